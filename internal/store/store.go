@@ -1,0 +1,136 @@
+// Package store declares the interface to Tandem's durable state: users,
+// sites, login sessions, assists, consent, invites, pages, terminal sessions
+// and the audit log. Backends live in sub-packages (store/sqlite, later
+// store/postgres) and are checked by the shared suite in store/storetest.
+//
+// Capabilities do not import this package's Store whole: each declares the
+// few methods it needs as a small interface of its own, and the wiring in
+// cmd/tandem hands them the backend.
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/tandemhq/tandem"
+)
+
+// Store is everything a backend provides. Every method that is given an id
+// that does not exist returns a *tandem.Error with code tandem.ENotFound;
+// creating something whose unique field exists returns tandem.EConflict.
+type Store interface {
+	Users
+	Sites
+	LoginSessions
+	Assists
+	Invites
+	Audit
+	Terminals
+	Close() error
+}
+
+// Users are the accounts of agents and admins.
+type Users interface {
+	CreateUser(ctx context.Context, u *tandem.User) error // sets ID and CreatedAt when empty
+	UserByID(ctx context.Context, id string) (*tandem.User, error)
+	UserByEmail(ctx context.Context, email string) (*tandem.User, error)
+	ListUsers(ctx context.Context) ([]*tandem.User, error)
+	DeleteUser(ctx context.Context, id string) error
+	// AddUserKey registers an SSH public key (authorized_keys line) for a user,
+	// so that agents can join terminal sessions with their own key.
+	AddUserKey(ctx context.Context, userID, authorizedKey string) error
+	UserKeys(ctx context.Context, userID string) ([]string, error)
+	// UserByKeyFingerprint finds the user owning a key by its SHA256 fingerprint.
+	UserByKeyFingerprint(ctx context.Context, fingerprint string) (*tandem.User, error)
+}
+
+// Sites are the web properties that embed the SDK.
+type Sites interface {
+	CreateSite(ctx context.Context, s *tandem.Site) error // sets ID, Key and CreatedAt when empty
+	SiteByID(ctx context.Context, id string) (*tandem.Site, error)
+	SiteByKey(ctx context.Context, key string) (*tandem.Site, error)
+	ListSites(ctx context.Context) ([]*tandem.Site, error)
+	UpdateSite(ctx context.Context, s *tandem.Site) error
+	DeleteSite(ctx context.Context, id string) error
+}
+
+// LoginSession is a signed-in console session. Only the token's hash is kept.
+type LoginSession struct {
+	TokenHash string
+	UserID    string
+	CSRFToken string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// LoginSessions are the console's cookie sessions.
+type LoginSessions interface {
+	CreateLoginSession(ctx context.Context, s *LoginSession) error
+	LoginSessionByHash(ctx context.Context, tokenHash string) (*LoginSession, error)
+	DeleteLoginSession(ctx context.Context, tokenHash string) error
+	DeleteExpiredLoginSessions(ctx context.Context, now time.Time) error
+}
+
+// AssistFilter selects assists for ListAssists. Zero fields match all.
+type AssistFilter struct {
+	States []tandem.AssistState
+	SiteID string
+	Limit  int // 0 means a backend default (100)
+}
+
+// Assists are web assistance sessions with their consent records and pages.
+type Assists interface {
+	CreateAssist(ctx context.Context, a *tandem.Assist) error // sets ID and CreatedAt when empty
+	AssistByID(ctx context.Context, id string) (*tandem.Assist, error)
+	// UpdateAssist writes every mutable field of a (state, agent, times, reason, viewport).
+	UpdateAssist(ctx context.Context, a *tandem.Assist) error
+	ListAssists(ctx context.Context, f AssistFilter) ([]*tandem.Assist, error) // newest first
+	RecordConsent(ctx context.Context, c *tandem.Consent) error
+	ConsentsFor(ctx context.Context, assistID string) ([]*tandem.Consent, error)
+	// AddPage records a page visited in an assist; a repeat of the same
+	// (assist, page id, hash) is ignored.
+	AddPage(ctx context.Context, p *tandem.Page) error
+	PagesFor(ctx context.Context, assistID string) ([]*tandem.Page, error) // in time order
+}
+
+// Invites are one-time links and codes.
+type Invites interface {
+	CreateInvite(ctx context.Context, inv *tandem.Invite) error // sets ID and CreatedAt when empty
+	// UseInvite atomically marks the invite with the given token hash or code
+	// hash (one of them set) as used at now and returns it. It returns
+	// tandem.ENotFound for no such invite, tandem.EExpired when now is past
+	// ExpiresAt and tandem.EUsed when it was used before; in those cases
+	// nothing changes.
+	UseInvite(ctx context.Context, tokenHash, codeHash string, now time.Time) (*tandem.Invite, error)
+	// SetInviteAssist records which assist a used invite created.
+	SetInviteAssist(ctx context.Context, inviteID, assistID string) error
+}
+
+// Audit is the append-only log of what was done to a session.
+type Audit interface {
+	AppendAudit(ctx context.Context, e *tandem.AuditEntry) error // sets ID, and At when zero
+	AuditFor(ctx context.Context, sessionID string) ([]*tandem.AuditEntry, error) // in time order
+}
+
+// Terminal is one terminal-assistance session (a host sharing its terminal).
+type Terminal struct {
+	ID          string
+	HostKey     string // the host's public key, authorized_keys form; cleared when the session ends
+	HostName    string
+	Command     string
+	ReadOnly    bool
+	Approve     bool
+	CreatedAt   time.Time
+	EndedAt     time.Time
+	EndReason   string
+	RecordingID string
+}
+
+// Terminals are terminal-assistance sessions.
+type Terminals interface {
+	CreateTerminal(ctx context.Context, t *Terminal) error
+	TerminalByID(ctx context.Context, id string) (*Terminal, error)
+	// EndTerminal marks the session ended and deletes the host's registered key.
+	EndTerminal(ctx context.Context, id, reason string, at time.Time) error
+	ListTerminals(ctx context.Context, liveOnly bool, limit int) ([]*Terminal, error) // newest first
+}
