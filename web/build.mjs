@@ -3,7 +3,7 @@
 // test rebuilds into a temporary directory and compares byte for byte, so the
 // build must stay deterministic (no timestamps, no absolute paths).
 import * as esbuild from "esbuild";
-import { mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync } from "node:fs";
 import { argv } from "node:process";
 
 const outIndex = argv.indexOf("--outdir");
@@ -38,3 +38,7 @@ for (const e of entries) {
     outdir,
   });
 }
+
+// Static HTML shells of the console and the web terminal.
+copyFileSync("console/index.html", `${outdir}/console.html`);
+copyFileSync("terminal/index.html", `${outdir}/terminal.html`);

@@ -1,16 +1,362 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"flag"
+	"fmt"
+	"html"
 	"io"
+	"net/url"
+	"os"
+	"strings"
+	"text/tabwriter"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/password"
+	"github.com/tandemhq/tandem/internal/store"
 )
 
-// Placeholder until the store lands.
-func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	return errors.New("user: not available yet")
+// subcommand is one verb of an admin command, e.g. "user add".
+type subcommand struct {
+	name    string
+	summary string
+	run     func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error
 }
 
+// dispatch runs the subcommand named by args[0].
+func dispatch(ctx context.Context, group string, subs []subcommand, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	printUsage := func() {
+		fmt.Fprintf(stderr, "usage: tandem %s <command> [flags]\n\n", group)
+		for _, s := range subs {
+			fmt.Fprintf(stderr, "  %-8s %s\n", s.name, s.summary)
+		}
+		fmt.Fprintf(stderr, "\nRun 'tandem %s <command> -h' for a command's flags.\n", group)
+	}
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		printUsage()
+		return flag.ErrHelp
+	}
+	for _, s := range subs {
+		if s.name == args[0] {
+			return s.run(ctx, args[1:], stdin, stdout, stderr)
+		}
+	}
+	printUsage()
+	return fmt.Errorf("unknown command %q for tandem %s", args[0], group)
+}
+
+// runUser manages the accounts of agents and admins.
+func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	return dispatch(ctx, "user", []subcommand{
+		{"add", "add an agent or admin", userAdd},
+		{"list", "list users", userList},
+		{"remove", "remove a user by email or id", userRemove},
+		{"add-key", "register a user's SSH public key for terminal sessions", userAddKey},
+	}, args, stdin, stdout, stderr)
+}
+
+// runSite manages the sites that embed the SDK.
 func runSite(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	return errors.New("site: not available yet")
+	return dispatch(ctx, "site", []subcommand{
+		{"add", "add a site and print its key and embed snippet", siteAdd},
+		{"list", "list sites", siteList},
+		{"remove", "remove a site by key or id, with its assists", siteRemove},
+	}, args, stdin, stdout, stderr)
+}
+
+func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("user add", `tandem user add --email E --name "Alex from Support" [--role agent|admin] [--password-stdin]`, stderr)
+	data := dataDirFlag(fs)
+	email := fs.String("email", "", "the user's email, used to sign in (required)")
+	name := fs.String("name", "", "the name people are shown, e.g. \"Alex from Support\" (required)")
+	role := fs.String("role", string(tandem.RoleAgent), "agent or admin")
+	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input; without it a random one is made and printed once")
+	if err := parseNone(fs, args); err != nil {
+		return err
+	}
+	if *email == "" || *name == "" {
+		fs.Usage()
+		return errors.New("user add: --email and --name are required")
+	}
+	u := &tandem.User{Email: *email, Name: *name, Role: tandem.Role(*role)}
+	// Check before asking for a password or touching the data directory.
+	if err := store.CheckUser(u); err != nil {
+		return cliError("user add", err)
+	}
+
+	pw, generated := "", false
+	if *fromStdin {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("user add: read password: %w", err)
+		}
+		pw = strings.TrimRight(line, "\r\n")
+	} else {
+		pw, generated = password.Generate(), true
+	}
+	hash, err := password.Hash(pw)
+	if err != nil {
+		return cliError("user add", err)
+	}
+	u.PasswordHash = hash
+
+	db, err := openStore(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.CreateUser(ctx, u); err != nil {
+		return cliError("user add", err)
+	}
+	fmt.Fprintf(stdout, "added %s %s (%s), id %s\n", u.Role, u.Email, u.Name, u.ID)
+	if generated {
+		fmt.Fprintf(stdout, "password: %s\n", pw)
+		fmt.Fprintln(stdout, "This password is shown only now; pass it on safely.")
+	}
+	return nil
+}
+
+func userList(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("user list", "tandem user list [--data DIR]", stderr)
+	data := dataDirFlag(fs)
+	if err := parseNone(fs, args); err != nil {
+		return err
+	}
+	db, err := openStore(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	users, err := db.ListUsers(ctx)
+	if err != nil {
+		return cliError("user list", err)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tROLE\tCREATED")
+	for _, u := range users {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Name, u.Role, u.CreatedAt.UTC().Format("2006-01-02 15:04"))
+	}
+	return tw.Flush()
+}
+
+func userRemove(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("user remove", "tandem user remove EMAIL|ID [--data DIR]", stderr)
+	data := dataDirFlag(fs)
+	ref, err := parseOne(fs, args, "EMAIL or ID")
+	if err != nil {
+		return err
+	}
+	db, err := openStore(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := findUser(ctx, db, ref)
+	if err != nil {
+		return cliError("user remove", err)
+	}
+	if err := db.DeleteUser(ctx, u.ID); err != nil {
+		return cliError("user remove", err)
+	}
+	fmt.Fprintf(stdout, "removed %s %s, id %s\n", u.Role, u.Email, u.ID)
+	return nil
+}
+
+func userAddKey(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("user add-key", `tandem user add-key EMAIL|ID (--key "ssh-ed25519 AAAA... comment" | --key-file F)`, stderr)
+	data := dataDirFlag(fs)
+	key := fs.String("key", "", "the public key, one authorized_keys line")
+	keyFile := fs.String("key-file", "", "a `file` holding the public key, e.g. ~/.ssh/id_ed25519.pub")
+	ref, err := parseOne(fs, args, "EMAIL or ID")
+	if err != nil {
+		return err
+	}
+	if (*key == "") == (*keyFile == "") {
+		fs.Usage()
+		return errors.New("user add-key: give exactly one of --key and --key-file")
+	}
+	line := *key
+	if *keyFile != "" {
+		b, err := os.ReadFile(*keyFile)
+		if err != nil {
+			return cliError("user add-key", err)
+		}
+		line = string(b)
+	}
+	line = strings.TrimSpace(line)
+	pk, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(line))
+	if err != nil || strings.TrimSpace(string(rest)) != "" {
+		return errors.New(`user add-key: not a single SSH public key; want one authorized_keys line such as "ssh-ed25519 AAAA... alex@laptop"`)
+	}
+
+	db, err := openStore(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	u, err := findUser(ctx, db, ref)
+	if err != nil {
+		return cliError("user add-key", err)
+	}
+	if err := db.AddUserKey(ctx, u.ID, line); err != nil {
+		return cliError("user add-key", err)
+	}
+	fmt.Fprintf(stdout, "added key %s %s to %s\n", pk.Type(), ssh.FingerprintSHA256(pk), u.Email)
+	return nil
+}
+
+// findUser finds a user by email (anything with an @) or id.
+func findUser(ctx context.Context, db store.Users, ref string) (*tandem.User, error) {
+	if strings.Contains(ref, "@") {
+		return db.UserByEmail(ctx, ref)
+	}
+	return db.UserByID(ctx, ref)
+}
+
+func siteAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("site add", "tandem site add --name N --origin https://a.example [--origin ...] [--strict-masking] [--capture-bodies]", stderr)
+	data := dataDirFlag(fs)
+	name := fs.String("name", "", "the site's name (required)")
+	var origins stringsFlag
+	fs.Var(&origins, "origin", "an `origin` allowed to embed the SDK, scheme://host[:port]; repeat for more (at least one)")
+	strict := fs.Bool("strict-masking", false, "mask every input and text unless marked data-tandem-unmask")
+	bodies := fs.Bool("capture-bodies", false, "record request and response bodies of fetch and XHR")
+	serverURL := fs.String("server-url", "http://127.0.0.1:8080", "the `URL` people's browsers reach Tandem at, for the snippet")
+	if err := parseNone(fs, args); err != nil {
+		return err
+	}
+	if *name == "" || len(origins) == 0 {
+		fs.Usage()
+		return errors.New("site add: --name and at least one --origin are required")
+	}
+	base, err := url.Parse(strings.TrimRight(*serverURL, "/"))
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return fmt.Errorf("site add: --server-url %q: want http(s)://host[:port]", *serverURL)
+	}
+	site := &tandem.Site{Name: *name, AllowedOrigins: origins, StrictMasking: *strict, CaptureBodies: *bodies}
+	// Check before touching the data directory: bad input changes nothing.
+	if err := store.CheckSite(site); err != nil {
+		return cliError("site add", err)
+	}
+
+	db, err := openStore(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.CreateSite(ctx, site); err != nil {
+		return cliError("site add", err)
+	}
+	fmt.Fprintf(stdout, "added site %s, id %s\n", site.Name, site.ID)
+	fmt.Fprintf(stdout, "site key: %s\n", site.Key)
+	fmt.Fprintf(stdout, "allowed origins: %s\n\n", strings.Join(site.AllowedOrigins, " "))
+	fmt.Fprintln(stdout, "Put this on every page that should offer help:")
+	fmt.Fprintf(stdout, "  %s\n", embedSnippet(base.String(), site.Key))
+	return nil
+}
+
+// embedSnippet is the script tag that loads the SDK for a site.
+func embedSnippet(serverURL, key string) string {
+	return fmt.Sprintf(`<script src="%s/sdk.js" data-site="%s" async></script>`, html.EscapeString(serverURL), html.EscapeString(key))
+}
+
+func siteList(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("site list", "tandem site list [--data DIR]", stderr)
+	data := dataDirFlag(fs)
+	if err := parseNone(fs, args); err != nil {
+		return err
+	}
+	db, err := openStore(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	sites, err := db.ListSites(ctx)
+	if err != nil {
+		return cliError("site list", err)
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tKEY\tNAME\tORIGINS\tOPTIONS\tCREATED")
+	for _, s := range sites {
+		var opts []string
+		if s.StrictMasking {
+			opts = append(opts, "strict-masking")
+		}
+		if s.CaptureBodies {
+			opts = append(opts, "capture-bodies")
+		}
+		if len(opts) == 0 {
+			opts = append(opts, "-")
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Key, s.Name, strings.Join(s.AllowedOrigins, ","),
+			strings.Join(opts, ","), s.CreatedAt.UTC().Format("2006-01-02 15:04"))
+	}
+	return tw.Flush()
+}
+
+func siteRemove(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("site remove", "tandem site remove KEY|ID [--data DIR]", stderr)
+	data := dataDirFlag(fs)
+	ref, err := parseOne(fs, args, "KEY or ID")
+	if err != nil {
+		return err
+	}
+	db, err := openStore(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var site *tandem.Site
+	if strings.HasPrefix(ref, "site_") {
+		site, err = db.SiteByKey(ctx, ref)
+	} else {
+		site, err = db.SiteByID(ctx, ref)
+	}
+	if err != nil {
+		return cliError("site remove", err)
+	}
+	if err := db.DeleteSite(ctx, site.ID); err != nil {
+		return cliError("site remove", err)
+	}
+	fmt.Fprintf(stdout, "removed site %s (%s), id %s, with its assists and invites\n", site.Name, site.Key, site.ID)
+	return nil
+}
+
+// cliError prefixes err with the command that failed. A *tandem.Error is
+// shown by its message alone, as the person typing caused it.
+func cliError(op string, err error) error {
+	if tandem.ErrorCode(err) == tandem.EInternal {
+		return fmt.Errorf("%s: %w", op, err)
+	}
+	return fmt.Errorf("%s: %s", op, tandem.ErrorMessage(err))
+}
+
+// parseNone parses args, which must be flags only.
+func parseNone(fs *flag.FlagSet, args []string) error {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		fs.Usage()
+		return fmt.Errorf("%s: unexpected argument %q", fs.Name(), pos[0])
+	}
+	return nil
+}
+
+// parseOne parses args, which must hold exactly one positional argument.
+func parseOne(fs *flag.FlagSet, args []string, what string) (string, error) {
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return "", err
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return "", fmt.Errorf("%s: want one %s, got %d arguments", fs.Name(), what, len(pos))
+	}
+	return pos[0], nil
 }

@@ -2,10 +2,81 @@ package main
 
 import (
 	"context"
-	"errors"
+	"flag"
+	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/tandemhq/tandem/internal/app"
 )
 
+// runServe runs the server until ctx ends (Ctrl-C or SIGTERM), then shuts
+// down gracefully: assists end, recordings are flushed, clients are told.
 func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	return errors.New("serve: not available yet")
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg := app.Config{}
+	fs.StringVar(&cfg.Addr, "addr", env("TANDEM_ADDR", "127.0.0.1:8080"), "HTTP listen address (console, SDK, API)")
+	fs.StringVar(&cfg.DataDir, "data", env("TANDEM_DATA", "tandem-data"), "data directory: SQLite database, recordings, keys")
+	fs.StringVar(&cfg.DemoAddr, "demo-addr", env("TANDEM_DEMO_ADDR", "127.0.0.1:8081"), `demo site listen address ("off" for none)`)
+	fs.StringVar(&cfg.SSHAddr, "ssh-addr", env("TANDEM_SSH_ADDR", "127.0.0.1:2222"), `SSH listen address for terminal assistance ("off" for none)`)
+	fs.StringVar(&cfg.PublicURL, "public-url", env("TANDEM_PUBLIC_URL", ""), "URL people and agents use to reach the server (default http://ADDR)")
+	fs.StringVar(&cfg.TeamName, "team", env("TANDEM_TEAM", "Support"), `team name in consent prompts ("Alex from Support wants to see this page")`)
+	fs.DurationVar(&cfg.InviteTTL, "invite-ttl", envDuration("TANDEM_INVITE_TTL", 10*time.Minute), "how long an invite link or code stays valid")
+	fs.DurationVar(&cfg.Grace, "grace", envDuration("TANDEM_GRACE", 30*time.Second), "how long a dropped connection may take to resume before the assist ends")
+	fs.DurationVar(&cfg.LivenessInterval, "liveness", envDuration("TANDEM_LIVENESS", 10*time.Second), "how often terminal hosts are probed")
+	logLevel := fs.String("log-level", env("TANDEM_LOG_LEVEL", "info"), "debug, info, warn or error")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("-log-level: %w", err)
+	}
+	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
+
+	srv, err := app.Start(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Tandem is running.\n\n")
+	fmt.Fprintf(stdout, "  Agent console   %s/console/\n", srv.URL())
+	if d := srv.Demo(); d.SiteURL != "" {
+		fmt.Fprintf(stdout, "  Demo site       %s/\n", d.SiteURL)
+		if d.Password != "" {
+			fmt.Fprintf(stdout, "  Demo login      %s / %s\n", d.Email, d.Password)
+		} else {
+			fmt.Fprintf(stdout, "  Demo login      %s (password printed on first run)\n", d.Email)
+		}
+	}
+	if a := srv.SSHAddr(); a != "" {
+		fmt.Fprintf(stdout, "  Terminal share  tandem share --server %s\n", a)
+	}
+	fmt.Fprintf(stdout, "  API             %s/api/v1/openapi.json\n\nPress Ctrl-C to stop.\n", srv.URL())
+
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "Shutting down…")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	return srv.Close(shutdownCtx)
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok {
+		return v
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if v, ok := os.LookupEnv(name); ok {
+		if d, err := time.ParseDuration(v); err == nil {
+			return d
+		}
+	}
+	return def
 }

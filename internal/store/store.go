@@ -108,7 +108,7 @@ type Invites interface {
 
 // Audit is the append-only log of what was done to a session.
 type Audit interface {
-	AppendAudit(ctx context.Context, e *tandem.AuditEntry) error // sets ID, and At when zero
+	AppendAudit(ctx context.Context, e *tandem.AuditEntry) error                  // sets ID, and At when zero
 	AuditFor(ctx context.Context, sessionID string) ([]*tandem.AuditEntry, error) // in time order
 }
 

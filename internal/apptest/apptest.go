@@ -1,0 +1,93 @@
+// Package apptest starts a whole Tandem for integration and end-to-end tests.
+package apptest
+
+import (
+	"context"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/app"
+	"github.com/tandemhq/tandem/internal/password"
+)
+
+// TestServer is a Tandem started for a test, with one site and one agent.
+type TestServer struct {
+	*app.Server
+	Site          *tandem.Site
+	SiteOrigin    string
+	AgentEmail    string
+	AgentPassword string
+}
+
+// Start starts Tandem on 127.0.0.1 with a fresh data dir, a site whose
+// allowed origin is siteOrigin, and an agent "Alex". It stops with the test.
+// Fields of cfg that are zero get test defaults (no SSH, no demo site).
+func Start(t testing.TB, cfg app.Config, siteOrigin string) *TestServer {
+	t.Helper()
+	if cfg.Addr == "" {
+		cfg.Addr = "127.0.0.1:0"
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
+	if cfg.DemoAddr == "" {
+		cfg.DemoAddr = "off"
+	}
+	if cfg.SSHAddr == "" {
+		cfg.SSHAddr = "off"
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	ctx := context.Background()
+	srv, err := app.Start(ctx, cfg)
+	if err != nil {
+		t.Fatalf("start tandem: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		defer cancel()
+		if err := srv.Close(ctx); err != nil {
+			t.Errorf("close tandem: %v", err)
+		}
+	})
+	ts := &TestServer{Server: srv, SiteOrigin: siteOrigin, AgentEmail: "alex@example.com", AgentPassword: "correct horse battery"}
+	if siteOrigin != "" {
+		ts.Site = &tandem.Site{Name: "Test site", AllowedOrigins: []string{siteOrigin}}
+		if err := srv.Store().CreateSite(ctx, ts.Site); err != nil {
+			t.Fatalf("create site: %v", err)
+		}
+	}
+	hash, err := password.HashWith(password.TestParams(), ts.AgentPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Store().CreateUser(ctx, &tandem.User{Email: ts.AgentEmail, Name: "Alex", PasswordHash: hash, Role: tandem.RoleAgent}); err != nil && tandem.ErrorCode(err) != tandem.EConflict {
+		t.Fatalf("create agent: %v", err)
+	}
+	return ts
+}
+
+// AddAgent creates another agent and returns its email and password.
+func (ts *TestServer) AddAgent(t testing.TB, email, name string) (string, string) {
+	t.Helper()
+	pw := "another good password"
+	hash, err := password.HashWith(password.TestParams(), pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ts.Store().CreateUser(context.Background(), &tandem.User{Email: email, Name: name, PasswordHash: hash, Role: tandem.RoleAgent}); err != nil {
+		t.Fatalf("create agent: %v", err)
+	}
+	return email, pw
+}
+
+// testWriter sends server logs to the test's log.
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(p))
+	return len(p), nil
+}

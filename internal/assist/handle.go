@@ -1,0 +1,182 @@
+package assist
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/hub"
+)
+
+// payload returns what follows the header line of a frame.
+func payload(frame []byte) []byte {
+	if i := bytes.IndexByte(frame, '\n'); i >= 0 {
+		return frame[i+1:]
+	}
+	return nil
+}
+
+func badFrame(reason string) error { return &CloseError{Code: CloseBadFrame, Reason: reason} }
+
+// Handle takes one frame the person sent. An error is a *CloseError: the
+// channel must close with it; nothing else about the assist changed.
+func (c *PersonConn) Handle(ctx context.Context, frame []byte) error {
+	h, err := hub.ParseHeader(frame)
+	if err != nil {
+		return badFrame(err.Error())
+	}
+	switch h.Kind {
+	case "pong":
+		c.l.mu.Lock()
+		if !c.l.pingSent.IsZero() && h.T == c.l.pingSent.UnixMilli() {
+			c.l.personRTT = c.s.cfg.Now().Sub(c.l.pingSent)
+		}
+		c.l.mu.Unlock()
+		return nil
+	case "consent":
+		var body struct {
+			Allow *bool `json:"allow"`
+		}
+		if err := json.Unmarshal(payload(frame), &body); err != nil || body.Allow == nil {
+			return badFrame(`consent needs {"allow":true|false}`)
+		}
+		return c.s.consent(ctx, c.l, *body.Allow)
+	case "end":
+		c.l.mu.Lock()
+		state, id, who := c.l.assist.State, c.l.assist.ID, c.l.assist.PersonID
+		c.l.mu.Unlock()
+		reason := "ended by the person"
+		if state == tandem.AssistWaiting || state == tandem.AssistConsenting {
+			reason = "cancelled by the person"
+		}
+		_, err := c.s.end(ctx, "person:"+who, id, reason, closeEnded)
+		return err
+	case "meta", "snap", "ref", "ev", "leave":
+		return c.publish(ctx, h, frame)
+	}
+	return badFrame("unknown frame kind " + h.Kind)
+}
+
+// publish relays a data frame to the agents and the recording.
+func (c *PersonConn) publish(ctx context.Context, h hub.Header, frame []byte) error {
+	l := c.l
+	l.mu.Lock()
+	hb, state, person := l.hub, l.assist.State, l.person
+	l.mu.Unlock()
+	if person != c {
+		return &CloseError{Code: CloseReplaced, Reason: "replaced by a newer connection"}
+	}
+	if state != tandem.AssistLive || hb == nil {
+		return &CloseError{Code: CloseForbidden, Reason: "events before consent"}
+	}
+	if h.Seq == 0 {
+		return badFrame("data frame without a sequence number")
+	}
+	dup, err := hb.Publish(frame)
+	if err != nil {
+		return badFrame(tandem.ErrorMessage(err))
+	}
+	if dup {
+		c.s.observe(Observer.FrameDuplicate)
+	} else {
+		c.s.observe(func(o Observer) { o.FrameIn(len(frame)) })
+		if h.Kind == "meta" || h.Kind == "snap" || h.Kind == "ref" {
+			c.s.notePage(ctx, l, h, frame)
+		}
+	}
+	select {
+	case c.ackCh <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
+// notePage keeps the store's list of pages visited in the assist.
+func (s *Service) notePage(ctx context.Context, l *live, h hub.Header, frame []byte) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if h.Kind == "meta" {
+		var p pageInfo
+		if json.Unmarshal(payload(frame), &p) == nil {
+			if p.PageID == "" {
+				p.PageID = h.Page
+			}
+			l.lastPage = p
+		}
+		return
+	}
+	page := &tandem.Page{AssistID: l.assist.ID, PageID: h.Page, Hash: h.Hash, At: s.cfg.Now()}
+	if l.lastPage.PageID == h.Page {
+		page.URL, page.Title = l.lastPage.URL, l.lastPage.Title
+	}
+	if err := s.store.AddPage(ctx, page); err != nil {
+		s.log.Error("add page failed", "assist", l.assist.ID, "err", err)
+	}
+}
+
+// consent takes the person's answer to the prompt.
+func (s *Service) consent(ctx context.Context, l *live, allow bool) error {
+	l.mu.Lock()
+	if l.assist.State != tandem.AssistConsenting {
+		l.mu.Unlock()
+		return badFrame("no consent was asked")
+	}
+	a := *l.assist
+	c := &tandem.Consent{
+		AssistID: a.ID, AgentID: a.AgentID, PersonID: a.PersonID, PageURL: a.PageURL,
+		Method: "prompt", Allowed: allow, Text: l.prompt, At: s.cfg.Now(),
+	}
+	if err := s.store.RecordConsent(ctx, c); err != nil {
+		l.mu.Unlock()
+		s.log.Error("record consent failed", "assist", a.ID, "err", err)
+		return &CloseError{Code: closeGoingAway, Reason: "could not record consent; try again"}
+	}
+	if !allow {
+		l.mu.Unlock()
+		s.audit(ctx, a.ID, "person:"+a.PersonID, "consent.deny", l.prompt)
+		_, err := s.end(ctx, "person:"+a.PersonID, a.ID, "the person denied the request", closeEnded)
+		return err
+	}
+	a.State, a.StartedAt = tandem.AssistLive, s.cfg.Now()
+	if err := s.store.UpdateAssist(ctx, &a); err != nil {
+		l.mu.Unlock()
+		return &CloseError{Code: closeGoingAway, Reason: "could not start the assist; try again"}
+	}
+	l.assist = &a
+	err := s.startLiveLocked(l)
+	frame := stateFrame(a.State, "")
+	l.toPersonLocked(frame)
+	l.toAgentsLocked(frame)
+	l.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	s.audit(ctx, a.ID, "person:"+a.PersonID, "consent.allow", l.prompt)
+	s.observe(Observer.AssistStarted)
+	s.notifyQueue()
+	return nil
+}
+
+// Handle takes one frame an agent sent.
+func (c *AgentConn) Handle(ctx context.Context, frame []byte) error {
+	h, err := hub.ParseHeader(frame)
+	if err != nil {
+		return badFrame(err.Error())
+	}
+	switch h.Kind {
+	case "pong":
+		if h.T > 0 {
+			rtt := time.Duration(c.s.cfg.Now().UnixMilli()-h.T) * time.Millisecond
+			c.mu.Lock()
+			c.rtt = rtt
+			c.mu.Unlock()
+		}
+		return nil
+	case "snapshot":
+		c.l.sendPerson(encodeControl("snapshot", nil))
+		return nil
+	}
+	return badFrame("unknown frame kind " + h.Kind)
+}

@@ -1,0 +1,227 @@
+package assist
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/tandemhq/tandem"
+)
+
+// InviteLink is a new invite as the agent sees it, once: only hashes are kept.
+type InviteLink struct {
+	ID        string    `json:"id"`
+	Link      string    `json:"link"`
+	Code      string    `json:"code"` // e.g. "K7PQ-4XM9"
+	ExpiresAt time.Time `json:"expiresAt"`
+}
+
+// codeAlphabet leaves out look-alikes (0/O, 1/I/L) so a code read aloud
+// survives; 8 symbols of 31 carry about 40 bits.
+const codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// CreateInvite makes a single-use link and short code that join a person on
+// site to an assist with agent. pageURL is where the link sends the person;
+// empty means the site's first allowed origin.
+func (s *Service) CreateInvite(ctx context.Context, agent *tandem.User, siteID, pageURL string, ttl time.Duration) (*InviteLink, error) {
+	site, err := s.store.SiteByID(ctx, siteID)
+	if err != nil {
+		return nil, err
+	}
+	if ttl <= 0 {
+		ttl = s.cfg.InviteTTL
+	}
+	if ttl > 7*24*time.Hour {
+		return nil, tandem.Errorf(tandem.EInvalid, "an invite may last at most 7 days")
+	}
+	target, err := inviteTarget(site, pageURL)
+	if err != nil {
+		return nil, err
+	}
+	token := randomToken(32)
+	code := randomCode(8)
+	now := s.cfg.Now()
+	inv := &tandem.Invite{
+		SiteID:    site.ID,
+		AgentID:   agent.ID,
+		TokenHash: hashSecret(token),
+		CodeHash:  hashSecret(normalizeCode(code)),
+		URL:       target,
+		CreatedAt: now,
+		ExpiresAt: now.Add(ttl),
+	}
+	if err := s.store.CreateInvite(ctx, inv); err != nil {
+		return nil, fmt.Errorf("create invite: %w", err)
+	}
+	s.audit(ctx, inv.ID, "agent:"+agent.ID, "invite.create", site.Name)
+	return &InviteLink{
+		ID:        inv.ID,
+		Link:      target + "#tandem-invite=" + token,
+		Code:      code[:4] + "-" + code[4:],
+		ExpiresAt: inv.ExpiresAt,
+	}, nil
+}
+
+// inviteTarget checks that pageURL belongs to one of the site's origins.
+func inviteTarget(site *tandem.Site, pageURL string) (string, error) {
+	if pageURL == "" {
+		for _, o := range site.AllowedOrigins {
+			if o != "*" {
+				return o + "/", nil
+			}
+		}
+		return "", tandem.Errorf(tandem.EInvalid, "the site has no origin to send the person to; give a page URL")
+	}
+	u, err := url.Parse(pageURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", tandem.Errorf(tandem.EInvalid, "url must be an absolute http(s) URL")
+	}
+	if !site.AllowsOrigin(u.Scheme + "://" + u.Host) {
+		return "", tandem.Errorf(tandem.EInvalid, "url is not on one of the site's allowed origins")
+	}
+	u.Fragment = ""
+	return u.String(), nil
+}
+
+// RedeemRequest is a person opening an invite link or typing its code.
+type RedeemRequest struct {
+	HelpRequest
+	Token string `json:"token"`
+	Code  string `json:"code"`
+}
+
+// RedeemInvite uses an invite and starts a live assist with the agent who
+// made it. Opening the link or typing the code is the person's consent.
+func (s *Service) RedeemInvite(ctx context.Context, req RedeemRequest) (*Started, error) {
+	if (req.Token == "") == (req.Code == "") {
+		return nil, tandem.Errorf(tandem.EInvalid, "give either an invite token or a code")
+	}
+	if err := req.validate(); err != nil {
+		return nil, err
+	}
+	site, err := s.siteFor(ctx, req.SiteKey, req.Origin)
+	if err != nil {
+		return nil, err
+	}
+	var tokenHash, codeHash string
+	if req.Token != "" {
+		tokenHash = hashSecret(req.Token)
+	} else {
+		codeHash = hashSecret(normalizeCode(req.Code))
+	}
+	now := s.cfg.Now()
+	inv, err := s.store.UseInvite(ctx, tokenHash, codeHash, now)
+	if err != nil {
+		return nil, inviteError(err)
+	}
+	if inv.SiteID != site.ID {
+		return nil, tandem.Errorf(tandem.ENotFound, "no such invite for this site")
+	}
+	agent, err := s.store.UserByID(ctx, inv.AgentID)
+	if err != nil {
+		return nil, fmt.Errorf("invite's agent: %w", err)
+	}
+	a := &tandem.Assist{
+		SiteID: site.ID, State: tandem.AssistLive, PersonID: personID(req.PersonID),
+		PageID: req.PageID, PageURL: req.URL, UserAgent: req.UserAgent, Viewport: req.Viewport,
+		AgentID: agent.ID, CreatedAt: now, StartedAt: now,
+	}
+	if err := s.store.CreateAssist(ctx, a); err != nil {
+		return nil, fmt.Errorf("create assist: %w", err)
+	}
+	if err := s.store.SetInviteAssist(ctx, inv.ID, a.ID); err != nil {
+		return nil, fmt.Errorf("link invite: %w", err)
+	}
+	text := s.promptText(agent)
+	if err := s.store.RecordConsent(ctx, &tandem.Consent{
+		AssistID: a.ID, AgentID: agent.ID, PersonID: a.PersonID, PageURL: req.URL,
+		Method: "invite", Allowed: true, Text: text, At: now,
+	}); err != nil {
+		return nil, fmt.Errorf("record consent: %w", err)
+	}
+	l := s.open(a, site)
+	l.mu.Lock()
+	l.agentName, l.prompt = agent.Name, text
+	err = s.startLiveLocked(l)
+	l.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	s.audit(ctx, a.ID, "person:"+a.PersonID, "invite.redeem", inv.ID)
+	s.observe(Observer.AssistStarted)
+	s.notifyQueue()
+	return &Started{Assist: a, PersonToken: s.personToken(a.ID)}, nil
+}
+
+// inviteError turns the store's answer into words for the person.
+func inviteError(err error) error {
+	switch tandem.ErrorCode(err) {
+	case tandem.ENotFound:
+		return tandem.Errorf(tandem.ENotFound, "this invite does not exist; check the code")
+	case tandem.EExpired:
+		return tandem.Errorf(tandem.EExpired, "this invite has expired; ask for a new one")
+	case tandem.EUsed:
+		return tandem.Errorf(tandem.EUsed, "this invite was used already; ask for a new one")
+	}
+	return err
+}
+
+func randomToken(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func randomCode(n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = codeAlphabet[randIntn(len(codeAlphabet))]
+	}
+	return string(b)
+}
+
+// randIntn returns a uniform integer in [0,n) from crypto/rand.
+func randIntn(n int) int {
+	var b [1]byte
+	for {
+		_, _ = rand.Read(b[:])
+		if limit := 256 - 256%n; int(b[0]) < limit {
+			return int(b[0]) % n
+		}
+	}
+}
+
+// normalizeCode accepts codes typed in lower case, with spaces or dashes.
+func normalizeCode(code string) string {
+	code = strings.ToUpper(code)
+	return strings.Map(func(r rune) rune {
+		if r == '-' || r == ' ' {
+			return -1
+		}
+		return r
+	}, code)
+}
+
+func hashSecret(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+// personToken is the person's credential for one assist: an HMAC of its id,
+// so nothing needs storing and any node with the secret can check it.
+func (s *Service) personToken(assistID string) string {
+	m := hmac.New(sha256.New, s.cfg.Secret)
+	m.Write([]byte("person:" + assistID))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+func (s *Service) validPersonToken(assistID, token string) bool {
+	return hmac.Equal([]byte(token), []byte(s.personToken(assistID)))
+}

@@ -1,0 +1,271 @@
+package assist
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/hub"
+	"github.com/tandemhq/tandem/internal/record"
+)
+
+// live is the running state of one assist that has not ended. Its fields are
+// guarded by mu; the hub has its own lock and is safe to publish to outside mu.
+type live struct {
+	mu        sync.Mutex
+	assist    *tandem.Assist
+	site      *tandem.Site
+	agentName string // the accepting agent, shown to the person
+	prompt    string // the consent text the person was shown
+
+	hub *hub.Hub       // nil until live
+	rec *record.Writer // nil until live, or when recording is off
+
+	person *PersonConn
+	agents map[*AgentConn]struct{}
+	grace  *time.Timer // running while the person is away
+	// pingSent is when the last ping went out, to measure round trips.
+	pingSent  time.Time
+	personRTT time.Duration
+	lastPage  pageInfo // the latest meta frame, for the store's page list
+	ended     bool
+}
+
+type pageInfo struct {
+	PageID string `json:"pageId"`
+	URL    string `json:"url"`
+	Title  string `json:"title"`
+}
+
+// open registers the running state of a new assist.
+func (s *Service) open(a *tandem.Assist, site *tandem.Site) *live {
+	l := &live{
+		assist: a,
+		site:   site,
+		agents: make(map[*AgentConn]struct{}),
+	}
+	s.mu.Lock()
+	s.lives[a.ID] = l
+	s.mu.Unlock()
+	return l
+}
+
+// startLiveLocked starts recording and subscribes the agents already waiting.
+func (s *Service) startLiveLocked(l *live) error {
+	opts := hub.Options{
+		ReaderQueue:      s.cfg.ReaderQueue,
+		MaxRetainedBytes: s.cfg.MaxRetainedBytes,
+		OnNeedSnapshot:   func() { l.sendPerson(encodeControl("snapshot", nil)) },
+	}
+	if !s.cfg.DisableRecording {
+		l.rec = record.NewWriter(s.blobs, l.assist.ID, record.WriterOptions{})
+		opts.Sink = l.rec
+	}
+	l.hub = hub.New(opts)
+	for a := range l.agents {
+		if err := a.subscribeLocked(0); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// end ends an assist once: recording made durable first, then the store, then
+// everyone told. It is safe to call from several places at once.
+func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (*tandem.Assist, error) {
+	s.mu.Lock()
+	l := s.lives[id]
+	delete(s.lives, id)
+	s.mu.Unlock()
+	if l == nil {
+		a, err := s.store.AssistByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return a, nil // ended already
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ended = true
+	if l.grace != nil {
+		l.grace.Stop()
+	}
+	if l.hub != nil {
+		l.hub.Close(tandem.Errorf(tandem.EConflict, "the assist has ended"))
+	}
+	wasLive := l.assist.State == tandem.AssistLive
+	var recErr error
+	if l.rec != nil {
+		// The record must be durable before anyone hears that the assist ended.
+		if recErr = l.rec.Close(ctx); recErr != nil {
+			s.log.Error("recording close failed", "assist", id, "err", recErr)
+		}
+	}
+	next := *l.assist
+	next.State, next.EndedAt, next.EndReason = tandem.AssistEnded, s.cfg.Now(), reason
+	if err := s.store.UpdateAssist(ctx, &next); err != nil {
+		return nil, fmt.Errorf("end assist: %w", err)
+	}
+	l.assist = &next
+	ended := encodeControl("ended", map[string]string{"reason": reason})
+	if l.person != nil {
+		l.person.finish(ended, code, reason)
+		l.person = nil
+	}
+	for a := range l.agents {
+		a.finish(ended, code, reason)
+	}
+	l.agents = map[*AgentConn]struct{}{}
+	s.audit(ctx, id, actor, "end", reason)
+	if wasLive {
+		s.observe(Observer.AssistEnded)
+	}
+	s.notifyQueue()
+	return &next, recErr
+}
+
+// endLater ends an assist from a timer or a goroutine with no caller to tell.
+func (s *Service) endLater(id, actor, reason string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := s.end(ctx, actor, id, reason, closeEnded); err != nil {
+		s.log.Error("end assist failed", "assist", id, "err", err)
+	}
+}
+
+// sendPerson queues a control frame for the person, if connected.
+func (l *live) sendPerson(frame []byte) {
+	l.mu.Lock()
+	l.toPersonLocked(frame)
+	l.mu.Unlock()
+}
+
+func (l *live) toPersonLocked(frame []byte) {
+	if l.person != nil {
+		l.person.send(frame)
+	}
+}
+
+func (l *live) toAgentsLocked(frame []byte) {
+	for a := range l.agents {
+		a.send(frame)
+	}
+}
+
+// presenceLocked tells agents who is here.
+func (l *live) presenceLocked() {
+	type agentInfo struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	}
+	p := struct {
+		Person string      `json:"person"`
+		Agents []agentInfo `json:"agents"`
+	}{Person: "away", Agents: []agentInfo{}}
+	if l.person != nil {
+		p.Person = "connected"
+	}
+	seen := map[string]bool{}
+	for a := range l.agents {
+		if !seen[a.user.ID] {
+			seen[a.user.ID] = true
+			p.Agents = append(p.Agents, agentInfo{ID: a.user.ID, Name: a.user.Name})
+		}
+	}
+	l.toAgentsLocked(encodeControl("presence", p))
+}
+
+// Control frames -----------------------------------------------------------
+
+type agentRef struct {
+	Name string `json:"name"`
+}
+
+type promptPayload struct {
+	Agent agentRef `json:"agent"`
+	Text  string   `json:"text"`
+}
+
+// encodeControl builds a control frame: header {"k":kind} and a JSON payload.
+func encodeControl(kind string, payload any) []byte {
+	return encodeWith(hub.Header{Kind: kind}, payload)
+}
+
+// encodeWith builds a frame from a header and a JSON payload (nil for none).
+func encodeWith(h hub.Header, payload any) []byte {
+	var body []byte
+	if payload != nil {
+		var err error
+		if body, err = json.Marshal(payload); err != nil {
+			panic(fmt.Sprintf("encode %s frame: %v", h.Kind, err)) // payloads are our own types
+		}
+	}
+	return hub.EncodeFrame(h, body)
+}
+
+func stateFrame(state tandem.AssistState, reason string) []byte {
+	return encodeControl("state", map[string]string{"state": string(state), "reason": reason})
+}
+
+// Queue ---------------------------------------------------------------------
+
+// SubscribeQueue returns a channel that receives a signal whenever the set of
+// open assists changes, and a function to stop.
+func (s *Service) SubscribeQueue() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	ch <- struct{}{} // the first list goes out at once
+	s.mu.Lock()
+	s.queue[ch] = struct{}{}
+	s.mu.Unlock()
+	return ch, func() {
+		s.mu.Lock()
+		delete(s.queue, ch)
+		s.mu.Unlock()
+	}
+}
+
+func (s *Service) notifyQueue() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for ch := range s.queue {
+		select {
+		case ch <- struct{}{}:
+		default: // a signal is pending already; the reader will list once
+		}
+	}
+}
+
+// Pings ---------------------------------------------------------------------
+
+func (s *Service) pingLoop(ctx context.Context) {
+	t := time.NewTicker(s.cfg.PingInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		lives := make([]*live, 0, len(s.lives))
+		for _, l := range s.lives {
+			lives = append(lives, l)
+		}
+		s.mu.Unlock()
+		now := s.cfg.Now()
+		ping := hub.EncodeFrame(hub.Header{Kind: "ping", T: now.UnixMilli()}, nil)
+		for _, l := range lives {
+			l.mu.Lock()
+			l.pingSent = now
+			l.toPersonLocked(ping)
+			for a := range l.agents {
+				a.send(ping)
+				a.sendHealth(l.personRTT)
+			}
+			l.mu.Unlock()
+		}
+	}
+}

@@ -1,0 +1,207 @@
+package assist
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/store"
+)
+
+// HelpRequest is what the SDK sends when a person asks for help.
+type HelpRequest struct {
+	SiteKey   string          `json:"siteKey"`
+	PageID    string          `json:"pageId"`
+	URL       string          `json:"url"`
+	Title     string          `json:"title"`
+	PersonID  string          `json:"personId"`
+	UserAgent string          `json:"userAgent"`
+	Viewport  tandem.Viewport `json:"viewport"`
+	// Origin is the page's origin as the browser reported it (not from the body).
+	Origin string `json:"-"`
+}
+
+// Started is a new assist as the person's SDK sees it.
+type Started struct {
+	Assist      *tandem.Assist
+	PersonToken string
+}
+
+// Limits on what a person's page may send in a request.
+const (
+	maxURL      = 4096
+	maxShort    = 256
+	maxUA       = 1024
+	maxViewport = 100000
+)
+
+func (r *HelpRequest) validate() error {
+	switch {
+	case r.SiteKey == "":
+		return tandem.Errorf(tandem.EInvalid, "siteKey is required")
+	case r.PageID == "" || len(r.PageID) > maxShort:
+		return tandem.Errorf(tandem.EInvalid, "pageId is required and at most %d bytes", maxShort)
+	case len(r.URL) > maxURL || len(r.Title) > maxShort*4 || len(r.PersonID) > maxShort || len(r.UserAgent) > maxUA:
+		return tandem.Errorf(tandem.EInvalid, "a field is too long")
+	case !utf8.ValidString(r.URL + r.Title + r.PersonID + r.UserAgent + r.PageID):
+		return tandem.Errorf(tandem.EInvalid, "fields must be UTF-8")
+	case r.Viewport.Width < 0 || r.Viewport.Height < 0 || r.Viewport.Width > maxViewport || r.Viewport.Height > maxViewport ||
+		r.Viewport.DPR < 0 || r.Viewport.DPR > 16:
+		return tandem.Errorf(tandem.EInvalid, "viewport is out of range")
+	}
+	u, err := url.Parse(r.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return tandem.Errorf(tandem.EInvalid, "url must be an http(s) URL")
+	}
+	return nil
+}
+
+// siteFor returns the site of key if origin may embed it.
+func (s *Service) siteFor(ctx context.Context, key, origin string) (*tandem.Site, error) {
+	site, err := s.store.SiteByKey(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	if !site.AllowsOrigin(origin) {
+		return nil, tandem.Errorf(tandem.ENotAllowed, "origin %q is not allowed for this site", origin)
+	}
+	return site, nil
+}
+
+// SiteForOrigin returns the site of key if origin may embed it: the SDK's
+// public configuration.
+func (s *Service) SiteForOrigin(ctx context.Context, key, origin string) (*tandem.Site, error) {
+	return s.siteFor(ctx, key, origin)
+}
+
+// RequestHelp files a person's request; every agent's queue shows it at once.
+func (s *Service) RequestHelp(ctx context.Context, req HelpRequest) (*Started, error) {
+	if err := req.validate(); err != nil {
+		return nil, err
+	}
+	site, err := s.siteFor(ctx, req.SiteKey, req.Origin)
+	if err != nil {
+		return nil, err
+	}
+	a := &tandem.Assist{
+		SiteID:    site.ID,
+		State:     tandem.AssistWaiting,
+		PersonID:  personID(req.PersonID),
+		PageID:    req.PageID,
+		PageURL:   req.URL,
+		UserAgent: req.UserAgent,
+		Viewport:  req.Viewport,
+		CreatedAt: s.cfg.Now(),
+	}
+	if err := s.store.CreateAssist(ctx, a); err != nil {
+		return nil, fmt.Errorf("create assist: %w", err)
+	}
+	s.open(a, site)
+	s.audit(ctx, a.ID, "person:"+a.PersonID, "request", req.URL)
+	s.notifyQueue()
+	return &Started{Assist: a, PersonToken: s.personToken(a.ID)}, nil
+}
+
+func personID(id string) string {
+	id = strings.TrimSpace(id)
+	if id == "" {
+		return "anonymous"
+	}
+	return id
+}
+
+// Accept is an agent taking a waiting request: the person is asked to allow.
+func (s *Service) Accept(ctx context.Context, agent *tandem.User, id string) (*tandem.Assist, error) {
+	l, err := s.liveAssist(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	if l.assist.State != tandem.AssistWaiting {
+		state := l.assist.State
+		l.mu.Unlock()
+		return nil, tandem.Errorf(tandem.EConflict, "this request is %s, not waiting", state)
+	}
+	next := *l.assist
+	next.State, next.AgentID = tandem.AssistConsenting, agent.ID
+	if err := s.store.UpdateAssist(ctx, &next); err != nil {
+		l.mu.Unlock()
+		return nil, fmt.Errorf("accept assist: %w", err)
+	}
+	l.assist = &next
+	l.agentName = agent.Name
+	l.prompt = s.promptText(agent)
+	l.toPersonLocked(encodeControl("prompt", promptPayload{Agent: agentRef{Name: agent.Name}, Text: l.prompt}))
+	l.toAgentsLocked(stateFrame(next.State, ""))
+	l.mu.Unlock()
+	s.audit(ctx, id, "agent:"+agent.ID, "accept", "")
+	s.notifyQueue()
+	return &next, nil
+}
+
+func (s *Service) promptText(agent *tandem.User) string {
+	return fmt.Sprintf("%s from %s wants to see this page", agent.Name, s.cfg.TeamName)
+}
+
+// End ends an assist on an agent's word.
+func (s *Service) End(ctx context.Context, agent *tandem.User, id string) (*tandem.Assist, error) {
+	if _, err := s.liveAssist(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.end(ctx, "agent:"+agent.ID, id, "ended by "+agent.Name, closeEnded)
+}
+
+// liveAssist returns the running state of an assist that has not ended.
+func (s *Service) liveAssist(ctx context.Context, id string) (*live, error) {
+	s.mu.Lock()
+	l := s.lives[id]
+	s.mu.Unlock()
+	if l != nil {
+		return l, nil
+	}
+	a, err := s.store.AssistByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if a.State == tandem.AssistEnded {
+		return nil, tandem.Errorf(tandem.EConflict, "this assist has ended (%s)", a.EndReason)
+	}
+	return nil, tandem.Errorf(tandem.EConflict, "this assist is no longer running")
+}
+
+// Detail is an assist with its consent records, pages and audit log.
+type Detail struct {
+	Assist   *tandem.Assist
+	SiteName string
+	Agent    string
+	Consents []*tandem.Consent
+	Pages    []*tandem.Page
+	Audit    []*tandem.AuditEntry
+}
+
+// Get returns an assist with everything recorded about it.
+func (s *Service) Get(ctx context.Context, id string) (*Detail, error) {
+	a, err := s.store.AssistByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	d := &Detail{Assist: a}
+	if d.Consents, err = s.store.ConsentsFor(ctx, id); err != nil {
+		return nil, err
+	}
+	if d.Pages, err = s.store.PagesFor(ctx, id); err != nil {
+		return nil, err
+	}
+	if d.Audit, err = s.store.AuditFor(ctx, id); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// List returns assists, newest first.
+func (s *Service) List(ctx context.Context, f store.AssistFilter) ([]*tandem.Assist, error) {
+	return s.store.ListAssists(ctx, f)
+}

@@ -1,0 +1,197 @@
+// Package assist is web assistance: help requests, invites, consent, the live
+// channel between a person's page and the agents watching it, and the
+// recording of every event. It is transport-agnostic: the HTTP layer hands it
+// frames read from WebSockets and writes back the frames it returns.
+package assist
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/store"
+)
+
+// Store is the part of the store that web assistance needs.
+type Store interface {
+	SiteByKey(ctx context.Context, key string) (*tandem.Site, error)
+	SiteByID(ctx context.Context, id string) (*tandem.Site, error)
+	UserByID(ctx context.Context, id string) (*tandem.User, error)
+
+	CreateAssist(ctx context.Context, a *tandem.Assist) error
+	AssistByID(ctx context.Context, id string) (*tandem.Assist, error)
+	UpdateAssist(ctx context.Context, a *tandem.Assist) error
+	ListAssists(ctx context.Context, f store.AssistFilter) ([]*tandem.Assist, error)
+	RecordConsent(ctx context.Context, c *tandem.Consent) error
+	ConsentsFor(ctx context.Context, assistID string) ([]*tandem.Consent, error)
+	AddPage(ctx context.Context, p *tandem.Page) error
+	PagesFor(ctx context.Context, assistID string) ([]*tandem.Page, error)
+
+	CreateInvite(ctx context.Context, inv *tandem.Invite) error
+	UseInvite(ctx context.Context, tokenHash, codeHash string, now time.Time) (*tandem.Invite, error)
+	SetInviteAssist(ctx context.Context, inviteID, assistID string) error
+
+	AppendAudit(ctx context.Context, e *tandem.AuditEntry) error
+	AuditFor(ctx context.Context, sessionID string) ([]*tandem.AuditEntry, error)
+}
+
+// Config tunes the service. Zero values get the defaults in parentheses.
+type Config struct {
+	// Secret signs person tokens; keep it stable across restarts (required).
+	Secret []byte
+	// TeamName completes the consent prompt: "Alex from Support wants …" ("Support").
+	TeamName string
+	// InviteTTL is how long an invite stays valid (10 minutes).
+	InviteTTL time.Duration
+	// Grace is how long a dropped person or agent connection may take to come
+	// back before the assist ends (30 seconds).
+	Grace time.Duration
+	// PingInterval is how often channels are pinged to measure latency (5 seconds).
+	PingInterval time.Duration
+	// MaxRetainedBytes bounds what a hub keeps for late joiners (32 MiB).
+	MaxRetainedBytes int
+	// ReaderQueue is the number of frames an agent may fall behind (1024).
+	ReaderQueue int
+	// Record turns recording on (true in production; benchmarks turn it off).
+	DisableRecording bool
+	Logger           *slog.Logger
+	Now              func() time.Time
+}
+
+func (c *Config) setDefaults() {
+	if c.TeamName == "" {
+		c.TeamName = "Support"
+	}
+	if c.InviteTTL == 0 {
+		c.InviteTTL = 10 * time.Minute
+	}
+	if c.Grace == 0 {
+		c.Grace = 30 * time.Second
+	}
+	if c.PingInterval == 0 {
+		c.PingInterval = 5 * time.Second
+	}
+	if c.MaxRetainedBytes == 0 {
+		c.MaxRetainedBytes = 32 << 20
+	}
+	if c.ReaderQueue == 0 {
+		c.ReaderQueue = 1024
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+}
+
+// Service runs web assistance. Create it with New and stop it with Shutdown.
+type Service struct {
+	cfg    Config
+	store  Store
+	blobs  blobs.Store
+	log    *slog.Logger
+	events Observer
+
+	mu    sync.Mutex
+	lives map[string]*live // assists not yet ended, by id
+	queue map[chan struct{}]struct{}
+
+	stopPings context.CancelFunc
+	wg        sync.WaitGroup
+}
+
+// Observer is told about what happens, for metrics. All methods must be cheap
+// and safe for concurrent use; a nil Observer is allowed.
+type Observer interface {
+	FrameIn(bytes int)
+	FrameDuplicate()
+	SlowReader()
+	AssistStarted()
+	AssistEnded()
+}
+
+// New returns a running service. st holds assists; bs holds recordings.
+func New(cfg Config, st Store, bs blobs.Store, obs Observer) *Service {
+	cfg.setDefaults()
+	ctx, cancel := context.WithCancel(context.Background())
+	s := &Service{
+		cfg:       cfg,
+		store:     st,
+		blobs:     bs,
+		log:       cfg.Logger,
+		events:    obs,
+		lives:     make(map[string]*live),
+		queue:     make(map[chan struct{}]struct{}),
+		stopPings: cancel,
+	}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		s.pingLoop(ctx)
+	}()
+	return s
+}
+
+// EndAbandoned ends assists that a previous run of the server left open: their
+// live channels died with that process. Call it once at start.
+func (s *Service) EndAbandoned(ctx context.Context) error {
+	open, err := s.store.ListAssists(ctx, store.AssistFilter{
+		States: []tandem.AssistState{tandem.AssistWaiting, tandem.AssistConsenting, tandem.AssistLive},
+		Limit:  10000,
+	})
+	if err != nil {
+		return err
+	}
+	for _, a := range open {
+		s.mu.Lock()
+		_, running := s.lives[a.ID]
+		s.mu.Unlock()
+		if running {
+			continue
+		}
+		a.State, a.EndedAt, a.EndReason = tandem.AssistEnded, s.cfg.Now(), "server restarted"
+		if err := s.store.UpdateAssist(ctx, a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Shutdown ends every open assist (telling people and agents the server is
+// going away), makes every recording durable, and stops background work.
+func (s *Service) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	ids := make([]string, 0, len(s.lives))
+	for id := range s.lives {
+		ids = append(ids, id)
+	}
+	s.mu.Unlock()
+	var firstErr error
+	for _, id := range ids {
+		if _, err := s.end(ctx, "system", id, "server shutting down", closeGoingAway); err != nil && firstErr == nil {
+			firstErr = err
+		}
+	}
+	s.stopPings()
+	s.wg.Wait()
+	return firstErr
+}
+
+func (s *Service) observe(fn func(Observer)) {
+	if s.events != nil {
+		fn(s.events)
+	}
+}
+
+func (s *Service) audit(ctx context.Context, sessionID, actor, action, detail string) {
+	err := s.store.AppendAudit(ctx, &tandem.AuditEntry{
+		SessionID: sessionID, Actor: actor, Action: action, Detail: detail, At: s.cfg.Now(),
+	})
+	if err != nil {
+		s.log.Error("audit append failed", "session", sessionID, "action", action, "err", err)
+	}
+}

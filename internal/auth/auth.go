@@ -1,0 +1,152 @@
+// Package auth signs agents in to the console: it checks credentials behind
+// one small interface (so single sign-on can take the password's place) and
+// keeps cookie sessions whose tokens are stored only as hashes.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/password"
+	"github.com/tandemhq/tandem/internal/store"
+)
+
+// Authenticator checks a person's credentials and returns who they are.
+// Wrong credentials return a *tandem.Error with code tandem.EUnauthorized.
+type Authenticator interface {
+	Authenticate(ctx context.Context, email, secret string) (*tandem.User, error)
+}
+
+// Users finds accounts.
+type Users interface {
+	UserByEmail(ctx context.Context, email string) (*tandem.User, error)
+	UserByID(ctx context.Context, id string) (*tandem.User, error)
+}
+
+// PasswordLogin authenticates with the argon2id hashes kept with each user.
+type PasswordLogin struct {
+	Users Users
+}
+
+// dummyHash is verified when no user matches, so that a wrong email takes as
+// long as a wrong password and does not reveal which emails exist.
+var dummyHash = sync.OnceValue(func() string {
+	h, err := password.Hash("not-a-real-password")
+	if err != nil {
+		panic(err) // only fails if crypto/rand does
+	}
+	return h
+})
+
+// Authenticate implements Authenticator.
+func (p PasswordLogin) Authenticate(ctx context.Context, email, secret string) (*tandem.User, error) {
+	wrong := tandem.Errorf(tandem.EUnauthorized, "wrong email or password")
+	u, err := p.Users.UserByEmail(ctx, email)
+	if tandem.ErrorCode(err) == tandem.ENotFound || tandem.ErrorCode(err) == tandem.EInvalid {
+		_, _ = password.Verify(dummyHash(), secret)
+		return nil, wrong
+	} else if err != nil {
+		return nil, fmt.Errorf("find user: %w", err)
+	}
+	ok, err := password.Verify(u.PasswordHash, secret)
+	if err != nil {
+		return nil, fmt.Errorf("verify password: %w", err)
+	}
+	if !ok {
+		return nil, wrong
+	}
+	return u, nil
+}
+
+// Sessions is where login sessions are kept.
+type Sessions interface {
+	CreateLoginSession(ctx context.Context, s *store.LoginSession) error
+	LoginSessionByHash(ctx context.Context, tokenHash string) (*store.LoginSession, error)
+	DeleteLoginSession(ctx context.Context, tokenHash string) error
+}
+
+// Manager starts, finds and ends console sessions.
+type Manager struct {
+	Sessions Sessions
+	Users    Users
+	TTL      time.Duration // how long a session lasts (12 hours if zero)
+	Now      func() time.Time
+}
+
+func (m *Manager) now() time.Time {
+	if m.Now != nil {
+		return m.Now()
+	}
+	return time.Now()
+}
+
+// Start opens a session for u and returns its token, to be set as a cookie.
+func (m *Manager) Start(ctx context.Context, u *tandem.User) (string, *store.LoginSession, error) {
+	ttl := m.TTL
+	if ttl == 0 {
+		ttl = 12 * time.Hour
+	}
+	token := randomString(32)
+	now := m.now()
+	s := &store.LoginSession{
+		TokenHash: HashToken(token),
+		UserID:    u.ID,
+		CSRFToken: randomString(16),
+		CreatedAt: now,
+		ExpiresAt: now.Add(ttl),
+	}
+	if err := m.Sessions.CreateLoginSession(ctx, s); err != nil {
+		return "", nil, fmt.Errorf("create session: %w", err)
+	}
+	return token, s, nil
+}
+
+// Lookup returns the user of a session token, or tandem.EUnauthorized.
+func (m *Manager) Lookup(ctx context.Context, token string) (*tandem.User, error) {
+	unauthorized := tandem.Errorf(tandem.EUnauthorized, "sign in first")
+	if token == "" {
+		return nil, unauthorized
+	}
+	s, err := m.Sessions.LoginSessionByHash(ctx, HashToken(token))
+	if tandem.ErrorCode(err) == tandem.ENotFound {
+		return nil, unauthorized
+	} else if err != nil {
+		return nil, err
+	}
+	if !m.now().Before(s.ExpiresAt) {
+		return nil, tandem.Errorf(tandem.EUnauthorized, "your session has expired; sign in again")
+	}
+	u, err := m.Users.UserByID(ctx, s.UserID)
+	if tandem.ErrorCode(err) == tandem.ENotFound {
+		return nil, unauthorized // the user was removed
+	}
+	return u, err
+}
+
+// End closes the session of token.
+func (m *Manager) End(ctx context.Context, token string) error {
+	err := m.Sessions.DeleteLoginSession(ctx, HashToken(token))
+	if tandem.ErrorCode(err) == tandem.ENotFound {
+		return nil
+	}
+	return err
+}
+
+// HashToken is how session tokens are stored.
+func HashToken(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+func randomString(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}

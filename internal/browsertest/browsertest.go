@@ -1,0 +1,88 @@
+// Package browsertest starts headless Chromium for end-to-end tests and
+// gives each test its own browser contexts (separate cookies and storage, as
+// two different people's browsers would have).
+package browsertest
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// Path finds Chromium, failing the test with how to install it.
+func Path(t testing.TB) string {
+	t.Helper()
+	for _, p := range []string{os.Getenv("TANDEM_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	t.Fatal("Chromium is needed for this test: apt-get install -y chromium (or set TANDEM_CHROMIUM)")
+	return ""
+}
+
+// Options are extra Chromium switches, e.g. fake media devices.
+type Options struct {
+	Flags map[string]any
+}
+
+// Start launches one headless Chromium for the test and returns a context
+// for its first tab. It is stopped when the test ends.
+func Start(t testing.TB, opts Options) context.Context {
+	t.Helper()
+	alloc := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(Path(t)),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("headless", "new"),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.UserDataDir(t.TempDir()),
+	)
+	for k, v := range opts.Flags {
+		alloc = append(alloc, chromedp.Flag(k, v))
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), alloc...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	if err := chromedp.Run(bctx); err != nil {
+		cancelBrowser()
+		cancelAlloc()
+		t.Fatalf("start chromium: %v", err)
+	}
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+	})
+	return bctx
+}
+
+// NewContext opens a new incognito-like browser context (own cookies and
+// storage) in the browser of parent, with a timeout for the whole test.
+func NewContext(t testing.TB, parent context.Context, timeout time.Duration) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
+	if err := chromedp.Run(ctx); err != nil {
+		cancel()
+		t.Fatalf("new browser context: %v", err)
+	}
+	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancel()
+	})
+	return ctx
+}

@@ -1,0 +1,87 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/assist"
+)
+
+// The public routes are called by the SDK from customers' pages: another
+// origin, no cookies. CORS allows any origin at the HTTP level; the site's
+// allowed origins are checked by the assist service against the Origin
+// header, which browsers set and pages cannot forge.
+
+func allowCORS(w http.ResponseWriter, r *http.Request) {
+	if o := r.Header.Get("Origin"); o != "" {
+		h := w.Header()
+		h.Set("Access-Control-Allow-Origin", o)
+		h.Set("Vary", "Origin")
+		h.Set("Access-Control-Allow-Methods", "GET, POST")
+		h.Set("Access-Control-Allow-Headers", "Content-Type")
+		h.Set("Access-Control-Max-Age", "600")
+	}
+}
+
+func (s *Server) handlePreflight(w http.ResponseWriter, r *http.Request) {
+	allowCORS(w, r)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleSiteConfig(w http.ResponseWriter, r *http.Request) {
+	allowCORS(w, r)
+	site, err := s.deps.Assists.SiteForOrigin(r.Context(), r.PathValue("key"), r.Header.Get("Origin"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"name": site.Name, "strictMasking": site.StrictMasking, "captureBodies": site.CaptureBodies,
+	})
+}
+
+func (s *Server) handleHelpRequest(w http.ResponseWriter, r *http.Request) {
+	allowCORS(w, r)
+	if !s.requestLimit.Allow("ip:" + clientIP(r)) {
+		s.fail(w, r, tandem.Errorf(tandem.ERateLimited, "too many requests; wait a moment"))
+		return
+	}
+	var req assist.HelpRequest
+	if err := readJSON(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	req.Origin = r.Header.Get("Origin")
+	started, err := s.deps.Assists.RequestHelp(r.Context(), req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeStarted(w, started)
+}
+
+func (s *Server) handleRedeem(w http.ResponseWriter, r *http.Request) {
+	allowCORS(w, r)
+	if !s.redeemLimit.Allow("ip:" + clientIP(r)) {
+		s.fail(w, r, tandem.Errorf(tandem.ERateLimited, "too many invite attempts; wait a minute and try again"))
+		return
+	}
+	var req assist.RedeemRequest
+	if err := readJSON(w, r, &req); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	req.Origin = r.Header.Get("Origin")
+	started, err := s.deps.Assists.RedeemInvite(r.Context(), req)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeStarted(w, started)
+}
+
+func writeStarted(w http.ResponseWriter, st *assist.Started) {
+	writeJSON(w, http.StatusCreated, map[string]any{
+		"assistId": st.Assist.ID, "personToken": st.PersonToken, "state": st.Assist.State,
+	})
+}

@@ -1,0 +1,201 @@
+// Package httpapi is Tandem's HTTP surface: the JSON API under /api/v1/
+// (described by the OpenAPI document it serves), the WebSocket channels of
+// web assistance, the SDK and console bundles, health and metrics.
+//
+// Handlers only translate between HTTP and the capability packages; the
+// rules live in those packages.
+package httpapi
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/assist"
+	"github.com/tandemhq/tandem/internal/auth"
+	"github.com/tandemhq/tandem/internal/ratelimit"
+)
+
+// Sites is what the API needs to list sites for invites.
+type Sites interface {
+	ListSites(ctx context.Context) ([]*tandem.Site, error)
+}
+
+// Deps are the things the API talks to.
+type Deps struct {
+	Assists  *assist.Service
+	Login    auth.Authenticator
+	Sessions *auth.Manager
+	Sites    Sites
+	// Web holds the built bundles (web.Dist()).
+	Web fs.FS
+	// Terminals, when set, serves /api/v1/terminals... (terminal assistance).
+	Terminals func(authenticate func(*http.Request) (*tandem.User, error)) http.Handler
+	// Metrics serves /metrics; Health reports readiness for /healthz.
+	Metrics http.Handler
+	Health  func(ctx context.Context) error
+	Logger  *slog.Logger
+	// SecureCookies marks cookies Secure (set when served over HTTPS).
+	SecureCookies bool
+	// MaxFrameBytes bounds one WebSocket frame from a person (8 MiB).
+	MaxFrameBytes int64
+	Observer      Observer
+}
+
+// Observer counts requests for metrics; nil is allowed.
+type Observer interface {
+	Request(route string, status int, d time.Duration)
+	Channel(kind string, delta int)
+}
+
+// Server is the HTTP handler for everything Tandem serves.
+type Server struct {
+	deps         Deps
+	log          *slog.Logger
+	mux          *http.ServeMux
+	loginLimit   *ratelimit.Limiter
+	redeemLimit  *ratelimit.Limiter
+	requestLimit *ratelimit.Limiter
+	routes       []route
+}
+
+// route is one entry of the API: the OpenAPI test checks that every route is
+// documented and every documented path is routed.
+type route struct {
+	method, path string // path in OpenAPI form, e.g. /api/v1/assists/{id}
+	handler      http.HandlerFunc
+	access       access
+}
+
+type access int
+
+const (
+	public    access = iota // anyone; CORS for site origins where it matters
+	signedIn                // a console session; cross-origin requests refused
+	wsPublic                // a WebSocket whose credential is in the query
+	wsSession               // a WebSocket of a console session
+)
+
+// New returns the handler.
+func New(d Deps) *Server {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.MaxFrameBytes == 0 {
+		d.MaxFrameBytes = 8 << 20
+	}
+	s := &Server{
+		deps:         d,
+		log:          d.Logger,
+		mux:          http.NewServeMux(),
+		loginLimit:   ratelimit.New(6*time.Second, 10),
+		redeemLimit:  ratelimit.New(6*time.Second, 10),
+		requestLimit: ratelimit.New(time.Second, 30),
+	}
+	s.routes = s.apiRoutes()
+	csrf := http.NewCrossOriginProtection()
+	for _, r := range s.routes {
+		h := http.Handler(r.handler)
+		switch r.access {
+		case signedIn:
+			h = csrf.Handler(s.requireSession(h))
+		case wsSession:
+			h = s.requireSameOrigin(s.requireSession(h))
+		}
+		s.mux.Handle(r.method+" "+muxPath(r.path), s.observe(r.path, h))
+	}
+	s.staticRoutes()
+	return s
+}
+
+// muxPath turns an OpenAPI path into a ServeMux pattern ({id} works in both).
+func muxPath(p string) string { return p }
+
+func (s *Server) apiRoutes() []route {
+	return []route{
+		{"GET", "/api/v1/openapi.json", s.handleOpenAPI, public},
+		{"POST", "/api/v1/login", s.handleLogin, public},
+		{"POST", "/api/v1/logout", s.handleLogout, signedIn},
+		{"GET", "/api/v1/me", s.handleMe, signedIn},
+		{"GET", "/api/v1/sites", s.handleListSites, signedIn},
+		{"GET", "/api/v1/assists", s.handleListAssists, signedIn},
+		{"GET", "/api/v1/assists/{id}", s.handleGetAssist, signedIn},
+		{"POST", "/api/v1/assists/{id}/accept", s.handleAccept, signedIn},
+		{"POST", "/api/v1/assists/{id}/end", s.handleEnd, signedIn},
+		{"GET", "/api/v1/assists/{id}/recording", s.handleRecording, signedIn},
+		{"GET", "/api/v1/assists/{id}/ws", s.handleAgentChannel, wsSession},
+		{"GET", "/api/v1/queue/ws", s.handleQueueChannel, wsSession},
+		{"POST", "/api/v1/invites", s.handleCreateInvite, signedIn},
+		{"GET", "/api/v1/public/sites/{key}/config", s.handleSiteConfig, public},
+		{"OPTIONS", "/api/v1/public/sites/{key}/config", s.handlePreflight, public},
+		{"POST", "/api/v1/public/help-requests", s.handleHelpRequest, public},
+		{"OPTIONS", "/api/v1/public/help-requests", s.handlePreflight, public},
+		{"POST", "/api/v1/public/invites/redeem", s.handleRedeem, public},
+		{"OPTIONS", "/api/v1/public/invites/redeem", s.handlePreflight, public},
+		{"GET", "/api/v1/public/assists/{id}/ws", s.handlePersonChannel, wsPublic},
+		{"GET", "/healthz", s.handleHealth, public},
+	}
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Referrer-Policy", "same-origin")
+	if !strings.HasPrefix(r.URL.Path, "/sdk") {
+		h.Set("X-Frame-Options", "DENY")
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// statusWriter remembers the status code for metrics and logs.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (s *Server) observe(route string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				s.log.Error("handler panic", "route", route, "panic", v)
+				if sw.status == 0 {
+					writeError(sw, tandem.Errorf(tandem.EInternal, "internal error"))
+				}
+			}
+			status := sw.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			if s.deps.Observer != nil {
+				s.deps.Observer.Request(r.Method+" "+route, status, time.Since(start))
+			}
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	if s.deps.Health != nil {
+		if err := s.deps.Health(r.Context()); err != nil {
+			writeError(w, tandem.Errorf(tandem.EUnavailable, "not ready: %v", err))
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}

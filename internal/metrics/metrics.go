@@ -1,0 +1,108 @@
+// Package metrics exposes Tandem's Prometheus metrics. It owns a registry
+// (no global state) and implements the small observer interfaces that the
+// capability packages declare.
+package metrics
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Metrics holds every metric Tandem reports.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	requests     *prometheus.CounterVec
+	latency      *prometheus.HistogramVec
+	channels     *prometheus.GaugeVec
+	framesIn     prometheus.Counter
+	bytesIn      prometheus.Counter
+	duplicates   prometheus.Counter
+	slowReaders  prometheus.Counter
+	assistsLive  prometheus.Gauge
+	assistsTotal prometheus.Counter
+}
+
+// New registers Tandem's metrics and the Go runtime's on a fresh registry.
+func New() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tandem_http_requests_total", Help: "HTTP requests by route and status.",
+		}, []string{"route", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "tandem_http_request_duration_seconds", Help: "HTTP request latency by route.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 8),
+		}, []string{"route"}),
+		channels: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "tandem_channels_open", Help: "Open WebSocket channels by kind (person, agent).",
+		}, []string{"kind"}),
+		framesIn: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tandem_assist_frames_total", Help: "Data frames accepted from people's pages.",
+		}),
+		bytesIn: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tandem_assist_frame_bytes_total", Help: "Bytes of data frames accepted.",
+		}),
+		duplicates: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tandem_assist_duplicate_frames_total", Help: "Resent frames dropped as duplicates after a reconnect.",
+		}),
+		slowReaders: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tandem_assist_slow_readers_total", Help: "Agent channels cut off for falling behind.",
+		}),
+		assistsLive: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "tandem_assists_live", Help: "Assists in the live state.",
+		}),
+		assistsTotal: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "tandem_assists_started_total", Help: "Assists that went live.",
+		}),
+	}
+	m.reg.MustRegister(m.requests, m.latency, m.channels, m.framesIn, m.bytesIn, m.duplicates,
+		m.slowReaders, m.assistsLive, m.assistsTotal,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Registry lets other packages register their own collectors.
+func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+
+// Handler serves /metrics.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
+}
+
+// Request counts one HTTP request.
+func (m *Metrics) Request(route string, status int, d time.Duration) {
+	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
+	m.latency.WithLabelValues(route).Observe(d.Seconds())
+}
+
+// Channel counts WebSocket channels opening (+1) and closing (-1).
+func (m *Metrics) Channel(kind string, delta int) {
+	m.channels.WithLabelValues(kind).Add(float64(delta))
+}
+
+// FrameIn counts an accepted data frame.
+func (m *Metrics) FrameIn(bytes int) {
+	m.framesIn.Inc()
+	m.bytesIn.Add(float64(bytes))
+}
+
+// FrameDuplicate counts a resent frame that was dropped.
+func (m *Metrics) FrameDuplicate() { m.duplicates.Inc() }
+
+// SlowReader counts a reader cut off for falling behind.
+func (m *Metrics) SlowReader() { m.slowReaders.Inc() }
+
+// AssistStarted counts an assist going live.
+func (m *Metrics) AssistStarted() {
+	m.assistsLive.Inc()
+	m.assistsTotal.Inc()
+}
+
+// AssistEnded counts a live assist ending.
+func (m *Metrics) AssistEnded() { m.assistsLive.Dec() }

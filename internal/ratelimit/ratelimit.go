@@ -1,0 +1,70 @@
+// Package ratelimit limits how often one key (an IP address, an email, a
+// session id) may try something, such as signing in or typing an invite code.
+package ratelimit
+
+import (
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+)
+
+// Limiter is a set of token buckets, one per key. Buckets untouched for a
+// while are dropped so that memory stays bounded under many keys.
+type Limiter struct {
+	every time.Duration
+	burst int
+	idle  time.Duration
+
+	mu      sync.Mutex
+	buckets map[string]*bucket
+	sweep   time.Time
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+// New allows burst attempts at once per key, then one per every.
+func New(every time.Duration, burst int) *Limiter {
+	return &Limiter{
+		every:   every,
+		burst:   burst,
+		idle:    every * time.Duration(burst) * 2,
+		buckets: make(map[string]*bucket),
+	}
+}
+
+// Allow reports whether key may try now, and uses up one attempt if so.
+func (l *Limiter) Allow(key string) bool {
+	return l.AllowAt(key, time.Now())
+}
+
+// AllowAt is Allow at a given time, for tests.
+func (l *Limiter) AllowAt(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if now.Sub(l.sweep) > l.idle {
+		for k, b := range l.buckets {
+			if now.Sub(b.seen) > l.idle {
+				delete(l.buckets, k)
+			}
+		}
+		l.sweep = now
+	}
+	b := l.buckets[key]
+	if b == nil {
+		b = &bucket{lim: rate.NewLimiter(rate.Every(l.every), l.burst)}
+		l.buckets[key] = b
+	}
+	b.seen = now
+	return b.lim.AllowN(now, 1)
+}
+
+// Len is the number of keys being tracked.
+func (l *Limiter) Len() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.buckets)
+}

@@ -1,0 +1,258 @@
+// Package simclient speaks Tandem's web-assistance protocol from Go, as a
+// person's SDK and as an agent's console do. Integration tests, benchmarks
+// and the load command use it to drive a server over real HTTP and
+// WebSockets without a browser.
+package simclient
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/coder/websocket"
+)
+
+// Header is a frame's header (docs/protocol.md).
+type Header struct {
+	Kind string `json:"k"`
+	Seq  uint64 `json:"s,omitempty"`
+	Page string `json:"p,omitempty"`
+	Hash string `json:"h,omitempty"`
+	T    int64  `json:"t,omitempty"`
+	Ack  uint64 `json:"ack,omitempty"`
+	From uint64 `json:"from,omitempty"`
+}
+
+// Frame builds a frame from a header and a payload (nil for none).
+func Frame(h Header, payload []byte) []byte {
+	b, _ := json.Marshal(h)
+	if payload == nil {
+		return b
+	}
+	b = append(b, '\n')
+	return append(b, payload...)
+}
+
+// Split parses a frame into its header and payload.
+func Split(frame []byte) (Header, []byte, error) {
+	var h Header
+	head, body, _ := bytes.Cut(frame, []byte("\n"))
+	if err := json.Unmarshal(head, &h); err != nil {
+		return h, nil, fmt.Errorf("frame header: %w", err)
+	}
+	return h, body, nil
+}
+
+// APIError is an error response of the API.
+type APIError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *APIError) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
+
+// call does one JSON request and decodes the response into out.
+func call(ctx context.Context, c *http.Client, method, u, origin string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return err
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, body)
+	if err != nil {
+		return err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if origin != "" {
+		req.Header.Set("Origin", origin)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		var e struct {
+			Error struct{ Code, Message string } `json:"error"`
+		}
+		_ = json.NewDecoder(resp.Body).Decode(&e)
+		return &APIError{Status: resp.StatusCode, Code: e.Error.Code, Message: e.Error.Message}
+	}
+	if out != nil {
+		return json.NewDecoder(resp.Body).Decode(out)
+	}
+	return nil
+}
+
+// Agent is a signed-in console session.
+type Agent struct {
+	Base   string // e.g. http://127.0.0.1:8080
+	Client *http.Client
+}
+
+// Login signs in and returns the agent's session.
+func Login(ctx context.Context, base, email, password string) (*Agent, error) {
+	jar, _ := cookiejar.New(nil)
+	a := &Agent{Base: strings.TrimSuffix(base, "/"), Client: &http.Client{Jar: jar}}
+	err := call(ctx, a.Client, "POST", a.Base+"/api/v1/login", "", map[string]string{"email": email, "password": password}, nil)
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// Do calls the API as this agent.
+func (a *Agent) Do(ctx context.Context, method, path string, in, out any) error {
+	return call(ctx, a.Client, method, a.Base+path, "", in, out)
+}
+
+// Accept accepts a waiting request.
+func (a *Agent) Accept(ctx context.Context, id string) error {
+	return a.Do(ctx, "POST", "/api/v1/assists/"+id+"/accept", nil, nil)
+}
+
+// Watch opens the agent channel of an assist from sequence number from.
+func (a *Agent) Watch(ctx context.Context, id string, from uint64) (*websocket.Conn, error) {
+	u := wsURL(a.Base) + "/api/v1/assists/" + id + "/ws"
+	if from > 0 {
+		u += "?from=" + strconv.FormatUint(from, 10)
+	}
+	ws, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: a.Client, HTTPHeader: http.Header{"Origin": {a.Base}}})
+	if err != nil {
+		return nil, err
+	}
+	ws.SetReadLimit(64 << 20)
+	return ws, nil
+}
+
+func wsURL(base string) string {
+	if strings.HasPrefix(base, "https://") {
+		return "wss://" + strings.TrimPrefix(base, "https://")
+	}
+	return "ws://" + strings.TrimPrefix(base, "http://")
+}
+
+// Person is a person's page with the SDK: it asks for help and streams frames.
+type Person struct {
+	Base    string // the Tandem server
+	Origin  string // the page's origin
+	SiteKey string
+
+	AssistID string
+	Token    string
+	WS       *websocket.Conn
+	nextSeq  uint64
+}
+
+// RequestHelp files a help request for the page at pageURL.
+func (p *Person) RequestHelp(ctx context.Context, pageURL string) error {
+	var out struct {
+		AssistID    string `json:"assistId"`
+		PersonToken string `json:"personToken"`
+	}
+	err := call(ctx, http.DefaultClient, "POST", p.Base+"/api/v1/public/help-requests", p.Origin, map[string]any{
+		"siteKey": p.SiteKey, "pageId": "page-1", "url": pageURL, "title": "Test page",
+		"personId": "person-1", "userAgent": "simclient", "viewport": map[string]any{"width": 1280, "height": 800, "dpr": 1},
+	}, &out)
+	if err != nil {
+		return err
+	}
+	p.AssistID, p.Token = out.AssistID, out.PersonToken
+	return nil
+}
+
+// Redeem uses an invite token or code for the page at pageURL.
+func (p *Person) Redeem(ctx context.Context, pageURL, token, code string) error {
+	var out struct {
+		AssistID    string `json:"assistId"`
+		PersonToken string `json:"personToken"`
+	}
+	err := call(ctx, http.DefaultClient, "POST", p.Base+"/api/v1/public/invites/redeem", p.Origin, map[string]any{
+		"siteKey": p.SiteKey, "pageId": "page-1", "url": pageURL, "title": "Test page", "personId": "person-1",
+		"userAgent": "simclient", "viewport": map[string]any{"width": 1280, "height": 800, "dpr": 1},
+		"token": token, "code": code,
+	}, &out)
+	if err != nil {
+		return err
+	}
+	p.AssistID, p.Token = out.AssistID, out.PersonToken
+	return nil
+}
+
+// Connect opens (or reopens) the person channel and returns the welcome
+// frame's header; the server's ack is in it.
+func (p *Person) Connect(ctx context.Context) (Header, []byte, error) {
+	u := wsURL(p.Base) + "/api/v1/public/assists/" + p.AssistID + "/ws?token=" + url.QueryEscape(p.Token)
+	ws, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {p.Origin}}})
+	if err != nil {
+		return Header{}, nil, err
+	}
+	ws.SetReadLimit(64 << 20)
+	p.WS = ws
+	_, msg, err := ws.Read(ctx)
+	if err != nil {
+		return Header{}, nil, err
+	}
+	h, body, err := Split(msg)
+	if err != nil {
+		return h, nil, err
+	}
+	if p.nextSeq == 0 {
+		p.nextSeq = h.Ack + 1
+	}
+	return h, body, nil
+}
+
+// Send writes a control frame.
+func (p *Person) Send(ctx context.Context, h Header, payload []byte) error {
+	return p.WS.Write(ctx, websocket.MessageText, Frame(h, payload))
+}
+
+// SendData writes the next data frame and returns its sequence number.
+func (p *Person) SendData(ctx context.Context, kind, page, hash string, payload []byte) (uint64, error) {
+	seq := p.nextSeq
+	p.nextSeq++
+	return seq, p.Send(ctx, Header{Kind: kind, Seq: seq, Page: page, Hash: hash}, payload)
+}
+
+// SetNextSeq sets the sequence number of the next data frame, to resend.
+func (p *Person) SetNextSeq(seq uint64) { p.nextSeq = seq }
+
+// Read reads the next frame from the server.
+func (p *Person) Read(ctx context.Context) (Header, []byte, error) {
+	_, msg, err := p.WS.Read(ctx)
+	if err != nil {
+		return Header{}, nil, err
+	}
+	return Split(msg)
+}
+
+// ReadUntil reads frames until one of kind arrives.
+func ReadUntil(ctx context.Context, ws *websocket.Conn, kind string) (Header, []byte, error) {
+	for {
+		_, msg, err := ws.Read(ctx)
+		if err != nil {
+			return Header{}, nil, err
+		}
+		h, body, err := Split(msg)
+		if err != nil {
+			return h, nil, err
+		}
+		if h.Kind == kind {
+			return h, body, nil
+		}
+	}
+}

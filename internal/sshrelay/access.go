@@ -1,0 +1,213 @@
+package sshrelay
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/sshrelay/wire"
+)
+
+// grant is what a key may do in a session.
+type grant struct {
+	name     string
+	readOnly bool
+}
+
+// parseGrants reads the host's authorized_keys lines into grants by
+// fingerprint. A line that is not a key is an error the host is shown.
+func parseGrants(keys, readOnlyKeys []string) (map[string]grant, error) {
+	g := make(map[string]grant)
+	for i, list := range [][]string{keys, readOnlyKeys} {
+		for _, line := range list {
+			line = strings.TrimSpace(line)
+			if line == "" || strings.HasPrefix(line, "#") {
+				continue
+			}
+			pk, comment, _, _, err := ssh.ParseAuthorizedKey([]byte(line))
+			if err != nil {
+				return nil, fmt.Errorf("authorized key %.40q: %v", line, err)
+			}
+			fp := ssh.FingerprintSHA256(pk)
+			// A key listed as both keeps the smaller right.
+			old, seen := g[fp]
+			g[fp] = grant{name: comment, readOnly: i == 1 || (seen && old.readOnly)}
+		}
+	}
+	return g, nil
+}
+
+// joinError is a refusal a joiner is shown, as an SSH banner before the
+// authentication failure (OpenSSH prints it, also in batch mode).
+func joinError(format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	return &ssh.BannerError{Err: tandem.Errorf(tandem.EForbidden, "%s", msg), Message: "tandem: " + msg + "\r\n"}
+}
+
+// authenticate is the server's PublicKeyCallback: the host user registers a
+// session; any other user name is a session id to join.
+func (s *Server) authenticate(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
+	ip := remoteIP(meta.RemoteAddr())
+	if !s.limiter.allowed(ip) {
+		return nil, joinError("too many failed attempts from your address; try again in a minute")
+	}
+	if meta.User() == wire.HostUser {
+		if s.cfg.AllowHost != nil {
+			if err := s.cfg.AllowHost(key); err != nil {
+				s.limiter.fail(ip)
+				return nil, joinError("this key may not share a terminal here: %v", err)
+			}
+		}
+		return &ssh.Permissions{Extensions: map[string]string{
+			extRole: roleHost,
+			extKey:  strings.TrimSpace(string(ssh.MarshalAuthorizedKey(key))),
+		}}, nil
+	}
+	perms, err := s.admit(s.ctx, meta.User(), key)
+	if err != nil {
+		s.limiter.fail(ip)
+		s.log.Info("join refused", "remote", meta.RemoteAddr(), "user", meta.User(), "fingerprint", ssh.FingerprintSHA256(key), "err", err)
+		return nil, err
+	}
+	return perms, nil
+}
+
+// admit decides whether key may join the session named user.
+func (s *Server) admit(ctx context.Context, user string, key ssh.PublicKey) (*ssh.Permissions, error) {
+	id, err := ParseSessionID(user)
+	if err != nil {
+		return nil, joinError("%q is not a session id; join with the command the host was given (ssh -p PORT SESSIONID@HOST)", clip(user, 40))
+	}
+	se := s.session(id)
+	if se == nil {
+		t, err := s.cfg.Store.TerminalByID(ctx, id)
+		switch {
+		case err == nil && !t.EndedAt.IsZero():
+			return nil, joinError("session %s has ended (%s)", id, t.EndReason)
+		case err == nil || tandem.ErrorCode(err) == tandem.ENotFound:
+			return nil, joinError("no session %s; check the id, or ask the host to share again", id)
+		default:
+			s.log.Error("look up terminal", "id", id, "err", err)
+			return nil, joinError("cannot look up session %s right now; try again", id)
+		}
+	}
+	fp := ssh.FingerprintSHA256(key)
+	g, actor, ok := se.grantFor(ctx, fp)
+	if !ok {
+		return nil, joinError("your key %s may not join session %s; send it to the host to add with --authorized-keys", fp, id)
+	}
+	return &ssh.Permissions{Extensions: map[string]string{
+		extRole:     roleHelper,
+		extSession:  id,
+		extName:     g.name,
+		extReadOnly: boolString(g.readOnly),
+		extActor:    actor,
+		extKey:      fp,
+	}}, nil
+}
+
+// grantFor finds what the key with fingerprint fp may do here: a key the
+// host listed, else an agent's registered key when the host allows agents,
+// else (with --approve) anyone, whom the host then asks about.
+func (se *session) grantFor(ctx context.Context, fp string) (grant, string, bool) {
+	actor := "helper:" + fp
+	g, ok := se.grants[fp]
+	if !ok && se.req.AllowAgents {
+		u, err := se.srv.cfg.Store.UserByKeyFingerprint(ctx, fp)
+		if err == nil {
+			g, ok = grant{name: u.Name}, true
+		} else if tandem.ErrorCode(err) != tandem.ENotFound {
+			se.srv.log.Error("look up key owner", "fingerprint", fp, "err", err)
+		}
+	}
+	if !ok && se.req.Approve {
+		g, ok = grant{}, true
+	}
+	if g.name == "" {
+		g.name = shortFingerprint(fp)
+	}
+	g.readOnly = g.readOnly || se.req.ReadOnly
+	return g, actor, ok
+}
+
+func shortFingerprint(fp string) string {
+	fp = strings.TrimPrefix(fp, "SHA256:")
+	if len(fp) > 10 {
+		fp = fp[:10]
+	}
+	return "key " + fp
+}
+
+func boolString(b bool) string {
+	if b {
+		return "1"
+	}
+	return ""
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+func remoteIP(a net.Addr) string {
+	host, _, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	return host
+}
+
+// failureLimiter counts failed joins per address in fixed windows. An
+// address over the limit is refused without looking anything up, which
+// makes guessing session ids or keys slow.
+type failureLimiter struct {
+	limit  int
+	window time.Duration
+
+	mu      sync.Mutex
+	start   time.Time
+	counts  map[string]int
+	refused atomic.Int64
+}
+
+func newFailureLimiter(limit int, window time.Duration) *failureLimiter {
+	return &failureLimiter{limit: limit, window: window, counts: make(map[string]int)}
+}
+
+func (l *failureLimiter) roll() {
+	if now := time.Now(); now.Sub(l.start) >= l.window {
+		l.start = now
+		clear(l.counts)
+	}
+}
+
+func (l *failureLimiter) allowed(ip string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.roll()
+	if l.counts[ip] >= l.limit {
+		l.refused.Add(1)
+		return false
+	}
+	return true
+}
+
+func (l *failureLimiter) fail(ip string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.roll()
+	l.counts[ip]++
+}
+
+var errSessionEnded = errors.New("session ended")

@@ -1,0 +1,127 @@
+package sshrelay
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/tandemhq/tandem"
+)
+
+// auditInputFlush bounds how long a helper's input waits before it is
+// written to the audit log, and auditInputMax how much of it one entry holds:
+// one entry per keystroke would cost a database write per key.
+const (
+	auditInputFlush = time.Second
+	auditInputMax   = 4096
+)
+
+// auditLog appends audit entries from one goroutine, so that the relay
+// never waits for the database, and batches helpers' input.
+type auditLog struct {
+	store Store
+	log   *slog.Logger
+	ch    chan *tandem.AuditEntry
+	done  chan struct{}
+
+	sendMu sync.RWMutex // held to send on ch; close takes it to close ch
+	closed bool
+
+	mu      sync.Mutex
+	pending map[inputKey][]byte
+	timer   *time.Timer
+}
+
+type inputKey struct{ session, actor string }
+
+func newAuditLog(st Store, log *slog.Logger) *auditLog {
+	a := &auditLog{store: st, log: log, ch: make(chan *tandem.AuditEntry, 4096), done: make(chan struct{}), pending: make(map[inputKey][]byte)}
+	go a.run()
+	return a
+}
+
+func (a *auditLog) run() {
+	defer close(a.done)
+	for e := range a.ch {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := a.store.AppendAudit(ctx, e); err != nil {
+			a.log.Error("append audit", "session", e.SessionID, "action", e.Action, "err", err)
+		}
+		cancel()
+	}
+}
+
+// add queues an entry. It waits only when thousands are queued, which
+// means the database is stuck; losing audit entries would be worse.
+func (a *auditLog) add(session, actor, action, detail string) {
+	if action == "leave" {
+		a.flushInput(session, actor)
+	}
+	a.send(&tandem.AuditEntry{SessionID: session, Actor: actor, Action: action, Detail: detail, At: time.Now()})
+}
+
+func (a *auditLog) send(e *tandem.AuditEntry) {
+	a.sendMu.RLock()
+	defer a.sendMu.RUnlock()
+	if !a.closed {
+		a.ch <- e
+	}
+}
+
+// input records what a helper typed, batched per second.
+func (a *auditLog) input(session, actor string, p []byte) {
+	a.mu.Lock()
+	k := inputKey{session, actor}
+	a.pending[k] = append(a.pending[k], p...)
+	full := len(a.pending[k]) >= auditInputMax
+	if a.timer == nil {
+		a.timer = time.AfterFunc(auditInputFlush, a.flushAll)
+	}
+	a.mu.Unlock()
+	if full {
+		a.flushInput(session, actor)
+	}
+}
+
+func (a *auditLog) flushInput(session, actor string) {
+	a.mu.Lock()
+	k := inputKey{session, actor}
+	p := a.pending[k]
+	delete(a.pending, k)
+	a.mu.Unlock()
+	if len(p) > 0 {
+		a.send(&tandem.AuditEntry{SessionID: session, Actor: actor, Action: "input", Detail: strconv.Quote(string(p)), At: time.Now()})
+	}
+}
+
+func (a *auditLog) flushAll() {
+	a.mu.Lock()
+	a.timer = nil
+	keys := make([]inputKey, 0, len(a.pending))
+	for k := range a.pending {
+		keys = append(keys, k)
+	}
+	a.mu.Unlock()
+	for _, k := range keys {
+		a.flushInput(k.session, k.actor)
+	}
+}
+
+// close writes what is pending and waits for the queue to drain.
+func (a *auditLog) close() {
+	a.flushAll()
+	a.mu.Lock()
+	if a.timer != nil {
+		a.timer.Stop()
+	}
+	a.mu.Unlock()
+	a.sendMu.Lock()
+	if !a.closed {
+		a.closed = true
+		close(a.ch)
+	}
+	a.sendMu.Unlock()
+	<-a.done
+}

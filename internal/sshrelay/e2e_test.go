@@ -1,0 +1,379 @@
+package sshrelay_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem/internal/share"
+	"github.com/tandemhq/tandem/internal/sshrelay"
+)
+
+const wait = 15 * time.Second
+
+// Two helpers with stock ssh work in one host's shell: each one's input
+// reaches the host, the output reaches both, a watcher's input is dropped,
+// and a late joiner is drawn the screen as it is.
+func TestHelpersShareOneTerminal(t *testing.T) {
+	e := newEnv(t)
+	alice, bob, carol, dave := e.key("alice"), e.key("bob"), e.key("carol"), e.key("dave")
+	h := e.share(func(c *share.Config) {
+		c.AuthorizedKeys = []string{alice.authorized, bob.authorized, dave.authorized}
+		c.ReadOnlyKeys = []string{carol.authorized}
+	})
+	if !strings.Contains(h.JoinCommand, "ssh -p "+e.port+" "+h.ID+"@") {
+		t.Fatalf("join command %q does not name the port and session", h.JoinCommand)
+	}
+
+	a := e.join(h.ID, alice, 100, 30)
+	b := e.join(h.ID, bob, 100, 30)
+	h.out.waitFor(t, "alice joined", wait)
+	h.out.waitFor(t, "bob joined", wait)
+	a.out.waitFor(t, "$", wait)
+	b.out.waitFor(t, "$", wait)
+
+	a.typeText("echo from-alice-$((20+1))\r")
+	for _, out := range []*syncBuffer{h.out, a.out, b.out} {
+		out.waitFor(t, "from-alice-21", wait)
+	}
+	b.typeText("echo from-bob-$((20+2))\r")
+	for _, out := range []*syncBuffer{h.out, a.out, b.out} {
+		out.waitFor(t, "from-bob-22", wait)
+	}
+
+	c := e.join(h.ID, carol, 100, 30)
+	h.out.waitFor(t, "carol is watching", wait)
+	c.out.waitFor(t, "from-bob-22", wait) // the late joiner sees the screen
+	c.typeText("echo from-carol-$((20+3))\r")
+	a.typeText("echo marker-$((20+4))\r")
+	h.out.waitFor(t, "marker-24", wait)
+	c.out.waitFor(t, "marker-24", wait)
+	if strings.Contains(h.out.String(), "from-carol") {
+		t.Fatalf("a watcher's input reached the host:\n%q", h.out.String())
+	}
+
+	// A helper who joins last gets the screen drawn, including output they
+	// never saw pass by.
+	d := e.join(h.ID, dave, 100, 30)
+	d.out.waitFor(t, "from-alice-21", wait)
+	d.out.waitFor(t, "marker-24", wait)
+
+	// The host types too, and every helper sees it.
+	h.stdin.Write([]byte("echo from-host-$((20+5))\r"))
+	for _, out := range []*syncBuffer{a.out, b.out, c.out, d.out} {
+		out.waitFor(t, "from-host-25", wait)
+	}
+
+	// The shell exits: every helper is told and disconnected.
+	a.typeText("exit\r")
+	for _, x := range []*helperTerm{a, b, c, d} {
+		x.out.waitFor(t, "session has ended", wait)
+		x.exited(wait)
+	}
+	if err := h.Wait(); err != nil {
+		t.Fatalf("host: %v", err)
+	}
+	tm, err := e.db.TerminalByID(context.Background(), h.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tm.EndedAt.IsZero() || tm.HostKey != "" || !strings.Contains(tm.EndReason, "exited") {
+		t.Fatalf("terminal after exit: ended %v, key %q, reason %q", tm.EndedAt, tm.HostKey, tm.EndReason)
+	}
+}
+
+// A wrong id, an unknown id, a key the host did not allow and a session that
+// has ended are refused with a message that says which.
+func TestRefusals(t *testing.T) {
+	e := newEnv(t)
+	alice, mallory := e.key("alice"), e.key("mallory")
+	h := e.share(func(c *share.Config) { c.AuthorizedKeys = []string{alice.authorized} })
+
+	tests := []struct {
+		name string
+		user string
+		key  testKey
+		want string
+	}{
+		{"malformed id", "not-a-session", alice, "is not a session id"},
+		{"unknown id", "aaaaaaaaaaaaaaaaaaaaaaaaaa", alice, "no session aaaaaaaaaaaaaaaaaaaaaaaaaa"},
+		{"key not allowed", h.ID, mallory, "your key " + mallory.fp + " may not join"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out := e.refused(tt.user, tt.key)
+			if code != 255 || !strings.Contains(out, tt.want) {
+				t.Fatalf("exit %d, output %q; want 255 and %q", code, out, tt.want)
+			}
+		})
+	}
+
+	h.Close()
+	h.Wait()
+	t.Run("ended", func(t *testing.T) {
+		deadline := time.Now().Add(wait)
+		for {
+			code, out := e.refused(h.ID, alice)
+			if code == 255 && strings.Contains(out, "session "+h.ID+" has ended") {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("exit %d, output %q; want the session ended", code, out)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	})
+}
+
+// Repeated failures from one address are refused without being looked at.
+func TestFailuresAreRateLimited(t *testing.T) {
+	e := newEnv(t, func(c *sshrelay.Config) { c.FailureLimit = 3 })
+	alice := e.key("alice")
+	h := e.share(func(c *share.Config) { c.AuthorizedKeys = []string{alice.authorized} })
+	for i := 0; i < 3; i++ {
+		if _, out := e.refused("aaaaaaaaaaaaaaaaaaaaaaaaaa", alice); !strings.Contains(out, "no session") {
+			t.Fatalf("attempt %d: %q", i, out)
+		}
+	}
+	// Now even the right id and key are refused for a while.
+	if _, out := e.refused(h.ID, alice); !strings.Contains(out, "too many failed attempts") {
+		t.Fatalf("after the limit: %q", out)
+	}
+}
+
+// A host that vanishes (network cut, or process killed) ends its session
+// within two liveness intervals: helpers are told and disconnected, and the
+// host's key is deleted.
+func TestHostGone(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		cut    func(*freezer)
+		reason string
+	}{
+		{"network cut", (*freezer).freeze, "host unreachable"},
+		{"process killed", (*freezer).kill, "host disconnected"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			alice := e.key("alice")
+			fz := newFreezer(t, e.srv.Addr())
+			h := e.share(func(c *share.Config) {
+				c.Server = fz.addr()
+				c.AuthorizedKeys = []string{alice.authorized}
+				c.KeepAlive = time.Hour // the host must not notice first
+			})
+			a := e.join(h.ID, alice, 100, 30)
+			h.out.waitFor(t, "alice joined", wait)
+			cut := time.Now()
+			tt.cut(fz)
+			a.out.waitFor(t, "session has ended: "+tt.reason, wait)
+			a.exited(wait)
+			tm, err := e.db.TerminalByID(context.Background(), h.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tm.HostKey != "" || !strings.HasPrefix(tm.EndReason, tt.reason) {
+				t.Fatalf("after the host went: key %q, reason %q", tm.HostKey, tm.EndReason)
+			}
+			// The bound the server promises: two intervals after the last
+			// sign of life. Scheduling slack under -race on 2 cores is
+			// allowed for; the benchmark-free bound is what matters here.
+			if took := tm.EndedAt.Sub(cut); took > 2*300*time.Millisecond+700*time.Millisecond {
+				t.Fatalf("session ended %v after the host went", took)
+			}
+		})
+	}
+}
+
+// startForward runs `ssh -N` with the given forwarding flag and waits until
+// its local port accepts connections.
+func (e *testEnv) startForward(id string, key testKey, flag, spec string, localPort int) *syncBuffer {
+	e.t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := &syncBuffer{}
+	cmd := exec.CommandContext(ctx, "ssh", sshArgs(e.port, key, "-N", flag, spec, id+"@127.0.0.1")...)
+	cmd.Stderr = stderr
+	if err := cmd.Start(); err != nil {
+		e.t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	e.t.Cleanup(func() { cancel(); <-done })
+	deadline := time.Now().Add(wait)
+	for {
+		c, err := net.Dial("tcp", "127.0.0.1:"+itoa(localPort))
+		if err == nil {
+			c.Close()
+			return stderr
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("forward %s %s never listened: %s", flag, spec, stderr.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// An HTTP server only the host offered is reachable through ssh -L; an
+// address it did not offer is refused (the server dials nothing itself).
+func TestForwardThroughHost(t *testing.T) {
+	e := newEnv(t)
+	alice, carol := e.key("alice"), e.key("carol")
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "hello from the host's network")
+	}))
+	defer web.Close()
+	webPort := web.Listener.Addr().(*net.TCPAddr).Port
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "must not be reached")
+	}))
+	defer other.Close()
+	otherPort := other.Listener.Addr().(*net.TCPAddr).Port
+
+	h := e.share(func(c *share.Config) {
+		c.AuthorizedKeys = []string{alice.authorized}
+		c.ReadOnlyKeys = []string{carol.authorized}
+		c.Forwards = []string{itoa(webPort)}
+	})
+	client := &http.Client{Timeout: 5 * time.Second}
+
+	ok := freePort(t)
+	e.startForward(h.ID, alice, "-L", fmt.Sprintf("%d:localhost:%d", ok, webPort), ok)
+	resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/", ok))
+	if err != nil {
+		t.Fatalf("through the offered forward: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "hello from the host's network" {
+		t.Fatalf("got %q", body)
+	}
+
+	for _, tt := range []struct {
+		name   string
+		key    testKey
+		target string
+		want   string
+	}{
+		{"not offered", alice, fmt.Sprintf("localhost:%d", otherPort), "the host does not offer localhost:" + itoa(otherPort)},
+		{"the server's own port", alice, "127.0.0.1:" + e.port, "the host does not offer 127.0.0.1:" + e.port},
+		{"watcher", carol, fmt.Sprintf("localhost:%d", webPort), "watchers cannot use the host's network"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			lp := freePort(t)
+			stderr := e.startForward(h.ID, tt.key, "-L", fmt.Sprintf("%d:%s", lp, tt.target), lp)
+			resp, err := client.Get(fmt.Sprintf("http://127.0.0.1:%d/", lp))
+			if err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				t.Fatalf("a forward the host did not offer answered: %q", b)
+			}
+			stderr.waitFor(t, tt.want, wait)
+		})
+	}
+}
+
+// With --proxy, ssh -D reaches what the host allows and nothing else.
+func TestProxyThroughHost(t *testing.T) {
+	e := newEnv(t)
+	alice := e.key("alice")
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "proxied")
+	}))
+	defer web.Close()
+	h := e.share(func(c *share.Config) {
+		c.AuthorizedKeys = []string{alice.authorized}
+		c.Proxy = true
+		c.ProxyAllow = []string{web.Listener.Addr().String()}
+	})
+	lp := freePort(t)
+	stderr := e.startForward(h.ID, alice, "-D", itoa(lp), lp)
+	proxy, _ := url.Parse(fmt.Sprintf("socks5://127.0.0.1:%d", lp))
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{Proxy: http.ProxyURL(proxy)}}
+	resp, err := client.Get(web.URL)
+	if err != nil {
+		t.Fatalf("through the proxy: %v", err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(body) != "proxied" {
+		t.Fatalf("got %q", body)
+	}
+	if _, err := client.Get("http://127.0.0.1:" + e.port + "/"); err == nil {
+		t.Fatal("the proxy reached an address the host does not allow")
+	}
+	stderr.waitFor(t, "the host does not offer 127.0.0.1:"+e.port, wait)
+}
+
+// With --approve a joiner sees nothing of the terminal until the host says
+// yes, and a no disconnects them.
+func TestApprove(t *testing.T) {
+	e := newEnv(t)
+	alice, bob := e.key("alice"), e.key("bob")
+	asked := make(chan share.Joiner)
+	answers := make(chan bool)
+	h := e.share(func(c *share.Config) {
+		c.Approve = true
+		c.Approver = func(ctx context.Context, j share.Joiner) bool {
+			asked <- j
+			select {
+			case ok := <-answers:
+				return ok
+			case <-ctx.Done():
+				return false
+			}
+		}
+	})
+	h.stdin.Write([]byte("echo secret-$((6*7))\r"))
+	h.out.waitFor(t, "secret-42", wait)
+
+	a := e.join(h.ID, alice, 100, 30)
+	var j share.Joiner
+	select {
+	case j = <-asked:
+	case <-time.After(wait):
+		t.Fatal("the host was never asked")
+	}
+	if j.Fingerprint != alice.fp || j.Name != "key "+strings.TrimPrefix(alice.fp, "SHA256:")[:10] {
+		t.Fatalf("asked about %+v, want alice's key %s", j, alice.fp)
+	}
+	a.out.waitFor(t, "waiting for the host", wait)
+	time.Sleep(200 * time.Millisecond) // give a leak the chance to show
+	if strings.Contains(a.out.String(), "secret") {
+		t.Fatalf("the joiner saw the terminal before the host said yes: %q", a.out.String())
+	}
+	answers <- true
+	a.out.waitFor(t, "secret-42", wait)
+
+	b := e.join(h.ID, bob, 100, 30)
+	select {
+	case j = <-asked:
+	case <-time.After(wait):
+		t.Fatal("the host was never asked about bob")
+	}
+	answers <- false
+	b.out.waitFor(t, "did not let you in", wait)
+	if code := b.exited(wait); code == 0 {
+		t.Fatalf("a turned-away joiner's ssh exited 0")
+	}
+	if strings.Contains(b.out.String(), "secret") {
+		t.Fatalf("a turned-away joiner saw the terminal: %q", b.out.String())
+	}
+}

@@ -1,0 +1,158 @@
+package sshrelay
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tandemhq/tandem/internal/record"
+)
+
+// castWriter writes a session as an asciicast v2 recording: a header line,
+// then one JSON array per event: [seconds, "o", output], [seconds, "i",
+// input], [seconds, "r", "COLSxROWS"] and [seconds, "m", marker] for joins
+// and leaves. The record.Writer under it compresses and stores it in chunks
+// without ever blocking the session.
+type castWriter struct {
+	w     *record.Writer
+	start time.Time
+	log   func(msg string, args ...any)
+
+	mu      sync.Mutex
+	buf     []byte
+	partial []byte // an output UTF-8 sequence split across chunks
+	failed  bool
+}
+
+// castHeader is the first line of an asciicast v2 file.
+type castHeader struct {
+	Version   int               `json:"version"`
+	Width     int               `json:"width"`
+	Height    int               `json:"height"`
+	Timestamp int64             `json:"timestamp"`
+	Title     string            `json:"title,omitempty"`
+	Env       map[string]string `json:"env,omitempty"`
+}
+
+func (s *Server) newCast(se *session) *castWriter {
+	c := &castWriter{
+		w:     record.NewWriter(s.cfg.Blobs, se.id, record.WriterOptions{}),
+		start: se.created,
+		log:   s.log.With("session", se.id).Error,
+	}
+	term := se.req.Term
+	if term == "" {
+		term = "xterm-256color"
+	}
+	h, _ := json.Marshal(castHeader{
+		Version: 2, Width: se.req.Cols, Height: se.req.Rows, Timestamp: se.created.Unix(),
+		Title: se.req.HostName + ": " + se.req.Command,
+		Env:   map[string]string{"TERM": term, "SHELL": se.req.Command},
+	})
+	c.write(append(h, '\n'))
+	return c
+}
+
+func (c *castWriter) write(b []byte) {
+	if _, err := c.w.Write(b); err != nil && !c.failed {
+		c.failed = true // said once; the writer keeps the reason
+		c.log("recording failing", "err", err)
+	}
+}
+
+// event appends one event line; data is text already valid UTF-8.
+func (c *castWriter) event(kind string, data []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b := c.buf[:0]
+	b = append(b, '[')
+	b = strconv.AppendFloat(b, time.Since(c.start).Seconds(), 'f', 6, 64)
+	b = append(b, ",\""...)
+	b = append(b, kind...)
+	b = append(b, "\","...)
+	b = appendJSONString(b, data)
+	b = append(b, "]\n"...)
+	c.write(b)
+	c.buf = b
+}
+
+// output records host output. A split UTF-8 sequence is held until whole,
+// since each event is a JSON string.
+func (c *castWriter) output(p []byte) {
+	c.mu.Lock()
+	if len(c.partial) > 0 {
+		p = append(c.partial, p...)
+		c.partial = nil
+	}
+	tail := incompleteTail(p)
+	if tail > 0 {
+		c.partial = append([]byte(nil), p[len(p)-tail:]...)
+		p = p[:len(p)-tail]
+	}
+	c.mu.Unlock()
+	if len(p) > 0 {
+		c.event("o", p)
+	}
+}
+
+func (c *castWriter) input(p []byte) { c.event("i", p) }
+
+func (c *castWriter) marker(text string) { c.event("m", []byte(text)) }
+
+func (c *castWriter) resize(cols, rows int) {
+	c.event("r", []byte(strconv.Itoa(cols)+"x"+strconv.Itoa(rows)))
+}
+
+// close stores everything; the recording is durable when it returns nil.
+func (c *castWriter) close(ctx context.Context) error {
+	c.mu.Lock()
+	rest := c.partial
+	c.partial = nil
+	c.mu.Unlock()
+	if len(rest) > 0 {
+		c.event("o", rest)
+	}
+	return c.w.Close(ctx)
+}
+
+// appendJSONString appends s as a JSON string. Invalid UTF-8 becomes
+// U+FFFD, as asciicast players expect text. It is written by hand because
+// encoding/json would allocate for every event of a busy terminal.
+func appendJSONString(b, s []byte) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case c == '"' || c == '\\':
+				b = append(b, '\\', c)
+			case c == '\n':
+				b = append(b, '\\', 'n')
+			case c == '\r':
+				b = append(b, '\\', 'r')
+			case c == '\t':
+				b = append(b, '\\', 't')
+			case c < 0x20 || c == 0x7f:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			default:
+				b = append(b, c)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRune(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, "\ufffd"...)
+		} else if r == '\u2028' || r == '\u2029' {
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		} else {
+			b = append(b, s[i:i+size]...)
+		}
+		i += size
+	}
+	return append(b, '"')
+}

@@ -1,0 +1,262 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/store"
+)
+
+// Limits of ListAssists.
+const (
+	defaultAssistLimit = 100
+	maxAssistLimit     = 1000
+)
+
+const assistColumns = `id, site_id, state, person_id, page_id, page_url, user_agent,
+	viewport_width, viewport_height, viewport_dpr, agent_id, created_at, started_at, ended_at, end_reason`
+
+func checkState(s tandem.AssistState) error {
+	switch s {
+	case tandem.AssistWaiting, tandem.AssistConsenting, tandem.AssistLive, tandem.AssistEnded:
+		return nil
+	}
+	return tandem.Errorf(tandem.EInvalid, "%q is not an assist state", s)
+}
+
+// CreateAssist inserts a, setting its ID and CreatedAt when empty, and its
+// State to waiting when empty. An unknown site is tandem.ENotFound.
+func (db *DB) CreateAssist(ctx context.Context, a *tandem.Assist) error {
+	c := *a
+	if c.State == "" {
+		c.State = tandem.AssistWaiting
+	}
+	if err := checkState(c.State); err != nil {
+		return err
+	}
+	if c.ID == "" {
+		c.ID = newID()
+	}
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = now()
+	}
+	_, err := db.w.ExecContext(ctx, `INSERT INTO assists (`+assistColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.SiteID, string(c.State), c.PersonID, c.PageID, c.PageURL, c.UserAgent,
+		c.Viewport.Width, c.Viewport.Height, c.Viewport.DPR, c.AgentID,
+		toMillis(c.CreatedAt), toMillis(c.StartedAt), toMillis(c.EndedAt), c.EndReason)
+	switch {
+	case isForeignKey(err):
+		return tandem.Errorf(tandem.ENotFound, "site %q not found", c.SiteID)
+	case isUnique(err):
+		return tandem.Errorf(tandem.EConflict, "an assist with id %q exists", c.ID)
+	case err != nil:
+		return fmt.Errorf("create assist: %w", err)
+	}
+	*a = c
+	return nil
+}
+
+// AssistByID returns the assist with the given id.
+func (db *DB) AssistByID(ctx context.Context, id string) (*tandem.Assist, error) {
+	a, err := scanAssist(db.r.QueryRowContext(ctx, `SELECT `+assistColumns+` FROM assists WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tandem.Errorf(tandem.ENotFound, "assist %q not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("assist by id: %w", err)
+	}
+	return a, nil
+}
+
+// UpdateAssist writes the state, agent, viewport, start and end times and end
+// reason of a.
+func (db *DB) UpdateAssist(ctx context.Context, a *tandem.Assist) error {
+	if err := checkState(a.State); err != nil {
+		return err
+	}
+	res, err := db.w.ExecContext(ctx, `UPDATE assists SET state = ?, agent_id = ?,
+		viewport_width = ?, viewport_height = ?, viewport_dpr = ?,
+		started_at = ?, ended_at = ?, end_reason = ? WHERE id = ?`,
+		string(a.State), a.AgentID, a.Viewport.Width, a.Viewport.Height, a.Viewport.DPR,
+		toMillis(a.StartedAt), toMillis(a.EndedAt), a.EndReason, a.ID)
+	if err != nil {
+		return fmt.Errorf("update assist: %w", err)
+	}
+	return affected(res, func() error { return tandem.Errorf(tandem.ENotFound, "assist %q not found", a.ID) })
+}
+
+// ListAssists returns the assists f selects, newest first.
+func (db *DB) ListAssists(ctx context.Context, f store.AssistFilter) ([]*tandem.Assist, error) {
+	var where []string
+	var args []any
+	if len(f.States) > 0 {
+		marks := make([]string, len(f.States))
+		for i, s := range f.States {
+			if err := checkState(s); err != nil {
+				return nil, err
+			}
+			marks[i] = "?"
+			args = append(args, string(s))
+		}
+		where = append(where, "state IN ("+strings.Join(marks, ", ")+")")
+	}
+	if f.SiteID != "" {
+		where = append(where, "site_id = ?")
+		args = append(args, f.SiteID)
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = defaultAssistLimit
+	}
+	limit = min(limit, maxAssistLimit)
+	q := `SELECT ` + assistColumns + ` FROM assists`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	// rowid breaks ties between assists created in the same millisecond.
+	q += ` ORDER BY created_at DESC, rowid DESC LIMIT ?`
+	args = append(args, limit)
+
+	rows, err := db.r.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list assists: %w", err)
+	}
+	defer rows.Close()
+	var as []*tandem.Assist
+	for rows.Next() {
+		a, err := scanAssist(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list assists: %w", err)
+		}
+		as = append(as, a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list assists: %w", err)
+	}
+	return as, nil
+}
+
+func scanAssist(s scanner) (*tandem.Assist, error) {
+	var a tandem.Assist
+	var state string
+	var created, started, ended sql.NullInt64
+	err := s.Scan(&a.ID, &a.SiteID, &state, &a.PersonID, &a.PageID, &a.PageURL, &a.UserAgent,
+		&a.Viewport.Width, &a.Viewport.Height, &a.Viewport.DPR, &a.AgentID,
+		&created, &started, &ended, &a.EndReason)
+	if err != nil {
+		return nil, err
+	}
+	a.State = tandem.AssistState(state)
+	a.CreatedAt, a.StartedAt, a.EndedAt = fromMillis(created), fromMillis(started), fromMillis(ended)
+	return &a, nil
+}
+
+// RecordConsent appends a person's answer to an assist's consent records,
+// setting At when zero.
+func (db *DB) RecordConsent(ctx context.Context, c *tandem.Consent) error {
+	if c.At.IsZero() {
+		c.At = now()
+	}
+	_, err := db.w.ExecContext(ctx, `INSERT INTO consents (assist_id, agent_id, person_id, page_url, method, allowed, text, at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.AssistID, c.AgentID, c.PersonID, c.PageURL, c.Method, c.Allowed, c.Text, toMillis(c.At))
+	if isForeignKey(err) {
+		return tandem.Errorf(tandem.ENotFound, "assist %q not found", c.AssistID)
+	}
+	if err != nil {
+		return fmt.Errorf("record consent: %w", err)
+	}
+	return nil
+}
+
+// ConsentsFor returns an assist's consent records in time order.
+func (db *DB) ConsentsFor(ctx context.Context, assistID string) ([]*tandem.Consent, error) {
+	if err := db.assistExists(ctx, assistID); err != nil {
+		return nil, err
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT assist_id, agent_id, person_id, page_url, method, allowed, text, at
+		FROM consents WHERE assist_id = ? ORDER BY at, id`, assistID)
+	if err != nil {
+		return nil, fmt.Errorf("consents: %w", err)
+	}
+	defer rows.Close()
+	var cs []*tandem.Consent
+	for rows.Next() {
+		var c tandem.Consent
+		var at sql.NullInt64
+		if err := rows.Scan(&c.AssistID, &c.AgentID, &c.PersonID, &c.PageURL, &c.Method, &c.Allowed, &c.Text, &at); err != nil {
+			return nil, fmt.Errorf("consents: %w", err)
+		}
+		c.At = fromMillis(at)
+		cs = append(cs, &c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("consents: %w", err)
+	}
+	return cs, nil
+}
+
+// AddPage records a page of an assist, setting At when zero. A repeat of the
+// same (assist, page id, hash) is ignored and keeps the first record.
+func (db *DB) AddPage(ctx context.Context, p *tandem.Page) error {
+	if p.PageID == "" {
+		return tandem.Errorf(tandem.EInvalid, "a page needs a page id")
+	}
+	if p.At.IsZero() {
+		p.At = now()
+	}
+	_, err := db.w.ExecContext(ctx, `INSERT INTO pages (assist_id, page_id, hash, url, title, at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (assist_id, page_id, hash) DO NOTHING`,
+		p.AssistID, p.PageID, p.Hash, p.URL, p.Title, toMillis(p.At))
+	if isForeignKey(err) {
+		return tandem.Errorf(tandem.ENotFound, "assist %q not found", p.AssistID)
+	}
+	if err != nil {
+		return fmt.Errorf("add page: %w", err)
+	}
+	return nil
+}
+
+// PagesFor returns the pages of an assist in time order.
+func (db *DB) PagesFor(ctx context.Context, assistID string) ([]*tandem.Page, error) {
+	if err := db.assistExists(ctx, assistID); err != nil {
+		return nil, err
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT assist_id, page_id, url, title, hash, at
+		FROM pages WHERE assist_id = ? ORDER BY at, rowid`, assistID)
+	if err != nil {
+		return nil, fmt.Errorf("pages: %w", err)
+	}
+	defer rows.Close()
+	var ps []*tandem.Page
+	for rows.Next() {
+		var p tandem.Page
+		var at sql.NullInt64
+		if err := rows.Scan(&p.AssistID, &p.PageID, &p.URL, &p.Title, &p.Hash, &at); err != nil {
+			return nil, fmt.Errorf("pages: %w", err)
+		}
+		p.At = fromMillis(at)
+		ps = append(ps, &p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("pages: %w", err)
+	}
+	return ps, nil
+}
+
+// assistExists returns tandem.ENotFound when there is no assist with id.
+func (db *DB) assistExists(ctx context.Context, id string) error {
+	var one int
+	err := db.r.QueryRowContext(ctx, `SELECT 1 FROM assists WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return tandem.Errorf(tandem.ENotFound, "assist %q not found", id)
+	}
+	if err != nil {
+		return fmt.Errorf("assist %s: %w", id, err)
+	}
+	return nil
+}

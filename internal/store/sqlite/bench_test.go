@@ -1,0 +1,50 @@
+package sqlite
+
+import (
+	"context"
+	"testing"
+
+	"github.com/tandemhq/tandem"
+)
+
+func BenchmarkAppendAudit(b *testing.B) {
+	ctx := context.Background()
+	db, err := Open(ctx, b.TempDir()+"/tandem.db")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := db.AppendAudit(ctx, &tandem.AuditEntry{SessionID: "s", Actor: "system", Action: "x"}); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
+
+func BenchmarkAssistByID(b *testing.B) {
+	ctx := context.Background()
+	db, err := Open(ctx, b.TempDir()+"/tandem.db")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	site := &tandem.Site{Name: "Shop", AllowedOrigins: []string{"https://shop.example"}}
+	if err := db.CreateSite(ctx, site); err != nil {
+		b.Fatal(err)
+	}
+	a := &tandem.Assist{SiteID: site.ID}
+	if err := db.CreateAssist(ctx, a); err != nil {
+		b.Fatal(err)
+	}
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, err := db.AssistByID(ctx, a.ID); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}

@@ -1,0 +1,85 @@
+package sqlite
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem"
+)
+
+// TestTwoHandlesOneFile is a running server and an admin command on one
+// file: each has its own pools, and writes from both at once must wait for
+// each other rather than fail with SQLITE_BUSY.
+func TestTwoHandlesOneFile(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "tandem.db")
+	a, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+
+	site := &tandem.Site{Name: "Shop", AllowedOrigins: []string{"https://shop.example"}}
+	if err := a.CreateSite(ctx, site); err != nil {
+		t.Fatal(err)
+	}
+	expires := time.Now().Add(time.Hour)
+	const n = 8
+	for i := range n {
+		inv := &tandem.Invite{SiteID: site.ID, TokenHash: fmt.Sprintf("tok-%d", i), ExpiresAt: expires}
+		if err := b.CreateInvite(ctx, inv); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	wins := make(map[string]int)
+	var errs []error
+	for i, db := range []*DB{a, b, a, b} {
+		wg.Go(func() {
+			for j := range n {
+				if err := db.AppendAudit(ctx, &tandem.AuditEntry{SessionID: "s", Actor: fmt.Sprintf("w%d", i), Action: "write"}); err != nil {
+					mu.Lock()
+					errs = append(errs, err)
+					mu.Unlock()
+				}
+				_, err := db.UseInvite(ctx, fmt.Sprintf("tok-%d", j), "", time.Now())
+				mu.Lock()
+				switch tandem.ErrorCode(err) {
+				case "":
+					wins[fmt.Sprintf("tok-%d", j)]++
+				case tandem.EUsed:
+				default:
+					errs = append(errs, err)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		t.Errorf("a write from one of two handles failed: %v", err)
+	}
+	for i := range n {
+		if w := wins[fmt.Sprintf("tok-%d", i)]; w != 1 {
+			t.Errorf("invite tok-%d was used %d times across two handles, want 1", i, w)
+		}
+	}
+	entries, err := a.AuditFor(ctx, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 4*n {
+		t.Errorf("AuditFor has %d entries, want %d", len(entries), 4*n)
+	}
+}

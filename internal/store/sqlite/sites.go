@@ -1,0 +1,143 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/store"
+)
+
+const siteColumns = `id, name, key, allowed_origins, strict_masking, capture_bodies, created_at`
+
+// CreateSite inserts s after store.CheckSite has normalized it, setting its
+// ID, Key and CreatedAt when empty.
+func (db *DB) CreateSite(ctx context.Context, s *tandem.Site) error {
+	c := *s
+	c.AllowedOrigins = append([]string(nil), s.AllowedOrigins...)
+	if err := store.CheckSite(&c); err != nil {
+		return err
+	}
+	if c.ID == "" {
+		c.ID = newID()
+	}
+	if c.Key == "" {
+		c.Key = newSiteKey()
+	}
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = now()
+	}
+	origins, err := json.Marshal(c.AllowedOrigins)
+	if err != nil {
+		return fmt.Errorf("create site: %w", err)
+	}
+	_, err = db.w.ExecContext(ctx, `INSERT INTO sites (`+siteColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Name, c.Key, string(origins), c.StrictMasking, c.CaptureBodies, toMillis(c.CreatedAt))
+	if isUnique(err) {
+		return tandem.Errorf(tandem.EConflict, "a site with id %q or key %q exists", c.ID, c.Key)
+	}
+	if err != nil {
+		return fmt.Errorf("create site: %w", err)
+	}
+	*s = c
+	return nil
+}
+
+// SiteByID returns the site with the given id.
+func (db *DB) SiteByID(ctx context.Context, id string) (*tandem.Site, error) {
+	s, err := scanSite(db.r.QueryRowContext(ctx, `SELECT `+siteColumns+` FROM sites WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tandem.Errorf(tandem.ENotFound, "site %q not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("site by id: %w", err)
+	}
+	return s, nil
+}
+
+// SiteByKey returns the site with the given public key.
+func (db *DB) SiteByKey(ctx context.Context, key string) (*tandem.Site, error) {
+	s, err := scanSite(db.r.QueryRowContext(ctx, `SELECT `+siteColumns+` FROM sites WHERE key = ?`, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tandem.Errorf(tandem.ENotFound, "site with key %q not found", key)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("site by key: %w", err)
+	}
+	return s, nil
+}
+
+// ListSites returns every site, oldest first.
+func (db *DB) ListSites(ctx context.Context) ([]*tandem.Site, error) {
+	rows, err := db.r.QueryContext(ctx, `SELECT `+siteColumns+` FROM sites ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list sites: %w", err)
+	}
+	defer rows.Close()
+	var ss []*tandem.Site
+	for rows.Next() {
+		s, err := scanSite(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list sites: %w", err)
+		}
+		ss = append(ss, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list sites: %w", err)
+	}
+	return ss, nil
+}
+
+// UpdateSite writes the name, origins and capture settings of s. The key and
+// creation time do not change.
+func (db *DB) UpdateSite(ctx context.Context, s *tandem.Site) error {
+	c := *s
+	c.AllowedOrigins = append([]string(nil), s.AllowedOrigins...)
+	if err := store.CheckSite(&c); err != nil {
+		return err
+	}
+	origins, err := json.Marshal(c.AllowedOrigins)
+	if err != nil {
+		return fmt.Errorf("update site: %w", err)
+	}
+	res, err := db.w.ExecContext(ctx, `UPDATE sites SET name = ?, allowed_origins = ?, strict_masking = ?, capture_bodies = ? WHERE id = ?`,
+		c.Name, string(origins), c.StrictMasking, c.CaptureBodies, c.ID)
+	if err != nil {
+		return fmt.Errorf("update site: %w", err)
+	}
+	if err := affected(res, func() error { return tandem.Errorf(tandem.ENotFound, "site %q not found", c.ID) }); err != nil {
+		return err
+	}
+	s.Name, s.AllowedOrigins = c.Name, c.AllowedOrigins
+	return nil
+}
+
+// DeleteSite deletes a site with its assists (their consents and pages) and
+// invites. The audit log and recordings are kept.
+func (db *DB) DeleteSite(ctx context.Context, id string) error {
+	res, err := db.w.ExecContext(ctx, `DELETE FROM sites WHERE id = ?`, id)
+	if err != nil {
+		return fmt.Errorf("delete site: %w", err)
+	}
+	return affected(res, func() error { return tandem.Errorf(tandem.ENotFound, "site %q not found", id) })
+}
+
+func scanSite(s scanner) (*tandem.Site, error) {
+	var site tandem.Site
+	var origins string
+	var created sql.NullInt64
+	if err := s.Scan(&site.ID, &site.Name, &site.Key, &origins, &site.StrictMasking, &site.CaptureBodies, &created); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(origins), &site.AllowedOrigins); err != nil {
+		return nil, fmt.Errorf("site %s: allowed origins: %w", site.ID, err)
+	}
+	if site.AllowedOrigins == nil {
+		site.AllowedOrigins = []string{}
+	}
+	site.CreatedAt = fromMillis(created)
+	return &site, nil
+}

@@ -1,0 +1,114 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/store"
+)
+
+// Limits of ListTerminals.
+const (
+	defaultTerminalLimit = 100
+	maxTerminalLimit     = 1000
+)
+
+const terminalColumns = `id, host_key, host_name, command, read_only, approve, created_at, ended_at, end_reason, recording_id`
+
+// CreateTerminal inserts t, setting its ID and CreatedAt when empty.
+func (db *DB) CreateTerminal(ctx context.Context, t *store.Terminal) error {
+	c := *t
+	if c.ID == "" {
+		c.ID = newID()
+	}
+	if c.CreatedAt.IsZero() {
+		c.CreatedAt = now()
+	}
+	_, err := db.w.ExecContext(ctx, `INSERT INTO terminals (`+terminalColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.HostKey, c.HostName, c.Command, c.ReadOnly, c.Approve,
+		toMillis(c.CreatedAt), toMillis(c.EndedAt), c.EndReason, c.RecordingID)
+	if isUnique(err) {
+		return tandem.Errorf(tandem.EConflict, "a terminal session with id %q exists", c.ID)
+	}
+	if err != nil {
+		return fmt.Errorf("create terminal: %w", err)
+	}
+	*t = c
+	return nil
+}
+
+// TerminalByID returns the terminal session with the given id.
+func (db *DB) TerminalByID(ctx context.Context, id string) (*store.Terminal, error) {
+	t, err := scanTerminal(db.r.QueryRowContext(ctx, `SELECT `+terminalColumns+` FROM terminals WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tandem.Errorf(tandem.ENotFound, "terminal session %q not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("terminal by id: %w", err)
+	}
+	return t, nil
+}
+
+// EndTerminal marks a session ended at the given time with a reason and
+// clears the host's key, so that the key opens nothing any more. Ending a
+// session that has ended already changes nothing and is not an error: the
+// first end's time and reason are the true ones.
+func (db *DB) EndTerminal(ctx context.Context, id, reason string, at time.Time) error {
+	if at.IsZero() {
+		at = now()
+	}
+	res, err := db.w.ExecContext(ctx, `UPDATE terminals SET host_key = '', ended_at = coalesce(ended_at, ?),
+		end_reason = CASE WHEN ended_at IS NULL THEN ? ELSE end_reason END WHERE id = ?`,
+		toMillis(at), reason, id)
+	if err != nil {
+		return fmt.Errorf("end terminal: %w", err)
+	}
+	return affected(res, func() error { return tandem.Errorf(tandem.ENotFound, "terminal session %q not found", id) })
+}
+
+// ListTerminals returns terminal sessions newest first, only those not ended
+// when liveOnly. A limit of 0 means 100.
+func (db *DB) ListTerminals(ctx context.Context, liveOnly bool, limit int) ([]*store.Terminal, error) {
+	if limit <= 0 {
+		limit = defaultTerminalLimit
+	}
+	limit = min(limit, maxTerminalLimit)
+	q := `SELECT ` + terminalColumns + ` FROM terminals`
+	if liveOnly {
+		q += ` WHERE ended_at IS NULL`
+	}
+	q += ` ORDER BY created_at DESC, rowid DESC LIMIT ?`
+	rows, err := db.r.QueryContext(ctx, q, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list terminals: %w", err)
+	}
+	defer rows.Close()
+	var ts []*store.Terminal
+	for rows.Next() {
+		t, err := scanTerminal(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list terminals: %w", err)
+		}
+		ts = append(ts, t)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list terminals: %w", err)
+	}
+	return ts, nil
+}
+
+func scanTerminal(s scanner) (*store.Terminal, error) {
+	var t store.Terminal
+	var created, ended sql.NullInt64
+	err := s.Scan(&t.ID, &t.HostKey, &t.HostName, &t.Command, &t.ReadOnly, &t.Approve,
+		&created, &ended, &t.EndReason, &t.RecordingID)
+	if err != nil {
+		return nil, err
+	}
+	t.CreatedAt, t.EndedAt = fromMillis(created), fromMillis(ended)
+	return &t, nil
+}

@@ -1,0 +1,117 @@
+package store
+
+import (
+	"net"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/tandemhq/tandem"
+)
+
+// Every backend runs these checks before writing, so that bad input gets the
+// same clear error whichever backend is in use, and nothing is written.
+
+// NormalizeEmail returns email trimmed and lowercased, or tandem.EInvalid if
+// it is not a bare address such as "alex@example.com". Emails are compared
+// in this form.
+func NormalizeEmail(email string) (string, error) {
+	e := strings.ToLower(strings.TrimSpace(email))
+	a, err := mail.ParseAddress(e)
+	if err != nil || a.Address != e || a.Name != "" {
+		return "", tandem.Errorf(tandem.EInvalid, "%q is not an email address", email)
+	}
+	return e, nil
+}
+
+// NormalizeOrigin returns origin in the form browsers send in the Origin
+// header (lowercase scheme and host, no default port, no trailing slash), or
+// tandem.EInvalid when it is not scheme://host[:port] with scheme http or
+// https. The single "*" (any origin) is returned as is.
+func NormalizeOrigin(origin string) (string, error) {
+	o := strings.TrimSpace(origin)
+	if o == "*" {
+		return o, nil
+	}
+	bad := func(why string) (string, error) {
+		return "", tandem.Errorf(tandem.EInvalid, "origin %q: %s; want scheme://host[:port], e.g. https://shop.example.com", origin, why)
+	}
+	u, err := url.Parse(o)
+	if err != nil {
+		return bad("cannot be parsed")
+	}
+	scheme := strings.ToLower(u.Scheme)
+	switch {
+	case scheme != "http" && scheme != "https":
+		return bad("scheme must be http or https")
+	case u.Opaque != "" || u.Host == "" || u.Hostname() == "":
+		return bad("no host")
+	case u.User != nil:
+		return bad("user info is not allowed")
+	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.ForceQuery, u.Fragment != "":
+		return bad("no path, query or fragment is allowed")
+	}
+	host, port := strings.ToLower(u.Hostname()), u.Port()
+	if strings.HasSuffix(u.Host, ":") {
+		return bad("empty port")
+	}
+	if n, err := strconv.Atoi(port); port != "" && (err != nil || n < 1 || n > 65535) {
+		return bad("port out of range")
+	}
+	if (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
+		port = ""
+	}
+	if port != "" {
+		return scheme + "://" + net.JoinHostPort(host, port), nil
+	}
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]" // an IPv6 literal keeps its brackets
+	}
+	return scheme + "://" + host, nil
+}
+
+// CheckUser validates u and normalizes it in place: a trimmed name is
+// required, the email is normalized, and an empty role becomes RoleAgent.
+func CheckUser(u *tandem.User) error {
+	email, err := NormalizeEmail(u.Email)
+	if err != nil {
+		return err
+	}
+	name := strings.TrimSpace(u.Name)
+	if name == "" {
+		return tandem.Errorf(tandem.EInvalid, "a user needs a name, e.g. \"Alex from Support\"")
+	}
+	role := u.Role
+	if role == "" {
+		role = tandem.RoleAgent
+	}
+	if role != tandem.RoleAgent && role != tandem.RoleAdmin {
+		return tandem.Errorf(tandem.EInvalid, "role %q is not %q or %q", u.Role, tandem.RoleAgent, tandem.RoleAdmin)
+	}
+	u.Email, u.Name, u.Role = email, name, role
+	return nil
+}
+
+// CheckSite validates s and normalizes it in place: a trimmed name is
+// required and every allowed origin is normalized (repeats dropped).
+func CheckSite(s *tandem.Site) error {
+	name := strings.TrimSpace(s.Name)
+	if name == "" {
+		return tandem.Errorf(tandem.EInvalid, "a site needs a name")
+	}
+	origins := make([]string, 0, len(s.AllowedOrigins))
+	seen := make(map[string]bool)
+	for _, o := range s.AllowedOrigins {
+		n, err := NormalizeOrigin(o)
+		if err != nil {
+			return err
+		}
+		if !seen[n] {
+			seen[n] = true
+			origins = append(origins, n)
+		}
+	}
+	s.Name, s.AllowedOrigins = name, origins
+	return nil
+}

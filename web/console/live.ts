@@ -1,0 +1,119 @@
+// LiveSession is the live view's model: the agent channel, the page stream
+// and the player, plus what the header shows (state, health, presence).
+
+import { AssistState, wsURL } from "./api";
+import { Channel, ChannelState } from "./channel";
+import { Frame, isData, payloadOf } from "./frames";
+import { LivePlayer } from "./player";
+import { Health } from "./health";
+import { PageStream } from "./stream";
+
+/** The `presence` frame's payload. */
+export interface Presence {
+  person?: "connected" | "away" | string;
+  agents?: { id: string; name: string }[];
+}
+
+/** LiveSession connects to one assist's agent channel. */
+export class LiveSession {
+  readonly player: LivePlayer;
+  readonly stream: PageStream;
+  readonly channel: Channel;
+  state: AssistState | null = null;
+  endReason: string | null = null;
+  health: Health | null = null;
+  presence: Presence | null = null;
+  link: ChannelState = "connecting";
+  closeCode: number | null = null;
+  /** Set while a ref named a snapshot this view does not hold and a fresh one was asked for. */
+  awaitingSnapshot = false;
+
+  private readonly onChange: () => void;
+
+  constructor(assistId: string, onChange: () => void, onUnauthorized: () => void) {
+    this.onChange = onChange;
+    this.player = new LivePlayer(onChange);
+    const player = this.player;
+    this.stream = new PageStream(
+      {
+        reset: () => player.reset(),
+        events: (evs) => {
+          this.awaitingSnapshot = false;
+          player.events(evs);
+        },
+        missing: () => {
+          this.awaitingSnapshot = true;
+          player.reset();
+          this.channel.send({ k: "snapshot" });
+        },
+      },
+      { resetOnSnapshot: true },
+    );
+    this.channel = new Channel({
+      url: (from) => wsURL(`/assists/${encodeURIComponent(assistId)}/ws${from > 0 ? `?from=${from}` : ""}`),
+      onFrame: (f) => this.frame(f),
+      onState: (s, code) => {
+        this.link = s;
+        if (code !== undefined) this.closeCode = code;
+        if (s === "closed" && code === 4410) this.state = "ended";
+        if (s === "closed" && code === 4401) onUnauthorized();
+        onChange();
+      },
+      log: (m) => console.debug("tandem channel:", m),
+    });
+  }
+
+  /** The sequence number of the last data frame applied. */
+  get lastApplied(): number {
+    return this.channel.lastApplied;
+  }
+
+  start(): void {
+    this.channel.start();
+  }
+
+  stop(): void {
+    this.channel.stop();
+    this.player.detach();
+  }
+
+  /** Asks the person's page for a fresh full snapshot. */
+  requestSnapshot(): void {
+    this.channel.send({ k: "snapshot" });
+  }
+
+  private frame(f: Frame): void {
+    const h = f.header;
+    if (h.k === "sync") {
+      this.stream.sync(h.from ?? 1);
+    } else if (isData(h)) {
+      this.stream.apply(h.k, h.s as number, h.p, h.h, payloadOf<unknown>(f, undefined));
+    } else {
+      switch (h.k) {
+        case "state": {
+          const p = payloadOf<{ state?: AssistState; reason?: string }>(f, {});
+          if (p.state) this.state = p.state;
+          if (p.reason) this.endReason = p.reason;
+          if (p.state === "ended") this.channel.stop();
+          break;
+        }
+        case "ended": {
+          const p = payloadOf<{ reason?: string }>(f, {});
+          this.state = "ended";
+          this.endReason = p.reason ?? this.endReason;
+          this.channel.stop();
+          break;
+        }
+        case "health":
+          this.health = payloadOf<Health>(f, {});
+          break;
+        case "presence":
+          this.presence = payloadOf<Presence>(f, {});
+          break;
+        default:
+          return;
+      }
+    }
+    this.onChange();
+  }
+}

@@ -1,0 +1,68 @@
+// The sign-in screen.
+
+import { useState } from "preact/hooks";
+import { api, errorMessage, User } from "./api";
+import { Spinner } from "./ui";
+
+/** The login form; onLogin receives the signed-in user. */
+export function LoginScreen({ onLogin }: { onLogin(u: User): void }) {
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [err, setErr] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setErr(null);
+    try {
+      const r = await api.login(email.trim(), password);
+      onLogin(r.user);
+    } catch (e2) {
+      setErr(errorMessage(e2));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div class="login-page">
+      <form class="login-card" onSubmit={submit}>
+        <div class="brand brand-dark">
+          <span class="brand-mark">T</span> Tandem
+        </div>
+        <h1>Sign in to the console</h1>
+        <label class="field">
+          <span>Email</span>
+          <input
+            type="email"
+            autoComplete="username"
+            required
+            autoFocus
+            value={email}
+            data-testid="login-email"
+            onInput={(e) => setEmail((e.currentTarget as HTMLInputElement).value)}
+          />
+        </label>
+        <label class="field">
+          <span>Password</span>
+          <input
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            data-testid="login-password"
+            onInput={(e) => setPassword((e.currentTarget as HTMLInputElement).value)}
+          />
+        </label>
+        {err && (
+          <div class="error-note" role="alert" data-testid="login-error">
+            {err}
+          </div>
+        )}
+        <button type="submit" class="btn btn-primary btn-block" data-testid="login-submit" disabled={busy}>
+          {busy && <Spinner />} Sign in
+        </button>
+      </form>
+    </div>
+  );
+}

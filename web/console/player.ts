@@ -1,0 +1,155 @@
+// LivePlayer draws the live mirror with rrweb's Replayer in live mode. Each
+// snapshot gets a fresh player (the old page's state is dropped with it);
+// events are retimed onto this browser's clock (see liveclock.ts) and click
+// and touch marks are timed to appear with the events that made them.
+
+import { Replayer } from "rrweb";
+import { RREvent } from "./events";
+import { LiveClock } from "./liveclock";
+import { Mark, markFromEvent, markLifeMs } from "./marks";
+
+/** The size of the person's window, as drawn. */
+export interface Size {
+  width: number;
+  height: number;
+}
+
+/** A mark on screen in the live view. */
+export interface ShownMark extends Mark {
+  key: string;
+}
+
+/** Player options shared by the live and replay views. */
+export const playerConfig = {
+  mouseTail: false,
+  UNSAFE_replayCanvas: true,
+  showWarning: false,
+  triggerFocus: false, // never move the agent's keyboard focus into the mirror
+} as const;
+
+/** LivePlayer owns the current live Replayer and the marks on screen. */
+export class LivePlayer {
+  replayer: Replayer | null = null;
+  size: Size | null = null;
+  marks: ShownMark[] = [];
+  /** Whether the current player has drawn a page. */
+  drawn = false;
+  /** The time of the first event of the assist seen here (person's clock), for devtools offsets. */
+  firstTs: number | null = null;
+
+  private host: HTMLElement | null = null;
+  private clock = new LiveClock();
+  private pending: RREvent[] = [];
+  private timers = new Set<ReturnType<typeof setTimeout>>();
+  private pump: ReturnType<typeof setInterval> | null = null;
+  private markSeq = 0;
+  private readonly onChange: () => void;
+
+  constructor(onChange: () => void) {
+    this.onChange = onChange;
+  }
+
+  /** Mounts the player in host; events that came before are drawn now. */
+  attach(host: HTMLElement): void {
+    this.host = host;
+    this.build();
+    const pending = this.pending;
+    this.pending = [];
+    this.events(pending);
+    // rrweb schedules with requestAnimationFrame, which stops in a hidden tab;
+    // keep applying events there so the view is current when the agent looks.
+    this.pump = setInterval(() => {
+      if (document.visibilityState !== "hidden" || !this.replayer) return;
+      const timer = this.replayer.timer as unknown as { rafCheck?: () => void };
+      timer.rafCheck?.();
+    }, 500);
+  }
+
+  /** Unmounts and destroys the player. */
+  detach(): void {
+    if (this.pump !== null) clearInterval(this.pump);
+    this.pump = null;
+    this.destroyReplayer();
+    this.host = null;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /** Starts a fresh player: the next events begin with a Meta and a FullSnapshot. */
+  reset(): void {
+    this.pending = [];
+    this.drawn = false;
+    this.marks = [];
+    if (this.host) this.build();
+    this.onChange();
+  }
+
+  /** Plays events as they arrive. */
+  events(evs: RREvent[]): void {
+    if (evs.length && this.firstTs === null) this.firstTs = evs[0].timestamp;
+    if (!this.replayer) {
+      this.pending.push(...evs);
+      return;
+    }
+    const r = this.replayer;
+    for (const e of evs) {
+      const now = Date.now();
+      const at = this.clock.map(e.timestamp, now);
+      r.addEvent({ ...e, timestamp: at } as Parameters<Replayer["addEvent"]>[0]);
+      const m = markFromEvent(e);
+      if (m) this.scheduleMark(m, at - now);
+    }
+  }
+
+  private scheduleMark(m: Mark, inMs: number): void {
+    const key = `m${++this.markSeq}`;
+    const show = setTimeout(() => {
+      this.timers.delete(show);
+      this.marks = [...this.marks.slice(-9), { ...m, key }];
+      this.onChange();
+      const hide = setTimeout(() => {
+        this.timers.delete(hide);
+        this.marks = this.marks.filter((x) => x.key !== key);
+        this.onChange();
+      }, markLifeMs);
+      this.timers.add(hide);
+    }, Math.max(0, inMs));
+    this.timers.add(show);
+  }
+
+  private build(): void {
+    this.destroyReplayer();
+    if (!this.host) return;
+    const r = new Replayer([], {
+      ...playerConfig,
+      root: this.host,
+      liveMode: true,
+      pauseAnimation: false, // the page's own animations run, as the person sees them
+    });
+    r.on("resize", (d) => {
+      const { width, height } = d as Size;
+      if (!width || !height) return;
+      if (this.size?.width === width && this.size?.height === height) return;
+      this.size = { width, height };
+      this.onChange();
+    });
+    r.on("fullsnapshot-rebuilded", () => {
+      this.drawn = true;
+      this.onChange();
+    });
+    r.startLive();
+    this.clock = new LiveClock();
+    this.replayer = r;
+  }
+
+  private destroyReplayer(): void {
+    const r = this.replayer;
+    this.replayer = null;
+    if (!r) return;
+    try {
+      r.destroy();
+    } catch {
+      // a player whose iframe is already gone has nothing left to free
+    }
+  }
+}

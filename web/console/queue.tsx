@@ -1,0 +1,179 @@
+// The queue: everyone who asked for help, live, grouped by state, with
+// Accept for waiting requests and Open for the ones under way.
+
+import { useEffect, useState } from "preact/hooks";
+import { api, Assist, AssistState, errorMessage } from "./api";
+import { ago, parseTime, shortURL, viewportLabel } from "./format";
+import { InviteDialog } from "./invite";
+import { QueueStore } from "./queuestore";
+import { navigate } from "./router";
+import { paths } from "./routes";
+import { browserLabel } from "./ua";
+import { Avatar, Empty, ErrorNote, Icon, Pill, Spinner, typingIn, useNow } from "./ui";
+
+const sections: { state: AssistState; title: string; hint: string }[] = [
+  { state: "waiting", title: "Waiting", hint: "Asked for help; no one has accepted yet." },
+  { state: "consenting", title: "Asking consent", hint: "Accepted; the person is being asked to allow." },
+  { state: "live", title: "Live", hint: "The person allowed; their page is shared." },
+];
+
+/** Subscribes to the store and returns its assists. */
+export function useQueue(store: QueueStore): QueueStore {
+  const [, setTick] = useState(0);
+  useEffect(() => store.subscribe(() => setTick((t) => t + 1)), [store]);
+  return store;
+}
+
+/** The queue screen. */
+export function QueueScreen({ store }: { store: QueueStore }) {
+  const q = useQueue(store);
+  const now = useNow(1000);
+  const [inviting, setInviting] = useState(false);
+
+  useEffect(() => {
+    const key = (e: KeyboardEvent) => {
+      if (e.key === "i" && !typingIn(e) && !e.metaKey && !e.ctrlKey && !e.altKey) {
+        e.preventDefault();
+        setInviting(true);
+      }
+    };
+    document.addEventListener("keydown", key);
+    return () => document.removeEventListener("keydown", key);
+  }, []);
+
+  const link =
+    q.link === "open" ? (
+      <Pill tone="ok" title="Updates arrive as they happen">
+        Live updates
+      </Pill>
+    ) : q.link === "closed" ? (
+      <Pill tone="bad">Disconnected</Pill>
+    ) : (
+      <Pill tone="warn">Reconnecting…</Pill>
+    );
+
+  return (
+    <div class="screen">
+      <header class="screen-head">
+        <div>
+          <h1>Queue</h1>
+          <div class="sub">People who asked for help, as it happens.</div>
+        </div>
+        <div class="head-actions">
+          {link}
+          <button class="btn btn-primary" data-testid="invite-open" onClick={() => setInviting(true)} title="Invite someone (I)">
+            <Icon name="invite" /> Invite
+          </button>
+        </div>
+      </header>
+      <div class="screen-body">
+        {!q.loaded ? (
+          <div class="loading">
+            <Spinner /> Loading the queue…
+          </div>
+        ) : q.assists.length === 0 ? (
+          <Empty title="No one is waiting" icon="queue">
+            When a person asks for help on one of your sites, they appear here within a second. To help someone right
+            now, send them an invite link or code.
+            <div class="empty-actions">
+              <button class="btn" onClick={() => setInviting(true)}>
+                <Icon name="invite" /> Create an invite
+              </button>
+            </div>
+          </Empty>
+        ) : (
+          sections.map((s) => {
+            const items = q.assists.filter((a) => a.state === s.state);
+            return (
+              <section class="queue-section" key={s.state} data-section={s.state}>
+                <div class="section-head">
+                  <h2>
+                    {s.title} <span class="section-count">{items.length}</span>
+                  </h2>
+                  <span class="section-hint">{s.hint}</span>
+                </div>
+                {items.length === 0 ? (
+                  <div class="section-empty">None</div>
+                ) : (
+                  <ul class="queue-list">
+                    {items.map((a) => (
+                      <QueueItem key={a.id} a={a} now={now} store={store} />
+                    ))}
+                  </ul>
+                )}
+              </section>
+            );
+          })
+        )}
+      </div>
+      {inviting && <InviteDialog onClose={() => setInviting(false)} />}
+    </div>
+  );
+}
+
+function QueueItem({ a, now, store }: { a: Assist; now: number; store: QueueStore }) {
+  const [busy, setBusy] = useState(false);
+  const [err, setErr] = useState<string | null>(null);
+  const since = a.state === "live" && a.startedAt ? a.startedAt : a.createdAt;
+  const t = parseTime(since);
+
+  const accept = async () => {
+    setBusy(true);
+    setErr(null);
+    try {
+      const r = await api.accept(a.id);
+      if (r?.assist) store.patch(r.assist);
+      navigate(paths.assist(a.id));
+    } catch (e) {
+      setErr(errorMessage(e));
+      setBusy(false);
+    }
+  };
+  const open = () => navigate(paths.assist(a.id));
+  const primary = a.state === "waiting" ? accept : open;
+
+  return (
+    <li
+      class="queue-item"
+      data-testid="queue-item"
+      data-assist-id={a.id}
+      data-state={a.state}
+      tabIndex={0}
+      onKeyDown={(e) => {
+        if (e.key === "Enter" && e.target === e.currentTarget && !busy) primary();
+      }}
+    >
+      <Avatar name={a.personId || "?"} size={32} />
+      <div class="qi-main">
+        <div class="qi-line">
+          <span class="qi-person">{a.personId || "Anonymous"}</span>
+          {a.siteName && <span class="qi-site">{a.siteName}</span>}
+        </div>
+        <div class="qi-url" title={a.pageUrl}>
+          {shortURL(a.pageUrl) || "—"}
+        </div>
+        <div class="qi-meta">
+          <span>{browserLabel(a.userAgent)}</span>
+          {viewportLabel(a.viewport) && <span>{viewportLabel(a.viewport)}</span>}
+          {a.agentName && a.state !== "waiting" && <span>with {a.agentName}</span>}
+        </div>
+        <ErrorNote message={err} />
+      </div>
+      <div class="qi-time" title={since ? new Date(t).toLocaleString() : ""}>
+        {isNaN(t) ? "" : a.state === "live" ? `live · ${ago(now - t).replace(" ago", "")}` : ago(now - t)}
+      </div>
+      <div class="qi-actions">
+        {a.state === "waiting" ? (
+          <button class="btn btn-primary" data-testid="accept" disabled={busy} onClick={accept}>
+            {busy ? <Spinner /> : null}
+            Accept
+          </button>
+        ) : (
+          <button class="btn" data-testid="open" onClick={open}>
+            Open
+          </button>
+        )}
+      </div>
+    </li>
+  );
+}

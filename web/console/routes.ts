@@ -1,0 +1,36 @@
+// The console's addresses. The server answers every path under /console/
+// with the same page; this maps the path to a screen.
+
+/** A screen and its parameters. */
+export type Route =
+  | { name: "queue" }
+  | { name: "assist"; id: string }
+  | { name: "replay"; id: string }
+  | { name: "history" }
+  | { name: "terminals" }
+  | { name: "notfound"; path: string };
+
+/** Returns the screen for a path. */
+export function parseRoute(pathname: string): Route {
+  const parts = pathname.replace(/\/+$/, "").split("/").filter(Boolean);
+  if (parts[0] !== "console") return { name: "notfound", path: pathname };
+  const [, a, b] = parts;
+  const id = b ? decodeURIComponent(b) : "";
+  if (parts.length === 1) return { name: "queue" };
+  if (parts.length === 2 && a === "history") return { name: "history" };
+  if (parts.length === 2 && a === "terminals") return { name: "terminals" };
+  if (parts.length === 3 && a === "assists") return { name: "assist", id };
+  if (parts.length === 3 && a === "replay") return { name: "replay", id };
+  return { name: "notfound", path: pathname };
+}
+
+/** Paths of the screens. */
+export const paths = {
+  queue: "/console/",
+  history: "/console/history",
+  terminals: "/console/terminals",
+  assist: (id: string) => `/console/assists/${encodeURIComponent(id)}`,
+  replay: (id: string) => `/console/replay/${encodeURIComponent(id)}`,
+  terminal: (id: string) => `/terminal/${encodeURIComponent(id)}`,
+  terminalReplay: (id: string) => `/terminal/${encodeURIComponent(id)}?replay=1`,
+};

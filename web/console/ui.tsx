@@ -1,0 +1,173 @@
+// Small building blocks shared by the screens: icons, pills, buttons, empty
+// states, a modal dialog, avatars and a ticking clock.
+
+import type { ComponentChildren, TargetedMouseEvent } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { initials } from "./format";
+
+const iconPaths: Record<string, string> = {
+  queue: "M4 6h16M4 12h16M4 18h10",
+  history: "M12 8v4l3 2M3.05 11a9 9 0 1 1 .5 4M3 4v4h4",
+  terminal: "M4 17l6-5-6-5M12 19h8",
+  logout: "M15 4h4v16h-4M10 17l5-5-5-5M15 12H3",
+  copy: "M9 9h11v11H9zM5 15H4V4h11v1",
+  play: "M7 4l13 8-13 8z",
+  pause: "M7 4h4v16H7zM14 4h4v16h-4z",
+  external: "M14 4h6v6M20 4l-9 9M18 14v6H4V6h6",
+  invite: "M4 12v8h16v-8M12 3v12M8 7l4-4 4 4",
+  close: "M6 6l12 12M18 6L6 18",
+  refresh: "M20 11a8 8 0 1 0-2.3 5.7M20 4v7h-7",
+  replay: "M4 12a8 8 0 1 0 3-6.2M4 4v5h5M10 9l5 3-5 3z",
+  stop: "M6 6h12v12H6z",
+  fit: "M4 9V4h5M20 9V4h-5M4 15v5h5M20 15v5h-5",
+  page: "M6 3h9l4 4v14H6zM14 3v5h5",
+  user: "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21a8 8 0 0 1 16 0",
+  search: "M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14zM21 21l-5-5",
+};
+
+/** A stroke icon from the set above. */
+export function Icon({ name, size = 16 }: { name: keyof typeof iconPaths | string; size?: number }) {
+  return (
+    <svg
+      class="icon"
+      width={size}
+      height={size}
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke="currentColor"
+      stroke-width="2"
+      stroke-linecap="round"
+      stroke-linejoin="round"
+      aria-hidden="true"
+    >
+      <path d={iconPaths[name] ?? ""} />
+    </svg>
+  );
+}
+
+const stateLabels: Record<string, string> = {
+  waiting: "Waiting",
+  consenting: "Asking consent",
+  live: "Live",
+  ended: "Ended",
+};
+
+/** A colored pill showing an assist's state; its text is the state itself. */
+export function StatePill({ state, testid }: { state: string; testid?: string }) {
+  return (
+    <span class={`pill pill-${state}`} data-testid={testid} title={stateLabels[state] ?? state}>
+      <span class="dot" />
+      {state}
+    </span>
+  );
+}
+
+/** A pill with a tone: ok, warn, bad or neutral. */
+export function Pill(props: { tone: "ok" | "warn" | "bad" | "neutral"; testid?: string; title?: string; children: ComponentChildren }) {
+  return (
+    <span class={`pill tone-${props.tone}`} data-testid={props.testid} title={props.title}>
+      <span class="dot" />
+      {props.children}
+    </span>
+  );
+}
+
+/** A centered message for a screen or panel with nothing to show yet. */
+export function Empty(props: { title: string; children?: ComponentChildren; icon?: string }) {
+  return (
+    <div class="empty">
+      {props.icon && (
+        <div class="empty-icon">
+          <Icon name={props.icon} size={22} />
+        </div>
+      )}
+      <div class="empty-title">{props.title}</div>
+      {props.children && <div class="empty-text">{props.children}</div>}
+    </div>
+  );
+}
+
+/** A small spinner. */
+export function Spinner() {
+  return <span class="spinner" aria-hidden="true" />;
+}
+
+/** An error banner. */
+export function ErrorNote({ message, testid }: { message: string | null; testid?: string }) {
+  if (!message) return null;
+  return (
+    <div class="error-note" role="alert" data-testid={testid}>
+      {message}
+    </div>
+  );
+}
+
+/** A modal dialog: Escape and the backdrop close it, focus moves into it. */
+export function Dialog(props: { title: string; onClose: () => void; children: ComponentChildren; testid?: string }) {
+  const box = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const prev = document.activeElement as HTMLElement | null;
+    const first = box.current?.querySelector<HTMLElement>("input, select, button, textarea");
+    first?.focus();
+    const key = (e: KeyboardEvent) => {
+      if (e.key === "Escape") {
+        e.preventDefault();
+        props.onClose();
+      }
+    };
+    document.addEventListener("keydown", key);
+    return () => {
+      document.removeEventListener("keydown", key);
+      prev?.focus?.();
+    };
+  }, []);
+  const backdrop = (e: TargetedMouseEvent<HTMLDivElement>) => {
+    if (e.target === e.currentTarget) props.onClose();
+  };
+  return (
+    <div class="backdrop" onMouseDown={backdrop}>
+      <div class="dialog" role="dialog" aria-modal="true" aria-label={props.title} ref={box} data-testid={props.testid}>
+        <div class="dialog-head">
+          <h2>{props.title}</h2>
+          <button class="btn btn-ghost btn-icon" onClick={props.onClose} aria-label="Close">
+            <Icon name="close" />
+          </button>
+        </div>
+        <div class="dialog-body">{props.children}</div>
+      </div>
+    </div>
+  );
+}
+
+/** A round avatar with initials. */
+export function Avatar({ name, size = 24, title }: { name: string; size?: number; title?: string }) {
+  let hue = 0;
+  for (const ch of name) hue = (hue * 31 + ch.charCodeAt(0)) % 360;
+  return (
+    <span
+      class="avatar"
+      title={title ?? name}
+      style={{ width: `${size}px`, height: `${size}px`, fontSize: `${Math.round(size * 0.42)}px`, background: `hsl(${hue} 55% 45%)` }}
+    >
+      {initials(name)}
+    </span>
+  );
+}
+
+/** Returns Date.now(), updated every intervalMs while the component is mounted. */
+export function useNow(intervalMs = 1000): number {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), intervalMs);
+    return () => clearInterval(t);
+  }, [intervalMs]);
+  return now;
+}
+
+/** Reports whether a keyboard event comes from a text field (where shortcuts must not fire). */
+export function typingIn(e: KeyboardEvent): boolean {
+  const t = e.target as HTMLElement | null;
+  if (!t) return false;
+  const tag = t.tagName;
+  return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || t.isContentEditable;
+}

@@ -1,0 +1,323 @@
+// The person's WebSocket channel (docs/protocol.md): numbered data frames
+// with a resend buffer, reconnection with backoff, and a form that survives
+// a full page navigation through sessionStorage.
+
+import type { RecorderFrame } from "./types";
+
+/** Upper bound of the resend buffer, in characters of frame text. */
+export const maxBuffered = 8 << 20;
+/** The server's limit for one frame is 8 MiB; leave room for the header. */
+export const maxFrame = (8 << 20) - 1024;
+
+/** A data frame waiting for the server's ack. */
+export interface Pending {
+  s: number;
+  k: string;
+  p?: string;
+  h?: string;
+  d?: string;
+  /** Went out on some connection: the server may hold it. */
+  sent: boolean;
+}
+
+/** What a page hands to the next one in the same tab. */
+export interface ChannelState {
+  frames: Pending[];
+  nextSeq: number;
+  evictedMax: number;
+  lost: boolean;
+}
+
+/** A decoded frame: header fields and the raw payload text. */
+export interface Frame {
+  k: string;
+  s?: number;
+  t?: number;
+  ack?: number;
+  [key: string]: unknown;
+  payload: string;
+}
+
+export interface ChannelHooks {
+  /** The welcome frame arrived; lost says frames were lost and a full snapshot is needed. */
+  welcome(payload: string, lost: boolean): void;
+  /** Any other frame from the server, except ping and ack which the channel answers. */
+  frame(f: Frame): void;
+  /** The server closed for good (a code that reconnecting cannot fix). */
+  closed(code: number, reason: string): void;
+}
+
+// Close codes after which reconnecting cannot help.
+const finalCodes = [4401, 4403, 4404, 4409, 4410];
+
+export function encode(header: Record<string, unknown>, payload?: string): string {
+  const h = JSON.stringify(header);
+  return payload === undefined ? h : h + "\n" + payload;
+}
+
+export function decode(text: string): Frame {
+  const i = text.indexOf("\n");
+  const head = JSON.parse(i < 0 ? text : text.slice(0, i));
+  head.payload = i < 0 ? "" : text.slice(i + 1);
+  return head as Frame;
+}
+
+function size(f: Pending): number {
+  return (f.d ? f.d.length : 0) + 64;
+}
+
+// utf8Length is the size in bytes of s on the wire.
+function utf8Length(s: string): number {
+  return new TextEncoder().encode(s).length;
+}
+
+export class Channel {
+  private ws: WebSocket | null = null;
+  private frames: Pending[];
+  private bytes = 0;
+  private nextSeq: number;
+  private evictedMax: number;
+  private lost: boolean;
+  private ready = false;
+  private stopped = false;
+  private delay = 250;
+  private timer = 0;
+  private control: string[] = [];
+  private tooLarge = false;
+  private closing = false;
+
+  constructor(
+    private url: string,
+    private hooks: ChannelHooks,
+    from?: ChannelState,
+  ) {
+    this.frames = from ? from.frames : [];
+    this.nextSeq = from ? from.nextSeq : 1;
+    this.evictedMax = from ? from.evictedMax : 0;
+    this.lost = from ? from.lost : false;
+    for (const f of this.frames) this.bytes += size(f);
+  }
+
+  /** Connects, and keeps reconnecting until stop(). */
+  open(): void {
+    if (this.stopped || this.ws) return;
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(this.url);
+    } catch {
+      this.retry();
+      return;
+    }
+    this.ws = ws;
+    ws.onmessage = (m) => {
+      if (typeof m.data === "string") this.receive(m.data);
+    };
+    ws.onclose = (e) => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.ready = false;
+      if (this.stopped) return;
+      if (finalCodes.indexOf(e.code) >= 0) {
+        this.stopped = true;
+        this.hooks.closed(e.code, e.reason);
+        return;
+      }
+      if (e.code === 4413) this.tooLarge = true;
+      this.retry();
+    };
+  }
+
+  private retry(): void {
+    clearTimeout(this.timer);
+    this.timer = window.setTimeout(() => this.open(), this.delay);
+    this.delay = Math.min(this.delay * 2, 5000);
+  }
+
+  private receive(text: string): void {
+    let f: Frame;
+    try {
+      f = decode(text);
+    } catch {
+      return;
+    }
+    switch (f.k) {
+      case "welcome":
+        this.welcome(f.ack || 0, f.payload);
+        break;
+      case "ack":
+        this.acked(f.ack || 0);
+        break;
+      case "ping":
+        this.raw(encode({ k: "pong", t: f.t }));
+        break;
+      default:
+        this.hooks.frame(f);
+    }
+  }
+
+  private acked(ack: number): void {
+    let n = 0;
+    while (n < this.frames.length && this.frames[n].sent && this.frames[n].s <= ack) {
+      this.bytes -= size(this.frames[n]);
+      n++;
+    }
+    if (n) this.frames.splice(0, n);
+  }
+
+  // welcome: the server holds everything up to ack. Drop that, number the
+  // rest from ack+1 (the server has none of it) and send it in order. If
+  // frames it lacks were lost, everything buffered is stale: drop it and let
+  // the recorder send a full snapshot.
+  private welcome(ack: number, payload: string): void {
+    this.delay = 250;
+    this.acked(ack);
+    const first = this.frames[0];
+    let lost = this.lost || this.evictedMax > ack || (!!first && first.sent && first.s > ack + 1);
+    if (this.tooLarge) {
+      // The server refused a frame as too large: resending it would loop.
+      this.tooLarge = false;
+      lost = true;
+    }
+    if (lost) {
+      this.frames = [];
+      this.bytes = 0;
+    }
+    this.lost = false;
+    this.evictedMax = 0;
+    let s = ack + 1;
+    for (const f of this.frames) f.s = s++;
+    this.nextSeq = s;
+    for (const c of this.control) this.raw(c);
+    this.control = [];
+    if (this.closing) {
+      this.stop();
+      return;
+    }
+    for (const f of this.frames) this.transmit(f);
+    this.ready = true;
+    this.hooks.welcome(payload, lost);
+  }
+
+  /** Queues a data frame and sends it when connected. */
+  push(r: RecorderFrame): void {
+    const f: Pending = { s: this.nextSeq++, k: r.k, sent: false };
+    if (r.p) f.p = r.p;
+    if (r.h) f.h = r.h;
+    if (r.d !== undefined) f.d = r.d;
+    const n = size(f);
+    if (n * 3 > maxFrame && utf8Length(f.d || "") + 64 > maxFrame) {
+      // The server would refuse it and the channel would loop on it.
+      this.nextSeq--;
+      throw new Error("tandem: a " + r.k + " frame of " + n + " characters is too large to send");
+    }
+    this.frames.push(f);
+    this.bytes += n;
+    if (this.bytes > maxBuffered) this.evict();
+    else if (this.ready) this.transmit(f);
+  }
+
+  // The buffer is full (the server is unreachable or not acking): rather
+  // than lose frames silently, drop them all and remember that a full
+  // snapshot must follow the next welcome.
+  private evict(): void {
+    for (const f of this.frames) {
+      if (f.sent) this.evictedMax = Math.max(this.evictedMax, f.s);
+      else this.lost = true;
+    }
+    this.frames = [];
+    this.bytes = 0;
+    if (this.ready) {
+      // Connected but unacknowledged: reconnect to learn what the server has.
+      this.ws?.close(4000, "resync");
+    }
+  }
+
+  private transmit(f: Pending): void {
+    const h: Record<string, unknown> = { k: f.k, s: f.s };
+    if (f.p) h.p = f.p;
+    if (f.h) h.h = f.h;
+    f.sent = true;
+    this.raw(encode(h, f.d));
+  }
+
+  private raw(text: string): void {
+    try {
+      this.ws?.send(text);
+    } catch {
+      // Closing: the onclose handler reconnects and resends.
+    }
+  }
+
+  /** Sends a control frame now, or right after the next welcome. */
+  send(kind: string, payload?: unknown): void {
+    const text = encode({ k: kind }, payload === undefined ? undefined : JSON.stringify(payload));
+    if (this.ready) this.raw(text);
+    else this.control.push(text);
+  }
+
+  /**
+   * Sends one last control frame (end, or a refusal) and closes. Buffered
+   * data frames are dropped: the person is leaving. If not connected, it
+   * connects just long enough to send it, giving up after 5 seconds.
+   */
+  finish(kind: string, payload?: unknown): void {
+    this.frames = [];
+    this.bytes = 0;
+    if (this.ready) {
+      this.send(kind, payload);
+      this.stop();
+      return;
+    }
+    this.control = [];
+    this.send(kind, payload);
+    this.closing = true;
+    this.delay = 250;
+    this.open();
+    window.setTimeout(() => this.stop(), 5000);
+  }
+
+  /** True once the server's welcome arrived on the current connection. */
+  get connected(): boolean {
+    return this.ready;
+  }
+
+  /** Stops for good; a final frame (e.g. end) may go out first. */
+  stop(code = 1000, reason = ""): void {
+    this.stopped = true;
+    this.ready = false;
+    clearTimeout(this.timer);
+    const ws = this.ws;
+    this.ws = null;
+    if (ws) {
+      try {
+        ws.close(code, reason);
+      } catch {
+        ws.close();
+      }
+    }
+  }
+
+  /**
+   * What the next page needs to resume: the unacknowledged frames (up to
+   * limit characters; frames beyond it are lost and the next page sends a
+   * full snapshot) and the sequence counter.
+   */
+  save(limit: number): ChannelState {
+    const keep: Pending[] = [];
+    let used = 0;
+    let evictedMax = this.evictedMax;
+    let lost = this.lost;
+    for (const f of this.frames) {
+      used += size(f);
+      if (used <= limit) {
+        keep.push(f);
+      } else if (f.sent) {
+        evictedMax = Math.max(evictedMax, f.s);
+      } else {
+        lost = true;
+      }
+    }
+    const last = keep.length ? keep[keep.length - 1].s + 1 : this.nextSeq;
+    return { frames: keep, nextSeq: keep.length < this.frames.length ? last : this.nextSeq, evictedMax, lost };
+  }
+}

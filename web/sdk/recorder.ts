@@ -1,0 +1,306 @@
+// The Tandem recorder (recorder.js). The loader injects it only once the
+// person has allowed; it records the page with rrweb and hands the loader
+// data frames (docs/protocol.md): meta, snap or ref, ev and leave.
+
+import type { eventWithTime, fullSnapshotEvent, serializedNodeWithId } from "@rrweb/types";
+import { record, type recordOptions } from "rrweb";
+import { install } from "./devtools";
+import { hashString, pageIdFor, pagesKey } from "./hash";
+import { Masker, maskText, maskValue, scrub } from "./masking";
+import type { RecorderFrame, RecorderHandle, RecorderOptions } from "./types";
+
+// Live means live: events leave at most this long after they happen.
+const batchMs = 20;
+const batchMax = 500;
+// A route change is snapshotted once the new route has had time to render.
+const routeSettleMs = 30;
+
+// Every input goes through maskInputFn, which decides per element. rrweb only
+// calls it for the tags and types listed here, hence all of them.
+const allInputs = {
+  input: true,
+  textarea: true,
+  select: true,
+  password: true,
+  text: true,
+  email: true,
+  tel: true,
+  url: true,
+  search: true,
+  number: true,
+  date: true,
+  "datetime-local": true,
+  month: true,
+  week: true,
+  time: true,
+  color: true,
+  range: true,
+};
+
+function viewport() {
+  return { width: window.innerWidth, height: window.innerHeight, dpr: window.devicePixelRatio || 1 };
+}
+
+function start(o: RecorderOptions, emit: (f: RecorderFrame) => void): RecorderHandle {
+  const masker = new Masker({ strict: o.strictMasking, mask: o.mask, unmask: o.unmask });
+  const key = pagesKey(o.assistId);
+  const lookup = (id: number) => record.mirror.getNode(id);
+  let pid = pageIdFor(location.href);
+  let href = location.href;
+  let batch: eventWithTime[] = [];
+  let timer = 0;
+  let routeTimer = 0;
+  let resizeTimer = 0;
+  let pendingMeta: eventWithTime | null = null;
+  let force = false;
+  let stopped = false;
+  // Mirror ids of the Tandem control's host: it is never sent.
+  const uiIds = new Set<number>();
+  const undo: (() => void)[] = [];
+
+  const pages = (): Record<string, string> => {
+    try {
+      return JSON.parse(sessionStorage.getItem(key) || "{}") || {};
+    } catch {
+      return {};
+    }
+  };
+  const remember = (p: string, h: string) => {
+    const m = pages();
+    m[p] = h;
+    try {
+      sessionStorage.setItem(key, JSON.stringify(m));
+    } catch {
+      // without the cache every page is sent in full; nothing breaks
+    }
+  };
+
+  function flush(): void {
+    clearTimeout(timer);
+    timer = 0;
+    if (!batch.length) return;
+    const d = JSON.stringify(batch);
+    batch = [];
+    emit({ k: "ev", p: pid, d });
+  }
+
+  function meta(): void {
+    emit({ k: "meta", p: pid, d: JSON.stringify({ url: location.href, title: document.title, pageId: pid, viewport: viewport() }) });
+  }
+
+  const isUI = (n: serializedNodeWithId) =>
+    n.type === 2 && typeof n.attributes.class === "string" && n.attributes.class.split(/\s+/).indexOf(o.uiClass) >= 0;
+
+  // dropUI takes the control's host out of a serialized tree.
+  function dropUI(node: serializedNodeWithId): void {
+    const stack = [node];
+    while (stack.length) {
+      const n = stack.pop() as serializedNodeWithId;
+      if (!("childNodes" in n)) continue;
+      n.childNodes = n.childNodes.filter((c) => {
+        if (!isUI(c)) return true;
+        uiIds.add(c.id);
+        return false;
+      });
+      for (const c of n.childNodes) stack.push(c);
+    }
+  }
+
+  // clean prepares an incremental event for sending; false drops it.
+  function clean(e: eventWithTime): boolean {
+    if (e.type !== 3) return e.type === 5;
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const d = e.data as any;
+    if (d.source === 0) {
+      d.adds = d.adds.filter((a: { parentId: number; node: serializedNodeWithId }) => {
+        if (uiIds.has(a.parentId) || isUI(a.node)) {
+          uiIds.add(a.node.id);
+          return false;
+        }
+        dropUI(a.node);
+        scrub(a.node, masker, lookup);
+        return true;
+      });
+      const keep = (x: { id: number }) => !uiIds.has(x.id);
+      d.removes = d.removes.filter(keep);
+      d.texts = d.texts.filter(keep);
+      d.attributes = d.attributes.filter(keep);
+      return d.adds.length + d.removes.length + d.texts.length + d.attributes.length > 0;
+    }
+    return !(typeof d.id === "number" && (d.id === -1 || uiIds.has(d.id)));
+  }
+
+  // full turns rrweb's Meta + FullSnapshot into a meta frame and a snap
+  // frame, or a ref frame if the agent already has this very snapshot.
+  function full(e: fullSnapshotEvent & { timestamp: number }): void {
+    const metaEvent = pendingMeta || {
+      type: 4,
+      data: { href: location.href, width: window.innerWidth, height: window.innerHeight },
+      timestamp: e.timestamp,
+    };
+    pendingMeta = null;
+    dropUI(e.data.node);
+    scrub(e.data.node, masker, lookup);
+    const data = JSON.stringify(e.data);
+    const h = hashString(data);
+    meta();
+    if (!force && pages()[pid] === h) {
+      emit({ k: "ref", p: pid, h, d: JSON.stringify([metaEvent]) });
+    } else {
+      emit({ k: "snap", p: pid, h, d: "[" + JSON.stringify(metaEvent) + ',{"type":2,"data":' + data + ',"timestamp":' + e.timestamp + "}]" });
+      remember(pid, h);
+    }
+    force = false;
+  }
+
+  function onEvent(e: eventWithTime): void {
+    if (stopped) return;
+    if (e.type === 4) {
+      flush();
+      pendingMeta = e;
+      return;
+    }
+    if (e.type === 2) {
+      full(e as fullSnapshotEvent & { timestamp: number });
+      return;
+    }
+    if (!clean(e)) return;
+    batch.push(e);
+    if (batch.length >= batchMax) flush();
+    else if (!timer) timer = window.setTimeout(flush, batchMs);
+  }
+
+  const custom = (tag: string, payload: unknown) => {
+    if (stopped) return;
+    try {
+      record.addCustomEvent(tag, payload);
+    } catch {
+      // not recording (yet): nothing to attach it to
+    }
+  };
+
+  // The devtools hooks go in before rrweb so that nothing is missed.
+  undo.push(install({ base: o.base, captureBodies: o.captureBodies, emit: custom }));
+
+  const stopRecording = record({
+    emit: onEvent,
+    blockClass: "rr-block",
+    blockSelector: ["[data-tandem-block]", "[data-tandem-root]", "." + o.uiClass, ...o.block].join(","),
+    ignoreClass: "rr-ignore",
+    maskTextSelector: masker.textSelector,
+    maskTextFn: (text, el) => (masker.text(el) ? maskText(text) : text),
+    maskAllInputs: false,
+    maskInputOptions: allInputs as recordOptions<eventWithTime>["maskInputOptions"],
+    maskInputFn: (text, el) => (masker.input(el) ? maskValue(text) : text),
+    inlineStylesheet: true,
+    recordCanvas: true,
+    collectFonts: true,
+    recordCrossOriginIframes: false,
+    slimDOMOptions: { script: true, comment: true, headFavicon: true, headWhitespace: true, headMetaSocial: true, headMetaRobots: true, headMetaVerification: true },
+    sampling: { mousemove: 20, mousemoveCallback: 20, mouseInteraction: true, scroll: 20, media: 100, input: "last", canvas: 2 },
+    dataURLOptions: { type: "image/webp", quality: 0.6 },
+    errorHandler: () => true, // a recording problem must never break the page
+  });
+  if (stopRecording) undo.push(stopRecording);
+
+  const takeSnapshot = () => {
+    try {
+      record.takeFullSnapshot();
+    } catch {
+      // rrweb has not started yet (the page is still loading): its first
+      // snapshot is on its way anyway
+    }
+  };
+
+  // SPA route changes: a route event at once, then a snapshot of the new
+  // page (or a ref) once it has rendered.
+  const onRoute = () => {
+    if (stopped || location.href === href) return;
+    href = location.href;
+    custom("route", { url: href, title: document.title });
+    clearTimeout(routeTimer);
+    routeTimer = window.setTimeout(() => {
+      if (stopped) return;
+      flush();
+      const next = pageIdFor(location.href);
+      if (next === pid) {
+        meta(); // same page, new fragment
+        return;
+      }
+      pid = next;
+      takeSnapshot();
+    }, routeSettleMs);
+  };
+  const hist = history;
+  const origPush = hist.pushState;
+  const origReplace = hist.replaceState;
+  const push = function (this: History, ...args: Parameters<History["pushState"]>) {
+    const r = origPush.apply(this, args);
+    onRoute();
+    return r;
+  };
+  const replace = function (this: History, ...args: Parameters<History["replaceState"]>) {
+    const r = origReplace.apply(this, args);
+    onRoute();
+    return r;
+  };
+  hist.pushState = push;
+  hist.replaceState = replace;
+  const onResize = () => {
+    clearTimeout(resizeTimer);
+    resizeTimer = window.setTimeout(() => {
+      if (stopped) return;
+      flush();
+      meta();
+    }, 150);
+  };
+  window.addEventListener("popstate", onRoute);
+  window.addEventListener("hashchange", onRoute);
+  window.addEventListener("resize", onResize);
+  undo.push(() => {
+    if (hist.pushState === push) hist.pushState = origPush;
+    if (hist.replaceState === replace) hist.replaceState = origReplace;
+    window.removeEventListener("popstate", onRoute);
+    window.removeEventListener("hashchange", onRoute);
+    window.removeEventListener("resize", onResize);
+  });
+
+  return {
+    snapshot(f: boolean) {
+      if (stopped) return;
+      force = f;
+      flush();
+      takeSnapshot();
+    },
+    forget() {
+      try {
+        sessionStorage.removeItem(key);
+      } catch {
+        // nothing stored
+      }
+    },
+    flush,
+    leave() {
+      if (stopped) return;
+      flush();
+      emit({ k: "leave", p: pid });
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      clearTimeout(timer);
+      clearTimeout(routeTimer);
+      clearTimeout(resizeTimer);
+      batch = [];
+      for (const u of undo.reverse()) {
+        try {
+          u();
+        } catch {
+          // keep undoing the rest
+        }
+      }
+    },
+  };
+}
+
+window.__tandemRecorder = { start };
