@@ -28,6 +28,12 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.DurationVar(&cfg.InviteTTL, "invite-ttl", envDuration("TANDEM_INVITE_TTL", 10*time.Minute), "how long an invite link or code stays valid")
 	fs.DurationVar(&cfg.Grace, "grace", envDuration("TANDEM_GRACE", 30*time.Second), "how long a dropped connection may take to resume before the assist ends")
 	fs.DurationVar(&cfg.LivenessInterval, "liveness", envDuration("TANDEM_LIVENESS", 10*time.Second), "how often terminal hosts are probed")
+	fs.StringVar(&cfg.ICE.TURNAddr, "turn-addr", env("TANDEM_TURN_ADDR", "127.0.0.1:3478"), `embedded TURN server's UDP address for calls ("off" for none)`)
+	fs.StringVar(&cfg.ICE.TURNPublicHost, "turn-public-host", env("TANDEM_TURN_PUBLIC_HOST", ""), "host browsers use to reach the embedded TURN server (default: its listen address)")
+	fs.StringVar(&cfg.ICE.TURNRelayIP, "turn-relay-ip", env("TANDEM_TURN_RELAY_IP", ""), "IP address the TURN server gives for relays (default: its listen IP)")
+	iceURLs := fs.String("ice-servers", env("TANDEM_ICE_SERVERS", ""), "extra STUN/TURN URLs for calls, comma-separated (e.g. stun:stun.example.com:3478)")
+	fs.StringVar(&cfg.ICE.ExternalUsername, "ice-username", env("TANDEM_ICE_USERNAME", ""), "username for the extra TURN servers")
+	fs.StringVar(&cfg.ICE.ExternalCredential, "ice-credential", env("TANDEM_ICE_CREDENTIAL", ""), "credential for the extra TURN servers")
 	logLevel := fs.String("log-level", env("TANDEM_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -38,6 +44,9 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
+	if *iceURLs != "" {
+		cfg.ICE.ExternalURLs = strings.Split(*iceURLs, ",")
+	}
 
 	srv, err := app.Start(ctx, cfg)
 	if err != nil {
@@ -52,6 +61,9 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		} else {
 			fmt.Fprintf(stdout, "  Demo login      %s (password printed on first run)\n", d.Email)
 		}
+	}
+	if a := srv.TURNAddr(); a != "" {
+		fmt.Fprintf(stdout, "  TURN (calls)    udp %s\n", a)
 	}
 	if a := srv.SSHAddr(); a != "" {
 		fmt.Fprintf(stdout, "  Terminal share  tandem share --server %s\n", a)

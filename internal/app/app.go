@@ -41,6 +41,9 @@ type Config struct {
 	Grace      time.Duration
 	// LivenessInterval is how often terminal hosts are probed (10s).
 	LivenessInterval time.Duration
+	// ICE configures STUN/TURN for calls; the embedded TURN server is off
+	// unless ICE.TURNAddr is set.
+	ICE ICEConfig
 	// DisableRecording relays without recording; for benchmarks only.
 	DisableRecording bool
 	Logger           *slog.Logger
@@ -57,6 +60,7 @@ type Server struct {
 	ln       net.Listener
 	demoLn   net.Listener
 	ssh      sshServer
+	ice      *iceServers
 	demo     DemoInfo
 	wg       sync.WaitGroup
 	// stopRequests cancels the context of every request, so that WebSocket
@@ -119,10 +123,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 
+	if s.ice, err = startICE(cfg.ICE, secret, cfg.Logger); err != nil {
+		return nil, fmt.Errorf("turn: %w", err)
+	}
 	m := metrics.New()
 	s.assists = assist.New(assist.Config{
 		Secret: secret, TeamName: cfg.TeamName, InviteTTL: cfg.InviteTTL, Grace: cfg.Grace, Logger: cfg.Logger,
-		DisableRecording: cfg.DisableRecording,
+		DisableRecording: cfg.DisableRecording, ICE: s.ice,
 	}, s.db, blobStore, m)
 	if err := s.assists.EndAbandoned(ctx); err != nil {
 		return nil, fmt.Errorf("close abandoned assists: %w", err)
@@ -182,6 +189,14 @@ func (s *Server) URL() string { return s.cfg.PublicURL }
 // Demo is the demo site and login, when the demo is on.
 func (s *Server) Demo() DemoInfo { return s.demo }
 
+// TURNAddr is the embedded TURN server's UDP address, or "".
+func (s *Server) TURNAddr() string {
+	if s.ice == nil || s.ice.turn == nil {
+		return ""
+	}
+	return s.ice.turn.Addr()
+}
+
 // SSHAddr is the terminal assistance listener's address, or "".
 func (s *Server) SSHAddr() string {
 	if s.ssh == nil {
@@ -218,6 +233,9 @@ func (s *Server) Close(ctx context.Context) error {
 		_ = s.demoLn.Close()
 	}
 	s.wg.Wait()
+	if s.ice != nil {
+		s.ice.close()
+	}
 	if s.db != nil {
 		errs = append(errs, s.db.Close())
 	}

@@ -144,6 +144,9 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 	if l.assist.State == tandem.AssistConsenting {
 		c.out <- encodeControl("prompt", promptPayload{Agent: agentRef{Name: l.agentName}, Text: l.prompt})
 	}
+	if h := l.control.holder; h != nil {
+		c.out <- encodeControl("control.state", map[string]any{"holder": map[string]string{"id": h.id, "name": h.user.Name}})
+	}
 	l.presenceLocked()
 	return c, nil
 }
@@ -188,6 +191,10 @@ func (c *PersonConn) Close() {
 	}
 	l.person = nil
 	l.presenceLocked()
+	if l.call != nil {
+		// The page's peer connections died with the channel.
+		s.leaveCallLocked(context.Background(), l, "person", "person:"+l.assist.PersonID)
+	}
 	id := l.assist.ID
 	l.grace = time.AfterFunc(s.cfg.Grace, func() {
 		s.endLater(id, "system", "the person's connection was lost")
@@ -200,6 +207,7 @@ type AgentConn struct {
 	s    *Service
 	l    *live
 	user *tandem.User
+	id   string // this channel's id: agents and the person address it
 
 	mu       sync.Mutex
 	reader   *hub.Reader
@@ -224,7 +232,7 @@ func (s *Service) ConnectAgent(ctx context.Context, user *tandem.User, id string
 		}
 		return nil, &CloseError{Code: closeEnded, Reason: "the assist has ended: " + a.EndReason}
 	}
-	c := &AgentConn{conn: newConn(), s: s, l: l, user: user, readerCh: make(chan struct{}), from: from}
+	c := &AgentConn{conn: newConn(), s: s, l: l, user: user, id: newID(), readerCh: make(chan struct{}), from: from}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.ended {
@@ -233,6 +241,7 @@ func (s *Service) ConnectAgent(ctx context.Context, user *tandem.User, id string
 	if l.assist.State == tandem.AssistWaiting {
 		return nil, &CloseError{Code: CloseForbidden, Reason: "accept the request first"}
 	}
+	c.out <- encodeControl("you", map[string]string{"conn": c.id, "id": user.ID, "name": user.Name})
 	c.out <- stateFrame(l.assist.State, "")
 	if l.assist.State == tandem.AssistLive {
 		if err := c.subscribeLocked(from); err != nil {
@@ -241,6 +250,10 @@ func (s *Service) ConnectAgent(ctx context.Context, user *tandem.User, id string
 	}
 	l.agents[c] = struct{}{}
 	l.presenceLocked()
+	if l.call != nil {
+		c.out <- encodeControl("call.state", s.withICE(map[string]any{"callId": l.call.id, "state": l.call.state, "video": l.call.video}, l, c.id))
+	}
+	s.controlStateLocked(l)
 	go s.audit(context.Background(), id, "agent:"+user.ID, "watch", "")
 	return c, nil
 }
@@ -321,6 +334,24 @@ func (c *AgentConn) Close() {
 	if _, ok := l.agents[c]; ok {
 		delete(l.agents, c)
 		l.presenceLocked()
+	}
+	if l.ended {
+		return
+	}
+	if l.control.requester == c {
+		l.control.requester = nil
+	}
+	if l.control.holder == c {
+		l.control.holder = nil
+		c.s.controlStateLocked(l)
+	}
+	if l.repairBy == c {
+		l.repairBy = nil
+	}
+	if l.call != nil {
+		if _, ok := l.call.members[c.id]; ok {
+			c.s.leaveCallLocked(context.Background(), l, c.id, "agent:"+c.user.ID)
+		}
 	}
 }
 

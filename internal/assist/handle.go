@@ -55,6 +55,8 @@ func (c *PersonConn) Handle(ctx context.Context, frame []byte) error {
 		return err
 	case "meta", "snap", "ref", "ev", "leave":
 		return c.publish(ctx, h, frame)
+	case "call.answer", "call.leave", "rtc", "call.media", "control.answer", "control.revoke", "op.result", "repair.answer":
+		return c.interact(ctx, h.Kind, payload(frame))
 	}
 	return badFrame("unknown frame kind " + h.Kind)
 }
@@ -177,6 +179,9 @@ func (c *AgentConn) Handle(ctx context.Context, frame []byte) error {
 	case "snapshot":
 		c.l.sendPerson(encodeControl("snapshot", nil))
 		return nil
+	case "call", "call.join", "call.leave", "rtc", "call.media", "pointer", "draw",
+		"control.request", "control.release", "control.handover", "op", "repair.request":
+		return c.interact(ctx, h.Kind, payload(frame))
 	}
 	return badFrame("unknown frame kind " + h.Kind)
 }

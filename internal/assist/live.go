@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sort"
 	"sync"
 	"time"
 
@@ -32,6 +33,10 @@ type live struct {
 	personRTT time.Duration
 	lastPage  pageInfo // the latest meta frame, for the store's page list
 	ended     bool
+
+	call     *call      // the voice/video call, if any
+	control  control    // who may act on the page
+	repairBy *AgentConn // the agent waiting for a repair answer
 }
 
 type pageInfo struct {
@@ -96,6 +101,9 @@ func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (
 	if l.hub != nil {
 		l.hub.Close(tandem.Errorf(tandem.EConflict, "the assist has ended"))
 	}
+	if l.call != nil && s.cfg.ICE != nil {
+		s.cfg.ICE.EndCall(l.call.id)
+	}
 	wasLive := l.assist.State == tandem.AssistLive
 	var recErr error
 	if l.rec != nil {
@@ -158,7 +166,8 @@ func (l *live) toAgentsLocked(frame []byte) {
 // presenceLocked tells agents who is here.
 func (l *live) presenceLocked() {
 	type agentInfo struct {
-		ID   string `json:"id"`
+		ID   string `json:"id"`   // the user's id
+		Conn string `json:"conn"` // the channel's id, to address it
 		Name string `json:"name"`
 	}
 	p := struct {
@@ -168,13 +177,10 @@ func (l *live) presenceLocked() {
 	if l.person != nil {
 		p.Person = "connected"
 	}
-	seen := map[string]bool{}
 	for a := range l.agents {
-		if !seen[a.user.ID] {
-			seen[a.user.ID] = true
-			p.Agents = append(p.Agents, agentInfo{ID: a.user.ID, Name: a.user.Name})
-		}
+		p.Agents = append(p.Agents, agentInfo{ID: a.user.ID, Conn: a.id, Name: a.user.Name})
 	}
+	sort.Slice(p.Agents, func(i, j int) bool { return p.Agents[i].Conn < p.Agents[j].Conn })
 	l.toAgentsLocked(encodeControl("presence", p))
 }
 
@@ -205,6 +211,8 @@ func encodeWith(h hub.Header, payload any) []byte {
 	}
 	return hub.EncodeFrame(h, body)
 }
+
+func headerFor(kind string) hub.Header { return hub.Header{Kind: kind} }
 
 func stateFrame(state tandem.AssistState, reason string) []byte {
 	return encodeControl("state", map[string]string{"state": string(state), "reason": reason})

@@ -55,10 +55,13 @@ type Config struct {
 	MaxRetainedBytes int
 	// ReaderQueue is the number of frames an agent may fall behind (1024).
 	ReaderQueue int
-	// Record turns recording on (true in production; benchmarks turn it off).
+	// DisableRecording relays without recording (benchmarks only).
 	DisableRecording bool
-	Logger           *slog.Logger
-	Now              func() time.Time
+	// ICE hands out STUN/TURN servers for calls; nil means calls get none
+	// (peers on one network still connect).
+	ICE    ICE
+	Logger *slog.Logger
+	Now    func() time.Time
 }
 
 func (c *Config) setDefaults() {

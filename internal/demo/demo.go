@@ -78,7 +78,12 @@ func Handler(tandemURL, siteKey string) http.Handler {
 		})
 	})
 	static := http.FileServerFS(files)
-	mux.HandleFunc("GET /", func(w http.ResponseWriter, req *http.Request) {
+	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
+		if req.Method != http.MethodGet && req.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
 		p := req.URL.Path
 		if b, ok := pages[p]; ok {
 			servePage(w, b)

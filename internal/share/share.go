@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/crypto/ssh"
@@ -187,6 +188,7 @@ type Session struct {
 	rows    int
 	done    chan struct{}
 	exited  chan struct{} // closed when the command has exited
+	exiting atomic.Bool   // the command's output has ended; the server is told
 	waitErr error
 	once    sync.Once
 }

@@ -175,6 +175,8 @@ func (s *Session) relayOutput() {
 			// EIO: the command and everything on its terminal have exited.
 			// Tell the server, and give it a moment to hang up first so
 			// that it records why the session ended.
+			s.exiting.Store(true)
+			s.term.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{0}))
 			s.term.CloseWrite()
 			wait := make(chan struct{})
 			go func() { s.conn.Wait(); close(wait) }()
@@ -191,6 +193,9 @@ func (s *Session) relayOutput() {
 // relayHelpers copies helpers' input from the server to the PTY.
 func (s *Session) relayHelpers() {
 	_, err := io.Copy(s.pty, s.term)
+	if s.exiting.Load() {
+		return // relayOutput ends the session
+	}
 	if err == nil {
 		err = errors.New("the server closed the session")
 	}

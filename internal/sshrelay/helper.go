@@ -183,6 +183,9 @@ func (se *session) serveTerminal(conn *ssh.ServerConn, ch ssh.Channel, reqs <-ch
 		// The helper closed their side (ssh ~. or end of input).
 		sendExit(ch, 0)
 	case <-h.done:
+		if se.ctx.Err() != nil {
+			se.goodbye(ch)
+		}
 	case <-se.ctx.Done():
 		se.detach(h)
 		se.goodbye(ch)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -109,12 +110,12 @@ func (s *Server) serveHost(conn *ssh.ServerConn, lc *liveConn, chans <-chan ssh.
 			se.term = ch
 			se.mu.Unlock()
 			go se.runEvents(ch)
-			go se.hostRequests(creqs)
-			go func() {
-				se.pump(ch)
+			exited := make(chan struct{})
+			go se.hostRequests(creqs, func() {
 				endReason.Store("the shared program exited")
-				conn.Close()
-			}()
+				close(exited)
+			})
+			go se.pump(ch, exited)
 		}
 	}()
 	go s.watchHost(se, conn, lc, &endReason)
@@ -123,8 +124,9 @@ func (s *Server) serveHost(conn *ssh.ServerConn, lc *liveConn, chans <-chan ssh.
 	se.end(endReason.Load().(string))
 }
 
-// pump reads the host's output until the channel closes.
-func (se *session) pump(ch ssh.Channel) {
+// pump reads the host's output until the channel closes; then the host is
+// done, and its connection is closed so that the session ends.
+func (se *session) pump(ch ssh.Channel, exited <-chan struct{}) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := ch.Read(buf)
@@ -132,15 +134,28 @@ func (se *session) pump(ch ssh.Channel) {
 			se.output(buf[:n])
 		}
 		if err != nil {
+			// The host's exit-status came before its EOF, but on another
+			// queue: let it be handled, so the reason is right.
+			select {
+			case <-exited:
+			case <-time.After(200 * time.Millisecond):
+			}
+			se.hostConn.Close()
 			return
 		}
 	}
 }
 
-// hostRequests handles the host's requests on the terminal channel.
-func (se *session) hostRequests(reqs <-chan *ssh.Request) {
+// hostRequests handles the host's requests on the terminal channel. The
+// host says "exit-status" when the shared program has exited, so that this
+// end is told apart from a lost connection.
+func (se *session) hostRequests(reqs <-chan *ssh.Request, exited func()) {
+	var once sync.Once
 	for r := range reqs {
 		switch r.Type {
+		case "exit-status":
+			once.Do(exited)
+			r.Reply(true, nil)
 		case "window-change":
 			cols, rows, err := wire.ParseWindowChange(r.Payload)
 			if err == nil {

@@ -22,6 +22,7 @@ type castWriter struct {
 	log   func(msg string, args ...any)
 
 	mu      sync.Mutex
+	closed  bool
 	buf     []byte
 	partial []byte // an output UTF-8 sequence split across chunks
 	failed  bool
@@ -67,6 +68,9 @@ func (c *castWriter) write(b []byte) {
 func (c *castWriter) event(kind string, data []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.closed {
+		return // e.g. helpers leaving as the session ends
+	}
 	b := c.buf[:0]
 	b = append(b, '[')
 	b = strconv.AppendFloat(b, time.Since(c.start).Seconds(), 'f', 6, 64)
@@ -115,6 +119,9 @@ func (c *castWriter) close(ctx context.Context) error {
 	if len(rest) > 0 {
 		c.event("o", rest)
 	}
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
 	return c.w.Close(ctx)
 }
 

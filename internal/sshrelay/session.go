@@ -159,6 +159,7 @@ func (se *session) resize(cols, rows int) {
 	se.cols, se.rows = cols, rows
 	for h := range se.helpers {
 		h.fit()
+		h.signal() // a web terminal follows the host's size
 	}
 	se.mu.Unlock()
 	se.rec.resize(cols, rows)
@@ -271,7 +272,14 @@ func (h *helper) writeLoop() {
 			}
 			h.queue, h.queued = nil, 0
 		}
+		cols, rows := se.cols, se.rows
 		se.mu.Unlock()
+		if ss, ok := h.out.(sizeSink); ok {
+			if err := ss.hostSize(cols, rows); err != nil {
+				se.detach(h)
+				return
+			}
+		}
 		if buf.Len() > 0 {
 			if _, err := h.out.Write(buf.Bytes()); err != nil {
 				se.detach(h)
@@ -335,10 +343,8 @@ func (se *session) end(reason string) {
 	delete(srv.sessions, se.id)
 	srv.mu.Unlock()
 
-	se.cancel() // helpers' connection handlers say goodbye and hang up
-	for _, h := range helpers {
-		se.detach(h)
-	}
+	// The recording is durable and the host's key deleted before anyone
+	// is told the session ended.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := se.rec.close(ctx); err != nil {
@@ -346,6 +352,10 @@ func (se *session) end(reason string) {
 	}
 	if err := srv.cfg.Store.EndTerminal(ctx, se.id, reason, se.endedAt); err != nil {
 		srv.log.Error("end terminal", "session", se.id, "err", err)
+	}
+	se.cancel() // helpers' connection handlers say goodbye and hang up
+	for _, h := range helpers {
+		se.detach(h)
 	}
 	srv.audit.add(se.id, "host:"+se.hostFP, "end", reason)
 	se.hostConn.Close()

@@ -21,7 +21,13 @@ interface Stored {
   token: string;
   state: State;
   prompt?: string;
+  site?: SiteConfig;
   channel?: ChannelState;
+}
+
+interface SiteConfig {
+  strictMasking: boolean;
+  captureBodies: boolean;
 }
 
 interface Session {
@@ -110,7 +116,9 @@ function boot(): void {
   let configLoaded = false;
   let busy = false;
   let endedTimer = 0;
-  const site = { strictMasking: false, captureBodies: false };
+  const site: SiteConfig = { strictMasking: false, captureBodies: false };
+  // The site settings the running recorder was started with.
+  let recording: SiteConfig | null = null;
   const selectors = { mask: [] as string[], unmask: [] as string[], block: [] as string[] };
   const listeners: Record<string, Listener[]> = {};
   let identified = ss.get("tandem.person") || "";
@@ -315,10 +323,12 @@ function boot(): void {
       // keep what we know
     }
     if (w.site) {
-      const changed = site.strictMasking !== !!w.site.strictMasking || site.captureBodies !== !!w.site.captureBodies;
       site.strictMasking = !!w.site.strictMasking;
       site.captureBodies = !!w.site.captureBodies;
-      if (changed && recorder) restartRecorder();
+      saveCore();
+      if (recording && (recording.strictMasking !== site.strictMasking || recording.captureBodies !== site.captureBodies)) {
+        restartRecorder();
+      }
     }
     if (w.prompt) promptText = w.prompt;
     if (lost && session) {
@@ -470,6 +480,7 @@ function boot(): void {
       (mod) => {
         starting = false;
         if (recorder || state !== "live" || !session) return;
+        recording = { ...site };
         recorder = mod.start(options(), push);
       },
       (e) => {
@@ -482,6 +493,7 @@ function boot(): void {
   function stopRecorder(): void {
     if (recorder) recorder.stop();
     recorder = null;
+    recording = null;
   }
 
   let restartQueued = false;
@@ -502,8 +514,12 @@ function boot(): void {
     if (!session) return;
     // The channel's frames are added on pagehide only: until then they
     // change with every event and live in memory.
-    const s: Stored = { assistId: session.assistId, token: session.token, state, prompt: promptText || undefined };
-    ss.set(storeKey, JSON.stringify(s));
+    ss.set(storeKey, JSON.stringify(stored()));
+  }
+
+  function stored(): Stored {
+    const a = session as Session;
+    return { assistId: a.assistId, token: a.token, state, prompt: promptText || undefined, site: { ...site } };
   }
 
   function readStored(): Stored | null {
@@ -523,7 +539,7 @@ function boot(): void {
       recorder.flush();
       recorder.leave();
     }
-    const s: Stored = { assistId: session.assistId, token: session.token, state, prompt: promptText || undefined };
+    const s = stored();
     for (const limit of [persistLimit, persistLimit / 8, 0]) {
       s.channel = channel.save(limit);
       if (ss.set(storeKey, JSON.stringify(s))) break;
@@ -545,6 +561,7 @@ function boot(): void {
     }
     session = { assistId: st.assistId, token: st.token };
     promptText = st.prompt || "";
+    if (st.site) Object.assign(site, st.site);
     setState(st.state);
     connect(st.channel);
     if (st.state === "live") {
@@ -607,23 +624,28 @@ function boot(): void {
   window.addEventListener("pageshow", onPageShow);
 
   // Take up an assist a previous page of this tab started.
-  const stored = readStored();
-  if (stored && (stored.state === "waiting" || stored.state === "consenting" || stored.state === "live")) {
-    promptText = stored.prompt || "";
-    begin(stored.assistId, stored.token, stored.state, stored.channel);
-  } else if (stored) {
+  const prev = readStored();
+  if (prev && (prev.state === "waiting" || prev.state === "consenting" || prev.state === "live")) {
+    promptText = prev.prompt || "";
+    if (prev.site) Object.assign(site, prev.site);
+    begin(prev.assistId, prev.token, prev.state, prev.channel);
+  } else if (prev) {
     ss.del(storeKey);
   }
 
-  // An invite link lands here with #tandem-invite=TOKEN. Take the token out
-  // of the address bar at once so it is not bookmarked or shared.
-  const m = /[#&]tandem-invite=([^&]+)/.exec(location.hash);
-  if (m) {
-    const rest = location.hash.replace(/[#&]tandem-invite=[^&]+/, "").replace(/^&/, "");
-    const clean = location.pathname + location.search + (rest ? "#" + rest.replace(/^#/, "") : "");
-    history.replaceState(history.state, "", clean);
+  // An invite link lands here with #tandem-invite=TOKEN (on load, or as a
+  // fragment change when the link points at the page already open). Take
+  // the token out of the address bar at once so it is not bookmarked or
+  // shared, then redeem it.
+  const checkInvite = () => {
+    const m = /[#&]tandem-invite=([^&]+)/.exec(location.hash);
+    if (!m) return;
+    const rest = location.hash.replace(/[#&]tandem-invite=[^&]+/, "").replace(/^[#&]/, "");
+    history.replaceState(history.state, "", location.pathname + location.search + (rest ? "#" + rest : ""));
     void redeem({ token: decodeURIComponent(m[1]) });
-  }
+  };
+  checkInvite();
+  window.addEventListener("hashchange", checkInvite);
 
   api("GET", "/api/v1/public/sites/" + encodeURIComponent(siteKey) + "/config").then(
     (c) => {

@@ -1,0 +1,82 @@
+package app
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/tandemhq/tandem/internal/assist"
+	"github.com/tandemhq/tandem/internal/turnserver"
+)
+
+// ICEConfig says which STUN/TURN servers calls use.
+type ICEConfig struct {
+	// TURNAddr is the embedded TURN server's UDP address ("off" for none).
+	TURNAddr string
+	// TURNPublicHost is how browsers reach it (TURNAddr's host).
+	TURNPublicHost string
+	// TURNRelayIP is the address relays are given (TURNAddr's IP).
+	TURNRelayIP string
+	// ExternalURLs are other STUN/TURN URLs, e.g. "stun:stun.example.com:3478".
+	ExternalURLs []string
+	// ExternalUsername and ExternalCredential go with ExternalURLs.
+	ExternalUsername, ExternalCredential string
+}
+
+// iceServers combines the embedded TURN server with configured ones.
+type iceServers struct {
+	turn  *turnserver.Server
+	extra []assist.ICEServer
+}
+
+func (i *iceServers) ICEServers(callID string, ttl time.Duration) []assist.ICEServer {
+	out := append([]assist.ICEServer(nil), i.extra...)
+	if i.turn != nil {
+		c := i.turn.Credentials(callID, ttl)
+		out = append(out, assist.ICEServer{URLs: c.URLs, Username: c.Username, Credential: c.Credential})
+	}
+	return out
+}
+
+func (i *iceServers) EndCall(callID string) {
+	if i.turn != nil {
+		i.turn.EndCall(callID)
+	}
+}
+
+func (i *iceServers) close() {
+	if i.turn != nil {
+		_ = i.turn.Close()
+	}
+}
+
+// startICE starts the embedded TURN server unless it is off.
+func startICE(cfg ICEConfig, secret []byte, log *slog.Logger) (*iceServers, error) {
+	ice := &iceServers{}
+	for _, u := range cfg.ExternalURLs {
+		u = strings.TrimSpace(u)
+		if u == "" {
+			continue
+		}
+		if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
+			return nil, fmt.Errorf("ICE server %q must start with stun:, turn: or turns:", u)
+		}
+		ice.extra = append(ice.extra, assist.ICEServer{URLs: []string{u}, Username: cfg.ExternalUsername, Credential: cfg.ExternalCredential})
+	}
+	if cfg.TURNAddr == "" || cfg.TURNAddr == "off" {
+		return ice, nil
+	}
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte("turn"))
+	t, err := turnserver.Start(turnserver.Config{
+		Addr: cfg.TURNAddr, RelayIP: cfg.TURNRelayIP, PublicHost: cfg.TURNPublicHost, Secret: m.Sum(nil), Logger: log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	ice.turn = t
+	return ice, nil
+}

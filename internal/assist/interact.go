@@ -1,0 +1,487 @@
+package assist
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/tandemhq/tandem"
+)
+
+// This file is the agent's interaction with the person's page: calls
+// (signalled here, media peer to peer), pointer and drawing, consented
+// remote control, and repairs. Every message is checked against who sent it
+// and the state of the assist; refusals go back as an "error" frame to the
+// sender and change nothing.
+
+// ICEServer is one entry of a browser's RTCPeerConnection iceServers.
+type ICEServer struct {
+	URLs       []string `json:"urls"`
+	Username   string   `json:"username,omitempty"`
+	Credential string   `json:"credential,omitempty"`
+}
+
+// ICE hands out STUN/TURN servers for calls.
+type ICE interface {
+	// ICEServers returns servers for one participant of a call, with
+	// credentials valid for ttl or until EndCall.
+	ICEServers(callID string, ttl time.Duration) []ICEServer
+	// EndCall revokes the call's credentials.
+	EndCall(callID string)
+}
+
+// call is a voice/video call in an assist. Participants are "person" and
+// agent channel ids.
+type call struct {
+	id        string
+	video     bool
+	state     string // ringing, active
+	startedBy string
+	members   map[string]string // participant id → display name
+}
+
+// control is who may act on the person's page.
+type control struct {
+	holder    *AgentConn // nil when nobody holds control
+	requester *AgentConn // an agent waiting for the person's answer
+}
+
+// callTTL bounds TURN credentials; a call that lasts longer re-joins.
+const callTTL = 2 * time.Hour
+
+func newID() string {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// refusal is a message refused without closing the channel.
+func refusal(kind, code, format string, args ...any) []byte {
+	return encodeControl("error", map[string]string{"ref": kind, "code": code, "message": fmt.Sprintf(format, args...)})
+}
+
+// agentInteraction handles an agent's interaction frame. l.mu is not held.
+func (c *AgentConn) interact(ctx context.Context, kind string, body []byte) error {
+	l, s := c.l, c.s
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.assist.State != tandem.AssistLive {
+		c.send(refusal(kind, tandem.EBeforeReady, "the assist is not live"))
+		return nil
+	}
+	switch kind {
+	case "call":
+		var in struct {
+			Video bool `json:"video"`
+		}
+		if json.Unmarshal(body, &in) != nil {
+			return badFrame(`call needs {"video":bool}`)
+		}
+		if l.call != nil {
+			c.send(refusal(kind, tandem.EConflict, "a call is already on; join it"))
+			return nil
+		}
+		l.call = &call{id: newID(), video: in.Video, state: "ringing", startedBy: c.id,
+			members: map[string]string{c.id: c.user.Name}}
+		l.toPersonLocked(encodeControl("call", map[string]any{
+			"callId": l.call.id, "from": c.user.Name, "video": in.Video,
+		}))
+		s.callStateLocked(l)
+		go s.audit(context.WithoutCancel(ctx), l.assist.ID, "agent:"+c.user.ID, "call.start", videoWord(in.Video))
+	case "call.join":
+		if l.call == nil || l.call.state != "active" {
+			c.send(refusal(kind, tandem.EConflict, "no call to join"))
+			return nil
+		}
+		l.call.members[c.id] = c.user.Name
+		s.callStateLocked(l)
+		go s.audit(context.WithoutCancel(ctx), l.assist.ID, "agent:"+c.user.ID, "call.join", "")
+	case "call.leave":
+		s.leaveCallLocked(ctx, l, c.id, "agent:"+c.user.ID)
+	case "rtc", "call.media":
+		return s.relayRTCLocked(l, c.id, kind, body)
+	case "pointer", "draw":
+		// Shown on the person's page and to the other agents; not audited
+		// per move, as it changes nothing on the page.
+		frame := encodeWith(headerFor(kind), withFrom(body, c.id, c.user.Name))
+		l.toPersonLocked(frame)
+		for a := range l.agents {
+			if a != c {
+				a.send(frame)
+			}
+		}
+		if kind == "draw" {
+			go s.audit(context.WithoutCancel(ctx), l.assist.ID, "agent:"+c.user.ID, "draw", "")
+		}
+	case "control.request":
+		switch {
+		case l.control.holder == c:
+			c.send(refusal(kind, tandem.EConflict, "you hold control already"))
+		case l.control.holder != nil:
+			c.send(refusal(kind, tandem.EConflict, "%s holds control; ask them to hand it over", l.control.holder.user.Name))
+		case l.control.requester != nil:
+			c.send(refusal(kind, tandem.EConflict, "the person is answering %s's request", l.control.requester.user.Name))
+		default:
+			l.control.requester = c
+			l.toPersonLocked(encodeControl("control.request", map[string]string{
+				"agent": c.user.Name, "text": fmt.Sprintf("%s from %s wants to control this page", c.user.Name, s.cfg.TeamName),
+			}))
+			go s.audit(context.WithoutCancel(ctx), l.assist.ID, "agent:"+c.user.ID, "control.request", "")
+		}
+	case "control.release":
+		if l.control.holder != c {
+			c.send(refusal(kind, tandem.EForbidden, "you do not hold control"))
+			return nil
+		}
+		l.control.holder = nil
+		s.controlStateLocked(l)
+		go s.audit(context.WithoutCancel(ctx), l.assist.ID, "agent:"+c.user.ID, "control.release", "")
+	case "control.handover":
+		var in struct {
+			To string `json:"to"`
+		}
+		if json.Unmarshal(body, &in) != nil || in.To == "" {
+			return badFrame(`control.handover needs {"to":agent channel id}`)
+		}
+		if l.control.holder != c {
+			c.send(refusal(kind, tandem.EForbidden, "only the agent holding control can hand it over"))
+			return nil
+		}
+		to := l.agentByID(in.To)
+		if to == nil {
+			c.send(refusal(kind, tandem.ENotFound, "that agent is not in this assist"))
+			return nil
+		}
+		l.control.holder = to
+		s.controlStateLocked(l)
+		go s.audit(context.WithoutCancel(ctx), l.assist.ID, "agent:"+c.user.ID, "control.handover", "to agent:"+to.user.ID)
+	case "op":
+		return s.operateLocked(ctx, l, c, body)
+	case "repair.request":
+		var in struct {
+			Actions []string `json:"actions"`
+		}
+		if json.Unmarshal(body, &in) != nil || len(in.Actions) == 0 {
+			return badFrame(`repair.request needs {"actions":[...]}`)
+		}
+		for _, a := range in.Actions {
+			if !repairActions[a] {
+				c.send(refusal(kind, tandem.EInvalid, "unknown repair %q (want clear-storage, clear-cookies, reload)", a))
+				return nil
+			}
+		}
+		l.repairBy = c
+		l.toPersonLocked(encodeControl("repair.request", map[string]any{
+			"agent": c.user.Name, "actions": in.Actions,
+			"text": fmt.Sprintf("%s from %s wants to fix this page: %s", c.user.Name, s.cfg.TeamName, repairWords(in.Actions)),
+		}))
+		go s.audit(context.WithoutCancel(ctx), l.assist.ID, "agent:"+c.user.ID, "repair.request", fmt.Sprint(in.Actions))
+	default:
+		return badFrame("unknown frame kind " + kind)
+	}
+	return nil
+}
+
+var repairActions = map[string]bool{"clear-storage": true, "clear-cookies": true, "reload": true}
+
+func repairWords(actions []string) string {
+	words := map[string]string{"clear-storage": "clear its saved data", "clear-cookies": "clear its cookies", "reload": "reload it"}
+	out := ""
+	for i, a := range actions {
+		if i > 0 {
+			out += ", "
+		}
+		out += words[a]
+	}
+	return out
+}
+
+func videoWord(v bool) string {
+	if v {
+		return "video"
+	}
+	return "voice"
+}
+
+// operateLocked relays an operation from the agent holding control.
+func (s *Service) operateLocked(ctx context.Context, l *live, c *AgentConn, body []byte) error {
+	var op struct {
+		Op   string `json:"op"`
+		Node int    `json:"node"`
+		URL  string `json:"url"`
+		Text string `json:"text"`
+	}
+	if json.Unmarshal(body, &op) != nil {
+		return badFrame("op must be a JSON object")
+	}
+	actor := "agent:" + c.user.ID
+	if l.control.holder != c {
+		c.send(refusal("op", tandem.EForbidden, "you do not hold control of this page"))
+		go s.audit(context.WithoutCancel(ctx), l.assist.ID, actor, "op.refused", op.Op)
+		return nil
+	}
+	switch op.Op {
+	case "click", "dblclick", "type", "key", "scroll", "back", "forward", "reload":
+	case "navigate":
+		u, err := url.Parse(op.URL)
+		if err != nil || !l.site.AllowsOrigin(u.Scheme+"://"+u.Host) || l.site.AllowsOrigin("*") && u.Host == "" {
+			c.send(refusal("op", tandem.EInvalid, "you can only go to pages of this site"))
+			return nil
+		}
+	default:
+		c.send(refusal("op", tandem.EInvalid, "unknown operation %q", op.Op))
+		return nil
+	}
+	l.toPersonLocked(encodeWith(headerFor("op"), withFrom(body, c.id, c.user.Name)))
+	detail := op.Op
+	if op.Node != 0 {
+		detail += fmt.Sprintf(" node %d", op.Node)
+	}
+	if op.URL != "" {
+		detail += " " + op.URL
+	}
+	if op.Op == "type" {
+		detail += fmt.Sprintf(" (%d characters)", len([]rune(op.Text)))
+	}
+	go s.audit(context.WithoutCancel(ctx), l.assist.ID, actor, "op."+op.Op, detail)
+	return nil
+}
+
+// relayRTCLocked passes signalling between participants of the call.
+func (s *Service) relayRTCLocked(l *live, from, kind string, body []byte) error {
+	var in struct {
+		CallID string `json:"callId"`
+		To     string `json:"to"`
+	}
+	if json.Unmarshal(body, &in) != nil {
+		return badFrame(kind + " must be a JSON object")
+	}
+	if l.call == nil || in.CallID != l.call.id {
+		return s.refuseTo(l, from, refusal(kind, tandem.EConflict, "no such call"))
+	}
+	if _, ok := l.call.members[from]; !ok {
+		return s.refuseTo(l, from, refusal(kind, tandem.EForbidden, "join the call first"))
+	}
+	frame := encodeWith(headerFor(kind), withFrom(body, from, l.call.members[from]))
+	if kind == "call.media" {
+		for id := range l.call.members {
+			if id != from {
+				l.sendTo(id, frame)
+			}
+		}
+		return nil
+	}
+	if _, ok := l.call.members[in.To]; !ok || in.To == from {
+		return s.refuseTo(l, from, refusal(kind, tandem.ENotFound, "%q is not in the call", in.To))
+	}
+	l.sendTo(in.To, frame)
+	return nil
+}
+
+func (s *Service) refuseTo(l *live, id string, frame []byte) error {
+	l.sendTo(id, frame)
+	return nil
+}
+
+// sendTo sends to a participant: "person" or an agent channel id.
+func (l *live) sendTo(id string, frame []byte) {
+	if id == "person" {
+		l.toPersonLocked(frame)
+		return
+	}
+	if a := l.agentByID(id); a != nil {
+		a.send(frame)
+	}
+}
+
+func (l *live) agentByID(id string) *AgentConn {
+	for a := range l.agents {
+		if a.id == id {
+			return a
+		}
+	}
+	return nil
+}
+
+// callStateLocked tells every agent and the person where the call is; each
+// member gets ICE servers of its own.
+func (s *Service) callStateLocked(l *live) {
+	type member struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	}
+	st := map[string]any{"state": "ended"}
+	if c := l.call; c != nil {
+		members := []member{}
+		for id, name := range c.members {
+			members = append(members, member{id, name})
+		}
+		st = map[string]any{"callId": c.id, "state": c.state, "video": c.video, "members": members}
+	}
+	for a := range l.agents {
+		a.send(encodeControl("call.state", s.withICE(st, l, a.id)))
+	}
+	l.toPersonLocked(encodeControl("call.state", s.withICE(st, l, "person")))
+}
+
+func (s *Service) withICE(st map[string]any, l *live, member string) map[string]any {
+	if l.call == nil || s.cfg.ICE == nil {
+		return st
+	}
+	if _, ok := l.call.members[member]; !ok {
+		return st
+	}
+	out := make(map[string]any, len(st)+2)
+	for k, v := range st {
+		out[k] = v
+	}
+	out["you"] = member
+	out["iceServers"] = s.cfg.ICE.ICEServers(l.call.id, callTTL)
+	return out
+}
+
+// leaveCallLocked removes a participant; the call ends when the person or
+// the last agent leaves.
+func (s *Service) leaveCallLocked(ctx context.Context, l *live, member, actor string) {
+	c := l.call
+	if c == nil {
+		return
+	}
+	if _, ok := c.members[member]; !ok && !(member == "person" && c.state == "ringing") {
+		return
+	}
+	delete(c.members, member)
+	agents := 0
+	for id := range c.members {
+		if id != "person" {
+			agents++
+		}
+	}
+	if member == "person" || agents == 0 {
+		s.endCallLocked(l)
+	} else {
+		s.callStateLocked(l)
+	}
+	go s.audit(context.WithoutCancel(ctx), l.assist.ID, actor, "call.leave", "")
+}
+
+func (s *Service) endCallLocked(l *live) {
+	if l.call == nil {
+		return
+	}
+	if s.cfg.ICE != nil {
+		s.cfg.ICE.EndCall(l.call.id)
+	}
+	l.call = nil
+	s.callStateLocked(l)
+}
+
+// controlStateLocked tells everyone who holds control.
+func (s *Service) controlStateLocked(l *live) {
+	st := map[string]any{"holder": nil}
+	if h := l.control.holder; h != nil {
+		st["holder"] = map[string]string{"id": h.id, "name": h.user.Name}
+	}
+	frame := encodeControl("control.state", st)
+	l.toPersonLocked(frame)
+	l.toAgentsLocked(frame)
+}
+
+// personInteraction handles the person's answers. l.mu is not held.
+func (c *PersonConn) interact(ctx context.Context, kind string, body []byte) error {
+	l, s := c.l, c.s
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	who := "person:" + l.assist.PersonID
+	var in struct {
+		CallID string `json:"callId"`
+		Accept *bool  `json:"accept"`
+		Allow  *bool  `json:"allow"`
+	}
+	if len(body) > 0 && json.Unmarshal(body, &in) != nil {
+		return badFrame(kind + " must be a JSON object")
+	}
+	switch kind {
+	case "call.answer":
+		if l.call == nil || l.call.id != in.CallID || l.call.state != "ringing" || in.Accept == nil {
+			c.send(refusal(kind, tandem.EConflict, "no call is ringing"))
+			return nil
+		}
+		if !*in.Accept {
+			if s.cfg.ICE != nil {
+				s.cfg.ICE.EndCall(l.call.id)
+			}
+			l.call = nil
+			l.toAgentsLocked(encodeControl("call.state", map[string]any{"state": "declined"}))
+			l.toPersonLocked(encodeControl("call.state", map[string]any{"state": "ended"}))
+			go s.audit(context.WithoutCancel(ctx), l.assist.ID, who, "call.decline", "")
+			return nil
+		}
+		l.call.state = "active"
+		l.call.members["person"] = "person"
+		s.callStateLocked(l)
+		go s.audit(context.WithoutCancel(ctx), l.assist.ID, who, "call.accept", "")
+	case "call.leave":
+		s.leaveCallLocked(ctx, l, "person", who)
+	case "rtc", "call.media":
+		return s.relayRTCLocked(l, "person", kind, body)
+	case "control.answer":
+		r := l.control.requester
+		if r == nil || in.Allow == nil {
+			c.send(refusal(kind, tandem.EConflict, "nobody asked for control"))
+			return nil
+		}
+		l.control.requester = nil
+		if *in.Allow {
+			l.control.holder = r
+			s.controlStateLocked(l)
+			go s.audit(context.WithoutCancel(ctx), l.assist.ID, who, "control.grant", "agent:"+r.user.ID)
+		} else {
+			r.send(encodeControl("control.denied", map[string]string{"message": "the person refused control"}))
+			go s.audit(context.WithoutCancel(ctx), l.assist.ID, who, "control.deny", "agent:"+r.user.ID)
+		}
+	case "control.revoke":
+		if l.control.holder != nil {
+			prev := l.control.holder
+			l.control.holder = nil
+			s.controlStateLocked(l)
+			go s.audit(context.WithoutCancel(ctx), l.assist.ID, who, "control.revoke", "agent:"+prev.user.ID)
+		}
+	case "op.result":
+		var res struct {
+			From string `json:"from"`
+		}
+		_ = json.Unmarshal(body, &res)
+		if a := l.agentByID(res.From); a != nil {
+			a.send(encodeWith(headerFor(kind), body))
+		}
+	case "repair.answer":
+		r := l.repairBy
+		if r == nil || in.Allow == nil {
+			c.send(refusal(kind, tandem.EConflict, "no repair was asked"))
+			return nil
+		}
+		l.repairBy = nil
+		action := "repair.deny"
+		if *in.Allow {
+			action = "repair.allow"
+		}
+		r.send(encodeWith(headerFor("repair.answer"), body))
+		go s.audit(context.WithoutCancel(ctx), l.assist.ID, who, action, "agent:"+r.user.ID)
+	default:
+		return badFrame("unknown frame kind " + kind)
+	}
+	return nil
+}
+
+// withFrom adds "from" (a channel id) and "fromName" to a JSON object.
+func withFrom(body []byte, from, name string) map[string]any {
+	m := map[string]any{}
+	_ = json.Unmarshal(body, &m)
+	m["from"], m["fromName"] = from, name
+	return m
+}
