@@ -190,7 +190,12 @@ func (s *Service) observe(fn func(Observer)) {
 	}
 }
 
+// audit appends to the audit log. The entry is written even when the request
+// that caused it is cancelled (e.g. the channel closed right after): the log
+// must not miss what happened.
 func (s *Service) audit(ctx context.Context, sessionID, actor, action, detail string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
 	err := s.store.AppendAudit(ctx, &tandem.AuditEntry{
 		SessionID: sessionID, Actor: actor, Action: action, Detail: detail, At: s.cfg.Now(),
 	})

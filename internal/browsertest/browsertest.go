@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 )
 
@@ -72,17 +74,34 @@ func Start(t testing.TB, opts Options) context.Context {
 
 // NewContext opens a new incognito-like browser context (own cookies and
 // storage) in the browser of parent, with a timeout for the whole test.
+//
+// The target is created in a new window: headless Chromium refuses a tab in
+// a fresh browser context otherwise ("no browser is open").
 func NewContext(t testing.TB, parent context.Context, timeout time.Duration) context.Context {
 	t.Helper()
-	ctx, cancel := chromedp.NewContext(parent, chromedp.WithNewBrowserContext())
+	c := chromedp.FromContext(parent)
+	if c == nil || c.Browser == nil {
+		t.Fatal("browsertest: parent is not a started browser context")
+	}
+	exec := cdp.WithExecutor(parent, c.Browser)
+	bcID, err := target.CreateBrowserContext().Do(exec)
+	if err != nil {
+		t.Fatalf("new browser context: %v", err)
+	}
+	tid, err := target.CreateTarget("about:blank").WithBrowserContextID(bcID).WithNewWindow(true).Do(exec)
+	if err != nil {
+		t.Fatalf("new tab: %v", err)
+	}
+	ctx, cancel := chromedp.NewContext(parent, chromedp.WithTargetID(tid))
 	if err := chromedp.Run(ctx); err != nil {
 		cancel()
-		t.Fatalf("new browser context: %v", err)
+		t.Fatalf("attach to tab: %v", err)
 	}
 	ctx, cancelTimeout := context.WithTimeout(ctx, timeout)
 	t.Cleanup(func() {
 		cancelTimeout()
 		cancel()
+		_ = target.DisposeBrowserContext(bcID).Do(exec)
 	})
 	return ctx
 }

@@ -111,19 +111,21 @@ const mirrorDoc = `document.querySelector('[data-testid=mirror] iframe')?.conten
 const signatureJS = `(doc) => {
   if (!doc || !doc.body) return "";
   const out = [];
-  const visit = (root) => {
-    for (const el of root.querySelectorAll('[id]')) {
-      if (el.closest('[data-tandem-root]')) continue;
-      let v = '';
-      if (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT') {
-        const masked = el.type === 'password' || (el.autocomplete || '').startsWith('cc-') || el.closest('[data-tandem-mask]');
-        v = (el.type === 'checkbox' || el.type === 'radio') ? String(el.checked) : masked ? 'len:' + el.value.length : el.value;
-      }
-      const text = el.children.length === 0 && el.tagName !== 'SCRIPT' && el.tagName !== 'STYLE' ? el.textContent.trim().replace(/\s+/g, ' ').slice(0, 60) : '';
-      out.push(el.tagName + '#' + el.id + ' ' + text + ' | ' + v);
+  for (const el of doc.querySelectorAll('[id]')) {
+    if (el.closest('[data-tandem-root], [data-tandem-block], [rr_width]')) continue;
+    const masked = el.closest('[data-tandem-mask]');
+    let v = '';
+    if (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT') {
+      const secret = masked || el.type === 'password' || (el.getAttribute('autocomplete') || '').startsWith('cc-') || /card|cc-/.test(el.getAttribute('name') || '');
+      v = (el.type === 'checkbox' || el.type === 'radio') ? String(el.checked) : secret ? 'len:' + el.value.length : el.value;
     }
-  };
-  visit(doc);
+    let text = '';
+    if (el.children.length === 0 && el.tagName !== 'SCRIPT' && el.tagName !== 'STYLE' && el.tagName !== 'TEXTAREA') {
+      text = el.textContent.trim().replace(/\s+/g, ' ');
+      text = masked ? 'len:' + text.length : text.slice(0, 60);
+    }
+    out.push(el.tagName + '#' + el.id + ' ' + text + ' | ' + v);
+  }
   return out.join('\n');
 }`
 
@@ -150,6 +152,20 @@ func waitMirrorMatches(t *testing.T, person, agent context.Context, what string)
 		want = personSignature(t, person)
 	}
 	t.Fatalf("%s: the mirror does not match the person's page\nperson:\n%s\n\nmirror:\n%s", what, want, got)
+}
+
+// waitMirrorShows waits until the console's mirror has the signature want.
+func waitMirrorShows(t *testing.T, agent context.Context, want, what string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var got string
+	for time.Now().Before(deadline) {
+		if got = eval[string](t, agent, `(`+signatureJS+`)(`+mirrorDoc+`)`); got == want {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s: the mirror does not show the expected page\nwant:\n%s\n\nmirror:\n%s", what, want, got)
 }
 
 // loginConsole signs the agent in to the console.

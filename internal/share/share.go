@@ -77,6 +77,10 @@ type Config struct {
 	// OnEvent is told about joins and leaves. Nil prints a status line on
 	// the local terminal.
 	OnEvent func(e wire.Event)
+	// OnRegistered is called once the server has confirmed the session and
+	// before the command starts, so that the id and join command can be
+	// shown on a terminal that is not in raw mode yet.
+	OnRegistered func(s *Session)
 	// Dial connects to the server; default: a TCP dial.
 	Dial func(ctx context.Context, addr string) (net.Conn, error)
 	// Logger receives diagnostics; default: discarded.

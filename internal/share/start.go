@@ -39,6 +39,9 @@ func Start(ctx context.Context, cfg Config) (*Session, error) {
 		s.conn.Close()
 		return nil, err
 	}
+	if cfg.OnRegistered != nil {
+		cfg.OnRegistered(s)
+	}
 	if err := s.startCommand(); err != nil {
 		s.conn.Close()
 		return nil, err

@@ -221,7 +221,7 @@ func (e *testEnv) startForward(id string, key testKey, flag, spec string, localP
 	}
 }
 
-func freePort(t *testing.T) int {
+func freePort(t testing.TB) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

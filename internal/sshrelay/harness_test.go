@@ -32,7 +32,7 @@ import (
 // testEnv is a relay started by a test on 127.0.0.1, with a real SQLite
 // store and a blob directory.
 type testEnv struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	srv   *sshrelay.Server
 	db    *sqlite.DB
@@ -40,7 +40,7 @@ type testEnv struct {
 	port  string
 }
 
-func newEnv(t *testing.T, mutate ...func(*sshrelay.Config)) *testEnv {
+func newEnv(t testing.TB, mutate ...func(*sshrelay.Config)) *testEnv {
 	t.Helper()
 	requireOpenSSH(t)
 	dir := t.TempDir()
@@ -90,7 +90,7 @@ func newEnv(t *testing.T, mutate ...func(*sshrelay.Config)) *testEnv {
 	return &testEnv{t: t, dir: dir, srv: srv, db: db, blobs: bl, port: port}
 }
 
-func requireOpenSSH(t *testing.T) {
+func requireOpenSSH(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("ssh"); err != nil {
 		t.Fatal("the OpenSSH client is needed: apt-get install -y openssh-client")
@@ -142,7 +142,7 @@ func (e *testEnv) share(mutate func(*share.Config)) *host {
 		Env:            []string{"PS1=$ ", "ENV="},
 		HostName:       "testhost",
 		Stdin:          inR,
-		Stdout:         out,
+		Stdout:         hostOut(out),
 		Cols:           80,
 		Rows:           24,
 	}
@@ -166,7 +166,7 @@ func (e *testEnv) share(mutate func(*share.Config)) *host {
 
 // helperTerm is a real OpenSSH client on a PTY, as a helper runs it.
 type helperTerm struct {
-	t    *testing.T
+	t    testing.TB
 	cmd  *exec.Cmd
 	pty  *os.File
 	out  *syncBuffer
@@ -248,7 +248,7 @@ func (b *syncBuffer) String() string {
 }
 
 // waitFor waits until the output contains s.
-func (b *syncBuffer) waitFor(t *testing.T, s string, timeout time.Duration) {
+func (b *syncBuffer) waitFor(t testing.TB, s string, timeout time.Duration) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	for !strings.Contains(b.String(), s) {
@@ -285,7 +285,7 @@ type freezer struct {
 	conns  []net.Conn
 }
 
-func newFreezer(t *testing.T, target string) *freezer {
+func newFreezer(t testing.TB, target string) *freezer {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -363,3 +363,10 @@ func (f *freezer) addr() string { return f.ln.Addr().String() }
 func itoa(n int) string { return strconv.Itoa(n) }
 
 var _ = fmt.Sprintf
+
+func hostOut(b *syncBuffer) io.Writer {
+	if os.Getenv("HOSTDISCARD") != "" {
+		return io.Discard
+	}
+	return b
+}

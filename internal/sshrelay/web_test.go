@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/share"
@@ -76,11 +78,24 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(t.TempDir()),
 	}
+	// Not t.TempDir: Chromium's helper processes may still be writing to
+	// the profile for a moment after the browser has gone.
+	profile, err := os.MkdirTemp("", "tandem-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts = append(opts, chromedp.UserDataDir(profile))
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
+	t.Cleanup(func() {
+		chromedp.Cancel(ctx)
+		cancel()
+		cancelAlloc()
+		for i := 0; i < 50 && os.RemoveAll(profile) != nil; i++ {
+			time.Sleep(100 * time.Millisecond)
+		}
+	})
 	return ctx
 }
 
@@ -130,9 +145,11 @@ func TestWebTerminalInChromium(t *testing.T) {
 	a.typeText("echo from-ssh-$((3*3))\r")
 	waitText(t, ctx, screen, "from-ssh-9")
 
+	// Typed as a keyboard would: text, then the Enter key.
 	if err := chromedp.Run(ctx,
-		chromedp.Click(screen, chromedp.ByQuery),
-		chromedp.SendKeys(`[data-testid="terminal"] .xterm-helper-textarea`, "echo from-web-$((4*4))\r", chromedp.ByQuery),
+		chromedp.Focus(`[data-testid="terminal"] .xterm-helper-textarea`, chromedp.ByQuery),
+		input.InsertText("echo from-web-$((4*4))"),
+		chromedp.KeyEvent(kb.Enter),
 	); err != nil {
 		t.Fatal(err)
 	}

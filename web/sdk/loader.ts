@@ -119,6 +119,27 @@ function boot(): void {
   const site: SiteConfig = { strictMasking: false, captureBodies: false };
   // The site settings the running recorder was started with.
   let recording: SiteConfig | null = null;
+  // The recorder waits for the assist's site settings (from this assist's
+  // welcome frame, or the previous page's copy of it) so that it masks the
+  // right way from its first snapshot. The config endpoint's answer, which
+  // may be older than the page, only fills in until then.
+  let siteFrom = "";
+  let siteReady = () => {};
+  let siteKnown = Promise.resolve();
+  const resetSite = () => {
+    siteFrom = "";
+    siteKnown = new Promise<void>((r) => (siteReady = r));
+  };
+  const learnSite = (s: Partial<SiteConfig>, from: "stored" | "config" | "welcome") => {
+    if (from === "config" && siteFrom === "welcome") return;
+    site.strictMasking = !!s.strictMasking;
+    site.captureBodies = !!s.captureBodies;
+    siteFrom = from;
+    if (from !== "config") siteReady();
+    if (recording && (recording.strictMasking !== site.strictMasking || recording.captureBodies !== site.captureBodies)) {
+      restartRecorder();
+    }
+  };
   const selectors = { mask: [] as string[], unmask: [] as string[], block: [] as string[] };
   const listeners: Record<string, Listener[]> = {};
   let identified = ss.get("tandem.person") || "";
@@ -275,8 +296,10 @@ function boot(): void {
     }
   }
 
-  function begin(assistId: string, token: string, s: State, saved?: ChannelState): void {
+  function begin(assistId: string, token: string, s: State, saved?: ChannelState, savedSite?: SiteConfig): void {
     clearTimeout(endedTimer);
+    resetSite();
+    if (savedSite) learnSite(savedSite, "stored");
     session = { assistId, token };
     idleMessage = "";
     setState(s);
@@ -323,12 +346,8 @@ function boot(): void {
       // keep what we know
     }
     if (w.site) {
-      site.strictMasking = !!w.site.strictMasking;
-      site.captureBodies = !!w.site.captureBodies;
+      learnSite(w.site, "welcome");
       saveCore();
-      if (recording && (recording.strictMasking !== site.strictMasking || recording.captureBodies !== site.captureBodies)) {
-        restartRecorder();
-      }
     }
     if (w.prompt) promptText = w.prompt;
     if (lost && session) {
@@ -476,8 +495,8 @@ function boot(): void {
   function startRecorder(): void {
     if (recorder || starting || !session) return;
     starting = true;
-    loadRecorder().then(
-      (mod) => {
+    Promise.all([loadRecorder(), siteKnown]).then(
+      ([mod]) => {
         starting = false;
         if (recorder || state !== "live" || !session) return;
         recording = { ...site };
@@ -559,9 +578,13 @@ function boot(): void {
       if (session) finish("the assist has ended");
       return;
     }
+    if (!session || session.assistId !== st.assistId) {
+      stopRecorder(); // it recorded for another assist
+      resetSite();
+    }
     session = { assistId: st.assistId, token: st.token };
     promptText = st.prompt || "";
-    if (st.site) Object.assign(site, st.site);
+    if (st.site) learnSite(st.site, "stored");
     setState(st.state);
     connect(st.channel);
     if (st.state === "live") {
@@ -627,8 +650,7 @@ function boot(): void {
   const prev = readStored();
   if (prev && (prev.state === "waiting" || prev.state === "consenting" || prev.state === "live")) {
     promptText = prev.prompt || "";
-    if (prev.site) Object.assign(site, prev.site);
-    begin(prev.assistId, prev.token, prev.state, prev.channel);
+    begin(prev.assistId, prev.token, prev.state, prev.channel, prev.site);
   } else if (prev) {
     ss.del(storeKey);
   }
@@ -649,11 +671,7 @@ function boot(): void {
 
   api("GET", "/api/v1/public/sites/" + encodeURIComponent(siteKey) + "/config").then(
     (c) => {
-      const s = (c && c.site) || c || {};
-      if (!session) {
-        site.strictMasking = !!s.strictMasking;
-        site.captureBodies = !!s.captureBodies;
-      }
+      learnSite((c && c.site) || c || {}, "config");
       configLoaded = true;
       render();
     },

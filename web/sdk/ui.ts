@@ -66,6 +66,7 @@ export class UI {
   readonly host: HTMLElement;
   private box: HTMLElement;
   private view: View = { kind: "idle" };
+  private waiting = false;
 
   constructor(
     private actions: Actions,
@@ -81,8 +82,13 @@ export class UI {
   render(view: View): void {
     this.view = view;
     if (!this.host.isConnected) {
-      if (!document.body) {
-        document.addEventListener("DOMContentLoaded", () => this.render(this.view), { once: true });
+      // Wait for the whole body: the host then always lands after the
+      // page's own content, so snapshots of an unchanged page stay equal.
+      if (document.readyState === "loading" || !document.body) {
+        if (!this.waiting) {
+          this.waiting = true;
+          document.addEventListener("DOMContentLoaded", () => this.render(this.view), { once: true });
+        }
         return;
       }
       document.body.appendChild(this.host);

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tandemhq/tandem/internal/bench"
+)
+
+// latencyTarget bounds the p99 person-to-agent latency at 1,000 assists.
+const latencyTarget = 5 * time.Millisecond
+
+func runLatency(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("latency", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	levels := fs.String("assists", "1,100,1000", "numbers of concurrent live assists, comma-separated, increasing")
+	interval := fs.Duration("interval", 100*time.Millisecond, "time between two frames of one person")
+	duration := fs.Duration("duration", 10*time.Second, "measured time per level")
+	warmup := fs.Duration("warmup", time.Second, "unmeasured sending before each level's samples")
+	size := fs.Int("size", 512, "payload bytes of a frame")
+	parallel := fs.Int("parallel", 16, "assists opened at once")
+	recording := fs.Bool("recording", true, "record (in-process server only)")
+	server := fs.String("server", "", "measure this Tandem (base URL) instead of one started in-process")
+	siteKey := fs.String("site-key", "", "with -server: a site's key")
+	origin := fs.String("origin", "https://shop.example.com", "with -server: an origin the site allows")
+	email := fs.String("email", "", "with -server: an agent's email")
+	password := fs.String("password", "", "with -server: the agent's password")
+	var prof profiles
+	prof.flags(fs)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	counts, err := parseInts(*levels)
+	if err != nil {
+		return fmt.Errorf("-assists: %w", err)
+	}
+	if !slices.IsSorted(counts) {
+		return fmt.Errorf("-assists: levels must increase")
+	}
+	most := uint64(slices.Max(counts))
+
+	var target bench.Target
+	where := "in-process server"
+	if *server != "" {
+		if *siteKey == "" || *email == "" || *password == "" {
+			return fmt.Errorf("-server needs -site-key, -email and -password")
+		}
+		target = bench.Target{URL: *server, SiteKey: *siteKey, Origin: *origin, Email: *email, Password: *password}
+		where = *server
+		// Two client sockets per assist, and some to spare.
+		if err := needFiles(2*most + 256); err != nil {
+			return err
+		}
+	} else {
+		// Both ends of two sockets per assist, and some to spare.
+		if err := needFiles(4*most + 256); err != nil {
+			return err
+		}
+		srv, err := bench.StartServer(ctx, bench.ServerOptions{
+			DisableRecording: !*recording,
+			Logger:           slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		})
+		if err != nil {
+			return err
+		}
+		defer func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			_ = srv.Close(ctx)
+		}()
+		target = srv.Target
+		where = fmt.Sprintf("in-process server (recording %v), clients in the same process", onOff(*recording))
+	}
+	stopProfiles, err := prof.start()
+	if err != nil {
+		return err
+	}
+	defer stopProfiles()
+	printMachine(stdout)
+	fmt.Fprintf(stdout, "person-to-agent latency: %s; a %d B frame every %v per assist, %v measured per level after %v\n\n",
+		where, *size, *interval, *duration, *warmup)
+	res, err := bench.MeasureLatency(ctx, target, bench.LatencyOptions{
+		Levels: counts, Interval: *interval, Warmup: *warmup, Duration: *duration, Size: *size, Parallel: *parallel,
+		Log: func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) },
+	})
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "assists\tframes/s\tsent\tsamples\tp50\tp99\tmax\tp99 target\t\t")
+	for _, r := range res {
+		rate := float64(r.Sent) / duration.Seconds()
+		fmt.Fprintf(tw, "%d\t%.0f\t%d\t%d\t%s\t%s\t%s\t< %v\t%s\t\n", r.Assists, rate, r.Sent, r.Samples,
+			ms(r.P50), ms(r.P99), ms(r.Max), latencyTarget, met(r.Samples > 0 && r.P99 < latencyTarget))
+	}
+	if ferr := tw.Flush(); err == nil {
+		err = ferr
+	}
+	return err
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }
+
+func onOff(b bool) string {
+	if b {
+		return "on"
+	}
+	return "off"
+}

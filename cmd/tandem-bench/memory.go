@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"text/tabwriter"
+	"time"
+
+	"github.com/tandemhq/tandem/internal/bench"
+)
+
+// memoryTarget bounds what an idle live assist costs beyond its snapshot.
+const memoryTarget = 64 << 10
+
+func runMemory(ctx context.Context, args []string, _ io.Reader, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("memory", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	assists := fs.Int("assists", 1000, "idle live assists to open")
+	snapshot := fs.Int("snapshot-bytes", 4096, "payload bytes of each assist's snapshot")
+	recording := fs.Bool("recording", true, "record, as in production")
+	settle := fs.Duration("settle", 3*time.Second, "wait before each reading")
+	parallel := fs.Int("parallel", 16, "assists opened at once")
+	profile := fs.String("heapprofile", "", "write a heap profile of the server, with every allocation sampled, to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var heapProfile io.Writer
+	if *profile != "" {
+		// Sample every allocation, so that the profile accounts for all of
+		// the heap; set before the server starts.
+		runtime.MemProfileRate = 1
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		heapProfile = f
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("find this program to run the clients: %w", err)
+	}
+	if err := needFiles(2*uint64(*assists) + 256); err != nil {
+		return err
+	}
+	printMachine(stdout)
+	fmt.Fprintf(stdout, "memory of idle live assists: in-process server (recording %s), clients in a child process;\n"+
+		"each assist: a person's channel, one agent's channel, a meta and a %d B snapshot frame\n\n", onOff(*recording), *snapshot)
+	res, err := bench.MeasureMemory(ctx, bench.MemoryOptions{
+		Assists: *assists, SnapshotBytes: *snapshot, DisableRecording: !*recording, Settle: *settle, Parallel: *parallel,
+		HeapProfile: heapProfile,
+		Command: func() *exec.Cmd {
+			cmd := exec.Command(self, "memory-client")
+			cmd.Stderr = stderr
+			return cmd
+		},
+		Log: func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) },
+	})
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "\tbefore\tafter\tper assist\t")
+	row := func(name string, before, after uint64) {
+		fmt.Fprintf(tw, "%s\t%d KiB\t%d KiB\t%.1f KiB\t\n", name, before>>10, after>>10,
+			float64(int64(after)-int64(before))/float64(res.Assists)/1024)
+	}
+	row("heap in use", res.Before.HeapInuse, res.After.HeapInuse)
+	row("goroutine stacks", res.Before.StackInuse, res.After.StackInuse)
+	row("RSS", res.Before.RSS, res.After.RSS)
+	fmt.Fprintf(tw, "goroutines\t%d\t%d\t%.1f\t\n", res.Before.Goroutines, res.After.Goroutines, res.GoroutinesPerAssist())
+	fmt.Fprintf(tw, "buffered snapshot (meta + snap frames)\t\t\t%.1f KiB\t\n", float64(res.Retained)/float64(res.Assists)/1024)
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	per := res.PerAssist()
+	fmt.Fprintf(stdout, "\nper idle live assist, heap + stacks beyond the buffered snapshot: %.1f KiB (target < %d KiB: %s)\n",
+		float64(per)/1024, memoryTarget>>10, met(per < memoryTarget))
+	return nil
+}
+
+// runMemoryClient is the child process of runMemory; it talks over stdin
+// and stdout (see bench.RunMemoryClient).
+func runMemoryClient(ctx context.Context, args []string, stdin io.Reader, stdout, _ io.Writer) error {
+	if len(args) > 0 {
+		return fmt.Errorf("memory-client takes no arguments: tandem-bench memory starts it")
+	}
+	return bench.RunMemoryClient(ctx, stdin, stdout)
+}

@@ -1,0 +1,141 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+)
+
+// BareRelay is the baseline of the fan-out measurement: a WebSocket relay
+// with no hub logic. Frames read from the writer's connection (/write) are
+// queued, unchanged, for every reader connection (/read); each reader has
+// a bounded queue and a goroutine writing to its socket, the same write path
+// as Tandem's channels (a write timeout per frame, cut off when the queue
+// is full). It has no sequence numbers, retention, recording, acks or
+// access checks.
+type BareRelay struct {
+	ln  net.Listener
+	srv *http.Server
+
+	mu      sync.Mutex
+	readers map[*bareReader]struct{}
+}
+
+type bareReader struct {
+	ch   chan []byte
+	done chan struct{}
+	once sync.Once
+}
+
+func (r *bareReader) cut() { r.once.Do(func() { close(r.done) }) }
+
+// Same bounds as Tandem's defaults (assist.Config ReaderQueue and the
+// channels' write timeout).
+const (
+	bareQueue        = 1024
+	bareWriteTimeout = 10 * time.Second
+)
+
+// StartBareRelay starts a relay on 127.0.0.1. Close it when done.
+func StartBareRelay() (*BareRelay, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listen: %w", err)
+	}
+	b := &BareRelay{ln: ln, readers: make(map[*bareReader]struct{})}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /read", b.handleRead)
+	mux.HandleFunc("GET /write", b.handleWrite)
+	b.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = b.srv.Serve(ln) }()
+	return b, nil
+}
+
+// URL is the relay's ws:// base URL.
+func (b *BareRelay) URL() string { return "ws://" + b.ln.Addr().String() }
+
+// Close stops the relay and closes its connections.
+func (b *BareRelay) Close() error {
+	b.mu.Lock()
+	for r := range b.readers {
+		r.cut()
+	}
+	b.mu.Unlock()
+	err := b.srv.Close()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return err
+}
+
+func accept(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) {
+	return websocket.Accept(w, r, &websocket.AcceptOptions{CompressionMode: websocket.CompressionDisabled})
+}
+
+// handleRead registers a reader, tells it so with a "sync" frame, and
+// writes its queue to it.
+func (b *BareRelay) handleRead(w http.ResponseWriter, r *http.Request) {
+	ws, err := accept(w, r)
+	if err != nil {
+		return
+	}
+	ctx := ws.CloseRead(r.Context())
+	rd := &bareReader{ch: make(chan []byte, bareQueue), done: make(chan struct{})}
+	rd.ch <- []byte(`{"k":"sync"}`)
+	b.mu.Lock()
+	b.readers[rd] = struct{}{}
+	b.mu.Unlock()
+	defer func() {
+		b.mu.Lock()
+		delete(b.readers, rd)
+		b.mu.Unlock()
+	}()
+	for {
+		select {
+		case f := <-rd.ch:
+			wctx, cancel := context.WithTimeout(ctx, bareWriteTimeout)
+			err := ws.Write(wctx, websocket.MessageText, f)
+			cancel()
+			if err != nil {
+				return
+			}
+		case <-rd.done:
+			_ = ws.Close(4408, "slow consumer")
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// handleWrite queues every frame the writer sends for every reader.
+func (b *BareRelay) handleWrite(w http.ResponseWriter, r *http.Request) {
+	ws, err := accept(w, r)
+	if err != nil {
+		return
+	}
+	ws.SetReadLimit(8 << 20)
+	defer ws.CloseNow()
+	for {
+		_, frame, err := ws.Read(r.Context())
+		if err != nil {
+			return
+		}
+		b.mu.Lock()
+		for rd := range b.readers {
+			select {
+			case rd.ch <- frame:
+			default:
+				delete(b.readers, rd)
+				rd.cut()
+			}
+		}
+		b.mu.Unlock()
+	}
+}

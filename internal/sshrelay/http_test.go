@@ -1,0 +1,183 @@
+package sshrelay_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/tandemhq/tandem/internal/share"
+	"github.com/tandemhq/tandem/internal/sshrelay"
+)
+
+func getJSON(t *testing.T, url string, header http.Header, want int, into any) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != want {
+		t.Fatalf("GET %s: %d, want %d", url, resp.StatusCode, want)
+	}
+	if into != nil {
+		if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+			t.Fatalf("GET %s: %v", url, err)
+		}
+	}
+}
+
+// The console's API lists sessions with their helpers, serves the web
+// terminal with an agent's rights, refuses bad frames without harm to the
+// session, and serves the recording and audit log once it has ended.
+func TestConsoleAPI(t *testing.T) {
+	e := newEnv(t)
+	alice := e.key("alice")
+	agent := e.agent("Robin")
+	h := e.share(func(c *share.Config) {
+		c.AuthorizedKeys = []string{alice.authorized}
+		c.AllowAgents = true
+	})
+	ts := e.consoleServer(agent)
+	api := ts.URL + "/api/v1/terminals"
+
+	getJSON(t, api, http.Header{"X-No-Auth": {"1"}}, http.StatusUnauthorized, nil)
+	getJSON(t, api+"/nope", nil, http.StatusNotFound, nil)
+	getJSON(t, api+"/aaaaaaaaaaaaaaaaaaaaaaaaaa", nil, http.StatusNotFound, nil)
+	getJSON(t, api+"?limit=0", nil, http.StatusBadRequest, nil)
+
+	a := e.join(h.ID, alice, 100, 30)
+	h.out.waitFor(t, "alice joined", wait)
+
+	var list struct{ Terminals []sshrelay.TerminalJSON }
+	getJSON(t, api+"?live=1", nil, http.StatusOK, &list)
+	if len(list.Terminals) != 1 || list.Terminals[0].ID != h.ID || !list.Terminals[0].Live ||
+		len(list.Terminals[0].Helpers) != 1 || list.Terminals[0].Helpers[0].Name != "alice" {
+		t.Fatalf("list: %+v", list)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	wsURL := "ws" + strings.TrimPrefix(api, "http") + "/" + h.ID + "/ws"
+	c, _, err := websocket.Dial(ctx, wsURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.CloseNow()
+	readUntil := func(c *websocket.Conn, want string) {
+		t.Helper()
+		var got bytes.Buffer
+		for !strings.Contains(got.String(), want) {
+			typ, b, err := c.Read(ctx)
+			if err != nil {
+				t.Fatalf("waiting for %q: %v; got %q", want, err, got.String())
+			}
+			if typ == websocket.MessageBinary {
+				got.Write(b)
+			}
+		}
+	}
+	readUntil(c, "$")
+	h.out.waitFor(t, "Robin joined", wait)
+	c.Write(ctx, websocket.MessageText, []byte(`{"type":"input","data":"echo web-$((5*5))\r"}`))
+	h.out.waitFor(t, "web-25", wait)
+	a.out.waitFor(t, "web-25", wait)
+	readUntil(c, "web-25")
+
+	// A bad frame closes that browser's connection, and only that.
+	bad, _, err := websocket.Dial(ctx, wsURL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad.Write(ctx, websocket.MessageText, []byte(`{"type":"resize","cols":0,"rows":99999}`))
+	_, _, err = bad.Read(ctx)
+	for websocket.CloseStatus(err) == -1 {
+		_, _, err = bad.Read(ctx)
+	}
+	if websocket.CloseStatus(err) != 4400 {
+		t.Fatalf("bad frame: %v, want close 4400", err)
+	}
+	a.typeText("echo still-$((6*6))\r")
+	readUntil(c, "still-36")
+
+	h.stdin.Write([]byte("exit\r"))
+	if err := h.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		_, _, err := c.Read(ctx)
+		if err != nil {
+			if websocket.CloseStatus(err) != 4410 {
+				t.Fatalf("at the end: %v, want close 4410", err)
+			}
+			break
+		}
+	}
+	if _, _, err := websocket.Dial(ctx, wsURL, nil); err == nil {
+		t.Fatal("joined an ended session")
+	}
+
+	var one struct{ Terminal sshrelay.TerminalJSON }
+	getJSON(t, api+"/"+h.ID, nil, http.StatusOK, &one)
+	if one.Terminal.Live || one.Terminal.EndReason != "the shared program exited" || len(one.Terminal.Helpers) != 3 { // alice, Robin, and Robin's bad connection
+		t.Fatalf("ended terminal: %+v", one.Terminal)
+	}
+
+	resp, err := http.Get(api + "/" + h.ID + "/recording")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec bytes.Buffer
+	rec.ReadFrom(resp.Body)
+	resp.Body.Close()
+	lines := strings.Split(strings.TrimSpace(rec.String()), "\n")
+	var header struct{ Version, Width, Height int }
+	if err := json.Unmarshal([]byte(lines[0]), &header); err != nil || header.Version != 2 || header.Width != 80 || header.Height != 24 {
+		t.Fatalf("asciicast header %q: %+v %v", lines[0], header, err)
+	}
+	for _, want := range []string{`"m","alice joined"`, `"m","Robin joined"`, `"i","echo web-$((5*5))\r"`} {
+		if !strings.Contains(rec.String(), want) {
+			t.Errorf("recording lacks %s", want)
+		}
+	}
+	var out bytes.Buffer
+	if err := sshrelay.CastOutput(strings.NewReader(rec.String()), &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"web-25", "still-36"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("recorded output lacks %q", want)
+		}
+	}
+
+	entries, err := e.db.AuditFor(context.Background(), h.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	typed := map[string]string{}
+	for _, en := range entries {
+		actions = append(actions, en.Actor+" "+en.Action)
+		if en.Action == "input" {
+			typed[en.Actor] += en.Detail
+		}
+	}
+	if !strings.Contains(typed["agent:"+agent.ID], "web-$((5*5))") || !strings.Contains(typed["helper:"+alice.fp], "still-$((6*6))") {
+		t.Fatalf("audit input: %v", typed)
+	}
+	joined := strings.Join(actions, "\n")
+	for _, want := range []string{"share", "helper:" + alice.fp + " join", "agent:" + agent.ID + " join", "agent:" + agent.ID + " leave", " end"} {
+		if !strings.Contains(joined, want) {
+			t.Errorf("audit lacks %q:\n%s", want, joined)
+		}
+	}
+}
