@@ -26,6 +26,7 @@ func runLatency(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	size := fs.Int("size", 512, "payload bytes of a frame")
 	parallel := fs.Int("parallel", 16, "assists opened at once")
 	recording := fs.Bool("recording", true, "record (in-process server only)")
+	baseline := fs.Bool("baseline", true, "also measure the bare relay at the same levels, as a baseline of this machine")
 	server := fs.String("server", "", "measure this Tandem (base URL) instead of one started in-process")
 	siteKey := fs.String("site-key", "", "with -server: a site's key")
 	origin := fs.String("origin", "https://shop.example.com", "with -server: an origin the site allows")
@@ -85,20 +86,39 @@ func runLatency(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	printMachine(stdout)
 	fmt.Fprintf(stdout, "person-to-agent latency: %s; a %d B frame every %v per assist, %v measured per level after %v\n\n",
 		where, *size, *interval, *duration, *warmup)
-	res, err := bench.MeasureLatency(ctx, target, bench.LatencyOptions{
+	logf := func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
+	lopts := bench.LatencyOptions{
 		Levels: counts, Interval: *interval, Warmup: *warmup, Duration: *duration, Size: *size, Parallel: *parallel,
-		Log: func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) },
-	})
+		Log: func(format string, args ...any) { logf("tandem: "+format, args...) },
+	}
+	res, err := bench.MeasureLatency(ctx, target, lopts)
+	var bare []bench.LatencyResult
+	if err == nil && *baseline {
+		lopts.Log = func(format string, args ...any) { logf("bare relay: "+format, args...) }
+		bare, err = bench.MeasureBareLatency(ctx, lopts)
+	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "assists\tframes/s\tsent\tsamples\tp50\tp99\tmax\tp99 target\t\t")
-	for _, r := range res {
+	fmt.Fprintln(tw, "\tassists\tframes/s\tsent\tsamples\tp50\tp99\tmax\tCPU\tp99 target\t\t")
+	row := func(name string, r bench.LatencyResult, target bool) {
 		rate := float64(r.Sent) / duration.Seconds()
-		fmt.Fprintf(tw, "%d\t%.0f\t%d\t%d\t%s\t%s\t%s\t< %v\t%s\t\n", r.Assists, rate, r.Sent, r.Samples,
-			ms(r.P50), ms(r.P99), ms(r.Max), latencyTarget, met(r.Samples > 0 && r.P99 < latencyTarget))
+		fmt.Fprintf(tw, "%s\t%d\t%.0f\t%d\t%d\t%s\t%s\t%s\t%.2f\t", name, r.Assists, rate, r.Sent, r.Samples,
+			ms(r.P50), ms(r.P99), ms(r.Max), r.CPU)
+		if target {
+			fmt.Fprintf(tw, "< %v\t%s\t\n", latencyTarget, met(r.Samples > 0 && r.P99 < latencyTarget))
+		} else {
+			fmt.Fprint(tw, "\t\t\n")
+		}
+	}
+	for i, r := range res {
+		row("tandem", r, true)
+		if i < len(bare) {
+			row("bare relay", bare[i], false)
+		}
 	}
 	if ferr := tw.Flush(); err == nil {
 		err = ferr
 	}
+	fmt.Fprintln(stdout, "\nCPU: CPU time of this process (server and clients) per second; 1.00 is one core busy.")
 	return err
 }
 

@@ -19,7 +19,9 @@ const (
 	CloseSlow        = 4408
 	CloseReplaced    = 4409
 	closeEnded       = 4410
+	CloseUnknownPage = 4412
 	CloseTooLarge    = 4413
+	CloseTryAgain    = 1013
 	outboundCapacity = 256
 )
 

@@ -77,7 +77,18 @@ func (c *PersonConn) publish(ctx context.Context, h hub.Header, frame []byte) er
 		return badFrame("data frame without a sequence number")
 	}
 	dup, err := hb.Publish(frame)
-	if err != nil {
+	switch {
+	case err == nil:
+	case tandem.ErrorCode(err) == tandem.EUnavailable:
+		// The recording fell behind storage: the frame was not accepted;
+		// the SDK reconnects and resends it.
+		c.s.log.Warn("recording is behind; asking the person to resend", "assist", l.assist.ID, "err", err)
+		return &CloseError{Code: CloseTryAgain, Reason: "busy; reconnect and resend"}
+	case h.Kind == "ref":
+		// The server no longer has that page's snapshot (evicted): the SDK
+		// must send it in full.
+		return &CloseError{Code: CloseUnknownPage, Reason: "unknown page snapshot; send it in full"}
+	default:
 		return badFrame(tandem.ErrorMessage(err))
 	}
 	if dup {

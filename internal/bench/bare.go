@@ -12,9 +12,10 @@ import (
 	"github.com/coder/websocket"
 )
 
-// BareRelay is the baseline of the fan-out measurement: a WebSocket relay
-// with no hub logic. Frames read from the writer's connection (/write) are
-// queued, unchanged, for every reader connection (/read); each reader has
+// BareRelay is the baseline of the measurements: a WebSocket relay with no
+// hub logic. Frames read from a writer's connection (/write?room=R) are
+// queued, unchanged, for every reader connection of the same room
+// (/read?room=R; the room may be left out); each reader has
 // a bounded queue and a goroutine writing to its socket, the same write path
 // as Tandem's channels (a write timeout per frame, cut off when the queue
 // is full). It has no sequence numbers, retention, recording, acks or
@@ -23,8 +24,8 @@ type BareRelay struct {
 	ln  net.Listener
 	srv *http.Server
 
-	mu      sync.Mutex
-	readers map[*bareReader]struct{}
+	mu    sync.Mutex
+	rooms map[string]map[*bareReader]struct{} // by the room query parameter
 }
 
 type bareReader struct {
@@ -48,7 +49,7 @@ func StartBareRelay() (*BareRelay, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen: %w", err)
 	}
-	b := &BareRelay{ln: ln, readers: make(map[*bareReader]struct{})}
+	b := &BareRelay{ln: ln, rooms: make(map[string]map[*bareReader]struct{})}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /read", b.handleRead)
 	mux.HandleFunc("GET /write", b.handleWrite)
@@ -63,8 +64,10 @@ func (b *BareRelay) URL() string { return "ws://" + b.ln.Addr().String() }
 // Close stops the relay and closes its connections.
 func (b *BareRelay) Close() error {
 	b.mu.Lock()
-	for r := range b.readers {
-		r.cut()
+	for _, room := range b.rooms {
+		for r := range room {
+			r.cut()
+		}
 	}
 	b.mu.Unlock()
 	err := b.srv.Close()
@@ -88,12 +91,18 @@ func (b *BareRelay) handleRead(w http.ResponseWriter, r *http.Request) {
 	ctx := ws.CloseRead(r.Context())
 	rd := &bareReader{ch: make(chan []byte, bareQueue), done: make(chan struct{})}
 	rd.ch <- []byte(`{"k":"sync"}`)
+	name := r.URL.Query().Get("room")
 	b.mu.Lock()
-	b.readers[rd] = struct{}{}
+	room := b.rooms[name]
+	if room == nil {
+		room = make(map[*bareReader]struct{})
+		b.rooms[name] = room
+	}
+	room[rd] = struct{}{}
 	b.mu.Unlock()
 	defer func() {
 		b.mu.Lock()
-		delete(b.readers, rd)
+		delete(room, rd) // rooms stay: a relay lives for one measurement
 		b.mu.Unlock()
 	}()
 	for {
@@ -122,17 +131,19 @@ func (b *BareRelay) handleWrite(w http.ResponseWriter, r *http.Request) {
 	}
 	ws.SetReadLimit(8 << 20)
 	defer ws.CloseNow()
+	name := r.URL.Query().Get("room")
 	for {
 		_, frame, err := ws.Read(r.Context())
 		if err != nil {
 			return
 		}
 		b.mu.Lock()
-		for rd := range b.readers {
+		room := b.rooms[name]
+		for rd := range room {
 			select {
 			case rd.ch <- frame:
 			default:
-				delete(b.readers, rd)
+				delete(room, rd)
 				rd.cut()
 			}
 		}

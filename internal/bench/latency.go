@@ -5,10 +5,16 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"net/url"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/tandemhq/tandem/internal/simclient"
 )
 
 // LatencyOptions configure MeasureLatency. Zero values get the defaults in
@@ -55,16 +61,19 @@ func (o *LatencyOptions) setDefaults() {
 	}
 }
 
-// LatencyResult is the person-to-agent latency at one level: the time from
+// LatencyResult is the sender-to-reader latency at one level: the time from
 // a person's send to the agent's receive of each frame sent during the
 // measured window.
 type LatencyResult struct {
 	Assists int
 	Sent    int // frames sent in the window
-	Samples int // of those, received by the agent (Sent unless some were lost)
+	Samples int // of those, received (Sent unless some were lost)
 	P50     time.Duration
 	P99     time.Duration
 	Max     time.Duration
+	// CPU is the CPU time this process used per second of the window
+	// (1.0 is one core busy); 0 where unknown.
+	CPU float64
 }
 
 // window is the span of send times, on the measuring clock, whose frames
@@ -75,9 +84,14 @@ func (w *window) has(t time.Duration) bool {
 	return int64(t) >= w.from.Load() && int64(t) < w.to.Load()
 }
 
-// timedAssist is one assist of the latency measurement with its samples.
-type timedAssist struct {
-	*Assist
+// pair is one sender and the reader of what it sends: a live assist's
+// person and agent, or a bare relay room's writer and reader.
+type pair struct {
+	name  string
+	send  func(ctx context.Context, payload []byte) error
+	recv  *websocket.Conn
+	close func(ctx context.Context)
+
 	mu      sync.Mutex
 	samples []time.Duration
 	sent    int
@@ -94,60 +108,162 @@ func MeasureLatency(ctx context.Context, t Target, opts LatencyOptions) ([]Laten
 	if err != nil {
 		return nil, err
 	}
+	open := func(ctx context.Context, n int) ([]*pair, error) {
+		as, err := OpenMany(ctx, o, n, opts.Parallel, OpenOptions{Watchers: 1, Snapshot: SnapshotPayload(2048)})
+		if err != nil {
+			return nil, err
+		}
+		ps := make([]*pair, len(as))
+		for i, a := range as {
+			ps[i] = &pair{
+				name: "assist " + a.Person.AssistID,
+				send: func(ctx context.Context, payload []byte) error {
+					_, err := a.Person.SendData(ctx, "ev", "page-1", "", payload)
+					return err
+				},
+				recv:  a.Agents[0],
+				close: a.Close,
+			}
+		}
+		return ps, nil
+	}
+	return measureLatency(ctx, open, opts)
+}
+
+// MeasureBareLatency is MeasureLatency's baseline: the same clients and
+// frames through the bare relay, one room (a writer and a reader) per
+// assist.
+func MeasureBareLatency(ctx context.Context, opts LatencyOptions) ([]LatencyResult, error) {
+	opts.setDefaults()
+	b, err := StartBareRelay()
+	if err != nil {
+		return nil, err
+	}
+	defer b.Close()
+	rooms := 0
+	open := func(ctx context.Context, n int) ([]*pair, error) {
+		ps := make([]*pair, 0, n)
+		for range n {
+			rooms++
+			p, err := openBarePair(ctx, b, strconv.Itoa(rooms))
+			if err != nil {
+				for _, p := range ps {
+					p.close(ctx)
+				}
+				return nil, err
+			}
+			ps = append(ps, p)
+		}
+		return ps, nil
+	}
+	return measureLatency(ctx, open, opts)
+}
+
+func openBarePair(ctx context.Context, b *BareRelay, room string) (*pair, error) {
+	dial := func(path string) (*websocket.Conn, error) {
+		u := b.URL() + path + "?room=" + url.QueryEscape(room)
+		ws, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{CompressionMode: websocket.CompressionDisabled})
+		if err != nil {
+			return nil, fmt.Errorf("dial bare relay: %w", err)
+		}
+		return ws, nil
+	}
+	r, err := dial("/read")
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := simclient.ReadUntil(ctx, r, "sync"); err != nil {
+		_ = r.CloseNow()
+		return nil, fmt.Errorf("bare relay reader: %w", err)
+	}
+	w, err := dial("/write")
+	if err != nil {
+		_ = r.CloseNow()
+		return nil, err
+	}
+	var seq uint64
+	return &pair{
+		name: "room " + room,
+		send: func(ctx context.Context, payload []byte) error {
+			seq++
+			return w.Write(ctx, websocket.MessageText, simclient.Frame(simclient.Header{Kind: "ev", Seq: seq, Page: "page-1"}, payload))
+		},
+		recv: r,
+		close: func(context.Context) {
+			_ = w.CloseNow()
+			_ = r.CloseNow()
+		},
+	}, nil
+}
+
+// measureLatency runs the levels over pairs from open.
+func measureLatency(ctx context.Context, open func(ctx context.Context, n int) ([]*pair, error), opts LatencyOptions) ([]LatencyResult, error) {
 	base := time.Now()
 	clock := func() time.Duration { return time.Since(base) }
 	var win window
 
-	var pool []*timedAssist
+	var pool []*pair
 	var readers sync.WaitGroup
 	defer func() {
-		as := make([]*Assist, len(pool))
-		for i, ta := range pool {
-			as[i] = ta.Assist
+		sem := make(chan struct{}, opts.Parallel)
+		var wg sync.WaitGroup
+		for _, p := range pool {
+			sem <- struct{}{}
+			wg.Go(func() {
+				defer func() { <-sem }()
+				p.close(context.Background())
+			})
 		}
-		CloseAll(context.Background(), as, opts.Parallel)
+		wg.Wait()
 		readers.Wait()
 	}()
 
 	var results []LatencyResult
 	for _, n := range opts.Levels {
 		if more := n - len(pool); more > 0 {
-			opts.Log("opening %d live assists", more)
+			opts.Log("opening %d", more)
 			start := time.Now()
-			as, err := OpenMany(ctx, o, more, opts.Parallel, OpenOptions{Watchers: 1, Snapshot: SnapshotPayload(2048)})
+			ps, err := open(ctx, more)
 			if err != nil {
 				return results, err
 			}
-			opts.Log("opened %d live assists in %v", more, time.Since(start).Round(time.Millisecond))
-			for _, a := range as {
-				ta := &timedAssist{Assist: a}
-				pool = append(pool, ta)
-				readers.Go(func() { ta.receive(clock, &win) })
+			opts.Log("opened %d in %v", more, time.Since(start).Round(time.Millisecond))
+			for _, p := range ps {
+				pool = append(pool, p)
+				readers.Go(func() { p.receive(clock, &win) })
 			}
 		}
 		level := pool[:n]
-		opts.Log("%d assists: sending for %v (%v warm-up)", n, opts.Warmup+opts.Duration, opts.Warmup)
+		opts.Log("%d: sending for %v (%v warm-up)", n, opts.Warmup+opts.Duration, opts.Warmup)
 		from := clock() + opts.Warmup
 		win.from.Store(int64(from))
 		win.to.Store(int64(from + opts.Duration))
+		var cpu cpuMeter
+		go func() {
+			time.Sleep(opts.Warmup)
+			cpu.start()
+		}()
 		if err := sendAll(ctx, level, clock, &win, opts); err != nil {
 			return results, err
 		}
-		results = append(results, collect(level, opts.Interval))
+		busy := cpu.perSecond()
+		res := collect(level, opts.Interval)
+		res.CPU = busy
+		results = append(results, res)
 	}
 	return results, nil
 }
 
-// sendAll has every person of level send a frame every Interval until the
+// sendAll has every sender of level send a frame every Interval until the
 // window closed; their start times are spread over the first Interval, as
 // independent pages' would be.
-func sendAll(ctx context.Context, level []*timedAssist, clock func() time.Duration, win *window, opts LatencyOptions) error {
+func sendAll(ctx context.Context, level []*pair, clock func() time.Duration, win *window, opts LatencyOptions) error {
 	end := time.Duration(win.to.Load())
 	errs := make([]error, len(level))
 	var wg sync.WaitGroup
-	for i, ta := range level {
+	for i, p := range level {
 		offset := opts.Interval * time.Duration(i) / time.Duration(len(level))
-		wg.Go(func() { errs[i] = ta.send(ctx, clock, win, end, offset, opts) })
+		wg.Go(func() { errs[i] = p.sendEvery(ctx, clock, win, end, offset, opts) })
 	}
 	wg.Wait()
 	for _, err := range errs {
@@ -158,9 +274,9 @@ func sendAll(ctx context.Context, level []*timedAssist, clock func() time.Durati
 	return nil
 }
 
-// send sends a timed frame every Interval, starting after offset, until
-// the clock passes end.
-func (ta *timedAssist) send(ctx context.Context, clock func() time.Duration, win *window, end, offset time.Duration, opts LatencyOptions) error {
+// sendEvery sends a timed frame every Interval, starting after offset,
+// until the clock passes end.
+func (p *pair) sendEvery(ctx context.Context, clock func() time.Duration, win *window, end, offset time.Duration, opts LatencyOptions) error {
 	select {
 	case <-time.After(offset):
 	case <-ctx.Done():
@@ -173,13 +289,13 @@ func (ta *timedAssist) send(ctx context.Context, clock func() time.Duration, win
 		if now >= end {
 			return nil
 		}
-		if _, err := ta.Person.SendData(ctx, "ev", "page-1", "", timedPayload(opts.Size, now)); err != nil {
-			return fmt.Errorf("assist %s: send: %w", ta.Person.AssistID, err)
+		if err := p.send(ctx, timedPayload(opts.Size, now)); err != nil {
+			return fmt.Errorf("%s: send: %w", p.name, err)
 		}
 		if win.has(now) {
-			ta.mu.Lock()
-			ta.sent++
-			ta.mu.Unlock()
+			p.mu.Lock()
+			p.sent++
+			p.mu.Unlock()
 		}
 		select {
 		case <-tick.C:
@@ -189,14 +305,13 @@ func (ta *timedAssist) send(ctx context.Context, clock func() time.Duration, win
 	}
 }
 
-// receive reads the agent's channel until it closes, sampling the latency
+// receive reads the reader's channel until it closes, sampling the latency
 // of the frames sent in the window, and answers pings as a console does.
-func (ta *timedAssist) receive(clock func() time.Duration, win *window) {
-	ws := ta.Agents[0]
+func (p *pair) receive(clock func() time.Duration, win *window) {
 	ctx := context.Background()
 	var buf bytes.Buffer
 	for {
-		_, r, err := ws.Reader(ctx)
+		_, r, err := p.recv.Reader(ctx)
 		if err != nil {
 			return
 		}
@@ -206,28 +321,27 @@ func (ta *timedAssist) receive(clock func() time.Duration, win *window) {
 		}
 		now := clock()
 		frame := buf.Bytes()
-		switch {
-		case isEv(frame):
-			if sent, ok := sentTime(frame); ok && win.has(sent) {
-				ta.mu.Lock()
-				ta.samples = append(ta.samples, now-sent)
-				ta.mu.Unlock()
-			}
-		default:
-			answerPing(ctx, ws, frame)
+		if !isEv(frame) {
+			answerPing(ctx, p.recv, frame)
+			continue
+		}
+		if sent, ok := sentTime(frame); ok && win.has(sent) {
+			p.mu.Lock()
+			p.samples = append(p.samples, now-sent)
+			p.mu.Unlock()
 		}
 	}
 }
 
 // collect waits (up to a few intervals) for the frames still on their way,
-// then takes every assist's samples of the level.
-func collect(level []*timedAssist, interval time.Duration) LatencyResult {
+// then takes every pair's samples of the level.
+func collect(level []*pair, interval time.Duration) LatencyResult {
 	count := func() (sent, got int) {
-		for _, ta := range level {
-			ta.mu.Lock()
-			sent += ta.sent
-			got += len(ta.samples)
-			ta.mu.Unlock()
+		for _, p := range level {
+			p.mu.Lock()
+			sent += p.sent
+			got += len(p.samples)
+			p.mu.Unlock()
 		}
 		return sent, got
 	}
@@ -237,12 +351,12 @@ func collect(level []*timedAssist, interval time.Duration) LatencyResult {
 	}
 	res := LatencyResult{Assists: len(level)}
 	var all []time.Duration
-	for _, ta := range level {
-		ta.mu.Lock()
-		res.Sent += ta.sent
-		all = append(all, ta.samples...)
-		ta.sent, ta.samples = 0, nil
-		ta.mu.Unlock()
+	for _, p := range level {
+		p.mu.Lock()
+		res.Sent += p.sent
+		all = append(all, p.samples...)
+		p.sent, p.samples = 0, nil
+		p.mu.Unlock()
 	}
 	res.Samples = len(all)
 	if len(all) > 0 {

@@ -50,10 +50,12 @@ func ParseHeader(frame []byte) (Header, error) {
 	hdr := frame[:end]
 	h, ok := parseFast(hdr)
 	if !ok {
-		h = Header{}
-		if err := json.Unmarshal(hdr, &h); err != nil {
+		// A variable of its own, so that only this path allocates it.
+		var slow Header
+		if err := json.Unmarshal(hdr, &slow); err != nil {
 			return Header{}, tandem.Errorf(tandem.EBadProtocol, "malformed frame header: %v", err)
 		}
+		h = slow
 	}
 	if h.Kind == "" {
 		return Header{}, tandem.Errorf(tandem.EBadProtocol, "frame header without a kind")
@@ -139,7 +141,7 @@ func parseFast(b []byte) (h Header, ok bool) {
 		p.space()
 		switch key {
 		case "k":
-			h.Kind, ok = p.str()
+			h.Kind, ok = p.kind()
 		case "p":
 			h.Page, ok = p.str()
 		case "h":
@@ -206,23 +208,46 @@ func (p *fastParser) byte(c byte) bool {
 
 // str reads a string of printable ASCII without escapes.
 func (p *fastParser) str() (string, bool) {
+	b, ok := p.strBytes()
+	return string(b), ok
+}
+
+// kind reads a frame kind, without allocating for the common ones.
+func (p *fastParser) kind() (string, bool) {
+	b, ok := p.strBytes()
+	switch string(b) {
+	case KindEv:
+		return KindEv, ok
+	case KindSnap:
+		return KindSnap, ok
+	case KindMeta:
+		return KindMeta, ok
+	case KindRef:
+		return KindRef, ok
+	case KindLeave:
+		return KindLeave, ok
+	}
+	return string(b), ok
+}
+
+func (p *fastParser) strBytes() ([]byte, bool) {
 	if !p.byte('"') {
-		return "", false
+		return nil, false
 	}
 	start := p.i
 	for p.i < len(p.b) {
 		c := p.b[p.i]
 		switch {
 		case c == '"':
-			s := string(p.b[start:p.i])
+			b := p.b[start:p.i]
 			p.i++
-			return s, true
+			return b, true
 		case c < 0x20 || c >= 0x7f || c == '\\':
-			return "", false
+			return nil, false
 		}
 		p.i++
 	}
-	return "", false
+	return nil, false
 }
 
 // digits reads a JSON integer's digits: no leading zero, at most 18 digits

@@ -15,7 +15,6 @@ package hub
 import (
 	"errors"
 	"fmt"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -68,15 +67,6 @@ type Stats struct {
 // ErrClosed is what Publish and Subscribe return on a hub closed without a
 // reason.
 var ErrClosed = tandem.Errorf(tandem.EUnavailable, "session hub closed")
-
-// snapshot is a retained frame: a page's full snapshot, or its meta frame.
-type snapshot struct {
-	page string
-	hash string
-	seq  uint64 // sequence number of the frame
-	used uint64 // the latest seq of the frame or a ref to it, for eviction
-	data []byte
-}
 
 // Hub is the fan-out of one session. Publish is for its one writer;
 // everything else may be called from any goroutine.
@@ -177,6 +167,7 @@ func (h *Hub) Publish(frame []byte) (dup bool, err error) {
 	return false, err
 }
 
+// errDuplicate tells Publish that check found a frame seen before.
 var errDuplicate = errors.New("duplicate")
 
 // publish does Publish's work with h.pub held; need says to call
@@ -238,112 +229,6 @@ func (h *Hub) check(hd Header) error {
 	return nil
 }
 
-// apply changes the retained state for an accepted frame. pub and mu are held.
-func (h *Hub) apply(hd Header, frame []byte) {
-	h.last = hd.Seq
-	switch hd.Kind {
-	case KindSnap:
-		if h.snaps == nil {
-			h.snaps = make(map[string]*snapshot)
-		}
-		h.drop(h.snaps[hd.Page])
-		s := &snapshot{page: hd.Page, hash: hd.Hash, seq: hd.Seq, used: hd.Seq, data: frame}
-		h.snaps[hd.Page] = s
-		h.retained += len(frame)
-		h.restart(s, nil)
-		return
-	case KindRef:
-		s := h.snaps[hd.Page]
-		s.used = hd.Seq
-		h.restart(s, frame)
-		return
-	case KindLeave:
-		if hd.Page != h.page {
-			h.drop(h.snaps[hd.Page])
-			h.drop(h.metas[hd.Page])
-		}
-	case KindMeta:
-		if hd.Page != "" {
-			if h.metas == nil {
-				h.metas = make(map[string]*snapshot)
-			}
-			h.drop(h.metas[hd.Page])
-			h.metas[hd.Page] = &snapshot{page: hd.Page, seq: hd.Seq, used: hd.Seq, data: frame}
-			h.retained += len(frame)
-		}
-	}
-	h.tail = append(h.tail, frame)
-	h.tailSize += len(frame)
-	h.retained += len(frame)
-}
-
-// restart makes s the base that the tail follows; first, if not nil, is the
-// tail's first frame (the ref that chose s).
-func (h *Hub) restart(s *snapshot, first []byte) {
-	h.retained -= h.tailSize
-	h.base, h.baseMeta, h.page = s, h.metas[s.page], s.page
-	h.stale, h.asked = false, false
-	h.tail, h.tailSize, h.tailFrom = nil, 0, h.last+1
-	if first != nil {
-		h.tail = append(h.tail, first)
-		h.tailSize = len(first)
-		h.retained += len(first)
-		h.tailFrom = h.last
-	}
-}
-
-// drop forgets a retained snapshot or meta frame.
-func (h *Hub) drop(s *snapshot) {
-	if s == nil {
-		return
-	}
-	m := h.snaps
-	if s.hash == "" {
-		m = h.metas
-	}
-	if m[s.page] == s {
-		delete(m, s.page)
-		h.retained -= len(s.data)
-	}
-}
-
-// trim keeps the retained bytes under the limit and reports whether to call
-// OnNeedSnapshot. It gives up, in order: snapshots of other pages (least
-// recently used first), then the tail (late readers then wait for the next
-// snapshot), then the current page's snapshot itself. pub and mu are held.
-func (h *Hub) trim() (need bool) {
-	limit := h.opts.MaxRetainedBytes
-	for h.retained > limit {
-		var oldest *snapshot
-		for _, m := range [...]map[string]*snapshot{h.snaps, h.metas} {
-			for _, s := range m {
-				if s.page != h.page && (oldest == nil || s.used < oldest.used) {
-					oldest = s
-				}
-			}
-		}
-		if oldest == nil {
-			break
-		}
-		h.drop(h.snaps[oldest.page])
-		h.drop(h.metas[oldest.page])
-	}
-	if h.retained > limit && (len(h.tail) > 0 || !h.stale) {
-		h.retained -= h.tailSize
-		h.tail, h.tailSize, h.tailFrom = nil, 0, h.last+1
-		h.base, h.baseMeta, h.stale = nil, nil, true
-	}
-	if h.retained > limit {
-		h.drop(h.snaps[h.page])
-		h.drop(h.metas[h.page])
-	}
-	if !h.asked && (h.stale || h.tailSize > h.needBytes) {
-		h.asked = true
-		return true
-	}
-	return false
-}
-
 // deliver queues frame for every reader, cutting off those whose queue is
 // full. mu is held.
 func (h *Hub) deliver(frame []byte) {
@@ -395,127 +280,4 @@ func (h *Hub) closedError() error {
 		return h.closeErr
 	}
 	return ErrClosed
-}
-
-// Subscribe adds a reader. from is the sequence number of the last data
-// frame the reader applied, 0 for none.
-//
-// If every frame after from is still retained, the reader gets exactly
-// those and then the live ones: a resume. Otherwise it first gets a sync
-// frame ({"k":"sync","from":N}, N the sequence number of the first data
-// frame after it) followed by the current page's meta and snapshot frames
-// and the frames after them, which rebuild the view from scratch; the
-// retained meta and snapshot keep their own (older) sequence numbers. After
-// a sync with nothing behind it, the view is rebuilt by the next snapshot,
-// which OnNeedSnapshot has asked for. Either way no frame is missed or
-// repeated between the backlog and the live frames.
-func (h *Hub) Subscribe(from uint64) (*Reader, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.closed {
-		return nil, h.closedError()
-	}
-	var backlog [][]byte
-	if from > 0 && from+1 >= h.tailFrom && from <= h.last {
-		backlog = h.tail[from+1-h.tailFrom:]
-	} else {
-		backlog = h.syncBacklog()
-	}
-	r := &Reader{
-		hub:  h,
-		ch:   make(chan []byte, len(backlog)+h.opts.ReaderQueue),
-		done: make(chan struct{}),
-	}
-	for _, f := range backlog {
-		r.ch <- f
-	}
-	h.readers = append(h.readers, r)
-	return r, nil
-}
-
-// syncBacklog returns the frames that rebuild the view, led by a sync frame.
-// mu is held.
-func (h *Hub) syncBacklog() [][]byte {
-	var pre []*snapshot
-	if h.base != nil {
-		pre = append(pre, h.base)
-		if m := h.baseMeta; m != nil && m.seq < h.tailFrom {
-			pre = append(pre, m)
-		}
-		slices.SortFunc(pre, func(a, b *snapshot) int { return compareSeq(a.seq, b.seq) })
-	}
-	tail := h.tail
-	if h.stale {
-		tail = nil
-	}
-	first := h.last + 1
-	switch {
-	case len(pre) > 0:
-		first = pre[0].seq
-	case len(tail) > 0:
-		first = h.tailFrom
-	}
-	backlog := make([][]byte, 0, 1+len(pre)+len(tail))
-	backlog = append(backlog, EncodeFrame(Header{Kind: KindSync, From: first}, nil))
-	for _, s := range pre {
-		backlog = append(backlog, s.data)
-	}
-	return append(backlog, tail...)
-}
-
-func compareSeq(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-// Reader is one subscriber's view of a hub.
-type Reader struct {
-	hub  *Hub
-	ch   chan []byte
-	done chan struct{}
-	err  error // set before done is closed
-}
-
-// Frames yields the reader's frames in order. It is closed when the reader
-// is cut off, the hub is closed, or Close is called.
-func (r *Reader) Frames() <-chan []byte { return r.ch }
-
-// Done is closed when the reader ends, at the same time as Frames; a reader
-// that is cut off should stop at once rather than drain Frames.
-func (r *Reader) Done() <-chan struct{} { return r.done }
-
-// Err returns why the reader ended: a *tandem.Error of code
-// tandem.ESlowConsumer when it fell behind, the hub's close reason, or nil
-// while it runs and after Close.
-func (r *Reader) Err() error {
-	select {
-	case <-r.done:
-		return r.err
-	default:
-		return nil
-	}
-}
-
-// Close removes the reader from its hub.
-func (r *Reader) Close() {
-	h := r.hub
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if i := slices.Index(h.readers, r); i >= 0 {
-		h.readers = slices.Delete(h.readers, i, i+1)
-		r.end(nil)
-	}
-}
-
-// end closes the reader's channels. The hub's mu is held, and r is (being)
-// taken out of hub.readers, so it happens once.
-func (r *Reader) end(err error) {
-	r.err = err
-	close(r.ch)
-	close(r.done)
 }
