@@ -135,7 +135,7 @@ func TestDenyAndCancel(t *testing.T) {
 	waitJS(t, agent, "the request to leave the queue", `!document.querySelector('[data-testid=queue-item][data-state=waiting]')`)
 }
 
-func countFiles(t *testing.T, dir string) int {
+func countFiles(t testing.TB, dir string) int {
 	n := 0
 	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
@@ -148,7 +148,7 @@ func countFiles(t *testing.T, dir string) int {
 
 // checkNoSecrets reads every file under the data dir, decompressing
 // recordings, and fails if a masked value is in any of them.
-func checkNoSecrets(t *testing.T, dir string) {
+func checkNoSecrets(t testing.TB, dir string) {
 	t.Helper()
 	files := 0
 	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
@@ -185,7 +185,7 @@ func checkNoSecrets(t *testing.T, dir string) {
 }
 
 // checkRecordingContiguous checks that the record has every frame once.
-func checkRecordingContiguous(t *testing.T, e *env, id string) {
+func checkRecordingContiguous(t testing.TB, e *env, id string) {
 	t.Helper()
 	demo := e.srv.Demo()
 	a, err := simclient.Login(context.Background(), e.srv.URL(), demo.Email, demo.Password)

@@ -20,14 +20,14 @@ import (
 
 // env is one Tandem with its demo site, and a browser.
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	srv     *app.Server
 	data    string
 	proxy   *cutProxy // between people's pages and Tandem
 	browser context.Context
 }
 
-func setup(t *testing.T) *env {
+func setup(t testing.TB) *env {
 	t.Helper()
 	proxy := newCutProxy(t)
 	data := t.TempDir()
@@ -49,7 +49,7 @@ func setup(t *testing.T) *env {
 	return &env{t: t, srv: srv, data: data, proxy: proxy, browser: browsertest.Start(t, browsertest.Options{})}
 }
 
-type testLog struct{ t *testing.T }
+type testLog struct{ t testing.TB }
 
 func (w testLog) Write(p []byte) (int, error) {
 	w.t.Log(strings.TrimSpace(string(p)))
@@ -62,7 +62,7 @@ func (e *env) tab() context.Context {
 }
 
 // run runs chromedp actions and fails the test with what was being done.
-func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action) {
+func run(t testing.TB, ctx context.Context, what string, actions ...chromedp.Action) {
 	t.Helper()
 	if err := chromedp.Run(ctx, actions...); err != nil {
 		t.Fatalf("%s: %v", what, err)
@@ -70,7 +70,7 @@ func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Act
 }
 
 // waitJS waits until the JavaScript expression is truthy.
-func waitJS(t *testing.T, ctx context.Context, what, expr string) {
+func waitJS(t testing.TB, ctx context.Context, what, expr string) {
 	t.Helper()
 	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -81,7 +81,7 @@ func waitJS(t *testing.T, ctx context.Context, what, expr string) {
 	}
 }
 
-func eval[T any](t *testing.T, ctx context.Context, expr string) T {
+func eval[T any](t testing.TB, ctx context.Context, expr string) T {
 	t.Helper()
 	var v T
 	if err := chromedp.Run(ctx, chromedp.Evaluate(expr, &v)); err != nil {
@@ -96,7 +96,7 @@ func sdkUI(name string) string {
 }
 
 // clickSDK clicks a control of the SDK's widget once it is there.
-func clickSDK(t *testing.T, ctx context.Context, name string) {
+func clickSDK(t testing.TB, ctx context.Context, name string) {
 	t.Helper()
 	waitJS(t, ctx, "the SDK's "+name+" control", sdkUI(name))
 	run(t, ctx, "click "+name, chromedp.Evaluate(sdkUI(name)+`.click()`, nil))
@@ -129,13 +129,13 @@ const signatureJS = `(doc) => {
   return out.join('\n');
 }`
 
-func personSignature(t *testing.T, ctx context.Context) string {
+func personSignature(t testing.TB, ctx context.Context) string {
 	return eval[string](t, ctx, `(`+signatureJS+`)(document)`)
 }
 
 // waitMirrorMatches waits until the console's mirror describes the same
 // elements as the person's page.
-func waitMirrorMatches(t *testing.T, person, agent context.Context, what string) {
+func waitMirrorMatches(t testing.TB, person, agent context.Context, what string) {
 	t.Helper()
 	want := personSignature(t, person)
 	if strings.Count(want, "\n") < 2 {
@@ -155,7 +155,7 @@ func waitMirrorMatches(t *testing.T, person, agent context.Context, what string)
 }
 
 // waitMirrorShows waits until the console's mirror has the signature want.
-func waitMirrorShows(t *testing.T, agent context.Context, want, what string) {
+func waitMirrorShows(t testing.TB, agent context.Context, want, what string) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	var got string
@@ -191,7 +191,7 @@ func (e *env) openDemo(ctx context.Context, page string) {
 
 // requestAndAccept has the person ask for help and the agent accept, and
 // returns the assist id once the person sees the prompt.
-func requestAndAccept(t *testing.T, person, agent context.Context) string {
+func requestAndAccept(t testing.TB, person, agent context.Context) string {
 	t.Helper()
 	clickSDK(t, person, "help")
 	waitJS(t, person, "the waiting message", sdkUI("cancel"))

@@ -19,7 +19,7 @@ type cutProxy struct {
 }
 
 // newCutProxy starts a proxy; setTarget must be called before it is used.
-func newCutProxy(t *testing.T) *cutProxy {
+func newCutProxy(t testing.TB) *cutProxy {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
