@@ -24,6 +24,7 @@ func runRelay(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	size := fs.Int("size", 1024, "payload bytes of an event")
 	rounds := fs.Int("rounds", 5, "measurements of each case; the median is reported")
 	window := fs.Int("window", 256, "events in flight at most (below the server's reader queue of 1024)")
+	ballast := fs.Int("ballast", 64<<20, "bytes of GC ballast kept alive during the run (0 for none)")
 	verbose := fs.Bool("v", false, "print every measurement")
 	var prof profiles
 	prof.flags(fs)
@@ -40,11 +41,15 @@ func runRelay(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	}
 	defer stopProfiles()
 	printMachine(stdout)
-	fmt.Fprintf(stdout, "fan-out over WebSockets on loopback: 1 writer, %d events of %d B, window %d, median of %d rounds\n\n",
-		*events, *size, *window, *rounds)
+	fmt.Fprintf(stdout, "fan-out over WebSockets on loopback: 1 writer, %d events of %d B, window %d, GC ballast %d MiB, median of %d rounds\n\n",
+		*events, *size, *window, *ballast>>20, *rounds)
 	opts := bench.CompareOptions{
 		Readers: counts, Rounds: *rounds,
 		RelayOptions: bench.RelayOptions{Events: *events, Size: *size, Window: *window},
+		Ballast:      *ballast,
+	}
+	if *ballast == 0 {
+		opts.Ballast = -1
 	}
 	if *verbose {
 		opts.Log = func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }

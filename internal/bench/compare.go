@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"time"
 )
@@ -12,6 +13,13 @@ type CompareOptions struct {
 	Readers []int // reader counts to measure ({1, 2, 8})
 	Rounds  int   // measurements of each case; the median is kept (5)
 	RelayOptions
+	// Ballast is the bytes of a pointer-free allocation kept alive during
+	// the run (64 MiB; negative for none). The bare relay's live heap is
+	// tiny, so without it the GC would run after every few MB allocated in
+	// the bare cases but far less often in Tandem's, whose hub retains the
+	// frames since the last snapshot; with it, the GC runs in proportion to
+	// allocation in every case, as in a server holding many assists.
+	Ballast int
 	// Log, if set, is told about each measurement.
 	Log func(format string, args ...any)
 }
@@ -61,6 +69,13 @@ func CompareRelay(ctx context.Context, opts CompareOptions) ([]Comparison, error
 		opts.Rounds = 5
 	}
 	opts.setDefaults()
+	if opts.Ballast == 0 {
+		opts.Ballast = 64 << 20
+	}
+	if opts.Ballast > 0 {
+		ballast := make([]byte, opts.Ballast)
+		defer runtime.KeepAlive(ballast)
+	}
 	logf := opts.Log
 	if logf == nil {
 		logf = func(string, ...any) {}

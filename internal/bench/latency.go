@@ -205,6 +205,8 @@ func measureLatency(ctx context.Context, open func(ctx context.Context, n int) (
 	var pool []*pair
 	var readers sync.WaitGroup
 	defer func() {
+		start := time.Now()
+		defer func() { opts.Log("closed %d in %v", len(pool), time.Since(start).Round(time.Millisecond)) }()
 		sem := make(chan struct{}, opts.Parallel)
 		var wg sync.WaitGroup
 		for _, p := range pool {

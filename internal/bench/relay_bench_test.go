@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -13,8 +14,13 @@ import (
 // by every reader. The Tandem cases also run the bare relay with the same
 // number of events (outside the timer) and report their rate over it as
 // x-bare; docs/performance.md has the targets.
+//
+// Like CompareRelay, it keeps a 64 MiB ballast so that the GC runs in
+// proportion to allocation in every case (see CompareOptions.Ballast).
 func BenchmarkRelay(b *testing.B) {
 	ctx := context.Background()
+	ballast := make([]byte, 64<<20)
+	defer runtime.KeepAlive(ballast)
 	openers := map[string]*Opener{}
 	for _, mode := range []string{"norec", "rec"} {
 		srv, err := StartServer(ctx, ServerOptions{DisableRecording: mode == "norec"})

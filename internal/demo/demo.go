@@ -62,28 +62,23 @@ func Handler(tandemURL, siteKey string) http.Handler {
 	mux.HandleFunc("GET /{$}", page("/index.html"))
 	// The single-page app answers every route under /spa/ itself.
 	mux.HandleFunc("GET /spa/", page("/spa.html"))
-	mux.HandleFunc("GET /api/items", func(w http.ResponseWriter, req *http.Request) {
+	mux.HandleFunc("/api/items", readOnly(func(w http.ResponseWriter, req *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"items": items})
-	})
-	mux.HandleFunc("GET /api/slow", func(w http.ResponseWriter, req *http.Request) {
+	}))
+	mux.HandleFunc("/api/slow", readOnly(func(w http.ResponseWriter, req *http.Request) {
 		select {
 		case <-time.After(slowDelay):
 			writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 		case <-req.Context().Done():
 		}
-	})
+	}))
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, req *http.Request) {
 		writeJSON(w, http.StatusNotFound, map[string]any{
 			"error": map[string]string{"code": "not_found", "message": "no such API: " + req.URL.Path},
 		})
 	})
 	static := http.FileServerFS(files)
-	mux.HandleFunc("/", func(w http.ResponseWriter, req *http.Request) {
-		if req.Method != http.MethodGet && req.Method != http.MethodHead {
-			w.Header().Set("Allow", "GET, HEAD")
-			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-			return
-		}
+	mux.HandleFunc("/", readOnly(func(w http.ResponseWriter, req *http.Request) {
 		p := req.URL.Path
 		if b, ok := pages[p]; ok {
 			servePage(w, b)
@@ -102,8 +97,21 @@ func Handler(tandemURL, siteKey string) http.Handler {
 			w.Header().Set("Access-Control-Allow-Origin", "*")
 		}
 		static.ServeHTTP(w, req)
-	})
+	}))
 	return mux
+}
+
+// readOnly answers 405 to anything but GET and HEAD: the demo site has
+// nothing to change.
+func readOnly(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, req *http.Request) {
+		if req.Method != http.MethodGet && req.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+			return
+		}
+		h(w, req)
+	}
 }
 
 func servePage(w http.ResponseWriter, b []byte) {

@@ -194,3 +194,31 @@ func TestSlowTakesItsTime(t *testing.T) {
 		t.Errorf("status %d body %q", res.StatusCode, body)
 	}
 }
+
+func TestOnlyGetAndHead(t *testing.T) {
+	srv := httptest.NewServer(Handler("http://tandem.test", "k"))
+	defer srv.Close()
+	tests := []struct {
+		method, path string
+		status       int
+	}{
+		{http.MethodHead, "/form.html", http.StatusOK},
+		{http.MethodPost, "/form.html", http.StatusMethodNotAllowed},
+		{http.MethodDelete, "/demo.css", http.StatusMethodNotAllowed},
+		{http.MethodPost, "/api/items", http.StatusMethodNotAllowed},
+	}
+	for _, tt := range tests {
+		req, err := http.NewRequest(tt.method, srv.URL+tt.path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", tt.method, tt.path, err)
+		}
+		res.Body.Close()
+		if res.StatusCode != tt.status {
+			t.Errorf("%s %s: status %d, want %d", tt.method, tt.path, res.StatusCode, tt.status)
+		}
+	}
+}

@@ -78,7 +78,9 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
     };
   }, []);
 
-  const state: AssistState | undefined = session.state ?? details?.assist.state;
+  let state: AssistState | undefined = session.state ?? details?.assist.state;
+  // Pages only flow after the person allowed, whatever frame said so first.
+  if (session.player.drawn && (state === "waiting" || state === "consenting")) state = "live";
   const ended = state === "ended";
 
   // The end reason comes with the ended frame; when the channel only closed, ask the API.

@@ -7,6 +7,7 @@ import { countRows, filterRows, Row, RowKind, rowKinds } from "./rows";
 import { typingIn } from "./ui";
 
 const tabLabels: Record<RowKind, string> = { console: "Console", network: "Network", error: "Errors" };
+const tabIds: Record<RowKind, string> = { console: "devtools-console", network: "devtools-network", error: "devtools-errors" };
 
 /** Props of Devtools. */
 export interface DevtoolsProps {
@@ -52,14 +53,14 @@ export function Devtools({ rows, base }: DevtoolsProps) {
             role="tab"
             aria-selected={tab === k}
             class={`tab${tab === k ? " on" : ""}`}
-            data-testid={`devtools-${k}`}
+            data-testid={tabIds[k]}
             onClick={() => {
               setTab(k);
               stick.current = true;
             }}
           >
             {tabLabels[k]}
-            <span class={`count${counts.problems[k] ? " bad" : ""}`} data-testid={`devtools-count-${k}`}>
+            <span class={`count${counts.problems[k] ? " bad" : ""}`} data-testid={`${tabIds[k]}-count`}>
               {counts[k]}
             </span>
           </button>

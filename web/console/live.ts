@@ -29,6 +29,8 @@ export class LiveSession {
   awaitingSnapshot = false;
 
   private readonly onChange: () => void;
+  private askTimer: ReturnType<typeof setTimeout> | null = null;
+  private asked = false; // a snapshot was asked for since the player last started over
 
   constructor(assistId: string, onChange: () => void, onUnauthorized: () => void) {
     this.onChange = onChange;
@@ -36,15 +38,18 @@ export class LiveSession {
     const player = this.player;
     this.stream = new PageStream(
       {
-        reset: () => player.reset(),
+        reset: () => {
+          this.asked = false;
+          player.reset();
+        },
         events: (evs) => {
           this.awaitingSnapshot = false;
           player.events(evs);
+          this.watchDrawn();
         },
         missing: () => {
-          this.awaitingSnapshot = true;
           player.reset();
-          this.channel.send({ k: "snapshot" });
+          this.askForSnapshot();
         },
       },
       { resetOnSnapshot: true },
@@ -73,6 +78,8 @@ export class LiveSession {
   }
 
   stop(): void {
+    if (this.askTimer !== null) clearTimeout(this.askTimer);
+    this.askTimer = null;
     this.channel.stop();
     this.player.detach();
   }
@@ -80,6 +87,25 @@ export class LiveSession {
   /** Asks the person's page for a fresh full snapshot. */
   requestSnapshot(): void {
     this.channel.send({ k: "snapshot" });
+  }
+
+  private askForSnapshot(): void {
+    this.asked = true;
+    this.awaitingSnapshot = true;
+    this.channel.send({ k: "snapshot" });
+  }
+
+  // Events without a snapshot to apply them to (say, a resume that began
+  // mid-page) leave the mirror blank: if nothing is drawn a few seconds after
+  // events arrive, ask the page for a fresh snapshot, once.
+  private watchDrawn(): void {
+    if (this.player.drawn || this.asked || this.askTimer !== null) return;
+    this.askTimer = setTimeout(() => {
+      this.askTimer = null;
+      if (this.player.drawn || this.asked || this.link !== "open" || this.state === "ended") return;
+      this.askForSnapshot();
+      this.onChange();
+    }, 4000);
   }
 
   private frame(f: Frame): void {

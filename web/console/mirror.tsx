@@ -6,7 +6,7 @@ import type { ComponentChildren } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import "rrweb/dist/style.css";
 import type { Mark } from "./marks";
-import type { Size } from "./player";
+import { fitScale, Size } from "./layout";
 
 /** How the mirror is scaled. */
 export type ViewMode = "fit" | "1:1";
@@ -27,15 +27,6 @@ export interface MirrorProps {
   onHost(el: HTMLElement | null): void;
   /** Shown over the mirror: waiting messages and the like. */
   children?: ComponentChildren;
-}
-
-const pad = 24;
-
-/** Returns the scale that fits size into the area, never above 1. */
-export function fitScale(size: Size, area: Size): number {
-  const w = Math.max(1, area.width - pad);
-  const h = Math.max(1, area.height - pad);
-  return Math.min(1, w / size.width, h / size.height);
 }
 
 /** The mirror area. */

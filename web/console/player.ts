@@ -5,14 +5,11 @@
 
 import { Replayer } from "rrweb";
 import { RREvent } from "./events";
+import type { Size } from "./layout";
 import { LiveClock } from "./liveclock";
 import { Mark, markFromEvent, markLifeMs } from "./marks";
 
-/** The size of the person's window, as drawn. */
-export interface Size {
-  width: number;
-  height: number;
-}
+export type { Size };
 
 /** A mark on screen in the live view. */
 export interface ShownMark extends Mark {

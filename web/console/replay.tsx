@@ -166,6 +166,7 @@ function ReplayBody({ replay, details }: { replay: Replay; details: AssistDetail
   useEffect(() => {
     const key = (e: KeyboardEvent) => {
       if (typingIn(e) || e.metaKey || e.ctrlKey || e.altKey) return;
+      if (e.key === " " && (e.target as HTMLElement | null)?.tagName === "BUTTON") return; // the button handles it
       const l = latest.current;
       if (e.key === " " || e.key === "k") {
         e.preventDefault();
@@ -277,7 +278,7 @@ function Details({ replay, details, onSeek, at }: { replay: Replay; details: Ass
       {pages.length === 0 ? (
         <div class="muted small">No pages were captured.</div>
       ) : (
-        <ul class="pages">
+        <ul class="page-list">
           {pages.map((p) => (
             <li key={p.pageId} class={`page-item${current?.pageId === p.pageId ? " current" : ""}`} data-testid="page-item">
               <button class="linklike" disabled={p.ts === undefined} onClick={() => p.ts !== undefined && onSeek(p.ts)} title={p.url}>

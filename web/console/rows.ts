@@ -117,12 +117,12 @@ export function filterRows(rows: readonly Row[], kind: RowKind, query: string): 
   return rows.filter((r) => r.kind === kind && (!q || r.text.toLowerCase().includes(q)));
 }
 
-/** Counts the rows of each kind, and the problems among them (errors, failed requests, console errors). */
+/** Counts the rows of each kind, and the problems among them (errors, failed requests, console.error calls). */
 export function countRows(rows: readonly Row[]): Record<RowKind, number> & { problems: Record<RowKind, number> } {
   const c = { console: 0, network: 0, error: 0, problems: { console: 0, network: 0, error: 0 } };
   for (const r of rows) {
     c[r.kind]++;
-    if (r.kind === "error" || r.failed || (r.kind === "console" && (r.level === "error" || r.level === "warn"))) {
+    if (r.kind === "error" || r.failed || (r.kind === "console" && r.level === "error")) {
       c.problems[r.kind]++;
     }
   }

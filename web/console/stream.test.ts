@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 const last = <T,>(xs: readonly T[]): T | undefined => xs[xs.length - 1];
 import { EventType, RREvent } from "./events";
 import { buildReplay, RecordedFrame } from "./recording";
-import { PageStream, StreamSink } from "./stream";
+import { maxRows, PageStream, StreamSink } from "./stream";
 
 const meta = (t: number, width = 800): RREvent => ({ type: EventType.Meta, data: { href: "https://a.test/", width, height: 600 }, timestamp: t });
 const full = (t: number, id = 1): RREvent => ({ type: EventType.FullSnapshot, data: { node: { id }, initialOffset: { top: 0, left: 0 } }, timestamp: t });
@@ -120,4 +120,12 @@ test("buildReplay of a recording without a snapshot has nothing to play", () => 
   assert.deepEqual(r.events, []);
   assert.equal(r.rows.length, 1);
   assert.equal(buildReplay([]).events.length, 0);
+});
+
+test("devtools rows are capped, oldest dropped first", () => {
+  const s = new PageStream(new Calls());
+  const evs = Array.from({ length: maxRows + 10 }, (_, i) => log(i, `m${i}`));
+  s.apply("ev", 1, "pA", undefined, evs);
+  assert.equal(s.rows.length, maxRows);
+  assert.equal(s.rows[0].text, "m10");
 });

@@ -34,6 +34,13 @@ export interface MetaPayload {
   viewport?: Viewport;
 }
 
+/** The most devtools rows kept; older ones are dropped first. */
+export const maxRows = 5000;
+
+function capped<T>(rows: T[]): T[] {
+  return rows.length > maxRows ? rows.slice(rows.length - maxRows) : rows;
+}
+
 /** Options of a PageStream. */
 export interface PageStreamOptions {
   /** Keep the snapshots of pages the person left (a replay may meet their refs later). */
@@ -111,7 +118,7 @@ export class PageStream {
       case "ev": {
         const evs = asEvents(payload);
         if (evs.length === 0) return;
-        this.rows = appendRows(this.rows, evs, seq);
+        this.rows = capped(appendRows(this.rows, evs, seq));
         this.sink.events(evs, seq);
         break;
       }
@@ -130,7 +137,7 @@ export class PageStream {
       this.pages = [...this.pages, { pageId: page, url: "", title: "", ts: evs[0].timestamp }];
     }
     if (this.o.resetOnSnapshot) this.sink.reset();
-    this.rows = appendRows(this.rows, evs, seq);
+    this.rows = capped(appendRows(this.rows, evs, seq));
     this.sink.events(evs, seq);
   }
 }

@@ -538,7 +538,8 @@ function boot(): void {
 
   function stored(): Stored {
     const a = session as Session;
-    return { assistId: a.assistId, token: a.token, state, prompt: promptText || undefined, site: { ...site } };
+    const known = siteFrom === "welcome" || siteFrom === "stored";
+    return { assistId: a.assistId, token: a.token, state, prompt: promptText || undefined, site: known ? { ...site } : undefined };
   }
 
   function readStored(): Stored | null {

@@ -197,7 +197,10 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void): RecorderHa
     collectFonts: true,
     recordCrossOriginIframes: false,
     slimDOMOptions: { script: true, comment: true, headFavicon: true, headWhitespace: true, headMetaSocial: true, headMetaRobots: true, headMetaVerification: true },
-    sampling: { mousemove: 20, mousemoveCallback: 20, mouseInteraction: true, scroll: 20, media: 100, input: "last", canvas: 2 },
+    // input "all": rrweb's "last" records only change events (on blur), so
+    // the agent would not see typing; repeated values are deduplicated and
+    // the 20 ms batching bounds the rate anyway.
+    sampling: { mousemove: 20, mousemoveCallback: 20, mouseInteraction: true, scroll: 20, media: 100, input: "all", canvas: 2 },
     dataURLOptions: { type: "image/webp", quality: 0.6 },
     errorHandler: () => true, // a recording problem must never break the page
   });

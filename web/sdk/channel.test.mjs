@@ -1,0 +1,270 @@
+// Tests of the person's channel (channel.ts): numbering, the resend buffer,
+// what a page hands to the next one, and losses that need a full snapshot.
+import { test, beforeEach } from "node:test";
+import assert from "node:assert/strict";
+import { Channel, decode, maxBuffered } from "./channel.ts";
+
+// Timers run only when the test says so.
+let timers = [];
+globalThis.window = globalThis;
+globalThis.setTimeout = (fn, ms) => timers.push({ fn, ms }) && timers.length;
+globalThis.clearTimeout = () => {};
+function runTimers() {
+  const t = timers;
+  timers = [];
+  for (const x of t) x.fn();
+}
+
+// A WebSocket driven by the test.
+let sockets = [];
+class FakeSocket {
+  constructor(url) {
+    this.url = url;
+    this.sent = [];
+    this.closed = null;
+    sockets.push(this);
+  }
+  send(text) {
+    if (this.closed) throw new Error("closed");
+    this.sent.push(text);
+  }
+  close(code = 1000, reason = "") {
+    this.closed = { code, reason };
+  }
+  recv(text) {
+    this.onmessage({ data: text });
+  }
+  drop(code, reason = "") {
+    this.closed = { code, reason };
+    this.onclose({ code, reason });
+  }
+}
+globalThis.WebSocket = FakeSocket;
+
+beforeEach(() => {
+  timers = [];
+  sockets = [];
+});
+
+function hooks() {
+  const h = { welcomes: [], frames: [], closes: [] };
+  h.welcome = (payload, lost) => h.welcomes.push({ payload, lost });
+  h.frame = (f) => h.frames.push(f);
+  h.closed = (code, reason) => h.closes.push({ code, reason });
+  return h;
+}
+
+const last = () => sockets[sockets.length - 1];
+const data = (ws) => ws.sent.map(decode).filter((f) => f.s).map((f) => `${f.k}${f.s}:${f.payload}`);
+const welcome = (ws, ack, state = "live") => ws.recv(`{"k":"welcome","ack":${ack}}\n{"state":"${state}"}`);
+const ev = (d) => ({ k: "ev", p: "p1", d: JSON.stringify(d) });
+
+test("frames wait for the welcome, then go out numbered from 1", () => {
+  const h = hooks();
+  const ch = new Channel("ws://t/x", h);
+  ch.push({ k: "meta", p: "p1", d: '{"url":"u"}' });
+  ch.push(ev(["a"]));
+  ch.open();
+  const ws = last();
+  assert.deepEqual(ws.sent, []);
+  welcome(ws, 0);
+  assert.deepEqual(data(ws), ['meta1:{"url":"u"}', 'ev2:["a"]']);
+  assert.equal(h.welcomes.length, 1);
+  assert.equal(h.welcomes[0].lost, false);
+  ch.push(ev(["b"]));
+  assert.deepEqual(data(ws).slice(2), ['ev3:["b"]']);
+  assert.equal(ws.sent[0], '{"k":"meta","s":1,"p":"p1"}\n{"url":"u"}');
+});
+
+test("after a drop, only what the server lacks is resent, in order", () => {
+  const h = hooks();
+  const ch = new Channel("ws://t/x", h);
+  ch.open();
+  welcome(last(), 0);
+  for (const x of ["a", "b", "c", "d"]) ch.push(ev([x]));
+  last().recv('{"k":"ack","ack":1}');
+  last().drop(1006);
+  ch.push(ev(["e"])); // while disconnected
+  runTimers();
+  assert.equal(sockets.length, 2);
+  welcome(last(), 3); // the server got a, b, c
+  assert.deepEqual(data(last()), ['ev4:["d"]', 'ev5:["e"]']);
+});
+
+test("a server that holds less than acked gets the rest again", () => {
+  const ch = new Channel("ws://t/x", hooks());
+  ch.open();
+  welcome(last(), 7);
+  ch.push(ev(["a"]));
+  ch.push(ev(["b"]));
+  assert.deepEqual(data(last()), ['ev8:["a"]', 'ev9:["b"]']);
+  last().drop(4400, "gap");
+  runTimers();
+  welcome(last(), 8);
+  assert.deepEqual(data(last()), ['ev9:["b"]']);
+});
+
+test("ping is answered with pong carrying the same t; other frames go to the hook", () => {
+  const h = hooks();
+  const ch = new Channel("ws://t/x", h);
+  ch.open();
+  welcome(last(), 0);
+  last().recv('{"k":"ping","t":1234}');
+  assert.deepEqual(last().sent, ['{"k":"pong","t":1234}']);
+  last().recv('{"k":"prompt"}\n{"text":"Alex wants to see this page"}');
+  assert.equal(h.frames.length, 1);
+  assert.equal(h.frames[0].k, "prompt");
+  assert.equal(JSON.parse(h.frames[0].payload).text, "Alex wants to see this page");
+});
+
+test("control frames queued while disconnected go out before resent data", () => {
+  const ch = new Channel("ws://t/x", hooks());
+  ch.push(ev(["a"]));
+  ch.send("consent", { allow: true });
+  ch.open();
+  welcome(last(), 0, "consenting");
+  assert.deepEqual(last().sent, ['{"k":"consent"}\n{"allow":true}', '{"k":"ev","s":1,"p":"p1"}\n["a"]']);
+});
+
+test("the next page resumes where this one stopped", () => {
+  const ch = new Channel("ws://t/x", hooks());
+  ch.open();
+  welcome(last(), 0);
+  for (const x of ["a", "b", "c"]) ch.push(ev([x]));
+  last().recv('{"k":"ack","ack":1}');
+  const saved = JSON.parse(JSON.stringify(ch.save(1 << 20)));
+  ch.stop();
+  assert.equal(saved.frames.length, 2);
+  assert.equal(saved.nextSeq, 4);
+  assert.equal(saved.lost, false);
+
+  const h = hooks();
+  const next = new Channel("ws://t/x", h, saved);
+  next.push({ k: "meta", p: "p2", d: "{}" }); // the new page, before connecting
+  next.open();
+  welcome(last(), 2); // the server got b but not c
+  assert.equal(h.welcomes[0].lost, false);
+  assert.deepEqual(data(last()), ['ev3:["c"]', "meta4:{}"]);
+});
+
+test("frames lost on the way to the next page ask for a full snapshot", () => {
+  const ch = new Channel("ws://t/x", hooks());
+  ch.open();
+  welcome(last(), 0);
+  ch.push(ev(["a"]));
+  ch.push(ev(["x".repeat(5000)]));
+  ch.push(ev(["c"]));
+  last().drop(1006); // none of them acknowledged; the server got only a
+  const saved = ch.save(200); // room for the first frame only
+  assert.equal(saved.frames.length, 1);
+  assert.equal(saved.nextSeq, 2);
+  assert.equal(saved.evictedMax, 3);
+
+  const h = hooks();
+  const next = new Channel("ws://t/x", h, JSON.parse(JSON.stringify(saved)));
+  next.push({ k: "meta", p: "p2", d: "{}" });
+  next.open();
+  welcome(last(), 1);
+  assert.equal(h.welcomes[0].lost, true);
+  assert.deepEqual(data(last()), [], "stale frames are dropped");
+  next.push({ k: "snap", p: "p2", h: "h1", d: "[]" });
+  assert.deepEqual(data(last()), ["snap2:[]"], "numbering continues after what the server holds");
+});
+
+test("frames the server already holds are not a loss", () => {
+  const ch = new Channel("ws://t/x", hooks());
+  ch.open();
+  welcome(last(), 0);
+  ch.push(ev(["a"]));
+  ch.push(ev(["x".repeat(5000)]));
+  const saved = JSON.parse(JSON.stringify(ch.save(200)));
+  const h = hooks();
+  const next = new Channel("ws://t/x", h, saved);
+  next.open();
+  welcome(last(), 2);
+  assert.equal(h.welcomes[0].lost, false);
+});
+
+test("an overflowing buffer is dropped and a full snapshot requested", () => {
+  const h = hooks();
+  const ch = new Channel("ws://t/x", h);
+  const big = "y".repeat(1 << 20);
+  for (let i = 0; i * (1 << 20) <= maxBuffered; i++) ch.push(ev([big])); // never connected
+  ch.push(ev(["after"]));
+  ch.open();
+  welcome(last(), 0);
+  assert.equal(h.welcomes[0].lost, true);
+  assert.deepEqual(data(last()), []);
+});
+
+test("a frame over the server's limit is refused, not sent", () => {
+  const ch = new Channel("ws://t/x", hooks());
+  ch.open();
+  welcome(last(), 0);
+  assert.throws(() => ch.push({ k: "snap", p: "p1", h: "h", d: "z".repeat(9 << 20) }), /too large/);
+  ch.push(ev(["ok"]));
+  assert.deepEqual(data(last()), ['ev1:["ok"]']);
+});
+
+test("closing codes that reconnecting cannot fix stop the channel", () => {
+  for (const code of [4401, 4403, 4404, 4409, 4410]) {
+    const h = hooks();
+    const ch = new Channel("ws://t/x", h);
+    ch.open();
+    welcome(last(), 0);
+    const n = sockets.length;
+    last().drop(code, "bye");
+    runTimers();
+    assert.equal(sockets.length, n, `no reconnect after ${code}`);
+    assert.deepEqual(h.closes, [{ code, reason: "bye" }]);
+  }
+});
+
+test("4413 (too large) drops what was buffered and asks for a snapshot", () => {
+  const h = hooks();
+  const ch = new Channel("ws://t/x", h);
+  ch.open();
+  welcome(last(), 0);
+  ch.push(ev(["a"]));
+  last().drop(4413);
+  runTimers();
+  welcome(last(), 0);
+  assert.equal(h.welcomes[1].lost, true);
+  assert.deepEqual(data(last()), []);
+});
+
+test("finish while disconnected connects just to send the last frame", () => {
+  const h = hooks();
+  const ch = new Channel("ws://t/x", h);
+  ch.push(ev(["a"]));
+  ch.finish("end");
+  const ws = last();
+  welcome(ws, 0);
+  assert.deepEqual(ws.sent, ['{"k":"end"}']);
+  assert.ok(ws.closed, "closed after sending");
+  assert.equal(h.welcomes.length, 0);
+});
+
+test("finish while connected sends at once and closes", () => {
+  const ch = new Channel("ws://t/x", hooks());
+  ch.open();
+  welcome(last(), 0);
+  ch.finish("consent", { allow: false });
+  assert.deepEqual(last().sent, ['{"k":"consent"}\n{"allow":false}']);
+  assert.equal(last().closed.code, 1000);
+});
+
+test("reconnection backs off from 250 ms to 5 s and resets on welcome", () => {
+  const ch = new Channel("ws://t/x", hooks());
+  ch.open();
+  const delays = [];
+  for (let i = 0; i < 7; i++) {
+    last().drop(1006);
+    delays.push(timers[0].ms);
+    runTimers();
+  }
+  assert.deepEqual(delays, [250, 500, 1000, 2000, 4000, 5000, 5000]);
+  welcome(last(), 0);
+  last().drop(1006);
+  assert.equal(timers[0].ms, 250);
+});

@@ -1,0 +1,60 @@
+// Tests of the SDK's pure helpers: page ids, hashes, console rendering and
+// the redaction of request bodies.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { cyrb53, hashString, pageIdFor, urlWithoutFragment } from "./hash.ts";
+import { redact, stringify } from "./devtools.ts";
+
+test("page ids ignore the fragment and nothing else", () => {
+  const base = pageIdFor("https://shop.example/a/b?x=1");
+  const cases = [
+    ["https://shop.example/a/b?x=1#top", true],
+    ["https://shop.example/a/b?x=1#tandem-invite=T", true],
+    ["https://shop.example/a/b?x=2", false],
+    ["https://shop.example/a/b", false],
+    ["https://shop.example/a/c?x=1", false],
+    ["http://shop.example/a/b?x=1", false],
+    ["https://other.example/a/b?x=1", false],
+  ];
+  for (const [url, same] of cases) assert.equal(pageIdFor(url) === base, same, url);
+  assert.match(base, /^p[0-9a-z]{1,11}$/);
+});
+
+test("hashes are stable and tell strings apart", () => {
+  assert.equal(cyrb53("a"), cyrb53("a"));
+  assert.notEqual(cyrb53("a"), cyrb53("b"));
+  assert.notEqual(hashString('{"id":1}'), hashString('{"id":2}'));
+  assert.ok(cyrb53("x".repeat(100000)) <= Number.MAX_SAFE_INTEGER);
+  assert.equal(urlWithoutFragment("https://a/b?c#d"), "https://a/b?c");
+  assert.equal(urlWithoutFragment("https://a/b"), "https://a/b");
+});
+
+test("console arguments are rendered briefly", () => {
+  const circular = { a: 1 };
+  circular.self = circular;
+  const cases = [
+    ["text", "text"],
+    [42, "42"],
+    [undefined, "undefined"],
+    [null, "null"],
+    [{ a: [1, 2] }, '{"a":[1,2]}'],
+    [circular, '{"a":1,"self":"[circular]"}'],
+    [10n, "10"],
+    [function named() {}, "function named()"],
+    [{ nodeType: 1, nodeName: "DIV", id: "x", className: "a b" }, "<div#x.a.b>"],
+  ];
+  for (const [v, want] of cases) assert.equal(stringify(v), want);
+  assert.match(stringify(new Error("boom")), /boom/);
+  assert.equal(stringify("z".repeat(5000)).length, 2048);
+});
+
+test("secrets in request bodies are redacted", () => {
+  const cases = [
+    ['{"user":"al","password":"hunter2"}', '{"user":"al","password":"***"}'],
+    ['{"cardNumber": "4111 1111", "cvc":"123"}', '{"cardNumber": "***", "cvc":"***"}'],
+    ["user=al&password=hunter2&x=1", "user=al&password=***&x=1"],
+    ["access_token=abc", "access_token=***"],
+    ['{"name":"Al"}', '{"name":"Al"}'],
+  ];
+  for (const [body, want] of cases) assert.equal(redact(body), want);
+});
