@@ -82,7 +82,11 @@ func runLatency(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if err != nil {
 		return err
 	}
-	defer stopProfiles()
+	defer func() {
+		if err := stopProfiles(); err != nil {
+			fmt.Fprintln(stderr, "tandem-bench:", err)
+		}
+	}()
 	printMachine(stdout)
 	fmt.Fprintf(stdout, "person-to-agent latency: %s; a %d B frame every %v per assist, %v measured per level after %v\n\n",
 		where, *size, *interval, *duration, *warmup)
@@ -118,7 +122,11 @@ func runLatency(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if ferr := tw.Flush(); err == nil {
 		err = ferr
 	}
-	fmt.Fprintln(stdout, "\nCPU: CPU time of this process (server and clients) per second; 1.00 is one core busy.")
+	who := "server and clients"
+	if *server != "" {
+		who = "clients only"
+	}
+	fmt.Fprintf(stdout, "\nCPU: CPU time of this process (%s) per second; 1.00 is one core busy.\n", who)
 	return err
 }
 

@@ -22,7 +22,7 @@ func runRelay(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	readers := fs.String("readers", "1,2,8", "reader counts to measure, comma-separated")
 	events := fs.Int("events", 20000, "events the writer sends per measurement")
 	size := fs.Int("size", 1024, "payload bytes of an event")
-	rounds := fs.Int("rounds", 5, "measurements of each case; the median is reported")
+	rounds := fs.Int("rounds", 7, "measurements of each case; the median is reported")
 	window := fs.Int("window", 256, "events in flight at most (below the server's reader queue of 1024)")
 	ballast := fs.Int("ballast", 64<<20, "bytes of GC ballast kept alive during the run (0 for none)")
 	verbose := fs.Bool("v", false, "print every measurement")
@@ -39,7 +39,11 @@ func runRelay(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err != nil {
 		return err
 	}
-	defer stopProfiles()
+	defer func() {
+		if err := stopProfiles(); err != nil {
+			fmt.Fprintln(stderr, "tandem-bench:", err)
+		}
+	}()
 	printMachine(stdout)
 	fmt.Fprintf(stdout, "fan-out over WebSockets on loopback: 1 writer, %d events of %d B, window %d, GC ballast %d MiB, median of %d rounds\n\n",
 		*events, *size, *window, *ballast>>20, *rounds)

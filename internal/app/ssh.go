@@ -2,10 +2,13 @@ package app
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"path/filepath"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
 
@@ -16,7 +19,30 @@ type sshServer interface {
 	Close(ctx context.Context) error
 }
 
-// startSSH starts terminal assistance when cfg.SSHAddr is set.
+// startSSH starts terminal assistance unless cfg.SSHAddr is "" or "off".
 func startSSH(ctx context.Context, cfg Config, db *sqlite.DB, bs blobs.Store) (sshServer, error) {
-	return nil, nil
+	if cfg.SSHAddr == "" || cfg.SSHAddr == "off" {
+		return nil, nil
+	}
+	srv, err := sshrelay.New(sshrelay.Config{
+		Addr:             cfg.SSHAddr,
+		HostKeyPath:      filepath.Join(cfg.DataDir, "ssh_host_ed25519_key"),
+		WebURL:           cfg.PublicURL,
+		Store:            db,
+		Blobs:            bs,
+		LivenessInterval: cfg.LivenessInterval,
+		Logger:           cfg.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("terminal assistance: %w", err)
+	}
+	if err := srv.Listen(); err != nil {
+		return nil, fmt.Errorf("terminal assistance: %w", err)
+	}
+	go func() {
+		if err := srv.Serve(context.WithoutCancel(ctx)); err != nil {
+			cfg.Logger.Error("ssh relay stopped", "err", err)
+		}
+	}()
+	return srv, nil
 }

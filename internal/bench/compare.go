@@ -55,7 +55,15 @@ const (
 	cases
 )
 
-var caseNames = [cases]string{"bare relay", "tandem, recording off", "tandem, recording on"}
+func caseName(c int) string {
+	switch c {
+	case caseBare:
+		return "bare relay"
+	case caseNoRecord:
+		return "tandem, recording off"
+	}
+	return "tandem, recording on"
+}
 
 // CompareRelay measures the bare relay and in-process Tandem servers (one
 // recording, one not) back to back in the same run: every round measures
@@ -108,7 +116,7 @@ func CompareRelay(ctx context.Context, opts CompareOptions) ([]Comparison, error
 	// A short warm-up of every case, not kept.
 	for c := range cases {
 		if _, err := run(c, 1, min(opts.Events, 2000)); err != nil {
-			return nil, fmt.Errorf("warm-up, %s: %w", caseNames[c], err)
+			return nil, fmt.Errorf("warm-up, %s: %w", caseName(c), err)
 		}
 	}
 	rates := make([][cases][]float64, len(opts.Readers))
@@ -118,10 +126,10 @@ func CompareRelay(ctx context.Context, opts CompareOptions) ([]Comparison, error
 				c := (k + round) % cases
 				res, err := run(c, readers, opts.Events)
 				if err != nil {
-					return nil, fmt.Errorf("%s, %d readers: %w", caseNames[c], readers, err)
+					return nil, fmt.Errorf("%s, %d readers: %w", caseName(c), readers, err)
 				}
 				rates[i][c] = append(rates[i][c], res.EventsPerSec())
-				logf("round %d, %d readers, %s: %.0f events/s", round+1, readers, caseNames[c], res.EventsPerSec())
+				logf("round %d, %d readers, %s: %.0f events/s", round+1, readers, caseName(c), res.EventsPerSec())
 			}
 		}
 	}

@@ -140,14 +140,16 @@ func (o *Opener) Open(ctx context.Context, opts OpenOptions) (*Assist, error) {
 
 	if opts.Snapshot != nil {
 		meta := fmt.Appendf(nil, `{"url":%q,"title":"Bench page","pageId":"page-1","viewport":{"width":1280,"height":800,"dpr":1}}`, t.Origin+"/cart")
-		if _, err := p.SendData(ctx, "meta", "page-1", "", meta); err != nil {
+		metaSeq, err := p.SendData(ctx, "meta", "page-1", "", meta)
+		if err != nil {
 			return nil, fmt.Errorf("send meta: %w", err)
 		}
-		if _, err := p.SendData(ctx, "snap", "page-1", "h1", opts.Snapshot); err != nil {
+		snapSeq, err := p.SendData(ctx, "snap", "page-1", "h1", opts.Snapshot)
+		if err != nil {
 			return nil, fmt.Errorf("send snapshot: %w", err)
 		}
-		a.SnapshotBytes = len(simclient.Frame(simclient.Header{Kind: "meta", Seq: 1, Page: "page-1"}, meta)) +
-			len(simclient.Frame(simclient.Header{Kind: "snap", Seq: 2, Page: "page-1", Hash: "h1"}, opts.Snapshot))
+		a.SnapshotBytes = len(simclient.Frame(simclient.Header{Kind: "meta", Seq: metaSeq, Page: "page-1"}, meta)) +
+			len(simclient.Frame(simclient.Header{Kind: "snap", Seq: snapSeq, Page: "page-1", Hash: "h1"}, opts.Snapshot))
 	}
 	for range opts.Watchers {
 		ws, err := o.agent.Watch(ctx, p.AssistID, 0)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"runtime"
@@ -199,13 +200,23 @@ func (m MemStat) String() string {
 		m.HeapInuse>>10, m.StackInuse>>10, m.RSS>>10, m.Goroutines)
 }
 
-// readMem waits for settle, collects all garbage (returning freed memory to
-// the OS, so that RSS means something), and reads the memory statistics.
+// readMem waits for settle, then collects garbage until the Go memory in
+// use stops shrinking (each collection can also halve the stacks of idle
+// goroutines, as happens over time in an idle server), returns freed
+// memory to the OS so that RSS means something, and reads the statistics.
 func readMem(settle time.Duration) MemStat {
 	time.Sleep(settle)
-	runtime.GC()
-	debug.FreeOSMemory()
 	var ms runtime.MemStats
+	last := uint64(math.MaxUint64)
+	for range 10 {
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		if ms.HeapInuse+ms.StackInuse >= last {
+			break
+		}
+		last = ms.HeapInuse + ms.StackInuse
+	}
+	debug.FreeOSMemory()
 	runtime.ReadMemStats(&ms)
 	return MemStat{HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse, RSS: readRSS(), Goroutines: runtime.NumGoroutine()}
 }

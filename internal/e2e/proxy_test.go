@@ -4,6 +4,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -16,6 +17,9 @@ type cutProxy struct {
 	mu    sync.Mutex
 	conns map[net.Conn]struct{}
 	down  bool
+
+	// up and down count the bytes carried each way, as they cross the network.
+	up, downBytes atomic.Int64
 }
 
 // newCutProxy starts a proxy; setTarget must be called before it is used.
@@ -71,8 +75,13 @@ func (p *cutProxy) forward(c net.Conn) {
 	p.mu.Lock()
 	p.conns[c], p.conns[up] = struct{}{}, struct{}{}
 	p.mu.Unlock()
-	go func() { _, _ = io.Copy(up, c); up.Close() }()
-	_, _ = io.Copy(c, up)
+	go func() {
+		n, _ := io.Copy(up, c)
+		p.up.Add(n)
+		up.Close()
+	}()
+	n, _ := io.Copy(c, up)
+	p.downBytes.Add(n)
 	c.Close()
 }
 

@@ -27,11 +27,17 @@ const writeTimeout = 10 * time.Second
 
 // accept upgrades the request. Origins are checked by us, per site or
 // same-origin, before this; the library's own check is therefore off.
-func accept(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) {
-	return websocket.Accept(w, r, &websocket.AcceptOptions{
-		InsecureSkipVerify: true,
-		CompressionMode:    websocket.CompressionDisabled,
-	})
+//
+// The person's channel is compressed (permessage-deflate, each message on
+// its own so that no per-connection window stays in memory): snapshots are
+// large and repetitive and cross the person's network. Agent channels are
+// not: the server would compress every frame again for every agent.
+func accept(w http.ResponseWriter, r *http.Request, compress bool) (*websocket.Conn, error) {
+	mode := websocket.CompressionDisabled
+	if compress {
+		mode = websocket.CompressionNoContextTakeover
+	}
+	return websocket.Accept(w, r, &websocket.AcceptOptions{InsecureSkipVerify: true, CompressionMode: mode})
 }
 
 // refuse closes a fresh WebSocket with the code the assist gave. Browsers do
@@ -105,7 +111,7 @@ func (s *Server) pump(r *http.Request, ws *websocket.Conn, ch channel, kind stri
 }
 
 func (s *Server) handlePersonChannel(w http.ResponseWriter, r *http.Request) {
-	ws, err := accept(w, r)
+	ws, err := accept(w, r, true)
 	if err != nil {
 		return // Accept wrote the HTTP error
 	}
@@ -128,7 +134,7 @@ func (s *Server) handleAgentChannel(w http.ResponseWriter, r *http.Request) {
 		}
 		from = n
 	}
-	ws, err := accept(w, r)
+	ws, err := accept(w, r, false)
 	if err != nil {
 		return
 	}
@@ -142,7 +148,7 @@ func (s *Server) handleAgentChannel(w http.ResponseWriter, r *http.Request) {
 
 // handleQueueChannel sends every open assist on connect and on each change.
 func (s *Server) handleQueueChannel(w http.ResponseWriter, r *http.Request) {
-	ws, err := accept(w, r)
+	ws, err := accept(w, r, false)
 	if err != nil {
 		return
 	}

@@ -56,7 +56,6 @@ func startSSHD(b *testing.B, dir string, key testKey) string {
 		"LogLevel ERROR", "",
 	}, "\n")), 0o600)
 	cmd := exec.Command("/usr/sbin/sshd", "-D", "-e", "-f", conf)
-	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
@@ -147,7 +146,6 @@ func (t *term) await(b *testing.B, s string) {
 	}
 }
 
-
 // benchSetup is a relay with a host sharing /bin/sh, and sshd, side by side.
 type benchSetup struct {
 	env    *testEnv
@@ -212,6 +210,7 @@ func BenchmarkThroughput(b *testing.B) {
 			bytes *int64
 		}{{s.direct, &direct, &directBytes}, {s.relay, &relay, &relayBytes}} {
 			t := startTerm(b, side.args, 80, 24)
+			t.pty.Write([]byte("\r"))
 			t.await(b, "$")
 			before := t.total.Load()
 			start := time.Now()

@@ -161,9 +161,16 @@ func FuzzScreen(f *testing.F) {
 		s.Write(in[half:])
 		var b bytes.Buffer
 		s.Render(&b, s.viewFor(max(c/2, 1), max(r/2, 1)))
-		s.Render(&b, view{cols: c, rows: r})
 		if !utf8.Valid(b.Bytes()) {
 			t.Fatalf("render is not UTF-8: %q", b.Bytes())
+		}
+		// Drawing the screen on a blank terminal reproduces it.
+		b.Reset()
+		s.Render(&b, view{cols: c, rows: r})
+		again := newScreen(c, r)
+		again.Write(b.Bytes())
+		if again.Text() != s.Text() {
+			t.Fatalf("render round trip:\n%q\n%q", s.Text(), again.Text())
 		}
 	})
 }

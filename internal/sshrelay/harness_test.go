@@ -371,4 +371,3 @@ func (f *freezer) addr() string { return f.ln.Addr().String() }
 func itoa(n int) string { return strconv.Itoa(n) }
 
 var _ = fmt.Sprintf
-

@@ -19,9 +19,13 @@ import (
 // and leaves. The record.Writer under it compresses and stores it in chunks
 // without ever blocking the session.
 type castWriter struct {
-	w     *record.Writer
-	start time.Time
-	log   func(msg string, args ...any)
+	w         *record.Writer
+	start     time.Time
+	log       func(msg string, args ...any)
+	out       chan []byte   // host output, encoded by run beside the relaying
+	done      chan struct{} // run has returned
+	outMu     sync.RWMutex  // held to send on out; close takes it to close out
+	outClosed bool
 
 	mu      sync.Mutex
 	closed  bool
@@ -45,7 +49,10 @@ func (s *Server) newCast(se *session) *castWriter {
 		w:     record.NewWriter(s.cfg.Blobs, se.id, record.WriterOptions{}),
 		start: se.created,
 		log:   s.log.With("session", se.id).Error,
+		out:   make(chan []byte, 256),
+		done:  make(chan struct{}),
 	}
+	go c.run()
 	term := se.req.Term
 	if term == "" {
 		term = "xterm-256color"
@@ -85,9 +92,28 @@ func (c *castWriter) event(kind string, data []byte) {
 	c.buf = b
 }
 
-// output records host output. A split UTF-8 sequence is held until whole,
-// since each event is a JSON string.
+// output records a chunk of host output, which the caller no longer
+// changes. Encoding happens on the writer's own goroutine, so that it runs
+// beside the relaying; when it falls 256 chunks behind, output waits rather
+// than going unrecorded.
 func (c *castWriter) output(p []byte) {
+	c.outMu.RLock()
+	defer c.outMu.RUnlock()
+	if !c.outClosed {
+		c.out <- p
+	}
+}
+
+func (c *castWriter) run() {
+	defer close(c.done)
+	for p := range c.out {
+		c.encodeOutput(p)
+	}
+}
+
+// encodeOutput writes an output event. A split UTF-8 sequence is held until
+// whole, since each event is a JSON string.
+func (c *castWriter) encodeOutput(p []byte) {
 	c.mu.Lock()
 	if len(c.partial) > 0 {
 		p = append(c.partial, p...)
@@ -114,6 +140,13 @@ func (c *castWriter) resize(cols, rows int) {
 
 // close stores everything; the recording is durable when it returns nil.
 func (c *castWriter) close(ctx context.Context) error {
+	c.outMu.Lock()
+	if !c.outClosed {
+		c.outClosed = true
+		close(c.out)
+	}
+	c.outMu.Unlock()
+	<-c.done
 	c.mu.Lock()
 	rest := c.partial
 	c.partial = nil
@@ -135,6 +168,16 @@ func appendJSONString(b, s []byte) []byte {
 	b = append(b, '"')
 	for i := 0; i < len(s); {
 		c := s[i]
+		if c >= 0x20 && c < 0x7f && c != '"' && c != '\\' {
+			// Plain text in one go: most of any terminal's output.
+			j := i + 1
+			for j < len(s) && s[j] >= 0x20 && s[j] < 0x7f && s[j] != '"' && s[j] != '\\' {
+				j++
+			}
+			b = append(b, s[i:j]...)
+			i = j
+			continue
+		}
 		if c < utf8.RuneSelf {
 			switch {
 			case c == '"' || c == '\\':
@@ -190,4 +233,22 @@ func CastOutput(r io.Reader, w io.Writer) error {
 		}
 	}
 	return sc.Err()
+}
+
+// incompleteTail returns how many bytes at the end of p are the start of a
+// UTF-8 sequence that is not complete yet.
+func incompleteTail(p []byte) int {
+	for i := 1; i <= utf8.UTFMax && i <= len(p); i++ {
+		c := p[len(p)-i]
+		if c < 0x80 {
+			return 0
+		}
+		if utf8.RuneStart(c) {
+			if utf8.FullRune(p[len(p)-i:]) {
+				return 0
+			}
+			return i
+		}
+	}
+	return 0
 }

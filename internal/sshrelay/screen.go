@@ -1,262 +1,466 @@
 package sshrelay
 
 import (
-	"bytes"
-	"strconv"
 	"unicode/utf8"
 
-	"github.com/hinshun/vt10x"
+	"github.com/mattn/go-runewidth"
 )
 
 // screen is the server's model of a session's terminal: every byte of the
 // host's output goes through it, so that a late joiner, a helper who fell
 // behind, or a helper with a smaller window can be drawn the screen as it is
-// now. It is not safe for concurrent use; the session's lock guards it.
+// now. It understands what xterm-like programs send (cursor movement,
+// erasing, scroll regions, SGR colours, the alternate screen, the modes that
+// change what keys send) and ignores the rest. Plain text takes a fast path,
+// since bulk output is mostly that.
+//
+// It is not safe for concurrent use; its owner locks it.
 type screen struct {
-	vt      vt10x.Terminal
-	cols    int
-	rows    int
-	partial []byte // the start of a UTF-8 sequence split across writes
+	cols, rows int
+	main, alt  [][]cell
+	lines      [][]cell // main or alt
+	altActive  bool
+
+	x, y      int
+	style     style
+	wrapNext  bool // the cursor is past the last column; the next character wraps
+	top, bot  int  // scroll region, inclusive
+	saved     savedCursor
+	altSaved  savedCursor // the main screen's cursor, saved by mode 1049
+	modes     modes
+	lineDraw  bool // G0 is the DEC line-drawing set
+	g0Pending bool
+
+	// Parser state.
+	state   parseState
+	params  [16]int
+	nparams int
+	private byte
+	inter   byte
+	partial [utf8.UTFMax]byte
+	npart   int
 }
 
-func newScreen(cols, rows int) *screen {
-	return &screen{vt: vt10x.New(vt10x.WithSize(cols, rows)), cols: cols, rows: rows}
+type cell struct {
+	r  rune // 0: blank; wideTail: the right half of a wide character
+	st style
 }
 
-// Write feeds the host's output to the model. A UTF-8 sequence split
-// across writes is held back until it is whole, since the model would take
-// each half for an invalid byte.
-func (s *screen) Write(p []byte) {
-	defer func() {
-		// The host controls these bytes; a bug in the model must not
-		// take the server down. Start over with a blank screen instead.
-		if recover() != nil {
-			s.vt = vt10x.New(vt10x.WithSize(s.cols, s.rows))
-			s.partial = nil
-		}
-	}()
-	if len(s.partial) > 0 {
-		// Rare (a write ended inside a character): copying is fine.
-		p = append(s.partial, p...)
-		s.partial = nil
-	}
-	tail := incompleteTail(p)
-	s.vt.Write(p[:len(p)-tail])
-	if tail > 0 {
-		s.partial = append([]byte(nil), p[len(p)-tail:]...)
-	}
+const wideTail = -1
+
+// style is how a cell is drawn. Colours: 0 is the default, 1<<24|n a
+// palette index, 2<<24|rgb a true colour.
+type style struct {
+	fg, bg uint32
+	attrs  uint16
 }
 
-// incompleteTail returns how many bytes at the end of p are the start of a
-// UTF-8 sequence that is not complete yet.
-func incompleteTail(p []byte) int {
-	for i := 1; i <= utf8.UTFMax && i <= len(p); i++ {
-		c := p[len(p)-i]
-		if c < 0x80 {
-			return 0
-		}
-		if utf8.RuneStart(c) {
-			if utf8.FullRune(p[len(p)-i:]) {
-				return 0
-			}
-			return i
-		}
-	}
-	return 0
-}
-
-// Resize changes the model's size, as the host's window changed.
-func (s *screen) Resize(cols, rows int) {
-	s.vt.Resize(cols, rows)
-	s.cols, s.rows = cols, rows
-}
-
-// view is the part of the screen a helper sees: all of it when their window
-// is at least as large as the host's, else a window that follows the cursor.
-type view struct {
-	x, y, cols, rows int
-}
-
-// viewFor returns what a helper with a window of cols x rows can see.
-func (s *screen) viewFor(cols, rows int) view {
-	v := view{cols: min(cols, s.cols), rows: min(rows, s.rows)}
-	c := s.vt.Cursor()
-	v.x = clamp(c.X-v.cols+1, 0, s.cols-v.cols)
-	v.y = clamp(c.Y-v.rows+1, 0, s.rows-v.rows)
-	return v
-}
-
-// fits reports whether a helper's window shows the whole screen, so that the
-// host's output can be passed through unchanged.
-func (s *screen) fits(cols, rows int) bool {
-	return cols >= s.cols && rows >= s.rows
-}
-
-func clamp(v, lo, hi int) int {
-	return max(lo, min(v, hi))
-}
-
-// Render appends to b the escape sequences that draw the part v of the
-// screen on a terminal in any state, leaving cursor, attributes and the
-// modes that change what keys send as the host's terminal has them.
-func (s *screen) Render(b *bytes.Buffer, v view) {
-	mode := s.vt.Mode()
-	b.WriteString("\x1b[0m")
-	if mode&vt10x.ModeAltScreen != 0 {
-		b.WriteString("\x1b[?1049h")
-	}
-	b.WriteString("\x1b[?25l\x1b[r\x1b[H\x1b[2J")
-	var cur cellStyle
-	for row := 0; row < v.rows; row++ {
-		y := v.y + row
-		// Trailing blanks need not be drawn: the screen was cleared.
-		last := v.x + v.cols - 1
-		for last >= v.x && blank(s.vt.Cell(last, y)) {
-			last--
-		}
-		if last < v.x {
-			continue
-		}
-		b.WriteString("\x1b[")
-		b.WriteString(strconv.Itoa(row + 1))
-		b.WriteString(";1H")
-		for x := v.x; x <= last; x++ {
-			g := s.vt.Cell(x, y)
-			st := styleOf(g)
-			if st != cur {
-				st.writeSGR(b)
-				cur = st
-			}
-			r := g.Char
-			if r == 0 || r < ' ' || r == 0x7f {
-				r = ' '
-			}
-			b.WriteRune(r)
-		}
-	}
-	c := s.vt.Cursor()
-	styleOf(c.Attr).writeSGR(b)
-	b.WriteString("\x1b[")
-	b.WriteString(strconv.Itoa(clamp(c.Y-v.y, 0, v.rows-1) + 1))
-	b.WriteByte(';')
-	b.WriteString(strconv.Itoa(clamp(c.X-v.x, 0, v.cols-1) + 1))
-	b.WriteByte('H')
-	writeMode(b, mode&vt10x.ModeAppCursor != 0, "\x1b[?1h", "\x1b[?1l")
-	writeMode(b, mode&vt10x.ModeAppKeypad != 0, "\x1b=", "\x1b>")
-	writeMode(b, mode&vt10x.ModeWrap != 0, "\x1b[?7h", "\x1b[?7l")
-	if mode&vt10x.ModeMouseMask != 0 {
-		switch {
-		case mode&vt10x.ModeMouseX10 != 0:
-			b.WriteString("\x1b[?9h")
-		case mode&vt10x.ModeMouseButton != 0:
-			b.WriteString("\x1b[?1000h")
-		case mode&vt10x.ModeMouseMotion != 0:
-			b.WriteString("\x1b[?1002h")
-		case mode&vt10x.ModeMouseMany != 0:
-			b.WriteString("\x1b[?1003h")
-		}
-		if mode&vt10x.ModeMouseSgr != 0 {
-			b.WriteString("\x1b[?1006h")
-		}
-	}
-	if s.vt.CursorVisible() {
-		b.WriteString("\x1b[?25h")
-	}
-}
-
-func writeMode(b *bytes.Buffer, on bool, set, reset string) {
-	if on {
-		b.WriteString(set)
-	} else {
-		b.WriteString(reset)
-	}
-}
-
-// Text returns the screen's characters, one line per row with trailing
-// blanks removed: what a person would read on it.
-func (s *screen) Text() string {
-	var b bytes.Buffer
-	for y := 0; y < s.rows; y++ {
-		var line []rune
-		for x := 0; x < s.cols; x++ {
-			r := s.vt.Cell(x, y).Char
-			if r == 0 {
-				r = ' '
-			}
-			line = append(line, r)
-		}
-		b.WriteString(string(bytes.TrimRight([]byte(string(line)), " ")))
-		b.WriteByte('\n')
-	}
-	return b.String()
-}
-
-func blank(g vt10x.Glyph) bool {
-	return (g.Char == 0 || g.Char == ' ') && g.BG == vt10x.DefaultBG && g.FG == vt10x.DefaultFG && g.Mode&attrsShown == 0
-}
-
-// The attribute bits of vt10x.Glyph.Mode (unexported there).
 const (
-	attrReverse   = 1 << 0
-	attrUnderline = 1 << 1
-	attrBold      = 1 << 2
-	attrItalic    = 1 << 4
-	attrBlink     = 1 << 5
-	attrsShown    = attrReverse | attrUnderline | attrBold | attrItalic | attrBlink
+	attrBold = 1 << iota
+	attrDim
+	attrItalic
+	attrUnderline
+	attrBlink
+	attrInverse
+	attrHidden
+	attrStrike
 )
 
-// cellStyle is what SGR must say for a cell.
-type cellStyle struct {
-	fg, bg vt10x.Color
-	attrs  int16
+const (
+	colorPalette = 1 << 24
+	colorRGB     = 2 << 24
+)
+
+type savedCursor struct {
+	x, y     int
+	style    style
+	lineDraw bool
+	origin   bool
 }
 
-func styleOf(g vt10x.Glyph) cellStyle {
-	st := cellStyle{fg: g.FG, bg: g.BG, attrs: g.Mode & attrsShown}
-	if st.attrs&attrReverse != 0 {
-		// The model stores reversed cells with their colours swapped; swap
-		// them back and let the terminal reverse them.
-		st.fg, st.bg = st.bg, st.fg
-	}
-	if st.attrs&attrBold != 0 && st.fg >= 8 && st.fg < 16 {
-		st.fg -= 8 // the model brightens bold colours; bold says it already
-	}
-	return st
+type modes struct {
+	appCursor, appKeypad, hideCursor, noWrap, origin, insert bool
+	mouse                                                    int // 0, 9, 1000, 1002 or 1003
+	mouseSGR, focus, paste                                   bool
 }
 
-func (st cellStyle) writeSGR(b *bytes.Buffer) {
-	b.WriteString("\x1b[0")
-	for _, a := range []struct {
-		bit  int16
-		code string
-	}{{attrBold, ";1"}, {attrItalic, ";3"}, {attrUnderline, ";4"}, {attrBlink, ";5"}, {attrReverse, ";7"}} {
-		if st.attrs&a.bit != 0 {
-			b.WriteString(a.code)
+type parseState uint8
+
+const (
+	stGround parseState = iota
+	stEsc
+	stEscInter
+	stCSI
+	stString // OSC, DCS, APC, PM, SOS: skipped up to BEL or ST
+	stStringEsc
+)
+
+func newScreen(cols, rows int) *screen {
+	s := &screen{cols: cols, rows: rows}
+	s.main, s.alt = newLines(cols, rows), newLines(cols, rows)
+	s.lines = s.main
+	s.top, s.bot = 0, rows-1
+	return s
+}
+
+func newLines(cols, rows int) [][]cell {
+	all := make([]cell, cols*rows)
+	lines := make([][]cell, rows)
+	for i := range lines {
+		lines[i] = all[i*cols : (i+1)*cols : (i+1)*cols]
+	}
+	return lines
+}
+
+// Write feeds the host's output to the model.
+func (s *screen) Write(p []byte) {
+	for i := 0; i < len(p); {
+		c := p[i]
+		if s.state == stGround {
+			if c >= 0x20 && c < 0x7f && s.npart == 0 {
+				j := i + 1
+				for j < len(p) && p[j] >= 0x20 && p[j] < 0x7f {
+					j++
+				}
+				s.printASCII(p[i:j])
+				i = j
+				continue
+			}
+			if c >= 0x80 || s.npart > 0 {
+				i += s.printUTF8(p[i:])
+				continue
+			}
+		}
+		s.byte(c)
+		i++
+	}
+}
+
+// printUTF8 prints one character from p (possibly completing one split
+// across writes) and returns how many bytes of p it used.
+func (s *screen) printUTF8(p []byte) int {
+	if s.npart > 0 {
+		n := copy(s.partial[s.npart:], p)
+		buf := s.partial[:s.npart+n]
+		if !utf8.FullRune(buf) {
+			s.npart += n
+			return n
+		}
+		r, size := utf8.DecodeRune(buf)
+		used := size - s.npart
+		s.npart = 0
+		if used <= 0 {
+			// The held bytes were not the start of a character.
+			s.printRune(utf8.RuneError)
+			return 0
+		}
+		s.printRune(r)
+		return used
+	}
+	if !utf8.FullRune(p) {
+		s.npart = copy(s.partial[:], p)
+		return len(p)
+	}
+	r, size := utf8.DecodeRune(p)
+	if r >= 0x80 && r < 0xa0 {
+		return size // C1 controls: ignored
+	}
+	s.printRune(r)
+	return size
+}
+
+func (s *screen) printASCII(run []byte) {
+	if s.lineDraw || s.modes.insert {
+		for _, c := range run {
+			s.printRune(rune(c))
+		}
+		return
+	}
+	for len(run) > 0 {
+		if s.wrapNext {
+			s.wrap()
+		}
+		line := s.lines[s.y]
+		s.fixWideHead(line)
+		n := min(len(run), s.cols-s.x)
+		for k := 0; k < n; k++ {
+			line[s.x+k] = cell{r: rune(run[k]), st: s.style}
+		}
+		s.fixWide(s.x + n)
+		run = run[n:]
+		if s.x+n >= s.cols {
+			s.x = s.cols - 1
+			if s.modes.noWrap {
+				// Without autowrap the rest overwrites the last column.
+				if len(run) > 0 {
+					line[s.x] = cell{r: rune(run[len(run)-1]), st: s.style}
+				}
+				return
+			}
+			s.wrapNext = true
+		} else {
+			s.x += n
 		}
 	}
-	writeColor(b, st.fg, 30, 90, "38")
-	writeColor(b, st.bg, 40, 100, "48")
-	b.WriteByte('m')
 }
 
-func writeColor(b *bytes.Buffer, c vt10x.Color, base, bright int, ext string) {
-	switch {
-	case c >= 1<<24: // a default colour: already set by the reset
-	case c < 8:
-		b.WriteByte(';')
-		b.WriteString(strconv.Itoa(base + int(c)))
-	case c < 16:
-		b.WriteByte(';')
-		b.WriteString(strconv.Itoa(bright + int(c) - 8))
-	case c < 256:
-		b.WriteString(";" + ext + ";5;")
-		b.WriteString(strconv.Itoa(int(c)))
-	default:
-		b.WriteString(";" + ext + ";2;")
-		b.WriteString(strconv.Itoa(int(c>>16) & 0xff))
-		b.WriteByte(';')
-		b.WriteString(strconv.Itoa(int(c>>8) & 0xff))
-		b.WriteByte(';')
-		b.WriteString(strconv.Itoa(int(c) & 0xff))
+// fixWide blanks the tail of a wide character whose head was overwritten
+// just before column x.
+func (s *screen) fixWide(x int) {
+	if x < s.cols && s.lines[s.y][x].r == wideTail {
+		s.lines[s.y][x] = cell{st: s.style}
 	}
+}
+
+// fixWideHead blanks the head of a wide character whose tail is about to
+// be overwritten at the cursor.
+func (s *screen) fixWideHead(line []cell) {
+	if s.x > 0 && line[s.x].r == wideTail {
+		line[s.x-1] = cell{st: line[s.x-1].st}
+	}
+}
+
+func (s *screen) printRune(r rune) {
+	if s.lineDraw && r >= 0x5f && r <= 0x7e {
+		r = lineDrawing[r-0x5f]
+	}
+	w := runewidth.RuneWidth(r)
+	if w == 0 || w > s.cols {
+		return // combining marks and the like: not modelled; or no room
+	}
+	if s.wrapNext {
+		s.wrap()
+	}
+	if w == 2 && s.x == s.cols-1 {
+		if s.modes.noWrap {
+			return
+		}
+		s.lines[s.y][s.x] = cell{st: s.style}
+		s.wrap()
+	}
+	line := s.lines[s.y]
+	s.fixWideHead(line)
+	if s.modes.insert {
+		copy(line[s.x+w:], line[s.x:])
+	}
+	line[s.x] = cell{r: r, st: s.style}
+	if w == 2 && s.x+1 < s.cols {
+		line[s.x+1] = cell{r: wideTail, st: s.style}
+	}
+	s.fixWide(s.x + w)
+	if s.x+w >= s.cols {
+		s.x = s.cols - 1
+		s.wrapNext = !s.modes.noWrap
+	} else {
+		s.x += w
+	}
+}
+
+// lineDrawing is the DEC special graphics set for 0x5f..0x7e.
+var lineDrawing = [32]rune{
+	' ', '◆', '▒', '␉', '␌', '␍', '␊', '°', '±', '␤', '␋', '┘', '┐', '┌', '└', '┼',
+	'⎺', '⎻', '─', '⎼', '⎽', '├', '┤', '┴', '┬', '│', '≤', '≥', 'π', '≠', '£', '·',
+}
+
+func (s *screen) wrap() {
+	s.wrapNext = false
+	s.x = 0
+	s.lineFeed()
+}
+
+func (s *screen) lineFeed() {
+	if s.y == s.bot {
+		s.scrollUp(s.top, 1)
+	} else if s.y < s.rows-1 {
+		s.y++
+	}
+}
+
+func (s *screen) reverseIndex() {
+	if s.y == s.top {
+		s.scrollDown(s.top, 1)
+	} else if s.y > 0 {
+		s.y--
+	}
+}
+
+// scrollUp moves lines top+n..bot up by n, blanking n lines at the bottom.
+// Rows are swapped, not copied.
+func (s *screen) scrollUp(top, n int) {
+	n = min(n, s.bot-top+1)
+	if n <= 0 {
+		return
+	}
+	region := s.lines[top : s.bot+1]
+	rotate(region, n)
+	for _, l := range region[len(region)-n:] {
+		s.blank(l, 0, s.cols)
+	}
+}
+
+func (s *screen) scrollDown(top, n int) {
+	n = min(n, s.bot-top+1)
+	if n <= 0 {
+		return
+	}
+	region := s.lines[top : s.bot+1]
+	rotate(region, len(region)-n)
+	for _, l := range region[:n] {
+		s.blank(l, 0, s.cols)
+	}
+}
+
+// rotate moves the first n rows to the end.
+func rotate(rows [][]cell, n int) {
+	if n == 0 || n == len(rows) {
+		return
+	}
+	tmp := make([][]cell, n)
+	copy(tmp, rows[:n])
+	copy(rows, rows[n:])
+	copy(rows[len(rows)-n:], tmp)
+}
+
+// blank erases line[from:to] with the current background, as xterm does.
+func (s *screen) blank(line []cell, from, to int) {
+	c := cell{st: style{bg: s.style.bg}}
+	for i := max(from, 0); i < min(to, len(line)); i++ {
+		line[i] = c
+	}
+}
+
+func (s *screen) byte(c byte) {
+	switch s.state {
+	case stGround:
+		s.control(c)
+	case stEsc:
+		s.esc(c)
+	case stEscInter:
+		if s.g0Pending {
+			s.lineDraw = c == '0'
+		}
+		s.g0Pending = false
+		s.state = stGround
+	case stCSI:
+		s.csiByte(c)
+	case stString:
+		switch c {
+		case 0x07:
+			s.state = stGround
+		case 0x1b:
+			s.state = stStringEsc
+		case 0x18, 0x1a:
+			s.state = stGround
+		}
+	case stStringEsc:
+		if c == '\\' {
+			s.state = stGround
+		} else {
+			s.state = stString
+		}
+	}
+}
+
+// control handles a C0 control character.
+func (s *screen) control(c byte) {
+	switch c {
+	case '\r':
+		s.x, s.wrapNext = 0, false
+	case '\n', '\v', '\f':
+		s.wrapNext = false
+		s.lineFeed()
+	case '\b':
+		if s.x > 0 {
+			s.x--
+		}
+		s.wrapNext = false
+	case '\t':
+		s.x = min((s.x/8+1)*8, s.cols-1)
+		s.wrapNext = false
+	case 0x1b:
+		s.state = stEsc
+	}
+}
+
+func (s *screen) esc(c byte) {
+	s.state = stGround
+	switch c {
+	case '[':
+		s.state = stCSI
+		s.nparams, s.private, s.inter = 0, 0, 0
+		s.params[0] = -1
+	case ']', 'P', 'X', '^', '_':
+		s.state = stString
+	case '(':
+		s.state, s.g0Pending = stEscInter, true
+	case ')', '*', '+', '#', '%', ' ':
+		s.state = stEscInter
+	case '7':
+		s.saveCursor()
+	case '8':
+		s.restoreCursor()
+	case 'D':
+		s.wrapNext = false
+		s.lineFeed()
+	case 'E':
+		s.x, s.wrapNext = 0, false
+		s.lineFeed()
+	case 'M':
+		s.wrapNext = false
+		s.reverseIndex()
+	case 'c':
+		s.reset()
+	case '=':
+		s.modes.appKeypad = true
+	case '>':
+		s.modes.appKeypad = false
+	case 0x1b:
+		s.state = stEsc
+	}
+}
+
+func (s *screen) reset() {
+	*s = *newScreen(s.cols, s.rows)
+}
+
+func (s *screen) saveCursor() {
+	s.saved = savedCursor{x: s.x, y: s.y, style: s.style, lineDraw: s.lineDraw, origin: s.modes.origin}
+}
+
+func (s *screen) restoreCursor() {
+	c := s.saved
+	s.x, s.y = min(c.x, s.cols-1), min(c.y, s.rows-1)
+	s.style, s.lineDraw, s.modes.origin = c.style, c.lineDraw, c.origin
+	s.wrapNext = false
+}
+
+// Resize changes the model's size, as the host's window changed. Lines
+// that no longer fit below the cursor are dropped from the top, as xterm
+// does, so that the cursor's line stays.
+func (s *screen) Resize(cols, rows int) {
+	if cols == s.cols && rows == s.rows {
+		return
+	}
+	slide := max(s.y-rows+1, 0)
+	s.main = resized(s.main, cols, rows, slide)
+	s.alt = resized(s.alt, cols, rows, slide)
+	s.lines = s.main
+	if s.altActive {
+		s.lines = s.alt
+	}
+	s.cols, s.rows = cols, rows
+	s.x, s.y = min(s.x, cols-1), s.y-slide
+	s.top, s.bot = 0, rows-1
+	s.wrapNext = false
+}
+
+func resized(old [][]cell, cols, rows, slide int) [][]cell {
+	lines := newLines(cols, rows)
+	for y := 0; y < rows && y+slide < len(old); y++ {
+		copy(lines[y], old[y+slide])
+		if cols < len(old[y+slide]) && runewidth.RuneWidth(lines[y][cols-1].r) == 2 {
+			lines[y][cols-1] = cell{} // its right half was cut off
+		}
+	}
+	return lines
 }

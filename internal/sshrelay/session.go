@@ -1,7 +1,6 @@
 package sshrelay
 
 import (
-	"os"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -120,13 +119,9 @@ func (se *session) runEvents(term ssh.Channel) {
 // recording and every helper's queue. It never waits for a helper.
 func (se *session) output(p []byte) {
 	chunk := bytes.Clone(p)
-	if os.Getenv("NOREC") == "" {
-		se.rec.output(chunk)
-	}
+	se.rec.output(chunk)
 	se.mu.Lock()
-	if os.Getenv("NOVT") == "" {
-		se.screen.Write(chunk)
-	}
+	se.screen.Write(chunk)
 	for h := range se.helpers {
 		h.push(chunk)
 	}

@@ -199,7 +199,7 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
             </span>
             {a?.siteName && <span class="qi-site">{a.siteName}</span>}
             {state && <StatePill state={state} testid="assist-state" />}
-            <Pill tone={health.tone} testid="health" title={healthTitle(session)}>
+            <Pill tone={health.tone} testid="health" class="health-pill" title={healthTitle(session)}>
               {health.text}
             </Pill>
           </div>

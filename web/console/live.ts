@@ -55,7 +55,7 @@ export class LiveSession {
       { resetOnSnapshot: true },
     );
     this.channel = new Channel({
-      url: (from) => wsURL(`/assists/${encodeURIComponent(assistId)}/ws${from > 0 ? `?from=${from}` : ""}`),
+      url: (from) => wsURL(`/assists/${encodeURIComponent(assistId)}/ws?from=${from}`),
       onFrame: (f) => this.frame(f),
       onState: (s, code) => {
         this.link = s;

@@ -63,9 +63,9 @@ export function StatePill({ state, testid }: { state: string; testid?: string })
 }
 
 /** A pill with a tone: ok, warn, bad or neutral. */
-export function Pill(props: { tone: "ok" | "warn" | "bad" | "neutral"; testid?: string; title?: string; children: ComponentChildren }) {
+export function Pill(props: { tone: "ok" | "warn" | "bad" | "neutral"; testid?: string; title?: string; class?: string; children: ComponentChildren }) {
   return (
-    <span class={`pill tone-${props.tone}`} data-testid={props.testid} title={props.title}>
+    <span class={`pill tone-${props.tone}${props.class ? ` ${props.class}` : ""}`} data-testid={props.testid} title={props.title}>
       <span class="dot" />
       {props.children}
     </span>

@@ -268,3 +268,63 @@ test("reconnection backs off from 250 ms to 5 s and resets on welcome", () => {
   last().drop(1006);
   assert.equal(timers[0].ms, 250);
 });
+
+test("4412 (unknown page snapshot) resends the ref as its full snap and forgets the pages", () => {
+  const h = hooks();
+  let forgot = 0;
+  h.forget = () => forgot++;
+  const ch = new Channel("ws://t/x", h);
+  ch.open();
+  welcome(last(), 0);
+  ch.push({ k: "meta", p: "p1", d: "{}" });
+  ch.push({ k: "ref", p: "p1", h: "h1", d: "[meta]", full: "[meta,full]" });
+  ch.push(ev(["after"]));
+  assert.deepEqual(data(last()), ["meta1:{}", "ref2:[meta]", 'ev3:["after"]'], "the full snapshot is never sent with the ref");
+  last().drop(4412, "unknown page snapshot; send it in full");
+  assert.equal(forgot, 1);
+  assert.deepEqual(h.closes, [], "4412 is not final");
+  runTimers();
+  welcome(last(), 1); // the server took the meta and refused the ref
+  assert.equal(h.welcomes[1].lost, false, "nothing was lost: the snap goes in the ref's place");
+  assert.deepEqual(data(last()), ['snap2:[meta,full]', 'ev3:["after"]']);
+  const f = decode(last().sent.find((t) => t.startsWith('{"k":"snap"')));
+  assert.equal(f.h, "h1");
+  assert.equal(f.p, "p1");
+});
+
+test("4412 for a ref handed on by the previous page asks for a fresh snapshot", () => {
+  const ch = new Channel("ws://t/x", hooks());
+  ch.open();
+  welcome(last(), 0);
+  ch.push({ k: "ref", p: "p1", h: "h1", d: "[meta]", full: "[meta,full]" });
+  const saved = JSON.parse(JSON.stringify(ch.save(1 << 20)));
+  assert.equal(saved.frames[0].full, undefined, "the full snapshot is not handed on");
+  ch.stop();
+  const h = hooks();
+  const next = new Channel("ws://t/x", h, saved);
+  next.open();
+  welcome(last(), 0);
+  last().drop(4412);
+  runTimers();
+  welcome(last(), 0);
+  assert.equal(h.welcomes[1].lost, true);
+  assert.deepEqual(data(last()), []);
+});
+
+test("1013 (busy) reconnects and resends from the ack", () => {
+  const h = hooks();
+  const ch = new Channel("ws://t/x", h);
+  ch.open();
+  welcome(last(), 0);
+  ch.push(ev(["a"]));
+  ch.push(ev(["b"]));
+  last().recv('{"k":"ack","ack":1}');
+  const n = sockets.length;
+  last().drop(1013, "busy; reconnect and resend");
+  assert.deepEqual(h.closes, []);
+  runTimers();
+  assert.equal(sockets.length, n + 1, "reconnected");
+  welcome(last(), 1);
+  assert.equal(h.welcomes[1].lost, false);
+  assert.deepEqual(data(last()), ['ev2:["b"]']);
+});

@@ -16,6 +16,8 @@ export interface Pending {
   p?: string;
   h?: string;
   d?: string;
+  /** A ref's full snap payload, kept in memory only (see RecorderFrame.full). */
+  full?: string;
   /** Went out on some connection: the server may hold it. */
   sent: boolean;
 }
@@ -45,10 +47,18 @@ export interface ChannelHooks {
   frame(f: Frame): void;
   /** The server closed for good (a code that reconnecting cannot fix). */
   closed(code: number, reason: string): void;
+  /**
+   * The server no longer has a page snapshot a ref named (close code 4412):
+   * forget which pages were sent in this assist, so that no ref follows.
+   */
+  forget?(): void;
 }
 
-// Close codes after which reconnecting cannot help.
+// Close codes after which reconnecting cannot help. Any other code — 1013
+// (busy), 4400 (a gap), 4408, 4412 (unknown page snapshot), a dropped
+// connection — reconnects and resends from the server's ack.
 const finalCodes = [4401, 4403, 4404, 4409, 4410];
+const closeUnknownPage = 4412;
 
 export function encode(header: Record<string, unknown>, payload?: string): string {
   const h = JSON.stringify(header);
@@ -123,6 +133,7 @@ export class Channel {
         return;
       }
       if (e.code === 4413) this.tooLarge = true;
+      if (e.code === closeUnknownPage) this.unknownPage();
       this.retry();
     };
   }
@@ -153,6 +164,26 @@ export class Channel {
       default:
         this.hooks.frame(f);
     }
+  }
+
+  // unknownPage: the server refused a ref because it no longer holds that
+  // page's snapshot. Every ref still buffered goes out again as the full
+  // snap it stands for; one whose snapshot is not at hand (it came from the
+  // previous page) is dropped, and a fresh full snapshot follows instead.
+  private unknownPage(): void {
+    for (const f of this.frames) {
+      if (f.k !== "ref") continue;
+      if (f.full === undefined) {
+        this.lost = true;
+        continue;
+      }
+      this.bytes -= size(f);
+      f.k = "snap";
+      f.d = f.full;
+      delete f.full;
+      this.bytes += size(f);
+    }
+    if (this.hooks.forget) this.hooks.forget();
   }
 
   private acked(ack: number): void {
@@ -204,6 +235,7 @@ export class Channel {
     if (r.p) f.p = r.p;
     if (r.h) f.h = r.h;
     if (r.d !== undefined) f.d = r.d;
+    if (r.full !== undefined && (r.full.length * 3 <= maxFrame || utf8Length(r.full) + 64 <= maxFrame)) f.full = r.full;
     const n = size(f);
     if (n * 3 > maxFrame && utf8Length(f.d || "") + 64 > maxFrame) {
       // The server would refuse it and the channel would loop on it.
@@ -310,7 +342,10 @@ export class Channel {
     for (const f of this.frames) {
       used += size(f);
       if (used <= limit) {
-        keep.push(f);
+        // A ref's full snapshot stays behind: it is too big to hand on,
+        // and the next page takes a snapshot of its own anyway.
+        const { full: _, ...rest } = f;
+        keep.push(rest);
       } else if (f.sent) {
         evictedMax = Math.max(evictedMax, f.s);
       } else {

@@ -9,7 +9,7 @@
 
 import { Channel, type ChannelState, type Frame } from "./channel";
 import { pageIdFor, pagesKey, urlWithoutFragment } from "./hash";
-import type { RecorderFrame, RecorderHandle, RecorderModule, RecorderOptions } from "./types";
+import type { InteractHandle, RecorderFrame, RecorderHandle, RecorderModule, RecorderOptions } from "./types";
 import { UI, uiClass, type View } from "./ui";
 
 type State = "idle" | "waiting" | "consenting" | "live" | "ended";
@@ -50,6 +50,10 @@ class ApiError extends Error {
 // sessionStorage (shared with the site) never fills up.
 const persistLimit = 2_000_000;
 const endedMessageMs = 4000;
+
+// Frames for the interaction module (calls, pointer and drawing, remote
+// control, repairs), which lives in the recorder's bundle.
+const interactKinds = ["call", "call.state", "rtc", "call.media", "pointer", "draw", "control.request", "control.state", "op", "repair.request"];
 
 const ss = {
   get(k: string): string | null {
@@ -109,6 +113,9 @@ function boot(): void {
   let channel: Channel | null = null;
   let recorder: RecorderHandle | null = null;
   let recorderModule: Promise<RecorderModule> | null = null;
+  let interaction: InteractHandle | null = null;
+  // Interaction frames that arrived before the recorder's bundle, in order.
+  let interactQueue: [string, Record<string, unknown>][] = [];
   let starting = false;
   let promptText = "";
   let idleMessage = "";
@@ -331,6 +338,9 @@ function boot(): void {
           else if (code === 4410) finish(reason || "the assist has ended");
           else finish(reason || "the assist is no longer available");
         },
+        forget: () => {
+          if (channel === ch && session) ss.del(pagesKey(session.assistId));
+        },
       },
       saved,
     );
@@ -399,7 +409,55 @@ function boot(): void {
       case "ended":
         finish(p.reason || "the assist has ended");
         break;
+      case "error":
+        // A refused interaction frame: the module puts its panel right.
+        if (/^(call|rtc|control|op|repair)/.test(String(p.ref))) interact(f.k, p);
+        break;
+      default:
+        if (interactKinds.indexOf(f.k) >= 0) interact(f.k, p);
     }
+  }
+
+  // interact hands a frame to the interaction module, loading the recorder's
+  // bundle first if need be. The server sends these only while live.
+  function interact(kind: string, p: Record<string, unknown>): void {
+    if (!session || state !== "live") return;
+    if (interaction) {
+      interaction.frame(kind, p);
+      return;
+    }
+    interactQueue.push([kind, p]);
+    if (interactQueue.length > 1) return; // already loading
+    const id = session.assistId;
+    loadRecorder().then(
+      (mod) => {
+        const q = interactQueue;
+        interactQueue = [];
+        if (!session || session.assistId !== id || state !== "live") return;
+        if (!interaction) {
+          interaction = mod.interact({
+            assistId: id,
+            root: ui.root,
+            slot: ui.slot,
+            send: (k, payload) => {
+              if (channel) channel.send(k, payload);
+            },
+            node: (n) => (recorder ? recorder.node(n) : null),
+            rules: () => ({ strict: site.strictMasking, mask: selectors.mask.slice(), unmask: selectors.unmask.slice(), block: selectors.block.slice() }),
+          });
+        }
+        for (const [k, d] of q) interaction.frame(k, d);
+      },
+      () => {
+        interactQueue = [];
+      },
+    );
+  }
+
+  function stopInteraction(final: boolean): void {
+    interactQueue = [];
+    if (interaction) interaction.stop(final);
+    interaction = null;
   }
 
   function consent(allow: boolean): void {
@@ -427,6 +485,7 @@ function boot(): void {
   // finish tears down everything of the assist on this page and in storage.
   function finish(reason: string): void {
     if (!session && state !== "live" && state !== "waiting" && state !== "consenting") return;
+    stopInteraction(true);
     stopRecorder();
     if (channel) channel.stop();
     channel = null;
@@ -555,6 +614,7 @@ function boot(): void {
   // cache). Hand the channel to the next page and close this connection.
   function onPageHide(): void {
     if (!session || !channel) return;
+    stopInteraction(false);
     if (recorder) {
       recorder.flush();
       recorder.leave();

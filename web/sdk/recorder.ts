@@ -7,6 +7,7 @@ import { record, type recordOptions } from "rrweb";
 import { install } from "./devtools";
 import { hashString, pageIdFor, pagesKey } from "./hash";
 import { Masker, maskText, maskValue, scrub } from "./masking";
+import { interact } from "./interact";
 import type { RecorderFrame, RecorderHandle, RecorderOptions } from "./types";
 
 // Live means live: events leave at most this long after they happen.
@@ -144,10 +145,12 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void): RecorderHa
     const data = JSON.stringify(e.data);
     const h = hashString(data);
     meta();
+    const snap = "[" + JSON.stringify(metaEvent) + ',{"type":2,"data":' + data + ',"timestamp":' + e.timestamp + "}]";
     if (!force && pages()[pid] === h) {
-      emit({ k: "ref", p: pid, h, d: JSON.stringify([metaEvent]) });
+      // full: in case the server no longer has it (close code 4412).
+      emit({ k: "ref", p: pid, h, d: JSON.stringify([metaEvent]), full: snap });
     } else {
-      emit({ k: "snap", p: pid, h, d: "[" + JSON.stringify(metaEvent) + ',{"type":2,"data":' + data + ',"timestamp":' + e.timestamp + "}]" });
+      emit({ k: "snap", p: pid, h, d: snap });
       remember(pid, h);
     }
     force = false;
@@ -288,6 +291,9 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void): RecorderHa
       flush();
       emit({ k: "leave", p: pid });
     },
+    node(id: number) {
+      return stopped ? null : record.mirror.getNode(id);
+    },
     stop() {
       if (stopped) return;
       stopped = true;
@@ -306,4 +312,4 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void): RecorderHa
   };
 }
 
-window.__tandemRecorder = { start };
+window.__tandemRecorder = { start, interact };

@@ -11,6 +11,12 @@ export interface RecorderFrame {
   p: string; // page id
   h?: string; // snapshot hash, for snap and ref
   d?: string; // JSON payload (no raw newline)
+  /**
+   * For a ref: the payload of the full snap it stands for. Kept (never sent)
+   * until the server acknowledges the ref, in case the server no longer has
+   * that snapshot (close code 4412) and the frame must go out as a snap.
+   */
+  full?: string;
 }
 
 /** What the recorder needs to know; the loader builds it. */
@@ -43,11 +49,43 @@ export interface RecorderHandle {
   leave(): void;
   /** Remove every hook and stop rrweb. */
   stop(): void;
+  /** The page's node with this rrweb mirror id (what the agent's mirror calls it), or null. */
+  node(id: number): Node | null;
 }
 
-/** The recorder bundle's entry point, set on window by recorder.js. */
+/** What the interaction module (calls, pointer, control, repairs) needs from the loader. */
+export interface InteractHost {
+  /** The assist it serves: keys what the person granted in sessionStorage. */
+  assistId: string;
+  /** The control's open shadow root: the overlay goes here, never recorded. */
+  root: ShadowRoot;
+  /** Where prompts and panels stack, above the loader's own control. */
+  slot: HTMLElement;
+  /** Sends a control frame on the person's channel. */
+  send(kind: string, payload?: unknown): void;
+  /** The page's node with this rrweb mirror id, or null (no recorder yet, or gone). */
+  node(id: number): Node | null;
+  /** The masking rules in force: the site's strict mode and Tandem.mask/unmask/block. */
+  rules(): { strict: boolean; mask: string[]; unmask: string[]; block: string[] };
+}
+
+/** A running interaction module. */
+export interface InteractHandle {
+  /** An interaction frame from the server: its kind and decoded payload. */
+  frame(kind: string, payload: Record<string, unknown>): void;
+  /**
+   * Hangs up, closes every peer connection, stops the camera and microphone
+   * and removes the overlay and panels. final: the assist is over, so the
+   * person's grant of control is forgotten too (not on a page change).
+   */
+  stop(final: boolean): void;
+}
+
+/** The recorder bundle's entry points, set on window by recorder.js. */
 export interface RecorderModule {
   start(options: RecorderOptions, emit: (f: RecorderFrame) => void): RecorderHandle;
+  /** Starts the interaction module (it lives in the recorder's bundle, loaded after consent). */
+  interact(host: InteractHost): InteractHandle;
 }
 
 declare global {

@@ -26,7 +26,9 @@ export const uiClass = "tandem-ui-host";
 
 const css = `
 :host{all:initial}
-.w{position:fixed;right:16px;bottom:16px;z-index:2147483647;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#111827;text-align:left}
+.w{position:fixed;right:16px;bottom:16px;z-index:2147483647;font:14px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:#111827;text-align:left;display:flex;flex-direction:column;align-items:flex-end;gap:8px}
+.s{display:flex;flex-direction:column;align-items:flex-end;gap:8px}
+.s:empty{display:none}
 .card{box-sizing:border-box;background:#fff;border:1px solid #e5e7eb;border-radius:12px;box-shadow:0 8px 24px rgba(17,24,39,.18);padding:12px;width:264px;display:flex;flex-direction:column;gap:10px}
 p{margin:0}
 button{font:inherit;cursor:pointer;border-radius:8px;border:1px solid #d1d5db;background:#fff;color:#111827;padding:6px 12px}
@@ -64,6 +66,10 @@ function el<K extends keyof HTMLElementTagNameMap>(
 
 export class UI {
   readonly host: HTMLElement;
+  /** The open shadow root: the interaction module draws its overlay here. */
+  readonly root: ShadowRoot;
+  /** Where the interaction module stacks its panels, above the control. */
+  readonly slot: HTMLElement;
   private box: HTMLElement;
   private view: View = { kind: "idle" };
   private waiting = false;
@@ -73,9 +79,10 @@ export class UI {
     private button: boolean,
   ) {
     this.host = el("div", { "data-tandem-root": "", class: uiClass + " rr-block rr-ignore", style: hostStyle });
-    const root = this.host.attachShadow({ mode: "open" });
-    this.box = el("div", { class: "w" });
-    root.append(el("style", {}, css), this.box);
+    const root = (this.root = this.host.attachShadow({ mode: "open" }));
+    this.slot = el("div", { class: "s" });
+    this.box = el("div", {});
+    root.append(el("style", {}, css), el("div", { class: "w" }, this.slot, this.box));
   }
 
   /** Shows view, attaching the host to the page if it is not (or no longer) there. */
