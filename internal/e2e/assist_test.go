@@ -25,6 +25,7 @@ func TestLiveAssist(t *testing.T) {
 	person, agent := e.tab(), e.tab()
 	demo := e.srv.Demo()
 	e.loginConsole(agent, demo.Email, demo.Password)
+	run(t, person, "size the person's window", chromedp.EmulateViewport(1280, 720))
 	e.openDemo(person, "form.html")
 
 	id := requestAndAccept(t, person, agent)
@@ -85,6 +86,21 @@ func TestLiveAssist(t *testing.T) {
 	e.proxy.restore()
 	waitMirrorMatches(t, person, agent, "after the connection came back")
 	waitMirrorMatches(t, person, second, "second agent after the connection came back")
+
+	// Running information: console, network and errors appear beside the view.
+	run(t, person, "log, fetch and fail", chromedp.Evaluate(`(() => {
+		console.log('cart updated', {items: 3});
+		fetch('/api/items');
+		fetch('/api/missing');
+		setTimeout(() => { throw new Error('Checkout button exploded') });
+	})()`, nil))
+	waitJS(t, agent, "the console row", `[...document.querySelectorAll('[data-testid=devtools-row][data-kind=console]')].some(r => r.textContent.includes('cart updated'))`)
+	run(t, agent, "open the network tab", chromedp.Click(`[data-testid=devtools-network]`))
+	waitJS(t, agent, "the network rows", `[...document.querySelectorAll('[data-testid=devtools-row][data-kind=network]')].some(r => r.textContent.includes('/api/items') && r.textContent.includes('200'))
+		&& [...document.querySelectorAll('[data-testid=devtools-row][data-kind=network]')].some(r => r.textContent.includes('/api/missing') && r.textContent.includes('404'))`)
+	run(t, agent, "open the errors tab", chromedp.Click(`[data-testid=devtools-errors]`))
+	waitJS(t, agent, "the error row", `[...document.querySelectorAll('[data-testid=devtools-row][data-kind=error]')].some(r => r.textContent.includes('Checkout button exploded'))`)
+	run(t, agent, "back to the network tab", chromedp.Click(`[data-testid=devtools-network]`))
 
 	if shot := os.Getenv("TANDEM_SCREENSHOT"); shot != "" {
 		var png []byte

@@ -39,7 +39,7 @@ window.mkAgent = function (name) {
   };
   A.onCallState = async (p) => {
     A.call = p;
-    if (p.state === "ended" || p.state === "declined") { for (const k in A.pcs) A.pcs[k].close(); A.pcs = {}; return; }
+    if (p.state === "ended" || p.state === "declined") { for (const k in A.pcs) A.pcs[k].close(); A.pcs = {}; if (A.stream) A.stream.getTracks().forEach((t) => t.stop()); A.stream = null; A.joined = false; return; }
     if (p.state !== "active" || !p.iceServers) return;
     if (!A.stream) A.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: !!p.video });
     // Offer to members we have no connection with, if we are the newer side:

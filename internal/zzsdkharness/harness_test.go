@@ -76,7 +76,7 @@ func TestInteract(t *testing.T) {
 	if err := chromedp.Run(person, chromedp.Navigate(demo.SiteURL+"/form.html")); err != nil {
 		t.Fatal(err)
 	}
-	eval(t, person, string(reactApp)+";1")
+	eval(t, person, string(reactApp)+`;const ce = document.createElement('div'); ce.id = 'ce'; ce.contentEditable = 'true'; ce.style.cssText = 'min-height:20px;border:1px solid'; window.__ceInputs = 0; ce.addEventListener('input', () => window.__ceInputs++); document.body.prepend(ce); 1`)
 	wait(t, person, "help", ui("help"))
 	eval(t, person, ui("help")+".click()")
 
@@ -207,9 +207,25 @@ func TestInteract(t *testing.T) {
 		}
 		r = op(`{opId: 's', op: 'type', node: A.nodeId('plan'), text: 'pro'}`)
 		t.Logf("select: %v value=%v", r, eval(t, person, `document.getElementById('plan').value`))
-		r = op(`{opId: 'n1', op: 'navigate', url: 'https://evil.example/'}`)
-		if r["ok"] != false {
-			t.Fatalf("navigate off-site: %v", r)
+		ne := eval(t, agent, `A.frames.filter(f => f.k === 'error').length`).(float64)
+		eval(t, agent, `A.send('op', {opId: 'n1', op: 'navigate', url: 'https://evil.example/'})`)
+		wait(t, agent, "navigate refused by the server", `A.frames.filter(f => f.k === 'error').length > `+js(ne))
+		// contenteditable
+		r = op(`{opId: 'ce', op: 'type', node: A.nodeId('ce'), text: 'abc'}`)
+		if v := eval(t, person, `[document.getElementById('ce').textContent, window.__ceInputs]`).([]any); r["ok"] != true || v[0] != "abc" || v[1] != 3.0 {
+			t.Fatalf("contenteditable: %v %v", r, v)
+		}
+		// Tab moves focus on, Enter submits the form.
+		op(`{opId: 'f', op: 'click', node: A.nodeId('name')}`)
+		r = op(`{opId: 'tab', op: 'key', key: 'Tab'}`)
+		if v := eval(t, person, `document.activeElement.id`); r["ok"] != true || v != "email" {
+			t.Fatalf("tab: %v focus on %v", r, v)
+		}
+		op(`{opId: 'nm', op: 'type', node: A.nodeId('name'), text: 'Al'}`)
+		r = op(`{opId: 'ent', op: 'key', key: 'Enter'}`)
+		time.Sleep(200 * time.Millisecond)
+		if v := eval(t, person, `document.getElementById('result').textContent`); r["ok"] != true || !strings.Contains(v.(string), "Thanks") {
+			t.Fatalf("enter: %v result %q", r, v)
 		}
 		// The agent cannot click the person's own controls.
 		xy = eval(t, person, `(() => { const r = `+ui("control-revoke")+`.getBoundingClientRect(); return [r.left + 5 + scrollX, r.top + 5 + scrollY]; })()`).([]any)
@@ -316,6 +332,7 @@ func TestInteract(t *testing.T) {
 		eval(t, person, ui("repair-allow")+".click()")
 		wait(t, agent, "repair.answer", `A.last('repair.answer')`)
 		t.Logf("answer: %v", eval(t, agent, `A.last('repair.answer')`))
+		time.Sleep(1500 * time.Millisecond)
 		wait(t, person, "reloaded", `!window.__beforeReload && window.Tandem && Tandem.state === 'live'`)
 		got := eval(t, person, `[localStorage.getItem('site-data'), sessionStorage.getItem('site-session'), document.cookie, Object.keys(sessionStorage).filter(k => k.startsWith('tandem.')).length]`).([]any)
 		t.Logf("after repair: %v", got)
@@ -324,13 +341,68 @@ func TestInteract(t *testing.T) {
 		}
 	})
 
+	t.Run("control-across-pages", func(t *testing.T) {
+		eval(t, agent, `A.snaps = []; A.evs = []; A.send('control.request')`)
+		wait(t, person, "control prompt", ui("control-allow"))
+		eval(t, person, ui("control-allow")+".click()")
+		wait(t, agent, "holder", `A.last('control.state')?.holder?.id === A.you.conn`)
+		op := func(o string) map[string]any {
+			t.Helper()
+			n := eval(t, agent, `A.results.length`).(float64)
+			eval(t, agent, `A.send('op', `+o+`)`)
+			wait(t, agent, "op.result", `A.results.length > `+js(n))
+			return eval(t, agent, `A.results[A.results.length-1]`).(map[string]any)
+		}
+		r := op(`{opId: 'nav', op: 'navigate', url: ` + js(demo.SiteURL+"/iframe.html") + `}`)
+		if r["ok"] != true {
+			t.Fatalf("navigate: %v", r)
+		}
+		time.Sleep(1500 * time.Millisecond)
+		wait(t, person, "iframe page live", `location.pathname === '/iframe.html' && window.Tandem && Tandem.state === 'live'`)
+		wait(t, person, "badge on the new page", ui("control-revoke"))
+		wait(t, agent, "new snapshot", `A.nodeId('child-input') > 0`)
+		r = op(`{opId: 'fi', op: 'type', node: A.nodeId('child-input'), text: 'in frame'}`)
+		r2 := op(`{opId: 'fb', op: 'click', node: A.nodeId('child-button')}`)
+		v := eval(t, person, `(() => { const d = document.getElementById('child-frame').contentDocument; return [d.getElementById('child-input').value, d.getElementById('child-output').textContent]; })()`).([]any)
+		if r["ok"] != true || r2["ok"] != true || v[0] != "in frame" || v[1] != "Clicked 1 time." {
+			t.Fatalf("iframe: %v %v %v", r, r2, v)
+		}
+		// By coordinates into the frame.
+		xy := eval(t, person, `(() => { const f = document.getElementById('child-frame'); const fr = f.getBoundingClientRect(); const b = f.contentDocument.getElementById('child-button').getBoundingClientRect(); return [fr.left + f.clientLeft + b.left + b.width/2 + scrollX, fr.top + f.clientTop + b.top + b.height/2 + scrollY]; })()`).([]any)
+		r = op(`{opId: 'fb2', op: 'click', x: ` + js(xy[0]) + `, y: ` + js(xy[1]) + `}`)
+		v = eval(t, person, `[document.getElementById('child-frame').contentDocument.getElementById('child-output').textContent]`).([]any)
+		if r["ok"] != true || v[0] != "Clicked 2 times." {
+			t.Fatalf("iframe by coordinates: %v %v", r, v)
+		}
+		eval(t, agent, `A.snaps = []; A.evs = []`)
+		op(`{opId: 'nav2', op: 'navigate', url: ` + js(demo.SiteURL+"/shadow.html") + `}`)
+		time.Sleep(1500 * time.Millisecond)
+		wait(t, person, "shadow page live", `location.pathname === '/shadow.html' && window.Tandem && Tandem.state === 'live'`)
+		wait(t, agent, "new snapshot", `A.nodeId('shadow-input') > 0`)
+		r = op(`{opId: 'si', op: 'type', node: A.nodeId('shadow-input'), text: 'in shadow'}`)
+		r2 = op(`{opId: 'sb', op: 'click', node: A.nodeId('shadow-button')}`)
+		v = eval(t, person, `(() => { const r = document.getElementById('shadow-host').shadowRoot; return [r.getElementById('shadow-input').value, r.getElementById('shadow-text').textContent]; })()`).([]any)
+		if r["ok"] != true || r2["ok"] != true || v[0] != "in shadow" || v[1] != "The text changed 1 time." {
+			t.Fatalf("shadow: %v %v %v", r, r2, v)
+		}
+		r = op(`{opId: 'back', op: 'back'}`)
+		time.Sleep(1500 * time.Millisecond)
+		wait(t, person, "back", `location.pathname === '/iframe.html' && window.Tandem && Tandem.state === 'live'`)
+		eval(t, agent, `A.send('control.release')`)
+		wait(t, person, "badge gone", "!"+ui("control-revoke"))
+	})
+
 	t.Run("end-stops-call", func(t *testing.T) {
+		eval(t, person, `(() => { const md = navigator.mediaDevices; const g = md.getUserMedia.bind(md); window.__streams = []; md.getUserMedia = async (c) => { const s = await g(c); __streams.push(s); return s; }; return 1; })()`)
 		eval(t, agent, `A.send('call', {video: true})`)
 		wait(t, person, "call prompt", ui("call-accept"))
 		eval(t, person, ui("call-accept")+".click()")
 		wait(t, person, "remote video", ui("call-remote")+`?.videoWidth > 0`)
 		eval(t, agent, `fetch('/api/v1/assists/'+__id+'/end',{method:'POST'}).then(r=>r.status)`)
 		wait(t, person, "ended", `Tandem.state === 'ended' && !`+ui("call")+` && !window.__tandemCall`)
+		if v := eval(t, person, `__streams.length > 0 && __streams.every(s => s.getTracks().every(t => t.readyState === 'ended'))`); v != true {
+			t.Fatal("camera and microphone still on after the assist ended")
+		}
 	})
 }
 

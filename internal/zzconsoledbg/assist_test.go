@@ -1,0 +1,234 @@
+package zzconsoledbg
+
+import (
+	"encoding/json"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/tandemhq/tandem/internal/simclient"
+)
+
+// Secrets typed into masked fields: none may reach the server.
+var secrets = []string{"hunter2-SECRET-pw", "4111111111111111", "SECRETNOTE-42", "4417-2290-0081"}
+
+func TestLiveAssist(t *testing.T) {
+	e := setup(t)
+	person, agent := e.tab(), e.tab()
+	demo := e.srv.Demo()
+	e.loginConsole(agent, demo.Email, demo.Password)
+	e.openDemo(person, "form.html")
+
+	id := requestAndAccept(t, person, agent)
+	msg := eval[string](t, person, sdkUI("message")+`?.textContent || ""`)
+	if !strings.Contains(msg, "Alex from Support wants to see this page") {
+		t.Fatalf("consent prompt = %q", msg)
+	}
+	// Nothing is captured before Allow: no recorder on the page, no recording.
+	if eval[bool](t, person, `!!window.__tandemRecorder`) {
+		t.Fatal("the recorder was loaded before the person allowed")
+	}
+	if n := countFiles(t, filepath.Join(e.data, "blobs")); n != 0 {
+		t.Fatalf("%d recording files exist before consent", n)
+	}
+
+	clickSDK(t, person, "allow")
+	waitJS(t, person, "the assist badge", sdkUI("badge"))
+	waitJS(t, agent, "the live view", `location.pathname.endsWith('/assists/`+id+`')`)
+	waitJS(t, agent, "the form in the mirror", mirrorDoc+`?.querySelector('form')`)
+	waitMirrorMatches(t, person, agent, "first snapshot")
+
+	run(t, person, "fill the form",
+		chromedp.SendKeys(`#name`, "Grace Hopper"),
+		chromedp.SendKeys(`#email`, "grace@example.com"),
+		chromedp.SendKeys(`#password`, secrets[0]),
+		chromedp.SendKeys(`#card-number`, secrets[1]),
+		chromedp.SendKeys(`#notes`, secrets[2]),
+		chromedp.Click(`#newsletter`),
+		chromedp.Click(`#contact-phone`),
+	)
+	waitMirrorMatches(t, person, agent, "after typing")
+	if v := eval[string](t, agent, mirrorDoc+`.querySelector('#password').value`); v == "" || strings.Trim(v, "*") != "" {
+		t.Fatalf("the mirror shows the password field as %q, want only asterisks", v)
+	}
+	waitJS(t, agent, "a click mark", `document.querySelector('[data-testid=click-mark]')`)
+
+	run(t, person, "scroll", chromedp.Evaluate(`document.body.style.minHeight = '3000px'; window.scrollTo(0, 400)`, nil))
+	waitJS(t, agent, "the mirror to scroll", `Math.abs((`+mirrorDoc+`.scrollingElement.scrollTop) - 400) < 5`)
+
+	// A full navigation keeps the assist; an SPA route change shows the new page.
+	run(t, person, "go to the SPA", chromedp.Navigate(demo.SiteURL+"/spa.html"))
+	waitJS(t, person, "the badge after navigating", sdkUI("badge"))
+	waitJS(t, agent, "the SPA in the mirror", mirrorDoc+`?.querySelector('#route-products')`)
+	run(t, person, "change route", chromedp.Click(`#route-products`))
+	waitMirrorMatches(t, person, agent, "after a route change")
+	waitJS(t, agent, "two pages listed", `document.querySelectorAll('[data-testid=page-item]').length >= 2`)
+
+	// A second agent sees the same state at once.
+	second := e.tab()
+	e.loginConsole(second, demo.Email, demo.Password)
+	run(t, second, "open the assist", chromedp.Navigate(e.srv.URL()+"/console/assists/"+id))
+	waitMirrorMatches(t, person, second, "second agent")
+
+	// The person's network drops while the page changes, then returns.
+	e.proxy.cut(true)
+	run(t, person, "load many rows while offline", chromedp.Click(`#load-rows`))
+	time.Sleep(1500 * time.Millisecond)
+	e.proxy.restore()
+	waitMirrorMatches(t, person, agent, "after the connection came back")
+	waitMirrorMatches(t, person, second, "second agent after the connection came back")
+
+	if shot := os.Getenv("TANDEM_SCREENSHOT"); shot != "" {
+		var png []byte
+		run(t, agent, "screenshot", chromedp.EmulateViewport(1440, 900), chromedp.CaptureScreenshot(&png))
+		if err := os.WriteFile(shot, png, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	// The badge ends the assist at once, for everyone.
+	final := personSignature(t, person)
+	clickSDK(t, person, "badge")
+	waitJS(t, agent, "the end reason", `document.querySelector('[data-testid=ended-reason]')`)
+	waitJS(t, person, "the badge to go", `!`+sdkUI("badge"))
+
+	checkNoSecrets(t, e.data)
+	checkRecordingContiguous(t, e, id)
+	dumpRecording(t, e, id)
+
+	// The replay, built from the stored record only, reaches the same DOM.
+	run(t, agent, "open the replay", chromedp.Navigate(e.srv.URL()+"/console/replay/"+id))
+	waitJS(t, agent, "the replay's seek bar", `document.querySelector('[data-testid=replay-seek]')`)
+	run(t, agent, "seek to the end", chromedp.Evaluate(`(() => {
+		const s = document.querySelector('[data-testid=replay-seek]');
+		s.value = s.max; s.dispatchEvent(new Event('input', {bubbles: true})); s.dispatchEvent(new Event('change', {bubbles: true}));
+	})()`, nil))
+	waitMirrorShows(t, agent, final, "the replay at its end")
+}
+
+func TestDenyAndCancel(t *testing.T) {
+	e := setup(t)
+	person, agent := e.tab(), e.tab()
+	demo := e.srv.Demo()
+	e.loginConsole(agent, demo.Email, demo.Password)
+	e.openDemo(person, "index.html")
+
+	requestAndAccept(t, person, agent)
+	clickSDK(t, person, "deny")
+	waitJS(t, agent, "the agent to see the denial", `/denied/.test(document.querySelector('[data-testid=ended-reason]')?.textContent || '')`)
+	if eval[bool](t, person, `!!window.__tandemRecorder`) {
+		t.Fatal("the recorder was loaded although the person denied")
+	}
+
+	// A waiting request can be cancelled by the person.
+	run(t, agent, "back to the queue", chromedp.Navigate(e.srv.URL()+"/console/"))
+	clickSDK(t, person, "help")
+	waitJS(t, agent, "the new request", `document.querySelector('[data-testid=queue-item][data-state=waiting]')`)
+	clickSDK(t, person, "cancel")
+	waitJS(t, agent, "the request to leave the queue", `!document.querySelector('[data-testid=queue-item][data-state=waiting]')`)
+}
+
+func countFiles(t testing.TB, dir string) int {
+	n := 0
+	_ = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			n++
+		}
+		return nil
+	})
+	return n
+}
+
+// checkNoSecrets reads every file under the data dir, decompressing
+// recordings, and fails if a masked value is in any of them.
+func checkNoSecrets(t testing.TB, dir string) {
+	t.Helper()
+	files := 0
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(path, ".gz") {
+			zr, err := gzip.NewReader(bytes.NewReader(b))
+			if err != nil {
+				return err
+			}
+			if b, err = io.ReadAll(zr); err != nil {
+				return err
+			}
+		}
+		files++
+		for _, s := range secrets {
+			if bytes.Contains(b, []byte(s)) {
+				t.Errorf("masked value %q is stored in %s", s, path)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 2 {
+		t.Fatalf("only %d files under the data dir; expected the database and a recording", files)
+	}
+}
+
+// checkRecordingContiguous checks that the record has every frame once.
+func checkRecordingContiguous(t testing.TB, e *env, id string) {
+	t.Helper()
+	demo := e.srv.Demo()
+	a, err := simclient.Login(context.Background(), e.srv.URL(), demo.Email, demo.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec struct {
+		Frames []struct {
+			S uint64
+			K string
+		}
+	}
+	if err := a.Do(context.Background(), "GET", "/api/v1/assists/"+id+"/recording", nil, &rec); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Frames) < 10 {
+		t.Fatalf("the recording has only %d frames", len(rec.Frames))
+	}
+	snaps := 0
+	for i, f := range rec.Frames {
+		if f.S != uint64(i+1) {
+			t.Fatalf("recorded frame %d has seq %d: lost or duplicated", i, f.S)
+		}
+		if f.K == "snap" {
+			snaps++
+		}
+	}
+	if snaps < 2 {
+		t.Fatalf("recording has %d snapshots, want one per page (≥ 2)", snaps)
+	}
+}
+
+func dumpRecording(t testing.TB, e *env, id string) {
+	demo := e.srv.Demo()
+	a, err := simclient.Login(context.Background(), e.srv.URL(), demo.Email, demo.Password)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec json.RawMessage
+	if err := a.Do(context.Background(), "GET", "/api/v1/assists/"+id+"/recording", nil, &rec); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile("/tmp/recording.json", rec, 0o644)
+}
