@@ -22,6 +22,7 @@ func runLatency(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	levels := fs.String("assists", "1,100,1000", "numbers of concurrent live assists, comma-separated, increasing")
 	interval := fs.Duration("interval", 100*time.Millisecond, "time between two frames of one person")
 	duration := fs.Duration("duration", 10*time.Second, "measured time per level")
+	settle := fs.Duration("settle", 2*time.Second, "pause after opening a level's assists, before the warm-up")
 	warmup := fs.Duration("warmup", time.Second, "unmeasured sending before each level's samples")
 	size := fs.Int("size", 512, "payload bytes of a frame")
 	parallel := fs.Int("parallel", 16, "assists opened at once")
@@ -92,7 +93,7 @@ func runLatency(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		where, *size, *interval, *duration, *warmup)
 	logf := func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
 	lopts := bench.LatencyOptions{
-		Levels: counts, Interval: *interval, Warmup: *warmup, Duration: *duration, Size: *size, Parallel: *parallel,
+		Levels: counts, Interval: *interval, Settle: *settle, Warmup: *warmup, Duration: *duration, Size: *size, Parallel: *parallel,
 		Log: func(format string, args ...any) { logf("tandem: "+format, args...) },
 	}
 	res, err := bench.MeasureLatency(ctx, target, lopts)

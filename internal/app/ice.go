@@ -62,7 +62,7 @@ func startICE(cfg ICEConfig, secret []byte, log *slog.Logger) (*iceServers, erro
 			continue
 		}
 		if !strings.HasPrefix(u, "stun:") && !strings.HasPrefix(u, "turn:") && !strings.HasPrefix(u, "turns:") {
-			return nil, fmt.Errorf("ICE server %q must start with stun:, turn: or turns:", u)
+			return nil, fmt.Errorf("ICE server %q is not a stun, turn or turns URL", u)
 		}
 		ice.extra = append(ice.extra, assist.ICEServer{URLs: []string{u}, Username: cfg.ExternalUsername, Credential: cfg.ExternalCredential})
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/tandemhq/tandem"
@@ -64,7 +65,9 @@ func refusal(kind, code, format string, args ...any) []byte {
 	return encodeControl("error", map[string]string{"ref": kind, "code": code, "message": fmt.Sprintf(format, args...)})
 }
 
-// agentInteraction handles an agent's interaction frame. l.mu is not held.
+// interact handles an agent's interaction frame. l.mu is not held. Audit
+// entries are written under the assist's lock so that the log keeps the
+// order in which things happened.
 func (c *AgentConn) interact(ctx context.Context, kind string, body []byte) error {
 	l, s := c.l, c.s
 	l.mu.Lock()
@@ -91,7 +94,7 @@ func (c *AgentConn) interact(ctx context.Context, kind string, body []byte) erro
 			"callId": l.call.id, "from": c.user.Name, "video": in.Video,
 		}))
 		s.callStateLocked(l)
-		go s.audit(context.WithoutCancel(ctx), l.assist.ID, "agent:"+c.user.ID, "call.start", videoWord(in.Video))
+		s.audit(ctx, l.assist.ID, "agent:"+c.user.ID, "call.start", videoWord(in.Video))
 	case "call.join":
 		if l.call == nil || l.call.state != "active" {
 			c.send(refusal(kind, tandem.EConflict, "no call to join"))
@@ -99,7 +102,7 @@ func (c *AgentConn) interact(ctx context.Context, kind string, body []byte) erro
 		}
 		l.call.members[c.id] = c.user.Name
 		s.callStateLocked(l)
-		go s.audit(context.WithoutCancel(ctx), l.assist.ID, "agent:"+c.user.ID, "call.join", "")
+		s.audit(ctx, l.assist.ID, "agent:"+c.user.ID, "call.join", "")
 	case "call.leave":
 		s.leaveCallLocked(ctx, l, c.id, "agent:"+c.user.ID)
 	case "rtc", "call.media":
@@ -114,8 +117,8 @@ func (c *AgentConn) interact(ctx context.Context, kind string, body []byte) erro
 				a.send(frame)
 			}
 		}
-		if kind == "draw" {
-			go s.audit(context.WithoutCancel(ctx), l.assist.ID, "agent:"+c.user.ID, "draw", "")
+		if kind == "draw" && strings.Contains(string(body), `"done":true`) {
+			s.audit(ctx, l.assist.ID, "agent:"+c.user.ID, "draw", "a stroke on the page")
 		}
 	case "control.request":
 		switch {
@@ -130,7 +133,7 @@ func (c *AgentConn) interact(ctx context.Context, kind string, body []byte) erro
 			l.toPersonLocked(encodeControl("control.request", map[string]string{
 				"agent": c.user.Name, "text": fmt.Sprintf("%s from %s wants to control this page", c.user.Name, s.cfg.TeamName),
 			}))
-			go s.audit(context.WithoutCancel(ctx), l.assist.ID, "agent:"+c.user.ID, "control.request", "")
+			s.audit(ctx, l.assist.ID, "agent:"+c.user.ID, "control.request", "")
 		}
 	case "control.release":
 		if l.control.holder != c {
@@ -139,7 +142,7 @@ func (c *AgentConn) interact(ctx context.Context, kind string, body []byte) erro
 		}
 		l.control.holder = nil
 		s.controlStateLocked(l)
-		go s.audit(context.WithoutCancel(ctx), l.assist.ID, "agent:"+c.user.ID, "control.release", "")
+		s.audit(ctx, l.assist.ID, "agent:"+c.user.ID, "control.release", "")
 	case "control.handover":
 		var in struct {
 			To string `json:"to"`
@@ -158,7 +161,7 @@ func (c *AgentConn) interact(ctx context.Context, kind string, body []byte) erro
 		}
 		l.control.holder = to
 		s.controlStateLocked(l)
-		go s.audit(context.WithoutCancel(ctx), l.assist.ID, "agent:"+c.user.ID, "control.handover", "to agent:"+to.user.ID)
+		s.audit(ctx, l.assist.ID, "agent:"+c.user.ID, "control.handover", "to agent:"+to.user.ID)
 	case "op":
 		return s.operateLocked(ctx, l, c, body)
 	case "repair.request":
@@ -179,7 +182,7 @@ func (c *AgentConn) interact(ctx context.Context, kind string, body []byte) erro
 			"agent": c.user.Name, "actions": in.Actions,
 			"text": fmt.Sprintf("%s from %s wants to fix this page: %s", c.user.Name, s.cfg.TeamName, repairWords(in.Actions)),
 		}))
-		go s.audit(context.WithoutCancel(ctx), l.assist.ID, "agent:"+c.user.ID, "repair.request", fmt.Sprint(in.Actions))
+		s.audit(ctx, l.assist.ID, "agent:"+c.user.ID, "repair.request", fmt.Sprint(in.Actions))
 	default:
 		return badFrame("unknown frame kind " + kind)
 	}
@@ -221,7 +224,7 @@ func (s *Service) operateLocked(ctx context.Context, l *live, c *AgentConn, body
 	actor := "agent:" + c.user.ID
 	if l.control.holder != c {
 		c.send(refusal("op", tandem.EForbidden, "you do not hold control of this page"))
-		go s.audit(context.WithoutCancel(ctx), l.assist.ID, actor, "op.refused", op.Op)
+		s.audit(ctx, l.assist.ID, actor, "op.refused", op.Op)
 		return nil
 	}
 	switch op.Op {
@@ -236,7 +239,6 @@ func (s *Service) operateLocked(ctx context.Context, l *live, c *AgentConn, body
 		c.send(refusal("op", tandem.EInvalid, "unknown operation %q", op.Op))
 		return nil
 	}
-	l.toPersonLocked(encodeWith(headerFor("op"), withFrom(body, c.id, c.user.Name)))
 	detail := op.Op
 	if op.Node != 0 {
 		detail += fmt.Sprintf(" node %d", op.Node)
@@ -247,7 +249,8 @@ func (s *Service) operateLocked(ctx context.Context, l *live, c *AgentConn, body
 	if op.Op == "type" {
 		detail += fmt.Sprintf(" (%d characters)", len([]rune(op.Text)))
 	}
-	go s.audit(context.WithoutCancel(ctx), l.assist.ID, actor, "op."+op.Op, detail)
+	s.audit(ctx, l.assist.ID, actor, "op."+op.Op, detail)
+	l.toPersonLocked(encodeWith(headerFor("op"), withFrom(body, c.id, c.user.Name)))
 	return nil
 }
 
@@ -366,7 +369,7 @@ func (s *Service) leaveCallLocked(ctx context.Context, l *live, member, actor st
 	} else {
 		s.callStateLocked(l)
 	}
-	go s.audit(context.WithoutCancel(ctx), l.assist.ID, actor, "call.leave", "")
+	s.audit(ctx, l.assist.ID, actor, "call.leave", "")
 }
 
 func (s *Service) endCallLocked(l *live) {
@@ -418,13 +421,13 @@ func (c *PersonConn) interact(ctx context.Context, kind string, body []byte) err
 			l.call = nil
 			l.toAgentsLocked(encodeControl("call.state", map[string]any{"state": "declined"}))
 			l.toPersonLocked(encodeControl("call.state", map[string]any{"state": "ended"}))
-			go s.audit(context.WithoutCancel(ctx), l.assist.ID, who, "call.decline", "")
+			s.audit(ctx, l.assist.ID, who, "call.decline", "")
 			return nil
 		}
 		l.call.state = "active"
 		l.call.members["person"] = "person"
 		s.callStateLocked(l)
-		go s.audit(context.WithoutCancel(ctx), l.assist.ID, who, "call.accept", "")
+		s.audit(ctx, l.assist.ID, who, "call.accept", "")
 	case "call.leave":
 		s.leaveCallLocked(ctx, l, "person", who)
 	case "rtc", "call.media":
@@ -439,17 +442,17 @@ func (c *PersonConn) interact(ctx context.Context, kind string, body []byte) err
 		if *in.Allow {
 			l.control.holder = r
 			s.controlStateLocked(l)
-			go s.audit(context.WithoutCancel(ctx), l.assist.ID, who, "control.grant", "agent:"+r.user.ID)
+			s.audit(ctx, l.assist.ID, who, "control.grant", "agent:"+r.user.ID)
 		} else {
 			r.send(encodeControl("control.denied", map[string]string{"message": "the person refused control"}))
-			go s.audit(context.WithoutCancel(ctx), l.assist.ID, who, "control.deny", "agent:"+r.user.ID)
+			s.audit(ctx, l.assist.ID, who, "control.deny", "agent:"+r.user.ID)
 		}
 	case "control.revoke":
 		if l.control.holder != nil {
 			prev := l.control.holder
 			l.control.holder = nil
 			s.controlStateLocked(l)
-			go s.audit(context.WithoutCancel(ctx), l.assist.ID, who, "control.revoke", "agent:"+prev.user.ID)
+			s.audit(ctx, l.assist.ID, who, "control.revoke", "agent:"+prev.user.ID)
 		}
 	case "op.result":
 		var res struct {
@@ -457,7 +460,7 @@ func (c *PersonConn) interact(ctx context.Context, kind string, body []byte) err
 		}
 		_ = json.Unmarshal(body, &res)
 		if a := l.agentByID(res.From); a != nil {
-			a.send(encodeWith(headerFor(kind), body))
+			a.send(encodeWith(headerFor(kind), json.RawMessage(body)))
 		}
 	case "repair.answer":
 		r := l.repairBy
@@ -470,8 +473,8 @@ func (c *PersonConn) interact(ctx context.Context, kind string, body []byte) err
 		if *in.Allow {
 			action = "repair.allow"
 		}
-		r.send(encodeWith(headerFor("repair.answer"), body))
-		go s.audit(context.WithoutCancel(ctx), l.assist.ID, who, action, "agent:"+r.user.ID)
+		s.audit(ctx, l.assist.ID, who, action, "agent:"+r.user.ID)
+		r.send(encodeWith(headerFor("repair.answer"), json.RawMessage(body)))
 	default:
 		return badFrame("unknown frame kind " + kind)
 	}

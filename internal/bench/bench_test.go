@@ -75,7 +75,7 @@ func TestMeasureLatency(t *testing.T) {
 	defer cancel()
 	srv := startServer(t, false)
 	got, err := MeasureLatency(ctx, srv.Target, LatencyOptions{
-		Levels: []int{1, 2}, Interval: 20 * time.Millisecond,
+		Levels: []int{1, 2}, Interval: 20 * time.Millisecond, Settle: 100 * time.Millisecond,
 		Warmup: 200 * time.Millisecond, Duration: time.Second, Log: t.Logf,
 	})
 	if err != nil {

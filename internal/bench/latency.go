@@ -25,6 +25,10 @@ type LatencyOptions struct {
 	Levels []int
 	// Interval is the time between two frames of one person (100ms).
 	Interval time.Duration
+	// Settle is the pause after opening a level's new assists, so that the
+	// work opening leaves behind (audit entries written in the background,
+	// the first recording flush) is over before the warm-up (2s).
+	Settle time.Duration
 	// Warmup is how long every person sends before samples count (1s).
 	Warmup time.Duration
 	// Duration is how long samples are taken at each level (10s).
@@ -43,6 +47,9 @@ func (o *LatencyOptions) setDefaults() {
 	}
 	if o.Interval <= 0 {
 		o.Interval = 100 * time.Millisecond
+	}
+	if o.Settle <= 0 {
+		o.Settle = 2 * time.Second
 	}
 	if o.Warmup <= 0 {
 		o.Warmup = time.Second
@@ -233,6 +240,11 @@ func measureLatency(ctx context.Context, open func(ctx context.Context, n int) (
 			for _, p := range ps {
 				pool = append(pool, p)
 				readers.Go(func() { p.receive(clock, &win) })
+			}
+			select {
+			case <-time.After(opts.Settle):
+			case <-ctx.Done():
+				return results, ctx.Err()
 			}
 		}
 		level := pool[:n]

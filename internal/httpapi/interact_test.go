@@ -107,6 +107,17 @@ func TestRemoteControlNeedsConsentAndOneHolder(t *testing.T) {
 	if op.Op != "click" || op.Node != 12 || op.From != aID || op.FromName != "Alex" {
 		t.Fatalf("op at the page = %+v", op)
 	}
+	// The page's result goes back to the agent who sent the op, as JSON.
+	sendCtl(t, ctx, p.WS, "op.result", `{"opId":"o1","from":"`+aID+`","ok":false,"error":"masked field"}`)
+	var result struct {
+		OpID  string
+		OK    bool
+		Error string
+	}
+	expect(t, ctx, a, "op.result", &result)
+	if result.OpID != "o1" || result.OK || result.Error != "masked field" {
+		t.Fatalf("op.result at the agent = %+v", result)
+	}
 	// Another agent's operation is refused; navigation off the site too.
 	sendCtl(t, ctx, b, "op", `{"op":"click","node":3}`)
 	expect(t, ctx, b, "error", &e)
@@ -143,6 +154,28 @@ func TestRemoteControlNeedsConsentAndOneHolder(t *testing.T) {
 		t.Fatalf("op after revoke: %+v", e)
 	}
 
+	// Repairs are asked of the person; the answer goes back to the agent.
+	sendCtl(t, ctx, b, "repair.request", `{"actions":["clear-storage","format-disk"]}`)
+	expect(t, ctx, b, "error", &e)
+	if e.Code != "invalid" {
+		t.Fatalf("unknown repair: %+v", e)
+	}
+	sendCtl(t, ctx, b, "repair.request", `{"actions":["clear-storage","reload"]}`)
+	var repair struct{ Text string }
+	expect(t, ctx, p.WS, "repair.request", &repair)
+	if repair.Text != "Sam from Support wants to fix this page: clear its saved data, reload it" {
+		t.Fatalf("repair prompt = %q", repair.Text)
+	}
+	sendCtl(t, ctx, p.WS, "repair.answer", `{"allow":true,"done":["clear-storage","reload"]}`)
+	var answer struct {
+		Allow bool
+		Done  []string
+	}
+	expect(t, ctx, b, "repair.answer", &answer)
+	if !answer.Allow || len(answer.Done) != 2 {
+		t.Fatalf("repair answer at the agent = %+v", answer)
+	}
+
 	var detail struct {
 		Audit []struct{ Actor, Action string }
 	}
@@ -153,7 +186,7 @@ func TestRemoteControlNeedsConsentAndOneHolder(t *testing.T) {
 	for _, a := range detail.Audit {
 		actions = append(actions, a.Action)
 	}
-	for _, want := range []string{"control.request", "control.grant", "op.click", "op.refused", "control.handover", "control.revoke"} {
+	for _, want := range []string{"control.request", "control.grant", "op.click", "op.refused", "control.handover", "control.revoke", "repair.request", "repair.allow"} {
 		if !strings.Contains(strings.Join(actions, ","), want) {
 			t.Errorf("audit log lacks %s: %v", want, actions)
 		}

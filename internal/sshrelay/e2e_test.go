@@ -377,3 +377,28 @@ func TestApprove(t *testing.T) {
 		t.Fatalf("a turned-away joiner saw the terminal: %q", b.out.String())
 	}
 }
+
+// A helper whose window is smaller than the host's sees the part of the
+// screen around the cursor; the answers a helper's terminal gives to the
+// host program's queries never reach the host's shell.
+func TestSmallWindowAndTerminalReplies(t *testing.T) {
+	e := newEnv(t)
+	alice := e.key("alice")
+	h := e.share(func(c *share.Config) { c.AuthorizedKeys = []string{alice.authorized} })
+	small := e.join(h.ID, alice, 30, 8)
+	h.out.waitFor(t, "alice joined", wait)
+	// Far right on the host's 80-column screen: only a window that
+	// follows the cursor shows it in 30 columns.
+	h.stdin.Write([]byte("printf '%60s%s\\n' '' right-$((9*9))\r"))
+	small.out.waitFor(t, "right-81", wait)
+
+	// What a terminal answers to ESC[c, ESC[6n and an OSC 11 query,
+	// then a command typed after them.
+	small.typeText("\x1b[?62;22c\x1b[12;40R\x1b]11;rgb:0000/0000/0000\x07echo after-$((10*10))\r")
+	h.out.waitFor(t, "after-100", wait)
+	for _, stray := range []string{"62;22c", "12;40R", "rgb:0000"} {
+		if strings.Contains(h.out.String(), stray) {
+			t.Fatalf("a terminal reply reached the host as input (%q):\n%q", stray, h.out.String())
+		}
+	}
+}

@@ -49,7 +49,7 @@ func (s *Server) newCast(se *session) *castWriter {
 		w:     record.NewWriter(s.cfg.Blobs, se.id, record.WriterOptions{}),
 		start: se.created,
 		log:   s.log.With("session", se.id).Error,
-		out:   make(chan []byte, 256),
+		out:   make(chan []byte, 64),
 		done:  make(chan struct{}),
 	}
 	go c.run()
@@ -94,7 +94,7 @@ func (c *castWriter) event(kind string, data []byte) {
 
 // output records a chunk of host output, which the caller no longer
 // changes. Encoding happens on the writer's own goroutine, so that it runs
-// beside the relaying; when it falls 256 chunks behind, output waits rather
+// beside the relaying; when it falls 64 chunks behind, output waits rather
 // than going unrecorded.
 func (c *castWriter) output(p []byte) {
 	c.outMu.RLock()

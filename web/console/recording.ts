@@ -2,7 +2,7 @@
 // `ref` replaced by the snapshot it names, retimed), the devtools rows, the
 // click marks and the pages visited.
 
-import { EventType, RREvent, Viewport } from "./events";
+import { asEvents, EventType, RREvent, Viewport } from "./events";
 import { Mark, markFromEvent } from "./marks";
 import { Row } from "./rows";
 import { PageStream, PageVisit } from "./stream";
@@ -31,7 +31,13 @@ export interface Replay {
   end: number; // timestamp of the last event
 }
 
-/** Builds the replay of frames (in any order; they are sorted by sequence number, duplicates dropped). */
+/**
+ * Builds the replay of frames (in any order; they are sorted by sequence
+ * number, duplicates dropped). The events are played in sequence order, which
+ * is the order the page changed in; timestamps are only the person's clock,
+ * which can step back (and frames resent after a reconnect must not reorder
+ * anything), so they are made non-decreasing along the sequence.
+ */
 export function buildReplay(frames: readonly RecordedFrame[]): Replay {
   const sorted = frames.filter((f) => typeof f.s === "number").slice().sort((a, b) => a.s - b.s);
   const events: RREvent[] = [];
@@ -50,6 +56,7 @@ export function buildReplay(frames: readonly RecordedFrame[]): Replay {
     },
     { keepLeftPages: true },
   );
+  const clock = new Retimer();
   let last = 0;
   for (const f of sorted) {
     if (f.s <= last) continue;
@@ -62,14 +69,12 @@ export function buildReplay(frames: readonly RecordedFrame[]): Replay {
         d = undefined;
       }
     }
+    if (Array.isArray(d)) d = clock.retime(asEvents(d));
     stream.apply(f.k, f.s, f.p, f.h, d);
   }
-  // The player sorts by timestamp too; keeping the sort stable here keeps a
-  // snapshot's Meta before its FullSnapshot when they share a timestamp.
-  let ordered = events
-    .map((e, i) => ({ e, i }))
-    .sort((a, b) => a.e.timestamp - b.e.timestamp || a.i - b.i)
-    .map((x) => x.e);
+  // A snapshot redrawn for a `ref` keeps its own spacing from the ref's Meta
+  // event, so the events right after it may be stamped a little earlier.
+  let ordered = nonDecreasing(events);
   // Nothing can be drawn before the first snapshot; time 0 is its Meta event.
   const first = ordered.findIndex((e) => e.type === EventType.Meta || e.type === EventType.FullSnapshot);
   ordered = first < 0 || !ordered.some((e) => e.type === EventType.FullSnapshot) ? [] : ordered.slice(first);
@@ -84,4 +89,39 @@ export function buildReplay(frames: readonly RecordedFrame[]): Replay {
     start: ordered.length ? ordered[0].timestamp : 0,
     end: ordered.length ? ordered[ordered.length - 1].timestamp : 0,
   };
+}
+
+/**
+ * Retimer shifts the events of successive frames so that their timestamps
+ * never go back, keeping the gaps between them: when the person's clock steps
+ * back, everything after is moved forward by the step.
+ */
+export class Retimer {
+  private shift = 0;
+  private last = -Infinity;
+
+  /** Returns evs retimed (new objects only for events whose time changed). */
+  retime(evs: RREvent[]): RREvent[] {
+    return evs.map((e) => {
+      let ts = e.timestamp + this.shift;
+      if (ts < this.last) {
+        this.shift += this.last - ts;
+        ts = this.last;
+      }
+      this.last = ts;
+      return ts === e.timestamp ? e : { ...e, timestamp: ts };
+    });
+  }
+}
+
+/** Returns evs with each timestamp raised to at least the one before it. */
+export function nonDecreasing(evs: readonly RREvent[]): RREvent[] {
+  let last = -Infinity;
+  return evs.map((e) => {
+    if (e.timestamp >= last) {
+      last = e.timestamp;
+      return e;
+    }
+    return { ...e, timestamp: last };
+  });
 }

@@ -7,6 +7,7 @@ import { Replayer } from "rrweb";
 import { api, AssistDetails, errorMessage } from "./api";
 import { setDebugSource } from "./debug";
 import { Devtools } from "./devtools";
+import { EventType } from "./events";
 import { clock, shortURL, viewportLabel, when } from "./format";
 import { marksAt } from "./marks";
 import { Mirror, MirrorMark } from "./mirror";
@@ -15,6 +16,7 @@ import { buildReplay, Replay } from "./recording";
 import { Link } from "./router";
 import { paths } from "./routes";
 import { rowsUntil } from "./rows";
+import { pauseOffset, seekPosition, seekStep } from "./seek";
 import { useViewMode } from "./assist";
 import { ViewToggle } from "./mirror";
 import { browserLabel } from "./ua";
@@ -109,7 +111,9 @@ function ReplayBody({ replay, details }: { replay: Replay; details: AssistDetail
       setPlaying(false);
       setCur(total);
     });
-    r.pause(0);
+    // Open on the first page drawn rather than on a blank frame.
+    const snap = replay.events.find((e) => e.type === EventType.FullSnapshot);
+    r.pause(pauseOffset(snap ? snap.timestamp - replay.start : 0));
     player.current = r;
     const undo = setDebugSource({ lastAppliedSeq: () => 0, replayer: () => player.current });
     return () => {
@@ -150,11 +154,11 @@ function ReplayBody({ replay, details }: { replay: Replay; details: AssistDetail
   };
   const seek = (ms: number) => {
     const r = player.current;
-    const t = Math.min(total, Math.max(0, ms));
+    const t = seekPosition(ms, total);
     setCur(t);
     if (!r) return;
     if (playing) r.play(t);
-    else r.pause(t);
+    else r.pause(pauseOffset(t));
   };
   const changeSpeed = (s: number) => {
     setSpeed(s);
@@ -228,7 +232,7 @@ function ReplayBody({ replay, details }: { replay: Replay; details: AssistDetail
             type="range"
             min={0}
             max={total}
-            step={100}
+            step={seekStep}
             value={cur}
             data-testid="replay-seek"
             aria-label="Position"

@@ -92,21 +92,22 @@ function selection(f: Field): [number, number] | null {
   }
 }
 
+// frameDoc is the document of a same-origin iframe, else null.
+function frameDoc(e: Element): Document | null {
+  if (e.tagName !== "IFRAME") return null;
+  try {
+    return (e as HTMLIFrameElement).contentDocument;
+  } catch {
+    return null;
+  }
+}
+
 // deepActive is the focused element, inside shadow roots and frames.
 function deepActive(doc: Document): Element | null {
   let a: Element | null = doc.activeElement;
   for (let i = 0; a && i < 16; i++) {
-    const inner: Element | null | undefined = a.shadowRoot
-      ? a.shadowRoot.activeElement
-      : a.tagName === "IFRAME"
-        ? (() => {
-            try {
-              return (a as HTMLIFrameElement).contentDocument?.activeElement;
-            } catch {
-              return null;
-            }
-          })()
-        : null;
+    const d = frameDoc(a);
+    const inner: Element | null = a.shadowRoot ? a.shadowRoot.activeElement : d ? d.activeElement : null;
     if (!inner || inner === a) break;
     a = inner;
   }
@@ -471,7 +472,8 @@ export class Operator {
     if (edits && field && this.hidden(field, false)) return "this field is masked; the person types it";
     if (edits && host && this.hidden(host, true)) return "this text is masked; the person types it";
     if (edits && field && (field.disabled || field.readOnly)) return "this field cannot be changed";
-    let after: (() => void) | null = null;
+    // Space activates on key up, after the keyup event.
+    let activate = false;
     this.press(e, key, m, () => {
       if (field) {
         if (key === "Enter") {
@@ -501,14 +503,14 @@ export class Operator {
       if (key === "Enter" && (activates && type !== "checkbox" && type !== "radio" || (tag === "A" && (e as HTMLAnchorElement).href))) {
         (e as HTMLElement).click();
       } else if (key === " " && activates) {
-        after = () => (e as HTMLElement).click(); // space activates on key up
+        activate = true;
       } else if (key === "Tab") {
         this.tab(e, !!m.shiftKey);
       } else {
         this.pageKey(e, key, !!m.shiftKey);
       }
     });
-    if (after) (after as () => void)();
+    if (activate) (e as HTMLElement).click();
     return null;
   }
 

@@ -1,0 +1,87 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import type { Timers } from "./channel";
+import { StrokeBatch, strokeBatchMs, Throttle } from "./throttle";
+
+function clock() {
+  let now = 0;
+  let seq = 0;
+  const due = new Map<number, { at: number; fn: () => void }>();
+  const timers: Timers = {
+    set(fn, ms) {
+      due.set(++seq, { at: now + ms, fn });
+      return seq;
+    },
+    clear(h) {
+      due.delete(h as number);
+    },
+  };
+  const advance = (ms: number) => {
+    const until = now + ms;
+    for (;;) {
+      const next = [...due].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
+      if (!next) break;
+      due.delete(next[0]);
+      now = next[1].at;
+      next[1].fn();
+    }
+    now = until;
+  };
+  return { timers, advance, now: () => now };
+}
+
+test("Throttle sends the first value at once and the latest one per interval", () => {
+  const c = clock();
+  const sent: [number, number][] = [];
+  const t = new Throttle<number>(33, (v) => sent.push([c.now(), v]), c.timers, c.now);
+  t.push(1);
+  c.advance(10);
+  t.push(2);
+  c.advance(10);
+  t.push(3);
+  assert.deepEqual(sent, [[0, 1]]);
+  c.advance(13);
+  assert.deepEqual(sent, [[0, 1], [33, 3]], "the latest value, when the interval ends");
+  c.advance(100);
+  t.push(4);
+  assert.deepEqual(sent.at(-1), [133, 4], "after a quiet spell, at once again");
+  // A steady stream of moves every 5 ms gives about one frame per 33 ms.
+  for (let i = 0; i < 200; i++) {
+    c.advance(5);
+    t.push(100 + i);
+  }
+  c.advance(50);
+  const stream = sent.filter(([, v]) => v >= 100);
+  assert.ok(stream.length >= 28 && stream.length <= 32, `${stream.length} frames for 1 s of moves`);
+  assert.equal(stream.at(-1)?.[1], 299, "the last position arrives");
+});
+
+test("Throttle.cancel drops the value that waits", () => {
+  const c = clock();
+  const sent: number[] = [];
+  const t = new Throttle<number>(33, (v) => sent.push(v), c.timers, c.now);
+  t.push(1);
+  t.push(2);
+  t.cancel();
+  c.advance(100);
+  assert.deepEqual(sent, [1]);
+});
+
+test("StrokeBatch sends points in batches and ends with done", () => {
+  const c = clock();
+  const sent: { pts: number[]; done: boolean }[] = [];
+  const b = new StrokeBatch<number>((pts, done) => sent.push({ pts, done }), c.timers);
+  b.add(1);
+  b.add(2);
+  c.advance(strokeBatchMs);
+  b.add(3);
+  b.end();
+  c.advance(strokeBatchMs);
+  assert.deepEqual(sent, [
+    { pts: [1, 2], done: false },
+    { pts: [3], done: true },
+  ]);
+  const empty = new StrokeBatch<number>((pts, done) => sent.push({ pts, done }), c.timers);
+  empty.end();
+  assert.deepEqual(sent.at(-1), { pts: [], done: true }, "a stroke with no new points still ends");
+});
