@@ -28,6 +28,8 @@ const entries = [
   { in: "sdk/recorder.ts", out: "recorder", format: "iife" },
   { in: "console/main.tsx", out: "console", format: "iife" },
   { in: "terminal/main.ts", out: "terminal", format: "iife" },
+  // The demo site's Preact app (served by the demo site as /app.js).
+  { in: "demo/app.tsx", out: "demo-app", format: "iife" },
 ];
 
 for (const e of entries) {

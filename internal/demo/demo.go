@@ -62,6 +62,16 @@ func Handler(tandemURL, siteKey string) http.Handler {
 	mux.HandleFunc("GET /{$}", page("/index.html"))
 	// The single-page app answers every route under /spa/ itself.
 	mux.HandleFunc("GET /spa/", page("/spa.html"))
+	// The Preact app of app.html, built with the other bundles.
+	appJS, err := fs.ReadFile(web.Dist(), "demo-app.js")
+	if err != nil {
+		appJS = []byte("document.body.append('demo-app.js is missing: run npm run build in web/')")
+	}
+	mux.HandleFunc("GET /app.js", func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Write(appJS)
+	})
 	mux.HandleFunc("/api/items", readOnly(func(w http.ResponseWriter, req *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"items": items})
 	}))

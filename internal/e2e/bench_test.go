@@ -133,7 +133,9 @@ func BenchmarkWireVsScreenshots(b *testing.B) {
 		func() { run(b, person, "bench step", chromedp.Click(`#fetch-data`)) },
 		func() { run(b, person, "bench step", chromedp.Click(`#log-console`)) },
 		func() { e.navigate(person, "form.html") },
-		func() { run(b, person, "bench step", chromedp.SendKeys(`#name`, "Ada Lovelace"), chromedp.SendKeys(`#email`, "ada@example.com")) },
+		func() {
+			run(b, person, "bench step", chromedp.SendKeys(`#name`, "Ada Lovelace"), chromedp.SendKeys(`#email`, "ada@example.com"))
+		},
 		func() { run(b, person, "bench step", chromedp.Evaluate(`window.scrollTo(0, 300)`, nil)) },
 		func() { run(b, person, "bench step", chromedp.Click(`#newsletter`)) },
 		func() { e.navigate(person, "spa.html") },

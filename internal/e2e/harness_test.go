@@ -14,8 +14,10 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/app"
 	"github.com/tandemhq/tandem/internal/browsertest"
+	"github.com/tandemhq/tandem/internal/password"
 )
 
 // env is one Tandem with its demo site, and a browser.
@@ -29,13 +31,18 @@ type env struct {
 
 func setup(t testing.TB) *env {
 	t.Helper()
+	return setupWith(t, app.Config{}, browsertest.Options{})
+}
+
+// setupWith is setup with extra server settings and browser flags.
+func setupWith(t testing.TB, cfg app.Config, opts browsertest.Options) *env {
+	t.Helper()
 	proxy := newCutProxy(t)
 	data := t.TempDir()
-	srv, err := app.Start(context.Background(), app.Config{
-		Addr: "127.0.0.1:0", DemoAddr: "127.0.0.1:0", SSHAddr: "off", DataDir: data,
-		DemoSDKURL: proxy.URL(), Grace: 20 * time.Second,
-		Logger: slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn})),
-	})
+	cfg.Addr, cfg.DemoAddr, cfg.SSHAddr, cfg.DataDir = "127.0.0.1:0", "127.0.0.1:0", "off", data
+	cfg.DemoSDKURL, cfg.Grace = proxy.URL(), 20*time.Second
+	cfg.Logger = slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	srv, err := app.Start(context.Background(), cfg)
 	if err != nil {
 		t.Fatalf("start tandem: %v", err)
 	}
@@ -46,7 +53,7 @@ func setup(t testing.TB) *env {
 	})
 	u, _ := url.Parse(srv.URL())
 	proxy.setTarget(u.Host)
-	return &env{t: t, srv: srv, data: data, proxy: proxy, browser: browsertest.Start(t, browsertest.Options{})}
+	return &env{t: t, srv: srv, data: data, proxy: proxy, browser: browsertest.Start(t, opts)}
 }
 
 type testLog struct{ t testing.TB }
@@ -200,4 +207,18 @@ func requestAndAccept(t testing.TB, person, agent context.Context) string {
 	run(t, agent, "accept", chromedp.Click(`[data-testid=queue-item][data-state=waiting] [data-testid=accept]`))
 	waitJS(t, person, "the consent prompt", sdkUI("allow"))
 	return id
+}
+
+// addAgent creates another agent account and returns its login.
+func addAgent(t testing.TB, e *env, email, name string) (string, string) {
+	t.Helper()
+	pw := "a good long password"
+	hash, err := password.HashWith(password.TestParams(), pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Store().CreateUser(context.Background(), &tandem.User{Email: email, Name: name, PasswordHash: hash, Role: tandem.RoleAgent}); err != nil {
+		t.Fatal(err)
+	}
+	return email, pw
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -32,12 +33,16 @@ func (s *Server) serveHelper(conn *ssh.ServerConn, chans <-chan ssh.NewChannel, 
 			r.Reply(false, nil)
 		}
 	}()
+	served := make(chan struct{})
+	defer close(served)
 	stop := context.AfterFunc(se.ctx, func() {
-		// Let the goodbye messages go out before hanging up.
-		go func() {
-			<-se.srv.ctx.Done()
-			conn.Close()
-		}()
+		// The session has ended: hang up once the terminals have said
+		// goodbye, or after a moment for a helper who only forwards.
+		select {
+		case <-served:
+		case <-time.After(2 * time.Second):
+		}
+		conn.Close()
 	})
 	defer stop()
 	info := helperInfo{

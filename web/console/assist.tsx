@@ -71,7 +71,11 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
   useEffect(() => {
     load();
     session.start();
-    const undo = setDebugSource({ lastAppliedSeq: () => session.lastApplied, replayer: () => session.player.replayer });
+    const undo = setDebugSource({
+      lastAppliedSeq: () => session.lastApplied,
+      replayer: () => session.player.replayer,
+      callStats: () => session.calls.stats(),
+    });
     return () => {
       undo();
       session.stop();

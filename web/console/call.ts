@@ -66,7 +66,8 @@ export class CallSession implements CallSink {
 
   /** Whether this console is in the call. */
   get member(): boolean {
-    return this.view?.state === "active" ? isMember(this.view, this.o.me()) : this.view?.state === "ringing" && isMember(this.view, this.o.me());
+    const v = this.view;
+    return !!v && (v.state === "active" || v.state === "ringing") && isMember(v, this.o.me());
   }
 
   /** The other members, for the call panel. */

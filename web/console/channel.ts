@@ -43,7 +43,8 @@ export interface ChannelOptions {
   log?: (msg: string) => void;
 }
 
-const browserTimers: Timers = {
+/** Timers of the browser (and node). */
+export const browserTimers: Timers = {
   set: (fn, ms) => setTimeout(fn, ms),
   clear: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };

@@ -1,21 +1,26 @@
 // The one global the console exposes, for browser tests: the last applied
-// sequence number and the current player of whichever view is open.
+// sequence number, the current player of whichever view is open, and the
+// call's media statistics (window.__tandemConsole.callStats()).
 
 import type { Replayer } from "rrweb";
+import type { CallStats } from "./mesh";
 
 interface Source {
   lastAppliedSeq(): number;
   replayer(): Replayer | null;
+  callStats?(): Promise<CallStats>;
 }
 
 const none: Source = { lastAppliedSeq: () => 0, replayer: () => null };
+const noCall: CallStats = { inboundBytes: 0, outboundBytes: 0, relay: false };
 let current: Source = none;
 
 /** Installs window.__tandemConsole. */
 export function exposeDebug(): void {
-  (window as unknown as { __tandemConsole: Source }).__tandemConsole = {
+  (window as unknown as { __tandemConsole: Required<Source> }).__tandemConsole = {
     lastAppliedSeq: () => current.lastAppliedSeq(),
     replayer: () => current.replayer(),
+    callStats: () => (current.callStats ? current.callStats() : Promise.resolve({ ...noCall })),
   };
 }
 

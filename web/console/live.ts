@@ -2,16 +2,18 @@
 // and the player, plus what the header shows (state, health, presence).
 
 import { AssistState, wsURL } from "./api";
-import { Channel, ChannelState } from "./channel";
+import { CallSession } from "./call";
+import { browserTimers, Channel, ChannelState } from "./channel";
 import { Frame, isData, payloadOf } from "./frames";
 import { LivePlayer } from "./player";
 import { Health } from "./health";
+import { AgentPresence, Interact } from "./interact";
 import { PageStream } from "./stream";
 
 /** The `presence` frame's payload. */
 export interface Presence {
   person?: "connected" | "away" | string;
-  agents?: { id: string; name: string }[];
+  agents?: AgentPresence[];
 }
 
 /** LiveSession connects to one assist's agent channel. */
@@ -19,6 +21,10 @@ export class LiveSession {
   readonly player: LivePlayer;
   readonly stream: PageStream;
   readonly channel: Channel;
+  /** Control, pointers, strokes, repairs and toasts. */
+  readonly interact: Interact;
+  /** The call, if any. */
+  readonly calls: CallSession;
   state: AssistState | null = null;
   endReason: string | null = null;
   health: Health | null = null;
@@ -54,12 +60,22 @@ export class LiveSession {
       },
       { resetOnSnapshot: true },
     );
+    const send = (k: string, payload?: unknown) => this.channel.send({ k }, payload);
+    this.interact = new Interact({ send, onChange, timers: browserTimers });
+    const interact = this.interact;
+    this.calls = new CallSession({ send, onChange, me: () => interact.me?.conn ?? "", toast: (t) => interact.toast(t) });
+    this.interact.call = this.calls;
     this.channel = new Channel({
       url: (from) => wsURL(`/assists/${encodeURIComponent(assistId)}/ws?from=${from}`),
       onFrame: (f) => this.frame(f),
       onState: (s, code) => {
         this.link = s;
         if (code !== undefined) this.closeCode = code;
+        if (s !== "open") {
+          // The server drops a closed channel's control and call membership.
+          this.interact.disconnected();
+          this.calls.disconnected();
+        }
         if (s === "closed" && code === 4410) this.state = "ended";
         if (s === "closed" && code === 4401) onUnauthorized();
         onChange();
@@ -82,6 +98,8 @@ export class LiveSession {
     this.askTimer = null;
     this.channel.stop();
     this.player.detach();
+    this.calls.teardown();
+    this.interact.stop();
   }
 
   /** Asks the person's page for a fresh full snapshot. */
@@ -137,7 +155,7 @@ export class LiveSession {
           this.presence = payloadOf<Presence>(f, {});
           break;
         default:
-          return;
+          if (!this.interact.frame(h.k, payloadOf<Record<string, unknown>>(f, {}) ?? {})) return;
       }
     }
     this.onChange();

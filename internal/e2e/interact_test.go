@@ -1,0 +1,264 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/tandemhq/tandem/internal/app"
+	"github.com/tandemhq/tandem/internal/browsertest"
+)
+
+// fakeMedia makes Chromium grant camera and microphone with generated
+// audio and video, as a person's and an agent's real devices would.
+var fakeMedia = map[string]any{
+	"use-fake-device-for-media-stream": true,
+	"use-fake-ui-for-media-stream":     true,
+}
+
+// liveAssist brings a person on page to a live assist watched by the agent.
+func liveAssist(t testing.TB, e *env, person, agent context.Context, pageName string) string {
+	t.Helper()
+	demo := e.srv.Demo()
+	e.loginConsole(agent, demo.Email, demo.Password)
+	e.openDemo(person, pageName)
+	id := requestAndAccept(t, person, agent)
+	clickSDK(t, person, "allow")
+	waitJS(t, person, "the assist badge", sdkUI("badge"))
+	waitJS(t, agent, "the live view", `location.pathname.endsWith('/assists/`+id+`')`)
+	waitJS(t, agent, "the mirror", mirrorDoc+`?.body?.children.length > 0`)
+	return id
+}
+
+// await evaluates an expression that returns a promise.
+func await[T any](t testing.TB, ctx context.Context, expr string) T {
+	t.Helper()
+	var v T
+	err := chromedp.Run(ctx, chromedp.Evaluate(expr, &v, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
+		return p.WithAwaitPromise(true)
+	}))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
+}
+
+type callStats struct {
+	InboundBytes  float64 `json:"inboundBytes"`
+	OutboundBytes float64 `json:"outboundBytes"`
+	Relay         bool    `json:"relay"`
+}
+
+// waitMediaFlowing waits until both sides receive growing media bytes.
+func waitMediaFlowing(t testing.TB, person, agent context.Context, relay bool) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var p0, a0 callStats
+	for time.Now().Before(deadline) {
+		p := await[callStats](t, person, `window.__tandemCall ? window.__tandemCall.stats() : {inboundBytes: 0}`)
+		a := await[callStats](t, agent, `window.__tandemConsole.callStats ? window.__tandemConsole.callStats() : {inboundBytes: 0}`)
+		if p0.InboundBytes > 0 && a0.InboundBytes > 0 && p.InboundBytes > p0.InboundBytes && a.InboundBytes > a0.InboundBytes {
+			if relay && (!p.Relay || !a.Relay) {
+				t.Fatalf("media flows but not through the relay: person %+v, agent %+v", p, a)
+			}
+			return
+		}
+		p0, a0 = p, a
+		time.Sleep(500 * time.Millisecond)
+	}
+	t.Fatalf("media did not flow both ways: person %+v, agent %+v", p0, a0)
+}
+
+func setupCalls(t *testing.T) *env {
+	return setupWith(t, app.Config{ICE: app.ICEConfig{TURNAddr: "127.0.0.1:0"}}, browsertest.Options{Flags: fakeMedia})
+}
+
+func TestCallConnectsAndHangsUp(t *testing.T) {
+	e := setupCalls(t)
+	person, agent := e.tab(), e.tab()
+	liveAssist(t, e, person, agent, "index.html")
+
+	run(t, agent, "start a video call", chromedp.Click(`[data-testid=call-video]`))
+	clickSDK(t, person, "call-accept")
+	waitMediaFlowing(t, person, agent, false)
+	waitJS(t, person, "the agent's video on the page", sdkUI("call-remote"))
+
+	run(t, agent, "hang up", chromedp.Click(`[data-testid=call-hangup]`))
+	waitJS(t, person, "the call panel to close", `!`+sdkUI("call"))
+	waitJS(t, agent, "the call to end", `/ended|idle|no call/i.test(document.querySelector('[data-testid=call-state]')?.textContent || 'ended')`)
+}
+
+func TestCallThroughTURNOnly(t *testing.T) {
+	e := setupCalls(t)
+	person, agent := e.tab(), e.tab()
+	run(t, person, "force relay on the page", chromedp.ActionFunc(func(ctx context.Context) error {
+		_, err := page.AddScriptToEvaluateOnNewDocument(`window.TandemConfig = Object.assign(window.TandemConfig || {}, {forceRelay: true})`).Do(ctx)
+		return err
+	}))
+	run(t, agent, "open the console", chromedp.Navigate(e.srv.URL()+"/console/"))
+	run(t, agent, "force relay in the console", chromedp.Evaluate(`localStorage.setItem('tandem.forceRelay', '1')`, nil))
+	liveAssist(t, e, person, agent, "index.html")
+
+	run(t, agent, "start a voice call", chromedp.Click(`[data-testid=call-voice]`))
+	clickSDK(t, person, "call-accept")
+	waitMediaFlowing(t, person, agent, true)
+}
+
+func TestCallDeclined(t *testing.T) {
+	e := setupCalls(t)
+	person, agent := e.tab(), e.tab()
+	liveAssist(t, e, person, agent, "index.html")
+	run(t, agent, "start a call", chromedp.Click(`[data-testid=call-voice]`))
+	clickSDK(t, person, "call-decline")
+	waitJS(t, agent, "the decline", `/declined/i.test(document.querySelector('[data-testid=call-state]')?.textContent || '')`)
+	waitJS(t, person, "the call prompt to go", `!`+sdkUI("call-accept"))
+}
+
+// mirrorPoint returns where, in the agent's window, the centre of the
+// mirror's element sel is drawn.
+func mirrorPoint(t testing.TB, agent context.Context, sel string) (float64, float64) {
+	t.Helper()
+	var p struct{ X, Y float64 }
+	run(t, agent, "locate "+sel+" in the mirror", chromedp.Evaluate(fmt.Sprintf(`(() => {
+		const frame = document.querySelector('[data-testid=mirror] iframe');
+		const el = frame.contentDocument.querySelector(%q);
+		el.scrollIntoView({block: 'center'});
+		const f = frame.getBoundingClientRect(), r = el.getBoundingClientRect();
+		const scale = f.width / frame.offsetWidth;
+		return {x: f.left + (r.left + r.width / 2) * scale, y: f.top + (r.top + r.height / 2) * scale};
+	})()`, sel), &p))
+	return p.X, p.Y
+}
+
+// clickMirror clicks, as the agent's mouse would, on the mirror's element.
+func clickMirror(t testing.TB, agent context.Context, sel string) {
+	t.Helper()
+	x, y := mirrorPoint(t, agent, sel)
+	run(t, agent, "click "+sel+" in the mirror", chromedp.MouseClickXY(x, y))
+}
+
+func TestRemoteControlOfAFrameworkApp(t *testing.T) {
+	e := setup(t)
+	person, agent := e.tab(), e.tab()
+	liveAssist(t, e, person, agent, "app.html")
+	waitJS(t, agent, "the app in the mirror", mirrorDoc+`?.querySelector('#app-more')`)
+
+	// Without control, a click in the mirror does nothing on the page.
+	clickMirror(t, agent, "#app-more")
+	time.Sleep(500 * time.Millisecond)
+	if q := eval[string](t, person, `document.querySelector('#app-quantity').textContent`); q != "1" {
+		t.Fatalf("quantity changed to %s without control", q)
+	}
+
+	run(t, agent, "ask for control", chromedp.Click(`[data-testid=control-request]`))
+	waitJS(t, person, "the control prompt", sdkUI("control-allow"))
+	msg := eval[string](t, person, sdkUI("control-text")+`?.textContent || ''`)
+	if msg != "Alex from Support wants to control this page" {
+		t.Fatalf("control prompt = %q", msg)
+	}
+	clickSDK(t, person, "control-allow")
+	waitJS(t, agent, "control", `/you have control/i.test(document.querySelector('[data-testid=control-state]')?.textContent || '')`)
+
+	// The page's own click handler runs: the app's state changes.
+	clickMirror(t, agent, "#app-more")
+	waitJS(t, person, "the quantity to change", `document.querySelector('#app-quantity').textContent === '2'`)
+
+	// Typing lands in a controlled input and changes the app's state ...
+	clickMirror(t, agent, "#app-name")
+	run(t, agent, "type", chromedp.KeyEvent("Grace"))
+	waitJS(t, person, "the greeting", `document.querySelector('#app-greeting').textContent === 'Hello, Grace!'`)
+	waitMirrorMatches(t, person, agent, "the mirror after remote typing")
+
+	// ... but never in a masked field.
+	clickMirror(t, agent, "#app-password")
+	run(t, agent, "type into the password", chromedp.KeyEvent("secret"))
+	waitJS(t, agent, "the refusal", `document.querySelector('[data-testid=toast]')`)
+	if got := eval[string](t, person, `document.querySelector('#app-secret-length').textContent`); got != "password: 0 characters" {
+		t.Fatalf("typing reached a masked field: %s", got)
+	}
+
+	// The person takes control back with Esc; the next click is refused.
+	run(t, person, "press Esc", chromedp.KeyEvent(kb.Escape))
+	waitJS(t, agent, "control back with the person", `!/you have control/i.test(document.querySelector('[data-testid=control-state]')?.textContent || '')`)
+	clickMirror(t, agent, "#app-more")
+	time.Sleep(700 * time.Millisecond)
+	if q := eval[string](t, person, `document.querySelector('#app-quantity').textContent`); q != "2" {
+		t.Fatalf("a click after Esc changed the quantity to %s", q)
+	}
+}
+
+func TestControlHandOverBetweenAgents(t *testing.T) {
+	e := setup(t)
+	person, alex, sam := e.tab(), e.tab(), e.tab()
+	id := liveAssist(t, e, person, alex, "app.html")
+	email, pw := addAgent(t, e, "sam@example.com", "Sam")
+	e.loginConsole(sam, email, pw)
+	run(t, sam, "open the assist", chromedp.Navigate(e.srv.URL()+"/console/assists/"+id))
+	waitJS(t, sam, "the app in Sam's mirror", mirrorDoc+`?.querySelector('#app-more')`)
+
+	run(t, alex, "ask for control", chromedp.Click(`[data-testid=control-request]`))
+	clickSDK(t, person, "control-allow")
+	waitJS(t, sam, "Sam sees who holds control", `/alex/i.test(document.querySelector('[data-testid=control-state]')?.textContent || '')`)
+
+	// Sam's clicks are refused while Alex holds control.
+	clickMirror(t, sam, "#app-more")
+	time.Sleep(500 * time.Millisecond)
+	if q := eval[string](t, person, `document.querySelector('#app-quantity').textContent`); q != "1" {
+		t.Fatalf("Sam changed the page without control: %s", q)
+	}
+
+	waitJS(t, alex, "the hand-over control", `document.querySelector('[data-testid=control-handover]')`)
+	run(t, alex, "hand over to Sam", chromedp.Evaluate(`(() => {
+		const root = document.querySelector('[data-testid=control-handover]');
+		const select = root.tagName === 'SELECT' ? root : root.querySelector('select');
+		if (select) {
+			const opt = [...select.options].find(o => /sam/i.test(o.textContent));
+			select.value = opt.value; select.dispatchEvent(new Event('change', {bubbles: true}));
+		}
+		const button = root.tagName === 'BUTTON' ? root : (root.querySelector('button') || root.parentElement.querySelector('button[data-testid=control-handover-go]'));
+		if (button) button.click();
+	})()`, nil))
+	waitJS(t, sam, "Sam to have control", `/you have control/i.test(document.querySelector('[data-testid=control-state]')?.textContent || '')`)
+	clickMirror(t, sam, "#app-more")
+	waitJS(t, person, "Sam's click on the page", `document.querySelector('#app-quantity').textContent === '2'`)
+	clickMirror(t, alex, "#app-more")
+	time.Sleep(700 * time.Millisecond)
+	if q := eval[string](t, person, `document.querySelector('#app-quantity').textContent`); q != "2" {
+		t.Fatalf("Alex's click after the hand-over changed the quantity to %s", q)
+	}
+}
+
+func TestPointerLandsOnTheSameElement(t *testing.T) {
+	e := setup(t)
+	person, agent := e.tab(), e.tab()
+	run(t, person, "a large window", chromedp.EmulateViewport(1400, 900))
+	run(t, agent, "a smaller window", chromedp.EmulateViewport(1100, 700))
+	liveAssist(t, e, person, agent, "spa.html")
+	run(t, person, "load rows and scroll", chromedp.Click(`#load-rows`), chromedp.Evaluate(`window.scrollTo(0, 900)`, nil))
+	waitJS(t, agent, "the mirror to scroll", `Math.abs(`+mirrorDoc+`.scrollingElement.scrollTop - 900) < 5`)
+
+	target := `#rows-table tr:nth-child(12) td:nth-child(2)`
+	run(t, agent, "pointer tool", chromedp.Click(`[data-testid=tool-pointer]`))
+	x, y := mirrorPoint(t, agent, target)
+	run(t, agent, "move over the cell", chromedp.ActionFunc(func(ctx context.Context) error {
+		for i := 0; i < 5; i++ {
+			if err := input.DispatchMouseEvent(input.MouseMoved, x+float64(i), y).Do(ctx); err != nil {
+				return err
+			}
+			time.Sleep(60 * time.Millisecond)
+		}
+		return nil
+	}))
+	waitJS(t, person, "the agent's pointer on the same cell", fmt.Sprintf(`(() => {
+		const p = %s; if (!p) return false;
+		const r = p.getBoundingClientRect(), c = document.querySelector(%q).getBoundingClientRect();
+		return r.left >= c.left - 4 && r.left <= c.right + 4 && r.top >= c.top - 4 && r.top <= c.bottom + 4;
+	})()`, sdkUI("pointer"), target))
+}
