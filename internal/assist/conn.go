@@ -251,6 +251,10 @@ func (s *Service) ConnectAgent(ctx context.Context, user *tandem.User, id string
 		}
 	}
 	l.agents[c] = struct{}{}
+	if l.agentGrace != nil {
+		l.agentGrace.Stop()
+		l.agentGrace = nil
+	}
 	l.presenceLocked()
 	if l.call != nil {
 		c.out <- encodeControl("call.state", s.withICE(map[string]any{"callId": l.call.id, "state": l.call.state, "video": l.call.video}, l, c.id))
@@ -354,6 +358,14 @@ func (c *AgentConn) Close() {
 		if _, ok := l.call.members[c.id]; ok {
 			c.s.leaveCallLocked(context.Background(), l, c.id, "agent:"+c.user.ID)
 		}
+	}
+	if len(l.agents) == 0 && l.assist.State == tandem.AssistLive && l.agentGrace == nil {
+		// Nobody is watching: unless an agent is back within the grace
+		// period, stop capturing the person's page.
+		s, id := c.s, l.assist.ID
+		l.agentGrace = time.AfterFunc(s.cfg.Grace, func() {
+			s.endLater(id, "system", "the agent's connection was lost")
+		})
 	}
 }
 

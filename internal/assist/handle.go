@@ -159,6 +159,13 @@ func (s *Service) consent(ctx context.Context, l *live, allow bool) error {
 	}
 	l.assist = &a
 	err := s.startLiveLocked(l)
+	if len(l.agents) == 0 && l.agentGrace == nil {
+		id := a.ID
+		l.agentGrace = time.AfterFunc(s.cfg.Grace, func() {
+			s.endLater(id, "system", "the agent's connection was lost")
+		})
+	}
+	s.audit(ctx, a.ID, "person:"+a.PersonID, "consent.allow", l.prompt)
 	frame := stateFrame(a.State, "")
 	l.toPersonLocked(frame)
 	l.toAgentsLocked(frame)
@@ -166,7 +173,6 @@ func (s *Service) consent(ctx context.Context, l *live, allow bool) error {
 	if err != nil {
 		return err
 	}
-	s.audit(ctx, a.ID, "person:"+a.PersonID, "consent.allow", l.prompt)
 	s.observe(Observer.AssistStarted)
 	s.notifyQueue()
 	return nil

@@ -28,6 +28,8 @@ type live struct {
 	person *PersonConn
 	agents map[*AgentConn]struct{}
 	grace  *time.Timer // running while the person is away
+	// agentGrace runs while a live assist has no agent connected.
+	agentGrace *time.Timer
 	// pingSent is when the last ping went out, to measure round trips.
 	pingSent  time.Time
 	personRTT time.Duration
@@ -97,6 +99,9 @@ func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (
 	l.ended = true
 	if l.grace != nil {
 		l.grace.Stop()
+	}
+	if l.agentGrace != nil {
+		l.agentGrace.Stop()
 	}
 	if l.hub != nil {
 		l.hub.Close(tandem.Errorf(tandem.EConflict, "the assist has ended"))

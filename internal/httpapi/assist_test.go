@@ -391,3 +391,40 @@ func TestInvites(t *testing.T) {
 		t.Fatalf("consent of invite = %+v %v", detail, err)
 	}
 }
+
+func TestAgentGoneBeyondGraceEndsAssist(t *testing.T) {
+	ts, agent := start(t, app.Config{Grace: 300 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	p := livePerson(t, ctx, ts, agent)
+	watch, err := agent.Watch(ctx, p.AssistID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := simclient.ReadUntil(ctx, watch, "state"); err != nil {
+		t.Fatal(err)
+	}
+	// A reconnect within the grace period keeps the assist.
+	watch.CloseNow()
+	time.Sleep(100 * time.Millisecond)
+	again, err := agent.Watch(ctx, p.AssistID, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := simclient.ReadUntil(ctx, again, "state"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if _, err := p.SendData(ctx, "meta", "a", "", []byte(`{}`)); err != nil {
+		t.Fatalf("assist ended although an agent came back: %v", err)
+	}
+	if h, _, err := simclient.ReadUntil(ctx, p.WS, "ack"); err != nil || h.Ack != 1 {
+		t.Fatalf("ack = %+v %v", h, err)
+	}
+	// Gone for longer: the person is told why.
+	again.CloseNow()
+	_, body, err := simclient.ReadUntil(ctx, p.WS, "ended")
+	if err != nil || !strings.Contains(string(body), "agent's connection was lost") {
+		t.Fatalf("person: %s %v", body, err)
+	}
+}
