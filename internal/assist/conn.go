@@ -257,7 +257,7 @@ func (s *Service) ConnectAgent(ctx context.Context, user *tandem.User, id string
 	}
 	l.presenceLocked()
 	if l.call != nil {
-		c.out <- encodeControl("call.state", s.withICE(map[string]any{"callId": l.call.id, "state": l.call.state, "video": l.call.video}, l, c.id))
+		c.out <- encodeControl("call.state", s.withICE(l.callStatePayload(), l, c.id))
 	}
 	s.controlStateLocked(l)
 	go s.audit(context.Background(), id, "agent:"+user.ID, "watch", "")

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"sort"
 	"strings"
 	"time"
 
@@ -310,21 +311,28 @@ func (l *live) agentByID(id string) *AgentConn {
 	return nil
 }
 
-// callStateLocked tells every agent and the person where the call is; each
-// member gets ICE servers of its own.
-func (s *Service) callStateLocked(l *live) {
+// callStatePayload describes the call for call.state frames.
+func (l *live) callStatePayload() map[string]any {
 	type member struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
 	}
-	st := map[string]any{"state": "ended"}
-	if c := l.call; c != nil {
-		members := []member{}
-		for id, name := range c.members {
-			members = append(members, member{id, name})
-		}
-		st = map[string]any{"callId": c.id, "state": c.state, "video": c.video, "members": members}
+	c := l.call
+	if c == nil {
+		return map[string]any{"state": "ended"}
 	}
+	members := []member{}
+	for id, name := range c.members {
+		members = append(members, member{id, name})
+	}
+	sort.Slice(members, func(i, j int) bool { return members[i].ID < members[j].ID })
+	return map[string]any{"callId": c.id, "state": c.state, "video": c.video, "members": members}
+}
+
+// callStateLocked tells every agent and the person where the call is; each
+// member gets ICE servers of its own.
+func (s *Service) callStateLocked(l *live) {
+	st := l.callStatePayload()
 	for a := range l.agents {
 		a.send(encodeControl("call.state", s.withICE(st, l, a.id)))
 	}

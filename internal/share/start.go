@@ -167,6 +167,9 @@ func (s *Session) relayOutput() {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := s.pty.Read(buf)
+		if err == nil && n < len(buf)/2 {
+			n += s.readMore(buf[n:])
+		}
 		if n > 0 {
 			s.local.write(buf[:n])
 			if _, werr := s.term.Write(buf[:n]); werr != nil {
@@ -191,6 +194,26 @@ func (s *Session) relayOutput() {
 			return
 		}
 	}
+}
+
+// readMore reads what the PTY already holds, without waiting, so that a
+// burst of output crosses the network in fewer, larger packets. A lone
+// keystroke's echo is not held back: nothing more is there, and the read
+// returns at once.
+func (s *Session) readMore(buf []byte) int {
+	if s.pty.SetReadDeadline(time.Now()) != nil {
+		return 0 // not pollable: no deadline, no extra read
+	}
+	defer s.pty.SetReadDeadline(time.Time{})
+	total := 0
+	for total < len(buf) {
+		n, err := s.pty.Read(buf[total:])
+		total += n
+		if err != nil || n == 0 {
+			break
+		}
+	}
+	return total
 }
 
 // relayHelpers copies helpers' input from the server to the PTY.

@@ -171,6 +171,9 @@ func newBenchSetup(b *testing.B) *benchSetup {
 	}
 }
 
+// bulkFile writes the bulk output: log lines with random request ids
+// (TANDEM_BENCH_CONTENT=log, the default; compresses like real output) or
+// random base64 (=random; the worst case for the recording's compression).
 func bulkFile(b *testing.B, dir string) (string, int) {
 	mb := 100
 	if v, err := strconv.Atoi(os.Getenv("TANDEM_BENCH_MB")); err == nil && v > 0 {
@@ -182,13 +185,22 @@ func bulkFile(b *testing.B, dir string) (string, int) {
 		b.Fatal(err)
 	}
 	w := bufio.NewWriter(f)
-	raw := make([]byte, 57) // 76 characters of base64 per line, like a log
+	random := os.Getenv("TANDEM_BENCH_CONTENT") == "random"
+	raw := make([]byte, 57)
 	line := make([]byte, 77)
-	for n := 0; n < mb<<20; n += len(line) {
+	for n, i := 0, 0; n < mb<<20; i++ {
 		rand.Read(raw)
-		base64.StdEncoding.Encode(line, raw)
-		line[76] = '\n'
-		w.Write(line)
+		if random {
+			base64.StdEncoding.Encode(line, raw)
+			line[76] = '\n'
+			w.Write(line)
+			n += len(line)
+			continue
+		}
+		l := fmt.Sprintf("2026-11-23T12:%02d:%02d.%03dZ INFO http request method=GET path=/api/v1/items/%d status=200 id=%x took=%dms\n",
+			i/60000%60, i/1000%60, i%1000, i%9973, raw[:8], i%97)
+		w.WriteString(l)
+		n += len(l)
 	}
 	w.Flush()
 	f.Close()

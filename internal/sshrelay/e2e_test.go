@@ -387,10 +387,13 @@ func TestSmallWindowAndTerminalReplies(t *testing.T) {
 	h := e.share(func(c *share.Config) { c.AuthorizedKeys = []string{alice.authorized} })
 	small := e.join(h.ID, alice, 30, 8)
 	h.out.waitFor(t, "alice joined", wait)
-	// Far right on the host's 80-column screen: only a window that
-	// follows the cursor shows it in 30 columns.
-	h.stdin.Write([]byte("printf '%60s%s\\n' '' right-$((9*9))\r"))
-	small.out.waitFor(t, "right-81", wait)
+	// Twenty lines down on the host's 24-row screen: a helper with 8 rows
+	// sees the rows around the cursor, cut to their 30 columns.
+	h.stdin.Write([]byte("seq 1 20; echo bottom-$((9*9)) \"$(printf '%50s' '')cut-off\"\r"))
+	small.out.waitFor(t, "bottom-81", wait)
+	if strings.Contains(small.out.String(), "cut-off") {
+		t.Fatalf("a 30-column helper was sent a line wider than their window:\n%q", small.out.String())
+	}
 
 	// What a terminal answers to ESC[c, ESC[6n and an OSC 11 query,
 	// then a command typed after them.

@@ -115,7 +115,13 @@ func (s *Server) serveHost(conn *ssh.ServerConn, lc *liveConn, chans <-chan ssh.
 				endReason.Store("the shared program exited")
 				close(exited)
 			})
-			go se.pump(ch, exited)
+			go func() {
+				se.pump(ch, exited)
+				// Ended here, before the host sees its connection close, so
+				// that the session is over (and why) when the host is told.
+				se.end(endReason.Load().(string))
+				conn.Close()
+			}()
 		}
 	}()
 	go s.watchHost(se, conn, lc, &endReason)
@@ -124,8 +130,7 @@ func (s *Server) serveHost(conn *ssh.ServerConn, lc *liveConn, chans <-chan ssh.
 	se.end(endReason.Load().(string))
 }
 
-// pump reads the host's output until the channel closes; then the host is
-// done, and its connection is closed so that the session ends.
+// pump reads the host's output until the channel closes.
 func (se *session) pump(ch ssh.Channel, exited <-chan struct{}) {
 	buf := make([]byte, 32<<10)
 	for {
@@ -140,7 +145,6 @@ func (se *session) pump(ch ssh.Channel, exited <-chan struct{}) {
 			case <-exited:
 			case <-time.After(200 * time.Millisecond):
 			}
-			se.hostConn.Close()
 			return
 		}
 	}

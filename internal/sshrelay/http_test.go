@@ -11,6 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/share"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 )
@@ -159,9 +160,17 @@ func TestConsoleAPI(t *testing.T) {
 		}
 	}
 
-	entries, err := e.db.AuditFor(context.Background(), h.ID)
-	if err != nil {
-		t.Fatal(err)
+	// The audit log is written beside the relaying; wait for its last entry.
+	var entries []*tandem.AuditEntry
+	for deadline := time.Now().Add(wait); ; {
+		entries, err = e.db.AuditFor(context.Background(), h.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(entries) > 0 && entries[len(entries)-1].Action == "end" || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 	var actions []string
 	typed := map[string]string{}

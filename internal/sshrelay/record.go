@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"strconv"
 	"sync"
@@ -46,7 +47,7 @@ type castHeader struct {
 
 func (s *Server) newCast(se *session) *castWriter {
 	c := &castWriter{
-		w:     record.NewWriter(s.cfg.Blobs, se.id, record.WriterOptions{}),
+		w:     record.NewWriter(s.cfg.Blobs, se.id, record.WriterOptions{MaxBufferBytes: recordingBacklog}),
 		start: se.created,
 		log:   s.log.With("session", se.id).Error,
 		out:   make(chan []byte, 64),
@@ -66,8 +67,27 @@ func (s *Server) newCast(se *session) *castWriter {
 	return c
 }
 
+// recordingBacklog bounds the recorded bytes a session may have waiting
+// for compression and storage. Past it, the session waits for storage (so
+// a flood of output slows the host instead of growing the server's memory
+// without bound, and nothing goes unrecorded); only storage that stays
+// failing for recordingWait loses data.
+const (
+	recordingBacklog = 64 << 20
+	recordingWait    = 30 * time.Second
+)
+
+// write appends b to the recording; c.mu is held.
 func (c *castWriter) write(b []byte) {
-	if _, err := c.w.Write(b); err != nil && !c.failed {
+	_, err := c.w.Write(b)
+	if errors.Is(err, record.ErrBufferFull) {
+		ctx, cancel := context.WithTimeout(context.Background(), recordingWait)
+		if err = c.w.Flush(ctx); err == nil {
+			_, err = c.w.Write(b)
+		}
+		cancel()
+	}
+	if err != nil && !c.failed {
 		c.failed = true // said once; the writer keeps the reason
 		c.log("recording failing", "err", err)
 	}

@@ -89,7 +89,14 @@ func newBrowser(t *testing.T) context.Context {
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() {
-		chromedp.Cancel(ctx)
+		// Closing the browser politely can hang when Chromium is slow to
+		// answer; the allocator's cancel kills the process regardless.
+		closed := make(chan struct{})
+		go func() { chromedp.Cancel(ctx); close(closed) }()
+		select {
+		case <-closed:
+		case <-time.After(5 * time.Second):
+		}
 		cancel()
 		cancelAlloc()
 		for i := 0; i < 50 && os.RemoveAll(profile) != nil; i++ {

@@ -3,15 +3,20 @@
 
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, AssistDetails, AssistState, errorMessage, User } from "./api";
+import { CallPanel } from "./callpanel";
 import { setDebugSource } from "./debug";
 import { Devtools } from "./devtools";
 import { shortURL, viewportLabel } from "./format";
+import { Gestures, strokeColors, Tool } from "./gestures";
 import { healthLabel } from "./health";
 import { LiveSession } from "./live";
 import { Mirror, ViewMode, ViewToggle } from "./mirror";
+import { MirrorOverlay } from "./overlay";
 import { Link } from "./router";
 import { paths } from "./routes";
 import { PageVisit } from "./stream";
+import { Toasts } from "./toast";
+import { LiveToolbar } from "./toolbar";
 import { browserLabel } from "./ua";
 import { Avatar, Empty, ErrorNote, Icon, Pill, Spinner, StatePill, typingIn } from "./ui";
 
@@ -61,6 +66,17 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
   const [actionErr, setActionErr] = useState<string | null>(null);
   const [ending, setEnding] = useState(false);
   const [mode, setMode] = useViewMode();
+  const [gestures] = useState(() => new Gestures(session, bump));
+  const [tool, setToolState] = useState<Tool>(null);
+  const [color, setColorState] = useState<string>(strokeColors[0]);
+  const setTool = (t: Tool) => {
+    gestures.setTool(t);
+    setToolState(t);
+  };
+  const setColor = (c: string) => {
+    gestures.color = c;
+    setColorState(c);
+  };
 
   const load = () =>
     api
@@ -78,6 +94,7 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
     });
     return () => {
       undo();
+      gestures.stop();
       session.stop();
     };
   }, []);
@@ -102,6 +119,14 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
   const player = session.player;
   const endReason = session.endReason ?? a?.endReason ?? "";
   const denied = session.closeCode === 4403 || session.closeCode === 4404;
+  // A page change redraws the mirror but keeps the tools and control.
+  const interactive = state === "live" && !ended;
+  const ix = session.interact;
+
+  // Tools need a live assist; put them down when it ends.
+  useEffect(() => {
+    if (ended && tool) setTool(null);
+  }, [ended]);
 
   const end = async () => {
     setEnding(true);
@@ -249,14 +274,23 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
       <ErrorNote message={actionErr} />
       <Participants session={session} me={me} />
       <div class="assist-body">
-        <Mirror
-          size={player.size ?? (viewport ? { width: viewport.width, height: viewport.height } : null)}
-          mode={mode}
-          marks={player.marks}
-          onHost={(el) => (el ? player.attach(el) : player.detach())}
-        >
-          {overlay}
-        </Mirror>
+        <div class="live-main">
+          {!ended && !denied && (
+            <LiveToolbar session={session} gestures={gestures} tool={tool} onTool={setTool} color={color} onColor={setColor} pageUrl={pageUrl} live={interactive} />
+          )}
+          <Mirror
+            size={player.size ?? (viewport ? { width: viewport.width, height: viewport.height } : null)}
+            mode={mode}
+            marks={player.marks}
+            onHost={(el) => (el ? player.attach(el) : player.detach())}
+            control={ix.hasControl}
+            stage={interactive ? <MirrorOverlay session={session} gestures={gestures} /> : null}
+          >
+            {overlay}
+            <Toasts toasts={ix.toasts} onClose={(id) => ix.dropToast(id)} />
+          </Mirror>
+          <CallPanel session={session} personName={a?.personId || "Person"} />
+        </div>
         <aside class="side-panel">
           <section class="pages">
             <h3>

@@ -101,12 +101,12 @@ export class CallSession implements CallSink {
 
   /** Starts a call; the person is asked. */
   start(video: boolean): void {
-    this.o.send("call", { video });
+    if (!this.o.send("call", { video })) this.o.toast("Not connected to the server right now");
   }
 
   /** Joins the active call. */
   join(): void {
-    this.o.send("call.join");
+    if (!this.o.send("call.join")) this.o.toast("Not connected to the server right now");
   }
 
   /** Leaves the call (the server ends it if this was the last agent). */

@@ -1,8 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Timers } from "./channel";
-import { handoverChoices, Interact, pointerIdleMs, repairWords, strokeFadeMs, strokeStayMs, toastMs } from "./interact";
+import { handoverChoices, Interact, pointerIdleMs, repairShownMs, repairWords, strokeFadeMs, strokeStayMs, toastMs } from "./interact";
 import type { CallView } from "./mesh";
+
+const last = <T>(xs: readonly T[]): T | undefined => xs[xs.length - 1];
 
 function setup(open = true) {
   let now = 0;
@@ -52,7 +54,7 @@ test("control.state names who holds control", () => {
   ix.frame("control.state", { holder: { id: "c-2", name: "Sam" } });
   assert.equal(ix.hasControl, false);
   assert.equal(ix.controlLabel, "Sam has control");
-  assert.equal(ix.toasts.at(-1)?.text, "Sam has control now", "losing control is told");
+  assert.equal(last(ix.toasts)?.text, "Sam has control now", "losing control is told");
   ix.frame("control.state", { holder: null });
   assert.equal(ix.controlLabel, "The person has control");
 });
@@ -60,7 +62,7 @@ test("control.state names who holds control", () => {
 test("a control request waits for the person and ends with the answer", () => {
   const { ix, sent } = setup();
   ix.requestControl();
-  assert.deepEqual(sent.at(-1), { kind: "control.request", payload: undefined });
+  assert.deepEqual(last(sent), { kind: "control.request", payload: undefined });
   assert.equal(ix.requesting, true);
   ix.frame("control.denied", { message: "the person refused control" });
   assert.equal(ix.requesting, false);
@@ -68,7 +70,7 @@ test("a control request waits for the person and ends with the answer", () => {
   ix.requestControl();
   ix.frame("error", { ref: "control.request", code: "conflict", message: "Sam holds control; ask them to hand it over" });
   assert.equal(ix.requesting, false);
-  assert.equal(ix.toasts.at(-1)?.text, "Sam holds control; ask them to hand it over");
+  assert.equal(last(ix.toasts)?.text, "Sam holds control; ask them to hand it over");
   ix.requestControl();
   ix.frame("control.state", { holder: { id: "c-me", name: "Alex" } });
   assert.equal(ix.requesting, false);
@@ -79,7 +81,7 @@ test("releasing or handing over is not reported as losing control", () => {
   const { ix, sent } = setup();
   ix.frame("control.state", { holder: { id: "c-me", name: "Alex" } });
   ix.handover("c-2");
-  assert.deepEqual(sent.at(-1), { kind: "control.handover", payload: { to: "c-2" } });
+  assert.deepEqual(last(sent), { kind: "control.handover", payload: { to: "c-2" } });
   ix.frame("control.state", { holder: { id: "c-2", name: "Sam" } });
   assert.equal(ix.toasts.length, 0);
   ix.frame("control.state", { holder: { id: "c-me", name: "Alex" } });
@@ -88,7 +90,7 @@ test("releasing or handing over is not reported as losing control", () => {
   assert.equal(ix.toasts.length, 0);
   ix.frame("control.state", { holder: { id: "c-me", name: "Alex" } });
   ix.frame("control.state", { holder: null }); // the person took it back
-  assert.equal(ix.toasts.at(-1)?.text, "The person took control back");
+  assert.equal(last(ix.toasts)?.text, "The person took control back");
 });
 
 test("failed operations and refusals become toasts that go away", () => {
@@ -145,15 +147,17 @@ test("strokes grow, stay, fade and go", () => {
 });
 
 test("a repair is asked and answered", () => {
-  const { ix, sent } = setup();
+  const { ix, sent, advance } = setup();
   ix.requestRepair([]);
   assert.equal(sent.length, 0, "nothing to ask");
   ix.requestRepair(["clear-storage", "reload"]);
-  assert.deepEqual(sent.at(-1), { kind: "repair.request", payload: { actions: ["clear-storage", "reload"] } });
+  assert.deepEqual(last(sent), { kind: "repair.request", payload: { actions: ["clear-storage", "reload"] } });
   assert.equal(ix.repair.pending, true);
   ix.frame("repair.answer", { allow: true, done: ["clear-storage", "reload"] });
   assert.deepEqual(ix.repair, { pending: false, actions: ["clear-storage", "reload"], answer: { allow: true, done: ["clear-storage", "reload"] } });
   assert.equal(repairWords(ix.repair.answer!.done), "storage cleared, page reloaded");
+  advance(repairShownMs);
+  assert.equal(ix.repair.answer, null, "the answer goes after a while");
   ix.requestRepair(["clear-cookies"]);
   ix.frame("error", { ref: "repair.request", code: "invalid", message: "nope" });
   assert.equal(ix.repair.pending, false);

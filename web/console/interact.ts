@@ -77,6 +77,8 @@ export const strokeFadeMs = 1000;
 /** An unfinished stroke or a pointer nobody moves goes after these. */
 export const strokeIdleMs = 10000;
 export const pointerIdleMs = 15000;
+/** How long the person's answer to a repair stays shown. */
+export const repairShownMs = 15000;
 const maxPoints = 5000;
 
 /** The repairs an agent can ask for, in the order they are offered. */
@@ -184,6 +186,10 @@ export class Interact {
       case "repair.answer": {
         const done = Array.isArray(p.done) ? p.done.filter((d): d is string => typeof d === "string") : [];
         this.repair = { pending: false, actions: this.repair.actions, answer: { allow: p.allow === true, done } };
+        this.later("repair", repairShownMs, () => {
+          this.repair = { ...this.repair, answer: null };
+          this.o.onChange();
+        });
         break;
       }
       case "call.state":

@@ -7,17 +7,31 @@
 //   backoff.ts    reconnect delays
 //   stream.ts     data frames → player events, pages visited, devtools rows
 //   pagecache.ts  per-page snapshot cache and `ref` substitution
-//   recording.ts  a stored recording → a replay
+//   recording.ts  a stored recording → a replay (sequence order, monotonic time)
+//   seek.ts       the replay's seek bar → rrweb's pause offset
 //   liveclock.ts  person-clock timestamps → this browser's clock for live playback
+//   interact.ts   control, pointers, strokes, repairs, toasts: the interaction frames
+//   mesh.ts       calls: call.state, who offers to whom, media statistics
+//   place.ts      mirror ↔ person's page coordinates (scale, scroll, node offsets)
+//   ops.ts        remote-control operations, typing and wheel batches
+//   throttle.ts   pointer throttle and stroke batches
 //   rows.ts, marks.ts, ua.ts, format.ts, health.ts, layout.ts, routes.ts
+// Browser-only: call.ts (WebRTC), mirrordom.ts (hit testing in the mirror),
+// gestures.ts (mouse and keys over the mirror → frames).
 // Views (Preact): app.tsx (shell), queue.tsx, invite.tsx, assist.tsx (live view,
-// model in live.ts, player in player.ts), mirror.tsx, devtools.tsx, replay.tsx,
-// history.tsx, terminals.tsx, login.tsx, ui.tsx.
+// model in live.ts, player in player.ts), toolbar.tsx, overlay.tsx,
+// callpanel.tsx, repair.tsx, toast.tsx, mirror.tsx, devtools.tsx, replay.tsx,
+// history.tsx, terminals.tsx, login.tsx, ui.tsx. Styles: styles.css, tools.css.
+//
+// window.__tandemConsole (debug.ts) is for browser tests: lastAppliedSeq(),
+// replayer(), callStats(). localStorage "tandem.forceRelay" = "1" makes calls
+// use TURN relays only.
 
 import { render } from "preact";
 import { App } from "./app";
 import { exposeDebug } from "./debug";
 import "./styles.css";
+import "./tools.css";
 
 exposeDebug();
 const root = document.getElementById("app");

@@ -27,6 +27,10 @@ export interface MirrorProps {
   onHost(el: HTMLElement | null): void;
   /** Shown over the mirror: waiting messages and the like. */
   children?: ComponentChildren;
+  /** Drawn on the page itself, in the person's pixels (pointers, strokes, the capture layer). */
+  stage?: ComponentChildren;
+  /** Set while the agent holds control: the mirror is outlined. */
+  control?: boolean;
 }
 
 /** The mirror area. */
@@ -57,7 +61,7 @@ export function Mirror(props: MirrorProps) {
 
   return (
     <div
-      class={`mirror mode-${props.mode === "fit" ? "fit" : "one"}`}
+      class={`mirror mode-${props.mode === "fit" ? "fit" : "one"}${props.control ? " in-control" : ""}`}
       ref={area}
       data-testid="mirror"
       data-scale={scale.toFixed(3)}
@@ -72,6 +76,8 @@ export function Mirror(props: MirrorProps) {
               width: size ? `${size.width}px` : "0",
               height: size ? `${size.height}px` : "0",
               transform: `scale(${scale})`,
+              // What is drawn on the stage at screen size (pointers) undoes the scale.
+              "--mirror-scale": String(scale),
             }}
           >
             <div class="mirror-host" ref={host} />
@@ -86,6 +92,7 @@ export function Mirror(props: MirrorProps) {
                 />
               ))}
             </div>
+            {props.stage}
           </div>
         </div>
       </div>

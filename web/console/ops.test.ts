@@ -43,6 +43,7 @@ test("opAt puts the node, offsets and document coordinates on the operation", ()
   });
   assert.deepEqual(opAt(ids.next(), "dblclick", { x: 1, y: 2 }), { opId: "t-2", op: "dblclick", x: 1, y: 2 });
   assert.deepEqual(opAt(ids.next(), "back", null), { opId: "t-3", op: "back" });
+  assert.deepEqual(opAt("n", "type", { node: 4, ox: 0.5, oy: 0.5, x: NaN, y: NaN }, { text: "hi" }), { opId: "n", op: "type", node: 4, ox: 0.5, oy: 0.5, text: "hi" }, "no coordinates when unknown");
   assert.deepEqual(opAt(ids.next(), "navigate", null, { url: "https://a.test/" }), { opId: "t-4", op: "navigate", url: "https://a.test/" });
   assert.notEqual(new OpIds().next(), new OpIds().next(), "ids differ between pages");
 });

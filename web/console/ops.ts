@@ -47,8 +47,10 @@ export function opAt(id: string, op: string, place: Place | null, extra: Partial
       out.ox = place.ox;
       out.oy = place.oy;
     }
-    out.x = place.x;
-    out.y = place.y;
+    if (isFinite(place.x) && isFinite(place.y)) {
+      out.x = place.x;
+      out.y = place.y;
+    }
   }
   return { ...out, ...extra };
 }

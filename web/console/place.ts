@@ -116,3 +116,12 @@ export function locatePlace(p: Partial<Place>, scroll: Point, boxOf: (node: numb
 function num(v: unknown, fallback: number): number {
   return typeof v === "number" && isFinite(v) ? v : fallback;
 }
+
+/** Returns an SVG path through points. */
+export function pathData(points: readonly Point[]): string {
+  if (!points.length) return "";
+  const r = (n: number) => Math.round(n * 10) / 10;
+  const d = `M${r(points[0].x)} ${r(points[0].y)}`;
+  if (points.length === 1) return `${d}l0.1 0`; // a dot still needs a segment to be painted
+  return d + points.slice(1).map((p) => `L${r(p.x)} ${r(p.y)}`).join("");
+}

@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import type { Timers } from "./channel";
 import { StrokeBatch, strokeBatchMs, Throttle } from "./throttle";
 
+const last = <T>(xs: readonly T[]): T | undefined => xs[xs.length - 1];
+
 function clock() {
   let now = 0;
   let seq = 0;
@@ -44,7 +46,7 @@ test("Throttle sends the first value at once and the latest one per interval", (
   assert.deepEqual(sent, [[0, 1], [33, 3]], "the latest value, when the interval ends");
   c.advance(100);
   t.push(4);
-  assert.deepEqual(sent.at(-1), [133, 4], "after a quiet spell, at once again");
+  assert.deepEqual(last(sent), [133, 4], "after a quiet spell, at once again");
   // A steady stream of moves every 5 ms gives about one frame per 33 ms.
   for (let i = 0; i < 200; i++) {
     c.advance(5);
@@ -53,7 +55,7 @@ test("Throttle sends the first value at once and the latest one per interval", (
   c.advance(50);
   const stream = sent.filter(([, v]) => v >= 100);
   assert.ok(stream.length >= 28 && stream.length <= 32, `${stream.length} frames for 1 s of moves`);
-  assert.equal(stream.at(-1)?.[1], 299, "the last position arrives");
+  assert.equal(last(stream)?.[1], 299, "the last position arrives");
 });
 
 test("Throttle.cancel drops the value that waits", () => {
@@ -83,5 +85,5 @@ test("StrokeBatch sends points in batches and ends with done", () => {
   ]);
   const empty = new StrokeBatch<number>((pts, done) => sent.push({ pts, done }), c.timers);
   empty.end();
-  assert.deepEqual(sent.at(-1), { pts: [], done: true }, "a stroke with no new points still ends");
+  assert.deepEqual(last(sent), { pts: [], done: true }, "a stroke with no new points still ends");
 });

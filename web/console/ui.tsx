@@ -23,6 +23,19 @@ const iconPaths: Record<string, string> = {
   page: "M6 3h9l4 4v14H6zM14 3v5h5",
   user: "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zM4 21a8 8 0 0 1 16 0",
   search: "M11 18a7 7 0 1 0 0-14 7 7 0 0 0 0 14zM21 21l-5-5",
+  pointer: "M5 3l14 7-6 2-2 6z",
+  pen: "M4 20l4-1L19 8l-3-3L5 16zM14 7l3 3",
+  hand: "M8 13V5.5a1.5 1.5 0 0 1 3 0V11M11 10.5V4a1.5 1.5 0 0 1 3 0v7M14 10.5V5.5a1.5 1.5 0 0 1 3 0V14a6 6 0 0 1-6 6h-.5a6 6 0 0 1-4.8-2.4l-2.4-3.3a1.5 1.5 0 0 1 2.4-1.8L8 15",
+  phone: "M5 4h4l2 5-2.5 1.5a11 11 0 0 0 5 5L15 13l5 2v4a2 2 0 0 1-2 2A16 16 0 0 1 3 6a2 2 0 0 1 2-2",
+  hangup: "M3 14.5c5-4.5 13-4.5 18 0l-2.2 2.3-3.3-1.3v-2.6a10 10 0 0 0-7 0v2.6l-3.3 1.3z",
+  video: "M3 7h12v10H3zM15 10.5l6-3.5v10l-6-3.5",
+  "video-off": "M3 7h12v10H3zM15 10.5l6-3.5v10l-6-3.5M2 3l20 18",
+  mic: "M12 3a3 3 0 0 1 3 3v5a3 3 0 0 1-6 0V6a3 3 0 0 1 3-3zM5 11a7 7 0 0 0 14 0M12 18v3",
+  "mic-off": "M12 3a3 3 0 0 1 3 3v5a3 3 0 0 1-6 0V6a3 3 0 0 1 3-3zM5 11a7 7 0 0 0 14 0M12 18v3M3 3l18 18",
+  back: "M19 12H5M11 6l-6 6 6 6",
+  forward: "M5 12h14M13 6l6 6-6 6",
+  wrench: "M14.7 6.3a4 4 0 0 0-5.4 5.4L3 18l3 3 6.3-6.3a4 4 0 0 0 5.4-5.4l-2.5 2.5-2.4-.6-.6-2.4z",
+  handover: "M4 17l10-10M14 7H7M14 7v7M20 4v16",
 };
 
 /** A stroke icon from the set above. */
@@ -170,4 +183,32 @@ export function typingIn(e: KeyboardEvent): boolean {
   if (!t) return false;
   const tag = t.tagName;
   return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || t.isContentEditable;
+}
+
+/** An icon button with a tooltip. */
+export function TipButton(props: {
+  icon: string;
+  tip: string;
+  testid?: string;
+  pressed?: boolean;
+  disabled?: boolean;
+  tone?: "primary" | "danger";
+  onClick(): void;
+  children?: ComponentChildren;
+}) {
+  const cls = `tb-btn${props.children ? " with-text" : ""}${props.pressed ? " on" : ""}${props.tone ? ` tb-${props.tone}` : ""}`;
+  return (
+    <button
+      class={cls}
+      data-tip={props.tip}
+      aria-label={props.children ? undefined : props.tip}
+      aria-pressed={props.pressed === undefined ? undefined : props.pressed}
+      data-testid={props.testid}
+      disabled={props.disabled}
+      onClick={props.onClick}
+    >
+      <Icon name={props.icon} />
+      {props.children && <span class="tb-text">{props.children}</span>}
+    </button>
+  );
 }

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem/internal/blobs/dirblobs"
+	"github.com/tandemhq/tandem/internal/share"
+	"github.com/tandemhq/tandem/internal/sshrelay"
+)
+
+// `tandem terminal list` and `print` read what a relay kept in the data
+// directory: the session in the database and its recording in blobs.
+func TestTerminalListAndPrint(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	db, err := openStore(ctx, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bs, err := dirblobs.New(filepath.Join(data, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := sshrelay.New(sshrelay.Config{Addr: "127.0.0.1:0", HostKeyPath: filepath.Join(data, "ssh_host_ed25519_key"), Store: db, Blobs: bs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(ctx)
+
+	var out bytes.Buffer
+	s, err := share.Start(ctx, share.Config{
+		Server: srv.Addr(), KeyPath: filepath.Join(data, "host"), KnownHostsPath: filepath.Join(data, "kh"),
+		Command: []string{"/bin/sh", "-c", "echo recorded-$((6*7))"}, AllowAgents: true, Stdout: &out,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	srv.Close(cctx)
+	db.Close()
+
+	var list bytes.Buffer
+	if err := run(ctx, []string{"terminal", "list", "--data", data}, nil, &list, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(list.String(), s.ID) || !strings.Contains(list.String(), "the shared program exited") {
+		t.Fatalf("list:\n%s", list.String())
+	}
+	var cast, output, audit bytes.Buffer
+	if err := run(ctx, []string{"terminal", "print", s.ID, "--data", data}, nil, &cast, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(cast.String(), `{"version":2,`) || !strings.Contains(cast.String(), "recorded-42") {
+		t.Fatalf("print:\n%s", cast.String())
+	}
+	if err := run(ctx, []string{"terminal", "print", "--output", s.ID, "--data", data}, nil, &output, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if strings.TrimSpace(output.String()) != "recorded-42" {
+		t.Fatalf("print --output: %q", output.String())
+	}
+	if err := run(ctx, []string{"terminal", "print", "--audit", s.ID, "--data", data}, nil, &audit, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(audit.String(), "share") || !strings.Contains(audit.String(), "end") {
+		t.Fatalf("print --audit:\n%s", audit.String())
+	}
+	if err := run(ctx, []string{"terminal", "print", "not-an-id", "--data", data}, nil, io.Discard, io.Discard); err == nil {
+		t.Fatal("printed a malformed id")
+	}
+}
