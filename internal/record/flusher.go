@@ -2,7 +2,7 @@ package record
 
 import (
 	"bytes"
-	"compress/gzip"
+	"github.com/klauspost/compress/gzip"
 	"context"
 	"fmt"
 	"sync"
