@@ -76,9 +76,13 @@ func waitMediaFlowing(t testing.TB, person, agent context.Context, relay bool) {
 	t.Fatalf("media did not flow both ways: person %+v, agent %+v", p0, a0)
 }
 
-func setupCalls(t *testing.T) *env {
-	return setupWith(t, app.Config{ICE: app.ICEConfig{TURNAddr: "127.0.0.1:0"}}, browsertest.Options{Flags: fakeMedia})
+func appWithTURN() app.Config {
+	return app.Config{ICE: app.ICEConfig{TURNAddr: "127.0.0.1:0"}}
 }
+
+func fakeMediaOptions() browsertest.Options { return browsertest.Options{Flags: fakeMedia} }
+
+func setupCalls(t *testing.T) *env { return setupWith(t, appWithTURN(), fakeMediaOptions()) }
 
 func TestCallConnectsAndHangsUp(t *testing.T) {
 	e := setupCalls(t)

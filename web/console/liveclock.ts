@@ -22,7 +22,7 @@ export class LiveClock {
   private readonly window: number;
 
   constructor(o: LiveClockOptions = {}) {
-    this.buffer = o.bufferMs ?? 60;
+    this.buffer = o.bufferMs ?? 20;
     this.window = o.windowMs ?? 1000;
   }
 
