@@ -2,7 +2,6 @@ package sshrelay
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"strings"
@@ -209,5 +208,3 @@ func (l *failureLimiter) fail(ip string) {
 	l.roll()
 	l.counts[ip]++
 }
-
-var errSessionEnded = errors.New("session ended")

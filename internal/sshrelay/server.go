@@ -301,16 +301,6 @@ func (s *Server) session(id string) *session {
 	return s.sessions[id]
 }
 
-func (s *Server) liveSessions() []*session {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]*session, 0, len(s.sessions))
-	for _, se := range s.sessions {
-		out = append(out, se)
-	}
-	return out
-}
-
 // joinCommand is what the host is told to give its helpers.
 func (s *Server) joinCommand(id string) string {
 	host, port := s.cfg.PublicHost, s.cfg.PublicPort

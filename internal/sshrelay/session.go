@@ -50,7 +50,6 @@ type session struct {
 	endedAt   time.Time
 	joined    []helperInfo // everyone who joined, for the API
 	nextID    int64
-	render    bytes.Buffer
 }
 
 // helperInfo describes a helper for the API and the host.
