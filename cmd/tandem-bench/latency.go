@@ -27,6 +27,7 @@ func runLatency(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	size := fs.Int("size", 512, "payload bytes of a frame")
 	parallel := fs.Int("parallel", 16, "assists opened at once")
 	recording := fs.Bool("recording", true, "record (in-process server only)")
+	compress := fs.Bool("compress", false, "the people offer permessage-deflate, as browsers do")
 	baseline := fs.Bool("baseline", true, "also measure the bare relay at the same levels, as a baseline of this machine")
 	server := fs.String("server", "", "measure this Tandem (base URL) instead of one started in-process")
 	siteKey := fs.String("site-key", "", "with -server: a site's key")
@@ -89,11 +90,11 @@ func runLatency(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		}
 	}()
 	printMachine(stdout)
-	fmt.Fprintf(stdout, "person-to-agent latency: %s; a %d B frame every %v per assist, %v measured per level after %v\n\n",
-		where, *size, *interval, *duration, *warmup)
+	fmt.Fprintf(stdout, "person-to-agent latency: %s; a %d B frame every %v per assist, %v measured per level after %v;\n"+
+		"people's channels compressed: %v\n\n", where, *size, *interval, *duration, *warmup, *compress)
 	logf := func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) }
 	lopts := bench.LatencyOptions{
-		Levels: counts, Interval: *interval, Settle: *settle, Warmup: *warmup, Duration: *duration, Size: *size, Parallel: *parallel,
+		Levels: counts, Interval: *interval, Settle: *settle, Warmup: *warmup, Duration: *duration, Size: *size, Parallel: *parallel, Compress: *compress,
 		Log: func(format string, args ...any) { logf("tandem: "+format, args...) },
 	}
 	res, err := bench.MeasureLatency(ctx, target, lopts)

@@ -25,6 +25,7 @@ func runMemory(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	recording := fs.Bool("recording", true, "record, as in production")
 	settle := fs.Duration("settle", 3*time.Second, "wait before each reading")
 	parallel := fs.Int("parallel", 16, "assists opened at once")
+	compress := fs.Bool("compress", false, "the people offer permessage-deflate, as browsers do")
 	profile := fs.String("heapprofile", "", "write a heap profile of the server, with every allocation sampled, to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -50,9 +51,10 @@ func runMemory(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	}
 	printMachine(stdout)
 	fmt.Fprintf(stdout, "memory of idle live assists: in-process server (recording %s), clients in a child process;\n"+
-		"each assist: a person's channel, one agent's channel, a meta and a %d B snapshot frame\n\n", onOff(*recording), *snapshot)
+		"each assist: a person's channel (compressed: %v), one agent's channel, a meta and a %d B snapshot frame\n\n",
+		onOff(*recording), *compress, *snapshot)
 	res, err := bench.MeasureMemory(ctx, bench.MemoryOptions{
-		Assists: *assists, SnapshotBytes: *snapshot, DisableRecording: !*recording, Settle: *settle, Parallel: *parallel,
+		Assists: *assists, SnapshotBytes: *snapshot, DisableRecording: !*recording, Settle: *settle, Parallel: *parallel, Compress: *compress,
 		HeapProfile: heapProfile,
 		Command: func() *exec.Cmd {
 			cmd := exec.Command(self, "memory-client")

@@ -24,6 +24,7 @@ func runRelay(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	size := fs.Int("size", 1024, "payload bytes of an event")
 	rounds := fs.Int("rounds", 7, "measurements of each case; the median is reported")
 	window := fs.Int("window", 256, "events in flight at most (below the server's reader queue of 1024)")
+	compress := fs.Bool("compress", false, "the person offers permessage-deflate, as browsers do")
 	ballast := fs.Int("ballast", 64<<20, "bytes of GC ballast kept alive during the run (0 for none)")
 	verbose := fs.Bool("v", false, "print every measurement")
 	var prof profiles
@@ -45,11 +46,12 @@ func runRelay(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 		}
 	}()
 	printMachine(stdout)
-	fmt.Fprintf(stdout, "fan-out over WebSockets on loopback: 1 writer, %d events of %d B, window %d, GC ballast %d MiB, median of %d rounds\n\n",
+	fmt.Fprintf(stdout, "fan-out over WebSockets on loopback: 1 writer, %d events of %d B, window %d, GC ballast %d MiB, median of %d rounds\n",
 		*events, *size, *window, *ballast>>20, *rounds)
+	fmt.Fprintf(stdout, "Tandem's person channel compressed: %v\n\n", *compress)
 	opts := bench.CompareOptions{
 		Readers: counts, Rounds: *rounds,
-		RelayOptions: bench.RelayOptions{Events: *events, Size: *size, Window: *window},
+		RelayOptions: bench.RelayOptions{Events: *events, Size: *size, Window: *window, Compress: *compress},
 		Ballast:      *ballast,
 	}
 	if *ballast == 0 {

@@ -48,6 +48,27 @@ func TestCompareRelay(t *testing.T) {
 	}
 }
 
+func TestMeasureTandem(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv := startServer(t, false)
+	o, err := NewOpener(ctx, srv.Target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, compress := range []bool{false, true} {
+		t.Run(fmt.Sprintf("compress=%v", compress), func(t *testing.T) {
+			res, err := MeasureTandem(ctx, o, RelayOptions{Readers: 2, Events: 200, Size: 1024, Compress: compress})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Readers != 2 || res.Events != 200 || res.EventsPerSec() <= 0 {
+				t.Errorf("result %+v, %.0f events/s", res, res.EventsPerSec())
+			}
+		})
+	}
+}
+
 func TestMeasureReportsLostReader(t *testing.T) {
 	// A reader that goes away must fail the measurement, not hang it.
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -37,6 +37,9 @@ type LatencyOptions struct {
 	Size int
 	// Parallel is how many assists are opened at once (16).
 	Parallel int
+	// Compress has the people's channels offer permessage-deflate, as
+	// browsers do (MeasureLatency only).
+	Compress bool
 	// Log, if set, is told about progress.
 	Log func(format string, args ...any)
 }
@@ -116,7 +119,7 @@ func MeasureLatency(ctx context.Context, t Target, opts LatencyOptions) ([]Laten
 		return nil, err
 	}
 	open := func(ctx context.Context, n int) ([]*pair, error) {
-		as, err := OpenMany(ctx, o, n, opts.Parallel, OpenOptions{Watchers: 1, Snapshot: SnapshotPayload(2048)})
+		as, err := OpenMany(ctx, o, n, opts.Parallel, OpenOptions{Watchers: 1, Snapshot: SnapshotPayload(2048), Compress: opts.Compress})
 		if err != nil {
 			return nil, err
 		}

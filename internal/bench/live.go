@@ -40,6 +40,10 @@ type OpenOptions struct {
 	// Snapshot, if not nil, is the payload of a snap frame published (after
 	// a meta frame) before the agents watch.
 	Snapshot []byte
+	// Compress has the person's channel offer permessage-deflate, as
+	// browsers do (the server accepts it on that channel); simclient's
+	// person does not.
+	Compress bool
 }
 
 // Opener opens live assists on a target as one signed-in agent: a person
@@ -120,7 +124,7 @@ func (o *Opener) Open(ctx context.Context, opts OpenOptions) (*Assist, error) {
 			a.Close(ctx)
 		}
 	}()
-	if _, _, err := p.Connect(ctx); err != nil {
+	if err := connectPerson(ctx, p, opts.Compress); err != nil {
 		return nil, fmt.Errorf("connect person: %w", err)
 	}
 	if err := o.agent.Accept(ctx, p.AssistID); err != nil {
@@ -163,6 +167,43 @@ func (o *Opener) Open(ctx context.Context, opts OpenOptions) (*Assist, error) {
 	}
 	ok = true
 	return a, nil
+}
+
+// connectPerson opens the person's channel as simclient.Person.Connect
+// does, optionally offering compression, and reads the welcome frame.
+func connectPerson(ctx context.Context, p *simclient.Person, compress bool) error {
+	if !compress {
+		_, _, err := p.Connect(ctx)
+		return err
+	}
+	base := "ws" + strings.TrimPrefix(p.Base, "http")
+	u := base + "/api/v1/public/assists/" + p.AssistID + "/ws?token=" + url.QueryEscape(p.Token)
+	ws, resp, err := websocket.Dial(ctx, u, &websocket.DialOptions{
+		HTTPHeader:      http.Header{"Origin": {p.Origin}},
+		CompressionMode: websocket.CompressionNoContextTakeover,
+	})
+	if err != nil {
+		return err
+	}
+	ws.SetReadLimit(64 << 20)
+	if !strings.Contains(resp.Header.Get("Sec-WebSocket-Extensions"), "permessage-deflate") {
+		_ = ws.CloseNow()
+		return errors.New("the server did not accept compression on the person's channel")
+	}
+	p.WS = ws
+	_, msg, err := ws.Read(ctx)
+	if err != nil {
+		return err
+	}
+	h, _, err := simclient.Split(msg)
+	if err != nil {
+		return err
+	}
+	if h.Kind != "welcome" {
+		return fmt.Errorf("first frame is %q, not welcome", h.Kind)
+	}
+	p.SetNextSeq(h.Ack + 1)
+	return nil
 }
 
 // requestHelp files the person's help request, waiting out rate limits

@@ -32,6 +32,9 @@ type MemoryOptions struct {
 	// (recording flushes, pings) to finish (3s).
 	Settle   time.Duration
 	Parallel int // assists opened at once (16)
+	// Compress has the people's channels offer permessage-deflate, as
+	// browsers do.
+	Compress bool
 	// Command returns a command that runs RunMemoryClient in another
 	// process: the clients must not share the measured heap (required).
 	Command func() *exec.Cmd
@@ -104,6 +107,7 @@ type memoryJob struct {
 	Assists       int
 	SnapshotBytes int
 	Parallel      int
+	Compress      bool
 }
 
 // MeasureMemory starts a Tandem in this process and reads its memory
@@ -165,7 +169,7 @@ func MeasureMemory(ctx context.Context, opts MemoryOptions) (MemoryResult, error
 		return strings.TrimSpace(rest), nil
 	}
 
-	job, _ := json.Marshal(memoryJob{Target: srv.Target, Assists: opts.Assists, SnapshotBytes: opts.SnapshotBytes, Parallel: opts.Parallel})
+	job, _ := json.Marshal(memoryJob{Target: srv.Target, Assists: opts.Assists, SnapshotBytes: opts.SnapshotBytes, Parallel: opts.Parallel, Compress: opts.Compress})
 	if _, err := fmt.Fprintf(stdin, "%s\n", job); err != nil {
 		return MemoryResult{}, fmt.Errorf("talk to the client process: %w", err)
 	}
@@ -195,6 +199,7 @@ func MeasureMemory(ctx context.Context, opts MemoryOptions) (MemoryResult, error
 	return res, nil
 }
 
+// String describes the reading in KiB, for logs.
 func (m MemStat) String() string {
 	return fmt.Sprintf("heap in use %d KiB, stacks %d KiB, RSS %d KiB, %d goroutines",
 		m.HeapInuse>>10, m.StackInuse>>10, m.RSS>>10, m.Goroutines)
@@ -257,7 +262,7 @@ func RunMemoryClient(ctx context.Context, in io.Reader, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	open := OpenOptions{Watchers: 1, Snapshot: SnapshotPayload(job.SnapshotBytes)}
+	open := OpenOptions{Watchers: 1, Snapshot: SnapshotPayload(job.SnapshotBytes), Compress: job.Compress}
 	warm, err := OpenMany(ctx, o, 1, 1, open)
 	if err != nil {
 		return err

@@ -24,6 +24,9 @@ type RelayOptions struct {
 	// it without filling the server's reader queues (1024 frames), past
 	// which a reader is cut off as a slow consumer.
 	Window int
+	// Compress has Tandem's person offer permessage-deflate, as browsers
+	// do; the bare relay never compresses.
+	Compress bool
 }
 
 func (o *RelayOptions) setDefaults() {
@@ -132,7 +135,7 @@ func openBare(ctx context.Context, b *BareRelay, readers int) (*fanout, error) {
 // agent channels watching it. Whether it records is the server's setting.
 func MeasureTandem(ctx context.Context, o *Opener, opts RelayOptions) (RelayResult, error) {
 	opts.setDefaults()
-	f, err := openTandem(ctx, o, opts.Readers)
+	f, err := openTandem(ctx, o, opts.Readers, opts.Compress)
 	if err != nil {
 		return RelayResult{}, err
 	}
@@ -140,8 +143,8 @@ func MeasureTandem(ctx context.Context, o *Opener, opts RelayOptions) (RelayResu
 	return measure(ctx, f, opts)
 }
 
-func openTandem(ctx context.Context, o *Opener, readers int) (*fanout, error) {
-	a, err := o.Open(ctx, OpenOptions{Watchers: readers, Snapshot: SnapshotPayload(2048)})
+func openTandem(ctx context.Context, o *Opener, readers int, compress bool) (*fanout, error) {
+	a, err := o.Open(ctx, OpenOptions{Watchers: readers, Snapshot: SnapshotPayload(2048), Compress: compress})
 	if err != nil {
 		return nil, err
 	}

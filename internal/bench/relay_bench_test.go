@@ -55,7 +55,7 @@ func BenchmarkRelay(b *testing.B) {
 		})
 		for _, mode := range []string{"norec", "rec"} {
 			b.Run(fmt.Sprintf("readers=%d/tandem-%s", readers, mode), func(b *testing.B) {
-				f, err := openTandem(ctx, openers[mode], readers)
+				f, err := openTandem(ctx, openers[mode], readers, false)
 				if err != nil {
 					b.Fatal(err)
 				}
