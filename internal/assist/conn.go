@@ -2,6 +2,7 @@ package assist
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -22,7 +23,9 @@ const (
 	CloseUnknownPage = 4412
 	CloseTooLarge    = 4413
 	CloseTryAgain    = 1013
-	outboundCapacity = 256
+	// outboundCapacity bounds the control frames waiting for one channel;
+	// data frames to agents wait in the hub's reader queue instead.
+	outboundCapacity = 64
 )
 
 // CloseError asks the transport to close a channel with Code and Reason.
@@ -89,7 +92,33 @@ type PersonConn struct {
 	conn
 	s     *Service
 	l     *live
-	ackCh chan struct{} // signalled when the hub accepted more frames
+	ackCh chan struct{} // signalled when an ack is due
+
+	ackMu      sync.Mutex
+	ackPending bool // an ack is scheduled
+}
+
+// ackDelay coalesces acks: the SDK only needs them to trim its resend
+// buffer, and one per frame would double the messages on a busy channel.
+const ackDelay = 100 * time.Millisecond
+
+// scheduleAck makes an ack go out within ackDelay, once for many frames.
+func (c *PersonConn) scheduleAck() {
+	c.ackMu.Lock()
+	defer c.ackMu.Unlock()
+	if c.ackPending {
+		return
+	}
+	c.ackPending = true
+	time.AfterFunc(ackDelay, func() {
+		c.ackMu.Lock()
+		c.ackPending = false
+		c.ackMu.Unlock()
+		select {
+		case c.ackCh <- struct{}{}:
+		default:
+		}
+	})
 }
 
 // ConnectPerson attaches the person's channel. token is the person token the
@@ -373,8 +402,6 @@ func (c *AgentConn) sendHealth(personRTT time.Duration) {
 	c.mu.Lock()
 	rtt := c.rtt
 	c.mu.Unlock()
-	c.send(encodeControl("health", map[string]float64{
-		"personRttMs": float64(personRTT.Microseconds()) / 1000,
-		"agentRttMs":  float64(rtt.Microseconds()) / 1000,
-	}))
+	c.send(fmt.Appendf(nil, "{\"k\":\"health\"}\n{\"personRttMs\":%.3f,\"agentRttMs\":%.3f}",
+		float64(personRTT.Microseconds())/1000, float64(rtt.Microseconds())/1000))
 }

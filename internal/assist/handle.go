@@ -99,10 +99,7 @@ func (c *PersonConn) publish(ctx context.Context, h hub.Header, frame []byte) er
 			c.s.notePage(ctx, l, h, frame)
 		}
 	}
-	select {
-	case c.ackCh <- struct{}{}:
-	default:
-	}
+	c.scheduleAck()
 	return nil
 }
 

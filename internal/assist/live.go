@@ -268,9 +268,20 @@ func (s *Service) pingLoop(ctx context.Context) {
 			lives = append(lives, l)
 		}
 		s.mu.Unlock()
-		now := s.cfg.Now()
-		ping := hub.EncodeFrame(hub.Header{Kind: "ping", T: now.UnixMilli()}, nil)
-		for _, l := range lives {
+		// Spread the sweep over half the interval rather than sending to
+		// every channel at once: a burst of thousands of frames would hold
+		// up the frames people and agents are waiting for.
+		step := s.cfg.PingInterval / 2 / time.Duration(len(lives)+1)
+		for i, l := range lives {
+			if i > 0 && step > 0 && i%16 == 0 {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(16 * step):
+				}
+			}
+			now := s.cfg.Now()
+			ping := hub.EncodeFrame(hub.Header{Kind: "ping", T: now.UnixMilli()}, nil)
 			l.mu.Lock()
 			l.pingSent = now
 			l.toPersonLocked(ping)

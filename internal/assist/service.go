@@ -53,7 +53,7 @@ type Config struct {
 	PingInterval time.Duration
 	// MaxRetainedBytes bounds what a hub keeps for late joiners (32 MiB).
 	MaxRetainedBytes int
-	// ReaderQueue is the number of frames an agent may fall behind (1024).
+	// ReaderQueue is the number of frames an agent may fall behind (256).
 	ReaderQueue int
 	// DisableRecording relays without recording (benchmarks only).
 	DisableRecording bool
@@ -81,7 +81,7 @@ func (c *Config) setDefaults() {
 		c.MaxRetainedBytes = 32 << 20
 	}
 	if c.ReaderQueue == 0 {
-		c.ReaderQueue = 1024
+		c.ReaderQueue = 256 // about five seconds of a busy page's batches
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

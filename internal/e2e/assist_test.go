@@ -121,11 +121,21 @@ func TestLiveAssist(t *testing.T) {
 
 	// The replay, built from the stored record only, reaches the same DOM.
 	run(t, agent, "open the replay", chromedp.Navigate(e.srv.URL()+"/console/replay/"+id))
-	waitJS(t, agent, "the replay's seek bar", `document.querySelector('[data-testid=replay-seek]')`)
-	run(t, agent, "seek to the end", chromedp.Evaluate(`(() => {
+	waitJS(t, agent, "the replay to load", `(() => { const s = document.querySelector('[data-testid=replay-seek]'); return s && Number(s.max) > 0; })()`)
+	seekEnd := `(() => {
 		const s = document.querySelector('[data-testid=replay-seek]');
 		s.value = s.max; s.dispatchEvent(new Event('input', {bubbles: true})); s.dispatchEvent(new Event('change', {bubbles: true}));
-	})()`, nil))
+	})()`
+	// Seek again until the view shows the end: the player may still be
+	// building when the first seek arrives.
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		run(t, agent, "seek to the end", chromedp.Evaluate(seekEnd, nil))
+		time.Sleep(300 * time.Millisecond)
+		if eval[string](t, agent, `(`+signatureJS+`)(`+mirrorDoc+`)`) == final {
+			break
+		}
+	}
 	waitMirrorShows(t, agent, final, "the replay at its end")
 }
 

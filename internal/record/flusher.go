@@ -2,9 +2,9 @@ package record
 
 import (
 	"bytes"
-	"github.com/klauspost/compress/gzip"
 	"context"
 	"fmt"
+	"github.com/klauspost/compress/gzip"
 	"sync"
 	"time"
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"time"
 
@@ -13,8 +14,11 @@ import (
 
 // Defaults of WriterOptions.
 const (
-	DefaultChunkBytes     = 256 << 10
-	DefaultFlushInterval  = time.Second
+	DefaultChunkBytes = 256 << 10
+	// DefaultFlushInterval is a trade: a crash loses at most this much of a
+	// recording (a normal end always stores everything), and every flush
+	// creates a file, which is costly with many sessions at once.
+	DefaultFlushInterval  = 5 * time.Second
 	DefaultMaxBufferBytes = 64 << 20
 )
 
@@ -63,12 +67,14 @@ type Writer struct {
 	sessionID string
 	opts      WriterOptions
 
-	kick   chan struct{} // a buffer is full: store it
-	flush  chan struct{} // Flush or Close waits: store everything
-	timer  *time.Timer   // armed when the buffer stops being empty
-	stop   chan struct{} // closed by Close
-	done   chan struct{} // closed when the goroutine has returned
-	cancel context.CancelFunc
+	kick  chan struct{} // a buffer is full: store it
+	flush chan struct{} // Flush or Close waits: store everything
+	timer *time.Timer   // armed when the buffer stops being empty
+	// flushEvery is FlushInterval with this writer's jitter.
+	flushEvery time.Duration
+	stop       chan struct{} // closed by Close
+	done       chan struct{} // closed when the goroutine has returned
+	cancel     context.CancelFunc
 
 	mu      sync.Mutex
 	full    [][]byte // buffers of at least ChunkBytes, oldest first
@@ -104,9 +110,11 @@ func NewWriter(store blobs.Store, sessionID string, opts WriterOptions) *Writer 
 		kick:      make(chan struct{}, 1),
 		flush:     make(chan struct{}, 1),
 		timer:     time.NewTimer(opts.FlushInterval),
-		stop:      make(chan struct{}),
-		done:      make(chan struct{}),
-		cancel:    cancel,
+		// Spread flushes of sessions that started together over ±20%.
+		flushEvery: opts.FlushInterval*4/5 + time.Duration(rand.Int64N(int64(opts.FlushInterval*2/5)+1)),
+		stop:       make(chan struct{}),
+		done:       make(chan struct{}),
+		cancel:     cancel,
 	}
 	w.timer.Stop()
 	if err := validSessionID(sessionID); err != nil {
@@ -190,7 +198,7 @@ func (w *Writer) rollover() (wasEmpty bool) {
 func (w *Writer) appended(n int, wasEmpty bool) {
 	w.written += int64(n)
 	if wasEmpty && n > 0 {
-		w.timer.Reset(w.opts.FlushInterval)
+		w.timer.Reset(w.flushEvery)
 	}
 }
 
