@@ -94,7 +94,9 @@ func (c *PersonConn) publish(ctx context.Context, h hub.Header, frame []byte) er
 	if dup {
 		c.s.observe(Observer.FrameDuplicate)
 	} else {
-		c.s.observe(func(o Observer) { o.FrameIn(len(frame)) })
+		if c.s.events != nil {
+			c.s.events.FrameIn(len(frame))
+		}
 		if h.Kind == "meta" || h.Kind == "snap" || h.Kind == "ref" {
 			c.s.notePage(ctx, l, h, frame)
 		}

@@ -64,6 +64,13 @@ func (s *Server) pump(r *http.Request, ws *websocket.Conn, ch channel, kind stri
 
 	go func() {
 		defer cancel()
+		// One watchdog for every write instead of a context with a timeout
+		// per frame: a write that takes longer than writeTimeout ends the
+		// channel, and the hot path allocates nothing.
+		wctx, stuck := context.WithCancel(ctx)
+		defer stuck()
+		watchdog := time.AfterFunc(writeTimeout, stuck)
+		watchdog.Stop()
 		for {
 			frame, err := ch.Next(ctx)
 			if err != nil {
@@ -73,10 +80,9 @@ func (s *Server) pump(r *http.Request, ws *websocket.Conn, ch channel, kind stri
 				}
 				return
 			}
-			wctx, wcancel := context.WithTimeout(ctx, writeTimeout)
+			watchdog.Reset(writeTimeout)
 			err = ws.Write(wctx, websocket.MessageText, frame)
-			wcancel()
-			if err != nil {
+			if !watchdog.Stop() || err != nil {
 				return
 			}
 		}
