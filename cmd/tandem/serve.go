@@ -19,6 +19,19 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg := app.Config{}
+	var badEnv []string
+	envDuration := func(name string, def time.Duration) time.Duration {
+		v, ok := os.LookupEnv(name)
+		if !ok {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d <= 0 {
+			badEnv = append(badEnv, fmt.Sprintf("%s=%q is not a duration such as 30s or 10m", name, v))
+			return def
+		}
+		return d
+	}
 	fs.StringVar(&cfg.Addr, "addr", env("TANDEM_ADDR", "127.0.0.1:8080"), "HTTP listen address (console, SDK, API)")
 	fs.StringVar(&cfg.DataDir, "data", env("TANDEM_DATA", "tandem-data"), "data directory: SQLite database, recordings, keys")
 	fs.StringVar(&cfg.DemoAddr, "demo-addr", env("TANDEM_DEMO_ADDR", "127.0.0.1:8081"), `demo site listen address ("off" for none)`)
@@ -37,6 +50,9 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	logLevel := fs.String("log-level", env("TANDEM_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if len(badEnv) > 0 {
+		return fmt.Errorf("serve: %s", strings.Join(badEnv, "; "))
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -80,15 +96,6 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 func env(name, def string) string {
 	if v, ok := os.LookupEnv(name); ok {
 		return v
-	}
-	return def
-}
-
-func envDuration(name string, def time.Duration) time.Duration {
-	if v, ok := os.LookupEnv(name); ok {
-		if d, err := time.ParseDuration(v); err == nil {
-			return d
-		}
 	}
 	return def
 }

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestServePrintsWhereToGoAndShutsDown runs `tandem serve` as a user would,
+// follows what it prints, and stops it as Ctrl-C does.
+func TestServePrintsWhereToGoAndShutsDown(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, w := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0", "--demo-addr", "127.0.0.1:0",
+			"--ssh-addr", "127.0.0.1:0", "--turn-addr", "127.0.0.1:0", "--log-level", "warn"}, nil, w, io.Discard)
+		w.Close()
+	}()
+	lines := map[string]string{}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		for _, key := range []string{"Agent console", "Demo site", "Demo login", "TURN (calls)", "Terminal share", "API"} {
+			if v, ok := strings.CutPrefix(line, key); ok {
+				lines[key] = strings.TrimSpace(v)
+			}
+		}
+		if strings.HasPrefix(line, "Press Ctrl-C") {
+			break
+		}
+	}
+	go io.Copy(io.Discard, out)
+	for _, key := range []string{"Agent console", "Demo site", "Demo login", "TURN (calls)", "Terminal share", "API"} {
+		if lines[key] == "" {
+			t.Fatalf("serve did not print %q; got %v", key, lines)
+		}
+	}
+	if !strings.Contains(lines["Demo login"], "@") || !strings.Contains(lines["Demo login"], " / ") {
+		t.Fatalf("demo login line = %q", lines["Demo login"])
+	}
+	base := strings.TrimSuffix(lines["Agent console"], "/console/")
+	client := &http.Client{Timeout: 5 * time.Second}
+	for _, u := range []string{base + "/healthz", lines["Agent console"], lines["Demo site"], lines["API"]} {
+		resp, err := client.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET %s = %d", u, resp.StatusCode)
+		}
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v after Ctrl-C", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("serve did not shut down")
+	}
+}
+
+func TestServeRefusesBadSettings(t *testing.T) {
+	t.Setenv("TANDEM_GRACE", "soon")
+	err := run(context.Background(), []string{"serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0"}, nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "TANDEM_GRACE") {
+		t.Fatalf("bad TANDEM_GRACE: %v", err)
+	}
+	err = run(context.Background(), []string{"serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0", "--log-level", "loud"}, nil, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), "log-level") {
+		t.Fatalf("bad log level: %v", err)
+	}
+}
