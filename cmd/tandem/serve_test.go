@@ -73,6 +73,7 @@ func TestServeRefusesBadSettings(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "TANDEM_GRACE") {
 		t.Fatalf("bad TANDEM_GRACE: %v", err)
 	}
+	t.Setenv("TANDEM_GRACE", "30s")
 	err = run(context.Background(), []string{"serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0", "--log-level", "loud"}, nil, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "log-level") {
 		t.Fatalf("bad log level: %v", err)
