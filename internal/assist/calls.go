@@ -1,0 +1,125 @@
+package assist
+
+import (
+	"context"
+	"encoding/json"
+	"sort"
+
+	"github.com/tandemhq/tandem"
+)
+
+// relayRTCLocked passes signalling between participants of the call.
+func (s *Service) relayRTCLocked(l *live, from, kind string, body []byte) error {
+	var in struct {
+		CallID string `json:"callId"`
+		To     string `json:"to"`
+	}
+	if json.Unmarshal(body, &in) != nil {
+		return badFrame(kind + " must be a JSON object")
+	}
+	if l.call == nil || in.CallID != l.call.id {
+		return s.refuseTo(l, from, refusal(kind, tandem.EConflict, "no such call"))
+	}
+	if _, ok := l.call.members[from]; !ok {
+		return s.refuseTo(l, from, refusal(kind, tandem.EForbidden, "join the call first"))
+	}
+	frame := encodeWith(headerFor(kind), withFrom(body, from, l.call.members[from]))
+	if kind == "call.media" {
+		for id := range l.call.members {
+			if id != from {
+				l.sendTo(id, frame)
+			}
+		}
+		return nil
+	}
+	if _, ok := l.call.members[in.To]; !ok || in.To == from {
+		return s.refuseTo(l, from, refusal(kind, tandem.ENotFound, "%q is not in the call", in.To))
+	}
+	l.sendTo(in.To, frame)
+	return nil
+}
+
+func (s *Service) refuseTo(l *live, id string, frame []byte) error {
+	l.sendTo(id, frame)
+	return nil
+}
+
+// callStatePayload describes the call for call.state frames.
+func (l *live) callStatePayload() map[string]any {
+	type member struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	}
+	c := l.call
+	if c == nil {
+		return map[string]any{"state": "ended"}
+	}
+	members := []member{}
+	for id, name := range c.members {
+		members = append(members, member{id, name})
+	}
+	sort.Slice(members, func(i, j int) bool { return members[i].ID < members[j].ID })
+	return map[string]any{"callId": c.id, "state": c.state, "video": c.video, "members": members}
+}
+
+// callStateLocked tells every agent and the person where the call is; each
+// member gets ICE servers of its own.
+func (s *Service) callStateLocked(l *live) {
+	st := l.callStatePayload()
+	for a := range l.agents {
+		a.send(encodeControl("call.state", s.withICE(st, l, a.id)))
+	}
+	l.toPersonLocked(encodeControl("call.state", s.withICE(st, l, "person")))
+}
+
+func (s *Service) withICE(st map[string]any, l *live, member string) map[string]any {
+	if l.call == nil || s.cfg.ICE == nil {
+		return st
+	}
+	if _, ok := l.call.members[member]; !ok {
+		return st
+	}
+	out := make(map[string]any, len(st)+2)
+	for k, v := range st {
+		out[k] = v
+	}
+	out["you"] = member
+	out["iceServers"] = s.cfg.ICE.ICEServers(l.call.id, callTTL)
+	return out
+}
+
+// leaveCallLocked removes a participant; the call ends when the person or
+// the last agent leaves.
+func (s *Service) leaveCallLocked(ctx context.Context, l *live, member, actor string) {
+	c := l.call
+	if c == nil {
+		return
+	}
+	if _, ok := c.members[member]; !ok && !(member == "person" && c.state == "ringing") {
+		return
+	}
+	delete(c.members, member)
+	agents := 0
+	for id := range c.members {
+		if id != "person" {
+			agents++
+		}
+	}
+	if member == "person" || agents == 0 {
+		s.endCallLocked(l)
+	} else {
+		s.callStateLocked(l)
+	}
+	s.audit(ctx, l.assist.ID, actor, "call.leave", "")
+}
+
+func (s *Service) endCallLocked(l *live) {
+	if l.call == nil {
+		return
+	}
+	if s.cfg.ICE != nil {
+		s.cfg.ICE.EndCall(l.call.id)
+	}
+	l.call = nil
+	s.callStateLocked(l)
+}
