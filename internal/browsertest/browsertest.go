@@ -42,6 +42,13 @@ type Options struct {
 // for its first tab. It is stopped when the test ends.
 func Start(t testing.TB, opts Options) context.Context {
 	t.Helper()
+	// Not t.TempDir: Chromium's helper processes may still write to the
+	// profile for a moment after the browser is gone, which would fail the
+	// test's own cleanup. This one is removed with retries.
+	profile, err := os.MkdirTemp("", "tandem-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
 	alloc := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(Path(t)),
 		chromedp.NoSandbox,
@@ -53,7 +60,7 @@ func Start(t testing.TB, opts Options) context.Context {
 		chromedp.Flag("disable-quic", true),
 		chromedp.Flag("no-first-run", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.UserDataDir(t.TempDir()),
+		chromedp.UserDataDir(profile),
 	)
 	for k, v := range opts.Flags {
 		alloc = append(alloc, chromedp.Flag(k, v))
@@ -68,6 +75,12 @@ func Start(t testing.TB, opts Options) context.Context {
 	t.Cleanup(func() {
 		cancelBrowser()
 		cancelAlloc()
+		for i := 0; i < 20; i++ {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 	})
 	return bctx
 }
