@@ -17,36 +17,23 @@ import (
 	"strings"
 
 	"github.com/coder/websocket"
+
+	"github.com/tandemhq/tandem/internal/hub"
 )
 
 // Header is a frame's header (docs/protocol.md).
-type Header struct {
-	Kind string `json:"k"`
-	Seq  uint64 `json:"s,omitempty"`
-	Page string `json:"p,omitempty"`
-	Hash string `json:"h,omitempty"`
-	T    int64  `json:"t,omitempty"`
-	Ack  uint64 `json:"ack,omitempty"`
-	From uint64 `json:"from,omitempty"`
-}
+type Header = hub.Header
 
 // Frame builds a frame from a header and a payload (nil for none).
-func Frame(h Header, payload []byte) []byte {
-	b, _ := json.Marshal(h)
-	if payload == nil {
-		return b
-	}
-	b = append(b, '\n')
-	return append(b, payload...)
-}
+func Frame(h Header, payload []byte) []byte { return hub.EncodeFrame(h, payload) }
 
 // Split parses a frame into its header and payload.
 func Split(frame []byte) (Header, []byte, error) {
-	var h Header
-	head, body, _ := bytes.Cut(frame, []byte("\n"))
-	if err := json.Unmarshal(head, &h); err != nil {
-		return h, nil, fmt.Errorf("frame header: %w", err)
+	h, err := hub.ParseHeader(frame)
+	if err != nil {
+		return h, nil, err
 	}
+	_, body, _ := bytes.Cut(frame, []byte("\n"))
 	return h, body, nil
 }
 
