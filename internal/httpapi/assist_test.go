@@ -428,3 +428,29 @@ func TestAgentGoneBeyondGraceEndsAssist(t *testing.T) {
 		t.Fatalf("person: %s %v", body, err)
 	}
 }
+
+func TestOversizedFrameIsRefused(t *testing.T) {
+	ts, agent := start(t, app.Config{})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	p := livePerson(t, ctx, ts, agent)
+	huge := make([]byte, 9<<20)
+	for i := range huge {
+		huge[i] = 'x'
+	}
+	_ = p.WS.Write(ctx, websocket.MessageText, append([]byte(`{"k":"ev","s":1}`+"\n"), huge...))
+	if _, _, err := simclient.ReadUntil(ctx, p.WS, "never"); websocket.CloseStatus(err) != websocket.StatusMessageTooBig {
+		t.Fatalf("9 MiB frame: %v, want close 1009", err)
+	}
+	// Nothing was accepted, and the assist goes on.
+	if _, _, err := p.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p.SetNextSeq(1)
+	if _, err := p.SendData(ctx, "meta", "a", "", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	if h, _, err := simclient.ReadUntil(ctx, p.WS, "ack"); err != nil || h.Ack != 1 {
+		t.Fatalf("ack after the refused frame = %+v %v", h, err)
+	}
+}
