@@ -22,8 +22,9 @@ func runMemory(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	fs.SetOutput(stderr)
 	assists := fs.Int("assists", 1000, "idle live assists to open")
 	snapshot := fs.Int("snapshot-bytes", 4096, "payload bytes of each assist's snapshot")
+	watchers := fs.Int("watchers", 1, "agent channels watching each assist (0 for none)")
 	recording := fs.Bool("recording", true, "record, as in production")
-	settle := fs.Duration("settle", 3*time.Second, "wait before each reading")
+	settle := fs.Duration("settle", 8*time.Second, "wait before each reading (longer than the recorder's flush interval, so that idle assists have stored their recording)")
 	parallel := fs.Int("parallel", 16, "assists opened at once")
 	compress := fs.Bool("compress", false, "the people offer permessage-deflate, as browsers do")
 	profile := fs.String("heapprofile", "", "write a heap profile of the server, with every allocation sampled, to this file")
@@ -54,7 +55,7 @@ func runMemory(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		"each assist: a person's channel (compressed: %v), one agent's channel, a meta and a %d B snapshot frame\n\n",
 		onOff(*recording), *compress, *snapshot)
 	res, err := bench.MeasureMemory(ctx, bench.MemoryOptions{
-		Assists: *assists, SnapshotBytes: *snapshot, DisableRecording: !*recording, Settle: *settle, Parallel: *parallel, Compress: *compress,
+		Assists: *assists, SnapshotBytes: *snapshot, DisableRecording: !*recording, Settle: *settle, Parallel: *parallel, Compress: *compress, Watchers: watchersOption(*watchers),
 		HeapProfile: heapProfile,
 		Command: func() *exec.Cmd {
 			cmd := exec.Command(self, "memory-client")
@@ -93,4 +94,13 @@ func runMemoryClient(ctx context.Context, args []string, stdin io.Reader, stdout
 		return fmt.Errorf("memory-client takes no arguments: tandem-bench memory starts it")
 	}
 	return bench.RunMemoryClient(ctx, stdin, stdout)
+}
+
+// watchersOption maps the flag (0 for none) to MemoryOptions.Watchers
+// (0 for the default of one, -1 for none).
+func watchersOption(n int) int {
+	if n == 0 {
+		return -1
+	}
+	return n
 }

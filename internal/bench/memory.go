@@ -35,6 +35,9 @@ type MemoryOptions struct {
 	// Compress has the people's channels offer permessage-deflate, as
 	// browsers do.
 	Compress bool
+	// Watchers is the number of agent channels watching each assist (1);
+	// -1 means none, to measure the assist alone.
+	Watchers int
 	// Command returns a command that runs RunMemoryClient in another
 	// process: the clients must not share the measured heap (required).
 	Command func() *exec.Cmd
@@ -108,6 +111,7 @@ type memoryJob struct {
 	SnapshotBytes int
 	Parallel      int
 	Compress      bool
+	Watchers      int
 }
 
 // MeasureMemory starts a Tandem in this process and reads its memory
@@ -169,7 +173,7 @@ func MeasureMemory(ctx context.Context, opts MemoryOptions) (MemoryResult, error
 		return strings.TrimSpace(rest), nil
 	}
 
-	job, _ := json.Marshal(memoryJob{Target: srv.Target, Assists: opts.Assists, SnapshotBytes: opts.SnapshotBytes, Parallel: opts.Parallel, Compress: opts.Compress})
+	job, _ := json.Marshal(memoryJob{Target: srv.Target, Assists: opts.Assists, SnapshotBytes: opts.SnapshotBytes, Parallel: opts.Parallel, Compress: opts.Compress, Watchers: opts.Watchers})
 	if _, err := fmt.Fprintf(stdin, "%s\n", job); err != nil {
 		return MemoryResult{}, fmt.Errorf("talk to the client process: %w", err)
 	}
@@ -262,7 +266,14 @@ func RunMemoryClient(ctx context.Context, in io.Reader, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	open := OpenOptions{Watchers: 1, Snapshot: SnapshotPayload(job.SnapshotBytes), Compress: job.Compress}
+	watchers := job.Watchers
+	switch {
+	case watchers == 0:
+		watchers = 1
+	case watchers < 0:
+		watchers = 0
+	}
+	open := OpenOptions{Watchers: watchers, Snapshot: SnapshotPayload(job.SnapshotBytes), Compress: job.Compress}
 	warm, err := OpenMany(ctx, o, 1, 1, open)
 	if err != nil {
 		return err

@@ -80,7 +80,12 @@ func (w *Writer) storeDue(ctx context.Context, st *runState, all bool) error {
 				return err
 			}
 			st.pending = &chunk{gz: gz, n: len(data)}
-			w.recycle(data)
+			if !partial {
+				// Only a busy stream fills buffers; keep one to reuse. A
+				// stream stored because its time was up is mostly idle:
+				// let its buffer go rather than hold it for every session.
+				w.recycle(data)
+			}
 		}
 		if err := w.put(ctx, st); err != nil {
 			return err
