@@ -68,7 +68,7 @@ func (s *Service) startLiveLocked(l *live) error {
 		OnNeedSnapshot:   func() { l.sendPerson(encodeControl("snapshot", nil)) },
 	}
 	if !s.cfg.DisableRecording {
-		l.rec = record.NewWriter(s.blobs, l.assist.ID, record.WriterOptions{})
+		l.rec = record.NewWriter(s.blobs, l.assist.ID, record.WriterOptions{Gate: s.storing})
 		opts.Sink = l.rec
 	}
 	l.hub = hub.New(opts)

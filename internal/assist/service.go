@@ -12,6 +12,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
@@ -105,6 +106,8 @@ type Service struct {
 
 	stopPings context.CancelFunc
 	wg        sync.WaitGroup
+	// storing bounds how many recordings store a chunk at once.
+	storing *record.Gate
 }
 
 // Observer is told about what happens, for metrics. All methods must be cheap
@@ -130,6 +133,7 @@ func New(cfg Config, st Store, bs blobs.Store, obs Observer) *Service {
 		lives:     make(map[string]*live),
 		queue:     make(map[chan struct{}]struct{}),
 		stopPings: cancel,
+		storing:   record.NewGate(1),
 	}
 	s.wg.Add(1)
 	go func() {

@@ -7,11 +7,13 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tandemhq/tandem"
@@ -61,6 +63,7 @@ type Server struct {
 	redeemLimit  *ratelimit.Limiter
 	requestLimit *ratelimit.Limiter
 	routes       []route
+	frameBufs    sync.Pool // *bytes.Buffer for reading frames
 }
 
 // route is one entry of the API: the OpenAPI test checks that every route is
@@ -95,6 +98,7 @@ func New(d Deps) *Server {
 		loginLimit:   ratelimit.New(6*time.Second, 10),
 		redeemLimit:  ratelimit.New(6*time.Second, 10),
 		requestLimit: ratelimit.New(time.Second, 30),
+		frameBufs:    sync.Pool{New: func() any { return new(bytes.Buffer) }},
 	}
 	s.routes = s.apiRoutes()
 	csrf := http.NewCrossOriginProtection()

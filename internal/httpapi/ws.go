@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -61,15 +62,17 @@ func (s *Server) pump(r *http.Request, ws *websocket.Conn, ch channel, kind stri
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	defer ch.Close()
+	// Reads and writes get a context that is never cancelled, so that the
+	// WebSocket library does not arm a timer for every frame (garbage that
+	// shows as latency under load); instead, the end of ctx and a stuck
+	// write close the connection, which ends any read or write under way.
+	stop := context.AfterFunc(ctx, func() { _ = ws.CloseNow() })
+	defer stop()
+	ioCtx := context.WithoutCancel(ctx)
 
 	go func() {
 		defer cancel()
-		// One watchdog for every write instead of a context with a timeout
-		// per frame: a write that takes longer than writeTimeout ends the
-		// channel, and the hot path allocates nothing.
-		wctx, stuck := context.WithCancel(ctx)
-		defer stuck()
-		watchdog := time.AfterFunc(writeTimeout, stuck)
+		watchdog := time.AfterFunc(writeTimeout, func() { _ = ws.CloseNow() })
 		watchdog.Stop()
 		for {
 			frame, err := ch.Next(ctx)
@@ -81,7 +84,7 @@ func (s *Server) pump(r *http.Request, ws *websocket.Conn, ch channel, kind stri
 				return
 			}
 			watchdog.Reset(writeTimeout)
-			err = ws.Write(wctx, websocket.MessageText, frame)
+			err = ws.Write(ioCtx, websocket.MessageText, frame)
 			if !watchdog.Stop() || err != nil {
 				return
 			}
@@ -89,7 +92,7 @@ func (s *Server) pump(r *http.Request, ws *websocket.Conn, ch channel, kind stri
 	}()
 
 	for {
-		typ, data, err := ws.Read(ctx)
+		typ, data, err := s.readFrame(ioCtx, ws)
 		if err != nil {
 			if websocket.CloseStatus(err) == websocket.StatusMessageTooBig {
 				s.log.Warn("frame too large", "channel", kind, "path", r.URL.Path)
@@ -114,6 +117,26 @@ func (s *Server) pump(r *http.Request, ws *websocket.Conn, ch channel, kind stri
 			return
 		}
 	}
+}
+
+// readFrame reads one message into a pooled buffer and returns an exact-size
+// copy: one allocation per frame, however the message arrived.
+func (s *Server) readFrame(ctx context.Context, ws *websocket.Conn) (websocket.MessageType, []byte, error) {
+	typ, r, err := ws.Reader(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	buf := s.frameBufs.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 64<<10 { // do not keep a snapshot-sized buffer around
+			buf.Reset()
+			s.frameBufs.Put(buf)
+		}
+	}()
+	if _, err := buf.ReadFrom(r); err != nil {
+		return 0, nil, err
+	}
+	return typ, bytes.Clone(buf.Bytes()), nil
 }
 
 func (s *Server) handlePersonChannel(w http.ResponseWriter, r *http.Request) {

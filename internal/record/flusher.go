@@ -138,7 +138,12 @@ func (w *Writer) put(ctx context.Context, st *runState) error {
 		st.listed = true
 	}
 	key := chunkKey(w.sessionID, st.next)
-	if err := w.store.Put(ctx, key, bytes.NewReader(st.pending.gz)); err != nil {
+	if err := w.opts.Gate.enter(ctx); err != nil {
+		return err
+	}
+	err := w.store.Put(ctx, key, bytes.NewReader(st.pending.gz))
+	w.opts.Gate.leave()
+	if err != nil {
 		return fmt.Errorf("storing %s: %w", key, err)
 	}
 	st.next++

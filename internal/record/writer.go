@@ -43,6 +43,34 @@ type WriterOptions struct {
 	// MaxBufferBytes bounds the bytes accepted but not yet stored; past it
 	// Write fails with ErrBufferFull instead of growing while storage fails.
 	MaxBufferBytes int
+	// Gate, if set, is shared by Writers to bound how many store chunks at
+	// once: with thousands of sessions, storing is background work that
+	// must not crowd out the sessions themselves.
+	Gate *Gate
+}
+
+// Gate bounds how many Writers store a chunk at the same time.
+type Gate struct{ slots chan struct{} }
+
+// NewGate lets n Writers store at once.
+func NewGate(n int) *Gate { return &Gate{slots: make(chan struct{}, max(n, 1))} }
+
+func (g *Gate) enter(ctx context.Context) error {
+	if g == nil {
+		return nil
+	}
+	select {
+	case g.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (g *Gate) leave() {
+	if g != nil {
+		<-g.slots
+	}
 }
 
 func (o *WriterOptions) setDefaults() {
