@@ -106,7 +106,10 @@ type Service struct {
 
 	stopPings context.CancelFunc
 	wg        sync.WaitGroup
-	// storing bounds how many recordings store a chunk at once.
+	// storing bounds how many recordings store a chunk at once: one, for
+	// local disks, where parallel file creation and fsync only take CPU
+	// from the live channels (see docs/performance.md). A remote blob
+	// store with slow requests will want more.
 	storing *record.Gate
 }
 
