@@ -91,13 +91,6 @@ func (r MemoryResult) PerAssist() int64 {
 	return (int64(r.After.Go()) - int64(r.Before.Go()) - r.Retained) / int64(r.Assists)
 }
 
-// RSSPerAssist is the growth of the process's resident memory per assist,
-// snapshot included: it also counts what the Go runtime does not manage
-// (SQLite's page cache) and memory freed but not yet returned.
-func (r MemoryResult) RSSPerAssist() int64 {
-	return (int64(r.After.RSS) - int64(r.Before.RSS)) / int64(r.Assists)
-}
-
 // GoroutinesPerAssist is how many goroutines the server runs per assist.
 func (r MemoryResult) GoroutinesPerAssist() float64 {
 	return float64(r.After.Goroutines-r.Before.Goroutines) / float64(r.Assists)

@@ -67,9 +67,6 @@ func New() *Metrics {
 	return m
 }
 
-// Registry lets other packages register their own collectors.
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
-
 // Handler serves /metrics.
 func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
