@@ -21,7 +21,6 @@ const (
 	CloseReplaced    = 4409
 	closeEnded       = 4410
 	CloseUnknownPage = 4412
-	CloseTooLarge    = 4413
 	CloseTryAgain    = 1013
 	// outboundCapacity bounds the control frames waiting for one channel;
 	// data frames to agents wait in the hub's reader queue instead.

@@ -70,6 +70,7 @@ type Sessions interface {
 	CreateLoginSession(ctx context.Context, s *store.LoginSession) error
 	LoginSessionByHash(ctx context.Context, tokenHash string) (*store.LoginSession, error)
 	DeleteLoginSession(ctx context.Context, tokenHash string) error
+	DeleteExpiredLoginSessions(ctx context.Context, now time.Time) error
 }
 
 // Manager starts, finds and ends console sessions.
@@ -95,6 +96,11 @@ func (m *Manager) Start(ctx context.Context, u *tandem.User) (string, *store.Log
 	}
 	token := randomString(32)
 	now := m.now()
+	// Sign-ins are rare next to requests: a good moment to forget the
+	// sessions that have expired, so the table does not grow forever.
+	if err := m.Sessions.DeleteExpiredLoginSessions(ctx, now); err != nil {
+		return "", nil, fmt.Errorf("delete expired sessions: %w", err)
+	}
 	s := &store.LoginSession{
 		TokenHash: HashToken(token),
 		UserID:    u.ID,

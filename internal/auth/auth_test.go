@@ -81,6 +81,13 @@ func TestSessions(t *testing.T) {
 	if _, err := m.Lookup(ctx, token); tandem.ErrorCode(err) != tandem.EUnauthorized {
 		t.Fatalf("expired session: %v", err)
 	}
+	// The next sign-in forgets expired sessions.
+	if _, _, err := m.Start(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.LoginSessionByHash(ctx, auth.HashToken(token)); tandem.ErrorCode(err) != tandem.ENotFound {
+		t.Fatalf("expired session still stored after a sign-in: %v", err)
+	}
 	now = now.Add(-2 * time.Hour)
 	if err := m.End(ctx, token); err != nil {
 		t.Fatal(err)

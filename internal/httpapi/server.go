@@ -110,14 +110,12 @@ func New(d Deps) *Server {
 		case wsSession:
 			h = s.requireSameOrigin(s.requireSession(h))
 		}
-		s.mux.Handle(r.method+" "+muxPath(r.path), s.observe(r.path, h))
+		// OpenAPI paths ({id}) are ServeMux patterns as they are.
+		s.mux.Handle(r.method+" "+r.path, s.observe(r.path, h))
 	}
 	s.staticRoutes()
 	return s
 }
-
-// muxPath turns an OpenAPI path into a ServeMux pattern ({id} works in both).
-func muxPath(p string) string { return p }
 
 func (s *Server) apiRoutes() []route {
 	return []route{

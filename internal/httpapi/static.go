@@ -52,19 +52,26 @@ func (a *asset) serve(w http.ResponseWriter, r *http.Request, cacheFor time.Dura
 }
 
 // staticRoutes serves the SDK (to any origin), the console and the web
-// terminal (same origin only), and the built assets.
+// terminal (same origin only), and the built assets. Every built file is
+// read and hashed once, here, not per request.
 func (s *Server) staticRoutes() {
 	dist := s.deps.Web
 	if dist == nil {
 		return
 	}
-	get := func(name string) *asset {
-		a, ok := loadAsset(dist, name)
-		if !ok {
-			s.log.Warn("built asset missing; run npm run build in web/", "file", name)
-			return &asset{body: []byte("/* missing " + name + " */"), contentType: "text/plain; charset=utf-8"}
+	assets := map[string]*asset{}
+	names, _ := fs.Glob(dist, "*")
+	for _, name := range names {
+		if a, ok := loadAsset(dist, name); ok {
+			assets[name] = a
 		}
-		return a
+	}
+	get := func(name string) *asset {
+		if a, ok := assets[name]; ok {
+			return a
+		}
+		s.log.Warn("built asset missing; run npm run build in web/", "file", name)
+		return &asset{body: []byte("/* missing " + name + " */"), contentType: "text/plain; charset=utf-8"}
 	}
 	sdk, recorder := get("sdk.js"), get("recorder.js")
 	consoleHTML, terminalHTML := get("console.html"), get("terminal.html")
@@ -77,12 +84,8 @@ func (s *Server) staticRoutes() {
 	})
 	s.mux.HandleFunc("GET /assets/{file}", func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("file")
-		if strings.HasSuffix(name, ".html") {
-			http.NotFound(w, r)
-			return
-		}
-		a, ok := loadAsset(dist, name)
-		if !ok {
+		a, ok := assets[name]
+		if !ok || strings.HasSuffix(name, ".html") {
 			http.NotFound(w, r)
 			return
 		}

@@ -1,6 +1,8 @@
-// Package hub fans one session's frames out from its single writer (the
-// person's page, or a terminal's host) to any number of readers (agents,
-// helpers), as described in docs/protocol.md.
+// Package hub fans one web assist's frames out from its single writer (the
+// person's page) to any number of readers (agents), as described in
+// docs/protocol.md. Terminal sessions have a fan-out of their own in
+// internal/sshrelay, which redraws a lagging helper's screen instead of
+// cutting it off.
 //
 // A Hub checks sequence numbers, keeps what a late reader needs to rebuild
 // the view (the current page's last full snapshot and the frames after it),

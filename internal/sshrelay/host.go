@@ -242,7 +242,6 @@ func (s *Server) register(conn *ssh.ServerConn, payload []byte) (*session, error
 		id:       NewSessionID(),
 		req:      req,
 		grants:   grants,
-		hostKey:  hostKey,
 		hostFP:   ssh.FingerprintSHA256(pk),
 		hostConn: conn,
 		created:  time.Now(),

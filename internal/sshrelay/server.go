@@ -14,7 +14,6 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/blobs"
-	"github.com/tandemhq/tandem/internal/sshrelay/wire"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
@@ -326,11 +325,8 @@ const (
 	extSession  = "tandem-session"
 	extName     = "tandem-name"
 	extReadOnly = "tandem-readonly"
-	extApproved = "tandem-approve"
 	extActor    = "tandem-actor"
 	extKey      = "tandem-key"
 	roleHost    = "host"
 	roleHelper  = "helper"
 )
-
-var _ = wire.HostUser

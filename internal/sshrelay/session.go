@@ -28,7 +28,6 @@ type session struct {
 	id       string
 	req      *wire.ShareRequest
 	grants   map[string]grant
-	hostKey  string // authorized_keys form
 	hostFP   string
 	hostConn ssh.Conn
 	created  time.Time

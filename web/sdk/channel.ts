@@ -76,9 +76,11 @@ function size(f: Pending): number {
   return (f.d ? f.d.length : 0) + 64;
 }
 
+const utf8 = new TextEncoder();
+
 // utf8Length is the size in bytes of s on the wire.
 function utf8Length(s: string): number {
-  return new TextEncoder().encode(s).length;
+  return utf8.encode(s).length;
 }
 
 export class Channel {
@@ -132,7 +134,8 @@ export class Channel {
         this.hooks.closed(e.code, e.reason);
         return;
       }
-      if (e.code === 4413) this.tooLarge = true;
+      // 1009 is the server's "too big"; 4413 is kept for older servers.
+      if (e.code === 1009 || e.code === 4413) this.tooLarge = true;
       if (e.code === closeUnknownPage) this.unknownPage();
       this.retry();
     };
