@@ -73,9 +73,17 @@ func Start(t testing.TB, opts Options) context.Context {
 		t.Fatalf("start chromium: %v", err)
 	}
 	t.Cleanup(func() {
+		// Closing the browser politely can hang when Chromium is slow to
+		// answer; the allocator's cancel kills the process regardless.
+		closed := make(chan struct{})
+		go func() { _ = chromedp.Cancel(bctx); close(closed) }()
+		select {
+		case <-closed:
+		case <-time.After(5 * time.Second):
+		}
 		cancelBrowser()
 		cancelAlloc()
-		for i := 0; i < 20; i++ {
+		for i := 0; i < 50; i++ {
 			if os.RemoveAll(profile) == nil {
 				return
 			}

@@ -96,7 +96,7 @@ func TestCallConnectsAndHangsUp(t *testing.T) {
 
 	run(t, agent, "hang up", chromedp.Click(`[data-testid=call-hangup]`))
 	waitJS(t, person, "the call panel to close", `!`+sdkUI("call"))
-	waitJS(t, agent, "the call to end", `/ended|idle|no call/i.test(document.querySelector('[data-testid=call-state]')?.textContent || 'ended')`)
+	waitJS(t, agent, "the call to end", `document.querySelector('[data-testid=call-state]')?.textContent === 'ended' && document.querySelector('[data-testid=call-voice]')`)
 }
 
 func TestCallThroughTURNOnly(t *testing.T) {

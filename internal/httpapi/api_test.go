@@ -173,7 +173,7 @@ func TestHelpRequestBadInput(t *testing.T) {
 		})
 	}
 	var list struct{ Assists []any }
-	_, agent := ts, mustLogin(t, ts)
+	agent := mustLogin(t, ts)
 	if err := agent.Do(context.Background(), "GET", "/api/v1/assists", nil, &list); err != nil || len(list.Assists) != 0 {
 		t.Fatalf("bad requests created assists: %d, %v", len(list.Assists), err)
 	}

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/browsertest"
 	"github.com/tandemhq/tandem/internal/share"
 	"github.com/tandemhq/tandem/web"
 )
@@ -62,50 +62,6 @@ func (e *testEnv) agent(name string) *tandem.User {
 	return u
 }
 
-func newBrowser(t *testing.T) context.Context {
-	t.Helper()
-	const chromium = "/usr/bin/chromium"
-	if _, err := os.Stat(chromium); err != nil {
-		t.Fatal("Chromium is needed: apt-get install -y chromium")
-	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-	}
-	// Not t.TempDir: Chromium's helper processes may still be writing to
-	// the profile for a moment after the browser has gone.
-	profile, err := os.MkdirTemp("", "tandem-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts = append(opts, chromedp.UserDataDir(profile))
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() {
-		// Closing the browser politely can hang when Chromium is slow to
-		// answer; the allocator's cancel kills the process regardless.
-		closed := make(chan struct{})
-		go func() { chromedp.Cancel(ctx); close(closed) }()
-		select {
-		case <-closed:
-		case <-time.After(5 * time.Second):
-		}
-		cancel()
-		cancelAlloc()
-		for i := 0; i < 50 && os.RemoveAll(profile) != nil; i++ {
-			time.Sleep(100 * time.Millisecond)
-		}
-	})
-	return ctx
-}
-
 // waitText polls the text of sel until it contains want.
 func waitText(t *testing.T, ctx context.Context, sel, want string) {
 	t.Helper()
@@ -135,7 +91,7 @@ func TestWebTerminalInChromium(t *testing.T) {
 		c.AllowAgents = true
 	})
 	ts := e.consoleServer(agent)
-	ctx := newBrowser(t)
+	ctx := browsertest.Start(t, browsertest.Options{})
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 
