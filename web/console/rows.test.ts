@@ -92,3 +92,10 @@ test("filterRows, countRows and rowsUntil", () => {
   assert.equal(rowsUntil(rows, 3).length, 3);
   assert.equal(rowsUntil(rows, 0).length, 0);
 });
+
+test("appendRows returns the same rows when a batch makes no row", () => {
+  const rows = appendRows([], [custom("console", { level: "log", args: ["hi"] }, 1)], 1);
+  const same = appendRows(rows, [{ type: 3, data: { source: 1, positions: [] }, timestamp: 2 } as never], 2);
+  assert.equal(same, rows);
+  assert.equal(same.length, 1);
+});

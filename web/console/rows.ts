@@ -90,15 +90,18 @@ export function rowFromEvent(e: RREvent, key: string, seq: number): Row | null {
 }
 
 /**
- * Appends the rows of events to rows (a new array is returned). A network row
- * whose request id is already listed replaces it in place, so a request that
- * is reported when it starts and again when it ends is one line.
+ * Appends the rows of events to rows. A network row whose request id is
+ * already listed replaces it in place, so a request that is reported when it
+ * starts and again when it ends is one line. Most batches (mouse moves,
+ * mutations) make no row: then rows itself is returned, uncopied, so the
+ * panel does not redraw for them.
  */
 export function appendRows(rows: readonly Row[], events: readonly RREvent[], seq: number): Row[] {
-  const out = rows.slice();
+  let out: Row[] | null = null;
   events.forEach((e, i) => {
     const r = rowFromEvent(e, `${seq}.${i}`, seq);
     if (!r) return;
+    out ??= rows.slice();
     if (r.kind === "network" && r.netId !== undefined) {
       const at = out.findIndex((o) => o.kind === "network" && o.netId === r.netId);
       if (at >= 0) {
@@ -108,7 +111,7 @@ export function appendRows(rows: readonly Row[], events: readonly RREvent[], seq
     }
     out.push(r);
   });
-  return out;
+  return out ?? (rows as Row[]);
 }
 
 /** Returns the rows of one kind whose text contains query (case-insensitive). */
