@@ -3,7 +3,6 @@ package assist
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/tandemhq/tandem"
@@ -22,103 +21,7 @@ const (
 	closeEnded       = 4410
 	CloseUnknownPage = 4412
 	CloseTryAgain    = 1013
-	// outboundCapacity bounds the control frames waiting for one channel;
-	// data frames to agents wait in the hub's reader queue instead.
-	outboundCapacity = 64
 )
-
-// CloseError asks the transport to close a channel with Code and Reason.
-type CloseError struct {
-	Code   int
-	Reason string
-}
-
-func (e *CloseError) Error() string { return e.Reason }
-
-// conn is what person and agent channels share: a bounded outbound queue
-// that never blocks the sender, and a way for the service to close it.
-type conn struct {
-	out  chan []byte
-	done chan struct{}
-	once sync.Once
-	err  *CloseError
-}
-
-func newConn() conn {
-	return conn{out: make(chan []byte, outboundCapacity), done: make(chan struct{})}
-}
-
-// send queues a frame. A channel that cannot keep up with control frames is
-// closed as slow rather than allowed to hold anything up.
-func (c *conn) send(frame []byte) {
-	select {
-	case c.out <- frame:
-	case <-c.done:
-	default:
-		c.close(CloseSlow, "too far behind")
-	}
-}
-
-// finish sends a last frame and closes.
-func (c *conn) finish(last []byte, code int, reason string) {
-	select {
-	case c.out <- last:
-	default:
-	}
-	c.close(code, reason)
-}
-
-func (c *conn) close(code int, reason string) {
-	c.once.Do(func() {
-		c.err = &CloseError{Code: code, Reason: reason}
-		close(c.done)
-	})
-}
-
-// drain returns the frames still queued once the conn is closed, so a last
-// "ended" frame goes out before the close.
-func (c *conn) drain() []byte {
-	select {
-	case f := <-c.out:
-		return f
-	default:
-		return nil
-	}
-}
-
-// PersonConn is the person's channel to an assist.
-type PersonConn struct {
-	conn
-	s     *Service
-	l     *live
-	ackCh chan struct{} // signalled when an ack is due
-
-	ackMu      sync.Mutex
-	ackPending bool // an ack is scheduled
-}
-
-// ackDelay coalesces acks: the SDK only needs them to trim its resend
-// buffer, and one per frame would double the messages on a busy channel.
-const ackDelay = 100 * time.Millisecond
-
-// scheduleAck makes an ack go out within ackDelay, once for many frames.
-func (c *PersonConn) scheduleAck() {
-	c.ackMu.Lock()
-	defer c.ackMu.Unlock()
-	if c.ackPending {
-		return
-	}
-	c.ackPending = true
-	time.AfterFunc(ackDelay, func() {
-		c.ackMu.Lock()
-		c.ackPending = false
-		c.ackMu.Unlock()
-		select {
-		case c.ackCh <- struct{}{}:
-		default:
-		}
-	})
-}
 
 // ConnectPerson attaches the person's channel. token is the person token the
 // help request returned; origin is the channel's Origin header.
@@ -139,7 +42,7 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 	if !l.site.AllowsOrigin(origin) {
 		return nil, &CloseError{Code: CloseForbidden, Reason: "origin not allowed"}
 	}
-	c := &PersonConn{conn: newConn(), s: s, l: l, ackCh: make(chan struct{}, 1)}
+	c := &PersonConn{s: s, l: l}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.ended {
@@ -170,33 +73,29 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 	if l.agentName != "" {
 		welcome.Agent = &agentRef{Name: l.agentName}
 	}
-	c.out <- encodeWith(hub.Header{Kind: "welcome", Ack: ack}, welcome)
+	c.send(encodeWith(hub.Header{Kind: "welcome", Ack: ack}, welcome))
 	if l.assist.State == tandem.AssistConsenting {
-		c.out <- encodeControl("prompt", promptPayload{Agent: agentRef{Name: l.agentName}, Text: l.prompt})
+		c.send(encodeControl("prompt", promptPayload{Agent: agentRef{Name: l.agentName}, Text: l.prompt}))
 	}
 	if h := l.control.holder; h != nil {
-		c.out <- encodeControl("control.state", map[string]any{"holder": map[string]string{"id": h.id, "name": h.user.Name}})
+		c.send(encodeControl("control.state", map[string]any{"holder": map[string]string{"id": h.id, "name": h.user.Name}}))
 	}
 	l.presenceLocked()
 	return c, nil
 }
 
-// Next blocks until there is a frame to send to the person, or returns the
-// *CloseError the channel must close with.
-func (c *PersonConn) Next(ctx context.Context) ([]byte, error) {
-	select {
-	case f := <-c.out:
-		return f, nil
-	case <-c.ackCh:
+// Next returns the next frame to send to the person without waiting: nil
+// when there is none now, or the *CloseError the channel must close with.
+func (c *PersonConn) Next() ([]byte, error) {
+	c.mu.Lock()
+	f, err := c.popLocked()
+	ack := f == nil && err == nil && c.ackDue
+	c.ackDue = c.ackDue && !ack
+	c.mu.Unlock()
+	if ack {
 		return hub.EncodeFrame(hub.Header{Kind: "ack", Ack: c.l.lastSeq()}, nil), nil
-	case <-c.done:
-		if f := c.drain(); f != nil {
-			return f, nil
-		}
-		return nil, c.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
 	}
+	return f, err
 }
 
 func (l *live) lastSeq() uint64 {
@@ -213,6 +112,11 @@ func (l *live) lastSeq() uint64 {
 // they come back within the grace period, the assist ends.
 func (c *PersonConn) Close() {
 	c.close(closeGoingAway, "closed")
+	c.mu.Lock()
+	if c.ackTimer != nil {
+		c.ackTimer.Stop()
+	}
+	c.mu.Unlock()
 	l, s := c.l, c.s
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -239,11 +143,9 @@ type AgentConn struct {
 	user *tandem.User
 	id   string // this channel's id: agents and the person address it
 
-	mu       sync.Mutex
-	reader   *hub.Reader
-	readerCh chan struct{} // closed and replaced whenever reader changes
-	from     uint64
-	rtt      time.Duration
+	reader *hub.Reader   // (conn.mu) the feed of data frames, once live
+	rtt    time.Duration // (conn.mu)
+	from   uint64
 }
 
 // ConnectAgent attaches an agent's channel to a running assist. from is the
@@ -262,7 +164,7 @@ func (s *Service) ConnectAgent(ctx context.Context, user *tandem.User, id string
 		}
 		return nil, &CloseError{Code: closeEnded, Reason: "the assist has ended: " + a.EndReason}
 	}
-	c := &AgentConn{conn: newConn(), s: s, l: l, user: user, id: newID(), readerCh: make(chan struct{}), from: from}
+	c := &AgentConn{s: s, l: l, user: user, id: newID(), from: from}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.ended {
@@ -271,8 +173,8 @@ func (s *Service) ConnectAgent(ctx context.Context, user *tandem.User, id string
 	if l.assist.State == tandem.AssistWaiting {
 		return nil, &CloseError{Code: CloseForbidden, Reason: "accept the request first"}
 	}
-	c.out <- encodeControl("you", map[string]string{"conn": c.id, "id": user.ID, "name": user.Name})
-	c.out <- stateFrame(l.assist.State, "")
+	c.send(encodeControl("you", map[string]string{"conn": c.id, "id": user.ID, "name": user.Name}))
+	c.send(stateFrame(l.assist.State, ""))
 	if l.assist.State == tandem.AssistLive {
 		if err := c.subscribeLocked(from); err != nil {
 			return nil, err
@@ -285,7 +187,7 @@ func (s *Service) ConnectAgent(ctx context.Context, user *tandem.User, id string
 	}
 	l.presenceLocked()
 	if l.call != nil {
-		c.out <- encodeControl("call.state", s.withICE(l.callStatePayload(), l, c.id))
+		c.send(encodeControl("call.state", s.withICE(l.callStatePayload(), l, c.id)))
 	}
 	s.controlStateLocked(l)
 	go s.audit(context.Background(), id, "agent:"+user.ID, "watch", "")
@@ -294,57 +196,38 @@ func (s *Service) ConnectAgent(ctx context.Context, user *tandem.User, id string
 
 // subscribeLocked starts the agent's feed of data frames; l.mu is held.
 func (c *AgentConn) subscribeLocked(from uint64) error {
-	r, err := c.l.hub.Subscribe(from)
+	r, err := c.l.hub.Subscribe(from, c.notify)
 	if err != nil {
 		return &CloseError{Code: CloseForbidden, Reason: err.Error()}
 	}
 	c.mu.Lock()
 	c.reader = r
-	close(c.readerCh)
-	c.readerCh = make(chan struct{})
 	c.mu.Unlock()
 	return nil
 }
 
-// Next blocks until there is a frame to send to the agent, or returns the
-// *CloseError the channel must close with.
-func (c *AgentConn) Next(ctx context.Context) ([]byte, error) {
+// Next returns the next frame to send to the agent without waiting: nil
+// when there is none now, or the *CloseError the channel must close with.
+// Control frames go before data frames.
+func (c *AgentConn) Next() ([]byte, error) {
 	for {
 		c.mu.Lock()
-		r, changed := c.reader, c.readerCh
+		f, err := c.popLocked()
+		r := c.reader
 		c.mu.Unlock()
-		var frames <-chan []byte
-		var readerDone <-chan struct{}
-		if r != nil {
-			frames, readerDone = r.Frames(), r.Done()
+		if f != nil || err != nil || r == nil {
+			return f, err
 		}
-		select {
-		case f := <-c.out:
+		f, done := r.Next()
+		if !done {
 			return f, nil
-		case f, ok := <-frames:
-			if ok {
-				return f, nil
-			}
-		case <-readerDone:
-		case <-changed:
-			continue
-		case <-c.done:
-			if f := c.drain(); f != nil {
-				return f, nil
-			}
-			return nil, c.err
-		case <-ctx.Done():
-			return nil, ctx.Err()
 		}
-		// The feed was cut: the agent fell behind, or the assist ended.
-		select {
-		case <-c.done:
-			continue
-		default:
-		}
+		// The feed was cut: the agent fell behind, or the assist ended (and
+		// its "ended" frame follows).
 		if tandem.ErrorCode(r.Err()) == tandem.ESlowConsumer {
 			c.s.observe(Observer.SlowReader)
-			return nil, &CloseError{Code: CloseSlow, Reason: "slow consumer: reconnect to resync"}
+			c.close(CloseSlow, "slow consumer: reconnect to resync")
+			continue
 		}
 		c.mu.Lock()
 		if c.reader == r {
@@ -358,10 +241,11 @@ func (c *AgentConn) Next(ctx context.Context) ([]byte, error) {
 func (c *AgentConn) Close() {
 	c.close(closeGoingAway, "closed")
 	c.mu.Lock()
-	if c.reader != nil {
-		c.reader.Close()
-	}
+	r := c.reader
 	c.mu.Unlock()
+	if r != nil {
+		r.Close()
+	}
 	l := c.l
 	l.mu.Lock()
 	defer l.mu.Unlock()

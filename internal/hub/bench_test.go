@@ -77,12 +77,26 @@ func benchFanout(b *testing.B, readers int, rec bool) {
 		wg.Go(func() {
 			var seen uint64 = 1
 			for {
-				r, err := h.Subscribe(seen)
+				ready := make(chan struct{}, 1)
+				r, err := h.Subscribe(seen, func() {
+					select {
+					case ready <- struct{}{}:
+					default:
+					}
+				})
 				if err != nil {
 					b.Error(err)
 					return
 				}
-				for fr := range r.Frames() {
+				for {
+					fr, done := r.Next()
+					if fr == nil {
+						if done {
+							break
+						}
+						<-ready
+						continue
+					}
 					hd, err := hub.ParseHeader(fr)
 					if err != nil {
 						b.Error(err)

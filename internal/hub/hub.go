@@ -236,13 +236,12 @@ func (h *Hub) check(hd Header) error {
 func (h *Hub) deliver(frame []byte) {
 	kept := h.readers[:0]
 	for _, r := range h.readers {
-		select {
-		case r.ch <- frame:
+		if r.push(frame) {
 			kept = append(kept, r)
-		default:
-			h.cut.Add(1)
-			r.end(tandem.Errorf(tandem.ESlowConsumer, "reader fell more than %d frames behind", h.opts.ReaderQueue))
+			continue
 		}
+		h.cut.Add(1)
+		r.end(tandem.Errorf(tandem.ESlowConsumer, "reader fell more than %d frames behind", h.opts.ReaderQueue), true)
 	}
 	clear(h.readers[len(kept):])
 	h.readers = kept
@@ -270,7 +269,7 @@ func (h *Hub) Close(reason error) {
 	}
 	h.closed, h.closeErr = true, reason
 	for _, r := range h.readers {
-		r.end(reason)
+		r.end(reason, false)
 	}
 	clear(h.readers)
 	h.readers = nil

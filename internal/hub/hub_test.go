@@ -3,6 +3,7 @@ package hub
 import (
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 	"sync"
@@ -48,20 +49,75 @@ func desc(frame []byte) string {
 	return fmt.Sprintf("%s:%d", h.Kind, h.Seq)
 }
 
-// queued returns descriptions of the frames waiting for r.
-func queued(r *Reader) []string {
+// queued returns descriptions of the frames waiting for r, and "closed"
+// when it has ended.
+func queued(r *testReader) []string {
 	var got []string
 	for {
-		select {
-		case fr, ok := <-r.Frames():
-			if !ok {
-				return append(got, "closed")
-			}
+		fr, done := r.Next()
+		switch {
+		case fr != nil:
 			got = append(got, desc(fr))
+		case done:
+			return append(got, "closed")
 		default:
 			return got
 		}
 	}
+}
+
+// testReader is a Reader whose wake signals ready, so that a test can wait
+// for its frames as a socket writer would.
+type testReader struct {
+	*Reader
+	ready chan struct{}
+}
+
+func subscribeWaiting(h *Hub, from uint64) (*testReader, error) {
+	ready := make(chan struct{}, 1)
+	r, err := h.Subscribe(from, func() {
+		select {
+		case ready <- struct{}{}:
+		default:
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &testReader{r, ready}, nil
+}
+
+// frames yields r's frames as they come, until it ends.
+func (r *testReader) frames() iter.Seq[[]byte] {
+	return func(yield func([]byte) bool) {
+		for {
+			fr, done := r.Next()
+			switch {
+			case fr != nil:
+				if !yield(fr) {
+					return
+				}
+			case done:
+				return
+			default:
+				<-r.ready
+			}
+		}
+	}
+}
+
+// pending is how many frames wait for r.
+func (r *testReader) pending() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.queue) - r.head
+}
+
+// ended reports whether r has ended.
+func (r *testReader) ended() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.Reader.ended
 }
 
 func publishAll(t *testing.T, h *Hub, specs ...string) {
@@ -73,9 +129,9 @@ func publishAll(t *testing.T, h *Hub, specs ...string) {
 	}
 }
 
-func subscribe(t *testing.T, h *Hub, from uint64) *Reader {
+func subscribe(t *testing.T, h *Hub, from uint64) *testReader {
 	t.Helper()
-	r, err := h.Subscribe(from)
+	r, err := subscribeWaiting(h, from)
 	if err != nil {
 		t.Fatalf("Subscribe(%d): %v", from, err)
 	}
@@ -323,7 +379,7 @@ func TestSlowReaderCut(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for fr := range fast.Frames() {
+		for fr := range fast.frames() {
 			got = append(got, desc(fr))
 			if len(got) == 20 {
 				return
@@ -334,23 +390,21 @@ func TestSlowReaderCut(t *testing.T) {
 		// Publish never waits; pace the writer only so that the fast
 		// reader, not the hub, decides whether it keeps up.
 		publishAll(t, h, fmt.Sprintf("ev:%d:a", i))
-		for len(fast.ch) > 2 {
+		for fast.pending() > 2 {
 			time.Sleep(time.Millisecond)
 		}
 	}
 	<-done
 
-	select {
-	case <-slow.Done():
-	default:
+	if !slow.ended() {
 		t.Fatal("slow reader was not cut off")
 	}
 	if tandem.ErrorCode(slow.Err()) != tandem.ESlowConsumer {
 		t.Errorf("slow reader Err = %v, want %s", slow.Err(), tandem.ESlowConsumer)
 	}
-	// What it had queued is still readable, then Frames is closed.
-	if q := queued(slow); len(q) != 5 || q[4] != "closed" {
-		t.Errorf("slow reader's channel = %q, want 4 frames then closed", q)
+	// What it had queued is dropped: it must resync anyway.
+	if q := queued(slow); !slices.Equal(q, []string{"closed"}) {
+		t.Errorf("slow reader's queue = %q, want only its end", q)
 	}
 	if len(got) != 20 || got[0] != "ev:2" || got[19] != "ev:21" {
 		t.Errorf("fast reader got %d frames %q...", len(got), got[:min(2, len(got))])
@@ -376,7 +430,7 @@ func TestBroadcast(t *testing.T) {
 	r1, r2 := subscribe(t, h, 1), subscribe(t, h, 0)
 	queued(r2)
 	h.Broadcast(EncodeFrame(Header{Kind: "presence"}, []byte(`{"person":"away"}`)))
-	for _, r := range []*Reader{r1, r2} {
+	for _, r := range []*testReader{r1, r2} {
 		if got := queued(r); !slices.Equal(got, []string{"presence"}) {
 			t.Errorf("reader got %q, want the presence frame", got)
 		}
@@ -402,10 +456,8 @@ func TestReaderClose(t *testing.T) {
 	if h.Readers() != 1 {
 		t.Errorf("Readers after Close = %d, want 1", h.Readers())
 	}
-	select {
-	case <-r.Done():
-	default:
-		t.Error("Done not closed by Close")
+	if !r.ended() {
+		t.Error("reader not ended by Close")
 	}
 	if r.Err() != nil {
 		t.Errorf("Err after Close = %v, want nil", r.Err())
@@ -428,7 +480,7 @@ func TestHubClose(t *testing.T) {
 	if _, err := h.Publish(f("ev:1")); !errors.Is(err, ended) {
 		t.Errorf("Publish after Close = %v", err)
 	}
-	if _, err := h.Subscribe(0); !errors.Is(err, ended) {
+	if _, err := h.Subscribe(0, nil); !errors.Is(err, ended) {
 		t.Errorf("Subscribe after Close = %v", err)
 	}
 	if h.Readers() != 0 {
@@ -436,7 +488,7 @@ func TestHubClose(t *testing.T) {
 	}
 	h2 := New(Options{})
 	h2.Close(nil)
-	if _, err := h2.Subscribe(0); !errors.Is(err, ErrClosed) {
+	if _, err := h2.Subscribe(0, nil); !errors.Is(err, ErrClosed) {
 		t.Errorf("Subscribe after Close(nil) = %v, want ErrClosed", err)
 	}
 }
@@ -643,5 +695,61 @@ func TestStatsBytes(t *testing.T) {
 	st := h.Stats()
 	if st.BytesIn != uint64(len(a)+len(b)) || st.LastSeq != 2 || st.RetainedBytes != len(a)+len(b) {
 		t.Errorf("Stats = %+v, want %d bytes in and retained, last 2", st, len(a)+len(b))
+	}
+}
+
+// A reader is woken for every frame queued and for its end, and after the
+// hub closes it still yields what was queued before telling it is done.
+func TestReaderWakeAndDrain(t *testing.T) {
+	h := New(Options{})
+	publishAll(t, h, "snap:1:a:h")
+	var wakes atomic.Int32
+	r, err := h.Subscribe(1, func() { wakes.Add(1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fr, done := r.Next(); fr != nil || done {
+		t.Fatalf("Next on an up-to-date reader = %q, %v", fr, done)
+	}
+	publishAll(t, h, "ev:2:a", "ev:3:a")
+	if n := wakes.Load(); n != 2 {
+		t.Errorf("woken %d times for 2 frames, want 2", n)
+	}
+	h.Close(errors.New("over"))
+	if n := wakes.Load(); n != 3 {
+		t.Errorf("woken %d times after close, want 3", n)
+	}
+	var got []string
+	for {
+		fr, done := r.Next()
+		if done {
+			break
+		}
+		if fr == nil {
+			t.Fatal("Next returned nothing before done")
+		}
+		got = append(got, desc(fr))
+	}
+	if !slices.Equal(got, []string{"ev:2", "ev:3"}) {
+		t.Errorf("frames after close = %q", got)
+	}
+}
+
+// A drained reader does not keep a burst's queue: an idle reader holds
+// (almost) nothing, however far behind it once was.
+func TestReaderQueueShrinks(t *testing.T) {
+	h := New(Options{ReaderQueue: 1000})
+	r := subscribe(t, h, 0)
+	queued(r)
+	for i := 1; i <= 500; i++ {
+		publishAll(t, h, fmt.Sprintf("ev:%d", i))
+	}
+	if got := queued(r); len(got) != 500 {
+		t.Fatalf("got %d frames, want 500", len(got))
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if c := cap(r.queue); c > idleQueue {
+		t.Errorf("drained reader keeps a queue of capacity %d, want at most %d", c, idleQueue)
 	}
 }

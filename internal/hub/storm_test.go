@@ -57,7 +57,7 @@ func TestStorm(t *testing.T) {
 				if rng.IntN(4) == 0 {
 					from = 0
 				}
-				r, err := h.Subscribe(from)
+				r, err := subscribeWaiting(h, from)
 				if errors.Is(err, finished) {
 					return
 				} else if err != nil {
@@ -70,7 +70,7 @@ func TestStorm(t *testing.T) {
 				}
 				first := true
 				budget := rng.IntN(300)
-				for fr := range r.Frames() {
+				for fr := range r.frames() {
 					hd, err := ParseHeader(fr)
 					if err != nil {
 						t.Errorf("reader got a bad frame: %v", err)

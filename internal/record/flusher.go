@@ -4,10 +4,18 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"github.com/klauspost/compress/gzip"
-	"sync"
 	"time"
 )
+
+// The storing goroutine runs only while a Writer has work, so that the
+// thousands of idle sessions of a server keep no goroutine each. Work is
+// requested by a buffer filling up (rollover), the flush timer, Flush and
+// Close. A request starts the goroutine unless one runs already; one that
+// runs takes the request once it has stored what it was storing. It exits
+// when it finds no request left, and it decides so under w.mu, the lock
+// under which requests are made: a request is thus either seen by the
+// goroutine or starts the next one, never lost between the two, and two
+// never run at once.
 
 // chunk is a compressed piece of the stream waiting to be stored.
 type chunk struct {
@@ -15,49 +23,122 @@ type chunk struct {
 	n  int // uncompressed bytes
 }
 
-// runState is what the storing goroutine keeps between wake-ups.
+// runState is what the storing goroutine keeps between chunks, and from one
+// goroutine to the next.
 type runState struct {
 	pending *chunk // taken from the buffer, not yet stored
 	next    uint64 // number of the next chunk
 	listed  bool   // next has been set from the chunks already stored
 }
 
-func (w *Writer) run(ctx context.Context) {
-	defer close(w.done)
-	var st runState
-	all := false // store the partly filled buffer too, not only full ones
+// request asks for the full buffers to be stored and, with all, the partly
+// filled one too, starting the storing goroutine if none runs. w.mu is held.
+func (w *Writer) request(all bool) {
+	if w.stopped {
+		return
+	}
+	w.requested = true
+	w.wantAll = w.wantAll || all
+	if !w.running {
+		w.running = true
+		w.storing.Add(1)
+		go w.storeLoop()
+	}
+}
+
+// armTimer has the partial buffer stored flushEvery from now. The timer is
+// made on first use: a Writer that records nothing needs none. w.mu is held.
+func (w *Writer) armTimer() {
+	if w.timer == nil {
+		w.timer = time.AfterFunc(w.flushEvery, w.timeUp)
+		return
+	}
+	w.timer.Reset(w.flushEvery)
+}
+
+// timeUp requests the flush that the timer was armed for. A timer armed
+// before a Flush stored everything finds nothing, and then starts no
+// goroutine; the next write to the empty buffer arms it again.
+func (w *Writer) timeUp() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if len(w.buf) > 0 || len(w.full) > 0 {
+		w.request(true)
+	}
+}
+
+// storeLoop is the storing goroutine: it serves requests until none is
+// left or the Writer is stopped.
+func (w *Writer) storeLoop() {
+	defer w.storing.Done()
+	for {
+		all, ok := w.nextRequest()
+		if !ok {
+			return
+		}
+		if !w.storeRetrying(w.ctx, all) {
+			w.mu.Lock()
+			w.running = false
+			w.mu.Unlock()
+			return
+		}
+	}
+}
+
+// nextRequest takes the request waiting, if any, and reports whether to
+// store: with none, or with the Writer stopped, it marks the goroutine
+// gone, under the same lock that request reads that mark under.
+func (w *Writer) nextRequest() (all, ok bool) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if !w.requested || w.stopped {
+		w.running = false
+		return false, false
+	}
+	all = w.wantAll
+	w.requested, w.wantAll = false, false
+	return all, true
+}
+
+// storeRetrying stores what is due, retrying after a failure with a backoff
+// that grows with each failure in a row, and then everything, as the
+// partial buffer has waited as well. It reports false when the Writer was
+// stopped while storage was failing.
+func (w *Writer) storeRetrying(ctx context.Context, all bool) bool {
 	fails := 0
 	for {
-		if err := w.storeDue(ctx, &st, all); err != nil {
-			fails++
-			w.mu.Lock()
-			w.lastErr = err
-			w.mu.Unlock()
-			backoff := w.opts.FlushInterval << min(fails-1, maxBackoffShift)
-			select {
-			case <-w.stop:
-				return
-			case <-time.After(backoff):
+		err := w.storeDue(ctx, all)
+		if err == nil {
+			if fails > 0 {
+				w.setLastErr(nil)
 			}
-			all = true
-			continue
+			return true
 		}
-		if fails > 0 {
-			fails = 0
-			w.mu.Lock()
-			w.lastErr = nil
-			w.mu.Unlock()
+		fails++
+		w.setLastErr(err)
+		if !sleep(ctx, w.opts.FlushInterval<<min(fails-1, maxBackoffShift)) {
+			return false
 		}
-		select {
-		case <-w.stop:
-			return
-		case <-w.kick:
-			all = false
-		case <-w.flush:
-			all = true
-		case <-w.timer.C:
-			all = true
-		}
+		all = true
+	}
+}
+
+// setLastErr records the latest storage failure, or nil after a success.
+func (w *Writer) setLastErr(err error) {
+	w.mu.Lock()
+	w.lastErr = err
+	w.mu.Unlock()
+}
+
+// sleep waits for d and reports true, or false if ctx ends first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 
@@ -65,7 +146,8 @@ func (w *Writer) run(ctx context.Context) {
 // with all also the one being filled; one chunk each. It takes the one
 // being filled only once, so that steady writes during the Puts make full
 // chunks rather than a stream of small ones.
-func (w *Writer) storeDue(ctx context.Context, st *runState, all bool) error {
+func (w *Writer) storeDue(ctx context.Context, all bool) error {
+	st := &w.run
 	for {
 		if st.pending == nil {
 			data, partial := w.take(all)
@@ -147,8 +229,17 @@ func (w *Writer) put(ctx context.Context, st *runState) error {
 		return fmt.Errorf("storing %s: %w", key, err)
 	}
 	st.next++
+	w.stored(st.pending.n)
+	st.pending = nil
+	return nil
+}
+
+// stored accounts for n more durable bytes and wakes the Flushes waiting
+// for them.
+func (w *Writer) stored(n int) {
 	w.mu.Lock()
-	w.durable += int64(st.pending.n)
+	defer w.mu.Unlock()
+	w.durable += int64(n)
 	kept := w.waiters[:0]
 	for _, wt := range w.waiters {
 		if wt.target <= w.durable {
@@ -158,37 +249,4 @@ func (w *Writer) put(ctx context.Context, st *runState) error {
 		}
 	}
 	w.waiters = kept
-	w.mu.Unlock()
-	st.pending = nil
-	return nil
-}
-
-// compressionLevel trades a little size for speed: on recorded frames level
-// 2 compresses about 3.5 times as fast as the default level 6 (230 vs
-// 66 MB/s on one core) for output 13% larger, and recording runs beside
-// every live session.
-const compressionLevel = 2
-
-// compressors holds gzip writers between chunks: each is large (hundreds of
-// KiB of tables), and a server records many sessions at once, so they are
-// shared rather than kept per Writer.
-var compressors = sync.Pool{New: func() any {
-	zw, _ := gzip.NewWriterLevel(nil, compressionLevel) // the level is valid
-	return zw
-}}
-
-// compress returns data as one complete gzip member.
-func compress(data []byte) ([]byte, error) {
-	var out bytes.Buffer
-	out.Grow(len(data)/4 + 64)
-	zw := compressors.Get().(*gzip.Writer)
-	defer compressors.Put(zw)
-	zw.Reset(&out)
-	if _, err := zw.Write(data); err != nil {
-		return nil, fmt.Errorf("compressing a chunk: %w", err)
-	}
-	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("compressing a chunk: %w", err)
-	}
-	return out.Bytes(), nil
 }

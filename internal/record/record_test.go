@@ -377,18 +377,18 @@ func TestSessions(t *testing.T) {
 }
 
 // flakyStore is a blobs.Store whose Puts fail while fail is set, like object
-// storage during an outage.
+// storage during an outage, and also the first failFirst Puts.
 type flakyStore struct {
 	blobs.Store
-	fail atomic.Bool
-	puts atomic.Int64 // attempts, failed or not
+	fail      atomic.Bool
+	failFirst int64
+	puts      atomic.Int64 // attempts, failed or not
 }
 
 var errOutage = errors.New("storage outage")
 
 func (s *flakyStore) Put(ctx context.Context, key string, r io.Reader) error {
-	s.puts.Add(1)
-	if s.fail.Load() {
+	if n := s.puts.Add(1); s.fail.Load() || n <= s.failFirst {
 		return errOutage
 	}
 	return s.Store.Put(ctx, key, r)

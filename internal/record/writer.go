@@ -49,30 +49,6 @@ type WriterOptions struct {
 	Gate *Gate
 }
 
-// Gate bounds how many Writers store a chunk at the same time.
-type Gate struct{ slots chan struct{} }
-
-// NewGate lets n Writers store at once.
-func NewGate(n int) *Gate { return &Gate{slots: make(chan struct{}, max(n, 1))} }
-
-func (g *Gate) enter(ctx context.Context) error {
-	if g == nil {
-		return nil
-	}
-	select {
-	case g.slots <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (g *Gate) leave() {
-	if g != nil {
-		<-g.slots
-	}
-}
-
 func (o *WriterOptions) setDefaults() {
 	if o.ChunkBytes <= 0 {
 		o.ChunkBytes = DefaultChunkBytes
@@ -85,24 +61,31 @@ func (o *WriterOptions) setDefaults() {
 	}
 }
 
-// Writer records one session's byte stream. Write only appends to memory; a
-// goroutine of the Writer compresses and stores chunks, so a slow or failing
-// store never blocks the session being recorded. Each Write lands whole in
-// one chunk. A Writer is safe for concurrent use; Close it to stop its
-// goroutine and store the rest.
+// Writer records one session's byte stream. Write only appends to memory;
+// chunks are compressed and stored by a goroutine that the Writer starts
+// when there is work (a buffer filled up, the flush interval ran out, Flush
+// or Close) and that exits once everything due is stored. So a slow or
+// failing store never blocks the session being recorded, and an idle Writer
+// (a server holds thousands) costs no goroutine stack. Each Write lands
+// whole in one chunk. A Writer is safe for concurrent use; Close it to
+// store the rest and stop it.
 type Writer struct {
 	store     blobs.Store
 	sessionID string
 	opts      WriterOptions
-
-	kick  chan struct{} // a buffer is full: store it
-	flush chan struct{} // Flush or Close waits: store everything
-	timer *time.Timer   // armed when the buffer stops being empty
 	// flushEvery is FlushInterval with this writer's jitter.
 	flushEvery time.Duration
-	stop       chan struct{} // closed by Close
-	done       chan struct{} // closed when the goroutine has returned
-	cancel     context.CancelFunc
+	// ctx bounds the storing goroutine's calls to the store: Close cancels
+	// it to abandon a Put still retrying when Close's own context ran out.
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{} // closed when Close has stopped the Writer
+	// storing counts the storing goroutine (at most one), for Close to wait.
+	storing sync.WaitGroup
+	// run is what the storing goroutine keeps from one chunk to the next.
+	// Only the running storing goroutine touches it; running, set and
+	// cleared under mu, hands it on from one goroutine to the next.
+	run runState
 
 	mu      sync.Mutex
 	full    [][]byte // buffers of at least ChunkBytes, oldest first
@@ -114,6 +97,13 @@ type Writer struct {
 	closed  bool
 	err     error // a bad session id: every call fails with it
 	lastErr error // the latest storage failure, cleared by a success
+	// timer requests a flush; it is armed when the buffer stops being empty.
+	timer *time.Timer
+	// When the storing goroutine runs; see request in flusher.go.
+	running   bool // a storing goroutine runs
+	requested bool // work was requested since it last looked
+	wantAll   bool // a request since then asked for the partial buffer too
+	stopped   bool // no storing goroutine may start any more
 
 	closeOnce sync.Once
 	closeErr  error
@@ -135,22 +125,16 @@ func NewWriter(store blobs.Store, sessionID string, opts WriterOptions) *Writer 
 		store:     store,
 		sessionID: sessionID,
 		opts:      opts,
-		kick:      make(chan struct{}, 1),
-		flush:     make(chan struct{}, 1),
-		timer:     time.NewTimer(opts.FlushInterval),
 		// Spread flushes of sessions that started together over ±20%.
 		flushEvery: opts.FlushInterval*4/5 + time.Duration(rand.Int64N(int64(opts.FlushInterval*2/5)+1)),
-		stop:       make(chan struct{}),
-		done:       make(chan struct{}),
+		ctx:        ctx,
 		cancel:     cancel,
+		done:       make(chan struct{}),
 	}
-	w.timer.Stop()
 	if err := validSessionID(sessionID); err != nil {
 		w.err = err
-		close(w.done)
-		return w
+		w.stopped = true
 	}
-	go w.run(ctx)
 	return w
 }
 
@@ -218,7 +202,7 @@ func (w *Writer) rollover() (wasEmpty bool) {
 	if w.buf == nil {
 		w.buf = make([]byte, 0, w.opts.ChunkBytes+w.opts.ChunkBytes/4)
 	}
-	signal(w.kick)
+	w.request(false)
 	return false
 }
 
@@ -226,15 +210,7 @@ func (w *Writer) rollover() (wasEmpty bool) {
 func (w *Writer) appended(n int, wasEmpty bool) {
 	w.written += int64(n)
 	if wasEmpty && n > 0 {
-		w.timer.Reset(w.flushEvery)
-	}
-}
-
-// signal wakes the goroutine through ch without waiting.
-func signal(ch chan struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default:
+		w.armTimer()
 	}
 }
 
@@ -253,8 +229,8 @@ func (w *Writer) Flush(ctx context.Context) error {
 	}
 	ch := make(chan struct{})
 	w.waiters = append(w.waiters, waiter{target, ch})
+	w.request(true)
 	w.mu.Unlock()
-	signal(w.flush)
 
 	select {
 	case <-ch:
@@ -291,10 +267,7 @@ func (w *Writer) Close(ctx context.Context) error {
 		w.closed = true
 		w.mu.Unlock()
 		err := w.Flush(ctx)
-		w.cancel() // abandons a Put still retrying when ctx ran out
-		close(w.stop)
-		<-w.done
-		w.timer.Stop()
+		w.stop()
 		if err != nil {
 			w.mu.Lock()
 			err = fmt.Errorf("%w; %d bytes not stored", err, w.written-w.durable)
@@ -303,4 +276,20 @@ func (w *Writer) Close(ctx context.Context) error {
 		w.closeErr = err
 	})
 	return w.closeErr
+}
+
+// stop ends storing for good. It abandons a Put still retrying (Close's
+// context ran out), lets no storing goroutine start, stops the timer, waits
+// for the goroutine that runs, if any, and then wakes the Flushes still
+// waiting.
+func (w *Writer) stop() {
+	w.cancel()
+	w.mu.Lock()
+	w.stopped = true
+	if w.timer != nil {
+		w.timer.Stop()
+	}
+	w.mu.Unlock()
+	w.storing.Wait()
+	close(w.done)
 }

@@ -4,8 +4,9 @@
 // newer member (mesh.ts). Signalling goes through the agent channel as `rtc`
 // frames; media flows peer to peer or through the TURN relay.
 
+import { addOrQueueCandidate, addQueuedCandidates, MediaStats, StatsReport, statsOf, sumStats } from "../shared/rtc";
 import { CallSink } from "./interact";
-import { CallStats, CallView, goneMembers, isMember, offerTargets, sumStats } from "./mesh";
+import { CallView, goneMembers, isMember, offerTargets } from "./mesh";
 
 interface Peer {
   id: string;
@@ -166,14 +167,9 @@ export class CallSession implements CallSink {
   }
 
   /** Media statistics over every peer connection (for tests). */
-  async stats(): Promise<CallStats> {
-    const reports: Map<string, Record<string, unknown>>[] = [];
-    for (const p of this.peers.values()) {
-      const r = await p.pc.getStats();
-      const m = new Map<string, Record<string, unknown>>();
-      r.forEach((v: Record<string, unknown>, k: string) => m.set(k, v));
-      reports.push(m);
-    }
+  async stats(): Promise<MediaStats> {
+    const reports: StatsReport[] = [];
+    for (const p of this.peers.values()) reports.push(await statsOf(p.pc));
     return sumStats(reports);
   }
 
@@ -281,13 +277,9 @@ export class CallSession implements CallSink {
           await pc.setLocalDescription();
           this.o.send("rtc", { callId, to: p.id, description: pc.localDescription?.toJSON() });
         }
-        const q = p.queued;
-        p.queued = [];
-        for (const c of q) await pc.addIceCandidate(c).catch(() => undefined);
+        await addQueuedCandidates(pc, p);
       } else if (msg.candidate && typeof msg.candidate === "object") {
-        const c = msg.candidate as RTCIceCandidateInit;
-        if (pc.remoteDescription) await pc.addIceCandidate(c).catch(() => undefined);
-        else p.queued.push(c);
+        await addOrQueueCandidate(pc, p, msg.candidate as RTCIceCandidateInit);
       }
     } catch (err) {
       this.fail(p.id, err);

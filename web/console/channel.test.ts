@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 
 const last = <T,>(xs: readonly T[]): T | undefined => xs[xs.length - 1];
-import { Backoff } from "./backoff";
+import { Backoff } from "../shared/backoff";
 import { Channel, ChannelState, SocketLike, Timers } from "./channel";
 import { Frame } from "./frames";
 
@@ -175,13 +175,36 @@ test("backoff grows to its cap and starts over after a good connection", () => {
   assert.equal(timers.fire(), 100);
 });
 
-test("Backoff jitter stays between half and all of the nominal delay", () => {
-  const low = new Backoff({ baseMs: 1000, random: () => 0 });
-  const high = new Backoff({ baseMs: 1000, random: () => 0.999 });
-  assert.equal(low.next(), 500);
-  assert.equal(high.next(), 1000);
-  assert.equal(low.next(), 1000);
-  assert.equal(low.attempts, 2);
+test("by default a reconnect waits between half and all of 500 ms doubling to 15 s", () => {
+  const random = Math.random;
+  const delays = (r: number) => {
+    Math.random = () => r; // the default Backoff draws from Math.random
+    try {
+      const sockets: ScriptedSocket[] = [];
+      const timers = new ManualTimers();
+      const ch = new Channel({
+        url: () => "ws://test/x",
+        onFrame: () => {},
+        socket: (url) => {
+          const s = new ScriptedSocket(url);
+          sockets.push(s);
+          return s;
+        },
+        timers,
+      });
+      ch.start();
+      const got: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        sockets[sockets.length - 1].drop(1006);
+        got.push(timers.fire());
+      }
+      return got;
+    } finally {
+      Math.random = random;
+    }
+  };
+  assert.deepEqual(delays(0), [250, 500, 1000, 2000, 4000, 7500, 7500]);
+  assert.deepEqual(delays(0.999999), [500, 1000, 2000, 4000, 8000, 15000, 15000]);
 });
 
 test("stop closes the socket and cancels a pending reconnect", () => {

@@ -3,8 +3,9 @@
 // already, and answers the server's pings. It knows nothing about the DOM, so
 // the resume rules are tested in node with a scripted socket.
 
-import { Backoff } from "./backoff";
-import { encodeFrame, Frame, Header, isData, parseFrame } from "./frames";
+import { Backoff } from "../shared/backoff";
+import { encodeFrame } from "../shared/frames";
+import { Frame, Header, isData, parseFrame } from "./frames";
 
 /** The part of the browser's WebSocket the channel uses. */
 export interface SocketLike {
@@ -37,6 +38,7 @@ export interface ChannelOptions {
   /** Receives state changes; code is the close code when the state is "closed" or "resuming". */
   onState?(state: ChannelState, code?: number): void;
   socket?: (url: string) => SocketLike;
+  /** Reconnect delays; by default 500 ms doubling to 15 s, each between half and all of that. */
   backoff?: Backoff;
   timers?: Timers;
   finalCodes?: ReadonlySet<number>;
@@ -68,7 +70,7 @@ export class Channel {
 
   constructor(o: ChannelOptions) {
     this.o = o;
-    this.backoff = o.backoff ?? new Backoff();
+    this.backoff = o.backoff ?? new Backoff({ jitter: "equal" });
     this.timers = o.timers ?? browserTimers;
     this.finalCodes = o.finalCodes ?? finalCloseCodes;
   }

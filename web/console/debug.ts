@@ -3,16 +3,16 @@
 // call's media statistics (window.__tandemConsole.callStats()).
 
 import type { Replayer } from "rrweb";
-import type { CallStats } from "./mesh";
+import type { MediaStats } from "../shared/rtc";
 
 interface Source {
   lastAppliedSeq(): number;
   replayer(): Replayer | null;
-  callStats?(): Promise<CallStats>;
+  callStats?(): Promise<MediaStats>;
 }
 
 const none: Source = { lastAppliedSeq: () => 0, replayer: () => null };
-const noCall: CallStats = { inboundBytes: 0, outboundBytes: 0, relay: false };
+const noCall: MediaStats = { inboundBytes: 0, outboundBytes: 0, relay: false };
 let current: Source = none;
 
 /** Installs window.__tandemConsole. */

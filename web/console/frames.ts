@@ -1,5 +1,9 @@
 // Frames of Tandem's WebSocket channels (docs/protocol.md, "Frames"): a
-// small JSON header, then optionally a newline and a JSON payload.
+// small JSON header, then optionally a newline and a JSON payload. The text
+// form (split and join, shared with the SDK) is in shared/frames.ts; this is
+// the console's checked reading of it.
+
+import { splitFrame } from "../shared/frames";
 
 /** Header of a frame. Only `k` is always present. */
 export interface Header {
@@ -31,8 +35,7 @@ export function isData(h: Header): boolean {
  * treat the channel as broken rather than act on half a frame.
  */
 export function parseFrame(text: string): Frame {
-  const nl = text.indexOf("\n");
-  const head = nl < 0 ? text : text.slice(0, nl);
+  const [head, payload] = splitFrame(text);
   let header: unknown;
   try {
     header = JSON.parse(head);
@@ -42,14 +45,7 @@ export function parseFrame(text: string): Frame {
   if (!header || typeof header !== "object" || typeof (header as Header).k !== "string") {
     throw new Error(`frame header without a kind: ${head.slice(0, 80)}`);
   }
-  const payload = nl < 0 ? null : text.slice(nl + 1);
   return { header: header as Header, payload: payload === "" ? null : payload };
-}
-
-/** Encodes a frame; payload, if given, is serialised with JSON.stringify (no raw newlines). */
-export function encodeFrame(header: Header, payload?: unknown): string {
-  const head = JSON.stringify(header);
-  return payload === undefined ? head : `${head}\n${JSON.stringify(payload)}`;
 }
 
 /** Decodes a frame's payload, or returns fallback when there is none or it is not JSON. */

@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { Timers } from "./channel";
-import { handoverChoices, Interact, pointerIdleMs, repairShownMs, repairWords, strokeFadeMs, strokeStayMs, toastMs } from "./interact";
+import { pointerIdleMs, strokeFadeMs, strokeStayMs } from "../shared/drawing";
+import { handoverChoices, Interact, repairShownMs, repairWords, toastMs } from "./interact";
 import type { CallView } from "./mesh";
 
 const last = <T>(xs: readonly T[]): T | undefined => xs[xs.length - 1];

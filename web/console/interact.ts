@@ -5,6 +5,7 @@
 // channel and sends the agent's own; calls are passed to a CallSink. It
 // touches no DOM, so its rules are tested in node.
 
+import { maxStrokePoints, pointerIdleMs, strokeFadeMs, strokeIdleMs, strokeStayMs } from "../shared/drawing";
 import type { Timers } from "./channel";
 import { CallView, parseCallState } from "./mesh";
 import type { Op } from "./ops";
@@ -71,15 +72,8 @@ export interface CallSink {
 
 /** How long a toast stays. */
 export const toastMs = 5000;
-/** A finished stroke stays this long, then fades for strokeFadeMs. */
-export const strokeStayMs = 3000;
-export const strokeFadeMs = 1000;
-/** An unfinished stroke or a pointer nobody moves goes after these. */
-export const strokeIdleMs = 10000;
-export const pointerIdleMs = 15000;
 /** How long the person's answer to a repair stays shown. */
 export const repairShownMs = 15000;
-const maxPoints = 5000;
 
 /** The repairs an agent can ask for, in the order they are offered. */
 export const repairActions = [
@@ -296,7 +290,7 @@ export class Interact {
 
   private stroke(key: string, from: string, own: boolean, color: string, points: Point[], done: boolean): void {
     const s = this.strokes.get(key) ?? { key, from, own, color, points: [], done: false, fading: false };
-    const next: Stroke = { ...s, points: [...s.points, ...points].slice(0, maxPoints), done: s.done || done };
+    const next: Stroke = { ...s, points: [...s.points, ...points].slice(0, maxStrokePoints), done: s.done || done };
     this.strokes = new Map(this.strokes).set(key, next);
     this.later(`s:${key}`, next.done ? strokeStayMs : strokeIdleMs, () => {
       const cur = this.strokes.get(key);

@@ -1,17 +1,16 @@
 // Entry point of the agent console, a single-page app served for every path
 // under /console/.
 //
-// Pure logic, unit-tested with node (run-tests.mjs):
-//   frames.ts     frame header/payload encoding (docs/protocol.md)
+// Pure logic, unit-tested with node (../run-tests.mjs):
+//   frames.ts     frame headers and payloads, checked (docs/protocol.md)
 //   channel.ts    WebSocket with reconnect, resume from the last applied seq, dedup, ping/pong
-//   backoff.ts    reconnect delays
 //   stream.ts     data frames → player events, pages visited, devtools rows
 //   pagecache.ts  per-page snapshot cache and `ref` substitution
 //   recording.ts  a stored recording → a replay (sequence order, monotonic time)
 //   seek.ts       the replay's seek bar → rrweb's pause offset
 //   liveclock.ts  person-clock timestamps → this browser's clock for live playback
 //   interact.ts   control, pointers, strokes, repairs, toasts: the interaction frames
-//   mesh.ts       calls: call.state, who offers to whom, media statistics
+//   mesh.ts       calls: call.state, who offers to whom
 //   place.ts      mirror ↔ person's page coordinates (scale, scroll, node offsets)
 //   ops.ts        remote-control operations, typing and wheel batches
 //   throttle.ts   pointer throttle and stroke batches
@@ -22,6 +21,9 @@
 // model in live.ts, player in player.ts), toolbar.tsx, overlay.tsx,
 // callpanel.tsx, repair.tsx, toast.tsx, mirror.tsx, devtools.tsx, replay.tsx,
 // history.tsx, terminals.tsx, login.tsx, ui.tsx. Styles: styles.css, tools.css.
+// Shared with the SDK (../shared/): the frame text, reconnect backoff, stroke
+// paths and timings, box arithmetic, tab order, and WebRTC candidate queues
+// and media statistics.
 //
 // window.__tandemConsole (debug.ts) is for browser tests: lastAppliedSeq(),
 // replayer(), callStats(). localStorage "tandem.forceRelay" = "1" makes calls

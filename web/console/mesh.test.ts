@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CallView, goneMembers, isMember, offerTargets, parseCallState, sumStats } from "./mesh";
+import { CallView, goneMembers, isMember, offerTargets, parseCallState } from "./mesh";
 
 const view = (state: CallView["state"], members: string[] | null, you = ""): CallView => ({
   callId: "c1",
@@ -73,31 +73,4 @@ test("goneMembers closes the peers that left, and all when the call is over", ()
   assert.deepEqual(goneMembers(["person", "b2"], view("active", ["a1", "person"])), ["b2"]);
   assert.deepEqual(goneMembers(["person"], view("ended", null)), ["person"]);
   assert.deepEqual(goneMembers(["person"], view("active", null)), [], "no list: keep them");
-});
-
-const report = (entries: Record<string, unknown>[]) => new Map(entries.map((e) => [e.id as string, e]));
-
-test("sumStats adds bytes over connections and tells relayed pairs", () => {
-  const direct = report([
-    { id: "in1", type: "inbound-rtp", bytesReceived: 1000 },
-    { id: "in2", type: "inbound-rtp", bytesReceived: 500 },
-    { id: "out1", type: "outbound-rtp", bytesSent: 800 },
-    { id: "t", type: "transport", selectedCandidatePairId: "cp" },
-    { id: "cp", type: "candidate-pair", state: "succeeded", localCandidateId: "l", remoteCandidateId: "r" },
-    { id: "l", type: "local-candidate", candidateType: "host" },
-    { id: "r", type: "remote-candidate", candidateType: "host" },
-  ]);
-  const relayed = report([
-    { id: "in", type: "inbound-rtp", bytesReceived: 10 },
-    { id: "out", type: "outbound-rtp", bytesSent: 20 },
-    // No transport entry: the succeeded, nominated pair counts.
-    { id: "cp0", type: "candidate-pair", state: "failed", nominated: true, localCandidateId: "l", remoteCandidateId: "r" },
-    { id: "cp", type: "candidate-pair", state: "succeeded", nominated: true, localCandidateId: "l", remoteCandidateId: "r" },
-    { id: "l", type: "local-candidate", candidateType: "relay" },
-    { id: "r", type: "remote-candidate", candidateType: "srflx" },
-  ]);
-  assert.deepEqual(sumStats([direct, relayed]), { inboundBytes: 1510, outboundBytes: 820, relay: false });
-  assert.deepEqual(sumStats([relayed]), { inboundBytes: 10, outboundBytes: 20, relay: true });
-  assert.deepEqual(sumStats([]), { inboundBytes: 0, outboundBytes: 0, relay: false });
-  assert.deepEqual(sumStats([report([{ id: "x", type: "inbound-rtp", bytesReceived: "7" }])]), { inboundBytes: 7, outboundBytes: 0, relay: false });
 });

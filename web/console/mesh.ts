@@ -1,7 +1,7 @@
 // Calls, the rules the agent's side follows (docs/protocol.md, "Calls"):
-// what a call.state frame says, who offers to whom in the mesh (the newer
-// member offers to each existing one), and the media statistics summed over
-// the peer connections for tests and the health of the call.
+// what a call.state frame says and who offers to whom in the mesh (the newer
+// member offers to each existing one). The media statistics summed over the
+// peer connections are in shared/rtc.ts.
 
 /** The states a call is shown in. */
 export type CallPhase = "ringing" | "active" | "ended" | "declined";
@@ -83,41 +83,4 @@ export function goneMembers(peers: Iterable<string>, next: CallView): string[] {
   if (!next.members) return [];
   const ids = new Set(next.members.map((m) => m.id));
   return [...peers].filter((id) => !ids.has(id));
-}
-
-/** Media statistics of a call, summed over its peer connections. */
-export interface CallStats {
-  inboundBytes: number;
-  outboundBytes: number;
-  /** Whether the selected candidate pair of every connection uses a TURN relay (false with none). */
-  relay: boolean;
-}
-
-type Report = Map<string, Record<string, unknown>>;
-
-/** Sums getStats reports (one per peer connection, as maps of plain objects). */
-export function sumStats(reports: readonly Report[]): CallStats {
-  let inboundBytes = 0;
-  let outboundBytes = 0;
-  let pairs = 0;
-  let relayed = 0;
-  for (const r of reports) {
-    let selected: Record<string, unknown> | undefined;
-    for (const s of r.values()) {
-      if (s.type === "inbound-rtp") inboundBytes += Number(s.bytesReceived) || 0;
-      if (s.type === "outbound-rtp") outboundBytes += Number(s.bytesSent) || 0;
-      if (s.type === "transport" && typeof s.selectedCandidatePairId === "string") selected = r.get(s.selectedCandidatePairId);
-    }
-    if (!selected) {
-      for (const s of r.values()) {
-        if (s.type === "candidate-pair" && s.state === "succeeded" && (s.selected === true || s.nominated === true)) selected = s;
-      }
-    }
-    if (!selected) continue;
-    pairs++;
-    const local = typeof selected.localCandidateId === "string" ? r.get(selected.localCandidateId) : undefined;
-    const remote = typeof selected.remoteCandidateId === "string" ? r.get(selected.remoteCandidateId) : undefined;
-    if (local?.candidateType === "relay" || remote?.candidateType === "relay") relayed++;
-  }
-  return { inboundBytes, outboundBytes, relay: pairs > 0 && relayed === pairs };
 }

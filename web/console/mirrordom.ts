@@ -4,6 +4,7 @@
 // node's box from its id. The arithmetic is in place.ts; this is the DOM.
 
 import type { Replayer } from "rrweb";
+import { deepElementAt, frameContentOffset, nextInTabOrder, tabOrder } from "../shared/dom";
 import type { Point, Rect } from "./place";
 
 type Mirror = ReturnType<Replayer["getMirror"]>;
@@ -28,13 +29,6 @@ export function mirrorScroll(r: Replayer | null): Point {
   return { x: se ? se.scrollLeft : w.scrollX, y: se ? se.scrollTop : w.scrollY };
 }
 
-// contentOffset is where a frame's viewport starts in its parent's viewport.
-function contentOffset(frame: Element): Point {
-  const r = frame.getBoundingClientRect();
-  const cs = (frame.ownerDocument.defaultView ?? window).getComputedStyle(frame);
-  return { x: r.left + frame.clientLeft + (parseFloat(cs.paddingLeft) || 0), y: r.top + frame.clientTop + (parseFloat(cs.paddingTop) || 0) };
-}
-
 // frameOffset is where doc's viewport starts in the mirror's viewport.
 function frameOffset(doc: Document, top: Document): Point {
   let x = 0;
@@ -43,7 +37,7 @@ function frameOffset(doc: Document, top: Document): Point {
   for (let i = 0; d && d !== top && i < 16; i++) {
     const fe: Element | null = d.defaultView?.frameElement ?? null;
     if (!fe) break;
-    const o = contentOffset(fe);
+    const o = frameContentOffset(fe);
     x += o.x;
     y += o.y;
     d = fe.ownerDocument;
@@ -59,39 +53,9 @@ function shift(r: DOMRect, o: Point): Rect {
 export function hitAt(r: Replayer | null, v: Point): Hit | null {
   const top = mirrorFrame(r)?.contentDocument;
   if (!r || !top) return null;
-  let doc: Document = top;
-  let x = v.x;
-  let y = v.y;
-  let off: Point = { x: 0, y: 0 };
-  let el = doc.elementFromPoint(x, y);
-  for (let depth = 0; el && depth < 16; depth++) {
-    const sr = el.shadowRoot;
-    if (sr) {
-      const inner = sr.elementFromPoint(x, y);
-      if (inner && inner !== el && sr.contains(inner)) {
-        el = inner;
-        continue;
-      }
-    }
-    if (el.tagName === "IFRAME" || el.tagName === "FRAME") {
-      const inner = (el as HTMLIFrameElement).contentDocument;
-      if (inner) {
-        const o = contentOffset(el);
-        x -= o.x;
-        y -= o.y;
-        off = { x: off.x + o.x, y: off.y + o.y };
-        const next = inner.elementFromPoint(x, y);
-        if (next) {
-          doc = inner;
-          el = next;
-          continue;
-        }
-      }
-    }
-    break;
-  }
-  if (!el) return null;
-  return { el, node: idOf(r.getMirror(), el), box: shift(el.getBoundingClientRect(), off) };
+  const h = deepElementAt(top, v.x, v.y);
+  if (!h) return null;
+  return { el: h.el, node: idOf(r.getMirror(), h.el), box: shift(h.el.getBoundingClientRect(), h.offset) };
 }
 
 function idOf(m: Mirror, el: Node): number {
@@ -134,13 +98,8 @@ export function tabFrom(r: Replayer | null, from: number, back: boolean): number
   const doc = mirrorFrame(r)?.contentDocument;
   if (!r || !doc) return -1;
   const m = r.getMirror();
-  const all = Array.from(doc.querySelectorAll<HTMLElement>(focusable)).filter(
-    (x) => x.tabIndex >= 0 && !(x as HTMLButtonElement).disabled && x.getClientRects().length > 0,
-  );
-  const order = all.filter((x) => x.tabIndex > 0).sort((a, b) => a.tabIndex - b.tabIndex).concat(all.filter((x) => x.tabIndex === 0));
-  if (!order.length) return -1;
+  const order = tabOrder(Array.from(doc.querySelectorAll<HTMLElement>(focusable)));
   const cur = from > 0 ? (m.getNode(from) as HTMLElement | null) : null;
-  const i = cur ? order.indexOf(cur) : -1;
-  const next = i < 0 ? order[back ? order.length - 1 : 0] : order[(i + (back ? -1 : 1) + order.length) % order.length];
-  return idOf(m, next);
+  const next = nextInTabOrder(order, cur, back);
+  return next ? idOf(m, next) : -1;
 }

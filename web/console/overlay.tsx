@@ -5,10 +5,11 @@
 // layer is what makes the mirror answer.
 
 import { useEffect, useRef, useState } from "preact/hooks";
+import { pathData } from "../shared/drawing";
 import type { Gestures } from "./gestures";
 import type { LiveSession } from "./live";
 import { boxOfNode, mirrorScroll } from "./mirrordom";
-import { locatePlace, pathData } from "./place";
+import { locatePlace } from "./place";
 
 /** Props of MirrorOverlay. */
 export interface OverlayProps {

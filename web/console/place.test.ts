@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { drawnScale, pathData, fractionIn, inside, locatePlace, placeOf, pointAt, toClient, toDocument, toViewport } from "./place";
+import { pointAt } from "../shared/geometry";
+import { drawnScale, fractionIn, inside, locatePlace, placeOf, toClient, toDocument, toViewport } from "./place";
 
 test("a point on the agent's screen maps to the person's viewport and document", () => {
   // The person's window is 1280×800, fitted into 640×400 at (100, 50); their page is scrolled by 400.
@@ -72,10 +73,4 @@ test("inside tells points within the viewport", () => {
   assert.equal(inside({ x: 99.5, y: 49 }, size), true);
   assert.equal(inside({ x: 100, y: 10 }, size), false);
   assert.equal(inside({ x: -1, y: 10 }, size), false);
-});
-
-test("pathData draws through the points, and a dot for one", () => {
-  assert.equal(pathData([]), "");
-  assert.equal(pathData([{ x: 1.04, y: 2 }]), "M1 2l0.1 0");
-  assert.equal(pathData([{ x: 1, y: 2 }, { x: 3.25, y: 4 }, { x: 5, y: 6 }]), "M1 2L3.3 4L5 6");
 });

@@ -6,19 +6,12 @@
 // its box as fractions, which survives different scroll offsets and layouts
 // on the person's side (docs/protocol.md, "Pointer and drawing").
 
-/** A point in CSS pixels. */
-export interface Point {
-  x: number;
-  y: number;
-}
+import { type Box, finiteOr, type Point, pointAt } from "../shared/geometry";
+
+export type { Point };
 
 /** A box as getBoundingClientRect gives it. */
-export interface Rect {
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-}
+export type Rect = Box;
 
 /** A place as pointer frames and operations carry it. */
 export interface Place {
@@ -70,12 +63,6 @@ export function fractionIn(p: Point, box: Rect): { ox: number; oy: number } {
   return { ox: round(f(p.x, box.left, box.width), 4), oy: round(f(p.y, box.top, box.height), 4) };
 }
 
-/** Returns the point at fractions ox, oy of box (clamped to the box). */
-export function pointAt(box: Rect, ox: number, oy: number): Point {
-  const c = (f: number) => Math.min(1, Math.max(0, f));
-  return { x: box.left + c(ox) * box.width, y: box.top + c(oy) * box.height };
-}
-
 /** Reports whether a viewport point is inside a viewport of the given size. */
 export function inside(v: Point, size: { width: number; height: number }): boolean {
   return v.x >= 0 && v.y >= 0 && v.x < size.width && v.y < size.height;
@@ -106,22 +93,9 @@ export function locatePlace(p: Partial<Place>, scroll: Point, boxOf: (node: numb
   if (id) {
     const box = boxOf(id);
     if (box && (box.width > 0 || box.height > 0)) {
-      return pointAt(box, num(p.ox, 0.5), num(p.oy, 0.5));
+      return pointAt(box, finiteOr(p.ox, 0.5), finiteOr(p.oy, 0.5));
     }
   }
   if (typeof p.x === "number" && isFinite(p.x) && typeof p.y === "number" && isFinite(p.y)) return fromDocument({ x: p.x, y: p.y }, scroll);
   return null;
-}
-
-function num(v: unknown, fallback: number): number {
-  return typeof v === "number" && isFinite(v) ? v : fallback;
-}
-
-/** Returns an SVG path through points. */
-export function pathData(points: readonly Point[]): string {
-  if (!points.length) return "";
-  const r = (n: number) => Math.round(n * 10) / 10;
-  const d = `M${r(points[0].x)} ${r(points[0].y)}`;
-  if (points.length === 1) return `${d}l0.1 0`; // a dot still needs a segment to be painted
-  return d + points.slice(1).map((p) => `L${r(p.x)} ${r(p.y)}`).join("");
 }

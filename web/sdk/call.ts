@@ -6,14 +6,11 @@
 // cross). The camera and microphone are asked for only once the person
 // accepts.
 
+import { addOrQueueCandidate, addQueuedCandidates, type MediaStats, type StatsReport, statsOf, sumStats } from "../shared/rtc";
 import { button, el, prompt } from "./panel";
 
 /** What window.__tandemCall.stats() reports, summed over the call's peer connections. */
-export interface CallStats {
-  inboundBytes: number;
-  outboundBytes: number;
-  /** Every selected candidate pair goes through a TURN relay (false with none). */
-  relay: boolean;
+export interface CallStats extends MediaStats {
   /** Peer connections, and how many are connected. */
   peers: number;
   connected: number;
@@ -30,34 +27,6 @@ interface Peer {
 }
 
 type Send = (kind: string, payload?: unknown) => void;
-
-/** sumStats adds up getStats reports (as plain objects) of one or more peer connections. */
-export function sumStats(reports: Map<string, Record<string, unknown>>[]): Omit<CallStats, "peers" | "connected"> {
-  let inboundBytes = 0;
-  let outboundBytes = 0;
-  let pairs = 0;
-  let relayed = 0;
-  for (const r of reports) {
-    const byId = (id: unknown) => (typeof id === "string" ? r.get(id) : undefined);
-    let selected: Record<string, unknown> | undefined;
-    for (const s of r.values()) {
-      if (s.type === "inbound-rtp") inboundBytes += Number(s.bytesReceived) || 0;
-      if (s.type === "outbound-rtp") outboundBytes += Number(s.bytesSent) || 0;
-      if (s.type === "transport" && s.selectedCandidatePairId) selected = byId(s.selectedCandidatePairId);
-    }
-    if (!selected) {
-      for (const s of r.values()) {
-        if (s.type === "candidate-pair" && s.state === "succeeded" && (s.selected || s.nominated)) selected = s;
-      }
-    }
-    if (!selected) continue;
-    pairs++;
-    const local = byId(selected.localCandidateId);
-    const remote = byId(selected.remoteCandidateId);
-    if ((local && local.candidateType === "relay") || (remote && remote.candidateType === "relay")) relayed++;
-  }
-  return { inboundBytes, outboundBytes, relay: pairs > 0 && relayed === pairs };
-}
 
 // forceRelay is a switch for tests: window.TandemConfig.forceRelay = true
 // makes the person's peer connections use TURN relays only.
@@ -147,13 +116,9 @@ export class Calls {
           await pc.setLocalDescription();
           this.send("rtc", { callId: this.callId, to: from, description: pc.localDescription && pc.localDescription.toJSON() });
         }
-        const q = peer.queued;
-        peer.queued = [];
-        for (const c of q) await pc.addIceCandidate(c).catch(() => undefined);
+        await addQueuedCandidates(pc, peer);
       } else if (p.candidate && typeof p.candidate === "object") {
-        const c = p.candidate as RTCIceCandidateInit;
-        if (pc.remoteDescription) await pc.addIceCandidate(c).catch(() => undefined);
-        else peer.queued.push(c);
+        await addOrQueueCandidate(pc, peer, p.candidate as RTCIceCandidateInit);
       }
     } catch {
       // A description that does not apply (the call moved on): the agent
@@ -177,14 +142,11 @@ export class Calls {
 
   /** Stats for tests: window.__tandemCall.stats(). */
   async stats(): Promise<CallStats> {
-    const reports: Map<string, Record<string, unknown>>[] = [];
+    const reports: StatsReport[] = [];
     let connected = 0;
     for (const { pc } of this.peers.values()) {
       if (pc.connectionState === "connected") connected++;
-      const r = await pc.getStats();
-      const m = new Map<string, Record<string, unknown>>();
-      r.forEach((v: Record<string, unknown>, k: string) => m.set(k, v));
-      reports.push(m);
+      reports.push(await statsOf(pc));
     }
     return { ...sumStats(reports), peers: this.peers.size, connected };
   }

@@ -41,9 +41,11 @@ class FakeSocket {
 }
 globalThis.WebSocket = FakeSocket;
 
+const random = Math.random;
 beforeEach(() => {
   timers = [];
   sockets = [];
+  Math.random = random;
 });
 
 function hooks() {
@@ -254,7 +256,11 @@ test("finish while connected sends at once and closes", () => {
   assert.equal(last().closed.code, 1000);
 });
 
-test("reconnection backs off from 250 ms to 5 s and resets on welcome", () => {
+// reconnects opens a channel whose backoff draws r from Math.random, drops
+// its connection seven times and returns the channel and the delays.
+function reconnects(r) {
+  timers = [];
+  Math.random = () => r; // restored after each test
   const ch = new Channel("ws://t/x", hooks());
   ch.open();
   const delays = [];
@@ -263,10 +269,18 @@ test("reconnection backs off from 250 ms to 5 s and resets on welcome", () => {
     delays.push(timers[0].ms);
     runTimers();
   }
-  assert.deepEqual(delays, [250, 500, 1000, 2000, 4000, 5000, 5000]);
+  return { ch, delays };
+}
+
+test("reconnection waits a random part of 250 ms doubling to 5 s (full jitter), and starts over on welcome", () => {
+  const { ch, delays } = reconnects(0.5);
+  assert.deepEqual(delays, [125, 250, 500, 1000, 2000, 2500, 2500]);
   welcome(last(), 0);
   last().drop(1006);
-  assert.equal(timers[0].ms, 250);
+  assert.equal(timers[0].ms, 125, "a welcome resets the backoff");
+  ch.stop();
+  assert.deepEqual(reconnects(0.999999).delays, [250, 500, 1000, 2000, 4000, 5000, 5000], "at most the nominal delay");
+  assert.deepEqual(reconnects(0).delays, [0, 0, 0, 0, 0, 0, 0], "as little as nothing");
 });
 
 test("4412 (unknown page snapshot) resends the ref as its full snap and forgets the pages", () => {

@@ -1,7 +1,9 @@
 // The person's WebSocket channel (docs/protocol.md): numbered data frames
-// with a resend buffer, reconnection with backoff, and a form that survives
-// a full page navigation through sessionStorage.
+// with a resend buffer, reconnection with jittered backoff, and a form that
+// survives a full page navigation through sessionStorage.
 
+import { Backoff } from "../shared/backoff";
+import { encodeFrame, joinFrame, splitFrame } from "../shared/frames";
 import type { RecorderFrame } from "./types";
 
 /** Upper bound of the resend buffer, in characters of frame text. */
@@ -60,16 +62,12 @@ export interface ChannelHooks {
 const finalCodes = [4401, 4403, 4404, 4409, 4410];
 const closeUnknownPage = 4412;
 
-export function encode(header: Record<string, unknown>, payload?: string): string {
-  const h = JSON.stringify(header);
-  return payload === undefined ? h : h + "\n" + payload;
-}
-
+/** Decodes a frame's text into its header fields plus payload ("" without one); it throws on a header that is not JSON. */
 export function decode(text: string): Frame {
-  const i = text.indexOf("\n");
-  const head = JSON.parse(i < 0 ? text : text.slice(0, i));
-  head.payload = i < 0 ? "" : text.slice(i + 1);
-  return head as Frame;
+  const [head, payload] = splitFrame(text);
+  const f = JSON.parse(head);
+  f.payload = payload ?? "";
+  return f as Frame;
 }
 
 function size(f: Pending): number {
@@ -92,7 +90,8 @@ export class Channel {
   private lost: boolean;
   private ready = false;
   private stopped = false;
-  private delay = 250;
+  // Reconnect delays: 250 ms doubling up to 5 s, each drawn at random below that (full jitter).
+  private backoff = new Backoff({ baseMs: 250, maxMs: 5000 });
   private timer = 0;
   private control: string[] = [];
   private tooLarge = false;
@@ -143,8 +142,7 @@ export class Channel {
 
   private retry(): void {
     clearTimeout(this.timer);
-    this.timer = window.setTimeout(() => this.open(), this.delay);
-    this.delay = Math.min(this.delay * 2, 5000);
+    this.timer = window.setTimeout(() => this.open(), this.backoff.next());
   }
 
   private receive(text: string): void {
@@ -162,7 +160,7 @@ export class Channel {
         this.acked(f.ack || 0);
         break;
       case "ping":
-        this.raw(encode({ k: "pong", t: f.t }));
+        this.raw(joinFrame({ k: "pong", t: f.t }));
         break;
       default:
         this.hooks.frame(f);
@@ -203,7 +201,7 @@ export class Channel {
   // frames it lacks were lost, everything buffered is stale: drop it and let
   // the recorder send a full snapshot.
   private welcome(ack: number, payload: string): void {
-    this.delay = 250;
+    this.backoff.reset();
     this.acked(ack);
     const first = this.frames[0];
     let lost = this.lost || this.evictedMax > ack || (!!first && first.sent && first.s > ack + 1);
@@ -272,7 +270,7 @@ export class Channel {
     if (f.p) h.p = f.p;
     if (f.h) h.h = f.h;
     f.sent = true;
-    this.raw(encode(h, f.d));
+    this.raw(joinFrame(h, f.d));
   }
 
   private raw(text: string): void {
@@ -285,7 +283,7 @@ export class Channel {
 
   /** Sends a control frame now, or right after the next welcome. */
   send(kind: string, payload?: unknown): void {
-    const text = encode({ k: kind }, payload === undefined ? undefined : JSON.stringify(payload));
+    const text = encodeFrame({ k: kind }, payload);
     if (this.ready) this.raw(text);
     else this.control.push(text);
   }
@@ -306,7 +304,7 @@ export class Channel {
     this.control = [];
     this.send(kind, payload);
     this.closing = true;
-    this.delay = 250;
+    this.backoff.reset();
     this.open();
     window.setTimeout(() => this.stop(), 5000);
   }

@@ -4,6 +4,9 @@
 // offsets and zoom; document coordinates (x, y) are the fallback when the
 // node is unknown. See docs/protocol.md, "Pointer and drawing".
 
+import { deepElementAt, frameContentOffset } from "../shared/dom";
+import { finiteOr, pointAt } from "../shared/geometry";
+
 /** A place as the agent sends it. */
 export interface Place {
   node?: unknown;
@@ -11,14 +14,6 @@ export interface Place {
   oy?: unknown;
   x?: unknown;
   y?: unknown;
-}
-
-/** A box in some viewport's coordinates. */
-export interface Box {
-  left: number;
-  top: number;
-  width: number;
-  height: number;
 }
 
 /** Where a place landed on the page. */
@@ -31,17 +26,6 @@ export interface Spot {
   /** The same point in this page's viewport (for the overlay). */
   px: number;
   py: number;
-}
-
-/** num returns v if it is a finite number, else fallback. */
-export function num(v: unknown, fallback: number): number {
-  return typeof v === "number" && isFinite(v) ? v : fallback;
-}
-
-/** pointIn is the point at fractions ox, oy (clamped to 0–1) of box b. */
-export function pointIn(b: Box, ox: number, oy: number): { x: number; y: number } {
-  const clamp = (f: number) => Math.min(1, Math.max(0, f));
-  return { x: b.left + clamp(ox) * b.width, y: b.top + clamp(oy) * b.height };
 }
 
 /** nodeId is the node field of a place if it is a usable rrweb id. */
@@ -69,17 +53,6 @@ function rectOf(n: Node): DOMRect | null {
   return null;
 }
 
-// contentOffset is where an iframe's viewport starts in its parent's
-// viewport: its box plus border and padding.
-function contentOffset(frame: Element): { x: number; y: number } {
-  const r = frame.getBoundingClientRect();
-  const cs = (frame.ownerDocument.defaultView || window).getComputedStyle(frame);
-  return {
-    x: r.left + frame.clientLeft + (parseFloat(cs.paddingLeft) || 0),
-    y: r.top + frame.clientTop + (parseFloat(cs.paddingTop) || 0),
-  };
-}
-
 // frameOffset is where doc's viewport starts in this page's viewport
 // (0, 0 for the page itself; same-origin iframes add up).
 function frameOffset(doc: Document): { x: number; y: number } {
@@ -94,7 +67,7 @@ function frameOffset(doc: Document): { x: number; y: number } {
       break;
     }
     if (!fe) break;
-    const o = contentOffset(fe);
+    const o = frameContentOffset(fe);
     x += o.x;
     y += o.y;
     w = fe.ownerDocument.defaultView;
@@ -106,40 +79,8 @@ function frameOffset(doc: Document): { x: number; y: number } {
 // shadow roots and same-origin iframes as a real pointer would, but never
 // into Tandem's own control.
 function hit(doc: Document, x: number, y: number): Spot | null {
-  let el = doc.elementFromPoint(x, y);
-  let px = x;
-  let py = y;
-  for (let depth = 0; el && depth < 16; depth++) {
-    if (isTandem(el)) return { el, x, y, px, py };
-    const sr = (el as Element).shadowRoot;
-    if (sr) {
-      const inner = sr.elementFromPoint(x, y);
-      if (inner && inner !== el && sr.contains(inner)) {
-        el = inner;
-        continue;
-      }
-    }
-    if (el.tagName === "IFRAME" || el.tagName === "FRAME") {
-      let inner: Document | null = null;
-      try {
-        inner = (el as HTMLIFrameElement).contentDocument;
-      } catch {
-        inner = null; // cross-origin: the frame itself is the target
-      }
-      if (inner) {
-        const o = contentOffset(el);
-        x -= o.x;
-        y -= o.y;
-        const next = inner.elementFromPoint(x, y);
-        if (next) {
-          el = next;
-          continue;
-        }
-      }
-    }
-    break;
-  }
-  return el ? { el, x, y, px, py } : null;
+  const h = deepElementAt(doc, x, y, isTandem);
+  return h ? { el: h.el, x: h.x, y: h.y, px: x, py: y } : null;
 }
 
 /**
@@ -161,7 +102,7 @@ export function locate(p: Place, lookup: (id: number) => Node | null): Spot | nu
     const r = n && el ? rectOf(n) : null;
     // A node without a box (display:none) has no place; coordinates may.
     if (el && r && (r.width > 0 || r.height > 0 || !hasXY)) {
-      const pt = pointIn(r, num(p.ox, 0.5), num(p.oy, 0.5));
+      const pt = pointAt(r, finiteOr(p.ox, 0.5), finiteOr(p.oy, 0.5));
       const off = frameOffset(el.ownerDocument);
       return { el, x: pt.x, y: pt.y, px: pt.x + off.x, py: pt.y + off.y };
     }

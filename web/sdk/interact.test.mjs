@@ -1,15 +1,15 @@
 // Tests of the interaction module's logic that needs no real browser: where
-// places land, the control gate, repairs' storage and cookie plans, call
-// statistics, and the Control panel driven through a tiny fake DOM. The
-// browser parts (events, WebRTC) are exercised end to end in Chromium.
+// places land, the control gate, repairs' storage and cookie plans, and the
+// Control panel driven through a tiny fake DOM. The browser parts (events,
+// WebRTC) are exercised end to end in Chromium; what the SDK shares with the
+// console (paths, call statistics, box arithmetic) is tested in shared/.
 import { test, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { nodeId, num, pointIn } from "./geometry.ts";
-import { pathData, safeColor } from "./overlay.ts";
+import { nodeId } from "./geometry.ts";
+import { safeColor } from "./overlay.ts";
 import { keyInfo, sameOrigin } from "./ops.ts";
 import { Control, gate } from "./control.ts";
 import { clearStorage, cookieNames, expiries } from "./repair.ts";
-import { sumStats } from "./call.ts";
 
 // ---- a tiny DOM: just what the panels use ----
 
@@ -112,29 +112,14 @@ beforeEach(() => {
 
 // ---- pure helpers ----
 
-test("a place inside a node's box is found by its fractions, clamped to the box", () => {
-  const box = { left: 100, top: 50, width: 200, height: 40 };
-  const cases = [
-    [0, 0, 100, 50],
-    [0.5, 0.5, 200, 70],
-    [1, 1, 300, 90],
-    [0.25, 0.75, 150, 80],
-    [-1, 2, 100, 90],
-  ];
-  for (const [ox, oy, x, y] of cases) assert.deepEqual(pointIn(box, ox, oy), { x, y }, `${ox},${oy}`);
+test("a place names a node only by a usable rrweb id", () => {
   assert.equal(nodeId({ node: 12 }), 12);
   for (const bad of [0, -3, 1.5, "12", null, undefined]) assert.equal(nodeId({ node: bad }), 0, String(bad));
-  assert.equal(num(3, 9), 3);
-  assert.equal(num(NaN, 9), 9);
-  assert.equal(num("3", 9), 9);
 });
 
-test("stroke colours are plain CSS colours; paths go through every point", () => {
+test("stroke colours are plain CSS colours", () => {
   for (const c of ["#e11d48", "#fff", "red", "rgb(1, 2, 3)", "rgba(1,2,3,.5)", "hsl(10 50% 50%)"]) assert.equal(safeColor(c), c);
   for (const c of ["url(#x)", "red;x:y", "expression(alert(1))", "", 7, null]) assert.equal(safeColor(c), "#e11d48", String(c));
-  assert.equal(pathData([]), "");
-  assert.equal(pathData([{ x: 1, y: 2 }]), "M1 2l0.1 0");
-  assert.equal(pathData([{ x: 1.04, y: 2 }, { x: 3, y: 4.26 }]), "M1 2L3 4.3");
 });
 
 test("keys get the code and keyCode a US keyboard gives", () => {
@@ -195,28 +180,6 @@ test("cookies are expired on every path and domain the page could have set them 
   // No domain variants for addresses and single-label hosts; secure on https.
   assert.ok(expiries("x", "127.0.0.1", "/", true).every((c) => !c.includes("domain=") && c.endsWith("; secure")));
   assert.equal(expiries("x", "localhost", "/", false).length, 1);
-});
-
-test("call statistics sum bytes and tell whether every selected pair is relayed", () => {
-  const report = (entries) => new Map(entries.map((e) => [e.id, e]));
-  const relayed = report([
-    { id: "i1", type: "inbound-rtp", bytesReceived: 1000 },
-    { id: "i2", type: "inbound-rtp", bytesReceived: 500 },
-    { id: "o1", type: "outbound-rtp", bytesSent: 700 },
-    { id: "t", type: "transport", selectedCandidatePairId: "cp" },
-    { id: "cp", type: "candidate-pair", localCandidateId: "l", remoteCandidateId: "r", state: "succeeded" },
-    { id: "l", type: "local-candidate", candidateType: "relay" },
-    { id: "r", type: "remote-candidate", candidateType: "host" },
-  ]);
-  const direct = report([
-    { id: "i1", type: "inbound-rtp", bytesReceived: 10 },
-    { id: "cp", type: "candidate-pair", localCandidateId: "l", remoteCandidateId: "r", state: "succeeded", nominated: true },
-    { id: "l", type: "local-candidate", candidateType: "host" },
-    { id: "r", type: "remote-candidate", candidateType: "srflx" },
-  ]);
-  assert.deepEqual(sumStats([relayed]), { inboundBytes: 1500, outboundBytes: 700, relay: true });
-  assert.deepEqual(sumStats([relayed, direct]), { inboundBytes: 1510, outboundBytes: 700, relay: false });
-  assert.deepEqual(sumStats([]), { inboundBytes: 0, outboundBytes: 0, relay: false });
 });
 
 // ---- the Control panel ----

@@ -4,7 +4,9 @@
 // Vue included) reacts to them as to the person's. Masked fields are never
 // typed into: the agent cannot see them, and the person types those.
 
-import { isTandem, locate, num, type Spot } from "./geometry";
+import { nextInTabOrder, tabOrder } from "../shared/dom";
+import { finiteOr } from "../shared/geometry";
+import { isTandem, locate, type Spot } from "./geometry";
 import { Masker } from "./masking";
 
 /** What the operator needs from the page's recorder and settings. */
@@ -542,14 +544,9 @@ export class Operator {
   // tab moves focus to the next (or previous) element in tab order.
   private tab(from: Element, back: boolean): void {
     const doc = from.ownerDocument;
-    const all = Array.from(doc.querySelectorAll<HTMLElement>(focusable)).filter(
-      (x) => x.tabIndex >= 0 && !(x as HTMLButtonElement).disabled && x.getClientRects().length > 0 && !isTandem(x),
-    );
-    const order = all.filter((x) => x.tabIndex > 0).sort((a, b) => a.tabIndex - b.tabIndex).concat(all.filter((x) => x.tabIndex === 0));
-    if (!order.length) return;
-    const i = order.indexOf(from as HTMLElement);
-    const next = i < 0 ? order[back ? order.length - 1 : 0] : order[(i + (back ? -1 : 1) + order.length) % order.length];
-    next.focus();
+    const order = tabOrder(Array.from(doc.querySelectorAll<HTMLElement>(focusable))).filter((x) => !isTandem(x));
+    const next = nextInTabOrder(order, from as HTMLElement, back);
+    if (next) next.focus();
   }
 
   // pageKey scrolls for the navigation keys outside of text fields.
@@ -587,10 +584,10 @@ export class Operator {
     const w = (into as Window).window === into ? (into as Window) : null;
     const cur = w ? { x: w.scrollX, y: w.scrollY } : { x: (into as Element).scrollLeft, y: (into as Element).scrollTop };
     if (op.top !== undefined || op.left !== undefined) {
-      into.scrollTo(num(op.left, cur.x), num(op.top, cur.y));
+      into.scrollTo(finiteOr(op.left, cur.x), finiteOr(op.top, cur.y));
     } else {
-      const dx = num(op.dx, 0);
-      const dy = num(op.dy, 0);
+      const dx = finiteOr(op.dx, 0);
+      const dy = finiteOr(op.dy, 0);
       if (!dx && !dy) return { error: "scroll needs dx, dy or top, left" };
       into.scrollBy(dx, dy);
     }

@@ -2,18 +2,11 @@
 // a fixed, click-through layer inside Tandem's shadow root, so they never
 // get in the person's way and are never recorded.
 
+import { maxStrokePoints, pathData, pointerIdleMs, strokeFadeMs, strokeIdleMs, strokeStayMs } from "../shared/drawing";
 import { toDocument, type Place } from "./geometry";
 import { el } from "./panel";
 
 const svgNS = "http://www.w3.org/2000/svg";
-// A pointer nobody moves disappears (its agent may have gone).
-const pointerIdleMs = 15000;
-// A finished stroke stays this long, then fades out over a second.
-const strokeStayMs = 3000;
-const strokeFadeMs = 1000;
-// An unfinished stroke nobody adds to fades too.
-const strokeIdleMs = 10000;
-const maxPoints = 5000;
 
 const arrow =
   '<svg viewBox="0 0 22 22" aria-hidden="true"><path d="M2 2 L2 18 L7 13.5 L10.5 20.5 L13.5 19 L10 12 L17 12 Z" fill="#7c3aed" stroke="#fff" stroke-width="1.5" stroke-linejoin="round"/></svg>';
@@ -22,17 +15,6 @@ const arrow =
 export function safeColor(c: unknown): string {
   const s = typeof c === "string" ? c.trim() : "";
   return /^(#[0-9a-f]{3,8}|[a-z]{3,20}|(rgb|hsl)a?\([\d\s.,%/]+\))$/i.test(s) ? s : "#e11d48";
-}
-
-/** pathData is an SVG path through points (document coordinates). */
-export function pathData(points: { x: number; y: number }[]): string {
-  if (!points.length) return "";
-  const r = (n: number) => Math.round(n * 10) / 10;
-  let d = "M" + r(points[0].x) + " " + r(points[0].y);
-  // A single point (a dot) still needs a segment to be painted.
-  if (points.length === 1) return d + "l0.1 0";
-  for (let i = 1; i < points.length; i++) d += "L" + r(points[i].x) + " " + r(points[i].y);
-  return d;
 }
 
 interface Pointer {
@@ -114,7 +96,7 @@ export class Overlay {
     }
     const pts = Array.isArray(p.points) ? (p.points as Record<string, unknown>[]) : [];
     for (const pt of pts) {
-      if (s.points.length >= maxPoints) break;
+      if (s.points.length >= maxStrokePoints) break;
       if (!pt || typeof pt !== "object") continue;
       // A point may name a node (its own, or the stroke's) with offsets.
       const place: Place = "node" in pt ? pt : { node: "ox" in pt ? p.node : undefined, ox: pt.ox, oy: pt.oy, x: pt.x, y: pt.y };

@@ -1,6 +1,6 @@
 // The few declarations of node's test runner and assert module that the
-// console's unit tests use, so that type checking needs no @types/node (which
-// would change the browser code's globals).
+// TypeScript unit tests (shared/, console/) use, so that type checking needs
+// no @types/node (which would change the browser code's globals).
 declare module "node:test" {
   export function test(name: string, fn: () => void | Promise<void>): Promise<void>;
 }
