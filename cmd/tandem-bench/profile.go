@@ -13,7 +13,7 @@ import (
 // profiles are the optional profiles of a run, for finding out why a
 // target is missed.
 type profiles struct {
-	cpu, trace, block, mutex string
+	cpu, trace, block, mutex, allocs string
 }
 
 func (p *profiles) flags(fs *flag.FlagSet) {
@@ -21,6 +21,7 @@ func (p *profiles) flags(fs *flag.FlagSet) {
 	fs.StringVar(&p.trace, "trace", "", "write an execution trace of the whole run to this file (large)")
 	fs.StringVar(&p.block, "blockprofile", "", "write a blocking profile (every blocking event) to this file")
 	fs.StringVar(&p.mutex, "mutexprofile", "", "write a mutex contention profile (every event) to this file")
+	fs.StringVar(&p.allocs, "allocprofile", "", "write a profile of the run's allocations (sampled as usual) to this file")
 }
 
 // start starts the profiles asked for; stop writes them.
@@ -71,6 +72,7 @@ func (p *profiles) start() (stop func() error, err error) {
 	}{
 		{p.block, "block", func() { runtime.SetBlockProfileRate(1) }, func() { runtime.SetBlockProfileRate(0) }},
 		{p.mutex, "mutex", func() { runtime.SetMutexProfileFraction(1) }, func() { runtime.SetMutexProfileFraction(0) }},
+		{p.allocs, "allocs", func() {}, func() {}},
 	} {
 		if prof.path == "" {
 			continue

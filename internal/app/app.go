@@ -156,9 +156,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if s.ssh != nil {
 		deps.Terminals = s.ssh.HTTPHandler
 	}
-	api := httpapi.New(deps)
 	base, stop := context.WithCancel(context.Background())
 	s.stopRequests = stop
+	deps.Stopping = base
+	api := httpapi.New(deps)
 	s.http = &http.Server{
 		Handler: api, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:    slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),

@@ -43,14 +43,20 @@ const (
 // goroutine once the handshake is done, so that the request's goroutine (and
 // its stack, deep from serving HTTP) ends: an idle channel then costs one
 // small goroutine, parked in a read, and no writer (see sender).
-func (s *Server) pump(reqCtx context.Context, path string, ws *websocket.Conn, ch channel, kind string, readLimit int64) {
+//
+// The channel's context is not the request's, which ended with its handler,
+// but one that ends when the server stops (Deps.Stopping).
+func (s *Server) pump(path string, ws *websocket.Conn, ch channel, kind string, readLimit int64) {
 	if s.deps.Observer != nil {
 		s.deps.Observer.Channel(kind, 1)
 		defer s.deps.Observer.Channel(kind, -1)
 	}
 	ws.SetReadLimit(readLimit)
-	// The request's context ends when its handler returns, which it did.
-	ctx, cancel := context.WithCancel(context.WithoutCancel(reqCtx))
+	stopping := s.deps.Stopping
+	if stopping == nil {
+		stopping = context.Background()
+	}
+	ctx, cancel := context.WithCancel(stopping)
 	defer cancel()
 	defer ch.Close()
 	// Reads and writes get a context that is never cancelled, so that the

@@ -46,6 +46,9 @@ type Deps struct {
 	// MaxFrameBytes bounds one WebSocket frame from a person (8 MiB).
 	MaxFrameBytes int64
 	Observer      Observer
+	// Stopping, when set, ends when the server stops: WebSocket channels,
+	// which outlive the requests that opened them, close then.
+	Stopping context.Context
 }
 
 // Observer counts requests for metrics; nil is allowed.

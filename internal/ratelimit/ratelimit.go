@@ -62,6 +62,24 @@ func (l *Limiter) AllowAt(key string, now time.Time) bool {
 	return b.lim.AllowN(now, 1)
 }
 
+// HasLeft reports whether key may try now, without using up an attempt:
+// for limits that count only failures, asked before trying, with Allow
+// spending an attempt when one fails.
+func (l *Limiter) HasLeft(key string) bool {
+	return l.HasLeftAt(key, time.Now())
+}
+
+// HasLeftAt is HasLeft at a given time, for tests.
+func (l *Limiter) HasLeftAt(key string, now time.Time) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[key]
+	if b == nil {
+		return l.burst > 0 // a key never seen has a full bucket
+	}
+	return b.lim.TokensAt(now) >= 1
+}
+
 // Len is the number of keys being tracked.
 func (l *Limiter) Len() int {
 	l.mu.Lock()

@@ -29,6 +29,65 @@ func TestLimiter(t *testing.T) {
 	}
 }
 
+func TestHasLeft(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	type call struct {
+		spend bool // Allow; else HasLeft
+		key   string
+		at    time.Duration // offset from start
+		want  bool
+	}
+	tests := []struct {
+		name  string
+		calls []call
+	}{
+		{"unseen key has attempts", []call{{false, "a", 0, true}}},
+		{"asking spends nothing", []call{
+			{false, "a", 0, true}, {false, "a", 0, true}, {false, "a", 0, true}, {false, "a", 0, true},
+			{true, "a", 0, true}, {true, "a", 0, true}, {true, "a", 0, true},
+		}},
+		{"none left after burst", []call{
+			{true, "a", 0, true}, {true, "a", 0, true}, {true, "a", 0, true},
+			{false, "a", 0, false}, {false, "a", 0, false},
+		}},
+		{"other keys unaffected", []call{
+			{true, "a", 0, true}, {true, "a", 0, true}, {true, "a", 0, true},
+			{false, "a", 0, false}, {false, "b", 0, true},
+		}},
+		{"refills over time", []call{
+			{true, "a", 0, true}, {true, "a", 0, true}, {true, "a", 0, true},
+			{false, "a", time.Second / 2, false}, {false, "a", time.Second, true},
+			{true, "a", time.Second, true}, {false, "a", time.Second, false},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := New(time.Second, 3)
+			for i, c := range tt.calls {
+				var got bool
+				if c.spend {
+					got = l.AllowAt(c.key, start.Add(c.at))
+				} else {
+					got = l.HasLeftAt(c.key, start.Add(c.at))
+				}
+				if got != c.want {
+					t.Fatalf("call %d (spend %v, %s at +%v) = %v, want %v", i, c.spend, c.key, c.at, got, c.want)
+				}
+			}
+		})
+	}
+}
+
+// Asking about a key never seen keeps nothing, so that many addresses that
+// only ever succeed cost no memory.
+func TestHasLeftKeepsNothing(t *testing.T) {
+	l := New(time.Second, 3)
+	l.HasLeft("a")
+	if l.Len() != 0 {
+		t.Fatalf("Len = %d after HasLeft, want 0", l.Len())
+	}
+}
+
 func TestLimiterForgetsIdleKeys(t *testing.T) {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	l := New(time.Second, 2)

@@ -191,6 +191,7 @@ func (w *Writer) take(all bool) (data []byte, partial bool) {
 	}
 	data = w.buf
 	w.buf, w.spare = w.spare, nil
+	w.lastPartial = len(data)
 	return data, true
 }
 

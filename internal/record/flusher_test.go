@@ -399,3 +399,35 @@ func TestFlushAsGoroutineExits(t *testing.T) {
 		})
 	}
 }
+
+// After a timed flush, the next buffer is made once at about the size of
+// the chunk that flush stored, instead of growing from nothing again.
+func TestBufferSizedLikeLastChunk(t *testing.T) {
+	w := NewWriter(newMemStore(), "sized", WriterOptions{ChunkBytes: 1 << 20, FlushInterval: time.Hour})
+	defer w.Close(context.Background())
+	frame := bytes.Repeat([]byte("x"), 100)
+	write := func(n int) {
+		for range n {
+			if err := w.WriteFrame(time.Now(), frame); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	write(200)
+	if err := w.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	w.mu.Lock()
+	stored := w.lastPartial
+	w.mu.Unlock()
+	if stored < 200*len(frame) {
+		t.Fatalf("lastPartial = %d, want at least %d", stored, 200*len(frame))
+	}
+	write(1)
+	w.mu.Lock()
+	got := cap(w.buf)
+	w.mu.Unlock()
+	if got < stored {
+		t.Errorf("buffer after a flush of %d bytes has capacity %d, want at least that", stored, got)
+	}
+}

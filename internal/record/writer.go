@@ -87,16 +87,18 @@ type Writer struct {
 	// cleared under mu, hands it on from one goroutine to the next.
 	run runState
 
-	mu      sync.Mutex
-	full    [][]byte // buffers of at least ChunkBytes, oldest first
-	buf     []byte   // the buffer being filled
-	spare   []byte   // an emptied buffer to reuse
-	written int64    // bytes accepted since NewWriter
-	durable int64    // of those, bytes stored; always a prefix
-	waiters []waiter
-	closed  bool
-	err     error // a bad session id: every call fails with it
-	lastErr error // the latest storage failure, cleared by a success
+	mu    sync.Mutex
+	full  [][]byte // buffers of at least ChunkBytes, oldest first
+	buf   []byte   // the buffer being filled
+	spare []byte   // an emptied buffer to reuse
+	// lastPartial is the size of the last buffer stored before it was full.
+	lastPartial int
+	written     int64 // bytes accepted since NewWriter
+	durable     int64 // of those, bytes stored; always a prefix
+	waiters     []waiter
+	closed      bool
+	err         error // a bad session id: every call fails with it
+	lastErr     error // the latest storage failure, cleared by a success
 	// timer requests a flush; it is armed when the buffer stops being empty.
 	timer *time.Timer
 	// When the storing goroutine runs; see request in flusher.go.
@@ -148,6 +150,7 @@ func (w *Writer) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	wasEmpty := w.rollover()
+	w.reserve(len(p))
 	w.buf = append(w.buf, p...)
 	w.appended(len(p), wasEmpty)
 	return len(p), nil
@@ -166,6 +169,7 @@ func (w *Writer) WriteFrame(at time.Time, frame []byte) error {
 		return err
 	}
 	wasEmpty := w.rollover()
+	w.reserve(size)
 	w.buf = appendFrame(w.buf, at, frame)
 	w.appended(size, wasEmpty)
 	return nil
@@ -204,6 +208,19 @@ func (w *Writer) rollover() (wasEmpty bool) {
 	}
 	w.request(false)
 	return false
+}
+
+// reserve gives an empty buffer room for n bytes and, when the last chunk
+// was stored because its time was up, for as much as that chunk held (and a
+// quarter more): a steady stream then fills one allocation per flush rather
+// than doubling its way up to it, garbage that across a server's sessions
+// was most of what recording allocated. w.mu is held.
+func (w *Writer) reserve(n int) {
+	if len(w.buf) > 0 || cap(w.buf) >= n {
+		return
+	}
+	want := min(w.lastPartial+w.lastPartial/4, w.opts.ChunkBytes+w.opts.ChunkBytes/4)
+	w.buf = make([]byte, 0, max(want, n))
 }
 
 // appended accounts for n bytes just added to w.buf. w.mu is held.

@@ -182,7 +182,8 @@ func (s *Session) relayOutput() {
 			// Tell the server, and give it a moment to hang up first so
 			// that it records why the session ended.
 			s.exiting.Store(true)
-			s.term.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{0}))
+			typ, payload := s.exitRequest()
+			s.term.SendRequest(typ, false, payload)
 			s.term.CloseWrite()
 			wait := make(chan struct{})
 			go func() { s.conn.Wait(); close(wait) }()
@@ -193,6 +194,20 @@ func (s *Session) relayOutput() {
 			s.finish(nil)
 			return
 		}
+	}
+}
+
+// exitRequest is how the command ended, as the SSH request that tells it
+// (RFC 4254 6.10): "exit-status" with its status, or "exit-signal" when a
+// signal killed it. The PTY has just reported that nothing holds it open,
+// so the command has exited or is about to be reaped; one that closed its
+// terminal and lives on is reported as status 0, and hung up by finish.
+func (s *Session) exitRequest() (string, []byte) {
+	select {
+	case <-s.exited:
+		return exitOf(s.cmd.ProcessState).Request()
+	case <-time.After(2 * time.Second):
+		return wire.Exit{}.Request()
 	}
 }
 

@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"net"
 	"strings"
-	"sync"
-	"sync/atomic"
-	"time"
 
 	"golang.org/x/crypto/ssh"
 
@@ -54,14 +51,17 @@ func joinError(format string, args ...any) error {
 // authenticate is the server's PublicKeyCallback: the host user registers a
 // session; any other user name is a session id to join.
 func (s *Server) authenticate(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
+	// Only failures are counted: an address that has failed too often is
+	// refused without anything being looked up, which makes guessing
+	// session ids or keys slow.
 	ip := remoteIP(meta.RemoteAddr())
-	if !s.limiter.allowed(ip) {
+	if !s.failures.HasLeft(ip) {
 		return nil, joinError("too many failed attempts from your address; try again in a minute")
 	}
 	if meta.User() == wire.HostUser {
 		if s.cfg.AllowHost != nil {
 			if err := s.cfg.AllowHost(key); err != nil {
-				s.limiter.fail(ip)
+				s.failures.Allow(ip) // counts the failure
 				return nil, joinError("this key may not share a terminal here: %v", err)
 			}
 		}
@@ -72,7 +72,7 @@ func (s *Server) authenticate(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Pe
 	}
 	perms, err := s.admit(s.ctx, meta.User(), key)
 	if err != nil {
-		s.limiter.fail(ip)
+		s.failures.Allow(ip) // counts the failure
 		s.log.Info("join refused", "remote", meta.RemoteAddr(), "user", meta.User(), "fingerprint", ssh.FingerprintSHA256(key), "err", err)
 		return nil, err
 	}
@@ -165,46 +165,4 @@ func remoteIP(a net.Addr) string {
 		return a.String()
 	}
 	return host
-}
-
-// failureLimiter counts failed joins per address in fixed windows. An
-// address over the limit is refused without looking anything up, which
-// makes guessing session ids or keys slow.
-type failureLimiter struct {
-	limit  int
-	window time.Duration
-
-	mu      sync.Mutex
-	start   time.Time
-	counts  map[string]int
-	refused atomic.Int64
-}
-
-func newFailureLimiter(limit int, window time.Duration) *failureLimiter {
-	return &failureLimiter{limit: limit, window: window, counts: make(map[string]int)}
-}
-
-func (l *failureLimiter) roll() {
-	if now := time.Now(); now.Sub(l.start) >= l.window {
-		l.start = now
-		clear(l.counts)
-	}
-}
-
-func (l *failureLimiter) allowed(ip string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.roll()
-	if l.counts[ip] >= l.limit {
-		l.refused.Add(1)
-		return false
-	}
-	return true
-}
-
-func (l *failureLimiter) fail(ip string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.roll()
-	l.counts[ip]++
 }

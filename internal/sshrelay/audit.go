@@ -18,6 +18,10 @@ const (
 	auditInputMax   = 4096
 )
 
+// auditJoin is the action of a helper's join; its detail is joinDetail's
+// JSON, from which the API lists who helped in an ended session.
+const auditJoin = "join"
+
 // auditLog appends audit entries from one goroutine, so that the relay
 // never waits for the database, and batches helpers' input.
 type auditLog struct {

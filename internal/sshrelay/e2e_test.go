@@ -2,6 +2,7 @@ package sshrelay_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/crypto/ssh"
 
 	"github.com/tandemhq/tandem/internal/share"
 	"github.com/tandemhq/tandem/internal/sshrelay"
@@ -87,6 +90,74 @@ func TestHelpersShareOneTerminal(t *testing.T) {
 	}
 	if tm.EndedAt.IsZero() || tm.HostKey != "" || !strings.Contains(tm.EndReason, "exited") {
 		t.Fatalf("terminal after exit: ended %v, key %q, reason %q", tm.EndedAt, tm.HostKey, tm.EndReason)
+	}
+}
+
+// When the shared program ends, every helper's session ends as it did: with
+// its exit status, which a helper's ssh exits with, or with the signal that
+// killed it ("exit-signal", which OpenSSH's client reports by exiting 255
+// and a Go client as the signal).
+func TestHelpersExitAsTheProgram(t *testing.T) {
+	tests := []struct {
+		name       string
+		typed      string // into the host's shell, by a helper
+		wantCode   int    // OpenSSH's exit code
+		wantStatus int    // as x/crypto's client sees it (128+n for signal n)
+		wantSignal string
+	}{
+		{"status", "exit 7", 7, 7, ""},
+		{"success", "exit 0", 0, 0, ""},
+		{"signal", "kill -KILL $$", 255, 128 + 9, "KILL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			alice, bob := e.key("alice"), e.key("bob")
+			h := e.share(func(c *share.Config) { c.AuthorizedKeys = []string{alice.authorized, bob.authorized} })
+			a := e.join(h.ID, alice, 100, 30)
+			h.out.waitFor(t, "alice joined", wait)
+
+			c, err := e.dialAs(h.ID, bob)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.Close()
+			sess, err := c.NewSession()
+			if err != nil {
+				t.Fatal(err)
+			}
+			bobOut := &syncBuffer{}
+			bobIn, typing := io.Pipe() // open: end of input would be bob leaving
+			defer typing.Close()
+			sess.Stdin, sess.Stdout = bobIn, bobOut
+			if err := sess.RequestPty("xterm", 24, 80, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := sess.Shell(); err != nil {
+				t.Fatal(err)
+			}
+			h.out.waitFor(t, "bob joined", wait)
+
+			a.typeText(tt.typed + "\r")
+			if code := a.exited(wait); code != tt.wantCode {
+				t.Errorf("alice's ssh exited %d, want %d; output:\n%q", code, tt.wantCode, a.out.String())
+			}
+			err = sess.Wait()
+			status, signal := 0, ""
+			var ee *ssh.ExitError
+			if errors.As(err, &ee) {
+				status, signal = ee.ExitStatus(), ee.Signal()
+			} else if err != nil {
+				t.Fatalf("bob's session: %v", err)
+			}
+			if status != tt.wantStatus || signal != tt.wantSignal {
+				t.Errorf("bob's session ended with status %d, signal %q; want %d, %q", status, signal, tt.wantStatus, tt.wantSignal)
+			}
+			bobOut.waitFor(t, "session has ended: the shared program exited", wait)
+			if err := h.Wait(); err != nil {
+				t.Fatalf("host: %v", err)
+			}
+		})
 	}
 }
 

@@ -129,7 +129,7 @@ func (se *session) serveTerminal(conn *ssh.ServerConn, ch ssh.Channel, reqs <-ch
 			case "exec", "subsystem":
 				fmt.Fprintf(ch.Stderr(), "tandem: this is a shared terminal; join without a command (ssh -p PORT SESSIONID@HOST)\r\n")
 				r.Reply(false, nil)
-				sendExit(ch, 2)
+				sendExit(ch, wire.Exit{Status: 2})
 				ch.Close()
 				continue
 			}
@@ -159,7 +159,7 @@ func (se *session) serveTerminal(conn *ssh.ServerConn, ch ssh.Channel, reqs <-ch
 			} else {
 				fmt.Fprintf(ch, "tandem: %v\r\n", err)
 			}
-			sendExit(ch, 1)
+			sendExit(ch, wire.Exit{Status: 1})
 			conn.Close()
 			return
 		}
@@ -186,7 +186,7 @@ func (se *session) serveTerminal(conn *ssh.ServerConn, ch ssh.Channel, reqs <-ch
 	select {
 	case <-inputDone:
 		// The helper closed their side (ssh ~. or end of input).
-		sendExit(ch, 0)
+		sendExit(ch, wire.Exit{Status: 0})
 	case <-h.done:
 		if se.ctx.Err() != nil {
 			se.goodbye(ch)
@@ -197,16 +197,22 @@ func (se *session) serveTerminal(conn *ssh.ServerConn, ch ssh.Channel, reqs <-ch
 	}
 }
 
-// goodbye tells a helper the session has ended and why.
+// goodbye tells a helper the session has ended and why, and exits their
+// session as the shared program exited (0 when the host did not say).
 func (se *session) goodbye(ch ssh.Channel) {
 	fmt.Fprintf(ch, "\r\n\x1b[0m\r\ntandem: the session has ended: %s.\r\n", se.endReasonNow())
-	sendExit(ch, 0)
+	se.mu.Lock()
+	exit := se.exit
+	se.mu.Unlock()
+	sendExit(ch, exit)
 	ch.CloseWrite()
 	ch.Close()
 }
 
-func sendExit(ch ssh.Channel, code uint32) {
-	ch.SendRequest("exit-status", false, ssh.Marshal(struct{ Status uint32 }{code}))
+// sendExit ends a helper's session channel as e says.
+func sendExit(ch ssh.Channel, e wire.Exit) {
+	typ, payload := e.Request()
+	ch.SendRequest(typ, false, payload)
 }
 
 // approve asks the host whether to let h in, telling h to wait.

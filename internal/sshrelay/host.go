@@ -110,13 +110,17 @@ func (s *Server) serveHost(conn *ssh.ServerConn, lc *liveConn, chans <-chan ssh.
 			se.term = ch
 			se.mu.Unlock()
 			go se.runEvents(ch)
-			exited := make(chan struct{})
-			go se.hostRequests(creqs, func() {
+			eof, settled := make(chan struct{}), make(chan struct{})
+			go se.hostRequests(creqs, eof, settled, func() {
 				endReason.Store("the shared program exited")
-				close(exited)
 			})
 			go func() {
-				se.pump(ch, exited)
+				se.pump(ch)
+				// The host's exit request came before its EOF, but on
+				// another queue: let it be handled, so that the reason and
+				// the exit status helpers are given are right.
+				close(eof)
+				<-settled
 				// Ended here, before the host sees its connection close, so
 				// that the session is over (and why) when the host is told.
 				se.end(endReason.Load().(string))
@@ -130,8 +134,8 @@ func (s *Server) serveHost(conn *ssh.ServerConn, lc *liveConn, chans <-chan ssh.
 	se.end(endReason.Load().(string))
 }
 
-// pump reads the host's output until the channel closes.
-func (se *session) pump(ch ssh.Channel, exited <-chan struct{}) {
+// pump reads the host's output until the channel closes or the host's EOF.
+func (se *session) pump(ch ssh.Channel) {
 	buf := make([]byte, 32<<10)
 	for {
 		n, err := ch.Read(buf)
@@ -139,27 +143,36 @@ func (se *session) pump(ch ssh.Channel, exited <-chan struct{}) {
 			se.output(buf[:n])
 		}
 		if err != nil {
-			// The host's exit-status came before its EOF, but on another
-			// queue: let it be handled, so the reason is right.
-			select {
-			case <-exited:
-			case <-time.After(200 * time.Millisecond):
-			}
 			return
 		}
 	}
 }
 
-// hostRequests handles the host's requests on the terminal channel. The
-// host says "exit-status" when the shared program has exited, so that this
-// end is told apart from a lost connection.
-func (se *session) hostRequests(reqs <-chan *ssh.Request, exited func()) {
+// hostRequests handles the host's requests on the terminal channel until it
+// closes. The host tells how the shared program ended (wire.Exit) before
+// its EOF, so that this end is told apart from a lost connection and each
+// helper's ssh exits as the program did; exited is called for the first.
+//
+// x/crypto queues a channel's requests in order with its data: once pump
+// has read the EOF (eof is closed), every request the host sent before it
+// is queued. Those are handled, then settled is closed.
+func (se *session) hostRequests(reqs <-chan *ssh.Request, eof <-chan struct{}, settled chan<- struct{}, exited func()) {
+	settle := sync.OnceFunc(func() { close(settled) })
+	defer settle()
 	var once sync.Once
-	for r := range reqs {
+	handle := func(r *ssh.Request) {
 		switch r.Type {
-		case "exit-status":
-			once.Do(exited)
-			r.Reply(true, nil)
+		case wire.RequestExitStatus, wire.RequestExitSignal:
+			ex, err := wire.ParseExit(r.Type, r.Payload)
+			if err == nil {
+				once.Do(func() {
+					se.mu.Lock()
+					se.exit = ex
+					se.mu.Unlock()
+					exited()
+				})
+			}
+			r.Reply(err == nil, nil)
 		case "window-change":
 			cols, rows, err := wire.ParseWindowChange(r.Payload)
 			if err == nil {
@@ -168,6 +181,24 @@ func (se *session) hostRequests(reqs <-chan *ssh.Request, exited func()) {
 			r.Reply(err == nil, nil)
 		default:
 			r.Reply(false, nil)
+		}
+	}
+	for {
+		select {
+		case r, ok := <-reqs:
+			if !ok {
+				return
+			}
+			handle(r)
+		case <-eof:
+			for len(reqs) > 0 { // only this goroutine receives: no wait
+				handle(<-reqs)
+			}
+			settle()
+			for r := range reqs {
+				handle(r)
+			}
+			return
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -45,7 +46,7 @@ func (s *Server) HTTPHandler(auth func(*http.Request) (*tandem.User, error)) htt
 		return func(w http.ResponseWriter, r *http.Request) {
 			u, err := auth(r)
 			if err != nil || u == nil {
-				writeError(w, tandem.Errorf(tandem.EUnauthorized, "sign in first"))
+				s.fail(w, r, tandem.Errorf(tandem.EUnauthorized, "sign in first"))
 				return
 			}
 			f(w, r, u)
@@ -65,30 +66,26 @@ func (s *Server) listTerminals(w http.ResponseWriter, r *http.Request, _ *tandem
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > 1000 {
-			writeError(w, tandem.Errorf(tandem.EInvalid, "limit must be 1..1000"))
+			s.fail(w, r, tandem.Errorf(tandem.EInvalid, "limit must be 1..1000"))
 			return
 		}
 		limit = n
 	}
 	ts, err := s.cfg.Store.ListTerminals(r.Context(), live, limit)
 	if err != nil {
-		writeError(w, err)
+		s.fail(w, r, err)
 		return
 	}
-	out := make([]TerminalJSON, 0, len(ts))
-	for _, t := range ts {
-		out = append(out, s.terminalJSON(r.Context(), t))
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"terminals": out})
+	writeJSON(w, http.StatusOK, map[string]any{"terminals": s.terminalsJSON(r.Context(), ts)})
 }
 
 func (s *Server) getTerminal(w http.ResponseWriter, r *http.Request, _ *tandem.User) {
 	t, err := s.terminalByPath(r)
 	if err != nil {
-		writeError(w, err)
+		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"terminal": s.terminalJSON(r.Context(), t)})
+	writeJSON(w, http.StatusOK, map[string]any{"terminal": s.terminalsJSON(r.Context(), []*store.Terminal{t})[0]})
 }
 
 func (s *Server) terminalByPath(r *http.Request) (*store.Terminal, error) {
@@ -99,53 +96,77 @@ func (s *Server) terminalByPath(r *http.Request) (*store.Terminal, error) {
 	return s.cfg.Store.TerminalByID(r.Context(), id)
 }
 
-// terminalJSON describes t: a live session from memory, an ended one (or
-// one on another node) from the audit log.
-func (s *Server) terminalJSON(ctx context.Context, t *store.Terminal) TerminalJSON {
-	j := TerminalJSON{
+// terminalsJSON describes ts: live sessions from memory, ended ones (and
+// ones on another node) with their helpers from the audit log's joins, read
+// in one query for all of them.
+func (s *Server) terminalsJSON(ctx context.Context, ts []*store.Terminal) []TerminalJSON {
+	out := make([]TerminalJSON, len(ts))
+	var past []string
+	for i, t := range ts {
+		var live bool
+		if out[i], live = s.terminalJSON(t); !live {
+			past = append(past, t.ID)
+		}
+	}
+	helpers := make(map[string][]helperInfo, len(past))
+	for ids := range slices.Chunk(past, store.MaxAuditSessions) {
+		joins, err := s.cfg.Store.AuditForSessions(ctx, ids, auditJoin)
+		if err != nil {
+			s.log.Error("helpers of ended terminals", "sessions", len(ids), "err", err)
+			break
+		}
+		for id, entries := range joins {
+			for _, e := range entries {
+				var h helperInfo
+				if json.Unmarshal([]byte(e.Detail), &h) == nil {
+					h.JoinedAt = e.At
+					helpers[id] = append(helpers[id], h)
+				}
+			}
+		}
+	}
+	for i := range out {
+		if hs, ok := helpers[out[i].ID]; ok {
+			out[i].Helpers = hs
+		}
+	}
+	return out
+}
+
+// terminalJSON describes t as the store has it and, when the session is
+// live on this node, with its size, join command and the helpers attached
+// now; live says which.
+func (s *Server) terminalJSON(t *store.Terminal) (j TerminalJSON, live bool) {
+	j = TerminalJSON{
 		ID: t.ID, HostName: t.HostName, Command: t.Command, ReadOnly: t.ReadOnly, Approve: t.Approve,
 		CreatedAt: t.CreatedAt, EndedAt: t.EndedAt, EndReason: t.EndReason, Helpers: []helperInfo{},
 	}
-	if se := s.session(t.ID); se != nil {
-		se.mu.Lock()
-		j.Live = !se.ended
-		j.Cols, j.Rows = se.cols, se.rows
-		for _, h := range se.joined {
-			if h.LeftAt.IsZero() {
-				j.Helpers = append(j.Helpers, h)
-			}
-		}
-		se.mu.Unlock()
-		j.JoinCommand = s.joinCommand(t.ID)
-		return j
+	se := s.session(t.ID)
+	if se == nil {
+		return j, false
 	}
-	entries, err := s.cfg.Store.AuditFor(ctx, t.ID)
-	if err != nil {
-		s.log.Error("audit for terminal", "id", t.ID, "err", err)
-		return j
-	}
-	for _, e := range entries {
-		if e.Action != "join" {
-			continue
-		}
-		var h helperInfo
-		if json.Unmarshal([]byte(e.Detail), &h) == nil {
-			h.JoinedAt = e.At
+	se.mu.Lock()
+	j.Live = !se.ended
+	j.Cols, j.Rows = se.cols, se.rows
+	for _, h := range se.joined {
+		if h.LeftAt.IsZero() {
 			j.Helpers = append(j.Helpers, h)
 		}
 	}
-	return j
+	se.mu.Unlock()
+	j.JoinCommand = s.joinCommand(t.ID)
+	return j, true
 }
 
 func (s *Server) getRecording(w http.ResponseWriter, r *http.Request, _ *tandem.User) {
 	t, err := s.terminalByPath(r)
 	if err != nil {
-		writeError(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	rc, err := record.Open(r.Context(), s.cfg.Blobs, t.RecordingID)
 	if err != nil {
-		writeError(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	defer rc.Close()
@@ -155,27 +176,38 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request, _ *tandem.
 	io.Copy(w, rc)
 }
 
-// writeError answers with the API's error shape and the status of its code.
-func writeError(w http.ResponseWriter, err error) {
+// The terminal API answers as internal/httpapi (respond.go) does, which
+// mounts it: the same error shape, statuses and headers. It has its own two
+// helpers because httpapi is the web API layer above this package; only
+// the codes these routes and the store can give are mapped.
+var statusOf = map[string]int{
+	tandem.EInvalid:      http.StatusBadRequest,
+	tandem.ENotFound:     http.StatusNotFound,
+	tandem.EConflict:     http.StatusConflict,
+	tandem.EUnauthorized: http.StatusUnauthorized,
+	tandem.EForbidden:    http.StatusForbidden,
+	tandem.EExpired:      http.StatusGone,
+	tandem.EUnavailable:  http.StatusServiceUnavailable,
+	tandem.ERateLimited:  http.StatusTooManyRequests,
+}
+
+// fail answers with the API's error shape and the status of err's code;
+// an internal error is logged and shown only as "internal error".
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := tandem.ErrorCode(err)
-	status := map[string]int{
-		tandem.EInvalid:      http.StatusBadRequest,
-		tandem.ENotFound:     http.StatusNotFound,
-		tandem.EConflict:     http.StatusConflict,
-		tandem.EUnauthorized: http.StatusUnauthorized,
-		tandem.EForbidden:    http.StatusForbidden,
-		tandem.EExpired:      http.StatusGone,
-		tandem.EUnavailable:  http.StatusServiceUnavailable,
-		tandem.ERateLimited:  http.StatusTooManyRequests,
-	}[code]
-	if status == 0 {
+	status, ok := statusOf[code]
+	if !ok {
 		status = http.StatusInternalServerError
+	}
+	if code == tandem.EInternal {
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
 	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": tandem.ErrorMessage(err)}})
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	_ = json.NewEncoder(w).Encode(v)
 }

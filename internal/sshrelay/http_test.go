@@ -5,7 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +17,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/share"
 	"github.com/tandemhq/tandem/internal/sshrelay"
+	"github.com/tandemhq/tandem/internal/store"
 )
 
 func getJSON(t *testing.T, url string, header http.Header, want int, into any) {
@@ -187,6 +191,86 @@ func TestConsoleAPI(t *testing.T) {
 	for _, want := range []string{"share", "helper:" + alice.fp + " join", "agent:" + agent.ID + " join", "agent:" + agent.ID + " leave", " end"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("audit lacks %q:\n%s", want, joined)
+		}
+	}
+}
+
+// countingStore counts the relay's look-ups of helpers in the audit log.
+type countingStore struct {
+	sshrelay.Store
+	auditQueries atomic.Int32
+}
+
+func (s *countingStore) AuditForSessions(ctx context.Context, ids []string, action string) (map[string][]*tandem.AuditEntry, error) {
+	s.auditQueries.Add(1)
+	return s.Store.AuditForSessions(ctx, ids, action)
+}
+
+// Listing gives each ended session the helpers who joined it, read with
+// one audit query for the whole list, and one session alike.
+func TestListEndedTerminals(t *testing.T) {
+	cs := &countingStore{}
+	e := newEnv(t, func(c *sshrelay.Config) { cs.Store, c.Store = c.Store, cs })
+	ctx := context.Background()
+	ended := []struct {
+		host  string
+		joins []string
+	}{
+		{"two-helpers", []string{"alice", "bob"}},
+		{"one-helper", []string{"carol"}},
+		{"nobody", nil},
+	}
+	want := map[string][]string{}
+	base := time.Now().Add(-time.Hour)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, tt := range ended {
+		id := sshrelay.NewSessionID()
+		must(e.db.CreateTerminal(ctx, &store.Terminal{ID: id, HostName: tt.host, CreatedAt: base.Add(time.Duration(i) * time.Minute)}))
+		for j, name := range tt.joins {
+			at := base.Add(time.Duration(i)*time.Minute + time.Duration(j)*time.Second)
+			must(e.db.AppendAudit(ctx, &tandem.AuditEntry{SessionID: id, Actor: "helper:" + name, Action: "join", Detail: `{"name":"` + name + `","via":"ssh"}`, At: at}))
+			must(e.db.AppendAudit(ctx, &tandem.AuditEntry{SessionID: id, Actor: "helper:" + name, Action: "leave", At: at.Add(time.Millisecond)}))
+		}
+		must(e.db.EndTerminal(ctx, id, "host disconnected", base.Add(time.Hour)))
+		want[id] = tt.joins
+	}
+	ts := httptest.NewServer(e.srv.HTTPHandler(agentAuth(e.agent("Robin"))))
+	defer ts.Close()
+
+	names := func(j sshrelay.TerminalJSON) []string {
+		if j.Helpers == nil {
+			t.Fatalf("terminal %s: helpers null, want a list", j.ID)
+		}
+		var n []string
+		for _, h := range j.Helpers {
+			n = append(n, h.Name)
+		}
+		return n
+	}
+	var list struct{ Terminals []sshrelay.TerminalJSON }
+	getJSON(t, ts.URL+"/api/v1/terminals", nil, http.StatusOK, &list)
+	if len(list.Terminals) != len(ended) {
+		t.Fatalf("listed %d terminals, want %d", len(list.Terminals), len(ended))
+	}
+	for _, j := range list.Terminals {
+		if got := names(j); !slices.Equal(got, want[j.ID]) {
+			t.Errorf("%s (%s) lists helpers %v, want %v", j.ID, j.HostName, got, want[j.ID])
+		}
+	}
+	if n := cs.auditQueries.Load(); n != 1 {
+		t.Errorf("listing read the audit log %d times, want once", n)
+	}
+
+	for id, helpers := range want {
+		var one struct{ Terminal sshrelay.TerminalJSON }
+		getJSON(t, ts.URL+"/api/v1/terminals/"+id, nil, http.StatusOK, &one)
+		if got := names(one.Terminal); !slices.Equal(got, helpers) {
+			t.Errorf("%s alone lists helpers %v, want %v", id, got, helpers)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/ratelimit"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
@@ -24,7 +25,7 @@ type Store interface {
 	EndTerminal(ctx context.Context, id, reason string, at time.Time) error
 	ListTerminals(ctx context.Context, liveOnly bool, limit int) ([]*store.Terminal, error)
 	AppendAudit(ctx context.Context, e *tandem.AuditEntry) error
-	AuditFor(ctx context.Context, sessionID string) ([]*tandem.AuditEntry, error)
+	AuditForSessions(ctx context.Context, sessionIDs []string, action string) (map[string][]*tandem.AuditEntry, error)
 	UserByKeyFingerprint(ctx context.Context, fingerprint string) (*tandem.User, error)
 }
 
@@ -58,7 +59,8 @@ type Config struct {
 	// terminal.
 	AllowHost func(key ssh.PublicKey) error
 	// FailureLimit is how many failed joins an address may make per minute
-	// before it is refused outright. Default 20.
+	// before it is refused outright, at once or spread over the minute (a
+	// token bucket: one more attempt every minute/FailureLimit). Default 20.
 	FailureLimit int
 	Logger       *slog.Logger
 }
@@ -66,13 +68,13 @@ type Config struct {
 // Server is the SSH relay. Create it with New, start it with Serve or
 // ListenAndServe, and stop it with Close.
 type Server struct {
-	cfg     Config
-	ssh     *ssh.ServerConfig
-	log     *slog.Logger
-	limiter *failureLimiter
-	audit   *auditLog
-	ctx     context.Context // ends at Close
-	cancel  context.CancelFunc
+	cfg      Config
+	ssh      *ssh.ServerConfig
+	log      *slog.Logger
+	failures *ratelimit.Limiter // failed joins, per address
+	audit    *auditLog
+	ctx      context.Context // ends at Close
+	cancel   context.CancelFunc
 
 	mu       sync.Mutex
 	ln       net.Listener
@@ -117,7 +119,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:      cfg,
 		log:      cfg.Logger.With("component", "sshrelay"),
-		limiter:  newFailureLimiter(cfg.FailureLimit, time.Minute),
+		failures: ratelimit.New(time.Minute/time.Duration(cfg.FailureLimit), cfg.FailureLimit),
 		ctx:      ctx,
 		cancel:   cancel,
 		sessions: make(map[string]*session),

@@ -47,6 +47,7 @@ type session struct {
 	ended     bool
 	endReason string
 	endedAt   time.Time
+	exit      wire.Exit    // how the shared program ended, as the host said (zero: status 0)
 	joined    []helperInfo // everyone who joined, for the API
 	nextID    int64
 }
@@ -196,7 +197,7 @@ func (se *session) attach(h *helper) bool {
 	se.mu.Unlock()
 	h.signal()
 	go h.writeLoop()
-	se.srv.audit.add(se.id, h.info.Actor, "join", joinDetail(h.info))
+	se.srv.audit.add(se.id, h.info.Actor, auditJoin, joinDetail(h.info))
 	se.rec.marker(h.info.Name + " joined")
 	se.sendEvent(wire.Event{Type: wire.EventJoin, Name: h.info.Name, Fingerprint: h.info.Fingerprint, Via: h.info.Via, ReadOnly: h.info.ReadOnly})
 	return true

@@ -99,16 +99,16 @@ type sizeSink interface {
 func (s *Server) serveWeb(w http.ResponseWriter, r *http.Request, u *tandem.User) {
 	t, err := s.terminalByPath(r)
 	if err != nil {
-		writeError(w, err)
+		s.fail(w, r, err)
 		return
 	}
 	se := s.session(t.ID)
 	if se == nil {
-		writeError(w, tandem.Errorf(tandem.EExpired, "session %s has ended (%s)", t.ID, t.EndReason))
+		s.fail(w, r, tandem.Errorf(tandem.EExpired, "session %s has ended (%s)", t.ID, t.EndReason))
 		return
 	}
 	if !se.req.AllowAgents && !se.req.Approve {
-		writeError(w, tandem.Errorf(tandem.EForbidden, "the host did not allow agents to join"))
+		s.fail(w, r, tandem.Errorf(tandem.EForbidden, "the host did not allow agents to join"))
 		return
 	}
 	c, err := websocket.Accept(w, r, nil)

@@ -110,6 +110,12 @@ type Invites interface {
 type Audit interface {
 	AppendAudit(ctx context.Context, e *tandem.AuditEntry) error                  // sets ID, and At when zero
 	AuditFor(ctx context.Context, sessionID string) ([]*tandem.AuditEntry, error) // in time order
+	// AuditForSessions returns the entries with the given action (such as
+	// "join") of many sessions at once, by session id, each session's in
+	// time order; a session with none is not in the map. It is one query,
+	// for listings that would otherwise read each session's whole log. At
+	// most MaxAuditSessions ids (see CheckAuditForSessions).
+	AuditForSessions(ctx context.Context, sessionIDs []string, action string) (map[string][]*tandem.AuditEntry, error)
 }
 
 // Terminal is one terminal-assistance session (a host sharing its terminal).

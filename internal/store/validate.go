@@ -115,3 +115,24 @@ func CheckSite(s *tandem.Site) error {
 	s.Name, s.AllowedOrigins = name, origins
 	return nil
 }
+
+// MaxAuditSessions is how many sessions one AuditForSessions may ask about:
+// as many as one page of a listing.
+const MaxAuditSessions = 1000
+
+// CheckAuditForSessions validates the arguments of AuditForSessions: an
+// action, and 0 to MaxAuditSessions session ids, none of them empty.
+func CheckAuditForSessions(sessionIDs []string, action string) error {
+	if action == "" {
+		return tandem.Errorf(tandem.EInvalid, "give the audit action to look for, e.g. \"join\"")
+	}
+	if len(sessionIDs) > MaxAuditSessions {
+		return tandem.Errorf(tandem.EInvalid, "%d sessions asked about at once; at most %d", len(sessionIDs), MaxAuditSessions)
+	}
+	for _, id := range sessionIDs {
+		if id == "" {
+			return tandem.Errorf(tandem.EInvalid, "an empty session id")
+		}
+	}
+	return nil
+}

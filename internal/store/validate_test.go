@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/tandemhq/tandem"
@@ -90,5 +91,32 @@ func TestCheckSiteDropsRepeats(t *testing.T) {
 	}
 	if s.Name != "Shop" || len(s.AllowedOrigins) != 2 || s.AllowedOrigins[0] != "https://a.example" || s.AllowedOrigins[1] != "https://b.example" {
 		t.Errorf("CheckSite gave %q %q", s.Name, s.AllowedOrigins)
+	}
+}
+
+func TestCheckAuditForSessions(t *testing.T) {
+	ids := func(n int) []string { return slices.Repeat([]string{"s"}, n) }
+	tests := []struct {
+		name   string
+		ids    []string
+		action string
+		ok     bool
+	}{
+		{"some", []string{"a", "b"}, "join", true},
+		{"none", nil, "join", true},
+		{"repeated", []string{"a", "a"}, "join", true},
+		{"at the limit", ids(MaxAuditSessions), "join", true},
+		{"too many", ids(MaxAuditSessions + 1), "join", false},
+		{"no action", []string{"a"}, "", false},
+		{"empty id", []string{"a", ""}, "join", false},
+	}
+	for _, tt := range tests {
+		err := CheckAuditForSessions(tt.ids, tt.action)
+		if tt.ok && err != nil {
+			t.Errorf("%s: %v, want nil", tt.name, err)
+		}
+		if !tt.ok && tandem.ErrorCode(err) != tandem.EInvalid {
+			t.Errorf("%s: %v, want an %s error", tt.name, err, tandem.EInvalid)
+		}
 	}
 }

@@ -85,7 +85,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader) error {
 			os.Remove(tmp)
 		}
 	}()
-	if _, err := io.Copy(f, ctxReader{ctx, r}); err != nil {
+	if err := copyTo(ctx, f, r); err != nil {
 		return fmt.Errorf("dirblobs: put %s: %w", key, err)
 	}
 	if err := f.Sync(); err != nil {
@@ -254,6 +254,19 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 		}
 	}
 	return nil
+}
+
+// copyTo writes r to f. A reader that writes itself out (an in-memory
+// chunk: a *bytes.Reader) does so in one call and no copy buffer; io.Copy
+// would go through the file's ReadFrom, which allocates a 32 KiB buffer for
+// every blob. Other readers are copied in pieces, stopping when ctx ends.
+func copyTo(ctx context.Context, f *os.File, r io.Reader) error {
+	if wt, ok := r.(io.WriterTo); ok {
+		_, err := wt.WriteTo(f)
+		return err
+	}
+	_, err := io.Copy(f, ctxReader{ctx, r})
+	return err
 }
 
 // ctxReader stops a long copy when its context is done.

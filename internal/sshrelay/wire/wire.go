@@ -9,7 +9,8 @@
 //  2. opens a ChannelTerminal channel whose extra data is the session id.
 //     Its data is the terminal: the PTY's output host → server, helpers'
 //     input server → host. The host sends "window-change" requests on it
-//     (RFC 4254 payload); the server sends RequestEvent (JSON Event, no
+//     (RFC 4254 payload) and, when its program has ended, an Exit request
+//     before its EOF; the server sends RequestEvent (JSON Event, no
 //     reply) and RequestApprove (JSON Event, reply true to let the joiner
 //     in, false to turn them away);
 //  3. accepts "direct-tcpip" channels the server opens to reach what the host
