@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -201,9 +202,17 @@ func TestPayloads(t *testing.T) {
 		}
 	}
 	sent := 1234567 * time.Microsecond
-	frame := append([]byte(`{"k":"ev","s":3}`+"\n"), timedPayload(512, sent)...)
-	if got, ok := sentTime(frame); !ok || got != sent || !isEv(frame) {
-		t.Errorf("sentTime = %v, %v; isEv %v; want %v", got, ok, isEv(frame), sent)
+	var reused []byte
+	for _, prefix := range []string{"", "left over"} {
+		reused = append(reused[:0], prefix...)[:0]
+		payload := appendTimedPayload(reused, 512, sent)
+		if len(payload) != 512 || !json.Valid(payload) {
+			t.Errorf("timed payload has %d bytes (want 512), valid JSON %v", len(payload), json.Valid(payload))
+		}
+		frame := append([]byte(`{"k":"ev","s":3}`+"\n"), payload...)
+		if got, ok := sentTime(frame); !ok || got != sent || !isEv(frame) {
+			t.Errorf("sentTime = %v, %v; isEv %v; want %v", got, ok, isEv(frame), sent)
+		}
 	}
 }
 

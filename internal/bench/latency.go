@@ -301,12 +301,17 @@ func (p *pair) sendEvery(ctx context.Context, clock func() time.Duration, win *w
 	}
 	tick := time.NewTicker(opts.Interval)
 	defer tick.Stop()
+	// Writes with a context that cannot be cancelled arm no timer each; the
+	// pair's close ends a write under way.
+	wctx := context.WithoutCancel(ctx)
+	var payload []byte
 	for {
 		now := clock()
 		if now >= end {
 			return nil
 		}
-		if err := p.send(ctx, timedPayload(opts.Size, now)); err != nil {
+		payload = appendTimedPayload(payload[:0], opts.Size, now)
+		if err := p.send(wctx, payload); err != nil {
 			return fmt.Errorf("%s: send: %w", p.name, err)
 		}
 		if win.has(now) {
@@ -328,16 +333,11 @@ func (p *pair) receive(clock func() time.Duration, win *window) {
 	ctx := context.Background()
 	var buf bytes.Buffer
 	for {
-		_, r, err := p.recv.Reader(ctx)
+		frame, err := readInto(ctx, p.recv, &buf)
 		if err != nil {
 			return
 		}
-		buf.Reset()
-		if _, err := buf.ReadFrom(r); err != nil {
-			return
-		}
 		now := clock()
-		frame := buf.Bytes()
 		if !isEv(frame) {
 			answerPing(ctx, p.recv, frame)
 			continue

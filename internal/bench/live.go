@@ -256,13 +256,29 @@ func (a *Assist) drainPerson() {
 	defer close(a.drained)
 	ws := a.Person.WS
 	ctx := context.Background()
+	var buf bytes.Buffer
 	for {
-		_, msg, err := ws.Read(ctx)
+		msg, err := readInto(ctx, ws, &buf)
 		if err != nil {
 			return
 		}
 		answerPing(ctx, ws, msg)
 	}
+}
+
+// readInto reads one message into buf, reused from message to message: the
+// measuring clients should make as little garbage as they can, since their
+// collections show as latency too.
+func readInto(ctx context.Context, ws *websocket.Conn, buf *bytes.Buffer) ([]byte, error) {
+	_, r, err := ws.Reader(ctx)
+	if err != nil {
+		return nil, err
+	}
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
 }
 
 // answerPing answers a ping frame with a pong carrying its time, as the

@@ -2,9 +2,8 @@ package bench
 
 import (
 	"bytes"
-	"fmt"
+	"slices"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -29,10 +28,17 @@ func SnapshotPayload(size int) []byte {
 }
 
 func padded(head, tail string, size int) []byte {
+	return appendPadded(nil, head, tail, size)
+}
+
+// appendPadded appends head, then 'x' up to size bytes in all, then tail.
+func appendPadded(b []byte, head, tail string, size int) []byte {
 	n := max(size-len(head)-len(tail), 0)
-	b := make([]byte, 0, len(head)+n+len(tail))
+	b = slices.Grow(b, len(head)+n+len(tail))
 	b = append(b, head...)
-	b = append(b, strings.Repeat("x", n)...)
+	for range n {
+		b = append(b, 'x')
+	}
 	return append(b, tail...)
 }
 
@@ -44,11 +50,19 @@ const (
 	sentWidth = 19
 )
 
-// timedPayload returns an `ev` payload of about size bytes carrying sent.
-func timedPayload(size int, sent time.Duration) []byte {
-	head := `[{"type":5,"timestamp":1700000000000,"data":{"tag":"bench","payload":{` + sentKey +
-		fmt.Sprintf("%0*d", sentWidth, int64(sent)) + `","pad":"`
-	return padded(head, `"}}}]`, size)
+// appendTimedPayload appends an `ev` payload of about size bytes carrying
+// sent to b, without garbage when b has room.
+func appendTimedPayload(b []byte, size int, sent time.Duration) []byte {
+	const head = `[{"type":5,"timestamp":1700000000000,"data":{"tag":"bench","payload":{` + sentKey
+	start := len(b)
+	var digits [sentWidth]byte
+	n := strconv.AppendInt(digits[:0], int64(sent), 10)
+	b = append(b, head...)
+	for range sentWidth - len(n) {
+		b = append(b, '0')
+	}
+	b = append(b, n...)
+	return appendPadded(b, `","pad":"`, `"}}}]`, size-(len(b)-start))
 }
 
 // sentTime reads the send time out of a frame carrying a timed payload.
