@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/httpjson"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
@@ -110,7 +111,7 @@ func (s *Server) handleListAssists(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"assists": s.names(r.Context()).assists(list)})
+	httpjson.Write(w, http.StatusOK, map[string]any{"assists": s.names(r.Context()).assists(list)})
 }
 
 func (s *Server) handleGetAssist(w http.ResponseWriter, r *http.Request) {
@@ -156,7 +157,7 @@ func (s *Server) handleGetAssist(w http.ResponseWriter, r *http.Request) {
 	for _, e := range d.Audit {
 		out.Audit = append(out.Audit, auditJSON{e.Actor, e.Action, e.Detail, e.At})
 	}
-	writeJSON(w, http.StatusOK, out)
+	httpjson.Write(w, http.StatusOK, out)
 }
 
 func (s *Server) handleAccept(w http.ResponseWriter, r *http.Request) {
@@ -165,7 +166,7 @@ func (s *Server) handleAccept(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"assist": s.names(r.Context()).assist(a)})
+	httpjson.Write(w, http.StatusOK, map[string]any{"assist": s.names(r.Context()).assist(a)})
 }
 
 func (s *Server) handleEnd(w http.ResponseWriter, r *http.Request) {
@@ -174,7 +175,7 @@ func (s *Server) handleEnd(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"assist": s.names(r.Context()).assist(a)})
+	httpjson.Write(w, http.StatusOK, map[string]any{"assist": s.names(r.Context()).assist(a)})
 }
 
 func (s *Server) handleRecording(w http.ResponseWriter, r *http.Request) {
@@ -183,7 +184,7 @@ func (s *Server) handleRecording(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"assist": s.names(r.Context()).assist(a), "frames": frames})
+	httpjson.Write(w, http.StatusOK, map[string]any{"assist": s.names(r.Context()).assist(a), "frames": frames})
 }
 
 func (s *Server) handleCreateInvite(w http.ResponseWriter, r *http.Request) {
@@ -192,7 +193,7 @@ func (s *Server) handleCreateInvite(w http.ResponseWriter, r *http.Request) {
 		URL        string `json:"url"`
 		TTLSeconds int    `json:"ttlSeconds"`
 	}
-	if err := readJSON(w, r, &body); err != nil {
+	if err := httpjson.Read(w, r, &body); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -209,7 +210,7 @@ func (s *Server) handleCreateInvite(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, inv)
+	httpjson.Write(w, http.StatusCreated, inv)
 }
 
 func (s *Server) handleListSites(w http.ResponseWriter, r *http.Request) {
@@ -230,5 +231,5 @@ func (s *Server) handleListSites(w http.ResponseWriter, r *http.Request) {
 	for _, st := range sites {
 		out = append(out, siteJSON{st.ID, st.Name, st.Key, st.AllowedOrigins, st.StrictMasking, st.CaptureBodies})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"sites": out})
+	httpjson.Write(w, http.StatusOK, map[string]any{"sites": out})
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/assist"
+	"github.com/tandemhq/tandem/internal/httpjson"
 )
 
 // The public routes are called by the SDK from customers' pages: another
@@ -35,7 +36,7 @@ func (s *Server) handleSiteConfig(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
+	httpjson.Write(w, http.StatusOK, map[string]any{
 		"name": site.Name, "strictMasking": site.StrictMasking, "captureBodies": site.CaptureBodies,
 	})
 }
@@ -47,7 +48,7 @@ func (s *Server) handleHelpRequest(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req assist.HelpRequest
-	if err := readJSON(w, r, &req); err != nil {
+	if err := httpjson.Read(w, r, &req); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -67,7 +68,7 @@ func (s *Server) handleRedeem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req assist.RedeemRequest
-	if err := readJSON(w, r, &req); err != nil {
+	if err := httpjson.Read(w, r, &req); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -81,7 +82,7 @@ func (s *Server) handleRedeem(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeStarted(w http.ResponseWriter, st *assist.Started) {
-	writeJSON(w, http.StatusCreated, map[string]any{
+	httpjson.Write(w, http.StatusCreated, map[string]any{
 		"assistId": st.Assist.ID, "personToken": st.PersonToken, "state": st.Assist.State,
 	})
 }

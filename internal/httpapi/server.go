@@ -19,6 +19,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/assist"
 	"github.com/tandemhq/tandem/internal/auth"
+	"github.com/tandemhq/tandem/internal/httpjson"
 	"github.com/tandemhq/tandem/internal/ratelimit"
 )
 
@@ -180,7 +181,7 @@ func (s *Server) observe(route string, next http.Handler) http.Handler {
 			if v := recover(); v != nil {
 				s.log.Error("handler panic", "route", route, "panic", v)
 				if sw.status == 0 {
-					writeError(sw, tandem.Errorf(tandem.EInternal, "internal error"))
+					httpjson.WriteError(sw, tandem.Errorf(tandem.EInternal, "internal error"))
 				}
 			}
 			status := sw.status
@@ -198,9 +199,9 @@ func (s *Server) observe(route string, next http.Handler) http.Handler {
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if s.deps.Health != nil {
 		if err := s.deps.Health(r.Context()); err != nil {
-			writeError(w, tandem.Errorf(tandem.EUnavailable, "not ready: %v", err))
+			httpjson.WriteError(w, tandem.Errorf(tandem.EUnavailable, "not ready: %v", err))
 			return
 		}
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/httpjson"
 )
 
 const sessionCookie = "tandem_session"
@@ -48,7 +49,7 @@ func (s *Server) requireSameOrigin(next http.Handler) http.Handler {
 		if o := r.Header.Get("Origin"); o != "" {
 			u, err := url.Parse(o)
 			if err != nil || u.Host != r.Host {
-				writeError(w, tandem.Errorf(tandem.EForbidden, "cross-origin request refused"))
+				httpjson.WriteError(w, tandem.Errorf(tandem.EForbidden, "cross-origin request refused"))
 				return
 			}
 		}
@@ -70,7 +71,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		Email    string `json:"email"`
 		Password string `json:"password"`
 	}
-	if err := readJSON(w, r, &body); err != nil {
+	if err := httpjson.Read(w, r, &body); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -92,7 +93,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.deps.SecureCookies,
 		SameSite: http.SameSiteLaxMode, Expires: sess.ExpiresAt,
 	})
-	writeJSON(w, http.StatusOK, map[string]any{"user": userJSON(u)})
+	httpjson.Write(w, http.StatusOK, map[string]any{"user": userJSON(u)})
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
@@ -107,7 +108,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"user": userJSON(userOf(r))})
+	httpjson.Write(w, http.StatusOK, map[string]any{"user": userJSON(userOf(r))})
 }
 
 func userJSON(u *tandem.User) map[string]string {

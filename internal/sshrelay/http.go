@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/httpjson"
 	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/store"
 )
@@ -76,7 +77,7 @@ func (s *Server) listTerminals(w http.ResponseWriter, r *http.Request, _ *tandem
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"terminals": s.terminalsJSON(r.Context(), ts)})
+	httpjson.Write(w, http.StatusOK, map[string]any{"terminals": s.terminalsJSON(r.Context(), ts)})
 }
 
 func (s *Server) getTerminal(w http.ResponseWriter, r *http.Request, _ *tandem.User) {
@@ -85,7 +86,7 @@ func (s *Server) getTerminal(w http.ResponseWriter, r *http.Request, _ *tandem.U
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"terminal": s.terminalsJSON(r.Context(), []*store.Terminal{t})[0]})
+	httpjson.Write(w, http.StatusOK, map[string]any{"terminal": s.terminalsJSON(r.Context(), []*store.Terminal{t})[0]})
 }
 
 func (s *Server) terminalByPath(r *http.Request) (*store.Terminal, error) {
@@ -176,38 +177,12 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request, _ *tandem.
 	io.Copy(w, rc)
 }
 
-// The terminal API answers as internal/httpapi (respond.go) does, which
-// mounts it: the same error shape, statuses and headers. It has its own two
-// helpers because httpapi is the web API layer above this package; only
-// the codes these routes and the store can give are mapped.
-var statusOf = map[string]int{
-	tandem.EInvalid:      http.StatusBadRequest,
-	tandem.ENotFound:     http.StatusNotFound,
-	tandem.EConflict:     http.StatusConflict,
-	tandem.EUnauthorized: http.StatusUnauthorized,
-	tandem.EForbidden:    http.StatusForbidden,
-	tandem.EExpired:      http.StatusGone,
-	tandem.EUnavailable:  http.StatusServiceUnavailable,
-	tandem.ERateLimited:  http.StatusTooManyRequests,
-}
-
-// fail answers with the API's error shape and the status of err's code;
-// an internal error is logged and shown only as "internal error".
+// fail answers as the web API that mounts these routes does
+// (internal/httpjson); an internal error is logged first and shown only as
+// "internal error".
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	code := tandem.ErrorCode(err)
-	status, ok := statusOf[code]
-	if !ok {
-		status = http.StatusInternalServerError
-	}
-	if code == tandem.EInternal {
+	if tandem.ErrorCode(err) == tandem.EInternal {
 		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": tandem.ErrorMessage(err)}})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	httpjson.WriteError(w, err)
 }

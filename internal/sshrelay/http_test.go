@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -15,6 +18,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/blobs/dirblobs"
 	"github.com/tandemhq/tandem/internal/share"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/store"
@@ -272,5 +276,75 @@ func TestListEndedTerminals(t *testing.T) {
 		if got := names(one.Terminal); !slices.Equal(got, helpers) {
 			t.Errorf("%s alone lists helpers %v, want %v", id, got, helpers)
 		}
+	}
+}
+
+// failingStore answers every terminal list with err.
+type failingStore struct {
+	sshrelay.Store
+	err error
+}
+
+func (f *failingStore) ListTerminals(context.Context, bool, int) ([]*store.Terminal, error) {
+	return nil, f.err
+}
+
+// The terminal API answers errors as the web API does (internal/httpjson):
+// every code has its status, not only the few this package once mapped
+// (a used or too-large error was a 500), and an internal error is logged
+// and shown as no more than "internal error".
+func TestConsoleAPIErrors(t *testing.T) {
+	dir := t.TempDir()
+	bl, err := dirblobs.New(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &failingStore{}
+	var logged bytes.Buffer
+	srv, err := sshrelay.New(sshrelay.Config{
+		HostKeyPath: filepath.Join(dir, "ssh_host_ed25519_key"),
+		Store:       st,
+		Blobs:       bl,
+		Logger:      slog.New(slog.NewTextHandler(&logged, nil)),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close(context.Background()) })
+	h := srv.HTTPHandler(func(*http.Request) (*tandem.User, error) { return &tandem.User{ID: "u_1"}, nil })
+
+	tests := []struct {
+		err           error
+		status        int
+		code, message string
+	}{
+		{tandem.Errorf(tandem.EUsed, "used up"), http.StatusGone, tandem.EUsed, "used up"},
+		{tandem.Errorf(tandem.ETooLarge, "too big"), http.StatusRequestEntityTooLarge, tandem.ETooLarge, "too big"},
+		{tandem.Errorf(tandem.EBeforeReady, "not yet"), http.StatusConflict, tandem.EBeforeReady, "not yet"},
+		{tandem.Errorf(tandem.ENotFound, "gone"), http.StatusNotFound, tandem.ENotFound, "gone"},
+		{errors.New("disk on fire at /var/lib/tandem"), http.StatusInternalServerError, tandem.EInternal, "internal error"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.code, func(t *testing.T) {
+			st.err = tt.err
+			logged.Reset()
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/terminals", nil))
+			var body struct {
+				Error struct{ Code, Message string }
+			}
+			if err := json.NewDecoder(rec.Body).Decode(&body); err != nil {
+				t.Fatal(err)
+			}
+			if rec.Code != tt.status || body.Error.Code != tt.code || body.Error.Message != tt.message {
+				t.Errorf("got %d %+v, want %d %s %q", rec.Code, body.Error, tt.status, tt.code, tt.message)
+			}
+			if got := rec.Header().Get("Cache-Control"); got != "no-store" {
+				t.Errorf("Cache-Control = %q", got)
+			}
+			if internal := tt.code == tandem.EInternal; internal != strings.Contains(logged.String(), "request failed") {
+				t.Errorf("internal = %v, but the log has %q", internal, logged.String())
+			}
+		})
 	}
 }

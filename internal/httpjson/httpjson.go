@@ -1,0 +1,117 @@
+// Package httpjson holds the JSON bodies and errors of Tandem's HTTP API, so
+// that every route answers alike: the web API (internal/httpapi) and the
+// routes mounted under it, such as the terminal API (internal/sshrelay).
+//
+// [Write] sends a JSON answer with Cache-Control: no-store. A failed request
+// answers, through [WriteError],
+//
+//	{"error":{"code":"unauthorized","message":"sign in first"}}
+//
+// where code is one of the tandem.E* error codes (errors.go in the root
+// package) and the HTTP status follows from it (see [Status]). The message
+// is the *tandem.Error's own. Any other error is an internal one: it answers
+// 500 with code "internal" and says only "internal error", so that
+// internals are never shown. Logging the details is the caller's job: a
+// handler logs an internal error and then calls [WriteError].
+//
+// Request bodies are read with [Read], which refuses what the API does not
+// accept (unknown fields, trailing data, bodies over [MaxBody]) with
+// tandem.EInvalid or tandem.ETooLarge errors ready to be written back.
+package httpjson
+
+import (
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/tandemhq/tandem"
+)
+
+// MaxBody bounds the JSON request bodies that [Read] accepts.
+const MaxBody = 64 << 10
+
+// statusOf is the HTTP status of each error code the API answers with.
+// Codes not listed answer 500.
+var statusOf = map[string]int{
+	tandem.EInvalid:      http.StatusBadRequest,
+	tandem.EBadProtocol:  http.StatusBadRequest,
+	tandem.ENotFound:     http.StatusNotFound,
+	tandem.EConflict:     http.StatusConflict,
+	tandem.EUnauthorized: http.StatusUnauthorized,
+	tandem.EForbidden:    http.StatusForbidden,
+	tandem.ENotAllowed:   http.StatusForbidden,
+	tandem.EExpired:      http.StatusGone,
+	tandem.EUsed:         http.StatusGone,
+	tandem.ERateLimited:  http.StatusTooManyRequests,
+	tandem.ETooLarge:     http.StatusRequestEntityTooLarge,
+	tandem.EUnavailable:  http.StatusServiceUnavailable,
+	tandem.EBeforeReady:  http.StatusConflict,
+	tandem.EInternal:     http.StatusInternalServerError,
+}
+
+// Status returns the HTTP status for a tandem error code; an unknown code
+// is 500 Internal Server Error.
+func Status(code string) int {
+	if status, ok := statusOf[code]; ok {
+		return status
+	}
+	return http.StatusInternalServerError
+}
+
+// Write answers with status and v as JSON.
+func Write(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// errorBody is the shape of an error answer.
+type errorBody struct {
+	Error errorJSON `json:"error"`
+}
+
+type errorJSON struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// WriteError answers with err as {"error":{"code","message"}} and the
+// status of its code. It does not log: a caller logs internal errors first.
+func WriteError(w http.ResponseWriter, err error) {
+	code := tandem.ErrorCode(err)
+	Write(w, Status(code), errorBody{errorJSON{Code: code, Message: tandem.ErrorMessage(err)}})
+}
+
+// Read decodes the JSON request body into v. It refuses an empty body,
+// unknown fields, data after the JSON value (tandem.EInvalid) and bodies
+// over MaxBody (tandem.ETooLarge); the error can go to [WriteError] as it is.
+func Read(w http.ResponseWriter, r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBody)
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	tooLarge := func(err error) bool {
+		var tooBig *http.MaxBytesError
+		return errors.As(err, &tooBig)
+	}
+	if err := dec.Decode(v); err != nil {
+		if tooLarge(err) {
+			return tandem.Errorf(tandem.ETooLarge, "the request body is over %d bytes", MaxBody)
+		}
+		if errors.Is(err, io.EOF) {
+			return tandem.Errorf(tandem.EInvalid, "the request body is empty; send JSON")
+		}
+		return tandem.Errorf(tandem.EInvalid, "the request body is not valid JSON: %v", err)
+	}
+	// Only white space may follow the value: reading on must reach the end
+	// of the body (a stray "}" or "]" is an error here, which More misses).
+	switch _, err := dec.Token(); {
+	case errors.Is(err, io.EOF):
+		return nil
+	case tooLarge(err):
+		return tandem.Errorf(tandem.ETooLarge, "the request body is over %d bytes", MaxBody)
+	default:
+		return tandem.Errorf(tandem.EInvalid, "the request body has data after the JSON value")
+	}
+}
