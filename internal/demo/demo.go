@@ -36,9 +36,16 @@ var items = []item{
 // "http://127.0.0.1:8080") with data-site set to siteKey.
 func Handler(tandemURL, siteKey string) http.Handler {
 	files := web.Demo()
+	// Every page but the app shares the site's header (brand, the demo
+	// pages' menu, the SDK's state), kept once in partials/.
+	header, err := fs.ReadFile(files, "partials/header.html")
+	if err != nil {
+		panic(err) // embedded at build time: always readable
+	}
 	r := strings.NewReplacer(
 		"{{TANDEM_URL}}", html.EscapeString(strings.TrimRight(tandemURL, "/")),
 		"{{SITE_KEY}}", html.EscapeString(siteKey),
+		"{{SITE_HEADER}}", strings.TrimSpace(string(header)),
 	)
 	pages := make(map[string][]byte)
 	names, err := fs.Glob(files, "*.html")

@@ -99,6 +99,24 @@ func TestEveryPageEmbedsTheSDK(t *testing.T) {
 		if want := name != "frame-child.html"; has != want {
 			t.Errorf("%s: embeds the SDK = %v, want %v", name, has, want)
 		}
+		if i := strings.Index(body, "{{"); i >= 0 {
+			t.Errorf("%s: a placeholder is left at byte %d", name, i)
+		}
+	}
+}
+
+// The pages that show the site's header get it whole from the one partial,
+// with the element the demo script reports the SDK's state in.
+func TestSharedHeader(t *testing.T) {
+	srv := httptest.NewServer(Handler("http://tandem.test:9000", "demo-key"))
+	defer srv.Close()
+	for _, path := range []string{"/", "/form.html", "/spa/", "/iframe.html", "/shadow.html", "/canvas.html", "/fonts.html", "/big.html"} {
+		_, body := get(t, srv, path)
+		for _, want := range []string{`<header class="top">`, `<a href="/big.html">Big page</a>`, `<span id="tandem-state">`} {
+			if strings.Count(body, want) != 1 {
+				t.Errorf("GET %s: %q appears %d times, want once", path, want, strings.Count(body, want))
+			}
+		}
 	}
 }
 
