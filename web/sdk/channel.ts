@@ -309,11 +309,6 @@ export class Channel {
     window.setTimeout(() => this.stop(), 5000);
   }
 
-  /** True once the server's welcome arrived on the current connection. */
-  get connected(): boolean {
-    return this.ready;
-  }
-
   /** Stops for good; a final frame (e.g. end) may go out first. */
   stop(code = 1000, reason = ""): void {
     this.stopped = true;

@@ -1,7 +1,8 @@
 // Small DOM helpers for the interaction module's prompts and panels. They go
 // into the control's shadow root (docs/sdk.md), which already styles .card,
 // .row, button, .primary and .badge; the extra rules are here. Every control
-// carries data-tandem-ui so tests can find it.
+// carries data-tandem-ui so tests can find it. The loader's own control
+// (ui.ts) builds its elements with el too.
 
 export const css = `
 .ov{position:fixed;inset:0;pointer-events:none;overflow:hidden;z-index:2147483647}

@@ -3,6 +3,8 @@
 // recorder leaves the host out of every snapshot. The shadow root is open
 // and every control carries data-tandem-ui so tests can find it.
 
+import { el } from "./panel";
+
 /** What the control shows. */
 export type View =
   | { kind: "idle"; message?: string }
@@ -52,17 +54,6 @@ const hostStyle =
   "all:initial!important;position:fixed!important;right:0!important;bottom:0!important;width:0!important;" +
   "height:0!important;margin:0!important;padding:0!important;border:0!important;overflow:visible!important;" +
   "display:block!important;z-index:2147483647!important";
-
-function el<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attrs: Record<string, string>,
-  ...children: (Node | string)[]
-): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const k in attrs) e.setAttribute(k, attrs[k]);
-  e.append(...children);
-  return e;
-}
 
 export class UI {
   readonly host: HTMLElement;
@@ -161,10 +152,5 @@ export class UI {
         break;
     }
     this.box.replaceChildren(...(content ? [content] : []));
-  }
-
-  /** Takes the control off the page. */
-  remove(): void {
-    this.host.remove();
   }
 }

@@ -1,0 +1,44 @@
+// The loader's configuration, read once at start from its own script tag
+//
+//   <script src="https://TANDEM/sdk.js" data-site="KEY" data-button="false" async></script>
+//
+// and from window.TandemConfig = {siteKey, button}, which wins over the tag.
+// The script's own URL says where the server is: every request goes to the
+// origin and path prefix sdk.js came from (docs/sdk.md, "Embedding").
+
+/** window.TandemConfig, set by the page before the script runs. */
+interface PageConfig {
+  siteKey?: string;
+  button?: boolean;
+}
+
+/** The site's public key. */
+export let siteKey = "";
+/** Tandem's base URL: the directory sdk.js came from, without a trailing slash. */
+export let base = "";
+/** Whether to show the default help control (data-button="false" or TandemConfig.button = false hide it). */
+export let button = true;
+/** The sessionStorage key of the assist this tab takes part in (storage.ts), one per site. */
+export let storeKey = "";
+/** The loader's own script tag, if found; the recorder's tag copies its nonce. */
+export let script: HTMLScriptElement | null = null;
+
+/**
+ * Reads the configuration from the loader's script tag (the one running,
+ * or else the first that looks like it) and window.TandemConfig. Without
+ * a site key or a script URL to find the server by, it warns on the
+ * console and leaves base empty: the loader then does nothing.
+ */
+export function configure(): void {
+  const tag = (script = (document.currentScript as HTMLScriptElement | null) || document.querySelector<HTMLScriptElement>("script[data-site][src*='sdk.js']"));
+  const cfg = (window as { TandemConfig?: PageConfig }).TandemConfig || {};
+  siteKey = cfg.siteKey || (tag && tag.getAttribute("data-site")) || "";
+  const src = (tag && tag.src) || "";
+  if (!siteKey || !src) {
+    console.warn("Tandem: the sdk.js script tag needs data-site=\"KEY\"");
+    return;
+  }
+  base = new URL(".", src).href.replace(/\/$/, "");
+  storeKey = "tandem.assist." + siteKey;
+  button = cfg.button !== false && (!tag || tag.getAttribute("data-button") !== "false");
+}

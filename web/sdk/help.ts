@@ -1,0 +1,65 @@
+// How an assist starts from this page: a help request (the "Need help?"
+// button or Tandem.requestHelp) files one and waits for an agent; an invite
+// (a link's token, or a code typed into the panel or given to
+// Tandem.redeem) joins one live at once, since redeeming is consent. Both
+// send only pageInfo (person.ts) over HTTP; a failure shows a message in the
+// panel and fires "error".
+
+import { begin, end } from "./assist";
+import { emit } from "./events";
+import { api, ApiError } from "./http";
+import { pageInfo } from "./person";
+import { render, session, setMessage } from "./state";
+
+// A request is under way: further asks do nothing until it is answered.
+let busy = false;
+
+/** Returns what the panel says when redeeming an invite failed with this API error code ("" for none). */
+export function inviteError(code: string): string {
+  return code === "not_found" || code === "invalid"
+    ? "That code is not valid."
+    : code === "expired"
+      ? "That invite has expired."
+      : code === "used"
+        ? "That invite was already used."
+        : code === "rate_limited"
+          ? "Too many attempts. Please try again later."
+          : "Could not reach support. Please try again.";
+}
+
+function fail(message: string, err: unknown): void {
+  setMessage(message);
+  render();
+  emit("error", { message, code: err instanceof ApiError ? err.code : "network", cause: err instanceof Error ? err.message : String(err) });
+}
+
+/** Files a help request for this page, unless a request or an assist is under way. */
+export async function requestHelp(): Promise<void> {
+  if (busy || session) return;
+  busy = true;
+  setMessage("");
+  try {
+    const r = await api("POST", "/api/v1/public/help-requests", pageInfo());
+    begin(r.assistId, r.personToken, r.state === "live" ? "live" : "waiting");
+  } catch (e) {
+    fail("Could not reach support. Please try again.", e);
+  } finally {
+    busy = false;
+  }
+}
+
+/** Redeems an invite, by the link's token or by its short code, ending any assist under way first. */
+export async function redeem(by: { token?: string; code?: string }): Promise<void> {
+  if (busy) return;
+  if (session) end();
+  busy = true;
+  setMessage("");
+  try {
+    const r = await api("POST", "/api/v1/public/invites/redeem", { ...pageInfo(), ...by });
+    begin(r.assistId, r.personToken, "live");
+  } catch (e) {
+    fail(inviteError(e instanceof ApiError ? e.code : ""), e);
+  } finally {
+    busy = false;
+  }
+}
