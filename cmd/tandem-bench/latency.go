@@ -80,15 +80,11 @@ func runLatency(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		target = srv.Target
 		where = fmt.Sprintf("in-process server (recording %v), clients in the same process", onOff(*recording))
 	}
-	stopProfiles, err := prof.start()
+	stopProfiles, err := prof.start(stderr)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := stopProfiles(); err != nil {
-			fmt.Fprintln(stderr, "tandem-bench:", err)
-		}
-	}()
+	defer stopProfiles()
 	printMachine(stdout)
 	fmt.Fprintf(stdout, "person-to-agent latency: %s; a %d B frame every %v per assist, %v measured per level after %v;\n"+
 		"people's channels compressed: %v\n\n", where, *size, *interval, *duration, *warmup, *compress)

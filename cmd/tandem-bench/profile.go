@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -24,10 +25,11 @@ func (p *profiles) flags(fs *flag.FlagSet) {
 	fs.StringVar(&p.allocs, "allocprofile", "", "write a profile of the run's allocations (sampled as usual) to this file")
 }
 
-// start starts the profiles asked for; stop writes them.
-func (p *profiles) start() (stop func() error, err error) {
+// start starts the profiles asked for; stop writes them, reporting on
+// stderr a profile it could not write.
+func (p *profiles) start(stderr io.Writer) (stop func(), err error) {
 	var stops []func() error
-	stop = func() error {
+	stopAll := func() error {
 		var errs []error
 		for i := len(stops) - 1; i >= 0; i-- {
 			errs = append(errs, stops[i]())
@@ -37,7 +39,7 @@ func (p *profiles) start() (stop func() error, err error) {
 	create := func(path string) (*os.File, error) {
 		f, err := os.Create(path)
 		if err != nil {
-			_ = stop()
+			_ = stopAll()
 			return nil, fmt.Errorf("profile: %w", err)
 		}
 		return f, nil
@@ -49,7 +51,7 @@ func (p *profiles) start() (stop func() error, err error) {
 		}
 		if err := pprof.StartCPUProfile(f); err != nil {
 			f.Close()
-			_ = stop()
+			_ = stopAll()
 			return nil, fmt.Errorf("cpu profile: %w", err)
 		}
 		stops = append(stops, func() error { pprof.StopCPUProfile(); return f.Close() })
@@ -61,7 +63,7 @@ func (p *profiles) start() (stop func() error, err error) {
 		}
 		if err := trace.Start(f); err != nil {
 			f.Close()
-			_ = stop()
+			_ = stopAll()
 			return nil, fmt.Errorf("trace: %w", err)
 		}
 		stops = append(stops, func() error { trace.Stop(); return f.Close() })
@@ -91,5 +93,9 @@ func (p *profiles) start() (stop func() error, err error) {
 			return err
 		})
 	}
-	return stop, nil
+	return func() {
+		if err := stopAll(); err != nil {
+			fmt.Fprintln(stderr, "tandem-bench:", err)
+		}
+	}, nil
 }

@@ -36,15 +36,11 @@ func runRelay(ctx context.Context, args []string, _ io.Reader, stdout, stderr io
 	if err != nil {
 		return fmt.Errorf("-readers: %w", err)
 	}
-	stopProfiles, err := prof.start()
+	stopProfiles, err := prof.start(stderr)
 	if err != nil {
 		return err
 	}
-	defer func() {
-		if err := stopProfiles(); err != nil {
-			fmt.Fprintln(stderr, "tandem-bench:", err)
-		}
-	}()
+	defer stopProfiles()
 	printMachine(stdout)
 	fmt.Fprintf(stdout, "fan-out over WebSockets on loopback: 1 writer, %d events of %d B, window %d, GC ballast %d MiB, median of %d rounds\n",
 		*events, *size, *window, *ballast>>20, *rounds)

@@ -16,56 +16,30 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/app"
+	"github.com/tandemhq/tandem/internal/cli"
 	"github.com/tandemhq/tandem/internal/password"
 	"github.com/tandemhq/tandem/internal/store"
+	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
-
-// subcommand is one verb of an admin command, e.g. "user add".
-type subcommand struct {
-	name    string
-	summary string
-	run     func(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error
-}
-
-// dispatch runs the subcommand named by args[0].
-func dispatch(ctx context.Context, group string, subs []subcommand, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	printUsage := func() {
-		fmt.Fprintf(stderr, "usage: tandem %s <command> [flags]\n\n", group)
-		for _, s := range subs {
-			fmt.Fprintf(stderr, "  %-8s %s\n", s.name, s.summary)
-		}
-		fmt.Fprintf(stderr, "\nRun 'tandem %s <command> -h' for a command's flags.\n", group)
-	}
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		printUsage()
-		return flag.ErrHelp
-	}
-	for _, s := range subs {
-		if s.name == args[0] {
-			return s.run(ctx, args[1:], stdin, stdout, stderr)
-		}
-	}
-	printUsage()
-	return fmt.Errorf("unknown command %q for tandem %s", args[0], group)
-}
 
 // runUser manages the accounts of agents and admins.
 func runUser(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	return dispatch(ctx, "user", []subcommand{
-		{"add", "add an agent or admin", userAdd},
-		{"list", "list users", userList},
-		{"remove", "remove a user by email or id", userRemove},
-		{"add-key", "register a user's SSH public key for terminal sessions", userAddKey},
-	}, args, stdin, stdout, stderr)
+	return cli.Program{Name: "tandem user", Commands: []cli.Command{
+		{Name: "add", Summary: "add an agent or admin", Run: userAdd},
+		{Name: "list", Summary: "list users", Run: userList},
+		{Name: "remove", Summary: "remove a user by email or id", Run: userRemove},
+		{Name: "add-key", Summary: "register a user's SSH public key for terminal sessions", Run: userAddKey},
+	}}.Run(ctx, args, stdin, stdout, stderr)
 }
 
 // runSite manages the sites that embed the SDK.
 func runSite(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	return dispatch(ctx, "site", []subcommand{
-		{"add", "add a site and print its key and embed snippet", siteAdd},
-		{"list", "list sites", siteList},
-		{"remove", "remove a site by key or id, with its assists", siteRemove},
-	}, args, stdin, stdout, stderr)
+	return cli.Program{Name: "tandem site", Commands: []cli.Command{
+		{Name: "add", Summary: "add a site and print its key and embed snippet", Run: siteAdd},
+		{Name: "list", Summary: "list sites", Run: siteList},
+		{Name: "remove", Summary: "remove a site by key or id, with its assists", Run: siteRemove},
+	}}.Run(ctx, args, stdin, stdout, stderr)
 }
 
 func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -104,7 +78,7 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	u.PasswordHash = hash
 
-	db, err := openStore(ctx, *data)
+	db, err := app.OpenStore(ctx, *data)
 	if err != nil {
 		return err
 	}
@@ -122,25 +96,16 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 
 func userList(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("user list", "tandem user list [--data DIR]", stderr)
-	data := dataDirFlag(fs)
-	if err := parseNone(fs, args); err != nil {
-		return err
-	}
-	db, err := openStore(ctx, *data)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	users, err := db.ListUsers(ctx)
-	if err != nil {
-		return cliError("user list", err)
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tROLE\tCREATED")
-	for _, u := range users {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Name, u.Role, u.CreatedAt.UTC().Format("2006-01-02 15:04"))
-	}
-	return tw.Flush()
+	return listTable(ctx, fs, args, stdout, "ID\tEMAIL\tNAME\tROLE\tCREATED", func(db *sqlite.DB, tw io.Writer) error {
+		users, err := db.ListUsers(ctx)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.Name, u.Role, u.CreatedAt.UTC().Format("2006-01-02 15:04"))
+		}
+		return nil
+	})
 }
 
 func userRemove(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -150,7 +115,7 @@ func userRemove(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return err
 	}
-	db, err := openStore(ctx, *data)
+	db, err := app.OpenStore(ctx, *data)
 	if err != nil {
 		return err
 	}
@@ -193,7 +158,7 @@ func userAddKey(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return errors.New(`user add-key: not a single SSH public key; want one authorized_keys line such as "ssh-ed25519 AAAA... alex@laptop"`)
 	}
 
-	db, err := openStore(ctx, *data)
+	db, err := app.OpenStore(ctx, *data)
 	if err != nil {
 		return err
 	}
@@ -243,7 +208,7 @@ func siteAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return cliError("site add", err)
 	}
 
-	db, err := openStore(ctx, *data)
+	db, err := app.OpenStore(ctx, *data)
 	if err != nil {
 		return err
 	}
@@ -266,36 +231,27 @@ func embedSnippet(serverURL, key string) string {
 
 func siteList(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("site list", "tandem site list [--data DIR]", stderr)
-	data := dataDirFlag(fs)
-	if err := parseNone(fs, args); err != nil {
-		return err
-	}
-	db, err := openStore(ctx, *data)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	sites, err := db.ListSites(ctx)
-	if err != nil {
-		return cliError("site list", err)
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tKEY\tNAME\tORIGINS\tOPTIONS\tCREATED")
-	for _, s := range sites {
-		var opts []string
-		if s.StrictMasking {
-			opts = append(opts, "strict-masking")
+	return listTable(ctx, fs, args, stdout, "ID\tKEY\tNAME\tORIGINS\tOPTIONS\tCREATED", func(db *sqlite.DB, tw io.Writer) error {
+		sites, err := db.ListSites(ctx)
+		if err != nil {
+			return err
 		}
-		if s.CaptureBodies {
-			opts = append(opts, "capture-bodies")
+		for _, s := range sites {
+			var opts []string
+			if s.StrictMasking {
+				opts = append(opts, "strict-masking")
+			}
+			if s.CaptureBodies {
+				opts = append(opts, "capture-bodies")
+			}
+			if len(opts) == 0 {
+				opts = append(opts, "-")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Key, s.Name, strings.Join(s.AllowedOrigins, ","),
+				strings.Join(opts, ","), s.CreatedAt.UTC().Format("2006-01-02 15:04"))
 		}
-		if len(opts) == 0 {
-			opts = append(opts, "-")
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Key, s.Name, strings.Join(s.AllowedOrigins, ","),
-			strings.Join(opts, ","), s.CreatedAt.UTC().Format("2006-01-02 15:04"))
-	}
-	return tw.Flush()
+		return nil
+	})
 }
 
 func siteRemove(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -305,7 +261,7 @@ func siteRemove(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return err
 	}
-	db, err := openStore(ctx, *data)
+	db, err := app.OpenStore(ctx, *data)
 	if err != nil {
 		return err
 	}
@@ -324,6 +280,27 @@ func siteRemove(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	fmt.Fprintf(stdout, "removed site %s (%s), id %s, with its assists and invites\n", site.Name, site.Key, site.ID)
 	return nil
+}
+
+// listTable runs a list command: args must be flags only (fs gets --data);
+// then rows prints, one line of tab-separated cells per item, what it
+// reads from the store, under header, as an aligned table on stdout.
+func listTable(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer, header string, rows func(db *sqlite.DB, tw io.Writer) error) error {
+	data := dataDirFlag(fs)
+	if err := parseNone(fs, args); err != nil {
+		return err
+	}
+	db, err := app.OpenStore(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, header)
+	if err := rows(db, tw); err != nil {
+		return cliError(fs.Name(), err)
+	}
+	return tw.Flush()
 }
 
 // cliError prefixes err with the command that failed. A *tandem.Error is

@@ -15,7 +15,10 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/app"
 	"github.com/tandemhq/tandem/internal/password"
+	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
 
 // tandemCmd runs the tandem command line in-process against data dir dir.
@@ -37,6 +40,22 @@ func mustRun(t *testing.T, dir, stdin string, args ...string) string {
 	return out
 }
 
+// storedUser opens the store in dir, which stays open until t ends, and
+// returns it with the user who has email.
+func storedUser(t *testing.T, dir, email string) (*sqlite.DB, *tandem.User) {
+	t.Helper()
+	db, err := app.OpenStore(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	u, err := db.UserByEmail(context.Background(), email)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, u
+}
+
 // dataLines returns the rows of a table printed by a list command, without
 // its header.
 func dataLines(out string) []string {
@@ -51,8 +70,10 @@ func TestUserAddListRemove(t *testing.T) {
 	if !strings.Contains(out, "alex@example.com") || strings.Contains(out, "password:") {
 		t.Errorf("user add output:\n%s\nwant the lowercased email and no password", out)
 	}
-	if fi, err := os.Stat(dir); err != nil || fi.Mode().Perm() != 0o700 {
-		t.Errorf("data dir: %v, mode %v; want it made with 0700", err, fi.Mode().Perm())
+	if fi, err := os.Stat(dir); err != nil {
+		t.Errorf("data dir: %v; want it made with 0700", err)
+	} else if fi.Mode().Perm() != 0o700 {
+		t.Errorf("data dir mode %v; want it made with 0700", fi.Mode().Perm())
 	}
 
 	// Flags may come after the subcommand's arguments, and the default role is agent.
@@ -71,15 +92,7 @@ func TestUserAddListRemove(t *testing.T) {
 	}
 
 	// The stored hash is of the first line of stdin.
-	db, err := openStore(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := db.UserByEmail(context.Background(), "alex@example.com")
-	db.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, u := storedUser(t, dir, "alex@example.com")
 	if ok, err := password.Verify(u.PasswordHash, "correct horse battery"); err != nil || !ok {
 		t.Errorf("the password from stdin does not verify: %v, %v", ok, err)
 	}
@@ -94,7 +107,7 @@ func TestUserAddListRemove(t *testing.T) {
 		t.Errorf("user list after removing both: %q", rows)
 	}
 
-	_, _, err = tandemCmd(t, dir, "", "user", "remove", "alex@example.com")
+	_, _, err := tandemCmd(t, dir, "", "user", "remove", "alex@example.com")
 	if err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Errorf("removing an unknown user: %v, want not found", err)
 	}
@@ -110,15 +123,7 @@ func TestUserAddGeneratedPassword(t *testing.T) {
 	if len(m[1]) < 20 {
 		t.Errorf("generated password %q is weak", m[1])
 	}
-	db, err := openStore(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	u, err := db.UserByEmail(context.Background(), "alex@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, u := storedUser(t, dir, "alex@example.com")
 	if ok, err := password.Verify(u.PasswordHash, m[1]); err != nil || !ok {
 		t.Errorf("the printed password does not verify: %v, %v", ok, err)
 	}
@@ -206,15 +211,7 @@ func TestUserAddKey(t *testing.T) {
 		})
 	}
 
-	db, err := openStore(context.Background(), dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	u, err := db.UserByEmail(context.Background(), "alex@example.com")
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, u := storedUser(t, dir, "alex@example.com")
 	keys, err := db.UserKeys(context.Background(), u.ID)
 	if err != nil {
 		t.Fatal(err)

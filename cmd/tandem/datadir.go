@@ -1,40 +1,29 @@
 package main
 
 import (
-	"context"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
-	"github.com/tandemhq/tandem/internal/store/sqlite"
+	"github.com/tandemhq/tandem/internal/app"
 )
 
-// dbFile is the name of the SQLite database inside the data directory.
-const dbFile = "tandem.db"
-
 // defaultDataDir returns $TANDEM_DATA, or ./tandem-data when it is unset.
-func defaultDataDir() string {
-	if d := os.Getenv("TANDEM_DATA"); d != "" {
-		return d
+func defaultDataDir() string { return envOr("TANDEM_DATA", "tandem-data") }
+
+// envOr returns $name, or def when it is unset or empty.
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
 	}
-	return "tandem-data"
+	return def
 }
 
 // dataDirFlag registers --data on fs.
 func dataDirFlag(fs *flag.FlagSet) *string {
-	return fs.String("data", defaultDataDir(), "data `directory` (env TANDEM_DATA); the database is DIR/"+dbFile)
-}
-
-// openStore creates dataDir (mode 0700: it holds password hashes and
-// recordings) when missing, and opens the database in it.
-func openStore(ctx context.Context, dataDir string) (*sqlite.DB, error) {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
-	}
-	return sqlite.Open(ctx, filepath.Join(dataDir, dbFile))
+	return fs.String("data", defaultDataDir(), "data `directory` (env TANDEM_DATA); the database is DIR/"+app.DBFile)
 }
 
 // stringsFlag is a flag that may be given many times.

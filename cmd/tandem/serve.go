@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,8 +15,7 @@ import (
 // runServe runs the server until ctx ends (Ctrl-C or SIGTERM), then shuts
 // down gracefully: assists end, recordings are flushed, clients are told.
 func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlagSet("serve", "tandem serve [flags]", stderr)
 	cfg := app.Config{}
 	var badEnv []string
 	envDuration := func(name string, def time.Duration) time.Duration {
@@ -33,7 +31,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return d
 	}
 	fs.StringVar(&cfg.Addr, "addr", env("TANDEM_ADDR", "127.0.0.1:8080"), "HTTP listen address (console, SDK, API)")
-	fs.StringVar(&cfg.DataDir, "data", env("TANDEM_DATA", "tandem-data"), "data directory: SQLite database, recordings, keys")
+	fs.StringVar(&cfg.DataDir, "data", defaultDataDir(), "data directory: SQLite database, recordings, keys")
 	fs.StringVar(&cfg.DemoAddr, "demo-addr", env("TANDEM_DEMO_ADDR", "127.0.0.1:8081"), `demo site listen address ("off" for none)`)
 	fs.StringVar(&cfg.SSHAddr, "ssh-addr", env("TANDEM_SSH_ADDR", "127.0.0.1:2222"), `SSH listen address for terminal assistance ("off" for none)`)
 	fs.StringVar(&cfg.PublicURL, "public-url", env("TANDEM_PUBLIC_URL", ""), "URL people and agents use to reach the server (default http://ADDR)")
@@ -59,7 +57,6 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return fmt.Errorf("-log-level: %w", err)
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
 	if *iceURLs != "" {
 		cfg.ICE.ExternalURLs = strings.Split(*iceURLs, ",")
 	}

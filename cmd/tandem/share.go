@@ -3,19 +3,18 @@ package main
 import (
 	"bufio"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
-	"github.com/tandemhq/tandem/internal/blobs/dirblobs"
+	"github.com/tandemhq/tandem/internal/app"
+	"github.com/tandemhq/tandem/internal/cli"
 	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/share"
 	"github.com/tandemhq/tandem/internal/sshrelay"
+	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
 
 // runShare shares this machine's terminal: `tandem share --server HOST:PORT
@@ -38,20 +37,14 @@ func runShare(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if err != nil {
 		return err
 	}
-	var keys, roKeys []string
-	for _, list := range []struct {
-		files stringsFlag
-		into  *[]string
-	}{{keyFiles, &keys}, {roKeyFiles, &roKeys}} {
-		for _, f := range list.files {
-			lines, err := readKeyFile(f)
-			if err != nil {
-				return err
-			}
-			*list.into = append(*list.into, lines...)
-		}
+	keys, err := readKeyFiles(keyFiles)
+	if err != nil {
+		return err
 	}
-	in, out := stdin, stdout
+	roKeys, err := readKeyFiles(roKeyFiles)
+	if err != nil {
+		return err
+	}
 	cfg := share.Config{
 		Server:         *server,
 		KeyPath:        *keyPath,
@@ -65,8 +58,8 @@ func runShare(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		Forwards:       forwards,
 		Proxy:          *proxy,
 		ProxyAllow:     proxyAllow,
-		Stdin:          in,
-		Stdout:         out,
+		Stdin:          stdin,
+		Stdout:         stdout,
 		OnRegistered: func(s *share.Session) {
 			fmt.Fprintf(stderr, "Sharing this terminal as session %s\n\nHelpers join with:\n\n    %s\n\n", s.ID, s.JoinCommand)
 			if s.WebURL != "" {
@@ -89,11 +82,17 @@ func runShare(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	return err
 }
 
-func envOr(name, def string) string {
-	if v := os.Getenv(name); v != "" {
-		return v
+// readKeyFiles reads the key lines of authorized_keys files.
+func readKeyFiles(paths []string) ([]string, error) {
+	var lines []string
+	for _, p := range paths {
+		l, err := readKeyFile(p)
+		if err != nil {
+			return nil, err
+		}
+		lines = append(lines, l...)
 	}
-	return def
+	return lines, nil
 }
 
 // readKeyFile reads the key lines of an authorized_keys file.
@@ -120,39 +119,30 @@ func readKeyFile(path string) ([]string, error) {
 
 // runTerminal lists terminal sessions and prints their recordings.
 func runTerminal(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	return dispatch(ctx, "terminal", []subcommand{
-		{"list", "list terminal sessions, newest first", terminalList},
-		{"print", "print a session's recording (asciicast v2) or audit log", terminalPrint},
-	}, args, stdin, stdout, stderr)
+	return cli.Program{Name: "tandem terminal", Commands: []cli.Command{
+		{Name: "list", Summary: "list terminal sessions, newest first", Run: terminalList},
+		{Name: "print", Summary: "print a session's recording (asciicast v2) or audit log", Run: terminalPrint},
+	}}.Run(ctx, args, stdin, stdout, stderr)
 }
 
 func terminalList(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("terminal list", "tandem terminal list [--live] [--limit N] [--data DIR]", stderr)
-	data := dataDirFlag(fs)
 	live := fs.Bool("live", false, "only sessions that have not ended")
 	limit := fs.Int("limit", 100, "at most this many sessions")
-	if err := parseNone(fs, args); err != nil {
-		return err
-	}
-	db, err := openStore(ctx, *data)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	ts, err := db.ListTerminals(ctx, *live, *limit)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tHOST\tCOMMAND\tSTARTED\tENDED\tREASON")
-	for _, t := range ts {
-		ended := "live"
-		if !t.EndedAt.IsZero() {
-			ended = t.EndedAt.Local().Format(time.DateTime)
+	return listTable(ctx, fs, args, stdout, "ID\tHOST\tCOMMAND\tSTARTED\tENDED\tREASON", func(db *sqlite.DB, tw io.Writer) error {
+		ts, err := db.ListTerminals(ctx, *live, *limit)
+		if err != nil {
+			return err
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.HostName, t.Command, t.CreatedAt.Local().Format(time.DateTime), ended, t.EndReason)
-	}
-	return tw.Flush()
+		for _, t := range ts {
+			ended := "live"
+			if !t.EndedAt.IsZero() {
+				ended = t.EndedAt.Local().Format(time.DateTime)
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.HostName, t.Command, t.CreatedAt.Local().Format(time.DateTime), ended, t.EndReason)
+		}
+		return nil
+	})
 }
 
 func terminalPrint(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -160,38 +150,34 @@ func terminalPrint(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	data := dataDirFlag(fs)
 	output := fs.Bool("output", false, "print only the terminal output, to replay it on this terminal")
 	audit := fs.Bool("audit", false, "print the audit log: who joined, left and typed what")
-	pos, err := parseInterspersed(fs, args)
+	ref, err := parseOne(fs, args, "session ID")
 	if err != nil {
 		return err
 	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return errors.New("terminal print: give one session id")
-	}
-	id, err := sshrelay.ParseSessionID(pos[0])
+	id, err := sshrelay.ParseSessionID(ref)
 	if err != nil {
 		return fmt.Errorf("terminal print: %v", err)
 	}
-	db, err := openStore(ctx, *data)
+	db, err := app.OpenStore(ctx, *data)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	t, err := db.TerminalByID(ctx, id)
 	if err != nil {
-		return err
+		return cliError("terminal print", err)
 	}
 	if *audit {
 		entries, err := db.AuditFor(ctx, id)
 		if err != nil {
-			return err
+			return cliError("terminal print", err)
 		}
 		for _, e := range entries {
 			fmt.Fprintf(stdout, "%s  %-40s  %-15s  %s\n", e.At.Local().Format(time.DateTime), e.Actor, e.Action, e.Detail)
 		}
 		return nil
 	}
-	bs, err := dirblobs.New(filepath.Join(*data, "blobs"))
+	bs, err := app.OpenBlobs(*data)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tandemhq/tandem/internal/blobs/dirblobs"
+	"github.com/tandemhq/tandem/internal/app"
 	"github.com/tandemhq/tandem/internal/share"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 )
@@ -19,11 +19,11 @@ import (
 func TestTerminalListAndPrint(t *testing.T) {
 	ctx := context.Background()
 	data := t.TempDir()
-	db, err := openStore(ctx, data)
+	db, err := app.OpenStore(ctx, data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	bs, err := dirblobs.New(filepath.Join(data, "blobs"))
+	bs, err := app.OpenBlobs(data)
 	if err != nil {
 		t.Fatal(err)
 	}

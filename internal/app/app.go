@@ -4,6 +4,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +24,7 @@ import (
 	"github.com/tandemhq/tandem/internal/demo"
 	"github.com/tandemhq/tandem/internal/httpapi"
 	"github.com/tandemhq/tandem/internal/metrics"
+	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/store/sqlite"
 	"github.com/tandemhq/tandem/web"
 )
@@ -59,7 +62,7 @@ type Server struct {
 	demoHTTP *http.Server
 	ln       net.Listener
 	demoLn   net.Listener
-	ssh      sshServer
+	ssh      *sshrelay.Server
 	ice      *iceServers
 	demo     DemoInfo
 	wg       sync.WaitGroup
@@ -87,9 +90,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("data dir: %w", err)
-	}
+	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	ok := false
 	defer func() {
@@ -99,10 +100,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}()
 
 	var err error
-	if s.db, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "tandem.db")); err != nil {
-		return nil, fmt.Errorf("open store: %w", err)
+	if s.db, err = OpenStore(ctx, cfg.DataDir); err != nil {
+		return nil, err
 	}
-	blobStore, err := dirblobs.New(filepath.Join(cfg.DataDir, "blobs"))
+	blobStore, err := OpenBlobs(cfg.DataDir)
 	if err != nil {
 		return nil, fmt.Errorf("open blob storage: %w", err)
 	}
@@ -167,7 +168,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	s.serve(s.http, s.ln)
 	if s.demoLn != nil {
-		s.demoHTTP = &http.Server{Handler: demo.Handler(firstNonEmpty(cfg.DemoSDKURL, cfg.PublicURL), s.demo.SiteKey), ReadHeaderTimeout: 10 * time.Second}
+		s.demoHTTP = &http.Server{Handler: demo.Handler(cmp.Or(cfg.DemoSDKURL, cfg.PublicURL), s.demo.SiteKey), ReadHeaderTimeout: 10 * time.Second}
 		s.serve(s.demoHTTP, s.demoLn)
 	}
 	ok = true
@@ -243,6 +244,24 @@ func (s *Server) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
+// DBFile is the name of the SQLite database in the data directory.
+const DBFile = "tandem.db"
+
+// OpenStore creates dataDir (mode 0700: it holds password hashes and
+// recordings) when missing, and opens the database in it. The admin
+// commands open the server's store with it.
+func OpenStore(ctx context.Context, dataDir string) (*sqlite.DB, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	return sqlite.Open(ctx, filepath.Join(dataDir, DBFile))
+}
+
+// OpenBlobs opens the blob storage (recordings) in dataDir.
+func OpenBlobs(dataDir string) (*dirblobs.Store, error) {
+	return dirblobs.New(filepath.Join(dataDir, "blobs"))
+}
+
 // loadSecret reads the server's signing secret, creating it on first run.
 func loadSecret(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
@@ -258,11 +277,4 @@ func loadSecret(path string) ([]byte, error) {
 		return nil, fmt.Errorf("write secret: %w", err)
 	}
 	return b, nil
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }

@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"fmt"
 	"net/url"
 	"os"
@@ -56,22 +54,24 @@ func seedDemo(ctx context.Context, db *sqlite.DB, dataDir, siteURL string) (Demo
 	if err != nil {
 		return info, err
 	}
-	if len(users) == 0 {
-		pw := randomPassword()
-		hash, err := password.Hash(pw)
-		if err != nil {
-			return info, err
+	if len(users) > 0 {
+		if b, err := os.ReadFile(loginFile); err == nil {
+			info.Password = strings.TrimSpace(string(b))
 		}
-		if err := db.CreateUser(ctx, &tandem.User{Email: demoEmail, Name: demoName, PasswordHash: hash, Role: tandem.RoleAdmin}); err != nil {
-			return info, fmt.Errorf("create demo agent: %w", err)
-		}
-		if err := os.WriteFile(loginFile, []byte(pw+"\n"), 0o600); err != nil {
-			return info, fmt.Errorf("save demo login: %w", err)
-		}
+		return info, nil
 	}
-	if b, err := os.ReadFile(loginFile); err == nil {
-		info.Password = strings.TrimSpace(string(b))
+	pw := password.Generate()
+	hash, err := password.Hash(pw)
+	if err != nil {
+		return info, err
 	}
+	if err := db.CreateUser(ctx, &tandem.User{Email: demoEmail, Name: demoName, PasswordHash: hash, Role: tandem.RoleAdmin}); err != nil {
+		return info, fmt.Errorf("create demo agent: %w", err)
+	}
+	if err := os.WriteFile(loginFile, []byte(pw+"\n"), 0o600); err != nil {
+		return info, fmt.Errorf("save demo login: %w", err)
+	}
+	info.Password = pw
 	return info, nil
 }
 
@@ -86,10 +86,4 @@ func demoOrigins(siteURL string) []string {
 		origins = append(origins, u.Scheme+"://localhost:"+port)
 	}
 	return origins
-}
-
-func randomPassword() string {
-	b := make([]byte, 12)
-	_, _ = rand.Read(b)
-	return base64.RawURLEncoding.EncodeToString(b)
 }

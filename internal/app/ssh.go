@@ -3,24 +3,15 @@ package app
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"path/filepath"
 
-	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/blobs"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
 
-// sshServer is terminal assistance as the app runs it.
-type sshServer interface {
-	Addr() string
-	HTTPHandler(authenticate func(*http.Request) (*tandem.User, error)) http.Handler
-	Close(ctx context.Context) error
-}
-
 // startSSH starts terminal assistance unless cfg.SSHAddr is "" or "off".
-func startSSH(ctx context.Context, cfg Config, db *sqlite.DB, bs blobs.Store) (sshServer, error) {
+func startSSH(ctx context.Context, cfg Config, db *sqlite.DB, bs blobs.Store) (*sshrelay.Server, error) {
 	if cfg.SSHAddr == "" || cfg.SSHAddr == "off" {
 		return nil, nil
 	}

@@ -60,11 +60,8 @@ func Start(t testing.TB, cfg app.Config, siteOrigin string) *TestServer {
 			t.Fatalf("create site: %v", err)
 		}
 	}
-	hash, err := password.HashWith(password.TestParams(), ts.AgentPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Store().CreateUser(ctx, &tandem.User{Email: ts.AgentEmail, Name: "Alex", PasswordHash: hash, Role: tandem.RoleAgent}); err != nil && tandem.ErrorCode(err) != tandem.EConflict {
+	// The agent exists already when cfg.DataDir holds an earlier run's store.
+	if err := ts.createAgent(ts.AgentEmail, "Alex", ts.AgentPassword); err != nil && tandem.ErrorCode(err) != tandem.EConflict {
 		t.Fatalf("create agent: %v", err)
 	}
 	return ts
@@ -74,14 +71,19 @@ func Start(t testing.TB, cfg app.Config, siteOrigin string) *TestServer {
 func (ts *TestServer) AddAgent(t testing.TB, email, name string) (string, string) {
 	t.Helper()
 	pw := "another good password"
-	hash, err := password.HashWith(password.TestParams(), pw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ts.Store().CreateUser(context.Background(), &tandem.User{Email: email, Name: name, PasswordHash: hash, Role: tandem.RoleAgent}); err != nil {
+	if err := ts.createAgent(email, name, pw); err != nil {
 		t.Fatalf("create agent: %v", err)
 	}
 	return email, pw
+}
+
+// createAgent stores an agent, its password hashed cheaply for tests.
+func (ts *TestServer) createAgent(email, name, pw string) error {
+	hash, err := password.HashWith(password.TestParams(), pw)
+	if err != nil {
+		return err
+	}
+	return ts.Store().CreateUser(context.Background(), &tandem.User{Email: email, Name: name, PasswordHash: hash, Role: tandem.RoleAgent})
 }
 
 // testWriter sends server logs to the test's log.
