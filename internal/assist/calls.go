@@ -63,20 +63,40 @@ func (l *live) callStatePayload() map[string]any {
 }
 
 // callStateLocked tells every agent and the person where the call is; each
-// member gets ICE servers of its own.
+// member gets ICE servers of its own, everyone else the same frame, encoded
+// once.
 func (s *Service) callStateLocked(l *live) {
 	st := l.callStatePayload()
-	for a := range l.agents {
-		a.send(encodeControl("call.state", s.withICE(st, l, a.id)))
+	var shared []byte
+	frameFor := func(id string) []byte {
+		if s.getsICE(l, id) {
+			return encodeControl("call.state", s.withICE(st, l, id))
+		}
+		if shared == nil {
+			shared = encodeControl("call.state", st)
+		}
+		return shared
 	}
-	l.toPersonLocked(encodeControl("call.state", s.withICE(st, l, "person")))
+	for a := range l.agents {
+		a.send(frameFor(a.id))
+	}
+	if l.person != nil {
+		l.person.send(frameFor("person"))
+	}
 }
 
-func (s *Service) withICE(st map[string]any, l *live, member string) map[string]any {
+// getsICE reports whether member is in the call and gets ICE servers.
+func (s *Service) getsICE(l *live, member string) bool {
 	if l.call == nil || s.cfg.ICE == nil {
-		return st
+		return false
 	}
-	if _, ok := l.call.members[member]; !ok {
+	_, ok := l.call.members[member]
+	return ok
+}
+
+// withICE adds member's ICE servers to a call.state payload, if it gets any.
+func (s *Service) withICE(st map[string]any, l *live, member string) map[string]any {
+	if !s.getsICE(l, member) {
 		return st
 	}
 	out := make(map[string]any, len(st)+2)

@@ -65,10 +65,9 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 		CaptureBodies bool `json:"captureBodies"`
 	}
 	welcome := struct {
-		State  tandem.AssistState `json:"state"`
-		Site   siteInfo           `json:"site"`
-		Agent  *agentRef          `json:"agent,omitempty"`
-		Prompt string             `json:"prompt,omitempty"`
+		State tandem.AssistState `json:"state"`
+		Site  siteInfo           `json:"site"`
+		Agent *agentRef          `json:"agent,omitempty"`
 	}{State: l.assist.State, Site: siteInfo{l.site.StrictMasking, l.site.CaptureBodies}}
 	if l.agentName != "" {
 		welcome.Agent = &agentRef{Name: l.agentName}
@@ -77,8 +76,8 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 	if l.assist.State == tandem.AssistConsenting {
 		c.send(encodeControl("prompt", promptPayload{Agent: agentRef{Name: l.agentName}, Text: l.prompt}))
 	}
-	if h := l.control.holder; h != nil {
-		c.send(encodeControl("control.state", map[string]any{"holder": map[string]string{"id": h.id, "name": h.user.Name}}))
+	if l.control.holder != nil {
+		c.send(l.controlStateFrame())
 	}
 	l.presenceLocked()
 	return c, nil
@@ -271,14 +270,22 @@ func (c *AgentConn) Close() {
 			c.s.leaveCallLocked(context.Background(), l, c.id, "agent:"+c.user.ID)
 		}
 	}
-	if len(l.agents) == 0 && l.assist.State == tandem.AssistLive && l.agentGrace == nil {
-		// Nobody is watching: unless an agent is back within the grace
-		// period, stop capturing the person's page.
-		s, id := c.s, l.assist.ID
-		l.agentGrace = time.AfterFunc(s.cfg.Grace, func() {
-			s.endLater(id, "system", "the agent's connection was lost")
-		})
+	if len(l.agents) == 0 && l.assist.State == tandem.AssistLive {
+		c.s.awaitAgentLocked(l)
 	}
+}
+
+// awaitAgentLocked starts the agent grace period of a live assist that no
+// agent watches: unless an agent is back in time, the capture of the
+// person's page stops. l.mu is held.
+func (s *Service) awaitAgentLocked(l *live) {
+	if l.agentGrace != nil {
+		return
+	}
+	id := l.assist.ID
+	l.agentGrace = time.AfterFunc(s.cfg.Grace, func() {
+		s.endLater(id, "system", "the agent's connection was lost")
+	})
 }
 
 func (c *AgentConn) sendHealth(personRTT time.Duration) {

@@ -55,11 +55,17 @@ func (s *Service) operateLocked(ctx context.Context, l *live, c *AgentConn, body
 
 // controlStateLocked tells everyone who holds control.
 func (s *Service) controlStateLocked(l *live) {
+	frame := l.controlStateFrame()
+	l.toPersonLocked(frame)
+	l.toAgentsLocked(frame)
+}
+
+// controlStateFrame is the control.state frame: who holds control, or a
+// null holder. l.mu is held.
+func (l *live) controlStateFrame() []byte {
 	st := map[string]any{"holder": nil}
 	if h := l.control.holder; h != nil {
 		st["holder"] = map[string]string{"id": h.id, "name": h.user.Name}
 	}
-	frame := encodeControl("control.state", st)
-	l.toPersonLocked(frame)
-	l.toAgentsLocked(frame)
+	return encodeControl("control.state", st)
 }

@@ -73,10 +73,8 @@ func (c *PersonConn) publish(ctx context.Context, h hub.Header, frame []byte) er
 	if state != tandem.AssistLive || hb == nil {
 		return &CloseError{Code: CloseForbidden, Reason: "events before consent"}
 	}
-	if h.Seq == 0 {
-		return badFrame("data frame without a sequence number")
-	}
-	dup, err := hb.Publish(frame)
+	// The hub checks the frame (sequence number, kind, page and hash).
+	dup, err := hb.PublishParsed(h, frame)
 	switch {
 	case err == nil:
 	case tandem.ErrorCode(err) == tandem.EUnavailable:
@@ -94,9 +92,7 @@ func (c *PersonConn) publish(ctx context.Context, h hub.Header, frame []byte) er
 	if dup {
 		c.s.observe(Observer.FrameDuplicate)
 	} else {
-		if c.s.events != nil {
-			c.s.events.FrameIn(len(frame))
-		}
+		c.s.observe(func(o Observer) { o.FrameIn(len(frame)) })
 		if h.Kind == "meta" || h.Kind == "snap" || h.Kind == "ref" {
 			c.s.notePage(ctx, l, h, frame)
 		}
@@ -158,11 +154,8 @@ func (s *Service) consent(ctx context.Context, l *live, allow bool) error {
 	}
 	l.assist = &a
 	err := s.startLiveLocked(l)
-	if len(l.agents) == 0 && l.agentGrace == nil {
-		id := a.ID
-		l.agentGrace = time.AfterFunc(s.cfg.Grace, func() {
-			s.endLater(id, "system", "the agent's connection was lost")
-		})
+	if len(l.agents) == 0 {
+		s.awaitAgentLocked(l)
 	}
 	s.audit(ctx, a.ID, "person:"+a.PersonID, "consent.allow", l.prompt)
 	frame := stateFrame(a.State, "")

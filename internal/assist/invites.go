@@ -106,7 +106,7 @@ func (s *Service) RedeemInvite(ctx context.Context, req RedeemRequest) (*Started
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
-	site, err := s.siteFor(ctx, req.SiteKey, req.Origin)
+	site, err := s.SiteForOrigin(ctx, req.SiteKey, req.Origin)
 	if err != nil {
 		return nil, err
 	}

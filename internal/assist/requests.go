@@ -59,8 +59,9 @@ func (r *HelpRequest) validate() error {
 	return nil
 }
 
-// siteFor returns the site of key if origin may embed it.
-func (s *Service) siteFor(ctx context.Context, key, origin string) (*tandem.Site, error) {
+// SiteForOrigin returns the site of key if origin may embed it: the SDK's
+// public configuration, and the site of a help request or invite.
+func (s *Service) SiteForOrigin(ctx context.Context, key, origin string) (*tandem.Site, error) {
 	site, err := s.store.SiteByKey(ctx, key)
 	if err != nil {
 		return nil, err
@@ -71,18 +72,12 @@ func (s *Service) siteFor(ctx context.Context, key, origin string) (*tandem.Site
 	return site, nil
 }
 
-// SiteForOrigin returns the site of key if origin may embed it: the SDK's
-// public configuration.
-func (s *Service) SiteForOrigin(ctx context.Context, key, origin string) (*tandem.Site, error) {
-	return s.siteFor(ctx, key, origin)
-}
-
 // RequestHelp files a person's request; every agent's queue shows it at once.
 func (s *Service) RequestHelp(ctx context.Context, req HelpRequest) (*Started, error) {
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
-	site, err := s.siteFor(ctx, req.SiteKey, req.Origin)
+	site, err := s.SiteForOrigin(ctx, req.SiteKey, req.Origin)
 	if err != nil {
 		return nil, err
 	}

@@ -138,11 +138,7 @@ func New(cfg Config, st Store, bs blobs.Store, obs Observer) *Service {
 		stopPings: cancel,
 		storing:   record.NewGate(1),
 	}
-	s.wg.Add(1)
-	go func() {
-		defer s.wg.Done()
-		s.pingLoop(ctx)
-	}()
+	s.wg.Go(func() { s.pingLoop(ctx) })
 	return s
 }
 

@@ -67,6 +67,26 @@ func livePerson(t *testing.T, ctx context.Context, ts *apptest.TestServer, agent
 	return p
 }
 
+// startLive starts a server, signs the agent in and has a person's request
+// accepted and allowed; ctx ends with the test (or after 30 seconds).
+func startLive(t *testing.T, cfg app.Config) (context.Context, *apptest.TestServer, *simclient.Agent, *simclient.Person) {
+	t.Helper()
+	ts, agent := start(t, cfg)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	t.Cleanup(cancel)
+	return ctx, ts, agent, livePerson(t, ctx, ts, agent)
+}
+
+// mustWatch opens the agent's channel to assist id, resuming after from.
+func mustWatch(t *testing.T, ctx context.Context, agent *simclient.Agent, id string, from uint64) *websocket.Conn {
+	t.Helper()
+	ws, err := agent.Watch(ctx, id, from)
+	if err != nil {
+		t.Fatalf("watch %s: %v", id, err)
+	}
+	return ws
+}
+
 func TestLogin(t *testing.T) {
 	ts, _ := start(t, app.Config{})
 	ctx := context.Background()

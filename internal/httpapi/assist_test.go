@@ -119,10 +119,7 @@ func TestDenyEndsTheRequest(t *testing.T) {
 	if err := agent.Accept(ctx, p.AssistID); err != nil {
 		t.Fatal(err)
 	}
-	watch, err := agent.Watch(ctx, p.AssistID, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	watch := mustWatch(t, ctx, agent, p.AssistID, 0)
 	if h, body, err := simclient.ReadUntil(ctx, watch, "state"); err != nil || !strings.Contains(string(body), "consenting") {
 		t.Fatalf("agent's first state = %v %s %v", h, body, err)
 	}
@@ -146,14 +143,8 @@ func TestDenyEndsTheRequest(t *testing.T) {
 }
 
 func TestRelayLateJoinResumeAndRecording(t *testing.T) {
-	ts, agent := start(t, app.Config{Grace: 5 * time.Second})
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	p := livePerson(t, ctx, ts, agent)
-	first, err := agent.Watch(ctx, p.AssistID, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, _, agent, p := startLive(t, app.Config{Grace: 5 * time.Second})
+	first := mustWatch(t, ctx, agent, p.AssistID, 0)
 	send := func(kind, page, hash, payload string) {
 		t.Helper()
 		if _, err := p.SendData(ctx, kind, page, hash, []byte(payload)); err != nil {
@@ -172,10 +163,7 @@ func TestRelayLateJoinResumeAndRecording(t *testing.T) {
 
 	// A second agent joining late gets the page's meta and snapshot and
 	// what followed them.
-	late, err := agent.Watch(ctx, p.AssistID, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	late := mustWatch(t, ctx, agent, p.AssistID, 0)
 	seqs, kinds = readData(t, ctx, late, 8)
 	if fmt.Sprint(seqs) != "[0 1 2 3 4 5 6 7]" || kinds[1] != "meta" || kinds[2] != "snap" {
 		t.Fatalf("late agent got %v %v", seqs, kinds)
@@ -204,10 +192,7 @@ func TestRelayLateJoinResumeAndRecording(t *testing.T) {
 	}
 
 	// An agent reconnecting with from= resumes without a resync.
-	resumed, err := agent.Watch(ctx, p.AssistID, 8)
-	if err != nil {
-		t.Fatal(err)
-	}
+	resumed := mustWatch(t, ctx, agent, p.AssistID, 8)
 	seqs, _ = readData(t, ctx, resumed, 2)
 	if fmt.Sprint(seqs) != "[9 10]" {
 		t.Fatalf("resumed agent got %v, want [9 10]", seqs)
@@ -254,14 +239,8 @@ func TestRelayLateJoinResumeAndRecording(t *testing.T) {
 }
 
 func TestPersonGoneBeyondGraceEndsAssist(t *testing.T) {
-	ts, agent := start(t, app.Config{Grace: 300 * time.Millisecond})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	p := livePerson(t, ctx, ts, agent)
-	watch, err := agent.Watch(ctx, p.AssistID, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, _, agent, p := startLive(t, app.Config{Grace: 300 * time.Millisecond})
+	watch := mustWatch(t, ctx, agent, p.AssistID, 0)
 	p.WS.CloseNow()
 	_, body, err := simclient.ReadUntil(ctx, watch, "ended")
 	if err != nil || !strings.Contains(string(body), "connection was lost") {
@@ -275,10 +254,7 @@ func TestPersonGoneBeyondGraceEndsAssist(t *testing.T) {
 }
 
 func TestBadChannels(t *testing.T) {
-	ts, agent := start(t, app.Config{})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	p := livePerson(t, ctx, ts, agent)
+	ctx, ts, agent, p := startLive(t, app.Config{})
 	other := livePerson(t, ctx, ts, agent)
 
 	dial := func(id, token, origin string) error {
@@ -393,24 +369,15 @@ func TestInvites(t *testing.T) {
 }
 
 func TestAgentGoneBeyondGraceEndsAssist(t *testing.T) {
-	ts, agent := start(t, app.Config{Grace: 300 * time.Millisecond})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	p := livePerson(t, ctx, ts, agent)
-	watch, err := agent.Watch(ctx, p.AssistID, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, _, agent, p := startLive(t, app.Config{Grace: 300 * time.Millisecond})
+	watch := mustWatch(t, ctx, agent, p.AssistID, 0)
 	if _, _, err := simclient.ReadUntil(ctx, watch, "state"); err != nil {
 		t.Fatal(err)
 	}
 	// A reconnect within the grace period keeps the assist.
 	watch.CloseNow()
 	time.Sleep(100 * time.Millisecond)
-	again, err := agent.Watch(ctx, p.AssistID, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	again := mustWatch(t, ctx, agent, p.AssistID, 0)
 	if _, _, err := simclient.ReadUntil(ctx, again, "state"); err != nil {
 		t.Fatal(err)
 	}
@@ -430,10 +397,7 @@ func TestAgentGoneBeyondGraceEndsAssist(t *testing.T) {
 }
 
 func TestOversizedFrameIsRefused(t *testing.T) {
-	ts, agent := start(t, app.Config{})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	p := livePerson(t, ctx, ts, agent)
+	ctx, _, _, p := startLive(t, app.Config{})
 	huge := make([]byte, 9<<20)
 	for i := range huge {
 		huge[i] = 'x'

@@ -194,10 +194,7 @@ func TestRemoteControlNeedsConsentAndOneHolder(t *testing.T) {
 }
 
 func TestCallSignalling(t *testing.T) {
-	ts, alex := start(t, app.Config{ICE: app.ICEConfig{TURNAddr: "127.0.0.1:0"}})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	p := livePerson(t, ctx, ts, alex)
+	ctx, _, alex, p := startLive(t, app.Config{ICE: app.ICEConfig{TURNAddr: "127.0.0.1:0"}})
 	a, aID := watchAs(t, ctx, alex, p.AssistID)
 
 	sendCtl(t, ctx, a, "call", `{"video":true}`)
@@ -258,10 +255,7 @@ func TestCallSignalling(t *testing.T) {
 }
 
 func TestCallDeclined(t *testing.T) {
-	ts, alex := start(t, app.Config{})
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	p := livePerson(t, ctx, ts, alex)
+	ctx, _, alex, p := startLive(t, app.Config{})
 	a, _ := watchAs(t, ctx, alex, p.AssistID)
 	sendCtl(t, ctx, a, "call", `{"video":false}`)
 	var ring struct{ CallID string }

@@ -123,9 +123,7 @@ func parseFast(b []byte) (h Header, ok bool) {
 	if !p.byte('{') {
 		return h, false
 	}
-	p.space()
-	if p.byte('}') {
-		p.space()
+	if p.end() {
 		return h, p.i == len(p.b)
 	}
 	for {
@@ -160,9 +158,7 @@ func parseFast(b []byte) (h Header, ok bool) {
 		if !ok {
 			return h, false
 		}
-		p.space()
-		if p.byte('}') {
-			p.space()
+		if p.end() {
 			return h, p.i == len(p.b)
 		}
 		if !p.byte(',') {
@@ -196,6 +192,17 @@ func (p *fastParser) space() {
 			return
 		}
 	}
+}
+
+// end reads the object's closing brace and the white space after it,
+// reporting whether it was there.
+func (p *fastParser) end() bool {
+	p.space()
+	if !p.byte('}') {
+		return false
+	}
+	p.space()
+	return true
 }
 
 func (p *fastParser) byte(c byte) bool {

@@ -156,6 +156,12 @@ func (h *Hub) Publish(frame []byte) (dup bool, err error) {
 	if err != nil {
 		return false, err
 	}
+	return h.PublishParsed(hd, frame)
+}
+
+// PublishParsed is Publish for a caller that has parsed the frame's header
+// already (hd must be ParseHeader(frame)): the header is not parsed again.
+func (h *Hub) PublishParsed(hd Header, frame []byte) (dup bool, err error) {
 	h.pub.Lock()
 	need, err := h.publish(hd, frame)
 	h.pub.Unlock()

@@ -1,6 +1,9 @@
 package hub
 
-import "slices"
+import (
+	"cmp"
+	"slices"
+)
 
 // snapshot is a retained frame: a page's full snapshot, or its meta frame.
 type snapshot struct {
@@ -126,7 +129,7 @@ func (h *Hub) syncBacklog() [][]byte {
 		if m := h.baseMeta; m != nil && m.seq < h.tailFrom {
 			pre = append(pre, m)
 		}
-		slices.SortFunc(pre, func(a, b *snapshot) int { return compareSeq(a.seq, b.seq) })
+		slices.SortFunc(pre, func(a, b *snapshot) int { return cmp.Compare(a.seq, b.seq) })
 	}
 	tail := h.tail
 	if h.stale {
@@ -145,14 +148,4 @@ func (h *Hub) syncBacklog() [][]byte {
 		backlog = append(backlog, s.data)
 	}
 	return append(backlog, tail...)
-}
-
-func compareSeq(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -42,29 +42,21 @@ func New() *Metrics {
 		channels: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "tandem_channels_open", Help: "Open WebSocket channels by kind (person, agent).",
 		}, []string{"kind"}),
-		framesIn: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "tandem_assist_frames_total", Help: "Data frames accepted from people's pages.",
-		}),
-		bytesIn: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "tandem_assist_frame_bytes_total", Help: "Bytes of data frames accepted.",
-		}),
-		duplicates: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "tandem_assist_duplicate_frames_total", Help: "Resent frames dropped as duplicates after a reconnect.",
-		}),
-		slowReaders: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "tandem_assist_slow_readers_total", Help: "Agent channels cut off for falling behind.",
-		}),
-		assistsLive: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "tandem_assists_live", Help: "Assists in the live state.",
-		}),
-		assistsTotal: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "tandem_assists_started_total", Help: "Assists that went live.",
-		}),
+		framesIn:     counter("tandem_assist_frames_total", "Data frames accepted from people's pages."),
+		bytesIn:      counter("tandem_assist_frame_bytes_total", "Bytes of data frames accepted."),
+		duplicates:   counter("tandem_assist_duplicate_frames_total", "Resent frames dropped as duplicates after a reconnect."),
+		slowReaders:  counter("tandem_assist_slow_readers_total", "Agent channels cut off for falling behind."),
+		assistsLive:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "tandem_assists_live", Help: "Assists in the live state."}),
+		assistsTotal: counter("tandem_assists_started_total", "Assists that went live."),
 	}
 	m.reg.MustRegister(m.requests, m.latency, m.channels, m.framesIn, m.bytesIn, m.duplicates,
 		m.slowReaders, m.assistsLive, m.assistsTotal,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+func counter(name, help string) prometheus.Counter {
+	return prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
 }
 
 // Handler serves /metrics.
