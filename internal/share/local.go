@@ -74,8 +74,6 @@ func (t *localTerminal) onResize(f func(cols, rows int)) {
 	}()
 }
 
-func (t *localTerminal) write(p []byte) { t.Write(p) }
-
 // Write writes p whole, so that status lines never split the program's
 // output.
 func (t *localTerminal) Write(p []byte) (int, error) {

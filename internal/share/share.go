@@ -187,8 +187,7 @@ type Session struct {
 	local  *localTerminal
 	prompt *prompter
 
-	mu      sync.Mutex
-	cols    int
+	cols    int // the size at start; Resize follows the host's window
 	rows    int
 	done    chan struct{}
 	exited  chan struct{} // closed when the command has exited

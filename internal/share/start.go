@@ -171,7 +171,7 @@ func (s *Session) relayOutput() {
 			n += s.readMore(buf[n:])
 		}
 		if n > 0 {
-			s.local.write(buf[:n])
+			s.local.Write(buf[:n])
 			if _, werr := s.term.Write(buf[:n]); werr != nil {
 				s.finish(fmt.Errorf("connection to the server lost: %w", werr))
 				return
@@ -298,9 +298,6 @@ func (s *Session) Resize(cols, rows int) {
 	if cols < 1 || rows < 1 || cols > wire.MaxCols || rows > wire.MaxRows {
 		return
 	}
-	s.mu.Lock()
-	s.cols, s.rows = cols, rows
-	s.mu.Unlock()
 	pty.Setsize(s.pty, &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)})
 	s.term.SendRequest("window-change", false, wire.MarshalWindowChange(cols, rows))
 }

@@ -27,11 +27,8 @@ const auditJoin = "join"
 type auditLog struct {
 	store Store
 	log   *slog.Logger
-	ch    chan *tandem.AuditEntry
+	queue *closableQueue[*tandem.AuditEntry]
 	done  chan struct{}
-
-	sendMu sync.RWMutex // held to send on ch; close takes it to close ch
-	closed bool
 
 	mu      sync.Mutex
 	pending map[inputKey][]byte
@@ -41,14 +38,14 @@ type auditLog struct {
 type inputKey struct{ session, actor string }
 
 func newAuditLog(st Store, log *slog.Logger) *auditLog {
-	a := &auditLog{store: st, log: log, ch: make(chan *tandem.AuditEntry, 4096), done: make(chan struct{}), pending: make(map[inputKey][]byte)}
+	a := &auditLog{store: st, log: log, queue: newClosableQueue[*tandem.AuditEntry](4096), done: make(chan struct{}), pending: make(map[inputKey][]byte)}
 	go a.run()
 	return a
 }
 
 func (a *auditLog) run() {
 	defer close(a.done)
-	for e := range a.ch {
+	for e := range a.queue.ch {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := a.store.AppendAudit(ctx, e); err != nil {
 			a.log.Error("append audit", "session", e.SessionID, "action", e.Action, "err", err)
@@ -63,15 +60,7 @@ func (a *auditLog) add(session, actor, action, detail string) {
 	if action == "leave" {
 		a.flushInput(session, actor)
 	}
-	a.send(&tandem.AuditEntry{SessionID: session, Actor: actor, Action: action, Detail: detail, At: time.Now()})
-}
-
-func (a *auditLog) send(e *tandem.AuditEntry) {
-	a.sendMu.RLock()
-	defer a.sendMu.RUnlock()
-	if !a.closed {
-		a.ch <- e
-	}
+	a.queue.send(&tandem.AuditEntry{SessionID: session, Actor: actor, Action: action, Detail: detail, At: time.Now()})
 }
 
 // input records what a helper typed, batched per second.
@@ -96,7 +85,7 @@ func (a *auditLog) flushInput(session, actor string) {
 	delete(a.pending, k)
 	a.mu.Unlock()
 	if len(p) > 0 {
-		a.send(&tandem.AuditEntry{SessionID: session, Actor: actor, Action: "input", Detail: strconv.Quote(string(p)), At: time.Now()})
+		a.queue.send(&tandem.AuditEntry{SessionID: session, Actor: actor, Action: "input", Detail: strconv.Quote(string(p)), At: time.Now()})
 	}
 }
 
@@ -121,11 +110,37 @@ func (a *auditLog) close() {
 		a.timer.Stop()
 	}
 	a.mu.Unlock()
-	a.sendMu.Lock()
-	if !a.closed {
-		a.closed = true
-		close(a.ch)
-	}
-	a.sendMu.Unlock()
+	a.queue.close()
 	<-a.done
+}
+
+// closableQueue is a channel that senders may race with its closing: a
+// send after close is dropped instead of panicking. A send waits while the
+// channel is full, and close waits for such sends.
+type closableQueue[T any] struct {
+	ch     chan T
+	mu     sync.RWMutex // held to send on ch; close takes it to close ch
+	closed bool
+}
+
+func newClosableQueue[T any](n int) *closableQueue[T] {
+	return &closableQueue[T]{ch: make(chan T, n)}
+}
+
+func (q *closableQueue[T]) send(v T) {
+	q.mu.RLock()
+	defer q.mu.RUnlock()
+	if !q.closed {
+		q.ch <- v
+	}
+}
+
+// close closes the channel once; receivers see what was sent before it.
+func (q *closableQueue[T]) close() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if !q.closed {
+		q.closed = true
+		close(q.ch)
+	}
 }

@@ -112,16 +112,7 @@ func TestHelpersExitAsTheProgram(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newEnv(t)
-			alice, bob := e.key("alice"), e.key("bob")
-			h := e.share(func(c *share.Config) { c.AuthorizedKeys = []string{alice.authorized, bob.authorized} })
-			a := e.join(h.ID, alice, 100, 30)
-			h.out.waitFor(t, "alice joined", wait)
-
-			c, err := e.dialAs(h.ID, bob)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer c.Close()
+			_, _, h, a, c := e.aliceInBobDialled(nil)
 			sess, err := c.NewSession()
 			if err != nil {
 				t.Fatal(err)

@@ -218,9 +218,7 @@ func sendExit(ch ssh.Channel, e wire.Exit) {
 // approve asks the host whether to let h in, telling h to wait.
 func (se *session) approve(w io.Writer, h *helper) (bool, error) {
 	fmt.Fprintf(w, "tandem: waiting for the host to let you in...\r\n")
-	se.mu.Lock()
-	term := se.term
-	se.mu.Unlock()
+	term := se.terminal()
 	if term == nil {
 		return false, fmt.Errorf("the host is not ready yet; try again")
 	}

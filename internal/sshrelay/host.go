@@ -95,10 +95,7 @@ func (s *Server) serveHost(conn *ssh.ServerConn, lc *liveConn, chans <-chan ssh.
 				nc.Reject(ssh.UnknownChannelType, "unexpected channel")
 				continue
 			}
-			se.mu.Lock()
-			open := se.term != nil
-			se.mu.Unlock()
-			if open {
+			if se.terminal() != nil {
 				nc.Reject(ssh.Prohibited, "terminal already open")
 				continue
 			}

@@ -19,7 +19,6 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/blobs/dirblobs"
-	"github.com/tandemhq/tandem/internal/share"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/store"
 )
@@ -50,13 +49,7 @@ func getJSON(t *testing.T, url string, header http.Header, want int, into any) {
 // session, and serves the recording and audit log once it has ended.
 func TestConsoleAPI(t *testing.T) {
 	e := newEnv(t)
-	alice := e.key("alice")
-	agent := e.agent("Robin")
-	h := e.share(func(c *share.Config) {
-		c.AuthorizedKeys = []string{alice.authorized}
-		c.AllowAgents = true
-	})
-	ts := e.consoleServer(agent)
+	alice, agent, h, ts := e.shareWithConsole()
 	api := ts.URL + "/api/v1/terminals"
 
 	getJSON(t, api, http.Header{"X-No-Auth": {"1"}}, http.StatusUnauthorized, nil)

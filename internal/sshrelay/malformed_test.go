@@ -28,23 +28,34 @@ func (e *testEnv) dialAs(user string, key testKey) (*ssh.Client, error) {
 	})
 }
 
+// aliceInBobDialled shares a session that alice and bob may join (mutate
+// adds to the host's config), joins alice on a real ssh and waits until the
+// host sees her, and dials bob with a Go SSH client (closed at the end of
+// the test) that has not opened anything yet.
+func (e *testEnv) aliceInBobDialled(mutate func(*share.Config)) (alice, bob testKey, h *host, a *helperTerm, c *ssh.Client) {
+	e.t.Helper()
+	alice, bob = e.key("alice"), e.key("bob")
+	h = e.share(func(c *share.Config) {
+		c.AuthorizedKeys = []string{alice.authorized, bob.authorized}
+		if mutate != nil {
+			mutate(c)
+		}
+	})
+	a = e.join(h.ID, alice, 100, 30)
+	h.out.waitFor(e.t, "alice joined", wait)
+	c, err := e.dialAs(h.ID, bob)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { c.Close() })
+	return alice, bob, h, a, c
+}
+
 // Whatever malformed thing a client sends gets a refusal and affects
 // nothing else: the session and the other helpers go on.
 func TestMalformedRequests(t *testing.T) {
 	e := newEnv(t)
-	alice, bob := e.key("alice"), e.key("bob")
-	h := e.share(func(c *share.Config) {
-		c.AuthorizedKeys = []string{alice.authorized, bob.authorized}
-		c.Forwards = []string{"1"}
-	})
-	a := e.join(h.ID, alice, 100, 30)
-	h.out.waitFor(t, "alice joined", wait)
-
-	c, err := e.dialAs(h.ID, bob)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	alice, _, h, a, c := e.aliceInBobDialled(func(c *share.Config) { c.Forwards = []string{"1"} })
 
 	if ok, _, err := c.SendRequest("tcpip-forward", true, ssh.Marshal(struct {
 		Addr string

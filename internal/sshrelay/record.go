@@ -20,13 +20,11 @@ import (
 // and leaves. The record.Writer under it compresses and stores it in chunks
 // without ever blocking the session.
 type castWriter struct {
-	w         *record.Writer
-	start     time.Time
-	log       func(msg string, args ...any)
-	out       chan []byte   // host output, encoded by run beside the relaying
-	done      chan struct{} // run has returned
-	outMu     sync.RWMutex  // held to send on out; close takes it to close out
-	outClosed bool
+	w     *record.Writer
+	start time.Time
+	log   func(msg string, args ...any)
+	out   *closableQueue[[]byte] // host output, encoded by run beside the relaying
+	done  chan struct{}          // run has returned
 
 	mu      sync.Mutex
 	closed  bool
@@ -50,7 +48,7 @@ func (s *Server) newCast(se *session) *castWriter {
 		w:     record.NewWriter(s.cfg.Blobs, se.id, record.WriterOptions{MaxBufferBytes: recordingBacklog}),
 		start: se.created,
 		log:   s.log.With("session", se.id).Error,
-		out:   make(chan []byte, 64),
+		out:   newClosableQueue[[]byte](64),
 		done:  make(chan struct{}),
 	}
 	go c.run()
@@ -116,17 +114,11 @@ func (c *castWriter) event(kind string, data []byte) {
 // changes. Encoding happens on the writer's own goroutine, so that it runs
 // beside the relaying; when it falls 64 chunks behind, output waits rather
 // than going unrecorded.
-func (c *castWriter) output(p []byte) {
-	c.outMu.RLock()
-	defer c.outMu.RUnlock()
-	if !c.outClosed {
-		c.out <- p
-	}
-}
+func (c *castWriter) output(p []byte) { c.out.send(p) }
 
 func (c *castWriter) run() {
 	defer close(c.done)
-	for p := range c.out {
+	for p := range c.out.ch {
 		c.encodeOutput(p)
 	}
 }
@@ -160,12 +152,7 @@ func (c *castWriter) resize(cols, rows int) {
 
 // close stores everything; the recording is durable when it returns nil.
 func (c *castWriter) close(ctx context.Context) error {
-	c.outMu.Lock()
-	if !c.outClosed {
-		c.outClosed = true
-		close(c.out)
-	}
-	c.outMu.Unlock()
+	c.out.close()
 	<-c.done
 	c.mu.Lock()
 	rest := c.partial

@@ -423,12 +423,16 @@ func (s *screen) reset() {
 	*s = *newScreen(s.cols, s.rows)
 }
 
-func (s *screen) saveCursor() {
-	s.saved = savedCursor{x: s.x, y: s.y, style: s.style, lineDraw: s.lineDraw, origin: s.modes.origin}
+func (s *screen) saveCursor()    { s.saved = s.cursor() }
+func (s *screen) restoreCursor() { s.restore(s.saved) }
+
+// cursor is what DECSC (and mode 1049) saves.
+func (s *screen) cursor() savedCursor {
+	return savedCursor{x: s.x, y: s.y, style: s.style, lineDraw: s.lineDraw, origin: s.modes.origin}
 }
 
-func (s *screen) restoreCursor() {
-	c := s.saved
+// restore puts back a saved cursor, within the screen as it is now.
+func (s *screen) restore(c savedCursor) {
 	s.x, s.y = min(c.x, s.cols-1), min(c.y, s.rows-1)
 	s.style, s.lineDraw, s.modes.origin = c.style, c.lineDraw, c.origin
 	s.wrapNext = false

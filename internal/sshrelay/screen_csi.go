@@ -191,36 +191,10 @@ func (s *screen) sgr() {
 		switch {
 		case p == 0:
 			s.style = style{}
-		case p == 1:
-			s.style.attrs |= attrBold
-		case p == 2:
-			s.style.attrs |= attrDim
-		case p == 3:
-			s.style.attrs |= attrItalic
-		case p == 4:
-			s.style.attrs |= attrUnderline
-		case p == 5 || p == 6:
-			s.style.attrs |= attrBlink
-		case p == 7:
-			s.style.attrs |= attrInverse
-		case p == 8:
-			s.style.attrs |= attrHidden
-		case p == 9:
-			s.style.attrs |= attrStrike
-		case p == 21 || p == 22:
-			s.style.attrs &^= attrBold | attrDim
-		case p == 23:
-			s.style.attrs &^= attrItalic
-		case p == 24:
-			s.style.attrs &^= attrUnderline
-		case p == 25:
-			s.style.attrs &^= attrBlink
-		case p == 27:
-			s.style.attrs &^= attrInverse
-		case p == 28:
-			s.style.attrs &^= attrHidden
-		case p == 29:
-			s.style.attrs &^= attrStrike
+		case p >= 1 && p <= 9:
+			s.style.attrs |= sgrSets[p]
+		case p >= 21 && p <= 29:
+			s.style.attrs &^= sgrClears[p-20]
 		case p >= 30 && p <= 37:
 			s.style.fg = colorPalette | uint32(p-30)
 		case p >= 40 && p <= 47:
@@ -246,6 +220,19 @@ func (s *screen) sgr() {
 		}
 	}
 }
+
+// sgrSets[n] is the attribute SGR n sets (1..9), and sgrClears[n] what
+// SGR 20+n clears (21..29; 26 clears nothing).
+var (
+	sgrSets = [10]uint16{
+		1: attrBold, 2: attrDim, 3: attrItalic, 4: attrUnderline, 5: attrBlink, 6: attrBlink,
+		7: attrInverse, 8: attrHidden, 9: attrStrike,
+	}
+	sgrClears = [10]uint16{
+		1: attrBold | attrDim, 2: attrBold | attrDim, 3: attrItalic, 4: attrUnderline, 5: attrBlink,
+		7: attrInverse, 8: attrHidden, 9: attrStrike,
+	}
+)
 
 // extColor reads "5;n" or "2;r;g;b" at parameter i and returns the colour
 // and how many parameters it used.
@@ -318,7 +305,7 @@ func (s *screen) switchScreen(alt, withCursor bool) {
 	}
 	if alt {
 		if withCursor {
-			s.altSaved = savedCursor{x: s.x, y: s.y, style: s.style, lineDraw: s.lineDraw, origin: s.modes.origin}
+			s.altSaved = s.cursor()
 		}
 		s.lines, s.altActive = s.alt, true
 		if withCursor {
@@ -330,9 +317,6 @@ func (s *screen) switchScreen(alt, withCursor bool) {
 	}
 	s.lines, s.altActive = s.main, false
 	if withCursor {
-		c := s.altSaved
-		s.x, s.y = min(c.x, s.cols-1), min(c.y, s.rows-1)
-		s.style, s.lineDraw, s.modes.origin = c.style, c.lineDraw, c.origin
-		s.wrapNext = false
+		s.restore(s.altSaved)
 	}
 }

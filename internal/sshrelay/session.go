@@ -307,9 +307,7 @@ func (se *session) input(h *helper, p []byte) {
 	if len(p) == 0 {
 		return
 	}
-	se.mu.Lock()
-	term := se.term
-	se.mu.Unlock()
+	term := se.terminal()
 	if term == nil {
 		return
 	}
@@ -359,6 +357,13 @@ func (se *session) end(reason string) {
 	srv.audit.add(se.id, "host:"+se.hostFP, "end", reason)
 	se.hostConn.Close()
 	srv.log.Info("session ended", "session", se.id, "reason", reason)
+}
+
+// terminal returns the host's terminal channel, or nil before it opens.
+func (se *session) terminal() ssh.Channel {
+	se.mu.Lock()
+	defer se.mu.Unlock()
+	return se.term
 }
 
 // endReasonNow returns why the session ended ("" while live).

@@ -30,6 +30,19 @@ func agentAuth(agent *tandem.User) func(*http.Request) (*tandem.User, error) {
 	}
 }
 
+// shareWithConsole shares a session that alice and the server's agents may
+// join, and starts the console for the agent Robin.
+func (e *testEnv) shareWithConsole() (alice testKey, agent *tandem.User, h *host, ts *httptest.Server) {
+	e.t.Helper()
+	alice = e.key("alice")
+	agent = e.agent("Robin")
+	h = e.share(func(c *share.Config) {
+		c.AuthorizedKeys = []string{alice.authorized}
+		c.AllowAgents = true
+	})
+	return alice, agent, h, e.consoleServer(agent)
+}
+
 // consoleServer mounts the relay's API and the web terminal's page and
 // assets, as the lead's server does.
 func (e *testEnv) consoleServer(agent *tandem.User) *httptest.Server {
@@ -84,13 +97,7 @@ func waitText(t *testing.T, ctx context.Context, sel, want string) {
 // session ends, its recording replays in the same page.
 func TestWebTerminalInChromium(t *testing.T) {
 	e := newEnv(t)
-	alice := e.key("alice")
-	agent := e.agent("Robin")
-	h := e.share(func(c *share.Config) {
-		c.AuthorizedKeys = []string{alice.authorized}
-		c.AllowAgents = true
-	})
-	ts := e.consoleServer(agent)
+	alice, _, h, ts := e.shareWithConsole()
 	ctx := browsertest.Start(t, browsertest.Options{})
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()

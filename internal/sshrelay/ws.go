@@ -14,7 +14,7 @@ import (
 	"github.com/tandemhq/tandem/internal/sshrelay/wire"
 )
 
-// WebSocket close codes of the web terminal (as in docs/protocol.md).
+// WebSocket close codes of the web terminal (as in docs/terminal.md).
 const (
 	closeBadFrame  = 4400
 	closeForbidden = 4403
