@@ -7,79 +7,34 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/blobs/blobstest"
 )
 
-// memStore is a blobs.Store in memory, for tests that store thousands of
-// chunks (dirblobs syncs each one to disk). It notes Puts that overlap,
-// which the one storing goroutine of a Writer must never make.
+// memStore is a blobstest.MemStore (tests here store thousands of chunks,
+// and dirblobs syncs each one to disk) that notes Puts that overlap, which
+// the one storing goroutine of a Writer must never make.
 type memStore struct {
-	mu      sync.Mutex
-	blobs   map[string][]byte
+	*blobstest.MemStore
 	busy    atomic.Int32
 	overlap atomic.Bool
 }
 
-func newMemStore() *memStore { return &memStore{blobs: map[string][]byte{}} }
+func newMemStore() *memStore { return &memStore{MemStore: blobstest.NewMemStore()} }
 
 func (s *memStore) Put(ctx context.Context, key string, r io.Reader) error {
-	if err := blobs.ValidKey(key); err != nil {
-		return err
-	}
 	if s.busy.Add(1) > 1 {
 		s.overlap.Store(true)
 	}
 	defer s.busy.Add(-1)
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
 	runtime.Gosched() // widen the window in which a second Put would overlap
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	s.blobs[key] = data
-	s.mu.Unlock()
-	return nil
-}
-
-func (s *memStore) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	data, ok := s.blobs[key]
-	if !ok {
-		return nil, tandem.Errorf(tandem.ENotFound, "no blob %q", key)
-	}
-	return io.NopCloser(bytes.NewReader(data)), nil
-}
-
-func (s *memStore) List(ctx context.Context, prefix string) ([]string, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var keys []string
-	for k := range s.blobs {
-		if strings.HasPrefix(k, prefix) {
-			keys = append(keys, k)
-		}
-	}
-	slices.Sort(keys)
-	return keys, nil
-}
-
-func (s *memStore) Delete(ctx context.Context, key string) error {
-	s.mu.Lock()
-	delete(s.blobs, key)
-	s.mu.Unlock()
-	return nil
+	return s.MemStore.Put(ctx, key, r)
 }
 
 // waitFor polls cond until it holds, failing with what() after a few
@@ -429,5 +384,38 @@ func TestBufferSizedLikeLastChunk(t *testing.T) {
 	w.mu.Unlock()
 	if got < stored {
 		t.Errorf("buffer after a flush of %d bytes has capacity %d, want at least that", stored, got)
+	}
+}
+
+// Before any timed flush has told it how much a chunk holds, a buffer grows
+// by doubling, never by append's smaller steps that leave several times
+// its size behind as garbage, and stops growing once it can hold a chunk.
+func TestFirstBufferGrowsByDoubling(t *testing.T) {
+	const chunk = 256 << 10
+	w := NewWriter(newMemStore(), "growing", WriterOptions{ChunkBytes: chunk, FlushInterval: time.Hour})
+	defer closeWriter(t, w)
+	frame := bytes.Repeat([]byte("x"), 100)
+	last, growths := 0, 0
+	for i := 0; ; i++ {
+		if err := w.WriteFrame(time.Now(), frame); err != nil {
+			t.Fatal(err)
+		}
+		w.mu.Lock()
+		c, full := cap(w.buf), len(w.full) > 0
+		w.mu.Unlock()
+		if full {
+			break // the first buffer was full and queued
+		}
+		if c != last {
+			growths++
+			if last > 0 && c < 2*last && c < chunk {
+				t.Fatalf("write %d grew the buffer from %d to %d bytes, want at least double", i, last, c)
+			}
+			last = c
+		}
+	}
+	// From one frame to a chunk of 256 KiB by doubling.
+	if growths > 13 {
+		t.Errorf("the buffer grew %d times on its way to a chunk, want at most 13", growths)
 	}
 }

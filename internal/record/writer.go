@@ -210,17 +210,28 @@ func (w *Writer) rollover() (wasEmpty bool) {
 	return false
 }
 
-// reserve gives an empty buffer room for n bytes and, when the last chunk
-// was stored because its time was up, for as much as that chunk held (and a
-// quarter more): a steady stream then fills one allocation per flush rather
-// than doubling its way up to it, garbage that across a server's sessions
-// was most of what recording allocated. w.mu is held.
+// reserve makes room in w.buf for n more bytes. An empty buffer, after a
+// flush because the last chunk's time was up, is made for as much as that
+// chunk held (and a quarter more): a steady stream then fills one
+// allocation per flush. Otherwise the buffer doubles, up to the size of a
+// chunk, where append would grow it by quarters and leave some four times
+// its final size behind as garbage; doubling leaves about its size, and an
+// idle Writer still holds no buffer, as a timed flush lets it go. Across a
+// server's sessions that garbage was most of what recording allocated.
+// w.mu is held.
 func (w *Writer) reserve(n int) {
-	if len(w.buf) > 0 || cap(w.buf) >= n {
+	need := len(w.buf) + n
+	if need <= cap(w.buf) {
 		return
 	}
-	want := min(w.lastPartial+w.lastPartial/4, w.opts.ChunkBytes+w.opts.ChunkBytes/4)
-	w.buf = make([]byte, 0, max(want, n))
+	size := 2 * cap(w.buf)
+	if len(w.buf) == 0 {
+		size = w.lastPartial + w.lastPartial/4
+	}
+	size = max(min(size, w.opts.ChunkBytes+w.opts.ChunkBytes/4), need)
+	buf := make([]byte, len(w.buf), size)
+	copy(buf, w.buf)
+	w.buf = buf
 }
 
 // appended accounts for n bytes just added to w.buf. w.mu is held.

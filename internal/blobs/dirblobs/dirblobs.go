@@ -61,18 +61,19 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader) error {
 		return err
 	}
 	dst := s.path(key)
-	// A concurrent Delete may remove the parent directory between making it
-	// and creating the temporary file in it; try again a few times.
-	var f *os.File
-	var err error
+	// The directory usually exists (the chunks of a recording share one), so
+	// it is made only when creating the file says it is missing. A
+	// concurrent Delete may remove it again between making it and creating
+	// the temporary file in it; try again a few times.
+	f, err := os.CreateTemp(filepath.Dir(dst), tempPrefix+"*")
 	for range 3 {
+		if !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
 		if err = s.mkdirs(filepath.Dir(dst)); err != nil {
 			return fmt.Errorf("dirblobs: put %s: %w", key, err)
 		}
 		f, err = os.CreateTemp(filepath.Dir(dst), tempPrefix+"*")
-		if !errors.Is(err, fs.ErrNotExist) {
-			break
-		}
 	}
 	if err != nil {
 		return fmt.Errorf("dirblobs: put %s: %w", key, err)

@@ -38,12 +38,7 @@ func (db *DB) CreateAssist(ctx context.Context, a *tandem.Assist) error {
 	if err := checkState(c.State); err != nil {
 		return err
 	}
-	if c.ID == "" {
-		c.ID = newID()
-	}
-	if c.CreatedAt.IsZero() {
-		c.CreatedAt = now()
-	}
+	setIDAndTime(&c.ID, &c.CreatedAt)
 	_, err := db.w.ExecContext(ctx, `INSERT INTO assists (`+assistColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.SiteID, string(c.State), c.PersonID, c.PageID, c.PageURL, c.UserAgent,
 		c.Viewport.Width, c.Viewport.Height, c.Viewport.DPR, c.AgentID,
@@ -121,20 +116,8 @@ func (db *DB) ListAssists(ctx context.Context, f store.AssistFilter) ([]*tandem.
 	q += ` ORDER BY created_at DESC, rowid DESC LIMIT ?`
 	args = append(args, limit)
 
-	rows, err := db.r.QueryContext(ctx, q, args...)
+	as, err := queryRows(ctx, db.r, scanAssist, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list assists: %w", err)
-	}
-	defer rows.Close()
-	var as []*tandem.Assist
-	for rows.Next() {
-		a, err := scanAssist(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list assists: %w", err)
-		}
-		as = append(as, a)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list assists: %w", err)
 	}
 	return as, nil
@@ -178,26 +161,22 @@ func (db *DB) ConsentsFor(ctx context.Context, assistID string) ([]*tandem.Conse
 	if err := db.assistExists(ctx, assistID); err != nil {
 		return nil, err
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT assist_id, agent_id, person_id, page_url, method, allowed, text, at
+	cs, err := queryRows(ctx, db.r, scanConsent, `SELECT assist_id, agent_id, person_id, page_url, method, allowed, text, at
 		FROM consents WHERE assist_id = ? ORDER BY at, id`, assistID)
 	if err != nil {
 		return nil, fmt.Errorf("consents: %w", err)
 	}
-	defer rows.Close()
-	var cs []*tandem.Consent
-	for rows.Next() {
-		var c tandem.Consent
-		var at sql.NullInt64
-		if err := rows.Scan(&c.AssistID, &c.AgentID, &c.PersonID, &c.PageURL, &c.Method, &c.Allowed, &c.Text, &at); err != nil {
-			return nil, fmt.Errorf("consents: %w", err)
-		}
-		c.At = fromMillis(at)
-		cs = append(cs, &c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("consents: %w", err)
-	}
 	return cs, nil
+}
+
+func scanConsent(s scanner) (*tandem.Consent, error) {
+	var c tandem.Consent
+	var at sql.NullInt64
+	if err := s.Scan(&c.AssistID, &c.AgentID, &c.PersonID, &c.PageURL, &c.Method, &c.Allowed, &c.Text, &at); err != nil {
+		return nil, err
+	}
+	c.At = fromMillis(at)
+	return &c, nil
 }
 
 // AddPage records a page of an assist, setting At when zero. A repeat of the
@@ -226,26 +205,22 @@ func (db *DB) PagesFor(ctx context.Context, assistID string) ([]*tandem.Page, er
 	if err := db.assistExists(ctx, assistID); err != nil {
 		return nil, err
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT assist_id, page_id, url, title, hash, at
+	ps, err := queryRows(ctx, db.r, scanPage, `SELECT assist_id, page_id, url, title, hash, at
 		FROM pages WHERE assist_id = ? ORDER BY at, rowid`, assistID)
 	if err != nil {
 		return nil, fmt.Errorf("pages: %w", err)
 	}
-	defer rows.Close()
-	var ps []*tandem.Page
-	for rows.Next() {
-		var p tandem.Page
-		var at sql.NullInt64
-		if err := rows.Scan(&p.AssistID, &p.PageID, &p.URL, &p.Title, &p.Hash, &at); err != nil {
-			return nil, fmt.Errorf("pages: %w", err)
-		}
-		p.At = fromMillis(at)
-		ps = append(ps, &p)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("pages: %w", err)
-	}
 	return ps, nil
+}
+
+func scanPage(s scanner) (*tandem.Page, error) {
+	var p tandem.Page
+	var at sql.NullInt64
+	if err := s.Scan(&p.AssistID, &p.PageID, &p.URL, &p.Title, &p.Hash, &at); err != nil {
+		return nil, err
+	}
+	p.At = fromMillis(at)
+	return &p, nil
 }
 
 // assistExists returns tandem.ENotFound when there is no assist with id.

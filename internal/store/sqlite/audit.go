@@ -73,21 +73,16 @@ func (db *DB) AuditForSessions(ctx context.Context, sessionIDs []string, action 
 // queryAudit returns the entries that where selects, in time order, entries
 // of the same millisecond in the order they were appended.
 func (db *DB) queryAudit(ctx context.Context, where string, args ...any) ([]*tandem.AuditEntry, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT id, session_id, actor, action, detail, at
+	return queryRows(ctx, db.r, scanAudit, `SELECT id, session_id, actor, action, detail, at
 		FROM audit `+where+` ORDER BY at, id`, args...)
-	if err != nil {
+}
+
+func scanAudit(s scanner) (*tandem.AuditEntry, error) {
+	var e tandem.AuditEntry
+	var at sql.NullInt64
+	if err := s.Scan(&e.ID, &e.SessionID, &e.Actor, &e.Action, &e.Detail, &at); err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var es []*tandem.AuditEntry
-	for rows.Next() {
-		var e tandem.AuditEntry
-		var at sql.NullInt64
-		if err := rows.Scan(&e.ID, &e.SessionID, &e.Actor, &e.Action, &e.Detail, &at); err != nil {
-			return nil, err
-		}
-		e.At = fromMillis(at)
-		es = append(es, &e)
-	}
-	return es, rows.Err()
+	e.At = fromMillis(at)
+	return &e, nil
 }

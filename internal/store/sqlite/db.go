@@ -174,3 +174,32 @@ func affected(res sql.Result, notFound func() error) error {
 type scanner interface {
 	Scan(dest ...any) error
 }
+
+// queryRows runs a query on db and returns every row made by scan, in order.
+func queryRows[T any](ctx context.Context, db *sql.DB, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// setIDAndTime gives a new row a random id and the current time where the
+// caller left them empty.
+func setIDAndTime(id *string, created *time.Time) {
+	if *id == "" {
+		*id = newID()
+	}
+	if created.IsZero() {
+		*created = now()
+	}
+}

@@ -23,12 +23,7 @@ func (db *DB) CreateInvite(ctx context.Context, inv *tandem.Invite) error {
 		return tandem.Errorf(tandem.EInvalid, "an invite needs an expiry")
 	}
 	c := *inv
-	if c.ID == "" {
-		c.ID = newID()
-	}
-	if c.CreatedAt.IsZero() {
-		c.CreatedAt = now()
-	}
+	setIDAndTime(&c.ID, &c.CreatedAt)
 	_, err := db.w.ExecContext(ctx, `INSERT INTO invites (`+inviteColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.SiteID, c.AgentID, c.TokenHash, c.CodeHash, c.URL,
 		toMillis(c.CreatedAt), toMillis(c.ExpiresAt), toMillis(c.UsedAt), c.AssistID)
@@ -59,19 +54,16 @@ func (db *DB) UseInvite(ctx context.Context, tokenHash, codeHash string, t time.
 		col, hash = "code_hash", codeHash
 	}
 	at := t.UnixMilli()
+	use, newest := inviteQueries(col)
 	var inv *tandem.Invite
 	err := db.tx(ctx, func(tx *sql.Tx) error {
 		var err error
-		inv, err = scanInvite(tx.QueryRowContext(ctx, `UPDATE invites SET used_at = ?
-			WHERE id = (SELECT id FROM invites WHERE `+col+` = ? AND used_at IS NULL AND expires_at > ?
-			            ORDER BY created_at DESC, rowid DESC LIMIT 1)
-			RETURNING `+inviteColumns, at, hash, at))
+		inv, err = scanInvite(tx.QueryRowContext(ctx, use, at, hash, at))
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		var used sql.NullInt64
-		err = tx.QueryRowContext(ctx, `SELECT used_at FROM invites WHERE `+col+` = ?
-			ORDER BY created_at DESC, rowid DESC LIMIT 1`, hash).Scan(&used)
+		err = tx.QueryRowContext(ctx, newest, hash).Scan(&used)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return tandem.Errorf(tandem.ENotFound, "invite not found")
@@ -90,6 +82,21 @@ func (db *DB) UseInvite(ctx context.Context, tokenHash, codeHash string, t time.
 		return nil, fmt.Errorf("use invite: %w", err)
 	}
 	return inv, nil
+}
+
+// inviteQueries returns UseInvite's queries for the hash column col: use
+// marks the newest live invite with a hash (args: now, hash, now) used and
+// returns it; newest reads the used_at of the newest invite with a hash.
+// The hash is never empty, but both say so, for without that SQLite cannot
+// use the partial index on col and reads every invite ever made.
+func inviteQueries(col string) (use, newest string) {
+	match := col + ` = ? AND ` + col + ` <> ''`
+	use = `UPDATE invites SET used_at = ?
+		WHERE id = (SELECT id FROM invites WHERE ` + match + ` AND used_at IS NULL AND expires_at > ?
+		            ORDER BY created_at DESC, rowid DESC LIMIT 1)
+		RETURNING ` + inviteColumns
+	newest = `SELECT used_at FROM invites WHERE ` + match + ` ORDER BY created_at DESC, rowid DESC LIMIT 1`
+	return use, newest
 }
 
 // SetInviteAssist records which assist a used invite created.

@@ -21,14 +21,9 @@ func (db *DB) CreateSite(ctx context.Context, s *tandem.Site) error {
 	if err := store.CheckSite(&c); err != nil {
 		return err
 	}
-	if c.ID == "" {
-		c.ID = newID()
-	}
+	setIDAndTime(&c.ID, &c.CreatedAt)
 	if c.Key == "" {
 		c.Key = newSiteKey()
-	}
-	if c.CreatedAt.IsZero() {
-		c.CreatedAt = now()
 	}
 	origins, err := json.Marshal(c.AllowedOrigins)
 	if err != nil {
@@ -72,20 +67,8 @@ func (db *DB) SiteByKey(ctx context.Context, key string) (*tandem.Site, error) {
 
 // ListSites returns every site, oldest first.
 func (db *DB) ListSites(ctx context.Context) ([]*tandem.Site, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+siteColumns+` FROM sites ORDER BY created_at, id`)
+	ss, err := queryRows(ctx, db.r, scanSite, `SELECT `+siteColumns+` FROM sites ORDER BY created_at, id`)
 	if err != nil {
-		return nil, fmt.Errorf("list sites: %w", err)
-	}
-	defer rows.Close()
-	var ss []*tandem.Site
-	for rows.Next() {
-		s, err := scanSite(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list sites: %w", err)
-		}
-		ss = append(ss, s)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list sites: %w", err)
 	}
 	return ss, nil

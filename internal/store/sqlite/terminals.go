@@ -22,12 +22,7 @@ const terminalColumns = `id, host_key, host_name, command, read_only, approve, c
 // CreateTerminal inserts t, setting its ID and CreatedAt when empty.
 func (db *DB) CreateTerminal(ctx context.Context, t *store.Terminal) error {
 	c := *t
-	if c.ID == "" {
-		c.ID = newID()
-	}
-	if c.CreatedAt.IsZero() {
-		c.CreatedAt = now()
-	}
+	setIDAndTime(&c.ID, &c.CreatedAt)
 	_, err := db.w.ExecContext(ctx, `INSERT INTO terminals (`+terminalColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.HostKey, c.HostName, c.Command, c.ReadOnly, c.Approve,
 		toMillis(c.CreatedAt), toMillis(c.EndedAt), c.EndReason, c.RecordingID)
@@ -82,20 +77,8 @@ func (db *DB) ListTerminals(ctx context.Context, liveOnly bool, limit int) ([]*s
 		q += ` WHERE ended_at IS NULL`
 	}
 	q += ` ORDER BY created_at DESC, rowid DESC LIMIT ?`
-	rows, err := db.r.QueryContext(ctx, q, limit)
+	ts, err := queryRows(ctx, db.r, scanTerminal, q, limit)
 	if err != nil {
-		return nil, fmt.Errorf("list terminals: %w", err)
-	}
-	defer rows.Close()
-	var ts []*store.Terminal
-	for rows.Next() {
-		t, err := scanTerminal(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list terminals: %w", err)
-		}
-		ts = append(ts, t)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list terminals: %w", err)
 	}
 	return ts, nil

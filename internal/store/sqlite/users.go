@@ -22,12 +22,7 @@ func (db *DB) CreateUser(ctx context.Context, u *tandem.User) error {
 	if err := store.CheckUser(&c); err != nil {
 		return err
 	}
-	if c.ID == "" {
-		c.ID = newID()
-	}
-	if c.CreatedAt.IsZero() {
-		c.CreatedAt = now()
-	}
+	setIDAndTime(&c.ID, &c.CreatedAt)
 	_, err := db.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
 		c.ID, c.Email, c.Name, c.PasswordHash, string(c.Role), toMillis(c.CreatedAt))
 	if isUnique(err) {
@@ -71,20 +66,8 @@ func (db *DB) UserByEmail(ctx context.Context, email string) (*tandem.User, erro
 
 // ListUsers returns every user, oldest first.
 func (db *DB) ListUsers(ctx context.Context) ([]*tandem.User, error) {
-	rows, err := db.r.QueryContext(ctx, `SELECT `+userColumns+` FROM users ORDER BY created_at, id`)
+	us, err := queryRows(ctx, db.r, scanUser, `SELECT `+userColumns+` FROM users ORDER BY created_at, id`)
 	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
-	}
-	defer rows.Close()
-	var us []*tandem.User
-	for rows.Next() {
-		u, err := scanUser(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list users: %w", err)
-		}
-		us = append(us, u)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
 	return us, nil
@@ -128,20 +111,9 @@ func (db *DB) UserKeys(ctx context.Context, userID string) ([]string, error) {
 	if _, err := db.UserByID(ctx, userID); err != nil {
 		return nil, err
 	}
-	rows, err := db.r.QueryContext(ctx, `SELECT authorized_key FROM user_keys WHERE user_id = ? ORDER BY created_at, rowid`, userID)
+	keys, err := queryRows(ctx, db.r, func(s scanner) (k string, err error) { return k, s.Scan(&k) },
+		`SELECT authorized_key FROM user_keys WHERE user_id = ? ORDER BY created_at, rowid`, userID)
 	if err != nil {
-		return nil, fmt.Errorf("user keys: %w", err)
-	}
-	defer rows.Close()
-	var keys []string
-	for rows.Next() {
-		var k string
-		if err := rows.Scan(&k); err != nil {
-			return nil, fmt.Errorf("user keys: %w", err)
-		}
-		keys = append(keys, k)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("user keys: %w", err)
 	}
 	return keys, nil
