@@ -163,6 +163,7 @@ export const api = {
   invite: (siteId: string, url?: string, ttlSeconds?: number) =>
     call<Invite>("POST", "/invites", { siteId, ...(url ? { url } : {}), ...(ttlSeconds ? { ttlSeconds } : {}) }),
   terminals: () => call<{ terminals: Terminal[] | null }>("GET", "/terminals"),
+  terminal: (id: string) => call<{ terminal: Terminal }>("GET", `/terminals/${enc(id)}`),
 };
 
 /** The WebSocket URL of an API path on this host (ws: or wss: as the page). */

@@ -18,7 +18,7 @@ import { PageVisit } from "./stream";
 import { Toasts } from "./toast";
 import { LiveToolbar } from "./toolbar";
 import { browserLabel } from "./ua";
-import { Avatar, Empty, ErrorNote, Icon, Pill, Spinner, StatePill, typingIn } from "./ui";
+import { Avatar, Empty, ErrorNote, Icon, Pill, Spinner, StatePill, useShortcuts } from "./ui";
 
 /** Returns the saved zoom mode and a setter that saves it. */
 export function useViewMode(): [ViewMode, (m: ViewMode) => void] {
@@ -31,15 +31,10 @@ export function useViewMode(): [ViewMode, (m: ViewMode) => void] {
       // private mode: the choice lasts for this page only
     }
   };
-  useEffect(() => {
-    const key = (e: KeyboardEvent) => {
-      if (typingIn(e) || e.metaKey || e.ctrlKey || e.altKey) return;
-      if (e.key === "f") set("fit");
-      else if (e.key === "1") set("1:1");
-    };
-    document.addEventListener("keydown", key);
-    return () => document.removeEventListener("keydown", key);
-  }, []);
+  useShortcuts((e) => {
+    if (e.key === "f") set("fit");
+    else if (e.key === "1") set("1:1");
+  });
   return [mode, set];
 }
 

@@ -1,10 +1,10 @@
 // The devtools panel beside the mirror: the person's console, network
 // requests and errors, in time order, with counters and a filter.
 
-import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { duration, offset } from "./format";
 import { countRows, filterRows, Row, RowKind, rowKinds } from "./rows";
-import { typingIn } from "./ui";
+import { useShortcuts } from "./ui";
 
 const tabLabels: Record<RowKind, string> = { console: "Console", network: "Network", error: "Errors" };
 const tabIds: Record<RowKind, string> = { console: "devtools-console", network: "devtools-network", error: "devtools-errors" };
@@ -23,8 +23,10 @@ export function Devtools({ rows, base }: DevtoolsProps) {
   const list = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
   const filterBox = useRef<HTMLInputElement>(null);
-  const counts = countRows(rows);
-  const shown = filterRows(rows, tab, query);
+  // The live view redraws for every batch of events, most of which add no
+  // row (and keep rows the same array): count and filter only when rows change.
+  const counts = useMemo(() => countRows(rows), [rows]);
+  const shown = useMemo(() => filterRows(rows, tab, query), [rows, tab, query]);
   const t0 = base ?? (rows.length ? rows[0].ts : 0);
 
   // Follow new rows while the list is scrolled to the bottom.
@@ -33,16 +35,12 @@ export function Devtools({ rows, base }: DevtoolsProps) {
     if (el && stick.current) el.scrollTop = el.scrollHeight;
   }, [shown.length, tab]);
 
-  useEffect(() => {
-    const key = (e: KeyboardEvent) => {
-      if (e.key === "/" && !typingIn(e) && !e.metaKey && !e.ctrlKey) {
-        e.preventDefault();
-        filterBox.current?.focus();
-      }
-    };
-    document.addEventListener("keydown", key);
-    return () => document.removeEventListener("keydown", key);
-  }, []);
+  useShortcuts((e) => {
+    if (e.key === "/") {
+      e.preventDefault();
+      filterBox.current?.focus();
+    }
+  });
 
   return (
     <section class="devtools" aria-label="Devtools">

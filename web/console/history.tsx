@@ -6,7 +6,7 @@ import { clock, parseTime, shortURL, when } from "./format";
 import { Link } from "./router";
 import { paths } from "./routes";
 import { browserLabel } from "./ua";
-import { Avatar, Empty, ErrorNote, Spinner } from "./ui";
+import { Avatar, Empty, ErrorNote, Loading } from "./ui";
 
 /** The history screen. */
 export function HistoryScreen() {
@@ -50,9 +50,7 @@ export function HistoryScreen() {
       <div class="screen-body">
         <ErrorNote message={err} />
         {list === null ? (
-          <div class="loading">
-            <Spinner /> Loading…
-          </div>
+          <Loading />
         ) : list.length === 0 ? (
           !err && (
             <Empty title="No finished assists yet" icon="history">

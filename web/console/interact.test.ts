@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Timers } from "./channel";
+import { fakeClock } from "./fakeclock";
 import { pointerIdleMs, strokeFadeMs, strokeStayMs } from "../shared/drawing";
 import { handoverChoices, Interact, repairShownMs, repairWords, toastMs } from "./interact";
 import type { CallView } from "./mesh";
@@ -8,29 +8,7 @@ import type { CallView } from "./mesh";
 const last = <T>(xs: readonly T[]): T | undefined => xs[xs.length - 1];
 
 function setup(open = true) {
-  let now = 0;
-  let seq = 0;
-  const due = new Map<number, { at: number; fn: () => void }>();
-  const timers: Timers = {
-    set(fn, ms) {
-      due.set(++seq, { at: now + ms, fn });
-      return seq;
-    },
-    clear(h) {
-      due.delete(h as number);
-    },
-  };
-  const advance = (ms: number) => {
-    const until = now + ms;
-    for (;;) {
-      const next = [...due].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!next) break;
-      due.delete(next[0]);
-      now = next[1].at;
-      next[1].fn();
-    }
-    now = until;
-  };
+  const { timers, advance } = fakeClock();
   const sent: { kind: string; payload?: unknown }[] = [];
   let changes = 0;
   const ix = new Interact({

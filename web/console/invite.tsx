@@ -4,7 +4,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, errorMessage, Invite, Site } from "./api";
 import { clock, parseTime } from "./format";
-import { Dialog, ErrorNote, Icon, Spinner, useNow } from "./ui";
+import { Dialog, ErrorNote, Icon, Loading, Spinner, useNow } from "./ui";
 
 const ttls: { label: string; seconds: number }[] = [
   { label: "Server default", seconds: 0 },
@@ -91,9 +91,7 @@ export function InviteDialog({ onClose }: { onClose: () => void }) {
           <label class="field">
             <span>Site</span>
             {sites === null ? (
-              <div class="loading-inline">
-                <Spinner /> Loading sites…
-              </div>
+              <Loading inline>Loading sites…</Loading>
             ) : sites.length === 0 ? (
               <div class="muted">No sites yet. An admin adds one with “tandem site add”.</div>
             ) : (

@@ -1,34 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Timers } from "./channel";
+import { fakeClock } from "./fakeclock";
 import { batchMs, keyAction, opAt, OpIds, resolveURL, Typist, Wheel, wheelPixels } from "./ops";
-
-// fakeTimers runs timers when the test advances the clock.
-function fakeTimers() {
-  let now = 0;
-  let seq = 0;
-  const due = new Map<number, { at: number; fn: () => void }>();
-  const timers: Timers = {
-    set(fn, ms) {
-      const id = ++seq;
-      due.set(id, { at: now + ms, fn });
-      return id;
-    },
-    clear(h) {
-      due.delete(h as number);
-    },
-  };
-  const advance = (ms: number) => {
-    now += ms;
-    for (const [id, t] of [...due].sort((a, b) => a[1].at - b[1].at)) {
-      if (t.at <= now && due.has(id)) {
-        due.delete(id);
-        t.fn();
-      }
-    }
-  };
-  return { timers, advance, pending: () => due.size };
-}
 
 test("opAt puts the node, offsets and document coordinates on the operation", () => {
   const ids = new OpIds("t");
@@ -70,7 +43,7 @@ test("keyAction tells text from keys", () => {
 });
 
 test("Typist sends one type operation per batch and per node", () => {
-  const { timers, advance, pending } = fakeTimers();
+  const { timers, advance, pending } = fakeClock();
   const sent: [number, string][] = [];
   const t = new Typist((node, text) => sent.push([node, text]), timers);
   for (const ch of "hello") t.add(5, ch);
@@ -88,7 +61,7 @@ test("Typist sends one type operation per batch and per node", () => {
 });
 
 test("Wheel sums turns into one scroll at the first place", () => {
-  const { timers, advance } = fakeTimers();
+  const { timers, advance } = fakeClock();
   const sent: unknown[] = [];
   const w = new Wheel((place, dx, dy) => sent.push({ place, dx, dy }), timers);
   w.add({ node: 3, x: 1, y: 2 }, 0, 100);

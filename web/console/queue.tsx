@@ -9,7 +9,7 @@ import { QueueStore } from "./queuestore";
 import { navigate } from "./router";
 import { paths } from "./routes";
 import { browserLabel } from "./ua";
-import { Avatar, Empty, ErrorNote, Icon, Pill, Spinner, typingIn, useNow } from "./ui";
+import { Avatar, Empty, ErrorNote, Icon, Loading, Pill, Spinner, useNow, useShortcuts } from "./ui";
 
 const sections: { state: AssistState; title: string; hint: string }[] = [
   { state: "waiting", title: "Waiting", hint: "Asked for help; no one has accepted yet." },
@@ -30,16 +30,12 @@ export function QueueScreen({ store }: { store: QueueStore }) {
   const now = useNow(1000);
   const [inviting, setInviting] = useState(false);
 
-  useEffect(() => {
-    const key = (e: KeyboardEvent) => {
-      if (e.key === "i" && !typingIn(e) && !e.metaKey && !e.ctrlKey && !e.altKey) {
-        e.preventDefault();
-        setInviting(true);
-      }
-    };
-    document.addEventListener("keydown", key);
-    return () => document.removeEventListener("keydown", key);
-  }, []);
+  useShortcuts((e) => {
+    if (e.key === "i") {
+      e.preventDefault();
+      setInviting(true);
+    }
+  });
 
   const link =
     q.link === "open" ? (
@@ -68,9 +64,7 @@ export function QueueScreen({ store }: { store: QueueStore }) {
       </header>
       <div class="screen-body">
         {!q.loaded ? (
-          <div class="loading">
-            <Spinner /> Loading the queue…
-          </div>
+          <Loading>Loading the queue…</Loading>
         ) : q.assists.length === 0 ? (
           <Empty title="No one is waiting" icon="queue">
             When a person asks for help on one of your sites, they appear here within a second. To help someone right

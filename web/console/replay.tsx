@@ -20,7 +20,7 @@ import { pauseOffset, seekPosition, seekStep } from "./seek";
 import { useViewMode } from "./assist";
 import { ViewToggle } from "./mirror";
 import { browserLabel } from "./ua";
-import { Avatar, Empty, ErrorNote, Icon, Spinner, StatePill, typingIn } from "./ui";
+import { Avatar, Empty, ErrorNote, Icon, Loading, StatePill, useShortcuts } from "./ui";
 
 const speeds = [1, 2, 4, 8];
 
@@ -73,9 +73,7 @@ export function ReplayScreen({ id }: { id: string }) {
       <ErrorNote message={err} />
       {!replay ? (
         !err && (
-          <div class="loading">
-            <Spinner /> Loading the recording…
-          </div>
+          <Loading>Loading the recording…</Loading>
         )
       ) : (
         <ReplayBody replay={replay} details={details} />
@@ -165,28 +163,20 @@ function ReplayBody({ replay, details }: { replay: Replay; details: AssistDetail
     player.current?.setConfig({ speed: s });
   };
 
-  const latest = useRef({ play, pause, seek, playing, cur });
-  latest.current = { play, pause, seek, playing, cur };
-  useEffect(() => {
-    const key = (e: KeyboardEvent) => {
-      if (typingIn(e) || e.metaKey || e.ctrlKey || e.altKey) return;
-      if (e.key === " " && (e.target as HTMLElement | null)?.tagName === "BUTTON") return; // the button handles it
-      const l = latest.current;
-      if (e.key === " " || e.key === "k") {
-        e.preventDefault();
-        if (l.playing) l.pause();
-        else l.play();
-      } else if (e.key === "ArrowLeft") {
-        e.preventDefault();
-        l.seek(l.cur - 5000);
-      } else if (e.key === "ArrowRight") {
-        e.preventDefault();
-        l.seek(l.cur + 5000);
-      }
-    };
-    document.addEventListener("keydown", key);
-    return () => document.removeEventListener("keydown", key);
-  }, []);
+  useShortcuts((e) => {
+    if (e.key === " " && (e.target as HTMLElement | null)?.tagName === "BUTTON") return; // the button handles it
+    if (e.key === " " || e.key === "k") {
+      e.preventDefault();
+      if (playing) pause();
+      else play();
+    } else if (e.key === "ArrowLeft") {
+      e.preventDefault();
+      seek(cur - 5000);
+    } else if (e.key === "ArrowRight") {
+      e.preventDefault();
+      seek(cur + 5000);
+    }
+  });
 
   const at = replay.start + cur;
   const rows = rowsUntil(replay.rows, at);

@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, errorMessage, Terminal } from "./api";
 import { ago, parseTime, when } from "./format";
 import { paths } from "./routes";
-import { Empty, ErrorNote, Icon, Pill, Spinner, useNow } from "./ui";
+import { Empty, ErrorNote, Icon, Loading, Pill, useNow } from "./ui";
 
 function helperCount(h: Terminal["helpers"]): number {
   if (typeof h === "number") return h;
@@ -49,9 +49,7 @@ export function TerminalsScreen() {
       <div class="screen-body">
         <ErrorNote message={err} />
         {list === null ? (
-          <div class="loading">
-            <Spinner /> Loading…
-          </div>
+          <Loading />
         ) : unavailable ? (
           <Empty title="Terminal sharing is not available" icon="terminal">
             This server does not offer terminal sessions.

@@ -1,39 +1,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Timers } from "./channel";
+import { fakeClock } from "./fakeclock";
 import { StrokeBatch, strokeBatchMs, Throttle } from "./throttle";
 
 const last = <T>(xs: readonly T[]): T | undefined => xs[xs.length - 1];
 
-function clock() {
-  let now = 0;
-  let seq = 0;
-  const due = new Map<number, { at: number; fn: () => void }>();
-  const timers: Timers = {
-    set(fn, ms) {
-      due.set(++seq, { at: now + ms, fn });
-      return seq;
-    },
-    clear(h) {
-      due.delete(h as number);
-    },
-  };
-  const advance = (ms: number) => {
-    const until = now + ms;
-    for (;;) {
-      const next = [...due].filter(([, t]) => t.at <= until).sort((a, b) => a[1].at - b[1].at)[0];
-      if (!next) break;
-      due.delete(next[0]);
-      now = next[1].at;
-      next[1].fn();
-    }
-    now = until;
-  };
-  return { timers, advance, now: () => now };
-}
-
 test("Throttle sends the first value at once and the latest one per interval", () => {
-  const c = clock();
+  const c = fakeClock();
   const sent: [number, number][] = [];
   const t = new Throttle<number>(33, (v) => sent.push([c.now(), v]), c.timers, c.now);
   t.push(1);
@@ -59,7 +32,7 @@ test("Throttle sends the first value at once and the latest one per interval", (
 });
 
 test("Throttle.cancel drops the value that waits", () => {
-  const c = clock();
+  const c = fakeClock();
   const sent: number[] = [];
   const t = new Throttle<number>(33, (v) => sent.push(v), c.timers, c.now);
   t.push(1);
@@ -70,7 +43,7 @@ test("Throttle.cancel drops the value that waits", () => {
 });
 
 test("StrokeBatch sends points in batches and ends with done", () => {
-  const c = clock();
+  const c = fakeClock();
   const sent: { pts: number[]; done: boolean }[] = [];
   const b = new StrokeBatch<number>((pts, done) => sent.push({ pts, done }), c.timers);
   b.add(1);

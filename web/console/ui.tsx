@@ -105,6 +105,15 @@ export function Spinner() {
   return <span class="spinner" aria-hidden="true" />;
 }
 
+/** A spinner with what is loading ("Loading…" unless told); inline within a form field. */
+export function Loading({ children = "Loading…", inline }: { children?: ComponentChildren; inline?: boolean }) {
+  return (
+    <div class={inline ? "loading-inline" : "loading"}>
+      <Spinner /> {children}
+    </div>
+  );
+}
+
 /** An error banner. */
 export function ErrorNote({ message, testid }: { message: string | null; testid?: string }) {
   if (!message) return null;
@@ -178,11 +187,27 @@ export function useNow(intervalMs = 1000): number {
 }
 
 /** Reports whether a keyboard event comes from a text field (where shortcuts must not fire). */
-export function typingIn(e: KeyboardEvent): boolean {
+function typingIn(e: KeyboardEvent): boolean {
   const t = e.target as HTMLElement | null;
   if (!t) return false;
   const tag = t.tagName;
   return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || t.isContentEditable;
+}
+
+/**
+ * Calls onKey for keys pressed outside text fields and without Cmd, Ctrl or
+ * Alt: the screens' single-key shortcuts. onKey may change between renders.
+ */
+export function useShortcuts(onKey: (e: KeyboardEvent) => void): void {
+  const latest = useRef(onKey);
+  latest.current = onKey;
+  useEffect(() => {
+    const key = (e: KeyboardEvent) => {
+      if (!typingIn(e) && !e.metaKey && !e.ctrlKey && !e.altKey) latest.current(e);
+    };
+    document.addEventListener("keydown", key);
+    return () => document.removeEventListener("keydown", key);
+  }, []);
 }
 
 /** An icon button with a tooltip. */

@@ -10,6 +10,8 @@
 import { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
 import "./style.css";
+import { api, errorMessage, wsURL } from "../console/api";
+import { clock } from "../console/format";
 
 interface Helper {
   name: string;
@@ -77,23 +79,12 @@ function showInfo(t: TerminalInfo) {
 }
 
 async function fetchInfo(id: string): Promise<TerminalInfo> {
-  const r = await fetch(`/api/v1/terminals/${encodeURIComponent(id)}`, { credentials: "same-origin" });
-  if (!r.ok) {
-    let msg = `HTTP ${r.status}`;
-    try {
-      msg = (await r.json()).error.message;
-    } catch {
-      // not JSON: keep the status
-    }
-    throw new Error(msg);
-  }
-  return (await r.json()).terminal as TerminalInfo;
+  return (await api.terminal(id)).terminal as TerminalInfo;
 }
 
 function live(info: TerminalInfo) {
   const term = newTerminal(info.cols || 80, info.rows || 24, info.readOnly);
-  const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  const ws = new WebSocket(`${proto}//${location.host}/api/v1/terminals/${encodeURIComponent(info.id)}/ws`);
+  const ws = new WebSocket(wsURL(`/terminals/${encodeURIComponent(info.id)}/ws`));
   ws.binaryType = "arraybuffer";
   setStatus(info.approve ? "waiting for the host" : "connecting");
   ws.onopen = () => {
@@ -153,12 +144,6 @@ function parseCast(text: string): Cast {
   return { width: header.width, height: header.height, events };
 }
 
-function clock(s: number): string {
-  const m = Math.floor(s / 60);
-  const r = Math.floor(s % 60);
-  return `${m}:${r.toString().padStart(2, "0")}`;
-}
-
 async function replay(info: TerminalInfo) {
   setStatus("loading recording");
   const r = await fetch(`/api/v1/terminals/${encodeURIComponent(info.id)}/recording`, { credentials: "same-origin" });
@@ -184,7 +169,7 @@ async function replay(info: TerminalInfo) {
 
   const show = () => {
     progress.value = String(total ? Math.round((at / total) * 1000) : 1000);
-    time.textContent = `${clock(at)} / ${clock(total)}`;
+    time.textContent = `${clock(at * 1000)} / ${clock(total * 1000)}`;
   };
   const step = () => {
     const now = performance.now();
@@ -241,7 +226,7 @@ async function main() {
   try {
     info = await fetchInfo(id);
   } catch (e) {
-    setStatus(e instanceof Error ? e.message : String(e), "error");
+    setStatus(errorMessage(e), "error");
     return;
   }
   showInfo(info);
