@@ -10,16 +10,19 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/tandemhq/tandem/internal/simclient"
 )
 
 // BareRelay is the baseline of the measurements: a WebSocket relay with no
 // hub logic. Frames read from a writer's connection (/write?room=R) are
 // queued, unchanged, for every reader connection of the same room
 // (/read?room=R; the room may be left out); each reader has
-// a bounded queue and a goroutine writing to its socket, the same write path
-// as Tandem's channels (a write timeout per frame, cut off when the queue
-// is full). It has no sequence numbers, retention, recording, acks or
-// access checks.
+// a bounded queue and a goroutine writing to its socket with a write
+// timeout per frame, cut off when the queue is full. (Tandem's channels
+// bound their writes the same way, with one reused watchdog timer per
+// channel and a writer goroutine only while there is something to send.)
+// It has no sequence numbers, retention, recording, acks or access checks.
 type BareRelay struct {
 	ln  net.Listener
 	srv *http.Server
@@ -75,6 +78,22 @@ func (b *BareRelay) Close() error {
 		err = nil
 	}
 	return err
+}
+
+// dial connects a client to path (with its query) on the relay.
+func (b *BareRelay) dial(ctx context.Context, path string) (*websocket.Conn, error) {
+	ws, _, err := websocket.Dial(ctx, b.URL()+path, &websocket.DialOptions{CompressionMode: websocket.CompressionDisabled})
+	if err != nil {
+		return nil, fmt.Errorf("dial bare relay %s: %w", path, err)
+	}
+	ws.SetReadLimit(64 << 20)
+	return ws, nil
+}
+
+// bareFrame is the frame a bare relay's writer sends: the same as the
+// person's, built the same way.
+func bareFrame(seq uint64, payload []byte) []byte {
+	return simclient.Frame(simclient.Header{Kind: "ev", Seq: seq, Page: "page-1"}, payload)
 }
 
 func accept(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) {

@@ -170,15 +170,8 @@ func MeasureBareLatency(ctx context.Context, opts LatencyOptions) ([]LatencyResu
 }
 
 func openBarePair(ctx context.Context, b *BareRelay, room string) (*pair, error) {
-	dial := func(path string) (*websocket.Conn, error) {
-		u := b.URL() + path + "?room=" + url.QueryEscape(room)
-		ws, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{CompressionMode: websocket.CompressionDisabled})
-		if err != nil {
-			return nil, fmt.Errorf("dial bare relay: %w", err)
-		}
-		return ws, nil
-	}
-	r, err := dial("/read")
+	query := "?room=" + url.QueryEscape(room)
+	r, err := b.dial(ctx, "/read"+query)
 	if err != nil {
 		return nil, err
 	}
@@ -186,7 +179,7 @@ func openBarePair(ctx context.Context, b *BareRelay, room string) (*pair, error)
 		_ = r.CloseNow()
 		return nil, fmt.Errorf("bare relay reader: %w", err)
 	}
-	w, err := dial("/write")
+	w, err := b.dial(ctx, "/write"+query)
 	if err != nil {
 		_ = r.CloseNow()
 		return nil, err
@@ -196,7 +189,7 @@ func openBarePair(ctx context.Context, b *BareRelay, room string) (*pair, error)
 		name: "room " + room,
 		send: func(ctx context.Context, payload []byte) error {
 			seq++
-			return w.Write(ctx, websocket.MessageText, simclient.Frame(simclient.Header{Kind: "ev", Seq: seq, Page: "page-1"}, payload))
+			return w.Write(ctx, websocket.MessageText, bareFrame(seq, payload))
 		},
 		recv: r,
 		close: func(context.Context) {

@@ -88,14 +88,6 @@ func MeasureBare(ctx context.Context, opts RelayOptions) (RelayResult, error) {
 }
 
 func openBare(ctx context.Context, b *BareRelay, readers int) (*fanout, error) {
-	dial := func(path string) (*websocket.Conn, error) {
-		ws, _, err := websocket.Dial(ctx, b.URL()+path, &websocket.DialOptions{CompressionMode: websocket.CompressionDisabled})
-		if err != nil {
-			return nil, fmt.Errorf("dial bare relay %s: %w", path, err)
-		}
-		ws.SetReadLimit(64 << 20)
-		return ws, nil
-	}
 	f := &fanout{}
 	var w *websocket.Conn
 	f.close = func(context.Context) {
@@ -107,7 +99,7 @@ func openBare(ctx context.Context, b *BareRelay, readers int) (*fanout, error) {
 		}
 	}
 	for range readers {
-		ws, err := dial("/read")
+		ws, err := b.dial(ctx, "/read")
 		if err != nil {
 			f.close(ctx)
 			return nil, err
@@ -118,14 +110,13 @@ func openBare(ctx context.Context, b *BareRelay, readers int) (*fanout, error) {
 			return nil, fmt.Errorf("bare relay reader: %w", err)
 		}
 	}
-	w, err := dial("/write")
+	w, err := b.dial(ctx, "/write")
 	if err != nil {
 		f.close(ctx)
 		return nil, err
 	}
-	// The same frames as the person's, built the same way.
 	f.send = func(ctx context.Context, seq uint64, payload []byte) error {
-		return w.Write(ctx, websocket.MessageText, simclient.Frame(simclient.Header{Kind: "ev", Seq: seq, Page: "page-1"}, payload))
+		return w.Write(ctx, websocket.MessageText, bareFrame(seq, payload))
 	}
 	return f, nil
 }

@@ -139,6 +139,9 @@ func servePage(w http.ResponseWriter, b []byte) {
 	w.Write(b)
 }
 
+// writeJSON answers with v as JSON. It is the shop's own, not
+// internal/httpjson: the demo site stands for a customer's site, whose API
+// has nothing to do with Tandem's and must not change when Tandem's does.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -24,11 +24,8 @@ func TestLiveAssist(t *testing.T) {
 	e := setup(t)
 	person, agent := e.tab(), e.tab()
 	demo := e.srv.Demo()
-	e.loginConsole(agent, demo.Email, demo.Password)
 	run(t, person, "size the person's window", chromedp.EmulateViewport(1280, 720))
-	e.openDemo(person, "form.html")
-
-	id := requestAndAccept(t, person, agent)
+	id := askForHelp(t, e, person, agent, "form.html")
 	msg := eval[string](t, person, sdkUI("message")+`?.textContent || ""`)
 	if !strings.Contains(msg, "Alex from Support wants to see this page") {
 		t.Fatalf("consent prompt = %q", msg)
@@ -142,11 +139,7 @@ func TestLiveAssist(t *testing.T) {
 func TestDenyAndCancel(t *testing.T) {
 	e := setup(t)
 	person, agent := e.tab(), e.tab()
-	demo := e.srv.Demo()
-	e.loginConsole(agent, demo.Email, demo.Password)
-	e.openDemo(person, "index.html")
-
-	requestAndAccept(t, person, agent)
+	askForHelp(t, e, person, agent, "index.html")
 	clickSDK(t, person, "deny")
 	waitJS(t, agent, "the agent to see the denial", `/denied/.test(document.querySelector('[data-testid=ended-reason]')?.textContent || '')`)
 	if eval[bool](t, person, `!!window.__tandemRecorder`) {

@@ -13,7 +13,7 @@ import (
 // media flowing both ways on loopback (the person accepts as soon as the
 // prompt shows), over b.N calls in one assist; it reports the median.
 //
-//	go test -run x -bench CallSetup -benchtime 5x ./internal/e2e/
+//	go test -run x -bench CallSetup -benchtime 3x ./internal/e2e/
 func BenchmarkCallSetup(b *testing.B) {
 	e := setupWith(b, appWithTURN(), fakeMediaOptions())
 	person, agent := e.tab(), e.tab()
@@ -24,9 +24,7 @@ func BenchmarkCallSetup(b *testing.B) {
 		run(b, agent, "call", chromedp.Click(`[data-testid=call-voice]`))
 		clickSDK(b, person, "call-accept")
 		for {
-			p := await[callStats](b, person, `window.__tandemCall ? window.__tandemCall.stats() : {inboundBytes: 0}`)
-			a := await[callStats](b, agent, `window.__tandemConsole.callStats ? window.__tandemConsole.callStats() : {inboundBytes: 0}`)
-			if p.InboundBytes > 0 && a.InboundBytes > 0 {
+			if p, a := bothCallStats(b, person, agent); p.InboundBytes > 0 && a.InboundBytes > 0 {
 				break
 			}
 			if time.Since(start) > 30*time.Second {
@@ -48,7 +46,7 @@ func BenchmarkCallSetup(b *testing.B) {
 // mirror (agent → server → page → recorder → server → mirror), over b.N
 // clicks; it reports p50 and p99.
 //
-//	go test -run x -bench ControlRoundTrip -benchtime 50x ./internal/e2e/
+//	go test -run x -bench ControlRoundTrip -benchtime 30x ./internal/e2e/
 func BenchmarkControlRoundTrip(b *testing.B) {
 	e := setup(b)
 	person, agent := e.tab(), e.tab()
@@ -56,7 +54,7 @@ func BenchmarkControlRoundTrip(b *testing.B) {
 	waitJS(b, agent, "the app in the mirror", mirrorDoc+`?.querySelector('#app-more')`)
 	run(b, agent, "ask for control", chromedp.Click(`[data-testid=control-request]`))
 	clickSDK(b, person, "control-allow")
-	waitJS(b, agent, "control", `/you have control/i.test(document.querySelector('[data-testid=control-state]')?.textContent || '')`)
+	waitJS(b, agent, "control", haveControl)
 	x, y := mirrorPoint(b, agent, "#app-more")
 	var rtts []float64
 	for i := range b.N {

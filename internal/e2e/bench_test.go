@@ -14,9 +14,10 @@ import (
 )
 
 // Benchmarks in a real browser. They report figures with b.ReportMetric;
-// run them once each:
+// docs/performance.md gives the command of each, for example:
 //
-//	go test -run x -bench 'Recorder|Wire' -benchtime 1x ./internal/e2e/
+//	go test -run x -bench RecorderCost -benchtime 3x ./internal/e2e/
+//	go test -run x -bench WireVsScreenshots -benchtime 1x ./internal/e2e/
 
 // longTasksJS starts summing the main thread's blocking time (the part of
 // each long task beyond 50 ms, as Total Blocking Time counts it).
@@ -79,6 +80,9 @@ func BenchmarkRecorderCost(b *testing.B) {
 	for range b.N {
 		w, _, _ := measure(false)
 		l, s, r := measure(true)
+		if r == 0 {
+			b.Fatal("recorder.js was not seen loading: the first-snapshot time would be from the page's start")
+		}
 		without, with, snap = without+w, with+l, snap+(s-r)
 		run(b, agent, "back to the queue", chromedp.Navigate(e.srv.URL()+"/console/"))
 	}
@@ -94,16 +98,11 @@ func BenchmarkRecorderCost(b *testing.B) {
 func BenchmarkWireVsScreenshots(b *testing.B) {
 	e := setup(b)
 	person, agent := e.tab(), e.tab()
-	demo := e.srv.Demo()
-	e.loginConsole(agent, demo.Email, demo.Password)
 	run(b, person, "bench step", chromedp.EmulateViewport(1280, 800))
-	e.openDemo(person, "index.html")
-	id := requestAndAccept(b, person, agent)
-	clickSDK(b, person, "allow")
-	waitJS(b, person, "the badge", sdkUI("badge"))
+	id := liveAssist(b, e, person, agent, "index.html")
 
 	jpegBytes := 0
-	wireStart := e.proxy.up.Load() + e.proxy.downBytes.Load()
+	wireStart := e.proxy.upBytes.Load() + e.proxy.downBytes.Load()
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
@@ -151,10 +150,11 @@ func BenchmarkWireVsScreenshots(b *testing.B) {
 	}
 	close(stop)
 	<-done
-	onWire := e.proxy.up.Load() + e.proxy.downBytes.Load() - wireStart
+	onWire := e.proxy.upBytes.Load() + e.proxy.downBytes.Load() - wireStart
 	clickSDK(b, person, "badge")
 	waitJS(b, agent, "the end", `document.querySelector('[data-testid=ended-reason]')`)
 
+	demo := e.srv.Demo()
 	a, err := simclient.Login(context.Background(), e.srv.URL(), demo.Email, demo.Password)
 	if err != nil {
 		b.Fatal(err)

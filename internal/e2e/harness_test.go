@@ -209,6 +209,17 @@ func requestAndAccept(t testing.TB, person, agent context.Context) string {
 	return id
 }
 
+// askForHelp signs the demo agent in to the console, opens pageName as the
+// person, has the person ask for help and the agent accept, and returns the
+// assist id once the person sees the consent prompt.
+func askForHelp(t testing.TB, e *env, person, agent context.Context, pageName string) string {
+	t.Helper()
+	demo := e.srv.Demo()
+	e.loginConsole(agent, demo.Email, demo.Password)
+	e.openDemo(person, pageName)
+	return requestAndAccept(t, person, agent)
+}
+
 // addAgent creates another agent account and returns its login.
 func addAgent(t testing.TB, e *env, email, name string) (string, string) {
 	t.Helper()

@@ -56,14 +56,22 @@ type callStats struct {
 	Relay         bool    `json:"relay"`
 }
 
+// bothCallStats reads the call's statistics on the person's page and in
+// the agent's console (zero before a call).
+func bothCallStats(t testing.TB, person, agent context.Context) (p, a callStats) {
+	t.Helper()
+	p = await[callStats](t, person, `window.__tandemCall ? window.__tandemCall.stats() : {inboundBytes: 0}`)
+	a = await[callStats](t, agent, `window.__tandemConsole.callStats ? window.__tandemConsole.callStats() : {inboundBytes: 0}`)
+	return p, a
+}
+
 // waitMediaFlowing waits until both sides receive growing media bytes.
 func waitMediaFlowing(t testing.TB, person, agent context.Context, relay bool) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	var p0, a0 callStats
 	for time.Now().Before(deadline) {
-		p := await[callStats](t, person, `window.__tandemCall ? window.__tandemCall.stats() : {inboundBytes: 0}`)
-		a := await[callStats](t, agent, `window.__tandemConsole.callStats ? window.__tandemConsole.callStats() : {inboundBytes: 0}`)
+		p, a := bothCallStats(t, person, agent)
 		if p0.InboundBytes > 0 && a0.InboundBytes > 0 && p.InboundBytes > p0.InboundBytes && a.InboundBytes > a0.InboundBytes {
 			if relay && (!p.Relay || !a.Relay) {
 				t.Fatalf("media flows but not through the relay: person %+v, agent %+v", p, a)
@@ -148,6 +156,20 @@ func clickMirror(t testing.TB, agent context.Context, sel string) {
 	run(t, agent, "click "+sel+" in the mirror", chromedp.MouseClickXY(x, y))
 }
 
+// haveControl is true in a console whose agent holds control.
+const haveControl = `/you have control/i.test(document.querySelector('[data-testid=control-state]')?.textContent || '')`
+
+// checkClickRefused has the agent click the app's "more" button in the
+// mirror and fails if the page's quantity is then anything but want.
+func checkClickRefused(t testing.TB, person, agent context.Context, want, what string) {
+	t.Helper()
+	clickMirror(t, agent, "#app-more")
+	time.Sleep(700 * time.Millisecond)
+	if q := eval[string](t, person, `document.querySelector('#app-quantity').textContent`); q != want {
+		t.Fatalf("%s changed the quantity to %s", what, q)
+	}
+}
+
 func TestRemoteControlOfAFrameworkApp(t *testing.T) {
 	e := setup(t)
 	person, agent := e.tab(), e.tab()
@@ -155,11 +177,7 @@ func TestRemoteControlOfAFrameworkApp(t *testing.T) {
 	waitJS(t, agent, "the app in the mirror", mirrorDoc+`?.querySelector('#app-more')`)
 
 	// Without control, a click in the mirror does nothing on the page.
-	clickMirror(t, agent, "#app-more")
-	time.Sleep(500 * time.Millisecond)
-	if q := eval[string](t, person, `document.querySelector('#app-quantity').textContent`); q != "1" {
-		t.Fatalf("quantity changed to %s without control", q)
-	}
+	checkClickRefused(t, person, agent, "1", "a click without control")
 
 	run(t, agent, "ask for control", chromedp.Click(`[data-testid=control-request]`))
 	waitJS(t, person, "the control prompt", sdkUI("control-allow"))
@@ -168,7 +186,7 @@ func TestRemoteControlOfAFrameworkApp(t *testing.T) {
 		t.Fatalf("control prompt = %q", msg)
 	}
 	clickSDK(t, person, "control-allow")
-	waitJS(t, agent, "control", `/you have control/i.test(document.querySelector('[data-testid=control-state]')?.textContent || '')`)
+	waitJS(t, agent, "control", haveControl)
 
 	// The page's own click handler runs: the app's state changes.
 	clickMirror(t, agent, "#app-more")
@@ -190,12 +208,8 @@ func TestRemoteControlOfAFrameworkApp(t *testing.T) {
 
 	// The person takes control back with Esc; the next click is refused.
 	run(t, person, "press Esc", chromedp.KeyEvent(kb.Escape))
-	waitJS(t, agent, "control back with the person", `!/you have control/i.test(document.querySelector('[data-testid=control-state]')?.textContent || '')`)
-	clickMirror(t, agent, "#app-more")
-	time.Sleep(700 * time.Millisecond)
-	if q := eval[string](t, person, `document.querySelector('#app-quantity').textContent`); q != "2" {
-		t.Fatalf("a click after Esc changed the quantity to %s", q)
-	}
+	waitJS(t, agent, "control back with the person", `!`+haveControl)
+	checkClickRefused(t, person, agent, "2", "a click after Esc")
 }
 
 func TestControlHandOverBetweenAgents(t *testing.T) {
@@ -212,11 +226,7 @@ func TestControlHandOverBetweenAgents(t *testing.T) {
 	waitJS(t, sam, "Sam sees who holds control", `/alex/i.test(document.querySelector('[data-testid=control-state]')?.textContent || '')`)
 
 	// Sam's clicks are refused while Alex holds control.
-	clickMirror(t, sam, "#app-more")
-	time.Sleep(500 * time.Millisecond)
-	if q := eval[string](t, person, `document.querySelector('#app-quantity').textContent`); q != "1" {
-		t.Fatalf("Sam changed the page without control: %s", q)
-	}
+	checkClickRefused(t, person, sam, "1", "Sam's click while Alex held control")
 
 	waitJS(t, alex, "the hand-over control", `document.querySelector('[data-testid=control-handover]')`)
 	run(t, alex, "hand over to Sam", chromedp.Evaluate(`(() => {
@@ -229,14 +239,10 @@ func TestControlHandOverBetweenAgents(t *testing.T) {
 		const button = root.tagName === 'BUTTON' ? root : (root.querySelector('button') || root.parentElement.querySelector('button[data-testid=control-handover-go]'));
 		if (button) button.click();
 	})()`, nil))
-	waitJS(t, sam, "Sam to have control", `/you have control/i.test(document.querySelector('[data-testid=control-state]')?.textContent || '')`)
+	waitJS(t, sam, "Sam to have control", haveControl)
 	clickMirror(t, sam, "#app-more")
 	waitJS(t, person, "Sam's click on the page", `document.querySelector('#app-quantity').textContent === '2'`)
-	clickMirror(t, alex, "#app-more")
-	time.Sleep(700 * time.Millisecond)
-	if q := eval[string](t, person, `document.querySelector('#app-quantity').textContent`); q != "2" {
-		t.Fatalf("Alex's click after the hand-over changed the quantity to %s", q)
-	}
+	checkClickRefused(t, person, alex, "2", "Alex's click after the hand-over")
 }
 
 func TestPointerLandsOnTheSameElement(t *testing.T) {

@@ -13,12 +13,7 @@ import (
 func TestDemoPagesMirror(t *testing.T) {
 	e := setup(t)
 	person, agent := e.tab(), e.tab()
-	demo := e.srv.Demo()
-	e.loginConsole(agent, demo.Email, demo.Password)
-	e.openDemo(person, "iframe.html")
-	requestAndAccept(t, person, agent)
-	clickSDK(t, person, "allow")
-	waitJS(t, person, "the assist badge", sdkUI("badge"))
+	liveAssist(t, e, person, agent, "iframe.html")
 
 	// A same-origin iframe is recorded with its content and input.
 	child := `document.querySelector('#child-frame')?.contentDocument`

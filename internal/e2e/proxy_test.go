@@ -18,8 +18,9 @@ type cutProxy struct {
 	conns map[net.Conn]struct{}
 	down  bool
 
-	// up and down count the bytes carried each way, as they cross the network.
-	up, downBytes atomic.Int64
+	// upBytes and downBytes count the bytes carried each way as they cross,
+	// not when a connection ends: a channel stays open through a measurement.
+	upBytes, downBytes atomic.Int64
 }
 
 // newCutProxy starts a proxy; setTarget must be called before it is used.
@@ -76,13 +77,23 @@ func (p *cutProxy) forward(c net.Conn) {
 	p.conns[c], p.conns[up] = struct{}{}, struct{}{}
 	p.mu.Unlock()
 	go func() {
-		n, _ := io.Copy(up, c)
-		p.up.Add(n)
+		_, _ = io.Copy(counting{up, &p.upBytes}, c)
 		up.Close()
 	}()
-	n, _ := io.Copy(c, up)
-	p.downBytes.Add(n)
+	_, _ = io.Copy(counting{c, &p.downBytes}, up)
 	c.Close()
+}
+
+// counting is a writer that adds what it writes to n.
+type counting struct {
+	w io.Writer
+	n *atomic.Int64
+}
+
+func (c counting) Write(b []byte) (int, error) {
+	n, err := c.w.Write(b)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 // cut closes every open connection; with stayDown, new ones are refused

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -146,33 +147,27 @@ type Person struct {
 
 // RequestHelp files a help request for the page at pageURL.
 func (p *Person) RequestHelp(ctx context.Context, pageURL string) error {
-	var out struct {
-		AssistID    string `json:"assistId"`
-		PersonToken string `json:"personToken"`
-	}
-	err := call(ctx, http.DefaultClient, "POST", p.Base+"/api/v1/public/help-requests", p.Origin, map[string]any{
-		"siteKey": p.SiteKey, "pageId": "page-1", "url": pageURL, "title": "Test page",
-		"personId": "person-1", "userAgent": "simclient", "viewport": map[string]any{"width": 1280, "height": 800, "dpr": 1},
-	}, &out)
-	if err != nil {
-		return err
-	}
-	p.AssistID, p.Token = out.AssistID, out.PersonToken
-	return nil
+	return p.start(ctx, "/api/v1/public/help-requests", pageURL, nil)
 }
 
 // Redeem uses an invite token or code for the page at pageURL.
 func (p *Person) Redeem(ctx context.Context, pageURL, token, code string) error {
+	return p.start(ctx, "/api/v1/public/invites/redeem", pageURL, map[string]any{"token": token, "code": code})
+}
+
+// start posts the page's description, with extra fields, to path and keeps
+// the assist id and person token of the answer.
+func (p *Person) start(ctx context.Context, path, pageURL string, extra map[string]any) error {
+	in := map[string]any{
+		"siteKey": p.SiteKey, "pageId": "page-1", "url": pageURL, "title": "Test page",
+		"personId": "person-1", "userAgent": "simclient", "viewport": map[string]any{"width": 1280, "height": 800, "dpr": 1},
+	}
+	maps.Copy(in, extra)
 	var out struct {
 		AssistID    string `json:"assistId"`
 		PersonToken string `json:"personToken"`
 	}
-	err := call(ctx, http.DefaultClient, "POST", p.Base+"/api/v1/public/invites/redeem", p.Origin, map[string]any{
-		"siteKey": p.SiteKey, "pageId": "page-1", "url": pageURL, "title": "Test page", "personId": "person-1",
-		"userAgent": "simclient", "viewport": map[string]any{"width": 1280, "height": 800, "dpr": 1},
-		"token": token, "code": code,
-	}, &out)
-	if err != nil {
+	if err := call(ctx, http.DefaultClient, "POST", p.Base+path, p.Origin, in, &out); err != nil {
 		return err
 	}
 	p.AssistID, p.Token = out.AssistID, out.PersonToken
@@ -189,11 +184,7 @@ func (p *Person) Connect(ctx context.Context) (Header, []byte, error) {
 	}
 	ws.SetReadLimit(64 << 20)
 	p.WS = ws
-	_, msg, err := ws.Read(ctx)
-	if err != nil {
-		return Header{}, nil, err
-	}
-	h, body, err := Split(msg)
+	h, body, err := p.Read(ctx)
 	if err != nil {
 		return h, nil, err
 	}
