@@ -147,7 +147,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Sites:    s.db,
 		Web:      web.Dist(),
 		Metrics:  m.Handler(),
-		Health:   func(ctx context.Context) error { _, err := s.db.ListSites(ctx); return err },
+		Health:   s.db.Ping,
 		Logger:   cfg.Logger,
 		Observer: m,
 	}

@@ -52,11 +52,7 @@ func (s *Server) pump(path string, ws *websocket.Conn, ch channel, kind string, 
 		defer s.deps.Observer.Channel(kind, -1)
 	}
 	ws.SetReadLimit(readLimit)
-	stopping := s.deps.Stopping
-	if stopping == nil {
-		stopping = context.Background()
-	}
-	ctx, cancel := context.WithCancel(stopping)
+	ctx, cancel := context.WithCancel(s.deps.Stopping)
 	defer cancel()
 	defer ch.Close()
 	// Reads and writes get a context that is never cancelled, so that the

@@ -95,6 +95,9 @@ func New(d Deps) *Server {
 	if d.MaxFrameBytes == 0 {
 		d.MaxFrameBytes = 8 << 20
 	}
+	if d.Stopping == nil {
+		d.Stopping = context.Background()
+	}
 	s := &Server{
 		deps:         d,
 		log:          d.Logger,

@@ -1,6 +1,6 @@
-// Invite links. /i/{token} on the server redirects to the site's page with
-// #tandem-invite=TOKEN (on load, or as a fragment change when the link
-// points at the page already open). The token is taken out of the address
+// Invite links. A link is the site's page with #tandem-invite=TOKEN on the
+// end (seen on load, or as a fragment change when the link points at the
+// page already open). The token is taken out of the address
 // bar at once, so that it is not bookmarked or shared, and then redeemed
 // (docs/sdk.md, "Invites").
 

@@ -89,6 +89,15 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	return &DB{w: w, r: r}, nil
 }
 
+// Ping reports whether the database answers a query, for health checks.
+func (db *DB) Ping(ctx context.Context) error {
+	var one int
+	if err := db.r.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+		return fmt.Errorf("ping store: %w", err)
+	}
+	return nil
+}
+
 // Close closes both pools.
 func (db *DB) Close() error {
 	return errors.Join(db.r.Close(), db.w.Close())

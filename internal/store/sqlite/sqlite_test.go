@@ -21,3 +21,14 @@ func openTemp(t *testing.T) *DB {
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
 }
+
+func TestPing(t *testing.T) {
+	db := openTemp(t)
+	if err := db.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping on an open store: %v", err)
+	}
+	db.Close()
+	if err := db.Ping(t.Context()); err == nil {
+		t.Fatal("Ping on a closed store succeeded")
+	}
+}
