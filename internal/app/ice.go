@@ -32,15 +32,25 @@ type iceServers struct {
 	extra []assist.ICEServer
 }
 
-func (i *iceServers) ICEServers(callID string, ttl time.Duration) []assist.ICEServer {
+// ICEServers gives member the configured servers and, with the embedded
+// TURN server, credentials of its own for this call.
+func (i *iceServers) ICEServers(callID, member string, ttl time.Duration) []assist.ICEServer {
 	out := append([]assist.ICEServer(nil), i.extra...)
 	if i.turn != nil {
-		c := i.turn.Credentials(callID, ttl)
+		c := i.turn.Credentials(callID, member, ttl)
 		out = append(out, assist.ICEServer{URLs: c.URLs, Username: c.Username, Credential: c.Credential})
 	}
 	return out
 }
 
+// LeaveCall revokes member's embedded TURN credentials and relays.
+func (i *iceServers) LeaveCall(callID, member string) {
+	if i.turn != nil {
+		i.turn.LeaveCall(callID, member)
+	}
+}
+
+// EndCall revokes the call's embedded TURN credentials and relays.
 func (i *iceServers) EndCall(callID string) {
 	if i.turn != nil {
 		i.turn.EndCall(callID)
