@@ -76,7 +76,7 @@ func startICE(cfg ICEConfig, secret []byte, log *slog.Logger) (*iceServers, erro
 		}
 		ice.extra = append(ice.extra, assist.ICEServer{URLs: []string{u}, Username: cfg.ExternalUsername, Credential: cfg.ExternalCredential})
 	}
-	if cfg.TURNAddr == "" || cfg.TURNAddr == "off" {
+	if off(cfg.TURNAddr) {
 		return ice, nil
 	}
 	m := hmac.New(sha256.New, secret)
@@ -85,6 +85,9 @@ func startICE(cfg ICEConfig, secret []byte, log *slog.Logger) (*iceServers, erro
 		Addr: cfg.TURNAddr, RelayIP: cfg.TURNRelayIP, PublicHost: cfg.TURNPublicHost, Secret: m.Sum(nil), Logger: log,
 	})
 	if err != nil {
+		if le := listenFailure("turn-addr", cfg.TURNAddr, err); le != nil {
+			return nil, le
+		}
 		return nil, err
 	}
 	ice.turn = t
