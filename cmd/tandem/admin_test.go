@@ -17,6 +17,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/app"
+	"github.com/tandemhq/tandem/internal/cli"
 	"github.com/tandemhq/tandem/internal/password"
 	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
@@ -298,33 +299,41 @@ func TestSiteAddRejects(t *testing.T) {
 
 func TestUserSiteUsage(t *testing.T) {
 	tests := []struct {
-		args []string
-		want string // in stderr
-		help bool   // error is flag.ErrHelp
+		args   []string
+		want   string // in the output
+		stdout bool   // the output is stdout (help asked for) rather than stderr
+		err    error  // errors.Is the error; nil for none
 	}{
-		{[]string{"user"}, "add-key", true},
-		{[]string{"site", "-h"}, "remove", true},
-		{[]string{"user", "add", "-h"}, "-password-stdin", true},
-		{[]string{"site", "add", "--help"}, "-origin", true},
-		{[]string{"user", "frobnicate"}, "usage: tandem user", false},
-		{[]string{"site", "list", "extra"}, "usage: tandem site list", false},
+		{[]string{"user"}, "add-key", false, cli.ErrUsage},
+		{[]string{"site", "-h"}, "remove", true, nil},
+		{[]string{"site", "help"}, "remove", true, nil},
+		{[]string{"user", "add", "-h"}, "-password-stdin", false, flag.ErrHelp},
+		{[]string{"site", "add", "--help"}, "-origin", false, flag.ErrHelp},
+		{[]string{"user", "frobnicate"}, "usage: tandem user", false, cli.ErrUsage},
+		{[]string{"site", "list", "extra"}, "usage: tandem site list", false, errAny},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			err := run(context.Background(), tt.args, strings.NewReader(""), &out, &errOut)
-			if err == nil {
-				t.Fatal("no error")
+			switch {
+			case tt.err == nil && err != nil, tt.err != nil && err == nil,
+				tt.err != nil && tt.err != errAny && !errors.Is(err, tt.err):
+				t.Errorf("error %v; want %v", err, tt.err)
 			}
-			if errors.Is(err, flag.ErrHelp) != tt.help {
-				t.Errorf("error %v; help %v wanted", err, tt.help)
+			got := errOut.String()
+			if tt.stdout {
+				got = out.String()
 			}
-			if !strings.Contains(errOut.String(), tt.want) {
-				t.Errorf("stderr %q, want %q in it", errOut.String(), tt.want)
+			if !strings.Contains(got, tt.want) {
+				t.Errorf("output %q, want %q in it", got, tt.want)
 			}
 		})
 	}
 }
+
+// errAny stands for "some error" in test tables.
+var errAny = errors.New("any error")
 
 func TestDefaultDataDir(t *testing.T) {
 	t.Setenv("TANDEM_DATA", "/srv/tandem")
