@@ -41,6 +41,21 @@ func mustRun(t *testing.T, dir, stdin string, args ...string) string {
 	return out
 }
 
+// newDataDir makes a data directory with a database in it, as `tandem
+// serve` leaves one.
+func newDataDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "data")
+	db, err := app.OpenStore(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // storedUser opens the store in dir, which stays open until t ends, and
 // returns it with the user who has email.
 func storedUser(t *testing.T, dir, email string) (*sqlite.DB, *tandem.User) {
@@ -65,7 +80,7 @@ func dataLines(out string) []string {
 }
 
 func TestUserAddListRemove(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "data")
+	dir := newDataDir(t)
 	out := mustRun(t, dir, "correct horse battery\nignored second line\n",
 		"user", "add", "--email", "Alex@Example.com", "--name", "Alex from Support", "--role", "admin", "--password-stdin")
 	if !strings.Contains(out, "alex@example.com") || strings.Contains(out, "password:") {
@@ -115,7 +130,7 @@ func TestUserAddListRemove(t *testing.T) {
 }
 
 func TestUserAddGeneratedPassword(t *testing.T) {
-	dir := t.TempDir()
+	dir := newDataDir(t)
 	out := mustRun(t, dir, "", "user", "add", "--email", "alex@example.com", "--name", "Alex")
 	m := regexp.MustCompile(`(?m)^password: (\S+)$`).FindStringSubmatch(out)
 	if m == nil {
@@ -131,7 +146,7 @@ func TestUserAddGeneratedPassword(t *testing.T) {
 }
 
 func TestUserAddRejects(t *testing.T) {
-	dir := t.TempDir()
+	dir := newDataDir(t)
 	mustRun(t, dir, "", "user", "add", "--email", "alex@example.com", "--name", "Alex")
 
 	tests := []struct {
@@ -164,7 +179,7 @@ func TestUserAddRejects(t *testing.T) {
 }
 
 func TestUserAddKey(t *testing.T) {
-	dir := t.TempDir()
+	dir := newDataDir(t)
 	mustRun(t, dir, "", "user", "add", "--email", "alex@example.com", "--name", "Alex")
 
 	pub, _, err := ed25519.GenerateKey(rand.Reader)
@@ -226,7 +241,7 @@ func TestUserAddKey(t *testing.T) {
 }
 
 func TestSiteAddListRemove(t *testing.T) {
-	dir := t.TempDir()
+	dir := newDataDir(t)
 	out := mustRun(t, dir, "", "site", "add", "--name", "Shop", "--origin", "https://shop.example.com",
 		"--origin", "http://localhost:3000/", "--strict-masking", "--server-url", "https://help.example.com/")
 	m := regexp.MustCompile(`(?m)^site key: (site_\S+)$`).FindStringSubmatch(out)
@@ -343,5 +358,46 @@ func TestDefaultDataDir(t *testing.T) {
 	t.Setenv("TANDEM_DATA", "")
 	if got := defaultDataDir(); got != "tandem-data" {
 		t.Errorf("defaultDataDir without TANDEM_DATA = %q, want tandem-data", got)
+	}
+}
+
+// Admin commands refuse a data directory that serve never made, instead of
+// making an empty database there and printing an empty table.
+func TestAdminRefusesMissingData(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "typo")
+	empty := t.TempDir()
+	commands := [][]string{
+		{"user", "list"},
+		{"user", "add", "--email", "alex@example.com", "--name", "Alex"},
+		{"user", "remove", "alex@example.com"},
+		{"user", "add-key", "alex@example.com", "--key", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
+		{"site", "list"},
+		{"site", "add", "--name", "Shop", "--origin", "https://shop.example.com"},
+		{"site", "remove", "site_x"},
+		{"terminal", "list"},
+		{"terminal", "print", "aaaaaaaaaaaaaaaaaaaaaaaaaa"},
+	}
+	for _, dir := range []struct{ path, want string }{
+		{missing, "does not exist"},
+		{empty, "holds no Tandem database"},
+	} {
+		for _, args := range commands {
+			t.Run(filepath.Base(dir.path)+"/"+strings.Join(args[:2], " "), func(t *testing.T) {
+				out, _, err := tandemCmd(t, dir.path, "", args...)
+				if err == nil || !strings.Contains(err.Error(), dir.want) || !strings.Contains(err.Error(), "--data") {
+					t.Fatalf("error %v; want one saying %q and naming --data", err, dir.want)
+				}
+				if out != "" {
+					t.Errorf("printed %q", out)
+				}
+			})
+		}
+		entries, err := os.ReadDir(dir.path)
+		if dir.path == missing && !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the missing data directory was made: %v", err)
+		}
+		if dir.path == empty && len(entries) != 0 {
+			t.Errorf("files appeared in the empty directory: %v", entries)
+		}
 	}
 }
