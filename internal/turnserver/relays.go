@@ -3,6 +3,7 @@ package turnserver
 import (
 	"net"
 	"sync"
+	"sync/atomic"
 
 	"github.com/pion/turn/v4"
 )
@@ -123,6 +124,8 @@ type guardedRelays struct {
 	inner *turn.RelayAddressGeneratorStatic
 	reg   *registry
 	allow bool
+	// dropped counts packets not sent; tests wait on it.
+	dropped atomic.Uint64
 }
 
 func (g *guardedRelays) Validate() error { return g.inner.Validate() }
@@ -163,6 +166,7 @@ type guardedConn struct {
 // WriteTo drops packets to addresses the relay must not reach, as if lost.
 func (c *guardedConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 	if ua, ok := addr.(*net.UDPAddr); !ok || !c.g.reachable(ua) {
+		c.g.dropped.Add(1)
 		return len(p), nil
 	}
 	return c.PacketConn.WriteTo(p, addr)

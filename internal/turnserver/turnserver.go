@@ -61,6 +61,7 @@ type Server struct {
 	turn *turn.Server
 	conn net.PacketConn
 	reg  *registry
+	gen  *guardedRelays
 	now  func() time.Time
 }
 
@@ -98,19 +99,19 @@ func Start(cfg Config) (*Server, error) {
 		cfg.PublicHost = net.JoinHostPort(cfg.PublicHost, strconv.Itoa(laddr.Port))
 	}
 	s := &Server{cfg: cfg, conn: conn, reg: newRegistry(), now: time.Now}
-	listenIP := laddr.IP.String()
+	s.gen = &guardedRelays{
+		inner: &turn.RelayAddressGeneratorStatic{RelayAddress: relayIP, Address: laddr.IP.String()},
+		reg:   s.reg,
+		allow: cfg.AllowPrivatePeers,
+	}
 	s.turn, err = turn.NewServer(turn.ServerConfig{
 		Realm:        cfg.Realm,
 		AuthHandler:  s.authenticate,
 		EventHandler: turn.EventHandler{OnAllocationCreated: s.allocated},
 		PacketConnConfigs: []turn.PacketConnConfig{{
-			PacketConn: conn,
-			RelayAddressGenerator: &guardedRelays{
-				inner: &turn.RelayAddressGeneratorStatic{RelayAddress: relayIP, Address: listenIP},
-				reg:   s.reg,
-				allow: cfg.AllowPrivatePeers,
-			},
-			PermissionHandler: s.permit,
+			PacketConn:            conn,
+			RelayAddressGenerator: s.gen,
+			PermissionHandler:     s.permit,
 		}},
 	})
 	if err != nil {
