@@ -49,6 +49,8 @@ type Config struct {
 	ICE ICEConfig
 	// DisableRecording relays without recording; for benchmarks only.
 	DisableRecording bool
+	Logger           *slog.Logger
+
 	// MetricsAddr is where Prometheus metrics are served on a listener of
 	// their own; "" or "off" for none. The public Addr answers 404 for
 	// /metrics unless MetricsToken is set.
@@ -56,7 +58,6 @@ type Config struct {
 	// MetricsToken, when set, is the bearer token /metrics requires, on
 	// MetricsAddr and on Addr alike (at least 16 characters).
 	MetricsToken string
-	Logger       *slog.Logger
 }
 
 // Server is a running Tandem.
@@ -69,16 +70,17 @@ type Server struct {
 	demoHTTP *http.Server
 	ln       net.Listener
 	demoLn   net.Listener
-	// metricsHTTP serves /metrics on MetricsAddr, off the public port.
-	metricsHTTP *http.Server
-	metricsLn   net.Listener
-	ssh         *sshrelay.Server
-	ice         *iceServers
-	demo        DemoInfo
-	wg          sync.WaitGroup
+	ssh      *sshrelay.Server
+	ice      *iceServers
+	demo     DemoInfo
+	wg       sync.WaitGroup
 	// stopRequests cancels the context of every request, so that WebSocket
 	// handlers, which Shutdown does not wait for, end too.
 	stopRequests context.CancelFunc
+
+	// metricsHTTP serves /metrics on MetricsAddr, off the public port.
+	metricsHTTP *http.Server
+	metricsLn   net.Listener
 }
 
 // DemoInfo is what `tandem serve` prints so a user can try Tandem at once.
