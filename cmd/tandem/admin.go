@@ -16,7 +16,6 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/tandemhq/tandem"
-	"github.com/tandemhq/tandem/internal/app"
 	"github.com/tandemhq/tandem/internal/cli"
 	"github.com/tandemhq/tandem/internal/password"
 	"github.com/tandemhq/tandem/internal/store"
@@ -78,7 +77,7 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	u.PasswordHash = hash
 
-	db, err := app.OpenStore(ctx, *data)
+	db, err := openData(ctx, *data)
 	if err != nil {
 		return err
 	}
@@ -115,7 +114,7 @@ func userRemove(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return err
 	}
-	db, err := app.OpenStore(ctx, *data)
+	db, err := openData(ctx, *data)
 	if err != nil {
 		return err
 	}
@@ -158,7 +157,7 @@ func userAddKey(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return errors.New(`user add-key: not a single SSH public key; want one authorized_keys line such as "ssh-ed25519 AAAA... alex@laptop"`)
 	}
 
-	db, err := app.OpenStore(ctx, *data)
+	db, err := openData(ctx, *data)
 	if err != nil {
 		return err
 	}
@@ -208,7 +207,7 @@ func siteAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return cliError("site add", err)
 	}
 
-	db, err := app.OpenStore(ctx, *data)
+	db, err := openData(ctx, *data)
 	if err != nil {
 		return err
 	}
@@ -261,7 +260,7 @@ func siteRemove(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return err
 	}
-	db, err := app.OpenStore(ctx, *data)
+	db, err := openData(ctx, *data)
 	if err != nil {
 		return err
 	}
@@ -290,7 +289,7 @@ func listTable(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.W
 	if err := parseNone(fs, args); err != nil {
 		return err
 	}
-	db, err := app.OpenStore(ctx, *data)
+	db, err := openData(ctx, *data)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/app"
+	"github.com/tandemhq/tandem/internal/cli"
 	"github.com/tandemhq/tandem/internal/password"
 	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
@@ -38,6 +39,21 @@ func mustRun(t *testing.T, dir, stdin string, args ...string) string {
 		t.Fatalf("tandem %s: %v\nstderr:\n%s", strings.Join(args, " "), err, errOut)
 	}
 	return out
+}
+
+// newDataDir makes a data directory with a database in it, as `tandem
+// serve` leaves one.
+func newDataDir(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "data")
+	db, err := app.OpenStore(context.Background(), dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // storedUser opens the store in dir, which stays open until t ends, and
@@ -64,7 +80,7 @@ func dataLines(out string) []string {
 }
 
 func TestUserAddListRemove(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "data")
+	dir := newDataDir(t)
 	out := mustRun(t, dir, "correct horse battery\nignored second line\n",
 		"user", "add", "--email", "Alex@Example.com", "--name", "Alex from Support", "--role", "admin", "--password-stdin")
 	if !strings.Contains(out, "alex@example.com") || strings.Contains(out, "password:") {
@@ -114,7 +130,7 @@ func TestUserAddListRemove(t *testing.T) {
 }
 
 func TestUserAddGeneratedPassword(t *testing.T) {
-	dir := t.TempDir()
+	dir := newDataDir(t)
 	out := mustRun(t, dir, "", "user", "add", "--email", "alex@example.com", "--name", "Alex")
 	m := regexp.MustCompile(`(?m)^password: (\S+)$`).FindStringSubmatch(out)
 	if m == nil {
@@ -130,7 +146,7 @@ func TestUserAddGeneratedPassword(t *testing.T) {
 }
 
 func TestUserAddRejects(t *testing.T) {
-	dir := t.TempDir()
+	dir := newDataDir(t)
 	mustRun(t, dir, "", "user", "add", "--email", "alex@example.com", "--name", "Alex")
 
 	tests := []struct {
@@ -163,7 +179,7 @@ func TestUserAddRejects(t *testing.T) {
 }
 
 func TestUserAddKey(t *testing.T) {
-	dir := t.TempDir()
+	dir := newDataDir(t)
 	mustRun(t, dir, "", "user", "add", "--email", "alex@example.com", "--name", "Alex")
 
 	pub, _, err := ed25519.GenerateKey(rand.Reader)
@@ -225,7 +241,7 @@ func TestUserAddKey(t *testing.T) {
 }
 
 func TestSiteAddListRemove(t *testing.T) {
-	dir := t.TempDir()
+	dir := newDataDir(t)
 	out := mustRun(t, dir, "", "site", "add", "--name", "Shop", "--origin", "https://shop.example.com",
 		"--origin", "http://localhost:3000/", "--strict-masking", "--server-url", "https://help.example.com/")
 	m := regexp.MustCompile(`(?m)^site key: (site_\S+)$`).FindStringSubmatch(out)
@@ -298,33 +314,41 @@ func TestSiteAddRejects(t *testing.T) {
 
 func TestUserSiteUsage(t *testing.T) {
 	tests := []struct {
-		args []string
-		want string // in stderr
-		help bool   // error is flag.ErrHelp
+		args   []string
+		want   string // in the output
+		stdout bool   // the output is stdout (help asked for) rather than stderr
+		err    error  // errors.Is the error; nil for none
 	}{
-		{[]string{"user"}, "add-key", true},
-		{[]string{"site", "-h"}, "remove", true},
-		{[]string{"user", "add", "-h"}, "-password-stdin", true},
-		{[]string{"site", "add", "--help"}, "-origin", true},
-		{[]string{"user", "frobnicate"}, "usage: tandem user", false},
-		{[]string{"site", "list", "extra"}, "usage: tandem site list", false},
+		{[]string{"user"}, "add-key", false, cli.ErrUsage},
+		{[]string{"site", "-h"}, "remove", true, nil},
+		{[]string{"site", "help"}, "remove", true, nil},
+		{[]string{"user", "add", "-h"}, "-password-stdin", false, flag.ErrHelp},
+		{[]string{"site", "add", "--help"}, "-origin", false, flag.ErrHelp},
+		{[]string{"user", "frobnicate"}, "usage: tandem user", false, cli.ErrUsage},
+		{[]string{"site", "list", "extra"}, "usage: tandem site list", false, errAny},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			err := run(context.Background(), tt.args, strings.NewReader(""), &out, &errOut)
-			if err == nil {
-				t.Fatal("no error")
+			switch {
+			case tt.err == nil && err != nil, tt.err != nil && err == nil,
+				tt.err != nil && tt.err != errAny && !errors.Is(err, tt.err):
+				t.Errorf("error %v; want %v", err, tt.err)
 			}
-			if errors.Is(err, flag.ErrHelp) != tt.help {
-				t.Errorf("error %v; help %v wanted", err, tt.help)
+			got := errOut.String()
+			if tt.stdout {
+				got = out.String()
 			}
-			if !strings.Contains(errOut.String(), tt.want) {
-				t.Errorf("stderr %q, want %q in it", errOut.String(), tt.want)
+			if !strings.Contains(got, tt.want) {
+				t.Errorf("output %q, want %q in it", got, tt.want)
 			}
 		})
 	}
 }
+
+// errAny stands for "some error" in test tables.
+var errAny = errors.New("any error")
 
 func TestDefaultDataDir(t *testing.T) {
 	t.Setenv("TANDEM_DATA", "/srv/tandem")
@@ -334,5 +358,46 @@ func TestDefaultDataDir(t *testing.T) {
 	t.Setenv("TANDEM_DATA", "")
 	if got := defaultDataDir(); got != "tandem-data" {
 		t.Errorf("defaultDataDir without TANDEM_DATA = %q, want tandem-data", got)
+	}
+}
+
+// Admin commands refuse a data directory that serve never made, instead of
+// making an empty database there and printing an empty table.
+func TestAdminRefusesMissingData(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "typo")
+	empty := t.TempDir()
+	commands := [][]string{
+		{"user", "list"},
+		{"user", "add", "--email", "alex@example.com", "--name", "Alex"},
+		{"user", "remove", "alex@example.com"},
+		{"user", "add-key", "alex@example.com", "--key", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIG8AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"},
+		{"site", "list"},
+		{"site", "add", "--name", "Shop", "--origin", "https://shop.example.com"},
+		{"site", "remove", "site_x"},
+		{"terminal", "list"},
+		{"terminal", "print", "aaaaaaaaaaaaaaaaaaaaaaaaaa"},
+	}
+	for _, dir := range []struct{ path, want string }{
+		{missing, "does not exist"},
+		{empty, "holds no Tandem database"},
+	} {
+		for _, args := range commands {
+			t.Run(filepath.Base(dir.path)+"/"+strings.Join(args[:2], " "), func(t *testing.T) {
+				out, _, err := tandemCmd(t, dir.path, "", args...)
+				if err == nil || !strings.Contains(err.Error(), dir.want) || !strings.Contains(err.Error(), "--data") {
+					t.Fatalf("error %v; want one saying %q and naming --data", err, dir.want)
+				}
+				if out != "" {
+					t.Errorf("printed %q", out)
+				}
+			})
+		}
+		entries, err := os.ReadDir(dir.path)
+		if dir.path == missing && !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("the missing data directory was made: %v", err)
+		}
+		if dir.path == empty && len(entries) != 0 {
+			t.Errorf("files appeared in the empty directory: %v", entries)
+		}
 	}
 }

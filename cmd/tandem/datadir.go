@@ -1,13 +1,18 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/tandemhq/tandem/internal/app"
+	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
 
 // defaultDataDir returns $TANDEM_DATA, or ./tandem-data when it is unset.
@@ -24,6 +29,25 @@ func envOr(name, def string) string {
 // dataDirFlag registers --data on fs.
 func dataDirFlag(fs *flag.FlagSet) *string {
 	return fs.String("data", defaultDataDir(), "data `directory` (env TANDEM_DATA); the database is DIR/"+app.DBFile)
+}
+
+// openData opens the store in the data directory dir for an admin command.
+// Only serve creates a data directory: an admin command pointed at the
+// wrong place must say so, not leave an empty database there and print an
+// empty table.
+func openData(ctx context.Context, dir string) (*sqlite.DB, error) {
+	_, err := os.Stat(filepath.Join(dir, app.DBFile))
+	switch {
+	case err == nil:
+		return app.OpenStore(ctx, dir)
+	case !errors.Is(err, fs.ErrNotExist):
+		return nil, fmt.Errorf("data directory %s: %w", dir, err)
+	}
+	hint := "pass the --data directory (or TANDEM_DATA) of your server; only `tandem serve` creates one"
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("data directory %s does not exist: %s", dir, hint)
+	}
+	return nil, fmt.Errorf("data directory %s holds no Tandem database (%s): %s", dir, app.DBFile, hint)
 }
 
 // stringsFlag is a flag that may be given many times.

@@ -18,6 +18,7 @@ func program() cli.Program {
 		{Name: "user", Summary: "manage agents: add, list, remove, add-key", Run: runUser},
 		{Name: "site", Summary: "manage sites that embed the SDK: add, list, remove", Run: runSite},
 		{Name: "terminal", Summary: "terminal sessions: list, print a recording", Run: runTerminal},
+		cli.VersionCommand("tandem"),
 	}}
 }
 

@@ -45,6 +45,8 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	iceURLs := fs.String("ice-servers", env("TANDEM_ICE_SERVERS", ""), "extra STUN/TURN URLs for calls, comma-separated (e.g. stun:stun.example.com:3478)")
 	fs.StringVar(&cfg.ICE.ExternalUsername, "ice-username", env("TANDEM_ICE_USERNAME", ""), "username for the extra TURN servers")
 	fs.StringVar(&cfg.ICE.ExternalCredential, "ice-credential", env("TANDEM_ICE_CREDENTIAL", ""), "credential for the extra TURN servers")
+	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", env("TANDEM_METRICS_ADDR", "off"), `address serving Prometheus /metrics, e.g. 127.0.0.1:9090 ("off" for none)`)
+	fs.StringVar(&cfg.MetricsToken, "metrics-token", env("TANDEM_METRICS_TOKEN", ""), "bearer token /metrics requires; with it, the public --addr serves /metrics too (prefer the environment variable)")
 	logLevel := fs.String("log-level", env("TANDEM_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -77,6 +79,9 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	if a := srv.TURNAddr(); a != "" {
 		fmt.Fprintf(stdout, "  TURN (calls)    udp %s\n", a)
+	}
+	if a := srv.MetricsAddr(); a != "" {
+		fmt.Fprintf(stdout, "  Metrics         http://%s/metrics\n", a)
 	}
 	if a := srv.SSHAddr(); a != "" {
 		fmt.Fprintf(stdout, "  Terminal share  tandem share --server %s\n", a)

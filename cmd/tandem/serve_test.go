@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -19,14 +20,14 @@ func TestServePrintsWhereToGoAndShutsDown(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0", "--demo-addr", "127.0.0.1:0",
-			"--ssh-addr", "127.0.0.1:0", "--turn-addr", "127.0.0.1:0", "--log-level", "warn"}, nil, w, io.Discard)
+			"--ssh-addr", "127.0.0.1:0", "--turn-addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0", "--log-level", "warn"}, nil, w, io.Discard)
 		w.Close()
 	}()
 	lines := map[string]string{}
 	sc := bufio.NewScanner(out)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
-		for _, key := range []string{"Agent console", "Demo site", "Demo login", "TURN (calls)", "Terminal share", "API"} {
+		for _, key := range []string{"Agent console", "Demo site", "Demo login", "TURN (calls)", "Metrics", "Terminal share", "API"} {
 			if v, ok := strings.CutPrefix(line, key); ok {
 				lines[key] = strings.TrimSpace(v)
 			}
@@ -36,7 +37,7 @@ func TestServePrintsWhereToGoAndShutsDown(t *testing.T) {
 		}
 	}
 	go io.Copy(io.Discard, out)
-	for _, key := range []string{"Agent console", "Demo site", "Demo login", "TURN (calls)", "Terminal share", "API"} {
+	for _, key := range []string{"Agent console", "Demo site", "Demo login", "TURN (calls)", "Metrics", "Terminal share", "API"} {
 		if lines[key] == "" {
 			t.Fatalf("serve did not print %q; got %v", key, lines)
 		}
@@ -46,7 +47,7 @@ func TestServePrintsWhereToGoAndShutsDown(t *testing.T) {
 	}
 	base := strings.TrimSuffix(lines["Agent console"], "/console/")
 	client := &http.Client{Timeout: 5 * time.Second}
-	for _, u := range []string{base + "/healthz", lines["Agent console"], lines["Demo site"], lines["API"]} {
+	for _, u := range []string{base + "/healthz", lines["Agent console"], lines["Demo site"], lines["API"], lines["Metrics"]} {
 		resp, err := client.Get(u)
 		if err != nil {
 			t.Fatal(err)
@@ -55,6 +56,15 @@ func TestServePrintsWhereToGoAndShutsDown(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("GET %s = %d", u, resp.StatusCode)
 		}
+	}
+	// Metrics are on their own address, not on the public one.
+	resp, err := client.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("GET %s/metrics = %d, want 404", base, resp.StatusCode)
 	}
 	cancel()
 	select {
@@ -77,5 +87,41 @@ func TestServeRefusesBadSettings(t *testing.T) {
 	err = run(context.Background(), []string{"serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0", "--log-level", "loud"}, nil, io.Discard, io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "log-level") {
 		t.Fatalf("bad log level: %v", err)
+	}
+}
+
+// A listen address that is taken names the flag that chooses another.
+func TestServeNamesTheFlagOfABusyAddress(t *testing.T) {
+	tcp, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tcp.Close()
+	udp, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer udp.Close()
+	busyTCP, busyUDP := tcp.Addr().String(), udp.LocalAddr().String()
+	for _, tt := range []struct{ flag, busy string }{
+		{"addr", busyTCP},
+		{"demo-addr", busyTCP},
+		{"ssh-addr", busyTCP},
+		{"metrics-addr", busyTCP},
+		{"turn-addr", busyUDP},
+	} {
+		t.Run(tt.flag, func(t *testing.T) {
+			flags := map[string]string{"addr": "127.0.0.1:0", "demo-addr": "off", "ssh-addr": "off", "metrics-addr": "off", "turn-addr": "off"}
+			flags[tt.flag] = tt.busy
+			args := []string{"serve", "--data", t.TempDir(), "--log-level", "error"}
+			for f, v := range flags {
+				args = append(args, "--"+f, v)
+			}
+			err := run(context.Background(), args, nil, io.Discard, io.Discard)
+			want := "listen on " + tt.busy + ": address already in use (choose another with --" + tt.flag + ")"
+			if err == nil || err.Error() != want {
+				t.Fatalf("serve with --%s %s busy: %v\nwant: %s", tt.flag, tt.busy, err, want)
+			}
+		})
 	}
 }

@@ -158,7 +158,7 @@ func terminalPrint(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	if err != nil {
 		return fmt.Errorf("terminal print: %v", err)
 	}
-	db, err := app.OpenStore(ctx, *data)
+	db, err := openData(ctx, *data)
 	if err != nil {
 		return err
 	}

@@ -50,6 +50,14 @@ type Config struct {
 	// DisableRecording relays without recording; for benchmarks only.
 	DisableRecording bool
 	Logger           *slog.Logger
+
+	// MetricsAddr is where Prometheus metrics are served on a listener of
+	// their own; "" or "off" for none. The public Addr answers 404 for
+	// /metrics unless MetricsToken is set.
+	MetricsAddr string
+	// MetricsToken, when set, is the bearer token /metrics requires, on
+	// MetricsAddr and on Addr alike (at least 16 characters).
+	MetricsToken string
 }
 
 // Server is a running Tandem.
@@ -69,6 +77,10 @@ type Server struct {
 	// stopRequests cancels the context of every request, so that WebSocket
 	// handlers, which Shutdown does not wait for, end too.
 	stopRequests context.CancelFunc
+
+	// metricsHTTP serves /metrics on MetricsAddr, off the public port.
+	metricsHTTP *http.Server
+	metricsLn   net.Listener
 }
 
 // DemoInfo is what `tandem serve` prints so a user can try Tandem at once.
@@ -91,6 +103,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Logger = slog.Default()
 	}
 	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
+	if cfg.MetricsToken != "" && len(cfg.MetricsToken) < minMetricsToken {
+		return nil, fmt.Errorf("the metrics token must be at least %d characters", minMetricsToken)
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	ok := false
 	defer func() {
@@ -111,21 +126,26 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.ln, err = net.Listen("tcp", cfg.Addr); err != nil {
-		return nil, fmt.Errorf("listen: %w", err)
+	if s.ln, err = listenTCP("addr", cfg.Addr); err != nil {
+		return nil, err
 	}
 	if cfg.PublicURL == "" {
 		cfg.PublicURL = "http://" + s.ln.Addr().String()
 		s.cfg.PublicURL = cfg.PublicURL
 	}
-	if cfg.DemoAddr != "" && cfg.DemoAddr != "off" {
-		if s.demoLn, err = net.Listen("tcp", cfg.DemoAddr); err != nil {
-			return nil, fmt.Errorf("listen for the demo site: %w", err)
+	if !off(cfg.DemoAddr) {
+		if s.demoLn, err = listenTCP("demo-addr", cfg.DemoAddr); err != nil {
+			return nil, err
+		}
+	}
+	if !off(cfg.MetricsAddr) {
+		if s.metricsLn, err = listenTCP("metrics-addr", cfg.MetricsAddr); err != nil {
+			return nil, err
 		}
 	}
 
 	if s.ice, err = startICE(cfg.ICE, secret, cfg.Logger); err != nil {
-		return nil, fmt.Errorf("turn: %w", err)
+		return nil, err
 	}
 	m := metrics.New()
 	s.assists = assist.New(assist.Config{
@@ -140,16 +160,20 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, fmt.Errorf("demo: %w", err)
 		}
 	}
+	metricsH := metricsHandler(m.Handler(), cfg.MetricsToken)
 	deps := httpapi.Deps{
 		Assists:  s.assists,
 		Login:    auth.PasswordLogin{Users: s.db},
 		Sessions: &auth.Manager{Sessions: s.db, Users: s.db},
 		Sites:    s.db,
 		Web:      web.Dist(),
-		Metrics:  m.Handler(),
 		Health:   s.db.Ping,
 		Logger:   cfg.Logger,
 		Observer: m,
+	}
+	if cfg.MetricsToken != "" {
+		// Without a token the public port has no /metrics at all.
+		deps.Metrics = metricsH
 	}
 	if s.ssh, err = startSSH(ctx, cfg, s.db, blobStore); err != nil {
 		return nil, err
@@ -170,6 +194,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if s.demoLn != nil {
 		s.demoHTTP = &http.Server{Handler: demo.Handler(cmp.Or(cfg.DemoSDKURL, cfg.PublicURL), s.demo.SiteKey), ReadHeaderTimeout: 10 * time.Second}
 		s.serve(s.demoHTTP, s.demoLn)
+	}
+	if s.metricsLn != nil {
+		s.metricsHTTP = &http.Server{Handler: metricsMux(metricsH), ReadHeaderTimeout: 10 * time.Second}
+		s.serve(s.metricsHTTP, s.metricsLn)
 	}
 	ok = true
 	return s, nil
@@ -199,6 +227,14 @@ func (s *Server) TURNAddr() string {
 	return s.ice.turn.Addr()
 }
 
+// MetricsAddr is the metrics listener's address, or "".
+func (s *Server) MetricsAddr() string {
+	if s.metricsLn == nil {
+		return ""
+	}
+	return s.metricsLn.Addr().String()
+}
+
 // SSHAddr is the terminal assistance listener's address, or "".
 func (s *Server) SSHAddr() string {
 	if s.ssh == nil {
@@ -220,7 +256,7 @@ func (s *Server) Close(ctx context.Context) error {
 	if s.ssh != nil {
 		errs = append(errs, s.ssh.Close(ctx))
 	}
-	for _, srv := range []*http.Server{s.http, s.demoHTTP} {
+	for _, srv := range []*http.Server{s.http, s.demoHTTP, s.metricsHTTP} {
 		if srv != nil {
 			errs = append(errs, srv.Shutdown(ctx))
 		}
@@ -233,6 +269,9 @@ func (s *Server) Close(ctx context.Context) error {
 	}
 	if s.demoHTTP == nil && s.demoLn != nil {
 		_ = s.demoLn.Close()
+	}
+	if s.metricsHTTP == nil && s.metricsLn != nil {
+		_ = s.metricsLn.Close()
 	}
 	s.wg.Wait()
 	if s.ice != nil {

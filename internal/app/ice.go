@@ -32,15 +32,25 @@ type iceServers struct {
 	extra []assist.ICEServer
 }
 
-func (i *iceServers) ICEServers(callID string, ttl time.Duration) []assist.ICEServer {
+// ICEServers gives member the configured servers and, with the embedded
+// TURN server, credentials of its own for this call.
+func (i *iceServers) ICEServers(callID, member string, ttl time.Duration) []assist.ICEServer {
 	out := append([]assist.ICEServer(nil), i.extra...)
 	if i.turn != nil {
-		c := i.turn.Credentials(callID, ttl)
+		c := i.turn.Credentials(callID, member, ttl)
 		out = append(out, assist.ICEServer{URLs: c.URLs, Username: c.Username, Credential: c.Credential})
 	}
 	return out
 }
 
+// LeaveCall revokes member's embedded TURN credentials and relays.
+func (i *iceServers) LeaveCall(callID, member string) {
+	if i.turn != nil {
+		i.turn.LeaveCall(callID, member)
+	}
+}
+
+// EndCall revokes the call's embedded TURN credentials and relays.
 func (i *iceServers) EndCall(callID string) {
 	if i.turn != nil {
 		i.turn.EndCall(callID)
@@ -66,7 +76,7 @@ func startICE(cfg ICEConfig, secret []byte, log *slog.Logger) (*iceServers, erro
 		}
 		ice.extra = append(ice.extra, assist.ICEServer{URLs: []string{u}, Username: cfg.ExternalUsername, Credential: cfg.ExternalCredential})
 	}
-	if cfg.TURNAddr == "" || cfg.TURNAddr == "off" {
+	if off(cfg.TURNAddr) {
 		return ice, nil
 	}
 	m := hmac.New(sha256.New, secret)
@@ -75,6 +85,9 @@ func startICE(cfg ICEConfig, secret []byte, log *slog.Logger) (*iceServers, erro
 		Addr: cfg.TURNAddr, RelayIP: cfg.TURNRelayIP, PublicHost: cfg.TURNPublicHost, Secret: m.Sum(nil), Logger: log,
 	})
 	if err != nil {
+		if le := listenFailure("turn-addr", cfg.TURNAddr, err); le != nil {
+			return nil, le
+		}
 		return nil, err
 	}
 	ice.turn = t

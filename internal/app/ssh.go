@@ -12,7 +12,7 @@ import (
 
 // startSSH starts terminal assistance unless cfg.SSHAddr is "" or "off".
 func startSSH(ctx context.Context, cfg Config, db *sqlite.DB, bs blobs.Store) (*sshrelay.Server, error) {
-	if cfg.SSHAddr == "" || cfg.SSHAddr == "off" {
+	if off(cfg.SSHAddr) {
 		return nil, nil
 	}
 	srv, err := sshrelay.New(sshrelay.Config{
@@ -28,6 +28,9 @@ func startSSH(ctx context.Context, cfg Config, db *sqlite.DB, bs blobs.Store) (*
 		return nil, fmt.Errorf("terminal assistance: %w", err)
 	}
 	if err := srv.Listen(); err != nil {
+		if le := listenFailure("ssh-addr", cfg.SSHAddr, err); le != nil {
+			return nil, le
+		}
 		return nil, fmt.Errorf("terminal assistance: %w", err)
 	}
 	go func() {

@@ -104,7 +104,7 @@ func (s *Service) withICE(st map[string]any, l *live, member string) map[string]
 		out[k] = v
 	}
 	out["you"] = member
-	out["iceServers"] = s.cfg.ICE.ICEServers(l.call.id, callTTL)
+	out["iceServers"] = s.cfg.ICE.ICEServers(l.call.id, member, callTTL)
 	return out
 }
 
@@ -119,6 +119,10 @@ func (s *Service) leaveCallLocked(ctx context.Context, l *live, member, actor st
 		return
 	}
 	delete(c.members, member)
+	if s.cfg.ICE != nil {
+		// Its relays close now, even if the call goes on without it.
+		s.cfg.ICE.LeaveCall(c.id, member)
+	}
 	agents := 0
 	for id := range c.members {
 		if id != "person" {

@@ -27,10 +27,12 @@ type ICEServer struct {
 
 // ICE hands out STUN/TURN servers for calls.
 type ICE interface {
-	// ICEServers returns servers for one participant of a call, with
-	// credentials valid for ttl or until EndCall.
-	ICEServers(callID string, ttl time.Duration) []ICEServer
-	// EndCall revokes the call's credentials.
+	// ICEServers returns servers for one member of a call, with credentials
+	// of its own, valid for ttl or until LeaveCall or EndCall.
+	ICEServers(callID, member string, ttl time.Duration) []ICEServer
+	// LeaveCall revokes one member's credentials and ends its relays.
+	LeaveCall(callID, member string)
+	// EndCall revokes the credentials of every member and ends their relays.
 	EndCall(callID string)
 }
 

@@ -2,12 +2,15 @@
 // calls between a person and agents connect when the peers cannot reach each
 // other directly.
 //
-// Credentials are per call and short-lived (the TURN REST scheme: the
-// username is "expiry:callID" and the password an HMAC of it), and stop
-// working as soon as the call ends. Relays only carry traffic between the
-// relay addresses of this server (the call's peers) and public addresses:
-// a client cannot use the server to reach loopback or private addresses of
-// the server's own network.
+// Every member of a call gets credentials of its own, short-lived (the TURN
+// REST scheme: the username is "expiry:callID:member" and the password an
+// HMAC of it). When a member leaves, or the call ends, its credentials stop
+// working and the relays allocated with them close, which ends their
+// allocations. Relays only carry traffic between the relay addresses of this
+// server (the call's peers) and public addresses: permissions for any
+// address of the IANA special-purpose registries are refused (special.go),
+// so a client cannot use the server to reach loopback, private, metadata or
+// other non-public addresses of the server's network.
 package turnserver
 
 import (
@@ -19,7 +22,6 @@ import (
 	"net"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/pion/turn/v4"
@@ -38,8 +40,10 @@ type Config struct {
 	Realm string
 	// Secret signs credentials; at least 16 bytes.
 	Secret []byte
-	// AllowPrivatePeers lets relays reach loopback and private addresses
-	// other than this server's own relays. Off by default.
+	// AllowPrivatePeers lets relays reach special-purpose addresses
+	// (loopback, private, link-local…) and every port of this server's own
+	// IP, for a lab or LAN where the peers have no public address. Off by
+	// default.
 	AllowPrivatePeers bool
 	Logger            *slog.Logger
 }
@@ -53,14 +57,12 @@ type ICEServer struct {
 
 // Server is a running TURN server.
 type Server struct {
-	cfg    Config
-	turn   *turn.Server
-	conn   net.PacketConn
-	relays *relaySet
-
-	mu    sync.Mutex
-	calls map[string]bool // calls whose credentials are valid
-	now   func() time.Time
+	cfg  Config
+	turn *turn.Server
+	conn net.PacketConn
+	reg  *registry
+	gen  *guardedRelays
+	now  func() time.Time
 }
 
 // Start listens and serves until Close.
@@ -96,19 +98,20 @@ func Start(cfg Config) (*Server, error) {
 	} else if _, _, err := net.SplitHostPort(cfg.PublicHost); err != nil {
 		cfg.PublicHost = net.JoinHostPort(cfg.PublicHost, strconv.Itoa(laddr.Port))
 	}
-	s := &Server{cfg: cfg, conn: conn, relays: newRelaySet(), calls: map[string]bool{}, now: time.Now}
-	listenIP := laddr.IP.String()
+	s := &Server{cfg: cfg, conn: conn, reg: newRegistry(), now: time.Now}
+	s.gen = &guardedRelays{
+		inner: &turn.RelayAddressGeneratorStatic{RelayAddress: relayIP, Address: laddr.IP.String()},
+		reg:   s.reg,
+		allow: cfg.AllowPrivatePeers,
+	}
 	s.turn, err = turn.NewServer(turn.ServerConfig{
-		Realm:       cfg.Realm,
-		AuthHandler: s.authenticate,
+		Realm:        cfg.Realm,
+		AuthHandler:  s.authenticate,
+		EventHandler: turn.EventHandler{OnAllocationCreated: s.allocated},
 		PacketConnConfigs: []turn.PacketConnConfig{{
-			PacketConn: conn,
-			RelayAddressGenerator: &guardedRelays{
-				inner:  &turn.RelayAddressGeneratorStatic{RelayAddress: relayIP, Address: listenIP},
-				relays: s.relays,
-				allow:  cfg.AllowPrivatePeers,
-			},
-			PermissionHandler: s.permit,
+			PacketConn:            conn,
+			RelayAddressGenerator: s.gen,
+			PermissionHandler:     s.permit,
 		}},
 	})
 	if err != nil {
@@ -124,13 +127,12 @@ func (s *Server) Addr() string { return s.conn.LocalAddr().String() }
 // Close stops the server and every relay.
 func (s *Server) Close() error { return s.turn.Close() }
 
-// Credentials returns ICE servers for one participant of a call, valid for
-// ttl or until EndCall, whichever comes first.
-func (s *Server) Credentials(callID string, ttl time.Duration) ICEServer {
-	s.mu.Lock()
-	s.calls[callID] = true
-	s.mu.Unlock()
-	username := strconv.FormatInt(s.now().Add(ttl).Unix(), 10) + ":" + callID
+// Credentials returns ICE servers for one member of a call, with
+// credentials of that member's own, valid for ttl or until LeaveCall or
+// EndCall, whichever comes first. Call and member IDs must not contain ":".
+func (s *Server) Credentials(callID, member string, ttl time.Duration) ICEServer {
+	s.reg.allow(grant{callID, member})
+	username := strconv.FormatInt(s.now().Add(ttl).Unix(), 10) + ":" + callID + ":" + member
 	host := s.cfg.PublicHost
 	return ICEServer{
 		URLs:       []string{"turn:" + host + "?transport=udp", "stun:" + host},
@@ -139,12 +141,13 @@ func (s *Server) Credentials(callID string, ttl time.Duration) ICEServer {
 	}
 }
 
-// EndCall makes the call's credentials useless for new allocations.
-func (s *Server) EndCall(callID string) {
-	s.mu.Lock()
-	delete(s.calls, callID)
-	s.mu.Unlock()
-}
+// LeaveCall revokes one member's credentials and closes the relays it
+// allocated with them.
+func (s *Server) LeaveCall(callID, member string) { s.reg.revoke(callID, member, false) }
+
+// EndCall revokes the credentials of every member of the call and closes
+// their relays.
+func (s *Server) EndCall(callID string) { s.reg.revoke(callID, "", true) }
 
 func (s *Server) password(username string) string {
 	m := hmac.New(sha1.New, s.cfg.Secret)
@@ -152,32 +155,52 @@ func (s *Server) password(username string) string {
 	return base64.StdEncoding.EncodeToString(m.Sum(nil))
 }
 
+// parseUsername splits a REST username into its expiry and grant.
+func parseUsername(username string) (expiry int64, g grant, ok bool) {
+	parts := strings.Split(username, ":")
+	if len(parts) != 3 || parts[1] == "" || parts[2] == "" {
+		return 0, grant{}, false
+	}
+	t, err := strconv.ParseInt(parts[0], 10, 64)
+	if err != nil {
+		return 0, grant{}, false
+	}
+	return t, grant{parts[1], parts[2]}, true
+}
+
 // authenticate implements turn.AuthHandler for the REST credential scheme.
+// pion calls it for every authenticated request (allocate, refresh,
+// permission, channel bind), so a revoked member can do none of them.
 func (s *Server) authenticate(username, realm string, src net.Addr) ([]byte, bool) {
-	expiry, callID, ok := strings.Cut(username, ":")
-	if !ok {
+	expiry, g, ok := parseUsername(username)
+	if !ok || s.now().Unix() > expiry {
 		return nil, false
 	}
-	t, err := strconv.ParseInt(expiry, 10, 64)
-	if err != nil || s.now().Unix() > t {
-		return nil, false
-	}
-	s.mu.Lock()
-	live := s.calls[callID]
-	s.mu.Unlock()
-	if !live {
-		s.cfg.Logger.Info("turn: credentials of an ended call refused", "src", src)
+	if !s.reg.allowed(g) {
+		s.cfg.Logger.Info("turn: revoked credentials refused", "src", src)
 		return nil, false
 	}
 	return turn.GenerateAuthKey(username, realm, s.password(username)), true
 }
 
-// permit decides which peer IPs a client may create permissions for.
-func (s *Server) permit(client net.Addr, peer net.IP) bool {
-	return s.cfg.AllowPrivatePeers || publicIP(peer) || s.relays.hasIP(peer)
+// allocated ties a new allocation's relay to the member that made it (a
+// username that does not parse, which authentication rules out, names no
+// member and gets the relay closed).
+func (s *Server) allocated(src, dst net.Addr, protocol, username, realm string, relay net.Addr, port int) {
+	_, g, _ := parseUsername(username)
+	s.reg.adopt(relay, g)
 }
 
-func publicIP(ip net.IP) bool {
-	return !(ip.IsLoopback() || ip.IsPrivate() || ip.IsUnspecified() || ip.IsLinkLocalUnicast() ||
-		ip.IsLinkLocalMulticast() || ip.IsMulticast())
+// permit decides which peer IPs a client may create permissions for.
+func (s *Server) permit(client net.Addr, peer net.IP) bool {
+	if s.cfg.AllowPrivatePeers || s.reg.isRelayIP(peer) {
+		return true
+	}
+	if r, special := specialPeer(peer); special {
+		// Browsers ask for their peers' private host candidates in every
+		// call, so this is routine: debug level.
+		s.cfg.Logger.Debug("turn: permission refused", "client", client, "peer", peer, "block", r.prefix, "name", r.name)
+		return false
+	}
+	return true
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/pion/turn/v4"
+
+	"github.com/tandemhq/tandem/internal/turnserver/turntest"
 )
 
 func startServer(t *testing.T) *Server {
@@ -19,55 +21,54 @@ func startServer(t *testing.T) *Server {
 	return s
 }
 
-// allocate opens a TURN client with the given credentials and asks for a relay.
-func allocate(t *testing.T, s *Server, user, pass string) (net.PacketConn, error) {
+// allocate asks s for a relay with the given credentials.
+func allocate(t *testing.T, s *Server, cred ICEServer) (net.PacketConn, *turntest.Client, error) {
 	t.Helper()
-	conn, err := net.ListenPacket("udp4", "127.0.0.1:0")
+	return turntest.Allocate(t, s.Addr(), cred.Username, cred.Credential)
+}
+
+func mustAllocate(t *testing.T, s *Server, cred ICEServer) (net.PacketConn, *turntest.Client) {
+	t.Helper()
+	relay, c, err := allocate(t, s, cred)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close() })
-	c, err := turn.NewClient(&turn.ClientConfig{
-		STUNServerAddr: s.Addr(), TURNServerAddr: s.Addr(), Username: user, Password: pass,
-		Realm: "tandem", Conn: conn, RTO: 200 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	if err := c.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	relay, err := c.Allocate()
-	if err != nil {
-		return nil, err
-	}
-	t.Cleanup(func() { relay.Close() })
-	return relay, nil
+	return relay, c
 }
 
 func TestCredentials(t *testing.T) {
 	s := startServer(t)
-	good := s.Credentials("call-1", time.Minute)
+	good := s.Credentials("call-1", "person", time.Minute)
 	if !strings.HasPrefix(good.URLs[0], "turn:127.0.0.1:") {
 		t.Fatalf("urls = %v", good.URLs)
 	}
-	expired := s.Credentials("call-2", -time.Minute)
-	ended := s.Credentials("call-3", time.Minute)
+	agent := s.Credentials("call-1", "a1", time.Minute)
+	expired := s.Credentials("call-2", "person", -time.Minute)
+	ended := s.Credentials("call-3", "person", time.Minute)
 	s.EndCall("call-3")
+	left := s.Credentials("call-4", "a1", time.Minute)
+	stays := s.Credentials("call-4", "person", time.Minute)
+	s.LeaveCall("call-4", "a1")
+	// A member's name with another member's password.
+	swapped := strings.TrimSuffix(good.Username, ":person") + ":a1"
 	tests := []struct {
 		name, user, pass string
 		ok               bool
 	}{
 		{"valid", good.Username, good.Credential, true},
+		{"another member of the call", agent.Username, agent.Credential, true},
 		{"wrong password", good.Username, "nope", false},
+		{"another member's password", swapped, good.Credential, false},
 		{"expired", expired.Username, expired.Credential, false},
 		{"call ended", ended.Username, ended.Credential, false},
+		{"member left", left.Username, left.Credential, false},
+		{"member who stayed", stays.Username, stays.Credential, true},
 		{"not the REST form", "alice", "secret", false},
+		{"call without member", "9999999999:call-1", good.Credential, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := allocate(t, s, tt.user, tt.pass)
+			_, _, err := allocate(t, s, ICEServer{Username: tt.user, Credential: tt.pass})
 			if (err == nil) != tt.ok {
 				t.Fatalf("allocate err = %v, want ok=%v", err, tt.ok)
 			}
@@ -75,29 +76,24 @@ func TestCredentials(t *testing.T) {
 	}
 }
 
+func TestEachMemberHasItsOwnCredentials(t *testing.T) {
+	s := startServer(t)
+	person := s.Credentials("call", "person", time.Minute)
+	agent := s.Credentials("call", "a1", time.Minute)
+	if person.Username == agent.Username || person.Credential == agent.Credential {
+		t.Fatalf("the person and the agent share credentials: %+v and %+v", person, agent)
+	}
+	if !strings.HasSuffix(person.Username, ":call:person") || !strings.HasSuffix(agent.Username, ":call:a1") {
+		t.Fatalf("usernames %q and %q do not name their member", person.Username, agent.Username)
+	}
+}
+
 func TestRelaysReachPeersButNotTheServersNetwork(t *testing.T) {
 	s := startServer(t)
-	cred := s.Credentials("call", time.Minute)
-	a, err := allocate(t, s, cred.Username, cred.Credential)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := allocate(t, s, cred.Username, cred.Credential)
-	if err != nil {
-		t.Fatal(err)
-	}
+	a, _ := mustAllocate(t, s, s.Credentials("call", "person", time.Minute))
+	b, _ := mustAllocate(t, s, s.Credentials("call", "a1", time.Minute))
 	// A peer's relay is reachable: the call's media path.
-	if _, err := a.WriteTo([]byte("hello peer"), b.LocalAddr()); err != nil {
-		t.Fatal(err)
-	}
-	// b needs a permission for a before it accepts a's packets.
-	if _, err := b.WriteTo([]byte("hi"), a.LocalAddr()); err != nil {
-		t.Fatal(err)
-	}
-	got := readWithin(t, b, 2*time.Second, func() { _, _ = a.WriteTo([]byte("hello peer"), b.LocalAddr()) })
-	if got != "hello peer" {
-		t.Fatalf("peer relay got %q", got)
-	}
+	turntest.Exchange(t, a, b)
 
 	// A service on the server's loopback is not.
 	service, err := net.ListenPacket("udp4", "127.0.0.1:0")
@@ -105,28 +101,94 @@ func TestRelaysReachPeersButNotTheServersNetwork(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer service.Close()
-	for range 5 {
+	// The relay decides on each packet as it would send it: once it has
+	// dropped one, a packet let through would already be in the service's
+	// socket (loopback delivers as it sends).
+	before := s.gen.dropped.Load()
+	deadline := time.Now().Add(5 * time.Second)
+	for s.gen.dropped.Load() == before && time.Now().Before(deadline) {
 		_, _ = a.WriteTo([]byte("probe"), service.LocalAddr())
+		if got := turntest.ReadWithin(service, 50*time.Millisecond, nil); got != "" {
+			t.Fatalf("a loopback service received %q through the relay", got)
+		}
 	}
-	if got := readWithin(t, service, 500*time.Millisecond, nil); got != "" {
-		t.Fatalf("a loopback service received %q through the relay", got)
+	if s.gen.dropped.Load() == before {
+		t.Fatal("the relay never dropped a packet for a loopback service")
+	}
+	_ = service.SetReadDeadline(time.Now().Add(10 * time.Millisecond))
+	if n, _, err := service.ReadFrom(make([]byte, 64)); err == nil {
+		t.Fatalf("a loopback service received %d bytes through the relay", n)
 	}
 }
 
-// readWithin reads one packet, calling poke every 100 ms until one comes.
-func readWithin(t *testing.T, c net.PacketConn, d time.Duration, poke func()) string {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	buf := make([]byte, 1500)
-	for time.Now().Before(deadline) {
-		if poke != nil {
-			poke()
-		}
-		_ = c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-		n, _, err := c.ReadFrom(buf)
-		if err == nil {
-			return string(buf[:n])
+func TestEndCallClosesRelays(t *testing.T) {
+	s := startServer(t)
+	personCred := s.Credentials("call", "person", time.Minute)
+	a, person := mustAllocate(t, s, personCred)
+	b, agent := mustAllocate(t, s, s.Credentials("call", "a1", time.Minute))
+	turntest.Exchange(t, a, b)
+	if err := person.Refresh(); err != nil {
+		t.Fatalf("refresh during the call: %v", err)
+	}
+
+	s.EndCall("call")
+	for name, relay := range map[string]net.PacketConn{"person": a, "agent": b} {
+		if !turntest.RelayClosed(t, relay.LocalAddr(), 5*time.Second) {
+			t.Errorf("the %s's relay %s still listens after the call ended", name, relay.LocalAddr())
 		}
 	}
-	return ""
+	for name, c := range map[string]*turntest.Client{"person": person, "agent": agent} {
+		if err := c.Refresh(); err == nil {
+			t.Errorf("the %s refreshed its allocation after the call ended", name)
+		}
+	}
+	if _, _, err := allocate(t, s, personCred); err == nil {
+		t.Error("a new allocation with the ended call's credentials succeeded")
+	}
+}
+
+func TestLeaveCallRevokesOneMember(t *testing.T) {
+	s := startServer(t)
+	a, _ := mustAllocate(t, s, s.Credentials("call", "person", time.Minute))
+	leaverCred := s.Credentials("call", "a1", time.Minute)
+	b, leaver := mustAllocate(t, s, leaverCred)
+	c, _ := mustAllocate(t, s, s.Credentials("call", "a2", time.Minute))
+	turntest.Exchange(t, a, b)
+
+	s.LeaveCall("call", "a1")
+	if !turntest.RelayClosed(t, b.LocalAddr(), 5*time.Second) {
+		t.Fatalf("the relay of the member who left still listens")
+	}
+	if err := leaver.Refresh(); err == nil {
+		t.Error("the member who left refreshed its allocation")
+	}
+	if _, _, err := allocate(t, s, leaverCred); err == nil {
+		t.Error("the member who left allocated again with its credentials")
+	}
+	// The others' relays still carry the call.
+	turntest.Exchange(t, a, c)
+}
+
+// A member revoked while its allocation is being made (after the
+// credentials were checked) gets that relay closed all the same.
+func TestRevokedBeforeAdoptionIsClosed(t *testing.T) {
+	reg := newRegistry()
+	g := &guardedRelays{inner: &turn.RelayAddressGeneratorStatic{RelayAddress: net.IPv4(127, 0, 0, 1), Address: "127.0.0.1"}, reg: reg}
+	if err := g.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	reg.allow(grant{"call", "person"})
+	conn, addr, err := g.AllocatePacketConn("udp4", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	reg.revoke("call", "person", false)
+	reg.adopt(addr, grant{"call", "person"})
+	if !turntest.RelayClosed(t, addr, 5*time.Second) {
+		t.Fatal("a relay adopted after its member was revoked still listens")
+	}
+	if reg.isRelay(addr.(*net.UDPAddr)) {
+		t.Fatal("the closed relay is still registered")
+	}
 }
