@@ -82,6 +82,7 @@ type access int
 
 const (
 	public    access = iota // anyone; CORS for site origins where it matters
+	signIn                  // anyone, but cross-origin requests refused (login CSRF)
 	signedIn                // a console session; cross-origin requests refused
 	wsPublic                // a WebSocket whose credential is in the query
 	wsSession               // a WebSocket of a console session
@@ -109,9 +110,12 @@ func New(d Deps) *Server {
 	}
 	s.routes = s.apiRoutes()
 	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(refuseCrossOrigin))
 	for _, r := range s.routes {
 		h := http.Handler(r.handler)
 		switch r.access {
+		case signIn:
+			h = csrf.Handler(h)
 		case signedIn:
 			h = csrf.Handler(s.requireSession(h))
 		case wsSession:
@@ -127,7 +131,7 @@ func New(d Deps) *Server {
 func (s *Server) apiRoutes() []route {
 	return []route{
 		{"GET", "/api/v1/openapi.json", s.handleOpenAPI, public},
-		{"POST", "/api/v1/login", s.handleLogin, public},
+		{"POST", "/api/v1/login", s.handleLogin, signIn},
 		{"POST", "/api/v1/logout", s.handleLogout, signedIn},
 		{"GET", "/api/v1/me", s.handleMe, signedIn},
 		{"GET", "/api/v1/sites", s.handleListSites, signedIn},

@@ -42,6 +42,12 @@ func (s *Server) requireSession(next http.Handler) http.Handler {
 	})
 }
 
+// refuseCrossOrigin answers a request that CrossOriginProtection refused,
+// in the API's error shape.
+func refuseCrossOrigin(w http.ResponseWriter, _ *http.Request) {
+	httpjson.WriteError(w, tandem.Errorf(tandem.EForbidden, "cross-origin request refused"))
+}
+
 // requireSameOrigin guards console WebSockets: browsers send cookies on
 // cross-site WebSocket handshakes, so the Origin must be our own.
 func (s *Server) requireSameOrigin(next http.Handler) http.Handler {
@@ -49,7 +55,7 @@ func (s *Server) requireSameOrigin(next http.Handler) http.Handler {
 		if o := r.Header.Get("Origin"); o != "" {
 			u, err := url.Parse(o)
 			if err != nil || u.Host != r.Host {
-				httpjson.WriteError(w, tandem.Errorf(tandem.EForbidden, "cross-origin request refused"))
+				refuseCrossOrigin(w, r)
 				return
 			}
 		}
