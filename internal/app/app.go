@@ -24,6 +24,8 @@ import (
 	"github.com/tandemhq/tandem/internal/demo"
 	"github.com/tandemhq/tandem/internal/httpapi"
 	"github.com/tandemhq/tandem/internal/metrics"
+	"github.com/tandemhq/tandem/internal/netx"
+	"github.com/tandemhq/tandem/internal/password"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/store/sqlite"
 	"github.com/tandemhq/tandem/web"
@@ -50,6 +52,15 @@ type Config struct {
 	// DisableRecording relays without recording; for benchmarks only.
 	DisableRecording bool
 	Logger           *slog.Logger
+	// TrustedProxies are the reverse proxies (CIDR prefixes or addresses,
+	// each entry possibly a comma-separated list) whose X-Forwarded-For
+	// names the client for limits and logs; none by default.
+	TrustedProxies []string
+	// SignInSlots is how many sign-ins have their password hashed at once,
+	// 64 MiB each (password.DefaultSlots: GOMAXPROCS, 2 to 4).
+	SignInSlots int
+	// Timeouts bound slow clients of the HTTP listeners.
+	Timeouts HTTPTimeouts
 }
 
 // Server is a running Tandem.
@@ -91,6 +102,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Logger = slog.Default()
 	}
 	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
+	proxies, err := netx.ParseProxies(cfg.TrustedProxies...)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	ok := false
 	defer func() {
@@ -99,7 +114,6 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}()
 
-	var err error
 	if s.db, err = OpenStore(ctx, cfg.DataDir); err != nil {
 		return nil, err
 	}
@@ -142,7 +156,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	deps := httpapi.Deps{
 		Assists:  s.assists,
-		Login:    auth.PasswordLogin{Users: s.db},
+		Login:    auth.PasswordLogin{Users: s.db, Gate: password.NewGate(password.GateConfig{Slots: cfg.SignInSlots})},
 		Sessions: &auth.Manager{Sessions: s.db, Users: s.db},
 		Sites:    s.db,
 		Web:      web.Dist(),
@@ -150,6 +164,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Health:   s.db.Ping,
 		Logger:   cfg.Logger,
 		Observer: m,
+		// Cookies are Secure when people reach Tandem over HTTPS, even if
+		// a proxy speaks plain HTTP to it.
+		SecureCookies: secureURL(cfg.PublicURL),
+		Proxies:       proxies,
 	}
 	if s.ssh, err = startSSH(ctx, cfg, s.db, blobStore); err != nil {
 		return nil, err
@@ -161,14 +179,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.stopRequests = stop
 	deps.Stopping = base
 	api := httpapi.New(deps)
-	s.http = &http.Server{
-		Handler: api, ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:    slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
-		BaseContext: func(net.Listener) context.Context { return base },
-	}
+	s.http = newHTTPServer(api, cfg.Timeouts, cfg.Logger, base)
 	s.serve(s.http, s.ln)
 	if s.demoLn != nil {
-		s.demoHTTP = &http.Server{Handler: demo.Handler(cmp.Or(cfg.DemoSDKURL, cfg.PublicURL), s.demo.SiteKey), ReadHeaderTimeout: 10 * time.Second}
+		s.demoHTTP = newHTTPServer(demo.Handler(cmp.Or(cfg.DemoSDKURL, cfg.PublicURL), s.demo.SiteKey), cfg.Timeouts, cfg.Logger, context.Background())
 		s.serve(s.demoHTTP, s.demoLn)
 	}
 	ok = true

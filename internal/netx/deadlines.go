@@ -17,6 +17,11 @@ func ClearDeadlines(w http.ResponseWriter) error {
 	return errors.Join(rc.SetReadDeadline(time.Time{}), rc.SetWriteDeadline(time.Time{}))
 }
 
+// DownloadChunkTimeout is the time each chunk of a recording download has
+// to go out (see ProgressWriter): a client that takes no 32 KiB in it has
+// stopped reading.
+const DownloadChunkTimeout = 30 * time.Second
+
 // progressChunk is how much of a long body goes out under one deadline.
 const progressChunk = 32 << 10
 
