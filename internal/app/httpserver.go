@@ -57,3 +57,7 @@ func secureURL(publicURL string) bool {
 	u, err := url.Parse(publicURL)
 	return err == nil && u.Scheme == "https"
 }
+
+// Addr is the HTTP listener's address (host:port), which PublicURL may
+// hide behind a proxy.
+func (s *Server) Addr() string { return s.ln.Addr().String() }

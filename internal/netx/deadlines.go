@@ -9,9 +9,10 @@ import (
 
 // ClearDeadlines lifts the server's read and write timeouts from the
 // connection under w. A WebSocket handler calls it once the upgrade is
-// done: net/http set those deadlines for one request (and does not touch a
-// hijacked connection again), but a channel lives for hours and guards
-// itself with its own per-message timeouts and pings.
+// done: the server's deadlines were set for one request, and a channel
+// lives for hours, guarded by its own per-message timeouts and pings.
+// net/http clears them when a connection is hijacked, but documents that
+// as the handler's job, and an upgrade that does not hijack would keep them.
 func ClearDeadlines(w http.ResponseWriter) error {
 	rc := http.NewResponseController(w)
 	return errors.Join(rc.SetReadDeadline(time.Time{}), rc.SetWriteDeadline(time.Time{}))
