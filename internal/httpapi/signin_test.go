@@ -292,7 +292,8 @@ func (v *heldVerifier) Verify(encoded, pw string) (bool, error) {
 }
 
 // Sign-ins hash passwords at most Slots at a time (each takes 64 MiB);
-// one more, when none frees up in time, gets 503 with Retry-After.
+// one more, when none frees up in time, gets 503 with Retry-After. (That
+// unknown emails go through the same bound is auth's test.)
 func TestConcurrentSignInsAreBounded(t *testing.T) {
 	ctx := context.Background()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tandem.db"))
@@ -311,9 +312,9 @@ func TestConcurrentSignInsAreBounded(t *testing.T) {
 		Sessions: &auth.Manager{Sessions: db, Users: db},
 	})
 	statuses := make(chan int, 2)
-	for _, email := range []string{"alex@example.com", "nobody@example.com"} { // a known and an unknown email
+	for range 2 {
 		go func() {
-			a := post(t, nil, srv+"/api/v1/login", `{"email":"`+email+`","password":"wrong horse"}`, map[string]string{"Content-Type": "application/json"})
+			a := post(t, nil, srv+"/api/v1/login", `{"email":"alex@example.com","password":"wrong horse"}`, map[string]string{"Content-Type": "application/json"})
 			statuses <- a.status
 		}()
 	}
