@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +19,18 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs := newFlagSet("serve", "tandem serve [flags]", stderr)
 	cfg := app.Config{}
 	var badEnv []string
+	envInt := func(name string, def int) int {
+		v, ok := os.LookupEnv(name)
+		if !ok {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			badEnv = append(badEnv, fmt.Sprintf("%s=%q is not a whole number", name, v))
+			return def
+		}
+		return n
+	}
 	envDuration := func(name string, def time.Duration) time.Duration {
 		v, ok := os.LookupEnv(name)
 		if !ok {
@@ -47,6 +60,8 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.StringVar(&cfg.ICE.ExternalCredential, "ice-credential", env("TANDEM_ICE_CREDENTIAL", ""), "credential for the extra TURN servers")
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", env("TANDEM_METRICS_ADDR", "off"), `address serving Prometheus /metrics, e.g. 127.0.0.1:9090 ("off" for none)`)
 	fs.StringVar(&cfg.MetricsToken, "metrics-token", env("TANDEM_METRICS_TOKEN", ""), "bearer token /metrics requires; with it, the public --addr serves /metrics too (prefer the environment variable)")
+	trustedProxies := fs.String("trusted-proxies", env("TANDEM_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client, as CIDR prefixes or addresses, comma-separated (e.g. 10.0.0.0/8,::1)")
+	fs.IntVar(&cfg.SignInSlots, "signin-slots", envInt("TANDEM_SIGNIN_SLOTS", 0), "sign-ins whose password is checked at once, 64 MiB each (default GOMAXPROCS, 2 to 4)")
 	logLevel := fs.String("log-level", env("TANDEM_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -59,6 +74,12 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return fmt.Errorf("-log-level: %w", err)
 	}
 	cfg.Logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	if cfg.SignInSlots < 0 {
+		return fmt.Errorf("-signin-slots must be 0 (the default) or more, not %d", cfg.SignInSlots)
+	}
+	if *trustedProxies != "" {
+		cfg.TrustedProxies = []string{*trustedProxies}
+	}
 	if *iceURLs != "" {
 		cfg.ICE.ExternalURLs = strings.Split(*iceURLs, ",")
 	}

@@ -125,3 +125,32 @@ func TestServeNamesTheFlagOfABusyAddress(t *testing.T) {
 		})
 	}
 }
+
+// Bad trusted proxies or sign-in slots stop serve with an error that names
+// the value, by flag and by environment variable, before anything starts.
+func TestServeRefusesBadProxiesAndSlots(t *testing.T) {
+	tests := []struct {
+		name string
+		env  [2]string
+		args []string
+		want string
+	}{
+		{"flag", [2]string{}, []string{"--trusted-proxies", "10.0.0.0/8,proxy.local"}, "proxy.local"},
+		{"environment", [2]string{"TANDEM_TRUSTED_PROXIES", "10.0.0.0/99"}, nil, "10.0.0.0/99"},
+		{"slots", [2]string{"TANDEM_SIGNIN_SLOTS", "many"}, nil, "TANDEM_SIGNIN_SLOTS"},
+		{"negative slots", [2]string{}, []string{"--signin-slots", "-1"}, "signin-slots"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.env[0] != "" {
+				t.Setenv(tt.env[0], tt.env[1])
+			}
+			args := append([]string{"serve", "--data", t.TempDir(), "--addr", "127.0.0.1:0", "--demo-addr", "off",
+				"--ssh-addr", "off", "--turn-addr", "off"}, tt.args...)
+			err := run(context.Background(), args, nil, io.Discard, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("serve = %v, want an error naming %q", err, tt.want)
+			}
+		})
+	}
+}

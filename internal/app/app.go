@@ -24,6 +24,8 @@ import (
 	"github.com/tandemhq/tandem/internal/demo"
 	"github.com/tandemhq/tandem/internal/httpapi"
 	"github.com/tandemhq/tandem/internal/metrics"
+	"github.com/tandemhq/tandem/internal/netx"
+	"github.com/tandemhq/tandem/internal/password"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/store/sqlite"
 	"github.com/tandemhq/tandem/web"
@@ -58,6 +60,15 @@ type Config struct {
 	// MetricsToken, when set, is the bearer token /metrics requires, on
 	// MetricsAddr and on Addr alike (at least 16 characters).
 	MetricsToken string
+	// TrustedProxies are the reverse proxies (CIDR prefixes or addresses,
+	// each entry possibly a comma-separated list) whose X-Forwarded-For
+	// names the client for limits and logs; none by default.
+	TrustedProxies []string
+	// SignInSlots is how many sign-ins have their password hashed at once,
+	// 64 MiB each (password.DefaultSlots: GOMAXPROCS, 2 to 4).
+	SignInSlots int
+	// Timeouts bound slow clients of the HTTP listeners.
+	Timeouts HTTPTimeouts
 }
 
 // Server is a running Tandem.
@@ -106,6 +117,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.MetricsToken != "" && len(cfg.MetricsToken) < minMetricsToken {
 		return nil, fmt.Errorf("the metrics token must be at least %d characters", minMetricsToken)
 	}
+	proxies, err := netx.ParseProxies(cfg.TrustedProxies...)
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{cfg: cfg, log: cfg.Logger}
 	ok := false
 	defer func() {
@@ -114,7 +129,6 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}()
 
-	var err error
 	if s.db, err = OpenStore(ctx, cfg.DataDir); err != nil {
 		return nil, err
 	}
@@ -163,13 +177,17 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	metricsH := metricsHandler(m.Handler(), cfg.MetricsToken)
 	deps := httpapi.Deps{
 		Assists:  s.assists,
-		Login:    auth.PasswordLogin{Users: s.db},
+		Login:    auth.PasswordLogin{Users: s.db, Gate: password.NewGate(password.GateConfig{Slots: cfg.SignInSlots})},
 		Sessions: &auth.Manager{Sessions: s.db, Users: s.db},
 		Sites:    s.db,
 		Web:      web.Dist(),
 		Health:   s.db.Ping,
 		Logger:   cfg.Logger,
 		Observer: m,
+		// Cookies are Secure when people reach Tandem over HTTPS, even if
+		// a proxy speaks plain HTTP to it.
+		SecureCookies: secureURL(cfg.PublicURL),
+		Proxies:       proxies,
 	}
 	if cfg.MetricsToken != "" {
 		// Without a token the public port has no /metrics at all.
@@ -185,18 +203,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.stopRequests = stop
 	deps.Stopping = base
 	api := httpapi.New(deps)
-	s.http = &http.Server{
-		Handler: api, ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:    slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
-		BaseContext: func(net.Listener) context.Context { return base },
-	}
+	s.http = newHTTPServer(api, cfg.Timeouts, cfg.Logger, base)
 	s.serve(s.http, s.ln)
 	if s.demoLn != nil {
-		s.demoHTTP = &http.Server{Handler: demo.Handler(cmp.Or(cfg.DemoSDKURL, cfg.PublicURL), s.demo.SiteKey), ReadHeaderTimeout: 10 * time.Second}
+		s.demoHTTP = newHTTPServer(demo.Handler(cmp.Or(cfg.DemoSDKURL, cfg.PublicURL), s.demo.SiteKey), cfg.Timeouts, cfg.Logger, context.Background())
 		s.serve(s.demoHTTP, s.demoLn)
 	}
 	if s.metricsLn != nil {
-		s.metricsHTTP = &http.Server{Handler: metricsMux(metricsH), ReadHeaderTimeout: 10 * time.Second}
+		s.metricsHTTP = newHTTPServer(metricsMux(metricsH), cfg.Timeouts, cfg.Logger, context.Background())
 		s.serve(s.metricsHTTP, s.metricsLn)
 	}
 	ok = true

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -33,6 +34,17 @@ type Users interface {
 // PasswordLogin authenticates with the argon2id hashes kept with each user.
 type PasswordLogin struct {
 	Users Users
+	// Gate bounds the verifications that run at once (each takes the
+	// hash's memory); a server always sets one. Without it, verifications
+	// run unbounded.
+	Gate *password.Gate
+}
+
+func (p PasswordLogin) verify(ctx context.Context, encoded, secret string) (bool, error) {
+	if p.Gate == nil {
+		return password.Verify(encoded, secret)
+	}
+	return p.Gate.Verify(ctx, encoded, secret)
 }
 
 // dummyHash is verified when no user matches, so that a wrong email takes as
@@ -45,24 +57,37 @@ var dummyHash = sync.OnceValue(func() string {
 	return h
 })
 
-// Authenticate implements Authenticator.
+// Authenticate implements Authenticator. An unknown email costs what a
+// wrong password does (one verification through the Gate, of a hash with
+// the default parameters), so that timing does not tell which emails
+// exist. When the Gate is full it returns password.ErrBusy.
 func (p PasswordLogin) Authenticate(ctx context.Context, email, secret string) (*tandem.User, error) {
 	wrong := tandem.Errorf(tandem.EUnauthorized, "wrong email or password")
 	u, err := p.Users.UserByEmail(ctx, email)
 	if tandem.ErrorCode(err) == tandem.ENotFound || tandem.ErrorCode(err) == tandem.EInvalid {
-		_, _ = password.Verify(dummyHash(), secret)
+		if _, err := p.verify(ctx, dummyHash(), secret); notVerified(err) {
+			return nil, err
+		}
 		return nil, wrong
 	} else if err != nil {
 		return nil, fmt.Errorf("find user: %w", err)
 	}
-	ok, err := password.Verify(u.PasswordHash, secret)
-	if err != nil {
+	ok, err := p.verify(ctx, u.PasswordHash, secret)
+	if notVerified(err) {
+		return nil, err
+	} else if err != nil {
 		return nil, fmt.Errorf("verify password: %w", err)
 	}
 	if !ok {
 		return nil, wrong
 	}
 	return u, nil
+}
+
+// notVerified reports whether err means that the password was never
+// checked: the Gate was full, or the request ended while waiting.
+func notVerified(err error) bool {
+	return errors.Is(err, password.ErrBusy) || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
 }
 
 // Sessions is where login sessions are kept.

@@ -2,7 +2,10 @@ package auth_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -98,4 +101,69 @@ func TestSessions(t *testing.T) {
 	if err := m.End(ctx, token); err != nil {
 		t.Fatalf("ending twice: %v", err)
 	}
+}
+
+// recordingVerifier records the hashes it was asked to verify against.
+type recordingVerifier struct{ hashes []string }
+
+func (v *recordingVerifier) Verify(encoded, _ string) (bool, error) {
+	v.hashes = append(v.hashes, encoded)
+	return false, nil // every password here is wrong; the hashing itself is password's to test
+}
+
+// An unknown email (or one that is not an address) costs one verification
+// of a hash with the default parameters through the Gate, as a wrong
+// password of a real account does: no timing shortcut tells which emails
+// exist, and no shortcut escapes the Gate's bound.
+func TestUnknownEmailCostsAVerification(t *testing.T) {
+	ctx := context.Background()
+	db := openStore(t)
+	// A hash with the parameters `tandem user add` uses (salt and key made
+	// up: the recording verifier never computes one).
+	p := password.DefaultParams()
+	hash := fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2U", p.Memory, p.Time, p.Threads)
+	if err := db.CreateUser(ctx, &tandem.User{Email: "alex@example.com", Name: "Alex", PasswordHash: hash, Role: tandem.RoleAgent}); err != nil {
+		t.Fatal(err)
+	}
+	params := func(encoded string) string { return strings.Join(strings.Split(encoded, "$")[:4], "$") }
+	for _, email := range []string{"alex@example.com", "sam@example.com", "not an email"} {
+		v := &recordingVerifier{}
+		login := auth.PasswordLogin{Users: db, Gate: password.NewGate(password.GateConfig{Slots: 1, Verifier: v})}
+		if _, err := login.Authenticate(ctx, email, "wrong horse"); tandem.ErrorCode(err) != tandem.EUnauthorized {
+			t.Fatalf("%s: Authenticate = %v, want unauthorized", email, err)
+		}
+		if len(v.hashes) != 1 || params(v.hashes[0]) != params(hash) {
+			t.Errorf("%s: verified %q, want one verification with the parameters of %q", email, v.hashes, params(hash))
+		}
+	}
+}
+
+// When the Gate is full, sign-in answers password.ErrBusy (503), not
+// "wrong password", for known and unknown emails alike.
+func TestAuthenticateWhenBusy(t *testing.T) {
+	ctx := context.Background()
+	db := openStore(t)
+	hash, _ := password.HashWith(password.TestParams(), "correct horse")
+	if err := db.CreateUser(ctx, &tandem.User{Email: "alex@example.com", Name: "Alex", PasswordHash: hash, Role: tandem.RoleAgent}); err != nil {
+		t.Fatal(err)
+	}
+	hold := &holdingVerifier{entered: make(chan struct{}), release: make(chan struct{})}
+	gate := password.NewGate(password.GateConfig{Slots: 1, Wait: 10 * time.Millisecond, Verifier: hold})
+	login := auth.PasswordLogin{Users: db, Gate: gate}
+	go func() { _, _ = login.Authenticate(ctx, "alex@example.com", "x") }()
+	<-hold.entered
+	defer close(hold.release)
+	for _, email := range []string{"alex@example.com", "sam@example.com"} {
+		if _, err := login.Authenticate(ctx, email, "correct horse"); !errors.Is(err, password.ErrBusy) {
+			t.Errorf("%s while the gate is full: %v, want ErrBusy", email, err)
+		}
+	}
+}
+
+type holdingVerifier struct{ entered, release chan struct{} }
+
+func (v *holdingVerifier) Verify(string, string) (bool, error) {
+	v.entered <- struct{}{}
+	<-v.release
+	return false, nil
 }

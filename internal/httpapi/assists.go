@@ -8,6 +8,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/httpjson"
+	"github.com/tandemhq/tandem/internal/netx"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
@@ -184,6 +185,9 @@ func (s *Server) handleRecording(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// A long recording may take a slow client longer than the server's
+	// write timeout: each chunk gets its own time instead.
+	w = netx.ProgressWriter(w, netx.DownloadChunkTimeout)
 	httpjson.Write(w, http.StatusOK, map[string]any{"assist": s.names(r.Context()).assist(a), "frames": frames})
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/tandemhq/tandem/internal/assist"
 	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/httpjson"
+	"github.com/tandemhq/tandem/internal/netx"
 	"github.com/tandemhq/tandem/internal/ratelimit"
 )
 
@@ -44,6 +45,11 @@ type Deps struct {
 	Logger  *slog.Logger
 	// SecureCookies marks cookies Secure (set when served over HTTPS).
 	SecureCookies bool
+	// Proxies are the reverse proxies whose X-Forwarded-For names the
+	// client (netx.ClientAddr), for limits and logs; none by default.
+	Proxies netx.Proxies
+	// SignIn limits password guessing (auth.NewThrottle's defaults when nil).
+	SignIn *auth.Throttle
 	// MaxFrameBytes bounds one WebSocket frame from a person (8 MiB).
 	MaxFrameBytes int64
 	Observer      Observer
@@ -63,7 +69,8 @@ type Server struct {
 	deps         Deps
 	log          *slog.Logger
 	mux          *http.ServeMux
-	loginLimit   *ratelimit.Limiter
+	root         http.Handler // mux behind the client address resolution
+	signIn       *auth.Throttle
 	redeemLimit  *ratelimit.Limiter
 	requestLimit *ratelimit.Limiter
 	routes       []route
@@ -82,6 +89,7 @@ type access int
 
 const (
 	public    access = iota // anyone; CORS for site origins where it matters
+	signIn                  // anyone, but cross-origin requests refused (login CSRF)
 	signedIn                // a console session; cross-origin requests refused
 	wsPublic                // a WebSocket whose credential is in the query
 	wsSession               // a WebSocket of a console session
@@ -98,20 +106,26 @@ func New(d Deps) *Server {
 	if d.Stopping == nil {
 		d.Stopping = context.Background()
 	}
+	if d.SignIn == nil {
+		d.SignIn = auth.NewThrottle(auth.ThrottleConfig{})
+	}
 	s := &Server{
 		deps:         d,
 		log:          d.Logger,
 		mux:          http.NewServeMux(),
-		loginLimit:   ratelimit.New(6*time.Second, 10),
+		signIn:       d.SignIn,
 		redeemLimit:  ratelimit.New(6*time.Second, 10),
 		requestLimit: ratelimit.New(time.Second, 30),
 		frameBufs:    sync.Pool{New: func() any { return new(bytes.Buffer) }},
 	}
 	s.routes = s.apiRoutes()
 	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(refuseCrossOrigin))
 	for _, r := range s.routes {
 		h := http.Handler(r.handler)
 		switch r.access {
+		case signIn:
+			h = csrf.Handler(h)
 		case signedIn:
 			h = csrf.Handler(s.requireSession(h))
 		case wsSession:
@@ -121,13 +135,14 @@ func New(d Deps) *Server {
 		s.mux.Handle(r.method+" "+r.path, s.observe(r.path, h))
 	}
 	s.staticRoutes()
+	s.root = d.Proxies.Handler(s.mux)
 	return s
 }
 
 func (s *Server) apiRoutes() []route {
 	return []route{
 		{"GET", "/api/v1/openapi.json", s.handleOpenAPI, public},
-		{"POST", "/api/v1/login", s.handleLogin, public},
+		{"POST", "/api/v1/login", s.handleLogin, signIn},
 		{"POST", "/api/v1/logout", s.handleLogout, signedIn},
 		{"GET", "/api/v1/me", s.handleMe, signedIn},
 		{"GET", "/api/v1/sites", s.handleListSites, signedIn},
@@ -158,7 +173,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(r.URL.Path, "/sdk") {
 		h.Set("X-Frame-Options", "DENY")
 	}
-	s.mux.ServeHTTP(w, r)
+	s.root.ServeHTTP(w, r)
 }
 
 // statusWriter remembers the status code for metrics and logs.

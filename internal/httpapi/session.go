@@ -2,13 +2,17 @@ package httpapi
 
 import (
 	"context"
-	"net"
+	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/httpjson"
+	"github.com/tandemhq/tandem/internal/netx"
+	"github.com/tandemhq/tandem/internal/password"
 )
 
 const sessionCookie = "tandem_session"
@@ -42,6 +46,12 @@ func (s *Server) requireSession(next http.Handler) http.Handler {
 	})
 }
 
+// refuseCrossOrigin answers a request that CrossOriginProtection refused,
+// in the API's error shape.
+func refuseCrossOrigin(w http.ResponseWriter, _ *http.Request) {
+	httpjson.WriteError(w, tandem.Errorf(tandem.EForbidden, "cross-origin request refused"))
+}
+
 // requireSameOrigin guards console WebSockets: browsers send cookies on
 // cross-site WebSocket handshakes, so the Origin must be our own.
 func (s *Server) requireSameOrigin(next http.Handler) http.Handler {
@@ -49,7 +59,7 @@ func (s *Server) requireSameOrigin(next http.Handler) http.Handler {
 		if o := r.Header.Get("Origin"); o != "" {
 			u, err := url.Parse(o)
 			if err != nil || u.Host != r.Host {
-				httpjson.WriteError(w, tandem.Errorf(tandem.EForbidden, "cross-origin request refused"))
+				refuseCrossOrigin(w, r)
 				return
 			}
 		}
@@ -57,15 +67,17 @@ func (s *Server) requireSameOrigin(next http.Handler) http.Handler {
 	})
 }
 
-// clientIP is the remote address without port, for rate limits.
+// clientIP is the key of a request's client for rate limits: its address
+// as netx.ClientAddr resolves it behind trusted proxies, or the /64 of an
+// IPv6 address.
 func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return netx.LimitKey(netx.ClientAddr(r))
 }
 
+// handleLogin checks a password under the sign-in limits (auth.Throttle,
+// before any hashing) and the hashing bound (password.Gate), and logs
+// every outcome with the normalised email and the client address, never
+// the password.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Email    string `json:"email"`
@@ -75,12 +87,33 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if !s.loginLimit.Allow("ip:"+clientIP(r)) || !s.loginLimit.Allow("email:"+body.Email) {
-		s.fail(w, r, tandem.Errorf(tandem.ERateLimited, "too many sign-in attempts; wait a minute and try again"))
+	client := netx.ClientAddr(r)
+	log := s.log.With("email", auth.EmailKey(body.Email), "client", client)
+	attempt, refused := s.signIn.Begin(body.Email, client)
+	if refused != nil {
+		log.Warn("sign-in refused", "result", "limited", "limit", refused.Reason, "wait", refused.Wait.Round(time.Second))
+		secs := retryAfter(w, refused.Wait)
+		s.fail(w, r, tandem.Errorf(tandem.ERateLimited, "too many sign-in attempts; try again in %d seconds", secs))
 		return
 	}
 	u, err := s.deps.Login.Authenticate(r.Context(), body.Email, body.Password)
-	if err != nil {
+	switch {
+	case err == nil:
+		attempt.Done(auth.Succeeded)
+	case tandem.ErrorCode(err) == tandem.EUnauthorized:
+		attempt.Done(auth.Failed)
+		log.Warn("sign-in failed", "result", "wrong")
+		s.fail(w, r, err)
+		return
+	case errors.Is(err, password.ErrBusy):
+		attempt.Done(auth.NotChecked)
+		log.Warn("sign-in refused", "result", "busy")
+		retryAfter(w, time.Second)
+		s.fail(w, r, err)
+		return
+	default:
+		attempt.Done(auth.NotChecked)
+		log.Warn("sign-in failed", "result", "error", "err", err)
 		s.fail(w, r, err)
 		return
 	}
@@ -89,11 +122,20 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	log.Info("signed in", "result", "ok", "user", u.ID)
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.deps.SecureCookies,
 		SameSite: http.SameSiteLaxMode, Expires: sess.ExpiresAt,
 	})
 	httpjson.Write(w, http.StatusOK, map[string]any{"user": userJSON(u)})
+}
+
+// retryAfter sets Retry-After to d in whole seconds (at least 1) and
+// returns them.
+func retryAfter(w http.ResponseWriter, d time.Duration) int {
+	secs := max(1, int((d+time.Second-1)/time.Second))
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	return secs
 }
 
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
@@ -103,7 +145,10 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, Expires: time.Unix(0, 0)})
+	http.SetCookie(w, &http.Cookie{
+		Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, Secure: s.deps.SecureCookies,
+		SameSite: http.SameSiteLaxMode, MaxAge: -1, Expires: time.Unix(0, 0),
+	})
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/assist"
 	"github.com/tandemhq/tandem/internal/hub"
+	"github.com/tandemhq/tandem/internal/netx"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
@@ -27,7 +28,11 @@ func accept(w http.ResponseWriter, r *http.Request, compress bool) (*websocket.C
 	if compress {
 		mode = websocket.CompressionNoContextTakeover
 	}
-	return websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{InsecureSkipVerify: true, CompressionMode: mode})
+	ws, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{InsecureSkipVerify: true, CompressionMode: mode})
+	if err == nil {
+		_ = netx.ClearDeadlines(w) // a channel outlives the server's request timeouts
+	}
+	return ws, err
 }
 
 // refuse closes a fresh WebSocket with the code the assist gave. Browsers do

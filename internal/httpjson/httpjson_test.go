@@ -7,6 +7,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -20,20 +21,21 @@ import (
 // package's errors.go; TestStatusCoversEveryCode fails when a code is added
 // there without a decision here.
 var wantStatus = map[string]int{
-	tandem.EInvalid:      400,
-	tandem.EBadProtocol:  400,
-	tandem.EUnauthorized: 401,
-	tandem.EForbidden:    403,
-	tandem.ENotAllowed:   403,
-	tandem.ENotFound:     404,
-	tandem.EConflict:     409,
-	tandem.EBeforeReady:  409,
-	tandem.EExpired:      410,
-	tandem.EUsed:         410,
-	tandem.ETooLarge:     413,
-	tandem.ERateLimited:  429,
-	tandem.EInternal:     500,
-	tandem.EUnavailable:  503,
+	tandem.EInvalid:              400,
+	tandem.EBadProtocol:          400,
+	tandem.EUnauthorized:         401,
+	tandem.EForbidden:            403,
+	tandem.ENotAllowed:           403,
+	tandem.ENotFound:             404,
+	tandem.EConflict:             409,
+	tandem.EBeforeReady:          409,
+	tandem.EExpired:              410,
+	tandem.EUsed:                 410,
+	tandem.ETooLarge:             413,
+	tandem.EUnsupportedMediaType: 415,
+	tandem.ERateLimited:          429,
+	tandem.EInternal:             500,
+	tandem.EUnavailable:          503,
 	// A channel-only code (a hub reader that fell behind): it closes a
 	// WebSocket and is never an HTTP answer, so it has no entry and falls
 	// to the default.
@@ -172,7 +174,7 @@ func TestRead(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
-			r := httptest.NewRequest("POST", "/", strings.NewReader(tt.body))
+			r := jsonRequest(tt.body)
 			var v request
 			err := Read(rec, r, &v)
 			if tt.code == "" {
@@ -205,13 +207,92 @@ func TestReadAtLimit(t *testing.T) {
 	if len(body) != limit {
 		t.Fatalf("body is %d bytes", len(body))
 	}
-	r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+	r := jsonRequest(body)
 	if err := Read(httptest.NewRecorder(), r, &v); err != nil || len(v.S) != pad {
 		t.Fatalf("Read of a %d-byte body = %v (%d bytes decoded)", limit, err, len(v.S))
 	}
 	// Anything past the limit, even after a complete value, is refused.
-	r = httptest.NewRequest("POST", "/", strings.NewReader(body+" x"))
+	r = jsonRequest(body + " x")
 	if err := Read(httptest.NewRecorder(), r, &v); tandem.ErrorCode(err) != tandem.ETooLarge {
 		t.Errorf("Read of a complete value followed by data past the limit = %v, want %s", err, tandem.ETooLarge)
+	}
+}
+
+// jsonRequest is a POST of body as application/json.
+func jsonRequest(body string) *http.Request {
+	r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	return r
+}
+
+// readCounter counts the bytes read from a request body.
+type readCounter struct {
+	r io.Reader
+	n int
+}
+
+func (c *readCounter) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+func (c *readCounter) Close() error { return nil }
+
+// TestReadRefusesOtherContentTypes: a page on any site can make a browser
+// send text/plain, form-encoded or multipart bodies without a preflight; a
+// JSON body under such a type must be refused before it is read (a forged
+// sign-in form is the attack), with 415 and the usual error shape.
+func TestReadRefusesOtherContentTypes(t *testing.T) {
+	const body = `{"name":"a","n":2}`
+	tests := []struct {
+		contentType string
+		ok          bool
+	}{
+		{"application/json", true},
+		{"application/json; charset=utf-8", true},
+		{"Application/JSON; charset=UTF-8", true},
+		{"", false},
+		{"text/plain", false},
+		{"text/plain; charset=utf-8", false},
+		{"application/x-www-form-urlencoded", false},
+		{"multipart/form-data; boundary=x", false},
+		{"application/json; charset=utf-16", false},
+		{"application/jsonp", false},
+		{"text/json", false},
+		{"application/json, text/plain", false},
+		{";;;", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.contentType, func(t *testing.T) {
+			r := httptest.NewRequest("POST", "/", nil)
+			counter := &readCounter{r: strings.NewReader(body)}
+			r.Body = counter
+			if tt.contentType != "" {
+				r.Header.Set("Content-Type", tt.contentType)
+			}
+			var v struct {
+				Name string `json:"name"`
+				N    int    `json:"n"`
+			}
+			err := Read(httptest.NewRecorder(), r, &v)
+			if tt.ok {
+				if err != nil || v.Name != "a" {
+					t.Fatalf("Read = %v (%+v), want the body decoded", err, v)
+				}
+				return
+			}
+			if tandem.ErrorCode(err) != tandem.EUnsupportedMediaType {
+				t.Fatalf("Read = %v, want %s", err, tandem.EUnsupportedMediaType)
+			}
+			if counter.n != 0 || v.Name != "" {
+				t.Errorf("the refused body was read: %d bytes, decoded %+v", counter.n, v)
+			}
+			rec := httptest.NewRecorder()
+			WriteError(rec, err)
+			if rec.Code != http.StatusUnsupportedMediaType || !strings.Contains(rec.Body.String(), `"code":"unsupported_media_type"`) {
+				t.Errorf("written as %d %s, want 415 with the code", rec.Code, rec.Body)
+			}
+		})
 	}
 }

@@ -1,5 +1,7 @@
 // Package ratelimit limits how often one key (an IP address, an email, a
-// session id) may try something, such as signing in or typing an invite code.
+// session id) may try something, such as signing in or typing an invite
+// code: [Limiter] with token buckets, [Backoff] with waits that grow with
+// each failure.
 package ratelimit
 
 import (
@@ -78,6 +80,22 @@ func (l *Limiter) HasLeftAt(key string, now time.Time) bool {
 		return l.burst > 0 // a key never seen has a full bucket
 	}
 	return b.lim.TokensAt(now) >= 1
+}
+
+// RetryAfter returns how long key must wait at now until its next attempt
+// is allowed; zero when one is left.
+func (l *Limiter) RetryAfter(key string, now time.Time) time.Duration {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.buckets[key]
+	if b == nil {
+		return 0
+	}
+	missing := 1 - b.lim.TokensAt(now)
+	if missing <= 0 {
+		return 0
+	}
+	return time.Duration(missing * float64(l.every))
 }
 
 // Len is the number of keys being tracked.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/httpjson"
+	"github.com/tandemhq/tandem/internal/netx"
 	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/store"
 )
@@ -174,7 +175,7 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request, _ *tandem.
 	w.Header().Set("Content-Type", "application/x-asciicast")
 	w.Header().Set("Content-Disposition", `inline; filename="`+t.ID+`.cast"`)
 	w.WriteHeader(http.StatusOK)
-	io.Copy(w, rc)
+	io.Copy(netx.ProgressWriter(w, netx.DownloadChunkTimeout), rc)
 }
 
 // fail answers as the web API that mounts these routes does

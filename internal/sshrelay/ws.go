@@ -11,6 +11,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/netx"
 	"github.com/tandemhq/tandem/internal/sshrelay/wire"
 )
 
@@ -115,6 +116,7 @@ func (s *Server) serveWeb(w http.ResponseWriter, r *http.Request, u *tandem.User
 	if err != nil {
 		return // Accept has answered
 	}
+	_ = netx.ClearDeadlines(w) // the terminal outlives the server's request timeouts
 	defer c.CloseNow()
 	c.SetReadLimit(maxWebFrame)
 	ctx, cancel := context.WithCancel(r.Context())
