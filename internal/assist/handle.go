@@ -141,6 +141,7 @@ func (s *Service) consent(ctx context.Context, l *live, allow bool) error {
 		s.log.Error("record consent failed", "assist", a.ID, "err", err)
 		return &CloseError{Code: closeGoingAway, Reason: "could not record consent; try again"}
 	}
+	s.log.Info("web assist consent", "assist", a.ID, "agent", a.AgentID, "allowed", allow, "method", "prompt")
 	if !allow {
 		l.mu.Unlock()
 		s.audit(ctx, a.ID, "person:"+a.PersonID, "consent.deny", l.prompt)
@@ -148,7 +149,8 @@ func (s *Service) consent(ctx context.Context, l *live, allow bool) error {
 		return err
 	}
 	a.State, a.StartedAt = tandem.AssistLive, s.cfg.Now()
-	if err := s.store.UpdateAssist(ctx, &a); err != nil {
+	if err := s.store.UpdateAssist(ctx, &a, tandem.AssistConsenting); err != nil {
+		s.log.Error("start assist failed", "assist", a.ID, "err", err)
 		l.mu.Unlock()
 		return &CloseError{Code: closeGoingAway, Reason: "could not start the assist; try again"}
 	}

@@ -119,7 +119,7 @@ func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (
 	}
 	next := *l.assist
 	next.State, next.EndedAt, next.EndReason = tandem.AssistEnded, s.cfg.Now(), reason
-	if err := s.store.UpdateAssist(ctx, &next); err != nil {
+	if err := s.recordEnd(ctx, actor, &next, l.assist.State); err != nil {
 		return nil, fmt.Errorf("end assist: %w", err)
 	}
 	l.assist = &next

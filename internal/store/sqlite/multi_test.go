@@ -23,8 +23,8 @@ func redeemOnce(db *DB, siteID, token string) error {
 	}
 	return db.RedeemInvite(ctx, &store.InviteRedemption{
 		InviteID: inv.ID, Now: now,
-		Assist:   &tandem.Assist{SiteID: siteID, State: tandem.AssistLive, StartedAt: now},
-		Consent:  &tandem.Consent{Method: "invite", Allowed: true},
+		Assist:  &tandem.Assist{SiteID: siteID, State: tandem.AssistLive, StartedAt: now},
+		Consent: &tandem.Consent{Method: "invite", Allowed: true},
 	})
 }
 
