@@ -58,3 +58,19 @@ func logActor(actor string) string {
 	}
 	return actor
 }
+
+// noteQueueFull logs that a site's budget of waiting requests refused a
+// request: once a minute per site, so that a flood does not flood the log.
+func (s *Service) noteQueueFull(siteID string) {
+	now := s.cfg.Now()
+	s.mu.Lock()
+	last, seen := s.fullLogged[siteID]
+	logIt := !seen || now.Sub(last) >= time.Minute
+	if logIt {
+		s.fullLogged[siteID] = now
+	}
+	s.mu.Unlock()
+	if logIt {
+		s.log.Warn("help requests refused: the site's queue is full", "site", siteID, "max_waiting", s.cfg.MaxWaiting)
+	}
+}

@@ -93,7 +93,7 @@ func (s *Service) RequestHelp(ctx context.Context, req HelpRequest) (*Started, e
 	}
 	if err := s.store.CreateWaitingAssist(ctx, a, s.cfg.MaxWaiting); err != nil {
 		if tandem.ErrorCode(err) == tandem.EUnavailable {
-			s.log.Warn("web assist refused: the site's queue is full", "site", site.ID, "max_waiting", s.cfg.MaxWaiting)
+			s.noteQueueFull(site.ID)
 			return nil, tandem.Errorf(tandem.EUnavailable, "too many people are waiting for support right now; please try again in a few minutes")
 		}
 		return nil, fmt.Errorf("create assist: %w", err)

@@ -111,6 +111,8 @@ type Service struct {
 	mu    sync.Mutex
 	lives map[string]*live // assists not yet ended, by id
 	queue map[chan struct{}]struct{}
+	// fullLogged is when each site's full queue was last logged.
+	fullLogged map[string]time.Time
 
 	stopPings context.CancelFunc
 	wg        sync.WaitGroup
@@ -136,15 +138,16 @@ func New(cfg Config, st Store, bs blobs.Store, obs Observer) *Service {
 	cfg.setDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Service{
-		cfg:       cfg,
-		store:     st,
-		blobs:     bs,
-		log:       cfg.Logger,
-		events:    obs,
-		lives:     make(map[string]*live),
-		queue:     make(map[chan struct{}]struct{}),
-		stopPings: cancel,
-		storing:   record.NewGate(1),
+		cfg:        cfg,
+		store:      st,
+		blobs:      bs,
+		log:        cfg.Logger,
+		events:     obs,
+		lives:      make(map[string]*live),
+		queue:      make(map[chan struct{}]struct{}),
+		fullLogged: make(map[string]time.Time),
+		stopPings:  cancel,
+		storing:    record.NewGate(1),
 	}
 	s.wg.Go(func() { s.pingLoop(ctx) })
 	return s
