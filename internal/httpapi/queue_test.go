@@ -202,7 +202,9 @@ func TestRequestWithoutChannelEndsAfterGrace(t *testing.T) {
 	}
 	readQueueUntil(t, ctx, ws, "the request", func(q queueFrame) bool { return q.Counts["waiting"] == 1 })
 	readQueueUntil(t, ctx, ws, "the request gone", func(q queueFrame) bool { return q.Counts["waiting"] == 0 })
-	var d struct{ Assist struct{ State, EndReason string } }
+	var d struct {
+		Assist struct{ State, EndReason string }
+	}
 	if err := agent.Do(ctx, "GET", "/api/v1/assists/"+p.AssistID, nil, &d); err != nil {
 		t.Fatal(err)
 	}
