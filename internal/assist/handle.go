@@ -53,6 +53,8 @@ func (c *PersonConn) Handle(ctx context.Context, frame []byte) error {
 		}
 		_, err := c.s.end(ctx, "person:"+who, id, reason, closeEnded)
 		return err
+	case "join.answer":
+		return c.s.answerJoin(ctx, c.l, payload(frame))
 	case "meta", "snap", "ref", "ev", "leave":
 		return c.publish(ctx, h, frame)
 	case "call.answer", "call.leave", "rtc", "call.media", "control.answer", "control.revoke", "op.result", "repair.answer":
@@ -177,6 +179,10 @@ func (c *AgentConn) Handle(ctx context.Context, frame []byte) error {
 	h, err := hub.ParseHeader(frame)
 	if err != nil {
 		return badFrame(err.Error())
+	}
+	if h.Kind != "pong" && c.held() {
+		// Until the person lets this agent in, the agent can do nothing.
+		return nil
 	}
 	switch h.Kind {
 	case "pong":
