@@ -185,7 +185,8 @@ type joinQuestion struct {
 // watchersLocked tells the person who is watching (each agent once, however
 // many tabs they have open) and who asks to join. l.mu is held.
 func (l *live) watchersLocked() {
-	if l.person == nil {
+	// No agent can watch a request that no one accepted yet.
+	if l.person == nil || l.assist.State == tandem.AssistWaiting {
 		return
 	}
 	p := struct {
