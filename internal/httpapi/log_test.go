@@ -42,7 +42,7 @@ func TestWebAssistsAreLogged(t *testing.T) {
 
 	type record struct {
 		Level, Msg, Assist, Site, Agent, Reason, By, Method string
-		Allowed                                           *bool
+		Allowed                                             *bool
 	}
 	var got []record
 	for line := range strings.SplitSeq(logs.String(), "\n") {
