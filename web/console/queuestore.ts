@@ -4,7 +4,7 @@
 // first, with how many there are of each: "load more" raises the limit.
 
 import { api, Assist, AssistState, wsURL } from "./api";
-import { Channel, ChannelState } from "./channel";
+import { Channel, ChannelState, SocketLike } from "./channel";
 import { payloadOf } from "./frames";
 
 /** QueueStore is started once per signed-in console. */
@@ -32,8 +32,10 @@ export class QueueStore {
   private readonly listeners = new Set<() => void>();
   private gotFrame = false;
 
-  constructor(onUnauthorized: () => void) {
+  /** socket stands in for the browser's WebSocket in tests. */
+  constructor(onUnauthorized: () => void, socket?: (url: string) => SocketLike) {
     this.channel = new Channel({
+      socket,
       url: () => wsURL(`/queue/ws?limit=${this.limit}`),
       onFrame: (f) => {
         if (f.header.k !== "queue") return;
