@@ -36,7 +36,10 @@ type Site struct {
 	AllowedOrigins []string // e.g. "https://shop.example.com"
 	StrictMasking  bool     // mask every input and text unless data-tandem-unmask
 	CaptureBodies  bool     // record request/response bodies of fetch and XHR
-	CreatedAt      time.Time
+	// ConsentEachAgent makes every agent after the first wait until the
+	// person allows them in, as they allowed the first.
+	ConsentEachAgent bool
+	CreatedAt        time.Time
 }
 
 // AllowsOrigin reports whether origin (scheme://host[:port]) may embed the site.

@@ -182,13 +182,14 @@ func findUser(ctx context.Context, db store.Users, ref string) (*tandem.User, er
 }
 
 func siteAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("site add", "tandem site add --name N --origin https://a.example [--origin ...] [--strict-masking] [--capture-bodies]", stderr)
+	fs := newFlagSet("site add", "tandem site add --name N --origin https://a.example [--origin ...] [--strict-masking] [--capture-bodies] [--consent-each-agent]", stderr)
 	data := dataDirFlag(fs)
 	name := fs.String("name", "", "the site's name (required)")
 	var origins stringsFlag
 	fs.Var(&origins, "origin", "an `origin` allowed to embed the SDK, scheme://host[:port]; repeat for more (at least one)")
 	strict := fs.Bool("strict-masking", false, "mask every input and text unless marked data-tandem-unmask")
 	bodies := fs.Bool("capture-bodies", false, "record request and response bodies of fetch and XHR")
+	eachAgent := fs.Bool("consent-each-agent", false, "ask the person before each agent after the first sees their page")
 	serverURL := fs.String("server-url", "http://127.0.0.1:8080", "the `URL` people's browsers reach Tandem at, for the snippet")
 	if err := parseNone(fs, args); err != nil {
 		return err
@@ -201,7 +202,7 @@ func siteAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return fmt.Errorf("site add: --server-url %q: want http(s)://host[:port]", *serverURL)
 	}
-	site := &tandem.Site{Name: *name, AllowedOrigins: origins, StrictMasking: *strict, CaptureBodies: *bodies}
+	site := &tandem.Site{Name: *name, AllowedOrigins: origins, StrictMasking: *strict, CaptureBodies: *bodies, ConsentEachAgent: *eachAgent}
 	// Check before touching the data directory: bad input changes nothing.
 	if err := store.CheckSite(site); err != nil {
 		return cliError("site add", err)
@@ -242,6 +243,9 @@ func siteList(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			}
 			if s.CaptureBodies {
 				opts = append(opts, "capture-bodies")
+			}
+			if s.ConsentEachAgent {
+				opts = append(opts, "consent-each-agent")
 			}
 			if len(opts) == 0 {
 				opts = append(opts, "-")

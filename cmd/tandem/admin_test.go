@@ -254,7 +254,7 @@ func TestSiteAddListRemove(t *testing.T) {
 		t.Errorf("site add output:\n%s\nwant the snippet %s", out, snippet)
 	}
 
-	out = mustRun(t, dir, "", "site", "add", "--name", "Blog", "--origin", "https://blog.example.com", "--capture-bodies")
+	out = mustRun(t, dir, "", "site", "add", "--name", "Blog", "--origin", "https://blog.example.com", "--capture-bodies", "--consent-each-agent")
 	if !strings.Contains(out, `<script src="http://127.0.0.1:8080/sdk.js" data-site="site_`) {
 		t.Errorf("site add without --server-url:\n%s\nwant a snippet for http://127.0.0.1:8080", out)
 	}
@@ -267,8 +267,8 @@ func TestSiteAddListRemove(t *testing.T) {
 	if !strings.Contains(rows[0], key) || !strings.Contains(rows[0], "https://shop.example.com,http://localhost:3000") || !strings.Contains(rows[0], "strict-masking") {
 		t.Errorf("site list row %q: want the key, normalized origins and strict-masking", rows[0])
 	}
-	if !strings.Contains(rows[1], "Blog") || !strings.Contains(rows[1], "capture-bodies") {
-		t.Errorf("site list row %q: want Blog with capture-bodies", rows[1])
+	if !strings.Contains(rows[1], "Blog") || !strings.Contains(rows[1], "capture-bodies,consent-each-agent") {
+		t.Errorf("site list row %q: want Blog with capture-bodies and consent-each-agent", rows[1])
 	}
 
 	mustRun(t, dir, "", "site", "remove", key)

@@ -43,6 +43,18 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 		return d
 	}
+	envCount := func(name string, def int) int {
+		v, ok := os.LookupEnv(name)
+		if !ok {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			badEnv = append(badEnv, fmt.Sprintf("%s=%q is not a whole number of at least 1", name, v))
+			return def
+		}
+		return n
+	}
 	fs.StringVar(&cfg.Addr, "addr", env("TANDEM_ADDR", "127.0.0.1:8080"), "HTTP listen address (console, SDK, API)")
 	fs.StringVar(&cfg.DataDir, "data", defaultDataDir(), "data directory: SQLite database, recordings, keys")
 	fs.StringVar(&cfg.DemoAddr, "demo-addr", env("TANDEM_DEMO_ADDR", "127.0.0.1:8081"), `demo site listen address ("off" for none)`)
@@ -51,6 +63,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.StringVar(&cfg.TeamName, "team", env("TANDEM_TEAM", "Support"), `team name in consent prompts ("Alex from Support wants to see this page")`)
 	fs.DurationVar(&cfg.InviteTTL, "invite-ttl", envDuration("TANDEM_INVITE_TTL", 10*time.Minute), "how long an invite link or code stays valid")
 	fs.DurationVar(&cfg.Grace, "grace", envDuration("TANDEM_GRACE", 30*time.Second), "how long a dropped connection may take to resume before the assist ends")
+	fs.IntVar(&cfg.MaxWaiting, "max-waiting", envCount("TANDEM_MAX_WAITING", 100), "how many help requests one site may have waiting for an agent at once; more are refused (503) until some are taken")
 	fs.DurationVar(&cfg.LivenessInterval, "liveness", envDuration("TANDEM_LIVENESS", 10*time.Second), "how often terminal hosts are probed")
 	fs.StringVar(&cfg.ICE.TURNAddr, "turn-addr", env("TANDEM_TURN_ADDR", "127.0.0.1:3478"), `embedded TURN server's UDP address for calls ("off" for none)`)
 	fs.StringVar(&cfg.ICE.TURNPublicHost, "turn-public-host", env("TANDEM_TURN_PUBLIC_HOST", ""), "host browsers use to reach the embedded TURN server (default: its listen address)")
@@ -68,6 +81,9 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	if len(badEnv) > 0 {
 		return fmt.Errorf("serve: %s", strings.Join(badEnv, "; "))
+	}
+	if cfg.MaxWaiting < 1 {
+		return fmt.Errorf("serve: --max-waiting %d: want at least 1", cfg.MaxWaiting)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {

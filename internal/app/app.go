@@ -44,6 +44,9 @@ type Config struct {
 	DemoSDKURL string
 	InviteTTL  time.Duration
 	Grace      time.Duration
+	// MaxWaiting is the budget of help requests one site may have waiting
+	// at once (100).
+	MaxWaiting int
 	// LivenessInterval is how often terminal hosts are probed (10s).
 	LivenessInterval time.Duration
 	// ICE configures STUN/TURN for calls; the embedded TURN server is off
@@ -164,7 +167,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	m := metrics.New()
 	s.assists = assist.New(assist.Config{
 		Secret: secret, TeamName: cfg.TeamName, InviteTTL: cfg.InviteTTL, Grace: cfg.Grace, Logger: cfg.Logger,
-		DisableRecording: cfg.DisableRecording, ICE: s.ice,
+		MaxWaiting: cfg.MaxWaiting, DisableRecording: cfg.DisableRecording, ICE: s.ice,
 	}, s.db, blobStore, m)
 	if err := s.assists.EndAbandoned(ctx); err != nil {
 		return nil, fmt.Errorf("close abandoned assists: %w", err)

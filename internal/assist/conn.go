@@ -173,10 +173,25 @@ func (s *Service) ConnectAgent(ctx context.Context, user *tandem.User, id string
 		return nil, &CloseError{Code: CloseForbidden, Reason: "accept the request first"}
 	}
 	c.send(encodeControl("you", map[string]string{"conn": c.id, "id": user.ID, "name": user.Name}))
+	if held, err := s.holdLocked(l, c); held || err != nil {
+		if err != nil {
+			return nil, err
+		}
+		return c, nil
+	}
+	if err := s.admitLocked(l, c); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// admitLocked lets an agent's channel watch: the state, the page's frames
+// from c.from on, and a place in presence. l.mu is held.
+func (s *Service) admitLocked(l *live, c *AgentConn) error {
 	c.send(stateFrame(l.assist.State, ""))
 	if l.assist.State == tandem.AssistLive {
-		if err := c.subscribeLocked(from); err != nil {
-			return nil, err
+		if err := c.subscribeLocked(c.from); err != nil {
+			return err
 		}
 	}
 	l.agents[c] = struct{}{}
@@ -189,8 +204,8 @@ func (s *Service) ConnectAgent(ctx context.Context, user *tandem.User, id string
 		c.send(encodeControl("call.state", s.withICE(l.callStatePayload(), l, c.id)))
 	}
 	s.controlStateLocked(l)
-	go s.audit(context.Background(), id, "agent:"+user.ID, "watch", "")
-	return c, nil
+	go s.audit(context.Background(), l.assist.ID, "agent:"+c.user.ID, "watch", "")
+	return nil
 }
 
 // subscribeLocked starts the agent's feed of data frames; l.mu is held.
@@ -252,6 +267,7 @@ func (c *AgentConn) Close() {
 		delete(l.agents, c)
 		l.presenceLocked()
 	}
+	l.unholdLocked(c)
 	if l.ended {
 		return
 	}

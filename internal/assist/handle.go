@@ -53,6 +53,8 @@ func (c *PersonConn) Handle(ctx context.Context, frame []byte) error {
 		}
 		_, err := c.s.end(ctx, "person:"+who, id, reason, closeEnded)
 		return err
+	case "join.answer":
+		return c.s.answerJoin(ctx, c.l, payload(frame))
 	case "meta", "snap", "ref", "ev", "leave":
 		return c.publish(ctx, h, frame)
 	case "call.answer", "call.leave", "rtc", "call.media", "control.answer", "control.revoke", "op.result", "repair.answer":
@@ -141,6 +143,7 @@ func (s *Service) consent(ctx context.Context, l *live, allow bool) error {
 		s.log.Error("record consent failed", "assist", a.ID, "err", err)
 		return &CloseError{Code: closeGoingAway, Reason: "could not record consent; try again"}
 	}
+	s.log.Info("web assist consent", "assist", a.ID, "agent", a.AgentID, "allowed", allow, "method", "prompt")
 	if !allow {
 		l.mu.Unlock()
 		s.audit(ctx, a.ID, "person:"+a.PersonID, "consent.deny", l.prompt)
@@ -148,7 +151,8 @@ func (s *Service) consent(ctx context.Context, l *live, allow bool) error {
 		return err
 	}
 	a.State, a.StartedAt = tandem.AssistLive, s.cfg.Now()
-	if err := s.store.UpdateAssist(ctx, &a); err != nil {
+	if err := s.store.UpdateAssist(ctx, &a, tandem.AssistConsenting); err != nil {
+		s.log.Error("start assist failed", "assist", a.ID, "err", err)
 		l.mu.Unlock()
 		return &CloseError{Code: closeGoingAway, Reason: "could not start the assist; try again"}
 	}
@@ -175,6 +179,10 @@ func (c *AgentConn) Handle(ctx context.Context, frame []byte) error {
 	h, err := hub.ParseHeader(frame)
 	if err != nil {
 		return badFrame(err.Error())
+	}
+	if h.Kind != "pong" && c.held() {
+		// Until the person lets this agent in, the agent can do nothing.
+		return nil
 	}
 	switch h.Kind {
 	case "pong":

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/store"
 )
 
 // InviteLink is a new invite as the agent sees it, once: only hashes are kept.
@@ -117,34 +118,30 @@ func (s *Service) RedeemInvite(ctx context.Context, req RedeemRequest) (*Started
 		codeHash = hashSecret(normalizeCode(req.Code))
 	}
 	now := s.cfg.Now()
-	inv, err := s.store.UseInvite(ctx, tokenHash, codeHash, now)
+	// Only this site's invites are looked at: a code tried on another site
+	// is not found there and stays usable where it belongs.
+	inv, err := s.store.LiveInvite(ctx, site.ID, tokenHash, codeHash, now)
 	if err != nil {
 		return nil, inviteError(err)
-	}
-	if inv.SiteID != site.ID {
-		return nil, tandem.Errorf(tandem.ENotFound, "no such invite for this site")
 	}
 	agent, err := s.store.UserByID(ctx, inv.AgentID)
 	if err != nil {
 		return nil, fmt.Errorf("invite's agent: %w", err)
 	}
+	text := s.promptText(agent)
 	a := &tandem.Assist{
 		SiteID: site.ID, State: tandem.AssistLive, PersonID: personID(req.PersonID),
 		PageID: req.PageID, PageURL: req.URL, UserAgent: req.UserAgent, Viewport: req.Viewport,
-		AgentID: agent.ID, CreatedAt: now, StartedAt: now,
+		CreatedAt: now, StartedAt: now,
 	}
-	if err := s.store.CreateAssist(ctx, a); err != nil {
-		return nil, fmt.Errorf("create assist: %w", err)
-	}
-	if err := s.store.SetInviteAssist(ctx, inv.ID, a.ID); err != nil {
-		return nil, fmt.Errorf("link invite: %w", err)
-	}
-	text := s.promptText(agent)
-	if err := s.store.RecordConsent(ctx, &tandem.Consent{
-		AssistID: a.ID, AgentID: agent.ID, PersonID: a.PersonID, PageURL: req.URL,
-		Method: "invite", Allowed: true, Text: text, At: now,
-	}); err != nil {
-		return nil, fmt.Errorf("record consent: %w", err)
+	// One step: the invite is used, the assist made and the consent recorded
+	// together, or nothing is (another person won the invite meanwhile).
+	err = s.store.RedeemInvite(ctx, &store.InviteRedemption{
+		InviteID: inv.ID, Now: now, Assist: a,
+		Consent: &tandem.Consent{PersonID: a.PersonID, PageURL: req.URL, Method: "invite", Allowed: true, Text: text, At: now},
+	})
+	if err != nil {
+		return nil, inviteError(err)
 	}
 	l := s.open(a, site)
 	l.mu.Lock()
@@ -154,7 +151,9 @@ func (s *Service) RedeemInvite(ctx context.Context, req RedeemRequest) (*Started
 	if err != nil {
 		return nil, err
 	}
+	s.awaitPerson(l)
 	s.audit(ctx, a.ID, "person:"+a.PersonID, "invite.redeem", inv.ID)
+	s.log.Info("web assist started from an invite", "assist", a.ID, "site", site.ID, "agent", agent.ID, "invite", inv.ID)
 	s.observe(Observer.AssistStarted)
 	s.notifyQueue()
 	return &Started{Assist: a, PersonToken: s.personToken(a.ID)}, nil

@@ -36,6 +36,7 @@ type live struct {
 	lastPage  pageInfo // the latest meta frame, for the store's page list
 	ended     bool
 
+	joins    joins      // who the person let in or kept out (watchers.go)
 	call     *call      // the voice/video call, if any
 	control  control    // who may act on the page
 	repairBy *AgentConn // the agent waiting for a repair answer
@@ -119,7 +120,7 @@ func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (
 	}
 	next := *l.assist
 	next.State, next.EndedAt, next.EndReason = tandem.AssistEnded, s.cfg.Now(), reason
-	if err := s.store.UpdateAssist(ctx, &next); err != nil {
+	if err := s.recordEnd(ctx, actor, &next, l.assist.State); err != nil {
 		return nil, fmt.Errorf("end assist: %w", err)
 	}
 	l.assist = &next
@@ -132,6 +133,7 @@ func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (
 		a.finish(ended, code, reason)
 	}
 	l.agents = map[*AgentConn]struct{}{}
+	l.endHeldLocked(ended, code, reason)
 	s.audit(ctx, id, actor, "end", reason)
 	if wasLive {
 		s.observe(Observer.AssistEnded)
@@ -187,6 +189,7 @@ func (l *live) presenceLocked() {
 	}
 	sort.Slice(p.Agents, func(i, j int) bool { return p.Agents[i].Conn < p.Agents[j].Conn })
 	l.toAgentsLocked(encodeControl("presence", p))
+	l.watchersLocked()
 }
 
 // Control frames -----------------------------------------------------------

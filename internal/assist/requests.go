@@ -91,11 +91,17 @@ func (s *Service) RequestHelp(ctx context.Context, req HelpRequest) (*Started, e
 		Viewport:  req.Viewport,
 		CreatedAt: s.cfg.Now(),
 	}
-	if err := s.store.CreateAssist(ctx, a); err != nil {
+	if err := s.store.CreateWaitingAssist(ctx, a, s.cfg.MaxWaiting); err != nil {
+		if tandem.ErrorCode(err) == tandem.EUnavailable {
+			s.noteQueueFull(site.ID)
+			return nil, tandem.Errorf(tandem.EUnavailable, "too many people are waiting for support right now; please try again in a few minutes")
+		}
 		return nil, fmt.Errorf("create assist: %w", err)
 	}
-	s.open(a, site)
+	l := s.open(a, site)
+	s.awaitPerson(l)
 	s.audit(ctx, a.ID, "person:"+a.PersonID, "request", req.URL)
+	s.log.Info("web assist requested", "assist", a.ID, "site", site.ID)
 	s.notifyQueue()
 	return &Started{Assist: a, PersonToken: s.personToken(a.ID)}, nil
 }
@@ -122,8 +128,13 @@ func (s *Service) Accept(ctx context.Context, agent *tandem.User, id string) (*t
 	}
 	next := *l.assist
 	next.State, next.AgentID = tandem.AssistConsenting, agent.ID
-	if err := s.store.UpdateAssist(ctx, &next); err != nil {
+	// A compare-and-set: of agents accepting at once, here or on another
+	// server on the same store, one wins and the others are told.
+	if err := s.store.UpdateAssist(ctx, &next, tandem.AssistWaiting); err != nil {
 		l.mu.Unlock()
+		if tandem.ErrorCode(err) == tandem.EConflict {
+			return nil, tandem.Errorf(tandem.EConflict, "another agent accepted this request first")
+		}
 		return nil, fmt.Errorf("accept assist: %w", err)
 	}
 	l.assist = &next
@@ -133,6 +144,7 @@ func (s *Service) Accept(ctx context.Context, agent *tandem.User, id string) (*t
 	l.toAgentsLocked(stateFrame(next.State, ""))
 	l.mu.Unlock()
 	s.audit(ctx, id, "agent:"+agent.ID, "accept", "")
+	s.log.Info("web assist accepted", "assist", id, "agent", agent.ID)
 	s.notifyQueue()
 	return &next, nil
 }
@@ -196,7 +208,12 @@ func (s *Service) Get(ctx context.Context, id string) (*Detail, error) {
 	return d, nil
 }
 
-// List returns assists, newest first.
+// List returns assists, newest first unless f asks for the oldest first.
 func (s *Service) List(ctx context.Context, f store.AssistFilter) ([]*tandem.Assist, error) {
 	return s.store.ListAssists(ctx, f)
+}
+
+// Count returns how many assists f selects, by state.
+func (s *Service) Count(ctx context.Context, f store.AssistFilter) (map[tandem.AssistState]int, error) {
+	return s.store.CountAssists(ctx, f)
 }

@@ -22,18 +22,19 @@ type Store interface {
 	SiteByID(ctx context.Context, id string) (*tandem.Site, error)
 	UserByID(ctx context.Context, id string) (*tandem.User, error)
 
-	CreateAssist(ctx context.Context, a *tandem.Assist) error
+	CreateWaitingAssist(ctx context.Context, a *tandem.Assist, max int) error
 	AssistByID(ctx context.Context, id string) (*tandem.Assist, error)
-	UpdateAssist(ctx context.Context, a *tandem.Assist) error
+	UpdateAssist(ctx context.Context, a *tandem.Assist, from tandem.AssistState) error
 	ListAssists(ctx context.Context, f store.AssistFilter) ([]*tandem.Assist, error)
+	CountAssists(ctx context.Context, f store.AssistFilter) (map[tandem.AssistState]int, error)
 	RecordConsent(ctx context.Context, c *tandem.Consent) error
 	ConsentsFor(ctx context.Context, assistID string) ([]*tandem.Consent, error)
 	AddPage(ctx context.Context, p *tandem.Page) error
 	PagesFor(ctx context.Context, assistID string) ([]*tandem.Page, error)
 
 	CreateInvite(ctx context.Context, inv *tandem.Invite) error
-	UseInvite(ctx context.Context, tokenHash, codeHash string, now time.Time) (*tandem.Invite, error)
-	SetInviteAssist(ctx context.Context, inviteID, assistID string) error
+	LiveInvite(ctx context.Context, siteID, tokenHash, codeHash string, now time.Time) (*tandem.Invite, error)
+	RedeemInvite(ctx context.Context, r *store.InviteRedemption) error
 
 	AppendAudit(ctx context.Context, e *tandem.AuditEntry) error
 	AuditFor(ctx context.Context, sessionID string) ([]*tandem.AuditEntry, error)
@@ -56,6 +57,10 @@ type Config struct {
 	MaxRetainedBytes int
 	// ReaderQueue is the number of frames an agent may fall behind (256).
 	ReaderQueue int
+	// MaxWaiting is the budget of help requests one site may have waiting
+	// for an agent at once (100); a request over it is refused, so that a
+	// flood cannot bury the people who asked before it.
+	MaxWaiting int
 	// DisableRecording relays without recording (benchmarks only).
 	DisableRecording bool
 	// ICE hands out STUN/TURN servers for calls; nil means calls get none
@@ -84,6 +89,9 @@ func (c *Config) setDefaults() {
 	if c.ReaderQueue == 0 {
 		c.ReaderQueue = 256 // about five seconds of a busy page's batches
 	}
+	if c.MaxWaiting == 0 {
+		c.MaxWaiting = 100
+	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -103,6 +111,8 @@ type Service struct {
 	mu    sync.Mutex
 	lives map[string]*live // assists not yet ended, by id
 	queue map[chan struct{}]struct{}
+	// fullLogged is when each site's full queue was last logged.
+	fullLogged map[string]time.Time
 
 	stopPings context.CancelFunc
 	wg        sync.WaitGroup
@@ -128,15 +138,16 @@ func New(cfg Config, st Store, bs blobs.Store, obs Observer) *Service {
 	cfg.setDefaults()
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Service{
-		cfg:       cfg,
-		store:     st,
-		blobs:     bs,
-		log:       cfg.Logger,
-		events:    obs,
-		lives:     make(map[string]*live),
-		queue:     make(map[chan struct{}]struct{}),
-		stopPings: cancel,
-		storing:   record.NewGate(1),
+		cfg:        cfg,
+		store:      st,
+		blobs:      bs,
+		log:        cfg.Logger,
+		events:     obs,
+		lives:      make(map[string]*live),
+		queue:      make(map[chan struct{}]struct{}),
+		fullLogged: make(map[string]time.Time),
+		stopPings:  cancel,
+		storing:    record.NewGate(1),
 	}
 	s.wg.Go(func() { s.pingLoop(ctx) })
 	return s
@@ -145,26 +156,32 @@ func New(cfg Config, st Store, bs blobs.Store, obs Observer) *Service {
 // EndAbandoned ends assists that a previous run of the server left open: their
 // live channels died with that process. Call it once at start.
 func (s *Service) EndAbandoned(ctx context.Context) error {
-	open, err := s.store.ListAssists(ctx, store.AssistFilter{
+	f := store.AssistFilter{
 		States: []tandem.AssistState{tandem.AssistWaiting, tandem.AssistConsenting, tandem.AssistLive},
-		Limit:  10000,
-	})
-	if err != nil {
-		return err
+		Oldest: true,
+		Limit:  store.MaxAssistLimit,
 	}
-	for _, a := range open {
-		s.mu.Lock()
-		_, running := s.lives[a.ID]
-		s.mu.Unlock()
-		if running {
-			continue
-		}
-		a.State, a.EndedAt, a.EndReason = tandem.AssistEnded, s.cfg.Now(), "server restarted"
-		if err := s.store.UpdateAssist(ctx, a); err != nil {
+	for {
+		open, err := s.store.ListAssists(ctx, f)
+		if err != nil || len(open) == 0 {
 			return err
 		}
+		f.After = store.AssistCursor(open[len(open)-1])
+		for _, a := range open {
+			s.mu.Lock()
+			_, running := s.lives[a.ID]
+			s.mu.Unlock()
+			if running {
+				continue
+			}
+			next := *a
+			next.State, next.EndedAt, next.EndReason = tandem.AssistEnded, s.cfg.Now(), "server restarted"
+			// A conflict: it changed since it was listed, and is not ours.
+			if err := s.store.UpdateAssist(ctx, &next, a.State); err != nil && tandem.ErrorCode(err) != tandem.EConflict {
+				return err
+			}
+		}
 	}
-	return nil
 }
 
 // Shutdown ends every open assist (telling people and agents the server is

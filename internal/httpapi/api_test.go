@@ -218,7 +218,7 @@ func TestQueueShowsRequestsLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.CloseNow()
-	if _, body, err := simclient.ReadUntil(ctx, ws, "queue"); err != nil || string(body) != "[]" {
+	if _, body, err := simclient.ReadUntil(ctx, ws, "queue"); err != nil || string(body) != `{"assists":[],"counts":{"consenting":0,"live":0,"waiting":0},"limit":100}` {
 		t.Fatalf("first queue = %s, %v", body, err)
 	}
 	p := newPerson(ts)
@@ -229,13 +229,16 @@ func TestQueueShowsRequestsLive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var q []struct {
-		ID, State, PageURL, PersonID string
-		Viewport                     struct{ Width int }
+	var view struct {
+		Assists []struct {
+			ID, State, PageURL, PersonID string
+			Viewport                     struct{ Width int }
+		}
 	}
-	if err := json.Unmarshal(body, &q); err != nil || len(q) != 1 {
+	if err := json.Unmarshal(body, &view); err != nil || len(view.Assists) != 1 {
 		t.Fatalf("queue = %s, %v", body, err)
 	}
+	q := view.Assists
 	if q[0].ID != p.AssistID || q[0].State != "waiting" || q[0].PageURL != siteOrigin+"/cart" || q[0].PersonID != "person-1" || q[0].Viewport.Width != 1280 {
 		t.Fatalf("queue entry = %+v", q[0])
 	}

@@ -90,29 +90,97 @@ func (n *names) assists(list []*tandem.Assist) []assistJSON {
 
 var validStates = map[string]bool{"waiting": true, "consenting": true, "live": true, "ended": true}
 
+// handleListAssists lists assists a page at a time: newest first (or oldest
+// first with order=oldest), and "next", when there may be more, is the
+// cursor that continues after this page (after=).
 func (s *Server) handleListAssists(w http.ResponseWriter, r *http.Request) {
-	f := store.AssistFilter{SiteID: r.URL.Query().Get("site")}
-	for _, st := range r.URL.Query()["state"] {
+	q := r.URL.Query()
+	f := store.AssistFilter{SiteID: q.Get("site"), After: q.Get("after")}
+	for _, st := range q["state"] {
 		if !validStates[st] {
 			s.fail(w, r, tandem.Errorf(tandem.EInvalid, "unknown state %q (want waiting, consenting, live or ended)", st))
 			return
 		}
 		f.States = append(f.States, tandem.AssistState(st))
 	}
-	if l := r.URL.Query().Get("limit"); l != "" {
+	switch q.Get("order") {
+	case "", "newest":
+	case "oldest":
+		f.Oldest = true
+	default:
+		s.fail(w, r, tandem.Errorf(tandem.EInvalid, "order must be newest or oldest"))
+		return
+	}
+	limit := store.DefaultAssistLimit
+	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 1000 {
-			s.fail(w, r, tandem.Errorf(tandem.EInvalid, "limit must be 1 to 1000"))
+		if err != nil || n < 1 || n > store.MaxAssistLimit {
+			s.fail(w, r, tandem.Errorf(tandem.EInvalid, "limit must be 1 to %d", store.MaxAssistLimit))
 			return
 		}
-		f.Limit = n
+		limit = n
 	}
+	// One more than the page tells whether there is a next page.
+	f.Limit = min(limit+1, store.MaxAssistLimit)
 	list, err := s.deps.Assists.List(r.Context(), f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	httpjson.Write(w, http.StatusOK, map[string]any{"assists": s.names(r.Context()).assists(list)})
+	out := map[string]any{}
+	if len(list) > limit || len(list) == store.MaxAssistLimit {
+		list = list[:limit]
+		out["next"] = store.AssistCursor(list[len(list)-1])
+	}
+	out["assists"] = s.names(r.Context()).assists(list)
+	httpjson.Write(w, http.StatusOK, out)
+}
+
+// openStates are the states the agents' queue shows, in its order.
+var openStates = []tandem.AssistState{tandem.AssistWaiting, tandem.AssistConsenting, tandem.AssistLive}
+
+// queueView is the payload of a queue frame: up to limit assists of each
+// open state, the longest waiting first, and how many there are of each, so
+// that no waiting person is ever out of sight without the count saying so.
+type queueView struct {
+	Assists []assistJSON               `json:"assists"`
+	Counts  map[tandem.AssistState]int `json:"counts"`
+	Limit   int                        `json:"limit"`
+}
+
+// queueLimit reads the queue channel's limit parameter (100 by default).
+func queueLimit(r *http.Request) (int, error) {
+	l := r.URL.Query().Get("limit")
+	if l == "" {
+		return store.DefaultAssistLimit, nil
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n < 1 || n > store.MaxAssistLimit {
+		return 0, tandem.Errorf(tandem.EInvalid, "limit must be 1 to %d", store.MaxAssistLimit)
+	}
+	return n, nil
+}
+
+// queue returns what the queue channel sends now.
+func (s *Server) queue(ctx context.Context, limit int) (*queueView, error) {
+	counts, err := s.deps.Assists.Count(ctx, store.AssistFilter{States: openStates})
+	if err != nil {
+		return nil, err
+	}
+	v := &queueView{Assists: []assistJSON{}, Counts: map[tandem.AssistState]int{}, Limit: limit}
+	n := s.names(ctx)
+	for _, st := range openStates {
+		v.Counts[st] = counts[st]
+		if counts[st] == 0 {
+			continue
+		}
+		list, err := s.deps.Assists.List(ctx, store.AssistFilter{States: []tandem.AssistState{st}, Oldest: true, Limit: limit})
+		if err != nil {
+			return nil, err
+		}
+		v.Assists = append(v.Assists, n.assists(list)...)
+	}
+	return v, nil
 }
 
 func (s *Server) handleGetAssist(w http.ResponseWriter, r *http.Request) {
@@ -230,10 +298,12 @@ func (s *Server) handleListSites(w http.ResponseWriter, r *http.Request) {
 		AllowedOrigins []string `json:"allowedOrigins"`
 		StrictMasking  bool     `json:"strictMasking"`
 		CaptureBodies  bool     `json:"captureBodies"`
+		// ConsentEachAgent: every agent after the first waits for the person.
+		ConsentEachAgent bool `json:"consentEachAgent"`
 	}
 	out := []siteJSON{}
 	for _, st := range sites {
-		out = append(out, siteJSON{st.ID, st.Name, st.Key, st.AllowedOrigins, st.StrictMasking, st.CaptureBodies})
+		out = append(out, siteJSON{st.ID, st.Name, st.Key, st.AllowedOrigins, st.StrictMasking, st.CaptureBodies, st.ConsentEachAgent})
 	}
 	httpjson.Write(w, http.StatusOK, map[string]any{"sites": out})
 }

@@ -55,6 +55,10 @@ func (s *Server) handleHelpRequest(w http.ResponseWriter, r *http.Request) {
 	req.Origin = r.Header.Get("Origin")
 	started, err := s.deps.Assists.RequestHelp(r.Context(), req)
 	if err != nil {
+		if tandem.ErrorCode(err) == tandem.EUnavailable {
+			// The site's queue is full: people are taken in minutes.
+			w.Header().Set("Retry-After", "60")
+		}
 		s.fail(w, r, err)
 		return
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/tandemhq/tandem/internal/assist"
 	"github.com/tandemhq/tandem/internal/hub"
 	"github.com/tandemhq/tandem/internal/netx"
-	"github.com/tandemhq/tandem/internal/store"
 )
 
 // accept upgrades the request. Origins are checked by us, per site or
@@ -82,8 +81,14 @@ func (s *Server) handleAgentChannel(w http.ResponseWriter, r *http.Request) {
 	go s.pump(r.URL.Path, ws, ch, "agent", 64<<10)
 }
 
-// handleQueueChannel sends every open assist on connect and on each change.
+// handleQueueChannel sends the open assists (queueView, up to ?limit= of
+// each state) on connect and on each change.
 func (s *Server) handleQueueChannel(w http.ResponseWriter, r *http.Request) {
+	limit, err := queueLimit(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	ws, err := accept(w, r, false)
 	if err != nil {
 		return
@@ -91,20 +96,19 @@ func (s *Server) handleQueueChannel(w http.ResponseWriter, r *http.Request) {
 	changed, stop := s.deps.Assists.SubscribeQueue()
 	defer stop()
 	ctx := ws.CloseRead(r.Context())
-	open := store.AssistFilter{States: []tandem.AssistState{tandem.AssistWaiting, tandem.AssistConsenting, tandem.AssistLive}, Limit: 500}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-changed:
 		}
-		list, err := s.deps.Assists.List(ctx, open)
+		view, err := s.queue(ctx, limit)
 		if err != nil {
 			s.log.Error("queue list failed", "err", err)
 			_ = ws.Close(websocket.StatusInternalError, "internal error")
 			return
 		}
-		body, err := json.Marshal(s.names(ctx).assists(list))
+		body, err := json.Marshal(view)
 		if err != nil {
 			return
 		}

@@ -71,20 +71,43 @@ type LoginSessions interface {
 	DeleteExpiredLoginSessions(ctx context.Context, now time.Time) error
 }
 
-// AssistFilter selects assists for ListAssists. Zero fields match all.
+// AssistFilter selects assists for ListAssists and CountAssists. Zero fields
+// match all.
 type AssistFilter struct {
 	States []tandem.AssistState
 	SiteID string
-	Limit  int // 0 means a backend default (100)
+	// Oldest lists the oldest first; the default is the newest first.
+	Oldest bool
+	// After continues a listing in the same order after the assist that
+	// this cursor (AssistCursor) names; "" starts at the beginning.
+	After string
+	Limit int // 0 means a backend default (100); at most MaxAssistLimit
 }
 
 // Assists are web assistance sessions with their consent records and pages.
 type Assists interface {
 	CreateAssist(ctx context.Context, a *tandem.Assist) error // sets ID and CreatedAt when empty
+	// CreateWaitingAssist creates a, whose state must be waiting (or empty),
+	// unless its site already has max or more waiting assists: then nothing
+	// is written and the error is tandem.EUnavailable. The count and the
+	// insert are one atomic step (a backend serialises them per site), so
+	// that requests racing on any number of servers cannot pass max together.
+	CreateWaitingAssist(ctx context.Context, a *tandem.Assist, max int) error
 	AssistByID(ctx context.Context, id string) (*tandem.Assist, error)
-	// UpdateAssist writes every mutable field of a (state, agent, times, reason, viewport).
-	UpdateAssist(ctx context.Context, a *tandem.Assist) error
-	ListAssists(ctx context.Context, f AssistFilter) ([]*tandem.Assist, error) // newest first
+	// UpdateAssist writes every mutable field of a (state, agent, times,
+	// reason, viewport) if, and only if, the stored state is still from: a
+	// compare-and-set, so that of two writers that both saw from (two agents
+	// accepting at once, on one server or two) exactly one moves the assist
+	// on and the other gets tandem.EConflict with nothing changed. The move
+	// from → a.State must be one CheckTransition allows (else EInvalid).
+	UpdateAssist(ctx context.Context, a *tandem.Assist, from tandem.AssistState) error
+	// ListAssists returns the assists f selects, newest first (or oldest
+	// first), ties in CreatedAt broken by ID, so that paging with After
+	// returns each assist once.
+	ListAssists(ctx context.Context, f AssistFilter) ([]*tandem.Assist, error)
+	// CountAssists returns how many assists f selects, by state; a state with
+	// none is absent. After, Oldest and Limit do not apply.
+	CountAssists(ctx context.Context, f AssistFilter) (map[tandem.AssistState]int, error)
 	RecordConsent(ctx context.Context, c *tandem.Consent) error
 	ConsentsFor(ctx context.Context, assistID string) ([]*tandem.Consent, error)
 	// AddPage records a page visited in an assist; a repeat of the same
@@ -93,17 +116,35 @@ type Assists interface {
 	PagesFor(ctx context.Context, assistID string) ([]*tandem.Page, error) // in time order
 }
 
-// Invites are one-time links and codes.
+// InviteRedemption is what RedeemInvite does in one step.
+type InviteRedemption struct {
+	InviteID string
+	Now      time.Time
+	// Assist is created on the invite's site with the invite's agent (its
+	// SiteID must be the invite's; AgentID is set from the invite), as
+	// CreateAssist creates it.
+	Assist *tandem.Assist
+	// Consent is recorded for the new assist (AssistID and AgentID are set).
+	Consent *tandem.Consent
+}
+
+// Invites are one-time links and codes. Every lookup is scoped to a site: an
+// invite made for one site does not exist for another.
 type Invites interface {
 	CreateInvite(ctx context.Context, inv *tandem.Invite) error // sets ID and CreatedAt when empty
-	// UseInvite atomically marks the invite with the given token hash or code
-	// hash (one of them set) as used at now and returns it. It returns
-	// tandem.ENotFound for no such invite, tandem.EExpired when now is past
-	// ExpiresAt and tandem.EUsed when it was used before; in those cases
-	// nothing changes.
-	UseInvite(ctx context.Context, tokenHash, codeHash string, now time.Time) (*tandem.Invite, error)
-	// SetInviteAssist records which assist a used invite created.
-	SetInviteAssist(ctx context.Context, inviteID, assistID string) error
+	// LiveInvite returns the invite of siteID with the given token hash or
+	// code hash (one of them set) that may be redeemed at now, changing
+	// nothing. It returns tandem.ENotFound for no such invite on that site,
+	// tandem.EExpired when now is past its ExpiresAt and tandem.EUsed when
+	// it was used before.
+	LiveInvite(ctx context.Context, siteID, tokenHash, codeHash string, now time.Time) (*tandem.Invite, error)
+	// RedeemInvite is one atomic step: the invite r.InviteID, if it belongs
+	// to r.Assist.SiteID and is unused and unexpired at r.Now, is marked used
+	// and linked to r.Assist, which is created, and r.Consent is recorded.
+	// All of it happens or none of it: when the invite cannot be redeemed
+	// (another caller won it, it expired, or it is another site's) the error
+	// is LiveInvite's, and when a write fails nothing is left behind.
+	RedeemInvite(ctx context.Context, r *InviteRedemption) error
 }
 
 // Audit is the append-only log of what was done to a session.

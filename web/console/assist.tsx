@@ -115,7 +115,7 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
   const endReason = session.endReason ?? a?.endReason ?? "";
   const denied = session.closeCode === 4403 || session.closeCode === 4404;
   // A page change redraws the mirror but keeps the tools and control.
-  const interactive = state === "live" && !ended;
+  const interactive = state === "live" && !ended && !session.joinWait;
   const ix = session.interact;
 
   // Tools need a live assist; put them down when it ends.
@@ -168,9 +168,27 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
 
   let overlay = null;
   if (denied) {
+    const title =
+      session.closeCode === 4404
+        ? "No such assist"
+        : session.joinWait
+          ? "The person did not allow you to join"
+          : "You cannot watch this assist";
     overlay = (
-      <div class="mirror-overlay">
-        <Empty title={session.closeCode === 4404 ? "No such assist" : "You cannot watch this assist"} icon="user" />
+      <div class="mirror-overlay" data-testid="watch-denied">
+        <Empty title={title} icon="user" />
+      </div>
+    );
+  } else if (session.joinWait && !ended) {
+    overlay = (
+      <div class="mirror-overlay" data-testid="join-wait">
+        <div class="waiting-card">
+          <Spinner />
+          <div>
+            <div class="empty-title">{session.joinWait}…</div>
+            <div class="empty-text">This site asks the person before each further agent sees their page.</div>
+          </div>
+        </div>
       </div>
     );
   } else if (state === "waiting") {

@@ -33,6 +33,8 @@ export class LiveSession {
   closeCode: number | null = null;
   /** Set while a ref named a snapshot this view does not hold and a fresh one was asked for. */
   awaitingSnapshot = false;
+  /** What the server says while this agent waits for the person to let them join (the site asks for each agent). */
+  joinWait: string | null = null;
 
   private readonly onChange: () => void;
   private askTimer: ReturnType<typeof setTimeout> | null = null;
@@ -134,7 +136,11 @@ export class LiveSession {
       this.stream.apply(h.k, h.s as number, h.p, h.h, payloadOf<unknown>(f, undefined));
     } else {
       switch (h.k) {
+        case "join.wait":
+          this.joinWait = payloadOf<{ text?: string }>(f, {})?.text || "Waiting for the person to allow you to join";
+          break;
         case "state": {
+          this.joinWait = null; // admitted: the state comes first
           const p = payloadOf<{ state?: AssistState; reason?: string }>(f, {});
           if (p.state) this.state = p.state;
           if (p.reason) this.endReason = p.reason;

@@ -5,7 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, Assist, AssistState, errorMessage } from "./api";
 import { ago, parseTime, shortURL, viewportLabel } from "./format";
 import { InviteDialog } from "./invite";
-import { QueueStore } from "./queuestore";
+import { queueMax, QueueStore } from "./queuestore";
 import { navigate } from "./router";
 import { paths } from "./routes";
 import { browserLabel } from "./ua";
@@ -78,11 +78,15 @@ export function QueueScreen({ store }: { store: QueueStore }) {
         ) : (
           sections.map((s) => {
             const items = q.assists.filter((a) => a.state === s.state);
+            const total = Math.max(q.count(s.state), items.length);
             return (
               <section class="queue-section" key={s.state} data-section={s.state}>
                 <div class="section-head">
                   <h2>
-                    {s.title} <span class="section-count">{items.length}</span>
+                    {s.title}{" "}
+                    <span class="section-count" data-testid="section-count">
+                      {total}
+                    </span>
                   </h2>
                   <span class="section-hint">{s.hint}</span>
                 </div>
@@ -94,6 +98,19 @@ export function QueueScreen({ store }: { store: QueueStore }) {
                       <QueueItem key={a.id} a={a} now={now} store={store} />
                     ))}
                   </ul>
+                )}
+                {total > items.length && (
+                  <div class="section-more" data-testid="queue-more-row">
+                    <span>
+                      Showing the first {items.length} of {total}
+                      {s.state === "waiting" ? ", longest waiting first" : ""}.
+                    </span>
+                    {q.limit < queueMax && (
+                      <button class="btn" data-testid="queue-more" onClick={() => q.loadMore()}>
+                        Show more
+                      </button>
+                    )}
+                  </div>
                 )}
               </section>
             );

@@ -1,26 +1,47 @@
 // QueueStore keeps the live list of open assists (waiting, consenting, live)
 // from the queue WebSocket, for the queue screen and the sidebar counter.
+// The server sends up to `limit` assists of each state, the longest waiting
+// first, with how many there are of each: "load more" raises the limit.
 
-import { api, Assist, wsURL } from "./api";
-import { Channel, ChannelState } from "./channel";
+import { api, Assist, AssistState, wsURL } from "./api";
+import { Channel, ChannelState, SocketLike } from "./channel";
 import { payloadOf } from "./frames";
 
 /** QueueStore is started once per signed-in console. */
+/** How many assists of each state the queue shows at first, and how many more each "load more" adds. */
+export const queuePage = 100;
+/** The most the server shows of one state. */
+export const queueMax = 1000;
+
+/** The queue frame's payload. */
+export interface QueueView {
+  assists: Assist[] | null;
+  counts?: Partial<Record<AssistState, number>>;
+  limit?: number;
+}
+
 export class QueueStore {
   assists: Assist[] = [];
+  /** How many open assists there are of each state, shown or not. */
+  counts: Partial<Record<AssistState, number>> = {};
+  /** How many of each state the server sends. */
+  limit = queuePage;
   link: ChannelState = "connecting";
   loaded = false;
   private readonly channel: Channel;
   private readonly listeners = new Set<() => void>();
   private gotFrame = false;
 
-  constructor(onUnauthorized: () => void) {
+  /** socket stands in for the browser's WebSocket in tests. */
+  constructor(onUnauthorized: () => void, socket?: (url: string) => SocketLike) {
     this.channel = new Channel({
-      url: () => wsURL("/queue/ws"),
+      socket,
+      url: () => wsURL(`/queue/ws?limit=${this.limit}`),
       onFrame: (f) => {
         if (f.header.k !== "queue") return;
         this.gotFrame = true;
-        this.set(payloadOf<Assist[] | null>(f, []) ?? []);
+        const v = payloadOf<QueueView | null>(f, null);
+        this.set(v?.assists ?? [], v?.counts);
       },
       onState: (s, code) => {
         this.link = s;
@@ -36,7 +57,8 @@ export class QueueStore {
     api
       .assists("waiting", "consenting", "live")
       .then((r) => {
-        if (!this.gotFrame) this.set(r.assists ?? []);
+        // Newest first from the API; the queue is longest waiting first.
+        if (!this.gotFrame) this.set((r.assists ?? []).slice().reverse());
       })
       .catch(() => {});
   }
@@ -56,13 +78,27 @@ export class QueueStore {
     this.set(this.assists.map((x) => (x.id === a.id ? a : x)));
   }
 
-  /** The number of assists waiting for an agent. */
-  get waiting(): number {
-    return this.assists.filter((a) => a.state === "waiting").length;
+  /** Shows queuePage more of each state (up to queueMax): the channel starts over with the new limit. */
+  loadMore(): void {
+    if (this.limit >= queueMax) return;
+    this.limit = Math.min(this.limit + queuePage, queueMax);
+    this.channel.stop();
+    this.channel.start();
   }
 
-  private set(list: Assist[]): void {
+  /** How many assists of state s there are, shown or not. */
+  count(s: AssistState): number {
+    return this.counts[s] ?? this.assists.filter((a) => a.state === s).length;
+  }
+
+  /** The number of assists waiting for an agent. */
+  get waiting(): number {
+    return this.count("waiting");
+  }
+
+  private set(list: Assist[], counts?: Partial<Record<AssistState, number>>): void {
     this.assists = list;
+    this.counts = counts ?? {};
     this.loaded = true;
     this.emit();
   }

@@ -21,14 +21,17 @@ import {
   session,
   setChannel,
   setMessage,
+  render,
   setPrompt,
   setSession,
   setState,
+  setWatchers,
   showEnded,
   state,
   type State,
 } from "./state";
 import { ss } from "./storage";
+import { parseWatchers } from "./watchers";
 
 /** Takes part in an assist in state s: connects its channel (with the previous page's, if saved) and, if live, starts capture. */
 export function begin(assistId: string, token: string, s: State, saved?: ChannelState, savedSite?: SiteConfig): void {
@@ -137,6 +140,13 @@ function control(f: Frame): void {
     case "state":
       moveTo(p.state, p.reason);
       break;
+    case "watchers": {
+      const w = parseWatchers(p);
+      setWatchers(w);
+      render();
+      emit("watchers", { agents: w.agents, asking: w.asking.map((a) => a.name) });
+      break;
+    }
     case "snapshot":
       if (recorder) recorder.snapshot(true);
       break;
@@ -165,6 +175,11 @@ export function consent(allow: boolean): void {
   finish("denied by the person");
 }
 
+/** The person's answer to an agent asking to join; the server's next watchers frame takes the question away. */
+export function answerJoin(id: string, allow: boolean): void {
+  if (channel && state === "live") channel.send("join.answer", { id, allow });
+}
+
 /** Ends the assist from the person's side: stops capture at once. */
 export function end(): void {
   if (!session) return;
@@ -185,6 +200,7 @@ export function finish(reason: string): void {
   forgetPages();
   setSession(null);
   setPrompt("");
+  setWatchers({ agents: [], asking: [] });
   ss.del(storeKey);
   showEnded(reason);
 }

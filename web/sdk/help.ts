@@ -42,7 +42,9 @@ export async function requestHelp(): Promise<void> {
     const r = await api("POST", "/api/v1/public/help-requests", pageInfo());
     begin(r.assistId, r.personToken, r.state === "live" ? "live" : "waiting");
   } catch (e) {
-    fail("Could not reach support. Please try again.", e);
+    // unavailable: the site's queue is full, and the server says so.
+    const full = e instanceof ApiError && e.code === "unavailable";
+    fail(full ? "Support is busy right now. Please try again in a few minutes." : "Could not reach support. Please try again.", e);
   } finally {
     busy = false;
   }

@@ -294,7 +294,7 @@ test("each state shows its view; idle waits for the site's configuration unless 
     [["waiting", false, "", "", ""], { kind: "waiting" }],
     [["consenting", true, "", "", "Alex wants to see this page"], { kind: "prompt", text: "Alex wants to see this page" }],
     [["consenting", true, "", "", ""], { kind: "prompt", text: "Support wants to see this page" }],
-    [["live", true, "", "", ""], { kind: "live" }],
+    [["live", true, "", "", ""], { kind: "live", watchers: [], asking: [] }],
     [["ended", true, "", "Support session ended.", ""], { kind: "ended", message: "Support session ended." }],
     [["ended", false, "Oops", "", ""], { kind: "idle", message: "Oops" }],
   ];
@@ -302,6 +302,26 @@ test("each state shows its view; idle waits for the site's configuration unless 
 });
 
 const host = () => body.children.find((c) => c.getAttribute("data-tandem-root") !== null);
+
+test("the badge names who watches, and an agent asking to join is answered from the control", async () => {
+  const { UI } = await import("./ui.ts");
+  const answers = [];
+  const nop = () => {};
+  const ui = new UI({ help: nop, cancel: nop, allow: nop, deny: nop, end: nop, code: nop, join: (id, allow) => answers.push([id, allow]) }, true);
+  ui.render({ kind: "live", watchers: ["Alex", "Sam"], asking: [] });
+  assert.equal(ui.host.find("watchers").textContent, "Alex and Sam are viewing this page");
+  assert.equal(ui.host.find("join"), null);
+  ui.render({ kind: "live", watchers: ["Alex"], asking: [{ id: "q1", name: "Kim", text: "Kim from Support also wants to see this page" }] });
+  assert.equal(ui.host.find("join").textContent.includes("Kim from Support also wants to see this page"), true);
+  assert.equal(ui.host.find("watchers").textContent, "Alex is viewing this page");
+  ui.host.find("join-deny").click();
+  ui.host.find("join-allow").click();
+  assert.deepEqual(answers, [
+    ["q1", false],
+    ["q1", true],
+  ]);
+  body.children = body.children.filter((c) => c !== ui.host);
+});
 
 test("a change of state is saved and shown before it is announced", () => {
   const clicks = [];

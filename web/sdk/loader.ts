@@ -26,7 +26,7 @@
 // The loader runs once per page, so the modules keep their state at module
 // level; esbuild bundles them into one small script.
 
-import { consent, end } from "./assist";
+import { answerJoin, consent, end } from "./assist";
 import { restartIfStale } from "./capture";
 import { base, button, configure } from "./config";
 import { redeem, requestHelp } from "./help";
@@ -50,6 +50,7 @@ function boot(): void {
       deny: () => consent(false),
       end: () => end(),
       code: (code) => void redeem({ code }),
+      join: (id, allow) => answerJoin(id, allow),
     },
     button,
   );

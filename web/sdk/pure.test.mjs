@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cyrb53, hashString, pageIdFor, urlWithoutFragment } from "./hash.ts";
 import { redact, stringify } from "./devtools.ts";
+import { parseWatchers, watchersText } from "./watchers.ts";
 
 test("page ids ignore the fragment and nothing else", () => {
   const base = pageIdFor("https://shop.example/a/b?x=1");
@@ -57,4 +58,20 @@ test("secrets in request bodies are redacted", () => {
     ['{"name":"Al"}', '{"name":"Al"}'],
   ];
   for (const [body, want] of cases) assert.equal(redact(body), want);
+});
+
+test("the badge names everyone watching", () => {
+  assert.equal(watchersText([]), "Support is viewing this page");
+  assert.equal(watchersText(["Alex"]), "Alex is viewing this page");
+  assert.equal(watchersText(["Alex", "Sam"]), "Alex and Sam are viewing this page");
+  assert.equal(watchersText(["Alex", "Kim", "Sam"]), "Alex, Kim and Sam are viewing this page");
+});
+
+test("a watchers frame is read defensively", () => {
+  assert.deepEqual(parseWatchers({ agents: [{ name: "Alex" }, { name: "" }, null, 3], asking: [{ id: "q1", name: "Sam", text: "Sam also wants" }, { name: "no id" }] }), {
+    agents: ["Alex"],
+    asking: [{ id: "q1", name: "Sam", text: "Sam also wants" }],
+  });
+  assert.deepEqual(parseWatchers(null), { agents: [], asking: [] });
+  assert.deepEqual(parseWatchers({ agents: "Alex" }), { agents: [], asking: [] });
 });

@@ -13,6 +13,7 @@ import { emit } from "./events";
 import { site, siteFrom, siteLoaded } from "./site";
 import { ss, type Stored } from "./storage";
 import { UI, type Actions, type View } from "./ui";
+import type { Watchers } from "./watchers";
 
 /**
  * idle: no assist; waiting: a help request waits for an agent; consenting:
@@ -37,6 +38,8 @@ export let channel: Channel | null = null;
 export let promptText = "";
 /** The help control, consent prompt and assist badge. */
 export let ui: UI;
+/** Who is watching the page and who asks to join, from the server. */
+export let watchers: Watchers = { agents: [], asking: [] };
 
 // What the control says: an error in idle, or that the assist ended (for a
 // few seconds, then idle again).
@@ -58,6 +61,11 @@ export function setPrompt(text: string): void {
   promptText = text;
 }
 
+/** Sets who is watching and who asks to join; shown with the next render. */
+export function setWatchers(w: Watchers): void {
+  watchers = w;
+}
+
 /** Sets the message the idle control shows ("" for none); shown with the next render. */
 export function setMessage(text: string): void {
   idleMessage = text;
@@ -73,7 +81,7 @@ export function createUI(actions: Actions, button: boolean): void {
  * idle before the site's configuration has loaded (loaded), unless there
  * is an error to show.
  */
-export function viewFor(s: State, loaded: boolean, idle: string, ended: string, prompt: string): View | null {
+export function viewFor(s: State, loaded: boolean, idle: string, ended: string, prompt: string, who: Watchers = { agents: [], asking: [] }): View | null {
   switch (s) {
     case "idle":
       return loaded || idle ? { kind: "idle", message: idle } : null;
@@ -82,7 +90,7 @@ export function viewFor(s: State, loaded: boolean, idle: string, ended: string, 
     case "consenting":
       return { kind: "prompt", text: prompt || "Support wants to see this page" };
     case "live":
-      return { kind: "live" };
+      return { kind: "live", watchers: who.agents, asking: who.asking };
     case "ended":
       return ended ? { kind: "ended", message: ended } : { kind: "idle", message: idle };
   }
@@ -90,7 +98,7 @@ export function viewFor(s: State, loaded: boolean, idle: string, ended: string, 
 
 /** Shows the current state in the control. */
 export function render(): void {
-  const view = viewFor(state, siteLoaded, idleMessage, endedMessage, promptText);
+  const view = viewFor(state, siteLoaded, idleMessage, endedMessage, promptText, watchers);
   if (view) ui.render(view);
 }
 

@@ -4,13 +4,14 @@
 // and every control carries data-tandem-ui so tests can find it.
 
 import { el } from "./panel";
+import { watchersText, type JoinAsk } from "./watchers";
 
 /** What the control shows. */
 export type View =
   | { kind: "idle"; message?: string }
   | { kind: "waiting" }
   | { kind: "prompt"; text: string }
-  | { kind: "live" }
+  | { kind: "live"; watchers: string[]; asking: JoinAsk[] }
   | { kind: "ended"; message: string };
 
 /** What the person can do in the control. */
@@ -21,6 +22,8 @@ export interface Actions {
   deny(): void;
   end(): void;
   code(code: string): void;
+  /** The person's answer to an agent asking to join (JoinAsk.id). */
+  join(id: string, allow: boolean): void;
 }
 
 /** Class of the host element; the recorder blocks and drops it. */
@@ -141,10 +144,27 @@ export class UI {
         );
         break;
       case "live": {
+        // Who is watching, named, always in sight; and an agent asking to
+        // join, one question at a time.
+        const who = watchersText(view.watchers);
         const b = btn("badge", "", a.end, "badge");
-        b.setAttribute("aria-label", "Support is viewing this page. End the session");
-        b.append(el("span", { class: "dot", "aria-hidden": "true" }), "Support is viewing this page · End");
+        b.setAttribute("aria-label", who + ". End the session");
+        b.append(el("span", { class: "dot", "aria-hidden": "true" }), el("span", { "data-tandem-ui": "watchers" }, who), " · End");
         content = b;
+        const ask = view.asking[0];
+        if (ask) {
+          content = el(
+            "div",
+            { class: "s" },
+            el(
+              "div",
+              { class: "card", role: "alertdialog", "aria-label": "Another agent asks to see this page", "data-tandem-ui": "join" },
+              msg(ask.text),
+              el("div", { class: "row" }, btn("join-deny", "Deny", () => a.join(ask.id, false)), btn("join-allow", "Allow", () => a.join(ask.id, true), "primary")),
+            ),
+            b,
+          );
+        }
         break;
       }
       case "ended":

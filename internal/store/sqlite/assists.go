@@ -11,35 +11,49 @@ import (
 	"github.com/tandemhq/tandem/internal/store"
 )
 
-// Limits of ListAssists.
-const (
-	defaultAssistLimit = 100
-	maxAssistLimit     = 1000
-)
-
 const assistColumns = `id, site_id, state, person_id, page_id, page_url, user_agent,
 	viewport_width, viewport_height, viewport_dpr, agent_id, created_at, started_at, ended_at, end_reason`
-
-func checkState(s tandem.AssistState) error {
-	switch s {
-	case tandem.AssistWaiting, tandem.AssistConsenting, tandem.AssistLive, tandem.AssistEnded:
-		return nil
-	}
-	return tandem.Errorf(tandem.EInvalid, "%q is not an assist state", s)
-}
 
 // CreateAssist inserts a, setting its ID and CreatedAt when empty, and its
 // State to waiting when empty. An unknown site is tandem.ENotFound.
 func (db *DB) CreateAssist(ctx context.Context, a *tandem.Assist) error {
+	return db.tx(ctx, func(tx *sql.Tx) error { return insertAssist(ctx, tx, a) })
+}
+
+// CreateWaitingAssist inserts a waiting assist unless its site has max
+// waiting ones. The write transaction (BEGIN IMMEDIATE) holds the database's
+// write lock from the count to the insert, across processes too.
+func (db *DB) CreateWaitingAssist(ctx context.Context, a *tandem.Assist, max int) error {
+	if a.State != "" && a.State != tandem.AssistWaiting {
+		return tandem.Errorf(tandem.EInvalid, "a new request is waiting, not %s", a.State)
+	}
+	if max < 1 {
+		return tandem.Errorf(tandem.EInvalid, "the budget of waiting requests must be at least 1")
+	}
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		var n int
+		err := tx.QueryRowContext(ctx, `SELECT count(*) FROM assists WHERE site_id = ? AND state = 'waiting'`, a.SiteID).Scan(&n)
+		if err != nil {
+			return fmt.Errorf("count waiting assists: %w", err)
+		}
+		if n >= max {
+			return tandem.Errorf(tandem.EUnavailable, "site %s has %d waiting requests, its budget", a.SiteID, n)
+		}
+		return insertAssist(ctx, tx, a)
+	})
+}
+
+// insertAssist inserts a in tx, filling in what CreateAssist promises.
+func insertAssist(ctx context.Context, tx *sql.Tx, a *tandem.Assist) error {
 	c := *a
 	if c.State == "" {
 		c.State = tandem.AssistWaiting
 	}
-	if err := checkState(c.State); err != nil {
+	if err := store.CheckState(c.State); err != nil {
 		return err
 	}
 	setIDAndTime(&c.ID, &c.CreatedAt)
-	_, err := db.w.ExecContext(ctx, `INSERT INTO assists (`+assistColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO assists (`+assistColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.SiteID, string(c.State), c.PersonID, c.PageID, c.PageURL, c.UserAgent,
 		c.Viewport.Width, c.Viewport.Height, c.Viewport.DPR, c.AgentID,
 		toMillis(c.CreatedAt), toMillis(c.StartedAt), toMillis(c.EndedAt), c.EndReason)
@@ -68,32 +82,44 @@ func (db *DB) AssistByID(ctx context.Context, id string) (*tandem.Assist, error)
 }
 
 // UpdateAssist writes the state, agent, viewport, start and end times and end
-// reason of a.
-func (db *DB) UpdateAssist(ctx context.Context, a *tandem.Assist) error {
-	if err := checkState(a.State); err != nil {
+// reason of a if its stored state is from. The condition is in the UPDATE
+// itself, so two writers on one file, in one process or two, cannot both pass.
+func (db *DB) UpdateAssist(ctx context.Context, a *tandem.Assist, from tandem.AssistState) error {
+	if err := store.CheckTransition(from, a.State); err != nil {
 		return err
 	}
-	res, err := db.w.ExecContext(ctx, `UPDATE assists SET state = ?, agent_id = ?,
-		viewport_width = ?, viewport_height = ?, viewport_dpr = ?,
-		started_at = ?, ended_at = ?, end_reason = ? WHERE id = ?`,
-		string(a.State), a.AgentID, a.Viewport.Width, a.Viewport.Height, a.Viewport.DPR,
-		toMillis(a.StartedAt), toMillis(a.EndedAt), a.EndReason, a.ID)
-	if err != nil {
-		return fmt.Errorf("update assist: %w", err)
-	}
-	return affected(res, func() error { return tandem.Errorf(tandem.ENotFound, "assist %q not found", a.ID) })
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE assists SET state = ?, agent_id = ?,
+			viewport_width = ?, viewport_height = ?, viewport_dpr = ?,
+			started_at = ?, ended_at = ?, end_reason = ? WHERE id = ? AND state = ?`,
+			string(a.State), a.AgentID, a.Viewport.Width, a.Viewport.Height, a.Viewport.DPR,
+			toMillis(a.StartedAt), toMillis(a.EndedAt), a.EndReason, a.ID, string(from))
+		if err != nil {
+			return fmt.Errorf("update assist: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		var now string
+		err = tx.QueryRowContext(ctx, `SELECT state FROM assists WHERE id = ?`, a.ID).Scan(&now)
+		if errors.Is(err, sql.ErrNoRows) {
+			return tandem.Errorf(tandem.ENotFound, "assist %q not found", a.ID)
+		}
+		if err != nil {
+			return fmt.Errorf("update assist: %w", err)
+		}
+		return tandem.Errorf(tandem.EConflict, "this assist is %s now, not %s", now, from)
+	})
 }
 
-// ListAssists returns the assists f selects, newest first.
-func (db *DB) ListAssists(ctx context.Context, f store.AssistFilter) ([]*tandem.Assist, error) {
+// assistWhere returns the WHERE clause (or "") and its arguments for f's
+// states, site and cursor; cmp is the cursor's comparison, "<" or ">".
+func assistWhere(f store.AssistFilter, cmp string) (string, []any) {
 	var where []string
 	var args []any
 	if len(f.States) > 0 {
 		marks := make([]string, len(f.States))
 		for i, s := range f.States {
-			if err := checkState(s); err != nil {
-				return nil, err
-			}
 			marks[i] = "?"
 			args = append(args, string(s))
 		}
@@ -103,24 +129,65 @@ func (db *DB) ListAssists(ctx context.Context, f store.AssistFilter) ([]*tandem.
 		where = append(where, "site_id = ?")
 		args = append(args, f.SiteID)
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = defaultAssistLimit
+	if f.After != "" && cmp != "" {
+		t, id, _ := store.ParseAssistCursor(f.After) // checked by the caller
+		where = append(where, "(created_at, id) "+cmp+" (?, ?)")
+		args = append(args, t.UnixMilli(), id)
 	}
-	limit = min(limit, maxAssistLimit)
-	q := `SELECT ` + assistColumns + ` FROM assists`
-	if len(where) > 0 {
-		q += ` WHERE ` + strings.Join(where, " AND ")
+	if len(where) == 0 {
+		return "", args
 	}
-	// rowid breaks ties between assists created in the same millisecond.
-	q += ` ORDER BY created_at DESC, rowid DESC LIMIT ?`
-	args = append(args, limit)
+	return " WHERE " + strings.Join(where, " AND "), args
+}
 
+// ListAssists returns the assists f selects, newest (or oldest) first.
+func (db *DB) ListAssists(ctx context.Context, f store.AssistFilter) ([]*tandem.Assist, error) {
+	if err := store.CheckAssistFilter(f); err != nil {
+		return nil, err
+	}
+	dir, cmp := "DESC", "<"
+	if f.Oldest {
+		dir, cmp = "ASC", ">"
+	}
+	where, args := assistWhere(f, cmp)
+	limit := f.Limit
+	if limit == 0 {
+		limit = store.DefaultAssistLimit
+	}
+	q := `SELECT ` + assistColumns + ` FROM assists` + where +
+		` ORDER BY created_at ` + dir + `, id ` + dir + ` LIMIT ?`
+	args = append(args, limit)
 	as, err := queryRows(ctx, db.r, scanAssist, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list assists: %w", err)
 	}
 	return as, nil
+}
+
+// CountAssists returns how many assists f selects, by state.
+func (db *DB) CountAssists(ctx context.Context, f store.AssistFilter) (map[tandem.AssistState]int, error) {
+	if err := store.CheckAssistFilter(f); err != nil {
+		return nil, err
+	}
+	where, args := assistWhere(f, "")
+	rows, err := db.r.QueryContext(ctx, `SELECT state, count(*) FROM assists`+where+` GROUP BY state`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count assists: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[tandem.AssistState]int)
+	for rows.Next() {
+		var state string
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			return nil, fmt.Errorf("count assists: %w", err)
+		}
+		out[tandem.AssistState(state)] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("count assists: %w", err)
+	}
+	return out, nil
 }
 
 func scanAssist(s scanner) (*tandem.Assist, error) {
@@ -141,10 +208,15 @@ func scanAssist(s scanner) (*tandem.Assist, error) {
 // RecordConsent appends a person's answer to an assist's consent records,
 // setting At when zero.
 func (db *DB) RecordConsent(ctx context.Context, c *tandem.Consent) error {
+	return db.tx(ctx, func(tx *sql.Tx) error { return insertConsent(ctx, tx, c) })
+}
+
+// insertConsent inserts c in tx, setting At when zero.
+func insertConsent(ctx context.Context, tx *sql.Tx, c *tandem.Consent) error {
 	if c.At.IsZero() {
 		c.At = now()
 	}
-	_, err := db.w.ExecContext(ctx, `INSERT INTO consents (assist_id, agent_id, person_id, page_url, method, allowed, text, at)
+	_, err := tx.ExecContext(ctx, `INSERT INTO consents (assist_id, agent_id, person_id, page_url, method, allowed, text, at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.AssistID, c.AgentID, c.PersonID, c.PageURL, c.Method, c.Allowed, c.Text, toMillis(c.At))
 	if isForeignKey(err) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/store"
 )
 
 const inviteColumns = `id, site_id, agent_id, token_hash, code_hash, url, created_at, expires_at, used_at, assist_id`
@@ -39,73 +40,106 @@ func (db *DB) CreateInvite(ctx context.Context, inv *tandem.Invite) error {
 	return nil
 }
 
-// UseInvite marks the live invite with the given token hash or code hash as
-// used at t and returns it. The single conditional UPDATE is what makes it
-// safe under concurrent callers: only one of them changes the row. After a
-// miss, the newest invite with that hash tells which error to give.
-func (db *DB) UseInvite(ctx context.Context, tokenHash, codeHash string, t time.Time) (*tandem.Invite, error) {
-	col, hash := "token_hash", tokenHash
-	switch {
-	case tokenHash != "" && codeHash != "":
-		return nil, tandem.Errorf(tandem.EInvalid, "give an invite's token or its code, not both")
-	case tokenHash == "" && codeHash == "":
-		return nil, tandem.Errorf(tandem.EInvalid, "give an invite's token or its code")
-	case codeHash != "":
-		col, hash = "code_hash", codeHash
-	}
-	at := t.UnixMilli()
-	use, newest := inviteQueries(col)
-	var inv *tandem.Invite
-	err := db.tx(ctx, func(tx *sql.Tx) error {
-		var err error
-		inv, err = scanInvite(tx.QueryRowContext(ctx, use, at, hash, at))
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		var used sql.NullInt64
-		err = tx.QueryRowContext(ctx, newest, hash).Scan(&used)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return tandem.Errorf(tandem.ENotFound, "invite not found")
-		case err != nil:
-			return err
-		case used.Valid:
-			return tandem.Errorf(tandem.EUsed, "this invite was used already")
-		default:
-			return tandem.Errorf(tandem.EExpired, "this invite has expired")
-		}
-	})
+// LiveInvite returns the invite of siteID with the given token or code hash
+// that may be redeemed at t. Only the site's own invites are looked at.
+func (db *DB) LiveInvite(ctx context.Context, siteID, tokenHash, codeHash string, t time.Time) (*tandem.Invite, error) {
+	col, hash, err := inviteHash(tokenHash, codeHash)
 	if err != nil {
-		if tandem.ErrorCode(err) != tandem.EInternal {
-			return nil, err
-		}
-		return nil, fmt.Errorf("use invite: %w", err)
+		return nil, err
+	}
+	// The newest invite of the site with that hash decides: a code may repeat
+	// over time, and only the newest can be live.
+	inv, err := scanInvite(db.r.QueryRowContext(ctx, liveInviteQuery(col), hash, siteID))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, tandem.Errorf(tandem.ENotFound, "invite not found")
+	case err != nil:
+		return nil, fmt.Errorf("live invite: %w", err)
+	}
+	if err := redeemable(inv, t); err != nil {
+		return nil, err
 	}
 	return inv, nil
 }
 
-// inviteQueries returns UseInvite's queries for the hash column col: use
-// marks the newest live invite with a hash (args: now, hash, now) used and
-// returns it; newest reads the used_at of the newest invite with a hash.
-// The hash is never empty, but both say so, for without that SQLite cannot
-// use the partial index on col and reads every invite ever made.
-func inviteQueries(col string) (use, newest string) {
-	match := col + ` = ? AND ` + col + ` <> ''`
-	use = `UPDATE invites SET used_at = ?
-		WHERE id = (SELECT id FROM invites WHERE ` + match + ` AND used_at IS NULL AND expires_at > ?
-		            ORDER BY created_at DESC, rowid DESC LIMIT 1)
-		RETURNING ` + inviteColumns
-	newest = `SELECT used_at FROM invites WHERE ` + match + ` ORDER BY created_at DESC, rowid DESC LIMIT 1`
-	return use, newest
+// liveInviteQuery returns LiveInvite's query for the hash column col (args:
+// hash, site id). The hash is never empty, but the query says so, for without
+// that SQLite cannot use the partial index on col and reads every invite.
+func liveInviteQuery(col string) string {
+	return `SELECT ` + inviteColumns + ` FROM invites WHERE ` + col + ` = ? AND ` + col + ` <> '' AND site_id = ?
+		ORDER BY created_at DESC, rowid DESC LIMIT 1`
 }
 
-// SetInviteAssist records which assist a used invite created.
-func (db *DB) SetInviteAssist(ctx context.Context, inviteID, assistID string) error {
-	res, err := db.w.ExecContext(ctx, `UPDATE invites SET assist_id = ? WHERE id = ?`, assistID, inviteID)
-	if err != nil {
-		return fmt.Errorf("set invite assist: %w", err)
+// inviteHash returns the column and value to look an invite up by.
+func inviteHash(tokenHash, codeHash string) (col, hash string, err error) {
+	switch {
+	case tokenHash != "" && codeHash != "":
+		return "", "", tandem.Errorf(tandem.EInvalid, "give an invite's token or its code, not both")
+	case tokenHash == "" && codeHash == "":
+		return "", "", tandem.Errorf(tandem.EInvalid, "give an invite's token or its code")
+	case codeHash != "":
+		return "code_hash", codeHash, nil
 	}
-	return affected(res, func() error { return tandem.Errorf(tandem.ENotFound, "invite %q not found", inviteID) })
+	return "token_hash", tokenHash, nil
+}
+
+// redeemable returns why inv cannot be redeemed at t, or nil.
+func redeemable(inv *tandem.Invite, t time.Time) error {
+	switch {
+	case !inv.UsedAt.IsZero():
+		return tandem.Errorf(tandem.EUsed, "this invite was used already")
+	case !t.Before(inv.ExpiresAt):
+		return tandem.Errorf(tandem.EExpired, "this invite has expired")
+	}
+	return nil
+}
+
+// RedeemInvite uses an invite, creates its assist and records the consent in
+// one write transaction. The conditional UPDATE is what makes it safe under
+// concurrent callers: only one of them changes the row.
+func (db *DB) RedeemInvite(ctx context.Context, r *store.InviteRedemption) error {
+	if r.Assist == nil || r.Consent == nil || r.InviteID == "" || r.Now.IsZero() {
+		return tandem.Errorf(tandem.EInvalid, "a redemption needs an invite, a time, an assist and a consent")
+	}
+	a, c := *r.Assist, *r.Consent
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var agent string
+		at := r.Now.UnixMilli()
+		err := tx.QueryRowContext(ctx, `UPDATE invites SET used_at = ?
+			WHERE id = ? AND site_id = ? AND used_at IS NULL AND expires_at > ? RETURNING agent_id`,
+			at, r.InviteID, a.SiteID, at).Scan(&agent)
+		if errors.Is(err, sql.ErrNoRows) {
+			inv, err := scanInvite(tx.QueryRowContext(ctx, `SELECT `+inviteColumns+` FROM invites WHERE id = ? AND site_id = ?`, r.InviteID, a.SiteID))
+			if errors.Is(err, sql.ErrNoRows) {
+				return tandem.Errorf(tandem.ENotFound, "invite not found")
+			}
+			if err != nil {
+				return err
+			}
+			return redeemable(inv, r.Now)
+		}
+		if err != nil {
+			return err
+		}
+		a.AgentID = agent
+		if err := insertAssist(ctx, tx, &a); err != nil {
+			return err
+		}
+		c.AssistID, c.AgentID = a.ID, agent
+		if err := insertConsent(ctx, tx, &c); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE invites SET assist_id = ? WHERE id = ?`, a.ID, r.InviteID)
+		return err
+	})
+	if err != nil {
+		if tandem.ErrorCode(err) != tandem.EInternal {
+			return err
+		}
+		return fmt.Errorf("redeem invite: %w", err)
+	}
+	*r.Assist, *r.Consent = a, c
+	return nil
 }
 
 func scanInvite(s scanner) (*tandem.Invite, error) {

@@ -9,7 +9,79 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/store"
 )
+
+// redeemOnce redeems the invite with token on siteID, as a person's help
+// request on one server does.
+func redeemOnce(db *DB, siteID, token string) error {
+	ctx := context.Background()
+	now := time.Now()
+	inv, err := db.LiveInvite(ctx, siteID, token, "", now)
+	if err != nil {
+		return err
+	}
+	return db.RedeemInvite(ctx, &store.InviteRedemption{
+		InviteID: inv.ID, Now: now,
+		Assist:  &tandem.Assist{SiteID: siteID, State: tandem.AssistLive, StartedAt: now},
+		Consent: &tandem.Consent{Method: "invite", Allowed: true},
+	})
+}
+
+// TestTwoServersAcceptOnce is two servers on one file, each with its own
+// handle, whose agents accept the same waiting requests at once: each request
+// is accepted by exactly one.
+func TestTwoServersAcceptOnce(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "tandem.db")
+	a, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	site := &tandem.Site{Name: "Shop", AllowedOrigins: []string{"https://shop.example"}}
+	if err := a.CreateSite(ctx, site); err != nil {
+		t.Fatal(err)
+	}
+	const n = 20
+	var requests []*tandem.Assist
+	for range n {
+		r := &tandem.Assist{SiteID: site.ID}
+		if err := a.CreateWaitingAssist(ctx, r, n); err != nil {
+			t.Fatal(err)
+		}
+		requests = append(requests, r)
+	}
+	var wg sync.WaitGroup
+	wins := make([][2]bool, n)
+	for server, db := range []*DB{a, b} {
+		wg.Go(func() {
+			for i, r := range requests {
+				next := *r
+				next.State, next.AgentID = tandem.AssistConsenting, fmt.Sprintf("agent-on-%d", server)
+				err := db.UpdateAssist(ctx, &next, tandem.AssistWaiting)
+				switch tandem.ErrorCode(err) {
+				case "":
+					wins[i][server] = true
+				case tandem.EConflict:
+				default:
+					t.Errorf("server %d accepting %d: %v", server, i, err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i, w := range wins {
+		if w[0] == w[1] {
+			t.Errorf("request %d: accepted by server a %v, server b %v; want exactly one", i, w[0], w[1])
+		}
+	}
+}
 
 // TestTwoHandlesOneFile is a running server and an admin command on one
 // file: each has its own pools, and writes from both at once must wait for
@@ -53,7 +125,7 @@ func TestTwoHandlesOneFile(t *testing.T) {
 					errs = append(errs, err)
 					mu.Unlock()
 				}
-				_, err := db.UseInvite(ctx, fmt.Sprintf("tok-%d", j), "", time.Now())
+				err := redeemOnce(db, site.ID, fmt.Sprintf("tok-%d", j))
 				mu.Lock()
 				switch tandem.ErrorCode(err) {
 				case "":

@@ -5,24 +5,26 @@ import (
 	"testing"
 )
 
-// UseInvite finds an invite through the partial index on its token or code
-// hash, not by reading every invite ever made.
-func TestUseInviteUsesIndex(t *testing.T) {
+// LiveInvite finds an invite through the partial index on its token or code
+// hash, not by reading every invite ever made or every invite of the site.
+func TestLiveInviteUsesIndex(t *testing.T) {
 	db := openTemp(t)
 	defer db.Close()
 	for col, index := range map[string]string{"token_hash": "invites_token", "code_hash": "invites_code"} {
-		use, newest := inviteQueries(col)
-		for _, q := range []struct {
-			name, sql string
-			args      []any
-		}{
-			{"use", use, []any{0, "hash", 0}},
-			{"newest", newest, []any{"hash"}},
-		} {
-			if p := queryPlan(t, db, q.sql, q.args...); !strings.Contains(p, "USING INDEX "+index) {
-				t.Errorf("%s query by %s: plan %q, want it to use %s", q.name, col, p, index)
-			}
+		if p := queryPlan(t, db, liveInviteQuery(col), "hash", "site"); !strings.Contains(p, "USING INDEX "+index) {
+			t.Errorf("live invite by %s: plan %q, want it to use %s", col, p, index)
 		}
+	}
+}
+
+// The budget of waiting requests counts a site's waiting assists through an
+// index, not by reading the site's whole history.
+func TestWaitingCountUsesIndex(t *testing.T) {
+	db := openTemp(t)
+	defer db.Close()
+	p := queryPlan(t, db, `SELECT count(*) FROM assists WHERE site_id = ? AND state = 'waiting'`, "s")
+	if !strings.Contains(p, "COVERING INDEX assists_site_state") {
+		t.Errorf("plan %q, want it to use assists_site_state", p)
 	}
 }
 

@@ -11,7 +11,7 @@ import (
 	"github.com/tandemhq/tandem/internal/store"
 )
 
-const siteColumns = `id, name, key, allowed_origins, strict_masking, capture_bodies, created_at`
+const siteColumns = `id, name, key, allowed_origins, strict_masking, capture_bodies, consent_each_agent, created_at`
 
 // CreateSite inserts s after store.CheckSite has normalized it, setting its
 // ID, Key and CreatedAt when empty.
@@ -29,8 +29,8 @@ func (db *DB) CreateSite(ctx context.Context, s *tandem.Site) error {
 	if err != nil {
 		return fmt.Errorf("create site: %w", err)
 	}
-	_, err = db.w.ExecContext(ctx, `INSERT INTO sites (`+siteColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.Name, c.Key, string(origins), c.StrictMasking, c.CaptureBodies, toMillis(c.CreatedAt))
+	_, err = db.w.ExecContext(ctx, `INSERT INTO sites (`+siteColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Name, c.Key, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent, toMillis(c.CreatedAt))
 	if isUnique(err) {
 		return tandem.Errorf(tandem.EConflict, "a site with id %q or key %q exists", c.ID, c.Key)
 	}
@@ -86,8 +86,8 @@ func (db *DB) UpdateSite(ctx context.Context, s *tandem.Site) error {
 	if err != nil {
 		return fmt.Errorf("update site: %w", err)
 	}
-	res, err := db.w.ExecContext(ctx, `UPDATE sites SET name = ?, allowed_origins = ?, strict_masking = ?, capture_bodies = ? WHERE id = ?`,
-		c.Name, string(origins), c.StrictMasking, c.CaptureBodies, c.ID)
+	res, err := db.w.ExecContext(ctx, `UPDATE sites SET name = ?, allowed_origins = ?, strict_masking = ?, capture_bodies = ?, consent_each_agent = ? WHERE id = ?`,
+		c.Name, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent, c.ID)
 	if err != nil {
 		return fmt.Errorf("update site: %w", err)
 	}
@@ -112,7 +112,7 @@ func scanSite(s scanner) (*tandem.Site, error) {
 	var site tandem.Site
 	var origins string
 	var created sql.NullInt64
-	if err := s.Scan(&site.ID, &site.Name, &site.Key, &origins, &site.StrictMasking, &site.CaptureBodies, &created); err != nil {
+	if err := s.Scan(&site.ID, &site.Name, &site.Key, &origins, &site.StrictMasking, &site.CaptureBodies, &site.ConsentEachAgent, &created); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(origins), &site.AllowedOrigins); err != nil {

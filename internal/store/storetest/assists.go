@@ -41,11 +41,13 @@ func testAssists(t *testing.T, s store.Store) {
 	wantCode(t, s.CreateAssist(ctx, &tandem.Assist{ID: a.ID, SiteID: site.ID}), tandem.EConflict, "CreateAssist with a taken id")
 
 	// Accept, consent, end: every mutable field is written.
-	a.State = tandem.AssistLive
+	a.State = tandem.AssistConsenting
 	a.AgentID = "agent-1"
+	must(t, s.UpdateAssist(ctx, a, tandem.AssistWaiting), "UpdateAssist consenting")
+	a.State = tandem.AssistLive
 	a.StartedAt = at(1)
 	a.Viewport = tandem.Viewport{Width: 1280, Height: 720, DPR: 1.5}
-	must(t, s.UpdateAssist(ctx, a), "UpdateAssist live")
+	must(t, s.UpdateAssist(ctx, a, tandem.AssistConsenting), "UpdateAssist live")
 	got, err = s.AssistByID(ctx, a.ID)
 	must(t, err, "AssistByID")
 	if got.State != tandem.AssistLive || got.AgentID != "agent-1" || !sameTime(got.StartedAt, at(1)) || got.Viewport != a.Viewport || !got.EndedAt.IsZero() {
@@ -54,7 +56,7 @@ func testAssists(t *testing.T, s store.Store) {
 	a.State = tandem.AssistEnded
 	a.EndedAt = at(9)
 	a.EndReason = "ended by person"
-	must(t, s.UpdateAssist(ctx, a), "UpdateAssist ended")
+	must(t, s.UpdateAssist(ctx, a, tandem.AssistLive), "UpdateAssist ended")
 	got, err = s.AssistByID(ctx, a.ID)
 	must(t, err, "AssistByID")
 	if got.State != tandem.AssistEnded || !sameTime(got.EndedAt, at(9)) || got.EndReason != "ended by person" || !sameTime(got.StartedAt, at(1)) {
@@ -63,13 +65,13 @@ func testAssists(t *testing.T, s store.Store) {
 
 	bad := *got
 	bad.State = "exploded"
-	wantCode(t, s.UpdateAssist(ctx, &bad), tandem.EInvalid, "UpdateAssist with a bad state")
+	wantCode(t, s.UpdateAssist(ctx, &bad, tandem.AssistEnded), tandem.EInvalid, "UpdateAssist with a bad state")
 	got, err = s.AssistByID(ctx, a.ID)
 	must(t, err, "AssistByID")
 	if got.State != tandem.AssistEnded {
 		t.Errorf("a rejected UpdateAssist changed the state to %q", got.State)
 	}
-	wantCode(t, s.UpdateAssist(ctx, &tandem.Assist{ID: "no-such-assist", State: tandem.AssistLive}), tandem.ENotFound, "UpdateAssist unknown")
+	wantCode(t, s.UpdateAssist(ctx, &tandem.Assist{ID: "no-such-assist", State: tandem.AssistLive}, tandem.AssistConsenting), tandem.ENotFound, "UpdateAssist unknown")
 	_, err = s.AssistByID(ctx, "no-such-assist")
 	wantCode(t, err, tandem.ENotFound, "AssistByID unknown")
 }
@@ -94,12 +96,7 @@ func testListAssists(t *testing.T, s store.Store) {
 	}
 	ids := make(map[int]string) // minute → id
 	for _, sp := range specs {
-		a := newAssist(t, s, sp.site, at(sp.minute))
-		if sp.state != tandem.AssistWaiting {
-			a.State = sp.state
-			must(t, s.UpdateAssist(ctx, a), "UpdateAssist")
-		}
-		ids[sp.minute] = a.ID
+		ids[sp.minute] = newAssistIn(t, s, sp.site, at(sp.minute), sp.state).ID
 	}
 
 	tests := []struct {

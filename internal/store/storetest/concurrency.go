@@ -77,7 +77,7 @@ func testDeleteCascades(t *testing.T, s store.Store) {
 	must(t, s.DeleteSite(ctx, site.ID), "DeleteSite")
 	_, err := s.AssistByID(ctx, a.ID)
 	wantCode(t, err, tandem.ENotFound, "an assist of a removed site")
-	_, err = s.UseInvite(ctx, "tok", "", at(1))
+	_, err = s.LiveInvite(ctx, site.ID, "tok", "", at(1))
 	wantCode(t, err, tandem.ENotFound, "an invite of a removed site")
 	if _, err := s.AssistByID(ctx, b.ID); err != nil {
 		t.Errorf("removing one site removed another's assist: %v", err)

@@ -43,7 +43,7 @@ func testSites(t *testing.T, s store.Store) {
 			continue
 		}
 		if got.ID != site.ID || got.Key != site.Key || got.Name != "Shop" || !slices.Equal(got.AllowedOrigins, wantOrigins) ||
-			!got.StrictMasking || got.CaptureBodies || !sameTime(got.CreatedAt, site.CreatedAt) {
+			!got.StrictMasking || got.CaptureBodies || got.ConsentEachAgent || !sameTime(got.CreatedAt, site.CreatedAt) {
 			t.Errorf("%s = %+v, want %+v", get.name, got, site)
 		}
 		if !got.AllowsOrigin("http://localhost:3000") || got.AllowsOrigin("https://evil.example") {
@@ -65,11 +65,11 @@ func testSites(t *testing.T, s store.Store) {
 
 	site.Name = "Shop EU"
 	site.AllowedOrigins = []string{"https://shop.example.eu"}
-	site.StrictMasking, site.CaptureBodies = false, true
+	site.StrictMasking, site.CaptureBodies, site.ConsentEachAgent = false, true, true
 	must(t, s.UpdateSite(ctx, site), "UpdateSite")
 	got, err := s.SiteByID(ctx, site.ID)
 	must(t, err, "SiteByID after UpdateSite")
-	if got.Name != "Shop EU" || !slices.Equal(got.AllowedOrigins, []string{"https://shop.example.eu"}) || got.StrictMasking || !got.CaptureBodies {
+	if got.Name != "Shop EU" || !slices.Equal(got.AllowedOrigins, []string{"https://shop.example.eu"}) || got.StrictMasking || !got.CaptureBodies || !got.ConsentEachAgent {
 		t.Errorf("after UpdateSite: %+v", got)
 	}
 	if got.Key != site.Key {

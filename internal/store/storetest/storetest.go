@@ -36,7 +36,14 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Pages", testPages},
 		{"Invites", testInvites},
 		{"InviteCodes", testInviteCodes},
-		{"ConcurrentUseInvite", testConcurrentUseInvite},
+		{"InviteSites", testInviteSites},
+		{"RedeemAllOrNothing", testRedeemAllOrNothing},
+		{"ConcurrentRedeem", testConcurrentRedeem},
+		{"AssistTransitions", testAssistTransitions},
+		{"ConcurrentAccept", testConcurrentAccept},
+		{"WaitingBudget", testWaitingBudget},
+		{"AssistPaging", testAssistPaging},
+		{"CountAssists", testCountAssists},
 		{"Audit", testAudit},
 		{"Terminals", testTerminals},
 		{"ConcurrentWrites", testConcurrentWrites},
@@ -102,7 +109,13 @@ func newSite(t *testing.T, s store.Store, name string) *tandem.Site {
 
 func newAssist(t *testing.T, s store.Store, siteID string, created time.Time) *tandem.Assist {
 	t.Helper()
-	a := &tandem.Assist{SiteID: siteID, PersonID: "person-1", PageID: "page-1", PageURL: "https://shop.example/cart", CreatedAt: created}
+	return newAssistIn(t, s, siteID, created, tandem.AssistWaiting)
+}
+
+// newAssistIn creates an assist that starts in the given state.
+func newAssistIn(t *testing.T, s store.Store, siteID string, created time.Time, state tandem.AssistState) *tandem.Assist {
+	t.Helper()
+	a := &tandem.Assist{SiteID: siteID, State: state, PersonID: "person-1", PageID: "page-1", PageURL: "https://shop.example/cart", CreatedAt: created}
 	must(t, s.CreateAssist(context.Background(), a), "CreateAssist")
 	return a
 }
