@@ -258,7 +258,7 @@ func TestBadChannels(t *testing.T) {
 	other := livePerson(t, ctx, ts, agent)
 
 	dial := func(id, token, origin string) error {
-		q := &simclient.Person{Base: ts.URL(), Origin: origin, SiteKey: ts.Site.Key, AssistID: id, Token: token}
+		q := &simclient.Person{Base: ts.URL(), Origin: origin, SiteKey: ts.Site.Key, AssistID: id, Token: token, Client: ts.Client()}
 		_, _, err := q.Connect(ctx)
 		if err == nil {
 			_, _, err = q.Read(ctx)
@@ -292,7 +292,7 @@ func TestBadChannels(t *testing.T) {
 	}
 	for _, tt := range frames {
 		t.Run(tt.name, func(t *testing.T) {
-			q := &simclient.Person{Base: ts.URL(), Origin: siteOrigin, AssistID: p.AssistID, Token: p.Token}
+			q := &simclient.Person{Base: ts.URL(), Origin: siteOrigin, AssistID: p.AssistID, Token: p.Token, Client: ts.Client()}
 			if _, _, err := q.Connect(ctx); err != nil {
 				t.Fatal(err)
 			}

@@ -109,6 +109,9 @@ func New(d Deps) *Server {
 	}
 	s.routes = s.apiRoutes()
 	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		httpjson.WriteError(w, tandem.Errorf(tandem.EForbidden, "cross-origin request refused"))
+	}))
 	for _, r := range s.routes {
 		h := http.Handler(r.handler)
 		switch r.access {
