@@ -134,7 +134,7 @@ func (b *BareRelay) handleRead(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-rd.done:
-			_ = ws.Close(4408, "slow consumer")
+			_ = ws.Close(protocol.CloseSlow, "slow consumer")
 			return
 		case <-ctx.Done():
 			return

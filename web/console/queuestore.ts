@@ -4,6 +4,7 @@
 import { api, Assist, wsURL } from "./api";
 import { Channel, ChannelState } from "./channel";
 import { payloadOf } from "./frames";
+import { CloseBadToken, KindQueue } from "../shared/protocol";
 
 /** QueueStore is started once per signed-in console. */
 export class QueueStore {
@@ -18,13 +19,13 @@ export class QueueStore {
     this.channel = new Channel({
       url: () => wsURL("/queue/ws"),
       onFrame: (f) => {
-        if (f.header.k !== "queue") return;
+        if (f.header.k !== KindQueue) return;
         this.gotFrame = true;
         this.set(payloadOf<Assist[] | null>(f, []) ?? []);
       },
       onState: (s, code) => {
         this.link = s;
-        if (s === "closed" && code === 4401) onUnauthorized();
+        if (s === "closed" && code === CloseBadToken) onUnauthorized();
         this.emit();
       },
     });
