@@ -11,6 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/tandemhq/tandem/internal/protocol"
 	"github.com/tandemhq/tandem/internal/simclient"
 )
 
