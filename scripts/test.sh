@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test of Tandem: front-end unit tests, vet, staticcheck, and the
+# Runs every test of Tandem: front-end unit tests and type check, vet, staticcheck, and the
 # Go tests (unit, integration, and end-to-end in headless Chromium and with
 # the OpenSSH client) under the race detector.
 set -euo pipefail
@@ -26,6 +26,8 @@ if [ ! -d web/node_modules ] || [ web/package-lock.json -nt web/node_modules/.pa
   (cd web && npm ci --no-audit --no-fund --loglevel=error)
 fi
 (cd web && npm test --silent)
+# The TypeScript type check: the bundler strips types without checking them.
+(cd web && npm run --silent check)
 
 go vet ./...
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...

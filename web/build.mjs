@@ -2,13 +2,28 @@
 // --outdir). The output is committed so that `go build` needs no Node; a Go
 // test rebuilds into a temporary directory and compares byte for byte, so the
 // build must stay deterministic (no timestamps, no absolute paths).
+//
+// Two things here are for caching (docs/sdk.md, "Caching"):
+//   - the loader (sdk.js, a stable URL) names the recorder by its content
+//     hash, /sdk/recorder.HASH.js, so a loader never pairs with another
+//     build's recorder; the server computes the same hash of recorder.js
+//     (contentHash below, internal/httpapi's assetHash) and serves that URL
+//     as immutable;
+//   - every bundle the server serves is also written precompressed
+//     (NAME.gz and NAME.br), so that serving it costs no CPU.
 import * as esbuild from "esbuild";
-import { copyFileSync, mkdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { argv } from "node:process";
+import { brotliCompressSync, constants as zlib, gzipSync } from "node:zlib";
 
 const outIndex = argv.indexOf("--outdir");
 const outdir = outIndex >= 0 ? argv[outIndex + 1] : "dist";
 mkdirSync(outdir, { recursive: true });
+// Compressed files of an earlier build would otherwise outlive their bundle.
+for (const f of readdirSync(outdir)) {
+  if (f.endsWith(".gz") || f.endsWith(".br")) rmSync(`${outdir}/${f}`);
+}
 
 const common = {
   bundle: true,
@@ -21,11 +36,17 @@ const common = {
   loader: { ".woff2": "file" },
 };
 
+/** The first 16 hex digits of the SHA-256 of a file's bytes: the hash in hashed asset URLs. */
+function contentHash(file) {
+  return createHash("sha256").update(readFileSync(file)).digest("hex").slice(0, 16);
+}
+
 // Each entry: the SDK loader must stay tiny (it is on every customer page);
-// everything heavy loads only when needed.
+// everything heavy loads only when needed. The recorder is built before the
+// loader, which names it by its hash.
 const entries = [
-  { in: "sdk/loader.ts", out: "sdk", format: "iife" },
   { in: "sdk/recorder.ts", out: "recorder", format: "iife" },
+  { in: "sdk/loader.ts", out: "sdk", format: "iife" },
   { in: "console/main.tsx", out: "console", format: "iife" },
   { in: "terminal/main.ts", out: "terminal", format: "iife" },
   // The demo site's Preact app (served by the demo site as /app.js).
@@ -33,14 +54,38 @@ const entries = [
 ];
 
 for (const e of entries) {
+  const define = {};
+  if (e.out === "sdk") {
+    define.TANDEM_RECORDER_PATH = JSON.stringify(`/sdk/recorder.${contentHash(`${outdir}/recorder.js`)}.js`);
+  }
   await esbuild.build({
     ...common,
+    define,
     entryPoints: { [e.out]: e.in },
     format: e.format,
     outdir,
   });
 }
 
-// Static HTML shells of the console and the web terminal.
+// Static HTML shells of the console and the web terminal. The server points
+// their /assets/NAME references at the hashed URLs when it starts.
 copyFileSync("console/index.html", `${outdir}/console.html`);
 copyFileSync("terminal/index.html", `${outdir}/terminal.html`);
+
+// Precompressed copies of what the Tandem server serves (the demo app is
+// served by the demo site, uncompressed).
+for (const f of readdirSync(outdir).sort()) {
+  if (!/\.(js|css)$/.test(f) || f === "demo-app.js") continue;
+  const b = readFileSync(`${outdir}/${f}`);
+  writeFileSync(`${outdir}/${f}.gz`, gzipSync(b, { level: 9 }));
+  writeFileSync(
+    `${outdir}/${f}.br`,
+    brotliCompressSync(b, {
+      params: {
+        [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY,
+        [zlib.BROTLI_PARAM_MODE]: zlib.BROTLI_MODE_TEXT,
+        [zlib.BROTLI_PARAM_SIZE_HINT]: b.length,
+      },
+    }),
+  );
+}

@@ -2,6 +2,8 @@ package web
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -27,9 +29,22 @@ func TestDistMatchesFreshBuild(t *testing.T) {
 	delete(committed, "README.txt")
 	for name, want := range fresh {
 		got, ok := committed[name]
-		if !ok {
+		switch {
+		case !ok:
 			t.Errorf("dist/%s is missing: run `npm run build` in web/ and commit dist/", name)
-		} else if !bytes.Equal(got, want) {
+		case isCompressed(name):
+			// Compressors may change between Node versions: what must
+			// match is what the file decompresses to.
+			base, plain, err := decodeCompressed(name, got)
+			if err != nil {
+				t.Errorf("dist/%s: %v", name, err)
+			} else if !bytes.Equal(plain, fresh[base]) {
+				t.Errorf("dist/%s does not decompress to a fresh build of %s: run `npm run build` in web/ and commit dist/", name, base)
+			}
+			if _, plain, err := decodeCompressed(name, want); err != nil || !bytes.Equal(plain, fresh[base]) {
+				t.Errorf("the build's %s does not decompress to its %s (%v)", name, base, err)
+			}
+		case !bytes.Equal(got, want):
 			t.Errorf("dist/%s differs from a fresh build: run `npm run build` in web/ and commit dist/", name)
 		}
 	}
@@ -66,18 +81,19 @@ func listFiles(t *testing.T, fsys fs.FS) map[string][]byte {
 }
 
 // TestLoaderIsSmall keeps the SDK loader, which every customer page loads,
-// under 10 KB gzipped; the recorder loads only after consent.
+// under 10 KB gzipped (as served: dist/sdk.js.gz); the recorder loads only
+// after consent.
 func TestLoaderIsSmall(t *testing.T) {
 	b, err := fs.ReadFile(Dist(), "sdk.js")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var z bytes.Buffer
-	if err := gzipBest(&z, b); err != nil {
+	z, err := fs.ReadFile(Dist(), "sdk.js.gz")
+	if err != nil {
 		t.Fatal(err)
 	}
-	if z.Len() > 10*1024 {
-		t.Fatalf("sdk.js is %d bytes gzipped, over 10 KB", z.Len())
+	if len(z) > 10*1024 {
+		t.Fatalf("sdk.js is %d bytes gzipped, over 10 KB", len(z))
 	}
 	rec, err := fs.ReadFile(Dist(), "recorder.js")
 	if err != nil {
@@ -88,5 +104,52 @@ func TestLoaderIsSmall(t *testing.T) {
 	}
 	if bytes.Contains(b, []byte("takeFullSnapshot")) {
 		t.Fatal("sdk.js contains the recorder: it must load only after consent")
+	}
+}
+
+// TestLoaderNamesItsRecorder: the loader loads the recorder by the first 16
+// hex digits of the SHA-256 of recorder.js, the URL the server serves it
+// under (internal/httpapi, assetHash), so a loader never runs a recorder of
+// another build.
+func TestLoaderNamesItsRecorder(t *testing.T) {
+	sdk, err := fs.ReadFile(Dist(), "sdk.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := fs.ReadFile(Dist(), "recorder.js")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(rec)
+	want := `"/sdk/recorder.` + hex.EncodeToString(sum[:8]) + `.js"`
+	if !bytes.Contains(sdk, []byte(want)) {
+		t.Fatalf("sdk.js does not load %s", want)
+	}
+	if n := bytes.Count(sdk, []byte("/sdk/recorder.")); n != 1 {
+		t.Fatalf("sdk.js names a recorder %d times, want once", n)
+	}
+}
+
+// TestBundlesPrecompressed: every bundle the server serves has a gzip and a
+// brotli form that decompress to it, and they are worth sending.
+func TestBundlesPrecompressed(t *testing.T) {
+	for _, name := range []string{"sdk.js", "recorder.js", "console.js", "console.css", "terminal.js", "terminal.css"} {
+		plain, err := fs.ReadFile(Dist(), name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, suffix := range []string{".gz", ".br"} {
+			b, err := fs.ReadFile(Dist(), name+suffix)
+			if err != nil {
+				t.Errorf("dist/%s%s is missing", name, suffix)
+				continue
+			}
+			if _, got, err := decodeCompressed(name+suffix, b); err != nil || !bytes.Equal(got, plain) {
+				t.Errorf("dist/%s%s does not decompress to %s (%v)", name, suffix, name, err)
+			}
+			if len(b) > len(plain)/2 {
+				t.Errorf("dist/%s%s is %d bytes for %d", name, suffix, len(b), len(plain))
+			}
+		}
 	}
 }

@@ -47,6 +47,8 @@ type Config struct {
 	// MaxWaiting is the budget of help requests one site may have waiting
 	// at once (100).
 	MaxWaiting int
+	// Now is the assists' clock (time.Now); tests set a fake one.
+	Now func() time.Time
 	// LivenessInterval is how often terminal hosts are probed (10s).
 	LivenessInterval time.Duration
 	// ICE configures STUN/TURN for calls; the embedded TURN server is off
@@ -166,7 +168,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	m := metrics.New()
 	s.assists = assist.New(assist.Config{
-		Secret: secret, TeamName: cfg.TeamName, InviteTTL: cfg.InviteTTL, Grace: cfg.Grace, Logger: cfg.Logger,
+		Secret: secret, TeamName: cfg.TeamName, InviteTTL: cfg.InviteTTL, Grace: cfg.Grace, Logger: cfg.Logger, Now: cfg.Now,
 		MaxWaiting: cfg.MaxWaiting, DisableRecording: cfg.DisableRecording, ICE: s.ice,
 	}, s.db, blobStore, m)
 	if err := s.assists.EndAbandoned(ctx); err != nil {

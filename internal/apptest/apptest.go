@@ -4,12 +4,15 @@ package apptest
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"testing"
 	"time"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/app"
+	"github.com/tandemhq/tandem/internal/openapitest"
 	"github.com/tandemhq/tandem/internal/password"
+	"github.com/tandemhq/tandem/internal/simclient"
 )
 
 // TestServer is a Tandem started for a test, with one site and one agent.
@@ -19,7 +22,28 @@ type TestServer struct {
 	SiteOrigin    string
 	AgentEmail    string
 	AgentPassword string
+	// API sends requests and fails the test for every response that does not
+	// match the OpenAPI document (openapitest); Login, Person and Client use it.
+	API http.RoundTripper
 }
+
+// Login signs an agent in, with its requests sent through ts.API.
+func (ts *TestServer) Login(ctx context.Context, email, password string) (*simclient.Agent, error) {
+	return simclient.LoginVia(ctx, ts.API, ts.URL(), email, password)
+}
+
+// Person returns a person's page on origin for the test site, its requests
+// sent through ts.API.
+func (ts *TestServer) Person(origin string) *simclient.Person {
+	p := &simclient.Person{Base: ts.URL(), Origin: origin, Client: ts.Client()}
+	if ts.Site != nil {
+		p.SiteKey = ts.Site.Key
+	}
+	return p
+}
+
+// Client returns an HTTP client without cookies whose requests go through ts.API.
+func (ts *TestServer) Client() *http.Client { return &http.Client{Transport: ts.API} }
 
 // Start starts Tandem on 127.0.0.1 with a fresh data dir, a site whose
 // allowed origin is siteOrigin, and an agent "Alex". It stops with the test.
@@ -53,7 +77,10 @@ func Start(t testing.TB, cfg app.Config, siteOrigin string) *TestServer {
 			t.Errorf("close tandem: %v", err)
 		}
 	})
-	ts := &TestServer{Server: srv, SiteOrigin: siteOrigin, AgentEmail: "alex@example.com", AgentPassword: "correct horse battery"}
+	ts := &TestServer{
+		Server: srv, SiteOrigin: siteOrigin, AgentEmail: "alex@example.com", AgentPassword: "correct horse battery",
+		API: openapitest.Tandem(t).Transport(t, nil),
+	}
 	if siteOrigin != "" {
 		ts.Site = &tandem.Site{Name: "Test site", AllowedOrigins: []string{siteOrigin}}
 		if err := srv.Store().CreateSite(ctx, ts.Site); err != nil {

@@ -7,20 +7,21 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/hub"
+	"github.com/tandemhq/tandem/internal/protocol"
 )
 
 // Close codes sent on the channels; see docs/protocol.md.
 const (
-	closeGoingAway   = 1001
-	CloseBadFrame    = 4400
-	CloseBadToken    = 4401
-	CloseForbidden   = 4403
-	CloseUnknown     = 4404
-	CloseSlow        = 4408
-	CloseReplaced    = 4409
-	closeEnded       = 4410
-	CloseUnknownPage = 4412
-	CloseTryAgain    = 1013
+	closeGoingAway   = protocol.CloseGoingAway
+	CloseBadFrame    = protocol.CloseBadFrame
+	CloseBadToken    = protocol.CloseBadToken
+	CloseForbidden   = protocol.CloseForbidden
+	CloseUnknown     = protocol.CloseUnknown
+	CloseSlow        = protocol.CloseSlow
+	CloseReplaced    = protocol.CloseReplaced
+	closeEnded       = protocol.CloseEnded
+	CloseUnknownPage = protocol.CloseUnknownPage
+	CloseTryAgain    = protocol.CloseTryAgain
 )
 
 // ConnectPerson attaches the person's channel. token is the person token the

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/hub"
+	"github.com/tandemhq/tandem/internal/protocol"
 	"github.com/tandemhq/tandem/internal/record"
 )
 
@@ -66,7 +67,7 @@ func (s *Service) startLiveLocked(l *live) error {
 	opts := hub.Options{
 		ReaderQueue:      s.cfg.ReaderQueue,
 		MaxRetainedBytes: s.cfg.MaxRetainedBytes,
-		OnNeedSnapshot:   func() { l.sendPerson(encodeControl("snapshot", nil)) },
+		OnNeedSnapshot:   func() { l.sendPerson(encodeControl(protocol.KindSnapshot, nil)) },
 	}
 	if !s.cfg.DisableRecording {
 		l.rec = record.NewWriter(s.blobs, l.assist.ID, record.WriterOptions{Gate: s.storing})
@@ -124,7 +125,7 @@ func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (
 		return nil, fmt.Errorf("end assist: %w", err)
 	}
 	l.assist = &next
-	ended := encodeControl("ended", map[string]string{"reason": reason})
+	ended := encodeControl(protocol.KindEnded, map[string]string{"reason": reason})
 	if l.person != nil {
 		l.person.finish(ended, code, reason)
 		l.person = nil
@@ -223,7 +224,7 @@ func encodeWith(h hub.Header, payload any) []byte {
 func headerFor(kind string) hub.Header { return hub.Header{Kind: kind} }
 
 func stateFrame(state tandem.AssistState, reason string) []byte {
-	return encodeControl("state", map[string]string{"state": string(state), "reason": reason})
+	return encodeControl(protocol.KindState, map[string]string{"state": string(state), "reason": reason})
 }
 
 // Queue ---------------------------------------------------------------------
@@ -284,7 +285,7 @@ func (s *Service) pingLoop(ctx context.Context) {
 				}
 			}
 			now := s.cfg.Now()
-			ping := hub.EncodeFrame(hub.Header{Kind: "ping", T: now.UnixMilli()}, nil)
+			ping := hub.EncodeFrame(hub.Header{Kind: protocol.KindPing, T: now.UnixMilli()}, nil)
 			l.mu.Lock()
 			l.pingSent = now
 			l.toPersonLocked(ping)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/tandemhq/tandem/internal/protocol"
 	"github.com/tandemhq/tandem/internal/simclient"
 )
 
@@ -134,7 +135,7 @@ func (b *BareRelay) handleRead(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		case <-rd.done:
-			_ = ws.Close(4408, "slow consumer")
+			_ = ws.Close(protocol.CloseSlow, "slow consumer")
 			return
 		case <-ctx.Done():
 			return

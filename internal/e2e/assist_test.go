@@ -14,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/tandemhq/tandem/internal/openapitest"
 	"github.com/tandemhq/tandem/internal/simclient"
 )
 
@@ -207,7 +208,7 @@ func checkNoSecrets(t testing.TB, dir string) {
 func checkRecordingContiguous(t testing.TB, e *env, id string) {
 	t.Helper()
 	demo := e.srv.Demo()
-	a, err := simclient.Login(context.Background(), e.srv.URL(), demo.Email, demo.Password)
+	a, err := simclient.LoginVia(context.Background(), openapitest.Tandem(t).Transport(t, nil), e.srv.URL(), demo.Email, demo.Password)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func BenchmarkRecorderCost(b *testing.B) {
 			clickSDK(b, person, "allow")
 			waitJS(b, person, "the first snapshot", `window.__firstSnap`)
 			run(b, person, "bench step", chromedp.Evaluate(`window.__firstSnap`, &firstSnap))
-			run(b, person, "bench step", chromedp.Evaluate(`(performance.getEntriesByType('resource').find(r => r.name.includes('/sdk/recorder.js')) || {}).responseEnd || 0`, &recorderAt))
+			run(b, person, "bench step", chromedp.Evaluate(`(performance.getEntriesByType('resource').find(r => r.name.includes('/sdk/recorder.')) || {}).responseEnd || 0`, &recorderAt))
 			run(b, person, "bench step", chromedp.Evaluate(`window.__blocking = 0`, nil))
 		}
 		var ok bool

@@ -21,7 +21,7 @@ const siteOrigin = "https://shop.example.com"
 func start(t *testing.T, cfg app.Config) (*apptest.TestServer, *simclient.Agent) {
 	t.Helper()
 	ts := apptest.Start(t, cfg, siteOrigin)
-	agent, err := simclient.Login(context.Background(), ts.URL(), ts.AgentEmail, ts.AgentPassword)
+	agent, err := ts.Login(context.Background(), ts.AgentEmail, ts.AgentPassword)
 	if err != nil {
 		t.Fatalf("login: %v", err)
 	}
@@ -39,7 +39,7 @@ func apiCode(err error) string {
 func closeCode(err error) int { return int(websocket.CloseStatus(err)) }
 
 func newPerson(ts *apptest.TestServer) *simclient.Person {
-	return &simclient.Person{Base: ts.URL(), Origin: siteOrigin, SiteKey: ts.Site.Key}
+	return ts.Person(siteOrigin)
 }
 
 // livePerson makes a help request, has the agent accept it, and allows.
@@ -99,13 +99,13 @@ func TestLogin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := simclient.Login(ctx, ts.URL(), tt.email, tt.password)
+			_, err := ts.Login(ctx, tt.email, tt.password)
 			if apiCode(err) != tt.code {
 				t.Fatalf("login error = %v, want code %s", err, tt.code)
 			}
 		})
 	}
-	a, err := simclient.Login(ctx, ts.URL(), strings.ToUpper(ts.AgentEmail), ts.AgentPassword)
+	a, err := ts.Login(ctx, strings.ToUpper(ts.AgentEmail), ts.AgentPassword)
 	if err != nil {
 		t.Fatalf("login with upper-case email: %v", err)
 	}
@@ -126,12 +126,12 @@ func TestLoginRateLimited(t *testing.T) {
 	ctx := context.Background()
 	var last error
 	for range 12 {
-		_, last = simclient.Login(ctx, ts.URL(), ts.AgentEmail, "wrong password!")
+		_, last = ts.Login(ctx, ts.AgentEmail, "wrong password!")
 	}
 	if apiCode(last) != "rate_limited" {
 		t.Fatalf("after 12 failures: %v, want rate_limited", last)
 	}
-	if _, err := simclient.Login(ctx, ts.URL(), ts.AgentEmail, ts.AgentPassword); apiCode(err) != "rate_limited" {
+	if _, err := ts.Login(ctx, ts.AgentEmail, ts.AgentPassword); apiCode(err) != "rate_limited" {
 		t.Fatalf("right password while limited: %v, want rate_limited", err)
 	}
 }
@@ -178,7 +178,7 @@ func TestHelpRequestBadInput(t *testing.T) {
 			req, _ := http.NewRequest("POST", ts.URL()+"/api/v1/public/help-requests", strings.NewReader(tt.body))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Origin", tt.origin)
-			resp, err := http.DefaultClient.Do(req)
+			resp, err := ts.Client().Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -201,7 +201,7 @@ func TestHelpRequestBadInput(t *testing.T) {
 
 func mustLogin(t *testing.T, ts *apptest.TestServer) *simclient.Agent {
 	t.Helper()
-	a, err := simclient.Login(context.Background(), ts.URL(), ts.AgentEmail, ts.AgentPassword)
+	a, err := ts.Login(context.Background(), ts.AgentEmail, ts.AgentPassword)
 	if err != nil {
 		t.Fatal(err)
 	}

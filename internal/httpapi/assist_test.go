@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -173,7 +174,16 @@ func TestRelayLateJoinResumeAndRecording(t *testing.T) {
 	// resends them after reconnecting: nothing lost, nothing twice.
 	send("ev", "a", "", `[{"type":3,"n":5}]`)
 	send("ev", "a", "", `[{"type":3,"n":6}]`)
-	time.Sleep(100 * time.Millisecond)
+	// The server holds 8 and 9 once it acknowledges them.
+	for {
+		h, _, err := simclient.ReadUntil(ctx, p.WS, "ack")
+		if err != nil {
+			t.Fatalf("waiting for the ack of 9: %v", err)
+		}
+		if h.Ack >= 9 {
+			break
+		}
+	}
 	p.WS.CloseNow()
 	h, _, err := p.Connect(ctx)
 	if err != nil {
@@ -258,7 +268,7 @@ func TestBadChannels(t *testing.T) {
 	other := livePerson(t, ctx, ts, agent)
 
 	dial := func(id, token, origin string) error {
-		q := &simclient.Person{Base: ts.URL(), Origin: origin, SiteKey: ts.Site.Key, AssistID: id, Token: token}
+		q := &simclient.Person{Base: ts.URL(), Origin: origin, SiteKey: ts.Site.Key, AssistID: id, Token: token, Client: ts.Client()}
 		_, _, err := q.Connect(ctx)
 		if err == nil {
 			_, _, err = q.Read(ctx)
@@ -292,7 +302,7 @@ func TestBadChannels(t *testing.T) {
 	}
 	for _, tt := range frames {
 		t.Run(tt.name, func(t *testing.T) {
-			q := &simclient.Person{Base: ts.URL(), Origin: siteOrigin, AssistID: p.AssistID, Token: p.Token}
+			q := &simclient.Person{Base: ts.URL(), Origin: siteOrigin, AssistID: p.AssistID, Token: p.Token, Client: ts.Client()}
 			if _, _, err := q.Connect(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -316,8 +326,27 @@ func TestBadChannels(t *testing.T) {
 	}
 }
 
+// testClock is the assists' clock in tests that move time by hand.
+type testClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *testClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *testClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
 func TestInvites(t *testing.T) {
-	ts, agent := start(t, app.Config{})
+	clock := &testClock{now: time.Now()}
+	ts, agent := start(t, app.Config{Now: clock.Now})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	create := func(body map[string]any) (struct{ Link, Code string }, error) {
@@ -358,7 +387,7 @@ func TestInvites(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(1100 * time.Millisecond)
+	clock.Advance(time.Second)
 	if err := q.Redeem(ctx, siteOrigin+"/", "", short.Code); apiCode(err) != "expired" {
 		t.Fatalf("expired invite: %v, want expired", err)
 	}

@@ -58,7 +58,7 @@ func TestRemoteControlNeedsConsentAndOneHolder(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	email, pw := ts.AddAgent(t, "sam@example.com", "Sam")
-	sam, err := simclient.Login(ctx, ts.URL(), email, pw)
+	sam, err := ts.Login(ctx, email, pw)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	_ "embed"
 	"net/http"
 )
@@ -16,3 +17,7 @@ func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 	_, _ = w.Write(openAPI)
 }
+
+// OpenAPIDocument returns the OpenAPI document the server serves at
+// /api/v1/openapi.json, for tests that check responses against it.
+func OpenAPIDocument() []byte { return bytes.Clone(openAPI) }

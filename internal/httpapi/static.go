@@ -2,8 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"io/fs"
 	"mime"
 	"net/http"
@@ -13,11 +11,14 @@ import (
 	"time"
 )
 
-// asset is one built file, read once at start, with a strong ETag.
+// asset is one built file, read once at start, with a strong ETag, and the
+// precompressed forms the build wrote beside it (NAME.br, NAME.gz).
 type asset struct {
 	body        []byte
+	hash        string // the hash in the asset's hashed URL (assetHash)
 	etag        string
 	contentType string
+	encoded     []encodedBody // most preferred first
 }
 
 func loadAsset(fsys fs.FS, name string) (*asset, bool) {
@@ -25,30 +26,35 @@ func loadAsset(fsys fs.FS, name string) (*asset, bool) {
 	if err != nil {
 		return nil, false
 	}
-	sum := sha256.Sum256(b)
 	ct := mime.TypeByExtension(path.Ext(name))
 	if ct == "" {
 		ct = "application/octet-stream"
 	}
-	return &asset{body: b, etag: `"` + hex.EncodeToString(sum[:8]) + `"`, contentType: ct}, true
+	h := assetHash(b)
+	return &asset{body: b, hash: h, etag: `"` + h + `"`, contentType: ct, encoded: loadEncoded(fsys, name, h)}, true
 }
 
-// serve writes the asset; cacheFor is how long browsers may keep it
-// without asking (the ETag makes asking cheap).
+// serve writes the asset, compressed if the client accepts one of its
+// encodings; cacheFor is how long browsers may keep it without asking (the
+// ETag makes asking cheap), and immutableFor marks a hashed URL.
 func (a *asset) serve(w http.ResponseWriter, r *http.Request, cacheFor time.Duration, cors bool) {
 	h := w.Header()
 	h.Set("Content-Type", a.contentType)
-	h.Set("ETag", a.etag)
-	if cacheFor > 0 {
+	body, etag := a.negotiate(w, r)
+	h.Set("ETag", etag)
+	switch {
+	case cacheFor >= immutableFor:
+		h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(immutableFor.Seconds()))+", immutable")
+	case cacheFor > 0:
 		h.Set("Cache-Control", "public, max-age="+strconv.Itoa(int(cacheFor.Seconds())))
-	} else {
+	default:
 		h.Set("Cache-Control", "no-cache")
 	}
 	if cors {
 		h.Set("Access-Control-Allow-Origin", "*")
 		h.Set("Cross-Origin-Resource-Policy", "cross-origin")
 	}
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(a.body))
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 }
 
 // staticRoutes serves the SDK (to any origin), the console and the web
@@ -62,6 +68,9 @@ func (s *Server) staticRoutes() {
 	assets := map[string]*asset{}
 	names, _ := fs.Glob(dist, "*")
 	for _, name := range names {
+		if isEncodedName(name) {
+			continue // loaded with the file it is a form of
+		}
 		if a, ok := loadAsset(dist, name); ok {
 			assets[name] = a
 		}
@@ -71,19 +80,32 @@ func (s *Server) staticRoutes() {
 			return a
 		}
 		s.log.Warn("built asset missing; run npm run build in web/", "file", name)
-		return &asset{body: []byte("/* missing " + name + " */"), contentType: "text/plain; charset=utf-8"}
+		b := []byte("/* missing " + name + " */")
+		return &asset{body: b, hash: assetHash(b), etag: `"` + assetHash(b) + `"`, contentType: "text/plain; charset=utf-8"}
 	}
 	sdk, recorder := get("sdk.js"), get("recorder.js")
-	consoleHTML, terminalHTML := get("console.html"), get("terminal.html")
+	recorderPath := "/sdk/recorder." + recorder.hash + ".js"
+	if !bytes.Contains(sdk.body, []byte(`"`+recorderPath+`"`)) {
+		s.log.Warn("sdk.js does not name this recorder.js; run npm run build in web/", "want", recorderPath)
+	}
+	// The console and the terminal load their bundles by hashed URL.
+	consoleHTML, terminalHTML := hashedRefs(get("console.html"), assets), hashedRefs(get("terminal.html"), assets)
+	hashed := hashedNames(assets)
 
 	s.mux.HandleFunc("GET /sdk.js", func(w http.ResponseWriter, r *http.Request) {
 		sdk.serve(w, r, 5*time.Minute, true)
 	})
-	s.mux.HandleFunc("GET /sdk/recorder.js", func(w http.ResponseWriter, r *http.Request) {
-		recorder.serve(w, r, time.Hour, true)
+	// The recorder only under its hashed URL: a loader gets the recorder it
+	// was built with, or a 404, never another build's.
+	s.mux.HandleFunc("GET "+recorderPath, func(w http.ResponseWriter, r *http.Request) {
+		recorder.serve(w, r, immutableFor, true)
 	})
 	s.mux.HandleFunc("GET /assets/{file}", func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("file")
+		if a, ok := hashed[name]; ok {
+			a.serve(w, r, immutableFor, false)
+			return
+		}
 		a, ok := assets[name]
 		if !ok || strings.HasSuffix(name, ".html") {
 			http.NotFound(w, r)

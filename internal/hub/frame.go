@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/protocol"
 )
 
 // MaxHeaderBytes bounds a frame's header, the JSON before the first newline.
@@ -14,12 +15,12 @@ const MaxHeaderBytes = 512
 
 // Frame kinds the hub treats specially (see docs/protocol.md).
 const (
-	KindMeta  = "meta"  // data: a page's URL, title and viewport
-	KindSnap  = "snap"  // data: a page's full snapshot
-	KindRef   = "ref"   // data: "the snapshot you have under p/h"
-	KindEv    = "ev"    // data: incremental events
-	KindLeave = "leave" // data: the person left page p
-	KindSync  = "sync"  // control: the frames that follow rebuild the view
+	KindMeta  = protocol.KindMeta  // data: a page's URL, title and viewport
+	KindSnap  = protocol.KindSnap  // data: a page's full snapshot
+	KindRef   = protocol.KindRef   // data: "the snapshot you have under p/h"
+	KindEv    = protocol.KindEv    // data: incremental events
+	KindLeave = protocol.KindLeave // data: the person left page p
+	KindSync  = protocol.KindSync  // control: the frames that follow rebuild the view
 )
 
 // Header is the small JSON envelope that starts every frame. The hub reads

@@ -103,7 +103,10 @@ func TestManyChunksInOrder(t *testing.T) {
 			t.Fatal(err)
 		}
 		if i%500 == 0 {
-			time.Sleep(5 * time.Millisecond) // let some flushes cut small chunks
+			// A Flush cuts a small chunk between the full ones.
+			if err := w.Flush(t.Context()); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	closeWriter(t, w)
@@ -469,10 +472,19 @@ func TestCloseWithStorageDown(t *testing.T) {
 	default:
 		t.Fatal("storing goroutine still running after Close")
 	}
+	// Nothing can store any more: the flush timer firing now, or a Flush,
+	// starts no storing goroutine (the unstored bytes would otherwise be
+	// retried).
 	n := store.puts.Load()
-	time.Sleep(20 * time.Millisecond)
-	if store.puts.Load() != n {
-		t.Error("Puts attempted after Close returned")
+	w.timeUp()
+	if err := w.Flush(t.Context()); err == nil {
+		t.Error("Flush after a failed Close succeeded")
+	}
+	w.mu.Lock()
+	running := w.running
+	w.mu.Unlock()
+	if running || store.puts.Load() != n {
+		t.Errorf("after Close returned: storing goroutine running %v, %d more Puts", running, store.puts.Load()-n)
 	}
 }
 

@@ -93,8 +93,14 @@ type Agent struct {
 
 // Login signs in and returns the agent's session.
 func Login(ctx context.Context, base, email, password string) (*Agent, error) {
+	return LoginVia(ctx, nil, base, email, password)
+}
+
+// LoginVia is Login with the agent's requests sent through rt (nil:
+// http.DefaultTransport), e.g. one that checks every response in tests.
+func LoginVia(ctx context.Context, rt http.RoundTripper, base, email, password string) (*Agent, error) {
 	jar, _ := cookiejar.New(nil)
-	a := &Agent{Base: strings.TrimSuffix(base, "/"), Client: &http.Client{Jar: jar}}
+	a := &Agent{Base: strings.TrimSuffix(base, "/"), Client: &http.Client{Jar: jar, Transport: rt}}
 	err := call(ctx, a.Client, "POST", a.Base+"/api/v1/login", "", map[string]string{"email": email, "password": password}, nil)
 	if err != nil {
 		return nil, err
@@ -139,10 +145,21 @@ type Person struct {
 	Origin  string // the page's origin
 	SiteKey string
 
+	// Client sends the person's requests and opens its channel (nil:
+	// http.DefaultClient).
+	Client *http.Client
+
 	AssistID string
 	Token    string
 	WS       *websocket.Conn
 	nextSeq  uint64
+}
+
+func (p *Person) client() *http.Client {
+	if p.Client != nil {
+		return p.Client
+	}
+	return http.DefaultClient
 }
 
 // RequestHelp files a help request for the page at pageURL.
@@ -167,7 +184,7 @@ func (p *Person) start(ctx context.Context, path, pageURL string, extra map[stri
 		AssistID    string `json:"assistId"`
 		PersonToken string `json:"personToken"`
 	}
-	if err := call(ctx, http.DefaultClient, "POST", p.Base+path, p.Origin, in, &out); err != nil {
+	if err := call(ctx, p.client(), "POST", p.Base+path, p.Origin, in, &out); err != nil {
 		return err
 	}
 	p.AssistID, p.Token = out.AssistID, out.PersonToken
@@ -178,7 +195,7 @@ func (p *Person) start(ctx context.Context, path, pageURL string, extra map[stri
 // frame's header; the server's ack is in it.
 func (p *Person) Connect(ctx context.Context) (Header, []byte, error) {
 	u := wsURL(p.Base) + "/api/v1/public/assists/" + p.AssistID + "/ws?token=" + url.QueryEscape(p.Token)
-	ws, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPHeader: http.Header{"Origin": {p.Origin}}})
+	ws, _, err := websocket.Dial(ctx, u, &websocket.DialOptions{HTTPClient: p.client(), HTTPHeader: http.Header{"Origin": {p.Origin}}})
 	if err != nil {
 		return Header{}, nil, err
 	}

@@ -19,6 +19,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/blobs/dirblobs"
+	"github.com/tandemhq/tandem/internal/openapitest"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/store"
 )
@@ -29,7 +30,7 @@ func getJSON(t *testing.T, url string, header http.Header, want int, into any) {
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := openapitest.Client(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +135,7 @@ func TestConsoleAPI(t *testing.T) {
 		t.Fatalf("ended terminal: %+v", one.Terminal)
 	}
 
-	resp, err := http.Get(api + "/" + h.ID + "/recording")
+	resp, err := openapitest.Client(t).Get(api + "/" + h.ID + "/recording")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,15 +12,16 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/netx"
+	"github.com/tandemhq/tandem/internal/protocol"
 	"github.com/tandemhq/tandem/internal/sshrelay/wire"
 )
 
 // WebSocket close codes of the web terminal (as in docs/terminal.md).
 const (
-	closeBadFrame  = 4400
-	closeForbidden = 4403
-	closeEnded     = 4410
-	closeTooLarge  = 4413
+	closeBadFrame  = protocol.CloseBadFrame
+	closeForbidden = protocol.CloseForbidden
+	closeEnded     = protocol.CloseEnded
+	closeTooLarge  = protocol.CloseTooLarge
 )
 
 // Limits of the web terminal's frames.

@@ -5,6 +5,7 @@
 
 import { Backoff } from "../shared/backoff";
 import { encodeFrame } from "../shared/frames";
+import { CloseBadToken, CloseEnded, CloseForbidden, CloseUnknown, KindPing, KindPong, KindSync } from "../shared/protocol";
 import { Frame, Header, isData, parseFrame } from "./frames";
 
 /** The part of the browser's WebSocket the channel uses. */
@@ -27,7 +28,7 @@ export interface Timers {
 export type ChannelState = "connecting" | "open" | "resuming" | "closed";
 
 /** Close codes after which reconnecting cannot help (docs/protocol.md, "Close codes"). */
-export const finalCloseCodes: ReadonlySet<number> = new Set([4401, 4403, 4404, 4410]);
+export const finalCloseCodes: ReadonlySet<number> = new Set([CloseBadToken, CloseForbidden, CloseUnknown, CloseEnded]);
 
 /** Options of a Channel. */
 export interface ChannelOptions {
@@ -167,11 +168,11 @@ export class Channel {
       return;
     }
     const h = f.header;
-    if (h.k === "ping") {
-      this.send({ k: "pong", t: h.t });
+    if (h.k === KindPing) {
+      this.send({ k: KindPong, t: h.t });
       return;
     }
-    if (h.k === "sync") {
+    if (h.k === KindSync) {
       // The frames that follow rebuild the view from scratch, starting at `from`.
       this.lastApplied = Math.max(0, (h.from ?? 1) - 1);
       this.deliver(f);

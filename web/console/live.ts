@@ -9,6 +9,7 @@ import { LivePlayer } from "./player";
 import { Health } from "./health";
 import { AgentPresence, Interact } from "./interact";
 import { PageStream } from "./stream";
+import { CloseBadToken, CloseEnded } from "../shared/protocol";
 
 /** The `presence` frame's payload. */
 export interface Presence {
@@ -78,8 +79,8 @@ export class LiveSession {
           this.interact.disconnected();
           this.calls.disconnected();
         }
-        if (s === "closed" && code === 4410) this.state = "ended";
-        if (s === "closed" && code === 4401) onUnauthorized();
+        if (s === "closed" && code === CloseEnded) this.state = "ended";
+        if (s === "closed" && code === CloseBadToken) onUnauthorized();
         onChange();
       },
       log: (m) => console.debug("tandem channel:", m),

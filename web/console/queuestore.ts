@@ -6,6 +6,7 @@
 import { api, Assist, AssistState, wsURL } from "./api";
 import { Channel, ChannelState, SocketLike } from "./channel";
 import { payloadOf } from "./frames";
+import { CloseBadToken, KindQueue } from "../shared/protocol";
 
 /** QueueStore is started once per signed-in console. */
 /** How many assists of each state the queue shows at first, and how many more each "load more" adds. */
@@ -38,14 +39,14 @@ export class QueueStore {
       socket,
       url: () => wsURL(`/queue/ws?limit=${this.limit}`),
       onFrame: (f) => {
-        if (f.header.k !== "queue") return;
+        if (f.header.k !== KindQueue) return;
         this.gotFrame = true;
         const v = payloadOf<QueueView | null>(f, null);
         this.set(v?.assists ?? [], v?.counts);
       },
       onState: (s, code) => {
         this.link = s;
-        if (s === "closed" && code === 4401) onUnauthorized();
+        if (s === "closed" && code === CloseBadToken) onUnauthorized();
         this.emit();
       },
     });

@@ -10,6 +10,7 @@ import { loadRecorder, recorder, startRecorder, stopRecorder } from "./capture";
 import { Channel, type ChannelState, type Frame } from "./channel";
 import { base, storeKey } from "./config";
 import { emit } from "./events";
+import { CloseEnded, CloseReplaced, KindEnded, KindError, KindPrompt, KindSnapshot, KindState } from "../shared/protocol";
 import { pagesKey } from "./hash";
 import { interact, interactKinds, stopInteraction } from "./interact-host";
 import { learnSite, resetSite, type SiteConfig } from "./site";
@@ -66,8 +67,8 @@ export function connect(saved?: ChannelState): void {
       },
       closed: (code, reason) => {
         if (channel !== ch) return;
-        if (code === 4409) finish("continued in another tab");
-        else if (code === 4410) finish(reason || "the assist has ended");
+        if (code === CloseReplaced) finish("continued in another tab");
+        else if (code === CloseEnded) finish(reason || "the assist has ended");
         else finish(reason || "the assist is no longer available");
       },
       forget: () => {
@@ -132,12 +133,12 @@ function control(f: Frame): void {
     // a control frame without a readable payload
   }
   switch (f.k) {
-    case "prompt":
+    case KindPrompt:
       setPrompt(String(p.text || ""));
       setState("consenting");
       emit("prompt", { text: promptText, agent: p.agent });
       break;
-    case "state":
+    case KindState:
       moveTo(p.state, p.reason);
       break;
     case "watchers": {
@@ -147,13 +148,13 @@ function control(f: Frame): void {
       emit("watchers", { agents: w.agents, asking: w.asking.map((a) => a.name) });
       break;
     }
-    case "snapshot":
+    case KindSnapshot:
       if (recorder) recorder.snapshot(true);
       break;
-    case "ended":
+    case KindEnded:
       finish(p.reason || "the assist has ended");
       break;
-    case "error":
+    case KindError:
       // A refused interaction frame: the module puts its panel right.
       if (/^(call|rtc|control|op|repair)/.test(String(p.ref))) interact(f.k, p);
       break;

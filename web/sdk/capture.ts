@@ -5,7 +5,7 @@
 // restarts it (a new full snapshot) when the settings or the page's
 // Tandem.mask / unmask / block selectors change.
 
-import { base, script } from "./config";
+import { base, recorderPath, script } from "./config";
 import { emit } from "./events";
 import { site, siteKnown, type SiteConfig } from "./site";
 import { channel, session, state } from "./state";
@@ -29,7 +29,7 @@ export function loadRecorder(): Promise<RecorderModule> {
   if (!recorderModule) {
     recorderModule = new Promise((resolve, reject) => {
       const s = document.createElement("script");
-      s.src = base + "/sdk/recorder.js";
+      s.src = base + recorderPath;
       s.async = true;
       if (script && script.nonce) s.nonce = script.nonce;
       s.onload = () => {

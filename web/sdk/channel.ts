@@ -4,6 +4,22 @@
 
 import { Backoff } from "../shared/backoff";
 import { encodeFrame, joinFrame, splitFrame } from "../shared/frames";
+import {
+  CloseBadToken,
+  CloseEnded,
+  CloseForbidden,
+  CloseReplaced,
+  CloseTooBig,
+  CloseTooLarge,
+  CloseUnknown,
+  CloseUnknownPage,
+  KindAck,
+  KindPing,
+  KindPong,
+  KindRef,
+  KindSnap,
+  KindWelcome,
+} from "../shared/protocol";
 import type { RecorderFrame } from "./types";
 
 /** Upper bound of the resend buffer, in characters of frame text. */
@@ -59,8 +75,7 @@ export interface ChannelHooks {
 // Close codes after which reconnecting cannot help. Any other code — 1013
 // (busy), 4400 (a gap), 4408, 4412 (unknown page snapshot), a dropped
 // connection — reconnects and resends from the server's ack.
-const finalCodes = [4401, 4403, 4404, 4409, 4410];
-const closeUnknownPage = 4412;
+const finalCodes: number[] = [CloseBadToken, CloseForbidden, CloseUnknown, CloseReplaced, CloseEnded];
 
 /** Decodes a frame's text into its header fields plus payload ("" without one); it throws on a header that is not JSON. */
 export function decode(text: string): Frame {
@@ -134,8 +149,8 @@ export class Channel {
         return;
       }
       // 1009 is the server's "too big"; 4413 is kept for older servers.
-      if (e.code === 1009 || e.code === 4413) this.tooLarge = true;
-      if (e.code === closeUnknownPage) this.unknownPage();
+      if (e.code === CloseTooBig || e.code === CloseTooLarge) this.tooLarge = true;
+      if (e.code === CloseUnknownPage) this.unknownPage();
       this.retry();
     };
   }
@@ -153,14 +168,14 @@ export class Channel {
       return;
     }
     switch (f.k) {
-      case "welcome":
+      case KindWelcome:
         this.welcome(f.ack || 0, f.payload);
         break;
-      case "ack":
+      case KindAck:
         this.acked(f.ack || 0);
         break;
-      case "ping":
-        this.raw(joinFrame({ k: "pong", t: f.t }));
+      case KindPing:
+        this.raw(joinFrame({ k: KindPong, t: f.t }));
         break;
       default:
         this.hooks.frame(f);
@@ -173,13 +188,13 @@ export class Channel {
   // previous page) is dropped, and a fresh full snapshot follows instead.
   private unknownPage(): void {
     for (const f of this.frames) {
-      if (f.k !== "ref") continue;
+      if (f.k !== KindRef) continue;
       if (f.full === undefined) {
         this.lost = true;
         continue;
       }
       this.bytes -= size(f);
-      f.k = "snap";
+      f.k = KindSnap;
       f.d = f.full;
       delete f.full;
       this.bytes += size(f);

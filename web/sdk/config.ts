@@ -12,6 +12,14 @@ interface PageConfig {
   button?: boolean;
 }
 
+// Set by the build (build.mjs): /sdk/recorder.HASH.js, the recorder built
+// with this loader, named by its content so that browsers may keep it for
+// ever and a loader never runs another build's recorder.
+declare const TANDEM_RECORDER_PATH: string;
+
+/** The recorder's path under base, with the recorder's content hash in it. */
+export const recorderPath: string = TANDEM_RECORDER_PATH;
+
 /** The site's public key. */
 export let siteKey = "";
 /** Tandem's base URL: the directory sdk.js came from, without a trailing slash. */

@@ -9,6 +9,7 @@ import { hashString, pageIdFor, pagesKey } from "./hash";
 import { Masker, maskText, maskValue, scrub } from "./masking";
 import { interact } from "./interact";
 import type { RecorderFrame, RecorderHandle, RecorderOptions } from "./types";
+import { KindEv, KindLeave, KindMeta, KindRef, KindSnap } from "../shared/protocol";
 
 // Live means live: events leave at most this long after they happen.
 const batchMs = 20;
@@ -82,11 +83,11 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void): RecorderHa
     if (!batch.length) return;
     const d = JSON.stringify(batch);
     batch = [];
-    emit({ k: "ev", p: pid, d });
+    emit({ k: KindEv, p: pid, d });
   }
 
   function meta(): void {
-    emit({ k: "meta", p: pid, d: JSON.stringify({ url: location.href, title: document.title, pageId: pid, viewport: viewport() }) });
+    emit({ k: KindMeta, p: pid, d: JSON.stringify({ url: location.href, title: document.title, pageId: pid, viewport: viewport() }) });
   }
 
   const isUI = (n: serializedNodeWithId) =>
@@ -148,9 +149,9 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void): RecorderHa
     const snap = "[" + JSON.stringify(metaEvent) + ',{"type":2,"data":' + data + ',"timestamp":' + e.timestamp + "}]";
     if (!force && pages()[pid] === h) {
       // full: in case the server no longer has it (close code 4412).
-      emit({ k: "ref", p: pid, h, d: JSON.stringify([metaEvent]), full: snap });
+      emit({ k: KindRef, p: pid, h, d: JSON.stringify([metaEvent]), full: snap });
     } else {
-      emit({ k: "snap", p: pid, h, d: snap });
+      emit({ k: KindSnap, p: pid, h, d: snap });
       remember(pid, h);
     }
     force = false;
@@ -289,7 +290,7 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void): RecorderHa
     leave() {
       if (stopped) return;
       flush();
-      emit({ k: "leave", p: pid });
+      emit({ k: KindLeave, p: pid });
     },
     node(id: number) {
       return stopped ? null : record.mirror.getNode(id);

@@ -2,8 +2,10 @@
 // are separate bundles: the loader injects the recorder only once the person
 // has allowed, and they meet through window.__tandemRecorder.
 
+import type { KindEv, KindLeave, KindMeta, KindRef, KindSnap } from "../shared/protocol";
+
 /** Kinds of data frame the recorder produces (docs/protocol.md). */
-export type DataKind = "meta" | "snap" | "ref" | "ev" | "leave";
+export type DataKind = typeof KindMeta | typeof KindSnap | typeof KindRef | typeof KindEv | typeof KindLeave;
 
 /** A data frame before the loader gives it a sequence number. */
 export interface RecorderFrame {

@@ -12,6 +12,7 @@ import "@xterm/xterm/css/xterm.css";
 import "./style.css";
 import { api, errorMessage, wsURL } from "../console/api";
 import { clock } from "../console/format";
+import { CloseEnded, CloseForbidden } from "../shared/protocol";
 
 interface Helper {
   name: string;
@@ -109,8 +110,8 @@ function live(info: TerminalInfo) {
   };
   ws.onclose = (ev) => {
     clearInterval(refresh);
-    if (ev.code === 4410) setStatus(ev.reason || "the session has ended", "ended");
-    else if (ev.code === 4403) setStatus(ev.reason || "not let in", "error");
+    if (ev.code === CloseEnded) setStatus(ev.reason || "the session has ended", "ended");
+    else if (ev.code === CloseForbidden) setStatus(ev.reason || "not let in", "error");
     else setStatus("disconnected", "error");
     term.options.disableStdin = true;
   };
