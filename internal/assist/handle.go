@@ -68,6 +68,11 @@ func (c *PersonConn) publish(ctx context.Context, h hub.Header, frame []byte) er
 	hb, state, person := l.hub, l.assist.State, l.person
 	l.mu.Unlock()
 	if person != c {
+		// Whatever detached this channel closed it first, and says why: a
+		// newer connection (4409), or the end of the assist (4410).
+		if ce := c.closeErr(); ce != nil {
+			return ce
+		}
 		return &CloseError{Code: CloseReplaced, Reason: "replaced by a newer connection"}
 	}
 	if state != tandem.AssistLive || hb == nil {

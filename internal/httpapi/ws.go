@@ -35,10 +35,10 @@ func accept(w http.ResponseWriter, r *http.Request, compress bool) (*websocket.C
 func refuse(ws *websocket.Conn, err error) {
 	var ce *assist.CloseError
 	if errors.As(err, &ce) {
-		_ = ws.Close(websocket.StatusCode(ce.Code), ce.Reason)
+		_ = closeWS(ws, ce.Code, ce.Reason)
 		return
 	}
-	_ = ws.Close(websocket.StatusInternalError, "internal error")
+	_ = closeWS(ws, int(websocket.StatusInternalError), "internal error")
 }
 
 func (s *Server) handlePersonChannel(w http.ResponseWriter, r *http.Request) {
@@ -96,7 +96,7 @@ func (s *Server) handleQueueChannel(w http.ResponseWriter, r *http.Request) {
 		list, err := s.deps.Assists.List(ctx, open)
 		if err != nil {
 			s.log.Error("queue list failed", "err", err)
-			_ = ws.Close(websocket.StatusInternalError, "internal error")
+			_ = closeWS(ws, int(websocket.StatusInternalError), "internal error")
 			return
 		}
 		body, err := json.Marshal(s.names(ctx).assists(list))
