@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/hub"
@@ -20,12 +21,43 @@ func payload(frame []byte) []byte {
 
 func badFrame(reason string) error { return &CloseError{Code: CloseBadFrame, Reason: reason} }
 
+// checkFrame checks what the header does not say about a frame: that it is
+// UTF-8 text (browsers drop a channel that relays anything else), and that
+// its payload is what its kind claims. Data frames are checked in full
+// (hub.CheckPayload); a control frame's payload, when it has one, must be
+// a JSON object, as every control payload is.
+func checkFrame(h hub.Header, frame []byte) error {
+	if !utf8.Valid(frame) {
+		return badFrame("frames must be UTF-8 text")
+	}
+	p := payload(frame)
+	switch h.Kind {
+	case hub.KindMeta, hub.KindSnap, hub.KindRef, hub.KindEv, hub.KindLeave:
+		if err := hub.CheckPayload(h.Kind, p); err != nil {
+			return badFrame(tandem.ErrorMessage(err))
+		}
+	default:
+		if len(p) > 0 && !isJSONObject(p) {
+			return badFrame("the payload of a " + h.Kind + " frame must be a JSON object")
+		}
+	}
+	return nil
+}
+
+func isJSONObject(p []byte) bool {
+	p = bytes.TrimLeft(p, " \t\r\n")
+	return len(p) > 0 && p[0] == '{' && json.Valid(p)
+}
+
 // Handle takes one frame the person sent. An error is a *CloseError: the
 // channel must close with it; nothing else about the assist changed.
 func (c *PersonConn) Handle(ctx context.Context, frame []byte) error {
 	h, err := hub.ParseHeader(frame)
 	if err != nil {
 		return badFrame(err.Error())
+	}
+	if err := checkFrame(h, frame); err != nil {
+		return err
 	}
 	switch h.Kind {
 	case "pong":
@@ -180,6 +212,9 @@ func (c *AgentConn) Handle(ctx context.Context, frame []byte) error {
 	h, err := hub.ParseHeader(frame)
 	if err != nil {
 		return badFrame(err.Error())
+	}
+	if err := checkFrame(h, frame); err != nil {
+		return err
 	}
 	switch h.Kind {
 	case "pong":

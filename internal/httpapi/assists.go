@@ -184,7 +184,10 @@ func (s *Server) handleRecording(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	httpjson.Write(w, http.StatusOK, map[string]any{"assist": s.names(r.Context()).assist(a), "frames": frames})
+	if err := httpjson.Write(w, http.StatusOK, map[string]any{"assist": s.names(r.Context()).assist(a), "frames": frames}); err != nil {
+		// Answered 500: a recording that cannot be encoded is a bug.
+		s.log.Error("recording answer failed", "assist", a.ID, "err", err)
+	}
 }
 
 func (s *Server) handleCreateInvite(w http.ResponseWriter, r *http.Request) {
