@@ -56,9 +56,12 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 		l.grace.Stop()
 		l.grace = nil
 	}
-	var ack uint64
+	var ack, stored uint64
 	if l.hub != nil {
-		ack = l.hub.LastSeq()
+		ack, stored = l.hub.LastSeq(), l.storedSeqLocked()
+	}
+	if l.durable != nil {
+		l.durable.setWake(c.scheduleAck)
 	}
 	type siteInfo struct {
 		StrictMasking bool `json:"strictMasking"`
@@ -72,7 +75,7 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 	if l.agentName != "" {
 		welcome.Agent = &agentRef{Name: l.agentName}
 	}
-	c.send(encodeWith(hub.Header{Kind: "welcome", Ack: ack}, welcome))
+	c.send(encodeWith(hub.Header{Kind: "welcome", Ack: ack, Stored: stored}, welcome))
 	if l.assist.State == tandem.AssistConsenting {
 		c.send(encodeControl("prompt", promptPayload{Agent: agentRef{Name: l.agentName}, Text: l.prompt}))
 	}
@@ -92,19 +95,29 @@ func (c *PersonConn) Next() ([]byte, error) {
 	c.ackDue = c.ackDue && !ack
 	c.mu.Unlock()
 	if ack {
-		return hub.EncodeFrame(hub.Header{Kind: "ack", Ack: c.l.lastSeq()}, nil), nil
+		last, stored := c.l.acks()
+		return hub.EncodeFrame(hub.Header{Kind: "ack", Ack: last, Stored: stored}, nil), nil
 	}
 	return f, err
 }
 
-func (l *live) lastSeq() uint64 {
+// acks returns the last sequence number accepted and the last one stored.
+func (l *live) acks() (last, stored uint64) {
 	l.mu.Lock()
-	h := l.hub
-	l.mu.Unlock()
-	if h == nil {
-		return 0
+	defer l.mu.Unlock()
+	if l.hub == nil {
+		return 0, 0
 	}
-	return h.LastSeq()
+	return l.hub.LastSeq(), l.storedSeqLocked()
+}
+
+// storedSeqLocked is the last sequence number whose frame is durable; with
+// recording off (benchmarks), the last accepted. l.mu is held.
+func (l *live) storedSeqLocked() uint64 {
+	if l.durable == nil {
+		return l.hub.LastSeq()
+	}
+	return min(l.durable.storedSeq(), l.hub.LastSeq())
 }
 
 // Close detaches the person's channel after the transport went away. Unless

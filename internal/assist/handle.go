@@ -97,7 +97,7 @@ func (c *PersonConn) Handle(ctx context.Context, frame []byte) error {
 func (c *PersonConn) publish(ctx context.Context, h hub.Header, frame []byte) error {
 	l := c.l
 	l.mu.Lock()
-	hb, state, person := l.hub, l.assist.State, l.person
+	hb, state, person, rec, durable := l.hub, l.assist.State, l.person, l.rec, l.durable
 	l.mu.Unlock()
 	if person != c {
 		// Whatever detached this channel closed it first, and says why: a
@@ -129,6 +129,9 @@ func (c *PersonConn) publish(ctx context.Context, h hub.Header, frame []byte) er
 	if dup {
 		c.s.observe(Observer.FrameDuplicate)
 	} else {
+		if rec != nil {
+			durable.recorded(h.Seq, rec.Written())
+		}
 		c.s.observe(func(o Observer) { o.FrameIn(len(frame)) })
 		if h.Kind == "meta" || h.Kind == "snap" || h.Kind == "ref" {
 			c.s.notePage(ctx, l, h, frame)

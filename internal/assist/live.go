@@ -24,6 +24,8 @@ type live struct {
 
 	hub *hub.Hub       // nil until live
 	rec *record.Writer // nil until live, or when recording is off
+	// durable says which recorded frames are stored; nil with rec.
+	durable *durability
 
 	person *PersonConn
 	agents map[*AgentConn]struct{}
@@ -68,7 +70,11 @@ func (s *Service) startLiveLocked(l *live) error {
 		OnNeedSnapshot:   func() { l.sendPerson(encodeControl("snapshot", nil)) },
 	}
 	if !s.cfg.DisableRecording {
-		l.rec = record.NewWriter(s.blobs, l.assist.ID, record.WriterOptions{Gate: s.storing})
+		l.durable = &durability{}
+		if l.person != nil {
+			l.durable.setWake(l.person.scheduleAck)
+		}
+		l.rec = record.NewWriter(s.blobs, l.assist.ID, record.WriterOptions{Gate: s.storing, OnStored: l.durable.durableTo})
 		opts.Sink = l.rec
 	}
 	l.hub = hub.New(opts)
