@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -45,6 +46,21 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	iceURLs := fs.String("ice-servers", env("TANDEM_ICE_SERVERS", ""), "extra STUN/TURN URLs for calls, comma-separated (e.g. stun:stun.example.com:3478)")
 	fs.StringVar(&cfg.ICE.ExternalUsername, "ice-username", env("TANDEM_ICE_USERNAME", ""), "username for the extra TURN servers")
 	fs.StringVar(&cfg.ICE.ExternalCredential, "ice-credential", env("TANDEM_ICE_CREDENTIAL", ""), "credential for the extra TURN servers")
+	envInt := func(name string, def int) int {
+		v, ok := os.LookupEnv(name)
+		if !ok {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			badEnv = append(badEnv, fmt.Sprintf("%s=%q is not a positive whole number", name, v))
+			return def
+		}
+		return n
+	}
+	rateKiB := fs.Int("assist-rate-kib", envInt("TANDEM_ASSIST_RATE_KIB", 1024), "KiB a second one person may send to an assist, after the burst")
+	burstMiB := fs.Int("assist-burst-mib", envInt("TANDEM_ASSIST_BURST_MIB", 16), "MiB one person may send to an assist at once")
+	maxMiB := fs.Int("assist-max-mib", envInt("TANDEM_ASSIST_MAX_MIB", 1024), "MiB one assist may record; it ends when its recording reaches it")
 	logLevel := fs.String("log-level", env("TANDEM_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -52,6 +68,10 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if len(badEnv) > 0 {
 		return fmt.Errorf("serve: %s", strings.Join(badEnv, "; "))
 	}
+	if *rateKiB <= 0 || *burstMiB <= 0 || *maxMiB <= 0 {
+		return fmt.Errorf("serve: -assist-rate-kib, -assist-burst-mib and -assist-max-mib must be positive")
+	}
+	cfg.AssistRateBytes, cfg.AssistBurstBytes, cfg.AssistMaxBytes = *rateKiB<<10, *burstMiB<<20, int64(*maxMiB)<<20
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("-log-level: %w", err)

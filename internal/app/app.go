@@ -49,6 +49,12 @@ type Config struct {
 	ICE ICEConfig
 	// DisableRecording relays without recording; for benchmarks only.
 	DisableRecording bool
+	// AssistRateBytes, AssistBurstBytes and AssistMaxBytes limit what one
+	// person may send to an assist: bytes a second after a burst (1 MiB/s,
+	// 16 MiB), and bytes recorded in all (1 GiB). See assist.Config.
+	AssistRateBytes  int
+	AssistBurstBytes int
+	AssistMaxBytes   int64
 	Logger           *slog.Logger
 }
 
@@ -131,6 +137,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.assists = assist.New(assist.Config{
 		Secret: secret, TeamName: cfg.TeamName, InviteTTL: cfg.InviteTTL, Grace: cfg.Grace, Logger: cfg.Logger,
 		DisableRecording: cfg.DisableRecording, ICE: s.ice,
+		RateBytes: cfg.AssistRateBytes, BurstBytes: cfg.AssistBurstBytes, MaxRecordedBytes: cfg.AssistMaxBytes,
 	}, s.db, blobStore, m)
 	if err := s.assists.EndAbandoned(ctx); err != nil {
 		return nil, fmt.Errorf("close abandoned assists: %w", err)

@@ -43,6 +43,7 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 		return nil, &CloseError{Code: CloseForbidden, Reason: "origin not allowed"}
 	}
 	c := &PersonConn{s: s, l: l}
+	c.done = make(chan struct{}) // ends a wait for the rate limit
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.ended {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
 	"unicode/utf8"
 
@@ -52,6 +53,9 @@ func isJSONObject(p []byte) bool {
 // Handle takes one frame the person sent. An error is a *CloseError: the
 // channel must close with it; nothing else about the assist changed.
 func (c *PersonConn) Handle(ctx context.Context, frame []byte) error {
+	if err := c.throttle(ctx, len(frame)); err != nil {
+		return err
+	}
 	h, err := hub.ParseHeader(frame)
 	if err != nil {
 		return badFrame(err.Error())
@@ -97,7 +101,7 @@ func (c *PersonConn) Handle(ctx context.Context, frame []byte) error {
 func (c *PersonConn) publish(ctx context.Context, h hub.Header, frame []byte) error {
 	l := c.l
 	l.mu.Lock()
-	hb, state, person, rec, durable := l.hub, l.assist.State, l.person, l.rec, l.durable
+	hb, state, person, rec, durable, id := l.hub, l.assist.State, l.person, l.rec, l.durable, l.assist.ID
 	l.mu.Unlock()
 	if person != c {
 		// Whatever detached this channel closed it first, and says why: a
@@ -109,6 +113,14 @@ func (c *PersonConn) publish(ctx context.Context, h hub.Header, frame []byte) er
 	}
 	if state != tandem.AssistLive || hb == nil {
 		return &CloseError{Code: CloseForbidden, Reason: "events before consent"}
+	}
+	if max := c.s.cfg.MaxRecordedBytes; max > 0 && l.recorded.Load()+int64(len(frame)) > max {
+		reason := "the recording reached its limit of " + byteSize(max)
+		c.s.log.Warn("assist over its recording limit", "assist", id, "limit", max)
+		if _, err := c.s.end(ctx, "system", id, reason, closeEnded); err != nil {
+			return err
+		}
+		return &CloseError{Code: closeEnded, Reason: reason} // the end closed the channel first
 	}
 	// The hub checks the frame (sequence number, kind, page and hash).
 	dup, err := hb.PublishParsed(h, frame)
@@ -129,6 +141,7 @@ func (c *PersonConn) publish(ctx context.Context, h hub.Header, frame []byte) er
 	if dup {
 		c.s.observe(Observer.FrameDuplicate)
 	} else {
+		l.recorded.Add(int64(len(frame)))
 		if rec != nil {
 			durable.recorded(h.Seq, rec.Written())
 		}
@@ -236,4 +249,12 @@ func (c *AgentConn) Handle(ctx context.Context, frame []byte) error {
 		return c.interact(ctx, h.Kind, payload(frame))
 	}
 	return badFrame("unknown frame kind " + h.Kind)
+}
+
+// byteSize says n in MiB, or in bytes when under one.
+func byteSize(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tandemhq/tandem"
@@ -26,6 +27,10 @@ type live struct {
 	rec *record.Writer // nil until live, or when recording is off
 	// durable says which recorded frames are stored; nil with rec.
 	durable *durability
+	// rate limits what the person sends (nil: no limit); recorded counts
+	// the bytes of accepted frames against Config.MaxRecordedBytes.
+	rate     *bucket
+	recorded atomic.Int64
 
 	person *PersonConn
 	agents map[*AgentConn]struct{}
@@ -55,6 +60,9 @@ func (s *Service) open(a *tandem.Assist, site *tandem.Site) *live {
 		assist: a,
 		site:   site,
 		agents: make(map[*AgentConn]struct{}),
+	}
+	if s.cfg.RateBytes > 0 {
+		l.rate = newBucket(s.cfg.RateBytes, s.cfg.BurstBytes, s.cfg.Now())
 	}
 	s.mu.Lock()
 	s.lives[a.ID] = l

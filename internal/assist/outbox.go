@@ -32,6 +32,7 @@ type conn struct {
 	mu     sync.Mutex
 	out    [][]byte    // control frames waiting, oldest first
 	closed *CloseError // set once: the channel must close
+	done   chan struct{} // if made, closed when closed is set
 }
 
 // Start tells the channel how to wake its transport, and wakes it for the
@@ -95,6 +96,9 @@ func (c *conn) closeLocked(code int, reason string, last []byte) {
 		return
 	}
 	c.closed = &CloseError{Code: code, Reason: reason}
+	if c.done != nil {
+		close(c.done)
+	}
 	c.out = nil
 	if last != nil {
 		c.out = append(c.out, last)

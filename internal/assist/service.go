@@ -56,6 +56,15 @@ type Config struct {
 	MaxRetainedBytes int
 	// ReaderQueue is the number of frames an agent may fall behind (256).
 	ReaderQueue int
+	// RateBytes is how many bytes a second a person may send to one assist
+	// (1 MiB), after a burst of BurstBytes (16 MiB, and at least one frame
+	// of any size). Faster senders wait; one that would wait over 5 s is
+	// closed with 4429. Negative: no limit.
+	RateBytes  int
+	BurstBytes int
+	// MaxRecordedBytes ends an assist whose recording reaches it (1 GiB).
+	// Negative: no limit.
+	MaxRecordedBytes int64
 	// DisableRecording relays without recording (benchmarks only).
 	DisableRecording bool
 	// ICE hands out STUN/TURN servers for calls; nil means calls get none
@@ -83,6 +92,15 @@ func (c *Config) setDefaults() {
 	}
 	if c.ReaderQueue == 0 {
 		c.ReaderQueue = 256 // about five seconds of a busy page's batches
+	}
+	if c.RateBytes == 0 {
+		c.RateBytes = 1 << 20
+	}
+	if c.BurstBytes <= 0 {
+		c.BurstBytes = 16 << 20
+	}
+	if c.MaxRecordedBytes == 0 {
+		c.MaxRecordedBytes = 1 << 30
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
