@@ -30,8 +30,8 @@ type conn struct {
 	wake atomic.Pointer[func()]
 
 	mu     sync.Mutex
-	out    [][]byte    // control frames waiting, oldest first
-	closed *CloseError // set once: the channel must close
+	out    [][]byte      // control frames waiting, oldest first
+	closed *CloseError   // set once: the channel must close
 	done   chan struct{} // if made, closed when closed is set
 }
 
