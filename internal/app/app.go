@@ -64,6 +64,7 @@ type Server struct {
 	log      *slog.Logger
 	db       *sqlite.DB
 	assists  *assist.Service
+	api      *httpapi.Server
 	http     *http.Server
 	demoHTTP *http.Server
 	ln       net.Listener
@@ -167,9 +168,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	base, stop := context.WithCancel(context.Background())
 	s.stopRequests = stop
 	deps.Stopping = base
-	api := httpapi.New(deps)
+	s.api = httpapi.New(deps)
 	s.http = &http.Server{
-		Handler: api, ReadHeaderTimeout: 10 * time.Second,
+		Handler: s.api, ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:    slog.NewLogLogger(cfg.Logger.Handler(), slog.LevelWarn),
 		BaseContext: func(net.Listener) context.Context { return base },
 	}
@@ -234,6 +235,11 @@ func (s *Server) Close(ctx context.Context) error {
 	}
 	if s.stopRequests != nil {
 		s.stopRequests()
+	}
+	if s.api != nil {
+		// The channels were told the server is going away; let them say
+		// it before the store closes under them.
+		errs = append(errs, s.api.Wait(ctx))
 	}
 	if s.http == nil && s.ln != nil {
 		_ = s.ln.Close()

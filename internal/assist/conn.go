@@ -178,6 +178,15 @@ func (s *Service) ConnectAgent(ctx context.Context, user *tandem.User, id string
 		return nil, &CloseError{Code: closeEnded, Reason: "the assist has ended: " + a.EndReason}
 	}
 	c := &AgentConn{s: s, l: l, user: user, id: newID(), from: from}
+	// The audit entry is written once the assist is unlocked, before the
+	// channel is handed back: not in a goroutine of its own that a
+	// shutdown would not wait for.
+	connected := false
+	defer func() {
+		if connected {
+			s.audit(ctx, id, "agent:"+user.ID, "watch", "")
+		}
+	}()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.ended {
@@ -203,7 +212,7 @@ func (s *Service) ConnectAgent(ctx context.Context, user *tandem.User, id string
 		c.send(encodeControl("call.state", s.withICE(l.callStatePayload(), l, c.id)))
 	}
 	s.controlStateLocked(l)
-	go s.audit(context.Background(), id, "agent:"+user.ID, "watch", "")
+	connected = true
 	return c, nil
 }
 

@@ -64,6 +64,13 @@ func (s *Service) open(a *tandem.Assist, site *tandem.Site) *live {
 	if s.cfg.RateBytes > 0 {
 		l.rate = newBucket(s.cfg.RateBytes, s.cfg.BurstBytes, s.cfg.Now())
 	}
+	// The person's channel gets the grace period to connect, as it gets
+	// to come back: a request whose page never connects does not wait
+	// in every agent's queue for ever.
+	id := a.ID
+	l.grace = time.AfterFunc(s.cfg.Grace, func() {
+		s.endLater(id, "system", "the person never connected")
+	})
 	s.mu.Lock()
 	s.lives[a.ID] = l
 	s.mu.Unlock()

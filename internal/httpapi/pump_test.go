@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -148,4 +149,54 @@ func TestTruncateReason(t *testing.T) {
 
 func asCloseError(err error, ce *websocket.CloseError) bool {
 	return errors.As(err, ce)
+}
+
+// closingChannel records that its pump closed it.
+type closingChannel struct {
+	endingChannel
+	closed atomic.Bool
+}
+
+func (c *closingChannel) Handle(context.Context, []byte) error { return nil }
+func (c *closingChannel) Close()                               { c.closed.Store(true) }
+
+// Wait returns once every channel's pump has ended, and refuses new ones.
+func TestWaitForChannels(t *testing.T) {
+	stopping, stop := context.WithCancel(context.Background())
+	s := New(Deps{Stopping: stopping})
+	ch := &closingChannel{}
+	opened := make(chan struct{})
+	var once sync.Once
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := accept(w, r, false)
+		if err != nil {
+			return
+		}
+		s.run(ws, ch, func() { s.pump(r.URL.Path, ws, ch, "test", 1<<20) })
+		once.Do(func() { close(opened) })
+	}))
+	defer ts.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ws.CloseNow()
+	<-opened
+	stop()
+	if err := s.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !ch.closed.Load() {
+		t.Fatal("Wait returned before the channel's pump closed it")
+	}
+	// A channel opened after Wait began is closed at once.
+	late, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(ts.URL, "http"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := late.Read(ctx); websocket.CloseStatus(err) != websocket.StatusGoingAway {
+		t.Fatalf("channel after Wait: %v, want 1001", err)
+	}
 }

@@ -52,7 +52,7 @@ func (s *Server) handlePersonChannel(w http.ResponseWriter, r *http.Request) {
 		refuse(ws, err)
 		return
 	}
-	go s.pump(r.URL.Path, ws, ch, "person", s.deps.MaxFrameBytes)
+	s.run(ws, ch, func() { s.pump(r.URL.Path, ws, ch, "person", s.deps.MaxFrameBytes) })
 }
 
 func (s *Server) handleAgentChannel(w http.ResponseWriter, r *http.Request) {
@@ -74,7 +74,7 @@ func (s *Server) handleAgentChannel(w http.ResponseWriter, r *http.Request) {
 		refuse(ws, err)
 		return
 	}
-	go s.pump(r.URL.Path, ws, ch, "agent", 64<<10)
+	s.run(ws, ch, func() { s.pump(r.URL.Path, ws, ch, "agent", 64<<10) })
 }
 
 // handleQueueChannel sends every open assist on connect and on each change.
