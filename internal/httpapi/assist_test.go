@@ -173,7 +173,12 @@ func TestRelayLateJoinResumeAndRecording(t *testing.T) {
 	// resends them after reconnecting: nothing lost, nothing twice.
 	send("ev", "a", "", `[{"type":3,"n":5}]`)
 	send("ev", "a", "", `[{"type":3,"n":6}]`)
-	time.Sleep(100 * time.Millisecond)
+	for h := (simclient.Header{}); h.Ack < 9; {
+		var err error
+		if h, _, err = simclient.ReadUntil(ctx, p.WS, "ack"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	p.WS.CloseNow()
 	h, _, err := p.Connect(ctx)
 	if err != nil {
