@@ -75,6 +75,9 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.StringVar(&cfg.MetricsToken, "metrics-token", env("TANDEM_METRICS_TOKEN", ""), "bearer token /metrics requires; with it, the public --addr serves /metrics too (prefer the environment variable)")
 	trustedProxies := fs.String("trusted-proxies", env("TANDEM_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client, as CIDR prefixes or addresses, comma-separated (e.g. 10.0.0.0/8,::1)")
 	fs.IntVar(&cfg.SignInSlots, "signin-slots", envInt("TANDEM_SIGNIN_SLOTS", 0), "sign-ins whose password is checked at once, 64 MiB each (default GOMAXPROCS, 2 to 4)")
+	rateKiB := fs.Int("assist-rate-kib", envInt("TANDEM_ASSIST_RATE_KIB", 1024), "KiB a second one person may send to an assist, after the burst")
+	burstMiB := fs.Int("assist-burst-mib", envInt("TANDEM_ASSIST_BURST_MIB", 16), "MiB one person may send to an assist at once")
+	maxMiB := fs.Int("assist-max-mib", envInt("TANDEM_ASSIST_MAX_MIB", 1024), "MiB one assist may record; it ends when its recording reaches it")
 	logLevel := fs.String("log-level", env("TANDEM_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -85,6 +88,10 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	if cfg.MaxWaiting < 1 {
 		return fmt.Errorf("serve: --max-waiting %d: want at least 1", cfg.MaxWaiting)
 	}
+	if *rateKiB <= 0 || *burstMiB <= 0 || *maxMiB <= 0 {
+		return fmt.Errorf("serve: --assist-rate-kib, --assist-burst-mib and --assist-max-mib must be positive")
+	}
+	cfg.AssistRateBytes, cfg.AssistBurstBytes, cfg.AssistMaxBytes = *rateKiB<<10, *burstMiB<<20, int64(*maxMiB)<<20
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("-log-level: %w", err)

@@ -56,6 +56,12 @@ type Config struct {
 	ICE ICEConfig
 	// DisableRecording relays without recording; for benchmarks only.
 	DisableRecording bool
+	// AssistRateBytes, AssistBurstBytes and AssistMaxBytes limit what one
+	// person may send to an assist: bytes a second after a burst (1 MiB/s,
+	// 16 MiB), and bytes recorded in all (1 GiB). See assist.Config.
+	AssistRateBytes  int
+	AssistBurstBytes int
+	AssistMaxBytes   int64
 	Logger           *slog.Logger
 
 	// MetricsAddr is where Prometheus metrics are served on a listener of
@@ -82,6 +88,7 @@ type Server struct {
 	log      *slog.Logger
 	db       *sqlite.DB
 	assists  *assist.Service
+	api      *httpapi.Server
 	http     *http.Server
 	demoHTTP *http.Server
 	ln       net.Listener
@@ -170,6 +177,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	s.assists = assist.New(assist.Config{
 		Secret: secret, TeamName: cfg.TeamName, InviteTTL: cfg.InviteTTL, Grace: cfg.Grace, Logger: cfg.Logger, Now: cfg.Now,
 		MaxWaiting: cfg.MaxWaiting, DisableRecording: cfg.DisableRecording, ICE: s.ice,
+		RateBytes: cfg.AssistRateBytes, BurstBytes: cfg.AssistBurstBytes, MaxRecordedBytes: cfg.AssistMaxBytes,
 	}, s.db, blobStore, m)
 	if err := s.assists.EndAbandoned(ctx); err != nil {
 		return nil, fmt.Errorf("close abandoned assists: %w", err)
@@ -207,8 +215,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	base, stop := context.WithCancel(context.Background())
 	s.stopRequests = stop
 	deps.Stopping = base
-	api := httpapi.New(deps)
-	s.http = newHTTPServer(api, cfg.Timeouts, cfg.Logger, base)
+	s.api = httpapi.New(deps)
+	s.http = newHTTPServer(s.api, cfg.Timeouts, cfg.Logger, base)
 	s.serve(s.http, s.ln)
 	if s.demoLn != nil {
 		s.demoHTTP = newHTTPServer(demo.Handler(cmp.Or(cfg.DemoSDKURL, cfg.PublicURL), s.demo.SiteKey), cfg.Timeouts, cfg.Logger, context.Background())
@@ -282,6 +290,11 @@ func (s *Server) Close(ctx context.Context) error {
 	}
 	if s.stopRequests != nil {
 		s.stopRequests()
+	}
+	if s.api != nil {
+		// The channels were told the server is going away; let them say
+		// it before the store closes under them.
+		errs = append(errs, s.api.Wait(ctx))
 	}
 	if s.http == nil && s.ln != nil {
 		_ = s.ln.Close()

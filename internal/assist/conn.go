@@ -44,6 +44,7 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 		return nil, &CloseError{Code: CloseForbidden, Reason: "origin not allowed"}
 	}
 	c := &PersonConn{s: s, l: l}
+	c.done = make(chan struct{}) // ends a wait for the rate limit
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.ended {
@@ -57,9 +58,12 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 		l.grace.Stop()
 		l.grace = nil
 	}
-	var ack uint64
+	var ack, stored uint64
 	if l.hub != nil {
-		ack = l.hub.LastSeq()
+		ack, stored = l.hub.LastSeq(), l.storedSeqLocked()
+	}
+	if l.durable != nil {
+		l.durable.setWake(c.scheduleAck)
 	}
 	type siteInfo struct {
 		StrictMasking bool `json:"strictMasking"`
@@ -73,7 +77,7 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 	if l.agentName != "" {
 		welcome.Agent = &agentRef{Name: l.agentName}
 	}
-	c.send(encodeWith(hub.Header{Kind: "welcome", Ack: ack}, welcome))
+	c.send(encodeWith(hub.Header{Kind: "welcome", Ack: ack, Stored: stored}, welcome))
 	if l.assist.State == tandem.AssistConsenting {
 		c.send(encodeControl("prompt", promptPayload{Agent: agentRef{Name: l.agentName}, Text: l.prompt}))
 	}
@@ -93,19 +97,29 @@ func (c *PersonConn) Next() ([]byte, error) {
 	c.ackDue = c.ackDue && !ack
 	c.mu.Unlock()
 	if ack {
-		return hub.EncodeFrame(hub.Header{Kind: "ack", Ack: c.l.lastSeq()}, nil), nil
+		last, stored := c.l.acks()
+		return hub.EncodeFrame(hub.Header{Kind: "ack", Ack: last, Stored: stored}, nil), nil
 	}
 	return f, err
 }
 
-func (l *live) lastSeq() uint64 {
+// acks returns the last sequence number accepted and the last one stored.
+func (l *live) acks() (last, stored uint64) {
 	l.mu.Lock()
-	h := l.hub
-	l.mu.Unlock()
-	if h == nil {
-		return 0
+	defer l.mu.Unlock()
+	if l.hub == nil {
+		return 0, 0
 	}
-	return h.LastSeq()
+	return l.hub.LastSeq(), l.storedSeqLocked()
+}
+
+// storedSeqLocked is the last sequence number whose frame is durable; with
+// recording off (benchmarks), the last accepted. l.mu is held.
+func (l *live) storedSeqLocked() uint64 {
+	if l.durable == nil {
+		return l.hub.LastSeq()
+	}
+	return min(l.durable.storedSeq(), l.hub.LastSeq())
 }
 
 // Close detaches the person's channel after the transport went away. Unless
@@ -165,6 +179,15 @@ func (s *Service) ConnectAgent(ctx context.Context, user *tandem.User, id string
 		return nil, &CloseError{Code: closeEnded, Reason: "the assist has ended: " + a.EndReason}
 	}
 	c := &AgentConn{s: s, l: l, user: user, id: newID(), from: from}
+	// The audit entry is written once the assist is unlocked, before the
+	// channel is handed back: not in a goroutine of its own that a
+	// shutdown would not wait for.
+	action := ""
+	defer func() {
+		if action != "" {
+			s.audit(ctx, id, "agent:"+user.ID, action, "")
+		}
+	}()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.ended {
@@ -174,15 +197,19 @@ func (s *Service) ConnectAgent(ctx context.Context, user *tandem.User, id string
 		return nil, &CloseError{Code: CloseForbidden, Reason: "accept the request first"}
 	}
 	c.send(encodeControl("you", map[string]string{"conn": c.id, "id": user.ID, "name": user.Name}))
-	if held, err := s.holdLocked(l, c); held || err != nil {
+	if held, asked, err := s.holdLocked(l, c); held || err != nil {
 		if err != nil {
 			return nil, err
+		}
+		if asked {
+			action = "join.ask"
 		}
 		return c, nil
 	}
 	if err := s.admitLocked(l, c); err != nil {
 		return nil, err
 	}
+	action = "watch"
 	return c, nil
 }
 
@@ -205,7 +232,6 @@ func (s *Service) admitLocked(l *live, c *AgentConn) error {
 		c.send(encodeControl("call.state", s.withICE(l.callStatePayload(), l, c.id)))
 	}
 	s.controlStateLocked(l)
-	go s.audit(context.Background(), l.assist.ID, "agent:"+c.user.ID, "watch", "")
 	return nil
 }
 

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/hub"
@@ -20,12 +22,46 @@ func payload(frame []byte) []byte {
 
 func badFrame(reason string) error { return &CloseError{Code: CloseBadFrame, Reason: reason} }
 
+// checkFrame checks what the header does not say about a frame: that it is
+// UTF-8 text (browsers drop a channel that relays anything else), and that
+// its payload is what its kind claims. Data frames are checked in full
+// (hub.CheckPayload); a control frame's payload, when it has one, must be
+// a JSON object, as every control payload is.
+func checkFrame(h hub.Header, frame []byte) error {
+	if !utf8.Valid(frame) {
+		return badFrame("frames must be UTF-8 text")
+	}
+	p := payload(frame)
+	switch h.Kind {
+	case hub.KindMeta, hub.KindSnap, hub.KindRef, hub.KindEv, hub.KindLeave:
+		if err := hub.CheckPayload(h.Kind, p); err != nil {
+			return badFrame(tandem.ErrorMessage(err))
+		}
+	default:
+		if len(p) > 0 && !isJSONObject(p) {
+			return badFrame("the payload of a " + h.Kind + " frame must be a JSON object")
+		}
+	}
+	return nil
+}
+
+func isJSONObject(p []byte) bool {
+	p = bytes.TrimLeft(p, " \t\r\n")
+	return len(p) > 0 && p[0] == '{' && json.Valid(p)
+}
+
 // Handle takes one frame the person sent. An error is a *CloseError: the
 // channel must close with it; nothing else about the assist changed.
 func (c *PersonConn) Handle(ctx context.Context, frame []byte) error {
+	if err := c.throttle(ctx, len(frame)); err != nil {
+		return err
+	}
 	h, err := hub.ParseHeader(frame)
 	if err != nil {
 		return badFrame(err.Error())
+	}
+	if err := checkFrame(h, frame); err != nil {
+		return err
 	}
 	switch h.Kind {
 	case "pong":
@@ -67,13 +103,26 @@ func (c *PersonConn) Handle(ctx context.Context, frame []byte) error {
 func (c *PersonConn) publish(ctx context.Context, h hub.Header, frame []byte) error {
 	l := c.l
 	l.mu.Lock()
-	hb, state, person := l.hub, l.assist.State, l.person
+	hb, state, person, rec, durable, id := l.hub, l.assist.State, l.person, l.rec, l.durable, l.assist.ID
 	l.mu.Unlock()
 	if person != c {
+		// Whatever detached this channel closed it first, and says why: a
+		// newer connection (4409), or the end of the assist (4410).
+		if ce := c.closeErr(); ce != nil {
+			return ce
+		}
 		return &CloseError{Code: CloseReplaced, Reason: "replaced by a newer connection"}
 	}
 	if state != tandem.AssistLive || hb == nil {
 		return &CloseError{Code: CloseForbidden, Reason: "events before consent"}
+	}
+	if max := c.s.cfg.MaxRecordedBytes; max > 0 && l.recorded.Load()+int64(len(frame)) > max {
+		reason := "the recording reached its limit of " + byteSize(max)
+		c.s.log.Warn("assist over its recording limit", "assist", id, "limit", max)
+		if _, err := c.s.end(ctx, "system", id, reason, closeEnded); err != nil {
+			return err
+		}
+		return &CloseError{Code: closeEnded, Reason: reason} // the end closed the channel first
 	}
 	// The hub checks the frame (sequence number, kind, page and hash).
 	dup, err := hb.PublishParsed(h, frame)
@@ -94,6 +143,10 @@ func (c *PersonConn) publish(ctx context.Context, h hub.Header, frame []byte) er
 	if dup {
 		c.s.observe(Observer.FrameDuplicate)
 	} else {
+		l.recorded.Add(int64(len(frame)))
+		if rec != nil {
+			durable.recorded(h.Seq, rec.Written())
+		}
 		c.s.observe(func(o Observer) { o.FrameIn(len(frame)) })
 		if h.Kind == "meta" || h.Kind == "snap" || h.Kind == "ref" {
 			c.s.notePage(ctx, l, h, frame)
@@ -180,6 +233,9 @@ func (c *AgentConn) Handle(ctx context.Context, frame []byte) error {
 	if err != nil {
 		return badFrame(err.Error())
 	}
+	if err := checkFrame(h, frame); err != nil {
+		return err
+	}
 	if h.Kind != "pong" && c.held() {
 		// Until the person lets this agent in, the agent can do nothing.
 		return nil
@@ -201,4 +257,12 @@ func (c *AgentConn) Handle(ctx context.Context, frame []byte) error {
 		return c.interact(ctx, h.Kind, payload(frame))
 	}
 	return badFrame("unknown frame kind " + h.Kind)
+}
+
+// byteSize says n in MiB, or in bytes when under one.
+func byteSize(n int64) string {
+	if n >= 1<<20 {
+		return fmt.Sprintf("%d MiB", n>>20)
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tandemhq/tandem"
@@ -25,6 +26,12 @@ type live struct {
 
 	hub *hub.Hub       // nil until live
 	rec *record.Writer // nil until live, or when recording is off
+	// durable says which recorded frames are stored; nil with rec.
+	durable *durability
+	// rate limits what the person sends (nil: no limit); recorded counts
+	// the bytes of accepted frames against Config.MaxRecordedBytes.
+	rate     *bucket
+	recorded atomic.Int64
 
 	person *PersonConn
 	agents map[*AgentConn]struct{}
@@ -56,6 +63,16 @@ func (s *Service) open(a *tandem.Assist, site *tandem.Site) *live {
 		site:   site,
 		agents: make(map[*AgentConn]struct{}),
 	}
+	if s.cfg.RateBytes > 0 {
+		l.rate = newBucket(s.cfg.RateBytes, s.cfg.BurstBytes, s.cfg.Now())
+	}
+	// The person's channel gets the grace period to connect, as it gets
+	// to come back: a request whose page never connects does not wait
+	// in every agent's queue for ever.
+	id := a.ID
+	l.grace = time.AfterFunc(s.cfg.Grace, func() {
+		s.endLater(id, "system", "the person never connected")
+	})
 	s.mu.Lock()
 	s.lives[a.ID] = l
 	s.mu.Unlock()
@@ -70,7 +87,11 @@ func (s *Service) startLiveLocked(l *live) error {
 		OnNeedSnapshot:   func() { l.sendPerson(encodeControl(protocol.KindSnapshot, nil)) },
 	}
 	if !s.cfg.DisableRecording {
-		l.rec = record.NewWriter(s.blobs, l.assist.ID, record.WriterOptions{Gate: s.storing})
+		l.durable = &durability{}
+		if l.person != nil {
+			l.durable.setWake(l.person.scheduleAck)
+		}
+		l.rec = record.NewWriter(s.blobs, l.assist.ID, record.WriterOptions{Gate: s.storing, OnStored: l.durable.durableTo})
 		opts.Sink = l.rec
 	}
 	l.hub = hub.New(opts)

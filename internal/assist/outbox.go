@@ -30,8 +30,9 @@ type conn struct {
 	wake atomic.Pointer[func()]
 
 	mu     sync.Mutex
-	out    [][]byte    // control frames waiting, oldest first
-	closed *CloseError // set once: the channel must close
+	out    [][]byte      // control frames waiting, oldest first
+	closed *CloseError   // set once: the channel must close
+	done   chan struct{} // if made, closed when closed is set
 }
 
 // Start tells the channel how to wake its transport, and wakes it for the
@@ -76,11 +77,28 @@ func (c *conn) finish(last []byte, code int, reason string) {
 // close closes the channel with code and reason; the first close wins.
 func (c *conn) close(code int, reason string) { c.finish(nil, code, reason) }
 
+// Abort closes the channel with code and reason unless it is closing
+// already. The transport calls it when Handle refused a frame, and then
+// sends what Next still returns: if the assist closed the channel first
+// (it ended, or a newer connection replaced this one), its last frame and
+// close go out rather than the refusal, which only followed from them.
+func (c *conn) Abort(code int, reason string) { c.close(code, reason) }
+
+// closeErr returns the close the channel is set to, or nil.
+func (c *conn) closeErr() *CloseError {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.closed
+}
+
 func (c *conn) closeLocked(code int, reason string, last []byte) {
 	if c.closed != nil {
 		return
 	}
 	c.closed = &CloseError{Code: code, Reason: reason}
+	if c.done != nil {
+		close(c.done)
+	}
 	c.out = nil
 	if last != nil {
 		c.out = append(c.out, last)

@@ -42,6 +42,7 @@ func (s *Service) Recording(ctx context.Context, id string) (*tandem.Assist, []R
 		return nil, nil, fmt.Errorf("open recording: %w", err)
 	}
 	defer r.Close()
+	dropped, firstDropped := 0, uint64(0)
 	err = record.ReadFrames(r, func(at time.Time, frame []byte) error {
 		h, err := hub.ParseHeader(frame)
 		if err != nil {
@@ -49,6 +50,16 @@ func (s *Service) Recording(ctx context.Context, id string) (*tandem.Assist, []R
 		}
 		f := RecordedFrame{Seq: h.Seq, Kind: h.Kind, Page: h.Page, Hash: h.Hash, At: at.UnixMilli()}
 		if p := payload(frame); len(p) > 0 {
+			if !json.Valid(p) {
+				// Recorded before payloads were checked on arrival: the
+				// answer could not be encoded with it. Leave it out and
+				// say so, rather than fail the whole replay.
+				if dropped == 0 {
+					firstDropped = h.Seq
+				}
+				dropped++
+				return nil
+			}
 			f.Payload = json.RawMessage(append([]byte(nil), p...))
 		}
 		frames = append(frames, f)
@@ -56,6 +67,9 @@ func (s *Service) Recording(ctx context.Context, id string) (*tandem.Assist, []R
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("read recording of %s: %w", id, err)
+	}
+	if dropped > 0 {
+		s.log.Error("recorded frames are not JSON; left out of the replay", "assist", id, "frames", dropped, "first", firstDropped)
 	}
 	return a, frames, nil
 }

@@ -61,6 +61,15 @@ type Config struct {
 	// for an agent at once (100); a request over it is refused, so that a
 	// flood cannot bury the people who asked before it.
 	MaxWaiting int
+	// RateBytes is how many bytes a second a person may send to one assist
+	// (1 MiB), after a burst of BurstBytes (16 MiB, and at least one frame
+	// of any size). Faster senders wait; one that would wait over 5 s is
+	// closed with 4429. Negative: no limit.
+	RateBytes  int
+	BurstBytes int
+	// MaxRecordedBytes ends an assist whose recording reaches it (1 GiB).
+	// Negative: no limit.
+	MaxRecordedBytes int64
 	// DisableRecording relays without recording (benchmarks only).
 	DisableRecording bool
 	// ICE hands out STUN/TURN servers for calls; nil means calls get none
@@ -91,6 +100,15 @@ func (c *Config) setDefaults() {
 	}
 	if c.MaxWaiting == 0 {
 		c.MaxWaiting = 100
+	}
+	if c.RateBytes == 0 {
+		c.RateBytes = 1 << 20
+	}
+	if c.BurstBytes <= 0 {
+		c.BurstBytes = 16 << 20
+	}
+	if c.MaxRecordedBytes == 0 {
+		c.MaxRecordedBytes = 1 << 30
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

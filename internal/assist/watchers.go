@@ -39,15 +39,15 @@ const joinWaitText = "Waiting for the person to allow you to join"
 
 // holdLocked decides whether an agent's new channel must wait for the
 // person: held, when it must (the channel is then parked and the person
-// asked), or a *CloseError when the person already refused this agent.
-// l.mu is held.
-func (s *Service) holdLocked(l *live, c *AgentConn) (held bool, err error) {
+// asked; asked is true the first time), or a *CloseError when the person
+// already refused this agent. l.mu is held.
+func (s *Service) holdLocked(l *live, c *AgentConn) (held, asked bool, err error) {
 	uid := c.user.ID
 	if !l.site.ConsentEachAgent || uid == l.assist.AgentID || l.joins.allowed[uid] {
-		return false, nil
+		return false, false, nil
 	}
 	if l.joins.refused[uid] {
-		return false, &CloseError{Code: CloseForbidden, Reason: "the person did not allow you to join"}
+		return false, false, &CloseError{Code: CloseForbidden, Reason: "the person did not allow you to join"}
 	}
 	i := slices.IndexFunc(l.joins.asking, func(a *joinAsk) bool { return a.user.ID == uid })
 	if i < 0 {
@@ -59,14 +59,13 @@ func (s *Service) holdLocked(l *live, c *AgentConn) (held bool, err error) {
 		}
 		l.joins.asking = append(l.joins.asking, ask)
 		i = len(l.joins.asking) - 1
-		id := l.assist.ID
-		go s.audit(context.Background(), id, "agent:"+uid, "join.ask", "")
-		s.log.Info("web assist join asked", "assist", id, "agent", uid)
+		asked = true
+		s.log.Info("web assist join asked", "assist", l.assist.ID, "agent", uid)
 	}
 	l.joins.asking[i].conns[c] = struct{}{}
 	c.send(encodeControl("join.wait", map[string]string{"text": joinWaitText}))
 	l.watchersLocked()
-	return true, nil
+	return true, asked, nil
 }
 
 // unholdLocked forgets a held channel that closed; an agent with no channel
@@ -95,6 +94,15 @@ func (s *Service) answerJoin(ctx context.Context, l *live, payload []byte) error
 	if err := json.Unmarshal(payload, &body); err != nil || body.ID == "" || body.Allow == nil {
 		return badFrame(`join.answer needs {"id":"…","allow":true|false}`)
 	}
+	// Audit entries are written once the assist is unlocked (deferred calls
+	// run last first), not in goroutines that a shutdown would not wait for.
+	var assistID string
+	var audits [][3]string // actor, action, detail
+	defer func() {
+		for _, e := range audits {
+			s.audit(ctx, assistID, e[0], e[1], e[2])
+		}
+	}()
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	i := slices.IndexFunc(l.joins.asking, func(a *joinAsk) bool { return a.id == body.ID })
@@ -103,6 +111,7 @@ func (s *Service) answerJoin(ctx context.Context, l *live, payload []byte) error
 	}
 	ask, allow := l.joins.asking[i], *body.Allow
 	a := l.assist
+	assistID = a.ID
 	err := s.store.RecordConsent(ctx, &tandem.Consent{
 		AssistID: a.ID, AgentID: ask.user.ID, PersonID: a.PersonID, PageURL: a.PageURL,
 		Method: "join", Allowed: allow, Text: ask.text, At: s.cfg.Now(),
@@ -126,7 +135,9 @@ func (s *Service) answerJoin(ctx context.Context, l *live, payload []byte) error
 				if errors.As(err, &ce) {
 					c.close(ce.Code, ce.Reason)
 				}
+				continue
 			}
+			audits = append(audits, [3]string{"agent:" + c.user.ID, "watch", ""})
 		}
 	} else {
 		if l.joins.refused == nil {
@@ -137,7 +148,7 @@ func (s *Service) answerJoin(ctx context.Context, l *live, payload []byte) error
 			c.close(CloseForbidden, "the person did not allow you to join")
 		}
 	}
-	go s.audit(context.Background(), a.ID, "person:"+a.PersonID, action, ask.text)
+	audits = append([][3]string{{"person:" + a.PersonID, action, ask.text}}, audits...)
 	l.watchersLocked()
 	return nil
 }

@@ -62,6 +62,8 @@ func StartServer(ctx context.Context, opts ServerOptions) (*Server, error) {
 	srv, err := app.Start(ctx, app.Config{
 		Addr: "127.0.0.1:0", DemoAddr: "off", SSHAddr: "off", DataDir: dir,
 		DisableRecording: opts.DisableRecording, Logger: logger,
+		// The benchmarks measure the relay, not the limits on one person.
+		AssistRateBytes: -1, AssistMaxBytes: -1,
 	})
 	if err != nil {
 		_ = os.RemoveAll(dir)

@@ -174,14 +174,10 @@ func TestRelayLateJoinResumeAndRecording(t *testing.T) {
 	// resends them after reconnecting: nothing lost, nothing twice.
 	send("ev", "a", "", `[{"type":3,"n":5}]`)
 	send("ev", "a", "", `[{"type":3,"n":6}]`)
-	// The server holds 8 and 9 once it acknowledges them.
-	for {
-		h, _, err := simclient.ReadUntil(ctx, p.WS, "ack")
-		if err != nil {
-			t.Fatalf("waiting for the ack of 9: %v", err)
-		}
-		if h.Ack >= 9 {
-			break
+	for h := (simclient.Header{}); h.Ack < 9; {
+		var err error
+		if h, _, err = simclient.ReadUntil(ctx, p.WS, "ack"); err != nil {
+			t.Fatal(err)
 		}
 	}
 	p.WS.CloseNow()

@@ -256,7 +256,10 @@ func (s *Server) handleRecording(w http.ResponseWriter, r *http.Request) {
 	// A long recording may take a slow client longer than the server's
 	// write timeout: each chunk gets its own time instead.
 	w = netx.ProgressWriter(w, netx.DownloadChunkTimeout)
-	httpjson.Write(w, http.StatusOK, map[string]any{"assist": s.names(r.Context()).assist(a), "frames": frames})
+	if err := httpjson.Write(w, http.StatusOK, map[string]any{"assist": s.names(r.Context()).assist(a), "frames": frames}); err != nil {
+		// Answered 500: a recording that cannot be encoded is a bug.
+		s.log.Error("recording answer failed", "assist", a.ID, "err", err)
+	}
 }
 
 func (s *Server) handleCreateInvite(w http.ResponseWriter, r *http.Request) {

@@ -8,8 +8,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/coder/websocket"
 
@@ -26,6 +28,9 @@ type channel interface {
 	Handle(ctx context.Context, frame []byte) error
 	Start(wake func())
 	Next() ([]byte, error)
+	// Abort closes the channel with code and reason after a frame read
+	// was refused, unless it is closing already (the first close wins).
+	Abort(code int, reason string)
 	Close()
 }
 
@@ -76,21 +81,29 @@ func (s *Server) pump(path string, ws *websocket.Conn, ch channel, kind string, 
 			}
 			return
 		}
-		if typ != websocket.MessageText {
-			_ = ws.Close(assist.CloseBadFrame, "frames are text")
-			return
+		if typ == websocket.MessageText {
+			err = ch.Handle(ctx, data)
+		} else {
+			err = &assist.CloseError{Code: assist.CloseBadFrame, Reason: "frames are text"}
 		}
-		if err := ch.Handle(ctx, data); err != nil {
+		if err != nil {
 			var ce *assist.CloseError
 			if errors.As(err, &ce) {
 				if ce.Code == assist.CloseBadFrame || ce.Code == assist.CloseForbidden {
 					s.log.Warn("channel closed on bad input", "channel", kind, "path", path, "reason", ce.Reason)
 				}
-				_ = ws.Close(websocket.StatusCode(ce.Code), ce.Reason)
 			} else {
 				s.log.Error("channel failed", "channel", kind, "err", err)
-				_ = ws.Close(websocket.StatusInternalError, "internal error")
+				ce = &assist.CloseError{Code: int(websocket.StatusInternalError), Reason: "internal error"}
 			}
+			// The channel decides how it closes: if something else closed
+			// it first (the assist ended, a newer connection replaced it),
+			// that close and the frame before it ("ended") go out, not
+			// this one. The sender writes them; wait for it, bounded by its
+			// write timeout and the server's stop.
+			ch.Abort(ce.Code, ce.Reason)
+			snd.wake()
+			<-ctx.Done()
 			return
 		}
 	}
@@ -160,7 +173,7 @@ func (s *sender) drain() bool {
 		if err != nil {
 			var ce *assist.CloseError
 			if errors.As(err, &ce) {
-				_ = s.ws.Close(websocket.StatusCode(ce.Code), ce.Reason)
+				_ = closeWS(s.ws, ce.Code, ce.Reason)
 			}
 			return false
 		}
@@ -173,6 +186,31 @@ func (s *sender) drain() bool {
 			return false
 		}
 	}
+}
+
+// maxCloseReason is the most bytes of reason a close frame holds.
+const maxCloseReason = 123
+
+// closeWS closes ws with code and reason. Every close goes through here:
+// a reason longer than a close frame holds makes the library drop the
+// connection without a close frame (the peer sees 1006), so it is cut, at
+// a UTF-8 boundary so that it stays valid text.
+func closeWS(ws *websocket.Conn, code int, reason string) error {
+	return ws.Close(websocket.StatusCode(code), truncateReason(reason))
+}
+
+// truncateReason cuts reason to maxCloseReason bytes without splitting a
+// character; an invalid byte sequence is replaced rather than sent.
+func truncateReason(reason string) string {
+	reason = strings.ToValidUTF8(reason, "\uFFFD")
+	if len(reason) <= maxCloseReason {
+		return reason
+	}
+	cut := maxCloseReason - len("…")
+	for cut > 0 && !utf8.RuneStart(reason[cut]) {
+		cut--
+	}
+	return reason[:cut] + "…"
 }
 
 // readFrame reads one message into a pooled buffer and returns an exact-size

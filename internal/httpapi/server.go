@@ -75,6 +75,7 @@ type Server struct {
 	requestLimit *ratelimit.Limiter
 	routes       []route
 	frameBufs    sync.Pool // *bytes.Buffer for reading frames
+	channels     channels  // the running WebSocket channels
 }
 
 // route is one entry of the API: the OpenAPI test checks that every route is

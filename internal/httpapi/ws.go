@@ -39,10 +39,10 @@ func accept(w http.ResponseWriter, r *http.Request, compress bool) (*websocket.C
 func refuse(ws *websocket.Conn, err error) {
 	var ce *assist.CloseError
 	if errors.As(err, &ce) {
-		_ = ws.Close(websocket.StatusCode(ce.Code), ce.Reason)
+		_ = closeWS(ws, ce.Code, ce.Reason)
 		return
 	}
-	_ = ws.Close(websocket.StatusInternalError, "internal error")
+	_ = closeWS(ws, int(websocket.StatusInternalError), "internal error")
 }
 
 func (s *Server) handlePersonChannel(w http.ResponseWriter, r *http.Request) {
@@ -56,7 +56,7 @@ func (s *Server) handlePersonChannel(w http.ResponseWriter, r *http.Request) {
 		refuse(ws, err)
 		return
 	}
-	go s.pump(r.URL.Path, ws, ch, "person", s.deps.MaxFrameBytes)
+	s.run(ws, ch, func() { s.pump(r.URL.Path, ws, ch, "person", s.deps.MaxFrameBytes) })
 }
 
 func (s *Server) handleAgentChannel(w http.ResponseWriter, r *http.Request) {
@@ -78,7 +78,7 @@ func (s *Server) handleAgentChannel(w http.ResponseWriter, r *http.Request) {
 		refuse(ws, err)
 		return
 	}
-	go s.pump(r.URL.Path, ws, ch, "agent", 64<<10)
+	s.run(ws, ch, func() { s.pump(r.URL.Path, ws, ch, "agent", 64<<10) })
 }
 
 // handleQueueChannel sends the open assists (queueView, up to ?limit= of
@@ -105,7 +105,7 @@ func (s *Server) handleQueueChannel(w http.ResponseWriter, r *http.Request) {
 		view, err := s.queue(ctx, limit)
 		if err != nil {
 			s.log.Error("queue list failed", "err", err)
-			_ = ws.Close(websocket.StatusInternalError, "internal error")
+			_ = closeWS(ws, int(websocket.StatusInternalError), "internal error")
 			return
 		}
 		body, err := json.Marshal(view)

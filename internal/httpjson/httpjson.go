@@ -23,6 +23,7 @@ package httpjson
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -63,12 +64,23 @@ func Status(code string) int {
 	return http.StatusInternalServerError
 }
 
-// Write answers with status and v as JSON.
-func Write(w http.ResponseWriter, status int, v any) {
+// Write answers with status and v as JSON. v is encoded before anything is
+// written: if it cannot be (a bug, such as a json.RawMessage that is not
+// JSON), the answer is a 500 internal error rather than the status with an
+// empty or cut body, and the encoding error is returned for the caller to
+// log.
+func Write(w http.ResponseWriter, status int, v any) error {
+	body, err := json.Marshal(v)
+	if err != nil {
+		err = fmt.Errorf("encoding a %d answer: %w", status, err)
+		status = http.StatusInternalServerError
+		body, _ = json.Marshal(errorBody{errorJSON{Code: tandem.EInternal, Message: "internal error"}})
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	_, _ = w.Write(append(body, '\n'))
+	return err
 }
 
 // errorBody is the shape of an error answer.

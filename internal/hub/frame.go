@@ -32,7 +32,10 @@ type Header struct {
 	Hash string `json:"h,omitempty"`
 	T    int64  `json:"t,omitempty"`
 	Ack  uint64 `json:"ack,omitempty"`
-	From uint64 `json:"from,omitempty"`
+	// Stored is the last sequence number whose frame is durable in the
+	// recording (welcome and ack frames); Ack may be ahead of it.
+	Stored uint64 `json:"stored,omitempty"`
+	From   uint64 `json:"from,omitempty"`
 }
 
 // ParseHeader decodes the header of frame: the bytes before the first
@@ -88,6 +91,10 @@ func EncodeFrame(h Header, payload []byte) []byte {
 	if h.Ack != 0 {
 		b = append(b, `,"ack":`...)
 		b = strconv.AppendUint(b, h.Ack, 10)
+	}
+	if h.Stored != 0 {
+		b = append(b, `,"stored":`...)
+		b = strconv.AppendUint(b, h.Stored, 10)
 	}
 	if h.From != 0 {
 		b = append(b, `,"from":`...)
@@ -151,6 +158,8 @@ func parseFast(b []byte) (h Header, ok bool) {
 			h.Ack, ok = p.uint()
 		case "from":
 			h.From, ok = p.uint()
+		case "stored":
+			h.Stored, ok = p.uint()
 		case "t":
 			h.T, ok = p.int()
 		default:
@@ -171,7 +180,7 @@ func parseFast(b []byte) (h Header, ok bool) {
 // foldsToField reports whether encoding/json would match key to a field of
 // Header, which it does case-insensitively.
 func foldsToField(key string) bool {
-	for _, f := range [...]string{"k", "s", "p", "h", "t", "ack", "from"} {
+	for _, f := range [...]string{"k", "s", "p", "h", "t", "ack", "stored", "from"} {
 		if strings.EqualFold(key, f) {
 			return true
 		}

@@ -20,6 +20,8 @@ func TestParseHeader(t *testing.T) {
 		{"ping", `{"k":"ping","t":1700000000000}`, Header{Kind: "ping", T: 1700000000000}},
 		{"negative t", `{"k":"pong","t":-5}`, Header{Kind: "pong", T: -5}},
 		{"ack and from", `{"k":"welcome","ack":7,"from":3}`, Header{Kind: "welcome", Ack: 7, From: 3}},
+		{"ack and stored", `{"k":"ack","ack":9,"stored":4}`, Header{Kind: "ack", Ack: 9, Stored: 4}},
+		{"stored in another case", `{"k":"ack","STORED":4}`, Header{Kind: "ack", Stored: 4}},
 		{"spaces", " { \"k\" : \"ev\" , \"s\" : 2 } \r\n{}", Header{Kind: "ev", Seq: 2}},
 		{"unknown keys", `{"x":"y","k":"ev","n":-3,"b":true,"f":false,"s":5}`, Header{Kind: "ev", Seq: 5}},
 		{"payload newline only", "{\"k\":\"end\"}\n", Header{Kind: "end"}},
@@ -134,6 +136,7 @@ func TestEncodeFrame(t *testing.T) {
 		want    string
 	}{
 		{Header{Kind: "sync", From: 12}, "", `{"k":"sync","from":12}`},
+		{Header{Kind: "ack", Ack: 9, Stored: 4}, "", `{"k":"ack","ack":9,"stored":4}`},
 		{Header{Kind: "ack", Ack: 5}, "", `{"k":"ack","ack":5}`},
 		{Header{Kind: "ping", T: 1700000000000}, "", `{"k":"ping","t":1700000000000}`},
 		{Header{Kind: "ev", Seq: 3, Page: "p1"}, `[{"type":3}]`, "{\"k\":\"ev\",\"s\":3,\"p\":\"p1\"}\n[{\"type\":3}]"},

@@ -16,6 +16,7 @@ const (
 	CloseEnded       = 4410 // the assist or terminal session has ended
 	CloseUnknownPage = 4412 // a ref named a page snapshot the server no longer has: resend that frame as a full snap
 	CloseTooLarge    = 4413 // a web terminal frame too large
+	CloseTooFast     = 4429 // a person sending faster than the assist's rate limit: wait at least 5 s, then resend from the ack
 )
 
 // Frame kinds: a frame header's "k".
@@ -39,6 +40,9 @@ const (
 	KindEnd             = "end"              // from the person: ended or cancelled
 	KindQueue           = "queue"            // to agents: the queue of waiting requests
 	KindPresence        = "presence"         // who is watching the assist
+	KindWatchers        = "watchers"         // to the person: the agents watching and those asking to join
+	KindJoinWait        = "join.wait"        // to an agent: held until the person allows it to join
+	KindJoinAnswer      = "join.answer"      // from the person: allow or refuse an agent asking to join
 	KindHealth          = "health"           // to agents: the person's connection health
 	KindYou             = "you"              // to an agent: its member id
 	KindCall            = "call"             // start a call / a call offered to the person

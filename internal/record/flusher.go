@@ -239,8 +239,8 @@ func (w *Writer) put(ctx context.Context, st *runState) error {
 // for them.
 func (w *Writer) stored(n int) {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.durable += int64(n)
+	durable := w.durable
 	kept := w.waiters[:0]
 	for _, wt := range w.waiters {
 		if wt.target <= w.durable {
@@ -250,4 +250,8 @@ func (w *Writer) stored(n int) {
 		}
 	}
 	w.waiters = kept
+	w.mu.Unlock()
+	if w.opts.OnStored != nil {
+		w.opts.OnStored(durable)
+	}
 }

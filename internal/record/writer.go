@@ -47,6 +47,12 @@ type WriterOptions struct {
 	// once: with thousands of sessions, storing is background work that
 	// must not crowd out the sessions themselves.
 	Gate *Gate
+	// OnStored, if set, is called after each chunk is durable with the
+	// number of bytes written that are now durable (a prefix of what was
+	// written; compare with Written). It is called from the storing
+	// goroutine with no lock of the Writer held, and must not wait for
+	// the Writer (Close waits for that goroutine).
+	OnStored func(durable int64)
 }
 
 func (o *WriterOptions) setDefaults() {
@@ -240,6 +246,15 @@ func (w *Writer) appended(n int, wasEmpty bool) {
 	if wasEmpty && n > 0 {
 		w.armTimer()
 	}
+}
+
+// Written returns how many bytes were accepted since NewWriter: a frame
+// whose WriteFrame returned before is durable once OnStored reports at
+// least this many.
+func (w *Writer) Written() int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.written
 }
 
 // Flush returns when everything written before it was called is durable,

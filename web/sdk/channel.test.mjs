@@ -342,3 +342,62 @@ test("1013 (busy) reconnects and resends from the ack", () => {
   assert.equal(h.welcomes[1].lost, false);
   assert.deepEqual(data(last()), ['ev2:["b"]']);
 });
+
+test("frames stay buffered until stored, and are not resent while the server holds them", () => {
+  const ch = new Channel("ws://t/x", hooks());
+  ch.open();
+  welcome(last(), 0);
+  for (const x of ["a", "b", "c"]) ch.push(ev([x]));
+  last().recv('{"k":"ack","ack":3,"stored":1}');
+  const saved = ch.save(1 << 20);
+  assert.deepEqual(saved.frames.map((f) => f.s), [2, 3], "accepted but not stored: kept");
+  last().drop(1006);
+  runTimers();
+  welcome(last(), 3, "live"); // the server still holds b and c, stored nothing more
+  assert.deepEqual(data(last()), [], "held frames are not sent again");
+  ch.push(ev(["d"]));
+  assert.deepEqual(data(last()), ['ev4:["d"]']);
+  last().recv('{"k":"ack","ack":4,"stored":4}');
+  assert.deepEqual(ch.save(1 << 20).frames, [], "stored: dropped");
+});
+
+test("a welcome says what is stored", () => {
+  const ch = new Channel("ws://t/x", hooks());
+  ch.open();
+  welcome(last(), 0);
+  for (const x of ["a", "b"]) ch.push(ev([x]));
+  last().drop(1006);
+  runTimers();
+  last().recv('{"k":"welcome","ack":2,"stored":2}\n{"state":"live"}');
+  assert.deepEqual(ch.save(1 << 20).frames, []);
+  assert.deepEqual(data(last()), []);
+});
+
+test("a full buffer first lets go of frames the server holds", () => {
+  const h = hooks();
+  const ch = new Channel("ws://t/x", h);
+  ch.open();
+  welcome(last(), 0);
+  const big = "y".repeat(1 << 20);
+  const n = Math.floor(maxBuffered / (1 << 20)) - 1;
+  for (let i = 0; i < n; i++) ch.push(ev([big]));
+  last().recv(`{"k":"ack","ack":${n},"stored":0}`);
+  ch.push(ev([big])); // over the limit
+  assert.equal(last().closed, null, "no resync: nothing was lost");
+  assert.equal(data(last()).length, n + 1, "the new frame went out");
+  assert.deepEqual(ch.save(1 << 30).frames.map((f) => f.s), [n + 1]);
+});
+
+test("4429 (too fast) waits at least 5 s, then resends from the ack", () => {
+  const h = hooks();
+  const ch = new Channel("ws://t/x", h);
+  ch.open();
+  welcome(last(), 0);
+  ch.push(ev(["a"]));
+  last().drop(4429, "sending faster than 1024 KiB/s");
+  assert.deepEqual(h.closes, [], "4429 is not final");
+  assert.ok(timers[0].ms >= 5000, `waited ${timers[0].ms} ms`);
+  runTimers();
+  welcome(last(), 0);
+  assert.deepEqual(data(last()), ['ev1:["a"]']);
+});

@@ -10,6 +10,7 @@ import {
   CloseForbidden,
   CloseReplaced,
   CloseTooBig,
+  CloseTooFast,
   CloseTooLarge,
   CloseUnknown,
   CloseUnknownPage,
@@ -27,7 +28,7 @@ export const maxBuffered = 8 << 20;
 /** The server's limit for one frame is 8 MiB; leave room for the header. */
 export const maxFrame = (8 << 20) - 1024;
 
-/** A data frame waiting for the server's ack. */
+/** A data frame waiting until the server has stored it. */
 export interface Pending {
   s: number;
   k: string;
@@ -54,6 +55,7 @@ export interface Frame {
   s?: number;
   t?: number;
   ack?: number;
+  stored?: number;
   [key: string]: unknown;
   payload: string;
 }
@@ -73,9 +75,11 @@ export interface ChannelHooks {
 }
 
 // Close codes after which reconnecting cannot help. Any other code — 1013
-// (busy), 4400 (a gap), 4408, 4412 (unknown page snapshot), a dropped
-// connection — reconnects and resends from the server's ack.
+// (busy), 4400 (a gap), 4408, 4412 (unknown page snapshot), 4429 (too
+// fast), a dropped connection — reconnects and resends from the server's ack.
 const finalCodes: number[] = [CloseBadToken, CloseForbidden, CloseUnknown, CloseReplaced, CloseEnded];
+/** The server's "sending faster than the limit": wait at least this long before reconnecting. */
+export const tooFastDelayMs = 5000;
 
 /** Decodes a frame's text into its header fields plus payload ("" without one); it throws on a header that is not JSON. */
 export function decode(text: string): Frame {
@@ -83,6 +87,12 @@ export function decode(text: string): Frame {
   const f = JSON.parse(head);
   f.payload = payload ?? "";
   return f as Frame;
+}
+
+// storedOf reads an ack's or welcome's "stored"; a server that does not
+// send it stores before it acknowledges.
+function storedOf(f: Frame): number {
+  return typeof f.stored === "number" ? f.stored : f.ack || 0;
 }
 
 function size(f: Pending): number {
@@ -111,6 +121,9 @@ export class Channel {
   private control: string[] = [];
   private tooLarge = false;
   private closing = false;
+  // The last sequence number the server accepted on this connection: frames
+  // up to it are held by the server, and are kept here only until stored.
+  private relayed = 0;
 
   constructor(
     private url: string,
@@ -151,13 +164,13 @@ export class Channel {
       // 1009 is the server's "too big"; 4413 is kept for older servers.
       if (e.code === CloseTooBig || e.code === CloseTooLarge) this.tooLarge = true;
       if (e.code === CloseUnknownPage) this.unknownPage();
-      this.retry();
+      this.retry(e.code === CloseTooFast ? tooFastDelayMs : 0);
     };
   }
 
-  private retry(): void {
+  private retry(atLeastMs = 0): void {
     clearTimeout(this.timer);
-    this.timer = window.setTimeout(() => this.open(), this.backoff.next());
+    this.timer = window.setTimeout(() => this.open(), Math.max(atLeastMs, this.backoff.next()));
   }
 
   private receive(text: string): void {
@@ -169,10 +182,10 @@ export class Channel {
     }
     switch (f.k) {
       case KindWelcome:
-        this.welcome(f.ack || 0, f.payload);
+        this.welcome(f.ack || 0, storedOf(f), f.payload);
         break;
       case KindAck:
-        this.acked(f.ack || 0);
+        this.acked(f.ack || 0, storedOf(f));
         break;
       case KindPing:
         this.raw(joinFrame({ k: KindPong, t: f.t }));
@@ -202,23 +215,38 @@ export class Channel {
     if (this.hooks.forget) this.hooks.forget();
   }
 
-  private acked(ack: number): void {
+  // acked: the server accepted every frame up to ack and has stored every
+  // one up to stored. Only stored frames leave the buffer: the others would
+  // be lost with the server.
+  private acked(ack: number, stored: number): void {
+    this.relayed = Math.max(this.relayed, ack);
     let n = 0;
-    while (n < this.frames.length && this.frames[n].sent && this.frames[n].s <= ack) {
+    while (n < this.frames.length && this.frames[n].sent && this.frames[n].s <= stored) {
       this.bytes -= size(this.frames[n]);
       n++;
     }
     if (n) this.frames.splice(0, n);
   }
 
-  // welcome: the server holds everything up to ack. Drop that, number the
-  // rest from ack+1 (the server has none of it) and send it in order. If
+  // held is how many frames at the head of the buffer the server holds
+  // (accepted, not yet stored): they stay, but are not sent again.
+  private held(): number {
+    let n = 0;
+    while (n < this.frames.length && this.frames[n].sent && this.frames[n].s <= this.relayed) n++;
+    return n;
+  }
+
+  // welcome: the server holds everything up to ack, and has stored
+  // everything up to stored. Drop what is stored, keep what it holds, number
+  // the rest from ack+1 (the server has none of it) and send it in order. If
   // frames it lacks were lost, everything buffered is stale: drop it and let
   // the recorder send a full snapshot.
-  private welcome(ack: number, payload: string): void {
+  private welcome(ack: number, stored: number, payload: string): void {
     this.backoff.reset();
-    this.acked(ack);
-    const first = this.frames[0];
+    this.relayed = ack;
+    this.acked(ack, stored);
+    let held = this.held();
+    const first = this.frames[held];
     let lost = this.lost || this.evictedMax > ack || (!!first && first.sent && first.s > ack + 1);
     if (this.tooLarge) {
       // The server refused a frame as too large: resending it would loop.
@@ -228,11 +256,13 @@ export class Channel {
     if (lost) {
       this.frames = [];
       this.bytes = 0;
+      held = 0;
     }
     this.lost = false;
     this.evictedMax = 0;
+    const rest = this.frames.slice(held);
     let s = ack + 1;
-    for (const f of this.frames) f.s = s++;
+    for (const f of rest) f.s = s++;
     this.nextSeq = s;
     for (const c of this.control) this.raw(c);
     this.control = [];
@@ -240,7 +270,7 @@ export class Channel {
       this.stop();
       return;
     }
-    for (const f of this.frames) this.transmit(f);
+    for (const f of rest) this.transmit(f);
     this.ready = true;
     this.hooks.welcome(payload, lost);
   }
@@ -260,14 +290,23 @@ export class Channel {
     }
     this.frames.push(f);
     this.bytes += n;
-    if (this.bytes > maxBuffered) this.evict();
-    else if (this.ready) this.transmit(f);
+    if (this.bytes > maxBuffered && !this.evict()) return;
+    if (this.ready) this.transmit(f);
   }
 
-  // The buffer is full (the server is unreachable or not acking): rather
+  // The buffer is full. Frames the server holds but has not stored yet go
+  // first: they are lost only if the server dies before storing them. If
+  // that is not enough (the server is unreachable or not acking), rather
   // than lose frames silently, drop them all and remember that a full
-  // snapshot must follow the next welcome.
-  private evict(): void {
+  // snapshot must follow the next welcome. It reports whether the frames
+  // not yet held by the server were kept.
+  private evict(): boolean {
+    const held = this.held();
+    if (held) {
+      for (const f of this.frames.slice(0, held)) this.bytes -= size(f);
+      this.frames.splice(0, held);
+      if (this.bytes <= maxBuffered) return true;
+    }
     for (const f of this.frames) {
       if (f.sent) this.evictedMax = Math.max(this.evictedMax, f.s);
       else this.lost = true;
@@ -278,6 +317,7 @@ export class Channel {
       // Connected but unacknowledged: reconnect to learn what the server has.
       this.ws?.close(4000, "resync");
     }
+    return false;
   }
 
   private transmit(f: Pending): void {

@@ -25,6 +25,8 @@ export const CloseEnded = 4410;
 export const CloseUnknownPage = 4412;
 /** 4413: a web terminal frame too large. */
 export const CloseTooLarge = 4413;
+/** 4429: a person sending faster than the assist's rate limit: wait at least 5 s, then resend from the ack. */
+export const CloseTooFast = 4429;
 
 /** data: a page's URL, title and viewport. */
 export const KindMeta = "meta";
@@ -64,6 +66,12 @@ export const KindEnd = "end";
 export const KindQueue = "queue";
 /** who is watching the assist. */
 export const KindPresence = "presence";
+/** to the person: the agents watching and those asking to join. */
+export const KindWatchers = "watchers";
+/** to an agent: held until the person allows it to join. */
+export const KindJoinWait = "join.wait";
+/** from the person: allow or refuse an agent asking to join. */
+export const KindJoinAnswer = "join.answer";
 /** to agents: the person's connection health. */
 export const KindHealth = "health";
 /** to an agent: its member id. */

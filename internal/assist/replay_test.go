@@ -1,0 +1,49 @@
+package assist
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem/internal/blobs/dirblobs"
+	"github.com/tandemhq/tandem/internal/hub"
+	"github.com/tandemhq/tandem/internal/record"
+)
+
+// A recording made before payloads were checked may hold one that is not
+// JSON: the replay leaves it out instead of failing to encode.
+func TestReplayLeavesOutPayloadsThatAreNotJSON(t *testing.T) {
+	h := newHarness(t, Config{}, nil)
+	p, id := h.live()
+	if err := p.Handle(h.ctx, evFrame(1)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.s.End(h.ctx, h.agent, id); err != nil {
+		t.Fatal(err)
+	}
+	bs, err := dirblobs.New(filepath.Join(h.dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := record.NewWriter(bs, id, record.WriterOptions{})
+	if err := w.WriteFrame(time.Now(), hub.EncodeFrame(hub.Header{Kind: "ev", Seq: 2, Page: "p1"}, []byte(`[{"type":3},`))); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.WriteFrame(time.Now(), evFrame(3)); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(h.ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, frames, err := h.s.Recording(h.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(frames) != 2 || frames[0].Seq != 1 || frames[1].Seq != 3 {
+		t.Fatalf("replay has %+v, want frames 1 and 3", frames)
+	}
+	if _, err := json.Marshal(frames); err != nil {
+		t.Fatalf("the replay cannot be encoded: %v", err)
+	}
+}
