@@ -151,7 +151,6 @@ func (s *Service) RedeemInvite(ctx context.Context, req RedeemRequest) (*Started
 	if err != nil {
 		return nil, err
 	}
-	s.awaitPerson(l)
 	s.audit(ctx, a.ID, "person:"+a.PersonID, "invite.redeem", inv.ID)
 	s.log.Info("web assist started from an invite", "assist", a.ID, "site", site.ID, "agent", agent.ID, "invite", inv.ID)
 	s.observe(Observer.AssistStarted)

@@ -8,22 +8,6 @@ import (
 	"github.com/tandemhq/tandem"
 )
 
-// awaitPerson starts the grace period of a new assist whose person has not
-// connected their channel yet: a page that asked for help and went away (or
-// a script that only files requests) must not hold a place in the queue, and
-// in the site's budget of waiting requests, for ever. ConnectPerson stops it.
-func (s *Service) awaitPerson(l *live) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.person != nil || l.ended || l.grace != nil {
-		return
-	}
-	id := l.assist.ID
-	l.grace = time.AfterFunc(s.cfg.Grace, func() {
-		s.endLater(id, "system", "the person's page never connected")
-	})
-}
-
 // recordEnd stores the end of an assist that this server saw in state from.
 // The write is a compare-and-set; when another server changed the assist
 // meanwhile, it is retried from the state now stored, and an assist that

@@ -98,8 +98,7 @@ func (s *Service) RequestHelp(ctx context.Context, req HelpRequest) (*Started, e
 		}
 		return nil, fmt.Errorf("create assist: %w", err)
 	}
-	l := s.open(a, site)
-	s.awaitPerson(l)
+	s.open(a, site)
 	s.audit(ctx, a.ID, "person:"+a.PersonID, "request", req.URL)
 	s.log.Info("web assist requested", "assist", a.ID, "site", site.ID)
 	s.notifyQueue()
