@@ -127,7 +127,12 @@ test("snapshot elements: handlers, scripts, frames and navigation are taken out"
     { name: "object data", node: el(10, "object", { data: "https://evil.example/x.swf", type: "application/x-shockwave-flash" }), want: [el(10, "object", { type: "application/x-shockwave-flash" })] },
     { name: "embed src", node: el(10, "embed", { src: "data:image/svg+xml,<svg onload=x()>" }), want: [el(10, "embed", {})] },
     { name: "svg use to the console", node: el(10, "use", { "xlink:href": "https://tandem.example/api/v1/me#x" }, [], { isSVG: true }), want: [el(10, "use", {}, [], { isSVG: true })] },
-    { name: "svg animate to a script URL", node: el(10, "animate", { attributeName: "href", to: "javascript:x" }, [], { isSVG: true }), want: [el(10, "animate", { to: "javascript:x" }, [], { isSVG: true })] },
+    { name: "svg animate to a script URL", node: el(10, "animate", { attributeName: "href", to: "javascript:x" }, [], { isSVG: true }), want: [el(10, "animate", {}, [], { isSVG: true })] },
+    {
+      name: "svg animate values",
+      node: el(10, "animate", { attributeName: "x", values: "0;javascript:x;1", from: "0", to: "https://cdn.example/a", by: "vbscript:x" }, [], { isSVG: true }),
+      want: [el(10, "animate", { attributeName: "x", from: "0", to: "https://cdn.example/a" }, [], { isSVG: true })],
+    },
     { name: "image to the console", node: el(10, "img", { src: "https://tandem.example/api/v1/me", srcset: "https://tandem.example/a 1x" }), want: [el(10, "img", { srcset: "" })] },
     { name: "style attribute beacon", node: el(10, "div", { style: "background:url(/api/v1/me)" }), want: [el(10, "div", { style: 'background:url("https://shop.example/api/v1/me")' })] },
     { name: "canvas picture must be a raster data URL", node: el(10, "canvas", { rr_dataURL: "https://tandem.example/api/v1/me" }), want: [el(10, "canvas", {})] },

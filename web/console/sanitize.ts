@@ -59,6 +59,9 @@ const urlAttrs = new Set([
   "classid",
 ]);
 
+/** Attributes of SVG animations that hold the values an attribute is animated through. */
+const animationValues = new Set(["values", "to", "from", "by"]);
+
 /** Attributes whose value is a srcset list. */
 const srcsetAttrs = new Set(["srcset", "imagesrcset"]);
 
@@ -517,6 +520,9 @@ export class MirrorSanitizer {
         out[name] = this.css(value);
       } else if (n === "rr_dataurl") {
         if (rasterDataURL.test(value)) out[name] = value;
+      } else if (animationValues.has(n)) {
+        // An SVG animation's values: none may be a URL that would be dropped.
+        if (value.split(";").every((v) => !/^\s*[a-z][a-z0-9+.-]*:/i.test(v) || cleanURL(v, p) !== null)) out[name] = value;
       } else if (n === "attributename") {
         // SVG <animate>/<set> could animate a link's target to a script URL.
         const target = value.trim().toLowerCase();
