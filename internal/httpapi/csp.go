@@ -25,11 +25,9 @@ const contentSecurityPolicy = "default-src 'self'; " +
 	"font-src * data:; " +
 	"style-src 'self' 'unsafe-inline' *"
 
-// setPageSecurity sets the security headers of an HTML page of the server.
-// Referrer-Policy keeps the console's addresses (assist ids) from the sites
-// whose images a mirror loads.
+// setPageSecurity sets the policy of an HTML page of the server (ServeHTTP
+// sets the headers every response carries: nosniff, Referrer-Policy and
+// X-Frame-Options).
 func setPageSecurity(h http.Header) {
 	h.Set("Content-Security-Policy", contentSecurityPolicy)
-	h.Set("Referrer-Policy", "same-origin")
-	h.Set("X-Content-Type-Options", "nosniff")
 }

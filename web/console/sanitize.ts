@@ -8,7 +8,7 @@
 // allow-scripts and the console sends a strict Content-Security-Policy; this
 // is the layer under both.
 
-import { asEvents, EventType, RREvent } from "./events";
+import { EventType, RREvent } from "./events";
 
 /** rrweb IncrementalSource values the sanitizer rewrites. */
 const Src = {
@@ -544,10 +544,4 @@ export class MirrorSanitizer {
     }
     return out;
   }
-}
-
-/** Cleans a batch of events with a fresh sanitizer (for tests and one-off use). */
-export function sanitizeEvents(evs: unknown, consoleOrigin: string): RREvent[] {
-  const s = new MirrorSanitizer({ consoleOrigin });
-  return asEvents(evs).map((e) => s.event(e));
 }
