@@ -131,7 +131,10 @@ const urlFunctions = new Set(["url", "src"]);
 const blockedURL = "about:invalid";
 
 const isHex = (c: string) => /^[0-9a-fA-F]$/.test(c);
-const isNameChar = (c: string) => /^[A-Za-z0-9_-]$/.test(c) || c.charCodeAt(0) >= 0x80;
+const isNameCode = (c: number) => (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 45 || c >= 0x80;
+const isNameChar = (c: string) => isNameCode(c.charCodeAt(0));
+/** Characters where the scanner has something to decide (besides name characters). */
+const special = new Set(["/", '"', "'", "@", "(", ")", "{", "}", ";", "\\"]);
 const isSpace = (c: string) => c === " " || c === "\t" || c === "\n" || c === "\r" || c === "\f";
 
 /** Reads an escape at css[i] (a backslash); returns the character and the index after it. */
@@ -157,6 +160,9 @@ const startsEscape = (css: string, i: number) => css[i] === "\\" && i + 1 < css.
 
 /** Reads a run of name characters and escapes from i; returns its decoded value and the index after. */
 function readName(css: string, i: number): [string, number] {
+  let end = i;
+  while (end < css.length && isNameCode(css.charCodeAt(end))) end++;
+  if (css[end] !== "\\") return [css.slice(i, end), end]; // the usual case: no escapes
   let v = "";
   while (i < css.length) {
     if (startsEscape(css, i)) {
@@ -311,6 +317,13 @@ export function cleanCSS(css: string, clean: (url: string) => string | null): st
         i = j;
       }
       importNext = false;
+      continue;
+    }
+    if (!special.has(c)) {
+      let j = i + 1;
+      while (j < css.length && !special.has(css[j]) && !isNameCode(css.charCodeAt(j))) j++;
+      out += css.slice(i, j);
+      i = j;
       continue;
     }
     if (c === "(") stack.push(false);
