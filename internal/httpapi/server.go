@@ -174,7 +174,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(r.URL.Path, "/sdk") {
 		h.Set("X-Frame-Options", "DENY")
 	}
+	if strings.HasPrefix(r.URL.Path, "/api/") && !apiDestination(r.Header.Get("Sec-Fetch-Dest")) {
+		httpjson.WriteError(w, tandem.Errorf(tandem.EForbidden, "the API answers fetch, WebSocket and navigation requests only"))
+		return
+	}
 	s.root.ServeHTTP(w, r)
+}
+
+// apiDestination reports whether a browser request for dest may reach the
+// API. Browsers name what a request is for (Sec-Fetch-Dest): the console and
+// the SDK use fetch ("empty") and WebSockets, and a person may open an API
+// address in a tab ("document"). An image, stylesheet, font, frame or the
+// like aimed at the API comes from markup no one wrote for it (a mirrored
+// page's CSS url(), say) and, carrying the agent's cookie, is refused before
+// any handler runs. Clients that send no such header are not browsers.
+func apiDestination(dest string) bool {
+	switch dest {
+	case "", "empty", "websocket", "document":
+		return true
+	}
+	return false
 }
 
 // statusWriter remembers the status code for metrics and logs.

@@ -114,9 +114,11 @@ func (s *Server) staticRoutes() {
 		a.serve(w, r, 0, false)
 	})
 	s.mux.HandleFunc("GET /console/", func(w http.ResponseWriter, r *http.Request) {
+		setPageSecurity(w.Header())
 		consoleHTML.serve(w, r, 0, false)
 	})
 	s.mux.HandleFunc("GET /terminal/{id}", func(w http.ResponseWriter, r *http.Request) {
+		setPageSecurity(w.Header())
 		terminalHTML.serve(w, r, 0, false)
 	})
 	s.mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {

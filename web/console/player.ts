@@ -4,10 +4,12 @@
 // and touch marks are timed to appear with the events that made them.
 
 import { Replayer } from "rrweb";
+import { CanvasPainter, CanvasTarget } from "./canvas";
 import { RREvent } from "./events";
 import type { Size } from "./layout";
 import { LiveClock } from "./liveclock";
 import { Mark, markFromEvent, markLifeMs } from "./marks";
+import { MirrorSanitizer } from "./sanitize";
 
 export type { Size };
 
@@ -16,17 +18,56 @@ export interface ShownMark extends Mark {
   key: string;
 }
 
-/** Player options shared by the live and replay views. */
+/**
+ * Player options shared by the live and replay views. rrweb builds the page
+ * in an iframe sandboxed with allow-same-origin only: nothing of the page can
+ * run there (canvas is drawn by the console, see canvas.ts).
+ */
 export const playerConfig = {
   mouseTail: false,
-  UNSAFE_replayCanvas: true,
   showWarning: false,
   triggerFocus: false, // never move the agent's keyboard focus into the mirror
-} as const;
+  // With scripting off in the mirror, <noscript> content would show.
+  insertStyleRules: ["noscript { display: none !important; }"] as string[],
+};
+
+type ReplayerConfig = NonNullable<ConstructorParameters<typeof Replayer>[1]>;
+
+/** A Replayer and the way events reach it. */
+export interface Mirror {
+  replayer: Replayer;
+  /** Adds one event (live mode). */
+  add(e: RREvent): void;
+}
+
+/**
+ * Creates the player of a mirror. Every event, the first ones and the ones
+ * added later, goes through the sanitizer before the player sees it, and
+ * canvas pictures are drawn by a CanvasPainter as the player applies them.
+ */
+export function createMirror(events: readonly RREvent[], config: Partial<ReplayerConfig>): Mirror {
+  const sanitizer = new MirrorSanitizer({ consoleOrigin: location.origin });
+  let replayer: Replayer | null = null;
+  const painter = new CanvasPainter({
+    canvas: (id) => {
+      const n = replayer?.getMirror().getNode(id) as HTMLCanvasElement | null | undefined;
+      return n && n.nodeName === "CANVAS" && n.isConnected ? (n as CanvasTarget) : null;
+    },
+  });
+  const prepare = (e: RREvent) => painter.take(sanitizer.event(e)) as unknown as Parameters<Replayer["addEvent"]>[0];
+  const r = new Replayer(events.map(prepare), {
+    ...playerConfig,
+    ...config,
+    plugins: [{ handler: (e) => painter.applied(e as unknown as RREvent) }],
+  });
+  replayer = r;
+  return { replayer: r, add: (e) => r.addEvent(prepare(e)) };
+}
 
 /** LivePlayer owns the current live Replayer and the marks on screen. */
 export class LivePlayer {
   replayer: Replayer | null = null;
+  private mirror: Mirror | null = null;
   size: Size | null = null;
   marks: ShownMark[] = [];
   /** Whether the current player has drawn a page. */
@@ -84,15 +125,15 @@ export class LivePlayer {
   /** Plays events as they arrive. */
   events(evs: RREvent[]): void {
     if (evs.length && this.firstTs === null) this.firstTs = evs[0].timestamp;
-    if (!this.replayer) {
+    const mirror = this.mirror;
+    if (!mirror) {
       this.pending.push(...evs);
       return;
     }
-    const r = this.replayer;
     for (const e of evs) {
       const now = Date.now();
       const at = this.clock.map(e.timestamp, now);
-      r.addEvent({ ...e, timestamp: at } as Parameters<Replayer["addEvent"]>[0]);
+      mirror.add({ ...e, timestamp: at });
       const m = markFromEvent(e);
       if (m) this.scheduleMark(m, at - now);
     }
@@ -117,12 +158,12 @@ export class LivePlayer {
   private build(): void {
     this.destroyReplayer();
     if (!this.host) return;
-    const r = new Replayer([], {
-      ...playerConfig,
+    const m = createMirror([], {
       root: this.host,
       liveMode: true,
       pauseAnimation: false, // the page's own animations run, as the person sees them
     });
+    const r = m.replayer;
     r.on("resize", (d) => {
       const { width, height } = d as Size;
       if (!width || !height) return;
@@ -136,12 +177,14 @@ export class LivePlayer {
     });
     r.startLive();
     this.clock = new LiveClock();
+    this.mirror = m;
     this.replayer = r;
   }
 
   private destroyReplayer(): void {
     const r = this.replayer;
     this.replayer = null;
+    this.mirror = null;
     if (!r) return;
     try {
       r.destroy();

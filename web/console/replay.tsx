@@ -11,7 +11,7 @@ import { EventType } from "./events";
 import { clock, shortURL, viewportLabel, when } from "./format";
 import { marksAt } from "./marks";
 import { Mirror, MirrorMark } from "./mirror";
-import { playerConfig, Size } from "./player";
+import { createMirror, Size } from "./player";
 import { buildReplay, Replay } from "./recording";
 import { Link } from "./router";
 import { paths } from "./routes";
@@ -95,12 +95,11 @@ function ReplayBody({ replay, details }: { replay: Replay; details: AssistDetail
 
   useEffect(() => {
     if (!playable || !host.current) return;
-    const r = new Replayer(replay.events as unknown as ConstructorParameters<typeof Replayer>[0], {
-      ...playerConfig,
+    const r = createMirror(replay.events, {
       root: host.current,
       speed: 1,
       skipInactive: false,
-    });
+    }).replayer;
     r.on("resize", (d) => {
       const { width, height } = d as Size;
       if (width && height) setSize({ width, height });
