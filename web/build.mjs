@@ -30,13 +30,17 @@ const entries = [
   { in: "terminal/main.ts", out: "terminal", format: "iife" },
   // The demo site's Preact app (served by the demo site as /app.js).
   { in: "demo/app.tsx", out: "demo-app", format: "iife" },
+  // The demo site's React app (served as /react.js): fields React sets
+  // through its own setters, which the recorder must follow. (Its JSX is
+  // React's: a pragma in the file, since tsconfig.json names Preact's.)
+  { in: "demo/react-app.jsx", out: "demo-react", format: "iife", define: { "process.env.NODE_ENV": '"production"' } },
 ];
 
-for (const e of entries) {
+for (const { in: entry, out, ...options } of entries) {
   await esbuild.build({
     ...common,
-    entryPoints: { [e.out]: e.in },
-    format: e.format,
+    ...options,
+    entryPoints: { [out]: entry },
     outdir,
   });
 }
