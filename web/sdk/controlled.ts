@@ -62,6 +62,9 @@ export interface OwnSetters {
 /** ownSetters starts wrapping fields' own setters for one recording. */
 export function ownSetters(): OwnSetters {
   let live = true;
+  // Set while a value is handed on: a prototype setter that some other
+  // script wrapped to assign through the element again must not loop.
+  let handing = false;
 
   function wrap(el: Element, prop: string): void {
     let d = Object.getOwnPropertyDescriptor(el, prop);
@@ -71,15 +74,18 @@ export function ownSetters(): OwnSetters {
     const orig = d;
     const set: Setter = function (this: Element, v: unknown) {
       (orig.set as Setter).call(this, v);
-      if (!live) return;
+      if (!live || handing) return;
       const hook = protoSetter(this, prop);
       if (!hook) return;
+      handing = true;
       try {
         // The same value again: no event, the caret stays (the
         // framework's set has moved it already); rrweb's hook records it.
         hook.call(this, (this as unknown as Record<string, unknown>)[prop]);
       } catch {
         // a value the prototype refuses (a file input): nothing to record
+      } finally {
+        handing = false;
       }
     };
     set[wrapped] = orig;

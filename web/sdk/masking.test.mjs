@@ -267,6 +267,24 @@ test("a framework's own setter reaches the recorder's hook", () => {
   assert.equal(tracked(), "z");
 });
 
+test("a prototype setter that assigns through the element again does not loop", () => {
+  const { el, log } = reactField();
+  const proto = Object.getPrototypeOf(el);
+  const native = Object.getOwnPropertyDescriptor(proto, "value");
+  let calls = 0;
+  Object.defineProperty(proto, "value", { configurable: true, get: native.get, set(v) {
+    calls++;
+    if (calls > 5) throw new Error("loops");
+    this.value = v; // through the own setter again
+  } });
+  const fields = ownSetters();
+  fields.watch(el);
+  el.value = "a";
+  assert.equal(calls, 1);
+  assert.equal(el.value, "a");
+  assert.ok(log.includes("native a"));
+});
+
 test("fields without own setters, and other elements, are left alone", () => {
   const fields = ownSetters();
   const { el } = reactField();
