@@ -40,12 +40,14 @@ func maskedHTML(mark string) string {
   <label><input id="mask-check" type="checkbox" value="SECRET-checkbox-1"> agree</label>
   <iframe id="mask-frame" srcdoc="<p id=frame-text>SECRET-srcdoc-1</p>"></iframe>
   <div id="mask-shadow"></div>
+  <canvas id="mask-canvas" width="40" height="20"></canvas>
 </section>`
 }
 
 const unmaskedHTML = `<section id="free-box" data-tandem-unmask>
   <p id="free-text" title="Shown title">Shown to the agent</p>
   <iframe id="free-frame" srcdoc="<p id=free-frame-text>visible in frame</p><p id=frame-masked data-tandem-mask>SECRET-srcdoc-inner-1</p>"></iframe>
+  <canvas id="free-canvas" width="40" height="20"></canvas>
   <p id="after-marker"></p>
 </section>`
 
@@ -56,6 +58,9 @@ func plantJS(mark string, strict bool) string {
 		document.querySelector('main').insertAdjacentHTML('beforeend', %q + %q);
 		const sr = document.querySelector('#mask-shadow').attachShadow({mode: 'open'});
 		sr.innerHTML = '<span id="shadow-text" title="SECRET-shadow-title-1">SECRET-shadow-1</span>';
+		for (const c of document.querySelectorAll('canvas')) {
+			const g = c.getContext('2d'); g.fillStyle = '#c00'; g.fillRect(0, 0, 40, 20);
+		}
 		if (%t) {
 			const m = document.createElement('meta');
 			m.name = 'description'; m.content = 'SECRET-meta-1';
@@ -87,6 +92,9 @@ const changeJS = `(() => {
 	$('#free-frame').contentDocument.querySelector('#frame-masked').title = 'SECRET-frame-title-3';
 	const meta = document.querySelector('meta[name=description]');
 	if (meta) meta.content = 'SECRET-meta-2';
+	for (const c of document.querySelectorAll('canvas')) {
+		const g = c.getContext('2d'); g.fillStyle = '#00c'; g.fillRect(0, 0, 20, 20);
+	}
 	$('#after-marker').textContent = '` + marker + `';
 })()`
 
@@ -138,6 +146,21 @@ func testMasking(t *testing.T, strict bool) {
 	waitJS(t, agent, "the marker in the mirror", mirrorDoc+`?.querySelector('#after-marker')?.textContent === '`+marker+`'`)
 	frames.waitFor(t, marker)
 	checkNoLeak(t, "the frames the agent received", frames.bytes())
+
+	// A canvas's pixels are sent unless it is masked.
+	drawn := func(sel string) string {
+		return `(() => {
+			const c = ` + mirrorDoc + `?.querySelector('` + sel + `');
+			if (!c) return null;
+			const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+			for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) return true;
+			return false;
+		})()`
+	}
+	waitJS(t, agent, "the unmasked canvas drawn in the mirror", drawn("#free-canvas"))
+	if got := eval[any](t, agent, drawn("#mask-canvas")); got != false {
+		t.Errorf("the mirror's masked canvas: drawn = %v, want a blank canvas", got)
+	}
 
 	// The mirror has had every change before the marker: the masked part
 	// shows as asterisks of the same length, the unmasked part as it is.

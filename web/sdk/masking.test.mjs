@@ -142,6 +142,18 @@ test("srcdoc never leaves the page, and neither does a data: frame", () => {
   assert.deepEqual(c, { rr_src: "https://maps.example/embed" });
 });
 
+test("a masked canvas's pixels are dropped", () => {
+  const body = new El("body");
+  const masked = body.child("div", { "data-tandem-mask": "" }).child("canvas", { width: "40" });
+  const a = { width: "40", rr_dataURL: "data:image/webp;base64,AAAA" };
+  maskAttributes("canvas", a, masked, new Masker(rules()));
+  assert.deepEqual(a, { width: "40" });
+  const free = body.child("canvas");
+  const b = { rr_dataURL: "data:image/webp;base64,AAAA" };
+  maskAttributes("canvas", b, free, new Masker(rules()));
+  assert.deepEqual(b, { rr_dataURL: "data:image/webp;base64,AAAA" });
+});
+
 test("an unknown element is masked; removed attributes stay removals", () => {
   const a = { title: "Jane", href: "/users/jane", class: "x", "aria-label": null };
   maskAttributes("", a, null, new Masker(rules()));

@@ -155,6 +155,8 @@ function isElement(n: Node | null): n is Element {
  * - value of inputs, textareas and selects: masked as the field's value is
  *   (password and card fields always).
  * - the text attributes (textAttribute): masked where el's text is.
+ * - rr_dataURL, the pixels rrweb takes of a canvas: dropped where el's
+ *   text is masked (a canvas may draw text: charts, PDF viewers).
  */
 export function maskAttributes(tag: string, attrs: Record<string, unknown>, el: Node | null, masker: Masker): void {
   let scoped: boolean | undefined; // whether el's text is masked, asked once
@@ -165,6 +167,11 @@ export function maskAttributes(tag: string, attrs: Record<string, unknown>, el: 
       continue;
     }
     if (typeof v !== "string" || !v) continue;
+    if (name === "rr_dataURL") {
+      if (scoped === undefined) scoped = !isElement(el) || masker.text(el);
+      if (scoped) delete attrs[name];
+      continue;
+    }
     if (name === "value" && formTags[tag]) {
       if (!isElement(el) || masker.input(el)) attrs.value = maskValue(v);
       continue;
@@ -188,7 +195,7 @@ export function scrub(node: serializedNodeWithId, masker: Masker, lookup: (id: n
     if (n.type === 2) {
       const attrs = n.attributes as Record<string, unknown>;
       for (const name in attrs) {
-        if (name === "srcdoc" || name === "rr_src" || textAttribute(n.tagName, name)) {
+        if (name === "srcdoc" || name === "rr_src" || name === "rr_dataURL" || textAttribute(n.tagName, name)) {
           maskAttributes(n.tagName, attrs, lookup(n.id), masker);
           break;
         }

@@ -154,6 +154,11 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void): RecorderHa
       return d.adds.length + d.removes.length + d.texts.length + d.attributes.length > 0;
     }
     if (typeof d.id === "number" && (d.id === -1 || uiIds.has(d.id))) return false;
+    // Canvas (source 9): the pixels of a masked canvas stay on the page.
+    if (d.source === 9) {
+      const el = lookup(d.id);
+      return !!el && el.nodeType === 1 && !masker.text(el as Element);
+    }
     // Input (source 5): rrweb leaves the text of checkboxes and radios
     // (their value attribute) and of file inputs (the file's name) as it
     // is; masking again what maskInputFn masked changes nothing.
