@@ -247,7 +247,8 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void): RecorderHa
     errorHandler: () => true, // a recording problem must never break the page
   });
   if (stopRecording) undo.push(stopRecording);
-  // Undone before rrweb stops: its mirror knows the fields.
+  // Fields' setters are put back before rrweb stops (undo runs in
+  // reverse): rrweb's mirror lists the fields.
   undo.push(() => {
     fields.stop();
     for (const id of record.mirror.getIds()) fields.unwatch(record.mirror.getNode(id));
