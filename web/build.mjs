@@ -51,18 +51,21 @@ const entries = [
   { in: "terminal/main.ts", out: "terminal", format: "iife" },
   // The demo site's Preact app (served by the demo site as /app.js).
   { in: "demo/app.tsx", out: "demo-app", format: "iife" },
+  // The demo site's React app (served as /react.js): fields React sets
+  // through its own setters, which the recorder must follow. (Its JSX is
+  // React's: a pragma in the file, since tsconfig.json names Preact's.)
+  { in: "demo/react-app.jsx", out: "demo-react", format: "iife", define: { "process.env.NODE_ENV": '"production"' } },
 ];
 
-for (const e of entries) {
-  const define = {};
-  if (e.out === "sdk") {
+for (const { in: entry, out, define = {}, ...options } of entries) {
+  if (out === "sdk") {
     define.TANDEM_RECORDER_PATH = JSON.stringify(`/sdk/recorder.${contentHash(`${outdir}/recorder.js`)}.js`);
   }
   await esbuild.build({
     ...common,
+    ...options,
     define,
-    entryPoints: { [e.out]: e.in },
-    format: e.format,
+    entryPoints: { [out]: entry },
     outdir,
   });
 }
@@ -72,10 +75,10 @@ for (const e of entries) {
 copyFileSync("console/index.html", `${outdir}/console.html`);
 copyFileSync("terminal/index.html", `${outdir}/terminal.html`);
 
-// Precompressed copies of what the Tandem server serves (the demo app is
+// Precompressed copies of what the Tandem server serves (the demo apps are
 // served by the demo site, uncompressed).
 for (const f of readdirSync(outdir).sort()) {
-  if (!/\.(js|css)$/.test(f) || f === "demo-app.js") continue;
+  if (!/\.(js|css)$/.test(f) || f.startsWith("demo-")) continue;
   const b = readFileSync(`${outdir}/${f}`);
   writeFileSync(`${outdir}/${f}.gz`, gzipSync(b, { level: 9 }));
   writeFileSync(

@@ -69,16 +69,10 @@ func Handler(tandemURL, siteKey string) http.Handler {
 	mux.HandleFunc("GET /{$}", page("/index.html"))
 	// The single-page app answers every route under /spa/ itself.
 	mux.HandleFunc("GET /spa/", page("/spa.html"))
-	// The Preact app of app.html, built with the other bundles.
-	appJS, err := fs.ReadFile(web.Dist(), "demo-app.js")
-	if err != nil {
-		panic(err) // embedded at build time; a test checks dist/ is complete
-	}
-	mux.HandleFunc("GET /app.js", func(w http.ResponseWriter, req *http.Request) {
-		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-cache")
-		w.Write(appJS)
-	})
+	// The apps of app.html (Preact) and react.html (React), built with the
+	// other bundles.
+	mux.HandleFunc("GET /app.js", bundle("demo-app.js"))
+	mux.HandleFunc("GET /react.js", bundle("demo-react.js"))
 	mux.HandleFunc("/api/items", readOnly(func(w http.ResponseWriter, req *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"items": items})
 	}))
@@ -128,6 +122,19 @@ func readOnly(h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		h(w, req)
+	}
+}
+
+// bundle serves a script of web's dist/.
+func bundle(name string) http.HandlerFunc {
+	b, err := fs.ReadFile(web.Dist(), name)
+	if err != nil {
+		panic(err) // embedded at build time; a test checks dist/ is complete
+	}
+	return func(w http.ResponseWriter, req *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Write(b)
 	}
 }
 

@@ -1,6 +1,10 @@
 // Masking decisions. Values are masked in the browser, before rrweb emits
 // them, so a masked value never leaves the page: not in the first snapshot,
-// not in input events, not in attribute changes.
+// not in input events, not in attribute changes, not in added nodes.
+//
+// What is masked where text is masked (strict sites, data-tandem-mask,
+// Tandem.mask): text, input values, and the attributes that carry the
+// page's words or data (textAttribute below). srcdoc is never sent.
 
 import type { serializedNodeWithId } from "@rrweb/types";
 
@@ -30,11 +34,10 @@ function join(list: string[]): string {
   return list.filter(Boolean).join(",");
 }
 
-// parentAcross is the parent element of el, crossing shadow roots and
-// same-origin frames, so a data-tandem-mask on a host or an iframe covers
-// what is inside it.
-function parentAcross(el: Element): Element | null {
-  if (el.parentElement) return el.parentElement;
+// outerHost is the element that holds el's tree: the host of its shadow
+// root, or the iframe of its document (same-origin frames only), so that a
+// data-tandem-mask on a host or an iframe covers what is inside it.
+function outerHost(el: Element): Element | null {
   const root = el.getRootNode();
   if ((root as ShadowRoot).host) return (root as ShadowRoot).host;
   const doc = el.ownerDocument;
@@ -44,6 +47,9 @@ function parentAcross(el: Element): Element | null {
     return null; // a cross-origin parent
   }
 }
+
+// Nested shadow roots and frames deeper than this are masked outright.
+const maxScopes = 32;
 
 export class Masker {
   private maskSel: string;
@@ -56,9 +62,14 @@ export class Masker {
     this.anySel = this.maskSel + "," + this.unmaskSel;
   }
 
-  /** rrweb's maskTextSelector: which elements' text might be masked. */
+  /**
+   * rrweb's maskTextSelector: every element, so that rrweb hands every text
+   * (in the first snapshot, in added nodes and in text changes) to
+   * maskTextFn, which decides with text(). rrweb's own selector test stops
+   * at shadow roots and frames (closest() does not cross them); text() does.
+   */
   get textSelector(): string {
-    return this.rules.strict ? "*" : this.maskSel;
+    return "*";
   }
 
   /** Password and card fields: always masked, whatever else says. */
@@ -76,15 +87,19 @@ export class Masker {
 
   // decide finds the nearest element (el or an ancestor, across shadow
   // roots and frames) marked mask or unmask. Mask wins on the same element.
+  // One closest() per tree: this runs for every text node of a page.
   private decide(el: Element | null): boolean {
-    for (let e = el; e; e = parentAcross(e)) {
+    let e = el;
+    for (let i = 0; e && i < maxScopes; i++) {
       try {
-        if (e.matches(this.anySel)) return e.matches(this.maskSel);
+        const hit = e.closest(this.anySel);
+        if (hit) return hit.matches(this.maskSel);
       } catch {
         return true; // a bad selector: err on the side of masking
       }
+      e = outerHost(e);
     }
-    return this.rules.strict;
+    return e ? true : this.rules.strict;
   }
 
   /** Whether the value of an input, textarea or select is masked. */
@@ -100,22 +115,90 @@ export class Masker {
 
 const formTags: Record<string, boolean> = { input: true, textarea: true, select: true };
 
+// Attributes that carry the page's words: shown as tooltips, placeholders,
+// image text, accessible names and values. The aria-* list is those that
+// hold text or numbers; the others (aria-expanded, aria-hidden, ...) are
+// states that styles select on.
+const textAttrs: Record<string, boolean> = {
+  title: true, placeholder: true, alt: true, label: true, value: true, content: true,
+  abbr: true, datetime: true, download: true,
+  "aria-label": true, "aria-description": true, "aria-valuetext": true, "aria-roledescription": true,
+  "aria-placeholder": true, "aria-braillelabel": true, "aria-brailleroledescription": true,
+  "aria-valuenow": true, "aria-valuemin": true, "aria-valuemax": true,
+};
+
 /**
- * scrub walks a serialized node tree and masks any value attribute of an
- * input that must be masked. rrweb masks the live value, but it copies the
- * HTML value attribute as is when the live value is empty; this closes that
- * gap (and any other) before the tree leaves the page.
+ * textAttribute tells whether an attribute of a tag is masked where the
+ * element's text is. Besides the attributes above: data-* (sites keep ids,
+ * emails and names in them; Tandem's own data-tandem-* and rrweb's
+ * data-rr-* are kept) and the href of links (mailto:, ids in paths).
+ */
+export function textAttribute(tag: string, name: string): boolean {
+  if (textAttrs[name]) return true;
+  if (name.startsWith("data-")) return !name.startsWith("data-tandem-") && !name.startsWith("data-rr-");
+  return name === "href" && (tag === "a" || tag === "area" || tag === "");
+}
+
+// isElement: nodeType, not instanceof: nodes of same-origin frames come from another realm.
+function isElement(n: Node | null): n is Element {
+  return !!n && n.nodeType === 1;
+}
+
+/**
+ * maskAttributes masks, in place, the attributes of one element as they
+ * leave the page (a serialized element's, or an attribute change's); el is
+ * the live element, or null if it is not known (then all is masked).
+ *
+ * - srcdoc is dropped everywhere: it is HTML the masking rules cannot see
+ *   into. rrweb records a srcdoc frame's document itself, masked like any
+ *   same-origin frame; so is a data: URL that rrweb keeps as rr_src.
+ * - value of inputs, textareas and selects: masked as the field's value is
+ *   (password and card fields always).
+ * - the text attributes (textAttribute): masked where el's text is.
+ * - rr_dataURL, the pixels rrweb takes of a canvas: dropped where el's
+ *   text is masked (a canvas may draw text: charts, PDF viewers).
+ */
+export function maskAttributes(tag: string, attrs: Record<string, unknown>, el: Node | null, masker: Masker): void {
+  let scoped: boolean | undefined; // whether el's text is masked, asked once
+  for (const name of Object.keys(attrs)) {
+    const v = attrs[name];
+    if (name === "srcdoc" || (name === "rr_src" && typeof v === "string" && /^\s*data:/i.test(v))) {
+      delete attrs[name];
+      continue;
+    }
+    if (typeof v !== "string" || !v) continue;
+    if (name === "rr_dataURL") {
+      if (scoped === undefined) scoped = !isElement(el) || masker.text(el);
+      if (scoped) delete attrs[name];
+      continue;
+    }
+    if (name === "value" && formTags[tag]) {
+      if (!isElement(el) || masker.input(el)) attrs.value = maskValue(v);
+      continue;
+    }
+    if (!textAttribute(tag, name)) continue;
+    if (scoped === undefined) scoped = !isElement(el) || masker.text(el);
+    if (scoped) attrs[name] = maskText(v);
+  }
+}
+
+/**
+ * scrub walks a serialized node tree and masks what rrweb leaves in
+ * attributes (maskAttributes), before the tree leaves the page. rrweb masks
+ * text and live input values, but copies every HTML attribute as it is
+ * (a value attribute too, when the live value is empty).
  */
 export function scrub(node: serializedNodeWithId, masker: Masker, lookup: (id: number) => Node | null): void {
   const stack: serializedNodeWithId[] = [node];
   while (stack.length) {
     const n = stack.pop() as serializedNodeWithId;
     if (n.type === 2) {
-      const v = n.attributes.value;
-      if (formTags[n.tagName] && typeof v === "string" && v) {
-        const el = lookup(n.id);
-        // nodeType, not instanceof: nodes of same-origin frames come from another realm.
-        if (!el || el.nodeType !== 1 || masker.input(el as Element)) n.attributes.value = maskValue(v);
+      const attrs = n.attributes as Record<string, unknown>;
+      for (const name in attrs) {
+        if (name === "srcdoc" || name === "rr_src" || name === "rr_dataURL" || textAttribute(n.tagName, name)) {
+          maskAttributes(n.tagName, attrs, lookup(n.id), masker);
+          break;
+        }
       }
     }
     if ("childNodes" in n) for (const c of n.childNodes) stack.push(c);

@@ -6,7 +6,8 @@ import type { eventWithTime, fullSnapshotEvent, serializedNodeWithId } from "@rr
 import { record, type recordOptions } from "rrweb";
 import { install } from "./devtools";
 import { hashString, pageIdFor, pagesKey } from "./hash";
-import { Masker, maskText, maskValue, scrub } from "./masking";
+import { ownSetters } from "./controlled";
+import { Masker, maskAttributes, maskText, maskValue, scrub } from "./masking";
 import { interact } from "./interact";
 import type { RecorderFrame, RecorderHandle, RecorderOptions } from "./types";
 import { KindEv, KindLeave, KindMeta, KindRef, KindSnap } from "../shared/protocol";
@@ -59,6 +60,8 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void): RecorderHa
   // Mirror ids of the Tandem control's host: it is never sent.
   const uiIds = new Set<number>();
   const undo: (() => void)[] = [];
+  // Fields whose framework sets values past rrweb's hooks (controlled.ts).
+  const fields = ownSetters();
 
   const pages = (): Record<string, string> => {
     try {
@@ -108,6 +111,23 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void): RecorderHa
     }
   }
 
+  // watchFields wraps the own setters of the fields in a serialized tree.
+  function watchFields(node: serializedNodeWithId): void {
+    const stack = [node];
+    while (stack.length) {
+      const n = stack.pop() as serializedNodeWithId;
+      if (n.type === 2 && (n.tagName === "input" || n.tagName === "textarea" || n.tagName === "select")) fields.watch(lookup(n.id));
+      if ("childNodes" in n) for (const c of n.childNodes) stack.push(c);
+    }
+  }
+
+  // outgoing masks what rrweb leaves unmasked, and hands the fields it
+  // serialized to watchFields; for every node tree that leaves the page.
+  function outgoing(node: serializedNodeWithId): void {
+    scrub(node, masker, lookup);
+    watchFields(node);
+  }
+
   // clean prepares an incremental event for sending; false drops it.
   function clean(e: eventWithTime): boolean {
     if (e.type !== 3) return e.type === 5;
@@ -120,16 +140,34 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void): RecorderHa
           return false;
         }
         dropUI(a.node);
-        scrub(a.node, masker, lookup);
+        outgoing(a.node);
         return true;
       });
       const keep = (x: { id: number }) => !uiIds.has(x.id);
       d.removes = d.removes.filter(keep);
       d.texts = d.texts.filter(keep);
       d.attributes = d.attributes.filter(keep);
+      // rrweb masks only the value attribute of fields it masks; the rest as in the snapshot.
+      for (const a of d.attributes as { id: number; attributes: Record<string, unknown> }[]) {
+        const el = lookup(a.id);
+        maskAttributes(el && el.nodeType === 1 ? (el as Element).tagName.toLowerCase() : "", a.attributes, el, masker);
+      }
       return d.adds.length + d.removes.length + d.texts.length + d.attributes.length > 0;
     }
-    return !(typeof d.id === "number" && (d.id === -1 || uiIds.has(d.id)));
+    if (typeof d.id === "number" && (d.id === -1 || uiIds.has(d.id))) return false;
+    // Canvas (source 9): the pixels of a masked canvas stay on the page.
+    if (d.source === 9) {
+      const el = lookup(d.id);
+      return !!el && el.nodeType === 1 && !masker.text(el as Element);
+    }
+    // Input (source 5): rrweb leaves the text of checkboxes and radios
+    // (their value attribute) and of file inputs (the file's name) as it
+    // is; masking again what maskInputFn masked changes nothing.
+    if (d.source === 5 && typeof d.text === "string" && d.text) {
+      const el = lookup(d.id);
+      if (!el || el.nodeType !== 1 || masker.input(el as Element)) d.text = maskValue(d.text);
+    }
+    return true;
   }
 
   // full turns rrweb's Meta + FullSnapshot into a meta frame and a snap
@@ -142,7 +180,7 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void): RecorderHa
     };
     pendingMeta = null;
     dropUI(e.data.node);
-    scrub(e.data.node, masker, lookup);
+    outgoing(e.data.node);
     const data = JSON.stringify(e.data);
     const h = hashString(data);
     meta();
@@ -192,7 +230,8 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void): RecorderHa
     blockSelector: ["[data-tandem-block]", "[data-tandem-root]", "." + o.uiClass, ...o.block].join(","),
     ignoreClass: "rr-ignore",
     maskTextSelector: masker.textSelector,
-    maskTextFn: (text, el) => (masker.text(el) ? maskText(text) : text),
+    // Style text is CSS, not the page's words (rrweb passes style changes here).
+    maskTextFn: (text, el) => (el && el.tagName === "STYLE" ? text : masker.text(el) ? maskText(text) : text),
     maskAllInputs: false,
     maskInputOptions: allInputs as recordOptions<eventWithTime>["maskInputOptions"],
     maskInputFn: (text, el) => (masker.input(el) ? maskValue(text) : text),
@@ -209,6 +248,12 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void): RecorderHa
     errorHandler: () => true, // a recording problem must never break the page
   });
   if (stopRecording) undo.push(stopRecording);
+  // Fields' setters are put back before rrweb stops (undo runs in
+  // reverse): rrweb's mirror lists the fields.
+  undo.push(() => {
+    fields.stop();
+    for (const id of record.mirror.getIds()) fields.unwatch(record.mirror.getNode(id));
+  });
 
   const takeSnapshot = () => {
     try {
