@@ -138,6 +138,18 @@ func (c *PersonConn) publish(ctx context.Context, h hub.Header, frame []byte) er
 		// must send it in full.
 		return &CloseError{Code: CloseUnknownPage, Reason: "unknown page snapshot; send it in full"}
 	default:
+		// The hub closes when the assist ends, which may happen between the
+		// look at l above and this frame. The end holds l.mu until everyone
+		// is told; the close it decided wins over calling the frame bad.
+		l.mu.Lock()
+		ended := l.ended
+		l.mu.Unlock()
+		if ended {
+			if ce := c.closeErr(); ce != nil {
+				return ce
+			}
+			return &CloseError{Code: closeEnded, Reason: "the assist has ended"}
+		}
 		return badFrame(tandem.ErrorMessage(err))
 	}
 	if dup {
