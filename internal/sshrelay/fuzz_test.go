@@ -153,30 +153,3 @@ func FuzzParseWebFrame(f *testing.F) {
 		}
 	})
 }
-
-func FuzzScreen(f *testing.F) {
-	for _, s := range []string{"hello\r\nworld", "\x1b[31;1mred\x1b[0m", "\x1b[2J\x1b[10;10Hx", "\x1b[?1049h\x1b[Halt", "é€😀", "\x1b[38;2;1;2;3mrgb", "\x1b]0;title\x07", "\x1b[5;10r\x1b[10B\n\n\n"} {
-		f.Add([]byte(s), uint8(20), uint8(5))
-	}
-	f.Fuzz(func(t *testing.T, in []byte, cols, rows uint8) {
-		c, r := int(cols%120)+1, int(rows%50)+1
-		s := newScreen(80, 24)
-		half := len(in) / 2
-		s.Write(in[:half])
-		s.Resize(c, r)
-		s.Write(in[half:])
-		var b bytes.Buffer
-		s.Render(&b, s.viewFor(max(c/2, 1), max(r/2, 1)))
-		if !utf8.Valid(b.Bytes()) {
-			t.Fatalf("render is not UTF-8: %q", b.Bytes())
-		}
-		// Drawing the screen on a blank terminal reproduces it.
-		b.Reset()
-		s.Render(&b, view{cols: c, rows: r})
-		again := newScreen(c, r)
-		again.Write(b.Bytes())
-		if again.Text() != s.Text() {
-			t.Fatalf("render round trip:\n%q\n%q", s.Text(), again.Text())
-		}
-	})
-}

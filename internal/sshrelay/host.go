@@ -14,6 +14,7 @@ import (
 
 	"github.com/tandemhq/tandem/internal/sshrelay/wire"
 	"github.com/tandemhq/tandem/internal/store"
+	"github.com/tandemhq/tandem/internal/termscreen"
 )
 
 // liveConn records when bytes last arrived, so that liveness judges a host
@@ -276,7 +277,7 @@ func (s *Server) register(conn *ssh.ServerConn, payload []byte) (*session, error
 		ctx:      ctx,
 		cancel:   cancel,
 		events:   make(chan wire.Event, 64),
-		screen:   newScreen(req.Cols, req.Rows),
+		screen:   termscreen.New(req.Cols, req.Rows),
 		cols:     req.Cols,
 		rows:     req.Rows,
 		helpers:  make(map[*helper]struct{}),

@@ -10,6 +10,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/tandemhq/tandem/internal/sshrelay/wire"
+	"github.com/tandemhq/tandem/internal/termscreen"
 )
 
 // maxQueued is how much output may wait for one helper. A helper further
@@ -40,7 +41,7 @@ type session struct {
 
 	mu        sync.Mutex
 	term      ssh.Channel // the host's terminal channel, once open
-	screen    *screen
+	screen    *termscreen.Screen
 	cols      int
 	rows      int
 	helpers   map[*helper]struct{}
@@ -166,7 +167,7 @@ func (se *session) resize(cols, rows int) {
 
 // fit chooses how h is drawn after a change of either window; se.mu is held.
 func (h *helper) fit() {
-	vp := !h.se.screen.fits(h.cols, h.rows)
+	vp := !h.se.screen.Fits(h.cols, h.rows)
 	if vp != h.viewport {
 		h.viewport = vp
 		h.resync = !vp
@@ -189,7 +190,7 @@ func (se *session) attach(h *helper) bool {
 	h.info.JoinedAt = time.Now()
 	h.wake = make(chan struct{}, 1)
 	h.done = make(chan struct{})
-	h.viewport = !se.screen.fits(h.cols, h.rows)
+	h.viewport = !se.screen.Fits(h.cols, h.rows)
 	h.resync = !h.viewport
 	h.dirty = h.viewport
 	se.helpers[h] = struct{}{}
@@ -258,9 +259,9 @@ func (h *helper) writeLoop() {
 		viewport := h.viewport
 		switch {
 		case h.resync || (h.viewport && h.dirty):
-			v := se.screen.viewFor(h.cols, h.rows)
+			v := se.screen.ViewFor(h.cols, h.rows)
 			if !viewport {
-				v = view{cols: se.cols, rows: se.rows}
+				v = se.screen.Whole()
 			}
 			se.screen.Render(&buf, v)
 			h.resync, h.dirty = false, false
