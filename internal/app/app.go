@@ -155,7 +155,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	if s.ssh != nil {
-		deps.Terminals = s.ssh.HTTPHandler
+		deps.Terminals = s.ssh
 	}
 	base, stop := context.WithCancel(context.Background())
 	s.stopRequests = stop

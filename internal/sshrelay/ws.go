@@ -94,9 +94,9 @@ type sizeSink interface {
 	hostSize(cols, rows int) error
 }
 
-// serveWeb is the web terminal: an agent in the console, with the rights
-// of an SSH helper.
-func (s *Server) serveWeb(w http.ResponseWriter, r *http.Request, u *tandem.User) {
+// ServeWebTerminal is the web terminal: an agent in the console, with the
+// rights of an SSH helper, over a WebSocket.
+func (s *Server) ServeWebTerminal(w http.ResponseWriter, r *http.Request, u *tandem.User) {
 	t, err := s.terminalByPath(r)
 	if err != nil {
 		s.fail(w, r, err)
