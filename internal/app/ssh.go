@@ -11,7 +11,11 @@ import (
 )
 
 // startSSH starts terminal assistance unless cfg.SSHAddr is "" or "off".
+// Either way, terminal sessions a previous run left live are ended first.
 func startSSH(ctx context.Context, cfg Config, db *sqlite.DB, bs blobs.Store) (*sshrelay.Server, error) {
+	if err := sshrelay.EndAbandoned(ctx, db); err != nil {
+		return nil, fmt.Errorf("terminal assistance: %w", err)
+	}
 	if cfg.SSHAddr == "" || cfg.SSHAddr == "off" {
 		return nil, nil
 	}

@@ -24,6 +24,7 @@ type Store interface {
 	TerminalByID(ctx context.Context, id string) (*store.Terminal, error)
 	EndTerminal(ctx context.Context, id, reason string, at time.Time) error
 	ListTerminals(ctx context.Context, liveOnly bool, limit int) ([]*store.Terminal, error)
+	EndLiveTerminals(ctx context.Context, reason string, at time.Time) ([]string, error)
 	AppendAudit(ctx context.Context, e *tandem.AuditEntry) error
 	AuditForSessions(ctx context.Context, sessionIDs []string, action string) (map[string][]*tandem.AuditEntry, error)
 	UserByKeyFingerprint(ctx context.Context, fingerprint string) (*tandem.User, error)
@@ -293,6 +294,31 @@ func (s *Server) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("sshrelay: close: %w", ctx.Err())
 	}
+}
+
+// ReasonRestarted is why a session that a previous run of the server left
+// live was ended.
+const ReasonRestarted = "server restarted"
+
+// EndAbandoned ends the sessions that a previous run of the server left
+// live (it was killed, or crashed): their hosts' connections died with that
+// process, so nobody can join them any more. Each is ended with
+// ReasonRestarted, shown in listings, the console and to a helper who tries
+// to join, and an "end" entry in its audit log. Call it once at start,
+// before serving.
+func EndAbandoned(ctx context.Context, st Store) error {
+	at := time.Now()
+	ids, err := st.EndLiveTerminals(ctx, ReasonRestarted, at)
+	if err != nil {
+		return fmt.Errorf("sshrelay: end abandoned sessions: %w", err)
+	}
+	for _, id := range ids {
+		e := &tandem.AuditEntry{SessionID: id, Actor: "system", Action: "end", Detail: ReasonRestarted, At: at}
+		if err := st.AppendAudit(ctx, e); err != nil {
+			return fmt.Errorf("sshrelay: end abandoned session %s: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // session returns the live session with id, or nil.
