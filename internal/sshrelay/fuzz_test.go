@@ -153,3 +153,25 @@ func FuzzParseWebFrame(f *testing.F) {
 		}
 	})
 }
+
+// Whatever a client sends, what is logged of it is short, valid UTF-8, and
+// free of control and reordering characters.
+func FuzzLogSafe(f *testing.F) {
+	for _, s := range []string{"alice", "\x1b[31mred\r\nforged", strings.Repeat("é", 300), "\u202eevil", "\xff\xfe", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := logSafe(s)
+		if len(got) > maxLogString+len("…[] bytes")+20 || !utf8.ValidString(got) {
+			t.Fatalf("logSafe(%q) = %q", s, got)
+		}
+		for _, r := range got {
+			if dropped(r) {
+				t.Fatalf("logSafe(%q) kept %U", s, r)
+			}
+		}
+		if len(s) <= maxLogString && utf8.ValidString(s) && strings.IndexFunc(s, dropped) < 0 && got != s {
+			t.Fatalf("logSafe changed a plain string %q to %q", s, got)
+		}
+	})
+}

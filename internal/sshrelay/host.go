@@ -60,7 +60,7 @@ func (s *Server) serveHost(conn *ssh.ServerConn, lc *liveConn, chans <-chan ssh.
 			var err error
 			se, err = s.register(conn, r.Payload)
 			if err != nil {
-				log.Info("share refused", "err", err)
+				log.Info("share refused", "err", logSafe(err.Error()))
 				b, _ := json.Marshal(wire.ShareReply{Error: err.Error()})
 				r.Reply(false, b)
 				continue
@@ -304,7 +304,8 @@ func (s *Server) register(conn *ssh.ServerConn, payload []byte) (*session, error
 	s.sessions[se.id] = se
 	s.mu.Unlock()
 	s.audit.add(se.id, "host:"+se.hostFP, "share", shareDetail(req))
-	s.log.Info("session started", "session", se.id, "host", req.HostName, "fingerprint", se.hostFP)
+	s.log.Info("session started", "session", se.id, "host", logSafe(req.HostName), "term", logSafe(req.Term),
+		"client", logSafe(string(conn.ClientVersion())), "fingerprint", se.hostFP)
 	return se, nil
 }
 

@@ -168,7 +168,7 @@ func (s *Server) ServeRecording(w http.ResponseWriter, r *http.Request, _ *tande
 // "internal error".
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if tandem.ErrorCode(err) == tandem.EInternal {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.Error("request failed", "method", r.Method, "path", logSafe(r.URL.Path), "err", err)
 	}
 	httpjson.WriteError(w, err)
 }

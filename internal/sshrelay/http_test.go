@@ -107,6 +107,19 @@ func TestConsoleAPI(t *testing.T) {
 	if websocket.CloseStatus(err) != 4400 {
 		t.Fatalf("bad frame: %v, want close 4400", err)
 	}
+	// A frame over 64 KiB closes with 4413, as documented.
+	big, err := ts.dialTerminal(ctx, h.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big.Write(ctx, websocket.MessageText, []byte(`{"type":"input","data":"`+strings.Repeat("x", 64<<10)+`"}`))
+	_, _, err = big.Read(ctx)
+	for websocket.CloseStatus(err) == -1 {
+		_, _, err = big.Read(ctx)
+	}
+	if websocket.CloseStatus(err) != 4413 {
+		t.Fatalf("frame over 64 KiB: %v, want close 4413", err)
+	}
 	a.typeText("echo still-$((6*6))\r")
 	readUntil(c, "still-36")
 
@@ -129,7 +142,7 @@ func TestConsoleAPI(t *testing.T) {
 
 	var one struct{ Terminal sshrelay.TerminalJSON }
 	getJSON(t, api+"/"+h.ID, ts.signed, http.StatusOK, &one)
-	if one.Terminal.Live || one.Terminal.EndReason != "the shared program exited" || len(one.Terminal.Helpers) != 3 { // alice, Robin, and Robin's bad connection
+	if one.Terminal.Live || one.Terminal.EndReason != "the shared program exited" || len(one.Terminal.Helpers) != 4 { // alice, Robin, and Robin's two bad connections
 		t.Fatalf("ended terminal: %+v", one.Terminal)
 	}
 

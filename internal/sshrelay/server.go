@@ -243,7 +243,7 @@ func (s *Server) handleConn(c net.Conn) {
 	c.SetDeadline(time.Now().Add(handshakeTimeout))
 	conn, chans, reqs, err := ssh.NewServerConn(lc, s.ssh)
 	if err != nil {
-		s.log.Debug("handshake failed", "remote", c.RemoteAddr(), "err", err)
+		s.log.Debug("handshake failed", "remote", c.RemoteAddr(), "err", logSafe(err.Error()))
 		return
 	}
 	c.SetDeadline(time.Time{})

@@ -80,6 +80,7 @@ type helper struct {
 	wake chan struct{}
 
 	// Guarded by se.mu.
+	term       string // the helper's TERM, as their client said (SSH only)
 	cols, rows int
 	queue      [][]byte
 	queued     int
