@@ -70,7 +70,7 @@ func (c *console) dialTerminal(ctx context.Context, id string) (*websocket.Conn,
 }
 
 // shareWithConsole shares a session that alice and the server's agents may
-// join, and starts the console for the agent Robin.
+// join, keeping what they type, and starts the console for the agent Robin.
 func (e *testEnv) shareWithConsole() (alice testKey, agent *tandem.User, h *host, c *console) {
 	e.t.Helper()
 	alice = e.key("alice")
@@ -78,6 +78,7 @@ func (e *testEnv) shareWithConsole() (alice testKey, agent *tandem.User, h *host
 	h = e.share(func(c *share.Config) {
 		c.AuthorizedKeys = []string{alice.authorized}
 		c.AllowAgents = true
+		c.RecordInput = true
 	})
 	return alice, agent, h, newConsole(e.t, e.srv, e.db, agent)
 }

@@ -292,6 +292,7 @@ func (s *Server) register(conn *ssh.ServerConn, payload []byte) (*session, error
 		Approve:     req.Approve,
 		CreatedAt:   se.created,
 		RecordingID: se.id,
+		RecordInput: req.RecordInput,
 	}
 	sctx, scancel := context.WithTimeout(s.ctx, 10*time.Second)
 	defer scancel()
@@ -319,6 +320,9 @@ func shareDetail(r *wire.ShareRequest) string {
 	}
 	if r.Proxy {
 		opts = append(opts, "proxy")
+	}
+	if r.RecordInput {
+		opts = append(opts, "record-input")
 	}
 	for _, f := range r.Forwards {
 		opts = append(opts, "forward "+f)

@@ -22,6 +22,7 @@ type TerminalJSON struct {
 	Command     string       `json:"command"`
 	ReadOnly    bool         `json:"readOnly"`
 	Approve     bool         `json:"approve"`
+	RecordInput bool         `json:"recordInput"`
 	Live        bool         `json:"live"`
 	Cols        int          `json:"cols,omitempty"`
 	Rows        int          `json:"rows,omitempty"`
@@ -124,7 +125,7 @@ func (s *Server) terminalsJSON(ctx context.Context, ts []*store.Terminal) []Term
 // now; live says which.
 func (s *Server) terminalJSON(t *store.Terminal) (j TerminalJSON, live bool) {
 	j = TerminalJSON{
-		ID: t.ID, HostName: t.HostName, Command: t.Command, ReadOnly: t.ReadOnly, Approve: t.Approve,
+		ID: t.ID, HostName: t.HostName, Command: t.Command, ReadOnly: t.ReadOnly, Approve: t.Approve, RecordInput: t.RecordInput,
 		CreatedAt: t.CreatedAt, EndedAt: t.EndedAt, EndReason: t.EndReason, Helpers: []helperInfo{},
 	}
 	se := s.session(t.ID)

@@ -313,8 +313,12 @@ func (se *session) input(h *helper, p []byte) {
 	if term == nil {
 		return
 	}
-	se.rec.input(p)
-	se.srv.audit.input(se.id, h.info.Actor, p)
+	// What helpers type (a password at a sudo prompt too) is kept only
+	// when the host asked for it; otherwise the audit log has its size.
+	if se.req.RecordInput {
+		se.rec.input(p)
+	}
+	se.srv.audit.input(se.id, h.info.Actor, p, se.req.RecordInput)
 	se.inputMu.Lock()
 	defer se.inputMu.Unlock()
 	term.Write(p)
