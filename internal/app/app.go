@@ -151,7 +151,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Logger:   cfg.Logger,
 		Observer: m,
 	}
-	if s.ssh, err = startSSH(ctx, cfg, s.db, blobStore); err != nil {
+	if s.ssh, err = startSSH(ctx, cfg, s.db, blobStore, m); err != nil {
 		return nil, err
 	}
 	if s.ssh != nil {

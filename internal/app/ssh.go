@@ -12,7 +12,7 @@ import (
 
 // startSSH starts terminal assistance unless cfg.SSHAddr is "" or "off".
 // Either way, terminal sessions a previous run left live are ended first.
-func startSSH(ctx context.Context, cfg Config, db *sqlite.DB, bs blobs.Store) (*sshrelay.Server, error) {
+func startSSH(ctx context.Context, cfg Config, db *sqlite.DB, bs blobs.Store, obs sshrelay.Observer) (*sshrelay.Server, error) {
 	if err := sshrelay.EndAbandoned(ctx, db); err != nil {
 		return nil, fmt.Errorf("terminal assistance: %w", err)
 	}
@@ -26,6 +26,7 @@ func startSSH(ctx context.Context, cfg Config, db *sqlite.DB, bs blobs.Store) (*
 		Store:            db,
 		Blobs:            bs,
 		LivenessInterval: cfg.LivenessInterval,
+		Observer:         obs,
 		Logger:           cfg.Logger,
 	})
 	if err != nil {

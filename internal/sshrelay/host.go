@@ -304,6 +304,7 @@ func (s *Server) register(conn *ssh.ServerConn, payload []byte) (*session, error
 	s.mu.Lock()
 	s.sessions[se.id] = se
 	s.mu.Unlock()
+	s.obs.TerminalSessions(1)
 	s.audit.add(se.id, "host:"+se.hostFP, "share", shareDetail(req))
 	s.log.Info("session started", "session", se.id, "host", logSafe(req.HostName), "term", logSafe(req.Term),
 		"client", logSafe(string(conn.ClientVersion())), "fingerprint", se.hostFP)
