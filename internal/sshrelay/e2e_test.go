@@ -445,7 +445,14 @@ func TestApprove(t *testing.T) {
 		t.Fatalf("asked about %+v, want alice's key %s", j, alice.fp)
 	}
 	a.out.waitFor(t, "waiting for the host", wait)
-	time.Sleep(200 * time.Millisecond) // give a leak the chance to show
+	// Output reaches only helpers attached to the session; while the host
+	// is asked, alice is not one of them.
+	c := newConsole(t, e.srv, e.db, e.agent("Robin"))
+	var one struct{ Terminal sshrelay.TerminalJSON }
+	getJSON(t, c.URL+"/api/v1/terminals/"+h.ID, c.signed, http.StatusOK, &one)
+	if len(one.Terminal.Helpers) != 0 {
+		t.Fatalf("helpers attached before the host said yes: %+v", one.Terminal.Helpers)
+	}
 	if strings.Contains(a.out.String(), "secret") {
 		t.Fatalf("the joiner saw the terminal before the host said yes: %q", a.out.String())
 	}
