@@ -21,6 +21,7 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/tandemhq/tandem/internal/share"
+	"github.com/tandemhq/tandem/internal/sshrelay"
 )
 
 // The benchmarks compare the relay with plain ssh to a local sshd doing the
@@ -156,7 +157,9 @@ type benchSetup struct {
 
 func newBenchSetup(b *testing.B) *benchSetup {
 	b.Helper()
-	e := newEnv(b)
+	// The server's default liveness: the tests' 300 ms would take a host
+	// slowed by a loaded machine for gone.
+	e := newEnv(b, func(c *sshrelay.Config) { c.LivenessInterval = 10 * time.Second })
 	k := e.key("bench")
 	h := e.share(func(c *share.Config) {
 		c.AuthorizedKeys = []string{k.authorized}
