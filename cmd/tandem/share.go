@@ -31,6 +31,7 @@ func runShare(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.Var(&forwards, "forward", "let helpers reach `PORT` or HOST:PORT as seen from here with ssh -L (repeatable)")
 	proxy := fs.Bool("proxy", false, "let helpers reach addresses through this machine with ssh -D")
 	fs.Var(&proxyAllow, "proxy-allow", "with --proxy, only addresses matching this `pattern` (HOST:PORT or HOST, * wildcards; repeatable)")
+	recordInput := fs.Bool("record-input", false, "keep what helpers type in the recording and audit log (off: only how many bytes)")
 	keyPath := fs.String("key", "", "this machine's private key `file` (default: generated under the user's config dir)")
 	name := fs.String("name", "", "this machine's name as helpers see it (default: the host name)")
 	command, err := parseInterspersed(fs, args)
@@ -58,6 +59,7 @@ func runShare(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		Forwards:       forwards,
 		Proxy:          *proxy,
 		ProxyAllow:     proxyAllow,
+		RecordInput:    *recordInput,
 		Stdin:          stdin,
 		Stdout:         stdout,
 		OnRegistered: func(s *share.Session) {

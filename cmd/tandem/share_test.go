@@ -82,3 +82,49 @@ func TestTerminalListAndPrint(t *testing.T) {
 		t.Fatal("printed a malformed id")
 	}
 }
+
+// `tandem share --record-input` asks the server to keep what helpers type;
+// without it, the server keeps only how much they typed.
+func TestShareRecordInputFlag(t *testing.T) {
+	for _, flag := range []bool{false, true} {
+		t.Run(map[bool]string{false: "default", true: "record-input"}[flag], func(t *testing.T) {
+			ctx := context.Background()
+			data := t.TempDir()
+			t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // the host's key and known_hosts
+			db, err := app.OpenStore(ctx, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			bs, err := app.OpenBlobs(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv, err := sshrelay.New(sshrelay.Config{Addr: "127.0.0.1:0", HostKeyPath: filepath.Join(data, "ssh_host_ed25519_key"), Store: db, Blobs: bs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := srv.Listen(); err != nil {
+				t.Fatal(err)
+			}
+			go srv.Serve(ctx)
+			defer srv.Close(ctx)
+
+			args := []string{"share", "--server", srv.Addr()}
+			if flag {
+				args = append(args, "--record-input")
+			}
+			args = append(args, "--", "/bin/sh", "-c", "true")
+			if err := run(ctx, args, strings.NewReader(""), io.Discard, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			list, err := db.ListTerminals(ctx, false, 1)
+			if err != nil || len(list) != 1 {
+				t.Fatalf("terminals: %v, %v", list, err)
+			}
+			if list[0].RecordInput != flag {
+				t.Fatalf("RecordInput = %v, want %v", list[0].RecordInput, flag)
+			}
+		})
+	}
+}

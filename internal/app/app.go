@@ -206,11 +206,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		// Without a token the public port has no /metrics at all.
 		deps.Metrics = metricsH
 	}
-	if s.ssh, err = startSSH(ctx, cfg, s.db, blobStore); err != nil {
+	if s.ssh, err = startSSH(ctx, cfg, s.db, blobStore, m); err != nil {
 		return nil, err
 	}
 	if s.ssh != nil {
-		deps.Terminals = s.ssh.HTTPHandler
+		deps.Terminals = s.ssh
 	}
 	base, stop := context.WithCancel(context.Background())
 	s.stopRequests = stop

@@ -11,7 +11,11 @@ import (
 )
 
 // startSSH starts terminal assistance unless cfg.SSHAddr is "" or "off".
-func startSSH(ctx context.Context, cfg Config, db *sqlite.DB, bs blobs.Store) (*sshrelay.Server, error) {
+// Either way, terminal sessions a previous run left live are ended first.
+func startSSH(ctx context.Context, cfg Config, db *sqlite.DB, bs blobs.Store, obs sshrelay.Observer) (*sshrelay.Server, error) {
+	if err := sshrelay.EndAbandoned(ctx, db); err != nil {
+		return nil, fmt.Errorf("terminal assistance: %w", err)
+	}
 	if off(cfg.SSHAddr) {
 		return nil, nil
 	}
@@ -22,6 +26,7 @@ func startSSH(ctx context.Context, cfg Config, db *sqlite.DB, bs blobs.Store) (*
 		Store:            db,
 		Blobs:            bs,
 		LivenessInterval: cfg.LivenessInterval,
+		Observer:         obs,
 		Logger:           cfg.Logger,
 	})
 	if err != nil {

@@ -38,7 +38,7 @@ type Deps struct {
 	// Web holds the built bundles (web.Dist()).
 	Web fs.FS
 	// Terminals, when set, serves /api/v1/terminals... (terminal assistance).
-	Terminals func(authenticate func(*http.Request) (*tandem.User, error)) http.Handler
+	Terminals Terminals
 	// Metrics serves /metrics; Health reports readiness for /healthz.
 	Metrics http.Handler
 	Health  func(ctx context.Context) error
@@ -162,6 +162,10 @@ func (s *Server) apiRoutes() []route {
 		{"POST", "/api/v1/public/invites/redeem", s.handleRedeem, public},
 		{"OPTIONS", "/api/v1/public/invites/redeem", s.handlePreflight, public},
 		{"GET", "/api/v1/public/assists/{id}/ws", s.handlePersonChannel, wsPublic},
+		{"GET", "/api/v1/terminals", s.terminalRoute(Terminals.ServeList), signedIn},
+		{"GET", "/api/v1/terminals/{id}", s.terminalRoute(Terminals.ServeTerminal), signedIn},
+		{"GET", "/api/v1/terminals/{id}/recording", s.terminalRoute(Terminals.ServeRecording), signedIn},
+		{"GET", "/api/v1/terminals/{id}/ws", s.terminalRoute(Terminals.ServeWebTerminal), wsSession},
 		{"GET", "/healthz", s.handleHealth, public},
 	}
 }

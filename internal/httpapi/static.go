@@ -127,9 +127,4 @@ func (s *Server) staticRoutes() {
 	if s.deps.Metrics != nil {
 		s.mux.Handle("GET /metrics", s.deps.Metrics)
 	}
-	if s.deps.Terminals != nil {
-		t := s.deps.Terminals(s.Authenticate)
-		s.mux.Handle("/api/v1/terminals", t)
-		s.mux.Handle("/api/v1/terminals/", t)
-	}
 }

@@ -26,6 +26,13 @@ type Metrics struct {
 	slowReaders  prometheus.Counter
 	assistsLive  prometheus.Gauge
 	assistsTotal prometheus.Counter
+
+	terminalsLive   prometheus.Gauge
+	terminalHelpers prometheus.Gauge
+	terminalBytes   *prometheus.CounterVec
+	terminalIn      prometheus.Counter // terminalBytes{from="host"}, looked up once
+	terminalOut     prometheus.Counter // terminalBytes{from="relay"}
+	terminalResyncs prometheus.Counter
 }
 
 // New registers Tandem's metrics and the Go runtime's on a fresh registry.
@@ -48,10 +55,20 @@ func New() *Metrics {
 		slowReaders:  counter("tandem_assist_slow_readers_total", "Agent channels cut off for falling behind."),
 		assistsLive:  prometheus.NewGauge(prometheus.GaugeOpts{Name: "tandem_assists_live", Help: "Assists in the live state."}),
 		assistsTotal: counter("tandem_assists_started_total", "Assists that went live."),
+
+		terminalsLive:   prometheus.NewGauge(prometheus.GaugeOpts{Name: "tandem_terminal_sessions_live", Help: "Terminal sessions being shared."}),
+		terminalHelpers: prometheus.NewGauge(prometheus.GaugeOpts{Name: "tandem_terminal_helpers", Help: "Helpers attached to terminal sessions (SSH and web)."}),
+		terminalBytes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "tandem_terminal_bytes_total", Help: "Terminal output relayed: read from hosts (from=host) and written to helpers (from=relay).",
+		}, []string{"from"}),
+		terminalResyncs: counter("tandem_terminal_resyncs_total", "Helpers skipped ahead to the current screen for not keeping up."),
 	}
 	m.reg.MustRegister(m.requests, m.latency, m.channels, m.framesIn, m.bytesIn, m.duplicates,
 		m.slowReaders, m.assistsLive, m.assistsTotal,
+		m.terminalsLive, m.terminalHelpers, m.terminalBytes, m.terminalResyncs,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.terminalIn = m.terminalBytes.WithLabelValues("host")
+	m.terminalOut = m.terminalBytes.WithLabelValues("relay")
 	return m
 }
 
@@ -95,3 +112,18 @@ func (m *Metrics) AssistStarted() {
 
 // AssistEnded counts a live assist ending.
 func (m *Metrics) AssistEnded() { m.assistsLive.Dec() }
+
+// TerminalSessions counts terminal sessions starting (+1) and ending (-1).
+func (m *Metrics) TerminalSessions(delta int) { m.terminalsLive.Add(float64(delta)) }
+
+// TerminalHelpers counts helpers attaching (+1) and leaving (-1).
+func (m *Metrics) TerminalHelpers(delta int) { m.terminalHelpers.Add(float64(delta)) }
+
+// TerminalOutput counts bytes of the hosts' terminal output.
+func (m *Metrics) TerminalOutput(n int) { m.terminalIn.Add(float64(n)) }
+
+// TerminalDelivered counts bytes of terminal output written to helpers.
+func (m *Metrics) TerminalDelivered(n int) { m.terminalOut.Add(float64(n)) }
+
+// TerminalResync counts a helper skipped ahead for not keeping up.
+func (m *Metrics) TerminalResync() { m.terminalResyncs.Inc() }

@@ -61,6 +61,9 @@ type Config struct {
 	// matches; an empty ProxyAllow allows any.
 	Proxy      bool
 	ProxyAllow []string
+	// RecordInput has the server keep what helpers type in the recording
+	// and the audit log; off, it keeps only how much they typed.
+	RecordInput bool
 	// Stdin and Stdout are the local terminal. When Stdin is a terminal it
 	// is put in raw mode and its size is followed.
 	Stdin  io.Reader

@@ -105,6 +105,7 @@ func (s *Session) register(ctx context.Context) error {
 		AllowAgents:    s.cfg.AllowAgents,
 		Forwards:       s.cfg.Forwards,
 		Proxy:          s.cfg.Proxy,
+		RecordInput:    s.cfg.RecordInput,
 	}
 	b, _ := json.Marshal(req)
 	ok, payload, err := s.conn.SendRequest(wire.RequestShare, true, b)

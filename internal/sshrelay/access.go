@@ -33,9 +33,10 @@ func parseGrants(keys, readOnlyKeys []string) (map[string]grant, error) {
 				return nil, fmt.Errorf("authorized key %.40q: %v", line, err)
 			}
 			fp := ssh.FingerprintSHA256(pk)
-			// A key listed as both keeps the smaller right.
+			// A key listed as both keeps the smaller right. The comment is
+			// the helper's name, shown on the host's terminal and logged.
 			old, seen := g[fp]
-			g[fp] = grant{name: comment, readOnly: i == 1 || (seen && old.readOnly)}
+			g[fp] = grant{name: cleanName(comment), readOnly: i == 1 || (seen && old.readOnly)}
 		}
 	}
 	return g, nil
@@ -73,7 +74,8 @@ func (s *Server) authenticate(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Pe
 	perms, err := s.admit(s.ctx, meta.User(), key)
 	if err != nil {
 		s.failures.Allow(ip) // counts the failure
-		s.log.Info("join refused", "remote", meta.RemoteAddr(), "user", meta.User(), "fingerprint", ssh.FingerprintSHA256(key), "err", err)
+		s.log.Info("join refused", "remote", meta.RemoteAddr(), "user", logSafe(meta.User()), "client", logSafe(string(meta.ClientVersion())),
+			"fingerprint", ssh.FingerprintSHA256(key), "err", logSafe(err.Error()))
 		return nil, err
 	}
 	return perms, nil
@@ -83,7 +85,7 @@ func (s *Server) authenticate(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Pe
 func (s *Server) admit(ctx context.Context, user string, key ssh.PublicKey) (*ssh.Permissions, error) {
 	id, err := ParseSessionID(user)
 	if err != nil {
-		return nil, joinError("%q is not a session id; join with the command the host was given (ssh -p PORT SESSIONID@HOST)", clip(user, 40))
+		return nil, joinError("%q is not a session id; join with the command the host was given (ssh -p PORT SESSIONID@HOST)", sanitize(user, 40))
 	}
 	se := s.session(id)
 	if se == nil {

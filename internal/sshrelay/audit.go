@@ -23,7 +23,8 @@ const (
 const auditJoin = "join"
 
 // auditLog appends audit entries from one goroutine, so that the relay
-// never waits for the database, and batches helpers' input.
+// never waits for the database, and batches helpers' input: what they typed
+// when the host asked for it to be recorded, else only how much.
 type auditLog struct {
 	store Store
 	log   *slog.Logger
@@ -31,14 +32,21 @@ type auditLog struct {
 	done  chan struct{}
 
 	mu      sync.Mutex
-	pending map[inputKey][]byte
+	pending map[inputKey]*pendingInput
 	timer   *time.Timer
 }
 
 type inputKey struct{ session, actor string }
 
+// pendingInput is a helper's input not written yet: its bytes when they
+// are recorded, and its size either way.
+type pendingInput struct {
+	data []byte
+	n    int
+}
+
 func newAuditLog(st Store, log *slog.Logger) *auditLog {
-	a := &auditLog{store: st, log: log, queue: newClosableQueue[*tandem.AuditEntry](4096), done: make(chan struct{}), pending: make(map[inputKey][]byte)}
+	a := &auditLog{store: st, log: log, queue: newClosableQueue[*tandem.AuditEntry](4096), done: make(chan struct{}), pending: make(map[inputKey]*pendingInput)}
 	go a.run()
 	return a
 }
@@ -63,12 +71,21 @@ func (a *auditLog) add(session, actor, action, detail string) {
 	a.queue.send(&tandem.AuditEntry{SessionID: session, Actor: actor, Action: action, Detail: detail, At: time.Now()})
 }
 
-// input records what a helper typed, batched per second.
-func (a *auditLog) input(session, actor string, p []byte) {
+// input records that a helper typed p, batched per second: its bytes when
+// content is true (the host opted in), else only how many.
+func (a *auditLog) input(session, actor string, p []byte, content bool) {
 	a.mu.Lock()
 	k := inputKey{session, actor}
-	a.pending[k] = append(a.pending[k], p...)
-	full := len(a.pending[k]) >= auditInputMax
+	in := a.pending[k]
+	if in == nil {
+		in = &pendingInput{}
+		a.pending[k] = in
+	}
+	in.n += len(p)
+	if content {
+		in.data = append(in.data, p...)
+	}
+	full := len(in.data) >= auditInputMax
 	if a.timer == nil {
 		a.timer = time.AfterFunc(auditInputFlush, a.flushAll)
 	}
@@ -81,12 +98,17 @@ func (a *auditLog) input(session, actor string, p []byte) {
 func (a *auditLog) flushInput(session, actor string) {
 	a.mu.Lock()
 	k := inputKey{session, actor}
-	p := a.pending[k]
+	in := a.pending[k]
 	delete(a.pending, k)
 	a.mu.Unlock()
-	if len(p) > 0 {
-		a.queue.send(&tandem.AuditEntry{SessionID: session, Actor: actor, Action: "input", Detail: strconv.Quote(string(p)), At: time.Now()})
+	if in == nil || in.n == 0 {
+		return
 	}
+	detail := strconv.Itoa(in.n) + " bytes"
+	if in.data != nil {
+		detail = strconv.Quote(string(in.data))
+	}
+	a.queue.send(&tandem.AuditEntry{SessionID: session, Actor: actor, Action: "input", Detail: detail, At: time.Now()})
 }
 
 func (a *auditLog) flushAll() {

@@ -16,6 +16,6 @@
 // lifecycle), host.go (a host's connection, registration, liveness),
 // session.go (a session and its hub), helper.go (a helper's SSH
 // connection), access.go (who may join), forward.go (ssh -L / -D through the
-// host), screen.go (the screen model), record.go and audit.go (what is kept),
+// host), record.go and audit.go (what is kept),
 // http.go and ws.go (the console's API and web terminal).
 package sshrelay

@@ -18,6 +18,7 @@ import (
 
 	"github.com/tandemhq/tandem/internal/share"
 	"github.com/tandemhq/tandem/internal/sshrelay"
+	"github.com/tandemhq/tandem/internal/store"
 )
 
 const wait = 15 * time.Second
@@ -193,6 +194,33 @@ func TestRefusals(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 		}
 	})
+}
+
+// A session that a previous run of the server left live (it was killed)
+// is ended at start with the reason: a helper who tries to join is told,
+// and the console lists it as ended.
+func TestSessionsOfAPreviousRunEnd(t *testing.T) {
+	id := sshrelay.NewSessionID()
+	e := newEnv(t, func(c *sshrelay.Config) {
+		if err := c.Store.CreateTerminal(context.Background(), &store.Terminal{ID: id, HostKey: "ssh-ed25519 AAAA old-host", HostName: "build-01", CreatedAt: time.Now()}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	alice := e.key("alice")
+	if code, out := e.refused(id, alice); code != 255 || !strings.Contains(out, "session "+id+" has ended (server restarted)") {
+		t.Fatalf("joining an abandoned session: exit %d, %q", code, out)
+	}
+	c := newConsole(t, e.srv, e.db, e.agent("Robin"))
+	var one struct{ Terminal sshrelay.TerminalJSON }
+	getJSON(t, c.URL+"/api/v1/terminals/"+id, c.signed, http.StatusOK, &one)
+	if one.Terminal.Live || one.Terminal.EndedAt.IsZero() || one.Terminal.EndReason != "server restarted" {
+		t.Fatalf("the console shows %+v", one.Terminal)
+	}
+	var live struct{ Terminals []sshrelay.TerminalJSON }
+	getJSON(t, c.URL+"/api/v1/terminals?live=1", c.signed, http.StatusOK, &live)
+	if len(live.Terminals) != 0 {
+		t.Fatalf("live sessions after the restart: %+v", live.Terminals)
+	}
 }
 
 // Repeated failures from one address are refused without being looked at.
@@ -417,7 +445,14 @@ func TestApprove(t *testing.T) {
 		t.Fatalf("asked about %+v, want alice's key %s", j, alice.fp)
 	}
 	a.out.waitFor(t, "waiting for the host", wait)
-	time.Sleep(200 * time.Millisecond) // give a leak the chance to show
+	// Output reaches only helpers attached to the session; while the host
+	// is asked, alice is not one of them.
+	c := newConsole(t, e.srv, e.db, e.agent("Robin"))
+	var one struct{ Terminal sshrelay.TerminalJSON }
+	getJSON(t, c.URL+"/api/v1/terminals/"+h.ID, c.signed, http.StatusOK, &one)
+	if len(one.Terminal.Helpers) != 0 {
+		t.Fatalf("helpers attached before the host said yes: %+v", one.Terminal.Helpers)
+	}
 	if strings.Contains(a.out.String(), "secret") {
 		t.Fatalf("the joiner saw the terminal before the host said yes: %q", a.out.String())
 	}

@@ -154,29 +154,24 @@ func FuzzParseWebFrame(f *testing.F) {
 	})
 }
 
-func FuzzScreen(f *testing.F) {
-	for _, s := range []string{"hello\r\nworld", "\x1b[31;1mred\x1b[0m", "\x1b[2J\x1b[10;10Hx", "\x1b[?1049h\x1b[Halt", "é€😀", "\x1b[38;2;1;2;3mrgb", "\x1b]0;title\x07", "\x1b[5;10r\x1b[10B\n\n\n"} {
-		f.Add([]byte(s), uint8(20), uint8(5))
+// Whatever a client sends, what is logged of it is short, valid UTF-8, and
+// free of control and reordering characters.
+func FuzzLogSafe(f *testing.F) {
+	for _, s := range []string{"alice", "\x1b[31mred\r\nforged", strings.Repeat("é", 300), "\u202eevil", "\xff\xfe", ""} {
+		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, in []byte, cols, rows uint8) {
-		c, r := int(cols%120)+1, int(rows%50)+1
-		s := newScreen(80, 24)
-		half := len(in) / 2
-		s.Write(in[:half])
-		s.Resize(c, r)
-		s.Write(in[half:])
-		var b bytes.Buffer
-		s.Render(&b, s.viewFor(max(c/2, 1), max(r/2, 1)))
-		if !utf8.Valid(b.Bytes()) {
-			t.Fatalf("render is not UTF-8: %q", b.Bytes())
+	f.Fuzz(func(t *testing.T, s string) {
+		got := logSafe(s)
+		if len(got) > maxLogString+len("…[] bytes")+20 || !utf8.ValidString(got) {
+			t.Fatalf("logSafe(%q) = %q", s, got)
 		}
-		// Drawing the screen on a blank terminal reproduces it.
-		b.Reset()
-		s.Render(&b, view{cols: c, rows: r})
-		again := newScreen(c, r)
-		again.Write(b.Bytes())
-		if again.Text() != s.Text() {
-			t.Fatalf("render round trip:\n%q\n%q", s.Text(), again.Text())
+		for _, r := range got {
+			if dropped(r) {
+				t.Fatalf("logSafe(%q) kept %U", s, r)
+			}
+		}
+		if len(s) <= maxLogString && utf8.ValidString(s) && strings.IndexFunc(s, dropped) < 0 && got != s {
+			t.Fatalf("logSafe changed a plain string %q to %q", s, got)
 		}
 	})
 }

@@ -64,6 +64,10 @@ func newEnv(t testing.TB, mutate ...func(*sshrelay.Config)) *testEnv {
 	for _, m := range mutate {
 		m(&cfg)
 	}
+	// As `tandem serve` starts it.
+	if err := sshrelay.EndAbandoned(ctx, cfg.Store); err != nil {
+		t.Fatal(err)
+	}
 	srv, err := sshrelay.New(cfg)
 	if err != nil {
 		t.Fatal(err)

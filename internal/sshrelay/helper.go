@@ -114,8 +114,11 @@ func (se *session) serveTerminal(conn *ssh.ServerConn, ch ssh.Channel, reqs <-ch
 			ok := false
 			switch r.Type {
 			case "pty-req":
-				_, cols, rows, err := wire.ParsePtyRequest(r.Payload)
+				term, cols, rows, err := wire.ParsePtyRequest(r.Payload)
 				if ok = err == nil; ok {
+					se.mu.Lock()
+					h.term = term
+					se.mu.Unlock()
 					se.setSize(h, cols, rows)
 				}
 			case "window-change":
@@ -169,6 +172,11 @@ func (se *session) serveTerminal(conn *ssh.ServerConn, ch ssh.Channel, reqs <-ch
 		return
 	}
 	defer se.detach(h)
+	se.mu.Lock()
+	term := h.term
+	se.mu.Unlock()
+	se.srv.log.Info("helper joined", "session", se.id, "name", logSafe(info.Name), "fingerprint", info.Fingerprint, "via", "ssh",
+		"client", logSafe(string(conn.ClientVersion())), "term", logSafe(term), "remote", conn.RemoteAddr())
 	inputDone := make(chan struct{})
 	go func() {
 		defer close(inputDone)

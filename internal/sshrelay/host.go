@@ -14,6 +14,7 @@ import (
 
 	"github.com/tandemhq/tandem/internal/sshrelay/wire"
 	"github.com/tandemhq/tandem/internal/store"
+	"github.com/tandemhq/tandem/internal/termscreen"
 )
 
 // liveConn records when bytes last arrived, so that liveness judges a host
@@ -59,7 +60,7 @@ func (s *Server) serveHost(conn *ssh.ServerConn, lc *liveConn, chans <-chan ssh.
 			var err error
 			se, err = s.register(conn, r.Payload)
 			if err != nil {
-				log.Info("share refused", "err", err)
+				log.Info("share refused", "err", logSafe(err.Error()))
 				b, _ := json.Marshal(wire.ShareReply{Error: err.Error()})
 				r.Reply(false, b)
 				continue
@@ -276,7 +277,7 @@ func (s *Server) register(conn *ssh.ServerConn, payload []byte) (*session, error
 		ctx:      ctx,
 		cancel:   cancel,
 		events:   make(chan wire.Event, 64),
-		screen:   newScreen(req.Cols, req.Rows),
+		screen:   termscreen.New(req.Cols, req.Rows),
 		cols:     req.Cols,
 		rows:     req.Rows,
 		helpers:  make(map[*helper]struct{}),
@@ -291,6 +292,7 @@ func (s *Server) register(conn *ssh.ServerConn, payload []byte) (*session, error
 		Approve:     req.Approve,
 		CreatedAt:   se.created,
 		RecordingID: se.id,
+		RecordInput: req.RecordInput,
 	}
 	sctx, scancel := context.WithTimeout(s.ctx, 10*time.Second)
 	defer scancel()
@@ -302,8 +304,10 @@ func (s *Server) register(conn *ssh.ServerConn, payload []byte) (*session, error
 	s.mu.Lock()
 	s.sessions[se.id] = se
 	s.mu.Unlock()
+	s.obs.TerminalSessions(1)
 	s.audit.add(se.id, "host:"+se.hostFP, "share", shareDetail(req))
-	s.log.Info("session started", "session", se.id, "host", req.HostName, "fingerprint", se.hostFP)
+	s.log.Info("session started", "session", se.id, "host", logSafe(req.HostName), "term", logSafe(req.Term),
+		"client", logSafe(string(conn.ClientVersion())), "fingerprint", se.hostFP)
 	return se, nil
 }
 
@@ -317,6 +321,9 @@ func shareDetail(r *wire.ShareRequest) string {
 	}
 	if r.Proxy {
 		opts = append(opts, "proxy")
+	}
+	if r.RecordInput {
+		opts = append(opts, "record-input")
 	}
 	for _, f := range r.Forwards {
 		opts = append(opts, "forward "+f)

@@ -23,6 +23,7 @@ type TerminalJSON struct {
 	Command     string       `json:"command"`
 	ReadOnly    bool         `json:"readOnly"`
 	Approve     bool         `json:"approve"`
+	RecordInput bool         `json:"recordInput"`
 	Live        bool         `json:"live"`
 	Cols        int          `json:"cols,omitempty"`
 	Rows        int          `json:"rows,omitempty"`
@@ -33,35 +34,19 @@ type TerminalJSON struct {
 	Helpers     []helperInfo `json:"helpers"`
 }
 
-// HTTPHandler serves the console's terminal API:
+// The console's terminal API is served by the methods below, which the web
+// API (internal/httpapi) lists in its route table, behind its sign-in,
+// request metrics and panic recovery:
 //
-//	GET /api/v1/terminals              sessions, newest first (?live=1, ?limit=N)
-//	GET /api/v1/terminals/{id}         one session
-//	GET /api/v1/terminals/{id}/recording   its asciicast v2 recording
-//	GET /api/v1/terminals/{id}/ws      the web terminal (WebSocket)
+//	GET /api/v1/terminals                  ServeList: sessions, newest first (?live=1, ?limit=N)
+//	GET /api/v1/terminals/{id}             ServeTerminal: one session
+//	GET /api/v1/terminals/{id}/recording   ServeRecording: its asciicast v2 recording
+//	GET /api/v1/terminals/{id}/ws          ServeWebTerminal: the web terminal (WebSocket)
 //
-// auth returns the signed-in agent; when it fails the answer is 401. An
-// agent joins with the rights of an SSH helper.
-func (s *Server) HTTPHandler(auth func(*http.Request) (*tandem.User, error)) http.Handler {
-	mux := http.NewServeMux()
-	authed := func(f func(http.ResponseWriter, *http.Request, *tandem.User)) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			u, err := auth(r)
-			if err != nil || u == nil {
-				s.fail(w, r, tandem.Errorf(tandem.EUnauthorized, "sign in first"))
-				return
-			}
-			f(w, r, u)
-		}
-	}
-	mux.HandleFunc("GET /api/v1/terminals", authed(s.listTerminals))
-	mux.HandleFunc("GET /api/v1/terminals/{id}", authed(s.getTerminal))
-	mux.HandleFunc("GET /api/v1/terminals/{id}/recording", authed(s.getRecording))
-	mux.HandleFunc("GET /api/v1/terminals/{id}/ws", authed(s.serveWeb))
-	return mux
-}
+// u is the signed-in agent. An agent joins with the rights of an SSH helper.
 
-func (s *Server) listTerminals(w http.ResponseWriter, r *http.Request, _ *tandem.User) {
+// ServeList lists terminal sessions, newest first.
+func (s *Server) ServeList(w http.ResponseWriter, r *http.Request, _ *tandem.User) {
 	q := r.URL.Query()
 	live := q.Get("live") == "1" || q.Get("live") == "true"
 	limit := 100
@@ -81,7 +66,8 @@ func (s *Server) listTerminals(w http.ResponseWriter, r *http.Request, _ *tandem
 	httpjson.Write(w, http.StatusOK, map[string]any{"terminals": s.terminalsJSON(r.Context(), ts)})
 }
 
-func (s *Server) getTerminal(w http.ResponseWriter, r *http.Request, _ *tandem.User) {
+// ServeTerminal describes one terminal session.
+func (s *Server) ServeTerminal(w http.ResponseWriter, r *http.Request, _ *tandem.User) {
 	t, err := s.terminalByPath(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -140,7 +126,7 @@ func (s *Server) terminalsJSON(ctx context.Context, ts []*store.Terminal) []Term
 // now; live says which.
 func (s *Server) terminalJSON(t *store.Terminal) (j TerminalJSON, live bool) {
 	j = TerminalJSON{
-		ID: t.ID, HostName: t.HostName, Command: t.Command, ReadOnly: t.ReadOnly, Approve: t.Approve,
+		ID: t.ID, HostName: t.HostName, Command: t.Command, ReadOnly: t.ReadOnly, Approve: t.Approve, RecordInput: t.RecordInput,
 		CreatedAt: t.CreatedAt, EndedAt: t.EndedAt, EndReason: t.EndReason, Helpers: []helperInfo{},
 	}
 	se := s.session(t.ID)
@@ -160,7 +146,8 @@ func (s *Server) terminalJSON(t *store.Terminal) (j TerminalJSON, live bool) {
 	return j, true
 }
 
-func (s *Server) getRecording(w http.ResponseWriter, r *http.Request, _ *tandem.User) {
+// ServeRecording sends a session's asciicast v2 recording.
+func (s *Server) ServeRecording(w http.ResponseWriter, r *http.Request, _ *tandem.User) {
 	t, err := s.terminalByPath(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -178,12 +165,12 @@ func (s *Server) getRecording(w http.ResponseWriter, r *http.Request, _ *tandem.
 	io.Copy(netx.ProgressWriter(w, netx.DownloadChunkTimeout), rc)
 }
 
-// fail answers as the web API that mounts these routes does
+// fail answers as the web API that routes here does
 // (internal/httpjson); an internal error is logged first and shown only as
 // "internal error".
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if tandem.ErrorCode(err) == tandem.EInternal {
-		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		s.log.Error("request failed", "method", r.Method, "path", logSafe(r.URL.Path), "err", err)
 	}
 	httpjson.WriteError(w, err)
 }

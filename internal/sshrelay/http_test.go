@@ -7,7 +7,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -22,6 +21,7 @@ import (
 	"github.com/tandemhq/tandem/internal/openapitest"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/store"
+	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
 
 func getJSON(t *testing.T, url string, header http.Header, want int, into any) {
@@ -53,16 +53,16 @@ func TestConsoleAPI(t *testing.T) {
 	alice, agent, h, ts := e.shareWithConsole()
 	api := ts.URL + "/api/v1/terminals"
 
-	getJSON(t, api, http.Header{"X-No-Auth": {"1"}}, http.StatusUnauthorized, nil)
-	getJSON(t, api+"/nope", nil, http.StatusNotFound, nil)
-	getJSON(t, api+"/aaaaaaaaaaaaaaaaaaaaaaaaaa", nil, http.StatusNotFound, nil)
-	getJSON(t, api+"?limit=0", nil, http.StatusBadRequest, nil)
+	getJSON(t, api, nil, http.StatusUnauthorized, nil)
+	getJSON(t, api+"/nope", ts.signed, http.StatusNotFound, nil)
+	getJSON(t, api+"/aaaaaaaaaaaaaaaaaaaaaaaaaa", ts.signed, http.StatusNotFound, nil)
+	getJSON(t, api+"?limit=0", ts.signed, http.StatusBadRequest, nil)
 
 	a := e.join(h.ID, alice, 100, 30)
 	h.out.waitFor(t, "alice joined", wait)
 
 	var list struct{ Terminals []sshrelay.TerminalJSON }
-	getJSON(t, api+"?live=1", nil, http.StatusOK, &list)
+	getJSON(t, api+"?live=1", ts.signed, http.StatusOK, &list)
 	if len(list.Terminals) != 1 || list.Terminals[0].ID != h.ID || !list.Terminals[0].Live ||
 		len(list.Terminals[0].Helpers) != 1 || list.Terminals[0].Helpers[0].Name != "alice" {
 		t.Fatalf("list: %+v", list)
@@ -70,8 +70,7 @@ func TestConsoleAPI(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	wsURL := "ws" + strings.TrimPrefix(api, "http") + "/" + h.ID + "/ws"
-	c, _, err := websocket.Dial(ctx, wsURL, nil)
+	c, err := ts.dialTerminal(ctx, h.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +96,7 @@ func TestConsoleAPI(t *testing.T) {
 	readUntil(c, "web-25")
 
 	// A bad frame closes that browser's connection, and only that.
-	bad, _, err := websocket.Dial(ctx, wsURL, nil)
+	bad, err := ts.dialTerminal(ctx, h.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +107,19 @@ func TestConsoleAPI(t *testing.T) {
 	}
 	if websocket.CloseStatus(err) != 4400 {
 		t.Fatalf("bad frame: %v, want close 4400", err)
+	}
+	// A frame over 64 KiB closes with 4413, as documented.
+	big, err := ts.dialTerminal(ctx, h.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	big.Write(ctx, websocket.MessageText, []byte(`{"type":"input","data":"`+strings.Repeat("x", 64<<10)+`"}`))
+	_, _, err = big.Read(ctx)
+	for websocket.CloseStatus(err) == -1 {
+		_, _, err = big.Read(ctx)
+	}
+	if websocket.CloseStatus(err) != 4413 {
+		t.Fatalf("frame over 64 KiB: %v, want close 4413", err)
 	}
 	a.typeText("echo still-$((6*6))\r")
 	readUntil(c, "still-36")
@@ -125,17 +137,19 @@ func TestConsoleAPI(t *testing.T) {
 			break
 		}
 	}
-	if _, _, err := websocket.Dial(ctx, wsURL, nil); err == nil {
+	if _, err := ts.dialTerminal(ctx, h.ID); err == nil {
 		t.Fatal("joined an ended session")
 	}
 
 	var one struct{ Terminal sshrelay.TerminalJSON }
-	getJSON(t, api+"/"+h.ID, nil, http.StatusOK, &one)
-	if one.Terminal.Live || one.Terminal.EndReason != "the shared program exited" || len(one.Terminal.Helpers) != 3 { // alice, Robin, and Robin's bad connection
+	getJSON(t, api+"/"+h.ID, ts.signed, http.StatusOK, &one)
+	if one.Terminal.Live || one.Terminal.EndReason != "the shared program exited" || len(one.Terminal.Helpers) != 4 { // alice, Robin, and Robin's two bad connections
 		t.Fatalf("ended terminal: %+v", one.Terminal)
 	}
 
-	resp, err := openapitest.Client(t).Get(api + "/" + h.ID + "/recording")
+	req, _ := http.NewRequest("GET", api+"/"+h.ID+"/recording", nil)
+	req.Header = ts.signed
+	resp, err := openapitest.Client(t).Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -237,8 +251,7 @@ func TestListEndedTerminals(t *testing.T) {
 		must(e.db.EndTerminal(ctx, id, "host disconnected", base.Add(time.Hour)))
 		want[id] = tt.joins
 	}
-	ts := httptest.NewServer(e.srv.HTTPHandler(agentAuth(e.agent("Robin"))))
-	defer ts.Close()
+	ts := newConsole(t, e.srv, e.db, e.agent("Robin"))
 
 	names := func(j sshrelay.TerminalJSON) []string {
 		if j.Helpers == nil {
@@ -251,7 +264,7 @@ func TestListEndedTerminals(t *testing.T) {
 		return n
 	}
 	var list struct{ Terminals []sshrelay.TerminalJSON }
-	getJSON(t, ts.URL+"/api/v1/terminals", nil, http.StatusOK, &list)
+	getJSON(t, ts.URL+"/api/v1/terminals", ts.signed, http.StatusOK, &list)
 	if len(list.Terminals) != len(ended) {
 		t.Fatalf("listed %d terminals, want %d", len(list.Terminals), len(ended))
 	}
@@ -266,34 +279,44 @@ func TestListEndedTerminals(t *testing.T) {
 
 	for id, helpers := range want {
 		var one struct{ Terminal sshrelay.TerminalJSON }
-		getJSON(t, ts.URL+"/api/v1/terminals/"+id, nil, http.StatusOK, &one)
+		getJSON(t, ts.URL+"/api/v1/terminals/"+id, ts.signed, http.StatusOK, &one)
 		if got := names(one.Terminal); !slices.Equal(got, helpers) {
 			t.Errorf("%s alone lists helpers %v, want %v", id, got, helpers)
 		}
 	}
 }
 
-// failingStore answers every terminal list with err.
+// failingStore answers every terminal list with err, or panics with it.
 type failingStore struct {
 	sshrelay.Store
-	err error
+	err   error
+	panic bool
 }
 
 func (f *failingStore) ListTerminals(context.Context, bool, int) ([]*store.Terminal, error) {
+	if f.panic {
+		panic(f.err)
+	}
 	return nil, f.err
 }
 
 // The terminal API answers errors as the web API does (internal/httpjson):
 // every code has its status, not only the few this package once mapped
 // (a used or too-large error was a 500), and an internal error is logged
-// and shown as no more than "internal error".
+// and shown as no more than "internal error". Its routes are the web API's:
+// a panic is recovered into a 500 and every request is counted.
 func TestConsoleAPIErrors(t *testing.T) {
 	dir := t.TempDir()
 	bl, err := dirblobs.New(filepath.Join(dir, "blobs"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := &failingStore{}
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "tandem.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	st := &failingStore{Store: db}
 	var logged bytes.Buffer
 	srv, err := sshrelay.New(sshrelay.Config{
 		HostKeyPath: filepath.Join(dir, "ssh_host_ed25519_key"),
@@ -305,40 +328,65 @@ func TestConsoleAPIErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Close(context.Background()) })
-	h := srv.HTTPHandler(func(*http.Request) (*tandem.User, error) { return &tandem.User{ID: "u_1"}, nil })
+	agent := &tandem.User{Email: "robin@example.com", Name: "Robin", Role: tandem.RoleAgent}
+	if err := db.CreateUser(context.Background(), agent); err != nil {
+		t.Fatal(err)
+	}
+	ts := newConsole(t, srv, db, agent)
 
 	tests := []struct {
 		err           error
+		panic         bool
 		status        int
 		code, message string
 	}{
-		{tandem.Errorf(tandem.EUsed, "used up"), http.StatusGone, tandem.EUsed, "used up"},
-		{tandem.Errorf(tandem.ETooLarge, "too big"), http.StatusRequestEntityTooLarge, tandem.ETooLarge, "too big"},
-		{tandem.Errorf(tandem.EBeforeReady, "not yet"), http.StatusConflict, tandem.EBeforeReady, "not yet"},
-		{tandem.Errorf(tandem.ENotFound, "gone"), http.StatusNotFound, tandem.ENotFound, "gone"},
-		{errors.New("disk on fire at /var/lib/tandem"), http.StatusInternalServerError, tandem.EInternal, "internal error"},
+		{tandem.Errorf(tandem.EUsed, "used up"), false, http.StatusGone, tandem.EUsed, "used up"},
+		{tandem.Errorf(tandem.ETooLarge, "too big"), false, http.StatusRequestEntityTooLarge, tandem.ETooLarge, "too big"},
+		{tandem.Errorf(tandem.EBeforeReady, "not yet"), false, http.StatusConflict, tandem.EBeforeReady, "not yet"},
+		{tandem.Errorf(tandem.ENotFound, "gone"), false, http.StatusNotFound, tandem.ENotFound, "gone"},
+		{errors.New("disk on fire at /var/lib/tandem"), false, http.StatusInternalServerError, tandem.EInternal, "internal error"},
+		{errors.New("nil map at /var/lib/tandem"), true, http.StatusInternalServerError, tandem.EInternal, "internal error"},
 	}
 	for _, tt := range tests {
-		t.Run(tt.code, func(t *testing.T) {
-			st.err = tt.err
+		name := tt.code
+		if tt.panic {
+			name = "panic"
+		}
+		t.Run(name, func(t *testing.T) {
+			st.err, st.panic = tt.err, tt.panic
 			logged.Reset()
-			rec := httptest.NewRecorder()
-			h.ServeHTTP(rec, httptest.NewRequest("GET", "/api/v1/terminals", nil))
+			req, _ := http.NewRequest("GET", ts.URL+"/api/v1/terminals", nil)
+			req.Header = ts.signed
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
 			var body struct {
 				Error struct{ Code, Message string }
 			}
-			if err := json.NewDecoder(rec.Body).Decode(&body); err != nil {
+			if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
 				t.Fatal(err)
 			}
-			if rec.Code != tt.status || body.Error.Code != tt.code || body.Error.Message != tt.message {
-				t.Errorf("got %d %+v, want %d %s %q", rec.Code, body.Error, tt.status, tt.code, tt.message)
+			if resp.StatusCode != tt.status || body.Error.Code != tt.code || body.Error.Message != tt.message {
+				t.Errorf("got %d %+v, want %d %s %q", resp.StatusCode, body.Error, tt.status, tt.code, tt.message)
 			}
-			if got := rec.Header().Get("Cache-Control"); got != "no-store" {
+			if got := resp.Header.Get("Cache-Control"); got != "no-store" {
 				t.Errorf("Cache-Control = %q", got)
 			}
-			if internal := tt.code == tandem.EInternal; internal != strings.Contains(logged.String(), "request failed") {
+			if internal := tt.code == tandem.EInternal && !tt.panic; internal != strings.Contains(logged.String(), "request failed") {
 				t.Errorf("internal = %v, but the log has %q", internal, logged.String())
 			}
 		})
+	}
+	// Every one of those requests was counted under its route.
+	metricsText := ts.scrape(t)
+	for _, want := range []string{
+		`tandem_http_requests_total{route="GET /api/v1/terminals",status="410"} 1`,
+		`tandem_http_requests_total{route="GET /api/v1/terminals",status="500"} 2`,
+	} {
+		if !strings.Contains(metricsText, want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 }

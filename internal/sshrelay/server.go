@@ -24,6 +24,7 @@ type Store interface {
 	TerminalByID(ctx context.Context, id string) (*store.Terminal, error)
 	EndTerminal(ctx context.Context, id, reason string, at time.Time) error
 	ListTerminals(ctx context.Context, liveOnly bool, limit int) ([]*store.Terminal, error)
+	EndLiveTerminals(ctx context.Context, reason string, at time.Time) ([]string, error)
 	AppendAudit(ctx context.Context, e *tandem.AuditEntry) error
 	AuditForSessions(ctx context.Context, sessionIDs []string, action string) (map[string][]*tandem.AuditEntry, error)
 	UserByKeyFingerprint(ctx context.Context, fingerprint string) (*tandem.User, error)
@@ -62,8 +63,41 @@ type Config struct {
 	// before it is refused outright, at once or spread over the minute (a
 	// token bucket: one more attempt every minute/FailureLimit). Default 20.
 	FailureLimit int
-	Logger       *slog.Logger
+	// HelperStall bounds how long the host's output waits for a helper whose
+	// queue (1 MiB) is full. A helper who keeps up gets every byte the host
+	// wrote, the host going at their pace as with plain ssh; one who makes
+	// no room in this time is skipped ahead to the current screen, with a
+	// notice, and not waited for until they have caught up. Default 2s.
+	HelperStall time.Duration
+	// Observer counts sessions, helpers and bytes for metrics; nil counts
+	// nothing.
+	Observer Observer
+	Logger   *slog.Logger
 }
+
+// Observer counts what the relay does, for metrics (internal/metrics).
+type Observer interface {
+	// TerminalSessions counts live sessions starting (+1) and ending (-1).
+	TerminalSessions(delta int)
+	// TerminalHelpers counts helpers attaching (+1) and leaving (-1).
+	TerminalHelpers(delta int)
+	// TerminalOutput counts bytes of the hosts' output.
+	TerminalOutput(n int)
+	// TerminalDelivered counts bytes written to helpers.
+	TerminalDelivered(n int)
+	// TerminalResync counts a helper skipped ahead to the current screen
+	// for not keeping up.
+	TerminalResync()
+}
+
+// nopObserver is the Observer of a relay that has none.
+type nopObserver struct{}
+
+func (nopObserver) TerminalSessions(int)  {}
+func (nopObserver) TerminalHelpers(int)   {}
+func (nopObserver) TerminalOutput(int)    {}
+func (nopObserver) TerminalDelivered(int) {}
+func (nopObserver) TerminalResync()       {}
 
 // Server is the SSH relay. Create it with New, start it with Serve or
 // ListenAndServe, and stop it with Close.
@@ -71,6 +105,7 @@ type Server struct {
 	cfg      Config
 	ssh      *ssh.ServerConfig
 	log      *slog.Logger
+	obs      Observer
 	failures *ratelimit.Limiter // failed joins, per address
 	audit    *auditLog
 	ctx      context.Context // ends at Close
@@ -108,6 +143,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.FailureLimit <= 0 {
 		cfg.FailureLimit = 20
 	}
+	if cfg.HelperStall <= 0 {
+		cfg.HelperStall = 2 * time.Second
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -119,11 +157,15 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:      cfg,
 		log:      cfg.Logger.With("component", "sshrelay"),
+		obs:      cfg.Observer,
 		failures: ratelimit.New(time.Minute/time.Duration(cfg.FailureLimit), cfg.FailureLimit),
 		ctx:      ctx,
 		cancel:   cancel,
 		sessions: make(map[string]*session),
 		conns:    make(map[net.Conn]struct{}),
+	}
+	if s.obs == nil {
+		s.obs = nopObserver{}
 	}
 	s.audit = newAuditLog(cfg.Store, s.log)
 	s.ssh = &ssh.ServerConfig{
@@ -242,7 +284,7 @@ func (s *Server) handleConn(c net.Conn) {
 	c.SetDeadline(time.Now().Add(handshakeTimeout))
 	conn, chans, reqs, err := ssh.NewServerConn(lc, s.ssh)
 	if err != nil {
-		s.log.Debug("handshake failed", "remote", c.RemoteAddr(), "err", err)
+		s.log.Debug("handshake failed", "remote", c.RemoteAddr(), "err", logSafe(err.Error()))
 		return
 	}
 	c.SetDeadline(time.Time{})
@@ -293,6 +335,31 @@ func (s *Server) Close(ctx context.Context) error {
 	case <-ctx.Done():
 		return fmt.Errorf("sshrelay: close: %w", ctx.Err())
 	}
+}
+
+// ReasonRestarted is why a session that a previous run of the server left
+// live was ended.
+const ReasonRestarted = "server restarted"
+
+// EndAbandoned ends the sessions that a previous run of the server left
+// live (it was killed, or crashed): their hosts' connections died with that
+// process, so nobody can join them any more. Each is ended with
+// ReasonRestarted, shown in listings, the console and to a helper who tries
+// to join, and an "end" entry in its audit log. Call it once at start,
+// before serving.
+func EndAbandoned(ctx context.Context, st Store) error {
+	at := time.Now()
+	ids, err := st.EndLiveTerminals(ctx, ReasonRestarted, at)
+	if err != nil {
+		return fmt.Errorf("sshrelay: end abandoned sessions: %w", err)
+	}
+	for _, id := range ids {
+		e := &tandem.AuditEntry{SessionID: id, Actor: "system", Action: "end", Detail: ReasonRestarted, At: at}
+		if err := st.AppendAudit(ctx, e); err != nil {
+			return fmt.Errorf("sshrelay: end abandoned session %s: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // session returns the live session with id, or nil.

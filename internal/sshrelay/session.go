@@ -1,7 +1,6 @@
 package sshrelay
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"sync"
@@ -10,16 +9,8 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/tandemhq/tandem/internal/sshrelay/wire"
+	"github.com/tandemhq/tandem/internal/termscreen"
 )
-
-// maxQueued is how much output may wait for one helper. A helper further
-// behind is not waited for: their queue is dropped and they are drawn the
-// current screen once they read again.
-const maxQueued = 1 << 20
-
-// viewportFrame is how often a helper whose window is smaller than the
-// host's is redrawn (their view is rendered, not passed through).
-const viewportFrame = 40 * time.Millisecond
 
 // session is one shared terminal: the host's tunnel, the screen model, the
 // helpers attached to it, and what is recorded.
@@ -40,7 +31,7 @@ type session struct {
 
 	mu        sync.Mutex
 	term      ssh.Channel // the host's terminal channel, once open
-	screen    *screen
+	screen    *termscreen.Screen
 	cols      int
 	rows      int
 	helpers   map[*helper]struct{}
@@ -71,21 +62,24 @@ type sink interface {
 
 // helper is one attached viewer of a session, over SSH or the web.
 type helper struct {
-	se   *session
-	info helperInfo
-	out  sink
-	done chan struct{} // closed when the helper leaves
-	once sync.Once
-	wake chan struct{}
+	se      *session
+	info    helperInfo
+	out     sink
+	done    chan struct{} // closed when the helper leaves
+	once    sync.Once
+	wake    chan struct{} // output to write
+	drained chan struct{} // writeLoop took the queue: room for more
 
 	// Guarded by se.mu.
+	term       string // the helper's TERM, as their client said (SSH only)
 	cols, rows int
 	queue      [][]byte
 	queued     int
 	resync     bool // drop the queue and draw the screen
+	skipped    bool // the resync skips output: say so first
+	lagging    bool // fell behind and has not caught up: not waited for
 	viewport   bool // window smaller than the host's: render, don't pass through
 	dirty      bool
-	dropped    int64 // times the helper fell behind
 }
 
 func (se *session) sendEvent(e wire.Event) {
@@ -114,43 +108,6 @@ func (se *session) runEvents(term ssh.Channel) {
 	}
 }
 
-// output takes a chunk of the host's output: into the screen model, the
-// recording and every helper's queue. It never waits for a helper.
-func (se *session) output(p []byte) {
-	chunk := bytes.Clone(p)
-	se.rec.output(chunk)
-	se.mu.Lock()
-	se.screen.Write(chunk)
-	for h := range se.helpers {
-		h.push(chunk)
-	}
-	se.mu.Unlock()
-}
-
-// push queues chunk for h; se.mu is held.
-func (h *helper) push(chunk []byte) {
-	switch {
-	case h.viewport:
-		h.dirty = true
-	case h.resync:
-		// A full redraw is coming; it will include this chunk.
-	case h.queued+len(chunk) > maxQueued:
-		h.queue, h.queued, h.resync = nil, 0, true
-		h.dropped++
-	default:
-		h.queue = append(h.queue, chunk)
-		h.queued += len(chunk)
-	}
-	h.signal()
-}
-
-func (h *helper) signal() {
-	select {
-	case h.wake <- struct{}{}:
-	default:
-	}
-}
-
 // resize follows the host's window.
 func (se *session) resize(cols, rows int) {
 	se.mu.Lock()
@@ -162,18 +119,6 @@ func (se *session) resize(cols, rows int) {
 	}
 	se.mu.Unlock()
 	se.rec.resize(cols, rows)
-}
-
-// fit chooses how h is drawn after a change of either window; se.mu is held.
-func (h *helper) fit() {
-	vp := !h.se.screen.fits(h.cols, h.rows)
-	if vp != h.viewport {
-		h.viewport = vp
-		h.resync = !vp
-		h.dirty = vp
-		h.queue, h.queued = nil, 0
-		h.signal()
-	}
 }
 
 // attach adds h and starts drawing: first the screen as it is now, then
@@ -188,13 +133,15 @@ func (se *session) attach(h *helper) bool {
 	h.info.id = se.nextID
 	h.info.JoinedAt = time.Now()
 	h.wake = make(chan struct{}, 1)
+	h.drained = make(chan struct{}, 1)
 	h.done = make(chan struct{})
-	h.viewport = !se.screen.fits(h.cols, h.rows)
+	h.viewport = !se.screen.Fits(h.cols, h.rows)
 	h.resync = !h.viewport
 	h.dirty = h.viewport
 	se.helpers[h] = struct{}{}
 	se.joined = append(se.joined, h.info)
 	se.mu.Unlock()
+	se.srv.obs.TerminalHelpers(1)
 	h.signal()
 	go h.writeLoop()
 	se.srv.audit.add(se.id, h.info.Actor, auditJoin, joinDetail(h.info))
@@ -220,6 +167,7 @@ func (se *session) detach(h *helper) {
 		if !was {
 			return
 		}
+		se.srv.obs.TerminalHelpers(-1)
 		se.srv.audit.add(se.id, h.info.Actor, "leave", "")
 		se.rec.marker(h.info.Name + " left")
 		if !ended {
@@ -242,61 +190,6 @@ func (se *session) setSize(h *helper, cols, rows int) {
 	se.mu.Unlock()
 }
 
-// writeLoop drains h's queue into its sink. It is the only goroutine that
-// waits on the helper, so a stalled helper stalls nobody else.
-func (h *helper) writeLoop() {
-	se := h.se
-	var buf bytes.Buffer
-	for {
-		select {
-		case <-h.wake:
-		case <-h.done:
-			return
-		}
-		buf.Reset()
-		se.mu.Lock()
-		viewport := h.viewport
-		switch {
-		case h.resync || (h.viewport && h.dirty):
-			v := se.screen.viewFor(h.cols, h.rows)
-			if !viewport {
-				v = view{cols: se.cols, rows: se.rows}
-			}
-			se.screen.Render(&buf, v)
-			h.resync, h.dirty = false, false
-			h.queue, h.queued = nil, 0
-		default:
-			for _, c := range h.queue {
-				buf.Write(c)
-			}
-			h.queue, h.queued = nil, 0
-		}
-		cols, rows := se.cols, se.rows
-		se.mu.Unlock()
-		if ss, ok := h.out.(sizeSink); ok {
-			if err := ss.hostSize(cols, rows); err != nil {
-				se.detach(h)
-				return
-			}
-		}
-		if buf.Len() > 0 {
-			if _, err := h.out.Write(buf.Bytes()); err != nil {
-				se.detach(h)
-				return
-			}
-		}
-		if viewport {
-			// Redraw at most once a frame: rendering costs more than
-			// passing bytes through.
-			select {
-			case <-time.After(viewportFrame):
-			case <-h.done:
-				return
-			}
-		}
-	}
-}
-
 // input sends a helper's keystrokes to the host. Watchers' input is
 // dropped, and so are their terminals' answers to queries.
 func (se *session) input(h *helper, p []byte) {
@@ -311,8 +204,12 @@ func (se *session) input(h *helper, p []byte) {
 	if term == nil {
 		return
 	}
-	se.rec.input(p)
-	se.srv.audit.input(se.id, h.info.Actor, p)
+	// What helpers type (a password at a sudo prompt too) is kept only
+	// when the host asked for it; otherwise the audit log has its size.
+	if se.req.RecordInput {
+		se.rec.input(p)
+	}
+	se.srv.audit.input(se.id, h.info.Actor, p, se.req.RecordInput)
 	se.inputMu.Lock()
 	defer se.inputMu.Unlock()
 	term.Write(p)
@@ -339,6 +236,7 @@ func (se *session) end(reason string) {
 	srv.mu.Lock()
 	delete(srv.sessions, se.id)
 	srv.mu.Unlock()
+	srv.obs.TerminalSessions(-1)
 
 	// The recording is durable and the host's key deleted before anyone
 	// is told the session ended.

@@ -2,78 +2,17 @@ package sshrelay_test
 
 import (
 	"context"
-	"errors"
-	"io/fs"
-	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
-	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/browsertest"
-	"github.com/tandemhq/tandem/internal/share"
-	"github.com/tandemhq/tandem/web"
 )
-
-// agentAuth signs every request in as agent, as the console's cookie would.
-func agentAuth(agent *tandem.User) func(*http.Request) (*tandem.User, error) {
-	return func(r *http.Request) (*tandem.User, error) {
-		if r.Header.Get("X-No-Auth") != "" {
-			return nil, errors.New("not signed in")
-		}
-		return agent, nil
-	}
-}
-
-// shareWithConsole shares a session that alice and the server's agents may
-// join, and starts the console for the agent Robin.
-func (e *testEnv) shareWithConsole() (alice testKey, agent *tandem.User, h *host, ts *httptest.Server) {
-	e.t.Helper()
-	alice = e.key("alice")
-	agent = e.agent("Robin")
-	h = e.share(func(c *share.Config) {
-		c.AuthorizedKeys = []string{alice.authorized}
-		c.AllowAgents = true
-	})
-	return alice, agent, h, e.consoleServer(agent)
-}
-
-// consoleServer mounts the relay's API and the web terminal's page and
-// assets, as the lead's server does.
-func (e *testEnv) consoleServer(agent *tandem.User) *httptest.Server {
-	e.t.Helper()
-	dist := web.Dist()
-	for _, f := range []string{"terminal.html", "terminal.js", "terminal.css"} {
-		if _, err := fs.Stat(dist, f); err != nil {
-			e.t.Fatalf("web/dist/%s is missing: run `cd web && node build.mjs`", f)
-		}
-	}
-	mux := http.NewServeMux()
-	mux.Handle("/api/v1/", e.srv.HTTPHandler(agentAuth(agent)))
-	mux.HandleFunc("GET /terminal/{id}", func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFileFS(w, r, dist, "terminal.html")
-	})
-	mux.HandleFunc("GET /assets/{file}", func(w http.ResponseWriter, r *http.Request) {
-		http.ServeFileFS(w, r, dist, r.PathValue("file"))
-	})
-	ts := httptest.NewServer(mux)
-	e.t.Cleanup(ts.Close)
-	return ts
-}
-
-func (e *testEnv) agent(name string) *tandem.User {
-	e.t.Helper()
-	u := &tandem.User{Email: strings.ToLower(name) + "@example.com", Name: name, Role: tandem.RoleAgent}
-	if err := e.db.CreateUser(context.Background(), u); err != nil {
-		e.t.Fatal(err)
-	}
-	return u
-}
 
 // waitText polls the text of sel until it contains want.
 func waitText(t *testing.T, ctx context.Context, sel, want string) {
@@ -103,7 +42,10 @@ func TestWebTerminalInChromium(t *testing.T) {
 	defer cancel()
 
 	const screen = `[data-testid="terminal"] .xterm-rows`
-	if err := chromedp.Run(ctx, chromedp.Navigate(ts.URL+"/terminal/"+h.ID)); err != nil {
+	if err := chromedp.Run(ctx,
+		network.SetCookie(sessionCookie, ts.token).WithURL(ts.URL).WithHTTPOnly(true),
+		chromedp.Navigate(ts.URL+"/terminal/"+h.ID),
+	); err != nil {
 		t.Fatal(err)
 	}
 	waitText(t, ctx, `[data-testid="terminal-status"]`, "live")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -96,9 +97,9 @@ type sizeSink interface {
 	hostSize(cols, rows int) error
 }
 
-// serveWeb is the web terminal: an agent in the console, with the rights
-// of an SSH helper.
-func (s *Server) serveWeb(w http.ResponseWriter, r *http.Request, u *tandem.User) {
+// ServeWebTerminal is the web terminal: an agent in the console, with the
+// rights of an SSH helper, over a WebSocket.
+func (s *Server) ServeWebTerminal(w http.ResponseWriter, r *http.Request, u *tandem.User) {
 	t, err := s.terminalByPath(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -119,7 +120,9 @@ func (s *Server) serveWeb(w http.ResponseWriter, r *http.Request, u *tandem.User
 	}
 	_ = netx.ClearDeadlines(w) // the terminal outlives the server's request timeouts
 	defer c.CloseNow()
-	c.SetReadLimit(maxWebFrame)
+	// Frames are bounded by readWeb, which closes with 4413 as documented;
+	// the library's own limit would close with 1009.
+	c.SetReadLimit(-1)
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 
@@ -175,12 +178,18 @@ func (s *Server) serveWeb(w http.ResponseWriter, r *http.Request, u *tandem.User
 // readWeb handles the browser's frames until it goes or sends a bad one.
 func (s *Server) readWeb(ctx context.Context, c *websocket.Conn, se *session, h *helper) error {
 	for {
-		typ, b, err := c.Read(ctx)
+		typ, r, err := c.Reader(ctx)
 		if err != nil {
-			if websocket.CloseStatus(err) == websocket.StatusMessageTooBig {
-				return tandem.Errorf(tandem.ETooLarge, "frame over %d bytes", maxWebFrame)
-			}
 			return err
+		}
+		// One byte more than allowed tells a frame that is too large
+		// without reading the rest of it.
+		b, err := io.ReadAll(io.LimitReader(r, maxWebFrame+1))
+		if err != nil {
+			return err
+		}
+		if len(b) > maxWebFrame {
+			return tandem.Errorf(tandem.ETooLarge, "frame over %d bytes", maxWebFrame)
 		}
 		if typ != websocket.MessageText {
 			return tandem.Errorf(tandem.EBadProtocol, "frames to the server are JSON text")

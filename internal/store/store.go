@@ -171,6 +171,9 @@ type Terminal struct {
 	EndedAt     time.Time
 	EndReason   string
 	RecordingID string
+	// RecordInput says whether what helpers type is recorded and kept in
+	// the audit log (the host opted in); otherwise only its size is.
+	RecordInput bool
 }
 
 // Terminals are terminal-assistance sessions.
@@ -180,4 +183,8 @@ type Terminals interface {
 	// EndTerminal marks the session ended and deletes the host's registered key.
 	EndTerminal(ctx context.Context, id, reason string, at time.Time) error
 	ListTerminals(ctx context.Context, liveOnly bool, limit int) ([]*Terminal, error) // newest first
+	// EndLiveTerminals ends every session not ended yet, as EndTerminal
+	// does, and returns their ids: at start, sessions that a previous run
+	// left live lost their host with that process.
+	EndLiveTerminals(ctx context.Context, reason string, at time.Time) ([]string, error)
 }

@@ -68,6 +68,10 @@ type ShareRequest struct {
 	Forwards []string `json:"forwards,omitempty"`
 	// Proxy lets helpers ask for any address (ssh -D); the host decides.
 	Proxy bool `json:"proxy,omitempty"`
+	// RecordInput keeps what helpers type in the recording and the audit
+	// log. Off, only how many bytes they typed is kept: input can be a
+	// password typed at a prompt that does not echo it.
+	RecordInput bool `json:"recordInput,omitempty"`
 }
 
 // ShareReply is the server's answer to a ShareRequest.

@@ -17,15 +17,15 @@ const (
 	maxTerminalLimit     = 1000
 )
 
-const terminalColumns = `id, host_key, host_name, command, read_only, approve, created_at, ended_at, end_reason, recording_id`
+const terminalColumns = `id, host_key, host_name, command, read_only, approve, created_at, ended_at, end_reason, recording_id, record_input`
 
 // CreateTerminal inserts t, setting its ID and CreatedAt when empty.
 func (db *DB) CreateTerminal(ctx context.Context, t *store.Terminal) error {
 	c := *t
 	setIDAndTime(&c.ID, &c.CreatedAt)
-	_, err := db.w.ExecContext(ctx, `INSERT INTO terminals (`+terminalColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := db.w.ExecContext(ctx, `INSERT INTO terminals (`+terminalColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.HostKey, c.HostName, c.Command, c.ReadOnly, c.Approve,
-		toMillis(c.CreatedAt), toMillis(c.EndedAt), c.EndReason, c.RecordingID)
+		toMillis(c.CreatedAt), toMillis(c.EndedAt), c.EndReason, c.RecordingID, c.RecordInput)
 	if isUnique(err) {
 		return tandem.Errorf(tandem.EConflict, "a terminal session with id %q exists", c.ID)
 	}
@@ -65,6 +65,23 @@ func (db *DB) EndTerminal(ctx context.Context, id, reason string, at time.Time) 
 	return affected(res, func() error { return tandem.Errorf(tandem.ENotFound, "terminal session %q not found", id) })
 }
 
+// EndLiveTerminals ends every session that has not ended, in one statement,
+// and returns their ids.
+func (db *DB) EndLiveTerminals(ctx context.Context, reason string, at time.Time) ([]string, error) {
+	if at.IsZero() {
+		at = now()
+	}
+	ids, err := queryRows(ctx, db.w, func(s scanner) (string, error) {
+		var id string
+		return id, s.Scan(&id)
+	}, `UPDATE terminals SET host_key = '', ended_at = ?, end_reason = ? WHERE ended_at IS NULL RETURNING id`,
+		toMillis(at), reason)
+	if err != nil {
+		return nil, fmt.Errorf("end live terminals: %w", err)
+	}
+	return ids, nil
+}
+
 // ListTerminals returns terminal sessions newest first, only those not ended
 // when liveOnly. A limit of 0 means 100.
 func (db *DB) ListTerminals(ctx context.Context, liveOnly bool, limit int) ([]*store.Terminal, error) {
@@ -88,7 +105,7 @@ func scanTerminal(s scanner) (*store.Terminal, error) {
 	var t store.Terminal
 	var created, ended sql.NullInt64
 	err := s.Scan(&t.ID, &t.HostKey, &t.HostName, &t.Command, &t.ReadOnly, &t.Approve,
-		&created, &ended, &t.EndReason, &t.RecordingID)
+		&created, &ended, &t.EndReason, &t.RecordingID, &t.RecordInput)
 	if err != nil {
 		return nil, err
 	}

@@ -1,8 +1,8 @@
-package sshrelay
+package termscreen
 
 // csiByte takes one byte of a CSI sequence: parameters, a private marker,
 // intermediates, then the final byte that says what to do.
-func (s *screen) csiByte(c byte) {
+func (s *Screen) csiByte(c byte) {
 	switch {
 	case c >= '0' && c <= '9':
 		if s.nparams == 0 {
@@ -44,14 +44,14 @@ func (s *screen) csiByte(c byte) {
 }
 
 // param returns parameter i, or def when it is absent or zero.
-func (s *screen) param(i, def int) int {
+func (s *Screen) param(i, def int) int {
 	if i >= s.nparams || s.params[i] <= 0 {
 		return def
 	}
 	return s.params[i]
 }
 
-func (s *screen) csi(final byte) {
+func (s *Screen) csi(final byte) {
 	if s.private != 0 && final != 'h' && final != 'l' {
 		return // replies, queries and private extensions: nothing to model
 	}
@@ -122,28 +122,28 @@ func (s *screen) csi(final byte) {
 	}
 }
 
-func (s *screen) minY() int {
+func (s *Screen) minY() int {
 	if s.y >= s.top {
 		return s.top
 	}
 	return 0
 }
 
-func (s *screen) maxY() int {
+func (s *Screen) maxY() int {
 	if s.y <= s.bot {
 		return s.bot
 	}
 	return s.rows - 1
 }
 
-func (s *screen) moveTo(x, y int) {
+func (s *Screen) moveTo(x, y int) {
 	s.x, s.y = clamp(x, 0, s.cols-1), clamp(y, 0, s.rows-1)
 	s.wrapNext = false
 }
 
 // moveOrigin moves to x, y counted from the scroll region's top in origin
 // mode.
-func (s *screen) moveOrigin(x, y int) {
+func (s *Screen) moveOrigin(x, y int) {
 	if s.modes.origin {
 		s.moveTo(x, clamp(y+s.top, s.top, s.bot))
 		return
@@ -151,7 +151,7 @@ func (s *screen) moveOrigin(x, y int) {
 	s.moveTo(x, y)
 }
 
-func (s *screen) eraseDisplay(mode int) {
+func (s *Screen) eraseDisplay(mode int) {
 	switch mode {
 	case 0:
 		s.blank(s.lines[s.y], s.x, s.cols)
@@ -170,7 +170,7 @@ func (s *screen) eraseDisplay(mode int) {
 	}
 }
 
-func (s *screen) eraseLine(mode int) {
+func (s *Screen) eraseLine(mode int) {
 	switch mode {
 	case 0:
 		s.blank(s.lines[s.y], s.x, s.cols)
@@ -181,7 +181,7 @@ func (s *screen) eraseLine(mode int) {
 	}
 }
 
-func (s *screen) sgr() {
+func (s *Screen) sgr() {
 	if s.nparams == 0 {
 		s.style = style{}
 		return
@@ -236,7 +236,7 @@ var (
 
 // extColor reads "5;n" or "2;r;g;b" at parameter i and returns the colour
 // and how many parameters it used.
-func (s *screen) extColor(i int) (uint32, int) {
+func (s *Screen) extColor(i int) (uint32, int) {
 	if i >= s.nparams {
 		return 0, 0
 	}
@@ -254,7 +254,7 @@ func (s *screen) extColor(i int) (uint32, int) {
 	return 0, s.nparams - i
 }
 
-func (s *screen) setModes(on bool) {
+func (s *Screen) setModes(on bool) {
 	for i := 0; i < max(s.nparams, 1); i++ {
 		p := s.params[i]
 		if s.private != '?' {
@@ -299,7 +299,7 @@ func (s *screen) setModes(on bool) {
 
 // switchScreen enters or leaves the alternate screen; mode 1049 also saves
 // and restores the cursor and clears the alternate screen on entry.
-func (s *screen) switchScreen(alt, withCursor bool) {
+func (s *Screen) switchScreen(alt, withCursor bool) {
 	if alt == s.altActive {
 		return
 	}

@@ -1,4 +1,12 @@
-package sshrelay
+// Package termscreen is a model of an xterm-compatible terminal's screen:
+// fed the output a program writes to its terminal, it knows what that
+// terminal shows (characters, colours, cursor, scroll region, alternate
+// screen, and the modes that change what keys send), and can draw it, or a
+// window of it, on another terminal in any state.
+//
+// Terminal assistance uses it to draw a shared terminal for a helper who
+// joins late, fell behind, or has a smaller window than the host.
+package termscreen
 
 import (
 	"unicode/utf8"
@@ -6,16 +14,15 @@ import (
 	"github.com/mattn/go-runewidth"
 )
 
-// screen is the server's model of a session's terminal: every byte of the
-// host's output goes through it, so that a late joiner, a helper who fell
-// behind, or a helper with a smaller window can be drawn the screen as it is
-// now. It understands what xterm-like programs send (cursor movement,
+// Screen is the model of one terminal: every byte of a program's output
+// goes through it, so that the screen as it is now can be drawn on another
+// terminal. It understands what xterm-like programs send (cursor movement,
 // erasing, scroll regions, SGR colours, the alternate screen, the modes that
 // change what keys send) and ignores the rest. Plain text takes a fast path,
 // since bulk output is mostly that.
 //
 // It is not safe for concurrent use; its owner locks it.
-type screen struct {
+type Screen struct {
 	cols, rows int
 	main, alt  [][]cell
 	lines      [][]cell // main or alt
@@ -95,8 +102,9 @@ const (
 	stStringEsc
 )
 
-func newScreen(cols, rows int) *screen {
-	s := &screen{cols: cols, rows: rows}
+// New returns a blank screen of cols x rows (both at least 1).
+func New(cols, rows int) *Screen {
+	s := &Screen{cols: cols, rows: rows}
 	s.main, s.alt = newLines(cols, rows), newLines(cols, rows)
 	s.lines = s.main
 	s.top, s.bot = 0, rows-1
@@ -113,7 +121,7 @@ func newLines(cols, rows int) [][]cell {
 }
 
 // Write feeds the host's output to the model.
-func (s *screen) Write(p []byte) {
+func (s *Screen) Write(p []byte) {
 	for i := 0; i < len(p); {
 		c := p[i]
 		if s.state == stGround {
@@ -138,7 +146,7 @@ func (s *screen) Write(p []byte) {
 
 // printUTF8 prints one character from p (possibly completing one split
 // across writes) and returns how many bytes of p it used.
-func (s *screen) printUTF8(p []byte) int {
+func (s *Screen) printUTF8(p []byte) int {
 	if s.npart > 0 {
 		n := copy(s.partial[s.npart:], p)
 		buf := s.partial[:s.npart+n]
@@ -169,7 +177,7 @@ func (s *screen) printUTF8(p []byte) int {
 	return size
 }
 
-func (s *screen) printASCII(run []byte) {
+func (s *Screen) printASCII(run []byte) {
 	if s.lineDraw || s.modes.insert {
 		for _, c := range run {
 			s.printRune(rune(c))
@@ -206,7 +214,7 @@ func (s *screen) printASCII(run []byte) {
 
 // fixWide blanks the tail of a wide character whose head was overwritten
 // just before column x.
-func (s *screen) fixWide(x int) {
+func (s *Screen) fixWide(x int) {
 	if x < s.cols && s.lines[s.y][x].r == wideTail {
 		s.lines[s.y][x] = cell{st: s.style}
 	}
@@ -214,13 +222,13 @@ func (s *screen) fixWide(x int) {
 
 // fixWideHead blanks the head of a wide character whose tail is about to
 // be overwritten at the cursor.
-func (s *screen) fixWideHead(line []cell) {
+func (s *Screen) fixWideHead(line []cell) {
 	if s.x > 0 && line[s.x].r == wideTail {
 		line[s.x-1] = cell{st: line[s.x-1].st}
 	}
 }
 
-func (s *screen) printRune(r rune) {
+func (s *Screen) printRune(r rune) {
 	if s.lineDraw && r >= 0x5f && r <= 0x7e {
 		r = lineDrawing[r-0x5f]
 	}
@@ -262,13 +270,13 @@ var lineDrawing = [32]rune{
 	'⎺', '⎻', '─', '⎼', '⎽', '├', '┤', '┴', '┬', '│', '≤', '≥', 'π', '≠', '£', '·',
 }
 
-func (s *screen) wrap() {
+func (s *Screen) wrap() {
 	s.wrapNext = false
 	s.x = 0
 	s.lineFeed()
 }
 
-func (s *screen) lineFeed() {
+func (s *Screen) lineFeed() {
 	if s.y == s.bot {
 		s.scrollUp(s.top, 1)
 	} else if s.y < s.rows-1 {
@@ -276,7 +284,7 @@ func (s *screen) lineFeed() {
 	}
 }
 
-func (s *screen) reverseIndex() {
+func (s *Screen) reverseIndex() {
 	if s.y == s.top {
 		s.scrollDown(s.top, 1)
 	} else if s.y > 0 {
@@ -286,7 +294,7 @@ func (s *screen) reverseIndex() {
 
 // scrollUp moves lines top+n..bot up by n, blanking n lines at the bottom.
 // Rows are swapped, not copied.
-func (s *screen) scrollUp(top, n int) {
+func (s *Screen) scrollUp(top, n int) {
 	n = min(n, s.bot-top+1)
 	if n <= 0 {
 		return
@@ -298,7 +306,7 @@ func (s *screen) scrollUp(top, n int) {
 	}
 }
 
-func (s *screen) scrollDown(top, n int) {
+func (s *Screen) scrollDown(top, n int) {
 	n = min(n, s.bot-top+1)
 	if n <= 0 {
 		return
@@ -322,14 +330,14 @@ func rotate(rows [][]cell, n int) {
 }
 
 // blank erases line[from:to] with the current background, as xterm does.
-func (s *screen) blank(line []cell, from, to int) {
+func (s *Screen) blank(line []cell, from, to int) {
 	c := cell{st: style{bg: s.style.bg}}
 	for i := max(from, 0); i < min(to, len(line)); i++ {
 		line[i] = c
 	}
 }
 
-func (s *screen) byte(c byte) {
+func (s *Screen) byte(c byte) {
 	switch s.state {
 	case stGround:
 		s.control(c)
@@ -362,7 +370,7 @@ func (s *screen) byte(c byte) {
 }
 
 // control handles a C0 control character.
-func (s *screen) control(c byte) {
+func (s *Screen) control(c byte) {
 	switch c {
 	case '\r':
 		s.x, s.wrapNext = 0, false
@@ -382,7 +390,7 @@ func (s *screen) control(c byte) {
 	}
 }
 
-func (s *screen) esc(c byte) {
+func (s *Screen) esc(c byte) {
 	s.state = stGround
 	switch c {
 	case '[':
@@ -419,20 +427,20 @@ func (s *screen) esc(c byte) {
 	}
 }
 
-func (s *screen) reset() {
-	*s = *newScreen(s.cols, s.rows)
+func (s *Screen) reset() {
+	*s = *New(s.cols, s.rows)
 }
 
-func (s *screen) saveCursor()    { s.saved = s.cursor() }
-func (s *screen) restoreCursor() { s.restore(s.saved) }
+func (s *Screen) saveCursor()    { s.saved = s.cursor() }
+func (s *Screen) restoreCursor() { s.restore(s.saved) }
 
 // cursor is what DECSC (and mode 1049) saves.
-func (s *screen) cursor() savedCursor {
+func (s *Screen) cursor() savedCursor {
 	return savedCursor{x: s.x, y: s.y, style: s.style, lineDraw: s.lineDraw, origin: s.modes.origin}
 }
 
 // restore puts back a saved cursor, within the screen as it is now.
-func (s *screen) restore(c savedCursor) {
+func (s *Screen) restore(c savedCursor) {
 	s.x, s.y = min(c.x, s.cols-1), min(c.y, s.rows-1)
 	s.style, s.lineDraw, s.modes.origin = c.style, c.lineDraw, c.origin
 	s.wrapNext = false
@@ -441,7 +449,7 @@ func (s *screen) restore(c savedCursor) {
 // Resize changes the model's size, as the host's window changed. Lines
 // that no longer fit below the cursor are dropped from the top, as xterm
 // does, so that the cursor's line stays.
-func (s *screen) Resize(cols, rows int) {
+func (s *Screen) Resize(cols, rows int) {
 	if cols == s.cols && rows == s.rows {
 		return
 	}

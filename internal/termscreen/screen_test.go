@@ -1,9 +1,10 @@
-package sshrelay
+package termscreen
 
 import (
 	"bytes"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // Drawing the model's screen on a fresh terminal gives the same screen:
@@ -24,11 +25,11 @@ func TestRenderRoundTrip(t *testing.T) {
 	}
 	for name, in := range tests {
 		t.Run(name, func(t *testing.T) {
-			a := newScreen(80, 24)
+			a := New(80, 24)
 			a.Write([]byte(in))
 			var b bytes.Buffer
-			a.Render(&b, view{cols: 80, rows: 24})
-			c := newScreen(80, 24)
+			a.Render(&b, View{cols: 80, rows: 24})
+			c := New(80, 24)
 			c.Write(b.Bytes())
 			if a.Text() != c.Text() {
 				t.Fatalf("screen differs after render:\nwant %q\ngot  %q", a.Text(), c.Text())
@@ -46,7 +47,7 @@ func TestRenderRoundTrip(t *testing.T) {
 func TestScreenSplitUTF8(t *testing.T) {
 	in := []byte("€ and 😀 ok")
 	for cut := 1; cut < len(in); cut++ {
-		s := newScreen(20, 2)
+		s := New(20, 2)
 		s.Write(in[:cut])
 		s.Write(in[cut:])
 		if got := strings.TrimSpace(strings.Split(s.Text(), "\n")[0]); got != string(in) {
@@ -58,9 +59,9 @@ func TestScreenSplitUTF8(t *testing.T) {
 // A helper whose window is smaller than the host's sees a window of the
 // screen that holds the cursor, never lines wider than their own.
 func TestViewportFollowsCursor(t *testing.T) {
-	s := newScreen(120, 40)
+	s := New(120, 40)
 	s.Write([]byte("\x1b[38;100Hhere"))
-	v := s.viewFor(80, 24)
+	v := s.ViewFor(80, 24)
 	if v.cols != 80 || v.rows != 24 {
 		t.Fatalf("view %+v", v)
 	}
@@ -69,12 +70,12 @@ func TestViewportFollowsCursor(t *testing.T) {
 	}
 	var b bytes.Buffer
 	s.Render(&b, v)
-	small := newScreen(80, 24)
+	small := New(80, 24)
 	small.Write(b.Bytes())
 	if !strings.Contains(small.Text(), "here") {
 		t.Fatalf("the helper's view does not show the cursor's line:\n%s", small.Text())
 	}
-	if s.fits(80, 24) || !s.fits(120, 40) || !s.fits(200, 50) {
+	if s.Fits(80, 24) || !s.Fits(120, 40) || !s.Fits(200, 50) {
 		t.Fatal("fits is wrong")
 	}
 }
@@ -120,7 +121,7 @@ func TestScreenModel(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s := newScreen(tt.cols, tt.rows)
+			s := New(tt.cols, tt.rows)
 			for i := range []byte(tt.in) {
 				// Byte by byte, so that every sequence is split somewhere.
 				s.Write([]byte(tt.in)[i : i+1])
@@ -128,7 +129,7 @@ func TestScreenModel(t *testing.T) {
 			if got := s.Text(); got != tt.want {
 				t.Fatalf("got %q, want %q", got, tt.want)
 			}
-			whole := newScreen(tt.cols, tt.rows)
+			whole := New(tt.cols, tt.rows)
 			whole.Write([]byte(tt.in))
 			if whole.Text() != tt.want {
 				t.Fatalf("in one write: %q, want %q", whole.Text(), tt.want)
@@ -138,7 +139,7 @@ func TestScreenModel(t *testing.T) {
 }
 
 func TestScreenResize(t *testing.T) {
-	s := newScreen(10, 5)
+	s := New(10, 5)
 	s.Write([]byte("1\r\n2\r\n3\r\n4\r\n5"))
 	s.Resize(4, 3)
 	if got := s.Text(); got != "3\n4\n5\n" || s.y != 2 {
@@ -155,9 +156,36 @@ func BenchmarkScreenWrite(b *testing.B) {
 	for text.Len() < 1<<20 {
 		text.WriteString("2026-11-23 03:21:48 INFO \x1b[32mok\x1b[0m request served in 12ms path=/api/v1/things\r\n")
 	}
-	s := newScreen(80, 24)
+	s := New(80, 24)
 	b.SetBytes(int64(text.Len()))
 	for i := 0; i < b.N; i++ {
 		s.Write(text.Bytes())
 	}
+}
+
+func FuzzScreen(f *testing.F) {
+	for _, s := range []string{"hello\r\nworld", "\x1b[31;1mred\x1b[0m", "\x1b[2J\x1b[10;10Hx", "\x1b[?1049h\x1b[Halt", "é€😀", "\x1b[38;2;1;2;3mrgb", "\x1b]0;title\x07", "\x1b[5;10r\x1b[10B\n\n\n"} {
+		f.Add([]byte(s), uint8(20), uint8(5))
+	}
+	f.Fuzz(func(t *testing.T, in []byte, cols, rows uint8) {
+		c, r := int(cols%120)+1, int(rows%50)+1
+		s := New(80, 24)
+		half := len(in) / 2
+		s.Write(in[:half])
+		s.Resize(c, r)
+		s.Write(in[half:])
+		var b bytes.Buffer
+		s.Render(&b, s.ViewFor(max(c/2, 1), max(r/2, 1)))
+		if !utf8.Valid(b.Bytes()) {
+			t.Fatalf("render is not UTF-8: %q", b.Bytes())
+		}
+		// Drawing the screen on a blank terminal reproduces it.
+		b.Reset()
+		s.Render(&b, s.Whole())
+		again := New(c, r)
+		again.Write(b.Bytes())
+		if again.Text() != s.Text() {
+			t.Fatalf("render round trip:\n%q\n%q", s.Text(), again.Text())
+		}
+	})
 }

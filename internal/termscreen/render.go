@@ -1,4 +1,4 @@
-package sshrelay
+package termscreen
 
 import (
 	"bytes"
@@ -8,25 +8,28 @@ import (
 	"github.com/mattn/go-runewidth"
 )
 
-// view is the part of the screen a helper sees: all of it when their window
-// is at least as large as the host's, else a window that follows the cursor.
-type view struct {
+// View is the part of the screen a viewer sees: all of it when their window
+// is at least as large as the screen, else a window that follows the cursor.
+type View struct {
 	x, y, cols, rows int
 }
 
-// viewFor returns what a helper with a window of cols x rows can see.
-func (s *screen) viewFor(cols, rows int) view {
-	v := view{cols: min(cols, s.cols), rows: min(rows, s.rows)}
+// ViewFor returns what a viewer with a window of cols x rows can see.
+func (s *Screen) ViewFor(cols, rows int) View {
+	v := View{cols: min(cols, s.cols), rows: min(rows, s.rows)}
 	v.x = clamp(s.x-v.cols+1, 0, s.cols-v.cols)
 	v.y = clamp(s.y-v.rows+1, 0, s.rows-v.rows)
 	return v
 }
 
-// fits reports whether a helper's window shows the whole screen, so that the
-// host's output can be passed through unchanged.
-func (s *screen) fits(cols, rows int) bool {
+// Fits reports whether a window of cols x rows shows the whole screen, so
+// that the program's output can be passed to it unchanged.
+func (s *Screen) Fits(cols, rows int) bool {
 	return cols >= s.cols && rows >= s.rows
 }
+
+// Whole is the view of the whole screen.
+func (s *Screen) Whole() View { return View{cols: s.cols, rows: s.rows} }
 
 func clamp(v, lo, hi int) int {
 	return max(lo, min(v, hi))
@@ -36,7 +39,7 @@ func clamp(v, lo, hi int) int {
 // screen on a terminal in any state, and leave it as the host's is: the
 // cursor, its attributes, the scroll region, the alternate screen, and the
 // modes that change what keys send.
-func (s *screen) Render(b *bytes.Buffer, v view) {
+func (s *Screen) Render(b *bytes.Buffer, v View) {
 	b.WriteString("\x1b[0m\x1b[?25l\x1b[?1049l\x1b[r\x1b[?6l\x1b[?7h\x1b[4l")
 	if s.altActive {
 		// The main screen first, so that leaving the alternate screen
@@ -93,7 +96,7 @@ func (s *screen) Render(b *bytes.Buffer, v view) {
 }
 
 // drawLines clears the screen and draws the part v of lines.
-func (s *screen) drawLines(b *bytes.Buffer, lines [][]cell, v view) {
+func (s *Screen) drawLines(b *bytes.Buffer, lines [][]cell, v View) {
 	b.WriteString("\x1b(B\x1b[0m\x1b[H\x1b[2J")
 	var cur style
 	for row := 0; row < v.rows; row++ {
@@ -183,7 +186,7 @@ func writeColor(b *bytes.Buffer, c uint32, base, bright, ext string) {
 
 // Text returns the screen's characters, one line per row with trailing
 // blanks removed: what a person would read on it.
-func (s *screen) Text() string {
+func (s *Screen) Text() string {
 	var b strings.Builder
 	for _, line := range s.lines {
 		var l strings.Builder

@@ -1,0 +1,30 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/tandemhq/tandem"
+)
+
+// Terminals is terminal assistance's part of the console API (package
+// sshrelay serves it). Its routes are in apiRoutes, so that they are signed
+// in, counted and recovered like every other route; u is the signed-in
+// agent.
+type Terminals interface {
+	ServeList(w http.ResponseWriter, r *http.Request, u *tandem.User)
+	ServeTerminal(w http.ResponseWriter, r *http.Request, u *tandem.User)
+	ServeRecording(w http.ResponseWriter, r *http.Request, u *tandem.User)
+	ServeWebTerminal(w http.ResponseWriter, r *http.Request, u *tandem.User)
+}
+
+// terminalRoute adapts one Terminals method to a route's handler; with
+// terminal assistance off, every terminal route answers 404.
+func (s *Server) terminalRoute(serve func(Terminals, http.ResponseWriter, *http.Request, *tandem.User)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.deps.Terminals == nil {
+			s.fail(w, r, tandem.Errorf(tandem.ENotFound, "terminal assistance is off on this server"))
+			return
+		}
+		serve(s.deps.Terminals, w, r, userOf(r))
+	}
+}

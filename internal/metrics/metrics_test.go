@@ -1,0 +1,32 @@
+package metrics
+
+import (
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// Terminal assistance's counts show on /metrics.
+func TestTerminalMetrics(t *testing.T) {
+	m := New()
+	m.TerminalSessions(1)
+	m.TerminalSessions(1)
+	m.TerminalSessions(-1)
+	m.TerminalHelpers(3)
+	m.TerminalOutput(1000)
+	m.TerminalDelivered(2500)
+	m.TerminalResync()
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{
+		"tandem_terminal_sessions_live 1",
+		"tandem_terminal_helpers 3",
+		`tandem_terminal_bytes_total{from="host"} 1000`,
+		`tandem_terminal_bytes_total{from="relay"} 2500`,
+		"tandem_terminal_resyncs_total 1",
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
