@@ -10,6 +10,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/hub"
+	"github.com/tandemhq/tandem/internal/protocol"
 )
 
 // payload returns what follows the header line of a frame.
@@ -89,7 +90,7 @@ func (c *PersonConn) Handle(ctx context.Context, frame []byte) error {
 		}
 		_, err := c.s.end(ctx, "person:"+who, id, reason, closeEnded)
 		return err
-	case "join.answer":
+	case protocol.KindJoinAnswer:
 		return c.s.answerJoin(ctx, c.l, payload(frame))
 	case "meta", "snap", "ref", "ev", "leave":
 		return c.publish(ctx, h, frame)

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/protocol"
 )
 
 // The person always sees who is watching: a "watchers" frame lists the
@@ -63,7 +64,7 @@ func (s *Service) holdLocked(l *live, c *AgentConn) (held, asked bool, err error
 		s.log.Info("web assist join asked", "assist", l.assist.ID, "agent", uid)
 	}
 	l.joins.asking[i].conns[c] = struct{}{}
-	c.send(encodeControl("join.wait", map[string]string{"text": joinWaitText}))
+	c.send(encodeControl(protocol.KindJoinWait, map[string]string{"text": joinWaitText}))
 	l.watchersLocked()
 	return true, asked, nil
 }
@@ -215,5 +216,5 @@ func (l *live) watchersLocked() {
 	for _, ask := range l.joins.asking {
 		p.Asking = append(p.Asking, joinQuestion{ID: ask.id, Name: ask.user.Name, Text: ask.text})
 	}
-	l.toPersonLocked(encodeControl("watchers", p))
+	l.toPersonLocked(encodeControl(protocol.KindWatchers, p))
 }

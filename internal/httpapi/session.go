@@ -25,9 +25,10 @@ func userOf(r *http.Request) *tandem.User {
 	return u
 }
 
-// Authenticate returns the console user of a request; other handlers
-// (terminal assistance) use it to share the console's sessions.
-func (s *Server) Authenticate(r *http.Request) (*tandem.User, error) {
+// authenticate returns the console user of a request from its session
+// cookie; every signed-in route, terminal assistance's included, goes
+// through it (requireSession).
+func (s *Server) authenticate(r *http.Request) (*tandem.User, error) {
 	c, err := r.Cookie(sessionCookie)
 	if err != nil {
 		return nil, tandem.Errorf(tandem.EUnauthorized, "sign in first")
@@ -37,7 +38,7 @@ func (s *Server) Authenticate(r *http.Request) (*tandem.User, error) {
 
 func (s *Server) requireSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, err := s.Authenticate(r)
+		u, err := s.authenticate(r)
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -41,7 +41,7 @@ func fake(t *testing.T, status int, contentType, body string) *httptest.Server {
 	return ts
 }
 
-const terminal = `{"id":"t1","hostName":"box","command":"bash","readOnly":false,"approve":false,"live":true,` +
+const terminal = `{"id":"t1","hostName":"box","command":"bash","readOnly":false,"approve":false,"recordInput":false,"live":true,` +
 	`"createdAt":"2025-01-02T03:04:05Z","helpers":[]}`
 
 // Responses that disagree with the document in one way each fail the

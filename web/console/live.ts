@@ -9,7 +9,7 @@ import { LivePlayer } from "./player";
 import { Health } from "./health";
 import { AgentPresence, Interact } from "./interact";
 import { PageStream } from "./stream";
-import { CloseBadToken, CloseEnded } from "../shared/protocol";
+import { CloseBadToken, CloseEnded, KindJoinWait } from "../shared/protocol";
 
 /** The `presence` frame's payload. */
 export interface Presence {
@@ -137,7 +137,7 @@ export class LiveSession {
       this.stream.apply(h.k, h.s as number, h.p, h.h, payloadOf<unknown>(f, undefined));
     } else {
       switch (h.k) {
-        case "join.wait":
+        case KindJoinWait:
           this.joinWait = payloadOf<{ text?: string }>(f, {})?.text || "Waiting for the person to allow you to join";
           break;
         case "state": {

@@ -10,7 +10,7 @@ import { loadRecorder, recorder, startRecorder, stopRecorder } from "./capture";
 import { Channel, type ChannelState, type Frame } from "./channel";
 import { base, storeKey } from "./config";
 import { emit } from "./events";
-import { CloseEnded, CloseReplaced, KindEnded, KindError, KindPrompt, KindSnapshot, KindState } from "../shared/protocol";
+import { CloseEnded, CloseReplaced, KindEnded, KindError, KindJoinAnswer, KindPrompt, KindSnapshot, KindState, KindWatchers } from "../shared/protocol";
 import { pagesKey } from "./hash";
 import { interact, interactKinds, stopInteraction } from "./interact-host";
 import { learnSite, resetSite, type SiteConfig } from "./site";
@@ -141,7 +141,7 @@ function control(f: Frame): void {
     case KindState:
       moveTo(p.state, p.reason);
       break;
-    case "watchers": {
+    case KindWatchers: {
       const w = parseWatchers(p);
       setWatchers(w);
       render();
@@ -178,7 +178,7 @@ export function consent(allow: boolean): void {
 
 /** The person's answer to an agent asking to join; the server's next watchers frame takes the question away. */
 export function answerJoin(id: string, allow: boolean): void {
-  if (channel && state === "live") channel.send("join.answer", { id, allow });
+  if (channel && state === "live") channel.send(KindJoinAnswer, { id, allow });
 }
 
 /** Ends the assist from the person's side: stops capture at once. */
