@@ -389,7 +389,10 @@ func TestAgentGoneBeyondGraceEndsAssist(t *testing.T) {
 	// starts the grace period once it has seen the agent go: the reconnect
 	// comes after that, so that it is the reconnect that stops it.
 	watch.CloseNow()
-	gone := clock.waitStarted(t, ctx, grace)
+	gone := clock.waitStarted(t, ctx)
+	if gone.d != grace {
+		t.Fatalf("the agent's grace period is %v, want %v", gone.d, grace)
+	}
 	again := mustWatch(t, ctx, agent, p.AssistID, 0)
 	if _, _, err := simclient.ReadUntil(ctx, again, "state"); err != nil {
 		t.Fatal(err)
@@ -411,7 +414,9 @@ func TestAgentGoneBeyondGraceEndsAssist(t *testing.T) {
 	// Gone for longer: the assist lasts the grace period, then the person
 	// is told why.
 	again.CloseNow()
-	clock.waitStarted(t, ctx, grace)
+	if d := clock.waitStarted(t, ctx).d; d != grace {
+		t.Fatalf("the agent's grace period is %v, want %v", d, grace)
+	}
 	if n := clock.Advance(grace - time.Millisecond); n != 0 {
 		t.Fatalf("%d timers ran before the grace period was over", n)
 	}
