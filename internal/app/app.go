@@ -49,6 +49,9 @@ type Config struct {
 	MaxWaiting int
 	// Now is the assists' clock (time.Now); tests set a fake one.
 	Now func() time.Time
+	// AfterFunc starts the assists' grace periods (time.AfterFunc); tests
+	// set a fake clock's. See assist.Config.
+	AfterFunc func(time.Duration, func()) assist.Timer
 	// LivenessInterval is how often terminal hosts are probed (10s).
 	LivenessInterval time.Duration
 	// ICE configures STUN/TURN for calls; the embedded TURN server is off
@@ -176,6 +179,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	m := metrics.New()
 	s.assists = assist.New(assist.Config{
 		Secret: secret, TeamName: cfg.TeamName, InviteTTL: cfg.InviteTTL, Grace: cfg.Grace, Logger: cfg.Logger, Now: cfg.Now,
+		AfterFunc:  cfg.AfterFunc,
 		MaxWaiting: cfg.MaxWaiting, DisableRecording: cfg.DisableRecording, ICE: s.ice,
 		RateBytes: cfg.AssistRateBytes, BurstBytes: cfg.AssistBurstBytes, MaxRecordedBytes: cfg.AssistMaxBytes,
 	}, s.db, blobStore, m)

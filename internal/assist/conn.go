@@ -144,7 +144,7 @@ func (c *PersonConn) Close() {
 		s.leaveCallLocked(context.Background(), l, "person", "person:"+l.assist.PersonID)
 	}
 	id := l.assist.ID
-	l.grace = time.AfterFunc(s.cfg.Grace, func() {
+	l.grace = s.cfg.AfterFunc(s.cfg.Grace, func() {
 		s.endLater(id, "system", "the person's connection was lost")
 	})
 }
@@ -326,7 +326,7 @@ func (s *Service) awaitAgentLocked(l *live) {
 		return
 	}
 	id := l.assist.ID
-	l.agentGrace = time.AfterFunc(s.cfg.Grace, func() {
+	l.agentGrace = s.cfg.AfterFunc(s.cfg.Grace, func() {
 		s.endLater(id, "system", "the agent's connection was lost")
 	})
 }

@@ -35,9 +35,9 @@ type live struct {
 
 	person *PersonConn
 	agents map[*AgentConn]struct{}
-	grace  *time.Timer // running while the person is away
+	grace  Timer // running while the person is away
 	// agentGrace runs while a live assist has no agent connected.
-	agentGrace *time.Timer
+	agentGrace Timer
 	// pingSent is when the last ping went out, to measure round trips.
 	pingSent  time.Time
 	personRTT time.Duration
@@ -70,7 +70,7 @@ func (s *Service) open(a *tandem.Assist, site *tandem.Site) *live {
 	// to come back: a request whose page never connects does not wait
 	// in every agent's queue for ever.
 	id := a.ID
-	l.grace = time.AfterFunc(s.cfg.Grace, func() {
+	l.grace = s.cfg.AfterFunc(s.cfg.Grace, func() {
 		s.endLater(id, "system", "the person never connected")
 	})
 	s.mu.Lock()

@@ -77,7 +77,20 @@ type Config struct {
 	ICE    ICE
 	Logger *slog.Logger
 	Now    func() time.Time
+	// AfterFunc starts the grace periods (time.AfterFunc): f runs once d
+	// has passed unless the Timer is stopped first. Tests pass a fake
+	// clock's, to move past a grace period without waiting for it.
+	AfterFunc func(d time.Duration, f func()) Timer
 }
+
+// Timer is a grace period running; *time.Timer is one.
+type Timer interface {
+	// Stop keeps the timer's function from running; false if it ran
+	// (or is running) already.
+	Stop() bool
+}
+
+func realAfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
 
 func (c *Config) setDefaults() {
 	if c.TeamName == "" {
@@ -115,6 +128,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Now == nil {
 		c.Now = time.Now
+	}
+	if c.AfterFunc == nil {
+		c.AfterFunc = realAfterFunc
 	}
 }
 

@@ -160,14 +160,58 @@ func clickMirror(t testing.TB, agent context.Context, sel string) {
 const haveControl = `/you have control/i.test(document.querySelector('[data-testid=control-state]')?.textContent || '')`
 
 // checkClickRefused has the agent click the app's "more" button in the
-// mirror and fails if the page's quantity is then anything but want.
+// mirror and fails if the click reaches the page: if the page sees a click
+// on the button, or its quantity is then anything but want.
+//
+// It does not wait a while and hope. Whatever the agent does over the
+// mirror travels one path to the page, in order: the console's event
+// handlers run in the order Chromium dispatches the input (and each writes
+// its frame to the one WebSocket as it runs), the server relays each of an
+// agent's frames to the person's outbox as it reads them, the outbox and
+// the person's WebSocket are first in first out, and the SDK applies
+// interaction frames in arrival order (an operation's click is dispatched
+// while its frame is handled; Preact renders the new quantity in a
+// microtask of that click). So after the click, the agent shows its pointer
+// over the mirror, which every agent may do, and once that pointer is on the
+// person's page, a click let through by the console, the server or the SDK
+// would have landed already. The pointer is then hidden again, and the
+// test waits for that too, so that the next check starts from a page
+// without it.
 func checkClickRefused(t testing.TB, person, agent context.Context, want, what string) {
 	t.Helper()
-	clickMirror(t, agent, "#app-more")
-	time.Sleep(700 * time.Millisecond)
+	waitJS(t, person, "no agent pointer on the page", `!`+sdkUI("pointer"))
+	run(t, person, "count clicks on the button", chromedp.Evaluate(`(() => {
+		window.__moreClicks = 0;
+		if (window.__countMore) return;
+		window.__countMore = true;
+		document.addEventListener('click', (e) => {
+			if (e.target instanceof Element && e.target.closest('#app-more')) window.__moreClicks++;
+		}, true);
+	})()`, nil))
+	x, y := mirrorPoint(t, agent, "#app-more")
+	// A toast ("The person took control back") may lie over the button
+	// for a few seconds; a click on it would test nothing.
+	over := fmt.Sprintf(`(() => {
+		const e = document.elementFromPoint(%v, %v);
+		return !!e && (e.matches('[data-testid=mirror-capture]') || !!e.closest('.mirror-host'));
+	})()`, x, y)
+	waitJS(t, agent, "nothing over the mirror's button", over)
+	run(t, agent, "click the button in the mirror", chromedp.MouseClickXY(x, y))
+
+	run(t, agent, "pointer tool", chromedp.Click(`[data-testid=tool-pointer]`))
+	waitJS(t, agent, "nothing over the mirror's button", over)
+	run(t, agent, "point at the button", chromedp.MouseEvent(input.MouseMoved, x, y))
+	waitJS(t, person, "the agent's pointer on the page, sent after the click", sdkUI("pointer"))
+
+	if n := eval[int](t, person, `window.__moreClicks`); n != 0 {
+		t.Fatalf("%s reached the page: %d clicks on the button", what, n)
+	}
 	if q := eval[string](t, person, `document.querySelector('#app-quantity').textContent`); q != want {
 		t.Fatalf("%s changed the quantity to %s", what, q)
 	}
+
+	run(t, agent, "put the pointer tool away", chromedp.Click(`[data-testid=tool-pointer]`))
+	waitJS(t, person, "the agent's pointer to go", `!`+sdkUI("pointer"))
 }
 
 func TestRemoteControlOfAFrameworkApp(t *testing.T) {

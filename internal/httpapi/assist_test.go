@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -322,26 +321,8 @@ func TestBadChannels(t *testing.T) {
 	}
 }
 
-// testClock is the assists' clock in tests that move time by hand.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func TestInvites(t *testing.T) {
-	clock := &testClock{now: time.Now()}
+	clock := newTestClock()
 	ts, agent := start(t, app.Config{Now: clock.Now})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -393,28 +374,61 @@ func TestInvites(t *testing.T) {
 	}
 }
 
+// The grace periods run on a clock the test moves: that the assist is
+// still live after an agent came back is proven by moving past the grace
+// period, not by waiting for it and hoping the timer had its chance.
 func TestAgentGoneBeyondGraceEndsAssist(t *testing.T) {
-	ctx, _, agent, p := startLive(t, app.Config{Grace: 300 * time.Millisecond})
+	const grace = 30 * time.Second
+	clock := newTestClock()
+	ctx, _, agent, p := startLive(t, app.Config{Grace: grace, Now: clock.Now, AfterFunc: clock.AfterFunc})
 	watch := mustWatch(t, ctx, agent, p.AssistID, 0)
 	if _, _, err := simclient.ReadUntil(ctx, watch, "state"); err != nil {
 		t.Fatal(err)
 	}
-	// A reconnect within the grace period keeps the assist.
+	// A reconnect within the grace period keeps the assist. The server
+	// starts the grace period once it has seen the agent go: the reconnect
+	// comes after that, so that it is the reconnect that stops it.
 	watch.CloseNow()
-	time.Sleep(100 * time.Millisecond)
+	gone := clock.waitStarted(t, ctx)
+	if gone.d != grace {
+		t.Fatalf("the agent's grace period is %v, want %v", gone.d, grace)
+	}
 	again := mustWatch(t, ctx, agent, p.AssistID, 0)
 	if _, _, err := simclient.ReadUntil(ctx, again, "state"); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(500 * time.Millisecond)
+	if !gone.stopped() {
+		t.Fatal("the agent came back, and the grace period still runs")
+	}
+	// Past the grace period: nothing is due, and the assist goes on (the
+	// clock runs what is due before Advance returns).
+	if n := clock.Advance(2 * grace); n != 0 {
+		t.Fatalf("%d timers ran past the grace period although the agent came back", n)
+	}
 	if _, err := p.SendData(ctx, "meta", "a", "", []byte(`{}`)); err != nil {
 		t.Fatalf("assist ended although an agent came back: %v", err)
 	}
 	if h, _, err := simclient.ReadUntil(ctx, p.WS, "ack"); err != nil || h.Ack != 1 {
 		t.Fatalf("ack = %+v %v", h, err)
 	}
-	// Gone for longer: the person is told why.
+	// Gone for longer: the assist lasts the grace period, then the person
+	// is told why.
 	again.CloseNow()
+	if d := clock.waitStarted(t, ctx).d; d != grace {
+		t.Fatalf("the agent's grace period is %v, want %v", d, grace)
+	}
+	if n := clock.Advance(grace - time.Millisecond); n != 0 {
+		t.Fatalf("%d timers ran before the grace period was over", n)
+	}
+	if _, err := p.SendData(ctx, "meta", "b", "", []byte(`{}`)); err != nil {
+		t.Fatalf("assist ended before the grace period was over: %v", err)
+	}
+	if h, _, err := simclient.ReadUntil(ctx, p.WS, "ack"); err != nil || h.Ack != 2 {
+		t.Fatalf("ack within the grace period = %+v %v", h, err)
+	}
+	if n := clock.Advance(time.Millisecond); n != 1 {
+		t.Fatalf("%d timers ran at the end of the grace period, want the agent's", n)
+	}
 	_, body, err := simclient.ReadUntil(ctx, p.WS, "ended")
 	if err != nil || !strings.Contains(string(body), "agent's connection was lost") {
 		t.Fatalf("person: %s %v", body, err)

@@ -80,18 +80,20 @@ function fakeCanvas(): CanvasTarget & { ops: string[] } {
 function painterWith(canvases: Map<number, CanvasTarget>, decodeDelay: (name: string) => Promise<void> = async () => {}) {
   const tasks: (() => void)[] = [];
   const closed: string[] = [];
+  const decoded: string[] = [];
   const p = new CanvasPainter({
     canvas: (id) => canvases.get(id) ?? null,
     decode: async (type, bytes) => {
       const name = new TextDecoder().decode(bytes);
       await decodeDelay(name);
       if (name === "BAD") throw new Error("not an image");
+      decoded.push(name);
       return { name, close: () => closed.push(name) };
     },
     later: (fn) => tasks.push(fn),
   });
   const runLater = () => tasks.splice(0).forEach((f) => f());
-  return { p, runLater, closed };
+  return { p, runLater, closed, decoded };
 }
 
 const b64 = (s: string) => btoa(s);
@@ -127,12 +129,17 @@ test("frames applied one by one land in order even when a later one decodes firs
   const c = fakeCanvas();
   let releaseSlow!: () => void;
   const slow = new Promise<void>((r) => (releaseSlow = r));
-  const { p, runLater } = painterWith(new Map([[2, c]]), (name) => (name === "SLOW" ? slow : Promise.resolve()));
+  const { p, runLater, decoded } = painterWith(new Map([[2, c]]), (name) => (name === "SLOW" ? slow : Promise.resolve()));
   p.applied(canvasEvent(frameData(2, b64("SLOW"))));
   runLater();
   p.applied(canvasEvent(frameData(2, b64("FAST"))));
   runLater();
-  await new Promise((r) => setTimeout(r, 5));
+  // FAST's decoding, and whatever a painter would chain on it, are
+  // microtasks only; they have all run before the next macrotask. So once
+  // a timer of 0 ms runs, FAST is decoded, and a painter that did not
+  // keep the order would have drawn it.
+  await new Promise((r) => setTimeout(r, 0));
+  assert.deepEqual(decoded, ["FAST"], "the newer frame is decoded");
   assert.deepEqual(c.ops, [], "nothing is drawn before the older frame");
   releaseSlow();
   await p.drawn(c);
