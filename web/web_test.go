@@ -80,25 +80,26 @@ func listFiles(t *testing.T, fsys fs.FS) map[string][]byte {
 	return files
 }
 
+// readDist returns the built file name of dist, failing t if it is not there.
+func readDist(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := fs.ReadFile(Dist(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
 // TestLoaderIsSmall keeps the SDK loader, which every customer page loads,
 // under 10 KB gzipped (as served: dist/sdk.js.gz); the recorder loads only
 // after consent.
 func TestLoaderIsSmall(t *testing.T) {
-	b, err := fs.ReadFile(Dist(), "sdk.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	z, err := fs.ReadFile(Dist(), "sdk.js.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := readDist(t, "sdk.js")
+	z := readDist(t, "sdk.js.gz")
 	if len(z) > 10*1024 {
 		t.Fatalf("sdk.js is %d bytes gzipped, over 10 KB", len(z))
 	}
-	rec, err := fs.ReadFile(Dist(), "recorder.js")
-	if err != nil {
-		t.Fatal(err)
-	}
+	rec := readDist(t, "recorder.js")
 	if !bytes.Contains(rec, []byte("rrweb")) && len(rec) < 50_000 {
 		t.Fatalf("recorder.js (%d bytes) does not look like it bundles rrweb", len(rec))
 	}
@@ -112,14 +113,8 @@ func TestLoaderIsSmall(t *testing.T) {
 // under (internal/httpapi, assetHash), so a loader never runs a recorder of
 // another build.
 func TestLoaderNamesItsRecorder(t *testing.T) {
-	sdk, err := fs.ReadFile(Dist(), "sdk.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec, err := fs.ReadFile(Dist(), "recorder.js")
-	if err != nil {
-		t.Fatal(err)
-	}
+	sdk := readDist(t, "sdk.js")
+	rec := readDist(t, "recorder.js")
 	sum := sha256.Sum256(rec)
 	want := `"/sdk/recorder.` + hex.EncodeToString(sum[:8]) + `.js"`
 	if !bytes.Contains(sdk, []byte(want)) {
@@ -134,10 +129,7 @@ func TestLoaderNamesItsRecorder(t *testing.T) {
 // brotli form that decompress to it, and they are worth sending.
 func TestBundlesPrecompressed(t *testing.T) {
 	for _, name := range []string{"sdk.js", "recorder.js", "console.js", "console.css", "terminal.js", "terminal.css"} {
-		plain, err := fs.ReadFile(Dist(), name)
-		if err != nil {
-			t.Fatal(err)
-		}
+		plain := readDist(t, name)
 		for _, suffix := range []string{".gz", ".br"} {
 			b, err := fs.ReadFile(Dist(), name+suffix)
 			if err != nil {

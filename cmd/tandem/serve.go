@@ -19,14 +19,19 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs := newFlagSet("serve", "tandem serve [flags]", stderr)
 	cfg := app.Config{}
 	var badEnv []string
-	envInt := func(name string, def int) int {
+	// envInt reads a whole number of at least least (0 or more).
+	envInt := func(name string, def, least int) int {
 		v, ok := os.LookupEnv(name)
 		if !ok {
 			return def
 		}
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 {
-			badEnv = append(badEnv, fmt.Sprintf("%s=%q is not a whole number", name, v))
+		if err != nil || n < least {
+			what := "a whole number"
+			if least > 0 {
+				what += fmt.Sprintf(" of at least %d", least)
+			}
+			badEnv = append(badEnv, fmt.Sprintf("%s=%q is not %s", name, v, what))
 			return def
 		}
 		return n
@@ -43,18 +48,6 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 		return d
 	}
-	envCount := func(name string, def int) int {
-		v, ok := os.LookupEnv(name)
-		if !ok {
-			return def
-		}
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 {
-			badEnv = append(badEnv, fmt.Sprintf("%s=%q is not a whole number of at least 1", name, v))
-			return def
-		}
-		return n
-	}
 	fs.StringVar(&cfg.Addr, "addr", env("TANDEM_ADDR", "127.0.0.1:8080"), "HTTP listen address (console, SDK, API)")
 	fs.StringVar(&cfg.DataDir, "data", defaultDataDir(), "data directory: SQLite database, recordings, keys")
 	fs.StringVar(&cfg.DemoAddr, "demo-addr", env("TANDEM_DEMO_ADDR", "127.0.0.1:8081"), `demo site listen address ("off" for none)`)
@@ -63,7 +56,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.StringVar(&cfg.TeamName, "team", env("TANDEM_TEAM", "Support"), `team name in consent prompts ("Alex from Support wants to see this page")`)
 	fs.DurationVar(&cfg.InviteTTL, "invite-ttl", envDuration("TANDEM_INVITE_TTL", 10*time.Minute), "how long an invite link or code stays valid")
 	fs.DurationVar(&cfg.Grace, "grace", envDuration("TANDEM_GRACE", 30*time.Second), "how long a dropped connection may take to resume before the assist ends")
-	fs.IntVar(&cfg.MaxWaiting, "max-waiting", envCount("TANDEM_MAX_WAITING", 100), "how many help requests one site may have waiting for an agent at once; more are refused (503) until some are taken")
+	fs.IntVar(&cfg.MaxWaiting, "max-waiting", envInt("TANDEM_MAX_WAITING", 100, 1), "how many help requests one site may have waiting for an agent at once; more are refused (503) until some are taken")
 	fs.DurationVar(&cfg.LivenessInterval, "liveness", envDuration("TANDEM_LIVENESS", 10*time.Second), "how often terminal hosts are probed")
 	fs.StringVar(&cfg.ICE.TURNAddr, "turn-addr", env("TANDEM_TURN_ADDR", "127.0.0.1:3478"), `embedded TURN server's UDP address for calls ("off" for none)`)
 	fs.StringVar(&cfg.ICE.TURNPublicHost, "turn-public-host", env("TANDEM_TURN_PUBLIC_HOST", ""), "host browsers use to reach the embedded TURN server (default: its listen address)")
@@ -74,10 +67,10 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.StringVar(&cfg.MetricsAddr, "metrics-addr", env("TANDEM_METRICS_ADDR", "off"), `address serving Prometheus /metrics, e.g. 127.0.0.1:9090 ("off" for none)`)
 	fs.StringVar(&cfg.MetricsToken, "metrics-token", env("TANDEM_METRICS_TOKEN", ""), "bearer token /metrics requires; with it, the public --addr serves /metrics too (prefer the environment variable)")
 	trustedProxies := fs.String("trusted-proxies", env("TANDEM_TRUSTED_PROXIES", ""), "reverse proxies whose X-Forwarded-For names the client, as CIDR prefixes or addresses, comma-separated (e.g. 10.0.0.0/8,::1)")
-	fs.IntVar(&cfg.SignInSlots, "signin-slots", envInt("TANDEM_SIGNIN_SLOTS", 0), "sign-ins whose password is checked at once, 64 MiB each (default GOMAXPROCS, 2 to 4)")
-	rateKiB := fs.Int("assist-rate-kib", envInt("TANDEM_ASSIST_RATE_KIB", 1024), "KiB a second one person may send to an assist, after the burst")
-	burstMiB := fs.Int("assist-burst-mib", envInt("TANDEM_ASSIST_BURST_MIB", 16), "MiB one person may send to an assist at once")
-	maxMiB := fs.Int("assist-max-mib", envInt("TANDEM_ASSIST_MAX_MIB", 1024), "MiB one assist may record; it ends when its recording reaches it")
+	fs.IntVar(&cfg.SignInSlots, "signin-slots", envInt("TANDEM_SIGNIN_SLOTS", 0, 0), "sign-ins whose password is checked at once, 64 MiB each (default GOMAXPROCS, 2 to 4)")
+	rateKiB := fs.Int("assist-rate-kib", envInt("TANDEM_ASSIST_RATE_KIB", 1024, 0), "KiB a second one person may send to an assist, after the burst")
+	burstMiB := fs.Int("assist-burst-mib", envInt("TANDEM_ASSIST_BURST_MIB", 16, 0), "MiB one person may send to an assist at once")
+	maxMiB := fs.Int("assist-max-mib", envInt("TANDEM_ASSIST_MAX_MIB", 1024, 0), "MiB one assist may record; it ends when its recording reaches it")
 	logLevel := fs.String("log-level", env("TANDEM_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err

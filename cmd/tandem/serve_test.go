@@ -139,6 +139,8 @@ func TestServeRefusesBadProxiesAndSlots(t *testing.T) {
 		{"environment", [2]string{"TANDEM_TRUSTED_PROXIES", "10.0.0.0/99"}, nil, "10.0.0.0/99"},
 		{"slots", [2]string{"TANDEM_SIGNIN_SLOTS", "many"}, nil, "TANDEM_SIGNIN_SLOTS"},
 		{"negative slots", [2]string{}, []string{"--signin-slots", "-1"}, "signin-slots"},
+		{"no waiting", [2]string{"TANDEM_MAX_WAITING", "0"}, nil, `TANDEM_MAX_WAITING="0" is not a whole number of at least 1`},
+		{"negative rate", [2]string{"TANDEM_ASSIST_RATE_KIB", "-1"}, nil, `TANDEM_ASSIST_RATE_KIB="-1" is not a whole number`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -12,13 +12,13 @@ import (
 	"github.com/tandemhq/tandem/internal/app"
 	"github.com/tandemhq/tandem/internal/share"
 	"github.com/tandemhq/tandem/internal/sshrelay"
+	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
 
-// `tandem terminal list` and `print` read what a relay kept in the data
-// directory: the session in the database and its recording in blobs.
-func TestTerminalListAndPrint(t *testing.T) {
-	ctx := context.Background()
-	data := t.TempDir()
+// startRelay starts an SSH relay on the data directory data, as `tandem
+// serve` would, and returns it with its store; the caller closes both.
+func startRelay(t *testing.T, ctx context.Context, data string) (*sshrelay.Server, *sqlite.DB) {
+	t.Helper()
 	db, err := app.OpenStore(ctx, data)
 	if err != nil {
 		t.Fatal(err)
@@ -35,6 +35,15 @@ func TestTerminalListAndPrint(t *testing.T) {
 		t.Fatal(err)
 	}
 	go srv.Serve(ctx)
+	return srv, db
+}
+
+// `tandem terminal list` and `print` read what a relay kept in the data
+// directory: the session in the database and its recording in blobs.
+func TestTerminalListAndPrint(t *testing.T) {
+	ctx := context.Background()
+	data := t.TempDir()
+	srv, db := startRelay(t, ctx, data)
 
 	var out bytes.Buffer
 	s, err := share.Start(ctx, share.Config{
@@ -91,23 +100,8 @@ func TestShareRecordInputFlag(t *testing.T) {
 			ctx := context.Background()
 			data := t.TempDir()
 			t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // the host's key and known_hosts
-			db, err := app.OpenStore(ctx, data)
-			if err != nil {
-				t.Fatal(err)
-			}
+			srv, db := startRelay(t, ctx, data)
 			defer db.Close()
-			bs, err := app.OpenBlobs(data)
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv, err := sshrelay.New(sshrelay.Config{Addr: "127.0.0.1:0", HostKeyPath: filepath.Join(data, "ssh_host_ed25519_key"), Store: db, Blobs: bs})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := srv.Listen(); err != nil {
-				t.Fatal(err)
-			}
-			go srv.Serve(ctx)
 			defer srv.Close(ctx)
 
 			args := []string{"share", "--server", srv.Addr()}

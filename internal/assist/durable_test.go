@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tandemhq/tandem/internal/blobs/dirblobs"
 	"github.com/tandemhq/tandem/internal/hub"
 	"github.com/tandemhq/tandem/internal/record"
 )
@@ -68,11 +67,7 @@ func TestAcksSayWhatIsStored(t *testing.T) {
 	if a.Stored > a.Ack || a.Stored < 200 {
 		t.Fatalf("ack = %+v, want most of the 300 frames stored", a)
 	}
-	bs, err := dirblobs.New(h.dir + "/blobs")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := record.Open(h.ctx, bs, id)
+	r, err := record.Open(h.ctx, h.blobs, id)
 	if err != nil {
 		t.Fatal(err)
 	}

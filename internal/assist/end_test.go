@@ -7,13 +7,7 @@ import "testing"
 // "ended" frame), not as if a newer connection had replaced it (4409).
 func TestFrameAfterEndGetsTheEnd(t *testing.T) {
 	h := newHarness(t, Config{}, nil)
-	p, id := h.live()
-	if err := p.Handle(h.ctx, evFrame(1)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.s.End(h.ctx, h.agent, id); err != nil {
-		t.Fatal(err)
-	}
+	p, _ := h.endedAfterOneFrame()
 	err := p.Handle(h.ctx, evFrame(2))
 	if code := closeCode(err); code != closeEnded {
 		t.Fatalf("frame after the end: %v (code %d), want 4410", err, code)

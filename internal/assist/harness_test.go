@@ -22,8 +22,8 @@ type harness struct {
 	ctx   context.Context
 	s     *Service
 	db    *sqlite.DB
-	store Store // what the service was given (db, or a wrapper of it)
-	dir   string
+	store Store           // what the service was given (db, or a wrapper of it)
+	blobs *dirblobs.Store // the blob directory the service was given
 	site  *tandem.Site
 	agent *tandem.User
 }
@@ -42,7 +42,7 @@ func newHarness(t *testing.T, cfg Config, wrap func(Store) Store) *harness {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &harness{t: t, ctx: ctx, db: db, store: Store(db), dir: dir}
+	h := &harness{t: t, ctx: ctx, db: db, store: Store(db), blobs: bs}
 	if wrap != nil {
 		h.store = wrap(db)
 	}
@@ -102,6 +102,20 @@ func (h *harness) live() (*PersonConn, string) {
 	}
 	drain(p)
 	return p, st.Assist.ID
+}
+
+// endedAfterOneFrame makes an assist live, has the person send one frame
+// (evFrame(1)) and the agent end it; it returns the person's channel.
+func (h *harness) endedAfterOneFrame() (*PersonConn, string) {
+	h.t.Helper()
+	p, id := h.live()
+	if err := p.Handle(h.ctx, evFrame(1)); err != nil {
+		h.t.Fatalf("frame: %v", err)
+	}
+	if _, err := h.s.End(h.ctx, h.agent, id); err != nil {
+		h.t.Fatalf("end: %v", err)
+	}
+	return p, id
 }
 
 // drain takes every frame a channel has now, and the close it is set to.

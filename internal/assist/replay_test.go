@@ -2,11 +2,9 @@ package assist
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/tandemhq/tandem/internal/blobs/dirblobs"
 	"github.com/tandemhq/tandem/internal/hub"
 	"github.com/tandemhq/tandem/internal/record"
 )
@@ -15,18 +13,8 @@ import (
 // JSON: the replay leaves it out instead of failing to encode.
 func TestReplayLeavesOutPayloadsThatAreNotJSON(t *testing.T) {
 	h := newHarness(t, Config{}, nil)
-	p, id := h.live()
-	if err := p.Handle(h.ctx, evFrame(1)); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := h.s.End(h.ctx, h.agent, id); err != nil {
-		t.Fatal(err)
-	}
-	bs, err := dirblobs.New(filepath.Join(h.dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := record.NewWriter(bs, id, record.WriterOptions{})
+	_, id := h.endedAfterOneFrame()
+	w := record.NewWriter(h.blobs, id, record.WriterOptions{})
 	if err := w.WriteFrame(time.Now(), hub.EncodeFrame(hub.Header{Kind: "ev", Seq: 2, Page: "p1"}, []byte(`[{"type":3},`))); err != nil {
 		t.Fatal(err)
 	}

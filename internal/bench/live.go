@@ -130,14 +130,8 @@ func (o *Opener) Open(ctx context.Context, opts OpenOptions) (*Assist, error) {
 	if err := o.agent.Accept(ctx, p.AssistID); err != nil {
 		return nil, fmt.Errorf("accept: %w", err)
 	}
-	if _, _, err := simclient.ReadUntil(ctx, p.WS, "prompt"); err != nil {
-		return nil, fmt.Errorf("wait for the prompt: %w", err)
-	}
-	if err := p.Send(ctx, simclient.Header{Kind: "consent"}, []byte(`{"allow":true}`)); err != nil {
-		return nil, fmt.Errorf("allow: %w", err)
-	}
-	if _, body, err := simclient.ReadUntil(ctx, p.WS, "state"); err != nil || !bytes.Contains(body, []byte(`"live"`)) {
-		return nil, fmt.Errorf("wait for live (got %s): %w", body, err)
+	if err := p.Allow(ctx); err != nil {
+		return nil, err
 	}
 	a.drained = make(chan struct{})
 	go a.drainPerson()

@@ -223,6 +223,25 @@ func (p *Person) SendData(ctx context.Context, kind, page, hash string, payload 
 	return seq, p.Send(ctx, Header{Kind: kind, Seq: seq, Page: page, Hash: hash}, payload)
 }
 
+// Allow answers the consent prompt that an agent's accept brings: it waits
+// for the prompt, allows, and waits until the assist is live.
+func (p *Person) Allow(ctx context.Context) error {
+	if _, _, err := ReadUntil(ctx, p.WS, "prompt"); err != nil {
+		return fmt.Errorf("wait for the prompt: %w", err)
+	}
+	if err := p.Send(ctx, Header{Kind: "consent"}, []byte(`{"allow":true}`)); err != nil {
+		return fmt.Errorf("allow: %w", err)
+	}
+	_, body, err := ReadUntil(ctx, p.WS, "state")
+	if err != nil {
+		return fmt.Errorf("wait for live: %w", err)
+	}
+	if !bytes.Contains(body, []byte(`"live"`)) {
+		return fmt.Errorf("state after allow is %s, want live", body)
+	}
+	return nil
+}
+
 // SetNextSeq sets the sequence number of the next data frame, to resend.
 func (p *Person) SetNextSeq(seq uint64) { p.nextSeq = seq }
 

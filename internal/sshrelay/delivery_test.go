@@ -236,11 +236,7 @@ func TestStalledHelperIsSkippedAndTold(t *testing.T) {
 	h.out.waitFor(t, "alice joined", wait)
 	a.waitFor(t, "$", wait)
 
-	c, err := e.dialAs(h.ID, bob)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := e.mustDial(h.ID, bob)
 
 	// Bob's client stops reading: nothing takes his output from the pipe.
 	sess, err := c.NewSession()

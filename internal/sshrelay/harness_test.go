@@ -40,19 +40,28 @@ type testEnv struct {
 	port  string
 }
 
+// openStores opens a SQLite store and a blob directory in dir; the store is
+// closed at the end of the test.
+func openStores(t testing.TB, dir string) (*sqlite.DB, *dirblobs.Store) {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "tandem.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	bl, err := dirblobs.New(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, bl
+}
+
 func newEnv(t testing.TB, mutate ...func(*sshrelay.Config)) *testEnv {
 	t.Helper()
 	requireOpenSSH(t)
 	dir := t.TempDir()
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "tandem.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	bl, err := dirblobs.New(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, bl := openStores(t, dir)
 	cfg := sshrelay.Config{
 		Addr:             "127.0.0.1:0",
 		HostKeyPath:      filepath.Join(dir, "ssh_host_ed25519_key"),
@@ -88,7 +97,6 @@ func newEnv(t testing.TB, mutate ...func(*sshrelay.Config)) *testEnv {
 		if err := <-served; err != nil {
 			t.Errorf("serve: %v", err)
 		}
-		db.Close()
 	})
 	_, port, _ := net.SplitHostPort(srv.Addr())
 	return &testEnv{t: t, dir: dir, srv: srv, db: db, blobs: bl, port: port}

@@ -17,11 +17,9 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/tandemhq/tandem"
-	"github.com/tandemhq/tandem/internal/blobs/dirblobs"
 	"github.com/tandemhq/tandem/internal/openapitest"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/store"
-	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
 
 func getJSON(t *testing.T, url string, header http.Header, want int, into any) {
@@ -307,15 +305,7 @@ func (f *failingStore) ListTerminals(context.Context, bool, int) ([]*store.Termi
 // a panic is recovered into a 500 and every request is counted.
 func TestConsoleAPIErrors(t *testing.T) {
 	dir := t.TempDir()
-	bl, err := dirblobs.New(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "tandem.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db, bl := openStores(t, dir)
 	st := &failingStore{Store: db}
 	var logged bytes.Buffer
 	srv, err := sshrelay.New(sshrelay.Config{

@@ -3,7 +3,6 @@ package sshrelay_test
 import (
 	"io"
 	"log/slog"
-	"os"
 	"strings"
 	"testing"
 
@@ -33,31 +32,16 @@ func TestClientStringsInLogsAreBounded(t *testing.T) {
 	})
 
 	// A 200 KiB user name, with a client version of its own.
-	b, err := os.ReadFile(alice.path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := ssh.ParsePrivateKey(b)
-	if err != nil {
-		t.Fatal(err)
-	}
 	huge := forged + strings.Repeat("u", 200<<10)
-	if c, err := ssh.Dial("tcp", e.srv.Addr(), &ssh.ClientConfig{
-		User:            huge,
-		Auth:            []ssh.AuthMethod{ssh.PublicKeys(signer)},
-		HostKeyCallback: ssh.InsecureIgnoreHostKey(),
-		ClientVersion:   "SSH-2.0-Evil_" + strings.Repeat("v", 200),
-	}); err == nil {
+	evil := e.clientConfig(huge, alice)
+	evil.ClientVersion = "SSH-2.0-Evil_" + strings.Repeat("v", 200)
+	if c, err := ssh.Dial("tcp", e.srv.Addr(), evil); err == nil {
 		c.Close()
 		t.Fatal("a user name that is no session id was let in")
 	}
 
 	// Alice joins with a terminal type of her choosing.
-	c, err := e.dialAs(h.ID, alice)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := e.mustDial(h.ID, alice)
 	sess, err := c.NewSession()
 	if err != nil {
 		t.Fatal(err)

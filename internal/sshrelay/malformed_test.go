@@ -11,7 +11,9 @@ import (
 	"github.com/tandemhq/tandem/internal/sshrelay/wire"
 )
 
-func (e *testEnv) dialAs(user string, key testKey) (*ssh.Client, error) {
+// clientConfig is the Go SSH client's config for logging in as user with
+// key.
+func (e *testEnv) clientConfig(user string, key testKey) *ssh.ClientConfig {
 	e.t.Helper()
 	b, err := os.ReadFile(key.path)
 	if err != nil {
@@ -21,11 +23,29 @@ func (e *testEnv) dialAs(user string, key testKey) (*ssh.Client, error) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return ssh.Dial("tcp", e.srv.Addr(), &ssh.ClientConfig{
+	return &ssh.ClientConfig{
 		User:            user,
 		Auth:            []ssh.AuthMethod{ssh.PublicKeys(signer)},
 		HostKeyCallback: ssh.InsecureIgnoreHostKey(),
-	})
+	}
+}
+
+// dialAs connects a Go SSH client to the relay as user with key.
+func (e *testEnv) dialAs(user string, key testKey) (*ssh.Client, error) {
+	e.t.Helper()
+	return ssh.Dial("tcp", e.srv.Addr(), e.clientConfig(user, key))
+}
+
+// mustDial is dialAs that must succeed; the client is closed at the end of
+// the test.
+func (e *testEnv) mustDial(user string, key testKey) *ssh.Client {
+	e.t.Helper()
+	c, err := e.dialAs(user, key)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { c.Close() })
+	return c
 }
 
 // aliceInBobDialled shares a session that alice and bob may join (mutate
@@ -43,11 +63,7 @@ func (e *testEnv) aliceInBobDialled(mutate func(*share.Config)) (alice, bob test
 	})
 	a = e.join(h.ID, alice, 100, 30)
 	h.out.waitFor(e.t, "alice joined", wait)
-	c, err := e.dialAs(h.ID, bob)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	e.t.Cleanup(func() { c.Close() })
+	c = e.mustDial(h.ID, bob)
 	return alice, bob, h, a, c
 }
 

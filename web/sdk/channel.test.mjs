@@ -61,6 +61,15 @@ const data = (ws) => ws.sent.map(decode).filter((f) => f.s).map((f) => `${f.k}${
 const welcome = (ws, ack, state = "live") => ws.recv(`{"k":"welcome","ack":${ack}}\n{"state":"${state}"}`);
 const ev = (d) => ({ k: "ev", p: "p1", d: JSON.stringify(d) });
 
+/** A new channel, opened and welcomed with nothing stored yet. */
+function welcomed() {
+  const h = hooks();
+  const ch = new Channel("ws://t/x", h);
+  ch.open();
+  welcome(last(), 0);
+  return { h, ch };
+}
+
 test("frames wait for the welcome, then go out numbered from 1", () => {
   const h = hooks();
   const ch = new Channel("ws://t/x", h);
@@ -79,10 +88,7 @@ test("frames wait for the welcome, then go out numbered from 1", () => {
 });
 
 test("after a drop, only what the server lacks is resent, in order", () => {
-  const h = hooks();
-  const ch = new Channel("ws://t/x", h);
-  ch.open();
-  welcome(last(), 0);
+  const { ch } = welcomed();
   for (const x of ["a", "b", "c", "d"]) ch.push(ev([x]));
   last().recv('{"k":"ack","ack":1}');
   last().drop(1006);
@@ -107,10 +113,7 @@ test("a server that holds less than acked gets the rest again", () => {
 });
 
 test("ping is answered with pong carrying the same t; other frames go to the hook", () => {
-  const h = hooks();
-  const ch = new Channel("ws://t/x", h);
-  ch.open();
-  welcome(last(), 0);
+  const { h } = welcomed();
   last().recv('{"k":"ping","t":1234}');
   assert.deepEqual(last().sent, ['{"k":"pong","t":1234}']);
   last().recv('{"k":"prompt"}\n{"text":"Alex wants to see this page"}');
@@ -210,10 +213,7 @@ test("a frame over the server's limit is refused, not sent", () => {
 
 test("closing codes that reconnecting cannot fix stop the channel", () => {
   for (const code of [4401, 4403, 4404, 4409, 4410]) {
-    const h = hooks();
-    const ch = new Channel("ws://t/x", h);
-    ch.open();
-    welcome(last(), 0);
+    const { h } = welcomed();
     const n = sockets.length;
     last().drop(code, "bye");
     runTimers();
@@ -223,10 +223,7 @@ test("closing codes that reconnecting cannot fix stop the channel", () => {
 });
 
 test("4413 (too large) drops what was buffered and asks for a snapshot", () => {
-  const h = hooks();
-  const ch = new Channel("ws://t/x", h);
-  ch.open();
-  welcome(last(), 0);
+  const { h, ch } = welcomed();
   ch.push(ev(["a"]));
   last().drop(4413);
   runTimers();
@@ -326,10 +323,7 @@ test("4412 for a ref handed on by the previous page asks for a fresh snapshot", 
 });
 
 test("1013 (busy) reconnects and resends from the ack", () => {
-  const h = hooks();
-  const ch = new Channel("ws://t/x", h);
-  ch.open();
-  welcome(last(), 0);
+  const { h, ch } = welcomed();
   ch.push(ev(["a"]));
   ch.push(ev(["b"]));
   last().recv('{"k":"ack","ack":1}');
@@ -374,10 +368,7 @@ test("a welcome says what is stored", () => {
 });
 
 test("a full buffer first lets go of frames the server holds", () => {
-  const h = hooks();
-  const ch = new Channel("ws://t/x", h);
-  ch.open();
-  welcome(last(), 0);
+  const { ch } = welcomed();
   const big = "y".repeat(1 << 20);
   const n = Math.floor(maxBuffered / (1 << 20)) - 1;
   for (let i = 0; i < n; i++) ch.push(ev([big]));
@@ -389,10 +380,7 @@ test("a full buffer first lets go of frames the server holds", () => {
 });
 
 test("4429 (too fast) waits at least 5 s, then resends from the ack", () => {
-  const h = hooks();
-  const ch = new Channel("ws://t/x", h);
-  ch.open();
-  welcome(last(), 0);
+  const { h, ch } = welcomed();
   ch.push(ev(["a"]));
   last().drop(4429, "sending faster than 1024 KiB/s");
   assert.deepEqual(h.closes, [], "4429 is not final");

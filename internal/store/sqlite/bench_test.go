@@ -9,11 +9,7 @@ import (
 
 func BenchmarkAppendAudit(b *testing.B) {
 	ctx := context.Background()
-	db, err := Open(ctx, b.TempDir()+"/tandem.db")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := openAt(b, b.TempDir()+"/tandem.db")
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			if err := db.AppendAudit(ctx, &tandem.AuditEntry{SessionID: "s", Actor: "system", Action: "x"}); err != nil {
@@ -26,11 +22,7 @@ func BenchmarkAppendAudit(b *testing.B) {
 
 func BenchmarkAssistByID(b *testing.B) {
 	ctx := context.Background()
-	db, err := Open(ctx, b.TempDir()+"/tandem.db")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db := openAt(b, b.TempDir()+"/tandem.db")
 	site := &tandem.Site{Name: "Shop", AllowedOrigins: []string{"https://shop.example"}}
 	if err := db.CreateSite(ctx, site); err != nil {
 		b.Fatal(err)

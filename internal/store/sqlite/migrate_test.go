@@ -223,11 +223,7 @@ func TestOpenPathWithSpecialCharacters(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "tandem.db")
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatalf("Open(%q): %v", path, err)
-	}
-	defer db.Close()
+	db := openAt(t, path)
 	if err := db.CreateUser(ctx, &tandem.User{Email: "a@example.com", Name: "A"}); err != nil {
 		t.Fatal(err)
 	}
@@ -239,11 +235,7 @@ func TestOpenPathWithSpecialCharacters(t *testing.T) {
 func TestOpenMakesPrivateFiles(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "tandem.db")
-	db, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openAt(t, path)
 	if err := db.CreateUser(ctx, &tandem.User{Email: "a@example.com", Name: "A"}); err != nil {
 		t.Fatal(err)
 	}

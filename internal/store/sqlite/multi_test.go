@@ -28,26 +28,25 @@ func redeemOnce(db *DB, siteID, token string) error {
 	})
 }
 
+// twoHandlesWithSite opens two handles on one new file, as two servers (or a
+// server and an admin command) do, with one site created through the first.
+func twoHandlesWithSite(t *testing.T) (a, b *DB, site *tandem.Site) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "tandem.db")
+	a, b = openAt(t, path), openAt(t, path)
+	site = &tandem.Site{Name: "Shop", AllowedOrigins: []string{"https://shop.example"}}
+	if err := a.CreateSite(context.Background(), site); err != nil {
+		t.Fatal(err)
+	}
+	return a, b, site
+}
+
 // TestTwoServersAcceptOnce is two servers on one file, each with its own
 // handle, whose agents accept the same waiting requests at once: each request
 // is accepted by exactly one.
 func TestTwoServersAcceptOnce(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "tandem.db")
-	a, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	site := &tandem.Site{Name: "Shop", AllowedOrigins: []string{"https://shop.example"}}
-	if err := a.CreateSite(ctx, site); err != nil {
-		t.Fatal(err)
-	}
+	a, b, site := twoHandlesWithSite(t)
 	const n = 20
 	var requests []*tandem.Assist
 	for range n {
@@ -88,22 +87,7 @@ func TestTwoServersAcceptOnce(t *testing.T) {
 // each other rather than fail with SQLITE_BUSY.
 func TestTwoHandlesOneFile(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "tandem.db")
-	a, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-
-	site := &tandem.Site{Name: "Shop", AllowedOrigins: []string{"https://shop.example"}}
-	if err := a.CreateSite(ctx, site); err != nil {
-		t.Fatal(err)
-	}
+	a, b, site := twoHandlesWithSite(t)
 	expires := time.Now().Add(time.Hour)
 	const n = 8
 	for i := range n {

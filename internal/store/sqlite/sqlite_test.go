@@ -18,6 +18,18 @@ func openTemp(t *testing.T) *DB {
 	return db
 }
 
+// openAt opens the store in the file at path, failing tb if it cannot; the
+// store is closed when tb ends.
+func openAt(tb testing.TB, path string) *DB {
+	tb.Helper()
+	db, err := Open(context.Background(), path)
+	if err != nil {
+		tb.Fatalf("Open(%q): %v", path, err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	return db
+}
+
 func TestConformance(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store { return openTemp(t) })
 }

@@ -88,3 +88,31 @@ func testDeleteCascades(t *testing.T, s store.Store) {
 		t.Errorf("the audit log of a removed site's assist has %d entries, want 1 kept", len(audit))
 	}
 }
+
+// race makes n calls at once, call(0) to call(n-1), all released together,
+// and returns the i of those that succeeded. A call may also lose with the
+// error code lost; any other error fails t, naming the call by what.
+func race(t *testing.T, n int, lost, what string, call func(i int) error) (won []int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	errs := make([]error, n)
+	for i := range n {
+		wg.Go(func() {
+			<-start
+			errs[i] = call(i)
+		})
+	}
+	close(start)
+	wg.Wait()
+	for i, err := range errs {
+		switch tandem.ErrorCode(err) {
+		case "":
+			won = append(won, i)
+		case lost:
+		default:
+			t.Errorf("%s failed with %v, want success or %s", what, err, lost)
+		}
+	}
+	return won
+}

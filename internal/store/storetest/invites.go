@@ -3,7 +3,6 @@ package storetest
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -207,28 +206,10 @@ func testConcurrentRedeem(t *testing.T, s store.Store) {
 		must(t, s.CreateInvite(ctx, inv), "CreateInvite")
 
 		const n = 16
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		errs := make([]error, n)
-		for i := range n {
-			wg.Go(func() {
-				<-start
-				_, errs[i] = redeem(s, site.ID, token, "", at(1))
-			})
-		}
-		close(start)
-		wg.Wait()
-
-		wins := 0
-		for _, err := range errs {
-			switch tandem.ErrorCode(err) {
-			case "":
-				wins++
-			case tandem.EUsed:
-			default:
-				t.Errorf("round %d: a racing redemption failed with %v, want success or %s", round, err, tandem.EUsed)
-			}
-		}
+		wins := len(race(t, n, tandem.EUsed, fmt.Sprintf("round %d: a racing redemption", round), func(int) error {
+			_, err := redeem(s, site.ID, token, "", at(1))
+			return err
+		}))
 		if wins != 1 {
 			t.Errorf("round %d: %d of %d racing redemptions won, want exactly 1", round, wins, n)
 		}

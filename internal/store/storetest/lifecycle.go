@@ -3,7 +3,6 @@ package storetest
 import (
 	"context"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -76,35 +75,18 @@ func testConcurrentAccept(t *testing.T, s store.Store) {
 	for round := range 3 {
 		a := newAssist(t, s, site.ID, at(round))
 		const n = 16
-		var wg sync.WaitGroup
-		start := make(chan struct{})
-		errs := make([]error, n)
-		for i := range n {
-			wg.Go(func() {
-				next := *a
-				next.State, next.AgentID = tandem.AssistConsenting, fmt.Sprintf("agent-%d", i)
-				<-start
-				errs[i] = s.UpdateAssist(ctx, &next, tandem.AssistWaiting)
-			})
+		won := race(t, n, tandem.EConflict, fmt.Sprintf("round %d: a racing accept", round), func(i int) error {
+			next := *a
+			next.State, next.AgentID = tandem.AssistConsenting, fmt.Sprintf("agent-%d", i)
+			return s.UpdateAssist(ctx, &next, tandem.AssistWaiting)
+		})
+		if len(won) > 1 {
+			t.Errorf("round %d: agents %v all accepted", round, won)
 		}
-		close(start)
-		wg.Wait()
-		winner := -1
-		for i, err := range errs {
-			switch tandem.ErrorCode(err) {
-			case "":
-				if winner >= 0 {
-					t.Errorf("round %d: agents %d and %d both accepted", round, winner, i)
-				}
-				winner = i
-			case tandem.EConflict:
-			default:
-				t.Errorf("round %d: a racing accept failed with %v, want success or %s", round, err, tandem.EConflict)
-			}
-		}
-		if winner < 0 {
+		if len(won) == 0 {
 			t.Fatalf("round %d: no racing accept won", round)
 		}
+		winner := won[0]
 		got, err := s.AssistByID(ctx, a.ID)
 		must(t, err, "AssistByID")
 		if got.State != tandem.AssistConsenting || got.AgentID != fmt.Sprintf("agent-%d", winner) {
@@ -154,27 +136,9 @@ func testWaitingBudget(t *testing.T, s store.Store) {
 	// Racing requests: exactly the budget gets in.
 	racing := newSite(t, s, "Race")
 	const n, max = 24, 5
-	var wg sync.WaitGroup
-	start := make(chan struct{})
-	errs := make([]error, n)
-	for i := range n {
-		wg.Go(func() {
-			<-start
-			errs[i] = s.CreateWaitingAssist(ctx, &tandem.Assist{SiteID: racing.ID, PersonID: fmt.Sprint(i)}, max)
-		})
-	}
-	close(start)
-	wg.Wait()
-	ok := 0
-	for _, err := range errs {
-		switch tandem.ErrorCode(err) {
-		case "":
-			ok++
-		case tandem.EUnavailable:
-		default:
-			t.Errorf("a racing request failed with %v", err)
-		}
-	}
+	ok := len(race(t, n, tandem.EUnavailable, "a racing request", func(i int) error {
+		return s.CreateWaitingAssist(ctx, &tandem.Assist{SiteID: racing.ID, PersonID: fmt.Sprint(i)}, max)
+	}))
 	counts, err := s.CountAssists(ctx, store.AssistFilter{SiteID: racing.ID})
 	must(t, err, "CountAssists")
 	if ok != max || counts[tandem.AssistWaiting] != max {
