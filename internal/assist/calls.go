@@ -6,6 +6,7 @@ import (
 	"sort"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/protocol"
 )
 
 // relayRTCLocked passes signalling between participants of the call.
@@ -70,10 +71,10 @@ func (s *Service) callStateLocked(l *live) {
 	var shared []byte
 	frameFor := func(id string) []byte {
 		if s.getsICE(l, id) {
-			return encodeControl("call.state", s.withICE(st, l, id))
+			return encodeControl(protocol.KindCallState, s.withICE(st, l, id))
 		}
 		if shared == nil {
-			shared = encodeControl("call.state", st)
+			shared = encodeControl(protocol.KindCallState, st)
 		}
 		return shared
 	}

@@ -79,7 +79,7 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 	}
 	c.send(encodeWith(hub.Header{Kind: "welcome", Ack: ack, Stored: stored}, welcome))
 	if l.assist.State == tandem.AssistConsenting {
-		c.send(encodeControl("prompt", promptPayload{Agent: agentRef{Name: l.agentName}, Text: l.prompt}))
+		c.send(encodeControl(protocol.KindPrompt, promptPayload{Agent: agentRef{Name: l.agentName}, Text: l.prompt}))
 	}
 	if l.control.holder != nil {
 		c.send(l.controlStateFrame())
@@ -196,7 +196,7 @@ func (s *Service) ConnectAgent(ctx context.Context, user *tandem.User, id string
 	if l.assist.State == tandem.AssistWaiting {
 		return nil, &CloseError{Code: CloseForbidden, Reason: "accept the request first"}
 	}
-	c.send(encodeControl("you", map[string]string{"conn": c.id, "id": user.ID, "name": user.Name}))
+	c.send(encodeControl(protocol.KindYou, map[string]string{"conn": c.id, "id": user.ID, "name": user.Name}))
 	if held, asked, err := s.holdLocked(l, c); held || err != nil {
 		if err != nil {
 			return nil, err
@@ -229,7 +229,7 @@ func (s *Service) admitLocked(l *live, c *AgentConn) error {
 	}
 	l.presenceLocked()
 	if l.call != nil {
-		c.send(encodeControl("call.state", s.withICE(l.callStatePayload(), l, c.id)))
+		c.send(encodeControl(protocol.KindCallState, s.withICE(l.callStatePayload(), l, c.id)))
 	}
 	s.controlStateLocked(l)
 	return nil

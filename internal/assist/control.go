@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/protocol"
 )
 
 // operateLocked relays an operation from the agent holding control.
@@ -67,5 +68,5 @@ func (l *live) controlStateFrame() []byte {
 	if h := l.control.holder; h != nil {
 		st["holder"] = map[string]string{"id": h.id, "name": h.user.Name}
 	}
-	return encodeControl("control.state", st)
+	return encodeControl(protocol.KindControlState, st)
 }

@@ -65,14 +65,14 @@ func (c *PersonConn) Handle(ctx context.Context, frame []byte) error {
 		return err
 	}
 	switch h.Kind {
-	case "pong":
+	case protocol.KindPong:
 		c.l.mu.Lock()
 		if !c.l.pingSent.IsZero() && h.T == c.l.pingSent.UnixMilli() {
 			c.l.personRTT = c.s.cfg.Now().Sub(c.l.pingSent)
 		}
 		c.l.mu.Unlock()
 		return nil
-	case "consent":
+	case protocol.KindConsent:
 		var body struct {
 			Allow *bool `json:"allow"`
 		}
@@ -80,7 +80,7 @@ func (c *PersonConn) Handle(ctx context.Context, frame []byte) error {
 			return badFrame(`consent needs {"allow":true|false}`)
 		}
 		return c.s.consent(ctx, c.l, *body.Allow)
-	case "end":
+	case protocol.KindEnd:
 		c.l.mu.Lock()
 		state, id, who := c.l.assist.State, c.l.assist.ID, c.l.assist.PersonID
 		c.l.mu.Unlock()
@@ -92,9 +92,9 @@ func (c *PersonConn) Handle(ctx context.Context, frame []byte) error {
 		return err
 	case protocol.KindJoinAnswer:
 		return c.s.answerJoin(ctx, c.l, payload(frame))
-	case "meta", "snap", "ref", "ev", "leave":
+	case protocol.KindMeta, protocol.KindSnap, protocol.KindRef, protocol.KindEv, protocol.KindLeave:
 		return c.publish(ctx, h, frame)
-	case "call.answer", "call.leave", "rtc", "call.media", "control.answer", "control.revoke", "op.result", "repair.answer":
+	case protocol.KindCallAnswer, protocol.KindCallLeave, protocol.KindRTC, protocol.KindCallMedia, protocol.KindControlAnswer, protocol.KindControlRevoke, protocol.KindOpResult, protocol.KindRepairAnswer:
 		return c.interact(ctx, h.Kind, payload(frame))
 	}
 	return badFrame("unknown frame kind " + h.Kind)
@@ -254,7 +254,7 @@ func (c *AgentConn) Handle(ctx context.Context, frame []byte) error {
 		return nil
 	}
 	switch h.Kind {
-	case "pong":
+	case protocol.KindPong:
 		if h.T > 0 {
 			rtt := time.Duration(c.s.cfg.Now().UnixMilli()-h.T) * time.Millisecond
 			c.mu.Lock()
@@ -262,11 +262,10 @@ func (c *AgentConn) Handle(ctx context.Context, frame []byte) error {
 			c.mu.Unlock()
 		}
 		return nil
-	case "snapshot":
-		c.l.sendPerson(encodeControl("snapshot", nil))
+	case protocol.KindSnapshot:
+		c.l.sendPerson(encodeControl(protocol.KindSnapshot, nil))
 		return nil
-	case "call", "call.join", "call.leave", "rtc", "call.media", "pointer", "draw",
-		"control.request", "control.release", "control.handover", "op", "repair.request":
+	case protocol.KindCall, protocol.KindCallJoin, protocol.KindCallLeave, protocol.KindRTC, protocol.KindCallMedia, protocol.KindPointer, protocol.KindDraw, protocol.KindControlRequest, protocol.KindControlRelease, protocol.KindControlHandover, protocol.KindOp, protocol.KindRepairRequest:
 		return c.interact(ctx, h.Kind, payload(frame))
 	}
 	return badFrame("unknown frame kind " + h.Kind)

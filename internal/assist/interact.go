@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/protocol"
 )
 
 // This file is the agent's interaction with the person's page: calls
@@ -63,7 +64,7 @@ func newID() string {
 
 // refusal is a message refused without closing the channel.
 func refusal(kind, code, format string, args ...any) []byte {
-	return encodeControl("error", map[string]string{"ref": kind, "code": code, "message": fmt.Sprintf(format, args...)})
+	return encodeControl(protocol.KindError, map[string]string{"ref": kind, "code": code, "message": fmt.Sprintf(format, args...)})
 }
 
 // interact handles an agent's interaction frame. l.mu is not held. Audit
@@ -78,7 +79,7 @@ func (c *AgentConn) interact(ctx context.Context, kind string, body []byte) erro
 		return nil
 	}
 	switch kind {
-	case "call":
+	case protocol.KindCall:
 		var in struct {
 			Video bool `json:"video"`
 		}
@@ -91,12 +92,12 @@ func (c *AgentConn) interact(ctx context.Context, kind string, body []byte) erro
 		}
 		l.call = &call{id: newID(), video: in.Video, state: "ringing", startedBy: c.id,
 			members: map[string]string{c.id: c.user.Name}}
-		l.toPersonLocked(encodeControl("call", map[string]any{
+		l.toPersonLocked(encodeControl(protocol.KindCall, map[string]any{
 			"callId": l.call.id, "from": c.user.Name, "video": in.Video,
 		}))
 		s.callStateLocked(l)
 		s.audit(ctx, l.assist.ID, "agent:"+c.user.ID, "call.start", videoWord(in.Video))
-	case "call.join":
+	case protocol.KindCallJoin:
 		if l.call == nil || l.call.state != "active" {
 			c.send(refusal(kind, tandem.EConflict, "no call to join"))
 			return nil
@@ -104,11 +105,11 @@ func (c *AgentConn) interact(ctx context.Context, kind string, body []byte) erro
 		l.call.members[c.id] = c.user.Name
 		s.callStateLocked(l)
 		s.audit(ctx, l.assist.ID, "agent:"+c.user.ID, "call.join", "")
-	case "call.leave":
+	case protocol.KindCallLeave:
 		s.leaveCallLocked(ctx, l, c.id, "agent:"+c.user.ID)
-	case "rtc", "call.media":
+	case protocol.KindRTC, protocol.KindCallMedia:
 		return s.relayRTCLocked(l, c.id, kind, body)
-	case "pointer", "draw":
+	case protocol.KindPointer, protocol.KindDraw:
 		// Shown on the person's page and to the other agents; not audited
 		// per move, as it changes nothing on the page.
 		frame := encodeWith(headerFor(kind), withFrom(body, c.id, c.user.Name))
@@ -121,7 +122,7 @@ func (c *AgentConn) interact(ctx context.Context, kind string, body []byte) erro
 		if kind == "draw" && strings.Contains(string(body), `"done":true`) {
 			s.audit(ctx, l.assist.ID, "agent:"+c.user.ID, "draw", "a stroke on the page")
 		}
-	case "control.request":
+	case protocol.KindControlRequest:
 		switch {
 		case l.control.holder == c:
 			c.send(refusal(kind, tandem.EConflict, "you hold control already"))
@@ -131,12 +132,12 @@ func (c *AgentConn) interact(ctx context.Context, kind string, body []byte) erro
 			c.send(refusal(kind, tandem.EConflict, "the person is answering %s's request", l.control.requester.user.Name))
 		default:
 			l.control.requester = c
-			l.toPersonLocked(encodeControl("control.request", map[string]string{
+			l.toPersonLocked(encodeControl(protocol.KindControlRequest, map[string]string{
 				"agent": c.user.Name, "text": fmt.Sprintf("%s from %s wants to control this page", c.user.Name, s.cfg.TeamName),
 			}))
 			s.audit(ctx, l.assist.ID, "agent:"+c.user.ID, "control.request", "")
 		}
-	case "control.release":
+	case protocol.KindControlRelease:
 		if l.control.holder != c {
 			c.send(refusal(kind, tandem.EForbidden, "you do not hold control"))
 			return nil
@@ -144,7 +145,7 @@ func (c *AgentConn) interact(ctx context.Context, kind string, body []byte) erro
 		l.control.holder = nil
 		s.controlStateLocked(l)
 		s.audit(ctx, l.assist.ID, "agent:"+c.user.ID, "control.release", "")
-	case "control.handover":
+	case protocol.KindControlHandover:
 		var in struct {
 			To string `json:"to"`
 		}
@@ -163,9 +164,9 @@ func (c *AgentConn) interact(ctx context.Context, kind string, body []byte) erro
 		l.control.holder = to
 		s.controlStateLocked(l)
 		s.audit(ctx, l.assist.ID, "agent:"+c.user.ID, "control.handover", "to agent:"+to.user.ID)
-	case "op":
+	case protocol.KindOp:
 		return s.operateLocked(ctx, l, c, body)
-	case "repair.request":
+	case protocol.KindRepairRequest:
 		var in struct {
 			Actions []string `json:"actions"`
 		}
@@ -179,7 +180,7 @@ func (c *AgentConn) interact(ctx context.Context, kind string, body []byte) erro
 			}
 		}
 		l.repairBy = c
-		l.toPersonLocked(encodeControl("repair.request", map[string]any{
+		l.toPersonLocked(encodeControl(protocol.KindRepairRequest, map[string]any{
 			"agent": c.user.Name, "actions": in.Actions,
 			"text": fmt.Sprintf("%s from %s wants to fix this page: %s", c.user.Name, s.cfg.TeamName, repairWords(in.Actions)),
 		}))
@@ -246,7 +247,7 @@ func (c *PersonConn) interact(ctx context.Context, kind string, body []byte) err
 		return badFrame(kind + " must be a JSON object")
 	}
 	switch kind {
-	case "call.answer":
+	case protocol.KindCallAnswer:
 		if l.call == nil || l.call.id != in.CallID || l.call.state != "ringing" || in.Accept == nil {
 			c.send(refusal(kind, tandem.EConflict, "no call is ringing"))
 			return nil
@@ -256,8 +257,8 @@ func (c *PersonConn) interact(ctx context.Context, kind string, body []byte) err
 				s.cfg.ICE.EndCall(l.call.id)
 			}
 			l.call = nil
-			l.toAgentsLocked(encodeControl("call.state", map[string]any{"state": "declined"}))
-			l.toPersonLocked(encodeControl("call.state", map[string]any{"state": "ended"}))
+			l.toAgentsLocked(encodeControl(protocol.KindCallState, map[string]any{"state": "declined"}))
+			l.toPersonLocked(encodeControl(protocol.KindCallState, map[string]any{"state": "ended"}))
 			s.audit(ctx, l.assist.ID, who, "call.decline", "")
 			return nil
 		}
@@ -265,11 +266,11 @@ func (c *PersonConn) interact(ctx context.Context, kind string, body []byte) err
 		l.call.members["person"] = "person"
 		s.callStateLocked(l)
 		s.audit(ctx, l.assist.ID, who, "call.accept", "")
-	case "call.leave":
+	case protocol.KindCallLeave:
 		s.leaveCallLocked(ctx, l, "person", who)
-	case "rtc", "call.media":
+	case protocol.KindRTC, protocol.KindCallMedia:
 		return s.relayRTCLocked(l, "person", kind, body)
-	case "control.answer":
+	case protocol.KindControlAnswer:
 		r := l.control.requester
 		if r == nil || in.Allow == nil {
 			c.send(refusal(kind, tandem.EConflict, "nobody asked for control"))
@@ -281,17 +282,17 @@ func (c *PersonConn) interact(ctx context.Context, kind string, body []byte) err
 			s.controlStateLocked(l)
 			s.audit(ctx, l.assist.ID, who, "control.grant", "agent:"+r.user.ID)
 		} else {
-			r.send(encodeControl("control.denied", map[string]string{"message": "the person refused control"}))
+			r.send(encodeControl(protocol.KindControlDenied, map[string]string{"message": "the person refused control"}))
 			s.audit(ctx, l.assist.ID, who, "control.deny", "agent:"+r.user.ID)
 		}
-	case "control.revoke":
+	case protocol.KindControlRevoke:
 		if l.control.holder != nil {
 			prev := l.control.holder
 			l.control.holder = nil
 			s.controlStateLocked(l)
 			s.audit(ctx, l.assist.ID, who, "control.revoke", "agent:"+prev.user.ID)
 		}
-	case "op.result":
+	case protocol.KindOpResult:
 		var res struct {
 			From string `json:"from"`
 		}
@@ -299,7 +300,7 @@ func (c *PersonConn) interact(ctx context.Context, kind string, body []byte) err
 		if a := l.agentByID(res.From); a != nil {
 			a.send(encodeWith(headerFor(kind), json.RawMessage(body)))
 		}
-	case "repair.answer":
+	case protocol.KindRepairAnswer:
 		r := l.repairBy
 		if r == nil || in.Allow == nil {
 			c.send(refusal(kind, tandem.EConflict, "no repair was asked"))

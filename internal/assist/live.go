@@ -210,7 +210,7 @@ func (l *live) presenceLocked() {
 		p.Agents = append(p.Agents, agentInfo{ID: a.user.ID, Conn: a.id, Name: a.user.Name})
 	}
 	sort.Slice(p.Agents, func(i, j int) bool { return p.Agents[i].Conn < p.Agents[j].Conn })
-	l.toAgentsLocked(encodeControl("presence", p))
+	l.toAgentsLocked(encodeControl(protocol.KindPresence, p))
 	l.watchersLocked()
 }
 

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/protocol"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
@@ -139,7 +140,7 @@ func (s *Service) Accept(ctx context.Context, agent *tandem.User, id string) (*t
 	l.assist = &next
 	l.agentName = agent.Name
 	l.prompt = s.promptText(agent)
-	l.toPersonLocked(encodeControl("prompt", promptPayload{Agent: agentRef{Name: agent.Name}, Text: l.prompt}))
+	l.toPersonLocked(encodeControl(protocol.KindPrompt, promptPayload{Agent: agentRef{Name: agent.Name}, Text: l.prompt}))
 	l.toAgentsLocked(stateFrame(next.State, ""))
 	l.mu.Unlock()
 	s.audit(ctx, id, "agent:"+agent.ID, "accept", "")
