@@ -7,6 +7,7 @@
 import { addOrQueueCandidate, addQueuedCandidates, MediaStats, StatsReport, statsOf, sumStats } from "../shared/rtc";
 import { CallSink } from "./interact";
 import { CallView, goneMembers, isMember, offerTargets } from "./mesh";
+import { KindCall, KindCallJoin, KindCallLeave, KindCallMedia, KindRTC } from "../shared/protocol";
 
 interface Peer {
   id: string;
@@ -102,17 +103,17 @@ export class CallSession implements CallSink {
 
   /** Starts a call; the person is asked. */
   start(video: boolean): void {
-    if (!this.o.send("call", { video })) this.o.toast("Not connected to the server right now");
+    if (!this.o.send(KindCall, { video })) this.o.toast("Not connected to the server right now");
   }
 
   /** Joins the active call. */
   join(): void {
-    if (!this.o.send("call.join")) this.o.toast("Not connected to the server right now");
+    if (!this.o.send(KindCallJoin)) this.o.toast("Not connected to the server right now");
   }
 
   /** Leaves the call (the server ends it if this was the last agent). */
   hangup(): void {
-    this.o.send("call.leave");
+    this.o.send(KindCallLeave);
     this.teardown();
     this.o.onChange();
   }
@@ -210,7 +211,7 @@ export class CallSession implements CallSink {
     for (const t of this.local?.getVideoTracks() ?? []) t.enabled = !this.cameraOff;
     const v = this.view;
     if (v && v.state === "active" && this.member) {
-      this.o.send("call.media", { callId: v.callId, audio: this.hasAudio && !this.muted, video: this.hasVideo && !this.cameraOff });
+      this.o.send(KindCallMedia, { callId: v.callId, audio: this.hasAudio && !this.muted, video: this.hasVideo && !this.cameraOff });
     }
     this.o.onChange();
   }
@@ -223,7 +224,7 @@ export class CallSession implements CallSink {
     const p: Peer = { id, pc, stream: null, chain: Promise.resolve(), queued: [], tracksAdded: false };
     const callId = v.callId;
     pc.onicecandidate = (e) => {
-      if (e.candidate) this.o.send("rtc", { callId, to: id, candidate: e.candidate.toJSON() });
+      if (e.candidate) this.o.send(KindRTC, { callId, to: id, candidate: e.candidate.toJSON() });
     };
     pc.ontrack = (e) => {
       const s = e.streams[0] ?? p.stream ?? new MediaStream();
@@ -258,7 +259,7 @@ export class CallSession implements CallSink {
         if (this.peers.get(id) !== p) return;
         this.addLocal(p, true);
         await p.pc.setLocalDescription(await p.pc.createOffer());
-        this.o.send("rtc", { callId, to: id, description: p.pc.localDescription?.toJSON() });
+        this.o.send(KindRTC, { callId, to: id, description: p.pc.localDescription?.toJSON() });
       })
       .catch((err) => this.fail(id, err));
   }
@@ -275,7 +276,7 @@ export class CallSession implements CallSink {
         if (desc.type === "offer") {
           this.addLocal(p, false);
           await pc.setLocalDescription();
-          this.o.send("rtc", { callId, to: p.id, description: pc.localDescription?.toJSON() });
+          this.o.send(KindRTC, { callId, to: p.id, description: pc.localDescription?.toJSON() });
         }
         await addQueuedCandidates(pc, p);
       } else if (msg.candidate && typeof msg.candidate === "object") {

@@ -10,6 +10,7 @@ import type { Timers } from "./channel";
 import { CallView, parseCallState } from "./mesh";
 import type { Op } from "./ops";
 import type { Place, Point } from "./place";
+import { KindCallMedia, KindCallState, KindControlDenied, KindControlHandover, KindControlRelease, KindControlRequest, KindControlState, KindDraw, KindError, KindOp, KindOpResult, KindPointer, KindRTC, KindRepairAnswer, KindRepairRequest, KindYou } from "../shared/protocol";
 
 /** This console's channel, as the `you` frame names it. */
 export interface Me {
@@ -141,10 +142,10 @@ export class Interact {
   /** Handles an interaction frame; false if it is not one. */
   frame(kind: string, p: Record<string, unknown>): boolean {
     switch (kind) {
-      case "you":
+      case KindYou:
         this.me = { conn: str(p.conn), id: str(p.id), name: str(p.name) };
         break;
-      case "control.state": {
+      case KindControlState: {
         const h = p.holder as Record<string, unknown> | null | undefined;
         const had = this.hasControl;
         this.holder = h && typeof h.id === "string" ? { id: h.id, name: str(h.name) } : null;
@@ -156,14 +157,14 @@ export class Interact {
         this.releasing = false;
         break;
       }
-      case "control.denied":
+      case KindControlDenied:
         this.requesting = false;
         this.toast(str(p.message) ? capital(str(p.message)) : "The person refused control", "bad");
         break;
-      case "op.result":
+      case KindOpResult:
         if (p.ok === false) this.toast(capital(str(p.error, "the page could not do that")), "bad");
         break;
-      case "error": {
+      case KindError: {
         const ref = str(p.ref);
         if (ref === "control.request") this.requesting = false;
         if (ref === "repair.request") this.repair = { ...this.repair, pending: false };
@@ -171,13 +172,13 @@ export class Interact {
         this.toast(capital(str(p.message, "Refused")), "bad");
         break;
       }
-      case "pointer":
+      case KindPointer:
         this.pointer(p);
         break;
-      case "draw":
+      case KindDraw:
         this.remoteStroke(p);
         break;
-      case "repair.answer": {
+      case KindRepairAnswer: {
         const done = Array.isArray(p.done) ? p.done.filter((d): d is string => typeof d === "string") : [];
         this.repair = { pending: false, actions: this.repair.actions, answer: { allow: p.allow === true, done } };
         this.later("repair", repairShownMs, () => {
@@ -186,13 +187,13 @@ export class Interact {
         });
         break;
       }
-      case "call.state":
+      case KindCallState:
         this.call?.state(parseCallState(p));
         break;
-      case "rtc":
+      case KindRTC:
         this.call?.rtc(p);
         break;
-      case "call.media":
+      case KindCallMedia:
         this.call?.media(p);
         break;
       default:
@@ -212,26 +213,26 @@ export class Interact {
   }
 
   requestControl(): void {
-    if (this.send("control.request")) this.requesting = true;
+    if (this.send(KindControlRequest)) this.requesting = true;
     this.o.onChange();
   }
 
   releaseControl(): void {
-    if (this.send("control.release")) this.releasing = true;
+    if (this.send(KindControlRelease)) this.releasing = true;
   }
 
   handover(to: string): void {
-    if (to && this.send("control.handover", { to })) this.releasing = true;
+    if (to && this.send(KindControlHandover, { to })) this.releasing = true;
   }
 
   /** Sends an operation; only the holder's are not refused. */
   op(op: Op): boolean {
-    return this.send("op", op);
+    return this.send(KindOp, op);
   }
 
   requestRepair(actions: string[]): void {
     if (!actions.length) return;
-    if (this.send("repair.request", { actions })) this.repair = { pending: true, actions, answer: null };
+    if (this.send(KindRepairRequest, { actions })) this.repair = { pending: true, actions, answer: null };
     this.o.onChange();
   }
 

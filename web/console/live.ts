@@ -9,7 +9,7 @@ import { LivePlayer } from "./player";
 import { Health } from "./health";
 import { AgentPresence, Interact } from "./interact";
 import { PageStream } from "./stream";
-import { CloseBadToken, CloseEnded, KindJoinWait } from "../shared/protocol";
+import { CloseBadToken, CloseEnded, KindEnded, KindHealth, KindJoinWait, KindPresence, KindSnapshot, KindState, KindSync } from "../shared/protocol";
 
 /** The `presence` frame's payload. */
 export interface Presence {
@@ -107,13 +107,13 @@ export class LiveSession {
 
   /** Asks the person's page for a fresh full snapshot. */
   requestSnapshot(): void {
-    this.channel.send({ k: "snapshot" });
+    this.channel.send({ k: KindSnapshot });
   }
 
   private askForSnapshot(): void {
     this.asked = true;
     this.awaitingSnapshot = true;
-    this.channel.send({ k: "snapshot" });
+    this.channel.send({ k: KindSnapshot });
   }
 
   // Events without a snapshot to apply them to (say, a resume that began
@@ -131,7 +131,7 @@ export class LiveSession {
 
   private frame(f: Frame): void {
     const h = f.header;
-    if (h.k === "sync") {
+    if (h.k === KindSync) {
       this.stream.sync(h.from ?? 1);
     } else if (isData(h)) {
       this.stream.apply(h.k, h.s as number, h.p, h.h, payloadOf<unknown>(f, undefined));
@@ -140,7 +140,7 @@ export class LiveSession {
         case KindJoinWait:
           this.joinWait = payloadOf<{ text?: string }>(f, {})?.text || "Waiting for the person to allow you to join";
           break;
-        case "state": {
+        case KindState: {
           this.joinWait = null; // admitted: the state comes first
           const p = payloadOf<{ state?: AssistState; reason?: string }>(f, {});
           if (p.state) this.state = p.state;
@@ -148,17 +148,17 @@ export class LiveSession {
           if (p.state === "ended") this.channel.stop();
           break;
         }
-        case "ended": {
+        case KindEnded: {
           const p = payloadOf<{ reason?: string }>(f, {});
           this.state = "ended";
           this.endReason = p.reason ?? this.endReason;
           this.channel.stop();
           break;
         }
-        case "health":
+        case KindHealth:
           this.health = payloadOf<Health>(f, {});
           break;
-        case "presence":
+        case KindPresence:
           this.presence = payloadOf<Presence>(f, {});
           break;
         default:

@@ -10,7 +10,7 @@ import { loadRecorder, recorder, startRecorder, stopRecorder } from "./capture";
 import { Channel, type ChannelState, type Frame } from "./channel";
 import { base, storeKey } from "./config";
 import { emit } from "./events";
-import { CloseEnded, CloseReplaced, KindEnded, KindError, KindJoinAnswer, KindPrompt, KindSnapshot, KindState, KindWatchers } from "../shared/protocol";
+import { CloseEnded, CloseReplaced, KindConsent, KindEnded, KindError, KindJoinAnswer, KindPrompt, KindSnapshot, KindState, KindWatchers } from "../shared/protocol";
 import { pagesKey } from "./hash";
 import { interact, interactKinds, stopInteraction } from "./interact-host";
 import { learnSite, resetSite, type SiteConfig } from "./site";
@@ -167,7 +167,7 @@ function control(f: Frame): void {
 export function consent(allow: boolean): void {
   if (!channel || state !== "consenting") return;
   if (allow) {
-    channel.send("consent", { allow: true });
+    channel.send(KindConsent, { allow: true });
     void loadRecorder().catch(() => undefined); // fetch it now; it starts when the server says live
     return;
   }

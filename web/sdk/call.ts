@@ -8,6 +8,7 @@
 
 import { addOrQueueCandidate, addQueuedCandidates, type MediaStats, type StatsReport, statsOf, sumStats } from "../shared/rtc";
 import { button, el, prompt } from "./panel";
+import { KindCallAnswer, KindCallLeave, KindCallMedia, KindRTC } from "../shared/protocol";
 
 /** What window.__tandemCall.stats() reports, summed over the call's peer connections. */
 export interface CallStats extends MediaStats {
@@ -114,7 +115,7 @@ export class Calls {
         if (desc.type === "offer") {
           this.addLocal(peer);
           await pc.setLocalDescription();
-          this.send("rtc", { callId: this.callId, to: from, description: pc.localDescription && pc.localDescription.toJSON() });
+          this.send(KindRTC, { callId: this.callId, to: from, description: pc.localDescription && pc.localDescription.toJSON() });
         }
         await addQueuedCandidates(pc, peer);
       } else if (p.candidate && typeof p.candidate === "object") {
@@ -171,7 +172,7 @@ export class Calls {
 
   private decline(): void {
     if (this.phase !== "ringing") return;
-    this.send("call.answer", { callId: this.callId, accept: false });
+    this.send(KindCallAnswer, { callId: this.callId, accept: false });
     this.end();
   }
 
@@ -198,7 +199,7 @@ export class Calls {
     }
     this.local = stream;
     this.renderPanel();
-    this.send("call.answer", { callId: id, accept: true });
+    this.send(KindCallAnswer, { callId: id, accept: true });
     if (!stream || !stream.getAudioTracks().length || (this.video && !stream.getVideoTracks().length)) this.sendMedia();
   }
 
@@ -212,7 +213,7 @@ export class Calls {
 
   private sendMedia(): void {
     if (!this.callId) return;
-    this.send("call.media", { callId: this.callId, audio: this.hasAudio() && !this.muted, video: this.hasVideo() && !this.cameraOff });
+    this.send(KindCallMedia, { callId: this.callId, audio: this.hasAudio() && !this.muted, video: this.hasVideo() && !this.cameraOff });
   }
 
   private toggleMute(): void {
@@ -230,7 +231,7 @@ export class Calls {
   }
 
   private hangup(): void {
-    if (this.phase === "joining" || this.phase === "active") this.send("call.leave");
+    if (this.phase === "joining" || this.phase === "active") this.send(KindCallLeave);
     this.end();
   }
 
@@ -244,7 +245,7 @@ export class Calls {
     peer = p;
     this.peers.set(from, p);
     pc.onicecandidate = (e) => {
-      if (e.candidate) this.send("rtc", { callId: this.callId, to: from, candidate: e.candidate.toJSON() });
+      if (e.candidate) this.send(KindRTC, { callId: this.callId, to: from, candidate: e.candidate.toJSON() });
     };
     pc.ontrack = (e) => this.show(from, p, e);
     // Negotiation the person starts: only when something changed on this
@@ -255,7 +256,7 @@ export class Calls {
       try {
         p.making = true;
         await pc.setLocalDescription();
-        this.send("rtc", { callId: this.callId, to: from, description: pc.localDescription && pc.localDescription.toJSON() });
+        this.send(KindRTC, { callId: this.callId, to: from, description: pc.localDescription && pc.localDescription.toJSON() });
       } catch {
         // the agent's next offer settles it
       } finally {

@@ -6,6 +6,7 @@
 
 import { Operator, type OpEnv } from "./ops";
 import { button, el, prompt } from "./panel";
+import { KindControlAnswer, KindControlRevoke, KindOpResult } from "../shared/protocol";
 
 /** Who holds control, as control.state names them. */
 export interface Holder {
@@ -86,7 +87,7 @@ export class Control {
     // Granted before the server names the holder, so that no operation
     // that follows the control.state is refused.
     if (allow) this.grant(true);
-    this.send("control.answer", { allow });
+    this.send(KindControlAnswer, { allow });
   }
 
   /** control.state {holder}: who holds control now. */
@@ -105,7 +106,7 @@ export class Control {
     this.holder = null;
     this.grant(false);
     this.operator.stop();
-    this.send("control.revoke");
+    this.send(KindControlRevoke);
     this.render();
   }
 
@@ -113,7 +114,7 @@ export class Control {
   op(p: Record<string, unknown>): void {
     const from = String(p.from || "");
     const result = (ok: boolean, error?: string) =>
-      this.send("op.result", error ? { opId: p.opId, from, ok, error } : { opId: p.opId, from, ok });
+      this.send(KindOpResult, error ? { opId: p.opId, from, ok, error } : { opId: p.opId, from, ok });
     const refused = gate(this.granted, this.holder, from);
     if (refused) {
       result(false, refused);

@@ -10,6 +10,7 @@ import { Overlay } from "./overlay";
 import { css } from "./panel";
 import { Repair } from "./repair";
 import type { InteractHandle, InteractHost } from "./types";
+import { KindCall, KindCallMedia, KindCallState, KindControlRequest, KindControlState, KindDraw, KindError, KindOp, KindPointer, KindRTC, KindRepairRequest } from "../shared/protocol";
 
 declare global {
   interface Window {
@@ -34,37 +35,37 @@ export function interact(host: InteractHost): InteractHandle {
     frame(kind, p) {
       if (stopped) return;
       switch (kind) {
-        case "call":
+        case KindCall:
           calls.call(p);
           break;
-        case "call.state":
+        case KindCallState:
           calls.state(p);
           break;
-        case "rtc":
+        case KindRTC:
           calls.rtc(p);
           break;
-        case "call.media":
+        case KindCallMedia:
           calls.media(p);
           break;
-        case "pointer":
+        case KindPointer:
           overlay.pointer(p);
           break;
-        case "draw":
+        case KindDraw:
           overlay.draw(p);
           break;
-        case "control.request":
+        case KindControlRequest:
           control.request(p);
           break;
-        case "control.state":
+        case KindControlState:
           control.state(p);
           break;
-        case "op":
+        case KindOp:
           control.op(p);
           break;
-        case "repair.request":
+        case KindRepairRequest:
           repair.request(p);
           break;
-        case "error": {
+        case KindError: {
           // A refused answer: whatever it answered is gone.
           const ref = String(p.ref || "");
           if (ref === "call.answer") calls.refused();

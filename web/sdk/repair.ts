@@ -3,6 +3,7 @@
 // clear the cookies the page can see, and reload.
 
 import { button, prompt } from "./panel";
+import { KindRepairAnswer } from "../shared/protocol";
 
 const known = ["clear-storage", "clear-cookies", "reload"];
 
@@ -83,7 +84,7 @@ export class Repair {
     if (this.ask) this.ask.remove();
     this.ask = null;
     if (!allow) {
-      this.send("repair.answer", { allow: false, done: [] });
+      this.send(KindRepairAnswer, { allow: false, done: [] });
       return;
     }
     const done: string[] = [];
@@ -111,7 +112,7 @@ export class Repair {
     }
     const reload = actions.indexOf("reload") >= 0;
     if (reload) done.push("reload");
-    this.send("repair.answer", { allow: true, done });
+    this.send(KindRepairAnswer, { allow: true, done });
     // Reload once the answer is on its way; the assist resumes on the new page.
     if (reload) window.setTimeout(() => location.reload(), 150);
   }
