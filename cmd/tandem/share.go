@@ -131,7 +131,7 @@ func terminalList(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	fs := newFlagSet("terminal list", "tandem terminal list [--live] [--limit N] [--data DIR]", stderr)
 	live := fs.Bool("live", false, "only sessions that have not ended")
 	limit := fs.Int("limit", 100, "at most this many sessions")
-	return listTable(ctx, fs, args, stdout, "ID\tHOST\tCOMMAND\tSTARTED\tENDED\tREASON", func(db *sqlite.DB, tw io.Writer) error {
+	return listTable(ctx, fs, args, stdout, "ID\tHOST\tCOMMAND\tOPTIONS\tSTARTED\tENDED\tREASON", func(db *sqlite.DB, tw io.Writer) error {
 		ts, err := db.ListTerminals(ctx, *live, *limit)
 		if err != nil {
 			return err
@@ -141,7 +141,23 @@ func terminalList(ctx context.Context, args []string, stdin io.Reader, stdout, s
 			if !t.EndedAt.IsZero() {
 				ended = t.EndedAt.Local().Format(time.DateTime)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.HostName, t.Command, t.CreatedAt.Local().Format(time.DateTime), ended, t.EndReason)
+			var opts []string
+			if t.ReadOnly {
+				opts = append(opts, "read-only")
+			}
+			if t.Approve {
+				opts = append(opts, "approve")
+			}
+			if t.RecordInput {
+				// What helpers typed is in the recording: worth knowing
+				// before sharing it.
+				opts = append(opts, "record-input")
+			}
+			if len(opts) == 0 {
+				opts = append(opts, "-")
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.HostName, t.Command, strings.Join(opts, ","),
+				t.CreatedAt.Local().Format(time.DateTime), ended, t.EndReason)
 		}
 		return nil
 	})

@@ -119,6 +119,13 @@ func TestShareRecordInputFlag(t *testing.T) {
 			if list[0].RecordInput != flag {
 				t.Fatalf("RecordInput = %v, want %v", list[0].RecordInput, flag)
 			}
+			var table bytes.Buffer
+			if err := run(ctx, []string{"terminal", "list", "--data", data}, nil, &table, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(table.String(), "record-input"); got != flag {
+				t.Fatalf("terminal list says record-input: %v, want %v\n%s", got, flag, table.String())
+			}
 		})
 	}
 }
