@@ -10,6 +10,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -237,21 +238,13 @@ func siteList(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 			return err
 		}
 		for _, s := range sites {
-			var opts []string
-			if s.StrictMasking {
-				opts = append(opts, "strict-masking")
-			}
-			if s.CaptureBodies {
-				opts = append(opts, "capture-bodies")
-			}
-			if s.ConsentEachAgent {
-				opts = append(opts, "consent-each-agent")
-			}
-			if len(opts) == 0 {
-				opts = append(opts, "-")
-			}
+			opts := optionList(map[string]bool{
+				"strict-masking":     s.StrictMasking,
+				"capture-bodies":     s.CaptureBodies,
+				"consent-each-agent": s.ConsentEachAgent,
+			})
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Key, s.Name, strings.Join(s.AllowedOrigins, ","),
-				strings.Join(opts, ","), s.CreatedAt.UTC().Format("2006-01-02 15:04"))
+				opts, s.CreatedAt.UTC().Format("2006-01-02 15:04"))
 		}
 		return nil
 	})
@@ -283,6 +276,22 @@ func siteRemove(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	}
 	fmt.Fprintf(stdout, "removed site %s (%s), id %s, with its assists and invites\n", site.Name, site.Key, site.ID)
 	return nil
+}
+
+// optionList is the OPTIONS column of a list: the names of the options that
+// are on, in name order, comma-separated; "-" when none is.
+func optionList(opts map[string]bool) string {
+	var on []string
+	for name, set := range opts {
+		if set {
+			on = append(on, name)
+		}
+	}
+	if len(on) == 0 {
+		return "-"
+	}
+	slices.Sort(on)
+	return strings.Join(on, ",")
 }
 
 // listTable runs a list command: args must be flags only (fs gets --data);

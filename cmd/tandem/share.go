@@ -141,22 +141,10 @@ func terminalList(ctx context.Context, args []string, stdin io.Reader, stdout, s
 			if !t.EndedAt.IsZero() {
 				ended = t.EndedAt.Local().Format(time.DateTime)
 			}
-			var opts []string
-			if t.ReadOnly {
-				opts = append(opts, "read-only")
-			}
-			if t.Approve {
-				opts = append(opts, "approve")
-			}
-			if t.RecordInput {
-				// What helpers typed is in the recording: worth knowing
-				// before sharing it.
-				opts = append(opts, "record-input")
-			}
-			if len(opts) == 0 {
-				opts = append(opts, "-")
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.HostName, t.Command, strings.Join(opts, ","),
+			// record-input: what helpers typed is in the recording, which is
+			// worth knowing before sharing it.
+			opts := optionList(map[string]bool{"read-only": t.ReadOnly, "approve": t.Approve, "record-input": t.RecordInput})
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.HostName, t.Command, opts,
 				t.CreatedAt.Local().Format(time.DateTime), ended, t.EndReason)
 		}
 		return nil
