@@ -10,6 +10,7 @@ import (
 
 	"github.com/tandemhq/tandem/internal/app"
 	"github.com/tandemhq/tandem/internal/apptest"
+	"github.com/tandemhq/tandem/internal/hub"
 	"github.com/tandemhq/tandem/internal/simclient"
 )
 
@@ -169,5 +170,60 @@ func TestConsentEachAgent(t *testing.T) {
 	}
 	if strings.Join(joins, ",") != "allowed,refused" {
 		t.Errorf("join consent records %v, want Sam allowed and Kim refused", joins)
+	}
+}
+
+// TestJoinAnswersOnlyFromThePerson: a held agent cannot let itself in by
+// sending the person's answer, an answer about no one changes nothing, and
+// a malformed answer closes the person's channel with 4400 and records no
+// consent.
+func TestJoinAnswersOnlyFromThePerson(t *testing.T) {
+	ctx, ts, alex, p := startLive(t, app.Config{})
+	ts.Site.ConsentEachAgent = true
+	if err := ts.Store().UpdateSite(ctx, ts.Site); err != nil {
+		t.Fatal(err)
+	}
+	p.WS.CloseNow()
+	p = livePerson(t, ctx, ts, alex)
+	mustWatch(t, ctx, alex, p.AssistID, 0)
+	personWatchers(t, ctx, p, "Alex", func(w watchersFrame) bool { return w.names() == "Alex" })
+
+	sam := loginAs(t, ts, "sam@example.com", "Sam")
+	samWS, _ := watchAs(t, ctx, sam, p.AssistID)
+	expect(t, ctx, samWS, "join.wait", nil)
+	w := personWatchers(t, ctx, p, "Sam asking", func(w watchersFrame) bool { return len(w.Asking) == 1 })
+	forged, _ := json.Marshal(map[string]any{"id": w.Asking[0].ID, "allow": true})
+	if err := samWS.Write(ctx, websocket.MessageText, hub.EncodeFrame(hub.Header{Kind: "join.answer"}, forged)); err != nil {
+		t.Fatal(err)
+	}
+	nobody, _ := json.Marshal(map[string]any{"id": "no-such-ask", "allow": true})
+	if err := p.Send(ctx, simclient.Header{Kind: "join.answer"}, nobody); err != nil {
+		t.Fatal(err)
+	}
+	// Kim asking changes the list: the frame the person gets then says
+	// whether the forged and the stray answers let anyone in (frames on
+	// one channel, and the person's answers before Kim, are in order).
+	kim := loginAs(t, ts, "kim@example.com", "Kim")
+	kimWS, _ := watchAs(t, ctx, kim, p.AssistID)
+	expect(t, ctx, kimWS, "join.wait", nil)
+	w = personWatchers(t, ctx, p, "Kim asking", func(w watchersFrame) bool { return len(w.Asking) == 2 })
+	if w.names() != "Alex" {
+		t.Fatalf("watching after a forged and a stray answer: %q, want only Alex", w.names())
+	}
+
+	if err := p.Send(ctx, simclient.Header{Kind: "join.answer"}, []byte(`{"id":42,"allow":"yes"}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := simclient.ReadUntil(ctx, p.WS, "never"); closeCode(err) != 4400 {
+		t.Fatalf("a malformed answer closed the person with %v, want 4400", err)
+	}
+	consents, err := ts.Store().ConsentsFor(ctx, p.AssistID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range consents {
+		if c.Method == "join" {
+			t.Errorf("a join consent was recorded: %+v", c)
+		}
 	}
 }
