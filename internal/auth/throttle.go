@@ -72,15 +72,8 @@ func NewThrottle(cfg ThrottleConfig) *Throttle {
 	if cfg.EmailFree == 0 {
 		cfg.EmailFree = 20
 	}
-	if cfg.BaseDelay == 0 {
-		cfg.BaseDelay = time.Second
-	}
-	if cfg.MaxDelay == 0 {
-		cfg.MaxDelay = 15 * time.Minute
-	}
-	if cfg.Forget == 0 {
-		cfg.Forget = time.Hour
-	}
+	// BaseDelay, MaxDelay and Forget left zero get ratelimit.Backoff's
+	// defaults (1 s, 15 min, 1 h).
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
