@@ -55,14 +55,8 @@ func livePerson(t *testing.T, ctx context.Context, ts *apptest.TestServer, agent
 	if err := agent.Accept(ctx, p.AssistID); err != nil {
 		t.Fatalf("accept: %v", err)
 	}
-	if _, _, err := simclient.ReadUntil(ctx, p.WS, "prompt"); err != nil {
-		t.Fatalf("prompt: %v", err)
-	}
-	if err := p.Send(ctx, simclient.Header{Kind: "consent"}, []byte(`{"allow":true}`)); err != nil {
+	if err := p.Allow(ctx); err != nil {
 		t.Fatal(err)
-	}
-	if _, body, err := simclient.ReadUntil(ctx, p.WS, "state"); err != nil || !strings.Contains(string(body), `"live"`) {
-		t.Fatalf("state after allow = %s, %v", body, err)
 	}
 	return p
 }
@@ -242,4 +236,21 @@ func TestQueueShowsRequestsLive(t *testing.T) {
 	if q[0].ID != p.AssistID || q[0].State != "waiting" || q[0].PageURL != siteOrigin+"/cart" || q[0].PersonID != "person-1" || q[0].Viewport.Width != 1280 {
 		t.Fatalf("queue entry = %+v", q[0])
 	}
+}
+
+// recordedFrame is one frame of GET /api/v1/assists/{id}/recording.
+type recordedFrame struct {
+	S uint64
+	K string
+	D json.RawMessage
+}
+
+// recording reads an assist's stored recording as the console does.
+func recording(t *testing.T, ctx context.Context, agent *simclient.Agent, id string) []recordedFrame {
+	t.Helper()
+	var rec struct{ Frames []recordedFrame }
+	if err := agent.Do(ctx, "GET", "/api/v1/assists/"+id+"/recording", nil, &rec); err != nil {
+		t.Fatalf("recording: %v", err)
+	}
+	return rec.Frames
 }

@@ -220,26 +220,17 @@ func TestRelayLateJoinResumeAndRecording(t *testing.T) {
 		t.Fatalf("agent: %s %v", body, err)
 	}
 
-	var rec struct {
-		Frames []struct {
-			S uint64
-			K string
-			D json.RawMessage
-		}
+	frames := recording(t, ctx, agent, p.AssistID)
+	if len(frames) != 10 {
+		t.Fatalf("recording has %d frames, want 10", len(frames))
 	}
-	if err := agent.Do(ctx, "GET", "/api/v1/assists/"+p.AssistID+"/recording", nil, &rec); err != nil {
-		t.Fatal(err)
-	}
-	if len(rec.Frames) != 10 {
-		t.Fatalf("recording has %d frames, want 10", len(rec.Frames))
-	}
-	for i, f := range rec.Frames {
+	for i, f := range frames {
 		if f.S != uint64(i+1) {
 			t.Fatalf("recorded frame %d has seq %d", i, f.S)
 		}
 	}
-	if string(rec.Frames[9].D) != `[{"type":3,"n":7}]` {
-		t.Fatalf("last recorded payload = %s", rec.Frames[9].D)
+	if string(frames[9].D) != `[{"type":3,"n":7}]` {
+		t.Fatalf("last recorded payload = %s", frames[9].D)
 	}
 }
 

@@ -121,13 +121,7 @@ func TestStoredFramesSurviveKill(t *testing.T) {
 	if err := agent.Accept(ctx, p.AssistID); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := simclient.ReadUntil(ctx, p.WS, "prompt"); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Send(ctx, simclient.Header{Kind: "consent"}, []byte(`{"allow":true}`)); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := simclient.ReadUntil(ctx, p.WS, "state"); err != nil {
+	if err := p.Allow(ctx); err != nil {
 		t.Fatal(err)
 	}
 	// More than a chunk of frames, so that some are stored at once, and

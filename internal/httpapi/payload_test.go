@@ -65,18 +65,9 @@ func TestBadPayloadsAreRefused(t *testing.T) {
 	if err := agent.Do(ctx, "POST", "/api/v1/assists/"+p.AssistID+"/end", nil, nil); err != nil {
 		t.Fatal(err)
 	}
-	var rec struct {
-		Frames []struct {
-			S uint64
-			K string
-			D json.RawMessage
-		}
-	}
-	if err := agent.Do(ctx, "GET", "/api/v1/assists/"+p.AssistID+"/recording", nil, &rec); err != nil {
-		t.Fatalf("recording: %v", err)
-	}
-	if len(rec.Frames) != 2 || rec.Frames[1].K != "ev" || !json.Valid(rec.Frames[1].D) {
-		t.Fatalf("recording = %+v, want the meta and the good ev", rec.Frames)
+	frames := recording(t, ctx, agent, p.AssistID)
+	if len(frames) != 2 || frames[1].K != "ev" || !json.Valid(frames[1].D) {
+		t.Fatalf("recording = %+v, want the meta and the good ev", frames)
 	}
 }
 
