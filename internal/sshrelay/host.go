@@ -281,6 +281,7 @@ func (s *Server) register(conn *ssh.ServerConn, payload []byte) (*session, error
 		cols:     req.Cols,
 		rows:     req.Rows,
 		helpers:  make(map[*helper]struct{}),
+		over:     make(chan struct{}),
 	}
 	se.rec = s.newCast(se)
 	t := &store.Terminal{

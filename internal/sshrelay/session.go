@@ -36,6 +36,7 @@ type session struct {
 	rows      int
 	helpers   map[*helper]struct{}
 	ended     bool
+	over      chan struct{} // closed once end has finished
 	endReason string
 	endedAt   time.Time
 	exit      wire.Exit    // how the shared program ended, as the host said (zero: status 0)
@@ -216,11 +217,15 @@ func (se *session) input(h *helper, p []byte) {
 }
 
 // end ends the session once: every helper is told why and disconnected,
-// the host's key is deleted, and the recording is made durable.
+// the host's key is deleted, and the recording is made durable. A second
+// caller waits for the first to finish, so that whoever returns after end
+// (the host's connection handler, which Close waits for) knows the
+// recording is closed.
 func (se *session) end(reason string) {
 	se.mu.Lock()
 	if se.ended {
 		se.mu.Unlock()
+		<-se.over
 		return
 	}
 	se.ended = true
@@ -231,6 +236,7 @@ func (se *session) end(reason string) {
 		helpers = append(helpers, h)
 	}
 	se.mu.Unlock()
+	defer close(se.over)
 
 	srv := se.srv
 	srv.mu.Lock()
