@@ -39,7 +39,10 @@ type Site struct {
 	// ConsentEachAgent makes every agent after the first wait until the
 	// person allows them in, as they allowed the first.
 	ConsentEachAgent bool
-	CreatedAt        time.Time
+	// RecordingRetention is how long the recordings of the site's assists
+	// are kept after they end; zero keeps them forever.
+	RecordingRetention time.Duration
+	CreatedAt          time.Time
 }
 
 // AllowsOrigin reports whether origin (scheme://host[:port]) may embed the site.
@@ -78,6 +81,9 @@ type Assist struct {
 	StartedAt time.Time // when the person allowed; zero before
 	EndedAt   time.Time // zero while not ended
 	EndReason string    // e.g. "ended by person", "person disconnected"
+	// RecordingDeletedAt is when the site's retention ended the assist's
+	// recording (deleted or queued for deletion); zero while it is kept.
+	RecordingDeletedAt time.Time
 }
 
 // Viewport is the size of the person's window in CSS pixels.
