@@ -14,7 +14,7 @@ import (
 )
 
 const assistColumns = `id, site_id, state, person_id, page_id, page_url, user_agent,
-	viewport_width, viewport_height, viewport_dpr, agent_id, created_at, started_at, ended_at, end_reason`
+	viewport_width, viewport_height, viewport_dpr, agent_id, created_at, started_at, ended_at, end_reason, recording_deleted_at`
 
 // CreateAssist inserts a, setting its ID and CreatedAt when empty, and its
 // State to waiting when empty. An unknown site is tandem.ENotFound.
@@ -66,10 +66,10 @@ func insertAssist(ctx context.Context, q querier, a *tandem.Assist) error {
 		return err
 	}
 	setIDAndTime(&c.ID, &c.CreatedAt)
-	_, err := q.Exec(ctx, `INSERT INTO assists (`+assistColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+	_, err := q.Exec(ctx, `INSERT INTO assists (`+assistColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 		c.ID, c.SiteID, string(c.State), c.PersonID, c.PageID, c.PageURL, c.UserAgent,
 		c.Viewport.Width, c.Viewport.Height, c.Viewport.DPR, c.AgentID,
-		toMillis(c.CreatedAt), toMillis(c.StartedAt), toMillis(c.EndedAt), c.EndReason)
+		toMillis(c.CreatedAt), toMillis(c.StartedAt), toMillis(c.EndedAt), c.EndReason, toMillis(c.RecordingDeletedAt))
 	switch {
 	case isForeignKey(err):
 		return tandem.Errorf(tandem.ENotFound, "site %q not found", c.SiteID)
@@ -202,15 +202,16 @@ func (db *DB) CountAssists(ctx context.Context, f store.AssistFilter) (map[tande
 func scanAssist(r pgx.Row) (*tandem.Assist, error) {
 	var a tandem.Assist
 	var state string
-	var created, started, ended *int64
+	var created, started, ended, deleted *int64
 	err := r.Scan(&a.ID, &a.SiteID, &state, &a.PersonID, &a.PageID, &a.PageURL, &a.UserAgent,
 		&a.Viewport.Width, &a.Viewport.Height, &a.Viewport.DPR, &a.AgentID,
-		&created, &started, &ended, &a.EndReason)
+		&created, &started, &ended, &a.EndReason, &deleted)
 	if err != nil {
 		return nil, err
 	}
 	a.State = tandem.AssistState(state)
 	a.CreatedAt, a.StartedAt, a.EndedAt = fromMillis(created), fromMillis(started), fromMillis(ended)
+	a.RecordingDeletedAt = fromMillis(deleted)
 	return &a, nil
 }
 

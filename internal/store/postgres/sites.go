@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -12,7 +13,7 @@ import (
 	"github.com/tandemhq/tandem/internal/store"
 )
 
-const siteColumns = `id, name, key, allowed_origins, strict_masking, capture_bodies, consent_each_agent, created_at`
+const siteColumns = `id, name, key, allowed_origins, strict_masking, capture_bodies, consent_each_agent, recording_retention, created_at`
 
 // CreateSite inserts s after store.CheckSite has normalized it, setting its
 // ID, Key and CreatedAt when empty.
@@ -30,8 +31,9 @@ func (db *DB) CreateSite(ctx context.Context, s *tandem.Site) error {
 	if err != nil {
 		return fmt.Errorf("create site: %w", err)
 	}
-	_, err = db.pool.Exec(ctx, `INSERT INTO sites (`+siteColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		c.ID, c.Name, c.Key, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent, toMillis(c.CreatedAt))
+	_, err = db.pool.Exec(ctx, `INSERT INTO sites (`+siteColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		c.ID, c.Name, c.Key, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent,
+		c.RecordingRetention.Milliseconds(), toMillis(c.CreatedAt))
 	if isUnique(err) {
 		return tandem.Errorf(tandem.EConflict, "a site with id %q or key %q exists", c.ID, c.Key)
 	}
@@ -75,8 +77,8 @@ func (db *DB) ListSites(ctx context.Context) ([]*tandem.Site, error) {
 	return ss, nil
 }
 
-// UpdateSite writes the name, origins and capture settings of s. The key and
-// creation time do not change.
+// UpdateSite writes the name, origins, capture settings and recording
+// retention of s. The key and creation time do not change.
 func (db *DB) UpdateSite(ctx context.Context, s *tandem.Site) error {
 	c := *s
 	c.AllowedOrigins = append([]string(nil), s.AllowedOrigins...)
@@ -87,8 +89,9 @@ func (db *DB) UpdateSite(ctx context.Context, s *tandem.Site) error {
 	if err != nil {
 		return fmt.Errorf("update site: %w", err)
 	}
-	tag, err := db.pool.Exec(ctx, `UPDATE sites SET name = $1, allowed_origins = $2, strict_masking = $3, capture_bodies = $4, consent_each_agent = $5 WHERE id = $6`,
-		c.Name, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent, c.ID)
+	tag, err := db.pool.Exec(ctx, `UPDATE sites SET name = $1, allowed_origins = $2, strict_masking = $3, capture_bodies = $4,
+		consent_each_agent = $5, recording_retention = $6 WHERE id = $7`,
+		c.Name, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent, c.RecordingRetention.Milliseconds(), c.ID)
 	if err != nil {
 		return fmt.Errorf("update site: %w", err)
 	}
@@ -100,7 +103,9 @@ func (db *DB) UpdateSite(ctx context.Context, s *tandem.Site) error {
 }
 
 // DeleteSite deletes a site with its assists (their consents and pages) and
-// invites. The audit log and recordings are kept.
+// invites. The audit log is kept; the recordings of the assists are queued
+// for deletion by the same transaction (a trigger on assists, run by the
+// cascade), so that no blob outlives its row unnoticed.
 func (db *DB) DeleteSite(ctx context.Context, id string) error {
 	tag, err := db.pool.Exec(ctx, `DELETE FROM sites WHERE id = $1`, id)
 	if err != nil {
@@ -112,8 +117,10 @@ func (db *DB) DeleteSite(ctx context.Context, id string) error {
 func scanSite(r pgx.Row) (*tandem.Site, error) {
 	var site tandem.Site
 	var origins string
+	var retention int64
 	var created *int64
-	if err := r.Scan(&site.ID, &site.Name, &site.Key, &origins, &site.StrictMasking, &site.CaptureBodies, &site.ConsentEachAgent, &created); err != nil {
+	if err := r.Scan(&site.ID, &site.Name, &site.Key, &origins, &site.StrictMasking, &site.CaptureBodies, &site.ConsentEachAgent,
+		&retention, &created); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(origins), &site.AllowedOrigins); err != nil {
@@ -122,6 +129,7 @@ func scanSite(r pgx.Row) (*tandem.Site, error) {
 	if site.AllowedOrigins == nil {
 		site.AllowedOrigins = []string{}
 	}
+	site.RecordingRetention = time.Duration(retention) * time.Millisecond
 	site.CreatedAt = fromMillis(created)
 	return &site, nil
 }
