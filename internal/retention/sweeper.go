@@ -43,6 +43,10 @@ type Config struct {
 	Interval time.Duration
 	// Batch is how many recordings one store call expires or lists (100).
 	Batch int
+	// MaxFailures is how many failed deletes end a drain (Batch): past it
+	// the blob storage is taken to be down, and the rest waits for the
+	// next round rather than each delete waiting out its own timeout.
+	MaxFailures int
 	// Now is the clock retention is measured with (time.Now).
 	Now      func() time.Time
 	Logger   *slog.Logger
@@ -65,6 +69,9 @@ func New(recs store.Recordings, b blobs.Store, cfg Config) *Sweeper {
 	}
 	if cfg.Batch <= 0 {
 		cfg.Batch = DefaultBatch
+	}
+	if cfg.MaxFailures <= 0 {
+		cfg.MaxFailures = cfg.Batch
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -142,8 +149,8 @@ func (s *Sweeper) expire(ctx context.Context, now time.Time) (int, error) {
 // Drain deletes the blobs of every queued recording, oldest first, and
 // takes each off the queue only once its blobs are gone, so that a crash
 // or a failure leaves it queued, never orphaned. A recording whose delete
-// fails stays queued and is skipped for the rest of the drain; when a
-// whole batch fails the blob storage is taken to be down and the drain
+// fails stays queued and is skipped for the rest of the drain; after
+// MaxFailures failures the blob storage is taken to be down and the drain
 // stops. The error, if any, is the first one, with how many failed.
 func (s *Sweeper) Drain(ctx context.Context) (Result, error) {
 	var res Result
@@ -169,6 +176,9 @@ func (s *Sweeper) Drain(ctx context.Context) (Result, error) {
 				if first == nil {
 					first = err
 				}
+				if res.Failed >= s.cfg.MaxFailures {
+					return res, s.failures(res, first)
+				}
 				continue
 			}
 			// An id that cannot name a recording has no blobs to delete:
@@ -178,7 +188,7 @@ func (s *Sweeper) Drain(ctx context.Context) (Result, error) {
 			}
 			res.Deleted++
 		}
-		if len(ids) < limit || res.Failed >= s.cfg.Batch {
+		if len(ids) < limit {
 			return res, s.failures(res, first)
 		}
 	}
