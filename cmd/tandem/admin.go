@@ -13,12 +13,15 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/app"
 	"github.com/tandemhq/tandem/internal/cli"
 	"github.com/tandemhq/tandem/internal/password"
+	"github.com/tandemhq/tandem/internal/retention"
 	"github.com/tandemhq/tandem/internal/store"
 	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
@@ -38,7 +41,8 @@ func runSite(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	return cli.Program{Name: "tandem site", Commands: []cli.Command{
 		{Name: "add", Summary: "add a site and print its key and embed snippet", Run: siteAdd},
 		{Name: "list", Summary: "list sites", Run: siteList},
-		{Name: "remove", Summary: "remove a site by key or id, with its assists", Run: siteRemove},
+		{Name: "set", Summary: "change a site's settings (recording retention)", Run: siteSet},
+		{Name: "remove", Summary: "remove a site by key or id, with its assists and their recordings", Run: siteRemove},
 	}}.Run(ctx, args, stdin, stdout, stderr)
 }
 
@@ -183,7 +187,7 @@ func findUser(ctx context.Context, db store.Users, ref string) (*tandem.User, er
 }
 
 func siteAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("site add", "tandem site add --name N --origin https://a.example [--origin ...] [--strict-masking] [--capture-bodies] [--consent-each-agent]", stderr)
+	fs := newFlagSet("site add", "tandem site add --name N --origin https://a.example [--origin ...] [--strict-masking] [--capture-bodies] [--consent-each-agent] [--retention 30d]", stderr)
 	data := dataDirFlag(fs)
 	name := fs.String("name", "", "the site's name (required)")
 	var origins stringsFlag
@@ -192,8 +196,13 @@ func siteAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	bodies := fs.Bool("capture-bodies", false, "record request and response bodies of fetch and XHR")
 	eachAgent := fs.Bool("consent-each-agent", false, "ask the person before each agent after the first sees their page")
 	serverURL := fs.String("server-url", "http://127.0.0.1:8080", "the `URL` people's browsers reach Tandem at, for the snippet")
+	keep := fs.String("retention", "forever", retentionUsage)
 	if err := parseNone(fs, args); err != nil {
 		return err
+	}
+	keepFor, err := retention.Parse(*keep)
+	if err != nil {
+		return cliError("site add", err)
 	}
 	if *name == "" || len(origins) == 0 {
 		fs.Usage()
@@ -203,7 +212,8 @@ func siteAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return fmt.Errorf("site add: --server-url %q: want http(s)://host[:port]", *serverURL)
 	}
-	site := &tandem.Site{Name: *name, AllowedOrigins: origins, StrictMasking: *strict, CaptureBodies: *bodies, ConsentEachAgent: *eachAgent}
+	site := &tandem.Site{Name: *name, AllowedOrigins: origins, StrictMasking: *strict, CaptureBodies: *bodies, ConsentEachAgent: *eachAgent,
+		RecordingRetention: keepFor}
 	// Check before touching the data directory: bad input changes nothing.
 	if err := store.CheckSite(site); err != nil {
 		return cliError("site add", err)
@@ -219,7 +229,8 @@ func siteAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	fmt.Fprintf(stdout, "added site %s, id %s\n", site.Name, site.ID)
 	fmt.Fprintf(stdout, "site key: %s\n", site.Key)
-	fmt.Fprintf(stdout, "allowed origins: %s\n\n", strings.Join(site.AllowedOrigins, " "))
+	fmt.Fprintf(stdout, "allowed origins: %s\n", strings.Join(site.AllowedOrigins, " "))
+	fmt.Fprintf(stdout, "recordings: %s\n\n", keptFor(site.RecordingRetention))
 	fmt.Fprintln(stdout, "Put this on every page that should offer help:")
 	fmt.Fprintf(stdout, "  %s\n", embedSnippet(base.String(), site.Key))
 	return nil
@@ -232,7 +243,7 @@ func embedSnippet(serverURL, key string) string {
 
 func siteList(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("site list", "tandem site list [--data DIR]", stderr)
-	return listTable(ctx, fs, args, stdout, "ID\tKEY\tNAME\tORIGINS\tOPTIONS\tCREATED", func(db *sqlite.DB, tw io.Writer) error {
+	return listTable(ctx, fs, args, stdout, "ID\tKEY\tNAME\tORIGINS\tOPTIONS\tRETENTION\tCREATED", func(db *sqlite.DB, tw io.Writer) error {
 		sites, err := db.ListSites(ctx)
 		if err != nil {
 			return err
@@ -243,8 +254,8 @@ func siteList(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 				"capture-bodies":     s.CaptureBodies,
 				"consent-each-agent": s.ConsentEachAgent,
 			})
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Key, s.Name, strings.Join(s.AllowedOrigins, ","),
-				opts, s.CreatedAt.UTC().Format("2006-01-02 15:04"))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Key, s.Name, strings.Join(s.AllowedOrigins, ","),
+				opts, retention.Format(s.RecordingRetention), s.CreatedAt.UTC().Format("2006-01-02 15:04"))
 		}
 		return nil
 	})
@@ -262,20 +273,94 @@ func siteRemove(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return err
 	}
 	defer db.Close()
-	var site *tandem.Site
-	if strings.HasPrefix(ref, "site_") {
-		site, err = db.SiteByKey(ctx, ref)
-	} else {
-		site, err = db.SiteByID(ctx, ref)
-	}
+	site, err := findSite(ctx, db, ref)
 	if err != nil {
 		return cliError("site remove", err)
 	}
+	// The store queues the recording of every assist it deletes, in the
+	// same transaction: from here on nothing can leave an orphan blob.
 	if err := db.DeleteSite(ctx, site.ID); err != nil {
 		return cliError("site remove", err)
 	}
 	fmt.Fprintf(stdout, "removed site %s (%s), id %s, with its assists and invites\n", site.Name, site.Key, site.ID)
+	deleted, err := drainRecordings(ctx, db, *data)
+	if err != nil {
+		fmt.Fprintf(stderr, "site remove: recordings not deleted yet: %v\n", err)
+		fmt.Fprintln(stderr, "They stay queued: the server's sweeper deletes them at its next round (see --sweep-interval).")
+		return nil
+	}
+	fmt.Fprintf(stdout, "deleted %d recordings\n", deleted)
 	return nil
+}
+
+// drainRecordings deletes the blobs of every recording the store has
+// queued for deletion, at once rather than at the server's next sweep.
+func drainRecordings(ctx context.Context, db store.Recordings, dataDir string) (int, error) {
+	b, err := app.OpenBlobs(dataDir)
+	if err != nil {
+		return 0, fmt.Errorf("open blob storage: %w", err)
+	}
+	// A few failures are enough to tell that the storage is down; the
+	// sweeper retries the rest.
+	res, err := retention.New(db, b, retention.Config{MaxFailures: 3}).Drain(ctx)
+	return res.Deleted, err
+}
+
+func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("site set", "tandem site set KEY|ID --retention 90d [--data DIR]", stderr)
+	data := dataDirFlag(fs)
+	keep := fs.String("retention", "", retentionUsage)
+	ref, err := parseOne(fs, args, "KEY or ID")
+	if err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !set["retention"] {
+		fs.Usage()
+		return errors.New("site set: nothing to change; give --retention")
+	}
+	keepFor, err := retention.Parse(*keep)
+	if err != nil {
+		return cliError("site set", err)
+	}
+	db, err := openData(ctx, *data)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	site, err := findSite(ctx, db, ref)
+	if err != nil {
+		return cliError("site set", err)
+	}
+	site.RecordingRetention = keepFor
+	if err := db.UpdateSite(ctx, site); err != nil {
+		return cliError("site set", err)
+	}
+	fmt.Fprintf(stdout, "site %s (%s): recordings %s\n", site.Name, site.Key, keptFor(site.RecordingRetention))
+	if keepFor > 0 {
+		fmt.Fprintln(stdout, "Recordings older than that are deleted at the server's next sweep (see --sweep-interval).")
+	}
+	return nil
+}
+
+// retentionUsage documents --retention of site add and site set.
+const retentionUsage = "how long recordings are kept after their assist ends: days (30d) or hours (36h); 0 or forever keeps them"
+
+// keptFor says how long a site's recordings are kept, for messages.
+func keptFor(d time.Duration) string {
+	if d <= 0 {
+		return "kept forever"
+	}
+	return "kept for " + retention.Describe(d) + " after their assist ends"
+}
+
+// findSite finds a site by its key (site_...) or id.
+func findSite(ctx context.Context, db store.Sites, ref string) (*tandem.Site, error) {
+	if strings.HasPrefix(ref, "site_") {
+		return db.SiteByKey(ctx, ref)
+	}
+	return db.SiteByID(ctx, ref)
 }
 
 // optionList is the OPTIONS column of a list: the names of the options that

@@ -41,9 +41,11 @@ type Observer interface {
 type Config struct {
 	// Interval is the time between two sweeps (1 hour).
 	Interval time.Duration
-	// Batch is how many recordings one store call expires or lists (100).
+	// Batch is how many recordings one store call expires or lists (100;
+	// at most half of store.MaxRecordingBatch).
 	Batch int
-	// MaxFailures is how many failed deletes end a drain (Batch): past it
+	// MaxFailures is how many failed deletes end a drain (Batch, and at
+	// most Batch): past it
 	// the blob storage is taken to be down, and the rest waits for the
 	// next round rather than each delete waiting out its own timeout.
 	MaxFailures int
@@ -70,7 +72,10 @@ func New(recs store.Recordings, b blobs.Store, cfg Config) *Sweeper {
 	if cfg.Batch <= 0 {
 		cfg.Batch = DefaultBatch
 	}
-	if cfg.MaxFailures <= 0 {
+	// A drain asks for a batch plus the ids that failed before it: both
+	// together stay within what one store call may handle.
+	cfg.Batch = min(cfg.Batch, store.MaxRecordingBatch/2)
+	if cfg.MaxFailures <= 0 || cfg.MaxFailures > cfg.Batch {
 		cfg.MaxFailures = cfg.Batch
 	}
 	if cfg.Now == nil {
@@ -97,19 +102,22 @@ func (s *Sweeper) Run(ctx context.Context) {
 	defer t.Stop()
 	for {
 		res, err := s.Sweep(ctx)
-		if ctx.Err() != nil {
-			return
-		}
-		if err != nil {
+		switch {
+		case ctx.Err() != nil && errors.Is(err, ctx.Err()):
+			// Stopped mid-round: what is left is queued for the next run.
+		case err != nil:
 			s.cfg.Logger.Error("recording sweep failed; what is left is retried next round",
 				"expired", res.Expired, "deleted", res.Deleted, "failed", res.Failed, "next", s.cfg.Interval, "err", err)
-		} else if res.Expired > 0 || res.Deleted > 0 {
+		case res.Expired > 0 || res.Deleted > 0:
 			s.cfg.Logger.Info("recording sweep", "expired", res.Expired, "deleted", res.Deleted)
 		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			if ctx.Err() != nil { // both were ready: stopping wins
+				return
+			}
 		}
 	}
 }
