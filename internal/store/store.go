@@ -26,6 +26,9 @@ type Store interface {
 	Invites
 	Audit
 	Terminals
+	Recordings
+	Secrets
+	Pinger
 	Close() error
 }
 
