@@ -173,10 +173,6 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	secret := secrets.SigningKey
-	health, ok := s.db.(store.Pinger)
-	if !ok {
-		return nil, errors.New("--store: this store has no health check")
-	}
 	if s.ln, err = listenTCP("addr", cfg.Addr); err != nil {
 		return nil, err
 	}
@@ -220,7 +216,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Sessions: &auth.Manager{Sessions: s.db, Users: s.db},
 		Sites:    s.db,
 		Web:      web.Dist(),
-		Health:   health.Ping,
+		Health:   s.db.Ping,
 		Logger:   cfg.Logger,
 		Observer: m,
 		// Cookies are Secure when people reach Tandem over HTTPS, even if

@@ -29,23 +29,19 @@ const (
 // has none yet, it stores fresh ones: the keys in dataDir's files when an
 // earlier version left them there, new random ones otherwise. Of servers
 // starting at once, all get the secrets stored first.
-func LoadSecrets(ctx context.Context, st store.Store, secretsFile, dataDir string) (*Secrets, error) {
+func LoadSecrets(ctx context.Context, st store.Secrets, secretsFile, dataDir string) (*Secrets, error) {
 	if secretsFile != "" {
 		return ReadSecretsFile(secretsFile)
-	}
-	kept, ok := st.(store.Secrets)
-	if !ok {
-		return nil, errors.New("the store cannot keep shared secrets: pass --secrets-file")
 	}
 	fresh, err := legacySecrets(dataDir)
 	if err != nil {
 		return nil, err
 	}
-	signing, err := kept.Secret(ctx, secretSigningKey, fresh.SigningKey)
+	signing, err := st.Secret(ctx, secretSigningKey, fresh.SigningKey)
 	if err != nil {
 		return nil, fmt.Errorf("read the shared signing key: %w", err)
 	}
-	hostKey, err := kept.Secret(ctx, secretHostKey, fresh.HostKeyPEM)
+	hostKey, err := st.Secret(ctx, secretHostKey, fresh.HostKeyPEM)
 	if err != nil {
 		return nil, fmt.Errorf("read the shared SSH host key: %w", err)
 	}
