@@ -18,12 +18,10 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/tandemhq/tandem"
-	"github.com/tandemhq/tandem/internal/app"
 	"github.com/tandemhq/tandem/internal/cli"
 	"github.com/tandemhq/tandem/internal/password"
 	"github.com/tandemhq/tandem/internal/retention"
 	"github.com/tandemhq/tandem/internal/store"
-	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
 
 // runUser manages the accounts of agents and admins.
@@ -48,7 +46,7 @@ func runSite(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 
 func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("user add", `tandem user add --email E --name "Alex from Support" [--role agent|admin] [--password-stdin]`, stderr)
-	data := dataDirFlag(fs)
+	data := storageFlags(fs)
 	email := fs.String("email", "", "the user's email, used to sign in (required)")
 	name := fs.String("name", "", "the name people are shown, e.g. \"Alex from Support\" (required)")
 	role := fs.String("role", string(tandem.RoleAgent), "agent or admin")
@@ -82,7 +80,7 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	u.PasswordHash = hash
 
-	db, err := openData(ctx, *data)
+	db, err := data.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -99,8 +97,8 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 }
 
 func userList(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("user list", "tandem user list [--data DIR]", stderr)
-	return listTable(ctx, fs, args, stdout, "ID\tEMAIL\tNAME\tROLE\tCREATED", func(db *sqlite.DB, tw io.Writer) error {
+	fs := newFlagSet("user list", "tandem user list [--data DIR | --store URL]", stderr)
+	return listTable(ctx, fs, args, stdout, "ID\tEMAIL\tNAME\tROLE\tCREATED", func(db store.Store, tw io.Writer) error {
 		users, err := db.ListUsers(ctx)
 		if err != nil {
 			return err
@@ -113,13 +111,13 @@ func userList(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 }
 
 func userRemove(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("user remove", "tandem user remove EMAIL|ID [--data DIR]", stderr)
-	data := dataDirFlag(fs)
+	fs := newFlagSet("user remove", "tandem user remove EMAIL|ID [--data DIR | --store URL]", stderr)
+	data := storageFlags(fs)
 	ref, err := parseOne(fs, args, "EMAIL or ID")
 	if err != nil {
 		return err
 	}
-	db, err := openData(ctx, *data)
+	db, err := data.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -137,7 +135,7 @@ func userRemove(ctx context.Context, args []string, stdin io.Reader, stdout, std
 
 func userAddKey(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("user add-key", `tandem user add-key EMAIL|ID (--key "ssh-ed25519 AAAA... comment" | --key-file F)`, stderr)
-	data := dataDirFlag(fs)
+	data := storageFlags(fs)
 	key := fs.String("key", "", "the public key, one authorized_keys line")
 	keyFile := fs.String("key-file", "", "a `file` holding the public key, e.g. ~/.ssh/id_ed25519.pub")
 	ref, err := parseOne(fs, args, "EMAIL or ID")
@@ -162,7 +160,7 @@ func userAddKey(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return errors.New(`user add-key: not a single SSH public key; want one authorized_keys line such as "ssh-ed25519 AAAA... alex@laptop"`)
 	}
 
-	db, err := openData(ctx, *data)
+	db, err := data.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -188,7 +186,7 @@ func findUser(ctx context.Context, db store.Users, ref string) (*tandem.User, er
 
 func siteAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("site add", "tandem site add --name N --origin https://a.example [--origin ...] [--strict-masking] [--capture-bodies] [--consent-each-agent] [--retention 30d]", stderr)
-	data := dataDirFlag(fs)
+	data := storageFlags(fs)
 	name := fs.String("name", "", "the site's name (required)")
 	var origins stringsFlag
 	fs.Var(&origins, "origin", "an `origin` allowed to embed the SDK, scheme://host[:port]; repeat for more (at least one)")
@@ -219,7 +217,7 @@ func siteAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		return cliError("site add", err)
 	}
 
-	db, err := openData(ctx, *data)
+	db, err := data.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -242,8 +240,8 @@ func embedSnippet(serverURL, key string) string {
 }
 
 func siteList(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("site list", "tandem site list [--data DIR]", stderr)
-	return listTable(ctx, fs, args, stdout, "ID\tKEY\tNAME\tORIGINS\tOPTIONS\tRETENTION\tCREATED", func(db *sqlite.DB, tw io.Writer) error {
+	fs := newFlagSet("site list", "tandem site list [--data DIR | --store URL]", stderr)
+	return listTable(ctx, fs, args, stdout, "ID\tKEY\tNAME\tORIGINS\tOPTIONS\tRETENTION\tCREATED", func(db store.Store, tw io.Writer) error {
 		sites, err := db.ListSites(ctx)
 		if err != nil {
 			return err
@@ -262,13 +260,13 @@ func siteList(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 }
 
 func siteRemove(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("site remove", "tandem site remove KEY|ID [--data DIR]", stderr)
-	data := dataDirFlag(fs)
+	fs := newFlagSet("site remove", "tandem site remove KEY|ID [--data DIR | --store URL --blobs URL]", stderr)
+	data := storageFlags(fs)
 	ref, err := parseOne(fs, args, "KEY or ID")
 	if err != nil {
 		return err
 	}
-	db, err := openData(ctx, *data)
+	db, err := data.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -283,7 +281,7 @@ func siteRemove(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return cliError("site remove", err)
 	}
 	fmt.Fprintf(stdout, "removed site %s (%s), id %s, with its assists and invites\n", site.Name, site.Key, site.ID)
-	deleted, err := drainRecordings(ctx, db, *data)
+	deleted, err := drainRecordings(ctx, db, data)
 	if err != nil {
 		fmt.Fprintf(stderr, "site remove: recordings not deleted yet: %v\n", err)
 		fmt.Fprintln(stderr, "They stay queued: the server's sweeper deletes them at its next round (see --sweep-interval).")
@@ -295,10 +293,10 @@ func siteRemove(ctx context.Context, args []string, stdin io.Reader, stdout, std
 
 // drainRecordings deletes the blobs of every recording the store has
 // queued for deletion, at once rather than at the server's next sweep.
-func drainRecordings(ctx context.Context, db store.Recordings, dataDir string) (int, error) {
-	b, err := app.OpenBlobs(dataDir)
+func drainRecordings(ctx context.Context, db store.Recordings, data *storage) (int, error) {
+	b, err := data.openBlobs(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("open blob storage: %w", err)
+		return 0, err
 	}
 	// A few failures are enough to tell that the storage is down; the
 	// sweeper retries the rest.
@@ -307,8 +305,8 @@ func drainRecordings(ctx context.Context, db store.Recordings, dataDir string) (
 }
 
 func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("site set", "tandem site set KEY|ID --retention 90d [--data DIR]", stderr)
-	data := dataDirFlag(fs)
+	fs := newFlagSet("site set", "tandem site set KEY|ID --retention 90d [--data DIR | --store URL]", stderr)
+	data := storageFlags(fs)
 	keep := fs.String("retention", "", retentionUsage)
 	ref, err := parseOne(fs, args, "KEY or ID")
 	if err != nil {
@@ -324,7 +322,7 @@ func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return cliError("site set", err)
 	}
-	db, err := openData(ctx, *data)
+	db, err := data.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -382,12 +380,12 @@ func optionList(opts map[string]bool) string {
 // listTable runs a list command: args must be flags only (fs gets --data);
 // then rows prints, one line of tab-separated cells per item, what it
 // reads from the store, under header, as an aligned table on stdout.
-func listTable(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer, header string, rows func(db *sqlite.DB, tw io.Writer) error) error {
-	data := dataDirFlag(fs)
+func listTable(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer, header string, rows func(db store.Store, tw io.Writer) error) error {
+	data := storageFlags(fs)
 	if err := parseNone(fs, args); err != nil {
 		return err
 	}
-	db, err := openData(ctx, *data)
+	db, err := data.openStore(ctx)
 	if err != nil {
 		return err
 	}

@@ -49,7 +49,10 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return d
 	}
 	fs.StringVar(&cfg.Addr, "addr", env("TANDEM_ADDR", "127.0.0.1:8080"), "HTTP listen address (console, SDK, API)")
-	fs.StringVar(&cfg.DataDir, "data", defaultDataDir(), "data directory: SQLite database, recordings, keys")
+	fs.StringVar(&cfg.DataDir, "data", defaultDataDir(), "data directory: the default store and blobs, the demo login")
+	fs.StringVar(&cfg.StoreURL, "store", env("TANDEM_STORE", ""), "the store's URL: sqlite:///path/tandem.db or postgres://user@host/db (default sqlite://DATA/"+app.DBFile+")")
+	fs.StringVar(&cfg.BlobsURL, "blobs", env("TANDEM_BLOBS", ""), "blob storage URL for recordings: file:///path or s3://bucket/prefix?endpoint=... (default file://DATA/"+app.BlobsDir+")")
+	fs.StringVar(&cfg.SecretsFile, "secrets-file", env("TANDEM_SECRETS_FILE", ""), "file of the signing key and SSH host key that every server shares (tandem secrets generate); default: kept in the store")
 	fs.StringVar(&cfg.DemoAddr, "demo-addr", env("TANDEM_DEMO_ADDR", "127.0.0.1:8081"), `demo site listen address ("off" for none)`)
 	fs.StringVar(&cfg.SSHAddr, "ssh-addr", env("TANDEM_SSH_ADDR", "127.0.0.1:2222"), `SSH listen address for terminal assistance ("off" for none)`)
 	fs.StringVar(&cfg.PublicURL, "public-url", env("TANDEM_PUBLIC_URL", ""), "URL people and agents use to reach the server (default http://ADDR)")

@@ -13,11 +13,11 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/app"
+	"github.com/tandemhq/tandem/internal/backend"
 	"github.com/tandemhq/tandem/internal/blobs"
 	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/retention"
 	"github.com/tandemhq/tandem/internal/store"
-	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
 
 // addSite runs `tandem site add` and returns the new site's key.
@@ -83,7 +83,7 @@ func TestSiteRetention(t *testing.T) {
 	mustRun(t, dir, "", "site", "set", shop, "--retention", "7d")
 
 	// The store holds exactly what was typed.
-	db, err := app.OpenStore(t.Context(), dir)
+	db, err := backend.OpenStore(t.Context(), backend.SQLiteURL(filepath.Join(dir, app.DBFile)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestSiteRetention(t *testing.T) {
 
 // assistWithRecording creates an ended assist of the site with key, with a
 // recording of several chunks written as a live assist writes it.
-func assistWithRecording(t *testing.T, db *sqlite.DB, b blobs.Store, key string) string {
+func assistWithRecording(t *testing.T, db store.Store, b blobs.Store, key string) string {
 	t.Helper()
 	site, err := db.SiteByKey(t.Context(), key)
 	if err != nil {
@@ -149,7 +149,7 @@ func assistWithRecording(t *testing.T, db *sqlite.DB, b blobs.Store, key string)
 // recordingsIn returns the ids of the recordings with blobs in dir.
 func recordingsIn(t *testing.T, dir string) []string {
 	t.Helper()
-	b, err := app.OpenBlobs(dir)
+	b, err := backend.OpenBlobs(t.Context(), backend.FileURL(filepath.Join(dir, app.BlobsDir)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,12 +167,12 @@ func siteFixture(t *testing.T) (dir, shop string, shopIDs, blogIDs []string) {
 	dir = newDataDir(t)
 	shop = addSite(t, dir, "Shop")
 	blog := addSite(t, dir, "Blog")
-	db, err := app.OpenStore(t.Context(), dir)
+	db, err := backend.OpenStore(t.Context(), backend.SQLiteURL(filepath.Join(dir, app.DBFile)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	b, err := app.OpenBlobs(dir)
+	b, err := backend.OpenBlobs(t.Context(), backend.FileURL(filepath.Join(dir, app.BlobsDir)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,7 +188,7 @@ func siteFixture(t *testing.T) (dir, shop string, shopIDs, blogIDs []string) {
 // queued returns the recordings the store in dir has queued for deletion.
 func queued(t *testing.T, dir string) []string {
 	t.Helper()
-	db, err := app.OpenStore(t.Context(), dir)
+	db, err := backend.OpenStore(t.Context(), backend.SQLiteURL(filepath.Join(dir, app.DBFile)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestSiteRemoveDeletesRecordings(t *testing.T) {
 	if got := recordingsIn(t, dir); !slices.Equal(got, blogIDs) {
 		t.Errorf("recordings after removing Shop: %v, want only Blog's %v", got, blogIDs)
 	}
-	b, err := app.OpenBlobs(dir)
+	b, err := backend.OpenBlobs(t.Context(), backend.FileURL(filepath.Join(dir, app.BlobsDir)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +247,7 @@ func TestSiteRemoveDeletesRecordings(t *testing.T) {
 // same, the command says the server's sweeper will finish, and it does.
 func TestSiteRemoveBlobsUnreachable(t *testing.T) {
 	dir, shop, shopIDs, blogIDs := siteFixture(t)
-	blobDir := filepath.Join(dir, "blobs")
+	blobDir := filepath.Join(dir, app.BlobsDir)
 	if err := os.Rename(blobDir, blobDir+".away"); err != nil {
 		t.Fatal(err)
 	}
@@ -277,12 +277,12 @@ func TestSiteRemoveBlobsUnreachable(t *testing.T) {
 	if err := os.Rename(blobDir+".away", blobDir); err != nil {
 		t.Fatal(err)
 	}
-	db, err := app.OpenStore(t.Context(), dir)
+	db, err := backend.OpenStore(t.Context(), backend.SQLiteURL(filepath.Join(dir, app.DBFile)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	b, err := app.OpenBlobs(dir)
+	b, err := backend.OpenBlobs(t.Context(), backend.FileURL(filepath.Join(dir, app.BlobsDir)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,6 +28,7 @@ type Store interface {
 	Terminals
 	Recordings
 	Secrets
+	Copier
 	Pinger
 	Close() error
 }

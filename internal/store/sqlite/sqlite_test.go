@@ -44,3 +44,8 @@ func TestPing(t *testing.T) {
 		t.Fatal("Ping on a closed store succeeded")
 	}
 }
+
+func TestCopy(t *testing.T) {
+	open := func(t *testing.T) store.Store { return openTemp(t) }
+	storetest.RunCopy(t, open, open)
+}
