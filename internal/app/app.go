@@ -26,6 +26,7 @@ import (
 	"github.com/tandemhq/tandem/internal/metrics"
 	"github.com/tandemhq/tandem/internal/netx"
 	"github.com/tandemhq/tandem/internal/password"
+	"github.com/tandemhq/tandem/internal/retention"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/store"
 	"github.com/tandemhq/tandem/web"
@@ -93,6 +94,10 @@ type Config struct {
 	SignInSlots int
 	// Timeouts bound slow clients of the HTTP listeners.
 	Timeouts HTTPTimeouts
+	// SweepInterval is how often recordings past their site's retention,
+	// and those of removed assists and sites, are deleted (1 hour); the
+	// first sweep runs at start. See internal/retention.
+	SweepInterval time.Duration
 }
 
 // Server is a running Tandem.
@@ -145,6 +150,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.Logger = slog.Default()
 	}
 	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
+	if cfg.SweepInterval < 0 {
+		return nil, fmt.Errorf("the sweep interval %v is negative", cfg.SweepInterval)
+	}
 	if cfg.MetricsToken != "" && len(cfg.MetricsToken) < minMetricsToken {
 		return nil, fmt.Errorf("the metrics token must be at least %d characters", minMetricsToken)
 	}
@@ -248,6 +256,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		s.metricsHTTP = newHTTPServer(metricsMux(metricsH), cfg.Timeouts, cfg.Logger, context.Background())
 		s.serve(s.metricsHTTP, s.metricsLn)
 	}
+	// Stopped, and waited for, with the requests: before the store closes.
+	sweeper := retention.New(s.db, blobStore, retention.Config{Interval: cfg.SweepInterval, Now: cfg.Now, Logger: cfg.Logger, Observer: m})
+	s.wg.Go(func() { sweeper.Run(base) })
 	ok = true
 	return s, nil
 }
