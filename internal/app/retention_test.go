@@ -25,8 +25,8 @@ import (
 type sweepLog struct{ swept chan struct{} }
 
 func (h sweepLog) Enabled(context.Context, slog.Level) bool { return true }
-func (h sweepLog) WithAttrs([]slog.Attr) slog.Handler      { return h }
-func (h sweepLog) WithGroup(string) slog.Handler           { return h }
+func (h sweepLog) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h sweepLog) WithGroup(string) slog.Handler            { return h }
 func (h sweepLog) Handle(_ context.Context, r slog.Record) error {
 	if r.Message == "recording sweep" {
 		select {
