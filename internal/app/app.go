@@ -160,6 +160,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}()
 
+	// Both URLs are checked before either is opened (which may create
+	// files): bad input changes nothing.
+	if err := backend.CheckStore(cfg.StoreURL); err != nil {
+		return nil, fmt.Errorf("--store %w", err)
+	}
+	if err := backend.CheckBlobs(cfg.BlobsURL); err != nil {
+		return nil, fmt.Errorf("--blobs %w", err)
+	}
 	if s.db, err = backend.OpenStore(ctx, cfg.StoreURL); err != nil {
 		return nil, fmt.Errorf("--store %w", err)
 	}
