@@ -35,6 +35,7 @@ const opTimeout = 30 * time.Second
 var shared struct {
 	once sync.Once
 	ep   *endpoint
+	srv  *Server // nil when EnvServer names the server
 	err  error
 }
 
@@ -42,20 +43,21 @@ var shared struct {
 // a fresh, empty bucket, removed when the test ends.
 func URL(t testing.TB) string {
 	t.Helper()
-	shared.once.Do(func() { shared.ep, shared.err = sharedEndpoint() })
+	shared.once.Do(func() { shared.ep, shared.srv, shared.err = sharedEndpoint() })
 	if shared.err != nil {
 		t.Fatalf("s3test: %v", shared.err)
 	}
 	return shared.ep.newBucket(t, true)
 }
 
-func sharedEndpoint() (*endpoint, error) {
+func sharedEndpoint() (*endpoint, *Server, error) {
 	if raw := os.Getenv(EnvServer); raw != "" {
-		return parseEnv(raw)
+		e, err := parseEnv(raw)
+		return e, nil, err
 	}
 	dir, err := os.MkdirTemp("", "tandem-s3test-")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s, err := newServer(dir, true)
 	if err == nil {
@@ -63,9 +65,9 @@ func sharedEndpoint() (*endpoint, error) {
 	}
 	if err != nil {
 		os.RemoveAll(dir)
-		return nil, err
+		return nil, nil, err
 	}
-	return &s.endpoint, nil
+	return &s.endpoint, s, nil
 }
 
 // parseEnv reads TANDEM_TEST_S3; its errors never quote the secret.

@@ -234,13 +234,17 @@ func (p *process) stop() {
 	}
 }
 
-// binary finds versitygw on PATH or in GOBIN or GOPATH/bin.
+// binary finds versitygw on PATH or where go install puts it.
 func binary() (string, error) {
+	return findBinary(os.Getenv("GOBIN"), build.Default.GOPATH)
+}
+
+func findBinary(gobin, gopaths string) (string, error) {
 	if p, err := exec.LookPath("versitygw"); err == nil {
 		return p, nil
 	}
-	dirs := []string{os.Getenv("GOBIN")}
-	for _, gopath := range filepath.SplitList(build.Default.GOPATH) {
+	dirs := []string{gobin}
+	for _, gopath := range filepath.SplitList(gopaths) {
 		dirs = append(dirs, filepath.Join(gopath, "bin"))
 	}
 	for _, d := range dirs {

@@ -74,7 +74,7 @@ func parseURL(raw string, getenv func(string) string) (*config, error) {
 	if c.bucket == "" {
 		return nil, bad("no bucket: write s3://bucket/optional/prefix")
 	}
-	if err := s3utils.CheckValidBucketName(c.bucket); err != nil {
+	if err := s3utils.CheckValidBucketNameStrict(c.bucket); err != nil {
 		return nil, bad("bucket %q: %v", c.bucket, err)
 	}
 	if p := strings.TrimSuffix(strings.TrimPrefix(u.Path, "/"), "/"); p != "" {
@@ -124,6 +124,9 @@ func (c *config) parseEndpoint(raw string) error {
 	} else {
 		c.custom = true
 	}
+	if !strings.HasPrefix(raw, "http://") && !strings.HasPrefix(raw, "https://") {
+		return bad("endpoint must start with http:// or https://")
+	}
 	e, err := url.Parse(raw)
 	if err != nil {
 		var uerr *url.Error
@@ -133,8 +136,6 @@ func (c *config) parseEndpoint(raw string) error {
 		return bad("endpoint: %v", err)
 	}
 	switch {
-	case e.Scheme != "http" && e.Scheme != "https":
-		return bad("endpoint must start with http:// or https://")
 	case e.User != nil:
 		return bad("the endpoint must not hold credentials: write s3://ACCESS:SECRET@bucket?endpoint=…")
 	case e.Host == "" || e.Hostname() == "":
