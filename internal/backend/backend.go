@@ -15,8 +15,10 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/blobs"
 	"github.com/tandemhq/tandem/internal/blobs/dirblobs"
+	"github.com/tandemhq/tandem/internal/blobs/s3blobs"
 	"github.com/tandemhq/tandem/internal/store"
 	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
@@ -133,9 +135,20 @@ func OpenBlobs(ctx context.Context, rawURL string) (blobs.Store, error) {
 		}
 		return bs, nil
 	}
-	// s3: the S3-compatible backend (internal/blobs/s3blobs, s3blobs.Open)
-	// is wired here once it is part of the build.
-	return nil, newError(rawURL, "this build of Tandem has no S3 backend", nil)
+	bs, err := s3blobs.Open(ctx, rawURL)
+	if err != nil {
+		return nil, newError(rawURL, remoteFailure(err), err)
+	}
+	return bs, nil
+}
+
+// remoteFailure says what went wrong opening a backend over the network:
+// a URL it refused, or a server it could not use.
+func remoteFailure(err error) string {
+	if tandem.ErrorCode(err) == tandem.EInvalid {
+		return "invalid"
+	}
+	return "cannot connect"
 }
 
 // CheckBlobs reports what is wrong with rawURL as a blob storage's URL
