@@ -49,3 +49,21 @@ func TestCopy(t *testing.T) {
 	open := func(t *testing.T) store.Store { return openTemp(t) }
 	storetest.RunCopy(t, open, open)
 }
+
+// TestRaces races callers on two handles on one file, as two servers (or a
+// server and an admin command) are.
+func TestRaces(t *testing.T) {
+	storetest.RunRaces(t, func(t *testing.T) (store.Store, store.Store) {
+		path := filepath.Join(t.TempDir(), "tandem.db")
+		a, err := Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Open(context.Background(), path)
+		if err != nil {
+			a.Close()
+			t.Fatal(err)
+		}
+		return a, b
+	})
+}
