@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem/internal/backend"
+	"github.com/tandemhq/tandem/internal/pgtest"
+	"github.com/tandemhq/tandem/internal/s3test"
 	"github.com/tandemhq/tandem/internal/simclient"
 )
 
@@ -88,9 +90,21 @@ func get(t *testing.T, ctx context.Context, agent *simclient.Agent, path string)
 
 // An installation made by serve (users, a site, an assist and its
 // recording) is copied by migrate-data to another store and blob storage,
-// and a server on the copy alone replays the recording and signs the users
-// in.
+// SQLite and a directory or PostgreSQL and S3, and a server on the copy
+// alone replays the recording and signs the users in.
 func TestMigrateDataMovesAnInstallation(t *testing.T) {
+	t.Run("sqlite+file", func(t *testing.T) {
+		dir := t.TempDir()
+		migrateAndServe(t, backend.SQLiteURL(filepath.Join(dir, "store", "tandem.db")), backend.FileURL(filepath.Join(dir, "recordings")))
+	})
+	t.Run("postgres+s3", func(t *testing.T) {
+		migrateAndServe(t, pgtest.URL(t), s3test.URL(t))
+	})
+}
+
+// migrateAndServe makes an installation in a data directory, copies it to
+// the store to and blob storage toBlobs, and checks a server on the copy.
+func migrateAndServe(t *testing.T, to, toBlobs string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	old := filepath.Join(t.TempDir(), "old")
@@ -148,8 +162,6 @@ func TestMigrateDataMovesAnInstallation(t *testing.T) {
 	srv.stop()
 
 	copyDir := t.TempDir()
-	to := backend.SQLiteURL(filepath.Join(copyDir, "store", "tandem.db"))
-	toBlobs := backend.FileURL(filepath.Join(copyDir, "recordings"))
 	args := []string{"migrate-data", "--from", backend.SQLiteURL(filepath.Join(old, "tandem.db")), "--to", to,
 		"--from-blobs", backend.FileURL(filepath.Join(old, "blobs")), "--to-blobs", toBlobs}
 	var stdout bytes.Buffer

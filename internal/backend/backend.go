@@ -20,6 +20,7 @@ import (
 	"github.com/tandemhq/tandem/internal/blobs/dirblobs"
 	"github.com/tandemhq/tandem/internal/blobs/s3blobs"
 	"github.com/tandemhq/tandem/internal/store"
+	"github.com/tandemhq/tandem/internal/store/postgres"
 	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
 
@@ -85,9 +86,11 @@ func OpenStore(ctx context.Context, rawURL string) (store.Store, error) {
 		}
 		return db, nil
 	}
-	// postgres: the PostgreSQL backend (internal/store/postgres,
-	// postgres.Open) is wired here once it is part of the build.
-	return nil, newError(rawURL, "this build of Tandem has no PostgreSQL backend", nil)
+	db, err := postgres.Open(ctx, rawURL)
+	if err != nil {
+		return nil, newError(rawURL, remoteFailure(err), err)
+	}
+	return db, nil
 }
 
 // CheckStore reports what is wrong with rawURL as a store's URL without

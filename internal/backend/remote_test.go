@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/pgtest"
 	"github.com/tandemhq/tandem/internal/s3test"
 )
 
@@ -84,5 +86,38 @@ func TestS3Unreachable(t *testing.T) {
 	_, err = OpenBlobs(ctx, "s3://AKIAKEY:hunter2secret@/rec")
 	if err == nil || !strings.Contains(err.Error(), ": invalid: ") || strings.Contains(err.Error(), "hunter2") {
 		t.Fatalf("OpenBlobs without a bucket: %v", err)
+	}
+}
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+// postgres:// opens a real PostgreSQL database, migrated; one that cannot
+// be reached is an error at once that names the URL without its password.
+func TestPostgresStore(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	st, err := OpenStore(ctx, pgtest.URL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.CreateSite(ctx, &tandem.Site{Name: "Shop", AllowedOrigins: []string{"https://shop.example"}}); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := st.Secret(ctx, "k", []byte("v")); err != nil || string(v) != "v" {
+		t.Fatalf("Secret = %q, %v", v, err)
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	raw := "postgres://tandem:hunter2secret@" + addr + "/tandem?sslmode=disable&connect_timeout=5"
+	_, err = OpenStore(ctx, raw)
+	want := "postgres://tandem:xxxxx@" + addr + "/tandem?sslmode=disable&connect_timeout=5: cannot connect: "
+	if err == nil || !strings.HasPrefix(err.Error(), want) || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("OpenStore on a closed port: %v\nwant it to start with %q", err, want)
 	}
 }
