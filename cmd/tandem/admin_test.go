@@ -61,16 +61,23 @@ func newDataDir(t *testing.T) string {
 // returns it with the user who has email.
 func storedUser(t *testing.T, dir, email string) (store.Store, *tandem.User) {
 	t.Helper()
-	db, err := backend.OpenStore(context.Background(), backend.SQLiteURL(filepath.Join(dir, app.DBFile)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openStore(t, dir)
 	u, err := db.UserByEmail(context.Background(), email)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return db, u
+}
+
+// openStore opens the store in dir, which stays open until t ends.
+func openStore(t *testing.T, dir string) store.Store {
+	t.Helper()
+	db, err := backend.OpenStore(context.Background(), backend.SQLiteURL(filepath.Join(dir, app.DBFile)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }
 
 // dataLines returns the rows of a table printed by a list command, without

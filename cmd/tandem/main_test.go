@@ -7,15 +7,18 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/tandemhq/tandem/internal/pgtest"
 )
 
 // TestMain lets a test run this binary as the tandem command, to see its
-// real exit codes.
+// real exit codes. The tests' PostgreSQL server, if one started, stops
+// with them.
 func TestMain(m *testing.M) {
 	if os.Getenv("TANDEM_TEST_AS_MAIN") == "1" {
 		main() // exits
 	}
-	os.Exit(m.Run())
+	pgtest.Main(m)
 }
 
 // tandemProcess runs tandem with args in a process of its own.

@@ -57,6 +57,20 @@ func runMigrateData(ctx context.Context, args []string, stdin io.Reader, stdout,
 		return errors.New("migrate-data: --from-blobs and --to-blobs are the same")
 	}
 
+	for _, u := range []struct {
+		flag, url string
+		check     func(string) error
+	}{
+		{"--from", *from, backend.CheckStore}, {"--to", *to, backend.CheckStore},
+		{"--from-blobs", *fromBlobs, backend.CheckBlobs}, {"--to-blobs", *toBlobs, backend.CheckBlobs},
+	} {
+		if u.url == "" {
+			continue
+		}
+		if err := u.check(u.url); err != nil {
+			return fmt.Errorf("%s %w", u.flag, err)
+		}
+	}
 	// Open every source before any destination, so that a typo in a source
 	// leaves no new database behind.
 	var src, dst store.Store
@@ -126,24 +140,16 @@ func runMigrateData(ctx context.Context, args []string, stdin io.Reader, stdout,
 
 // copyStore copies every table of src into dst, printing progress.
 func copyStore(ctx context.Context, src, dst store.Store, stdout io.Writer) error {
-	from, to, err := copiers(src, dst)
-	if err != nil {
-		return err
-	}
 	// Copy reports after each batch of rows, and once for an empty table.
-	return store.Copy(ctx, from, to, func(table string, n int64) {
+	return store.Copy(ctx, src, dst, func(table string, n int64) {
 		fmt.Fprintf(stdout, "  %s: %d rows\n", table, n)
 	})
 }
 
 // checkEmpty refuses a store that holds any row.
 func checkEmpty(ctx context.Context, st store.Store) error {
-	c, ok := st.(store.Copier)
-	if !ok {
-		return errors.New("this store cannot be copied into")
-	}
-	for _, table := range c.Tables() {
-		n, err := c.CountRows(ctx, table)
+	for _, table := range st.Tables() {
+		n, err := st.CountRows(ctx, table)
 		if err != nil {
 			return err
 		}
@@ -152,19 +158,6 @@ func checkEmpty(ctx context.Context, st store.Store) error {
 		}
 	}
 	return nil
-}
-
-// copiers returns src and dst as store.Copiers.
-func copiers(src, dst store.Store) (store.Copier, store.Copier, error) {
-	from, ok := src.(store.Copier)
-	if !ok {
-		return nil, nil, errors.New("the source store cannot be copied")
-	}
-	to, ok := dst.(store.Copier)
-	if !ok {
-		return nil, nil, errors.New("the destination store cannot be copied into")
-	}
-	return from, to, nil
 }
 
 // sameStore reports whether two store URLs name the same store, as far as

@@ -56,7 +56,7 @@ func secretsExport(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	defer st.Close()
 	// As serve does: the store's secrets, made from the data directory's
 	// key files when the store has none yet.
-	s, err := app.LoadSecrets(ctx, st, "", *data.data)
+	s, err := app.StoredSecrets(ctx, st, *data.data)
 	if err != nil {
 		return fmt.Errorf("secrets export: %w", err)
 	}

@@ -168,6 +168,21 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}()
 
+	// The secrets file, and both URLs, are checked before the store or
+	// blob storage is opened (which may create files): bad input changes
+	// nothing.
+	var secrets *Secrets
+	if cfg.SecretsFile != "" {
+		if secrets, err = ReadSecretsFile(cfg.SecretsFile); err != nil {
+			return nil, err
+		}
+	}
+	if err := backend.CheckStore(cfg.StoreURL); err != nil {
+		return nil, fmt.Errorf("--store %w", err)
+	}
+	if err := backend.CheckBlobs(cfg.BlobsURL); err != nil {
+		return nil, fmt.Errorf("--blobs %w", err)
+	}
 	if s.db, err = backend.OpenStore(ctx, cfg.StoreURL); err != nil {
 		return nil, fmt.Errorf("--store %w", err)
 	}
@@ -176,9 +191,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("--blobs %w", err)
 	}
 	cfg.Logger.Info("storage", "store", backend.Redact(cfg.StoreURL), "blobs", backend.Redact(cfg.BlobsURL))
-	secrets, err := LoadSecrets(ctx, s.db, cfg.SecretsFile, cfg.DataDir)
-	if err != nil {
-		return nil, err
+	if secrets == nil {
+		if secrets, err = StoredSecrets(ctx, s.db, cfg.DataDir); err != nil {
+			return nil, err
+		}
 	}
 	secret := secrets.SigningKey
 	if s.ln, err = listenTCP("addr", cfg.Addr); err != nil {

@@ -24,15 +24,11 @@ const (
 	HostKeyFile    = "ssh_host_ed25519_key"
 )
 
-// LoadSecrets returns the installation's shared secrets: those of the
-// secrets file when secretsFile is set, otherwise those kept in st. When st
-// has none yet, it stores fresh ones: the keys in dataDir's files when an
-// earlier version left them there, new random ones otherwise. Of servers
+// StoredSecrets returns the installation's shared secrets kept in st. When
+// st has none yet, it stores fresh ones: the keys in dataDir's files when
+// an earlier version left them there, new random ones otherwise. Of servers
 // starting at once, all get the secrets stored first.
-func LoadSecrets(ctx context.Context, st store.Secrets, secretsFile, dataDir string) (*Secrets, error) {
-	if secretsFile != "" {
-		return ReadSecretsFile(secretsFile)
-	}
+func StoredSecrets(ctx context.Context, st store.Secrets, dataDir string) (*Secrets, error) {
 	fresh, err := legacySecrets(dataDir)
 	if err != nil {
 		return nil, err

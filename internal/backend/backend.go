@@ -15,9 +15,12 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/blobs"
 	"github.com/tandemhq/tandem/internal/blobs/dirblobs"
+	"github.com/tandemhq/tandem/internal/blobs/s3blobs"
 	"github.com/tandemhq/tandem/internal/store"
+	"github.com/tandemhq/tandem/internal/store/postgres"
 	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
 
@@ -66,16 +69,12 @@ const (
 //
 // The caller closes the store.
 func OpenStore(ctx context.Context, rawURL string) (store.Store, error) {
-	scheme, err := schemeOf(rawURL, "store", "sqlite:///var/lib/tandem/tandem.db or postgres://user@host/db")
+	scheme, path, err := parseStore(rawURL)
 	if err != nil {
 		return nil, err
 	}
 	switch scheme {
 	case SchemeSQLite:
-		path, err := localPath(rawURL)
-		if err != nil {
-			return nil, err
-		}
 		// The directory holds password hashes: private, as the data
 		// directory always was.
 		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
@@ -86,12 +85,37 @@ func OpenStore(ctx context.Context, rawURL string) (store.Store, error) {
 			return nil, newError(rawURL, "cannot open", err)
 		}
 		return db, nil
-	case SchemePostgres, "postgresql":
-		// The PostgreSQL backend (internal/store/postgres, postgres.Open)
-		// is wired here once it is part of the build.
-		return nil, newError(rawURL, "this build of Tandem has no PostgreSQL backend", nil)
 	}
-	return nil, newError(rawURL, fmt.Sprintf("unknown kind of store %q (want sqlite:// or postgres://)", scheme), nil)
+	db, err := postgres.Open(ctx, rawURL)
+	if err != nil {
+		return nil, newError(rawURL, remoteFailure(err), err)
+	}
+	return db, nil
+}
+
+// CheckStore reports what is wrong with rawURL as a store's URL without
+// opening anything, so that a command can refuse bad input before it
+// changes anything.
+func CheckStore(rawURL string) error {
+	_, _, err := parseStore(rawURL)
+	return err
+}
+
+// parseStore returns the scheme of a store URL, one of SchemeSQLite and
+// SchemePostgres, and for SQLite the file's path.
+func parseStore(rawURL string) (scheme, path string, err error) {
+	scheme, err = schemeOf(rawURL, "store", "sqlite:///var/lib/tandem/tandem.db or postgres://user@host/db")
+	if err != nil {
+		return "", "", err
+	}
+	switch scheme {
+	case SchemeSQLite:
+		path, err := localPath(rawURL)
+		return scheme, path, err
+	case SchemePostgres, "postgresql":
+		return SchemePostgres, "", nil
+	}
+	return "", "", newError(rawURL, fmt.Sprintf("unknown kind of store %q (want sqlite:// or postgres://)", scheme), nil)
 }
 
 // OpenBlobs opens the blob storage rawURL names:
@@ -102,38 +126,64 @@ func OpenStore(ctx context.Context, rawURL string) (store.Store, error) {
 //     bucket of an S3-compatible service, credentials from the URL's
 //     user:password or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
 func OpenBlobs(ctx context.Context, rawURL string) (blobs.Store, error) {
-	scheme, err := schemeOf(rawURL, "blob storage", "file:///var/lib/tandem/blobs or s3://bucket/prefix")
+	scheme, dir, err := parseBlobs(rawURL)
 	if err != nil {
 		return nil, err
 	}
 	switch scheme {
 	case SchemeFile:
-		dir, err := localPath(rawURL)
-		if err != nil {
-			return nil, err
-		}
 		bs, err := dirblobs.New(dir)
 		if err != nil {
 			return nil, newError(rawURL, "cannot open", err)
 		}
 		return bs, nil
-	case SchemeS3:
-		// The S3-compatible backend (internal/blobs/s3blobs, s3blobs.Open)
-		// is wired here once it is part of the build.
-		return nil, newError(rawURL, "this build of Tandem has no S3 backend", nil)
 	}
-	return nil, newError(rawURL, fmt.Sprintf("unknown kind of blob storage %q (want file:// or s3://)", scheme), nil)
+	bs, err := s3blobs.Open(ctx, rawURL)
+	if err != nil {
+		return nil, newError(rawURL, remoteFailure(err), err)
+	}
+	return bs, nil
+}
+
+// remoteFailure says what went wrong opening a backend over the network:
+// a URL it refused, or a server it could not use.
+func remoteFailure(err error) string {
+	if tandem.ErrorCode(err) == tandem.EInvalid {
+		return "invalid"
+	}
+	return "cannot connect"
+}
+
+// CheckBlobs reports what is wrong with rawURL as a blob storage's URL
+// without opening anything.
+func CheckBlobs(rawURL string) error {
+	_, _, err := parseBlobs(rawURL)
+	return err
+}
+
+// parseBlobs returns the scheme of a blob storage URL, SchemeFile or
+// SchemeS3, and for a directory its path.
+func parseBlobs(rawURL string) (scheme, path string, err error) {
+	scheme, err = schemeOf(rawURL, "blob storage", "file:///var/lib/tandem/blobs or s3://bucket/prefix")
+	if err != nil {
+		return "", "", err
+	}
+	switch scheme {
+	case SchemeFile:
+		path, err := localPath(rawURL)
+		return scheme, path, err
+	case SchemeS3:
+		return scheme, "", nil
+	}
+	return "", "", newError(rawURL, fmt.Sprintf("unknown kind of blob storage %q (want file:// or s3://)", scheme), nil)
 }
 
 // SQLiteFile returns the path of the SQLite file rawURL names, and false
 // when rawURL is not a valid sqlite:// URL. Commands that must not create a
 // database check with it that the file exists.
 func SQLiteFile(rawURL string) (string, bool) {
-	if s, err := schemeOf(rawURL, "", ""); err != nil || s != SchemeSQLite {
-		return "", false
-	}
-	path, err := localPath(rawURL)
-	return path, err == nil
+	scheme, path, err := parseStore(rawURL)
+	return path, err == nil && scheme == SchemeSQLite
 }
 
 // SQLiteURL is the sqlite:// URL of the file at path, and FileURL the
