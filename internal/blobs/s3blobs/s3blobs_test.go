@@ -162,7 +162,7 @@ func TestCanceledMidUploadAborts(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	part := bytes.Repeat([]byte("z"), PartSize)
 	r := io.MultiReader(bytes.NewReader(part), readFunc(func(p []byte) (int, error) {
-		cancel() // the first part is uploaded: give up
+		cancel()         // the first part is uploaded: give up
 		return 0, io.EOF // on to the next reader
 	}), bytes.NewReader(part))
 	if err := s.Put(ctx, "k", unsized{r}); !errors.Is(err, context.Canceled) {
