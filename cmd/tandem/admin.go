@@ -13,14 +13,15 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"golang.org/x/crypto/ssh"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/cli"
 	"github.com/tandemhq/tandem/internal/password"
+	"github.com/tandemhq/tandem/internal/retention"
 	"github.com/tandemhq/tandem/internal/store"
-	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
 
 // runUser manages the accounts of agents and admins.
@@ -38,13 +39,14 @@ func runSite(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	return cli.Program{Name: "tandem site", Commands: []cli.Command{
 		{Name: "add", Summary: "add a site and print its key and embed snippet", Run: siteAdd},
 		{Name: "list", Summary: "list sites", Run: siteList},
-		{Name: "remove", Summary: "remove a site by key or id, with its assists", Run: siteRemove},
+		{Name: "set", Summary: "change a site's settings (recording retention)", Run: siteSet},
+		{Name: "remove", Summary: "remove a site by key or id, with its assists and their recordings", Run: siteRemove},
 	}}.Run(ctx, args, stdin, stdout, stderr)
 }
 
 func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("user add", `tandem user add --email E --name "Alex from Support" [--role agent|admin] [--password-stdin]`, stderr)
-	data := dataDirFlag(fs)
+	data := storageFlags(fs)
 	email := fs.String("email", "", "the user's email, used to sign in (required)")
 	name := fs.String("name", "", "the name people are shown, e.g. \"Alex from Support\" (required)")
 	role := fs.String("role", string(tandem.RoleAgent), "agent or admin")
@@ -78,7 +80,7 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	u.PasswordHash = hash
 
-	db, err := openData(ctx, *data)
+	db, err := data.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -95,8 +97,8 @@ func userAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 }
 
 func userList(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("user list", "tandem user list [--data DIR]", stderr)
-	return listTable(ctx, fs, args, stdout, "ID\tEMAIL\tNAME\tROLE\tCREATED", func(db *sqlite.DB, tw io.Writer) error {
+	fs := newFlagSet("user list", "tandem user list [--data DIR | --store URL]", stderr)
+	return listTable(ctx, fs, args, stdout, "ID\tEMAIL\tNAME\tROLE\tCREATED", func(db store.Store, tw io.Writer) error {
 		users, err := db.ListUsers(ctx)
 		if err != nil {
 			return err
@@ -109,13 +111,13 @@ func userList(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 }
 
 func userRemove(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("user remove", "tandem user remove EMAIL|ID [--data DIR]", stderr)
-	data := dataDirFlag(fs)
+	fs := newFlagSet("user remove", "tandem user remove EMAIL|ID [--data DIR | --store URL]", stderr)
+	data := storageFlags(fs)
 	ref, err := parseOne(fs, args, "EMAIL or ID")
 	if err != nil {
 		return err
 	}
-	db, err := openData(ctx, *data)
+	db, err := data.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -133,7 +135,7 @@ func userRemove(ctx context.Context, args []string, stdin io.Reader, stdout, std
 
 func userAddKey(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("user add-key", `tandem user add-key EMAIL|ID (--key "ssh-ed25519 AAAA... comment" | --key-file F)`, stderr)
-	data := dataDirFlag(fs)
+	data := storageFlags(fs)
 	key := fs.String("key", "", "the public key, one authorized_keys line")
 	keyFile := fs.String("key-file", "", "a `file` holding the public key, e.g. ~/.ssh/id_ed25519.pub")
 	ref, err := parseOne(fs, args, "EMAIL or ID")
@@ -158,7 +160,7 @@ func userAddKey(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		return errors.New(`user add-key: not a single SSH public key; want one authorized_keys line such as "ssh-ed25519 AAAA... alex@laptop"`)
 	}
 
-	db, err := openData(ctx, *data)
+	db, err := data.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -183,8 +185,8 @@ func findUser(ctx context.Context, db store.Users, ref string) (*tandem.User, er
 }
 
 func siteAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("site add", "tandem site add --name N --origin https://a.example [--origin ...] [--strict-masking] [--capture-bodies] [--consent-each-agent]", stderr)
-	data := dataDirFlag(fs)
+	fs := newFlagSet("site add", "tandem site add --name N --origin https://a.example [--origin ...] [--strict-masking] [--capture-bodies] [--consent-each-agent] [--retention 30d]", stderr)
+	data := storageFlags(fs)
 	name := fs.String("name", "", "the site's name (required)")
 	var origins stringsFlag
 	fs.Var(&origins, "origin", "an `origin` allowed to embed the SDK, scheme://host[:port]; repeat for more (at least one)")
@@ -192,8 +194,13 @@ func siteAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	bodies := fs.Bool("capture-bodies", false, "record request and response bodies of fetch and XHR")
 	eachAgent := fs.Bool("consent-each-agent", false, "ask the person before each agent after the first sees their page")
 	serverURL := fs.String("server-url", "http://127.0.0.1:8080", "the `URL` people's browsers reach Tandem at, for the snippet")
+	keep := fs.String("retention", "forever", retentionUsage)
 	if err := parseNone(fs, args); err != nil {
 		return err
+	}
+	keepFor, err := retention.Parse(*keep)
+	if err != nil {
+		return cliError("site add", err)
 	}
 	if *name == "" || len(origins) == 0 {
 		fs.Usage()
@@ -203,13 +210,14 @@ func siteAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return fmt.Errorf("site add: --server-url %q: want http(s)://host[:port]", *serverURL)
 	}
-	site := &tandem.Site{Name: *name, AllowedOrigins: origins, StrictMasking: *strict, CaptureBodies: *bodies, ConsentEachAgent: *eachAgent}
+	site := &tandem.Site{Name: *name, AllowedOrigins: origins, StrictMasking: *strict, CaptureBodies: *bodies, ConsentEachAgent: *eachAgent,
+		RecordingRetention: keepFor}
 	// Check before touching the data directory: bad input changes nothing.
 	if err := store.CheckSite(site); err != nil {
 		return cliError("site add", err)
 	}
 
-	db, err := openData(ctx, *data)
+	db, err := data.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -219,7 +227,8 @@ func siteAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	fmt.Fprintf(stdout, "added site %s, id %s\n", site.Name, site.ID)
 	fmt.Fprintf(stdout, "site key: %s\n", site.Key)
-	fmt.Fprintf(stdout, "allowed origins: %s\n\n", strings.Join(site.AllowedOrigins, " "))
+	fmt.Fprintf(stdout, "allowed origins: %s\n", strings.Join(site.AllowedOrigins, " "))
+	fmt.Fprintf(stdout, "recordings: %s\n\n", keptFor(site.RecordingRetention))
 	fmt.Fprintln(stdout, "Put this on every page that should offer help:")
 	fmt.Fprintf(stdout, "  %s\n", embedSnippet(base.String(), site.Key))
 	return nil
@@ -231,8 +240,8 @@ func embedSnippet(serverURL, key string) string {
 }
 
 func siteList(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("site list", "tandem site list [--data DIR]", stderr)
-	return listTable(ctx, fs, args, stdout, "ID\tKEY\tNAME\tORIGINS\tOPTIONS\tCREATED", func(db *sqlite.DB, tw io.Writer) error {
+	fs := newFlagSet("site list", "tandem site list [--data DIR | --store URL]", stderr)
+	return listTable(ctx, fs, args, stdout, "ID\tKEY\tNAME\tORIGINS\tOPTIONS\tRETENTION\tCREATED", func(db store.Store, tw io.Writer) error {
 		sites, err := db.ListSites(ctx)
 		if err != nil {
 			return err
@@ -243,39 +252,113 @@ func siteList(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 				"capture-bodies":     s.CaptureBodies,
 				"consent-each-agent": s.ConsentEachAgent,
 			})
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Key, s.Name, strings.Join(s.AllowedOrigins, ","),
-				opts, s.CreatedAt.UTC().Format("2006-01-02 15:04"))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Key, s.Name, strings.Join(s.AllowedOrigins, ","),
+				opts, retention.Format(s.RecordingRetention), s.CreatedAt.UTC().Format("2006-01-02 15:04"))
 		}
 		return nil
 	})
 }
 
 func siteRemove(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("site remove", "tandem site remove KEY|ID [--data DIR]", stderr)
-	data := dataDirFlag(fs)
+	fs := newFlagSet("site remove", "tandem site remove KEY|ID [--data DIR | --store URL --blobs URL]", stderr)
+	data := storageFlags(fs)
 	ref, err := parseOne(fs, args, "KEY or ID")
 	if err != nil {
 		return err
 	}
-	db, err := openData(ctx, *data)
+	db, err := data.openStore(ctx)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	var site *tandem.Site
-	if strings.HasPrefix(ref, "site_") {
-		site, err = db.SiteByKey(ctx, ref)
-	} else {
-		site, err = db.SiteByID(ctx, ref)
-	}
+	site, err := findSite(ctx, db, ref)
 	if err != nil {
 		return cliError("site remove", err)
 	}
+	// The store queues the recording of every assist it deletes, in the
+	// same transaction: from here on nothing can leave an orphan blob.
 	if err := db.DeleteSite(ctx, site.ID); err != nil {
 		return cliError("site remove", err)
 	}
 	fmt.Fprintf(stdout, "removed site %s (%s), id %s, with its assists and invites\n", site.Name, site.Key, site.ID)
+	deleted, err := drainRecordings(ctx, db, data)
+	if err != nil {
+		fmt.Fprintf(stderr, "site remove: recordings not deleted yet: %v\n", err)
+		fmt.Fprintln(stderr, "They stay queued: the server's sweeper deletes them at its next round (see --sweep-interval).")
+		return nil
+	}
+	fmt.Fprintf(stdout, "deleted %d recordings\n", deleted)
 	return nil
+}
+
+// drainRecordings deletes the blobs of every recording the store has
+// queued for deletion, at once rather than at the server's next sweep.
+func drainRecordings(ctx context.Context, db store.Recordings, data *storage) (int, error) {
+	b, err := data.openBlobs(ctx)
+	if err != nil {
+		return 0, err
+	}
+	// A few failures are enough to tell that the storage is down; the
+	// sweeper retries the rest.
+	res, err := retention.New(db, b, retention.Config{MaxFailures: 3}).Drain(ctx)
+	return res.Deleted, err
+}
+
+func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	fs := newFlagSet("site set", "tandem site set KEY|ID --retention 90d [--data DIR | --store URL]", stderr)
+	data := storageFlags(fs)
+	keep := fs.String("retention", "", retentionUsage)
+	ref, err := parseOne(fs, args, "KEY or ID")
+	if err != nil {
+		return err
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if !set["retention"] {
+		fs.Usage()
+		return errors.New("site set: nothing to change; give --retention")
+	}
+	keepFor, err := retention.Parse(*keep)
+	if err != nil {
+		return cliError("site set", err)
+	}
+	db, err := data.openStore(ctx)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	site, err := findSite(ctx, db, ref)
+	if err != nil {
+		return cliError("site set", err)
+	}
+	site.RecordingRetention = keepFor
+	if err := db.UpdateSite(ctx, site); err != nil {
+		return cliError("site set", err)
+	}
+	fmt.Fprintf(stdout, "site %s (%s): recordings %s\n", site.Name, site.Key, keptFor(site.RecordingRetention))
+	if keepFor > 0 {
+		fmt.Fprintln(stdout, "Recordings older than that are deleted at the server's next sweep (see --sweep-interval).")
+	}
+	return nil
+}
+
+// retentionUsage documents --retention of site add and site set.
+const retentionUsage = "how long recordings are kept after their assist ends: days (30d) or hours (36h); 0 or forever keeps them"
+
+// keptFor says how long a site's recordings are kept, for messages.
+func keptFor(d time.Duration) string {
+	if d <= 0 {
+		return "kept forever"
+	}
+	return "kept for " + retention.Describe(d) + " after their assist ends"
+}
+
+// findSite finds a site by its key (site_...) or id.
+func findSite(ctx context.Context, db store.Sites, ref string) (*tandem.Site, error) {
+	if strings.HasPrefix(ref, "site_") {
+		return db.SiteByKey(ctx, ref)
+	}
+	return db.SiteByID(ctx, ref)
 }
 
 // optionList is the OPTIONS column of a list: the names of the options that
@@ -297,12 +380,12 @@ func optionList(opts map[string]bool) string {
 // listTable runs a list command: args must be flags only (fs gets --data);
 // then rows prints, one line of tab-separated cells per item, what it
 // reads from the store, under header, as an aligned table on stdout.
-func listTable(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer, header string, rows func(db *sqlite.DB, tw io.Writer) error) error {
-	data := dataDirFlag(fs)
+func listTable(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer, header string, rows func(db store.Store, tw io.Writer) error) error {
+	data := storageFlags(fs)
 	if err := parseNone(fs, args); err != nil {
 		return err
 	}
-	db, err := openData(ctx, *data)
+	db, err := data.openStore(ctx)
 	if err != nil {
 		return err
 	}

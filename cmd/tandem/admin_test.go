@@ -17,9 +17,10 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/app"
+	"github.com/tandemhq/tandem/internal/backend"
 	"github.com/tandemhq/tandem/internal/cli"
 	"github.com/tandemhq/tandem/internal/password"
-	"github.com/tandemhq/tandem/internal/store/sqlite"
+	"github.com/tandemhq/tandem/internal/store"
 )
 
 // tandemCmd runs the tandem command line in-process against data dir dir.
@@ -46,7 +47,7 @@ func mustRun(t *testing.T, dir, stdin string, args ...string) string {
 func newDataDir(t *testing.T) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "data")
-	db, err := app.OpenStore(context.Background(), dir)
+	db, err := backend.OpenStore(context.Background(), backend.SQLiteURL(filepath.Join(dir, app.DBFile)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,9 +59,9 @@ func newDataDir(t *testing.T) string {
 
 // storedUser opens the store in dir, which stays open until t ends, and
 // returns it with the user who has email.
-func storedUser(t *testing.T, dir, email string) (*sqlite.DB, *tandem.User) {
+func storedUser(t *testing.T, dir, email string) (store.Store, *tandem.User) {
 	t.Helper()
-	db, err := app.OpenStore(context.Background(), dir)
+	db, err := backend.OpenStore(context.Background(), backend.SQLiteURL(filepath.Join(dir, app.DBFile)))
 	if err != nil {
 		t.Fatal(err)
 	}

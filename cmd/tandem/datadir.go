@@ -12,7 +12,9 @@ import (
 	"strings"
 
 	"github.com/tandemhq/tandem/internal/app"
-	"github.com/tandemhq/tandem/internal/store/sqlite"
+	"github.com/tandemhq/tandem/internal/backend"
+	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/store"
 )
 
 // defaultDataDir returns $TANDEM_DATA, or ./tandem-data when it is unset.
@@ -26,28 +28,96 @@ func envOr(name, def string) string {
 	return def
 }
 
-// dataDirFlag registers --data on fs.
-func dataDirFlag(fs *flag.FlagSet) *string {
-	return fs.String("data", defaultDataDir(), "data `directory` (env TANDEM_DATA); the database is DIR/"+app.DBFile)
+// storage is where a command finds the installation: --data, and --store
+// and --blobs, whose defaults are in the data directory.
+type storage struct {
+	data, store, blobs *string
 }
 
-// openData opens the store in the data directory dir for an admin command.
-// Only serve creates a data directory: an admin command pointed at the
-// wrong place must say so, not leave an empty database there and print an
-// empty table.
-func openData(ctx context.Context, dir string) (*sqlite.DB, error) {
+// storageFlags registers --data, --store and --blobs on fs.
+func storageFlags(fs *flag.FlagSet) *storage {
+	return &storage{
+		data:  fs.String("data", defaultDataDir(), "data `directory` (env TANDEM_DATA); the default store is DIR/"+app.DBFile+" and blobs DIR/"+app.BlobsDir),
+		store: fs.String("store", envOr("TANDEM_STORE", ""), "the store's `URL` (env TANDEM_STORE): sqlite:///path/tandem.db or postgres://user@host/db (default sqlite://DATA/"+app.DBFile+")"),
+		blobs: fs.String("blobs", envOr("TANDEM_BLOBS", ""), "blob storage `URL` for recordings (env TANDEM_BLOBS): file:///path or s3://bucket/prefix?endpoint=... (default file://DATA/"+app.BlobsDir+")"),
+	}
+}
+
+// storeURL is --store, or the SQLite file in --data.
+func (s *storage) storeURL() string {
+	if *s.store != "" {
+		return *s.store
+	}
+	return backend.SQLiteURL(filepath.Join(*s.data, app.DBFile))
+}
+
+// blobsURL is --blobs, or the blobs directory in --data.
+func (s *storage) blobsURL() string {
+	if *s.blobs != "" {
+		return *s.blobs
+	}
+	return backend.FileURL(filepath.Join(*s.data, app.BlobsDir))
+}
+
+// openStore opens the installation's store for an admin command. Only serve
+// creates an SQLite database: an admin command pointed at the wrong place
+// must say so, not leave an empty database there and print an empty table.
+func (s *storage) openStore(ctx context.Context) (store.Store, error) {
+	if err := s.checkExists(); err != nil {
+		return nil, err
+	}
+	st, err := backend.OpenStore(ctx, s.storeURL())
+	if err != nil {
+		return nil, fmt.Errorf("--store %w", err)
+	}
+	return st, nil
+}
+
+// openBlobs opens the installation's blob storage.
+func (s *storage) openBlobs(ctx context.Context) (blobs.Store, error) {
+	bs, err := backend.OpenBlobs(ctx, s.blobsURL())
+	if err != nil {
+		return nil, fmt.Errorf("--blobs %w", err)
+	}
+	return bs, nil
+}
+
+// checkExists refuses an SQLite store whose file does not exist, naming
+// the flag that chose it.
+func (s *storage) checkExists() error {
+	if *s.store != "" {
+		return existingStore(*s.store, "--store")
+	}
+	dir := *s.data
 	_, err := os.Stat(filepath.Join(dir, app.DBFile))
 	switch {
 	case err == nil:
-		return app.OpenStore(ctx, dir)
+		return nil
 	case !errors.Is(err, fs.ErrNotExist):
-		return nil, fmt.Errorf("data directory %s: %w", dir, err)
+		return fmt.Errorf("data directory %s: %w", dir, err)
 	}
 	hint := "pass the --data directory (or TANDEM_DATA) of your server; only `tandem serve` creates one"
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("data directory %s does not exist: %s", dir, hint)
+		return fmt.Errorf("data directory %s does not exist: %s", dir, hint)
 	}
-	return nil, fmt.Errorf("data directory %s holds no Tandem database (%s): %s", dir, app.DBFile, hint)
+	return fmt.Errorf("data directory %s holds no Tandem database (%s): %s", dir, app.DBFile, hint)
+}
+
+// existingStore refuses a sqlite:// URL, given with flag, whose file does
+// not exist. Other URLs pass: a server's database exists before Tandem.
+func existingStore(rawURL, flag string) error {
+	path, ok := backend.SQLiteFile(rawURL)
+	if !ok {
+		return nil
+	}
+	_, err := os.Stat(path)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s %s: there is no Tandem database at %s: pass the store of your server; only `tandem serve` creates one", flag, backend.Redact(rawURL), path)
+	}
+	return fmt.Errorf("%s %s: %w", flag, backend.Redact(rawURL), err)
 }
 
 // stringsFlag is a flag that may be given many times.

@@ -18,6 +18,9 @@ func program() cli.Program {
 		{Name: "user", Summary: "manage agents: add, list, remove, add-key", Run: runUser},
 		{Name: "site", Summary: "manage sites that embed the SDK: add, list, remove", Run: runSite},
 		{Name: "terminal", Summary: "terminal sessions: list, print a recording", Run: runTerminal},
+		{Name: "migrate", Summary: "apply the store's migrations and exit (serve does it too)", Run: runMigrate},
+		{Name: "migrate-data", Summary: "copy an installation to another store and blob storage", Run: runMigrateData},
+		{Name: "secrets", Summary: "make the secrets file servers share: generate, export", Run: runSecrets},
 		cli.VersionCommand("tandem"),
 	}}
 }

@@ -49,7 +49,10 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return d
 	}
 	fs.StringVar(&cfg.Addr, "addr", env("TANDEM_ADDR", "127.0.0.1:8080"), "HTTP listen address (console, SDK, API)")
-	fs.StringVar(&cfg.DataDir, "data", defaultDataDir(), "data directory: SQLite database, recordings, keys")
+	fs.StringVar(&cfg.DataDir, "data", defaultDataDir(), "data directory: the default store and blobs, the demo login")
+	fs.StringVar(&cfg.StoreURL, "store", env("TANDEM_STORE", ""), "the store's URL: sqlite:///path/tandem.db or postgres://user@host/db (default sqlite://DATA/"+app.DBFile+")")
+	fs.StringVar(&cfg.BlobsURL, "blobs", env("TANDEM_BLOBS", ""), "blob storage URL for recordings: file:///path or s3://bucket/prefix?endpoint=... (default file://DATA/"+app.BlobsDir+")")
+	fs.StringVar(&cfg.SecretsFile, "secrets-file", env("TANDEM_SECRETS_FILE", ""), "file of the signing key and SSH host key that every server shares (tandem secrets generate); default: kept in the store")
 	fs.StringVar(&cfg.DemoAddr, "demo-addr", env("TANDEM_DEMO_ADDR", "127.0.0.1:8081"), `demo site listen address ("off" for none)`)
 	fs.StringVar(&cfg.SSHAddr, "ssh-addr", env("TANDEM_SSH_ADDR", "127.0.0.1:2222"), `SSH listen address for terminal assistance ("off" for none)`)
 	fs.StringVar(&cfg.PublicURL, "public-url", env("TANDEM_PUBLIC_URL", ""), "URL people and agents use to reach the server (default http://ADDR)")
@@ -57,6 +60,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.DurationVar(&cfg.InviteTTL, "invite-ttl", envDuration("TANDEM_INVITE_TTL", 10*time.Minute), "how long an invite link or code stays valid")
 	fs.DurationVar(&cfg.Grace, "grace", envDuration("TANDEM_GRACE", 30*time.Second), "how long a dropped connection may take to resume before the assist ends")
 	fs.IntVar(&cfg.MaxWaiting, "max-waiting", envInt("TANDEM_MAX_WAITING", 100, 1), "how many help requests one site may have waiting for an agent at once; more are refused (503) until some are taken")
+	fs.DurationVar(&cfg.SweepInterval, "sweep-interval", envDuration("TANDEM_SWEEP_INTERVAL", time.Hour), "how often recordings past their site's retention (tandem site set --retention), and those of removed sites, are deleted")
 	fs.DurationVar(&cfg.LivenessInterval, "liveness", envDuration("TANDEM_LIVENESS", 10*time.Second), "how often terminal hosts are probed")
 	fs.StringVar(&cfg.ICE.TURNAddr, "turn-addr", env("TANDEM_TURN_ADDR", "127.0.0.1:3478"), `embedded TURN server's UDP address for calls ("off" for none)`)
 	fs.StringVar(&cfg.ICE.TURNPublicHost, "turn-public-host", env("TANDEM_TURN_PUBLIC_HOST", ""), "host browsers use to reach the embedded TURN server (default: its listen address)")

@@ -9,12 +9,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tandemhq/tandem/internal/app"
 	"github.com/tandemhq/tandem/internal/cli"
 	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/share"
 	"github.com/tandemhq/tandem/internal/sshrelay"
-	"github.com/tandemhq/tandem/internal/store/sqlite"
+	"github.com/tandemhq/tandem/internal/store"
 )
 
 // runShare shares this machine's terminal: `tandem share --server HOST:PORT
@@ -128,10 +127,10 @@ func runTerminal(ctx context.Context, args []string, stdin io.Reader, stdout, st
 }
 
 func terminalList(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("terminal list", "tandem terminal list [--live] [--limit N] [--data DIR]", stderr)
+	fs := newFlagSet("terminal list", "tandem terminal list [--live] [--limit N] [--data DIR | --store URL]", stderr)
 	live := fs.Bool("live", false, "only sessions that have not ended")
 	limit := fs.Int("limit", 100, "at most this many sessions")
-	return listTable(ctx, fs, args, stdout, "ID\tHOST\tCOMMAND\tOPTIONS\tSTARTED\tENDED\tREASON", func(db *sqlite.DB, tw io.Writer) error {
+	return listTable(ctx, fs, args, stdout, "ID\tHOST\tCOMMAND\tOPTIONS\tSTARTED\tENDED\tREASON", func(db store.Store, tw io.Writer) error {
 		ts, err := db.ListTerminals(ctx, *live, *limit)
 		if err != nil {
 			return err
@@ -152,8 +151,8 @@ func terminalList(ctx context.Context, args []string, stdin io.Reader, stdout, s
 }
 
 func terminalPrint(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("terminal print", "tandem terminal print ID [--output | --audit] [--data DIR]", stderr)
-	data := dataDirFlag(fs)
+	fs := newFlagSet("terminal print", "tandem terminal print ID [--output | --audit] [--data DIR | --store URL]", stderr)
+	data := storageFlags(fs)
 	output := fs.Bool("output", false, "print only the terminal output, to replay it on this terminal")
 	audit := fs.Bool("audit", false, "print the audit log: who joined, left and typed what")
 	ref, err := parseOne(fs, args, "session ID")
@@ -164,7 +163,7 @@ func terminalPrint(ctx context.Context, args []string, stdin io.Reader, stdout, 
 	if err != nil {
 		return fmt.Errorf("terminal print: %v", err)
 	}
-	db, err := openData(ctx, *data)
+	db, err := data.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -183,7 +182,7 @@ func terminalPrint(ctx context.Context, args []string, stdin io.Reader, stdout, 
 		}
 		return nil
 	}
-	bs, err := app.OpenBlobs(*data)
+	bs, err := data.openBlobs(ctx)
 	if err != nil {
 		return err
 	}

@@ -10,20 +10,21 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem/internal/app"
+	"github.com/tandemhq/tandem/internal/backend"
 	"github.com/tandemhq/tandem/internal/share"
 	"github.com/tandemhq/tandem/internal/sshrelay"
-	"github.com/tandemhq/tandem/internal/store/sqlite"
+	"github.com/tandemhq/tandem/internal/store"
 )
 
 // startRelay starts an SSH relay on the data directory data, as `tandem
 // serve` would, and returns it with its store; the caller closes both.
-func startRelay(t *testing.T, ctx context.Context, data string) (*sshrelay.Server, *sqlite.DB) {
+func startRelay(t *testing.T, ctx context.Context, data string) (*sshrelay.Server, store.Store) {
 	t.Helper()
-	db, err := app.OpenStore(ctx, data)
+	db, err := backend.OpenStore(ctx, backend.SQLiteURL(filepath.Join(data, app.DBFile)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	bs, err := app.OpenBlobs(data)
+	bs, err := backend.OpenBlobs(ctx, backend.FileURL(filepath.Join(data, app.BlobsDir)))
 	if err != nil {
 		t.Fatal(err)
 	}

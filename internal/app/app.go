@@ -1,18 +1,18 @@
-// Package app wires Tandem together: it opens the store and blob storage,
-// builds each capability, and runs the HTTP (and demo) listeners. cmd/tandem
-// and the end-to-end tests start Tandem through it.
+// Package app wires Tandem together: it opens the store and blob storage
+// (through internal/backend, by URL), loads the shared secrets, builds each
+// capability, and runs the HTTP (and demo) listeners. cmd/tandem and the
+// end-to-end tests start Tandem through it. It holds the store and blob
+// storage as interfaces only.
 package app
 
 import (
 	"cmp"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,25 +20,36 @@ import (
 
 	"github.com/tandemhq/tandem/internal/assist"
 	"github.com/tandemhq/tandem/internal/auth"
-	"github.com/tandemhq/tandem/internal/blobs/dirblobs"
+	"github.com/tandemhq/tandem/internal/backend"
 	"github.com/tandemhq/tandem/internal/demo"
 	"github.com/tandemhq/tandem/internal/httpapi"
 	"github.com/tandemhq/tandem/internal/metrics"
 	"github.com/tandemhq/tandem/internal/netx"
 	"github.com/tandemhq/tandem/internal/password"
+	"github.com/tandemhq/tandem/internal/retention"
 	"github.com/tandemhq/tandem/internal/sshrelay"
-	"github.com/tandemhq/tandem/internal/store/sqlite"
+	"github.com/tandemhq/tandem/internal/store"
 	"github.com/tandemhq/tandem/web"
 )
 
 // Config is how to run Tandem. Zero values get the defaults in parentheses.
 type Config struct {
-	Addr      string // HTTP listen address (127.0.0.1:8080)
-	DemoAddr  string // the demo site's listen address; "" or "off" for none
-	SSHAddr   string // terminal assistance; "" or "off" for none
-	DataDir   string // SQLite file, recordings, keys (./tandem-data)
-	PublicURL string // how people and agents reach Addr (http://ADDR)
-	TeamName  string // in consent prompts ("Support")
+	Addr     string // HTTP listen address (127.0.0.1:8080)
+	DemoAddr string // the demo site's listen address; "" or "off" for none
+	SSHAddr  string // terminal assistance; "" or "off" for none
+	DataDir  string // the default store and blobs, the demo login (./tandem-data)
+	// StoreURL is the store (sqlite://DATADIR/tandem.db); see
+	// backend.OpenStore.
+	StoreURL string
+	// BlobsURL is the blob storage of recordings (file://DATADIR/blobs);
+	// see backend.OpenBlobs.
+	BlobsURL string
+	// SecretsFile is the file of the secrets every server of the
+	// installation shares (see ParseSecretsFile); "" keeps them in the
+	// store.
+	SecretsFile string
+	PublicURL   string // how people and agents reach Addr (http://ADDR)
+	TeamName    string // in consent prompts ("Support")
 	// DemoSDKURL is the Tandem URL the demo pages load the SDK from
 	// (PublicURL); tests point it through a proxy to cut the network.
 	DemoSDKURL string
@@ -83,13 +94,17 @@ type Config struct {
 	SignInSlots int
 	// Timeouts bound slow clients of the HTTP listeners.
 	Timeouts HTTPTimeouts
+	// SweepInterval is how often recordings past their site's retention,
+	// and those of removed assists and sites, are deleted (1 hour); the
+	// first sweep runs at start. See internal/retention.
+	SweepInterval time.Duration
 }
 
 // Server is a running Tandem.
 type Server struct {
 	cfg      Config
 	log      *slog.Logger
-	db       *sqlite.DB
+	db       store.Store
 	assists  *assist.Service
 	api      *httpapi.Server
 	http     *http.Server
@@ -125,10 +140,19 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.DataDir == "" {
 		cfg.DataDir = "tandem-data"
 	}
+	if cfg.StoreURL == "" {
+		cfg.StoreURL = backend.SQLiteURL(filepath.Join(cfg.DataDir, DBFile))
+	}
+	if cfg.BlobsURL == "" {
+		cfg.BlobsURL = backend.FileURL(filepath.Join(cfg.DataDir, BlobsDir))
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
 	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
+	if cfg.SweepInterval < 0 {
+		return nil, fmt.Errorf("the sweep interval %v is negative", cfg.SweepInterval)
+	}
 	if cfg.MetricsToken != "" && len(cfg.MetricsToken) < minMetricsToken {
 		return nil, fmt.Errorf("the metrics token must be at least %d characters", minMetricsToken)
 	}
@@ -144,17 +168,19 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}()
 
-	if s.db, err = OpenStore(ctx, cfg.DataDir); err != nil {
+	if s.db, err = backend.OpenStore(ctx, cfg.StoreURL); err != nil {
+		return nil, fmt.Errorf("--store %w", err)
+	}
+	blobStore, err := backend.OpenBlobs(ctx, cfg.BlobsURL)
+	if err != nil {
+		return nil, fmt.Errorf("--blobs %w", err)
+	}
+	cfg.Logger.Info("storage", "store", backend.Redact(cfg.StoreURL), "blobs", backend.Redact(cfg.BlobsURL))
+	secrets, err := LoadSecrets(ctx, s.db, cfg.SecretsFile, cfg.DataDir)
+	if err != nil {
 		return nil, err
 	}
-	blobStore, err := OpenBlobs(cfg.DataDir)
-	if err != nil {
-		return nil, fmt.Errorf("open blob storage: %w", err)
-	}
-	secret, err := loadSecret(filepath.Join(cfg.DataDir, "secret.key"))
-	if err != nil {
-		return nil, err
-	}
+	secret := secrets.SigningKey
 	if s.ln, err = listenTCP("addr", cfg.Addr); err != nil {
 		return nil, err
 	}
@@ -210,7 +236,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		// Without a token the public port has no /metrics at all.
 		deps.Metrics = metricsH
 	}
-	if s.ssh, err = startSSH(ctx, cfg, s.db, blobStore, m); err != nil {
+	if s.ssh, err = startSSH(ctx, cfg, secrets, s.db, blobStore, m); err != nil {
 		return nil, err
 	}
 	if s.ssh != nil {
@@ -230,6 +256,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		s.metricsHTTP = newHTTPServer(metricsMux(metricsH), cfg.Timeouts, cfg.Logger, context.Background())
 		s.serve(s.metricsHTTP, s.metricsLn)
 	}
+	// Stopped, and waited for, with the requests: before the store closes.
+	sweeper := retention.New(s.db, blobStore, retention.Config{Interval: cfg.SweepInterval, Now: cfg.Now, Logger: cfg.Logger, Observer: m})
+	s.wg.Go(func() { sweeper.Run(base) })
 	ok = true
 	return s, nil
 }
@@ -275,7 +304,7 @@ func (s *Server) SSHAddr() string {
 }
 
 // Store is the server's store, for admin tasks in tests.
-func (s *Server) Store() *sqlite.DB { return s.db }
+func (s *Server) Store() store.Store { return s.db }
 
 // Close stops serving gracefully: open assists are ended and their
 // recordings made durable, clients are told, then listeners close.
@@ -319,37 +348,10 @@ func (s *Server) Close(ctx context.Context) error {
 	return errors.Join(errs...)
 }
 
-// DBFile is the name of the SQLite database in the data directory.
-const DBFile = "tandem.db"
-
-// OpenStore creates dataDir (mode 0700: it holds password hashes and
-// recordings) when missing, and opens the database in it. The admin
-// commands open the server's store with it.
-func OpenStore(ctx context.Context, dataDir string) (*sqlite.DB, error) {
-	if err := os.MkdirAll(dataDir, 0o700); err != nil {
-		return nil, fmt.Errorf("create data directory: %w", err)
-	}
-	return sqlite.Open(ctx, filepath.Join(dataDir, DBFile))
-}
-
-// OpenBlobs opens the blob storage (recordings) in dataDir.
-func OpenBlobs(dataDir string) (*dirblobs.Store, error) {
-	return dirblobs.New(filepath.Join(dataDir, "blobs"))
-}
-
-// loadSecret reads the server's signing secret, creating it on first run.
-func loadSecret(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err == nil && len(b) >= 32 {
-		return b, nil
-	}
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
-		return nil, fmt.Errorf("read secret: %w", err)
-	}
-	b = make([]byte, 32)
-	_, _ = rand.Read(b)
-	if err := os.WriteFile(path, b, 0o600); err != nil {
-		return nil, fmt.Errorf("write secret: %w", err)
-	}
-	return b, nil
-}
+// DBFile is the name of the SQLite database in the data directory, and
+// BlobsDir the directory of recordings in it: the default --store and
+// --blobs.
+const (
+	DBFile   = "tandem.db"
+	BlobsDir = "blobs"
+)

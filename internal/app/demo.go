@@ -10,7 +10,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/password"
-	"github.com/tandemhq/tandem/internal/store/sqlite"
+	"github.com/tandemhq/tandem/internal/store"
 )
 
 const (
@@ -23,7 +23,7 @@ const (
 // seedDemo makes sure the demo site (on siteURL) and a demo agent exist.
 // The agent is created only in an empty store, with a random password that
 // is kept in the data dir so that each start can print it.
-func seedDemo(ctx context.Context, db *sqlite.DB, dataDir, siteURL string) (DemoInfo, error) {
+func seedDemo(ctx context.Context, db store.Store, dataDir, siteURL string) (DemoInfo, error) {
 	info := DemoInfo{SiteURL: siteURL, Email: demoEmail}
 	origins := demoOrigins(siteURL)
 	sites, err := db.ListSites(ctx)
@@ -67,6 +67,10 @@ func seedDemo(ctx context.Context, db *sqlite.DB, dataDir, siteURL string) (Demo
 	}
 	if err := db.CreateUser(ctx, &tandem.User{Email: demoEmail, Name: demoName, PasswordHash: hash, Role: tandem.RoleAdmin}); err != nil {
 		return info, fmt.Errorf("create demo agent: %w", err)
+	}
+	// With a store elsewhere, serve may not have made the data directory.
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return info, fmt.Errorf("save demo login: %w", err)
 	}
 	if err := os.WriteFile(loginFile, []byte(pw+"\n"), 0o600); err != nil {
 		return info, fmt.Errorf("save demo login: %w", err)

@@ -3,16 +3,15 @@ package app
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 
 	"github.com/tandemhq/tandem/internal/blobs"
 	"github.com/tandemhq/tandem/internal/sshrelay"
-	"github.com/tandemhq/tandem/internal/store/sqlite"
+	"github.com/tandemhq/tandem/internal/store"
 )
 
 // startSSH starts terminal assistance unless cfg.SSHAddr is "" or "off".
 // Either way, terminal sessions a previous run left live are ended first.
-func startSSH(ctx context.Context, cfg Config, db *sqlite.DB, bs blobs.Store, obs sshrelay.Observer) (*sshrelay.Server, error) {
+func startSSH(ctx context.Context, cfg Config, secrets *Secrets, db store.Store, bs blobs.Store, obs sshrelay.Observer) (*sshrelay.Server, error) {
 	if err := sshrelay.EndAbandoned(ctx, db); err != nil {
 		return nil, fmt.Errorf("terminal assistance: %w", err)
 	}
@@ -21,7 +20,7 @@ func startSSH(ctx context.Context, cfg Config, db *sqlite.DB, bs blobs.Store, ob
 	}
 	srv, err := sshrelay.New(sshrelay.Config{
 		Addr:             cfg.SSHAddr,
-		HostKeyPath:      filepath.Join(cfg.DataDir, "ssh_host_ed25519_key"),
+		HostKey:          secrets.HostKey,
 		WebURL:           cfg.PublicURL,
 		Store:            db,
 		Blobs:            bs,

@@ -4,9 +4,11 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/internal/backend"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/store"
 )
@@ -20,7 +22,7 @@ func TestStartEndsTerminalsOfAPreviousRun(t *testing.T) {
 		t.Run("ssh "+sshAddr, func(t *testing.T) {
 			ctx := context.Background()
 			dir := t.TempDir()
-			db, err := OpenStore(ctx, dir)
+			db, err := backend.OpenStore(ctx, backend.SQLiteURL(filepath.Join(dir, DBFile)))
 			if err != nil {
 				t.Fatal(err)
 			}

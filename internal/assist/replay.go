@@ -30,6 +30,9 @@ func (s *Service) Recording(ctx context.Context, id string) (*tandem.Assist, []R
 	if a.State != tandem.AssistEnded {
 		return nil, nil, tandem.Errorf(tandem.EConflict, "the assist is still %s; its recording is complete once it ends", a.State)
 	}
+	if err := s.recordingKept(ctx, a); err != nil {
+		return nil, nil, err
+	}
 	frames := []RecordedFrame{}
 	if a.StartedAt.IsZero() {
 		return a, frames, nil // never went live: nothing was captured

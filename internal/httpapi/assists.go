@@ -29,6 +29,9 @@ type assistJSON struct {
 	StartedAt *time.Time         `json:"startedAt,omitempty"`
 	EndedAt   *time.Time         `json:"endedAt,omitempty"`
 	EndReason string             `json:"endReason,omitempty"`
+	// RecordingDeletedAt is when the site's retention deleted the
+	// recording; absent while it is kept.
+	RecordingDeletedAt *time.Time `json:"recordingDeletedAt,omitempty"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -77,6 +80,7 @@ func (n *names) assist(a *tandem.Assist) assistJSON {
 		PageID: a.PageID, PageURL: a.PageURL, UserAgent: a.UserAgent, Viewport: a.Viewport,
 		AgentID: a.AgentID, AgentName: n.user(a.AgentID), CreatedAt: a.CreatedAt,
 		StartedAt: timePtr(a.StartedAt), EndedAt: timePtr(a.EndedAt), EndReason: a.EndReason,
+		RecordingDeletedAt: timePtr(a.RecordingDeletedAt),
 	}
 }
 
@@ -303,10 +307,14 @@ func (s *Server) handleListSites(w http.ResponseWriter, r *http.Request) {
 		CaptureBodies  bool     `json:"captureBodies"`
 		// ConsentEachAgent: every agent after the first waits for the person.
 		ConsentEachAgent bool `json:"consentEachAgent"`
+		// RecordingRetentionSeconds: how long recordings are kept after
+		// their assist ends; 0 keeps them forever.
+		RecordingRetentionSeconds int64 `json:"recordingRetentionSeconds"`
 	}
 	out := []siteJSON{}
 	for _, st := range sites {
-		out = append(out, siteJSON{st.ID, st.Name, st.Key, st.AllowedOrigins, st.StrictMasking, st.CaptureBodies, st.ConsentEachAgent})
+		out = append(out, siteJSON{st.ID, st.Name, st.Key, st.AllowedOrigins, st.StrictMasking, st.CaptureBodies, st.ConsentEachAgent,
+			int64(st.RecordingRetention / time.Second)})
 	}
 	httpjson.Write(w, http.StatusOK, map[string]any{"sites": out})
 }

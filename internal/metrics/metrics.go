@@ -33,6 +33,8 @@ type Metrics struct {
 	terminalIn      prometheus.Counter // terminalBytes{from="host"}, looked up once
 	terminalOut     prometheus.Counter // terminalBytes{from="relay"}
 	terminalResyncs prometheus.Counter
+
+	sweep *sweepMetrics
 }
 
 // New registers Tandem's metrics and the Go runtime's on a fresh registry.
@@ -69,6 +71,7 @@ func New() *Metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.terminalIn = m.terminalBytes.WithLabelValues("host")
 	m.terminalOut = m.terminalBytes.WithLabelValues("relay")
+	m.sweep = newSweepMetrics(m.reg)
 	return m
 }
 

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"errors"
 	"net/http/httptest"
 	"strings"
 	"testing"
@@ -24,6 +25,26 @@ func TestTerminalMetrics(t *testing.T) {
 		`tandem_terminal_bytes_total{from="host"} 1000`,
 		`tandem_terminal_bytes_total{from="relay"} 2500`,
 		"tandem_terminal_resyncs_total 1",
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
+
+// The recording sweeper's counts show on /metrics.
+func TestRecordingSweepMetrics(t *testing.T) {
+	m := New()
+	m.RecordingSweep(3, 5, 0, nil)
+	m.RecordingSweep(0, 1, 2, errors.New("bucket down"))
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{
+		"tandem_recordings_expired_total 3",
+		"tandem_recordings_deleted_total 6",
+		"tandem_recording_delete_failures_total 2",
+		`tandem_recording_sweeps_total{result="ok"} 1`,
+		`tandem_recording_sweeps_total{result="failed"} 1`,
 	} {
 		if !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("/metrics lacks %q", want)

@@ -29,13 +29,9 @@ func LoadOrCreateKey(path string) (ssh.Signer, error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("read key: %w", err)
 	}
-	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	pemKey, err := NewKeyPEM()
 	if err != nil {
-		return nil, fmt.Errorf("generate key: %w", err)
-	}
-	block, err := ssh.MarshalPrivateKey(priv, "tandem")
-	if err != nil {
-		return nil, fmt.Errorf("encode key: %w", err)
+		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("create key directory: %w", err)
@@ -49,12 +45,26 @@ func LoadOrCreateKey(path string) (ssh.Signer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("write key: %w", err)
 	}
-	if err := pem.Encode(f, block); err != nil {
+	if _, err := f.Write(pemKey); err != nil {
 		f.Close()
 		return nil, fmt.Errorf("write key: %w", err)
 	}
 	if err := f.Close(); err != nil {
 		return nil, fmt.Errorf("write key: %w", err)
 	}
-	return ssh.NewSignerFromKey(priv)
+	return ssh.ParsePrivateKey(pemKey)
+}
+
+// NewKeyPEM generates an Ed25519 key and returns it as an OpenSSH private
+// key file holds it (PEM, unencrypted), ready for ssh.ParsePrivateKey.
+func NewKeyPEM() ([]byte, error) {
+	_, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		return nil, fmt.Errorf("generate key: %w", err)
+	}
+	block, err := ssh.MarshalPrivateKey(priv, "tandem")
+	if err != nil {
+		return nil, fmt.Errorf("encode key: %w", err)
+	}
+	return pem.EncodeToMemory(block), nil
 }

@@ -30,13 +30,18 @@ type Store interface {
 	UserByKeyFingerprint(ctx context.Context, fingerprint string) (*tandem.User, error)
 }
 
-// Config configures a Server. Addr, HostKeyPath, Store and Blobs are
-// required.
+// Config configures a Server. Addr, HostKey or HostKeyPath, Store and
+// Blobs are required.
 type Config struct {
 	// Addr is the SSH listen address, e.g. "127.0.0.1:2222".
 	Addr string
-	// HostKeyPath is the server's SSH host key file (in the data dir),
-	// generated on first start and kept so that known_hosts stay valid.
+	// HostKey is the server's SSH host key. Servers that share an
+	// installation share it, so that helpers' known_hosts stay valid
+	// whichever of them answers. When nil, HostKeyPath is used.
+	HostKey ssh.Signer
+	// HostKeyPath is the server's SSH host key file, generated on first
+	// start and kept so that known_hosts stay valid. Ignored when HostKey
+	// is set.
 	HostKeyPath string
 	// PublicHost is the host name put in join commands; default: Addr's host.
 	PublicHost string
@@ -125,8 +130,8 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Store == nil || cfg.Blobs == nil {
 		return nil, errors.New("sshrelay: Store and Blobs are required")
 	}
-	if cfg.HostKeyPath == "" {
-		return nil, errors.New("sshrelay: HostKeyPath is required")
+	if cfg.HostKey == nil && cfg.HostKeyPath == "" {
+		return nil, errors.New("sshrelay: HostKey or HostKeyPath is required")
 	}
 	if cfg.Addr == "" {
 		cfg.Addr = "127.0.0.1:2222"
@@ -149,9 +154,12 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	signer, err := LoadOrCreateKey(cfg.HostKeyPath)
-	if err != nil {
-		return nil, fmt.Errorf("sshrelay: host key: %w", err)
+	signer := cfg.HostKey
+	if signer == nil {
+		var err error
+		if signer, err = LoadOrCreateKey(cfg.HostKeyPath); err != nil {
+			return nil, fmt.Errorf("sshrelay: host key: %w", err)
+		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{

@@ -26,6 +26,10 @@ type Store interface {
 	Invites
 	Audit
 	Terminals
+	Recordings
+	Secrets
+	Copier
+	Pinger
 	Close() error
 }
 

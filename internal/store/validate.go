@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/tandemhq/tandem"
 )
@@ -94,11 +95,16 @@ func CheckUser(u *tandem.User) error {
 }
 
 // CheckSite validates s and normalizes it in place: a trimmed name is
-// required and every allowed origin is normalized (repeats dropped).
+// required, every allowed origin is normalized (repeats dropped), and the
+// recording retention is zero (forever) or a positive whole number of
+// milliseconds, the precision every backend stores.
 func CheckSite(s *tandem.Site) error {
 	name := strings.TrimSpace(s.Name)
 	if name == "" {
 		return tandem.Errorf(tandem.EInvalid, "a site needs a name")
+	}
+	if r := s.RecordingRetention; r < 0 || r%time.Millisecond != 0 {
+		return tandem.Errorf(tandem.EInvalid, "recording retention %v is not zero (keep forever) or a positive number of milliseconds", r)
 	}
 	origins := make([]string, 0, len(s.AllowedOrigins))
 	seen := make(map[string]bool)
@@ -133,6 +139,19 @@ func CheckAuditForSessions(sessionIDs []string, action string) error {
 		if id == "" {
 			return tandem.Errorf(tandem.EInvalid, "an empty session id")
 		}
+	}
+	return nil
+}
+
+// MaxRecordingBatch is the most recordings one ExpireRecordings or
+// DoomedRecordings call handles, so that a sweep is a short transaction.
+const MaxRecordingBatch = 1000
+
+// CheckRecordingBatch returns tandem.EInvalid unless limit is 1 to
+// MaxRecordingBatch.
+func CheckRecordingBatch(limit int) error {
+	if limit < 1 || limit > MaxRecordingBatch {
+		return tandem.Errorf(tandem.EInvalid, "a batch of %d recordings; want 1 to %d", limit, MaxRecordingBatch)
 	}
 	return nil
 }

@@ -44,6 +44,8 @@ export interface Assist {
   startedAt?: string;
   endedAt?: string;
   endReason?: string;
+  /** When the site's retention deleted the recording; absent while it is kept. */
+  recordingDeletedAt?: string;
 }
 
 /** A person's recorded answer to a request to see their page. */

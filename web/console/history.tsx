@@ -3,6 +3,7 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, Assist, errorMessage } from "./api";
 import { clock, parseTime, shortURL, when } from "./format";
+import { deletedNote } from "./retention";
 import { Link } from "./router";
 import { paths } from "./routes";
 import { browserLabel } from "./ua";
@@ -88,7 +89,10 @@ export function HistoryScreen() {
                   </span>
                   <span>{when(a.endedAt) || "—"}</span>
                   <span>{!isNaN(start) && !isNaN(end) ? clock(end - start) : "—"}</span>
-                  <span class="muted">{a.endReason || "—"}</span>
+                  <span class="muted">
+                    {a.endReason || "—"}
+                    {a.recordingDeletedAt && <span class="small block">{deletedNote(a)}</span>}
+                  </span>
                 </Link>
               );
             })}

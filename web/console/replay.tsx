@@ -13,6 +13,7 @@ import { marksAt } from "./marks";
 import { Mirror, MirrorMark } from "./mirror";
 import { createMirror, Size } from "./player";
 import { buildReplay, Replay } from "./recording";
+import { recordingGone } from "./retention";
 import { Link } from "./router";
 import { paths } from "./routes";
 import { rowsUntil } from "./rows";
@@ -29,6 +30,8 @@ export function ReplayScreen({ id }: { id: string }) {
   const [details, setDetails] = useState<AssistDetails | null>(null);
   const [replay, setReplay] = useState<Replay | null>(null);
   const [err, setErr] = useState<string | null>(null);
+  // Set when the site's retention deleted the recording: said, not an error.
+  const [gone, setGone] = useState<string | null>(null);
 
   useEffect(() => {
     api
@@ -41,7 +44,7 @@ export function ReplayScreen({ id }: { id: string }) {
         setReplay(buildReplay(r.frames ?? []));
         if (r.assist) setDetails((d) => d ?? { assist: r.assist });
       })
-      .catch((e) => setErr(errorMessage(e)));
+      .catch((e) => (recordingGone(e) ? setGone(recordingGone(e)) : setErr(errorMessage(e))));
   }, [id]);
 
   const a = details?.assist;
@@ -71,7 +74,13 @@ export function ReplayScreen({ id }: { id: string }) {
         </div>
       </header>
       <ErrorNote message={err} />
-      {!replay ? (
+      {gone ? (
+        <div data-testid="recording-deleted">
+          <Empty title="Recording deleted" icon="history">
+            {gone}
+          </Empty>
+        </div>
+      ) : !replay ? (
         !err && (
           <Loading>Loading the recording…</Loading>
         )

@@ -12,7 +12,7 @@ import (
 )
 
 const assistColumns = `id, site_id, state, person_id, page_id, page_url, user_agent,
-	viewport_width, viewport_height, viewport_dpr, agent_id, created_at, started_at, ended_at, end_reason`
+	viewport_width, viewport_height, viewport_dpr, agent_id, created_at, started_at, ended_at, end_reason, recording_deleted_at`
 
 // CreateAssist inserts a, setting its ID and CreatedAt when empty, and its
 // State to waiting when empty. An unknown site is tandem.ENotFound.
@@ -53,10 +53,10 @@ func insertAssist(ctx context.Context, tx *sql.Tx, a *tandem.Assist) error {
 		return err
 	}
 	setIDAndTime(&c.ID, &c.CreatedAt)
-	_, err := tx.ExecContext(ctx, `INSERT INTO assists (`+assistColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := tx.ExecContext(ctx, `INSERT INTO assists (`+assistColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.SiteID, string(c.State), c.PersonID, c.PageID, c.PageURL, c.UserAgent,
 		c.Viewport.Width, c.Viewport.Height, c.Viewport.DPR, c.AgentID,
-		toMillis(c.CreatedAt), toMillis(c.StartedAt), toMillis(c.EndedAt), c.EndReason)
+		toMillis(c.CreatedAt), toMillis(c.StartedAt), toMillis(c.EndedAt), c.EndReason, toMillis(c.RecordingDeletedAt))
 	switch {
 	case isForeignKey(err):
 		return tandem.Errorf(tandem.ENotFound, "site %q not found", c.SiteID)
@@ -193,15 +193,16 @@ func (db *DB) CountAssists(ctx context.Context, f store.AssistFilter) (map[tande
 func scanAssist(s scanner) (*tandem.Assist, error) {
 	var a tandem.Assist
 	var state string
-	var created, started, ended sql.NullInt64
+	var created, started, ended, deleted sql.NullInt64
 	err := s.Scan(&a.ID, &a.SiteID, &state, &a.PersonID, &a.PageID, &a.PageURL, &a.UserAgent,
 		&a.Viewport.Width, &a.Viewport.Height, &a.Viewport.DPR, &a.AgentID,
-		&created, &started, &ended, &a.EndReason)
+		&created, &started, &ended, &a.EndReason, &deleted)
 	if err != nil {
 		return nil, err
 	}
 	a.State = tandem.AssistState(state)
 	a.CreatedAt, a.StartedAt, a.EndedAt = fromMillis(created), fromMillis(started), fromMillis(ended)
+	a.RecordingDeletedAt = fromMillis(deleted)
 	return &a, nil
 }
 

@@ -2,9 +2,12 @@ package sqlite
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/store"
+	"github.com/tandemhq/tandem/internal/store/storetest"
 )
 
 func BenchmarkAppendAudit(b *testing.B) {
@@ -38,5 +41,17 @@ func BenchmarkAssistByID(b *testing.B) {
 				return
 			}
 		}
+	})
+}
+
+// BenchmarkStore measures the hot paths of the store (ops/s), for
+// docs/performance.md.
+func BenchmarkStore(b *testing.B) {
+	storetest.Bench(b, func(tb testing.TB) store.Store {
+		db, err := Open(context.Background(), filepath.Join(tb.TempDir(), "tandem.db"))
+		if err != nil {
+			tb.Fatalf("Open: %v", err)
+		}
+		return db
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"testing/fstest"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/store/migrate"
 )
 
 // openRaw opens a bare writer pool on a new file, as Open does before it
@@ -49,7 +50,7 @@ func TestReopenIsIdempotent(t *testing.T) {
 		if _, err := db.UserByID(ctx, u.ID); err != nil {
 			t.Errorf("reopen %d lost a user: %v", i, err)
 		}
-		ms, err := loadMigrations(migrationFiles())
+		ms, err := migrate.Load(migrationFiles())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,36 +67,36 @@ func TestReopenIsIdempotent(t *testing.T) {
 
 func TestOpenUpgradesEachOlderVersion(t *testing.T) {
 	ctx := context.Background()
-	all, err := loadMigrations(migrationFiles())
+	all, err := migrate.Load(migrationFiles())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all) == 0 || all[0].version != 1 {
+	if len(all) == 0 || all[0].Version != 1 {
 		t.Fatalf("embedded migrations start at %v, want 0001", all)
 	}
-	latest := all[len(all)-1].version
+	latest := all[len(all)-1].Version
 	for k := 1; k <= len(all); k++ {
 		path := filepath.Join(t.TempDir(), "tandem.db")
 		older := fstest.MapFS{}
 		for _, m := range all[:k] {
-			older[m.name+".sql"] = &fstest.MapFile{Data: []byte(m.sql)}
+			older[m.Name+".sql"] = &fstest.MapFile{Data: []byte(m.SQL)}
 		}
 		raw := openRaw(t, path)
-		if err := migrate(ctx, raw, older); err != nil {
-			t.Fatalf("migrate to version %d: %v", all[k-1].version, err)
+		if err := applyMigrations(ctx, raw, older); err != nil {
+			t.Fatalf("migrate to version %d: %v", all[k-1].Version, err)
 		}
 		raw.Close()
 
 		db, err := Open(ctx, path)
 		if err != nil {
-			t.Fatalf("Open a database at version %d: %v", all[k-1].version, err)
+			t.Fatalf("Open a database at version %d: %v", all[k-1].Version, err)
 		}
 		v, err := schemaVersion(ctx, db.r)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if v != latest {
-			t.Errorf("Open left a database from version %d at %d, want %d", all[k-1].version, v, latest)
+			t.Errorf("Open left a database from version %d at %d, want %d", all[k-1].Version, v, latest)
 		}
 		db.Close()
 	}
@@ -105,7 +106,7 @@ func TestMigrateUpgradesKeepingData(t *testing.T) {
 	ctx := context.Background()
 	db := openRaw(t, filepath.Join(t.TempDir(), "test.db"))
 	v1 := fstest.MapFS{"0001_notes.sql": {Data: []byte(`CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT NOT NULL);`)}}
-	if err := migrate(ctx, db, v1); err != nil {
+	if err := applyMigrations(ctx, db, v1); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.ExecContext(ctx, `INSERT INTO notes (body) VALUES ('kept')`); err != nil {
@@ -118,7 +119,7 @@ func TestMigrateUpgradesKeepingData(t *testing.T) {
 		"0002_author.sql": {Data: []byte("ALTER TABLE notes ADD COLUMN author TEXT NOT NULL DEFAULT 'nobody';\nCREATE INDEX notes_author ON notes (author);")},
 	}
 	for i := range 2 {
-		if err := migrate(ctx, db, v2); err != nil {
+		if err := applyMigrations(ctx, db, v2); err != nil {
 			t.Fatalf("migrate to 2 (run %d): %v", i, err)
 		}
 	}
@@ -141,7 +142,7 @@ func TestMigrateFailureRollsBack(t *testing.T) {
 		"0001_ok.sql":     {Data: []byte(`CREATE TABLE a (x INTEGER);`)},
 		"0002_broken.sql": {Data: []byte(`CREATE TABLE b (x INTEGER); INSERT INTO no_such_table VALUES (1);`)},
 	}
-	err := migrate(ctx, db, fsys)
+	err := applyMigrations(ctx, db, fsys)
 	if err == nil || !strings.Contains(err.Error(), "0002_broken") {
 		t.Fatalf("migrate with a broken migration: %v, want an error naming it", err)
 	}
@@ -180,7 +181,7 @@ func TestMigrateRefuses(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			err := migrate(ctx, db, tt.fsys)
+			err := applyMigrations(ctx, db, tt.fsys)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("migrate = %v, want an error with %q", err, tt.want)
 			}

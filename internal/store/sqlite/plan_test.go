@@ -59,3 +59,14 @@ func queryPlan(t *testing.T, db *DB, query string, args ...any) string {
 	}
 	return strings.Join(plan, "; ")
 }
+
+// The retention sweep reads only ended assists whose recording is kept,
+// site by site, through the partial index, not every assist ever made.
+func TestExpireRecordingsUsesIndex(t *testing.T) {
+	db := openTemp(t)
+	defer db.Close()
+	p := queryPlan(t, db, expireQuery, 0, 10)
+	if !strings.Contains(p, "assists_retention") {
+		t.Errorf("plan %q, want it to use assists_retention", p)
+	}
+}

@@ -6,12 +6,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
-const siteColumns = `id, name, key, allowed_origins, strict_masking, capture_bodies, consent_each_agent, created_at`
+const siteColumns = `id, name, key, allowed_origins, strict_masking, capture_bodies, consent_each_agent, recording_retention, created_at`
 
 // CreateSite inserts s after store.CheckSite has normalized it, setting its
 // ID, Key and CreatedAt when empty.
@@ -29,8 +30,9 @@ func (db *DB) CreateSite(ctx context.Context, s *tandem.Site) error {
 	if err != nil {
 		return fmt.Errorf("create site: %w", err)
 	}
-	_, err = db.w.ExecContext(ctx, `INSERT INTO sites (`+siteColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.Name, c.Key, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent, toMillis(c.CreatedAt))
+	_, err = db.w.ExecContext(ctx, `INSERT INTO sites (`+siteColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Name, c.Key, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent,
+		c.RecordingRetention.Milliseconds(), toMillis(c.CreatedAt))
 	if isUnique(err) {
 		return tandem.Errorf(tandem.EConflict, "a site with id %q or key %q exists", c.ID, c.Key)
 	}
@@ -74,8 +76,8 @@ func (db *DB) ListSites(ctx context.Context) ([]*tandem.Site, error) {
 	return ss, nil
 }
 
-// UpdateSite writes the name, origins and capture settings of s. The key and
-// creation time do not change.
+// UpdateSite writes the name, origins, capture settings and recording
+// retention of s. The key and creation time do not change.
 func (db *DB) UpdateSite(ctx context.Context, s *tandem.Site) error {
 	c := *s
 	c.AllowedOrigins = append([]string(nil), s.AllowedOrigins...)
@@ -86,8 +88,9 @@ func (db *DB) UpdateSite(ctx context.Context, s *tandem.Site) error {
 	if err != nil {
 		return fmt.Errorf("update site: %w", err)
 	}
-	res, err := db.w.ExecContext(ctx, `UPDATE sites SET name = ?, allowed_origins = ?, strict_masking = ?, capture_bodies = ?, consent_each_agent = ? WHERE id = ?`,
-		c.Name, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent, c.ID)
+	res, err := db.w.ExecContext(ctx, `UPDATE sites SET name = ?, allowed_origins = ?, strict_masking = ?, capture_bodies = ?, consent_each_agent = ?,
+		recording_retention = ? WHERE id = ?`,
+		c.Name, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent, c.RecordingRetention.Milliseconds(), c.ID)
 	if err != nil {
 		return fmt.Errorf("update site: %w", err)
 	}
@@ -99,7 +102,9 @@ func (db *DB) UpdateSite(ctx context.Context, s *tandem.Site) error {
 }
 
 // DeleteSite deletes a site with its assists (their consents and pages) and
-// invites. The audit log and recordings are kept.
+// invites. The audit log is kept; the recordings of the assists are queued
+// for deletion by the same transaction (a trigger on assists, run by the
+// cascade), so that no blob outlives its row unnoticed.
 func (db *DB) DeleteSite(ctx context.Context, id string) error {
 	res, err := db.w.ExecContext(ctx, `DELETE FROM sites WHERE id = ?`, id)
 	if err != nil {
@@ -111,8 +116,10 @@ func (db *DB) DeleteSite(ctx context.Context, id string) error {
 func scanSite(s scanner) (*tandem.Site, error) {
 	var site tandem.Site
 	var origins string
+	var retention int64
 	var created sql.NullInt64
-	if err := s.Scan(&site.ID, &site.Name, &site.Key, &origins, &site.StrictMasking, &site.CaptureBodies, &site.ConsentEachAgent, &created); err != nil {
+	if err := s.Scan(&site.ID, &site.Name, &site.Key, &origins, &site.StrictMasking, &site.CaptureBodies, &site.ConsentEachAgent,
+		&retention, &created); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(origins), &site.AllowedOrigins); err != nil {
@@ -121,6 +128,7 @@ func scanSite(s scanner) (*tandem.Site, error) {
 	if site.AllowedOrigins == nil {
 		site.AllowedOrigins = []string{}
 	}
+	site.RecordingRetention = time.Duration(retention) * time.Millisecond
 	site.CreatedAt = fromMillis(created)
 	return &site, nil
 }

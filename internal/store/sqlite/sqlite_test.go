@@ -44,3 +44,26 @@ func TestPing(t *testing.T) {
 		t.Fatal("Ping on a closed store succeeded")
 	}
 }
+
+func TestCopy(t *testing.T) {
+	open := func(t *testing.T) store.Store { return openTemp(t) }
+	storetest.RunCopy(t, open, open)
+}
+
+// TestRaces races callers on two handles on one file, as two servers (or a
+// server and an admin command) are.
+func TestRaces(t *testing.T) {
+	storetest.RunRaces(t, func(t *testing.T) (store.Store, store.Store) {
+		path := filepath.Join(t.TempDir(), "tandem.db")
+		a, err := Open(context.Background(), path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := Open(context.Background(), path)
+		if err != nil {
+			a.Close()
+			t.Fatal(err)
+		}
+		return a, b
+	})
+}

@@ -48,6 +48,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Terminals", testTerminals},
 		{"ConcurrentWrites", testConcurrentWrites},
 		{"DeleteCascades", testDeleteCascades},
+		{"SiteRetention", testSiteRetention},
+		{"ExpireRecordings", testExpireRecordings},
+		{"RemovalQueuesRecordings", testRemovalQueuesRecordings},
+		{"Secrets", testSecrets},
+		{"Ping", testPing},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

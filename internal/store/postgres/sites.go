@@ -1,0 +1,135 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/store"
+)
+
+const siteColumns = `id, name, key, allowed_origins, strict_masking, capture_bodies, consent_each_agent, recording_retention, created_at`
+
+// CreateSite inserts s after store.CheckSite has normalized it, setting its
+// ID, Key and CreatedAt when empty.
+func (db *DB) CreateSite(ctx context.Context, s *tandem.Site) error {
+	c := *s
+	c.AllowedOrigins = append([]string(nil), s.AllowedOrigins...)
+	if err := store.CheckSite(&c); err != nil {
+		return err
+	}
+	setIDAndTime(&c.ID, &c.CreatedAt)
+	if c.Key == "" {
+		c.Key = newSiteKey()
+	}
+	origins, err := json.Marshal(c.AllowedOrigins)
+	if err != nil {
+		return fmt.Errorf("create site: %w", err)
+	}
+	_, err = db.pool.Exec(ctx, `INSERT INTO sites (`+siteColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+		c.ID, c.Name, c.Key, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent,
+		c.RecordingRetention.Milliseconds(), toMillis(c.CreatedAt))
+	if isUnique(err) {
+		return tandem.Errorf(tandem.EConflict, "a site with id %q or key %q exists", c.ID, c.Key)
+	}
+	if err != nil {
+		return fmt.Errorf("create site: %w", err)
+	}
+	*s = c
+	return nil
+}
+
+// SiteByID returns the site with the given id.
+func (db *DB) SiteByID(ctx context.Context, id string) (*tandem.Site, error) {
+	s, err := scanSite(db.pool.QueryRow(ctx, `SELECT `+siteColumns+` FROM sites WHERE id = $1`, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, tandem.Errorf(tandem.ENotFound, "site %q not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("site by id: %w", err)
+	}
+	return s, nil
+}
+
+// SiteByKey returns the site with the given public key.
+func (db *DB) SiteByKey(ctx context.Context, key string) (*tandem.Site, error) {
+	s, err := scanSite(db.pool.QueryRow(ctx, `SELECT `+siteColumns+` FROM sites WHERE key = $1`, key))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, tandem.Errorf(tandem.ENotFound, "site with key %q not found", key)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("site by key: %w", err)
+	}
+	return s, nil
+}
+
+// ListSites returns every site, oldest first.
+func (db *DB) ListSites(ctx context.Context) ([]*tandem.Site, error) {
+	ss, err := queryRows(ctx, db.pool, scanSite, `SELECT `+siteColumns+` FROM sites ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list sites: %w", err)
+	}
+	return ss, nil
+}
+
+// UpdateSite writes the name, origins, capture settings and recording
+// retention of s. The key and creation time do not change.
+func (db *DB) UpdateSite(ctx context.Context, s *tandem.Site) error {
+	c := *s
+	c.AllowedOrigins = append([]string(nil), s.AllowedOrigins...)
+	if err := store.CheckSite(&c); err != nil {
+		return err
+	}
+	origins, err := json.Marshal(c.AllowedOrigins)
+	if err != nil {
+		return fmt.Errorf("update site: %w", err)
+	}
+	tag, err := db.pool.Exec(ctx, `UPDATE sites SET name = $1, allowed_origins = $2, strict_masking = $3, capture_bodies = $4,
+		consent_each_agent = $5, recording_retention = $6 WHERE id = $7`,
+		c.Name, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent, c.RecordingRetention.Milliseconds(), c.ID)
+	if err != nil {
+		return fmt.Errorf("update site: %w", err)
+	}
+	if err := affected(tag, func() error { return tandem.Errorf(tandem.ENotFound, "site %q not found", c.ID) }); err != nil {
+		return err
+	}
+	s.Name, s.AllowedOrigins = c.Name, c.AllowedOrigins
+	return nil
+}
+
+// DeleteSite deletes a site with its assists (their consents and pages) and
+// invites. The audit log is kept; the recordings of the assists are queued
+// for deletion by the same transaction (a trigger on assists, run by the
+// cascade), so that no blob outlives its row unnoticed.
+func (db *DB) DeleteSite(ctx context.Context, id string) error {
+	tag, err := db.pool.Exec(ctx, `DELETE FROM sites WHERE id = $1`, id)
+	if err != nil {
+		return fmt.Errorf("delete site: %w", err)
+	}
+	return affected(tag, func() error { return tandem.Errorf(tandem.ENotFound, "site %q not found", id) })
+}
+
+func scanSite(r pgx.Row) (*tandem.Site, error) {
+	var site tandem.Site
+	var origins string
+	var retention int64
+	var created *int64
+	if err := r.Scan(&site.ID, &site.Name, &site.Key, &origins, &site.StrictMasking, &site.CaptureBodies, &site.ConsentEachAgent,
+		&retention, &created); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(origins), &site.AllowedOrigins); err != nil {
+		return nil, fmt.Errorf("site %s: allowed origins: %w", site.ID, err)
+	}
+	if site.AllowedOrigins == nil {
+		site.AllowedOrigins = []string{}
+	}
+	site.RecordingRetention = time.Duration(retention) * time.Millisecond
+	site.CreatedAt = fromMillis(created)
+	return &site, nil
+}

@@ -1,0 +1,154 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/store"
+)
+
+// benchParallelism is how many goroutines per CPU the benchmarks run: a
+// server has many more requests in flight than it has cores, each waiting on
+// the store in turn.
+const benchParallelism = 4
+
+// Bench measures the store's hot paths, each from many goroutines at once
+// (b.RunParallel), and reports each as ops/s: accept (UpdateAssist from
+// waiting to consenting), consent (RecordConsent), audit (AppendAudit) and
+// redeem (LiveInvite then RedeemInvite, as a person opening an invite link
+// does). open returns a new, empty store, shared by the sub-benchmarks;
+// Bench closes it.
+func Bench(b *testing.B, open func(tb testing.TB) store.Store) {
+	ctx := context.Background()
+	s := open(b)
+	b.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			b.Errorf("Close: %v", err)
+		}
+	})
+	site := &tandem.Site{Name: "Shop", AllowedOrigins: []string{"https://shop.example"}}
+	benchMust(b, s.CreateSite(ctx, site), "CreateSite")
+	// Rows to copy for the many waiting assists and unused invites that
+	// accept and redeem use up, written in batches before the clock starts.
+	assist := &tandem.Assist{SiteID: site.ID, PersonID: "person", PageID: "page", PageURL: "https://shop.example/cart"}
+	benchMust(b, s.CreateAssist(ctx, assist), "CreateAssist")
+	inv := &tandem.Invite{SiteID: site.ID, AgentID: "agent-1", TokenHash: "template", ExpiresAt: time.Now().Add(24 * time.Hour)}
+	benchMust(b, s.CreateInvite(ctx, inv), "CreateInvite")
+	assistRow, inviteRow := templateRow(b, s, "assists", assist.ID), templateRow(b, s, "invites", inv.ID)
+	var batch atomic.Int64 // makes the ids of each run's rows new
+
+	b.Run("accept", func(b *testing.B) {
+		run := batch.Add(1)
+		ids := bulk(b, s, "assists", assistRow, b.N, func(r store.Row, i int) {
+			r["id"] = fmt.Sprintf("bench-%d-%d", run, i)
+		})
+		var next atomic.Int64
+		parallel(b, func() error {
+			a := *assist
+			a.ID = ids[next.Add(1)-1]
+			a.State, a.AgentID = tandem.AssistConsenting, "agent-1"
+			return s.UpdateAssist(ctx, &a, tandem.AssistWaiting)
+		})
+	})
+	b.Run("consent", func(b *testing.B) {
+		parallel(b, func() error {
+			return s.RecordConsent(ctx, &tandem.Consent{AssistID: assist.ID, AgentID: "agent-1", Method: "prompt", Allowed: true})
+		})
+	})
+	b.Run("audit", func(b *testing.B) {
+		parallel(b, func() error {
+			return s.AppendAudit(ctx, &tandem.AuditEntry{SessionID: assist.ID, Actor: "agent:agent-1", Action: "point", Detail: `{"x":1,"y":2}`})
+		})
+	})
+	b.Run("redeem", func(b *testing.B) {
+		run := batch.Add(1)
+		tokens := make([]string, b.N)
+		bulk(b, s, "invites", inviteRow, b.N, func(r store.Row, i int) {
+			tokens[i] = fmt.Sprintf("bench-%d-%d", run, i)
+			r["id"], r["token_hash"] = tokens[i], tokens[i]
+		})
+		var next atomic.Int64
+		parallel(b, func() error {
+			now := time.Now()
+			inv, err := s.LiveInvite(ctx, site.ID, tokens[next.Add(1)-1], "", now)
+			if err != nil {
+				return err
+			}
+			return s.RedeemInvite(ctx, &store.InviteRedemption{InviteID: inv.ID, Now: now,
+				Assist:  &tandem.Assist{SiteID: site.ID, State: tandem.AssistLive, PersonID: "person", StartedAt: now},
+				Consent: &tandem.Consent{Method: "invite", Allowed: true}})
+		})
+	})
+}
+
+// parallel runs op b.N times from benchParallelism goroutines per CPU and
+// reports the rate as ops/s.
+func parallel(b *testing.B, op func() error) {
+	b.SetParallelism(benchParallelism)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if err := op(); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "ops/s")
+}
+
+// templateRow returns the row of table whose id is id.
+func templateRow(b *testing.B, s store.Store, table, id string) store.Row {
+	b.Helper()
+	var row store.Row
+	benchMust(b, s.ReadTable(context.Background(), table, func(r store.Row) error {
+		if r["id"] == id {
+			row = r
+		}
+		return nil
+	}), "ReadTable "+table)
+	if row == nil {
+		b.Fatalf("no row %s in %s", id, table)
+	}
+	return row
+}
+
+// bulk writes n copies of template to table, each changed by set, in
+// batches, and returns their ids.
+func bulk(b *testing.B, s store.Store, table string, template store.Row, n int, set func(r store.Row, i int)) []string {
+	b.Helper()
+	ids := make([]string, 0, n)
+	rows := make([]store.Row, 0, store.CopyBatch)
+	flush := func() {
+		benchMust(b, s.WriteRows(context.Background(), table, rows), "WriteRows "+table)
+		rows = rows[:0]
+	}
+	for i := range n {
+		r := make(store.Row, len(template))
+		for k, v := range template {
+			r[k] = v
+		}
+		set(r, i)
+		ids = append(ids, r["id"].(string))
+		if rows = append(rows, r); len(rows) == store.CopyBatch {
+			flush()
+		}
+	}
+	if len(rows) > 0 {
+		flush()
+	}
+	return ids
+}
+
+// benchMust stops b at once on err.
+func benchMust(b *testing.B, err error, what string) {
+	b.Helper()
+	if err != nil {
+		b.Fatalf("%s: %v", what, err)
+	}
+}
