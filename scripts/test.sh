@@ -3,7 +3,9 @@
 # Go tests (unit, integration, and end-to-end in headless Chromium and with
 # the OpenSSH client) under the race detector. The PostgreSQL store's tests run
 # on one PostgreSQL that this script starts for the whole run (or on the server
-# that TANDEM_TEST_POSTGRES names, whose user may CREATE DATABASE).
+# that TANDEM_TEST_POSTGRES names, whose user may CREATE DATABASE); the blob
+# tests likewise on one versitygw, installed when missing (or on the
+# S3-compatible server that TANDEM_TEST_S3 names).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +25,22 @@ if [ ${#need[@]} -gt 0 ]; then
     echo "missing: ${need[*]} — install them with: sudo apt-get install -y ${need[*]}" >&2
     exit 1
   fi
+fi
+
+# S3-compatible storage for the blob tests: versitygw, installed when missing.
+# The install takes minutes from a cold module cache, so it runs in the
+# background while the front-end tests do (if they fail, it still completes,
+# for the next run).
+s3_gobin=$(go env GOBIN)
+[ -n "$s3_gobin" ] || s3_gobin="$(go env GOPATH | cut -d: -f1)/bin"
+s3_bin=$(command -v versitygw || echo "$s3_gobin/versitygw")
+s3_install_pid=
+s3_install_log=
+if [ -z "${TANDEM_TEST_S3:-}" ] && [ ! -x "$s3_bin" ]; then
+  echo "installing versitygw v1.8.0 (in the background)"
+  s3_install_log=$(mktemp)
+  go install github.com/versity/versitygw/cmd/versitygw@v1.8.0 >"$s3_install_log" 2>&1 &
+  s3_install_pid=$!
 fi
 
 # Front-end dependencies, exactly as locked.
@@ -59,6 +77,66 @@ if [ -z "${TANDEM_TEST_POSTGRES:-}" ]; then
     [ "$try" = 5 ] && { cat "$pg_dir/log" >&2; exit 1; }
   done
   export TANDEM_TEST_POSTGRES="postgres://postgres@127.0.0.1:$pg_port/postgres?sslmode=disable"
+fi
+
+# One versitygw for the whole run on 127.0.0.1, with credentials of this run;
+# the Go tests find it through TANDEM_TEST_S3 (set it yourself to use another
+# S3-compatible server whose credentials may create buckets).
+if [ -z "${TANDEM_TEST_S3:-}" ]; then
+  s3_pid=
+  s3_dir=
+  stop_s3() {
+    if [ -n "$s3_pid" ]; then
+      kill "$s3_pid" 2>/dev/null || true
+      wait "$s3_pid" 2>/dev/null || true
+    fi
+    rm -rf "$s3_dir"
+  }
+  # Keep the EXIT trap set before this one (say PostgreSQL's): it runs after.
+  s3_prev_exit=
+  if [ -n "$(trap -p EXIT)" ]; then
+    eval "set -- $(trap -p EXIT)"
+    s3_prev_exit=$3
+  fi
+  trap 'stop_s3; eval "$s3_prev_exit"' EXIT
+  if [ -n "$s3_install_pid" ]; then
+    if ! wait "$s3_install_pid"; then
+      cat "$s3_install_log" >&2
+      echo "installing versitygw failed: go install github.com/versity/versitygw/cmd/versitygw@v1.8.0" >&2
+      exit 1
+    fi
+    rm -f "$s3_install_log"
+  fi
+  s3_dir=$(mktemp -d)
+  mkdir "$s3_dir/iam" "$s3_dir/data"
+  s3_access=tandem$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')
+  s3_secret=$(od -An -N20 -tx1 /dev/urandom | tr -d ' \n')
+  for try in 1 2 3 4 5; do
+    s3_port=$((20000 + RANDOM % 40000))
+    # A port something already listens on is not ours to wait for.
+    if (exec 3<>"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null; then continue; fi
+    # The credentials go in the environment, not in arguments ps shows.
+    ROOT_ACCESS_KEY_ID=$s3_access ROOT_SECRET_ACCESS_KEY=$s3_secret "$s3_bin" \
+      --port "127.0.0.1:$s3_port" --iam-dir "$s3_dir/iam" --quiet --keep-alive \
+      posix "$s3_dir/data" >"$s3_dir/log" 2>&1 &
+    s3_pid=$!
+    for _ in $(seq 300); do
+      kill -0 "$s3_pid" 2>/dev/null || break
+      if (exec 3<>"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null; then
+        export TANDEM_TEST_S3="http://$s3_access:$s3_secret@127.0.0.1:$s3_port"
+        break 2
+      fi
+      sleep 0.1
+    done
+    kill "$s3_pid" 2>/dev/null || true
+    wait "$s3_pid" 2>/dev/null || true
+    s3_pid=
+  done
+  if [ -z "${TANDEM_TEST_S3:-}" ]; then
+    cat "$s3_dir/log" >&2
+    echo "versitygw did not start" >&2
+    exit 1
+  fi
 fi
 
 go vet ./...

@@ -32,6 +32,7 @@ func within(t *testing.T, what string, d time.Duration, fn func() error) error {
 // A stopped server makes every method fail within the timeout, and the
 // same store works again once the server is back.
 func TestServerDownAndBack(t *testing.T) {
+	t.Parallel()
 	srv := s3test.Start(t)
 	u := srv.URL() + "&timeout=2s"
 	const timeout = 2 * time.Second
@@ -111,6 +112,7 @@ func blackhole(t *testing.T) string {
 // An endpoint that accepts and never answers fails Open within the
 // timeout, naming the bucket and the endpoint.
 func TestHangingEndpointFailsOpen(t *testing.T) {
+	t.Parallel()
 	ep := blackhole(t)
 	const timeout = 500 * time.Millisecond
 	err := within(t, "Open", timeout, func() error {
@@ -134,6 +136,7 @@ func TestHangingEndpointFailsOpen(t *testing.T) {
 // of blocking its reader for ever; a List that gets no answer fails rather
 // than return the keys it has.
 func TestStalledServerFailsGetAndList(t *testing.T) {
+	t.Parallel()
 	release := make(chan struct{})
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodGet && r.URL.Query().Get("list-type") == "2" {

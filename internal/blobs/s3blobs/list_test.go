@@ -48,6 +48,7 @@ func putMany(t *testing.T, s blobs.Store, keys []string) {
 
 // S3 answers at most 1,000 keys a request: List must follow the pages.
 func TestListPastOneThousandKeys(t *testing.T) {
+	t.Parallel()
 	s := open(t, s3test.URL(t))
 	var want, other []string
 	for i := range 1100 {
