@@ -136,6 +136,11 @@ func migrateAndServe(t *testing.T, to, toBlobs string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The channel is attached once the server says who the agent is; the
+	// handshake alone may finish before that.
+	if _, _, err := simclient.ReadUntil(ctx, watch, "you"); err != nil {
+		t.Fatal(err)
+	}
 	frames := []struct{ kind, hash, payload string }{
 		{"meta", "", `{"url":"https://shop.example/cart","title":"Cart","pageId":"a","viewport":{"width":800,"height":600,"dpr":1}}`},
 		{"snap", "h1", `[{"type":4},{"type":2,"marker":"migrated-snapshot"}]`},

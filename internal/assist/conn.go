@@ -48,7 +48,7 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.ended {
-		return nil, &CloseError{Code: closeEnded, Reason: "the assist has ended"}
+		return nil, &CloseError{Code: closeEnded, Reason: "the assist has ended: " + l.assist.EndReason}
 	}
 	if l.person != nil {
 		l.person.close(CloseReplaced, "replaced by a newer connection")
@@ -191,7 +191,7 @@ func (s *Service) ConnectAgent(ctx context.Context, user *tandem.User, id string
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.ended {
-		return nil, &CloseError{Code: closeEnded, Reason: "the assist has ended"}
+		return nil, &CloseError{Code: closeEnded, Reason: "the assist has ended: " + l.assist.EndReason}
 	}
 	if l.assist.State == tandem.AssistWaiting {
 		return nil, &CloseError{Code: CloseForbidden, Reason: "accept the request first"}

@@ -105,10 +105,14 @@ func (s *Service) startLiveLocked(l *live) error {
 
 // end ends an assist once: recording made durable first, then the store, then
 // everyone told. It is safe to call from several places at once.
+//
+// The live assist stays findable until its end is stored and everyone told:
+// a channel that connects meanwhile waits for the end on the assist's lock
+// and is then refused with the reason, and a second caller gets the ended
+// assist, never one whose end is still being written.
 func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (*tandem.Assist, error) {
 	s.mu.Lock()
 	l := s.lives[id]
-	delete(s.lives, id)
 	s.mu.Unlock()
 	if l == nil {
 		a, err := s.store.AssistByID(ctx, id)
@@ -117,8 +121,19 @@ func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (
 		}
 		return a, nil // ended already
 	}
+	defer func() {
+		s.mu.Lock()
+		if s.lives[id] == l {
+			delete(s.lives, id)
+		}
+		s.mu.Unlock()
+	}()
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.ended {
+		a := *l.assist
+		return &a, nil // another caller ended it
+	}
 	l.ended = true
 	if l.grace != nil {
 		l.grace.Stop()
