@@ -5,7 +5,8 @@
 # on one PostgreSQL that this script starts for the whole run (or on the server
 # that TANDEM_TEST_POSTGRES names, whose user may CREATE DATABASE); the blob
 # tests likewise on one versitygw, installed when missing (or on the
-# S3-compatible server that TANDEM_TEST_S3 names).
+# S3-compatible server that TANDEM_TEST_S3 names). The end-to-end suites then
+# run a second time on PostgreSQL and S3 instead of SQLite and a directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -142,3 +143,6 @@ fi
 go vet ./...
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 go test -race -timeout 15m ./...
+# The browser and OpenSSH end-to-end suites once more, on PostgreSQL and
+# S3-compatible storage (internal/backendtest).
+TANDEM_TEST_BACKENDS=postgres+s3 go test -race -timeout 15m ./internal/e2e ./internal/sshrelay

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/app"
+	"github.com/tandemhq/tandem/internal/backendtest"
 	"github.com/tandemhq/tandem/internal/openapitest"
 	"github.com/tandemhq/tandem/internal/password"
 	"github.com/tandemhq/tandem/internal/simclient"
@@ -55,6 +56,9 @@ func Start(t testing.TB, cfg app.Config, siteOrigin string) *TestServer {
 	}
 	if cfg.DataDir == "" {
 		cfg.DataDir = t.TempDir()
+	}
+	if cfg.StoreURL == "" && cfg.BlobsURL == "" {
+		cfg.StoreURL, cfg.BlobsURL = backendtest.URLs(t, cfg.DataDir)
 	}
 	if cfg.DemoAddr == "" {
 		cfg.DemoAddr = "off"

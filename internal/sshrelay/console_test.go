@@ -16,7 +16,7 @@ import (
 	"github.com/tandemhq/tandem/internal/metrics"
 	"github.com/tandemhq/tandem/internal/share"
 	"github.com/tandemhq/tandem/internal/sshrelay"
-	"github.com/tandemhq/tandem/internal/store/sqlite"
+	"github.com/tandemhq/tandem/internal/store"
 	"github.com/tandemhq/tandem/web"
 )
 
@@ -35,7 +35,7 @@ type console struct {
 // browser that signed in would have it.
 const sessionCookie = "tandem_session"
 
-func newConsole(t testing.TB, relay *sshrelay.Server, db *sqlite.DB, agent *tandem.User) *console {
+func newConsole(t testing.TB, relay *sshrelay.Server, db store.Store, agent *tandem.User) *console {
 	t.Helper()
 	dist := web.Dist()
 	for _, f := range []string{"terminal.html", "terminal.js", "terminal.css"} {

@@ -23,37 +23,30 @@ import (
 	"github.com/creack/pty"
 	"golang.org/x/crypto/ssh"
 
-	"github.com/tandemhq/tandem/internal/blobs/dirblobs"
+	"github.com/tandemhq/tandem/internal/backendtest"
+	"github.com/tandemhq/tandem/internal/blobs"
 	"github.com/tandemhq/tandem/internal/share"
 	"github.com/tandemhq/tandem/internal/sshrelay"
-	"github.com/tandemhq/tandem/internal/store/sqlite"
+	"github.com/tandemhq/tandem/internal/store"
 )
 
-// testEnv is a relay started by a test on 127.0.0.1, with a real SQLite
-// store and a blob directory.
+// testEnv is a relay started by a test on 127.0.0.1, with a real store and
+// blob storage: a SQLite file and a directory, or PostgreSQL and S3 when
+// backendtest says so.
 type testEnv struct {
 	t     testing.TB
 	dir   string
 	srv   *sshrelay.Server
-	db    *sqlite.DB
-	blobs *dirblobs.Store
+	db    store.Store
+	blobs blobs.Store
 	port  string
 }
 
-// openStores opens a SQLite store and a blob directory in dir; the store is
-// closed at the end of the test.
-func openStores(t testing.TB, dir string) (*sqlite.DB, *dirblobs.Store) {
+// openStores opens the store and blob storage backendtest selects (under
+// dir when embedded); they are closed at the end of the test.
+func openStores(t testing.TB, dir string) (store.Store, blobs.Store) {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(dir, "tandem.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	bl, err := dirblobs.New(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return db, bl
+	return backendtest.Open(t, dir)
 }
 
 func newEnv(t testing.TB, mutate ...func(*sshrelay.Config)) *testEnv {

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/tandemhq/tandem/internal/blobs/dirblobs"
+	"github.com/tandemhq/tandem/internal/pgtest"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/sshrelay/wire"
 	"github.com/tandemhq/tandem/internal/store/sqlite"
@@ -37,7 +38,9 @@ func TestMain(m *testing.M) {
 		}
 		return
 	}
-	os.Exit(m.Run())
+	// The tests' PostgreSQL, when they run on it and started one, stops
+	// with them.
+	pgtest.Main(m)
 }
 
 func serveForBenchmark(dir string) error {
