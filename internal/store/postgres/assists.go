@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -42,12 +41,12 @@ func (db *DB) CreateWaitingAssist(ctx context.Context, a *tandem.Assist, max int
 			return tandem.Errorf(tandem.ENotFound, "site %q not found", a.SiteID)
 		}
 		if err != nil {
-			return fmt.Errorf("lock site for the waiting budget: %w", err)
+			return wrapErr(err, "lock site for the waiting budget")
 		}
 		var n int
 		err = tx.QueryRow(ctx, `SELECT count(*) FROM assists WHERE site_id = $1 AND state = 'waiting'`, a.SiteID).Scan(&n)
 		if err != nil {
-			return fmt.Errorf("count waiting assists: %w", err)
+			return wrapErr(err, "count waiting assists")
 		}
 		if n >= max {
 			return tandem.Errorf(tandem.EUnavailable, "site %s has %d waiting requests, its budget", a.SiteID, n)
@@ -76,7 +75,7 @@ func insertAssist(ctx context.Context, q querier, a *tandem.Assist) error {
 	case isUnique(err):
 		return tandem.Errorf(tandem.EConflict, "an assist with id %q exists", c.ID)
 	case err != nil:
-		return fmt.Errorf("create assist: %w", err)
+		return wrapErr(err, "create assist")
 	}
 	*a = c
 	return nil
@@ -89,7 +88,7 @@ func (db *DB) AssistByID(ctx context.Context, id string) (*tandem.Assist, error)
 		return nil, tandem.Errorf(tandem.ENotFound, "assist %q not found", id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("assist by id: %w", err)
+		return nil, wrapErr(err, "assist by id")
 	}
 	return a, nil
 }
@@ -108,7 +107,7 @@ func (db *DB) UpdateAssist(ctx context.Context, a *tandem.Assist, from tandem.As
 		string(a.State), a.AgentID, a.Viewport.Width, a.Viewport.Height, a.Viewport.DPR,
 		toMillis(a.StartedAt), toMillis(a.EndedAt), a.EndReason, a.ID, string(from))
 	if err != nil {
-		return fmt.Errorf("update assist: %w", err)
+		return wrapErr(err, "update assist")
 	}
 	if tag.RowsAffected() == 1 {
 		return nil
@@ -119,7 +118,7 @@ func (db *DB) UpdateAssist(ctx context.Context, a *tandem.Assist, from tandem.As
 		return tandem.Errorf(tandem.ENotFound, "assist %q not found", a.ID)
 	}
 	if err != nil {
-		return fmt.Errorf("update assist: %w", err)
+		return wrapErr(err, "update assist")
 	}
 	return tandem.Errorf(tandem.EConflict, "this assist is %s now, not %s", state, from)
 }
@@ -172,7 +171,7 @@ func (db *DB) ListAssists(ctx context.Context, f store.AssistFilter) ([]*tandem.
 		` ORDER BY created_at ` + dir + `, id ` + dir + ` LIMIT $` + strconv.Itoa(len(args))
 	as, err := queryRows(ctx, db.pool, scanAssist, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list assists: %w", err)
+		return nil, wrapErr(err, "list assists")
 	}
 	return as, nil
 }
@@ -190,7 +189,7 @@ func (db *DB) CountAssists(ctx context.Context, f store.AssistFilter) (map[tande
 	counts, err := queryRows(ctx, db.pool, func(r pgx.Row) (c count, err error) { return c, r.Scan(&c.state, &c.n) },
 		`SELECT state, count(*) FROM assists`+where+` GROUP BY state`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("count assists: %w", err)
+		return nil, wrapErr(err, "count assists")
 	}
 	out := make(map[tandem.AssistState]int, len(counts))
 	for _, c := range counts {
@@ -233,7 +232,7 @@ func insertConsent(ctx context.Context, q querier, c *tandem.Consent) error {
 		return tandem.Errorf(tandem.ENotFound, "assist %q not found", c.AssistID)
 	}
 	if err != nil {
-		return fmt.Errorf("record consent: %w", err)
+		return wrapErr(err, "record consent")
 	}
 	return nil
 }
@@ -246,7 +245,7 @@ func (db *DB) ConsentsFor(ctx context.Context, assistID string) ([]*tandem.Conse
 	cs, err := queryRows(ctx, db.pool, scanConsent, `SELECT assist_id, agent_id, person_id, page_url, method, allowed, text, at
 		FROM consents WHERE assist_id = $1 ORDER BY at, id`, assistID)
 	if err != nil {
-		return nil, fmt.Errorf("consents: %w", err)
+		return nil, wrapErr(err, "consents")
 	}
 	return cs, nil
 }
@@ -277,7 +276,7 @@ func (db *DB) AddPage(ctx context.Context, p *tandem.Page) error {
 		return tandem.Errorf(tandem.ENotFound, "assist %q not found", p.AssistID)
 	}
 	if err != nil {
-		return fmt.Errorf("add page: %w", err)
+		return wrapErr(err, "add page")
 	}
 	return nil
 }
@@ -291,7 +290,7 @@ func (db *DB) PagesFor(ctx context.Context, assistID string) ([]*tandem.Page, er
 	ps, err := queryRows(ctx, db.pool, scanPage, `SELECT assist_id, page_id, url, title, hash, at
 		FROM pages WHERE assist_id = $1 ORDER BY at, seq`, assistID)
 	if err != nil {
-		return nil, fmt.Errorf("pages: %w", err)
+		return nil, wrapErr(err, "pages")
 	}
 	return ps, nil
 }
@@ -314,7 +313,7 @@ func (db *DB) assistExists(ctx context.Context, id string) error {
 		return tandem.Errorf(tandem.ENotFound, "assist %q not found", id)
 	}
 	if err != nil {
-		return fmt.Errorf("assist %s: %w", id, err)
+		return wrapErr(err, "assist %s", id)
 	}
 	return nil
 }

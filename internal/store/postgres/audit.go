@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -21,7 +20,7 @@ func (db *DB) AppendAudit(ctx context.Context, e *tandem.AuditEntry) error {
 	err := db.pool.QueryRow(ctx, `INSERT INTO audit (session_id, actor, action, detail, at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
 		e.SessionID, e.Actor, e.Action, e.Detail, toMillis(e.At)).Scan(&e.ID)
 	if err != nil {
-		return fmt.Errorf("append audit: %w", err)
+		return wrapErr(err, "append audit")
 	}
 	return nil
 }
@@ -33,7 +32,7 @@ func (db *DB) AppendAudit(ctx context.Context, e *tandem.AuditEntry) error {
 func (db *DB) AuditFor(ctx context.Context, sessionID string) ([]*tandem.AuditEntry, error) {
 	es, err := db.queryAudit(ctx, `WHERE session_id = $1`, sessionID)
 	if err != nil {
-		return nil, fmt.Errorf("audit of %s: %w", sessionID, err)
+		return nil, wrapErr(err, "audit of %s", sessionID)
 	}
 	return es, nil
 }
@@ -51,7 +50,7 @@ func (db *DB) AuditForSessions(ctx context.Context, sessionIDs []string, action 
 	}
 	es, err := db.queryAudit(ctx, `WHERE action = $1 AND session_id = ANY($2)`, action, sessionIDs)
 	if err != nil {
-		return nil, fmt.Errorf("%s entries of %d sessions: %w", action, len(sessionIDs), err)
+		return nil, wrapErr(err, "%s entries of %d sessions", action, len(sessionIDs))
 	}
 	for _, e := range es {
 		bySession[e.SessionID] = append(bySession[e.SessionID], e)

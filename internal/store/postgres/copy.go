@@ -80,19 +80,19 @@ func (db *DB) ReadTable(ctx context.Context, table string, fn func(store.Row) er
 	rows, err := db.pool.Query(ctx, `SELECT `+strings.Join(t.columns, ", ")+` FROM `+t.name+
 		` ORDER BY `+strings.Join(t.key, ", "))
 	if err != nil {
-		return fmt.Errorf("read %s: %w", table, err)
+		return wrapErr(err, "read %s", table)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		values, err := rows.Values()
 		if err != nil {
-			return fmt.Errorf("read %s: %w", table, err)
+			return wrapErr(err, "read %s", table)
 		}
 		row := make(store.Row, len(t.columns))
 		for i, col := range t.columns {
 			v, err := fromPostgres(values[i])
 			if err != nil {
-				return fmt.Errorf("read %s.%s: %w", table, col, err)
+				return wrapErr(err, "read %s.%s", table, col)
 			}
 			row[col] = v
 		}
@@ -101,7 +101,7 @@ func (db *DB) ReadTable(ctx context.Context, table string, fn func(store.Row) er
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read %s: %w", table, err)
+		return wrapErr(err, "read %s", table)
 	}
 	return nil
 }
@@ -156,7 +156,7 @@ func (db *DB) WriteRows(ctx context.Context, table string, rows []store.Row) err
 		if tandem.ErrorCode(err) != tandem.EInternal {
 			return err
 		}
-		return fmt.Errorf("write %d rows to %s: %w", len(rows), table, err)
+		return wrapErr(err, "write %d rows to %s", len(rows), table)
 	}
 	return nil
 }
@@ -199,7 +199,7 @@ func (db *DB) CountRows(ctx context.Context, table string) (int64, error) {
 	}
 	var n int64
 	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM `+t.name).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count %s: %w", table, err)
+		return 0, wrapErr(err, "count %s", table)
 	}
 	return n, nil
 }

@@ -17,6 +17,8 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"strings"
 	"time"
@@ -25,6 +27,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
@@ -81,7 +84,7 @@ func redact(rawURL string) string {
 // Ping reports whether the database answers a query, for health checks.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("ping store: %w", err)
+		return wrapErr(err, "ping store")
 	}
 	return nil
 }
@@ -94,7 +97,11 @@ func (db *DB) Close() error {
 
 // tx runs fn in a transaction, committing if fn returns nil.
 func (db *DB) tx(ctx context.Context, fn func(tx pgx.Tx) error) error {
-	return pgx.BeginFunc(ctx, db.pool, fn)
+	err := pgx.BeginFunc(ctx, db.pool, fn)
+	if err != nil && tandem.ErrorCode(err) == tandem.EInternal && unreachable(err) {
+		return wrapErr(err, "transaction")
+	}
+	return err
 }
 
 // newID returns a random id of 26 lowercase base32 characters (130 bits):
@@ -140,6 +147,36 @@ func setIDAndTime(id *string, created *time.Time) {
 	if created.IsZero() {
 		*created = now()
 	}
+}
+
+// wrapErr returns err wrapped with what failed (format and args). When the
+// database could not be reached — down, restarting, the connection cut — the
+// error is also a tandem.EUnavailable, which the API answers with 503 and a
+// message that says so, rather than an internal error: the pool reconnects
+// by itself, and the same request succeeds once the server is back.
+func wrapErr(err error, format string, args ...any) error {
+	what := fmt.Sprintf(format, args...)
+	if tandem.ErrorCode(err) == tandem.EInternal && unreachable(err) {
+		return fmt.Errorf("%s: %w", what, errors.Join(
+			tandem.Errorf(tandem.EUnavailable, "the database cannot be reached; try again shortly"), err))
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}
+
+// unreachable reports whether err says the database could not be reached
+// or went away, as opposed to refusing what was asked.
+func unreachable(err error) bool {
+	var connect *pgconn.ConnectError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &connect), errors.As(err, &netErr),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), pgconn.SafeToRetry(err):
+		return true
+	}
+	// Class 57 (operator intervention: shutting down, cannot connect now)
+	// and class 08 (connection exception).
+	code := pgCode(err)
+	return strings.HasPrefix(code, "57P") || strings.HasPrefix(code, "08")
 }
 
 // SQLSTATE codes of the violations the store turns into tandem errors.

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -35,7 +34,7 @@ func (db *DB) CreateInvite(ctx context.Context, inv *tandem.Invite) error {
 	case isUnique(err):
 		return tandem.Errorf(tandem.EConflict, "an invite with this id or token exists")
 	case err != nil:
-		return fmt.Errorf("create invite: %w", err)
+		return wrapErr(err, "create invite")
 	}
 	*inv = c
 	return nil
@@ -57,7 +56,7 @@ func (db *DB) LiveInvite(ctx context.Context, siteID, tokenHash, codeHash string
 	case errors.Is(err, pgx.ErrNoRows):
 		return nil, tandem.Errorf(tandem.ENotFound, "invite not found")
 	case err != nil:
-		return nil, fmt.Errorf("live invite: %w", err)
+		return nil, wrapErr(err, "live invite")
 	}
 	if err := redeemable(inv, t); err != nil {
 		return nil, err
@@ -132,7 +131,7 @@ func (db *DB) RedeemInvite(ctx context.Context, r *store.InviteRedemption) error
 		if tandem.ErrorCode(err) != tandem.EInternal {
 			return err
 		}
-		return fmt.Errorf("redeem invite: %w", err)
+		return wrapErr(err, "redeem invite")
 	}
 	*r.Assist, *r.Consent = a, c
 	return nil

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -43,7 +42,7 @@ func (db *DB) ExpireRecordings(ctx context.Context, now time.Time, limit int) (i
 	}
 	var n int
 	if err := db.pool.QueryRow(ctx, expireStatement, now.UnixMilli(), limit).Scan(&n); err != nil {
-		return 0, fmt.Errorf("expire recordings: %w", err)
+		return 0, wrapErr(err, "expire recordings")
 	}
 	return n, nil
 }
@@ -56,7 +55,7 @@ func (db *DB) DoomedRecordings(ctx context.Context, limit int) ([]string, error)
 	}
 	ids, err := queryRows(ctx, db.pool, scanString, `SELECT id FROM recording_deletions ORDER BY queued_at, id LIMIT $1`, limit)
 	if err != nil {
-		return nil, fmt.Errorf("doomed recordings: %w", err)
+		return nil, wrapErr(err, "doomed recordings")
 	}
 	return ids, nil
 }
@@ -65,7 +64,7 @@ func (db *DB) DoomedRecordings(ctx context.Context, limit int) ([]string, error)
 // an error, so that a sweeper that crashed after the delete can repeat it.
 func (db *DB) ForgetRecording(ctx context.Context, id string) error {
 	if _, err := db.pool.Exec(ctx, `DELETE FROM recording_deletions WHERE id = $1`, id); err != nil {
-		return fmt.Errorf("forget recording %s: %w", id, err)
+		return wrapErr(err, "forget recording %s", id)
 	}
 	return nil
 }

@@ -22,7 +22,8 @@ func TestPing(t *testing.T) {
 }
 
 // TestServerRestartUnderStore is PostgreSQL restarted under a running
-// store: calls while it is down fail with an error that says what failed,
+// store: calls while it is down fail with an error that says what failed
+// and that the database cannot be reached (tandem.EUnavailable, a 503),
 // and once it is back calls succeed again on the same DB, without
 // reopening it.
 func TestServerRestartUnderStore(t *testing.T) {
@@ -47,8 +48,14 @@ func TestServerRestartUnderStore(t *testing.T) {
 	if err == nil {
 		t.Fatal("SiteByID succeeded with the server down")
 	}
-	if !strings.Contains(err.Error(), "site by id") || tandem.ErrorCode(err) != tandem.EInternal {
-		t.Errorf("SiteByID with the server down: %v; want an internal error saying what failed", err)
+	if !strings.Contains(err.Error(), "site by id") || tandem.ErrorCode(err) != tandem.EUnavailable {
+		t.Errorf("SiteByID with the server down: %v; want an unavailable error saying what failed", err)
+	}
+	if msg := tandem.ErrorMessage(err); !strings.Contains(msg, "database cannot be reached") {
+		t.Errorf("SiteByID with the server down shows %q", msg)
+	}
+	if err := db.AppendAudit(down, &tandem.AuditEntry{SessionID: "s", Actor: "system", Action: "while-down"}); tandem.ErrorCode(err) != tandem.EUnavailable {
+		t.Errorf("AppendAudit with the server down: %v; want an unavailable error", err)
 	}
 	if err := db.Ping(down); err == nil {
 		t.Error("Ping succeeded with the server down")

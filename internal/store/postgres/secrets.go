@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -35,7 +34,7 @@ func (db *DB) Secret(ctx context.Context, name string, fresh []byte) ([]byte, er
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("secret %s: %w", name, err)
+		return nil, wrapErr(err, "secret %s", name)
 	}
 	return value, nil
 }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,7 +28,7 @@ func (db *DB) CreateLoginSession(ctx context.Context, s *store.LoginSession) err
 	case isUnique(err):
 		return tandem.Errorf(tandem.EConflict, "a login session with this token exists")
 	case err != nil:
-		return fmt.Errorf("create login session: %w", err)
+		return wrapErr(err, "create login session")
 	}
 	return nil
 }
@@ -46,7 +45,7 @@ func (db *DB) LoginSessionByHash(ctx context.Context, tokenHash string) (*store.
 		return nil, tandem.Errorf(tandem.ENotFound, "login session not found")
 	}
 	if err != nil {
-		return nil, fmt.Errorf("login session: %w", err)
+		return nil, wrapErr(err, "login session")
 	}
 	s.CreatedAt, s.ExpiresAt = fromMillis(created), fromMillis(expires)
 	return &s, nil
@@ -56,7 +55,7 @@ func (db *DB) LoginSessionByHash(ctx context.Context, tokenHash string) (*store.
 func (db *DB) DeleteLoginSession(ctx context.Context, tokenHash string) error {
 	tag, err := db.pool.Exec(ctx, `DELETE FROM login_sessions WHERE token_hash = $1`, tokenHash)
 	if err != nil {
-		return fmt.Errorf("delete login session: %w", err)
+		return wrapErr(err, "delete login session")
 	}
 	return affected(tag, func() error { return tandem.Errorf(tandem.ENotFound, "login session not found") })
 }
@@ -65,7 +64,7 @@ func (db *DB) DeleteLoginSession(ctx context.Context, tokenHash string) error {
 // before now.
 func (db *DB) DeleteExpiredLoginSessions(ctx context.Context, now time.Time) error {
 	if _, err := db.pool.Exec(ctx, `DELETE FROM login_sessions WHERE expires_at <= $1`, now.UnixMilli()); err != nil {
-		return fmt.Errorf("delete expired login sessions: %w", err)
+		return wrapErr(err, "delete expired login sessions")
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -29,7 +28,7 @@ func (db *DB) CreateSite(ctx context.Context, s *tandem.Site) error {
 	}
 	origins, err := json.Marshal(c.AllowedOrigins)
 	if err != nil {
-		return fmt.Errorf("create site: %w", err)
+		return wrapErr(err, "create site")
 	}
 	_, err = db.pool.Exec(ctx, `INSERT INTO sites (`+siteColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
 		c.ID, c.Name, c.Key, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent,
@@ -38,7 +37,7 @@ func (db *DB) CreateSite(ctx context.Context, s *tandem.Site) error {
 		return tandem.Errorf(tandem.EConflict, "a site with id %q or key %q exists", c.ID, c.Key)
 	}
 	if err != nil {
-		return fmt.Errorf("create site: %w", err)
+		return wrapErr(err, "create site")
 	}
 	*s = c
 	return nil
@@ -51,7 +50,7 @@ func (db *DB) SiteByID(ctx context.Context, id string) (*tandem.Site, error) {
 		return nil, tandem.Errorf(tandem.ENotFound, "site %q not found", id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("site by id: %w", err)
+		return nil, wrapErr(err, "site by id")
 	}
 	return s, nil
 }
@@ -63,7 +62,7 @@ func (db *DB) SiteByKey(ctx context.Context, key string) (*tandem.Site, error) {
 		return nil, tandem.Errorf(tandem.ENotFound, "site with key %q not found", key)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("site by key: %w", err)
+		return nil, wrapErr(err, "site by key")
 	}
 	return s, nil
 }
@@ -72,7 +71,7 @@ func (db *DB) SiteByKey(ctx context.Context, key string) (*tandem.Site, error) {
 func (db *DB) ListSites(ctx context.Context) ([]*tandem.Site, error) {
 	ss, err := queryRows(ctx, db.pool, scanSite, `SELECT `+siteColumns+` FROM sites ORDER BY created_at, id`)
 	if err != nil {
-		return nil, fmt.Errorf("list sites: %w", err)
+		return nil, wrapErr(err, "list sites")
 	}
 	return ss, nil
 }
@@ -87,13 +86,13 @@ func (db *DB) UpdateSite(ctx context.Context, s *tandem.Site) error {
 	}
 	origins, err := json.Marshal(c.AllowedOrigins)
 	if err != nil {
-		return fmt.Errorf("update site: %w", err)
+		return wrapErr(err, "update site")
 	}
 	tag, err := db.pool.Exec(ctx, `UPDATE sites SET name = $1, allowed_origins = $2, strict_masking = $3, capture_bodies = $4,
 		consent_each_agent = $5, recording_retention = $6 WHERE id = $7`,
 		c.Name, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent, c.RecordingRetention.Milliseconds(), c.ID)
 	if err != nil {
-		return fmt.Errorf("update site: %w", err)
+		return wrapErr(err, "update site")
 	}
 	if err := affected(tag, func() error { return tandem.Errorf(tandem.ENotFound, "site %q not found", c.ID) }); err != nil {
 		return err
@@ -109,7 +108,7 @@ func (db *DB) UpdateSite(ctx context.Context, s *tandem.Site) error {
 func (db *DB) DeleteSite(ctx context.Context, id string) error {
 	tag, err := db.pool.Exec(ctx, `DELETE FROM sites WHERE id = $1`, id)
 	if err != nil {
-		return fmt.Errorf("delete site: %w", err)
+		return wrapErr(err, "delete site")
 	}
 	return affected(tag, func() error { return tandem.Errorf(tandem.ENotFound, "site %q not found", id) })
 }
@@ -124,7 +123,7 @@ func scanSite(r pgx.Row) (*tandem.Site, error) {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(origins), &site.AllowedOrigins); err != nil {
-		return nil, fmt.Errorf("site %s: allowed origins: %w", site.ID, err)
+		return nil, wrapErr(err, "site %s: allowed origins", site.ID)
 	}
 	if site.AllowedOrigins == nil {
 		site.AllowedOrigins = []string{}

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,7 +30,7 @@ func (db *DB) CreateTerminal(ctx context.Context, t *store.Terminal) error {
 		return tandem.Errorf(tandem.EConflict, "a terminal session with id %q exists", c.ID)
 	}
 	if err != nil {
-		return fmt.Errorf("create terminal: %w", err)
+		return wrapErr(err, "create terminal")
 	}
 	*t = c
 	return nil
@@ -44,7 +43,7 @@ func (db *DB) TerminalByID(ctx context.Context, id string) (*store.Terminal, err
 		return nil, tandem.Errorf(tandem.ENotFound, "terminal session %q not found", id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("terminal by id: %w", err)
+		return nil, wrapErr(err, "terminal by id")
 	}
 	return t, nil
 }
@@ -62,7 +61,7 @@ func (db *DB) EndTerminal(ctx context.Context, id, reason string, at time.Time) 
 		end_reason = CASE WHEN ended_at IS NULL THEN $2 ELSE end_reason END WHERE id = $3`,
 		toMillis(at), reason, id)
 	if err != nil {
-		return fmt.Errorf("end terminal: %w", err)
+		return wrapErr(err, "end terminal")
 	}
 	return affected(tag, func() error { return tandem.Errorf(tandem.ENotFound, "terminal session %q not found", id) })
 }
@@ -77,7 +76,7 @@ func (db *DB) EndLiveTerminals(ctx context.Context, reason string, at time.Time)
 		`UPDATE terminals SET host_key = '', ended_at = $1, end_reason = $2 WHERE ended_at IS NULL RETURNING id`,
 		toMillis(at), reason)
 	if err != nil {
-		return nil, fmt.Errorf("end live terminals: %w", err)
+		return nil, wrapErr(err, "end live terminals")
 	}
 	return ids, nil
 }
@@ -96,7 +95,7 @@ func (db *DB) ListTerminals(ctx context.Context, liveOnly bool, limit int) ([]*s
 	q += ` ORDER BY created_at DESC, seq DESC LIMIT $1`
 	ts, err := queryRows(ctx, db.pool, scanTerminal, q, limit)
 	if err != nil {
-		return nil, fmt.Errorf("list terminals: %w", err)
+		return nil, wrapErr(err, "list terminals")
 	}
 	return ts, nil
 }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -31,7 +30,7 @@ func (db *DB) CreateUser(ctx context.Context, u *tandem.User) error {
 	case isUnique(err):
 		return tandem.Errorf(tandem.EConflict, "a user with id %q exists", c.ID)
 	case err != nil:
-		return fmt.Errorf("create user: %w", err)
+		return wrapErr(err, "create user")
 	}
 	*u = c
 	return nil
@@ -44,7 +43,7 @@ func (db *DB) UserByID(ctx context.Context, id string) (*tandem.User, error) {
 		return nil, tandem.Errorf(tandem.ENotFound, "user %q not found", id)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("user by id: %w", err)
+		return nil, wrapErr(err, "user by id")
 	}
 	return u, nil
 }
@@ -58,7 +57,7 @@ func (db *DB) UserByEmail(ctx context.Context, email string) (*tandem.User, erro
 		return nil, tandem.Errorf(tandem.ENotFound, "user with email %q not found", email)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("user by email: %w", err)
+		return nil, wrapErr(err, "user by email")
 	}
 	return u, nil
 }
@@ -67,7 +66,7 @@ func (db *DB) UserByEmail(ctx context.Context, email string) (*tandem.User, erro
 func (db *DB) ListUsers(ctx context.Context) ([]*tandem.User, error) {
 	us, err := queryRows(ctx, db.pool, scanUser, `SELECT `+userColumns+` FROM users ORDER BY created_at, id`)
 	if err != nil {
-		return nil, fmt.Errorf("list users: %w", err)
+		return nil, wrapErr(err, "list users")
 	}
 	return us, nil
 }
@@ -77,7 +76,7 @@ func (db *DB) ListUsers(ctx context.Context) ([]*tandem.User, error) {
 func (db *DB) DeleteUser(ctx context.Context, id string) error {
 	tag, err := db.pool.Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
 	if err != nil {
-		return fmt.Errorf("delete user: %w", err)
+		return wrapErr(err, "delete user")
 	}
 	return affected(tag, func() error { return tandem.Errorf(tandem.ENotFound, "user %q not found", id) })
 }
@@ -100,7 +99,7 @@ func (db *DB) AddUserKey(ctx context.Context, userID, authorizedKey string) erro
 	case isUnique(err):
 		return tandem.Errorf(tandem.EConflict, "the key %s is registered already", fp)
 	case err != nil:
-		return fmt.Errorf("add user key: %w", err)
+		return wrapErr(err, "add user key")
 	}
 	return nil
 }
@@ -113,7 +112,7 @@ func (db *DB) UserKeys(ctx context.Context, userID string) ([]string, error) {
 	keys, err := queryRows(ctx, db.pool, func(r pgx.Row) (k string, err error) { return k, r.Scan(&k) },
 		`SELECT authorized_key FROM user_keys WHERE user_id = $1 ORDER BY created_at, seq`, userID)
 	if err != nil {
-		return nil, fmt.Errorf("user keys: %w", err)
+		return nil, wrapErr(err, "user keys")
 	}
 	return keys, nil
 }
@@ -127,7 +126,7 @@ func (db *DB) UserByKeyFingerprint(ctx context.Context, fingerprint string) (*ta
 		return nil, tandem.Errorf(tandem.ENotFound, "no user has the key %s", fingerprint)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("user by key: %w", err)
+		return nil, wrapErr(err, "user by key")
 	}
 	return u, nil
 }
