@@ -82,3 +82,13 @@ func ValidPrefix(prefix string) error {
 	}
 	return nil
 }
+
+// Parallel is implemented by a Store that serves several requests at once
+// well: a remote bucket, whose requests wait on the network, wants many in
+// flight, where a local directory is best written one file at a time.
+// Recording sizes how many chunks it stores at once by it; a Store without
+// it gets one.
+type Parallel interface {
+	// MaxParallel returns how many Puts are worth running at once (≥ 1).
+	MaxParallel() int
+}
