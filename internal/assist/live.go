@@ -91,7 +91,7 @@ func (s *Service) startLiveLocked(l *live) error {
 		if l.person != nil {
 			l.durable.setWake(l.person.scheduleAck)
 		}
-		l.rec = record.NewWriter(s.blobs, l.assist.ID, record.WriterOptions{Gate: s.storing, OnStored: l.durable.durableTo})
+		l.rec = record.NewWriter(s.blobs, l.assist.ID, record.WriterOptions{Gate: s.storing, Spool: s.cfg.Spool, OnStored: l.durable.durableTo})
 		opts.Sink = l.rec
 	}
 	l.hub = hub.New(opts)
@@ -135,10 +135,16 @@ func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (
 	wasLive := l.assist.State == tandem.AssistLive
 	var recErr error
 	if l.rec != nil {
-		// The record must be durable before anyone hears that the assist ended.
-		if recErr = l.rec.Close(ctx); recErr != nil {
-			s.log.Error("recording close failed", "assist", id, "err", recErr)
-		}
+		// The record must be durable before anyone hears that the assist
+		// ended. Storing it waits on blob storage, which must never hold
+		// the assist's lock (everything that touches the assist would
+		// wait with it, pings of every assist included): it is done
+		// unlocked. Nothing can change the assist meanwhile: it is live
+		// (a recording is made only then), and ended is set, so channels
+		// and requests leave it alone, and this is its only end.
+		l.mu.Unlock()
+		recErr = s.closeRecording(ctx, id, l.rec)
+		l.mu.Lock()
 	}
 	next := *l.assist
 	next.State, next.EndedAt, next.EndReason = tandem.AssistEnded, s.cfg.Now(), reason
@@ -162,6 +168,24 @@ func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (
 	}
 	s.notifyQueue()
 	return &next, recErr
+}
+
+// recordingCloseTimeout bounds how long an end waits for the rest of the
+// recording to be stored: with a Spool, a failing store takes a chunk's
+// PutTimeout, then the spool takes it.
+const recordingCloseTimeout = 30 * time.Second
+
+// closeRecording stores the rest of an ending assist's recording. It is not
+// cut short when the request that ended the assist goes away (the agent
+// closed the tab): what was recorded must not be lost for that.
+func (s *Service) closeRecording(ctx context.Context, id string, rec *record.Writer) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordingCloseTimeout)
+	defer cancel()
+	err := rec.Close(ctx)
+	if err != nil {
+		s.log.Error("recording close failed", "assist", id, "err", err)
+	}
+	return err
 }
 
 // endLater ends an assist from a timer or a goroutine with no caller to tell.

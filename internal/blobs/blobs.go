@@ -92,3 +92,12 @@ type Parallel interface {
 	// MaxParallel returns how many Puts are worth running at once (≥ 1).
 	MaxParallel() int
 }
+
+// MaxParallel returns how many Puts s serves well at once: its
+// Parallel's answer, or 1 for a Store without one.
+func MaxParallel(s Store) int {
+	if p, ok := s.(Parallel); ok {
+		return max(p.MaxParallel(), 1)
+	}
+	return 1
+}

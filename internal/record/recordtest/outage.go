@@ -115,9 +115,4 @@ func (o *Outage) Put(ctx context.Context, key string, r io.Reader) error {
 }
 
 // MaxParallel passes on the wrapped store's blobs.Parallel, if any.
-func (o *Outage) MaxParallel() int {
-	if p, ok := o.Store.(blobs.Parallel); ok {
-		return p.MaxParallel()
-	}
-	return 1
-}
+func (o *Outage) MaxParallel() int { return blobs.MaxParallel(o.Store) }
