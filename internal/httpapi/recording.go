@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"fmt"
+	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -27,7 +28,8 @@ const recordingBuffer = 32 << 10
 // Accept: application/x-ndjson one JSON object a line (docs/api.md).
 func (s *Server) handleRecording(w http.ResponseWriter, r *http.Request) {
 	rw := netx.ProgressWriter(w, netx.DownloadChunkTimeout)
-	bw := bufio.NewWriterSize(rw, recordingBuffer)
+	out := &sticky{w: rw}
+	bw := bufio.NewWriterSize(out, recordingBuffer)
 	rc := http.NewResponseController(rw)
 	// flush sends what was written so far, before the reader waits for
 	// the next chunk of the recording.
@@ -62,17 +64,32 @@ func (s *Server) handleRecording(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		return
 	}
-	// The status went out with the first bytes: what failed later can only
-	// be said in the body, or by cutting it short.
-	s.log.Error("recording answer failed", "assist", a.ID, "frames", n, "err", err)
-	if lines && r.Context().Err() == nil {
-		enc.Encode(map[string]any{"error": map[string]string{"code": "internal", "message": "reading the recording failed"}})
-		bw.Flush()
+	if out.err != nil || r.Context().Err() != nil {
+		s.log.Info("recording answer cut short: the client went away", "assist", a.ID, "frames", n, "err", err)
 		return
 	}
-	// A JSON client must not mistake a cut answer for a whole one: end the
-	// connection without the closing bracket.
-	panic(http.ErrAbortHandler)
+	// The status went out with the first bytes: what failed later can only
+	// be said in the body. A JSON answer is left without its closing
+	// brackets, which no client can take for a whole one.
+	s.log.Error("recording answer failed", "assist", a.ID, "frames", n, "err", err)
+	if lines {
+		enc.Encode(map[string]any{"error": map[string]string{"code": "internal", "message": "reading the recording failed"}})
+		bw.Flush()
+	}
+}
+
+// sticky remembers the first error writing to w: the client went away.
+type sticky struct {
+	w   io.Writer
+	err error
+}
+
+func (s *sticky) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil && s.err == nil {
+		s.err = err
+	}
+	return n, err
 }
 
 // writeRecording writes the answer after its headers, counting frames in n.

@@ -225,3 +225,33 @@ func TestRecordingServedInBoundedMemory(t *testing.T) {
 		t.Fatalf("the heap grew by %d bytes serving a recording of %d: it is held whole", growth, size)
 	}
 }
+
+// A recording that turns out corrupt after the answer began ends it in a
+// way no client takes for a whole recording: NDJSON with an error line
+// instead of the end line, JSON without its closing brackets.
+func TestRecordingCorruptAfterFirstChunk(t *testing.T) {
+	ctx, _, agent, held, id := endedWithRecording(t, 700, 1000)
+	keys, err := held.List(ctx, "recordings/"+id+"/")
+	if err != nil || len(keys) < 2 {
+		t.Fatalf("chunks %v, %v", keys, err)
+	}
+	if err := held.Put(ctx, keys[len(keys)-1], strings.NewReader("not gzip at all")); err != nil {
+		t.Fatal(err)
+	}
+	body, err := io.ReadAll(getRecording(t, ctx, agent, id, "application/x-ndjson").Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(body), "\n"), "\n")
+	if last := lines[len(lines)-1]; len(lines) < 3 || !strings.HasPrefix(last, `{"error":{"code":"internal"`) {
+		t.Fatalf("%d lines, the last %.80q: want frames, then an error line", len(lines), last)
+	}
+	body, err = io.ReadAll(getRecording(t, ctx, agent, id, "").Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v any
+	if json.Unmarshal(body, &v) == nil {
+		t.Fatal("a cut JSON answer parses as a whole one")
+	}
+}
