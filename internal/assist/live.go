@@ -48,6 +48,10 @@ type live struct {
 	call     *call      // the voice/video call, if any
 	control  control    // who may act on the page
 	repairBy *AgentConn // the agent waiting for a repair answer
+	// told is closed when the end has told everyone (or failed): a frame
+	// that finds the assist ending waits for it, so that the close the
+	// end decides is the one the channel gets.
+	told chan struct{}
 }
 
 type pageInfo struct {
@@ -62,6 +66,7 @@ func (s *Service) open(a *tandem.Assist, site *tandem.Site) *live {
 		assist: a,
 		site:   site,
 		agents: make(map[*AgentConn]struct{}),
+		told:   make(chan struct{}),
 	}
 	if s.cfg.RateBytes > 0 {
 		l.rate = newBucket(s.cfg.RateBytes, s.cfg.BurstBytes, s.cfg.Now())
@@ -119,6 +124,7 @@ func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	defer close(l.told) // runs first, l.mu still held
 	l.ended = true
 	if l.grace != nil {
 		l.grace.Stop()
@@ -141,7 +147,8 @@ func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (
 		// wait with it, pings of every assist included): it is done
 		// unlocked. Nothing can change the assist meanwhile: it is live
 		// (a recording is made only then), and ended is set, so channels
-		// and requests leave it alone, and this is its only end.
+		// and requests leave it alone (a frame waits for told), and this
+		// is its only end.
 		l.mu.Unlock()
 		recErr = s.closeRecording(ctx, id, l.rec)
 		l.mu.Lock()
