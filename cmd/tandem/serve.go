@@ -75,6 +75,8 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	rateKiB := fs.Int("assist-rate-kib", envInt("TANDEM_ASSIST_RATE_KIB", 1024, 0), "KiB a second one person may send to an assist, after the burst")
 	burstMiB := fs.Int("assist-burst-mib", envInt("TANDEM_ASSIST_BURST_MIB", 16, 0), "MiB one person may send to an assist at once")
 	maxMiB := fs.Int("assist-max-mib", envInt("TANDEM_ASSIST_MAX_MIB", 1024, 0), "MiB one assist may record; it ends when its recording reaches it")
+	fs.StringVar(&cfg.RecordingSpoolDir, "recording-spool", env("TANDEM_RECORDING_SPOOL", ""), "directory where recording chunks wait while blob storage fails (default DATA/spool)")
+	spoolMiB := fs.Int("recording-spool-mib", envInt("TANDEM_RECORDING_SPOOL_MIB", 1024, 1), "MiB of recording chunks the spool may hold; past it recordings wait in memory")
 	logLevel := fs.String("log-level", env("TANDEM_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -89,6 +91,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		return fmt.Errorf("serve: --assist-rate-kib, --assist-burst-mib and --assist-max-mib must be positive")
 	}
 	cfg.AssistRateBytes, cfg.AssistBurstBytes, cfg.AssistMaxBytes = *rateKiB<<10, *burstMiB<<20, int64(*maxMiB)<<20
+	cfg.RecordingSpoolBytes = int64(*spoolMiB) << 20
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("-log-level: %w", err)

@@ -21,11 +21,13 @@ import (
 	"github.com/tandemhq/tandem/internal/assist"
 	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/backend"
+	"github.com/tandemhq/tandem/internal/blobs"
 	"github.com/tandemhq/tandem/internal/demo"
 	"github.com/tandemhq/tandem/internal/httpapi"
 	"github.com/tandemhq/tandem/internal/metrics"
 	"github.com/tandemhq/tandem/internal/netx"
 	"github.com/tandemhq/tandem/internal/password"
+	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/retention"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/store"
@@ -76,7 +78,15 @@ type Config struct {
 	AssistRateBytes  int
 	AssistBurstBytes int
 	AssistMaxBytes   int64
-	Logger           *slog.Logger
+	// RecordingSpoolDir keeps the recording chunks that blob storage fails
+	// to store until it answers again (DATA/spool); RecordingSpoolBytes
+	// bounds it (1 GiB). See record.Spool.
+	RecordingSpoolDir   string
+	RecordingSpoolBytes int64
+	// WrapBlobs, if set, wraps the blob storage the server uses: tests
+	// take it down mid-assist.
+	WrapBlobs func(blobs.Store) blobs.Store
+	Logger    *slog.Logger
 
 	// MetricsAddr is where Prometheus metrics are served on a listener of
 	// their own; "" or "off" for none. The public Addr answers 404 for
@@ -106,6 +116,7 @@ type Server struct {
 	log      *slog.Logger
 	db       store.Store
 	assists  *assist.Service
+	spool    *record.Spool
 	api      *httpapi.Server
 	http     *http.Server
 	demoHTTP *http.Server
@@ -186,7 +197,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if s.db, err = backend.OpenStore(ctx, cfg.StoreURL); err != nil {
 		return nil, fmt.Errorf("--store %w", err)
 	}
-	blobStore, err := backend.OpenBlobs(ctx, cfg.BlobsURL)
+	bs, err := backend.OpenBlobs(ctx, cfg.BlobsURL)
 	if err != nil {
 		return nil, fmt.Errorf("--blobs %w", err)
 	}
@@ -195,6 +206,17 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		if secrets, err = StoredSecrets(ctx, s.db, cfg.DataDir); err != nil {
 			return nil, err
 		}
+	}
+	var blobStore blobs.Store = bs
+	if cfg.WrapBlobs != nil {
+		blobStore = cfg.WrapBlobs(blobStore)
+	}
+	m := metrics.New()
+	s.spool, err = record.OpenSpool(cmp.Or(cfg.RecordingSpoolDir, filepath.Join(cfg.DataDir, "spool")), blobStore, record.SpoolOptions{
+		MaxBytes: cfg.RecordingSpoolBytes, Parallel: blobs.MaxParallel(blobStore), Events: m, Logger: cfg.Logger,
+	})
+	if err != nil {
+		return nil, err
 	}
 	secret := secrets.SigningKey
 	if s.ln, err = listenTCP("addr", cfg.Addr); err != nil {
@@ -218,12 +240,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if s.ice, err = startICE(cfg.ICE, secret, cfg.Logger); err != nil {
 		return nil, err
 	}
-	m := metrics.New()
 	s.assists = assist.New(assist.Config{
 		Secret: secret, TeamName: cfg.TeamName, InviteTTL: cfg.InviteTTL, Grace: cfg.Grace, Logger: cfg.Logger, Now: cfg.Now,
 		AfterFunc:  cfg.AfterFunc,
 		MaxWaiting: cfg.MaxWaiting, DisableRecording: cfg.DisableRecording, ICE: s.ice,
 		RateBytes: cfg.AssistRateBytes, BurstBytes: cfg.AssistBurstBytes, MaxRecordedBytes: cfg.AssistMaxBytes,
+		Spool: s.spool,
 	}, s.db, blobStore, m)
 	if err := s.assists.EndAbandoned(ctx); err != nil {
 		return nil, fmt.Errorf("close abandoned assists: %w", err)
@@ -289,6 +311,9 @@ func (s *Server) serve(srv *http.Server, ln net.Listener) {
 	}()
 }
 
+// RecordingSpool is where recording chunks wait while blob storage fails.
+func (s *Server) RecordingSpool() *record.Spool { return s.spool }
+
 // URL is where the console and API are served.
 func (s *Server) URL() string { return s.cfg.PublicURL }
 
@@ -331,6 +356,11 @@ func (s *Server) Close(ctx context.Context) error {
 	}
 	if s.ssh != nil {
 		errs = append(errs, s.ssh.Close(ctx))
+	}
+	if s.spool != nil {
+		// After the assists stored their recordings' ends; what the store
+		// did not take stays in the spool for the next start.
+		s.spool.Close()
 	}
 	for _, srv := range []*http.Server{s.http, s.demoHTTP, s.metricsHTTP} {
 		if srv != nil {

@@ -35,7 +35,7 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 		if err != nil || !s.validPersonToken(id, token) {
 			return nil, &CloseError{Code: CloseUnknown, Reason: "unknown assist"}
 		}
-		return nil, &CloseError{Code: closeEnded, Reason: "the assist has ended: " + a.EndReason}
+		return nil, endedClose(a)
 	}
 	if !s.validPersonToken(id, token) {
 		return nil, &CloseError{Code: CloseBadToken, Reason: "bad person token"}
@@ -48,7 +48,7 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.ended {
-		return nil, &CloseError{Code: closeEnded, Reason: "the assist has ended: " + l.assist.EndReason}
+		return nil, endedClose(l.assist)
 	}
 	if l.person != nil {
 		l.person.close(CloseReplaced, "replaced by a newer connection")
@@ -176,7 +176,7 @@ func (s *Service) ConnectAgent(ctx context.Context, user *tandem.User, id string
 		if err != nil {
 			return nil, &CloseError{Code: CloseUnknown, Reason: "unknown assist"}
 		}
-		return nil, &CloseError{Code: closeEnded, Reason: "the assist has ended: " + a.EndReason}
+		return nil, endedClose(a)
 	}
 	c := &AgentConn{s: s, l: l, user: user, id: newID(), from: from}
 	// The audit entry is written once the assist is unlocked, before the
@@ -191,7 +191,7 @@ func (s *Service) ConnectAgent(ctx context.Context, user *tandem.User, id string
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.ended {
-		return nil, &CloseError{Code: closeEnded, Reason: "the assist has ended: " + l.assist.EndReason}
+		return nil, endedClose(l.assist)
 	}
 	if l.assist.State == tandem.AssistWaiting {
 		return nil, &CloseError{Code: CloseForbidden, Reason: "accept the request first"}
@@ -337,4 +337,13 @@ func (c *AgentConn) sendHealth(personRTT time.Duration) {
 	c.mu.Unlock()
 	c.send(fmt.Appendf(nil, "{\"k\":\"health\"}\n{\"personRttMs\":%.3f,\"agentRttMs\":%.3f}",
 		float64(personRTT.Microseconds())/1000, float64(rtt.Microseconds())/1000))
+}
+
+// endedClose is how a channel to an ended (or ending) assist is refused:
+// with the reason it ended, once that is stored.
+func endedClose(a *tandem.Assist) *CloseError {
+	if a.EndReason == "" {
+		return &CloseError{Code: closeEnded, Reason: "the assist has ended"}
+	}
+	return &CloseError{Code: closeEnded, Reason: "the assist has ended: " + a.EndReason}
 }

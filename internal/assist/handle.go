@@ -140,12 +140,17 @@ func (c *PersonConn) publish(ctx context.Context, h hub.Header, frame []byte) er
 		return &CloseError{Code: CloseUnknownPage, Reason: "unknown page snapshot; send it in full"}
 	default:
 		// The hub closes when the assist ends, which may happen between the
-		// look at l above and this frame. The end holds l.mu until everyone
-		// is told; the close it decided wins over calling the frame bad.
+		// look at l above and this frame. The close the end decides wins
+		// over calling the frame bad: wait until it told everyone (it
+		// releases l.mu while it stores the recording).
 		l.mu.Lock()
 		ended := l.ended
 		l.mu.Unlock()
 		if ended {
+			select {
+			case <-l.told:
+			case <-ctx.Done():
+			}
 			if ce := c.closeErr(); ce != nil {
 				return ce
 			}

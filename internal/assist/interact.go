@@ -74,7 +74,9 @@ func (c *AgentConn) interact(ctx context.Context, kind string, body []byte) erro
 	l, s := c.l, c.s
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.assist.State != tandem.AssistLive {
+	if l.assist.State != tandem.AssistLive || l.ended {
+		// An ending assist is still live while its recording is stored
+		// (with its lock released): nothing new starts then.
 		c.send(refusal(kind, tandem.EBeforeReady, "the assist is not live"))
 		return nil
 	}

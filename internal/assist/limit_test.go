@@ -87,7 +87,7 @@ func TestRecordingLimitEndsTheAssist(t *testing.T) {
 	if err != nil || a.State != tandem.AssistEnded || !strings.Contains(a.EndReason, "limit of 10000 bytes") {
 		t.Fatalf("assist = %+v, %v", a, err)
 	}
-	_, frames, err := h.s.Recording(h.ctx, id)
+	_, frames, err := h.s.RecordedFrames(h.ctx, id)
 	if err != nil || len(frames) != int(seq)-2 {
 		t.Fatalf("recording has %d frames (%v), want the %d accepted", len(frames), err, seq-2)
 	}

@@ -48,6 +48,10 @@ type live struct {
 	call     *call      // the voice/video call, if any
 	control  control    // who may act on the page
 	repairBy *AgentConn // the agent waiting for a repair answer
+	// told is closed when the end has told everyone (or failed): a frame
+	// that finds the assist ending waits for it, so that the close the
+	// end decides is the one the channel gets.
+	told chan struct{}
 }
 
 type pageInfo struct {
@@ -62,6 +66,7 @@ func (s *Service) open(a *tandem.Assist, site *tandem.Site) *live {
 		assist: a,
 		site:   site,
 		agents: make(map[*AgentConn]struct{}),
+		told:   make(chan struct{}),
 	}
 	if s.cfg.RateBytes > 0 {
 		l.rate = newBucket(s.cfg.RateBytes, s.cfg.BurstBytes, s.cfg.Now())
@@ -91,7 +96,7 @@ func (s *Service) startLiveLocked(l *live) error {
 		if l.person != nil {
 			l.durable.setWake(l.person.scheduleAck)
 		}
-		l.rec = record.NewWriter(s.blobs, l.assist.ID, record.WriterOptions{Gate: s.storing, OnStored: l.durable.durableTo})
+		l.rec = record.NewWriter(s.blobs, l.assist.ID, record.WriterOptions{Gate: s.storing, Spool: s.cfg.Spool, OnStored: l.durable.durableTo})
 		opts.Sink = l.rec
 	}
 	l.hub = hub.New(opts)
@@ -107,9 +112,9 @@ func (s *Service) startLiveLocked(l *live) error {
 // everyone told. It is safe to call from several places at once.
 //
 // The live assist stays findable until its end is stored and everyone told:
-// a channel that connects meanwhile waits for the end on the assist's lock
-// and is then refused with the reason, and a second caller gets the ended
-// assist, never one whose end is still being written.
+// a channel that connects meanwhile is refused as ended (with the reason
+// once it is stored), and a second caller waits for the first and gets the
+// ended assist, never one whose end is still being written.
 func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (*tandem.Assist, error) {
 	s.mu.Lock()
 	l := s.lives[id]
@@ -129,11 +134,23 @@ func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (
 		s.mu.Unlock()
 	}()
 	l.mu.Lock()
-	defer l.mu.Unlock()
 	if l.ended {
+		// Another caller is ending it: its end is what this one returns,
+		// once it is stored and everyone told.
+		told := l.told
+		l.mu.Unlock()
+		select {
+		case <-told:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("end assist: %w", ctx.Err())
+		}
+		l.mu.Lock()
 		a := *l.assist
-		return &a, nil // another caller ended it
+		l.mu.Unlock()
+		return &a, nil
 	}
+	defer l.mu.Unlock()
+	defer close(l.told) // runs first, l.mu still held
 	l.ended = true
 	if l.grace != nil {
 		l.grace.Stop()
@@ -150,10 +167,17 @@ func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (
 	wasLive := l.assist.State == tandem.AssistLive
 	var recErr error
 	if l.rec != nil {
-		// The record must be durable before anyone hears that the assist ended.
-		if recErr = l.rec.Close(ctx); recErr != nil {
-			s.log.Error("recording close failed", "assist", id, "err", recErr)
-		}
+		// The record must be durable before anyone hears that the assist
+		// ended. Storing it waits on blob storage, which must never hold
+		// the assist's lock (everything that touches the assist would
+		// wait with it, pings of every assist included): it is done
+		// unlocked. Nothing can change the assist meanwhile: it is live
+		// (a recording is made only then), and ended is set, so channels
+		// and requests leave it alone (a frame waits for told), and this
+		// is its only end.
+		l.mu.Unlock()
+		recErr = s.closeRecording(ctx, id, l.rec)
+		l.mu.Lock()
 	}
 	next := *l.assist
 	next.State, next.EndedAt, next.EndReason = tandem.AssistEnded, s.cfg.Now(), reason
@@ -177,6 +201,24 @@ func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (
 	}
 	s.notifyQueue()
 	return &next, recErr
+}
+
+// recordingCloseTimeout bounds how long an end waits for the rest of the
+// recording to be stored: with a Spool, a failing store takes a chunk's
+// PutTimeout, then the spool takes it.
+const recordingCloseTimeout = 30 * time.Second
+
+// closeRecording stores the rest of an ending assist's recording. It is not
+// cut short when the request that ended the assist goes away (the agent
+// closed the tab): what was recorded must not be lost for that.
+func (s *Service) closeRecording(ctx context.Context, id string, rec *record.Writer) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordingCloseTimeout)
+	defer cancel()
+	err := rec.Close(ctx)
+	if err != nil {
+		s.log.Error("recording close failed", "assist", id, "err", err)
+	}
+	return err
 }
 
 // endLater ends an assist from a timer or a goroutine with no caller to tell.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/tandemhq/tandem"
@@ -21,8 +22,22 @@ type RecordedFrame struct {
 	Payload json.RawMessage `json:"d,omitempty"`
 }
 
-// Recording reads back every frame recorded for an ended assist.
-func (s *Service) Recording(ctx context.Context, id string) (*tandem.Assist, []RecordedFrame, error) {
+// RecordingReader reads the frames of an ended assist's recording one at a
+// time, fetching the recording's chunks as reading reaches them: a replay
+// of any length is served with the memory of one chunk. Close it.
+type RecordingReader struct {
+	s  *Service
+	id string
+	r  io.ReadCloser // nil: nothing was recorded
+}
+
+// Recording checks that the assist id has ended and opens its recording.
+// Every error that can be known before the first frame (no such assist, not
+// ended, storage unreachable) is returned here, so that an HTTP answer can
+// still say so. beforeChunk, if not nil, is called before each chunk after
+// the first is fetched (a fetch may take a while): an HTTP handler flushes
+// what it has written there, so the client gets the frames read so far.
+func (s *Service) Recording(ctx context.Context, id string, beforeChunk func()) (*tandem.Assist, *RecordingReader, error) {
 	a, err := s.store.AssistByID(ctx, id)
 	if err != nil {
 		return nil, nil, err
@@ -33,46 +48,62 @@ func (s *Service) Recording(ctx context.Context, id string) (*tandem.Assist, []R
 	if err := s.recordingKept(ctx, a); err != nil {
 		return nil, nil, err
 	}
-	frames := []RecordedFrame{}
+	rr := &RecordingReader{s: s, id: id}
 	if a.StartedAt.IsZero() {
-		return a, frames, nil // never went live: nothing was captured
+		return a, rr, nil // never went live: nothing was captured
 	}
-	r, err := record.Open(ctx, s.blobs, id)
+	r, err := record.OpenWith(ctx, s.blobs, id, record.ReadOptions{BeforeChunk: beforeChunk})
 	if err != nil {
 		if tandem.ErrorCode(err) == tandem.ENotFound {
-			return a, frames, nil
+			return a, rr, nil
 		}
 		return nil, nil, fmt.Errorf("open recording: %w", err)
 	}
-	defer r.Close()
+	rr.r = r
+	return a, rr, nil
+}
+
+// Each calls fn for every frame in order, until the recording ends or fn
+// fails. The frame and its payload are only valid during the call. A
+// payload that is not JSON (recorded before payloads were checked on
+// arrival) is left out of the replay, and logged once, rather than fail it.
+func (rr *RecordingReader) Each(fn func(f *RecordedFrame) error) error {
+	if rr.r == nil {
+		return nil
+	}
 	dropped, firstDropped := 0, uint64(0)
-	err = record.ReadFrames(r, func(at time.Time, frame []byte) error {
+	var f RecordedFrame
+	err := record.ReadFrames(rr.r, func(at time.Time, frame []byte) error {
 		h, err := hub.ParseHeader(frame)
 		if err != nil {
 			return err
 		}
-		f := RecordedFrame{Seq: h.Seq, Kind: h.Kind, Page: h.Page, Hash: h.Hash, At: at.UnixMilli()}
+		f = RecordedFrame{Seq: h.Seq, Kind: h.Kind, Page: h.Page, Hash: h.Hash, At: at.UnixMilli()}
 		if p := payload(frame); len(p) > 0 {
 			if !json.Valid(p) {
-				// Recorded before payloads were checked on arrival: the
-				// answer could not be encoded with it. Leave it out and
-				// say so, rather than fail the whole replay.
 				if dropped == 0 {
 					firstDropped = h.Seq
 				}
 				dropped++
 				return nil
 			}
-			f.Payload = json.RawMessage(append([]byte(nil), p...))
+			f.Payload = json.RawMessage(p)
 		}
-		frames = append(frames, f)
-		return nil
+		return fn(&f)
 	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("read recording of %s: %w", id, err)
-	}
 	if dropped > 0 {
-		s.log.Error("recorded frames are not JSON; left out of the replay", "assist", id, "frames", dropped, "first", firstDropped)
+		rr.s.log.Error("recorded frames are not JSON; left out of the replay", "assist", rr.id, "frames", dropped, "first", firstDropped)
 	}
-	return a, frames, nil
+	if err != nil {
+		return fmt.Errorf("read recording of %s: %w", rr.id, err)
+	}
+	return nil
+}
+
+// Close releases the chunk being read.
+func (rr *RecordingReader) Close() error {
+	if rr.r == nil {
+		return nil
+	}
+	return rr.r.Close()
 }

@@ -1,10 +1,12 @@
 package assist
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/hub"
 	"github.com/tandemhq/tandem/internal/record"
 )
@@ -24,7 +26,7 @@ func TestReplayLeavesOutPayloadsThatAreNotJSON(t *testing.T) {
 	if err := w.Close(h.ctx); err != nil {
 		t.Fatal(err)
 	}
-	_, frames, err := h.s.Recording(h.ctx, id)
+	_, frames, err := h.s.RecordedFrames(h.ctx, id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -34,4 +36,28 @@ func TestReplayLeavesOutPayloadsThatAreNotJSON(t *testing.T) {
 	if _, err := json.Marshal(frames); err != nil {
 		t.Fatalf("the replay cannot be encoded: %v", err)
 	}
+}
+
+// RecordedFrames reads every frame of an ended assist's recording into
+// memory, for tests of short recordings.
+func (s *Service) RecordedFrames(ctx context.Context, id string) (*tandem.Assist, []RecordedFrame, error) {
+	a, rr, err := s.Recording(ctx, id, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rr.Close()
+	frames := []RecordedFrame{}
+	err = rr.Each(func(f *RecordedFrame) error {
+		c := *f
+		c.Payload = append(json.RawMessage(nil), f.Payload...)
+		if len(f.Payload) == 0 {
+			c.Payload = nil
+		}
+		frames = append(frames, c)
+		return nil
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, frames, nil
 }

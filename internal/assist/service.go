@@ -72,6 +72,11 @@ type Config struct {
 	MaxRecordedBytes int64
 	// DisableRecording relays without recording (benchmarks only).
 	DisableRecording bool
+	// Spool, if set, takes the recordings' chunks that blob storage fails
+	// to store, or to store in time, so that an outage of the bucket costs
+	// the live assists neither memory nor waiting (see record.Spool). The
+	// caller opens and closes it.
+	Spool *record.Spool
 	// ICE hands out STUN/TURN servers for calls; nil means calls get none
 	// (peers on one network still connect).
 	ICE    ICE
@@ -150,10 +155,11 @@ type Service struct {
 
 	stopPings context.CancelFunc
 	wg        sync.WaitGroup
-	// storing bounds how many recordings store a chunk at once: one, for
-	// local disks, where parallel file creation and fsync only take CPU
-	// from the live channels (see docs/performance.md). A remote blob
-	// store with slow requests will want more.
+	// storing bounds how many recordings store a chunk at once: as many as
+	// the blob store says it serves well (blobs.Parallel), one without:
+	// on local disks, parallel file creation and fsync only take CPU from
+	// the live channels (see docs/performance.md), where a remote bucket's
+	// requests mostly wait on the network.
 	storing *record.Gate
 }
 
@@ -181,7 +187,7 @@ func New(cfg Config, st Store, bs blobs.Store, obs Observer) *Service {
 		queue:      make(map[chan struct{}]struct{}),
 		fullLogged: make(map[string]time.Time),
 		stopPings:  cancel,
-		storing:    record.NewGate(1),
+		storing:    record.NewGate(blobs.MaxParallel(bs)),
 	}
 	s.wg.Go(func() { s.pingLoop(ctx) })
 	return s

@@ -82,3 +82,22 @@ func ValidPrefix(prefix string) error {
 	}
 	return nil
 }
+
+// Parallel is implemented by a Store that serves several requests at once
+// well: a remote bucket, whose requests wait on the network, wants many in
+// flight, where a local directory is best written one file at a time.
+// Recording sizes how many chunks it stores at once by it; a Store without
+// it gets one.
+type Parallel interface {
+	// MaxParallel returns how many Puts are worth running at once (≥ 1).
+	MaxParallel() int
+}
+
+// MaxParallel returns how many Puts s serves well at once: its
+// Parallel's answer, or 1 for a Store without one.
+func MaxParallel(s Store) int {
+	if p, ok := s.(Parallel); ok {
+		return max(p.MaxParallel(), 1)
+	}
+	return 1
+}

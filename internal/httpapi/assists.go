@@ -8,7 +8,6 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/httpjson"
-	"github.com/tandemhq/tandem/internal/netx"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
@@ -249,21 +248,6 @@ func (s *Server) handleEnd(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	httpjson.Write(w, http.StatusOK, map[string]any{"assist": s.names(r.Context()).assist(a)})
-}
-
-func (s *Server) handleRecording(w http.ResponseWriter, r *http.Request) {
-	a, frames, err := s.deps.Assists.Recording(r.Context(), r.PathValue("id"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	// A long recording may take a slow client longer than the server's
-	// write timeout: each chunk gets its own time instead.
-	w = netx.ProgressWriter(w, netx.DownloadChunkTimeout)
-	if err := httpjson.Write(w, http.StatusOK, map[string]any{"assist": s.names(r.Context()).assist(a), "frames": frames}); err != nil {
-		// Answered 500: a recording that cannot be encoded is a bug.
-		s.log.Error("recording answer failed", "assist", a.ID, "err", err)
-	}
 }
 
 func (s *Server) handleCreateInvite(w http.ResponseWriter, r *http.Request) {

@@ -34,7 +34,11 @@ type Metrics struct {
 	terminalOut     prometheus.Counter // terminalBytes{from="relay"}
 	terminalResyncs prometheus.Counter
 
-	sweep *sweepMetrics
+	sweep             *sweepMetrics
+	recordingFailures prometheus.Counter
+	recordingSpooled  prometheus.Counter
+	recordingSpool    prometheus.Gauge
+	recordingLost     prometheus.Counter
 }
 
 // New registers Tandem's metrics and the Go runtime's on a fresh registry.
@@ -64,10 +68,16 @@ func New() *Metrics {
 			Name: "tandem_terminal_bytes_total", Help: "Terminal output relayed: read from hosts (from=host) and written to helpers (from=relay).",
 		}, []string{"from"}),
 		terminalResyncs: counter("tandem_terminal_resyncs_total", "Helpers skipped ahead to the current screen for not keeping up."),
+
+		recordingFailures: counter("tandem_recording_store_failures_total", "Recording chunks that blob storage failed to store, or to store in time."),
+		recordingSpooled:  counter("tandem_recording_spooled_chunks_total", "Recording chunks put in the local spool to wait for blob storage."),
+		recordingSpool:    prometheus.NewGauge(prometheus.GaugeOpts{Name: "tandem_recording_spool_bytes", Help: "Bytes of recording chunks waiting in the local spool."}),
+		recordingLost:     counter("tandem_recording_lost_bytes_total", "Recorded bytes that could not be stored and are missing from recordings."),
 	}
 	m.reg.MustRegister(m.requests, m.latency, m.channels, m.framesIn, m.bytesIn, m.duplicates,
 		m.slowReaders, m.assistsLive, m.assistsTotal,
 		m.terminalsLive, m.terminalHelpers, m.terminalBytes, m.terminalResyncs,
+		m.recordingFailures, m.recordingSpooled, m.recordingSpool, m.recordingLost,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.terminalIn = m.terminalBytes.WithLabelValues("host")
 	m.terminalOut = m.terminalBytes.WithLabelValues("relay")
@@ -130,3 +140,21 @@ func (m *Metrics) TerminalDelivered(n int) { m.terminalOut.Add(float64(n)) }
 
 // TerminalResync counts a helper skipped ahead for not keeping up.
 func (m *Metrics) TerminalResync() { m.terminalResyncs.Inc() }
+
+// The methods below make Metrics a record.Events.
+
+// StoreFailed counts a recording chunk that storage failed to store.
+func (m *Metrics) StoreFailed() { m.recordingFailures.Inc() }
+
+// Spooled counts a chunk of n bytes put in the recording spool.
+func (m *Metrics) Spooled(n int64) {
+	m.recordingSpooled.Inc()
+	m.recordingSpool.Add(float64(n))
+}
+
+// Unspooled counts a chunk of n bytes leaving the spool: stored, or
+// (stored false) refused by the store for good, which Lost counts.
+func (m *Metrics) Unspooled(n int64, _ bool) { m.recordingSpool.Sub(float64(n)) }
+
+// Lost counts recorded bytes that will never be stored.
+func (m *Metrics) Lost(n int64) { m.recordingLost.Add(float64(n)) }

@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/tandemhq/tandem/internal/record"
 )
 
 // Terminal assistance's counts show on /metrics.
@@ -45,6 +47,30 @@ func TestRecordingSweepMetrics(t *testing.T) {
 		"tandem_recording_delete_failures_total 2",
 		`tandem_recording_sweeps_total{result="ok"} 1`,
 		`tandem_recording_sweeps_total{result="failed"} 1`,
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
+
+// Recording storage's failures and spool show on /metrics.
+func TestRecordingMetrics(t *testing.T) {
+	m := New()
+	var _ record.Events = m
+	m.StoreFailed()
+	m.StoreFailed()
+	m.Spooled(1000)
+	m.Spooled(500)
+	m.Unspooled(1000, true)
+	m.Lost(42)
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{
+		"tandem_recording_store_failures_total 2",
+		"tandem_recording_spooled_chunks_total 2",
+		"tandem_recording_spool_bytes 500",
+		"tandem_recording_lost_bytes_total 42",
 	} {
 		if !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("/metrics lacks %q", want)

@@ -29,6 +29,11 @@ type runState struct {
 	pending *chunk // taken from the buffer, not yet stored
 	next    uint64 // number of the next chunk
 	listed  bool   // next has been set from the chunks already stored
+	// spooling is set while chunks go to the Spool, so that this is
+	// logged once when it starts rather than for every chunk.
+	spooling bool
+	// spoolFull is set while the Spool refuses chunks, for the same.
+	spoolFull bool
 }
 
 // request asks for the full buffers to be stored and, with all, the partly
@@ -208,31 +213,114 @@ func (w *Writer) recycle(data []byte) {
 	w.mu.Unlock()
 }
 
-// put stores st.pending as the next chunk and wakes the Flushes it satisfies.
+// put stores st.pending as the next chunk and wakes the Flushes it
+// satisfies. With a Spool, a chunk the store fails to take in time goes to
+// the spool instead, and while the store is down chunks go there at once.
 func (w *Writer) put(ctx context.Context, st *runState) error {
+	sp := w.opts.Spool
 	if !st.listed {
-		nums, err := chunks(ctx, w.store, w.sessionID)
-		if err != nil {
+		if err := w.list(ctx, st); err != nil {
 			return err
 		}
-		if len(nums) > 0 {
-			st.next = nums[len(nums)-1] + 1
-		}
-		st.listed = true
 	}
 	key := chunkKey(w.sessionID, st.next)
-	if err := w.opts.Gate.enter(ctx); err != nil {
+	spooled := false // tried the spool already
+	if sp != nil && sp.Down() {
+		if err := w.spool(st, key, nil); err == nil {
+			return nil
+		}
+		// The spool is full: try the store, which may be back.
+		spooled = true
+	}
+	pctx := ctx
+	if sp != nil {
+		var cancel context.CancelFunc
+		pctx, cancel = context.WithTimeout(ctx, w.opts.PutTimeout)
+		defer cancel()
+	}
+	if err := w.opts.Gate.enter(pctx); err != nil {
+		if sp != nil && ctx.Err() == nil && !spooled {
+			// Others' chunks hold the store up: this one waits on disk.
+			return w.spool(st, key, fmt.Errorf("waiting to store %s: %w", key, err))
+		}
 		return err
 	}
-	err := w.store.Put(ctx, key, bytes.NewReader(st.pending.gz))
+	err := w.store.Put(pctx, key, bytes.NewReader(st.pending.gz))
 	w.opts.Gate.leave()
 	if err != nil {
-		return fmt.Errorf("storing %s: %w", key, err)
+		err = fmt.Errorf("storing %s: %w", key, err)
+		if sp != nil && ctx.Err() == nil {
+			sp.failed(err)
+			if !spooled {
+				return w.spool(st, key, err)
+			}
+		}
+		return err
 	}
+	if sp != nil {
+		sp.succeeded()
+	}
+	st.spooling = false
+	w.done1(st)
+	return nil
+}
+
+// list numbers the next chunk after the ones stored, and spooled, already.
+func (w *Writer) list(ctx context.Context, st *runState) error {
+	lctx := ctx
+	if w.opts.Spool != nil {
+		var cancel context.CancelFunc
+		lctx, cancel = context.WithTimeout(ctx, w.opts.PutTimeout)
+		defer cancel()
+	}
+	nums, err := chunks(lctx, w.store, w.sessionID)
+	if err != nil {
+		if w.opts.Spool != nil && ctx.Err() == nil {
+			w.opts.Spool.failed(err)
+		}
+		return err
+	}
+	if len(nums) > 0 {
+		st.next = nums[len(nums)-1] + 1
+	}
+	if w.opts.Spool != nil {
+		if n, ok := w.opts.Spool.last(w.sessionID); ok && n >= st.next {
+			st.next = n + 1
+		}
+	}
+	st.listed = true
+	return nil
+}
+
+// spool hands st.pending to the Spool under key. When the spool cannot
+// take it, the chunk stays pending, to be retried, and the error says why
+// (with cause, the store's failure, if any).
+func (w *Writer) spool(st *runState, key string, cause error) error {
+	sp := w.opts.Spool
+	if err := sp.add(key, st.pending.gz); err != nil {
+		if !st.spoolFull {
+			st.spoolFull = true
+			sp.log.Error("recording spool cannot take a chunk; the recording waits in memory", "session", w.sessionID, "err", err, "cause", cause)
+		}
+		if cause != nil {
+			return fmt.Errorf("%w (and the spool: %v)", cause, err)
+		}
+		return err
+	}
+	st.spoolFull = false
+	if !st.spooling {
+		st.spooling = true
+		sp.log.Warn("recording goes to the local spool until storage answers", "session", w.sessionID, "cause", cause)
+	}
+	w.done1(st)
+	return nil
+}
+
+// done1 moves on from st.pending, now durable.
+func (w *Writer) done1(st *runState) {
 	st.next++
 	w.stored(st.pending.n)
 	st.pending = nil
-	return nil
 }
 
 // stored accounts for n more durable bytes and wakes the Flushes waiting

@@ -16,6 +16,20 @@ import (
 // reading reaches it, so it must stay live until the reader is closed. A
 // session with no chunks is a *tandem.Error of code tandem.ENotFound.
 func Open(ctx context.Context, store blobs.Store, sessionID string) (io.ReadCloser, error) {
+	return OpenWith(ctx, store, sessionID, ReadOptions{})
+}
+
+// ReadOptions tune OpenWith.
+type ReadOptions struct {
+	// BeforeChunk, if set, is called before each chunk but the first is
+	// fetched, from the goroutine that reads. A server streaming the
+	// recording flushes its answer there: the fetch may take a while, and
+	// the client can use what was read so far meanwhile.
+	BeforeChunk func()
+}
+
+// OpenWith is Open with options.
+func OpenWith(ctx context.Context, store blobs.Store, sessionID string, opts ReadOptions) (io.ReadCloser, error) {
 	if err := validSessionID(sessionID); err != nil {
 		return nil, err
 	}
@@ -26,7 +40,7 @@ func Open(ctx context.Context, store blobs.Store, sessionID string) (io.ReadClos
 	if len(nums) == 0 {
 		return nil, tandem.Errorf(tandem.ENotFound, "no recording of session %q", sessionID)
 	}
-	cr := &chunkReader{ctx: ctx, store: store, sessionID: sessionID, nums: nums}
+	cr := &chunkReader{ctx: ctx, store: store, sessionID: sessionID, nums: nums, before: opts.BeforeChunk}
 	// gzip reads concatenated members as one stream, which is exactly what
 	// the chunks are.
 	zr, err := gzip.NewReader(cr)
@@ -63,6 +77,8 @@ type chunkReader struct {
 	sessionID string
 	nums      []uint64
 	cur       io.ReadCloser
+	before    func() // ReadOptions.BeforeChunk
+	opened    int    // chunks opened so far
 }
 
 func (c *chunkReader) Read(p []byte) (int, error) {
@@ -71,6 +87,10 @@ func (c *chunkReader) Read(p []byte) (int, error) {
 			if len(c.nums) == 0 {
 				return 0, io.EOF
 			}
+			if c.opened > 0 && c.before != nil {
+				c.before()
+			}
+			c.opened++
 			key := chunkKey(c.sessionID, c.nums[0])
 			rc, err := c.store.Get(c.ctx, key)
 			if err != nil {

@@ -51,19 +51,28 @@ func chunks(ctx context.Context, store blobs.Store, sessionID string) ([]uint64,
 	}
 	var nums []uint64
 	for _, k := range keys {
-		name, ok := strings.CutSuffix(strings.TrimPrefix(k, prefix), ".gz")
-		if !ok || len(name) < 8 || strings.Contains(name, "/") {
-			continue
+		if n, ok := chunkNumber(prefix, k); ok {
+			nums = append(nums, n)
 		}
-		n, err := strconv.ParseUint(name, 10, 64)
-		if err != nil {
-			continue
-		}
-		nums = append(nums, n)
 	}
 	// Keys sort as strings; past 10^8 chunks the numbers have more digits.
 	slices.Sort(nums)
 	return nums, nil
+}
+
+// chunkNumber returns the number of the chunk key names under prefix (a
+// session's), or false when key is not a chunk.
+func chunkNumber(prefix, key string) (uint64, bool) {
+	rest, ok := strings.CutPrefix(key, prefix)
+	if !ok {
+		return 0, false
+	}
+	name, ok := strings.CutSuffix(rest, ".gz")
+	if !ok || len(name) < 8 || strings.Contains(name, "/") {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(name, 10, 64)
+	return n, err == nil
 }
 
 // Sessions returns the ids of the recorded sessions, sorted.

@@ -47,6 +47,13 @@ type WriterOptions struct {
 	// once: with thousands of sessions, storing is background work that
 	// must not crowd out the sessions themselves.
 	Gate *Gate
+	// Spool, if set, takes the chunks the store fails to store, or does
+	// not store within PutTimeout, so that they wait on local disk rather
+	// than in memory (see Spool). A spooled chunk counts as durable.
+	Spool *Spool
+	// PutTimeout bounds the wait for the Gate and one Put when there is a
+	// Spool to turn to (DefaultPutTimeout).
+	PutTimeout time.Duration
 	// OnStored, if set, is called after each chunk is durable with the
 	// number of bytes written that are now durable (a prefix of what was
 	// written; compare with Written). It is called from the storing
@@ -64,6 +71,12 @@ func (o *WriterOptions) setDefaults() {
 	}
 	if o.MaxBufferBytes <= 0 {
 		o.MaxBufferBytes = DefaultMaxBufferBytes
+	}
+	if o.PutTimeout <= 0 {
+		o.PutTimeout = DefaultPutTimeout
+		if o.Spool != nil {
+			o.PutTimeout = o.Spool.opts.PutTimeout
+		}
 	}
 }
 
@@ -313,8 +326,12 @@ func (w *Writer) Close(ctx context.Context) error {
 		w.stop()
 		if err != nil {
 			w.mu.Lock()
-			err = fmt.Errorf("%w; %d bytes not stored", err, w.written-w.durable)
+			lost := w.written - w.durable
 			w.mu.Unlock()
+			err = fmt.Errorf("%w; %d bytes not stored", err, lost)
+			if w.opts.Spool != nil && w.opts.Spool.opts.Events != nil {
+				w.opts.Spool.opts.Events.Lost(lost)
+			}
 		}
 		w.closeErr = err
 	})

@@ -161,12 +161,88 @@ export const api = {
   accept: (id: string) => call<{ assist: Assist }>("POST", `/assists/${enc(id)}/accept`),
   end: (id: string) => call<{ assist: Assist }>("POST", `/assists/${enc(id)}/end`),
   recording: (id: string) => call<{ assist: Assist; frames: RecordedFrame[] | null }>("GET", `/assists/${enc(id)}/recording`),
+  recordingStream: (id: string, sink: RecordingSink, signal?: AbortSignal) => streamRecording(`/assists/${enc(id)}/recording`, sink, signal),
   sites: () => call<{ sites: Site[] }>("GET", "/sites"),
   invite: (siteId: string, url?: string, ttlSeconds?: number) =>
     call<Invite>("POST", "/invites", { siteId, ...(url ? { url } : {}), ...(ttlSeconds ? { ttlSeconds } : {}) }),
   terminals: () => call<{ terminals: Terminal[] | null }>("GET", "/terminals"),
   terminal: (id: string) => call<{ terminal: Terminal }>("GET", `/terminals/${enc(id)}`),
 };
+
+/** Receives a recording as it streams in. */
+export interface RecordingSink {
+  /** The assist, first. */
+  assist(a: Assist): void;
+  /** The frames of one piece of the answer, in order. */
+  frames(fs: RecordedFrame[]): void;
+}
+
+/**
+ * Reads a recording a line at a time (NDJSON), handing the sink each
+ * piece's frames as it arrives, so that the replay can start before the
+ * whole recording was read. It resolves once the server said the recording
+ * ended, and rejects on an error, or when the answer stops short.
+ */
+async function streamRecording(path: string, sink: RecordingSink, signal?: AbortSignal): Promise<void> {
+  let res: Response;
+  try {
+    res = await fetch(`/api/v1${path}`, { credentials: "same-origin", headers: { Accept: "application/x-ndjson" }, signal });
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    throw new ApiError(0, "unavailable", "Cannot reach the server. Check your connection and try again.");
+  }
+  if (!res.ok || !res.body) {
+    let data: { error?: { code?: string; message?: string } } | null = null;
+    try {
+      data = await res.json();
+    } catch {
+      data = null;
+    }
+    const e = data?.error;
+    if (res.status === 401 && onUnauthorized) onUnauthorized();
+    throw new ApiError(res.status, e?.code ?? "http_" + res.status, e?.message ?? `${res.status} ${res.statusText || "error"}`);
+  }
+  const lines = new LineSplitter();
+  const reader = res.body.getReader();
+  let ended = false;
+  const take = (text: string) => {
+    const frames: RecordedFrame[] = [];
+    for (const line of lines.push(text)) {
+      const v = JSON.parse(line) as { assist?: Assist; end?: unknown; error?: { code?: string; message?: string } } & RecordedFrame;
+      if (v.error) throw new ApiError(500, v.error.code ?? "internal", v.error.message ?? "reading the recording failed");
+      if (v.end) ended = true;
+      else if (v.assist) sink.assist(v.assist);
+      else frames.push(v);
+    }
+    if (frames.length) sink.frames(frames);
+  };
+  const decoder = new TextDecoder();
+  for (;;) {
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (e) {
+      if (signal?.aborted) throw e;
+      throw new ApiError(0, "unavailable", "The connection broke while the recording was loading. Try again.");
+    }
+    if (chunk.done) break;
+    take(decoder.decode(chunk.value, { stream: true }));
+  }
+  take(decoder.decode() + "\n");
+  if (!ended) throw new ApiError(0, "unavailable", "The recording stopped short of its end. Try again.");
+}
+
+/** LineSplitter cuts text that arrives in pieces into whole lines. */
+export class LineSplitter {
+  private rest = "";
+
+  /** Returns the non-empty lines completed by text. */
+  push(text: string): string[] {
+    const parts = (this.rest + text).split("\n");
+    this.rest = parts.pop() ?? "";
+    return parts.filter((l) => l.trim() !== "");
+  }
+}
 
 /** The WebSocket URL of an API path on this host (ws: or wss: as the page). */
 export function wsURL(path: string): string {

@@ -40,55 +40,92 @@ export interface Replay {
  */
 export function buildReplay(frames: readonly RecordedFrame[]): Replay {
   const sorted = frames.filter((f) => typeof f.s === "number").slice().sort((a, b) => a.s - b.s);
-  const events: RREvent[] = [];
-  const marks: Mark[] = [];
-  const stream = new PageStream(
-    {
-      reset() {},
-      events(evs) {
-        for (const e of evs) {
-          events.push(e);
-          const m = markFromEvent(e);
-          if (m) marks.push(m);
-        }
+  const b = new ReplayBuilder();
+  b.add(sorted);
+  return b.replay();
+}
+
+/**
+ * ReplayBuilder builds a replay from frames as they arrive, in sequence
+ * order (as the server streams a recording), so that the replay can start
+ * before the whole recording was read. Its events only ever grow at the
+ * end: a player fed them can take the new ones as they come.
+ */
+export class ReplayBuilder {
+  /** The events to play, from the first Meta or FullSnapshot on. */
+  private readonly played: RREvent[] = [];
+  private readonly marks: Mark[] = [];
+  private readonly stream: PageStream;
+  private readonly clock = new Retimer();
+  private last = 0; // the highest sequence number applied
+  private lastTs = -Infinity; // for non-decreasing timestamps
+  private started = false; // a Meta or FullSnapshot came
+  private snapshot = false; // a FullSnapshot came: there is something to draw
+
+  constructor() {
+    this.stream = new PageStream(
+      {
+        reset() {},
+        events: (evs) => {
+          for (const e of evs) this.event(e);
+        },
+        missing() {},
       },
-      missing() {},
-    },
-    { keepLeftPages: true },
-  );
-  const clock = new Retimer();
-  let last = 0;
-  for (const f of sorted) {
-    if (f.s <= last) continue;
-    last = f.s;
-    let d = f.d;
-    if (typeof d === "string") {
-      try {
-        d = JSON.parse(d);
-      } catch {
-        d = undefined;
-      }
-    }
-    if (Array.isArray(d)) d = clock.retime(asEvents(d));
-    stream.apply(f.k, f.s, f.p, f.h, d);
+      { keepLeftPages: true },
+    );
   }
-  // A snapshot redrawn for a `ref` keeps its own spacing from the ref's Meta
-  // event, so the events right after it may be stamped a little earlier.
-  let ordered = nonDecreasing(events);
-  // Nothing can be drawn before the first snapshot; time 0 is its Meta event.
-  const first = ordered.findIndex((e) => e.type === EventType.Meta || e.type === EventType.FullSnapshot);
-  ordered = first < 0 || !ordered.some((e) => e.type === EventType.FullSnapshot) ? [] : ordered.slice(first);
-  const rows = stream.rows.slice().sort((a, b) => a.ts - b.ts);
-  return {
-    events: ordered,
-    rows,
-    marks: marks.sort((a, b) => a.ts - b.ts),
-    pages: stream.pages,
-    viewport: stream.viewport,
-    misses: stream.misses,
-    start: ordered.length ? ordered[0].timestamp : 0,
-    end: ordered.length ? ordered[ordered.length - 1].timestamp : 0,
-  };
+
+  /** Applies frames that follow the ones added before; older or repeated ones are dropped. */
+  add(frames: readonly RecordedFrame[]): void {
+    for (const f of frames) {
+      if (typeof f.s !== "number" || f.s <= this.last) continue;
+      this.last = f.s;
+      let d = f.d;
+      if (typeof d === "string") {
+        try {
+          d = JSON.parse(d);
+        } catch {
+          d = undefined;
+        }
+      }
+      if (Array.isArray(d)) d = this.clock.retime(asEvents(d));
+      this.stream.apply(f.k, f.s, f.p, f.h, d);
+    }
+  }
+
+  private event(e: RREvent): void {
+    const m = markFromEvent(e);
+    if (m) this.marks.push(m);
+    // Nothing can be drawn before the first snapshot; time 0 is its Meta event.
+    if (!this.started && e.type !== EventType.Meta && e.type !== EventType.FullSnapshot) return;
+    this.started = true;
+    if (e.type === EventType.FullSnapshot) this.snapshot = true;
+    // A snapshot redrawn for a `ref` keeps its own spacing from the ref's
+    // Meta event, so the events right after it may be stamped a little
+    // earlier.
+    if (e.timestamp < this.lastTs) e = { ...e, timestamp: this.lastTs };
+    this.lastTs = e.timestamp;
+    this.played.push(e);
+  }
+
+  /**
+   * The replay of the frames added so far. Its events array is shared with
+   * the builder and grows as frames are added: a player that was given some
+   * takes the rest from where it stopped.
+   */
+  replay(): Replay {
+    const events = this.snapshot ? this.played : [];
+    return {
+      events,
+      rows: this.stream.rows.slice().sort((a, b) => a.ts - b.ts),
+      marks: this.marks.slice().sort((a, b) => a.ts - b.ts),
+      pages: this.stream.pages.slice(),
+      viewport: this.stream.viewport,
+      misses: this.stream.misses,
+      start: events.length ? events[0].timestamp : 0,
+      end: events.length ? events[events.length - 1].timestamp : 0,
+    };
+  }
 }
 
 /**

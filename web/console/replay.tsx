@@ -11,8 +11,8 @@ import { EventType } from "./events";
 import { clock, shortURL, viewportLabel, when } from "./format";
 import { marksAt } from "./marks";
 import { Mirror, MirrorMark } from "./mirror";
-import { createMirror, Size } from "./player";
-import { buildReplay, Replay } from "./recording";
+import { createMirror, Mirror as MirrorPlayer, Size } from "./player";
+import { Replay, ReplayBuilder } from "./recording";
 import { recordingGone } from "./retention";
 import { Link } from "./router";
 import { paths } from "./routes";
@@ -29,6 +29,7 @@ const speeds = [1, 2, 4, 8];
 export function ReplayScreen({ id }: { id: string }) {
   const [details, setDetails] = useState<AssistDetails | null>(null);
   const [replay, setReplay] = useState<Replay | null>(null);
+  const [loading, setLoading] = useState(true);
   const [err, setErr] = useState<string | null>(null);
   // Set when the site's retention deleted the recording: said, not an error.
   const [gone, setGone] = useState<string | null>(null);
@@ -38,13 +39,40 @@ export function ReplayScreen({ id }: { id: string }) {
       .assist(id)
       .then(setDetails)
       .catch((e) => setErr(errorMessage(e)));
+    // The recording streams in: the replay is shown, and can play, from
+    // its first page on, and grows as the rest arrives.
+    const builder = new ReplayBuilder();
+    const abort = new AbortController();
+    let shown = false;
+    setReplay(null);
+    setLoading(true);
     api
-      .recording(id)
-      .then((r) => {
-        setReplay(buildReplay(r.frames ?? []));
-        if (r.assist) setDetails((d) => d ?? { assist: r.assist });
+      .recordingStream(
+        id,
+        {
+          assist: (a) => setDetails((d) => d ?? { assist: a }),
+          frames: (fs) => {
+            builder.add(fs);
+            const r = builder.replay();
+            if (r.events.length >= 2 || shown) {
+              shown = true;
+              setReplay(r);
+            }
+          },
+        },
+        abort.signal,
+      )
+      .then(() => setReplay(builder.replay()))
+      .catch((e) => {
+        if (abort.signal.aborted) return;
+        const gone = recordingGone(e);
+        if (gone) setGone(gone);
+        else setErr(errorMessage(e));
       })
-      .catch((e) => (recordingGone(e) ? setGone(recordingGone(e)) : setErr(errorMessage(e))));
+      .finally(() => {
+        if (!abort.signal.aborted) setLoading(false);
+      });
+    return () => abort.abort();
   }, [id]);
 
   const a = details?.assist;
@@ -85,37 +113,47 @@ export function ReplayScreen({ id }: { id: string }) {
           <Loading>Loading the recording…</Loading>
         )
       ) : (
-        <ReplayBody replay={replay} details={details} />
+        <ReplayBody replay={replay} details={details} loading={loading} />
       )}
     </div>
   );
 }
 
-function ReplayBody({ replay, details }: { replay: Replay; details: AssistDetails | null }) {
+function ReplayBody({ replay, details, loading }: { replay: Replay; details: AssistDetails | null; loading: boolean }) {
   const host = useRef<HTMLElement | null>(null);
   const player = useRef<Replayer | null>(null);
+  const mirror = useRef<MirrorPlayer | null>(null);
+  const fed = useRef(0); // events of replay.events the player has
   const [size, setSize] = useState<Size | null>(replay.viewport ? { width: replay.viewport.width, height: replay.viewport.height } : null);
   const [playing, setPlaying] = useState(false);
   const [cur, setCur] = useState(0);
   const [speed, setSpeed] = useState(1);
   const [mode, setMode] = useViewMode();
   const total = Math.max(0, replay.end - replay.start);
+  // The player's handlers outlive renders; the length grows while loading.
+  const totalRef = useRef(total);
+  totalRef.current = total;
   const playable = replay.events.length >= 2;
 
+  // The player is made once there is a page to draw; the events that
+  // stream in later are added to it (replay.events only grows).
   useEffect(() => {
     if (!playable || !host.current) return;
-    const r = createMirror(replay.events, {
+    const m = createMirror(replay.events, {
       root: host.current,
       speed: 1,
       skipInactive: false,
-    }).replayer;
+    });
+    const r = m.replayer;
+    mirror.current = m;
+    fed.current = replay.events.length;
     r.on("resize", (d) => {
       const { width, height } = d as Size;
       if (width && height) setSize({ width, height });
     });
     r.on("finish", () => {
       setPlaying(false);
-      setCur(total);
+      setCur(totalRef.current);
     });
     // Open on the first page drawn rather than on a blank frame.
     const snap = replay.events.find((e) => e.type === EventType.FullSnapshot);
@@ -125,12 +163,19 @@ function ReplayBody({ replay, details }: { replay: Replay; details: AssistDetail
     return () => {
       undo();
       player.current = null;
+      mirror.current = null;
       try {
         r.destroy();
       } catch {
         // already torn down
       }
     };
+  }, [playable, replay.events]);
+
+  useEffect(() => {
+    const m = mirror.current;
+    if (!m) return;
+    for (; fed.current < replay.events.length; fed.current++) m.add(replay.events[fed.current]);
   }, [replay]);
 
   // Follow the player's clock while it plays.
@@ -138,7 +183,7 @@ function ReplayBody({ replay, details }: { replay: Replay; details: AssistDetail
     if (!playing) return;
     const t = setInterval(() => {
       const r = player.current;
-      if (r) setCur(Math.min(total, Math.max(0, r.getCurrentTime())));
+      if (r) setCur(Math.min(totalRef.current, Math.max(0, r.getCurrentTime())));
     }, 100);
     return () => clearInterval(t);
   }, [playing]);
@@ -201,6 +246,11 @@ function ReplayBody({ replay, details }: { replay: Replay; details: AssistDetail
           {currentPage && (
             <span class="muted small replay-page" title={currentPage.url}>
               {currentPage.title || shortURL(currentPage.url)}
+            </span>
+          )}
+          {loading && (
+            <span class="muted small" data-testid="replay-loading">
+              Loading the rest…
             </span>
           )}
           <div class="tabs-fill" />

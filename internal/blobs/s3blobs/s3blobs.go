@@ -60,6 +60,7 @@ type Store struct {
 }
 
 var _ blobs.Store = (*Store)(nil)
+var _ blobs.Parallel = (*Store)(nil)
 
 // Open connects to the bucket an s3:// URL names and checks that it exists
 // and that the credentials may use it:

@@ -1,0 +1,101 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/tandemhq/tandem/internal/app"
+	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/browsertest"
+)
+
+// heldBlobs holds back Gets of one key until released.
+type heldBlobs struct {
+	blobs.Store
+	mu      sync.Mutex
+	key     string
+	waiting chan struct{} // closed when a Get of key waits
+	release chan struct{}
+}
+
+func (s *heldBlobs) hold(key string) {
+	s.mu.Lock()
+	s.key, s.waiting, s.release = key, make(chan struct{}), make(chan struct{})
+	s.mu.Unlock()
+}
+
+func (s *heldBlobs) Get(ctx context.Context, key string) (io.ReadCloser, error) {
+	s.mu.Lock()
+	held, waiting, release := key == s.key, s.waiting, s.release
+	s.mu.Unlock()
+	if held {
+		close(waiting)
+		select {
+		case <-release:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return s.Store.Get(ctx, key)
+}
+
+// The replay shows the recorded page before the whole recording arrived:
+// with the server holding back the recording's last chunk, the console
+// draws the first page, and the rest follows once the chunk is released.
+func TestReplayShowsPageBeforeRecordingEnds(t *testing.T) {
+	held := &heldBlobs{}
+	e := setupWith(t, app.Config{WrapBlobs: func(bs blobs.Store) blobs.Store {
+		held.Store = bs
+		return held
+	}}, browsertest.Options{})
+	person, agent := e.tab(), e.tab()
+	id := askForHelp(t, e, person, agent, "form.html")
+	clickSDK(t, person, "allow")
+	waitJS(t, agent, "the form in the mirror", mirrorDoc+`?.querySelector('form')`)
+	first := personSignature(t, person)
+	// Over a chunk (256 KiB) of changes after the first page, so that the
+	// recording has chunks after the one holding the first page.
+	for i := range 6 {
+		run(t, person, "add a lot of text", chromedp.Evaluate(fmt.Sprintf(`(() => {
+			const d = document.createElement('div');
+			d.id = 'bulk-%d';
+			d.textContent = 'bulk text %d '.repeat(10000);
+			document.body.appendChild(d);
+		})()`, i, i), nil))
+		waitJS(t, agent, "the text in the mirror", mirrorDoc+fmt.Sprintf(`?.querySelector('#bulk-%d')`, i))
+	}
+	clickSDK(t, person, "badge")
+	waitJS(t, agent, "the end reason", `document.querySelector('[data-testid=ended-reason]')`)
+
+	keys, err := held.List(context.Background(), "recordings/"+id+"/")
+	if err != nil || len(keys) < 2 {
+		t.Fatalf("recording chunks %v, %v: want at least 2", keys, err)
+	}
+	held.hold(keys[len(keys)-1])
+	run(t, agent, "open the replay", chromedp.Navigate(e.srv.URL()+"/console/replay/"+id))
+	waitMirrorShows(t, agent, first, "the first page while the recording is held back")
+	select {
+	case <-held.waiting:
+	default:
+		t.Fatal("the server has not asked for the last chunk yet")
+	}
+	if !eval[bool](t, agent, `!!document.querySelector('[data-testid=replay-loading]')`) {
+		t.Fatal("the replay says it has loaded everything while the last chunk is held back")
+	}
+	if eval[bool](t, agent, mirrorDoc+`?.querySelector('#bulk-5') != null`) {
+		t.Fatal("the replay shows the end before the last chunk was read")
+	}
+
+	close(held.release)
+	waitJS(t, agent, "the rest of the recording", `!document.querySelector('[data-testid=replay-loading]')`)
+	run(t, agent, "seek to the end", chromedp.Evaluate(`(() => {
+		const s = document.querySelector('[data-testid=replay-seek]');
+		s.value = s.max; s.dispatchEvent(new Event('input', {bubbles: true}));
+	})()`, nil))
+	waitJS(t, agent, "the last page's text in the replay", mirrorDoc+`?.querySelector('#bulk-5')`)
+}
