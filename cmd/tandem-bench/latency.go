@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -34,6 +35,9 @@ func runLatency(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	origin := fs.String("origin", "https://shop.example.com", "with -server: an origin the site allows")
 	email := fs.String("email", "", "with -server: an agent's email")
 	password := fs.String("password", "", "with -server: the agent's password")
+	storeURL := fs.String("store", "", "in-process server: its store URL (default: SQLite in a fresh directory); the database should be empty")
+	blobsURL := fs.String("blobs", "", "in-process server: its blob storage URL (default: a fresh directory); the bucket should be empty")
+	compare := fs.Bool("compare", false, "with -store or -blobs: measure the embedded SQLite and directory first, in the same run, and print the ratio")
 	var prof profiles
 	prof.flags(fs)
 	if err := fs.Parse(args); err != nil {
@@ -65,20 +69,15 @@ func runLatency(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		if err := needFiles(4*most + 256); err != nil {
 			return err
 		}
-		srv, err := bench.StartServer(ctx, bench.ServerOptions{
-			DisableRecording: !*recording,
-			Logger:           slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
-		})
-		if err != nil {
-			return err
+		if *compare && *storeURL == "" && *blobsURL == "" {
+			return fmt.Errorf("-compare needs -store or -blobs: the backends to compare with SQLite and a directory")
 		}
-		defer func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-			defer cancel()
-			_ = srv.Close(ctx)
-		}()
-		target = srv.Target
-		where = fmt.Sprintf("in-process server (recording %v), clients in the same process", onOff(*recording))
+		where = fmt.Sprintf("in-process server (recording %v, %s), clients in the same process", onOff(*recording), backendsLabel(*storeURL, *blobsURL))
+	}
+	opts := bench.ServerOptions{
+		DisableRecording: !*recording,
+		Logger:           slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		StoreURL:         *storeURL, BlobsURL: *blobsURL,
 	}
 	stopProfiles, err := prof.start(stderr)
 	if err != nil {
@@ -93,7 +92,21 @@ func runLatency(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 		Levels: counts, Interval: *interval, Settle: *settle, Warmup: *warmup, Duration: *duration, Size: *size, Parallel: *parallel, Compress: *compress,
 		Log: func(format string, args ...any) { logf("tandem: "+format, args...) },
 	}
-	res, err := bench.MeasureLatency(ctx, target, lopts)
+	var embedded []bench.LatencyResult
+	if *compare {
+		lopts.Log = func(format string, args ...any) { logf("sqlite+file: "+format, args...) }
+		embedded, err = measureInProcess(ctx, bench.ServerOptions{DisableRecording: opts.DisableRecording, Logger: opts.Logger}, lopts)
+		if err != nil {
+			return err
+		}
+		lopts.Log = func(format string, args ...any) { logf("tandem: "+format, args...) }
+	}
+	var res []bench.LatencyResult
+	if *server != "" {
+		res, err = bench.MeasureLatency(ctx, target, lopts)
+	} else {
+		res, err = measureInProcess(ctx, opts, lopts)
+	}
 	var bare []bench.LatencyResult
 	if err == nil && *baseline {
 		lopts.Log = func(format string, args ...any) { logf("bare relay: "+format, args...) }
@@ -113,6 +126,9 @@ func runLatency(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	}
 	for i, r := range res {
 		row("tandem", r, true)
+		if i < len(embedded) {
+			row("on sqlite+file", embedded[i], true)
+		}
 		if i < len(bare) {
 			row("bare relay", bare[i], false)
 		}
@@ -120,12 +136,54 @@ func runLatency(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	if ferr := tw.Flush(); err == nil {
 		err = ferr
 	}
+	for i := range min(len(res), len(embedded)) {
+		r, e := res[i], embedded[i]
+		fmt.Fprintf(stdout, "\n%d assists: p99 %s / %s on sqlite+file = %.2f (target ≤ 1.2: %s); frames lost %d of %d (sqlite+file: %d of %d)",
+			r.Assists, backendsLabel(*storeURL, *blobsURL), ms(e.P99), ratio(r.P99, e.P99), met(ratio(r.P99, e.P99) <= 1.2 && r.Sent == r.Samples),
+			r.Sent-r.Samples, r.Sent, e.Sent-e.Samples, e.Sent)
+	}
+	if len(embedded) > 0 {
+		fmt.Fprintln(stdout)
+	}
 	who := "server and clients"
 	if *server != "" {
 		who = "clients only"
 	}
 	fmt.Fprintf(stdout, "\nCPU: CPU time of this process (%s) per second; 1.00 is one core busy.\n", who)
 	return err
+}
+
+// measureInProcess starts a server with opts, measures it and stops it.
+func measureInProcess(ctx context.Context, opts bench.ServerOptions, lopts bench.LatencyOptions) ([]bench.LatencyResult, error) {
+	srv, err := bench.StartServer(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		_ = srv.Close(ctx)
+	}()
+	return bench.MeasureLatency(ctx, srv.Target, lopts)
+}
+
+// backendsLabel names a server's backends by their URLs' schemes.
+func backendsLabel(storeURL, blobsURL string) string {
+	scheme := func(u, def string) string {
+		if s, _, ok := strings.Cut(u, "://"); ok {
+			return s
+		}
+		return def
+	}
+	return scheme(storeURL, "sqlite") + "+" + scheme(blobsURL, "file")
+}
+
+// ratio is a/b, or 0 when b is 0.
+func ratio(a, b time.Duration) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.2fms", float64(d)/float64(time.Millisecond)) }

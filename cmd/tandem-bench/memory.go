@@ -27,9 +27,15 @@ func runMemory(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	settle := fs.Duration("settle", 8*time.Second, "wait before each reading (longer than the recorder's flush interval, so that idle assists have stored their recording)")
 	parallel := fs.Int("parallel", 16, "assists opened at once")
 	compress := fs.Bool("compress", false, "the people offer permessage-deflate, as browsers do")
+	storeURL := fs.String("store", "", "the server's store URL (default: SQLite in a fresh directory); the database should be empty")
+	blobsURL := fs.String("blobs", "", "the server's blob storage URL (default: a fresh directory); the bucket should be empty")
+	compare := fs.Bool("compare", false, "with -store or -blobs: measure the embedded SQLite and directory first, in the same run, and print the ratio")
 	profile := fs.String("heapprofile", "", "write a heap profile of the server, with every allocation sampled, to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *compare && *storeURL == "" && *blobsURL == "" {
+		return fmt.Errorf("-compare needs -store or -blobs: the backends to compare with SQLite and a directory")
 	}
 	var heapProfile io.Writer
 	if *profile != "" {
@@ -54,16 +60,26 @@ func runMemory(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 	fmt.Fprintf(stdout, "memory of idle live assists: in-process server (recording %s), clients in a child process;\n"+
 		"each assist: a person's channel (compressed: %v), one agent's channel, a meta and a %d B snapshot frame\n\n",
 		onOff(*recording), *compress, *snapshot)
-	res, err := bench.MeasureMemory(ctx, bench.MemoryOptions{
-		Assists: *assists, SnapshotBytes: *snapshot, DisableRecording: !*recording, Settle: *settle, Parallel: *parallel, Compress: *compress, Watchers: watchersOption(*watchers),
-		HeapProfile: heapProfile,
-		Command: func() *exec.Cmd {
-			cmd := exec.Command(self, "memory-client")
-			cmd.Stderr = stderr
-			return cmd
-		},
-		Log: func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) },
-	})
+	measure := func(storeURL, blobsURL string, heapProfile io.Writer) (bench.MemoryResult, error) {
+		return bench.MeasureMemory(ctx, bench.MemoryOptions{
+			Assists: *assists, SnapshotBytes: *snapshot, DisableRecording: !*recording, Settle: *settle, Parallel: *parallel, Compress: *compress, Watchers: watchersOption(*watchers),
+			StoreURL: storeURL, BlobsURL: blobsURL,
+			HeapProfile: heapProfile,
+			Command: func() *exec.Cmd {
+				cmd := exec.Command(self, "memory-client")
+				cmd.Stderr = stderr
+				return cmd
+			},
+			Log: func(format string, args ...any) { fmt.Fprintf(stderr, format+"\n", args...) },
+		})
+	}
+	var embedded bench.MemoryResult
+	if *compare {
+		if embedded, err = measure("", "", nil); err != nil {
+			return err
+		}
+	}
+	res, err := measure(*storeURL, *blobsURL, heapProfile)
 	if err != nil {
 		return err
 	}
@@ -82,8 +98,12 @@ func runMemory(ctx context.Context, args []string, _ io.Reader, stdout, stderr i
 		return err
 	}
 	per := res.PerAssist()
-	fmt.Fprintf(stdout, "\nper idle live assist, heap + stacks beyond the buffered snapshot: %.1f KiB (target < %d KiB: %s)\n",
-		float64(per)/1024, memoryTarget>>10, met(per < memoryTarget))
+	fmt.Fprintf(stdout, "\nper idle live assist, heap + stacks beyond the buffered snapshot, on %s: %.1f KiB (target < %d KiB: %s)\n",
+		backendsLabel(*storeURL, *blobsURL), float64(per)/1024, memoryTarget>>10, met(per < memoryTarget))
+	if *compare {
+		e := embedded.PerAssist()
+		fmt.Fprintf(stdout, "on sqlite+file in the same run: %.1f KiB; ratio %.2f\n", float64(e)/1024, float64(per)/float64(e))
+	}
 	return nil
 }
 

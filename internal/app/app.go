@@ -295,7 +295,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		s.serve(s.metricsHTTP, s.metricsLn)
 	}
 	// Stopped, and waited for, with the requests: before the store closes.
-	sweeper := retention.New(s.db, blobStore, retention.Config{Interval: cfg.SweepInterval, Now: cfg.Now, Logger: cfg.Logger, Observer: m})
+	sweeper := retention.New(s.db, blobStore, retention.Config{Interval: cfg.SweepInterval, Now: cfg.Now, Logger: cfg.Logger, Observer: m, Spool: s.spool})
 	s.wg.Go(func() { sweeper.Run(base) })
 	ok = true
 	return s, nil

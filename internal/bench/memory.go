@@ -35,6 +35,8 @@ type MemoryOptions struct {
 	// Compress has the people's channels offer permessage-deflate, as
 	// browsers do.
 	Compress bool
+	// StoreURL and BlobsURL are the server's backends (ServerOptions').
+	StoreURL, BlobsURL string
 	// Watchers is the number of agent channels watching each assist (1);
 	// -1 means none, to measure the assist alone.
 	Watchers int
@@ -118,7 +120,7 @@ func MeasureMemory(ctx context.Context, opts MemoryOptions) (MemoryResult, error
 	if opts.Command == nil {
 		return MemoryResult{}, errors.New("memory: no client command")
 	}
-	srv, err := StartServer(ctx, ServerOptions{DisableRecording: opts.DisableRecording})
+	srv, err := StartServer(ctx, ServerOptions{DisableRecording: opts.DisableRecording, StoreURL: opts.StoreURL, BlobsURL: opts.BlobsURL})
 	if err != nil {
 		return MemoryResult{}, err
 	}

@@ -35,6 +35,10 @@ type ServerOptions struct {
 	DisableRecording bool
 	// Logger gets the server's logs; nil discards them.
 	Logger *slog.Logger
+	// StoreURL and BlobsURL are the backends (app.Config's); empty ones are
+	// the embedded defaults in the fresh data directory. A PostgreSQL
+	// database or bucket given here should be empty: the server seeds it.
+	StoreURL, BlobsURL string
 }
 
 // Server is a Tandem started in this process on 127.0.0.1 with a fresh data
@@ -61,6 +65,7 @@ func StartServer(ctx context.Context, opts ServerOptions) (*Server, error) {
 	}
 	srv, err := app.Start(ctx, app.Config{
 		Addr: "127.0.0.1:0", DemoAddr: "off", SSHAddr: "off", DataDir: dir,
+		StoreURL: opts.StoreURL, BlobsURL: opts.BlobsURL,
 		DisableRecording: opts.DisableRecording, Logger: logger,
 		// The benchmarks measure the relay, not the limits on one person.
 		AssistRateBytes: -1, AssistMaxBytes: -1,

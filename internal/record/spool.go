@@ -61,6 +61,9 @@ type spooled struct {
 	key  string
 	size int64
 	busy bool // a worker is storing it
+	// discarded: the recording was deleted while a worker stored this
+	// chunk; the worker deletes what it stored.
+	discarded bool
 }
 
 // Defaults of SpoolOptions.
@@ -344,6 +347,47 @@ func (s *Spool) last(sessionID string) (n uint64, ok bool) {
 	return n, ok
 }
 
+// Discard drops every spooled chunk of sessionID, whose recording is being
+// deleted (its site's retention ran out, or the site was removed), so that
+// storing them later cannot leave an orphan blob. A chunk a worker is
+// storing at that moment is deleted from the store once stored. It returns
+// how many chunks it dropped.
+func (s *Spool) Discard(sessionID string) (int, error) {
+	if err := validSessionID(sessionID); err != nil {
+		return 0, err
+	}
+	prefix := root + sessionID + "/"
+	s.mu.Lock()
+	var dropped []*spooled
+	s.items = slices.DeleteFunc(s.items, func(it *spooled) bool {
+		if !strings.HasPrefix(it.key, prefix) {
+			return false
+		}
+		if it.busy {
+			it.discarded = true
+			return false
+		}
+		dropped = append(dropped, it)
+		s.bytes -= it.size
+		return true
+	})
+	if len(dropped) > 0 {
+		close(s.changed)
+		s.changed = make(chan struct{})
+	}
+	s.mu.Unlock()
+	var errs []error
+	for _, it := range dropped {
+		if err := os.Remove(s.path(it.key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("discarding spooled %s: %w", it.key, err))
+		}
+		if s.opts.Events != nil {
+			s.opts.Events.Unspooled(it.size, false)
+		}
+	}
+	return len(dropped), errors.Join(errs...)
+}
+
 // work stores spooled chunks, oldest first, until ctx ends.
 func (s *Spool) work(ctx context.Context) {
 	fails := 0
@@ -416,13 +460,29 @@ func (s *Spool) storeOne(ctx context.Context, it *spooled) error {
 		err = fmt.Errorf("reading spooled %s: %w", it.key, err)
 	}
 	stored := err == nil
-	if !stored && tandem.ErrorCode(err) != tandem.EInvalid {
+	s.mu.Lock()
+	discarded := it.discarded
+	s.mu.Unlock()
+	if discarded {
+		// Deleted while it was being stored: what was stored goes too.
+		dctx, cancel := context.WithTimeout(ctx, s.opts.PutTimeout)
+		derr := s.store.Delete(dctx, it.key)
+		cancel()
+		if derr != nil {
+			s.mu.Lock()
+			it.busy = false
+			s.mu.Unlock()
+			return fmt.Errorf("deleting discarded %s: %w", it.key, derr)
+		}
+		stored, err = false, nil
+	}
+	if !stored && err != nil && tandem.ErrorCode(err) != tandem.EInvalid {
 		s.mu.Lock()
 		it.busy = false
 		s.mu.Unlock()
 		return err
 	}
-	if !stored {
+	if !stored && !discarded {
 		// Never happens with a key Writers made; keeping it would block
 		// nothing but would retry for ever.
 		s.log.Error("recording chunk in the spool refused by the store; dropped", "key", it.key, "err", err)

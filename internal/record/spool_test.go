@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/blobs/blobstest"
 	"github.com/tandemhq/tandem/internal/record/recordtest"
 )
@@ -185,4 +186,46 @@ func TestSpoolFull(t *testing.T) {
 	store.Recover()
 	closeWriter(t, w)
 	wantLines(t, readAll(t, store, "s1"), 200)
+}
+
+// A recording deleted while chunks of it wait in the spool (its site's
+// retention ran out during an outage) loses them there too: once the store
+// answers again, nothing of it is stored, and the other recordings are.
+func TestSpoolDiscard(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	store := recordtest.NewOutage(blobstest.NewMemStore())
+	ev := &spoolEvents{}
+	sp := openSpool(t, t.TempDir(), store, ev)
+	store.Fail()
+	for _, id := range []string{"doomed", "kept"} {
+		w := NewWriter(store, id, WriterOptions{ChunkBytes: 4 << 10, Spool: sp})
+		writeLines(t, ctx, w, 0, 300)
+		if err := w.Close(ctx); err != nil {
+			t.Fatalf("close %s during the outage: %v", id, err)
+		}
+	}
+	before, _ := sp.Pending()
+	n, err := sp.Discard("doomed")
+	if err != nil || n == 0 {
+		t.Fatalf("Discard = %d, %v; want the doomed recording's chunks", n, err)
+	}
+	if after, _ := sp.Pending(); after != before-n {
+		t.Fatalf("%d chunks pending after discarding %d of %d", after, n, before)
+	}
+	if _, err := sp.Discard("../kept"); tandem.ErrorCode(err) != tandem.EInvalid {
+		t.Fatalf("Discard of a bad id: %v; want invalid", err)
+	}
+	store.Recover()
+	if err := sp.Drained(ctx); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := store.List(ctx, "recordings/doomed/")
+	if err != nil || len(keys) != 0 {
+		t.Fatalf("the discarded recording has %v stored (%v)", keys, err)
+	}
+	wantLines(t, readAll(t, store, "kept"), 300)
+	if entries, _ := os.ReadDir(filepath.Join(sp.dir, "recordings", "doomed")); len(entries) != 0 {
+		t.Fatalf("the spool still has %d files of the discarded recording", len(entries))
+	}
 }

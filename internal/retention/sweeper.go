@@ -53,6 +53,15 @@ type Config struct {
 	Now      func() time.Time
 	Logger   *slog.Logger
 	Observer Observer // may be nil
+	// Spool, if set, is this server's recording spool: a recording's
+	// chunks waiting there are dropped before its blobs are deleted, so
+	// that storing them later cannot leave an orphan.
+	Spool Discarder
+}
+
+// Discarder drops what waits to be stored of a recording (record.Spool).
+type Discarder interface {
+	Discard(sessionID string) (int, error)
 }
 
 // Sweeper expires recordings past their site's retention and deletes the
@@ -177,7 +186,13 @@ func (s *Sweeper) Drain(ctx context.Context) (Result, error) {
 			if err := ctx.Err(); err != nil {
 				return res, errors.Join(s.failures(res, first), err)
 			}
-			_, err := record.Delete(ctx, s.blobs, id)
+			var err error
+			if s.cfg.Spool != nil {
+				_, err = s.cfg.Spool.Discard(id)
+			}
+			if err == nil {
+				_, err = record.Delete(ctx, s.blobs, id)
+			}
 			if err != nil && tandem.ErrorCode(err) != tandem.EInvalid {
 				failed[id] = true
 				res.Failed++

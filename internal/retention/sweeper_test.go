@@ -17,6 +17,7 @@ import (
 	"github.com/tandemhq/tandem/internal/blobs"
 	"github.com/tandemhq/tandem/internal/blobs/dirblobs"
 	"github.com/tandemhq/tandem/internal/record"
+	"github.com/tandemhq/tandem/internal/record/recordtest"
 	"github.com/tandemhq/tandem/internal/store"
 	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
@@ -452,4 +453,53 @@ func (o *observer) errs() []bool {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return slices.Clone(o.failed)
+}
+
+// A recording whose retention runs out while some of its chunks still wait
+// in the server's spool (the blob storage was down when it was recorded)
+// is deleted there too: once the storage is back and the spool drained,
+// nothing of it is left.
+func TestSweepDiscardsSpooledChunks(t *testing.T) {
+	e := newEnv(t)
+	month := e.site("Shop", 30*Day)
+	old := e.assist(month, t0.Add(-31*Day))
+	kept := e.assist(month, t0.Add(-1*Day))
+
+	outage := recordtest.NewOutage(e.blobs)
+	spool, err := record.OpenSpool(t.TempDir(), outage, record.SpoolOptions{RetryMin: 5 * time.Millisecond, RetryMax: 20 * time.Millisecond, PutTimeout: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(spool.Close)
+	outage.Fail()
+	// The last chunks of both recordings are in the spool.
+	for _, id := range []string{old.ID, kept.ID} {
+		w := record.NewWriter(outage, id, record.WriterOptions{ChunkBytes: 64, Spool: spool})
+		if err := w.WriteFrame(t0, []byte(`{"s":100,"k":"event","late":true}`)); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Close(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, _ := spool.Pending(); n < 2 {
+		t.Fatalf("%d chunks in the spool, want both recordings' last", n)
+	}
+
+	s := New(e.db, e.blobs, Config{Now: (&fakeClock{now: t0}).Now, Spool: spool})
+	if res, err := s.Sweep(t.Context()); err != nil || res.Deleted != 1 {
+		t.Fatalf("Sweep = %+v, %v; want the old recording deleted", res, err)
+	}
+	outage.Recover()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := spool.Drained(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if keys := recordingKeys(t, e.blobs, old.ID); len(keys) != 0 {
+		t.Errorf("the deleted recording has blobs again: %v", keys)
+	}
+	if got, want := recorded(t, e.blobs), []string{kept.ID}; !slices.Equal(got, want) {
+		t.Errorf("recordings left: %v, want only %v", got, want)
+	}
 }
