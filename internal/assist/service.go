@@ -161,6 +161,10 @@ type Service struct {
 	// the live channels (see docs/performance.md), where a remote bucket's
 	// requests mostly wait on the network.
 	storing *record.Gate
+	// gather is how long a recording gathers frames before storing a
+	// chunk: longer on object storage, where each chunk is a request
+	// (blobs.Gathering); the person's SDK holds the frames until then.
+	gather time.Duration
 }
 
 // Observer is told about what happens, for metrics. All methods must be cheap
@@ -188,6 +192,7 @@ func New(cfg Config, st Store, bs blobs.Store, obs Observer) *Service {
 		fullLogged: make(map[string]time.Time),
 		stopPings:  cancel,
 		storing:    record.NewGate(blobs.MaxParallel(bs)),
+		gather:     blobs.GatherFor(bs, record.DefaultFlushInterval),
 	}
 	s.wg.Go(func() { s.pingLoop(ctx) })
 	return s

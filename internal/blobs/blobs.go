@@ -8,6 +8,7 @@ import (
 	"context"
 	"io"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/tandemhq/tandem"
@@ -100,4 +101,24 @@ func MaxParallel(s Store) int {
 		return max(p.MaxParallel(), 1)
 	}
 	return 1
+}
+
+// Gathering is implemented by a Store each of whose Puts is a costly
+// request (object storage: a round trip, server work, often a bill), which
+// writers that may wait should batch into fewer, larger blobs. A web
+// assist's recording may: the person's SDK keeps every frame until the
+// server says it is stored, so a longer interval costs the page buffer,
+// never the recording.
+type Gathering interface {
+	// GatherFor returns how long such a writer may gather before storing.
+	GatherFor() time.Duration
+}
+
+// GatherFor returns how long a writer that may wait gathers before storing
+// on s: its Gathering's answer, or def.
+func GatherFor(s Store, def time.Duration) time.Duration {
+	if g, ok := s.(Gathering); ok && g.GatherFor() > 0 {
+		return g.GatherFor()
+	}
+	return def
 }
