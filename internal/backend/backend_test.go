@@ -49,6 +49,17 @@ func TestErrorsScrubCredentials(t *testing.T) {
 	}
 }
 
+// A credential of a character or two is not masked inside the message (the
+// URL still is): masking every "s" would garble what failed.
+func TestShortCredentialLeavesMessageReadable(t *testing.T) {
+	raw := "s3://k:s@bucket?endpoint=http://127.0.0.1:9"
+	msg := newError(raw, "cannot connect", errors.New(`s3blobs: cannot use bucket "bucket": Access Denied.`)).Error()
+	want := `s3://k:xxxxx@bucket?endpoint=http://127.0.0.1:9: cannot connect: s3blobs: cannot use bucket "bucket": Access Denied.`
+	if msg != want {
+		t.Errorf("message %q, want %q", msg, want)
+	}
+}
+
 func TestOpenStoreRefusesWhatItCannotOpen(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()

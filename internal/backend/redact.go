@@ -103,10 +103,17 @@ func credentials(rawURL string) []string {
 	return out
 }
 
-// scrub replaces every credential of secrets in s with a mask.
+// scrub replaces every credential of secrets in s with a mask. A
+// credential shorter than minScrubbed is left: masking every "s" or "ab"
+// would garble the message, and the URL it came from is redacted anyway.
 func scrub(s string, secrets []string) string {
 	for _, c := range secrets {
-		s = strings.ReplaceAll(s, c, masked)
+		if len(c) >= minScrubbed {
+			s = strings.ReplaceAll(s, c, masked)
+		}
 	}
 	return s
 }
+
+// minScrubbed is the shortest credential scrub masks in messages.
+const minScrubbed = 4
