@@ -16,8 +16,10 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/assist"
 	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/backend"
@@ -112,11 +114,13 @@ type Config struct {
 
 // Server is a running Tandem.
 type Server struct {
-	cfg      Config
-	log      *slog.Logger
-	db       store.Store
-	assists  *assist.Service
-	spool    *record.Spool
+	cfg     Config
+	log     *slog.Logger
+	db      store.Store
+	assists *assist.Service
+	spool   *record.Spool
+	// draining is set when Close begins: /readyz then says "stopping".
+	draining atomic.Bool
 	api      *httpapi.Server
 	http     *http.Server
 	demoHTTP *http.Server
@@ -262,7 +266,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Sessions: &auth.Manager{Sessions: s.db, Users: s.db},
 		Sites:    s.db,
 		Web:      web.Dist(),
-		Health:   s.db.Ping,
+		Ready:    s.ready,
 		Logger:   cfg.Logger,
 		Observer: m,
 		// Cookies are Secure when people reach Tandem over HTTPS, even if
@@ -347,9 +351,24 @@ func (s *Server) SSHAddr() string {
 // Store is the server's store, for admin tasks in tests.
 func (s *Server) Store() store.Store { return s.db }
 
+// ready reports whether the server can take new clients, for /readyz:
+// not while it is stopping, nor while its store does not answer.
+func (s *Server) ready(ctx context.Context) error {
+	if s.draining.Load() {
+		return tandem.Errorf(tandem.EUnavailable, "stopping")
+	}
+	if err := s.db.Ping(ctx); err != nil {
+		return errors.Join(tandem.Errorf(tandem.EUnavailable, "the store cannot be reached"), err)
+	}
+	return nil
+}
+
 // Close stops serving gracefully: open assists are ended and their
 // recordings made durable, clients are told, then listeners close.
 func (s *Server) Close(ctx context.Context) error {
+	// First of all, load balancers hear that this server takes no new
+	// clients (/readyz).
+	s.draining.Store(true)
 	var errs []error
 	if s.assists != nil {
 		errs = append(errs, s.assists.Shutdown(ctx))

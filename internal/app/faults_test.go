@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -182,6 +183,13 @@ func TestPostgresRestartMidAssist(t *testing.T) {
 		t.Fatal(err)
 	}
 	la.relay(t, ctx, "during", 50)
+	// Load balancers hear it: not ready, though alive.
+	if status, body := get(t, ts.URL()+"/readyz", ""); status != http.StatusServiceUnavailable || !strings.Contains(body, "the store cannot be reached") {
+		t.Errorf("/readyz with the database down: %d %s", status, body)
+	}
+	if status, _ := get(t, ts.URL()+"/healthz", ""); status != http.StatusOK {
+		t.Errorf("/healthz with the database down: %d, want 200 (the process is alive)", status)
+	}
 	var list struct{}
 	err := la.agent.Do(ctx, "GET", "/api/v1/assists", nil, &list)
 	if apiErr, ok := err.(*simclient.APIError); !ok || apiErr.Status != http.StatusServiceUnavailable || apiErr.Code != "unavailable" {
@@ -204,6 +212,9 @@ func TestPostgresRestartMidAssist(t *testing.T) {
 	}
 	if err := la.agent.Do(ctx, "GET", "/api/v1/assists", nil, &list); err != nil {
 		t.Errorf("listing assists once the database is back: %v", err)
+	}
+	if status, body := get(t, ts.URL()+"/readyz", ""); status != http.StatusOK {
+		t.Errorf("/readyz once the database is back: %d %s", status, body)
 	}
 	la.relay(t, ctx, "after", 20)
 	la.end(t, ctx)

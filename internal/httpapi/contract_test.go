@@ -30,6 +30,7 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 	anon := ts.Client()
 	calls := []call{
 		{"GET", "/healthz", "", nil, anon, 200},
+		{"GET", "/readyz", "", nil, anon, 200},
 		{"GET", "/api/v1/openapi.json", "", nil, anon, 200},
 		{"POST", "/api/v1/login", "", body(`{"email":"nobody@example.com","password":"wrong password"}`), anon, 401},
 		{"GET", "/api/v1/me", "", nil, agent.Client, 200},

@@ -39,9 +39,10 @@ type Deps struct {
 	Web fs.FS
 	// Terminals, when set, serves /api/v1/terminals... (terminal assistance).
 	Terminals Terminals
-	// Metrics serves /metrics; Health reports readiness for /healthz.
+	// Metrics serves /metrics; Ready reports whether the server can take
+	// traffic, for /readyz (nil: always).
 	Metrics http.Handler
-	Health  func(ctx context.Context) error
+	Ready   func(ctx context.Context) error
 	Logger  *slog.Logger
 	// SecureCookies marks cookies Secure (set when served over HTTPS).
 	SecureCookies bool
@@ -167,6 +168,7 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/api/v1/terminals/{id}/recording", s.terminalRoute(Terminals.ServeRecording), signedIn},
 		{"GET", "/api/v1/terminals/{id}/ws", s.terminalRoute(Terminals.ServeWebTerminal), wsSession},
 		{"GET", "/healthz", s.handleHealth, public},
+		{"GET", "/readyz", s.handleReady, public},
 	}
 }
 
@@ -238,12 +240,26 @@ func (s *Server) observe(route string, next http.Handler) http.Handler {
 	})
 }
 
+// handleHealth is liveness: the process serves HTTP.
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	if s.deps.Health != nil {
-		if err := s.deps.Health(r.Context()); err != nil {
-			httpjson.WriteError(w, tandem.Errorf(tandem.EUnavailable, "not ready: %v", err))
+	httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// handleReady is readiness: whether a load balancer should send this
+// server new clients. An anonymous caller learns only the kind of reason
+// (a tandem error's message, never the cause's text, which may name hosts);
+// the log has the rest.
+func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
+	if s.deps.Ready != nil {
+		if err := s.deps.Ready(r.Context()); err != nil {
+			s.log.Warn("not ready", "err", err)
+			msg := "not ready"
+			if tandem.ErrorCode(err) != tandem.EInternal {
+				msg = tandem.ErrorMessage(err)
+			}
+			httpjson.WriteError(w, tandem.Errorf(tandem.EUnavailable, "%s", msg))
 			return
 		}
 	}
-	httpjson.Write(w, http.StatusOK, map[string]string{"status": "ok"})
+	httpjson.Write(w, http.StatusOK, map[string]string{"status": "ready"})
 }
