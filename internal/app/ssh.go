@@ -5,13 +5,15 @@ import (
 	"fmt"
 
 	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
 // startSSH starts terminal assistance unless cfg.SSHAddr is "" or "off".
 // Either way, terminal sessions a previous run left live are ended first.
-func startSSH(ctx context.Context, cfg Config, secrets *Secrets, db store.Store, bs blobs.Store, obs sshrelay.Observer) (*sshrelay.Server, error) {
+// Terminal recordings share the assists' spool (see record.Spool).
+func startSSH(ctx context.Context, cfg Config, secrets *Secrets, db store.Store, bs blobs.Store, spool *record.Spool, obs sshrelay.Observer) (*sshrelay.Server, error) {
 	if err := sshrelay.EndAbandoned(ctx, db); err != nil {
 		return nil, fmt.Errorf("terminal assistance: %w", err)
 	}
@@ -24,6 +26,7 @@ func startSSH(ctx context.Context, cfg Config, secrets *Secrets, db store.Store,
 		WebURL:           cfg.PublicURL,
 		Store:            db,
 		Blobs:            bs,
+		Spool:            spool,
 		LivenessInterval: cfg.LivenessInterval,
 		Observer:         obs,
 		Logger:           cfg.Logger,

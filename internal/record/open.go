@@ -1,6 +1,7 @@
 package record
 
 import (
+	"bufio"
 	"compress/gzip"
 	"context"
 	"errors"
@@ -41,24 +42,49 @@ func OpenWith(ctx context.Context, store blobs.Store, sessionID string, opts Rea
 		return nil, tandem.Errorf(tandem.ENotFound, "no recording of session %q", sessionID)
 	}
 	cr := &chunkReader{ctx: ctx, store: store, sessionID: sessionID, nums: nums, before: opts.BeforeChunk}
-	// gzip reads concatenated members as one stream, which is exactly what
-	// the chunks are.
-	zr, err := gzip.NewReader(cr)
+	// One buffer for all the chunks, which gzip then reads from directly,
+	// so that starting the next member loses nothing read ahead.
+	br := bufio.NewReader(cr)
+	zr, err := gzip.NewReader(br)
 	if err != nil {
 		cr.Close()
 		return nil, fmt.Errorf("reading recording %s: %w", sessionID, err)
 	}
-	return &reader{zr: zr, cr: cr}, nil
+	// Each chunk is a gzip member. gzip could read the members as one
+	// stream, but it would then read the next member's header, fetching
+	// the next chunk, before it returned the end of the current one: a
+	// server flushing in BeforeChunk would hold back up to a window
+	// (32 KiB) of each chunk while the next is fetched. Member by member,
+	// a chunk is returned whole before the next is opened.
+	zr.Multistream(false)
+	return &reader{zr: zr, br: br, cr: cr}, nil
 }
 
 type reader struct {
 	zr *gzip.Reader
+	br *bufio.Reader
 	cr *chunkReader
+	// next: the current member is read to its end; the next Read starts
+	// the next one.
+	next bool
 }
 
 func (r *reader) Read(p []byte) (int, error) {
+	if r.next {
+		if err := r.zr.Reset(r.br); err != nil {
+			if errors.Is(err, io.EOF) {
+				return 0, io.EOF // no chunk left
+			}
+			return 0, fmt.Errorf("reading recording %s: %w", r.cr.sessionID, err)
+		}
+		r.zr.Multistream(false) // Reset turned it back on
+		r.next = false
+	}
 	n, err := r.zr.Read(p)
-	if err != nil && !errors.Is(err, io.EOF) {
+	if errors.Is(err, io.EOF) {
+		r.next, err = true, nil
+	}
+	if err != nil {
 		err = fmt.Errorf("reading recording %s: %w", r.cr.sessionID, err)
 	}
 	return n, err

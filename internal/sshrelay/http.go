@@ -146,23 +146,64 @@ func (s *Server) terminalJSON(t *store.Terminal) (j TerminalJSON, live bool) {
 	return j, true
 }
 
-// ServeRecording sends a session's asciicast v2 recording.
+// ServeRecording sends a session's asciicast v2 recording as it reads it
+// from storage, a chunk at a time: what was read is sent before the next
+// chunk is fetched, so that a replay can start while the rest is on its
+// way, and the server never holds a whole recording. A recording that
+// fails to read after the answer began is cut off, the connection closed
+// before the answer's end, so that no client takes it for a whole one.
 func (s *Server) ServeRecording(w http.ResponseWriter, r *http.Request, _ *tandem.User) {
 	t, err := s.terminalByPath(r)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	rc, err := record.Open(r.Context(), s.cfg.Blobs, t.RecordingID)
+	pw := netx.ProgressWriter(w, netx.DownloadChunkTimeout)
+	rc := http.NewResponseController(pw)
+	rec, err := record.OpenWith(r.Context(), s.cfg.Blobs, t.RecordingID, record.ReadOptions{
+		// The fetch may take a while; the client plays what it has.
+		BeforeChunk: func() { rc.Flush() },
+	})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	defer rc.Close()
+	defer rec.Close()
 	w.Header().Set("Content-Type", "application/x-asciicast")
 	w.Header().Set("Content-Disposition", `inline; filename="`+t.ID+`.cast"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(http.StatusOK)
-	io.Copy(netx.ProgressWriter(w, netx.DownloadChunkTimeout), rc)
+	out := &stickyWriter{w: pw}
+	if _, err := io.Copy(out, rec); err != nil {
+		if out.err != nil || r.Context().Err() != nil {
+			s.log.Info("recording answer cut short: the client went away", "session", t.ID, "err", err)
+			return
+		}
+		s.log.Error("recording answer failed", "session", t.ID, "err", err)
+		// The status went out with the first bytes. Closing the
+		// connection before the answer's end is how HTTP/1.1 says it is
+		// incomplete (an HTTP/2 answer just ends).
+		rc.Flush()
+		if conn, _, err := rc.Hijack(); err == nil {
+			conn.Close()
+		}
+	}
+}
+
+// stickyWriter remembers the first error writing to w: the client went
+// away.
+type stickyWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stickyWriter) Write(p []byte) (int, error) {
+	n, err := s.w.Write(p)
+	if err != nil && s.err == nil {
+		s.err = err
+	}
+	return n, err
 }
 
 // fail answers as the web API that routes here does

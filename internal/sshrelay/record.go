@@ -45,7 +45,10 @@ type castHeader struct {
 
 func (s *Server) newCast(se *session) *castWriter {
 	c := &castWriter{
-		w:     record.NewWriter(s.cfg.Blobs, se.id, record.WriterOptions{MaxBufferBytes: recordingBacklog}),
+		w: record.NewWriter(s.cfg.Blobs, se.id, record.WriterOptions{
+			MaxBufferBytes: s.cfg.RecordingBacklog,
+			Spool:          s.cfg.Spool,
+		}),
 		start: se.created,
 		log:   s.log.With("session", se.id).Error,
 		out:   newClosableQueue[[]byte](64),
@@ -65,14 +68,23 @@ func (s *Server) newCast(se *session) *castWriter {
 	return c
 }
 
-// recordingBacklog bounds the recorded bytes a session may have waiting
-// for compression and storage. Past it, the session waits for storage (so
-// a flood of output slows the host instead of growing the server's memory
-// without bound, and nothing goes unrecorded); only storage that stays
-// failing for recordingWait loses data.
+// defaultRecordingBacklog (Config.RecordingBacklog) bounds the recorded
+// bytes a session may have waiting for compression and storage. Past it,
+// the session waits for storage (so a flood of output slows the host
+// instead of growing the server's memory without bound, and nothing goes
+// unrecorded); only storage that stays failing for recordingWait loses
+// data. With a Spool, chunks the store refuses, or does not take within
+// its PutTimeout, go to local disk, so the backlog fills only while a
+// hanging Put waits out that timeout, or when the spool is full too.
 const (
-	recordingBacklog = 64 << 20
-	recordingWait    = 30 * time.Second
+	defaultRecordingBacklog = 64 << 20
+	recordingWait           = 30 * time.Second
+	// recordingCloseTimeout bounds how long a session's end waits for the
+	// rest of its recording to be durable. It outlasts a chunk's
+	// PutTimeout (10 s by default), after which the Spool takes the chunk
+	// of a store that stopped answering: the end waits for that rather
+	// than lose the end of the recording.
+	recordingCloseTimeout = 30 * time.Second
 )
 
 // write appends b to the recording; c.mu is held.

@@ -15,6 +15,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/blobs"
 	"github.com/tandemhq/tandem/internal/ratelimit"
+	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
@@ -52,6 +53,15 @@ type Config struct {
 	WebURL string
 	Store  Store
 	Blobs  blobs.Store
+	// Spool, if set, takes the recording chunks that Blobs fails to store,
+	// or does not store in time, and stores them once it answers again
+	// (see record.Spool): a failing or hanging bucket then costs a session
+	// a file write, never a wait. The server that opened it closes it.
+	Spool *record.Spool
+	// RecordingBacklog bounds the recorded bytes of one session held in
+	// memory until they are stored or spooled; past it, the host's output
+	// waits for storage. Default 64 MiB.
+	RecordingBacklog int
 	// LivenessInterval is how often the host's tunnel is probed; a host that
 	// sends nothing for two intervals is taken as gone. Default 10s.
 	LivenessInterval time.Duration
@@ -147,6 +157,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.FailureLimit <= 0 {
 		cfg.FailureLimit = 20
+	}
+	if cfg.RecordingBacklog <= 0 {
+		cfg.RecordingBacklog = defaultRecordingBacklog
 	}
 	if cfg.HelperStall <= 0 {
 		cfg.HelperStall = 2 * time.Second

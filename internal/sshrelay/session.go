@@ -246,11 +246,13 @@ func (se *session) end(reason string) {
 
 	// The recording is durable and the host's key deleted before anyone
 	// is told the session ended.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := se.rec.close(ctx); err != nil {
+	rctx, rcancel := context.WithTimeout(context.Background(), recordingCloseTimeout)
+	if err := se.rec.close(rctx); err != nil {
 		srv.log.Error("close recording", "session", se.id, "err", err)
 	}
+	rcancel()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	if err := srv.cfg.Store.EndTerminal(ctx, se.id, reason, se.endedAt); err != nil {
 		srv.log.Error("end terminal", "session", se.id, "err", err)
 	}

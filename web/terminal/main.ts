@@ -1,18 +1,19 @@
 // Tandem web terminal: an agent in the console joins a live terminal
 // session (/terminal/{id}) with the rights of an SSH helper, or replays an
-// ended session's recording (/terminal/{id}?replay=1).
+// ended session's recording (/terminal/{id}?replay=1) as it streams in
+// (replay.ts).
 //
 // Live: the server sends binary frames of terminal output (starting with the
 // screen as it is now) and text frames {"type":"size","cols","rows"} when
 // the host's window changes; the page sends {"type":"input","data"} and
 // {"type":"resize","cols","rows"} as JSON text frames.
 
-import { Terminal } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
 import "./style.css";
 import { api, errorMessage, wsURL } from "../console/api";
-import { clock } from "../console/format";
 import { CloseEnded, CloseForbidden } from "../shared/protocol";
+import { replay } from "./replay";
+import { el, newTerminal, setStatus } from "./ui";
 
 interface Helper {
   name: string;
@@ -36,29 +37,6 @@ interface TerminalInfo {
   endedAt?: string;
   endReason?: string;
   helpers: Helper[];
-}
-
-const el = (id: string) => document.getElementById(id) as HTMLElement;
-
-function setStatus(text: string, kind: "live" | "ended" | "error" | "" = "") {
-  const s = el("tt-status");
-  s.textContent = text;
-  s.className = "tt-status" + (kind ? " " + kind : "");
-}
-
-function newTerminal(cols: number, rows: number, readOnly: boolean): Terminal {
-  const term = new Terminal({
-    cols,
-    rows,
-    fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace',
-    fontSize: 14,
-    cursorBlink: !readOnly,
-    disableStdin: readOnly,
-    scrollback: 2000,
-    theme: { background: "#14151a", foreground: "#e6e8ee", cursor: "#e6e8ee" },
-  });
-  term.open(el("terminal"));
-  return term;
 }
 
 function showInfo(t: TerminalInfo) {
@@ -124,101 +102,6 @@ function live(info: TerminalInfo) {
   }, 5000);
 }
 
-interface Cast {
-  width: number;
-  height: number;
-  events: [number, string, string][];
-}
-
-function parseCast(text: string): Cast {
-  const lines = text.split("\n").filter((l) => l.trim() !== "");
-  const header = JSON.parse(lines[0]);
-  const events: [number, string, string][] = [];
-  for (const l of lines.slice(1)) {
-    try {
-      const e = JSON.parse(l);
-      if (Array.isArray(e) && typeof e[0] === "number") events.push(e as [number, string, string]);
-    } catch {
-      // a torn last line of a recording still being written
-    }
-  }
-  return { width: header.width, height: header.height, events };
-}
-
-async function replay(info: TerminalInfo) {
-  setStatus("loading recording");
-  const r = await fetch(`/api/v1/terminals/${encodeURIComponent(info.id)}/recording`, { credentials: "same-origin" });
-  if (!r.ok) {
-    setStatus("no recording", "error");
-    return;
-  }
-  const cast = parseCast(await r.text());
-  const term = newTerminal(cast.width || 80, cast.height || 24, true);
-  const controls = el("tt-controls");
-  controls.hidden = false;
-  const play = el("tt-play") as HTMLButtonElement;
-  const speedSel = el("tt-speed") as HTMLSelectElement;
-  const progress = el("tt-progress") as HTMLInputElement;
-  const time = el("tt-time");
-  const total = cast.events.length ? cast.events[cast.events.length - 1][0] : 0;
-
-  let i = 0; // next event
-  let at = 0; // recording time reached, seconds
-  let playing = true;
-  let timer: number | undefined;
-  let last = performance.now();
-
-  const show = () => {
-    progress.value = String(total ? Math.round((at / total) * 1000) : 1000);
-    time.textContent = `${clock(at * 1000)} / ${clock(total * 1000)}`;
-  };
-  const step = () => {
-    const now = performance.now();
-    at += ((now - last) / 1000) * Number(speedSel.value);
-    last = now;
-    while (i < cast.events.length && cast.events[i][0] <= at) {
-      const [, kind, data] = cast.events[i++];
-      if (kind === "o") term.write(data);
-      else if (kind === "r") {
-        const [c, rr] = data.split("x").map(Number);
-        if (c > 0 && rr > 0) term.resize(c, rr);
-      }
-    }
-    show();
-    if (i >= cast.events.length) {
-      playing = false;
-      play.textContent = "Replay";
-      setStatus("replay finished", "ended");
-      return;
-    }
-    // Sleep until the next event (capped, so the clock keeps moving).
-    const wait = Math.min(((cast.events[i][0] - at) * 1000) / Number(speedSel.value), 250);
-    timer = window.setTimeout(step, Math.max(wait, 0));
-  };
-  play.onclick = () => {
-    if (playing) {
-      playing = false;
-      clearTimeout(timer);
-      play.textContent = "Play";
-      setStatus("paused");
-      return;
-    }
-    if (i >= cast.events.length) {
-      term.reset();
-      i = 0;
-      at = 0;
-    }
-    playing = true;
-    play.textContent = "Pause";
-    setStatus("replay", "live");
-    last = performance.now();
-    step();
-  };
-  setStatus("replay", "live");
-  last = performance.now();
-  step();
-}
-
 async function main() {
   const parts = location.pathname.split("/").filter(Boolean);
   const id = parts[parts.length - 1] ?? "";
@@ -232,7 +115,7 @@ async function main() {
   }
   showInfo(info);
   if (wantReplay) {
-    await replay(info);
+    await replay(info.id);
   } else if (info.live) {
     live(info);
   } else {
