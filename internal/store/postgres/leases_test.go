@@ -58,7 +58,7 @@ func testLeaseClockShift(t *testing.T, shift time.Duration) {
 	if err := a.pool.QueryRow(ctx, `SELECT `+dbNow).Scan(&dbMillis); err != nil {
 		t.Fatal(err)
 	}
-	if off := time.UnixMilli(dbMillis).Sub(time.Now()) - shift; off.Abs() > 5*time.Second {
+	if off := time.Until(time.UnixMilli(dbMillis)) - shift; off.Abs() > 5*time.Second {
 		t.Fatalf("the database's clock is %v off the shift %v: the shift is not in effect", off, shift)
 	}
 
