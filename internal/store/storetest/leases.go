@@ -240,13 +240,16 @@ func testLeaseValidation(t *testing.T, s store.Store) {
 // sweeps list it, and any node may take it, with a new token.
 func testLeaseExpiry(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	a := acquire(t, s, "assist-1", nodeA, urlA, shortTTL)
-	wantRemaining(t, a, shortTTL, "Acquire for 1s")
+	a := acquire(t, s, "assist-1", nodeA, urlA, leaseTTL)
 	_, err := s.Acquire(ctx, "assist-1", store.LeaseAssist, nodeB, urlB, leaseTTL)
 	wantCode(t, err, tandem.EConflict, "Acquire of a live lease")
 	if ex, err := s.ExpiredLeases(ctx, 10); err != nil || len(ex) != 0 {
 		t.Errorf("ExpiredLeases before the lease lapsed = %+v, %v", ex, err)
 	}
+	// Renewing sets the lease to ttl from now, shorter too.
+	short, err := s.Renew(ctx, "assist-1", nodeA, a.Token, shortTTL)
+	must(t, err, "Renew for 1s")
+	wantRemaining(t, short, shortTTL, "Renew for 1s")
 
 	lapsed := waitLapsed(t, s, "assist-1")
 	if lapsed.Live() || lapsed.Node != nodeA || lapsed.Token != a.Token {
@@ -331,29 +334,29 @@ func testRenewAll(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	var mine []store.Lease
 	for _, id := range []string{"s3", "s1", "s2"} {
-		mine = append(mine, acquire(t, s, id, nodeA, urlA, shortTTL))
+		mine = append(mine, acquire(t, s, id, nodeA, urlA, leaseTTL))
 	}
 	gone := acquire(t, s, "s4", nodeA, urlA, leaseTTL)
 	must(t, s.Release(ctx, "s4", nodeA, gone.Token), "Release")
 	acquire(t, s, "s5", nodeA, urlA, time.Millisecond)
-	other := acquire(t, s, "s6", nodeB, urlB, shortTTL)
+	other := acquire(t, s, "s6", nodeB, urlB, leaseTTL)
 	waitLapsed(t, s, "s5")
 
-	got, err := s.RenewAll(ctx, nodeA, leaseTTL)
+	got, err := s.RenewAll(ctx, nodeA, 3*leaseTTL)
 	must(t, err, "RenewAll")
 	var ids []string
 	for _, l := range got {
 		ids = append(ids, l.SessionID)
-		if l.Node != nodeA || l.Remaining <= shortTTL || l.Remaining > leaseTTL {
-			t.Errorf("RenewAll returned %+v, want node A's with about %v left", l, leaseTTL)
+		if l.Node != nodeA || l.Remaining <= 2*leaseTTL || l.Remaining > 3*leaseTTL {
+			t.Errorf("RenewAll returned %+v, want node A's with about %v left", l, 3*leaseTTL)
 		}
 	}
 	if strings.Join(ids, ",") != "s1,s2,s3" {
 		t.Errorf("RenewAll renewed %v, want s1,s2,s3 (not the released s4 nor the lapsed s5)", ids)
 	}
 	for _, l := range mine {
-		if now := leaseOf(t, s, l.SessionID); now.Token != l.Token || now.Remaining <= shortTTL {
-			t.Errorf("after RenewAll %s is %+v, want token %d with about %v left", l.SessionID, now, l.Token, leaseTTL)
+		if now := leaseOf(t, s, l.SessionID); now.Token != l.Token || now.Remaining <= 2*leaseTTL {
+			t.Errorf("after RenewAll %s is %+v, want token %d with about %v left", l.SessionID, now, l.Token, 3*leaseTTL)
 		}
 	}
 	if now := leaseOf(t, s, "s6"); !now.ExpiresAt.Equal(other.ExpiresAt) || now.Node != nodeB {
