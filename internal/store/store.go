@@ -26,6 +26,7 @@ type Store interface {
 	Invites
 	Audit
 	Terminals
+	Leases
 	Recordings
 	Secrets
 	Copier

@@ -44,6 +44,7 @@ func copyTables() []copyTable {
 			"end_reason", "recording_id", "record_input"}, []string{"id"}, []string{"read_only", "approve", "record_input"}},
 		{"secrets", []string{"name", "value", "created_at"}, []string{"name"}, nil},
 		{"recording_deletions", []string{"id", "queued_at"}, []string{"id"}, nil},
+		{"leases", []string{"session_id", "kind", "node", "node_url", "token", "expires_at"}, []string{"session_id"}, nil},
 	}
 }
 

@@ -132,6 +132,8 @@ func fill(t *testing.T, s store.Store) filled {
 	f.secret = []byte("key\x00\xff\x01binary")
 	_, err = s.Secret(ctx, "cookie-key", f.secret)
 	must(t, err, "Secret")
+	_, err = s.Acquire(ctx, f.assists[2].ID, store.LeaseAssist, "node-a", "http://10.0.0.1:8080", time.Minute)
+	must(t, err, "Acquire")
 	return f
 }
 
