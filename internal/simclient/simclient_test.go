@@ -13,8 +13,6 @@ import (
 
 const origin = "https://shop.example"
 
-// GoLive leaves the assist live with the agent, and WatchAttached leaves
-// the agent's channel attached: the person's next frame reaches it.
 func TestGoLiveAndWatchAttached(t *testing.T) {
 	ts := apptest.Start(t, app.Config{}, origin)
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
@@ -23,6 +21,13 @@ func TestGoLiveAndWatchAttached(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Run("Live", func(t *testing.T) { testLive(t, ctx, ts, agent) })
+	t.Run("Errors", func(t *testing.T) { testErrors(t, ctx, ts, agent) })
+}
+
+// GoLive leaves the assist live with the agent, and WatchAttached leaves
+// the agent's channel attached: the person's next frame reaches it.
+func testLive(t *testing.T, ctx context.Context, ts *apptest.TestServer, agent *simclient.Agent) {
 	p := ts.Person(origin)
 	if err := p.GoLive(ctx, agent, origin+"/cart"); err != nil {
 		t.Fatalf("GoLive: %v", err)
@@ -58,14 +63,7 @@ func TestGoLiveAndWatchAttached(t *testing.T) {
 }
 
 // GoLive and WatchAttached say which step failed.
-func TestGoLiveErrors(t *testing.T) {
-	ts := apptest.Start(t, app.Config{}, origin)
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	agent, err := ts.Login(ctx, ts.AgentEmail, ts.AgentPassword)
-	if err != nil {
-		t.Fatal(err)
-	}
+func testErrors(t *testing.T, ctx context.Context, ts *apptest.TestServer, agent *simclient.Agent) {
 	p := ts.Person(origin)
 	p.SiteKey = "no-such-key"
 	if err := p.GoLive(ctx, agent, origin+"/cart"); err == nil || !strings.HasPrefix(err.Error(), "request help: ") || p.WS != nil {
