@@ -120,25 +120,11 @@ func migrateAndServe(t *testing.T, to, toBlobs string) {
 		t.Fatal(err)
 	}
 	p := &simclient.Person{Base: srv.base, Origin: origin, SiteKey: siteKey}
-	if err := p.RequestHelp(ctx, origin+"/cart"); err != nil {
+	if err := p.GoLive(ctx, agent, origin+"/cart"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := p.Connect(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := agent.Accept(ctx, p.AssistID); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Allow(ctx); err != nil {
-		t.Fatal(err)
-	}
-	watch, err := agent.Watch(ctx, p.AssistID, 0)
+	watch, err := agent.WatchAttached(ctx, p.AssistID)
 	if err != nil {
-		t.Fatal(err)
-	}
-	// The channel is attached once the server says who the agent is; the
-	// handshake alone may finish before that.
-	if _, _, err := simclient.ReadUntil(ctx, watch, "you"); err != nil {
 		t.Fatal(err)
 	}
 	frames := []struct{ kind, hash, payload string }{

@@ -83,12 +83,7 @@ func TestSiteRetention(t *testing.T) {
 	mustRun(t, dir, "", "site", "set", shop, "--retention", "7d")
 
 	// The store holds exactly what was typed.
-	db, err := backend.OpenStore(t.Context(), backend.SQLiteURL(filepath.Join(dir, app.DBFile)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := db.SiteByKey(t.Context(), shop)
-	db.Close()
+	s, err := openStore(t, dir).SiteByKey(t.Context(), shop)
 	if err != nil || s.RecordingRetention != 7*24*time.Hour {
 		t.Errorf("stored retention %v, %v; want 168h", s.RecordingRetention, err)
 	}
@@ -146,14 +141,20 @@ func assistWithRecording(t *testing.T, db store.Store, b blobs.Store, key string
 	return a.ID
 }
 
-// recordingsIn returns the ids of the recordings with blobs in dir.
-func recordingsIn(t *testing.T, dir string) []string {
+// openBlobs opens the blob storage in dir, as openStore opens the store.
+func openBlobs(t *testing.T, dir string) blobs.Store {
 	t.Helper()
 	b, err := backend.OpenBlobs(t.Context(), backend.FileURL(filepath.Join(dir, app.BlobsDir)))
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids, err := record.Sessions(t.Context(), b)
+	return b
+}
+
+// recordingsIn returns the ids of the recordings with blobs in dir.
+func recordingsIn(t *testing.T, dir string) []string {
+	t.Helper()
+	ids, err := record.Sessions(t.Context(), openBlobs(t, dir))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,15 +168,7 @@ func siteFixture(t *testing.T) (dir, shop string, shopIDs, blogIDs []string) {
 	dir = newDataDir(t)
 	shop = addSite(t, dir, "Shop")
 	blog := addSite(t, dir, "Blog")
-	db, err := backend.OpenStore(t.Context(), backend.SQLiteURL(filepath.Join(dir, app.DBFile)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	b, err := backend.OpenBlobs(t.Context(), backend.FileURL(filepath.Join(dir, app.BlobsDir)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, b := openStore(t, dir), openBlobs(t, dir)
 	for range 3 {
 		shopIDs = append(shopIDs, assistWithRecording(t, db, b, shop))
 		blogIDs = append(blogIDs, assistWithRecording(t, db, b, blog))
@@ -188,12 +181,7 @@ func siteFixture(t *testing.T) (dir, shop string, shopIDs, blogIDs []string) {
 // queued returns the recordings the store in dir has queued for deletion.
 func queued(t *testing.T, dir string) []string {
 	t.Helper()
-	db, err := backend.OpenStore(t.Context(), backend.SQLiteURL(filepath.Join(dir, app.DBFile)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	ids, err := db.DoomedRecordings(t.Context(), store.MaxRecordingBatch)
+	ids, err := openStore(t, dir).DoomedRecordings(t.Context(), store.MaxRecordingBatch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,10 +204,7 @@ func TestSiteRemoveDeletesRecordings(t *testing.T) {
 	if got := recordingsIn(t, dir); !slices.Equal(got, blogIDs) {
 		t.Errorf("recordings after removing Shop: %v, want only Blog's %v", got, blogIDs)
 	}
-	b, err := backend.OpenBlobs(t.Context(), backend.FileURL(filepath.Join(dir, app.BlobsDir)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := openBlobs(t, dir)
 	for _, id := range shopIDs {
 		if keys, err := b.List(t.Context(), "recordings/"+id+"/"); err != nil || len(keys) != 0 {
 			t.Errorf("removed assist %s keeps %q (%v)", id, keys, err)
@@ -277,15 +262,7 @@ func TestSiteRemoveBlobsUnreachable(t *testing.T) {
 	if err := os.Rename(blobDir+".away", blobDir); err != nil {
 		t.Fatal(err)
 	}
-	db, err := backend.OpenStore(t.Context(), backend.SQLiteURL(filepath.Join(dir, app.DBFile)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	b, err := backend.OpenBlobs(t.Context(), backend.FileURL(filepath.Join(dir, app.BlobsDir)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	db, b := openStore(t, dir), openBlobs(t, dir)
 	if res, err := retention.New(db, b, retention.Config{}).Sweep(t.Context()); err != nil || res.Deleted != 3 {
 		t.Errorf("sweep = %+v, %v; want Shop's 3 recordings deleted", res, err)
 	}

@@ -37,26 +37,14 @@ func startLiveAssist(t *testing.T, ctx context.Context, ts *apptest.TestServer) 
 		t.Fatal(err)
 	}
 	p := ts.Person(faultOrigin)
-	if err := p.RequestHelp(ctx, faultOrigin+"/cart"); err != nil {
+	if err := p.GoLive(ctx, agent, faultOrigin+"/cart"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := p.Connect(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := agent.Accept(ctx, p.AssistID); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Allow(ctx); err != nil {
-		t.Fatal(err)
-	}
-	watch, err := agent.Watch(ctx, p.AssistID, 0)
+	watch, err := agent.WatchAttached(ctx, p.AssistID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { watch.CloseNow() })
-	if _, _, err := simclient.ReadUntil(ctx, watch, "you"); err != nil {
-		t.Fatal(err)
-	}
 	la := &liveAssist{agent: agent, person: p, watch: watch}
 	la.send(t, ctx, "meta", "", `{"url":"https://shop.example/cart","title":"Cart","pageId":"a","viewport":{"width":800,"height":600,"dpr":1}}`)
 	la.send(t, ctx, "snap", "h1", `[{"type":4},{"type":2,"marker":"snapshot-before"}]`)

@@ -3,52 +3,21 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"io"
-	"sync"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/tandemhq/tandem/internal/app"
 	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/blobs/blobstest"
 	"github.com/tandemhq/tandem/internal/browsertest"
 )
-
-// heldBlobs holds back Gets of one key until released.
-type heldBlobs struct {
-	blobs.Store
-	mu      sync.Mutex
-	key     string
-	waiting chan struct{} // closed when a Get of key waits
-	release chan struct{}
-}
-
-func (s *heldBlobs) hold(key string) {
-	s.mu.Lock()
-	s.key, s.waiting, s.release = key, make(chan struct{}), make(chan struct{})
-	s.mu.Unlock()
-}
-
-func (s *heldBlobs) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	s.mu.Lock()
-	held, waiting, release := key == s.key, s.waiting, s.release
-	s.mu.Unlock()
-	if held {
-		close(waiting)
-		select {
-		case <-release:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	return s.Store.Get(ctx, key)
-}
 
 // The replay shows the recorded page before the whole recording arrived:
 // with the server holding back the recording's last chunk, the console
 // draws the first page, and the rest follows once the chunk is released.
 func TestReplayShowsPageBeforeRecordingEnds(t *testing.T) {
-	held := &heldBlobs{}
+	held := &blobstest.HeldStore{}
 	e := setupWith(t, app.Config{WrapBlobs: func(bs blobs.Store) blobs.Store {
 		held.Store = bs
 		return held
@@ -76,11 +45,11 @@ func TestReplayShowsPageBeforeRecordingEnds(t *testing.T) {
 	if err != nil || len(keys) < 2 {
 		t.Fatalf("recording chunks %v, %v: want at least 2", keys, err)
 	}
-	held.hold(keys[len(keys)-1])
+	waiting := held.Hold(keys[len(keys)-1])
 	run(t, agent, "open the replay", chromedp.Navigate(e.srv.URL()+"/console/replay/"+id))
 	waitMirrorShows(t, agent, first, "the first page while the recording is held back")
 	select {
-	case <-held.waiting:
+	case <-waiting:
 	default:
 		t.Fatal("the server has not asked for the last chunk yet")
 	}
@@ -91,7 +60,7 @@ func TestReplayShowsPageBeforeRecordingEnds(t *testing.T) {
 		t.Fatal("the replay shows the end before the last chunk was read")
 	}
 
-	close(held.release)
+	held.Release()
 	waitJS(t, agent, "the rest of the recording", `!document.querySelector('[data-testid=replay-loading]')`)
 	run(t, agent, "seek to the end", chromedp.Evaluate(`(() => {
 		const s = document.querySelector('[data-testid=replay-seek]');

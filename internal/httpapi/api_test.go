@@ -46,16 +46,7 @@ func newPerson(ts *apptest.TestServer) *simclient.Person {
 func livePerson(t *testing.T, ctx context.Context, ts *apptest.TestServer, agent *simclient.Agent) *simclient.Person {
 	t.Helper()
 	p := newPerson(ts)
-	if err := p.RequestHelp(ctx, siteOrigin+"/cart"); err != nil {
-		t.Fatalf("request help: %v", err)
-	}
-	if _, _, err := p.Connect(ctx); err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	if err := agent.Accept(ctx, p.AssistID); err != nil {
-		t.Fatalf("accept: %v", err)
-	}
-	if err := p.Allow(ctx); err != nil {
+	if err := p.GoLive(ctx, agent, siteOrigin+"/cart"); err != nil {
 		t.Fatal(err)
 	}
 	return p

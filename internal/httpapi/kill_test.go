@@ -112,16 +112,7 @@ func TestStoredFramesSurviveKill(t *testing.T) {
 		t.Fatal(err)
 	}
 	p := &simclient.Person{Base: info.URL, Origin: siteOrigin, SiteKey: info.SiteKey}
-	if err := p.RequestHelp(ctx, siteOrigin+"/cart"); err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := p.Connect(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if err := agent.Accept(ctx, p.AssistID); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Allow(ctx); err != nil {
+	if err := p.GoLive(ctx, agent, siteOrigin+"/cart"); err != nil {
 		t.Fatal(err)
 	}
 	// More than a chunk of frames, so that some are stored at once, and

@@ -10,54 +10,23 @@ import (
 	"runtime"
 	"runtime/debug"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/tandemhq/tandem/internal/app"
 	"github.com/tandemhq/tandem/internal/apptest"
 	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/blobs/blobstest"
 	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/simclient"
 )
 
-// heldStore holds back Gets of one key until release is closed, and says
-// when one is waiting.
-type heldStore struct {
-	blobs.Store
-	mu      sync.Mutex
-	key     string
-	waiting chan struct{} // closed when a Get of key waits
-	release chan struct{}
-}
-
-func (s *heldStore) hold(key string) {
-	s.mu.Lock()
-	s.key, s.waiting, s.release = key, make(chan struct{}), make(chan struct{})
-	s.mu.Unlock()
-}
-
-func (s *heldStore) Get(ctx context.Context, key string) (io.ReadCloser, error) {
-	s.mu.Lock()
-	held, waiting, release := key == s.key, s.waiting, s.release
-	s.mu.Unlock()
-	if held {
-		close(waiting)
-		select {
-		case <-release:
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	return s.Store.Get(ctx, key)
-}
-
 // endedWithRecording starts a server whose blob store is held, makes an
 // assist live, has the person send n frames of about size bytes each and
 // ends it; it returns the assist's id.
-func endedWithRecording(t *testing.T, n, size int) (context.Context, *apptest.TestServer, *simclient.Agent, *heldStore, string) {
+func endedWithRecording(t *testing.T, n, size int) (context.Context, *apptest.TestServer, *simclient.Agent, *blobstest.HeldStore, string) {
 	t.Helper()
-	held := &heldStore{}
+	held := &blobstest.HeldStore{}
 	ctx, ts, agent, p := startLive(t, app.Config{WrapBlobs: func(bs blobs.Store) blobs.Store {
 		held.Store = bs
 		return held
@@ -115,7 +84,7 @@ func TestRecordingFirstBytesBeforeLastChunk(t *testing.T) {
 	}
 	for _, accept := range []string{"", "application/x-ndjson"} {
 		t.Run("accept="+accept, func(t *testing.T) {
-			held.hold(keys[len(keys)-1])
+			waiting := held.Hold(keys[len(keys)-1])
 			res := getRecording(t, ctx, agent, id, accept)
 			br := bufio.NewReader(res.Body)
 			// The answer up to the first frame comes while the last chunk
@@ -136,8 +105,8 @@ func TestRecordingFirstBytesBeforeLastChunk(t *testing.T) {
 			if !strings.Contains(head+first, `{"s":1,"k":"ev"`) {
 				t.Fatalf("the first frame is not in %.200q", head+first)
 			}
-			<-held.waiting // the server did get as far as the last chunk
-			close(held.release)
+			<-waiting // the server did get as far as the last chunk
+			held.Release()
 			rest, err := io.ReadAll(br)
 			if err != nil {
 				t.Fatal(err)

@@ -132,6 +132,21 @@ func (a *Agent) Watch(ctx context.Context, id string, from uint64) (*websocket.C
 	return ws, nil
 }
 
+// WatchAttached opens the agent channel of assist id from the start and
+// waits until the server says who the agent is: only then is the channel
+// attached, as the handshake alone may finish before that.
+func (a *Agent) WatchAttached(ctx context.Context, id string) (*websocket.Conn, error) {
+	ws, err := a.Watch(ctx, id, 0)
+	if err != nil {
+		return nil, fmt.Errorf("watch %s: %w", id, err)
+	}
+	if _, _, err := ReadUntil(ctx, ws, "you"); err != nil {
+		ws.CloseNow()
+		return nil, fmt.Errorf("watch %s: wait to be attached: %w", id, err)
+	}
+	return ws, nil
+}
+
 func wsURL(base string) string {
 	if strings.HasPrefix(base, "https://") {
 		return "wss://" + strings.TrimPrefix(base, "https://")
@@ -240,6 +255,22 @@ func (p *Person) Allow(ctx context.Context) error {
 		return fmt.Errorf("state after allow is %s, want live", body)
 	}
 	return nil
+}
+
+// GoLive makes p's assist live with agent, as a test or benchmark starts
+// one: p asks for help on the page at pageURL and connects, agent accepts,
+// and p allows. On return the assist is live and p.WS is open.
+func (p *Person) GoLive(ctx context.Context, agent *Agent, pageURL string) error {
+	if err := p.RequestHelp(ctx, pageURL); err != nil {
+		return fmt.Errorf("request help: %w", err)
+	}
+	if _, _, err := p.Connect(ctx); err != nil {
+		return fmt.Errorf("connect the person: %w", err)
+	}
+	if err := agent.Accept(ctx, p.AssistID); err != nil {
+		return fmt.Errorf("accept: %w", err)
+	}
+	return p.Allow(ctx)
 }
 
 // SetNextSeq sets the sequence number of the next data frame, to resend.

@@ -36,7 +36,7 @@ func Copy(ctx context.Context, from, to Copier, progress func(table string, rows
 		}
 	}
 	for _, table := range tables {
-		if err := copyTable(ctx, from, to, table, progress); err != nil {
+		if err := copyRows(ctx, from, to, table, progress); err != nil {
 			return err
 		}
 	}
@@ -56,8 +56,8 @@ func Copy(ctx context.Context, from, to Copier, progress func(table string, rows
 	return nil
 }
 
-// copyTable copies one table in batches.
-func copyTable(ctx context.Context, from, to Copier, table string, progress func(string, int64)) error {
+// copyRows copies the rows of one table in batches.
+func copyRows(ctx context.Context, from, to Copier, table string, progress func(string, int64)) error {
 	var copied int64
 	batch := make([]Row, 0, CopyBatch)
 	flush := func() error {

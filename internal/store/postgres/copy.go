@@ -12,74 +12,30 @@ import (
 	"github.com/tandemhq/tandem/internal/store"
 )
 
-// copyTable is what Copier knows of one table: its columns in order (the
-// seq columns that only order rows are left out: a copy makes them anew),
-// the columns of its primary key, its BOOLEAN columns, and its identity
-// column, whose sequence must pass the ids that a copy writes.
-type copyTable struct {
-	name     string
-	columns  []string
-	key      []string
-	bools    []string
-	identity string
-}
-
-// copyTables returns the tables Copier moves, parents before children: the
-// same tables and columns as store/sqlite's, so that a copy goes either way.
-// A test compares them with the schema.
-func copyTables() []copyTable {
-	return []copyTable{
-		{"users", []string{"id", "email", "name", "password_hash", "role", "created_at"}, []string{"id"}, nil, ""},
-		{"user_keys", []string{"fingerprint", "user_id", "authorized_key", "created_at"}, []string{"fingerprint"}, nil, ""},
-		{"sites", []string{"id", "name", "key", "allowed_origins", "strict_masking", "capture_bodies", "consent_each_agent",
-			"recording_retention", "created_at"}, []string{"id"}, []string{"strict_masking", "capture_bodies", "consent_each_agent"}, ""},
-		{"login_sessions", []string{"token_hash", "user_id", "csrf_token", "created_at", "expires_at"}, []string{"token_hash"}, nil, ""},
-		{"assists", []string{"id", "site_id", "state", "person_id", "page_id", "page_url", "user_agent",
-			"viewport_width", "viewport_height", "viewport_dpr", "agent_id", "created_at", "started_at", "ended_at", "end_reason",
-			"recording_deleted_at"}, []string{"id"}, nil, ""},
-		{"consents", []string{"id", "assist_id", "agent_id", "person_id", "page_url", "method", "allowed", "text", "at"},
-			[]string{"id"}, []string{"allowed"}, "id"},
-		{"pages", []string{"assist_id", "page_id", "hash", "url", "title", "at"}, []string{"assist_id", "page_id", "hash"}, nil, ""},
-		{"invites", []string{"id", "site_id", "agent_id", "token_hash", "code_hash", "url", "created_at", "expires_at", "used_at",
-			"assist_id"}, []string{"id"}, nil, ""},
-		{"audit", []string{"id", "session_id", "actor", "action", "detail", "at"}, []string{"id"}, nil, "id"},
-		{"terminals", []string{"id", "host_key", "host_name", "command", "read_only", "approve", "created_at", "ended_at",
-			"end_reason", "recording_id", "record_input"}, []string{"id"}, []string{"read_only", "approve", "record_input"}, ""},
-		{"secrets", []string{"name", "value", "created_at"}, []string{"name"}, nil, ""},
-		{"recording_deletions", []string{"id", "queued_at"}, []string{"id"}, nil, ""},
-		{"leases", []string{"session_id", "kind", "node", "node_url", "token", "expires_at"}, []string{"session_id"}, nil, ""},
+// identityColumn returns the identity column of table, whose sequence
+// must pass the ids that a copy writes, or "" when it has none (the seq
+// columns that only order rows are not copied, so they do not count). A
+// test compares it with the schema.
+func identityColumn(table string) string {
+	switch table {
+	case "consents", "audit":
+		return "id"
 	}
-}
-
-// copyTableNamed returns the table called name, or tandem.EInvalid: names
-// are checked against this list before they reach any SQL.
-func copyTableNamed(name string) (copyTable, error) {
-	for _, t := range copyTables() {
-		if t.name == name {
-			return t, nil
-		}
-	}
-	return copyTable{}, tandem.Errorf(tandem.EInvalid, "%q is not a table of the store", name)
+	return ""
 }
 
 // Tables returns the names of the tables to copy, parents first.
-func (db *DB) Tables() []string {
-	var names []string
-	for _, t := range copyTables() {
-		names = append(names, t.name)
-	}
-	return names
-}
+func (db *DB) Tables() []string { return store.CopyTableNames() }
 
 // ReadTable calls fn with every row of table in primary-key order, integers
 // as int64 and times as int64 milliseconds (as they are stored).
 func (db *DB) ReadTable(ctx context.Context, table string, fn func(store.Row) error) error {
-	t, err := copyTableNamed(table)
+	t, err := store.CopyTable(table)
 	if err != nil {
 		return err
 	}
-	rows, err := db.pool.Query(ctx, `SELECT `+strings.Join(t.columns, ", ")+` FROM `+t.name+
-		` ORDER BY `+strings.Join(t.key, ", "))
+	rows, err := db.pool.Query(ctx, `SELECT `+strings.Join(t.Columns, ", ")+` FROM `+t.Name+
+		` ORDER BY `+strings.Join(t.Key, ", "))
 	if err != nil {
 		return wrapErr(err, "read %s", table)
 	}
@@ -89,8 +45,8 @@ func (db *DB) ReadTable(ctx context.Context, table string, fn func(store.Row) er
 		if err != nil {
 			return wrapErr(err, "read %s", table)
 		}
-		row := make(store.Row, len(t.columns))
-		for i, col := range t.columns {
+		row := make(store.Row, len(t.Columns))
+		for i, col := range t.Columns {
 			v, err := fromPostgres(values[i])
 			if err != nil {
 				return wrapErr(err, "read %s.%s", table, col)
@@ -127,30 +83,31 @@ func fromPostgres(v any) (any, error) {
 // the first row that does not, or that the database refuses, rolls back
 // all.
 func (db *DB) WriteRows(ctx context.Context, table string, rows []store.Row) error {
-	t, err := copyTableNamed(table)
+	t, err := store.CopyTable(table)
 	if err != nil {
 		return err
 	}
 	args := make([][]any, len(rows))
 	for i, row := range rows {
-		if args[i], err = rowArgs(t, row); err != nil {
+		if args[i], err = t.Args(row); err != nil {
 			return tandem.Errorf(tandem.EInvalid, "%s row %d: %v", table, i, err)
 		}
 	}
 	err = db.tx(ctx, func(tx pgx.Tx) error {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, t.columns, pgx.CopyFromRows(args)); err != nil {
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{t.Name}, t.Columns, pgx.CopyFromRows(args)); err != nil {
 			if isUnique(err) {
 				return tandem.Errorf(tandem.EConflict, "a row of %s exists already", table)
 			}
 			return err
 		}
-		if t.identity == "" || len(rows) == 0 {
+		identity := identityColumn(t.Name)
+		if identity == "" || len(rows) == 0 {
 			return nil
 		}
 		// Ids the copy wrote must not be handed out again: the sequence
 		// moves past the largest, unless it is past it already.
-		_, err := tx.Exec(ctx, `SELECT setval(seq, GREATEST((SELECT max(`+t.identity+`) FROM `+t.name+`), nextval(seq) - 1))
-			FROM pg_get_serial_sequence($1, $2) AS seq`, t.name, t.identity)
+		_, err := tx.Exec(ctx, `SELECT setval(seq, GREATEST((SELECT max(`+identity+`) FROM `+t.Name+`), nextval(seq) - 1))
+			FROM pg_get_serial_sequence($1, $2) AS seq`, t.Name, identity)
 		return err
 	})
 	if err != nil {
@@ -162,44 +119,14 @@ func (db *DB) WriteRows(ctx context.Context, table string, rows []store.Row) err
 	return nil
 }
 
-// rowArgs returns row's values in the order of t's columns, or why row does
-// not fit t.
-func rowArgs(t copyTable, row store.Row) ([]any, error) {
-	if len(row) != len(t.columns) {
-		for col := range row {
-			if !slices.Contains(t.columns, col) {
-				return nil, fmt.Errorf("no column %q", col)
-			}
-		}
-	}
-	out := make([]any, len(t.columns))
-	for i, col := range t.columns {
-		v, ok := row[col]
-		if !ok {
-			return nil, fmt.Errorf("no value for column %q", col)
-		}
-		_, isBool := v.(bool)
-		if isBool != slices.Contains(t.bools, col) {
-			return nil, fmt.Errorf("column %q: a value of type %T; booleans go to boolean columns only", col, v)
-		}
-		switch x := v.(type) {
-		case nil, string, int64, float64, []byte, bool:
-			out[i] = x
-		default:
-			return nil, fmt.Errorf("column %q: a value of type %T", col, v)
-		}
-	}
-	return out, nil
-}
-
 // CountRows returns how many rows table has.
 func (db *DB) CountRows(ctx context.Context, table string) (int64, error) {
-	t, err := copyTableNamed(table)
+	t, err := store.CopyTable(table)
 	if err != nil {
 		return 0, err
 	}
 	var n int64
-	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM `+t.name).Scan(&n); err != nil {
+	if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM `+t.Name).Scan(&n); err != nil {
 		return 0, wrapErr(err, "count %s", table)
 	}
 	return n, nil

@@ -3,10 +3,12 @@ package sqlite
 import (
 	"slices"
 	"testing"
+
+	"github.com/tandemhq/tandem/internal/store"
 )
 
 // Copier's tables and columns are the schema's, every one of them: a table
-// or column that a migration adds and copyTables lacks would be lost by
+// or column that a migration adds and store.CopyTables lacks would be lost by
 // `tandem migrate-data`.
 func TestCopyTablesMatchSchema(t *testing.T) {
 	db := openTemp(t)
@@ -20,24 +22,24 @@ func TestCopyTablesMatchSchema(t *testing.T) {
 	if got := slices.Sorted(slices.Values(db.Tables())); !slices.Equal(got, tables) {
 		t.Errorf("Tables() = %v, the schema has %v", got, tables)
 	}
-	for _, ct := range copyTables() {
-		cols, err := queryRows(ctx, db.r, scanString, `SELECT name FROM pragma_table_info(?) ORDER BY cid`, ct.name)
+	for _, ct := range store.CopyTables() {
+		cols, err := queryRows(ctx, db.r, scanString, `SELECT name FROM pragma_table_info(?) ORDER BY cid`, ct.Name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(slices.Sorted(slices.Values(ct.columns)), slices.Sorted(slices.Values(cols))) {
-			t.Errorf("table %s: Copier has columns %v, the schema %v", ct.name, ct.columns, cols)
+		if !slices.Equal(slices.Sorted(slices.Values(ct.Columns)), slices.Sorted(slices.Values(cols))) {
+			t.Errorf("table %s: Copier has columns %v, the schema %v", ct.Name, ct.Columns, cols)
 		}
-		keys, err := queryRows(ctx, db.r, scanString, `SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk`, ct.name)
+		keys, err := queryRows(ctx, db.r, scanString, `SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk`, ct.Name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !slices.Equal(keys, ct.key) {
-			t.Errorf("table %s: Copier orders by %v, the primary key is %v", ct.name, ct.key, keys)
+		if !slices.Equal(keys, ct.Key) {
+			t.Errorf("table %s: Copier orders by %v, the primary key is %v", ct.Name, ct.Key, keys)
 		}
-		for _, b := range ct.bools {
-			if !slices.Contains(ct.columns, b) {
-				t.Errorf("table %s: boolean %s is not a column", ct.name, b)
+		for _, b := range ct.Bools {
+			if !slices.Contains(ct.Columns, b) {
+				t.Errorf("table %s: boolean %s is not a column", ct.Name, b)
 			}
 		}
 	}

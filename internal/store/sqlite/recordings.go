@@ -33,7 +33,7 @@ func (db *DB) ExpireRecordings(ctx context.Context, now time.Time, limit int) (i
 	at := now.UnixMilli()
 	var n int
 	err := db.tx(ctx, func(tx *sql.Tx) error {
-		ids, err := txRows(ctx, tx, scanString, `UPDATE assists SET recording_deleted_at = ?1
+		ids, err := queryRows(ctx, tx, scanString, `UPDATE assists SET recording_deleted_at = ?1
 			WHERE id IN (`+expireQuery+`) RETURNING id`, at, limit)
 		if err != nil {
 			return err
@@ -78,22 +78,4 @@ func (db *DB) ForgetRecording(ctx context.Context, id string) error {
 func scanString(s scanner) (string, error) {
 	var v string
 	return v, s.Scan(&v)
-}
-
-// txRows runs a query in tx and returns every row made by scan, in order.
-func txRows[T any](ctx context.Context, tx *sql.Tx, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
-	rows, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []T
-	for rows.Next() {
-		v, err := scan(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
 }
