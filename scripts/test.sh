@@ -52,6 +52,11 @@ fi
 # The TypeScript type check: the bundler strips types without checking them.
 (cd web && npm run --silent check)
 
+# Static checks before the services start: a versitygw being installed
+# meanwhile gets these minutes.
+go vet ./...
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
+
 # One PostgreSQL for the whole run, in a temporary directory, stopped at exit.
 # initdb refuses root: as root, the server runs as the postgres user.
 if [ -z "${TANDEM_TEST_POSTGRES:-}" ]; then
@@ -140,8 +145,6 @@ if [ -z "${TANDEM_TEST_S3:-}" ]; then
   fi
 fi
 
-go vet ./...
-go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 go test -race -timeout 15m ./...
 # The browser and OpenSSH end-to-end suites once more, on PostgreSQL and
 # S3-compatible storage (internal/backendtest).
