@@ -73,6 +73,16 @@ func (s *Server) Subscriptions() uint32 {
 	return s.srv.NumSubscriptions()
 }
 
+// Clients counts the clients connected to the server.
+func (s *Server) Clients() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.srv == nil {
+		return 0
+	}
+	return s.srv.NumClients()
+}
+
 // Stop shuts the server down, closing its clients' connections, and
 // returns when it has. Stopping a stopped server does nothing.
 func (s *Server) Stop() {

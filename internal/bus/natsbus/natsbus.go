@@ -81,8 +81,14 @@ type config struct {
 }
 
 // WithLogger logs disconnections, reconnections and errors of the
-// connection to l (default slog.Default()).
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
+// connection to l (default, or when l is nil: slog.Default()).
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) {
+		if l != nil {
+			c.log = l
+		}
+	}
+}
 
 // WithConnState calls f(false) when the connection is lost and f(true)
 // when it is back and this node's subscriptions are active again on the
