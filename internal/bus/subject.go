@@ -2,7 +2,6 @@ package bus
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/tandemhq/tandem"
 )
@@ -25,9 +24,6 @@ const (
 	// session.
 	KindLease
 )
-
-// kinds lists every valid Kind.
-func kinds() []Kind { return []Kind{KindQueue, KindControl, KindLease} }
 
 func (k Kind) String() string {
 	switch k {
@@ -116,19 +112,4 @@ func (s Subject) String() string {
 		return s.kind.String()
 	}
 	return s.kind.String() + "." + s.id
-}
-
-// ParseSubject is the inverse of String, for a networked bus reading what
-// arrives.
-func ParseSubject(str string) (Subject, error) {
-	for _, k := range kinds() {
-		if k == KindLease {
-			if str == k.String() {
-				return Leases(), nil
-			}
-		} else if id, ok := strings.CutPrefix(str, k.String()+"."); ok {
-			return withID(k, id)
-		}
-	}
-	return Subject{}, tandem.Errorf(tandem.EInvalid, "bus: %.80q is not a subject", str)
 }

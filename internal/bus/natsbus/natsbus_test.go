@@ -283,3 +283,63 @@ func TestOpenEndedContext(t *testing.T) {
 		t.Errorf("Open with an ended context: %v", err)
 	}
 }
+
+// Close drains: what a node published just before reaches the other
+// nodes, and what reached the node is handed to its subscribers before
+// their channels close.
+func TestCloseDrains(t *testing.T) {
+	url := natstest.URL(t)
+	other := open(t, url)
+	s := subject(t, "site_drain")
+	const n = 2000
+	payload := make([]byte, 1000)
+	received, err := other.Subscribe(t.Context(), s, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Open(t.Context(), url, WithLogger(quiet()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	inbox, err := b.Subscribe(t.Context(), control(t, "sess_drain"), n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range n {
+		if err := other.Publish(t.Context(), control(t, "sess_drain"), payload); err != nil {
+			t.Fatal(err)
+		}
+		if err := b.Publish(t.Context(), s, payload); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flush(t, other) // the server has them all, bound for b
+	ctx, cancel := context.WithTimeout(t.Context(), timeout)
+	defer cancel()
+	if err := b.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := 0
+	for range inbox.C() {
+		got++
+	}
+	if got != n {
+		t.Errorf("the closing node handed %d of the %d messages it was sent to its subscriber", got, n)
+	}
+	for i := range n {
+		select {
+		case <-received.C():
+		case <-time.After(timeout):
+			t.Fatalf("received %d of the %d messages published before Close", i, n)
+		}
+	}
+}
+
+func control(t *testing.T, id string) bus.Subject {
+	t.Helper()
+	s, err := bus.Control(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
