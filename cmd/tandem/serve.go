@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem/internal/app"
+	"github.com/tandemhq/tandem/internal/backend"
 )
 
 // runServe runs the server until ctx ends (Ctrl-C or SIGTERM), then shuts
@@ -52,6 +53,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.StringVar(&cfg.DataDir, "data", defaultDataDir(), "data directory: the default store and blobs, the demo login")
 	fs.StringVar(&cfg.StoreURL, "store", env("TANDEM_STORE", ""), "the store's URL: sqlite:///path/tandem.db or postgres://user@host/db (default sqlite://DATA/"+app.DBFile+")")
 	fs.StringVar(&cfg.BlobsURL, "blobs", env("TANDEM_BLOBS", ""), "blob storage URL for recordings: file:///path or s3://bucket/prefix?endpoint=... (default file://DATA/"+app.BlobsDir+")")
+	fs.StringVar(&cfg.BusURL, "bus", env("TANDEM_BUS", backend.BusLocal), "the bus that carries notifications between nodes: local (one node) or nats://host:4222")
 	fs.StringVar(&cfg.SecretsFile, "secrets-file", env("TANDEM_SECRETS_FILE", ""), "file of the signing key and SSH host key that every server shares (tandem secrets generate); default: kept in the store")
 	fs.StringVar(&cfg.DemoAddr, "demo-addr", env("TANDEM_DEMO_ADDR", "127.0.0.1:8081"), `demo site listen address ("off" for none)`)
 	fs.StringVar(&cfg.SSHAddr, "ssh-addr", env("TANDEM_SSH_ADDR", "127.0.0.1:2222"), `SSH listen address for terminal assistance ("off" for none)`)

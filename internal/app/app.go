@@ -24,6 +24,7 @@ import (
 	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/backend"
 	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/bus"
 	"github.com/tandemhq/tandem/internal/demo"
 	"github.com/tandemhq/tandem/internal/httpapi"
 	"github.com/tandemhq/tandem/internal/metrics"
@@ -48,6 +49,10 @@ type Config struct {
 	// BlobsURL is the blob storage of recordings (file://DATADIR/blobs);
 	// see backend.OpenBlobs.
 	BlobsURL string
+	// BusURL is the bus that carries notifications between nodes: "local"
+	// (the default) or nats://host:4222; see backend.OpenBus. It is
+	// opened and closed, and carries nothing yet.
+	BusURL string
 	// SecretsFile is the file of the secrets every server of the
 	// installation shares (see ParseSecretsFile); "" keeps them in the
 	// store.
@@ -117,6 +122,7 @@ type Server struct {
 	cfg     Config
 	log     *slog.Logger
 	db      store.Store
+	bus     bus.Bus
 	assists *assist.Service
 	spool   *record.Spool
 	// draining is set when Close begins: /readyz then says "stopping".
@@ -161,6 +167,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.BlobsURL == "" {
 		cfg.BlobsURL = backend.FileURL(filepath.Join(cfg.DataDir, BlobsDir))
 	}
+	if cfg.BusURL == "" {
+		cfg.BusURL = backend.BusLocal
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
@@ -183,7 +192,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}()
 
-	// The secrets file, and both URLs, are checked before the store or
+	// The secrets file, and every URL, are checked before the store or
 	// blob storage is opened (which may create files): bad input changes
 	// nothing.
 	var secrets *Secrets
@@ -198,6 +207,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err := backend.CheckBlobs(cfg.BlobsURL); err != nil {
 		return nil, fmt.Errorf("--blobs %w", err)
 	}
+	if err := backend.CheckBus(cfg.BusURL); err != nil {
+		return nil, fmt.Errorf("--bus %w", err)
+	}
+	// The bus first: it creates nothing, so a NATS server out of reach
+	// leaves no new database behind.
+	if s.bus, err = backend.OpenBus(ctx, cfg.BusURL, cfg.Logger); err != nil {
+		return nil, fmt.Errorf("--bus %w", err)
+	}
 	if s.db, err = backend.OpenStore(ctx, cfg.StoreURL); err != nil {
 		return nil, fmt.Errorf("--store %w", err)
 	}
@@ -205,7 +222,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--blobs %w", err)
 	}
-	cfg.Logger.Info("storage", "store", backend.Redact(cfg.StoreURL), "blobs", backend.Redact(cfg.BlobsURL))
+	cfg.Logger.Info("storage", "store", backend.Redact(cfg.StoreURL), "blobs", backend.Redact(cfg.BlobsURL), "bus", backend.Redact(cfg.BusURL))
 	if secrets == nil {
 		if secrets, err = StoredSecrets(ctx, s.db, cfg.DataDir); err != nil {
 			return nil, err
@@ -406,6 +423,9 @@ func (s *Server) Close(ctx context.Context) error {
 	s.wg.Wait()
 	if s.ice != nil {
 		s.ice.close()
+	}
+	if s.bus != nil {
+		errs = append(errs, s.bus.Close(ctx))
 	}
 	if s.db != nil {
 		errs = append(errs, s.db.Close())

@@ -1,0 +1,115 @@
+package bus
+
+import (
+	"fmt"
+
+	"github.com/tandemhq/tandem"
+)
+
+// Kind is what a subject is about.
+type Kind uint8
+
+// The kinds of subject. Their names are part of the subjects on the wire
+// (queue.ID, control.ID, lease): renaming one splits an installation whose
+// nodes run different versions.
+const (
+	// KindQueue is the queue of help requests of one site: a request
+	// waiting, taken or withdrawn. Its ID is the site's.
+	KindQueue Kind = iota + 1
+	// KindControl is control messages for the node that owns one session
+	// (an assist or a terminal session). Its ID is the session's.
+	KindControl
+	// KindLease is the changes of every session's owner lease: taken,
+	// renewed by another node, released. It has no ID; messages name the
+	// session.
+	KindLease
+)
+
+func (k Kind) String() string {
+	switch k {
+	case KindQueue:
+		return "queue"
+	case KindControl:
+		return "control"
+	case KindLease:
+		return "lease"
+	}
+	return "invalid"
+}
+
+// Subject is where a message is published. Make one with Queue, Control or
+// Leases; the zero Subject is invalid and refused by every Bus.
+type Subject struct {
+	kind Kind
+	id   string
+}
+
+// MaxID is the longest site or session id a subject takes.
+const MaxID = 64
+
+// Queue is the subject of the queue of the site siteID.
+func Queue(siteID string) (Subject, error) { return withID(KindQueue, siteID) }
+
+// Control is the subject of control messages for the owner of the session
+// sessionID.
+func Control(sessionID string) (Subject, error) { return withID(KindControl, sessionID) }
+
+// Leases is the subject of lease changes.
+func Leases() Subject { return Subject{kind: KindLease} }
+
+func withID(k Kind, id string) (Subject, error) {
+	if why := checkID(id); why != "" {
+		return Subject{}, tandem.Errorf(tandem.EInvalid, "bus: a %s subject needs %s", k, why)
+	}
+	return Subject{kind: k, id: id}, nil
+}
+
+// checkID accepts what site and session ids are made of: letters, digits,
+// '_' and '-'. Anything else could change the meaning of a NATS subject
+// ('.', '*', '>', white space) or of a log line. It returns what is wrong,
+// or "".
+func checkID(id string) string {
+	if id == "" || len(id) > MaxID {
+		return fmt.Sprintf("an id of 1 to %d characters, not %d", MaxID, len(id))
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return fmt.Sprintf("an id of letters, digits, '_' and '-' (byte %d is %q)", i, c)
+		}
+	}
+	return ""
+}
+
+// Kind is what the subject is about.
+func (s Subject) Kind() Kind { return s.kind }
+
+// ID is the site's or session's id, "" for KindLease.
+func (s Subject) ID() string { return s.id }
+
+// Valid reports whether s was made by Queue, Control or Leases.
+func (s Subject) Valid() error {
+	switch s.kind {
+	case KindQueue, KindControl:
+		if checkID(s.id) == "" {
+			return nil
+		}
+	case KindLease:
+		if s.id == "" {
+			return nil
+		}
+	}
+	return tandem.Errorf(tandem.EInvalid, "bus: not a subject (make one with bus.Queue, bus.Control or bus.Leases)")
+}
+
+// String is the subject as it travels on a networked bus: "queue.ID",
+// "control.ID" or "lease". It is "invalid" for an invalid subject.
+func (s Subject) String() string {
+	if s.Valid() != nil {
+		return "invalid"
+	}
+	if s.id == "" {
+		return s.kind.String()
+	}
+	return s.kind.String() + "." + s.id
+}

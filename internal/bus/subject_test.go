@@ -1,0 +1,62 @@
+package bus
+
+import (
+	"testing"
+
+	"github.com/tandemhq/tandem"
+)
+
+// The subjects' spelling is what nodes of different versions share on NATS.
+func TestSubjectSpelling(t *testing.T) {
+	q, err := Queue("site_abc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Control("k3j2h")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		s      Subject
+		want   string
+		kind   Kind
+		id     string
+		wantOK bool
+	}{
+		{q, "queue.site_abc", KindQueue, "site_abc", true},
+		{c, "control.k3j2h", KindControl, "k3j2h", true},
+		{Leases(), "lease", KindLease, "", true},
+		{Subject{}, "invalid", 0, "", false},
+		{Subject{kind: KindLease, id: "x"}, "invalid", KindLease, "x", false},
+		{Subject{kind: KindQueue, id: "a.b"}, "invalid", KindQueue, "a.b", false},
+		{Subject{kind: 9, id: "a"}, "invalid", 9, "a", false},
+	} {
+		if got := tt.s.String(); got != tt.want {
+			t.Errorf("String() = %q, want %q", got, tt.want)
+		}
+		if tt.s.Kind() != tt.kind || tt.s.ID() != tt.id {
+			t.Errorf("%q: Kind, ID = %v, %q", tt.want, tt.s.Kind(), tt.s.ID())
+		}
+		if err := tt.s.Valid(); (err == nil) != tt.wantOK || (err != nil && tandem.ErrorCode(err) != tandem.EInvalid) {
+			t.Errorf("%q: Valid() = %v", tt.want, err)
+		}
+	}
+	// A subject is comparable: equal ids make equal subjects.
+	q2, _ := Queue("site_abc")
+	if q != q2 || q == (Subject{kind: KindControl, id: "site_abc"}) {
+		t.Error("subjects do not compare by kind and id")
+	}
+}
+
+func TestBufferSize(t *testing.T) {
+	for _, tt := range []struct{ in, want int }{{0, DefaultBuffer}, {1, 1}, {MaxBuffer, MaxBuffer}} {
+		if got, err := BufferSize(tt.in); err != nil || got != tt.want {
+			t.Errorf("BufferSize(%d) = %d, %v; want %d", tt.in, got, err, tt.want)
+		}
+	}
+	for _, n := range []int{-1, MaxBuffer + 1} {
+		if _, err := BufferSize(n); tandem.ErrorCode(err) != tandem.EInvalid {
+			t.Errorf("BufferSize(%d): %v, want an invalid error", n, err)
+		}
+	}
+}
