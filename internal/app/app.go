@@ -369,13 +369,17 @@ func (s *Server) SSHAddr() string {
 func (s *Server) Store() store.Store { return s.db }
 
 // ready reports whether the server can take new clients, for /readyz:
-// not while it is stopping, nor while its store does not answer.
+// not while it is stopping, nor while its store or bus cannot be reached.
 func (s *Server) ready(ctx context.Context) error {
 	if s.draining.Load() {
 		return tandem.Errorf(tandem.EUnavailable, "stopping")
 	}
 	if err := s.db.Ping(ctx); err != nil {
 		return errors.Join(tandem.Errorf(tandem.EUnavailable, "the store cannot be reached"), err)
+	}
+	// A remote bus says whether it is connected; the in-process one always is.
+	if c, ok := s.bus.(interface{ Connected() bool }); ok && !c.Connected() {
+		return tandem.Errorf(tandem.EUnavailable, "the bus cannot be reached")
 	}
 	return nil
 }

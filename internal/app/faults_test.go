@@ -15,6 +15,7 @@ import (
 	"github.com/tandemhq/tandem/internal/app"
 	"github.com/tandemhq/tandem/internal/apptest"
 	"github.com/tandemhq/tandem/internal/backend"
+	"github.com/tandemhq/tandem/internal/natstest"
 	"github.com/tandemhq/tandem/internal/pgtest"
 	"github.com/tandemhq/tandem/internal/s3test"
 	"github.com/tandemhq/tandem/internal/simclient"
@@ -211,5 +212,40 @@ func TestPostgresRestartMidAssist(t *testing.T) {
 		if !bytes.Contains(rec, []byte(label)) {
 			t.Errorf("the recording lacks %q", label)
 		}
+	}
+}
+
+// The NATS server goes away: /readyz says the bus cannot be reached (the
+// process is alive), and once the server is back and the bus reconnected,
+// the node is ready again.
+func TestReadyFollowsTheBus(t *testing.T) {
+	nats := natstest.Start(t, natstest.Auth{})
+	ts := apptest.Start(t, app.Config{BusURL: nats.URL()}, "")
+	if status, body := get(t, ts.URL()+"/readyz", ""); status != http.StatusOK {
+		t.Fatalf("/readyz with the bus up: %d %s", status, body)
+	}
+	nats.Stop()
+	waitReady(t, ts.URL(), http.StatusServiceUnavailable, "the bus cannot be reached")
+	if status, _ := get(t, ts.URL()+"/healthz", ""); status != http.StatusOK {
+		t.Errorf("/healthz with the bus down: %d, want 200", status)
+	}
+	nats.Start()
+	waitReady(t, ts.URL(), http.StatusOK, "ready")
+}
+
+// waitReady polls /readyz until it answers status with want in its body:
+// the bus notices a lost server, and reconnects, on its own schedule.
+func waitReady(t *testing.T, base string, status int, want string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		got, body := get(t, base+"/readyz", "")
+		if got == status && strings.Contains(body, want) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("/readyz: %d %s; want %d with %q", got, body, status, want)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
