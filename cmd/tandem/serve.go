@@ -62,6 +62,8 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.DurationVar(&cfg.InviteTTL, "invite-ttl", envDuration("TANDEM_INVITE_TTL", 10*time.Minute), "how long an invite link or code stays valid")
 	fs.DurationVar(&cfg.Grace, "grace", envDuration("TANDEM_GRACE", 30*time.Second), "how long a dropped connection may take to resume before the assist ends")
 	fs.IntVar(&cfg.MaxWaiting, "max-waiting", envInt("TANDEM_MAX_WAITING", 100, 1), "how many help requests one site may have waiting for an agent at once; more are refused (503) until some are taken")
+	fs.StringVar(&cfg.NodeURL, "node-url", env("TANDEM_NODE_URL", ""), "URL other nodes reach this node at, e.g. http://10.0.0.5:8080 (default the public URL)")
+	fs.DurationVar(&cfg.LeaseTTL, "lease-ttl", envDuration("TANDEM_LEASE_TTL", 10*time.Second), "how long a node's leases on its live sessions last unrenewed: the bound on how long a dead node's sessions wait to be ended on another node")
 	fs.DurationVar(&cfg.SweepInterval, "sweep-interval", envDuration("TANDEM_SWEEP_INTERVAL", time.Hour), "how often recordings past their site's retention (tandem site set --retention), and those of removed sites, are deleted")
 	fs.DurationVar(&cfg.LivenessInterval, "liveness", envDuration("TANDEM_LIVENESS", 10*time.Second), "how often terminal hosts are probed")
 	fs.StringVar(&cfg.ICE.TURNAddr, "turn-addr", env("TANDEM_TURN_ADDR", "127.0.0.1:3478"), `embedded TURN server's UDP address for calls ("off" for none)`)

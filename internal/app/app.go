@@ -27,6 +27,7 @@ import (
 	"github.com/tandemhq/tandem/internal/bus"
 	"github.com/tandemhq/tandem/internal/demo"
 	"github.com/tandemhq/tandem/internal/httpapi"
+	"github.com/tandemhq/tandem/internal/lease"
 	"github.com/tandemhq/tandem/internal/metrics"
 	"github.com/tandemhq/tandem/internal/netx"
 	"github.com/tandemhq/tandem/internal/password"
@@ -115,6 +116,10 @@ type Config struct {
 	// and those of removed assists and sites, are deleted (1 hour); the
 	// first sweep runs at start. See internal/retention.
 	SweepInterval time.Duration
+	// NodeURL is how other nodes reach this one (PublicURL); LeaseTTL is
+	// how long its sessions' leases last unrenewed (10s). See node.go.
+	NodeURL  string
+	LeaseTTL time.Duration
 }
 
 // Server is a running Tandem.
@@ -133,6 +138,10 @@ type Server struct {
 	ln       net.Listener
 	demoLn   net.Listener
 	ssh      *sshrelay.Server
+	node     *lease.Node
+	// stopNode stops the heartbeat and the sweep of stopped nodes (with
+	// the requests; tests call it to play a node that died).
+	stopNode context.CancelFunc
 	ice      *iceServers
 	demo     DemoInfo
 	wg       sync.WaitGroup
@@ -258,6 +267,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 
+	if err := s.startNode(); err != nil {
+		return nil, err
+	}
 	if s.ice, err = startICE(cfg.ICE, secret, cfg.Logger); err != nil {
 		return nil, err
 	}
@@ -266,7 +278,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		AfterFunc:  cfg.AfterFunc,
 		MaxWaiting: cfg.MaxWaiting, DisableRecording: cfg.DisableRecording, ICE: s.ice,
 		RateBytes: cfg.AssistRateBytes, BurstBytes: cfg.AssistBurstBytes, MaxRecordedBytes: cfg.AssistMaxBytes,
-		Spool: s.spool,
+		Spool: s.spool, Node: s.node,
 	}, s.db, blobStore, m)
 	if err := s.assists.EndAbandoned(ctx); err != nil {
 		return nil, fmt.Errorf("close abandoned assists: %w", err)
@@ -295,7 +307,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		// Without a token the public port has no /metrics at all.
 		deps.Metrics = metricsH
 	}
-	if s.ssh, err = startSSH(ctx, cfg, secrets, s.db, blobStore, s.spool, m); err != nil {
+	if s.ssh, err = startSSH(ctx, cfg, secrets, s.db, blobStore, s.spool, m, s.node); err != nil {
 		return nil, err
 	}
 	if s.ssh != nil {
@@ -318,6 +330,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// Stopped, and waited for, with the requests: before the store closes.
 	sweeper := retention.New(s.db, blobStore, retention.Config{Interval: cfg.SweepInterval, Now: cfg.Now, Logger: cfg.Logger, Observer: m, Spool: s.spool})
 	s.wg.Go(func() { sweeper.Run(base) })
+	s.runNode(base)
 	ok = true
 	return s, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/lease"
 	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/store"
@@ -13,8 +14,8 @@ import (
 // startSSH starts terminal assistance unless cfg.SSHAddr is "" or "off".
 // Either way, terminal sessions a previous run left live are ended first.
 // Terminal recordings share the assists' spool (see record.Spool).
-func startSSH(ctx context.Context, cfg Config, secrets *Secrets, db store.Store, bs blobs.Store, spool *record.Spool, obs sshrelay.Observer) (*sshrelay.Server, error) {
-	if err := sshrelay.EndAbandoned(ctx, db); err != nil {
+func startSSH(ctx context.Context, cfg Config, secrets *Secrets, db store.Store, bs blobs.Store, spool *record.Spool, obs sshrelay.Observer, node *lease.Node) (*sshrelay.Server, error) {
+	if err := sshrelay.EndAbandoned(ctx, db, node); err != nil {
 		return nil, fmt.Errorf("terminal assistance: %w", err)
 	}
 	if off(cfg.SSHAddr) {
@@ -30,6 +31,7 @@ func startSSH(ctx context.Context, cfg Config, secrets *Secrets, db store.Store,
 		LivenessInterval: cfg.LivenessInterval,
 		Observer:         obs,
 		Logger:           cfg.Logger,
+		Node:             node,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("terminal assistance: %w", err)

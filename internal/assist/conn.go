@@ -35,6 +35,11 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 		if err != nil || !s.validPersonToken(id, token) {
 			return nil, &CloseError{Code: CloseUnknown, Reason: "unknown assist"}
 		}
+		if a.State != tandem.AssistEnded {
+			if ce := s.servedElsewhereClose(ctx, id); ce != nil {
+				return nil, ce
+			}
+		}
 		return nil, endedClose(a)
 	}
 	if !s.validPersonToken(id, token) {
@@ -175,6 +180,11 @@ func (s *Service) ConnectAgent(ctx context.Context, user *tandem.User, id string
 		a, err := s.store.AssistByID(ctx, id)
 		if err != nil {
 			return nil, &CloseError{Code: CloseUnknown, Reason: "unknown assist"}
+		}
+		if a.State != tandem.AssistEnded {
+			if ce := s.servedElsewhereClose(ctx, id); ce != nil {
+				return nil, ce
+			}
 		}
 		return nil, endedClose(a)
 	}

@@ -130,9 +130,12 @@ func (s *Service) RedeemInvite(ctx context.Context, req RedeemRequest) (*Started
 	}
 	text := s.promptText(agent)
 	a := &tandem.Assist{
-		SiteID: site.ID, State: tandem.AssistLive, PersonID: personID(req.PersonID),
+		ID: newAssistID(), SiteID: site.ID, State: tandem.AssistLive, PersonID: personID(req.PersonID),
 		PageID: req.PageID, PageURL: req.URL, UserAgent: req.UserAgent, Viewport: req.Viewport,
 		CreatedAt: now, StartedAt: now,
+	}
+	if err := s.takeLease(ctx, a.ID); err != nil {
+		return nil, fmt.Errorf("start assist: %w", err)
 	}
 	// One step: the invite is used, the assist made and the consent recorded
 	// together, or nothing is (another person won the invite meanwhile).
@@ -141,6 +144,7 @@ func (s *Service) RedeemInvite(ctx context.Context, req RedeemRequest) (*Started
 		Consent: &tandem.Consent{PersonID: a.PersonID, PageURL: req.URL, Method: "invite", Allowed: true, Text: text, At: now},
 	})
 	if err != nil {
+		s.releaseLease(a.ID)
 		return nil, inviteError(err)
 	}
 	l := s.open(a, site)

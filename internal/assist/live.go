@@ -127,12 +127,22 @@ func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (
 		}
 		return a, nil // ended already
 	}
+	// stored says whether this call stored the end: then the lease is
+	// given up, once the assist is unlocked (storage I/O never holds its
+	// lock). An end that failed to be stored keeps the lease until it
+	// lapses, so that a sweep ends the assist.
+	stored, mine := false, false
 	defer func() {
 		s.mu.Lock()
 		if s.lives[id] == l {
 			delete(s.lives, id)
 		}
 		s.mu.Unlock()
+		if stored {
+			s.releaseLease(id)
+		} else if mine && s.cfg.Node != nil {
+			s.cfg.Node.Forget(id)
+		}
 	}()
 	l.mu.Lock()
 	if l.ended {
@@ -152,7 +162,7 @@ func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (
 	}
 	defer l.mu.Unlock()
 	defer close(l.told) // runs first, l.mu still held
-	l.ended = true
+	l.ended, mine = true, true
 	if l.grace != nil {
 		l.grace.Stop()
 	}
@@ -186,6 +196,7 @@ func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (
 		return nil, fmt.Errorf("end assist: %w", err)
 	}
 	l.assist = &next
+	stored = true
 	ended := encodeControl(protocol.KindEnded, map[string]string{"reason": reason})
 	if l.person != nil {
 		l.person.finish(ended, code, reason)

@@ -83,6 +83,7 @@ func (s *Service) RequestHelp(ctx context.Context, req HelpRequest) (*Started, e
 		return nil, err
 	}
 	a := &tandem.Assist{
+		ID:        newAssistID(),
 		SiteID:    site.ID,
 		State:     tandem.AssistWaiting,
 		PersonID:  personID(req.PersonID),
@@ -92,7 +93,13 @@ func (s *Service) RequestHelp(ctx context.Context, req HelpRequest) (*Started, e
 		Viewport:  req.Viewport,
 		CreatedAt: s.cfg.Now(),
 	}
+	// The lease first: an assist in the store always has an owner, or had
+	// one (see newAssistID).
+	if err := s.takeLease(ctx, a.ID); err != nil {
+		return nil, fmt.Errorf("create assist: %w", err)
+	}
 	if err := s.store.CreateWaitingAssist(ctx, a, s.cfg.MaxWaiting); err != nil {
+		s.releaseLease(a.ID)
 		if tandem.ErrorCode(err) == tandem.EUnavailable {
 			s.noteQueueFull(site.ID)
 			return nil, tandem.Errorf(tandem.EUnavailable, "too many people are waiting for support right now; please try again in a few minutes")
@@ -175,6 +182,9 @@ func (s *Service) liveAssist(ctx context.Context, id string) (*live, error) {
 	}
 	if a.State == tandem.AssistEnded {
 		return nil, tandem.Errorf(tandem.EConflict, "this assist has ended (%s)", a.EndReason)
+	}
+	if err := s.servedElsewhere(ctx, id); err != nil {
+		return nil, err
 	}
 	return nil, tandem.Errorf(tandem.EConflict, "this assist is no longer running")
 }

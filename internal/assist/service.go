@@ -12,6 +12,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/lease"
 	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/store"
 )
@@ -86,6 +87,12 @@ type Config struct {
 	// has passed unless the Timer is stopped first. Tests pass a fake
 	// clock's, to move past a grace period without waiting for it.
 	AfterFunc func(d time.Duration, f func()) Timer
+	// Node, if set, holds the leases of the assists this server runs:
+	// an assist's lease is taken before it is stored and given up when it
+	// ends; clients of an assist another live node holds are refused here
+	// (they reconnect), and the start-up and periodic sweeps end only
+	// assists that no live node holds. Nil: one server, no leases.
+	Node *lease.Node
 }
 
 // Timer is a grace period running; *time.Timer is one.
@@ -198,9 +205,27 @@ func New(cfg Config, st Store, bs blobs.Store, obs Observer) *Service {
 	return s
 }
 
-// EndAbandoned ends assists that a previous run of the server left open: their
-// live channels died with that process. Call it once at start.
+// EndAbandoned ends, at start, the open assists that no live server runs:
+// those without a lease, left by a Tandem from before leases (with
+// ReasonRestarted), and, with a Node, those whose owner let its lease lapse
+// (SweepExpired). An assist that another live node holds is left alone.
+// Without a Node every open assist not running here is ended. Call it once
+// at start.
 func (s *Service) EndAbandoned(ctx context.Context) error {
+	if err := s.endLeaseless(ctx); err != nil {
+		return err
+	}
+	for {
+		n, err := s.SweepExpired(ctx)
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+}
+
+// endLeaseless ends the open assists not running here that never had a
+// lease (every one, without a Node).
+func (s *Service) endLeaseless(ctx context.Context) error {
 	f := store.AssistFilter{
 		States: []tandem.AssistState{tandem.AssistWaiting, tandem.AssistConsenting, tandem.AssistLive},
 		Oldest: true,
@@ -219,8 +244,17 @@ func (s *Service) EndAbandoned(ctx context.Context) error {
 			if running {
 				continue
 			}
+			if s.cfg.Node != nil {
+				leased, err := s.cfg.Node.HasLease(ctx, a.ID)
+				if err != nil {
+					return err
+				}
+				if leased {
+					continue // a live owner's, or SweepExpired's
+				}
+			}
 			next := *a
-			next.State, next.EndedAt, next.EndReason = tandem.AssistEnded, s.cfg.Now(), "server restarted"
+			next.State, next.EndedAt, next.EndReason = tandem.AssistEnded, s.cfg.Now(), ReasonRestarted
 			// A conflict: it changed since it was listed, and is not ours.
 			if err := s.store.UpdateAssist(ctx, &next, a.State); err != nil && tandem.ErrorCode(err) != tandem.EConflict {
 				return err

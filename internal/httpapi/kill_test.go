@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/app"
+	"github.com/tandemhq/tandem/internal/assist"
 	"github.com/tandemhq/tandem/internal/password"
 	"github.com/tandemhq/tandem/internal/simclient"
 )
@@ -36,6 +38,10 @@ type childInfo struct {
 	SiteKey string `json:"siteKey"`
 }
 
+// childLeaseTTL is the child servers' lease TTL: the killed server's
+// assists end on the next one within about twice it.
+const childLeaseTTL = 500 * time.Millisecond
+
 const (
 	childEmail    = "alex@example.com"
 	childPassword = "correct horse battery"
@@ -46,7 +52,7 @@ const (
 func serveChild(dir string) int {
 	ctx := context.Background()
 	srv, err := app.Start(ctx, app.Config{
-		Addr: "127.0.0.1:0", DataDir: dir, DemoAddr: "off", SSHAddr: "off",
+		Addr: "127.0.0.1:0", DataDir: dir, DemoAddr: "off", SSHAddr: "off", LeaseTTL: childLeaseTTL,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
@@ -159,8 +165,23 @@ func TestStoredFramesSurviveKill(t *testing.T) {
 		Assist struct{ State, EndReason string }
 		Frames []struct{ S uint64 }
 	}
-	if err := agent.Do(ctx, "GET", "/api/v1/assists/"+p.AssistID+"/recording", nil, &rec); err != nil {
-		t.Fatal(err)
+	// The new server is a new node: the killed one's assist is ended once
+	// its lease lapses, by the sweep, within the TTL and the sweep interval.
+	restarted := time.Now()
+	for {
+		err := agent.Do(ctx, "GET", "/api/v1/assists/"+p.AssistID+"/recording", nil, &rec)
+		var apiErr *simclient.APIError
+		if errors.As(err, &apiErr) && apiErr.Status == 409 && time.Since(restarted) < 3*childLeaseTTL {
+			time.Sleep(childLeaseTTL / 10)
+			continue
+		}
+		if err != nil {
+			t.Fatalf("%v after the restart: %v", time.Since(restarted), err)
+		}
+		break
+	}
+	if rec.Assist.State != "ended" || rec.Assist.EndReason != assist.ReasonOwnerStopped {
+		t.Errorf("the killed server's assist is %s (%q); want ended (%q)", rec.Assist.State, rec.Assist.EndReason, assist.ReasonOwnerStopped)
 	}
 	for i, f := range rec.Frames {
 		if f.S != uint64(i+1) {

@@ -93,7 +93,12 @@ func (s *Server) admit(ctx context.Context, user string, key ssh.PublicKey) (*ss
 		switch {
 		case err == nil && !t.EndedAt.IsZero():
 			return nil, joinError("session %s has ended (%s)", id, t.EndReason)
-		case err == nil || tandem.ErrorCode(err) == tandem.ENotFound:
+		case err == nil:
+			if err := s.servedElsewhere(ctx, id); err != nil {
+				return nil, joinError("session %s is served by another node; try again", id)
+			}
+			return nil, joinError("no session %s; check the id, or ask the host to share again", id)
+		case tandem.ErrorCode(err) == tandem.ENotFound:
 			return nil, joinError("no session %s; check the id, or ask the host to share again", id)
 		default:
 			s.log.Error("look up terminal", "id", id, "err", err)

@@ -297,7 +297,15 @@ func (s *Server) register(conn *ssh.ServerConn, payload []byte) (*session, error
 	}
 	sctx, scancel := context.WithTimeout(s.ctx, 10*time.Second)
 	defer scancel()
+	// The lease first: a stored session always has an owner, or had one,
+	// so that another node's sweep never ends a session starting here.
+	if err := s.takeLease(sctx, se.id); err != nil {
+		cancel()
+		s.log.Error("take terminal lease", "err", err)
+		return nil, fmt.Errorf("cannot create the session right now")
+	}
 	if err := s.cfg.Store.CreateTerminal(sctx, t); err != nil {
+		s.releaseLease(se.id, true)
 		cancel()
 		s.log.Error("create terminal", "err", err)
 		return nil, fmt.Errorf("cannot create the session right now")

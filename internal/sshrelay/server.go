@@ -14,6 +14,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/lease"
 	"github.com/tandemhq/tandem/internal/ratelimit"
 	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/store"
@@ -88,6 +89,11 @@ type Config struct {
 	// nothing.
 	Observer Observer
 	Logger   *slog.Logger
+	// Node, if set, holds the leases of the sessions this server runs: a
+	// session's lease is taken before it is stored and given up when it
+	// ends, and helpers of a session another live node holds are refused
+	// here. Nil: one server, no leases.
+	Node *lease.Node
 }
 
 // Observer counts what the relay does, for metrics (internal/metrics).
@@ -361,27 +367,6 @@ func (s *Server) Close(ctx context.Context) error {
 // ReasonRestarted is why a session that a previous run of the server left
 // live was ended.
 const ReasonRestarted = "server restarted"
-
-// EndAbandoned ends the sessions that a previous run of the server left
-// live (it was killed, or crashed): their hosts' connections died with that
-// process, so nobody can join them any more. Each is ended with
-// ReasonRestarted, shown in listings, the console and to a helper who tries
-// to join, and an "end" entry in its audit log. Call it once at start,
-// before serving.
-func EndAbandoned(ctx context.Context, st Store) error {
-	at := time.Now()
-	ids, err := st.EndLiveTerminals(ctx, ReasonRestarted, at)
-	if err != nil {
-		return fmt.Errorf("sshrelay: end abandoned sessions: %w", err)
-	}
-	for _, id := range ids {
-		e := &tandem.AuditEntry{SessionID: id, Actor: "system", Action: "end", Detail: ReasonRestarted, At: at}
-		if err := st.AppendAudit(ctx, e); err != nil {
-			return fmt.Errorf("sshrelay: end abandoned session %s: %w", id, err)
-		}
-	}
-	return nil
-}
 
 // session returns the live session with id, or nil.
 func (s *Server) session(id string) *session {

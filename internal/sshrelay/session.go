@@ -221,7 +221,12 @@ func (se *session) input(h *helper, p []byte) {
 // caller waits for the first to finish, so that whoever returns after end
 // (the host's connection handler, which Close waits for) knows the
 // recording is closed.
-func (se *session) end(reason string) {
+func (se *session) end(reason string) { se.stop(reason, true) }
+
+// stop ends the session on this server: with record, its end is stored (and
+// its lease given up); without (its lease was lost, another node may own
+// it now), only this server's part of it stops.
+func (se *session) stop(reason string, record bool) {
 	se.mu.Lock()
 	if se.ended {
 		se.mu.Unlock()
@@ -253,14 +258,20 @@ func (se *session) end(reason string) {
 	rcancel()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := srv.cfg.Store.EndTerminal(ctx, se.id, reason, se.endedAt); err != nil {
-		srv.log.Error("end terminal", "session", se.id, "err", err)
+	if record {
+		err := srv.cfg.Store.EndTerminal(ctx, se.id, reason, se.endedAt)
+		if err != nil {
+			srv.log.Error("end terminal", "session", se.id, "err", err)
+		}
+		srv.releaseLease(se.id, err == nil)
 	}
 	se.cancel() // helpers' connection handlers say goodbye and hang up
 	for _, h := range helpers {
 		se.detach(h)
 	}
-	srv.audit.add(se.id, "host:"+se.hostFP, "end", reason)
+	if record {
+		srv.audit.add(se.id, "host:"+se.hostFP, "end", reason)
+	}
 	se.hostConn.Close()
 	srv.log.Info("session ended", "session", se.id, "reason", reason)
 }

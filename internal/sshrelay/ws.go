@@ -106,6 +106,12 @@ func (s *Server) ServeWebTerminal(w http.ResponseWriter, r *http.Request, u *tan
 		return
 	}
 	se := s.session(t.ID)
+	if se == nil && t.EndedAt.IsZero() {
+		if err := s.servedElsewhere(r.Context(), t.ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	if se == nil {
 		s.fail(w, r, tandem.Errorf(tandem.EExpired, "session %s has ended (%s)", t.ID, t.EndReason))
 		return

@@ -1,0 +1,209 @@
+package assist
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/lease"
+	"github.com/tandemhq/tandem/internal/store"
+)
+
+// ReasonOwnerStopped is why an assist whose node died (its lease lapsed)
+// is ended by another node's sweep.
+const ReasonOwnerStopped = "its server stopped"
+
+// ReasonRestarted is why an assist that a Tandem from before leases left
+// open is ended at start.
+const ReasonRestarted = "server restarted"
+
+// closeLost is the close of the channels of an assist whose lease this node
+// lost: the client reconnects (through the load balancer) and is served by
+// whichever node owns the assist now; the assist did not end.
+const closeLost = CloseTryAgain
+
+// newAssistID returns the id of a new assist, made before the assist is
+// stored so that its lease is taken first: a sweep on another node never
+// sees a new assist without a lease (and ends it as a pre-lease leftover).
+func newAssistID() string { return strings.ToLower(rand.Text()) }
+
+// takeLease takes the lease of a new assist on this node (none without a
+// Node). Its loss closes the assist's channels here.
+func (s *Service) takeLease(ctx context.Context, id string) error {
+	if s.cfg.Node == nil {
+		return nil
+	}
+	_, err := s.cfg.Node.Acquire(ctx, id, store.LeaseAssist, func() { go s.lost(id) })
+	return err
+}
+
+// releaseLease gives up the lease of an assist that ended here (or never
+// started). It does not hold any assist's lock.
+func (s *Service) releaseLease(id string) {
+	if s.cfg.Node == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.cfg.Node.Release(ctx, id); err != nil {
+		s.log.Error("release assist lease", "assist", id, "err", err)
+	}
+}
+
+// servedElsewhere returns the error for a client of an assist that is not
+// running here: a clear refusal when another node holds its lease, nil
+// when no node does.
+func (s *Service) servedElsewhere(ctx context.Context, id string) error {
+	if s.cfg.Node == nil {
+		return nil
+	}
+	owner, ok, err := s.cfg.Node.Owner(ctx, id)
+	if err != nil {
+		return err
+	}
+	if ok {
+		return lease.ServedElsewhere("assist", owner)
+	}
+	return nil
+}
+
+// servedElsewhereClose is servedElsewhere for a channel: a close that
+// makes the client reconnect, or nil.
+func (s *Service) servedElsewhereClose(ctx context.Context, id string) *CloseError {
+	err := s.servedElsewhere(ctx, id)
+	if err == nil {
+		return nil
+	}
+	if tandem.ErrorCode(err) == tandem.EUnavailable {
+		return &CloseError{Code: closeLost, Reason: "this assist is served by another node"}
+	}
+	return &CloseError{Code: CloseTryAgain, Reason: "the assist's owner cannot be read now"}
+}
+
+// lost stops serving an assist whose lease this node lost (its renewal was
+// refused, or the store did not answer for a lease's TTL): another node may
+// own it now, so nothing more is written for it here. Its channels close
+// with a code that makes clients reconnect, not as ended; the end is for
+// its owner (or a sweep) to decide.
+func (s *Service) lost(id string) {
+	s.mu.Lock()
+	l := s.lives[id]
+	if l != nil {
+		delete(s.lives, id)
+	}
+	s.mu.Unlock()
+	if l == nil {
+		return
+	}
+	const reason = "this server no longer serves the assist; reconnect"
+	l.mu.Lock()
+	if l.ended {
+		l.mu.Unlock()
+		return
+	}
+	l.ended = true
+	if l.grace != nil {
+		l.grace.Stop()
+	}
+	if l.agentGrace != nil {
+		l.agentGrace.Stop()
+	}
+	if l.hub != nil {
+		l.hub.Close(tandem.Errorf(tandem.EUnavailable, "the assist moved to another server"))
+	}
+	if l.call != nil && s.cfg.ICE != nil {
+		s.cfg.ICE.EndCall(l.call.id)
+	}
+	if l.person != nil {
+		l.person.close(closeLost, reason)
+		l.person = nil
+	}
+	for a := range l.agents {
+		a.close(closeLost, reason)
+	}
+	l.agents = map[*AgentConn]struct{}{}
+	l.endHeldLocked(nil, closeLost, reason)
+	rec, wasLive := l.rec, l.assist.State == tandem.AssistLive
+	close(l.told)
+	l.mu.Unlock()
+	// What was recorded is stored (unlocked: storage I/O never holds the
+	// assist's lock); the next owner resumes from what was stored.
+	if rec != nil {
+		_ = s.closeRecording(context.Background(), id, rec)
+	}
+	if wasLive {
+		s.observe(Observer.AssistEnded)
+	}
+	s.log.Warn("web assist lost: its lease is no longer this server's", "assist", id)
+	s.notifyQueue()
+}
+
+// SweepExpired ends the assists whose owner node let their lease lapse (it
+// died, or lost the store): each is taken over first (Acquire), so that
+// of several nodes sweeping at once one ends it, and never an assist whose
+// owner still renews it. It returns how many it ended. Nodes call it every
+// lease TTL, so that a dead node's assists end within TTL + that interval.
+func (s *Service) SweepExpired(ctx context.Context) (int, error) {
+	if s.cfg.Node == nil {
+		return 0, nil
+	}
+	expired, err := s.cfg.Node.Expired(ctx, store.LeaseAssist)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, l := range expired {
+		ended, err := s.takeOverAndEnd(ctx, l.SessionID, ReasonOwnerStopped)
+		if err != nil {
+			return n, err
+		}
+		if ended {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// takeOverAndEnd takes the lease of an assist that no live node serves and
+// ends it with reason, unless it ended already; then gives the lease up.
+// false when another node took it first.
+func (s *Service) takeOverAndEnd(ctx context.Context, id, reason string) (bool, error) {
+	if _, err := s.cfg.Node.Acquire(ctx, id, store.LeaseAssist, nil); err != nil {
+		if tandem.ErrorCode(err) == tandem.EConflict {
+			return false, nil // a live node owns it: not abandoned
+		}
+		return false, err
+	}
+	defer s.releaseLease(id)
+	a, err := s.store.AssistByID(ctx, id)
+	if tandem.ErrorCode(err) == tandem.ENotFound {
+		return false, nil // its assist was removed
+	}
+	if err != nil {
+		return false, fmt.Errorf("read abandoned assist %s: %w", id, err)
+	}
+	if a.State == tandem.AssistEnded {
+		return false, nil
+	}
+	if err := s.endStored(ctx, a, reason); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
+// endStored ends, in the store, an assist that no node runs.
+func (s *Service) endStored(ctx context.Context, a *tandem.Assist, reason string) error {
+	next := *a
+	next.State, next.EndedAt, next.EndReason = tandem.AssistEnded, s.cfg.Now(), reason
+	if err := s.recordEnd(ctx, "system", &next, a.State); err != nil {
+		return fmt.Errorf("end abandoned assist %s: %w", a.ID, err)
+	}
+	if next.EndReason == reason {
+		s.audit(ctx, a.ID, "system", "end", reason)
+	}
+	s.notifyQueue()
+	return nil
+}
