@@ -96,7 +96,7 @@ func (s *Service) startLiveLocked(l *live) error {
 		if l.person != nil {
 			l.durable.setWake(l.person.scheduleAck)
 		}
-		l.rec = record.NewWriter(s.blobs, l.assist.ID, record.WriterOptions{Gate: s.storing, Spool: s.cfg.Spool, OnStored: l.durable.durableTo,
+		l.rec = record.NewWriter(s.blobs, l.assist.ID, record.WriterOptions{New: true, Gate: s.storing, Spool: s.cfg.Spool, OnStored: l.durable.durableTo,
 			FlushInterval: s.gather})
 		opts.Sink = l.rec
 	}

@@ -267,6 +267,15 @@ func (w *Writer) put(ctx context.Context, st *runState) error {
 
 // list numbers the next chunk after the ones stored, and spooled, already.
 func (w *Writer) list(ctx context.Context, st *runState) error {
+	if w.opts.New {
+		if w.opts.Spool != nil {
+			if n, ok := w.opts.Spool.last(w.sessionID); ok && n >= st.next {
+				st.next = n + 1
+			}
+		}
+		st.listed = true
+		return nil
+	}
 	lctx := ctx
 	if w.opts.Spool != nil {
 		var cancel context.CancelFunc

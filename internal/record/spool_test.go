@@ -229,3 +229,27 @@ func TestSpoolDiscard(t *testing.T) {
 		t.Fatalf("the spool still has %d files of the discarded recording", len(entries))
 	}
 }
+
+// A new recording that starts while the store is down (nothing of it was
+// ever stored, so there is nothing to list) still goes to the spool, and
+// is complete once the store answers again.
+func TestSpoolTakesANewRecordingStartedDuringOutage(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	store := recordtest.NewOutage(blobstest.NewMemStore())
+	sp := openSpool(t, t.TempDir(), store, &spoolEvents{})
+	store.Fail()
+	w := NewWriter(store, "born-in-outage", WriterOptions{New: true, ChunkBytes: 4 << 10, Spool: sp})
+	writeLines(t, ctx, w, 0, 300)
+	if err := w.Close(ctx); err != nil {
+		t.Fatalf("close during the outage: %v", err)
+	}
+	if n, _ := sp.Pending(); n == 0 {
+		t.Fatal("nothing in the spool")
+	}
+	store.Recover()
+	if err := sp.Drained(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wantLines(t, readAll(t, store, "born-in-outage"), 300)
+}

@@ -35,6 +35,12 @@ var (
 
 // WriterOptions tune a Writer. Zero fields take the defaults.
 type WriterOptions struct {
+	// New says the session has no stored chunks yet (a new assist or
+	// terminal session): chunks are numbered from the first, after any in
+	// the Spool, without listing the store first. Without it a recording
+	// that starts while the store is down could not be numbered, so could
+	// not be spooled, and would be lost if the store stayed down.
+	New bool
 	// ChunkBytes is the buffered size at which a chunk is stored without
 	// waiting for the flush interval.
 	ChunkBytes int

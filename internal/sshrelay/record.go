@@ -46,6 +46,7 @@ type castHeader struct {
 func (s *Server) newCast(se *session) *castWriter {
 	c := &castWriter{
 		w: record.NewWriter(s.cfg.Blobs, se.id, record.WriterOptions{
+			New:            true, // a session id is new at every share
 			MaxBufferBytes: s.cfg.RecordingBacklog,
 			Spool:          s.cfg.Spool,
 		}),
