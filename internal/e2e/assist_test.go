@@ -19,7 +19,7 @@ import (
 var secrets = []string{"hunter2-SECRET-pw", "4111111111111111", "SECRETNOTE-42", "4417-2290-0081"}
 
 func TestLiveAssist(t *testing.T) {
-	e := setup(t)
+	e := setupOnDisk(t)
 	person, agent := e.tab(), e.tab()
 	demo := e.srv.Demo()
 	run(t, person, "size the person's window", chromedp.EmulateViewport(1280, 720))

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +17,8 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/app"
+	"github.com/tandemhq/tandem/internal/backend"
+	"github.com/tandemhq/tandem/internal/backendtest"
 	"github.com/tandemhq/tandem/internal/browsertest"
 	"github.com/tandemhq/tandem/internal/password"
 )
@@ -34,12 +37,29 @@ func setup(t testing.TB) *env {
 	return setupWith(t, app.Config{}, browsertest.Options{})
 }
 
+// setupOnDisk is setup on the SQLite file and blob directory in the data
+// directory, whatever backendtest selects: for the tests that read what
+// was stored, file by file.
+func setupOnDisk(t testing.TB) *env {
+	t.Helper()
+	data := t.TempDir()
+	return setupWith(t, app.Config{DataDir: data,
+		StoreURL: backend.SQLiteURL(filepath.Join(data, app.DBFile)),
+		BlobsURL: backend.FileURL(filepath.Join(data, app.BlobsDir))}, browsertest.Options{})
+}
+
 // setupWith is setup with extra server settings and browser flags.
 func setupWith(t testing.TB, cfg app.Config, opts browsertest.Options) *env {
 	t.Helper()
 	proxy := newCutProxy(t)
-	data := t.TempDir()
+	data := cfg.DataDir
+	if data == "" {
+		data = t.TempDir()
+	}
 	cfg.Addr, cfg.DemoAddr, cfg.SSHAddr, cfg.DataDir = "127.0.0.1:0", "127.0.0.1:0", "off", data
+	if cfg.StoreURL == "" && cfg.BlobsURL == "" {
+		cfg.StoreURL, cfg.BlobsURL = backendtest.URLs(t, data)
+	}
 	cfg.DemoSDKURL, cfg.Grace = proxy.URL(), 20*time.Second
 	cfg.Logger = slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	srv, err := app.Start(context.Background(), cfg)

@@ -111,7 +111,7 @@ func TestMaskingStrictSite(t *testing.T) {
 }
 
 func testMasking(t *testing.T, strict bool) {
-	e := setup(t)
+	e := setupOnDisk(t)
 	demo := e.srv.Demo()
 	mark := "data-tandem-mask"
 	if strict {

@@ -18,7 +18,7 @@ import (
 // An assist whose recording the site's retention deleted: the history
 // says so, and its replay shows why instead of an error.
 func TestReplayOfDeletedRecording(t *testing.T) {
-	e := setup(t)
+	e := setupOnDisk(t)
 	ctx := t.Context()
 	st := e.srv.Store()
 	b, err := backend.OpenBlobs(ctx, backend.FileURL(filepath.Join(e.data, app.BlobsDir)))
