@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
-	"github.com/tandemhq/tandem/internal/lease"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
@@ -57,17 +56,7 @@ func (s *Service) releaseLease(id string) {
 // running here: a clear refusal when another node holds its lease, nil
 // when no node does.
 func (s *Service) servedElsewhere(ctx context.Context, id string) error {
-	if s.cfg.Node == nil {
-		return nil
-	}
-	owner, ok, err := s.cfg.Node.Owner(ctx, id)
-	if err != nil {
-		return err
-	}
-	if ok {
-		return lease.ServedElsewhere("assist", owner)
-	}
-	return nil
+	return s.cfg.Node.Refusal(ctx, id, "assist")
 }
 
 // servedElsewhereClose is servedElsewhere for a channel: a close that

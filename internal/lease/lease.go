@@ -248,6 +248,24 @@ func (n *Node) Heartbeat(ctx context.Context) {
 	}
 }
 
+// Refusal is the error for a client of session id (an "assist" or a
+// "session", as what names it) that is not running on this node: a clear
+// refusal when another live node holds its lease, nil when none does. A
+// nil Node is a single server: nothing is served elsewhere.
+func (n *Node) Refusal(ctx context.Context, id, what string) error {
+	if n == nil {
+		return nil
+	}
+	owner, ok, err := n.Owner(ctx, id)
+	if err != nil {
+		return err
+	}
+	if ok {
+		return ServedElsewhere(what, owner)
+	}
+	return nil
+}
+
 // ServedElsewhere is the error of a client that reached this node for a
 // session another node serves.
 func ServedElsewhere(what string, owner store.Lease) error {

@@ -55,17 +55,7 @@ func (s *Server) releaseLease(id string, stored bool) {
 // servedElsewhere is the refusal of a helper who reached this node for a
 // session that another live node serves; nil when none does.
 func (s *Server) servedElsewhere(ctx context.Context, id string) error {
-	if s.cfg.Node == nil {
-		return nil
-	}
-	owner, ok, err := s.cfg.Node.Owner(ctx, id)
-	if err != nil {
-		return err
-	}
-	if ok {
-		return lease.ServedElsewhere("session", owner)
-	}
-	return nil
+	return s.cfg.Node.Refusal(ctx, id, "session")
 }
 
 // lost stops serving a session whose lease this node lost: another node
