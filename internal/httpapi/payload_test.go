@@ -21,6 +21,17 @@ func TestBadPayloadsAreRefused(t *testing.T) {
 	if _, err := p.SendData(ctx, "meta", "a", "", []byte(`{"url":"https://shop.example.com/a","title":"A","pageId":"a"}`)); err != nil {
 		t.Fatal(err)
 	}
+	// The meta frame is taken before the connection is replaced below (a
+	// replaced connection's unread frames are the SDK's to send again).
+	for {
+		h, _, err := simclient.ReadUntil(ctx, p.WS, "ack")
+		if err != nil {
+			t.Fatalf("waiting for the meta frame's ack: %v", err)
+		}
+		if h.Ack >= 1 {
+			break
+		}
+	}
 	bad := []struct{ name, frame, reason string }{
 		{"ev not JSON", `{"k":"ev","s":2,"p":"a"}` + "\n" + `[{"type":3},`, "not JSON"},
 		{"ev of snapshots", `{"k":"ev","s":2,"p":"a"}` + "\n" + `[{"type":2}]`, "incremental"},
