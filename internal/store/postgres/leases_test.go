@@ -15,10 +15,6 @@ import (
 	"github.com/tandemhq/tandem/internal/store/storetest"
 )
 
-func TestLeases(t *testing.T) {
-	storetest.RunLeases(t, openStore)
-}
-
 // TestLeaseRaces races nodes for leases through two stores on one
 // database, as two nodes are.
 func TestLeaseRaces(t *testing.T) {

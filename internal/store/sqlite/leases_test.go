@@ -9,10 +9,6 @@ import (
 	"github.com/tandemhq/tandem/internal/store/storetest"
 )
 
-func TestLeases(t *testing.T) {
-	storetest.RunLeases(t, func(t *testing.T) store.Store { return openTemp(t) })
-}
-
 // TestLeaseRaces races nodes for leases through two handles on one file,
 // as two processes on one machine are.
 func TestLeaseRaces(t *testing.T) {

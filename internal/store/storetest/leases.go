@@ -11,33 +11,6 @@ import (
 	"github.com/tandemhq/tandem/internal/store"
 )
 
-// RunLeases checks the leases of sessions' owner nodes. open must return a
-// new, empty store for each call; RunLeases closes what it opens.
-func RunLeases(t *testing.T, open func(t *testing.T) store.Store) {
-	groups := []struct {
-		name string
-		fn   func(t *testing.T, s store.Store)
-	}{
-		{"Lifecycle", testLeaseLifecycle},
-		{"Validation", testLeaseValidation},
-		{"Expiry", testLeaseExpiry},
-		{"Fencing", testLeaseFencing},
-		{"RenewAll", testRenewAll},
-		{"ExpiredOrder", testExpiredOrder},
-	}
-	for _, g := range groups {
-		t.Run(g.name, func(t *testing.T) {
-			s := open(t)
-			t.Cleanup(func() {
-				if err := s.Close(); err != nil {
-					t.Errorf("Close: %v", err)
-				}
-			})
-			g.fn(t, s)
-		})
-	}
-}
-
 // Node ids and URLs of the tests' nodes.
 const (
 	nodeA, urlA = "node-a", "http://10.0.0.1:8080"

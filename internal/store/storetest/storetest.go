@@ -53,6 +53,12 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RemovalQueuesRecordings", testRemovalQueuesRecordings},
 		{"Secrets", testSecrets},
 		{"Ping", testPing},
+		{"LeaseLifecycle", testLeaseLifecycle},
+		{"LeaseValidation", testLeaseValidation},
+		{"LeaseExpiry", testLeaseExpiry},
+		{"LeaseFencing", testLeaseFencing},
+		{"LeaseRenewAll", testRenewAll},
+		{"LeaseExpiredOrder", testExpiredOrder},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
