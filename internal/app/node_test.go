@@ -137,14 +137,21 @@ func TestDeadNodesSessionsEndOnSurvivor(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ga.State == tandem.AssistEnded && !gt.EndedAt.IsZero() {
+		// A sweep stores the end, then releases the lease: done when both.
+		released := true
+		for _, id := range []string{assistID, termID} {
+			if l, err := b.Store().LeaseOf(ctx, id); err != nil || l.Live() {
+				released = false
+			}
+		}
+		if ga.State == tandem.AssistEnded && !gt.EndedAt.IsZero() && released {
 			if ga.EndReason != assist.ReasonOwnerStopped || gt.EndReason != sshrelay.ReasonOwnerStopped {
 				t.Errorf("ended with reasons %q and %q; want %q", ga.EndReason, gt.EndReason, assist.ReasonOwnerStopped)
 			}
 			break
 		}
 		if time.Since(stopped) > bound {
-			t.Fatalf("%v after node A died, its assist is %s and its terminal ended at %v", bound, ga.State, gt.EndedAt)
+			t.Fatalf("%v after node A died, its assist is %s, its terminal ended at %v, leases released: %v", bound, ga.State, gt.EndedAt, released)
 		}
 		time.Sleep(testLeaseTTL / 20)
 	}
