@@ -24,6 +24,7 @@ import (
 	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/backend"
 	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/cluster"
 	"github.com/tandemhq/tandem/internal/bus"
 	"github.com/tandemhq/tandem/internal/demo"
 	"github.com/tandemhq/tandem/internal/httpapi"
@@ -139,6 +140,9 @@ type Server struct {
 	demoLn   net.Listener
 	ssh      *sshrelay.Server
 	node     *lease.Node
+	// nodeAuth signs this node's requests to other nodes and checks
+	// theirs (forwarded clients).
+	nodeAuth *cluster.Auth
 	// stopNode stops the heartbeat and the sweep of stopped nodes (with
 	// the requests; tests call it to play a node that died).
 	stopNode context.CancelFunc
@@ -268,6 +272,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 
 	if err := s.startNode(); err != nil {
+		return nil, err
+	}
+	if s.nodeAuth, err = cluster.NewAuth(secret, s.node.ID(), nil); err != nil {
 		return nil, err
 	}
 	if s.ice, err = startICE(cfg.ICE, secret, cfg.Logger); err != nil {
