@@ -22,7 +22,7 @@ import (
 // Target is a Tandem server to measure: where it is, a site whose allowed
 // origins include Origin, and an agent's login.
 type Target struct {
-	URL      string // e.g. http://127.0.0.1:8080
+	URL string // e.g. http://127.0.0.1:8080
 	// AgentURL, if set, is where the agents sign in and watch: another
 	// node of the same installation, which passes them to the node that
 	// owns each assist (the one at URL, where the people ask for help).
