@@ -138,6 +138,7 @@ func New(d Deps) *Server {
 			panic(err) // NewForwarder fails only without Auth or Owners, checked above
 		}
 		s.forwarder = f
+		context.AfterFunc(d.Stopping, f.Close) // no idle connections to other nodes outlive the server
 	}
 	s.routes = s.apiRoutes()
 	csrf := http.NewCrossOriginProtection()
