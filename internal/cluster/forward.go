@@ -139,6 +139,11 @@ func (f *Forwarder) Owner(r *http.Request, id string, kind store.LeaseKind) (sto
 	if f.owners.Holds(id) {
 		return store.Lease{}, false
 	}
+	if _, ok := ForwardedBy(r); ok {
+		return store.Lease{}, false
+	}
+	// Trust verified it already when it is in front; checked here too
+	// where it is not.
 	if _, err := f.auth.Verify(r); err == nil {
 		return store.Lease{}, false
 	}
