@@ -142,7 +142,7 @@ type Server struct {
 	sessions map[string]*session
 	conns    map[net.Conn]struct{}
 	closed   bool
-	draining bool // Drain began: no new sessions or resumes here
+	draining bool            // Drain began: no new sessions or resumes here
 	resuming map[string]bool // sessions being taken over here
 	wg       sync.WaitGroup
 }

@@ -15,16 +15,16 @@ import (
 // session is one shared terminal: the host's tunnel, the screen model, the
 // helpers attached to it, and what is recorded.
 type session struct {
-	srv      *Server
-	id       string
-	req      *wire.ShareRequest
-	grants   map[string]grant
-	hostFP   string
-	created  time.Time
-	ctx      context.Context // ends when the session ends
-	cancel   context.CancelFunc
-	rec      *castWriter
-	events   chan wire.Event // to the host, dropped when it lags
+	srv     *Server
+	id      string
+	req     *wire.ShareRequest
+	grants  map[string]grant
+	hostFP  string
+	created time.Time
+	ctx     context.Context // ends when the session ends
+	cancel  context.CancelFunc
+	rec     *castWriter
+	events  chan wire.Event // to the host, dropped when it lags
 
 	inputMu sync.Mutex // one helper's input at a time to the host
 
