@@ -286,6 +286,18 @@ func TestHostGone(t *testing.T) {
 			if took := tm.EndedAt.Sub(cut); took < grace*9/10 { // times are stored to the millisecond
 				t.Fatalf("session ended %v after the host went, before its grace of %v", took, grace)
 			}
+			if tt.name == "process killed" {
+				// The host saw its connection drop, tried to resume for
+				// the grace the server gave it, and gave up saying so.
+				select {
+				case <-h.Done():
+				case <-time.After(wait):
+					t.Fatal("the host still tries to resume after its grace")
+				}
+				if err := h.Wait(); err == nil || !strings.Contains(err.Error(), "could not resume session "+h.ID) {
+					t.Errorf("host ended with %v; want it to say it could not resume", err)
+				}
+			}
 		})
 	}
 }

@@ -296,6 +296,12 @@ func TestResumeRefused(t *testing.T) {
 			t.Errorf("another key resuming on %s: ok %v, %+v; want a final refusal", n.srv.Addr(), ok, rep)
 		}
 	}
+	for _, id := range []string{"../../etc", "aaaaaaaaaaaaaaaaaaaaaaaaaa"} {
+		ok, rep := askResume(t, b.srv.Addr(), a.hostSigner(), id)
+		if ok || rep.Retry || rep.Error == "" {
+			t.Errorf("resume of %q: ok %v, %+v; want a final refusal", id, ok, rep)
+		}
+	}
 	ok, rep := askResume(t, b.srv.Addr(), a.hostSigner(), h.ID)
 	if ok || !rep.Retry || !strings.Contains(rep.Error, "served by another node") {
 		t.Errorf("the host resuming on node B while A serves it: ok %v, %+v; want try again", ok, rep)
