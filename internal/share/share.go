@@ -200,7 +200,6 @@ type Session struct {
 
 	cfg    Config
 	signer ssh.Signer
-	known  ssh.HostKeyCallback
 	cmd    *exec.Cmd
 	pty    *os.File
 	local  *localTerminal

@@ -67,8 +67,9 @@ func (s *Server) takeOver(conn *ssh.ServerConn, lc *liveConn, id string, req *wi
 	defer s.doneResuming(id)
 	ctx, cancel := context.WithTimeout(s.ctx, 10*time.Second)
 	defer cancel()
-	t, err := s.resumable(ctx, id, hostFP)
-	if err != nil {
+	// Checked before the lease is taken, so that a key that may not
+	// resume the session never disturbs its lease.
+	if _, err := s.resumable(ctx, id, hostFP); err != nil {
 		return nil, nil, rep, err
 	}
 	s.mu.Lock()
@@ -86,7 +87,8 @@ func (s *Server) takeOver(conn *ssh.ServerConn, lc *liveConn, id string, req *wi
 	}
 	// Read again with the lease held: a sweep that ended the session did
 	// so holding it, so what is read now is final.
-	if t, err = s.resumable(ctx, id, hostFP); err != nil {
+	t, err := s.resumable(ctx, id, hostFP)
+	if err != nil {
 		s.releaseLease(id, true)
 		return nil, nil, rep, err
 	}
