@@ -41,6 +41,13 @@ type WriterOptions struct {
 	// that starts while the store is down could not be numbered, so could
 	// not be spooled, and would be lost if the store stayed down.
 	New bool
+	// FirstChunk is the lowest number the Writer gives a chunk. A session
+	// taken over from another server continues its recording with chunks
+	// numbered from an epoch of its own (the lease's fencing token, see
+	// Epoch), after any stored: a chunk the previous owner still stores
+	// late (it had not heard it lost the session) then never replaces one
+	// of the new owner's, and sorts before them.
+	FirstChunk uint64
 	// ChunkBytes is the buffered size at which a chunk is stored without
 	// waiting for the flush interval.
 	ChunkBytes int
