@@ -108,10 +108,14 @@ func (s *Service) lost(id string) {
 	rec, wasLive := l.rec, l.assist.State == tandem.AssistLive
 	close(l.told)
 	l.mu.Unlock()
-	// What was recorded is stored (unlocked: storage I/O never holds the
-	// assist's lock); the next owner resumes from what was stored.
+	// Nothing more is stored here: the next owner continues the recording
+	// after what is stored, and the person's SDK resends to it what it
+	// was not told is stored. Storing it here as well, late, would record
+	// those frames twice.
 	if rec != nil {
-		_ = s.closeRecording(context.Background(), id, rec)
+		if n := rec.Abandon(); n > 0 {
+			s.log.Info("recording left to the assist's next owner", "assist", id, "unstored_bytes", n)
+		}
 	}
 	if wasLive {
 		s.observe(Observer.AssistEnded)

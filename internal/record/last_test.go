@@ -76,3 +76,31 @@ func TestTakeoverContinuesInItsEpoch(t *testing.T) {
 		t.Errorf("LastFrame after the takeover = %q, %v; want frame 7", f, err)
 	}
 }
+
+// An abandoned Writer stores nothing more: what was stored stays, what was
+// only written is dropped and counted.
+func TestAbandon(t *testing.T) {
+	store, _ := newStore(t)
+	w := NewWriter(store, "a", WriterOptions{New: true, FlushInterval: time.Hour})
+	if _, err := w.Write([]byte("stored,")); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Write([]byte("dropped")); err != nil {
+		t.Fatal(err)
+	}
+	if n := w.Abandon(); n != int64(len("dropped")) {
+		t.Errorf("Abandon dropped %d bytes, want %d", n, len("dropped"))
+	}
+	if err := w.Close(t.Context()); err == nil {
+		t.Error("Close after Abandon succeeded")
+	}
+	if _, err := w.Write([]byte("more")); err == nil {
+		t.Error("Write after Abandon succeeded")
+	}
+	if got := readAll(t, store, "a"); got != "stored," {
+		t.Errorf("recording %q, want only what was stored before", got)
+	}
+}

@@ -351,6 +351,25 @@ func (w *Writer) Close(ctx context.Context) error {
 	return w.closeErr
 }
 
+// Abandon stops the Writer without storing what is not stored yet, and
+// returns how many bytes that was: a server that lost a session to
+// another owner must not add to its recording any more (the session's
+// client resends what it was not told is stored, to the new owner). A
+// chunk whose Put is under way may still land. Later Close calls return
+// ErrClosed.
+func (w *Writer) Abandon() int64 {
+	w.closeOnce.Do(func() {
+		w.mu.Lock()
+		w.closed = true
+		w.mu.Unlock()
+		w.stop()
+		w.closeErr = fmt.Errorf("recording %s: %w (abandoned)", w.sessionID, ErrClosed)
+	})
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.written - w.durable
+}
+
 // stop ends storing for good. It abandons a Put still retrying (Close's
 // context ran out), lets no storing goroutine start, stops the timer, waits
 // for the goroutine that runs, if any, and then wakes the Flushes still
