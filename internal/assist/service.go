@@ -162,7 +162,7 @@ type Service struct {
 	taking map[string]chan struct{}
 	// draining is set by Drain: nothing new starts here.
 	draining atomic.Bool
-	queue map[chan struct{}]struct{}
+	queue    map[chan struct{}]struct{}
 	// fullLogged is when each site's full queue was last logged.
 	fullLogged map[string]time.Time
 
