@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/cluster"
 	"github.com/tandemhq/tandem/internal/lease"
 	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/sshrelay"
@@ -13,8 +14,10 @@ import (
 
 // startSSH starts terminal assistance unless cfg.SSHAddr is "" or "off".
 // Either way, terminal sessions a previous run left live are ended first.
-// Terminal recordings share the assists' spool (see record.Spool).
-func startSSH(ctx context.Context, cfg Config, secrets *Secrets, db store.Store, bs blobs.Store, spool *record.Spool, obs sshrelay.Observer, node *lease.Node) (*sshrelay.Server, error) {
+// Terminal recordings share the assists' spool (see record.Spool). With
+// nodeAuth, a helper who reaches this node for a session another node runs
+// is passed to that node (all nodes share secrets.HostKey).
+func startSSH(ctx context.Context, cfg Config, secrets *Secrets, db store.Store, bs blobs.Store, spool *record.Spool, obs sshrelay.Observer, node *lease.Node, nodeAuth *cluster.Auth) (*sshrelay.Server, error) {
 	if err := sshrelay.EndAbandoned(ctx, db, node); err != nil {
 		return nil, fmt.Errorf("terminal assistance: %w", err)
 	}
@@ -32,6 +35,7 @@ func startSSH(ctx context.Context, cfg Config, secrets *Secrets, db store.Store,
 		Observer:         obs,
 		Logger:           cfg.Logger,
 		Node:             node,
+		NodeAuth:         nodeAuth,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("terminal assistance: %w", err)

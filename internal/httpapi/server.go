@@ -136,6 +136,9 @@ func New(d Deps) *Server {
 		// OpenAPI paths ({id}) are ServeMux patterns as they are.
 		s.mux.Handle(r.method+" "+r.path, s.observe(r.path, h))
 	}
+	for _, r := range s.nodeRoutes() {
+		s.mux.Handle(r.method+" "+r.path, s.observe(r.path, r.handler))
+	}
 	s.staticRoutes()
 	s.root = d.Proxies.Handler(s.mux)
 	return s
