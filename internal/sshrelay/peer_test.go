@@ -11,7 +11,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,9 +33,9 @@ import (
 type peerEnv struct {
 	*testEnv
 	url     string
-	http    *http.Server
 	auth    *cluster.Auth
 	closeLn func()
+	asked   atomic.Int32 // requests to its node URL
 }
 
 // newPeers starts two nodes, A and C, on one store, as `tandem serve` runs
@@ -73,12 +75,17 @@ func newPeers(t *testing.T) (a, c *peerEnv) {
 			c.Store, c.Blobs, c.HostKey, c.Node, c.NodeAuth = db, bl, hostKey, node, auth
 		})
 		e.db, e.blobs = db, bl
+		p := &peerEnv{testEnv: e, url: url, auth: auth}
 		mux := http.NewServeMux()
-		mux.HandleFunc("GET "+sshrelay.PeerJoinPath, e.srv.ServePeerJoin)
+		mux.HandleFunc("GET "+sshrelay.PeerJoinPath, func(w http.ResponseWriter, r *http.Request) {
+			p.asked.Add(1)
+			e.srv.ServePeerJoin(w, r)
+		})
 		hs := &http.Server{Handler: mux}
 		go hs.Serve(ln)
 		t.Cleanup(func() { hs.Close() })
-		return &peerEnv{testEnv: e, url: url, http: hs, auth: auth, closeLn: func() { hs.Close() }}
+		p.closeLn = func() { hs.Close() }
+		return p
 	}
 	return start(), start()
 }
@@ -388,4 +395,39 @@ func TestForgedPeerJoinsAreRefused(t *testing.T) {
 			t.Errorf("a forged request joined: %+v", en)
 		}
 	}
+}
+
+// A helper whose ssh offers several keys, the first of which the session's
+// node refuses, gets in with the next one; the node is asked once per key,
+// however often x/crypto asks about a key during the handshake.
+func TestSeveralKeysThroughAnotherNode(t *testing.T) {
+	a, c := newPeers(t)
+	alice, mallory := c.key("alice"), c.key("mallory")
+	h := c.share(func(cfg *share.Config) { cfg.AuthorizedKeys = []string{alice.authorized} })
+	cmd := exec.Command("ssh", sshArgs(a.port, mallory, "-i", alice.path, "-T", h.ID+"@127.0.0.1")...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	h.out.waitFor(t, "alice joined", wait)
+	if n := c.asked.Load(); n != 2 {
+		t.Errorf("the session's node was asked %d times for two keys", n)
+	}
+	stdin.Close() // alice leaves
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("ssh: %v; output %q", err, out.String())
+		}
+	case <-time.After(wait):
+		t.Fatal("ssh did not exit when its input ended")
+	}
+	h.out.waitFor(t, "alice left", wait)
 }
