@@ -322,7 +322,7 @@ func TestForgedPeerJoinsAreRefused(t *testing.T) {
 	}
 	path := c.url + strings.Replace(sshrelay.PeerJoinPath, "{id}", h.ID, 1)
 	request := func(key string) *http.Request {
-		r, err := http.NewRequest("GET", path+"?key="+key, nil)
+		r, err := http.NewRequest("GET", path+"?node="+c.auth.NodeID()+"&key="+key, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -352,9 +352,15 @@ func TestForgedPeerJoinsAreRefused(t *testing.T) {
 		{"key changed after signing", func() *http.Request {
 			r := request(keyParam(mallory))
 			c.auth.Sign(r)
-			r.URL.RawQuery = "key=" + keyParam(alice)
+			r.URL.RawQuery = "node=" + c.auth.NodeID() + "&key=" + keyParam(alice)
 			return r
 		}, http.StatusUnauthorized, "only the nodes of this installation"},
+		{"signed, for another node", func() *http.Request {
+			r := request(keyParam(alice))
+			r.URL.RawQuery = "node=node-elsewhere&key=" + keyParam(alice)
+			c.auth.Sign(r)
+			return r
+		}, http.StatusConflict, "check the nodes' --node-url"},
 		{"signed, not an upgrade", func() *http.Request {
 			r := request(keyParam(alice))
 			r.Header.Del("Upgrade")

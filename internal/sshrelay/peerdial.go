@@ -25,8 +25,8 @@ import (
 // another node of the installation passes it a helper whose SSH connection
 // it terminated and whose key it verified (see ServePeerJoin). {id} is the
 // session id; the query's key is the helper's public key (SSH wire format,
-// base64url without padding). Only nodes may use it: requests are signed
-// with cluster.Auth.
+// base64url without padding) and its node the id of the node asked. Only
+// nodes may use it: requests are signed with cluster.Auth.
 const PeerJoinPath = "/cluster/v1/terminals/{id}/join"
 
 // peerUpgrade is the protocol the connection to PeerJoinPath switches to:
@@ -130,7 +130,12 @@ func (s *Server) dialOwner(ctx context.Context, owner store.Lease, meta ssh.Conn
 		return nil, gone
 	}
 	target := u.JoinPath(strings.Replace(PeerJoinPath, "{id}", id, 1))
-	target.RawQuery = url.Values{"key": {base64.RawURLEncoding.EncodeToString(key.Marshal())}}.Encode()
+	// The node is named too: a node URL that leads elsewhere (a shared
+	// --node-url, a balancer's) is found out, not obeyed.
+	target.RawQuery = url.Values{
+		"key":  {base64.RawURLEncoding.EncodeToString(key.Marshal())},
+		"node": {owner.Node},
+	}.Encode()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target.String(), nil)
 	if err != nil {
 		s.log.Error("join request", "session", id, "err", err)

@@ -40,6 +40,11 @@ func (s *Server) ServePeerJoin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, tandem.Errorf(tandem.EInvalid, "the request must ask to upgrade to %s", peerUpgrade))
 		return
 	}
+	if me, asked := s.cfg.NodeAuth.NodeID(), r.URL.Query().Get("node"); asked != me {
+		s.log.Error("a node asked another node here: check --node-url", "asked", logSafe(asked), "this", me, "from", logSafe(from))
+		s.fail(w, r, tandem.Errorf(tandem.EConflict, "this is node %s, not %s: check the nodes' --node-url", me, sanitize(asked, 60)))
+		return
+	}
 	id, err := ParseSessionID(r.PathValue("id"))
 	if err != nil {
 		s.fail(w, r, tandem.Errorf(tandem.EInvalid, "%v", err))

@@ -97,8 +97,8 @@ type Config struct {
 	Node *lease.Node
 	// NodeAuth, with Node, lets this server pass a helper of a session
 	// that another node runs to that node (which must share HostKey), and
-	// take helpers passed by other nodes (ServePeerJoin). Nil: such
-	// helpers are told to try again.
+	// take helpers passed by other nodes (ServePeerJoin). It signs as
+	// Node's id. Nil: such helpers are told to try again.
 	NodeAuth *cluster.Auth
 }
 
