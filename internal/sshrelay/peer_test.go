@@ -35,6 +35,7 @@ type peerEnv struct {
 	url     string
 	auth    *cluster.Auth
 	closeLn func()
+	link    *freezer // between the other node and this one
 	asked   atomic.Int32 // requests to its node URL
 }
 
@@ -61,7 +62,10 @@ func newPeers(t *testing.T) (a, c *peerEnv) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		url := "http://" + ln.Addr().String()
+		// Other nodes reach it through a link the test can cut, as if the
+		// node died.
+		link := newFreezer(t, ln.Addr().String())
+		url := "http://" + link.addr()
 		// Long leases: nothing here lets one lapse.
 		node, err := lease.New(db, url, time.Minute, log)
 		if err != nil {
@@ -75,7 +79,7 @@ func newPeers(t *testing.T) (a, c *peerEnv) {
 			c.Store, c.Blobs, c.HostKey, c.Node, c.NodeAuth = db, bl, hostKey, node, auth
 		})
 		e.db, e.blobs = db, bl
-		p := &peerEnv{testEnv: e, url: url, auth: auth}
+		p := &peerEnv{testEnv: e, url: url, auth: auth, link: link}
 		mux := http.NewServeMux()
 		mux.HandleFunc("GET "+sshrelay.PeerJoinPath, func(w http.ResponseWriter, r *http.Request) {
 			p.asked.Add(1)
@@ -436,4 +440,26 @@ func TestSeveralKeysThroughAnotherNode(t *testing.T) {
 		t.Fatal("ssh did not exit when its input ended")
 	}
 	h.out.waitFor(t, "alice left", wait)
+}
+
+// A helper passed to the session's node who loses that node (it died: the
+// connection between the nodes breaks) is told at once to join again, and
+// can: the session carries on where its host is.
+func TestSessionNodeLostMidSession(t *testing.T) {
+	a, c := newPeers(t)
+	alice := c.key("alice")
+	h := c.share(func(cfg *share.Config) { cfg.AuthorizedKeys = []string{alice.authorized} })
+	al := a.join(h.ID, alice, 100, 30)
+	h.out.waitFor(t, "alice joined", wait)
+	al.out.waitFor(t, "$", wait)
+
+	c.link.kill()
+	al.out.waitFor(t, "lost the session's server; join again", wait)
+	if code := al.exited(wait); code != 255 {
+		t.Errorf("ssh exited %d after losing the session's node, want 255 (no exit status)", code)
+	}
+
+	again := a.join(h.ID, alice, 100, 30)
+	again.typeText("echo again-$((3*3))\r")
+	h.out.waitFor(t, "again-9", wait)
 }

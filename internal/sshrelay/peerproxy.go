@@ -108,18 +108,28 @@ func relayChannel(nc ssh.NewChannel, to ssh.Conn) {
 		go ssh.DiscardRequests(dstReqs)
 		return
 	}
+	// A terminal that ends without the session's node saying how (no
+	// exit status: that node stopped) is told why, as a goodbye would.
+	var notice string
+	if nc.ChannelType() == "session" {
+		notice = passedLostNotice
+	}
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() {
 		defer wg.Done()
-		relayHalf(src, dst, srcReqs)
+		relayHalf(src, dst, srcReqs, "")
 	}()
 	go func() {
 		defer wg.Done()
-		relayHalf(dst, src, dstReqs)
+		relayHalf(dst, src, dstReqs, notice)
 	}()
 	wg.Wait()
 }
+
+// passedLostNotice is what a passed helper's terminal shows when the
+// session's node went away without a goodbye.
+const passedLostNotice = "\r\n\x1b[0m\r\ntandem: lost the session's server; join again in a few seconds.\r\n"
 
 // maxHeldExits bounds the exit requests held for the end of a channel.
 const maxHeldExits = 2
@@ -128,8 +138,10 @@ const maxHeldExits = 2
 // requests with their replies, end of data) to the other, until that side
 // closes the channel; then closes the other side. An exit status or signal
 // goes after the data that preceded it, as the side that sent it meant:
-// it is held until that side's data has all been passed.
-func relayHalf(from, to ssh.Channel, reqs <-chan *ssh.Request) {
+// it is held until that side's data has all been passed. With a notice (a
+// terminal's way to the helper), the end of data is held too, and when
+// from ends without an exit the notice is written first.
+func relayHalf(from, to ssh.Channel, reqs <-chan *ssh.Request, notice string) {
 	copied := make(chan struct{})
 	go func() {
 		defer close(copied)
@@ -137,7 +149,11 @@ func relayHalf(from, to ssh.Channel, reqs <-chan *ssh.Request) {
 		stderr.Go(func() { io.Copy(to.Stderr(), from.Stderr()) })
 		io.Copy(to, from)
 		stderr.Wait()
-		to.CloseWrite()
+		if notice == "" {
+			// The end of data at once: a forwarded connection may be
+			// half closed.
+			to.CloseWrite()
+		}
 	}()
 	var exits []*ssh.Request
 	for r := range reqs {
@@ -156,11 +172,15 @@ func relayHalf(from, to ssh.Channel, reqs <-chan *ssh.Request) {
 	}
 	// The requests end when from is closed, and so does its data.
 	<-copied
+	if len(exits) == 0 && notice != "" {
+		io.WriteString(to, notice)
+	}
 	for _, r := range exits {
 		ok, err := to.SendRequest(r.Type, r.WantReply, r.Payload)
 		if r.WantReply {
 			r.Reply(ok && err == nil, nil)
 		}
 	}
+	to.CloseWrite()
 	to.Close()
 }
