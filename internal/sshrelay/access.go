@@ -96,7 +96,7 @@ func (s *Server) admit(ctx context.Context, meta ssh.ConnMetadata, key ssh.Publi
 	switch {
 	case err == nil && !t.EndedAt.IsZero():
 		return nil, joinError("session %s has ended (%s)", id, t.EndReason)
-	case err == nil:
+	case err == nil && s.cfg.Node != nil:
 		owner, elsewhere, err := s.cfg.Node.Owner(ctx, id)
 		switch {
 		case err != nil:
@@ -106,13 +106,12 @@ func (s *Server) admit(ctx context.Context, meta ssh.ConnMetadata, key ssh.Publi
 			return s.joinVia(ctx, owner, meta, key, joins)
 		case elsewhere:
 			return nil, joinError("session %s is served by another node; try again", id)
-		case s.cfg.Node != nil:
-			// Stored live, but no node holds it: its node stopped, and its
-			// host is expected back on another one.
-			return nil, joinError("session %s has no server right now (its host may be reconnecting); try again in a few seconds", id)
 		}
-		return nil, joinError("no session %s; check the id, or ask the host to share again", id)
-	case tandem.ErrorCode(err) == tandem.ENotFound:
+		// Stored live, but no node holds it: its node stopped, and its
+		// host is expected back on another one.
+		return nil, joinError("session %s has no server right now (its host may be reconnecting); try again in a few seconds", id)
+	case err == nil, tandem.ErrorCode(err) == tandem.ENotFound:
+		// One server: what it does not run is not running.
 		return nil, joinError("no session %s; check the id, or ask the host to share again", id)
 	default:
 		s.log.Error("look up terminal", "id", id, "err", err)

@@ -24,6 +24,7 @@ import (
 	"github.com/tandemhq/tandem/internal/lease"
 	"github.com/tandemhq/tandem/internal/share"
 	"github.com/tandemhq/tandem/internal/sshrelay"
+	"github.com/tandemhq/tandem/internal/store"
 )
 
 // peerEnv is one node of a two-node installation: its relay (testEnv,
@@ -35,7 +36,7 @@ type peerEnv struct {
 	url     string
 	auth    *cluster.Auth
 	closeLn func()
-	link    *freezer // between the other node and this one
+	link    *freezer     // between the other node and this one
 	asked   atomic.Int32 // requests to its node URL
 }
 
@@ -462,4 +463,31 @@ func TestSessionNodeLostMidSession(t *testing.T) {
 	again := a.join(h.ID, alice, 100, 30)
 	again.typeText("echo again-$((3*3))\r")
 	h.out.waitFor(t, "again-9", wait)
+}
+
+// A session stored live that no node runs (its node stopped; or, with one
+// server, one it does not know) is refused with a message, whether the
+// server is one of several nodes or alone.
+func TestLiveSessionNobodyRuns(t *testing.T) {
+	a, _ := newPeers(t)
+	single := newEnv(t)
+	for _, tt := range []struct {
+		name string
+		e    *testEnv
+		want string
+	}{
+		{"node", a.testEnv, "has no server right now (its host may be reconnecting); try again"},
+		{"single server", single, "no session"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			id := sshrelay.NewSessionID()
+			if err := tt.e.db.CreateTerminal(context.Background(), &store.Terminal{ID: id, HostKey: "ssh-ed25519 AAAA gone", HostName: "build-01", CreatedAt: time.Now()}); err != nil {
+				t.Fatal(err)
+			}
+			alice := tt.e.key("alice")
+			if code, out := tt.e.refused(id, alice); code != 255 || !strings.Contains(out, tt.want) {
+				t.Fatalf("exit %d, %q; want 255 and %q", code, out, tt.want)
+			}
+		})
+	}
 }

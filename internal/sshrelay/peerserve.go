@@ -102,7 +102,9 @@ func (s *Server) ServePeerJoin(w http.ResponseWriter, r *http.Request) {
 	}
 	nc.SetDeadline(time.Time{})
 	defer conn.Close()
-	s.log.Info("helper passed by another node", "session", id, "node", logSafe(from), "fingerprint", perms.Extensions[extKey])
+	// The other node uses this connection once the helper proved their
+	// key there; until then nothing is opened on it.
+	s.log.Info("a node passes a helper", "session", id, "node", logSafe(from), "fingerprint", perms.Extensions[extKey])
 	s.serveHelper(conn, chans, reqs)
 }
 
