@@ -107,9 +107,9 @@ func (s *Server) admit(ctx context.Context, meta ssh.ConnMetadata, key ssh.Publi
 		case elsewhere:
 			return nil, joinError("session %s is served by another node; try again", id)
 		}
-		// Stored live, but no node holds it: its node stopped, and its
-		// host is expected back on another one.
-		return nil, joinError("session %s has no server right now (its host may be reconnecting); try again in a few seconds", id)
+		// Live in the store, served nowhere: its node stopped and its host
+		// has not resumed it yet.
+		return nil, joinError("session %s is waiting for its host to reconnect; try again in a moment", id)
 	case err == nil, tandem.ErrorCode(err) == tandem.ENotFound:
 		// One server: what it does not run is not running.
 		return nil, joinError("no session %s; check the id, or ask the host to share again", id)

@@ -476,7 +476,7 @@ func TestLiveSessionNobodyRuns(t *testing.T) {
 		e    *testEnv
 		want string
 	}{
-		{"node", a.testEnv, "has no server right now (its host may be reconnecting); try again"},
+		{"node", a.testEnv, "is waiting for its host to reconnect; try again"},
 		{"single server", single, "no session"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
