@@ -491,3 +491,28 @@ func TestLiveSessionNobodyRuns(t *testing.T) {
 		})
 	}
 }
+
+// A node that drains (a rolling restart) tells the helpers it passes to
+// other nodes to join again, and lets them go; their session goes on, and
+// they join it again through another node.
+func TestDrainLetsPassedHelpersGo(t *testing.T) {
+	a, c := newPeers(t)
+	alice := c.key("alice")
+	h := c.share(func(cfg *share.Config) { cfg.AuthorizedKeys = []string{alice.authorized} })
+	al := a.join(h.ID, alice, 100, 30)
+	h.out.waitFor(t, "alice joined", wait)
+	al.out.waitFor(t, "$", wait)
+
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := a.srv.Drain(ctx); err != nil {
+		t.Fatal(err)
+	}
+	al.out.waitFor(t, "join again", wait)
+	if code := al.exited(wait); code != 255 {
+		t.Errorf("ssh exited %d when the node it reached drained, want 255", code)
+	}
+	again := c.join(h.ID, alice, 100, 30)
+	again.typeText("echo still-here-$((5*5))\r")
+	h.out.waitFor(t, "still-here-25", wait)
+}

@@ -1,6 +1,7 @@
 package sshrelay
 
 import (
+	"context"
 	"errors"
 	"io"
 	"sync"
@@ -29,6 +30,16 @@ func (s *Server) servePassed(conn *ssh.ServerConn, chans <-chan ssh.NewChannel, 
 		return // not the key that was asked about: cannot happen
 	}
 	defer up.conn.Close()
+	served := make(chan struct{})
+	defer close(served)
+	s.mu.Lock()
+	s.passed[up] = served
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.passed, up)
+		s.mu.Unlock()
+	}()
 	s.log.Info("helper passed to the session's node", "session", up.perms.Extensions[extSession], "node", up.node,
 		"fingerprint", up.fp, "remote", conn.RemoteAddr())
 	go relayGlobal(reqs, up.conn)
@@ -183,4 +194,25 @@ func relayHalf(from, to ssh.Channel, reqs <-chan *ssh.Request, notice string) {
 	}
 	to.CloseWrite()
 	to.Close()
+}
+
+// dropPassed ends, for Drain, the connections of the helpers this server
+// passes to other nodes: each terminal is told to join again (as when the
+// other node is lost), and the helper's connection closed, before the
+// server stops. Their sessions go on where they run.
+func (s *Server) dropPassed(ctx context.Context) {
+	s.mu.Lock()
+	var served []chan struct{}
+	for up, done := range s.passed {
+		up.conn.Close()
+		served = append(served, done)
+	}
+	s.mu.Unlock()
+	for _, done := range served {
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return
+		}
+	}
 }

@@ -148,6 +148,7 @@ type Server struct {
 	ln       net.Listener
 	sessions map[string]*session
 	conns    map[net.Conn]struct{}
+	passed   map[*upstream]chan struct{} // helpers passed to other nodes; closed when served
 	closed   bool
 	draining bool            // Drain began: no new sessions or resumes here
 	resuming map[string]bool // sessions being taken over here
@@ -208,6 +209,7 @@ func New(cfg Config) (*Server, error) {
 		cancel:   cancel,
 		sessions: make(map[string]*session),
 		conns:    make(map[net.Conn]struct{}),
+		passed:   make(map[*upstream]chan struct{}),
 	}
 	if s.obs == nil {
 		s.obs = nopObserver{}
