@@ -52,8 +52,9 @@ type Config struct {
 	// see backend.OpenBlobs.
 	BlobsURL string
 	// BusURL is the bus that carries notifications between nodes: "local"
-	// (the default) or nats://host:4222; see backend.OpenBus. It is
-	// opened and closed, and carries nothing yet.
+	// (the default) or nats://host:4222; see backend.OpenBus. It carries
+	// the changes of the queue (every agent's queue is live on every node)
+	// and of the sessions' leases.
 	BusURL string
 	// SecretsFile is the file of the secrets every server of the
 	// installation shares (see ParseSecretsFile); "" keeps them in the
@@ -285,7 +286,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		AfterFunc:  cfg.AfterFunc,
 		MaxWaiting: cfg.MaxWaiting, DisableRecording: cfg.DisableRecording, ICE: s.ice,
 		RateBytes: cfg.AssistRateBytes, BurstBytes: cfg.AssistBurstBytes, MaxRecordedBytes: cfg.AssistMaxBytes,
-		Spool: s.spool, Node: s.node,
+		Spool: s.spool, Node: s.node, Bus: s.bus,
 	}, s.db, blobStore, m)
 	if err := s.assists.EndAbandoned(ctx); err != nil {
 		return nil, fmt.Errorf("close abandoned assists: %w", err)
@@ -337,6 +338,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// Stopped, and waited for, with the requests: before the store closes.
 	sweeper := retention.New(s.db, blobStore, retention.Config{Interval: cfg.SweepInterval, Now: cfg.Now, Logger: cfg.Logger, Observer: m, Spool: s.spool})
 	s.wg.Go(func() { sweeper.Run(base) })
+	if err := s.followLeases(base); err != nil {
+		return nil, fmt.Errorf("--bus: follow lease changes: %w", err)
+	}
 	s.runNode(base)
 	ok = true
 	return s, nil
