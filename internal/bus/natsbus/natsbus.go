@@ -119,9 +119,9 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Bus, error) {
 		timeout = min(timeout, time.Until(d))
 	}
 	b := &Bus{
-		fan:     local.New(),
-		log:     cfg.log,
-		closed:  make(chan struct{}),
+		fan:         local.New(),
+		log:         cfg.log,
+		closed:      make(chan struct{}),
 		subs:        make(map[bus.Subject]*natsSub),
 		handles:     make(map[*handle]struct{}),
 		reconnected: make(map[*func()]struct{}),
