@@ -122,6 +122,11 @@ type Config struct {
 	// how long its sessions' leases last unrenewed (10s). See node.go.
 	NodeURL  string
 	LeaseTTL time.Duration
+	// DrainDelay is how long Drain waits, once /readyz says "stopping",
+	// before it hands the sessions over: the time the load balancers take
+	// to stop sending new clients here (none; tandem serve's default is
+	// 2s). See drain.go.
+	DrainDelay time.Duration
 }
 
 // Server is a running Tandem.
@@ -132,7 +137,8 @@ type Server struct {
 	bus     bus.Bus
 	assists *assist.Service
 	spool   *record.Spool
-	// draining is set when Close begins: /readyz then says "stopping".
+	// draining is set when Drain or Close begins: /readyz then says
+	// "stopping".
 	draining atomic.Bool
 	api      *httpapi.Server
 	http     *http.Server
@@ -190,6 +196,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
 	if cfg.SweepInterval < 0 {
 		return nil, fmt.Errorf("the sweep interval %v is negative", cfg.SweepInterval)
+	}
+	if cfg.DrainDelay < 0 {
+		return nil, fmt.Errorf("--drain-delay %v is negative", cfg.DrainDelay)
 	}
 	if cfg.MetricsToken != "" && len(cfg.MetricsToken) < minMetricsToken {
 		return nil, fmt.Errorf("the metrics token must be at least %d characters", minMetricsToken)
@@ -409,7 +418,8 @@ func (s *Server) ready(ctx context.Context) error {
 }
 
 // Close stops serving gracefully: open assists are ended and their
-// recordings made durable, clients are told, then listeners close.
+// recordings made durable, clients are told, then listeners close. After
+// Drain, only what was not handed over is ended.
 func (s *Server) Close(ctx context.Context) error {
 	// First of all, load balancers hear that this server takes no new
 	// clients (/readyz).
