@@ -319,6 +319,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		// a proxy speaks plain HTTP to it.
 		SecureCookies: secureURL(cfg.PublicURL),
 		Proxies:       proxies,
+		// Clients of sessions other nodes own are forwarded to them.
+		NodeAuth: s.nodeAuth,
+		Node:     s.node,
 	}
 	if cfg.MetricsToken != "" {
 		// Without a token the public port has no /metrics at all.
