@@ -17,8 +17,9 @@ import (
 // listens here: a node that still believes it holds a session that
 // another node took renews its leases at once (lease.Node.Renew), which
 // stops serving every session it lost; without the message it would learn
-// it at its next heartbeat, up to a third of a TTL later. The messages
-// carry the new owner's URL for whatever else follows bus.Leases().
+// it at its next heartbeat, up to a third of a TTL later. Forwarding reads
+// the owner from the store for each client and needs no message; the
+// messages name the new owner and its URL for whatever follows them next.
 
 // announcingLeases is the store as this node's leases use it: the lease
 // changes it makes are announced on the bus.
