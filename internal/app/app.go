@@ -67,6 +67,9 @@ type Config struct {
 	DemoSDKURL string
 	InviteTTL  time.Duration
 	Grace      time.Duration
+	// HostGrace is how long a terminal host whose connection dropped has
+	// to resume its session, on any node; default Grace.
+	HostGrace time.Duration
 	// MaxWaiting is the budget of help requests one site may have waiting
 	// at once (100).
 	MaxWaiting int

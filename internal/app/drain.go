@@ -54,11 +54,11 @@ type namedDrainer struct {
 // drainers are the services running here that hand their sessions over.
 func (s *Server) drainers() []namedDrainer {
 	var out []namedDrainer
-	if d, ok := any(s.assists).(drainer); ok && s.assists != nil {
-		out = append(out, namedDrainer{"assists", d})
+	if s.assists != nil {
+		out = append(out, namedDrainer{"assists", s.assists})
 	}
-	if d, ok := any(s.ssh).(drainer); ok && s.ssh != nil {
-		out = append(out, namedDrainer{"terminal sessions", d})
+	if s.ssh != nil {
+		out = append(out, namedDrainer{"terminal sessions", s.ssh})
 	}
 	return out
 }

@@ -11,8 +11,8 @@ import (
 )
 
 // Lease changes on the bus. Each lease that changes hands (taken over
-// after its node died, lost the store or handed it over while draining)
-// and each lease given up is announced (bus.LeaseChange), so that other
+// after its node died, lost the store or handed it over while draining),
+// handed over, or given up is announced (bus.LeaseChange), so that other
 // nodes act at once rather than at their next heartbeat or sweep. What
 // listens here: a node that still believes it holds a session that
 // another node took renews its leases at once (lease.Node.Renew), which
@@ -39,11 +39,20 @@ func (a announcingLeases) Acquire(ctx context.Context, sessionID string, kind st
 	return l, err
 }
 
-// Release announces a lease given up.
+// Release announces a lease given up: its session ended.
 func (a announcingLeases) Release(ctx context.Context, sessionID, node string, token int64) error {
 	err := a.Store.Release(ctx, sessionID, node, token)
 	if err == nil {
 		a.announce(ctx, bus.LeaseChange{Event: bus.LeaseReleased, Session: sessionID, Node: node, Token: token})
+	}
+	return err
+}
+
+// Lapse announces a lease handed over by a draining node.
+func (a announcingLeases) Lapse(ctx context.Context, sessionID, node string, token int64) error {
+	err := a.Store.Lapse(ctx, sessionID, node, token)
+	if err == nil {
+		a.announce(ctx, bus.LeaseChange{Event: bus.LeaseHandedOver, Session: sessionID, Node: node, Token: token})
 	}
 	return err
 }

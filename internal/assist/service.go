@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tandemhq/tandem"
@@ -162,7 +163,12 @@ type Service struct {
 
 	mu    sync.Mutex
 	lives map[string]*live // assists not yet ended, by id
-	queue map[chan struct{}]struct{}
+	// taking holds the assists being taken over here (takeover.go), with
+	// a channel closed when that is done.
+	taking map[string]chan struct{}
+	// draining is set by Drain: nothing new starts here.
+	draining atomic.Bool
+	queue    map[chan struct{}]struct{}
 	// queueOut holds one pending announcement of a queue change for the
 	// bus (see queuebus.go), so that a burst of changes sends one.
 	queueOut chan struct{}
@@ -207,6 +213,7 @@ func New(cfg Config, st Store, bs blobs.Store, obs Observer) *Service {
 		log:        cfg.Logger,
 		events:     obs,
 		lives:      make(map[string]*live),
+		taking:     make(map[string]chan struct{}),
 		queue:      make(map[chan struct{}]struct{}),
 		fullLogged: make(map[string]time.Time),
 		queueOut:   make(chan struct{}, 1),

@@ -29,10 +29,12 @@ const (
 	// while draining). A session's first lease, when it starts, is not
 	// announced: no other node could have served it.
 	LeaseTaken LeaseEvent = "taken"
-	// LeaseReleased: Node gave the lease up, because the session ended or
-	// because Node hands it over (draining). Its next client makes a node
-	// take it.
+	// LeaseReleased: Node gave the lease up: the session ended there.
 	LeaseReleased LeaseEvent = "released"
+	// LeaseHandedOver: Node handed the session over without ending it (it
+	// drains for a restart): the lease lapsed at once, and the first node
+	// one of the session's clients reaches takes it over.
+	LeaseHandedOver LeaseEvent = "handed-over"
 )
 
 // LeaseChange is a message on Leases(): a session's owner lease changed.
@@ -40,7 +42,7 @@ type LeaseChange struct {
 	Event   LeaseEvent `json:"event"`
 	Session string     `json:"session"`
 	// Kind is the session's kind ("assist" or "terminal"), when the
-	// publisher knows it ("" on release).
+	// publisher knows it (on LeaseTaken).
 	Kind string `json:"kind,omitempty"`
 	// Node is the node that took or released the lease; NodeURL is where
 	// other nodes reach it (on LeaseTaken).
@@ -80,7 +82,7 @@ func DecodeLeaseChange(data []byte) (LeaseChange, error) {
 		return LeaseChange{}, tandem.Errorf(tandem.EInvalid, "bus: a lease change is not JSON: %v", err)
 	}
 	switch {
-	case c.Event != LeaseTaken && c.Event != LeaseReleased:
+	case c.Event != LeaseTaken && c.Event != LeaseReleased && c.Event != LeaseHandedOver:
 		return LeaseChange{}, tandem.Errorf(tandem.EInvalid, "bus: unknown lease event %q", c.Event)
 	case checkID(c.Session) != "":
 		return LeaseChange{}, tandem.Errorf(tandem.EInvalid, "bus: a lease change needs a session id: %s", checkID(c.Session))

@@ -24,6 +24,13 @@ func TestMessagesRoundTrip(t *testing.T) {
 	if back, err := DecodeLeaseChange(l.Encode()); err != nil || back != l {
 		t.Errorf("lease change reads back as %+v, %v", back, err)
 	}
+	h := LeaseChange{Event: LeaseHandedOver, Session: "k3j2h", Node: "node-a", Token: 2}
+	if got := string(h.Encode()); got != `{"event":"handed-over","session":"k3j2h","node":"node-a","token":2}` {
+		t.Errorf("hand-over encodes as %s", got)
+	}
+	if back, err := DecodeLeaseChange(h.Encode()); err != nil || back != h {
+		t.Errorf("hand-over reads back as %+v, %v", back, err)
+	}
 	// Fields a later version adds are ignored.
 	if back, err := DecodeLeaseChange([]byte(`{"event":"released","session":"k3j2h","node":"node-b","token":4,"why":"drain"}`)); err != nil || back.Event != LeaseReleased || back.Token != 4 {
 		t.Errorf("a lease change with an unknown field: %+v, %v", back, err)
