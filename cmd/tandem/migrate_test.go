@@ -34,7 +34,7 @@ func serve(t *testing.T, args ...string) *served {
 	done := make(chan error, 1)
 	go func() {
 		args := append([]string{"serve", "--addr", "127.0.0.1:0", "--demo-addr", "off", "--ssh-addr", "off",
-			"--turn-addr", "off", "--log-level", "error"}, args...)
+			"--turn-addr", "off", "--log-level", "error", "--drain-delay", "0"}, args...)
 		done <- run(ctx, args, nil, w, io.Discard)
 		w.CloseWithError(io.EOF)
 	}()

@@ -6,16 +6,25 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/signal"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/tandemhq/tandem/internal/app"
 	"github.com/tandemhq/tandem/internal/backend"
 )
 
-// runServe runs the server until ctx ends (Ctrl-C or SIGTERM), then shuts
-// down gracefully: assists end, recordings are flushed, clients are told.
+// drainTimeout bounds the hand-over of this node's sessions on SIGTERM;
+// what is left then is ended as on a single node.
+const drainTimeout = 30 * time.Second
+
+// runServe runs the server until ctx ends (Ctrl-C or SIGTERM), then drains
+// (the sessions are handed over to other nodes: see app.Server.Drain) and
+// shuts down gracefully: what is left ends, recordings are flushed,
+// clients are told. A second Ctrl-C or SIGTERM stops at once, without
+// handing over what is left.
 func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("serve", "tandem serve [flags]", stderr)
 	cfg := app.Config{}
@@ -49,6 +58,15 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		}
 		return d
 	}
+	// envDelay reads a duration that may be zero.
+	envDelay := func(name string, def time.Duration) time.Duration {
+		if v, ok := os.LookupEnv(name); ok {
+			if d, err := time.ParseDuration(v); err == nil && d == 0 {
+				return 0
+			}
+		}
+		return envDuration(name, def)
+	}
 	fs.StringVar(&cfg.Addr, "addr", env("TANDEM_ADDR", "127.0.0.1:8080"), "HTTP listen address (console, SDK, API)")
 	fs.StringVar(&cfg.DataDir, "data", defaultDataDir(), "data directory: the default store and blobs, the demo login")
 	fs.StringVar(&cfg.StoreURL, "store", env("TANDEM_STORE", ""), "the store's URL: sqlite:///path/tandem.db or postgres://user@host/db (default sqlite://DATA/"+app.DBFile+")")
@@ -63,6 +81,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.DurationVar(&cfg.Grace, "grace", envDuration("TANDEM_GRACE", 30*time.Second), "how long a dropped connection may take to resume before the assist ends")
 	fs.IntVar(&cfg.MaxWaiting, "max-waiting", envInt("TANDEM_MAX_WAITING", 100, 1), "how many help requests one site may have waiting for an agent at once; more are refused (503) until some are taken")
 	fs.StringVar(&cfg.NodeURL, "node-url", env("TANDEM_NODE_URL", ""), "URL other nodes reach this node at, e.g. http://10.0.0.5:8080 (default the public URL)")
+	fs.DurationVar(&cfg.DrainDelay, "drain-delay", envDelay("TANDEM_DRAIN_DELAY", 2*time.Second), "on SIGTERM, how long /readyz says \"stopping\" before the sessions are handed over to other nodes: the time load balancers take to notice")
 	fs.DurationVar(&cfg.LeaseTTL, "lease-ttl", envDuration("TANDEM_LEASE_TTL", 10*time.Second), "how long a node's leases on its live sessions last unrenewed: the bound on how long a dead node's sessions wait to be ended on another node")
 	fs.DurationVar(&cfg.SweepInterval, "sweep-interval", envDuration("TANDEM_SWEEP_INTERVAL", time.Hour), "how often recordings past their site's retention (tandem site set --retention), and those of removed sites, are deleted")
 	fs.DurationVar(&cfg.LivenessInterval, "liveness", envDuration("TANDEM_LIVENESS", 10*time.Second), "how often terminal hosts are probed")
@@ -111,6 +130,15 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 		cfg.ICE.ExternalURLs = strings.Split(*iceURLs, ",")
 	}
 
+	if cfg.DrainDelay < 0 {
+		return fmt.Errorf("serve: --drain-delay %v: want 0 or more", cfg.DrainDelay)
+	}
+
+	// The signals are counted from here: the first ends ctx (and starts
+	// the drain), the next stops at once.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
 	srv, err := app.Start(ctx, cfg)
 	if err != nil {
 		return err
@@ -137,10 +165,47 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fmt.Fprintf(stdout, "  API             %s/api/v1/openapi.json\n\nPress Ctrl-C to stop.\n", srv.URL())
 
 	<-ctx.Done()
+	fmt.Fprintln(stdout, "Handing the sessions over to other nodes… (Ctrl-C again to stop at once)")
+	drainCtx, stopDrain := context.WithTimeout(context.Background(), drainTimeout)
+	go func() {
+		// ctx ended on a signal (as cli.Main does) or by its caller: in
+		// the first case that signal is the first one counted.
+		if err := awaitSignals(drainCtx, sigs, 1+signalled(ctx)); err == nil {
+			stopDrain()
+		}
+	}()
+	if err := srv.Drain(drainCtx); err != nil {
+		fmt.Fprintf(stderr, "serve: %v; stopping what is left\n", err)
+	}
+	stopDrain()
 	fmt.Fprintln(stdout, "Shutting down…")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return srv.Close(shutdownCtx)
+}
+
+// signalled is 1 when ctx ended because of a signal, else 0: a context of
+// signal.NotifyContext ends with a cause of its own (which errors.Is takes
+// for context.Canceled), one cancelled by its caller with the plain error.
+func signalled(ctx context.Context) int {
+	switch cause := context.Cause(ctx); cause {
+	case nil, context.Canceled, context.DeadlineExceeded:
+		return 0
+	}
+	return 1
+}
+
+// awaitSignals returns nil once n signals have arrived on sigs, or ctx's
+// error.
+func awaitSignals(ctx context.Context, sigs <-chan os.Signal, n int) error {
+	for range n {
+		select {
+		case <-sigs:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
 }
 
 func env(name, def string) string {

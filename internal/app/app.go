@@ -52,8 +52,9 @@ type Config struct {
 	// see backend.OpenBlobs.
 	BlobsURL string
 	// BusURL is the bus that carries notifications between nodes: "local"
-	// (the default) or nats://host:4222; see backend.OpenBus. It is
-	// opened and closed, and carries nothing yet.
+	// (the default) or nats://host:4222; see backend.OpenBus. It carries
+	// the changes of the queue (every agent's queue is live on every node)
+	// and of the sessions' leases.
 	BusURL string
 	// SecretsFile is the file of the secrets every server of the
 	// installation shares (see ParseSecretsFile); "" keeps them in the
@@ -124,6 +125,11 @@ type Config struct {
 	// how long its sessions' leases last unrenewed (10s). See node.go.
 	NodeURL  string
 	LeaseTTL time.Duration
+	// DrainDelay is how long Drain waits, once /readyz says "stopping",
+	// before it hands the sessions over: the time the load balancers take
+	// to stop sending new clients here (none; tandem serve's default is
+	// 2s). See drain.go.
+	DrainDelay time.Duration
 }
 
 // Server is a running Tandem.
@@ -134,7 +140,8 @@ type Server struct {
 	bus     bus.Bus
 	assists *assist.Service
 	spool   *record.Spool
-	// draining is set when Close begins: /readyz then says "stopping".
+	// draining is set when Drain or Close begins: /readyz then says
+	// "stopping".
 	draining atomic.Bool
 	api      *httpapi.Server
 	http     *http.Server
@@ -192,6 +199,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.PublicURL = strings.TrimSuffix(cfg.PublicURL, "/")
 	if cfg.SweepInterval < 0 {
 		return nil, fmt.Errorf("the sweep interval %v is negative", cfg.SweepInterval)
+	}
+	if cfg.DrainDelay < 0 {
+		return nil, fmt.Errorf("--drain-delay %v is negative", cfg.DrainDelay)
 	}
 	if cfg.MetricsToken != "" && len(cfg.MetricsToken) < minMetricsToken {
 		return nil, fmt.Errorf("the metrics token must be at least %d characters", minMetricsToken)
@@ -288,7 +298,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		AfterFunc:  cfg.AfterFunc,
 		MaxWaiting: cfg.MaxWaiting, DisableRecording: cfg.DisableRecording, ICE: s.ice,
 		RateBytes: cfg.AssistRateBytes, BurstBytes: cfg.AssistBurstBytes, MaxRecordedBytes: cfg.AssistMaxBytes,
-		Spool: s.spool, Node: s.node,
+		Spool: s.spool, Node: s.node, Bus: s.bus,
 	}, s.db, blobStore, m)
 	if err := s.assists.EndAbandoned(ctx); err != nil {
 		return nil, fmt.Errorf("close abandoned assists: %w", err)
@@ -343,6 +353,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// Stopped, and waited for, with the requests: before the store closes.
 	sweeper := retention.New(s.db, blobStore, retention.Config{Interval: cfg.SweepInterval, Now: cfg.Now, Logger: cfg.Logger, Observer: m, Spool: s.spool})
 	s.wg.Go(func() { sweeper.Run(base) })
+	if err := s.followLeases(base); err != nil {
+		return nil, fmt.Errorf("--bus: follow lease changes: %w", err)
+	}
 	s.runNode(base)
 	ok = true
 	return s, nil
@@ -411,7 +424,8 @@ func (s *Server) ready(ctx context.Context) error {
 }
 
 // Close stops serving gracefully: open assists are ended and their
-// recordings made durable, clients are told, then listeners close.
+// recordings made durable, clients are told, then listeners close. After
+// Drain, only what was not handed over is ended.
 func (s *Server) Close(ctx context.Context) error {
 	// First of all, load balancers hear that this server takes no new
 	// clients (/readyz).

@@ -13,12 +13,13 @@ import (
 // startNode gives this run of the server its node identity: a new random
 // id (a restarted node must not renew its last run's leases), the URL other
 // nodes reach it at (NodeURL, else the public URL), and the TTL of its
-// sessions' leases.
+// sessions' leases, whose changes it announces on the bus (leasebus.go).
 func (s *Server) startNode() error {
 	if s.cfg.LeaseTTL < 0 {
 		return fmt.Errorf("--lease-ttl %v is negative", s.cfg.LeaseTTL)
 	}
-	n, err := lease.New(s.db, cmp.Or(s.cfg.NodeURL, s.cfg.PublicURL), s.cfg.LeaseTTL, s.log)
+	leases := announcingLeases{Store: s.db, bus: s.bus, log: s.log}
+	n, err := lease.New(leases, cmp.Or(s.cfg.NodeURL, s.cfg.PublicURL), s.cfg.LeaseTTL, s.log)
 	if err != nil {
 		return fmt.Errorf("node: %w", err)
 	}

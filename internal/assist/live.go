@@ -333,7 +333,8 @@ func stateFrame(state tandem.AssistState, reason string) []byte {
 // Queue ---------------------------------------------------------------------
 
 // SubscribeQueue returns a channel that receives a signal whenever the set of
-// open assists changes, and a function to stop.
+// open assists changes (here, or on another node of Config.Bus), and a
+// function to stop. Signals coalesce: one waits while the reader lists.
 func (s *Service) SubscribeQueue() (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
 	ch <- struct{}{} // the first list goes out at once
@@ -347,7 +348,15 @@ func (s *Service) SubscribeQueue() (<-chan struct{}, func()) {
 	}
 }
 
+// notifyQueue tells the queue watchers here, and the other nodes, that the
+// set of open assists changed.
 func (s *Service) notifyQueue() {
+	s.signalQueue()
+	s.announceQueue()
+}
+
+// signalQueue tells the queue watchers here to list the queue again.
+func (s *Service) signalQueue() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for ch := range s.queue {

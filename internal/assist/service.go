@@ -13,6 +13,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/bus"
 	"github.com/tandemhq/tandem/internal/lease"
 	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/store"
@@ -94,6 +95,11 @@ type Config struct {
 	// (they reconnect), and the start-up and periodic sweeps end only
 	// assists that no live node holds. Nil: one server, no leases.
 	Node *lease.Node
+	// Bus, if set, carries the changes of the queue between nodes: each
+	// change here is announced on it, and the queue watchers here (see
+	// SubscribeQueue) list again on the changes of every other node. Nil:
+	// one server, whose watchers hear only its own changes.
+	Bus bus.Bus
 }
 
 // Timer is a grace period running; *time.Timer is one.
@@ -163,6 +169,12 @@ type Service struct {
 	// draining is set by Drain: nothing new starts here.
 	draining atomic.Bool
 	queue    map[chan struct{}]struct{}
+	// queueOut holds one pending announcement of a queue change for the
+	// bus (see queuebus.go), so that a burst of changes sends one.
+	queueOut chan struct{}
+	// busNode names this node in its announcements; set before the
+	// queue's goroutines start.
+	busNode string
 	// fullLogged is when each site's full queue was last logged.
 	fullLogged map[string]time.Time
 
@@ -204,11 +216,15 @@ func New(cfg Config, st Store, bs blobs.Store, obs Observer) *Service {
 		taking:     make(map[string]chan struct{}),
 		queue:      make(map[chan struct{}]struct{}),
 		fullLogged: make(map[string]time.Time),
+		queueOut:   make(chan struct{}, 1),
 		stopPings:  cancel,
 		storing:    record.NewGate(blobs.MaxParallel(bs)),
 		gather:     blobs.GatherFor(bs, record.DefaultFlushInterval),
 	}
 	s.wg.Go(func() { s.pingLoop(ctx) })
+	if cfg.Bus != nil {
+		s.startQueueBus(ctx)
+	}
 	return s
 }
 

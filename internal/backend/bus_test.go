@@ -73,7 +73,7 @@ func TestOpenBusKinds(t *testing.T) {
 	if _, ok := b.(*natsbus.Bus); !ok {
 		t.Errorf("%s is a %T", url, b)
 	}
-	s, _ := bus.Queue("site_x")
+	s := bus.Queues()
 	sub, err := b.Subscribe(t.Context(), s, 0)
 	if err != nil {
 		t.Fatal(err)

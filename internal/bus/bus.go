@@ -50,6 +50,18 @@ type Bus interface {
 	Close(ctx context.Context) error
 }
 
+// Outages is implemented by a bus that can be cut off from the other nodes
+// (natsbus, while its server is out of reach): what they publish meanwhile
+// is lost to this node, without counting in Dropped. A receiver that
+// follows such a bus reloads what it follows from the store when the bus
+// is back. The in-process bus is never cut off and does not implement it.
+type Outages interface {
+	// OnReconnect calls f each time the bus is back after an outage, once
+	// this node's subscriptions are active again, until stop is called.
+	// f runs on the bus's own goroutine: it must not block.
+	OnReconnect(f func()) (stop func())
+}
+
 // Subscription is a stream of messages on one subject.
 type Subscription interface {
 	// C is where the messages arrive; it is closed when the subscription

@@ -10,18 +10,19 @@ import (
 type Kind uint8
 
 // The kinds of subject. Their names are part of the subjects on the wire
-// (queue.ID, control.ID, lease): renaming one splits an installation whose
+// (queue, control.ID, lease): renaming one splits an installation whose
 // nodes run different versions.
 const (
-	// KindQueue is the queue of help requests of one site: a request
-	// waiting, taken or withdrawn. Its ID is the site's.
+	// KindQueue is the changes of the open help requests of every site: a
+	// request waiting, taken, withdrawn or ended (QueueChange). It has no
+	// ID: an agent's queue lists every site's requests, so every node
+	// follows every change.
 	KindQueue Kind = iota + 1
 	// KindControl is control messages for the node that owns one session
 	// (an assist or a terminal session). Its ID is the session's.
 	KindControl
-	// KindLease is the changes of every session's owner lease: taken,
-	// renewed by another node, released. It has no ID; messages name the
-	// session.
+	// KindLease is the changes of every session's owner lease: taken or
+	// released (LeaseChange). It has no ID; messages name the session.
 	KindLease
 )
 
@@ -37,18 +38,18 @@ func (k Kind) String() string {
 	return "invalid"
 }
 
-// Subject is where a message is published. Make one with Queue, Control or
-// Leases; the zero Subject is invalid and refused by every Bus.
+// Subject is where a message is published. Make one with Queues, Control
+// or Leases; the zero Subject is invalid and refused by every Bus.
 type Subject struct {
 	kind Kind
 	id   string
 }
 
-// MaxID is the longest site or session id a subject takes.
+// MaxID is the longest session id a subject takes.
 const MaxID = 64
 
-// Queue is the subject of the queue of the site siteID.
-func Queue(siteID string) (Subject, error) { return withID(KindQueue, siteID) }
+// Queues is the subject of the changes of every site's queue.
+func Queues() Subject { return Subject{kind: KindQueue} }
 
 // Control is the subject of control messages for the owner of the session
 // sessionID.
@@ -64,7 +65,7 @@ func withID(k Kind, id string) (Subject, error) {
 	return Subject{kind: k, id: id}, nil
 }
 
-// checkID accepts what site and session ids are made of: letters, digits,
+// checkID accepts what session ids are made of: letters, digits,
 // '_' and '-'. Anything else could change the meaning of a NATS subject
 // ('.', '*', '>', white space) or of a log line. It returns what is wrong,
 // or "".
@@ -84,25 +85,25 @@ func checkID(id string) string {
 // Kind is what the subject is about.
 func (s Subject) Kind() Kind { return s.kind }
 
-// ID is the site's or session's id, "" for KindLease.
+// ID is the session's id, "" for KindQueue and KindLease.
 func (s Subject) ID() string { return s.id }
 
-// Valid reports whether s was made by Queue, Control or Leases.
+// Valid reports whether s was made by Queues, Control or Leases.
 func (s Subject) Valid() error {
 	switch s.kind {
-	case KindQueue, KindControl:
+	case KindControl:
 		if checkID(s.id) == "" {
 			return nil
 		}
-	case KindLease:
+	case KindQueue, KindLease:
 		if s.id == "" {
 			return nil
 		}
 	}
-	return tandem.Errorf(tandem.EInvalid, "bus: not a subject (make one with bus.Queue, bus.Control or bus.Leases)")
+	return tandem.Errorf(tandem.EInvalid, "bus: not a subject (make one with bus.Queues, bus.Control or bus.Leases)")
 }
 
-// String is the subject as it travels on a networked bus: "queue.ID",
+// String is the subject as it travels on a networked bus: "queue",
 // "control.ID" or "lease". It is "invalid" for an invalid subject.
 func (s Subject) String() string {
 	if s.Valid() != nil {

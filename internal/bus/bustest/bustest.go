@@ -46,16 +46,6 @@ func Run(t *testing.T, nodes Nodes) {
 	}
 }
 
-// queue is the queue subject of site id, for tests.
-func queue(t *testing.T, id string) bus.Subject {
-	t.Helper()
-	s, err := bus.Queue(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
 func control(t *testing.T, id string) bus.Subject {
 	t.Helper()
 	s, err := bus.Control(id)
@@ -125,36 +115,39 @@ func ended(t *testing.T, sub bus.Subscription) {
 
 func testDelivery(t *testing.T, nodes Nodes) {
 	b := nodes(t, 2)
-	s := queue(t, "site_a")
+	s := control(t, "sess_a")
 	sub := subscribe(t, t.Context(), b[1], s, 0)
-	data := []byte("request 1 waiting")
+	data := []byte("control 1")
 	if err := b[0].Publish(t.Context(), s, data); err != nil {
 		t.Fatal(err)
 	}
 	copy(data, "XXXXXXX") // the bus kept its own copy
 	publish(t, b[0], s, "")
-	publish(t, b[0], s, "request 1 taken")
-	expect(t, sub, s, "request 1 waiting")
+	publish(t, b[0], s, "control 2")
+	expect(t, sub, s, "control 1")
 	expect(t, sub, s, "")
-	expect(t, sub, s, "request 1 taken")
+	expect(t, sub, s, "control 2")
 	if n := sub.Dropped(); n != 0 {
 		t.Errorf("Dropped() = %d, want 0", n)
 	}
-	// Lease changes have a subject of their own, without an id.
+	// Queue and lease changes have subjects of their own, without an id.
 	leases := subscribe(t, t.Context(), b[0], bus.Leases(), 0)
+	queues := subscribe(t, t.Context(), b[0], bus.Queues(), 0)
 	publish(t, b[1], bus.Leases(), "session x owned by node 2")
+	publish(t, b[1], bus.Queues(), "request 2 waiting")
 	expect(t, leases, bus.Leases(), "session x owned by node 2")
+	expect(t, queues, bus.Queues(), "request 2 waiting")
 }
 
-// A subscription receives its subject alone: not another site's, nor
-// another kind's with the same id.
+// A subscription receives its subject alone: not another session's, nor
+// another kind's.
 func testSubjectsApart(t *testing.T, nodes Nodes) {
 	b := nodes(t, 2)
-	mine := queue(t, "site_a")
+	mine := control(t, "sess_a")
 	sub := subscribe(t, t.Context(), b[1], mine, 0)
-	publish(t, b[0], queue(t, "site_b"), "other site")
-	publish(t, b[0], queue(t, "site_a2"), "other site, same start")
-	publish(t, b[0], control(t, "site_a"), "control, same id")
+	publish(t, b[0], control(t, "sess_b"), "other session")
+	publish(t, b[0], control(t, "sess_a2"), "other session, same start")
+	publish(t, b[0], bus.Queues(), "queue")
 	publish(t, b[0], bus.Leases(), "lease")
 	// Messages of one publisher keep their order: had any of those been
 	// delivered, it would come before this one.
@@ -189,7 +182,7 @@ func testFanOut(t *testing.T, nodes Nodes) {
 // Two publishers at once: each one's messages arrive in its order.
 func testOrderPerPublisher(t *testing.T, nodes Nodes) {
 	b := nodes(t, 3)
-	s := queue(t, "site_busy")
+	s := control(t, "sess_busy")
 	const n = 200
 	sub := subscribe(t, t.Context(), b[2], s, 2*n)
 	errs := make(chan error, 2)
@@ -227,7 +220,7 @@ func testOrderPerPublisher(t *testing.T, nodes Nodes) {
 // the subject go on, and the subject can be subscribed again.
 func testUnsubscribe(t *testing.T, nodes Nodes) {
 	b := nodes(t, 2)
-	s := queue(t, "site_a")
+	s := control(t, "sess_a")
 	ctx, cancel := context.WithCancel(t.Context())
 	gone := subscribe(t, ctx, b[1], s, 0)
 	stays := subscribe(t, t.Context(), b[1], s, 0)
@@ -241,7 +234,7 @@ func testUnsubscribe(t *testing.T, nodes Nodes) {
 
 	// The last subscription of a subject ends, then a new one starts.
 	ctx2, cancel2 := context.WithCancel(t.Context())
-	other := queue(t, "site_b")
+	other := control(t, "sess_b")
 	last := subscribe(t, ctx2, b[1], other, 0)
 	cancel2()
 	ended(t, last)
@@ -260,7 +253,7 @@ func testUnsubscribe(t *testing.T, nodes Nodes) {
 // counts it; the publisher and the other subscribers go on.
 func testSlowSubscriber(t *testing.T, nodes Nodes) {
 	b := nodes(t, 2)
-	s := queue(t, "site_slow")
+	s := control(t, "sess_slow")
 	const buffer, n = 4, 1000
 	slow := subscribe(t, t.Context(), b[1], s, buffer)
 	witness := subscribe(t, t.Context(), b[1], s, n+1)
@@ -313,16 +306,13 @@ func testSlowSubscriber(t *testing.T, nodes Nodes) {
 
 func testInvalidSubject(t *testing.T, nodes Nodes) {
 	for _, id := range []string{"", "a.b", "a*", ">", "*", "a b", "a\x00", "a\n", "é", "a/b", strings.Repeat("a", bus.MaxID+1)} {
-		if s, err := bus.Queue(id); tandem.ErrorCode(err) != tandem.EInvalid {
-			t.Errorf("Queue(%q) = %v, %v; want an invalid error", id, s, err)
-		}
 		if s, err := bus.Control(id); tandem.ErrorCode(err) != tandem.EInvalid {
 			t.Errorf("Control(%q) = %v, %v; want an invalid error", id, s, err)
 		}
 	}
 	for _, id := range []string{"site_01abc", "ABC-def_9", strings.Repeat("x", bus.MaxID)} {
-		if _, err := bus.Queue(id); err != nil {
-			t.Errorf("Queue(%q): %v", id, err)
+		if _, err := bus.Control(id); err != nil {
+			t.Errorf("Control(%q): %v", id, err)
 		}
 	}
 	b := nodes(t, 1)[0]
@@ -353,7 +343,7 @@ func testSizeLimit(t *testing.T, nodes Nodes) {
 
 func testBufferSize(t *testing.T, nodes Nodes) {
 	b := nodes(t, 1)[0]
-	s := queue(t, "site_a")
+	s := control(t, "sess_a")
 	for _, n := range []int{-1, bus.MaxBuffer + 1} {
 		if _, err := b.Subscribe(t.Context(), s, n); tandem.ErrorCode(err) != tandem.EInvalid {
 			t.Errorf("Subscribe with a buffer of %d: %v, want an invalid error", n, err)
@@ -371,7 +361,7 @@ func testBufferSize(t *testing.T, nodes Nodes) {
 // second Close does nothing.
 func testClose(t *testing.T, nodes Nodes) {
 	b := nodes(t, 1)[0]
-	s := queue(t, "site_a")
+	s := control(t, "sess_a")
 	sub := subscribe(t, t.Context(), b, s, 0)
 	ctx, cancel := context.WithTimeout(t.Context(), timeout)
 	defer cancel()

@@ -57,6 +57,8 @@ type Bus struct {
 	subs    map[bus.Subject]*natsSub
 	handles map[*handle]struct{}
 	closing bool
+	// reconnected are the OnReconnect functions, by registration.
+	reconnected map[*func()]struct{}
 }
 
 // natsSub is this node's NATS subscription of one subject, shared by its
@@ -117,11 +119,12 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Bus, error) {
 		timeout = min(timeout, time.Until(d))
 	}
 	b := &Bus{
-		fan:     local.New(),
-		log:     cfg.log,
-		closed:  make(chan struct{}),
-		subs:    make(map[bus.Subject]*natsSub),
-		handles: make(map[*handle]struct{}),
+		fan:         local.New(),
+		log:         cfg.log,
+		closed:      make(chan struct{}),
+		subs:        make(map[bus.Subject]*natsSub),
+		handles:     make(map[*handle]struct{}),
+		reconnected: make(map[*func()]struct{}),
 	}
 	nopts := append(srv.options(),
 		nats.Name("tandem"),
@@ -148,6 +151,15 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Bus, error) {
 				return
 			}
 			b.log.Info("bus: reconnected to the NATS server", "server", nc.ConnectedUrlRedacted())
+			b.mu.Lock()
+			fs := make([]func(), 0, len(b.reconnected))
+			for f := range b.reconnected {
+				fs = append(fs, *f)
+			}
+			b.mu.Unlock()
+			for _, f := range fs {
+				f()
+			}
 			if cfg.connState != nil {
 				cfg.connState(true)
 			}
@@ -166,6 +178,20 @@ func Open(ctx context.Context, rawURL string, opts ...Option) (*Bus, error) {
 
 // Connected reports whether the bus reaches a NATS server now.
 func (b *Bus) Connected() bool { return b.nc.IsConnected() }
+
+// OnReconnect implements bus.Outages: f is called after each
+// reconnection, once the server has this node's subscriptions again.
+func (b *Bus) OnReconnect(f func()) (stop func()) {
+	key := &f
+	b.mu.Lock()
+	b.reconnected[key] = struct{}{}
+	b.mu.Unlock()
+	return func() {
+		b.mu.Lock()
+		delete(b.reconnected, key)
+		b.mu.Unlock()
+	}
+}
 
 // Publish implements bus.Bus. While the server is out of reach, the message
 // waits in a bounded buffer for the connection to come back.

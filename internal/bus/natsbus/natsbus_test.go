@@ -52,7 +52,7 @@ func TestConformance(t *testing.T) {
 
 func subject(t *testing.T, id string) bus.Subject {
 	t.Helper()
-	s, err := bus.Queue(id)
+	s, err := bus.Control(id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,6 +139,38 @@ func TestServerRestart(t *testing.T) {
 	}
 	if got := receive(t, sub); got != "after 2" {
 		t.Fatalf("got %q, want after 2", got)
+	}
+}
+
+// OnReconnect tells a receiver that the bus is back after an outage (what
+// was published meanwhile is lost to it), each time, until it stops
+// listening.
+func TestOnReconnect(t *testing.T) {
+	srv := natstest.Start(t, natstest.Auth{})
+	opt, states := connStates()
+	b := open(t, srv.URL(), opt)
+	var o bus.Outages = b
+	calls := make(chan struct{}, 4)
+	stop := o.OnReconnect(func() { calls <- struct{}{} })
+	for range 2 {
+		srv.Stop()
+		waitState(t, states, false)
+		srv.Start()
+		// The functions run before the connection state is reported.
+		waitState(t, states, true)
+		select {
+		case <-calls:
+		default:
+			t.Fatal("OnReconnect's function was not called on reconnection")
+		}
+	}
+	stop()
+	srv.Stop()
+	waitState(t, states, false)
+	srv.Start()
+	waitState(t, states, true)
+	if n := len(calls); n != 0 {
+		t.Errorf("OnReconnect's function was called %d times after stop", n)
 	}
 }
 

@@ -1,0 +1,101 @@
+package bus
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/tandemhq/tandem"
+)
+
+// The messages below are what nodes publish on the subjects of this
+// package, in JSON. Their fields are part of the wire: nodes of different
+// versions share them, so fields are added, never renamed, and receivers
+// ignore the fields they do not know.
+
+// QueueChange is a message on Queues(): the open help requests changed on
+// node Node (one was filed, taken, withdrawn or ended). It says no more:
+// receivers list the queue again from the store, which is the authority.
+type QueueChange struct {
+	Node string `json:"node"`
+}
+
+// LeaseEvent is what happened to a lease.
+type LeaseEvent string
+
+// The events of LeaseChange.
+const (
+	// LeaseTaken: Node took the lease of a session that another node held,
+	// or that was left without an owner (its node died, or handed it over
+	// while draining). A session's first lease, when it starts, is not
+	// announced: no other node could have served it.
+	LeaseTaken LeaseEvent = "taken"
+	// LeaseReleased: Node gave the lease up: the session ended there.
+	LeaseReleased LeaseEvent = "released"
+	// LeaseHandedOver: Node handed the session over without ending it (it
+	// drains for a restart): the lease lapsed at once, and the first node
+	// one of the session's clients reaches takes it over.
+	LeaseHandedOver LeaseEvent = "handed-over"
+)
+
+// LeaseChange is a message on Leases(): a session's owner lease changed.
+type LeaseChange struct {
+	Event   LeaseEvent `json:"event"`
+	Session string     `json:"session"`
+	// Kind is the session's kind ("assist" or "terminal"), when the
+	// publisher knows it (on LeaseTaken).
+	Kind string `json:"kind,omitempty"`
+	// Node is the node that took or released the lease; NodeURL is where
+	// other nodes reach it (on LeaseTaken).
+	Node    string `json:"node"`
+	NodeURL string `json:"nodeUrl,omitempty"`
+	// Token is the lease's fencing token after the change: of two changes
+	// of one session, the one with the larger token is the later.
+	Token int64 `json:"token"`
+}
+
+// maxNode bounds a node's id in a message: ids are short random words.
+const maxNode = 128
+
+// Encode returns c as a message's data.
+func (c QueueChange) Encode() []byte { return mustJSON(c) }
+
+// DecodeQueueChange reads a message of Queues().
+func DecodeQueueChange(data []byte) (QueueChange, error) {
+	var c QueueChange
+	if err := json.Unmarshal(data, &c); err != nil {
+		return QueueChange{}, tandem.Errorf(tandem.EInvalid, "bus: a queue change is not JSON: %v", err)
+	}
+	if c.Node == "" || len(c.Node) > maxNode {
+		return QueueChange{}, tandem.Errorf(tandem.EInvalid, "bus: a queue change names no node")
+	}
+	return c, nil
+}
+
+// Encode returns c as a message's data.
+func (c LeaseChange) Encode() []byte { return mustJSON(c) }
+
+// DecodeLeaseChange reads a message of Leases(), refusing one that does not
+// say which session, what happened and on which node.
+func DecodeLeaseChange(data []byte) (LeaseChange, error) {
+	var c LeaseChange
+	if err := json.Unmarshal(data, &c); err != nil {
+		return LeaseChange{}, tandem.Errorf(tandem.EInvalid, "bus: a lease change is not JSON: %v", err)
+	}
+	switch {
+	case c.Event != LeaseTaken && c.Event != LeaseReleased && c.Event != LeaseHandedOver:
+		return LeaseChange{}, tandem.Errorf(tandem.EInvalid, "bus: unknown lease event %q", c.Event)
+	case checkID(c.Session) != "":
+		return LeaseChange{}, tandem.Errorf(tandem.EInvalid, "bus: a lease change needs a session id: %s", checkID(c.Session))
+	case c.Node == "" || len(c.Node) > maxNode:
+		return LeaseChange{}, tandem.Errorf(tandem.EInvalid, "bus: a lease change names no node")
+	}
+	return c, nil
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("bus: encode %T: %v", v, err)) // plain structs of strings and numbers
+	}
+	return b
+}

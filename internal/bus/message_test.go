@@ -1,0 +1,59 @@
+package bus
+
+import (
+	"testing"
+
+	"github.com/tandemhq/tandem"
+)
+
+// Messages read back as they were written; the spelling of their fields is
+// what nodes of different versions share.
+func TestMessagesRoundTrip(t *testing.T) {
+	q := QueueChange{Node: "node-abc"}
+	if got := string(q.Encode()); got != `{"node":"node-abc"}` {
+		t.Errorf("queue change encodes as %s", got)
+	}
+	if back, err := DecodeQueueChange(q.Encode()); err != nil || back != q {
+		t.Errorf("queue change reads back as %+v, %v", back, err)
+	}
+	l := LeaseChange{Event: LeaseTaken, Session: "k3j2h", Kind: "assist", Node: "node-b", NodeURL: "http://10.0.0.2:8080", Token: 3}
+	want := `{"event":"taken","session":"k3j2h","kind":"assist","node":"node-b","nodeUrl":"http://10.0.0.2:8080","token":3}`
+	if got := string(l.Encode()); got != want {
+		t.Errorf("lease change encodes as %s, want %s", got, want)
+	}
+	if back, err := DecodeLeaseChange(l.Encode()); err != nil || back != l {
+		t.Errorf("lease change reads back as %+v, %v", back, err)
+	}
+	h := LeaseChange{Event: LeaseHandedOver, Session: "k3j2h", Node: "node-a", Token: 2}
+	if got := string(h.Encode()); got != `{"event":"handed-over","session":"k3j2h","node":"node-a","token":2}` {
+		t.Errorf("hand-over encodes as %s", got)
+	}
+	if back, err := DecodeLeaseChange(h.Encode()); err != nil || back != h {
+		t.Errorf("hand-over reads back as %+v, %v", back, err)
+	}
+	// Fields a later version adds are ignored.
+	if back, err := DecodeLeaseChange([]byte(`{"event":"released","session":"k3j2h","node":"node-b","token":4,"why":"drain"}`)); err != nil || back.Event != LeaseReleased || back.Token != 4 {
+		t.Errorf("a lease change with an unknown field: %+v, %v", back, err)
+	}
+}
+
+// A message that does not say what it must is refused, with an invalid
+// error, rather than read as a change of nothing.
+func TestBadMessagesRefused(t *testing.T) {
+	for _, data := range []string{``, `[]`, `{}`, `{"node":""}`, `{"node":` + `"` + string(make([]byte, 200)) + `"}`} {
+		if _, err := DecodeQueueChange([]byte(data)); tandem.ErrorCode(err) != tandem.EInvalid {
+			t.Errorf("DecodeQueueChange(%q): %v, want an invalid error", data, err)
+		}
+	}
+	for _, data := range []string{
+		``, `{}`,
+		`{"event":"stolen","session":"k3j2h","node":"n"}`,
+		`{"event":"taken","session":"","node":"n"}`,
+		`{"event":"taken","session":"a.b","node":"n"}`,
+		`{"event":"taken","session":"k3j2h","node":""}`,
+	} {
+		if _, err := DecodeLeaseChange([]byte(data)); tandem.ErrorCode(err) != tandem.EInvalid {
+			t.Errorf("DecodeLeaseChange(%q): %v, want an invalid error", data, err)
+		}
+	}
+}
