@@ -36,10 +36,10 @@ type Balancer struct {
 	wg     sync.WaitGroup
 
 	mu     sync.Mutex
-	next   int           // round robin position
-	pin    *Node         // while set, every new connection goes here
+	next   int            // round robin position
+	pin    *Node          // while set, every new connection goes here
 	ready  map[*Node]bool // by the last health check
-	served map[*Node]int // connections forwarded so far, per node
+	served map[*Node]int  // connections forwarded so far, per node
 	open   map[*Node]map[net.Conn]struct{}
 }
 
