@@ -133,9 +133,10 @@ func (o *Options) defaults() {
 
 // Cluster is the shared services, the nodes and the balancers of one test.
 type Cluster struct {
-	t    testing.TB
-	opts Options
-	dir  string
+	t     testing.TB
+	opts  Options
+	dir   string
+	admin admin
 
 	// Bin is the tandem binary the nodes run.
 	Bin string
