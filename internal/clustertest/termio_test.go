@@ -214,7 +214,9 @@ func helperJoins(t testing.TB, c *clustertest.Cluster, keyPath string, h *host, 
 			}
 		}()
 		hostFrom := h.out.len()
-		_, err := p.out.waitMatch(ctx, 0, regexp.MustCompile(`\$ `))
+		// The relay draws the screen as it is (with escape sequences
+		// between the prompt's characters): the prompt's dollar.
+		_, err := p.out.waitMatch(ctx, 0, regexp.MustCompile(`\$`))
 		if err == nil {
 			p.typeText("echo " + marker + "-$((40+2))\r")
 			_, err = p.out.waitMatch(ctx, 0, regexp.MustCompile(regexp.QuoteMeta(marker+"-42")))
