@@ -27,6 +27,7 @@ type personChannel struct {
 	acked    map[int64]string           // frames the server said were stored, as they were sent
 	stored   int64                      // the highest "stored" received
 	welcomes int                        // welcome frames: one per (re)connection
+	welcome  int64                      // the last welcome's "ack": what the server held then
 	ended    []string                   // ended frames received (the assist ended)
 	changed  chan struct{}              // closed and replaced on every change
 }
@@ -79,6 +80,10 @@ func (pc *personChannel) frame(id network.RequestID, data string, sent bool) {
 	case !sent && (h.K == "ack" || h.K == "welcome"):
 		if h.K == "welcome" {
 			pc.welcomes++
+			pc.welcome = 0 // an absent ack is 0 (omitted when empty)
+			if h.Ack != nil {
+				pc.welcome = *h.Ack
+			}
 		}
 		stored := int64(0)
 		if h.Stored != nil {
@@ -117,13 +122,13 @@ func (pc *personChannel) snapshot() (acked map[int64]string, stored int64, welco
 
 // waitUntil waits until cond holds (checked on every frame), or the
 // deadline passes.
-func (pc *personChannel) waitUntil(deadline time.Time, cond func(stored int64, welcomes int) bool) error {
+func (pc *personChannel) waitUntil(deadline time.Time, cond func(welcomes int, welcomeAck int64) bool) error {
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	for {
 		pc.mu.Lock()
-		ok, changed := cond(pc.stored, pc.welcomes), pc.changed
-		stored, welcomes := pc.stored, pc.welcomes
+		ok, changed := cond(pc.welcomes, pc.welcome), pc.changed
+		stored, welcomes, ack := pc.stored, pc.welcomes, pc.welcome
 		pc.mu.Unlock()
 		if ok {
 			return nil
@@ -131,7 +136,7 @@ func (pc *personChannel) waitUntil(deadline time.Time, cond func(stored int64, w
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return fmt.Errorf("the person's channel: stored %d, %d welcomes", stored, welcomes)
+			return fmt.Errorf("the person's channel: stored %d, %d welcomes, the last with ack %d", stored, welcomes, ack)
 		}
 	}
 }

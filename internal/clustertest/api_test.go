@@ -107,3 +107,19 @@ func (ac *apiClient) assistState(id string) (state, reason string) {
 	}
 	return a.Assist.State, a.Assist.EndReason
 }
+
+// post sends a POST without a body and fails the test unless it answers 200.
+func (ac *apiClient) post(path string) {
+	ac.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, ac.base+path, nil)
+	req.Header.Set("Origin", ac.base)
+	resp, err := ac.http.Do(req)
+	if err != nil {
+		ac.t.Fatalf("POST %s: %v", path, err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		ac.t.Fatalf("POST %s: %d %s", path, resp.StatusCode, b)
+	}
+}

@@ -84,7 +84,7 @@ func TestClusterSurvivesKillAndRollingRestart(t *testing.T) {
 	run(t, s.person, "open the site's form", chromedp.Navigate(site.URL+"/form.html"))
 	clickSDK(t, s.person, "help")
 	waitJS(t, s.person, "the waiting message", sdkUI("cancel"), stepTimeout)
-	if err := s.channel.waitUntil(time.Now().Add(stepTimeout), func(_ int64, w int) bool { return w >= 1 }); err != nil {
+	if err := s.channel.waitUntil(time.Now().Add(stepTimeout), func(w int, _ int64) bool { return w >= 1 }); err != nil {
 		t.Fatalf("the person's channel never opened: %v", err)
 	}
 	c.HTTP.Unpin()
@@ -137,6 +137,17 @@ func TestClusterSurvivesKillAndRollingRestart(t *testing.T) {
 		s.everyoneServed(time.Now().Add(reconnectBackoff+slack), "after "+n.Name+"'s restart")
 	}
 	s.checkNotEnded()
+
+	// Alex ends the assist: its recording, read back through the API,
+	// holds every frame the person was told was stored, through two kills
+	// and three drains.
+	s.api.post("/api/v1/assists/" + s.assist + "/end")
+	if err := s.channel.waitUntil(time.Now().Add(stepTimeout), func(int, int64) bool {
+		_, _, _, ended := s.channel.snapshot()
+		return len(ended) > 0
+	}); err != nil {
+		t.Fatalf("the person was not told the assist ended: %v", err)
+	}
 	s.checkRecording("after the rolling restart")
 	t.Logf("whole test: %v", time.Since(began).Round(time.Millisecond))
 }
@@ -151,23 +162,26 @@ func (s *clusterScene) killOwner(id, what string) {
 	if owner == nil {
 		t.Fatalf("%s %s has no owner node", what, id)
 	}
-	acked, stored, welcomes, _ := s.channel.snapshot()
+	_, stored, welcomes, _ := s.channel.snapshot()
 	killed := time.Now()
 	owner.Kill()
 	bound := killed.Add(c.LeaseTTL() + reconnectBackoff + slack)
 	t.Logf("killed %v, the owner of %s; %d frames stored so far", owner, what, stored)
 
-	// The person's SDK is welcomed again by a node that holds everything
-	// it was told was stored.
-	if err := s.channel.waitUntil(bound, func(st int64, w int) bool { return w > welcomes && st >= stored }); err != nil {
+	// The person's SDK is welcomed again, by a node that holds everything
+	// the person was told was stored (the welcome's ack says what it holds;
+	// the recording itself is read once the assist ends).
+	if err := s.channel.waitUntil(bound, func(w int, _ int64) bool { return w > welcomes }); err != nil {
 		t.Fatalf("after %v was killed, the person was not served again within %v: %v",
 			owner, bound.Sub(killed).Round(time.Millisecond), err)
 	}
 	t.Logf("the person was served again %v after the kill", time.Since(killed).Round(time.Millisecond))
-	s.everyoneServed(bound, "after "+owner.Name+" was killed")
-	if problems := missingFrames(acked, s.api.recording(s.assist)); len(problems) > 0 {
-		t.Fatalf("after %v was killed, the recording lacks what the person was told was stored:\n%s", owner, strings.Join(problems, "\n"))
+	if err := s.channel.waitUntil(bound, func(_ int, ack int64) bool { return ack >= stored }); err != nil {
+		// Not fatal: what follows still says whether the clients are served.
+		t.Errorf("after %v was killed, the node that took the assist over lacks frames the person was told were stored (up to %d): %v",
+			owner, stored, err)
 	}
+	s.everyoneServed(bound, "after "+owner.Name+" was killed")
 	if newOwner := c.Owner(context.Background(), id); newOwner == nil || newOwner == owner {
 		t.Fatalf("after %v was killed, %s is held by %v", owner, what, newOwner)
 	}
@@ -235,8 +249,8 @@ func (s *clusterScene) checkNotEnded() {
 	}
 }
 
-// checkRecording waits until everything the person was told is stored is
-// in the recording the API serves.
+// checkRecording checks that everything the person was told is stored is
+// in the recording the API serves (once the assist ended).
 func (s *clusterScene) checkRecording(when string) {
 	t := s.t
 	t.Helper()
