@@ -11,7 +11,8 @@ import (
 func TestMain(m *testing.M) { clustertest.Main(m) }
 
 // The balancer spreads connections over the ready nodes, skips a killed
-// node, and sends to it again once it is back on the same ports.
+// node, and sends to it again once it is back on the same ports; a node
+// stops with SIGTERM and restarts.
 func TestBalancerSkipsDownNodes(t *testing.T) {
 	c := clustertest.New(t, clustertest.Options{})
 	get := func() {
@@ -47,6 +48,17 @@ func TestBalancerSkipsDownNodes(t *testing.T) {
 	}
 	a.Restart()
 	if err := c.HTTP.WaitReady(t.Context(), a); err != nil {
+		t.Fatal(err)
+	}
+
+	// A node stopped with SIGTERM exits cleanly, and comes back.
+	b := c.Node("B")
+	b.Stop()
+	if b.Running() {
+		t.Fatal("node B still runs after Stop")
+	}
+	b.Restart()
+	if err := c.HTTP.WaitReady(t.Context(), b); err != nil {
 		t.Fatal(err)
 	}
 	c.HTTP.Pin(a)

@@ -236,7 +236,12 @@ func helperJoins(t testing.TB, c *clustertest.Cluster, keyPath string, h *host, 
 		}
 		_ = p.cmd.Process.Kill()
 		<-p.done
-		t.Logf("helper attempt %d: ssh exited %v: %q", attempt, p.err, strings.TrimSpace(tail(p.out.String(), 0)))
+		if attempt == 1 {
+			t.Logf("the helper's first ssh into %s failed (%v): %q; trying again until %v",
+				h.id, p.err, strings.TrimSpace(tail(p.out.String(), 0)), time.Until(deadline).Round(time.Millisecond))
+		}
+		// As a person would, not at once: the relay limits failed attempts.
+		time.Sleep(500 * time.Millisecond)
 	}
 }
 
