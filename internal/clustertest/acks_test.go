@@ -27,7 +27,7 @@ type personChannel struct {
 	acked    map[int64]string           // frames the server said were stored, as they were sent
 	stored   int64                      // the highest "stored" received
 	welcomes int                        // welcome frames: one per (re)connection
-	welcome  int64                      // the last welcome's "ack": what the server held then
+	acks     []int64                    // each welcome's "ack": what the server held then
 	ended    []string                   // ended frames received (the assist ended)
 	changed  chan struct{}              // closed and replaced on every change
 }
@@ -80,11 +80,14 @@ func (pc *personChannel) frame(id network.RequestID, data string, sent bool) {
 	case !sent && (h.K == "ack" || h.K == "welcome"):
 		if h.K == "welcome" {
 			pc.welcomes++
-			pc.welcome = 0 // an absent ack is 0 (omitted when empty)
+			ack := int64(0) // an absent ack is 0 (omitted when empty)
 			if h.Ack != nil {
-				pc.welcome = *h.Ack
+				ack = *h.Ack
 			}
+			pc.acks = append(pc.acks, ack)
 		}
+		// As the SDK reads it (web/sdk/channel.ts, storedOf): an absent
+		// stored means everything acknowledged is stored.
 		stored := int64(0)
 		if h.Stored != nil {
 			stored = *h.Stored
@@ -120,23 +123,39 @@ func (pc *personChannel) snapshot() (acked map[int64]string, stored int64, welco
 	return acked, pc.stored, pc.welcomes, append([]string(nil), pc.ended...)
 }
 
+// welcomeAck is the ack of welcome number i (from 0), which must have come.
+func (pc *personChannel) welcomeAck(i int) int64 {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	return pc.acks[i]
+}
+
+// channelState is what waitUntil's condition sees.
+type channelState struct {
+	welcomes int     // welcome frames received: one per (re)connection
+	acks     []int64 // each welcome's ack
+	stored   int64   // the highest stored received
+	ended    int     // ended frames received
+}
+
 // waitUntil waits until cond holds (checked on every frame), or the
 // deadline passes.
-func (pc *personChannel) waitUntil(deadline time.Time, cond func(welcomes int, welcomeAck int64) bool) error {
+func (pc *personChannel) waitUntil(deadline time.Time, cond func(channelState) bool) error {
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	for {
 		pc.mu.Lock()
-		ok, changed := cond(pc.welcomes, pc.welcome), pc.changed
-		stored, welcomes, ack := pc.stored, pc.welcomes, pc.welcome
+		st := channelState{welcomes: pc.welcomes, acks: append([]int64(nil), pc.acks...), stored: pc.stored, ended: len(pc.ended)}
+		changed := pc.changed
 		pc.mu.Unlock()
-		if ok {
+		if cond(st) {
 			return nil
 		}
 		select {
 		case <-changed:
 		case <-ctx.Done():
-			return fmt.Errorf("the person's channel: stored %d, %d welcomes, the last with ack %d", stored, welcomes, ack)
+			return fmt.Errorf("the person's channel: stored %d, %d welcomes with acks %v, %d ended frames",
+				st.stored, st.welcomes, st.acks, st.ended)
 		}
 	}
 }

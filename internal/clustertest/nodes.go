@@ -38,6 +38,10 @@ type Node struct {
 // URL is the node's own HTTP URL (its --node-url).
 func (n *Node) URL() string { return "http://" + n.Addr }
 
+// DataDir is the node's data directory (its --data): the recording spool
+// and what else a node keeps on its own disk.
+func (n *Node) DataDir() string { return n.dir }
+
 // String names the node in messages.
 func (n *Node) String() string { return "node " + n.Name }
 
