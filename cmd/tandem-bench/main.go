@@ -10,6 +10,7 @@ func main() {
 	cli.Program{Name: "tandem-bench", Commands: []cli.Command{
 		{Name: "relay", Summary: "fan-out events/s of Tandem against a bare WebSocket relay", Run: runRelay},
 		{Name: "latency", Summary: "person-to-agent latency at levels of concurrent live assists", Run: runLatency},
+		{Name: "cluster", Summary: "several nodes: latency through another node, aggregate events/s with 1..N nodes", Run: runCluster},
 		{Name: "memory", Summary: "server memory per idle live assist", Run: runMemory},
 		{Name: "memory-client", Summary: "(internal) the client process of the memory measurement", Run: runMemoryClient},
 	}}.Main()

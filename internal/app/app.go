@@ -66,6 +66,9 @@ type Config struct {
 	DemoSDKURL string
 	InviteTTL  time.Duration
 	Grace      time.Duration
+	// HostGrace is how long a terminal host whose connection dropped has
+	// to resume its session, on any node; default Grace.
+	HostGrace time.Duration
 	// MaxWaiting is the budget of help requests one site may have waiting
 	// at once (100).
 	MaxWaiting int
@@ -309,6 +312,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		// a proxy speaks plain HTTP to it.
 		SecureCookies: secureURL(cfg.PublicURL),
 		Proxies:       proxies,
+		// Clients of sessions other nodes own are forwarded to them.
+		NodeAuth: s.nodeAuth,
+		Node:     s.node,
 	}
 	if cfg.MetricsToken != "" {
 		// Without a token the public port has no /metrics at all.

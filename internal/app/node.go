@@ -54,7 +54,7 @@ func (s *Server) sweepNodes(ctx context.Context) {
 	} else if n > 0 {
 		s.log.Info("ended assists of a stopped node", "count", n)
 	}
-	if n, err := sshrelay.SweepExpired(ctx, s.db, s.node); err != nil && ctx.Err() == nil {
+	if n, err := sshrelay.SweepExpired(ctx, s.db, s.node, cmp.Or(s.cfg.HostGrace, s.cfg.Grace)); err != nil && ctx.Err() == nil {
 		s.log.Error("sweep terminal sessions of stopped nodes", "err", err)
 	} else if n > 0 {
 		s.log.Info("ended terminal sessions of a stopped node", "count", n)

@@ -17,6 +17,9 @@ import (
 
 const testLeaseTTL = 600 * time.Millisecond
 
+// testGrace is how long the nodes' hosts get to come back after a drop.
+const testGrace = 2 * testLeaseTTL
+
 // startNodeAt starts a server (a node) on the SQLite store in dir, beside
 // any other node already serving it.
 func startNodeAt(t *testing.T, dir, name string) *Server {
@@ -26,6 +29,7 @@ func startNodeAt(t *testing.T, dir, name string) *Server {
 		RecordingSpoolDir: filepath.Join(dir, "spool-"+name),
 		ICE:               ICEConfig{TURNAddr: "off"},
 		LeaseTTL:          testLeaseTTL,
+		HostGrace:         testGrace,
 		Logger:            slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
@@ -127,7 +131,8 @@ func TestDeadNodesSessionsEndOnSurvivor(t *testing.T) {
 
 	a.stopNode() // node A stops renewing: as if killed
 	stopped := time.Now()
-	bound := 2*testLeaseTTL + testLeaseTTL // TTL + sweep interval, and slack
+	// TTL + the terminal host's grace + sweep interval, and slack.
+	bound := 2*testLeaseTTL + testGrace + testLeaseTTL
 	for {
 		ga, err := b.Store().AssistByID(ctx, assistID)
 		if err != nil {
@@ -158,6 +163,9 @@ func TestDeadNodesSessionsEndOnSurvivor(t *testing.T) {
 	for _, id := range []string{assistID, termID} {
 		audit, err := b.Store().AuditFor(ctx, id)
 		if err != nil || len(audit) == 0 || audit[len(audit)-1].Action != "end" || audit[len(audit)-1].Detail != assist.ReasonOwnerStopped {
+			for _, e := range audit {
+				t.Logf("audit %s: %+v", id, *e)
+			}
 			t.Errorf("audit of %s: %+v, %v; want it to end with the reason", id, audit, err)
 		}
 		if l, err := b.Store().LeaseOf(ctx, id); err != nil || l.Live() {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -12,10 +13,12 @@ import (
 )
 
 // startSSH starts terminal assistance unless cfg.SSHAddr is "" or "off".
-// Either way, terminal sessions a previous run left live are ended first.
+// Either way, terminal sessions a previous run left live are ended first,
+// except those another node serves or whose host may still resume them
+// (their lease lapsed less than the grace ago).
 // Terminal recordings share the assists' spool (see record.Spool).
 func startSSH(ctx context.Context, cfg Config, secrets *Secrets, db store.Store, bs blobs.Store, spool *record.Spool, obs sshrelay.Observer, node *lease.Node) (*sshrelay.Server, error) {
-	if err := sshrelay.EndAbandoned(ctx, db, node); err != nil {
+	if err := sshrelay.EndAbandoned(ctx, db, node, cmp.Or(cfg.HostGrace, cfg.Grace)); err != nil {
 		return nil, fmt.Errorf("terminal assistance: %w", err)
 	}
 	if off(cfg.SSHAddr) {
@@ -32,6 +35,7 @@ func startSSH(ctx context.Context, cfg Config, secrets *Secrets, db store.Store,
 		Observer:         obs,
 		Logger:           cfg.Logger,
 		Node:             node,
+		HostGrace:        cmp.Or(cfg.HostGrace, cfg.Grace),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("terminal assistance: %w", err)

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,7 +60,7 @@ type Opener struct {
 
 // NewOpener signs the target's agent in.
 func NewOpener(ctx context.Context, t Target) (*Opener, error) {
-	a, err := simclient.Login(ctx, t.URL, t.Email, t.Password)
+	a, err := simclient.Login(ctx, cmp.Or(t.AgentURL, t.URL), t.Email, t.Password)
 	if err != nil {
 		return nil, fmt.Errorf("sign in as %s: %w", t.Email, err)
 	}

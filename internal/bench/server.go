@@ -22,7 +22,11 @@ import (
 // Target is a Tandem server to measure: where it is, a site whose allowed
 // origins include Origin, and an agent's login.
 type Target struct {
-	URL      string // e.g. http://127.0.0.1:8080
+	URL string // e.g. http://127.0.0.1:8080
+	// AgentURL, if set, is where the agents sign in and watch: another
+	// node of the same installation, which passes them to the node that
+	// owns each assist (the one at URL, where the people ask for help).
+	AgentURL string
 	SiteKey  string
 	Origin   string // the origin the person's page claims
 	Email    string
@@ -39,6 +43,8 @@ type ServerOptions struct {
 	// the embedded defaults in the fresh data directory. A PostgreSQL
 	// database or bucket given here should be empty: the server seeds it.
 	StoreURL, BlobsURL string
+	// BusURL is the bus between nodes (app.Config's; local when empty).
+	BusURL string
 }
 
 // Server is a Tandem started in this process on 127.0.0.1 with a fresh data
@@ -47,6 +53,7 @@ type Server struct {
 	*app.Server
 	Target Target
 	dir    string
+	shared string // the data every node of a StartCluster shares (on the first node), removed by CloseCluster
 }
 
 // benchOrigin is the origin of the pages the simulated people are on.
@@ -55,6 +62,12 @@ const benchOrigin = "https://shop.example.com"
 // StartServer starts Tandem in this process. Close it to stop it and remove
 // its data.
 func StartServer(ctx context.Context, opts ServerOptions) (*Server, error) {
+	return startNode(ctx, opts, true)
+}
+
+// startNode starts a server, and seeds its store unless another node of
+// the same installation did.
+func startNode(ctx context.Context, opts ServerOptions, seed bool) (*Server, error) {
 	dir, err := os.MkdirTemp("", "tandem-bench-")
 	if err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
@@ -65,7 +78,7 @@ func StartServer(ctx context.Context, opts ServerOptions) (*Server, error) {
 	}
 	srv, err := app.Start(ctx, app.Config{
 		Addr: "127.0.0.1:0", DemoAddr: "off", SSHAddr: "off", DataDir: dir,
-		StoreURL: opts.StoreURL, BlobsURL: opts.BlobsURL,
+		StoreURL: opts.StoreURL, BlobsURL: opts.BlobsURL, BusURL: opts.BusURL,
 		DisableRecording: opts.DisableRecording, Logger: logger,
 		// The benchmarks measure the relay, not the limits on one person.
 		AssistRateBytes: -1, AssistMaxBytes: -1,
@@ -75,6 +88,9 @@ func StartServer(ctx context.Context, opts ServerOptions) (*Server, error) {
 		return nil, fmt.Errorf("start tandem: %w", err)
 	}
 	s := &Server{Server: srv, dir: dir}
+	if !seed {
+		return s, nil
+	}
 	if err := s.seed(ctx); err != nil {
 		_ = s.Close(ctx)
 		return nil, err

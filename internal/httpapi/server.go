@@ -19,9 +19,11 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/assist"
 	"github.com/tandemhq/tandem/internal/auth"
+	"github.com/tandemhq/tandem/internal/cluster"
 	"github.com/tandemhq/tandem/internal/httpjson"
 	"github.com/tandemhq/tandem/internal/netx"
 	"github.com/tandemhq/tandem/internal/ratelimit"
+	"github.com/tandemhq/tandem/internal/store"
 )
 
 // Sites is what the API needs to list sites for invites.
@@ -57,6 +59,13 @@ type Deps struct {
 	// Stopping, when set, ends when the server stops: WebSocket channels,
 	// which outlive the requests that opened them, close then.
 	Stopping context.Context
+	// NodeAuth and Node make this server one node of several: requests
+	// other nodes forward (signed with NodeAuth) are served with the client
+	// address they carry, and the clients of a live session that another
+	// node owns (Node.Owner) are forwarded to it (see forward.go). Both nil:
+	// a single server.
+	NodeAuth *cluster.Auth
+	Node     cluster.Owners
 }
 
 // Observer counts requests for metrics; nil is allowed.
@@ -77,6 +86,9 @@ type Server struct {
 	routes       []route
 	frameBufs    sync.Pool // *bytes.Buffer for reading frames
 	channels     channels  // the running WebSocket channels
+	// forwarder passes clients of other nodes' sessions to their owners;
+	// nil on a single server.
+	forwarder *cluster.Forwarder
 }
 
 // route is one entry of the API: the OpenAPI test checks that every route is
@@ -120,6 +132,14 @@ func New(d Deps) *Server {
 		requestLimit: ratelimit.New(time.Second, 30),
 		frameBufs:    sync.Pool{New: func() any { return new(bytes.Buffer) }},
 	}
+	if d.NodeAuth != nil && d.Node != nil {
+		f, err := cluster.NewForwarder(cluster.ForwarderConfig{Auth: d.NodeAuth, Owners: d.Node, Logger: d.Logger})
+		if err != nil {
+			panic(err) // NewForwarder fails only without Auth or Owners, checked above
+		}
+		s.forwarder = f
+		context.AfterFunc(d.Stopping, f.Close) // no idle connections to other nodes outlive the server
+	}
 	s.routes = s.apiRoutes()
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(refuseCrossOrigin))
@@ -137,7 +157,11 @@ func New(d Deps) *Server {
 		s.mux.Handle(r.method+" "+r.path, s.observe(r.path, h))
 	}
 	s.staticRoutes()
-	s.root = d.Proxies.Handler(s.mux)
+	var h http.Handler = s.mux
+	if d.NodeAuth != nil {
+		h = d.NodeAuth.Trust(h, d.Logger)
+	}
+	s.root = d.Proxies.Handler(h)
 	return s
 }
 
@@ -150,10 +174,10 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/api/v1/sites", s.handleListSites, signedIn},
 		{"GET", "/api/v1/assists", s.handleListAssists, signedIn},
 		{"GET", "/api/v1/assists/{id}", s.handleGetAssist, signedIn},
-		{"POST", "/api/v1/assists/{id}/accept", s.handleAccept, signedIn},
-		{"POST", "/api/v1/assists/{id}/end", s.handleEnd, signedIn},
+		{"POST", "/api/v1/assists/{id}/accept", s.toOwner(store.LeaseAssist, s.handleAccept), signedIn},
+		{"POST", "/api/v1/assists/{id}/end", s.toOwner(store.LeaseAssist, s.handleEnd), signedIn},
 		{"GET", "/api/v1/assists/{id}/recording", s.handleRecording, signedIn},
-		{"GET", "/api/v1/assists/{id}/ws", s.handleAgentChannel, wsSession},
+		{"GET", "/api/v1/assists/{id}/ws", s.toOwner(store.LeaseAssist, s.handleAgentChannel), wsSession},
 		{"GET", "/api/v1/queue/ws", s.handleQueueChannel, wsSession},
 		{"POST", "/api/v1/invites", s.handleCreateInvite, signedIn},
 		{"GET", "/api/v1/public/sites/{key}/config", s.handleSiteConfig, public},
@@ -162,11 +186,11 @@ func (s *Server) apiRoutes() []route {
 		{"OPTIONS", "/api/v1/public/help-requests", s.handlePreflight, public},
 		{"POST", "/api/v1/public/invites/redeem", s.handleRedeem, public},
 		{"OPTIONS", "/api/v1/public/invites/redeem", s.handlePreflight, public},
-		{"GET", "/api/v1/public/assists/{id}/ws", s.handlePersonChannel, wsPublic},
+		{"GET", "/api/v1/public/assists/{id}/ws", s.toOwner(store.LeaseAssist, s.handlePersonChannel), wsPublic},
 		{"GET", "/api/v1/terminals", s.terminalRoute(Terminals.ServeList), signedIn},
 		{"GET", "/api/v1/terminals/{id}", s.terminalRoute(Terminals.ServeTerminal), signedIn},
 		{"GET", "/api/v1/terminals/{id}/recording", s.terminalRoute(Terminals.ServeRecording), signedIn},
-		{"GET", "/api/v1/terminals/{id}/ws", s.terminalRoute(Terminals.ServeWebTerminal), wsSession},
+		{"GET", "/api/v1/terminals/{id}/ws", s.toOwner(store.LeaseTerminal, s.terminalRoute(Terminals.ServeWebTerminal)), wsSession},
 		{"GET", "/healthz", s.handleHealth, public},
 		{"GET", "/readyz", s.handleReady, public},
 	}
@@ -206,6 +230,9 @@ func apiDestination(dest string) bool {
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	// forwarded is set when the request was passed to another node: it is
+	// counted as such, with the status the owner answered.
+	forwarded bool
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -222,7 +249,8 @@ func (s *Server) observe(route string, next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		defer func() {
-			if v := recover(); v != nil {
+			v := recover()
+			if v != nil && v != http.ErrAbortHandler {
 				s.log.Error("handler panic", "route", route, "panic", v)
 				if sw.status == 0 {
 					httpjson.WriteError(sw, tandem.Errorf(tandem.EInternal, "internal error"))
@@ -232,8 +260,17 @@ func (s *Server) observe(route string, next http.Handler) http.Handler {
 			if status == 0 {
 				status = http.StatusOK
 			}
+			name := r.Method + " " + route
+			if sw.forwarded {
+				name = "forwarded " + name
+			}
 			if s.deps.Observer != nil {
-				s.deps.Observer.Request(r.Method+" "+route, status, time.Since(start))
+				s.deps.Observer.Request(name, status, time.Since(start))
+			}
+			if v == http.ErrAbortHandler {
+				// A forwarded response cut short: net/http aborts the
+				// client's connection, so that it does not look complete.
+				panic(v)
 			}
 		}()
 		next.ServeHTTP(sw, r)

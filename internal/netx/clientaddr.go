@@ -171,3 +171,17 @@ func LimitKey(addr string) string {
 	}
 	return a.String()
 }
+
+// WithClientAddr returns r with addr as its client address for
+// [ClientAddr], in place of the one [Proxies.Handler] resolved: for a
+// request whose client someone this server trusts more than any proxy has
+// named (another node of the installation that forwarded it, with a signed
+// header). addr must be an IP address, with or without a port; anything
+// else is an error and r is returned as it was.
+func WithClientAddr(r *http.Request, addr string) (*http.Request, error) {
+	a, ok := parseHop(addr)
+	if !ok {
+		return r, fmt.Errorf("client address %q is not an IP address", addr)
+	}
+	return r.WithContext(context.WithValue(r.Context(), clientKey{}, a.String())), nil
+}

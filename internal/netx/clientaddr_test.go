@@ -103,3 +103,27 @@ func TestLimitKey(t *testing.T) {
 		}
 	}
 }
+
+// WithClientAddr sets the client that ClientAddr reports, in one spelling;
+// what is not an address is refused and changes nothing.
+func TestWithClientAddr(t *testing.T) {
+	cases := []struct{ addr, want string }{
+		{"203.0.113.7", "203.0.113.7"},
+		{"203.0.113.7:5000", "203.0.113.7"},
+		{"[2001:db8::1]:443", "2001:db8::1"},
+		{"::ffff:203.0.113.7", "203.0.113.7"},
+		{"nonsense", "192.0.2.1"},
+		{"", "192.0.2.1"},
+	}
+	for _, c := range cases {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = "192.0.2.1:4000"
+		got, err := WithClientAddr(r, c.addr)
+		if (err != nil) != (c.want == "192.0.2.1") {
+			t.Errorf("WithClientAddr(%q): err %v", c.addr, err)
+		}
+		if a := ClientAddr(got); a != c.want {
+			t.Errorf("WithClientAddr(%q): ClientAddr = %q, want %q", c.addr, a, c.want)
+		}
+	}
+}

@@ -15,14 +15,17 @@ import (
 	"github.com/tandemhq/tandem/internal/sshrelay/wire"
 )
 
-// serverRequests handles what the server sends on the terminal channel:
+// serverRequests handles what the server sends on l's terminal channel:
 // status events and questions about joiners.
-func (s *Session) serverRequests(reqs <-chan *ssh.Request) {
+func (s *Session) serverRequests(l *link, reqs <-chan *ssh.Request) {
 	for r := range reqs {
 		switch r.Type {
 		case wire.RequestEvent:
 			var e wire.Event
 			if json.Unmarshal(r.Payload, &e) == nil {
+				if e.Type == wire.EventReconnect {
+					l.moved.Store(true)
+				}
 				s.event(e)
 			}
 			if r.WantReply {
@@ -88,6 +91,10 @@ func (s *Session) event(e wire.Event) {
 		msg = e.Text
 	}
 	if msg == "" {
+		return
+	}
+	if e.Helpers < 0 || e.Type == wire.EventReconnect {
+		fmt.Fprintf(s.local, "\r\n\x1b[7m tandem \x1b[0m %s\r\n", msg)
 		return
 	}
 	fmt.Fprintf(s.local, "\r\n\x1b[7m tandem \x1b[0m %s — %d connected\r\n", msg, e.Helpers)

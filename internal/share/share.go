@@ -23,6 +23,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"github.com/tandemhq/tandem/internal/sshrelay/wire"
+	"github.com/tandemhq/tandem/internal/termscreen"
 )
 
 // Config says what to share and how.
@@ -73,8 +74,15 @@ type Config struct {
 	// Term is TERM for the command; default: $TERM, else xterm-256color.
 	Term string
 	// KeepAlive is how often the server is probed; default 15s. Three
-	// unanswered intervals end the session.
+	// unanswered intervals count as a lost connection.
 	KeepAlive time.Duration
+	// ResumeFor bounds how long the host tries to resume its session after
+	// its connection to the server dropped, when the server did not say
+	// how long it waits (wire.ShareReply.GraceMillis); default 30s.
+	ResumeFor time.Duration
+	// MaxBackoff bounds the wait between two tries to resume; default 30s.
+	// Tries start half a second apart, double each time, with jitter.
+	MaxBackoff time.Duration
 	// Approver decides about a joiner. Nil asks on the local terminal.
 	Approver func(ctx context.Context, j Joiner) bool
 	// OnEvent is told about joins and leaves. Nil prints a status line on
@@ -146,6 +154,12 @@ func (c *Config) setDefaults() error {
 	if c.KeepAlive <= 0 {
 		c.KeepAlive = 15 * time.Second
 	}
+	if c.ResumeFor <= 0 {
+		c.ResumeFor = 30 * time.Second
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = 30 * time.Second
+	}
 	if c.Stdin == nil {
 		c.Stdin = eofReader{}
 	}
@@ -173,7 +187,9 @@ type eofReader struct{}
 
 func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
 
-// Session is a shared terminal, from Start until Wait returns.
+// Session is a shared terminal, from Start until Wait returns. Its
+// connection to the server may drop and be made again (a resume): the
+// local program runs on meanwhile.
 type Session struct {
 	// ID is the session id helpers use as their SSH user name.
 	ID string
@@ -183,15 +199,24 @@ type Session struct {
 	WebURL string
 
 	cfg    Config
-	conn   ssh.Conn
-	term   ssh.Channel
+	signer ssh.Signer
 	cmd    *exec.Cmd
 	pty    *os.File
 	local  *localTerminal
 	prompt *prompter
 
-	cols    int // the size at start; Resize follows the host's window
-	rows    int
+	// outMu orders the program's output: to the server over the link, or
+	// held back while there is none, and into the screen model.
+	outMu  sync.Mutex
+	link   *link         // nil while reconnecting
+	linkUp chan struct{} // closed (and replaced) when a link is set
+	screen *termscreen.Screen
+	held   []byte // output while no link, up to maxHeld
+	over   bool   // more than maxHeld was held back: redraw instead
+	cols   int    // the shared terminal's size now
+	rows   int
+	grace  time.Duration // how long the server waits for a resume
+
 	done    chan struct{}
 	exited  chan struct{} // closed when the command has exited
 	exiting atomic.Bool   // the command's output has ended; the server is told

@@ -97,6 +97,11 @@ func (s *Server) admit(ctx context.Context, user string, key ssh.PublicKey) (*ss
 			if err := s.servedElsewhere(ctx, id); err != nil {
 				return nil, joinError("session %s is served by another node; try again", id)
 			}
+			if s.cfg.Node != nil {
+				// Live in the store, served nowhere: its node stopped and
+				// its host has not resumed it yet.
+				return nil, joinError("session %s is waiting for its host to reconnect; try again in a moment", id)
+			}
 			return nil, joinError("no session %s; check the id, or ask the host to share again", id)
 		case tandem.ErrorCode(err) == tandem.ENotFound:
 			return nil, joinError("no session %s; check the id, or ask the host to share again", id)

@@ -239,10 +239,12 @@ func TestFailuresAreRateLimited(t *testing.T) {
 	}
 }
 
-// A host that vanishes (network cut, or process killed) ends its session
-// within two liveness intervals: helpers are told and disconnected, and the
+// A host that vanishes (network cut, or process killed) and does not come
+// back ends its session within two liveness intervals and the host's grace
+// (the time it has to resume): helpers are told and disconnected, and the
 // host's key is deleted.
 func TestHostGone(t *testing.T) {
+	const grace = 500 * time.Millisecond
 	for _, tt := range []struct {
 		name   string
 		cut    func(*freezer)
@@ -252,7 +254,7 @@ func TestHostGone(t *testing.T) {
 		{"process killed", (*freezer).kill, "host disconnected"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			e := newEnv(t)
+			e := newEnv(t, func(c *sshrelay.Config) { c.HostGrace = grace })
 			alice := e.key("alice")
 			fz := newFreezer(t, e.srv.Addr())
 			h := e.share(func(c *share.Config) {
@@ -263,6 +265,7 @@ func TestHostGone(t *testing.T) {
 			a := e.join(h.ID, alice, 100, 30)
 			h.out.waitFor(t, "alice joined", wait)
 			cut := time.Now()
+			fz.ln.Close() // the host cannot come back either
 			tt.cut(fz)
 			a.out.waitFor(t, "session has ended: "+tt.reason, wait)
 			a.exited(wait)
@@ -274,10 +277,26 @@ func TestHostGone(t *testing.T) {
 				t.Fatalf("after the host went: key %q, reason %q", tm.HostKey, tm.EndReason)
 			}
 			// The bound the server promises: two intervals after the last
-			// sign of life. Scheduling slack under -race on 2 cores is
-			// allowed for; the benchmark-free bound is what matters here.
-			if took := tm.EndedAt.Sub(cut); took > 2*300*time.Millisecond+700*time.Millisecond {
+			// sign of life, and the grace. Scheduling slack under -race on
+			// 2 cores is allowed for; the benchmark-free bound is what
+			// matters here.
+			if took := tm.EndedAt.Sub(cut); took > 2*300*time.Millisecond+grace+700*time.Millisecond {
 				t.Fatalf("session ended %v after the host went", took)
+			}
+			if took := tm.EndedAt.Sub(cut); took < grace*9/10 { // times are stored to the millisecond
+				t.Fatalf("session ended %v after the host went, before its grace of %v", took, grace)
+			}
+			if tt.name == "process killed" {
+				// The host saw its connection drop, tried to resume for
+				// the grace the server gave it, and gave up saying so.
+				select {
+				case <-h.Done():
+				case <-time.After(wait):
+					t.Fatal("the host still tries to resume after its grace")
+				}
+				if err := h.Wait(); err == nil || !strings.Contains(err.Error(), "could not resume session "+h.ID) {
+					t.Errorf("host ended with %v; want it to say it could not resume", err)
+				}
 			}
 		})
 	}

@@ -30,7 +30,12 @@ func (se *session) forward(nc ssh.NewChannel, info helperInfo) {
 		nc.Reject(ssh.Prohibited, fmt.Sprintf("tandem: the host does not offer %s", target))
 		return
 	}
-	hch, hreqs, err := se.hostConn.OpenChannel("direct-tcpip", ssh.Marshal(d))
+	hc := se.hostConn()
+	if hc == nil {
+		nc.Reject(ssh.ConnectionFailed, "tandem: the host is reconnecting; try again in a moment")
+		return
+	}
+	hch, hreqs, err := hc.OpenChannel("direct-tcpip", ssh.Marshal(d))
 	if err != nil {
 		msg := "tandem: the host could not reach " + target
 		if oce, ok := err.(*ssh.OpenChannelError); ok {

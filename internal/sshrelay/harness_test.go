@@ -67,7 +67,7 @@ func newEnv(t testing.TB, mutate ...func(*sshrelay.Config)) *testEnv {
 		m(&cfg)
 	}
 	// As `tandem serve` starts it.
-	if err := sshrelay.EndAbandoned(ctx, cfg.Store, cfg.Node); err != nil {
+	if err := sshrelay.EndAbandoned(ctx, cfg.Store, cfg.Node, cfg.HostGrace); err != nil {
 		t.Fatal(err)
 	}
 	srv, err := sshrelay.New(cfg)

@@ -208,6 +208,14 @@ func (se *session) serveTerminal(conn *ssh.ServerConn, ch ssh.Channel, reqs <-ch
 // goodbye tells a helper the session has ended and why, and exits their
 // session as the shared program exited (0 when the host did not say).
 func (se *session) goodbye(ch ssh.Channel) {
+	if why := se.movedReason(); why != "" {
+		// Not the end: the session goes on elsewhere. No exit status, so
+		// that ssh does not report the session over with success.
+		fmt.Fprintf(ch, "\r\n\x1b[0m\r\ntandem: %s.\r\n", why)
+		ch.CloseWrite()
+		ch.Close()
+		return
+	}
 	fmt.Fprintf(ch, "\r\n\x1b[0m\r\ntandem: the session has ended: %s.\r\n", se.endReasonNow())
 	se.mu.Lock()
 	exit := se.exit

@@ -11,8 +11,14 @@ import (
 )
 
 // ReasonOwnerStopped is why a session whose node died (its lease lapsed)
-// is ended by another node's sweep.
+// and whose host did not come back within the grace is ended by another
+// node's sweep.
 const ReasonOwnerStopped = "its server stopped"
+
+// DefaultHostGrace is how long a host whose connection dropped has to come
+// back (Config.HostGrace), on the node that served it or, after that node
+// stopped, on any other, before its session ends.
+const DefaultHostGrace = 30 * time.Second
 
 // SweepStore is the part of the store that the start-up and periodic
 // sweeps need.
@@ -58,6 +64,21 @@ func (s *Server) servedElsewhere(ctx context.Context, id string) error {
 	return s.cfg.Node.Refusal(ctx, id, "session")
 }
 
+// handOverLease gives up the lease of a session that goes on elsewhere
+// (Drain): any node may take it at once, and a sweep ends it after the
+// grace if its host never comes back.
+func (s *Server) handOverLease(id string) {
+	if s.cfg.Node == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := s.cfg.Node.Handover(ctx, id, store.LeaseTerminal); err != nil {
+		// It lapses within a TTL anyway: the host is refused until then.
+		s.log.Error("hand over terminal lease", "session", id, "err", err)
+	}
+}
+
 // lost stops serving a session whose lease this node lost: another node
 // may own it now, so its end is not stored here. The host's and helpers'
 // connections close (they reconnect); the recording keeps what it stored.
@@ -66,16 +87,18 @@ func (s *Server) lost(id string) {
 	if se == nil {
 		return
 	}
-	se.stop("this server no longer serves the session; reconnect", false)
+	se.stop("this server no longer serves the session; run the same command again", stopLost)
 }
 
 // EndAbandoned ends, at start, the live terminal sessions that no live node
 // serves: without a Node (one server) every one; with node, those that
 // never had a lease (left by a Tandem from before leases) and those whose
 // owner let its lease lapse (SweepExpired), never one another live node
-// holds. Each is ended with its reason in the store and an "end" entry in
-// its audit log. Call it once at start, before serving.
-func EndAbandoned(ctx context.Context, st SweepStore, node *lease.Node) error {
+// holds, nor one whose lease lapsed less than grace ago (its host may
+// come back to another node; DefaultHostGrace when 0). Each is ended with
+// its reason in the store and an "end" entry in its audit log. Call it
+// once at start, before serving.
+func EndAbandoned(ctx context.Context, st SweepStore, node *lease.Node, grace time.Duration) error {
 	if node == nil {
 		return endAllLive(ctx, st)
 	}
@@ -106,7 +129,7 @@ func EndAbandoned(ctx context.Context, st SweepStore, node *lease.Node) error {
 		}
 	}
 	for {
-		n, err := SweepExpired(ctx, st, node)
+		n, err := SweepExpired(ctx, st, node, grace)
 		if err != nil || n == 0 {
 			return err
 		}
@@ -130,12 +153,20 @@ func endAllLive(ctx context.Context, st SweepStore) error {
 }
 
 // SweepExpired ends the terminal sessions whose owner node let their lease
-// lapse: each is taken over first (Acquire), so that of several nodes
-// sweeping one ends it, and never a session whose owner still renews it.
-// It returns how many it ended; nodes call it every lease TTL.
-func SweepExpired(ctx context.Context, st SweepStore, node *lease.Node) (int, error) {
+// lapse (it died, or drained and handed them over) and whose host did not
+// come back to any node within grace (DefaultHostGrace when 0): until then
+// the host may resume the session anywhere. How long a lease has been
+// lapsed is the database's measure (store.Lease.Remaining), so nodes'
+// clocks need not agree. Each is taken over first (Acquire), so that of
+// several nodes sweeping one ends it, and never a session whose owner
+// still renews it or that a host resumed meanwhile. It returns how many it
+// ended; nodes call it every lease TTL.
+func SweepExpired(ctx context.Context, st SweepStore, node *lease.Node, grace time.Duration) (int, error) {
 	if node == nil {
 		return 0, nil
+	}
+	if grace <= 0 {
+		grace = DefaultHostGrace
 	}
 	expired, err := node.Expired(ctx, store.LeaseTerminal)
 	if err != nil {
@@ -143,6 +174,9 @@ func SweepExpired(ctx context.Context, st SweepStore, node *lease.Node) (int, er
 	}
 	n := 0
 	for _, l := range expired {
+		if -l.Remaining < grace {
+			break // listed longest lapsed first: the rest are younger
+		}
 		ok, err := takeOverAndEnd(ctx, st, node, l.SessionID)
 		if err != nil {
 			return n, err

@@ -44,18 +44,7 @@ type castHeader struct {
 }
 
 func (s *Server) newCast(se *session) *castWriter {
-	c := &castWriter{
-		w: record.NewWriter(s.cfg.Blobs, se.id, record.WriterOptions{
-			New:            true, // a session id is new at every share
-			MaxBufferBytes: s.cfg.RecordingBacklog,
-			Spool:          s.cfg.Spool,
-		}),
-		start: se.created,
-		log:   s.log.With("session", se.id).Error,
-		out:   newClosableQueue[[]byte](64),
-		done:  make(chan struct{}),
-	}
-	go c.run()
+	c := s.castWriter(se, true) // a session id is new at every share
 	term := se.req.Term
 	if term == "" {
 		term = "xterm-256color"
@@ -66,6 +55,36 @@ func (s *Server) newCast(se *session) *castWriter {
 		Env:   map[string]string{"TERM": term, "SHELL": se.req.Command},
 	})
 	c.write(append(h, '\n'))
+	return c
+}
+
+// continueCast goes on with the recording of a session taken over from
+// another node: its chunks follow the ones stored (nothing stored is
+// rewritten), its times count from the session's start, and it begins
+// with a marker and the host's window size, since the host redraws its
+// screen next.
+func (s *Server) continueCast(se *session) *castWriter {
+	c := s.castWriter(se, false)
+	c.marker("host reconnected; session taken over")
+	c.resize(se.req.Cols, se.req.Rows)
+	return c
+}
+
+// castWriter starts the writer of se's recording; fresh says that nothing
+// of it is stored yet.
+func (s *Server) castWriter(se *session, fresh bool) *castWriter {
+	c := &castWriter{
+		w: record.NewWriter(s.cfg.Blobs, se.id, record.WriterOptions{
+			New:            fresh,
+			MaxBufferBytes: s.cfg.RecordingBacklog,
+			Spool:          s.cfg.Spool,
+		}),
+		start: se.created,
+		log:   s.log.With("session", se.id).Error,
+		out:   newClosableQueue[[]byte](64),
+		done:  make(chan struct{}),
+	}
+	go c.run()
 	return c
 }
 

@@ -94,6 +94,11 @@ type Config struct {
 	// ends, and helpers of a session another live node holds are refused
 	// here. Nil: one server, no leases.
 	Node *lease.Node
+	// HostGrace is how long a host whose connection dropped (without its
+	// program exiting) has to come back and resume its session, here or
+	// on another node, before the session ends. Meanwhile helpers stay
+	// attached and see the screen as it was. Default DefaultHostGrace.
+	HostGrace time.Duration
 }
 
 // Observer counts what the relay does, for metrics (internal/metrics).
@@ -137,6 +142,8 @@ type Server struct {
 	sessions map[string]*session
 	conns    map[net.Conn]struct{}
 	closed   bool
+	draining bool            // Drain began: no new sessions or resumes here
+	resuming map[string]bool // sessions being taken over here
 	wg       sync.WaitGroup
 }
 
@@ -166,6 +173,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.RecordingBacklog <= 0 {
 		cfg.RecordingBacklog = defaultRecordingBacklog
+	}
+	if cfg.HostGrace <= 0 {
+		cfg.HostGrace = DefaultHostGrace
 	}
 	if cfg.HelperStall <= 0 {
 		cfg.HelperStall = 2 * time.Second
@@ -325,7 +335,8 @@ func (s *Server) handleConn(c net.Conn) {
 }
 
 // Close ends every session ("server shutting down"), closes every
-// connection and waits for their goroutines, or for ctx.
+// connection and waits for their goroutines, or for ctx. Sessions that
+// Drain handed over are not this server's any more: Close leaves them be.
 func (s *Server) Close(ctx context.Context) error {
 	s.mu.Lock()
 	if s.closed {

@@ -15,22 +15,26 @@ import (
 // session is one shared terminal: the host's tunnel, the screen model, the
 // helpers attached to it, and what is recorded.
 type session struct {
-	srv      *Server
-	id       string
-	req      *wire.ShareRequest
-	grants   map[string]grant
-	hostFP   string
-	hostConn ssh.Conn
-	created  time.Time
-	ctx      context.Context // ends when the session ends
-	cancel   context.CancelFunc
-	rec      *castWriter
-	events   chan wire.Event // to the host, dropped when it lags
+	srv     *Server
+	id      string
+	req     *wire.ShareRequest
+	grants  map[string]grant
+	hostFP  string
+	created time.Time
+	ctx     context.Context // ends when the session ends
+	cancel  context.CancelFunc
+	rec     *castWriter
+	events  chan wire.Event // to the host, dropped when it lags
 
 	inputMu sync.Mutex // one helper's input at a time to the host
 
-	mu        sync.Mutex
+	mu sync.Mutex
+	// host is the host's connection now: nil while it is away (its
+	// connection dropped and it may resume). A resume replaces it.
+	host      *hostLink
 	term      ssh.Channel // the host's terminal channel, once open
+	away      *time.Timer // while the host is away: ends the session at HostGrace
+	moved     bool        // stopped here to go on elsewhere: helpers are told to reconnect
 	screen    *termscreen.Screen
 	cols      int
 	rows      int
@@ -94,8 +98,9 @@ func (se *session) sendEvent(e wire.Event) {
 	}
 }
 
-// runEvents forwards events to the host until the session ends.
-func (se *session) runEvents(term ssh.Channel) {
+// runEvents forwards events to the host on term until ctx (the host's
+// connection) ends.
+func (se *session) runEvents(ctx context.Context, term ssh.Channel) {
 	for {
 		select {
 		case e := <-se.events:
@@ -103,7 +108,7 @@ func (se *session) runEvents(term ssh.Channel) {
 			if _, err := term.SendRequest(wire.RequestEvent, false, b); err != nil {
 				return
 			}
-		case <-se.ctx.Done():
+		case <-ctx.Done():
 			return
 		}
 	}
@@ -221,12 +226,25 @@ func (se *session) input(h *helper, p []byte) {
 // caller waits for the first to finish, so that whoever returns after end
 // (the host's connection handler, which Close waits for) knows the
 // recording is closed.
-func (se *session) end(reason string) { se.stop(reason, true) }
+func (se *session) end(reason string) { se.stop(reason, stopEnd) }
 
-// stop ends the session on this server: with record, its end is stored (and
-// its lease given up); without (its lease was lost, another node may own
-// it now), only this server's part of it stops.
-func (se *session) stop(reason string, record bool) {
+// How a session stops on this server.
+type stopKind int
+
+const (
+	// stopEnd ends the session: its end is stored and its lease given up.
+	stopEnd stopKind = iota
+	// stopLost stops serving a session whose lease was lost: another node
+	// may own it now, so nothing is stored.
+	stopLost
+	// stopHandover stops serving a session that goes on elsewhere (Drain):
+	// the recording is made durable, the lease handed over, the end not
+	// stored, and helpers are told to reconnect.
+	stopHandover
+)
+
+// stop stops the session on this server, as kind says.
+func (se *session) stop(reason string, kind stopKind) {
 	se.mu.Lock()
 	if se.ended {
 		se.mu.Unlock()
@@ -236,6 +254,11 @@ func (se *session) stop(reason string, record bool) {
 	se.ended = true
 	se.endReason = reason
 	se.endedAt = time.Now()
+	se.moved = kind != stopEnd
+	if se.away != nil {
+		se.away.Stop()
+	}
+	host := se.host
 	helpers := make([]*helper, 0, len(se.helpers))
 	for h := range se.helpers {
 		helpers = append(helpers, h)
@@ -249,6 +272,11 @@ func (se *session) stop(reason string, record bool) {
 	srv.mu.Unlock()
 	srv.obs.TerminalSessions(-1)
 
+	if kind == stopHandover && host != nil {
+		// No more output here: what the recording holds when it closes
+		// is all this server had, and the next owner appends after it.
+		host.conn.Close()
+	}
 	// The recording is durable and the host's key deleted before anyone
 	// is told the session ended.
 	rctx, rcancel := context.WithTimeout(context.Background(), recordingCloseTimeout)
@@ -258,22 +286,55 @@ func (se *session) stop(reason string, record bool) {
 	rcancel()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if record {
+	switch kind {
+	case stopEnd:
 		err := srv.cfg.Store.EndTerminal(ctx, se.id, reason, se.endedAt)
 		if err != nil {
 			srv.log.Error("end terminal", "session", se.id, "err", err)
 		}
 		srv.releaseLease(se.id, err == nil)
+	case stopHandover:
+		srv.handOverLease(se.id)
 	}
 	se.cancel() // helpers' connection handlers say goodbye and hang up
 	for _, h := range helpers {
 		se.detach(h)
 	}
-	if record {
+	switch kind {
+	case stopEnd:
 		srv.audit.add(se.id, "host:"+se.hostFP, "end", reason)
+	case stopHandover:
+		srv.audit.add(se.id, "system", "handover", reason)
 	}
-	se.hostConn.Close()
-	srv.log.Info("session ended", "session", se.id, "reason", reason)
+	if host != nil {
+		host.conn.Close()
+	}
+	if kind == stopEnd {
+		srv.log.Info("session ended", "session", se.id, "reason", reason)
+	} else {
+		srv.log.Info("session stopped here, not ended", "session", se.id, "reason", reason)
+	}
+}
+
+// hostConn returns the host's connection, or nil while the host is away.
+func (se *session) hostConn() ssh.Conn {
+	se.mu.Lock()
+	defer se.mu.Unlock()
+	if se.host == nil {
+		return nil
+	}
+	return se.host.conn
+}
+
+// movedReason returns why a session that was not ended stopped here, or
+// "" when it ended (or runs).
+func (se *session) movedReason() string {
+	se.mu.Lock()
+	defer se.mu.Unlock()
+	if !se.moved {
+		return ""
+	}
+	return se.endReason
 }
 
 // terminal returns the host's terminal channel, or nil before it opens.

@@ -15,6 +15,14 @@
 //     in, false to turn them away);
 //  3. accepts "direct-tcpip" channels the server opens to reach what the host
 //     offered with --forward or --proxy.
+//
+// A host whose connection dropped (or that the server told to reconnect,
+// EventReconnect) connects again, possibly to another server of the
+// installation, and sends a ShareRequest with Resume set to its session id:
+// the session goes on under the same id if it is not over, the key is the
+// one that started it, and no other server holds it. A server that does not
+// know Resume (an older one) starts a new session instead, which the host
+// sees by the id in the reply.
 package wire
 
 import (
@@ -72,6 +80,9 @@ type ShareRequest struct {
 	// log. Off, only how many bytes they typed is kept: input can be a
 	// password typed at a prompt that does not echo it.
 	RecordInput bool `json:"recordInput,omitempty"`
+	// Resume is the id of the session this host shares already and asks to
+	// go on with after its connection dropped; "" starts a new session.
+	Resume string `json:"resume,omitempty"`
 }
 
 // ShareReply is the server's answer to a ShareRequest.
@@ -80,6 +91,21 @@ type ShareReply struct {
 	JoinCommand string `json:"joinCommand,omitempty"`
 	WebURL      string `json:"webUrl,omitempty"`
 	Error       string `json:"error,omitempty"`
+	// Retry says that a refusal is for now (the server is restarting,
+	// another server still holds the session, the store did not answer):
+	// the host may try again, through any server. Without it a refused
+	// resume is final (the session ended, or is not this host's).
+	Retry bool `json:"retry,omitempty"`
+	// Resumed says the session is the one the request asked to resume.
+	Resumed bool `json:"resumed,omitempty"`
+	// KeptScreen says that the server kept its model of the screen across
+	// the drop (the same server, the session never left it): the host may
+	// send the output it held back as it is. Without it the host redraws
+	// its screen first.
+	KeptScreen bool `json:"keptScreen,omitempty"`
+	// GraceMillis is how long the server waits for a host whose connection
+	// dropped before it ends the session; 0 from servers that do not wait.
+	GraceMillis int64 `json:"graceMillis,omitempty"`
 }
 
 // Event tells the host what happens in its session.
@@ -99,6 +125,10 @@ const (
 	EventLeave   = "leave"
 	EventApprove = "approve"
 	EventMessage = "message"
+	// EventReconnect tells the host that this server stops serving the
+	// session (it is restarting) and closes the connection: the host
+	// resumes the session at once, through any server. Text says why.
+	EventReconnect = "reconnect"
 )
 
 // ParseShareRequest decodes and checks a host's request. The error says
@@ -126,6 +156,8 @@ func ParseShareRequest(b []byte) (*ShareRequest, error) {
 		return nil, fmt.Errorf("more than %d authorized keys", MaxKeys)
 	case len(r.Forwards) > MaxForwards:
 		return nil, fmt.Errorf("more than %d forwards", MaxForwards)
+	case len(r.Resume) > MaxName:
+		return nil, fmt.Errorf("session id to resume longer than %d bytes", MaxName)
 	}
 	for _, f := range r.Forwards {
 		if _, _, err := SplitForward(f); err != nil {

@@ -20,6 +20,7 @@ func TestParseShareRequest(t *testing.T) {
 		"forward":   func(r *ShareRequest) { r.Forwards = []string{"host:port"} },
 		"forward 0": func(r *ShareRequest) { r.Forwards = []string{"0"} },
 		"name":      func(r *ShareRequest) { r.HostName = string(make([]byte, MaxName+1)) },
+		"resume":    func(r *ShareRequest) { r.Resume = string(make([]byte, MaxName+1)) },
 	} {
 		r := ok
 		mutate(&r)
