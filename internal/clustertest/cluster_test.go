@@ -120,7 +120,13 @@ func TestClusterSurvivesKillAndRollingRestart(t *testing.T) {
 	s.helper.waitFor(from, "from-host-42", stepTimeout)
 	t.Logf("assist %s and terminal %s live after %v", s.assist, s.host.id, time.Since(began).Round(time.Millisecond))
 
-	// kill -9 the assist's owner, then the terminal's.
+	// kill -9 the assist's owner before anything is stored (on S3 a
+	// recording gathers 30 s per chunk): the SDK holds every frame, and
+	// resends what the new owner lacks. Then again once a chunk is stored:
+	// the new owner continues the recording after it. Then the terminal's
+	// owner.
+	s.killOwner(s.assist, "the assist")
+	s.storeAChunk()
 	s.killOwner(s.assist, "the assist")
 	s.killOwner(s.host.id, "the terminal session")
 
@@ -190,6 +196,23 @@ func (s *clusterScene) killOwner(id, what string) {
 	if err := c.HTTP.WaitReady(context.Background(), owner); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// storeAChunk has the person's page change by more than a recording chunk
+// holds (256 KiB), then a little more, which stores a chunk at once, and
+// waits until the person is told it is stored.
+func (s *clusterScene) storeAChunk() {
+	t := s.t
+	t.Helper()
+	_, before, _, _ := s.channel.snapshot()
+	run(t, s.person, "a large change on the page", chromedp.Evaluate(`document.getElementById('result').textContent = 'a large result '.repeat(20000); true`, nil))
+	// The chunk is stored when the next frame starts another one.
+	s.personTypes(time.Now().Add(stepTimeout), "chunk")
+	if err := s.channel.waitUntil(time.Now().Add(stepTimeout), func(st channelState) bool { return st.stored > before }); err != nil {
+		t.Fatalf("the person was never told a chunk was stored: %v", err)
+	}
+	_, after, _, _ := s.channel.snapshot()
+	t.Logf("frames up to %d stored", after)
 }
 
 // everyoneServed checks every client is served by the cluster by the
