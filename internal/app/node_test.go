@@ -17,12 +17,23 @@ import (
 
 const testLeaseTTL = 600 * time.Millisecond
 
-// testGrace is how long the nodes' hosts get to come back after a drop.
+// testGrace is how long the nodes' terminal hosts get to come back after
+// a drop, and the surviving node's grace for assists: how long a person
+// may take to come back, and so how long a dead node's assist waits for a
+// takeover before a sweep ends it. (The other nodes keep the default
+// assist grace, longer than the tests: the dead node's own timers would
+// end its assists otherwise.)
 const testGrace = 2 * testLeaseTTL
 
 // startNodeAt starts a server (a node) on the SQLite store in dir, beside
 // any other node already serving it.
 func startNodeAt(t *testing.T, dir, name string) *Server {
+	t.Helper()
+	return startNodeGrace(t, dir, name, 0)
+}
+
+// startNodeGrace is startNodeAt with the assists' grace (0: the default).
+func startNodeGrace(t *testing.T, dir, name string, grace time.Duration) *Server {
 	t.Helper()
 	srv, err := Start(t.Context(), Config{
 		Addr: "127.0.0.1:0", DemoAddr: "off", SSHAddr: "127.0.0.1:0", DataDir: dir,
@@ -30,6 +41,7 @@ func startNodeAt(t *testing.T, dir, name string) *Server {
 		ICE:               ICEConfig{TURNAddr: "off"},
 		LeaseTTL:          testLeaseTTL,
 		HostGrace:         testGrace,
+		Grace:             grace,
 		Logger:            slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
@@ -120,19 +132,19 @@ func TestNodeStartKeepsAnotherNodesSessions(t *testing.T) {
 }
 
 // A node that dies without a goodbye (its heartbeat stops) has its
-// sessions ended by a surviving node within the lease's TTL and the sweep
-// interval, with the reason.
+// sessions ended by a surviving node, when no client brought them back,
+// within the lease's TTL, the grace and the sweep interval, with the
+// reason.
 func TestDeadNodesSessionsEndOnSurvivor(t *testing.T) {
 	dir := t.TempDir()
 	ctx := t.Context()
 	a := startNodeAt(t, dir, "a")
 	assistID, _, termID := nodeSessions(t, a)
-	b := startNodeAt(t, dir, "b")
+	b := startNodeGrace(t, dir, "b", testGrace)
 
 	a.stopNode() // node A stops renewing: as if killed
 	stopped := time.Now()
-	// TTL + the terminal host's grace + sweep interval, and slack.
-	bound := 2*testLeaseTTL + testGrace + testLeaseTTL
+	bound := 2*testLeaseTTL + testGrace + testLeaseTTL // TTL + sweep interval + grace, and slack
 	for {
 		ga, err := b.Store().AssistByID(ctx, assistID)
 		if err != nil {

@@ -35,12 +35,12 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 		if err != nil || !s.validPersonToken(id, token) {
 			return nil, &CloseError{Code: CloseUnknown, Reason: "unknown assist"}
 		}
-		if a.State != tandem.AssistEnded {
-			if ce := s.servedElsewhereClose(ctx, id); ce != nil {
-				return nil, ce
-			}
+		if a.State == tandem.AssistEnded {
+			return nil, endedClose(a)
 		}
-		return nil, endedClose(a)
+		if l, err = s.takeOver(ctx, id); err != nil {
+			return nil, takeOverClose(err)
+		}
 	}
 	if !s.validPersonToken(id, token) {
 		return nil, &CloseError{Code: CloseBadToken, Reason: "bad person token"}
@@ -88,6 +88,10 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 	}
 	if l.control.holder != nil {
 		c.send(l.controlStateFrame())
+	}
+	if l.wantSnapshot && l.assist.State == tandem.AssistLive {
+		// Taken over: the agents' views are rebuilt from a new snapshot.
+		c.send(encodeControl(protocol.KindSnapshot, nil))
 	}
 	l.presenceLocked()
 	return c, nil
@@ -181,12 +185,12 @@ func (s *Service) ConnectAgent(ctx context.Context, user *tandem.User, id string
 		if err != nil {
 			return nil, &CloseError{Code: CloseUnknown, Reason: "unknown assist"}
 		}
-		if a.State != tandem.AssistEnded {
-			if ce := s.servedElsewhereClose(ctx, id); ce != nil {
-				return nil, ce
-			}
+		if a.State == tandem.AssistEnded {
+			return nil, endedClose(a)
 		}
-		return nil, endedClose(a)
+		if l, err = s.takeOver(ctx, id); err != nil {
+			return nil, takeOverClose(err)
+		}
 	}
 	c := &AgentConn{s: s, l: l, user: user, id: newID(), from: from}
 	// The audit entry is written once the assist is unlocked, before the

@@ -178,6 +178,9 @@ func (c *PersonConn) publish(ctx context.Context, h hub.Header, frame []byte) er
 func (s *Service) notePage(ctx context.Context, l *live, h hub.Header, frame []byte) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if h.Kind == "snap" {
+		l.wantSnapshot = false
+	}
 	if h.Kind == "meta" {
 		var p pageInfo
 		if json.Unmarshal(payload(frame), &p) == nil {

@@ -107,6 +107,9 @@ func (s *Service) RedeemInvite(ctx context.Context, req RedeemRequest) (*Started
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
+	if s.draining.Load() {
+		return nil, errDraining // another node takes it
+	}
 	site, err := s.SiteForOrigin(ctx, req.SiteKey, req.Origin)
 	if err != nil {
 		return nil, err

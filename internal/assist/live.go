@@ -43,6 +43,10 @@ type live struct {
 	personRTT time.Duration
 	lastPage  pageInfo // the latest meta frame, for the store's page list
 	ended     bool
+	// wantSnapshot is set on a live assist taken over (its hub has no
+	// snapshot): the person's channel asks for one when it connects,
+	// until a snapshot arrives.
+	wantSnapshot bool
 
 	joins    joins      // who the person let in or kept out (watchers.go)
 	call     *call      // the voice/video call, if any
@@ -86,18 +90,27 @@ func (s *Service) open(a *tandem.Assist, site *tandem.Site) *live {
 
 // startLiveLocked starts recording and subscribes the agents already waiting.
 func (s *Service) startLiveLocked(l *live) error {
+	return s.startHubLocked(l, 0, record.WriterOptions{New: true})
+}
+
+// startHubLocked starts the hub after the frame of sequence number after
+// (0 for a new recording) and the recording with wopts, and subscribes the
+// agents already waiting. l.mu is held.
+func (s *Service) startHubLocked(l *live, after uint64, wopts record.WriterOptions) error {
 	opts := hub.Options{
 		ReaderQueue:      s.cfg.ReaderQueue,
 		MaxRetainedBytes: s.cfg.MaxRetainedBytes,
 		OnNeedSnapshot:   func() { l.sendPerson(encodeControl(protocol.KindSnapshot, nil)) },
+		After:            after,
 	}
 	if !s.cfg.DisableRecording {
-		l.durable = &durability{}
+		// The frames up to after are in the stored recording already.
+		l.durable = &durability{stored: after}
 		if l.person != nil {
 			l.durable.setWake(l.person.scheduleAck)
 		}
-		l.rec = record.NewWriter(s.blobs, l.assist.ID, record.WriterOptions{New: true, Gate: s.storing, Spool: s.cfg.Spool, OnStored: l.durable.durableTo,
-			FlushInterval: s.gather})
+		wopts.Gate, wopts.Spool, wopts.OnStored, wopts.FlushInterval = s.storing, s.cfg.Spool, l.durable.durableTo, s.gather
+		l.rec = record.NewWriter(s.blobs, l.assist.ID, wopts)
 		opts.Sink = l.rec
 	}
 	l.hub = hub.New(opts)

@@ -3,6 +3,7 @@ package assist
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -52,24 +53,25 @@ func (s *Service) releaseLease(id string) {
 	}
 }
 
-// servedElsewhere returns the error for a client of an assist that is not
-// running here: a clear refusal when another node holds its lease, nil
-// when no node does.
-func (s *Service) servedElsewhere(ctx context.Context, id string) error {
-	return s.cfg.Node.Refusal(ctx, id, "assist")
-}
-
-// servedElsewhereClose is servedElsewhere for a channel: a close that
-// makes the client reconnect, or nil.
-func (s *Service) servedElsewhereClose(ctx context.Context, id string) *CloseError {
-	err := s.servedElsewhere(ctx, id)
-	if err == nil {
-		return nil
+// takeOverClose is the close of a channel whose assist could not be taken
+// over: it ended meanwhile, another node serves it (the client reconnects,
+// through the load balancer, and is forwarded), or this node is stopping or
+// could not read it now (the client tries again).
+func takeOverClose(err error) *CloseError {
+	var ended endedError
+	if errors.As(err, &ended) {
+		return endedClose(ended.a)
 	}
-	if tandem.ErrorCode(err) == tandem.EUnavailable {
+	switch tandem.ErrorCode(err) {
+	case tandem.EConflict:
+		return &CloseError{Code: closeEnded, Reason: "the assist is no longer running"}
+	case tandem.EUnavailable:
+		if err == errDraining {
+			return &CloseError{Code: CloseTryAgain, Reason: tandem.ErrorMessage(err)}
+		}
 		return &CloseError{Code: closeLost, Reason: "this assist is served by another node"}
 	}
-	return &CloseError{Code: CloseTryAgain, Reason: "the assist's owner cannot be read now"}
+	return &CloseError{Code: CloseTryAgain, Reason: "the assist cannot be read now"}
 }
 
 // lost stops serving an assist whose lease this node lost (its renewal was
@@ -93,6 +95,40 @@ func (s *Service) lost(id string) {
 		l.mu.Unlock()
 		return
 	}
+	s.haltLocked(l)
+	if l.person != nil {
+		l.person.close(closeLost, reason)
+		l.person = nil
+	}
+	for a := range l.agents {
+		a.close(closeLost, reason)
+	}
+	l.agents = map[*AgentConn]struct{}{}
+	l.endHeldLocked(nil, closeLost, reason)
+	rec, wasLive := l.rec, l.assist.State == tandem.AssistLive
+	close(l.told)
+	l.mu.Unlock()
+	// Nothing more is stored here: the next owner continues the recording
+	// after what is stored, and the person's SDK resends to it what it
+	// was not told is stored. Storing it here as well, late, would record
+	// those frames twice.
+	if rec != nil {
+		if n := rec.Abandon(); n > 0 {
+			s.log.Info("recording left to the assist's next owner", "assist", id, "unstored_bytes", n)
+		}
+	}
+	if wasLive {
+		s.observe(Observer.AssistEnded)
+	}
+	s.log.Warn("web assist lost: its lease is no longer this server's", "assist", id)
+	s.notifyQueue()
+}
+
+// haltLocked stops an assist that this node stops serving without ending
+// it: nothing more is accepted or changed here (a frame waits for told),
+// its grace periods stop, and its call ends (its peers' signalling went
+// with the channels). l.mu is held.
+func (s *Service) haltLocked(l *live) {
 	l.ended = true
 	if l.grace != nil {
 		l.grace.Stop()
@@ -106,35 +142,17 @@ func (s *Service) lost(id string) {
 	if l.call != nil && s.cfg.ICE != nil {
 		s.cfg.ICE.EndCall(l.call.id)
 	}
-	if l.person != nil {
-		l.person.close(closeLost, reason)
-		l.person = nil
-	}
-	for a := range l.agents {
-		a.close(closeLost, reason)
-	}
-	l.agents = map[*AgentConn]struct{}{}
-	l.endHeldLocked(nil, closeLost, reason)
-	rec, wasLive := l.rec, l.assist.State == tandem.AssistLive
-	close(l.told)
-	l.mu.Unlock()
-	// What was recorded is stored (unlocked: storage I/O never holds the
-	// assist's lock); the next owner resumes from what was stored.
-	if rec != nil {
-		_ = s.closeRecording(context.Background(), id, rec)
-	}
-	if wasLive {
-		s.observe(Observer.AssistEnded)
-	}
-	s.log.Warn("web assist lost: its lease is no longer this server's", "assist", id)
-	s.notifyQueue()
 }
 
 // SweepExpired ends the assists whose owner node let their lease lapse (it
-// died, or lost the store): each is taken over first (Acquire), so that
+// died, or lost the store) or handed it over (it drained), once the lease
+// has been lapsed for longer than the grace (Config.Grace, by the
+// database's clock): until then their clients may come back to another
+// node, which takes them over. Each is taken over first (Acquire), so that
 // of several nodes sweeping at once one ends it, and never an assist whose
-// owner still renews it. It returns how many it ended. Nodes call it every
-// lease TTL, so that a dead node's assists end within TTL + that interval.
+// owner still renews it, or that a client brought back. It returns how
+// many it ended. Nodes call it every lease TTL, so that an abandoned
+// assist ends within TTL + grace + that interval.
 func (s *Service) SweepExpired(ctx context.Context) (int, error) {
 	if s.cfg.Node == nil {
 		return 0, nil
@@ -145,6 +163,9 @@ func (s *Service) SweepExpired(ctx context.Context) (int, error) {
 	}
 	n := 0
 	for _, l := range expired {
+		if -l.Remaining < s.cfg.Grace {
+			continue // its clients have time to come back
+		}
 		ended, err := s.takeOverAndEnd(ctx, l.SessionID, ReasonOwnerStopped)
 		if err != nil {
 			return n, err

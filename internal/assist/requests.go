@@ -78,6 +78,9 @@ func (s *Service) RequestHelp(ctx context.Context, req HelpRequest) (*Started, e
 	if err := req.validate(); err != nil {
 		return nil, err
 	}
+	if s.draining.Load() {
+		return nil, errDraining // another node takes it
+	}
 	site, err := s.SiteForOrigin(ctx, req.SiteKey, req.Origin)
 	if err != nil {
 		return nil, err
@@ -181,12 +184,9 @@ func (s *Service) liveAssist(ctx context.Context, id string) (*live, error) {
 		return nil, err
 	}
 	if a.State == tandem.AssistEnded {
-		return nil, tandem.Errorf(tandem.EConflict, "this assist has ended (%s)", a.EndReason)
+		return nil, assistEnded(a)
 	}
-	if err := s.servedElsewhere(ctx, id); err != nil {
-		return nil, err
-	}
-	return nil, tandem.Errorf(tandem.EConflict, "this assist is no longer running")
+	return s.takeOver(ctx, id)
 }
 
 // Detail is an assist with its consent records, pages and audit log.

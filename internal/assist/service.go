@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/tandemhq/tandem"
@@ -156,7 +157,12 @@ type Service struct {
 
 	mu    sync.Mutex
 	lives map[string]*live // assists not yet ended, by id
-	queue map[chan struct{}]struct{}
+	// taking holds the assists being taken over here (takeover.go), with
+	// a channel closed when that is done.
+	taking map[string]chan struct{}
+	// draining is set by Drain: nothing new starts here.
+	draining atomic.Bool
+	queue    map[chan struct{}]struct{}
 	// fullLogged is when each site's full queue was last logged.
 	fullLogged map[string]time.Time
 
@@ -195,6 +201,7 @@ func New(cfg Config, st Store, bs blobs.Store, obs Observer) *Service {
 		log:        cfg.Logger,
 		events:     obs,
 		lives:      make(map[string]*live),
+		taking:     make(map[string]chan struct{}),
 		queue:      make(map[chan struct{}]struct{}),
 		fullLogged: make(map[string]time.Time),
 		stopPings:  cancel,

@@ -38,9 +38,13 @@ type childInfo struct {
 	SiteKey string `json:"siteKey"`
 }
 
-// childLeaseTTL is the child servers' lease TTL: the killed server's
-// assists end on the next one within about twice it.
-const childLeaseTTL = 500 * time.Millisecond
+// childLeaseTTL is the child servers' lease TTL, and childGrace their
+// grace: the killed server's assists, if nobody comes back to them, end on
+// the next one within about twice the TTL and the grace.
+const (
+	childLeaseTTL = 500 * time.Millisecond
+	childGrace    = 500 * time.Millisecond
+)
 
 const (
 	childEmail    = "alex@example.com"
@@ -52,7 +56,7 @@ const (
 func serveChild(dir string) int {
 	ctx := context.Background()
 	srv, err := app.Start(ctx, app.Config{
-		Addr: "127.0.0.1:0", DataDir: dir, DemoAddr: "off", SSHAddr: "off", LeaseTTL: childLeaseTTL,
+		Addr: "127.0.0.1:0", DataDir: dir, DemoAddr: "off", SSHAddr: "off", LeaseTTL: childLeaseTTL, Grace: childGrace,
 		Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 	})
 	if err != nil {
@@ -166,12 +170,13 @@ func TestStoredFramesSurviveKill(t *testing.T) {
 		Frames []struct{ S uint64 }
 	}
 	// The new server is a new node: the killed one's assist is ended once
-	// its lease lapses, by the sweep, within the TTL and the sweep interval.
+	// its lease has lapsed for the grace, by the sweep, within the TTL, the
+	// grace and the sweep interval.
 	restarted := time.Now()
 	for {
 		err := agent.Do(ctx, "GET", "/api/v1/assists/"+p.AssistID+"/recording", nil, &rec)
 		var apiErr *simclient.APIError
-		if errors.As(err, &apiErr) && apiErr.Status == 409 && time.Since(restarted) < 3*childLeaseTTL {
+		if errors.As(err, &apiErr) && apiErr.Status == 409 && time.Since(restarted) < 3*childLeaseTTL+childGrace {
 			time.Sleep(childLeaseTTL / 10)
 			continue
 		}

@@ -51,6 +51,13 @@ type Options struct {
 	OnNeedSnapshot func()
 	// Sink, if set, records every accepted data frame.
 	Sink Sink
+	// After is the sequence number the hub starts after (0 for a new
+	// session): an assist taken over from the store, whose recording
+	// holds the frames up to After, continues from there. The writer's
+	// next frame is After+1 (older ones are dropped as resent
+	// duplicates), and a reader finds nothing retained before it: it gets
+	// a sync frame and waits for the next snapshot.
+	After uint64
 	// Now gives receive times; time.Now by default.
 	Now func() time.Time
 }
@@ -112,7 +119,7 @@ func New(opts Options) *Hub {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Hub{opts: opts, needBytes: opts.MaxRetainedBytes / 2, tailFrom: 1}
+	return &Hub{opts: opts, needBytes: opts.MaxRetainedBytes / 2, last: opts.After, tailFrom: opts.After + 1}
 }
 
 // LastSeq returns the sequence number of the last accepted data frame: the

@@ -511,3 +511,36 @@ func TestStatsBytes(t *testing.T) {
 		t.Errorf("Stats = %+v, want %d bytes in and retained, last 2", st, len(a)+len(b))
 	}
 }
+
+// A hub that starts after a sequence number (a session taken over from its
+// recording) drops the frames up to it as resent, takes the next one, and
+// gives a reader from before it a sync to wait for the next snapshot; a
+// reader that applied everything up to it resumes.
+func TestStartAfter(t *testing.T) {
+	h := New(Options{After: 7})
+	if got := h.LastSeq(); got != 7 {
+		t.Fatalf("LastSeq = %d, want 7", got)
+	}
+	if dup, err := h.Publish(f("ev:7:a")); err != nil || !dup {
+		t.Errorf("Publish(ev:7) = %v, %v; want a duplicate", dup, err)
+	}
+	if _, err := h.Publish(f("ev:9:a")); tandem.ErrorCode(err) != tandem.EBadProtocol {
+		t.Errorf("Publish(ev:9) = %v; want a sequence gap", err)
+	}
+	for from, want := range map[uint64][]string{
+		0: {"sync:from=8"},
+		3: {"sync:from=8"},
+		7: nil,
+		9: {"sync:from=8"},
+	} {
+		r := subscribe(t, h, from)
+		if got := queued(r); !slices.Equal(got, want) {
+			t.Errorf("Subscribe(%d) = %q, want %q", from, got, want)
+		}
+	}
+	publishAll(t, h, "ev:8:a", "snap:9:a:h")
+	r := subscribe(t, h, 0)
+	if got, want := queued(r), []string{"sync:from=9", "snap:9"}; !slices.Equal(got, want) {
+		t.Errorf("after a snapshot, Subscribe(0) = %q, want %q", got, want)
+	}
+}

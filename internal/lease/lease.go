@@ -29,6 +29,7 @@ const DefaultTTL = 10 * time.Second
 type Store interface {
 	Acquire(ctx context.Context, sessionID string, kind store.LeaseKind, node, nodeURL string, ttl time.Duration) (store.Lease, error)
 	Release(ctx context.Context, sessionID, node string, token int64) error
+	Lapse(ctx context.Context, sessionID, node string, token int64) error
 	LeaseOf(ctx context.Context, sessionID string) (store.Lease, error)
 	ExpiredLeases(ctx context.Context, limit int) ([]store.Lease, error)
 	RenewAll(ctx context.Context, node string, ttl time.Duration) ([]store.Lease, error)
@@ -120,6 +121,24 @@ func (n *Node) Release(ctx context.Context, id string) error {
 	}
 	if err := n.st.Release(ctx, id, n.id, h.token); err != nil {
 		return fmt.Errorf("release the lease of session %s: %w", id, err)
+	}
+	return nil
+}
+
+// Handover gives up the lease of a session that a draining node stops
+// serving without ending it: the lease lapses at once, so that the node its
+// clients reconnect to takes the session over, and a sweep ends it after
+// its grace if none does. A lease not held is not an error.
+func (n *Node) Handover(ctx context.Context, id string) error {
+	n.mu.Lock()
+	h := n.held[id]
+	delete(n.held, id)
+	n.mu.Unlock()
+	if h == nil {
+		return nil
+	}
+	if err := n.st.Lapse(ctx, id, n.id, h.token); err != nil {
+		return fmt.Errorf("hand over the lease of session %s: %w", id, err)
 	}
 	return nil
 }

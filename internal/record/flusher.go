@@ -267,6 +267,7 @@ func (w *Writer) put(ctx context.Context, st *runState) error {
 
 // list numbers the next chunk after the ones stored, and spooled, already.
 func (w *Writer) list(ctx context.Context, st *runState) error {
+	st.next = max(st.next, w.opts.FirstChunk)
 	if w.opts.New {
 		if w.opts.Spool != nil {
 			if n, ok := w.opts.Spool.last(w.sessionID); ok && n >= st.next {
@@ -290,7 +291,7 @@ func (w *Writer) list(ctx context.Context, st *runState) error {
 		return err
 	}
 	if len(nums) > 0 {
-		st.next = nums[len(nums)-1] + 1
+		st.next = max(st.next, nums[len(nums)-1]+1)
 	}
 	if w.opts.Spool != nil {
 		if n, ok := w.opts.Spool.last(w.sessionID); ok && n >= st.next {

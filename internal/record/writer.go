@@ -41,6 +41,13 @@ type WriterOptions struct {
 	// that starts while the store is down could not be numbered, so could
 	// not be spooled, and would be lost if the store stayed down.
 	New bool
+	// FirstChunk is the lowest number the Writer gives a chunk. A session
+	// taken over from another server continues its recording with chunks
+	// numbered from an epoch of its own (the lease's fencing token, see
+	// Epoch), after any stored: a chunk the previous owner still stores
+	// late (it had not heard it lost the session) then never replaces one
+	// of the new owner's, and sorts before them.
+	FirstChunk uint64
 	// ChunkBytes is the buffered size at which a chunk is stored without
 	// waiting for the flush interval.
 	ChunkBytes int
@@ -342,6 +349,25 @@ func (w *Writer) Close(ctx context.Context) error {
 		w.closeErr = err
 	})
 	return w.closeErr
+}
+
+// Abandon stops the Writer without storing what is not stored yet, and
+// returns how many bytes that was: a server that lost a session to
+// another owner must not add to its recording any more (the session's
+// client resends what it was not told is stored, to the new owner). A
+// chunk whose Put is under way may still land. Later Close calls return
+// ErrClosed.
+func (w *Writer) Abandon() int64 {
+	w.closeOnce.Do(func() {
+		w.mu.Lock()
+		w.closed = true
+		w.mu.Unlock()
+		w.stop()
+		w.closeErr = fmt.Errorf("recording %s: %w (abandoned)", w.sessionID, ErrClosed)
+	})
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.written - w.durable
 }
 
 // stop ends storing for good. It abandons a Put still retrying (Close's

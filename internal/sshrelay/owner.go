@@ -73,7 +73,7 @@ func (s *Server) handOverLease(id string) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if err := s.cfg.Node.Handover(ctx, id, store.LeaseTerminal); err != nil {
+	if err := s.cfg.Node.Handover(ctx, id); err != nil {
 		// It lapses within a TTL anyway: the host is refused until then.
 		s.log.Error("hand over terminal lease", "session", id, "err", err)
 	}

@@ -81,6 +81,14 @@ type Leases interface {
 	// with that token (released already, taken over, never taken) changes
 	// nothing and is not an error.
 	Release(ctx context.Context, sessionID, node string, token int64) error
+	// Lapse ends the lease now without releasing it, when node holds it
+	// with token: a draining node hands its live sessions over this way.
+	// The lease is then as a dead node's: free to the next owner (its
+	// token grows), and listed by ExpiredLeases, so that a sweep ends the
+	// session if none of its clients comes back to another node in time.
+	// A lease not held with that token is left as it is, and that is not
+	// an error.
+	Lapse(ctx context.Context, sessionID, node string, token int64) error
 	// LeaseOf returns the lease of sessionID, held, lapsed or released;
 	// tandem.ENotFound when it never had one.
 	LeaseOf(ctx context.Context, sessionID string) (Lease, error)

@@ -107,6 +107,23 @@ func (db *DB) Release(ctx context.Context, sessionID, node string, token int64) 
 	return nil
 }
 
+// Lapse ends the lease now, keeping its holder and token, if node holds it
+// with token and it has not lapsed already.
+func (db *DB) Lapse(ctx context.Context, sessionID, node string, token int64) error {
+	if err := store.CheckLeaseSession(sessionID); err != nil {
+		return err
+	}
+	if node == "" {
+		return tandem.Errorf(tandem.EInvalid, "a lease needs a node id")
+	}
+	_, err := db.pool.Exec(ctx, `UPDATE leases SET expires_at = `+dbNow+`
+		WHERE session_id = $1 AND node = $2 AND token = $3 AND expires_at > `+dbNow, sessionID, node, token)
+	if err != nil {
+		return wrapErr(err, "lapse lease of %s", sessionID)
+	}
+	return nil
+}
+
 // LeaseOf returns the lease of sessionID.
 func (db *DB) LeaseOf(ctx context.Context, sessionID string) (store.Lease, error) {
 	if err := store.CheckLeaseSession(sessionID); err != nil {

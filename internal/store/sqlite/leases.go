@@ -100,6 +100,23 @@ func (db *DB) Release(ctx context.Context, sessionID, node string, token int64) 
 	return nil
 }
 
+// Lapse ends the lease now, keeping its holder and token, if node holds it
+// with token and it has not lapsed already.
+func (db *DB) Lapse(ctx context.Context, sessionID, node string, token int64) error {
+	if err := store.CheckLeaseSession(sessionID); err != nil {
+		return err
+	}
+	if node == "" {
+		return tandem.Errorf(tandem.EInvalid, "a lease needs a node id")
+	}
+	_, err := db.w.ExecContext(ctx, `UPDATE leases SET expires_at = `+dbNow+`
+		WHERE session_id = ? AND node = ? AND token = ? AND expires_at > `+dbNow, sessionID, node, token)
+	if err != nil {
+		return fmt.Errorf("lapse lease of %s: %w", sessionID, err)
+	}
+	return nil
+}
+
 // LeaseOf returns the lease of sessionID.
 func (db *DB) LeaseOf(ctx context.Context, sessionID string) (store.Lease, error) {
 	if err := store.CheckLeaseSession(sessionID); err != nil {

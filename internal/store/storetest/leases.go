@@ -371,3 +371,56 @@ func testExpiredOrder(t *testing.T, s store.Store) {
 		t.Errorf("ExpiredLeases(3) = %+v, want the first three of %+v", three, all)
 	}
 }
+
+// testLeaseLapse: a lease handed over (Lapse) is lapsed at once, as a dead
+// node's: listed as expired, by how long it has been lapsed, and free to
+// the next owner with a greater token. Only its holder, with its token,
+// can make it lapse.
+func testLeaseLapse(t *testing.T, s store.Store) {
+	ctx := context.Background()
+	a := acquire(t, s, "assist-1", nodeA, urlA, leaseTTL)
+	must(t, s.Lapse(ctx, "assist-1", nodeA, a.Token+1), "Lapse with another token")
+	must(t, s.Lapse(ctx, "assist-1", nodeB, a.Token), "Lapse by another node")
+	must(t, s.Lapse(ctx, "nobody", nodeA, 1), "Lapse of a session never leased")
+	if got := leaseOf(t, s, "assist-1"); got.Node != nodeA || !got.Live() {
+		t.Fatalf("after others' Lapse the lease is %+v, want node A's, live", got)
+	}
+	wantCode(t, s.Lapse(ctx, "", nodeA, 1), tandem.EInvalid, "Lapse without a session")
+	wantCode(t, s.Lapse(ctx, "assist-1", "", a.Token), tandem.EInvalid, "Lapse without a node")
+
+	must(t, s.Lapse(ctx, "assist-1", nodeA, a.Token), "Lapse")
+	got := leaseOf(t, s, "assist-1")
+	if got.Node != nodeA || got.Token != a.Token || got.Live() || got.Remaining > 0 {
+		t.Fatalf("lapsed lease = %+v, want node A's, token %d, not live", got, a.Token)
+	}
+	if _, err := s.Renew(ctx, "assist-1", nodeA, a.Token, leaseTTL); tandem.ErrorCode(err) != tandem.EConflict {
+		t.Errorf("Renew after Lapse: %v, want a conflict (its holder gave it up)", err)
+	}
+	ex, err := s.ExpiredLeases(ctx, 0)
+	must(t, err, "ExpiredLeases")
+	if len(ex) != 1 || ex[0].SessionID != "assist-1" || ex[0].Remaining > 0 {
+		t.Fatalf("ExpiredLeases = %+v, want the lapsed lease", ex)
+	}
+	// Remaining says how long ago it lapsed, by the database's clock.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		l := leaseOf(t, s, "assist-1")
+		if l.Remaining <= -20*time.Millisecond {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("30 s after it lapsed, the lease has %v remaining", l.Remaining)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Lapsing again changes nothing: a lapsed lease keeps when it lapsed.
+	before := leaseOf(t, s, "assist-1")
+	must(t, s.Lapse(ctx, "assist-1", nodeA, a.Token), "Lapse again")
+	if after := leaseOf(t, s, "assist-1"); !after.ExpiresAt.Equal(before.ExpiresAt) {
+		t.Errorf("Lapse of a lapsed lease moved its expiry from %v to %v", before.ExpiresAt, after.ExpiresAt)
+	}
+	b := acquire(t, s, "assist-1", nodeB, urlB, leaseTTL)
+	if b.Token <= a.Token {
+		t.Errorf("the next owner's token %d is not above %d", b.Token, a.Token)
+	}
+}
