@@ -320,7 +320,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		// Without a token the public port has no /metrics at all.
 		deps.Metrics = metricsH
 	}
-	if s.ssh, err = startSSH(ctx, cfg, secrets, s.db, blobStore, s.spool, m, s.node); err != nil {
+	if s.ssh, err = startSSH(ctx, cfg, secrets, s.db, blobStore, s.spool, m, s.node, s.nodeAuth); err != nil {
 		return nil, err
 	}
 	if s.ssh != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/cluster"
 	"github.com/tandemhq/tandem/internal/lease"
 	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/sshrelay"
@@ -16,8 +17,10 @@ import (
 // Either way, terminal sessions a previous run left live are ended first,
 // except those another node serves or whose host may still resume them
 // (their lease lapsed less than the grace ago).
-// Terminal recordings share the assists' spool (see record.Spool).
-func startSSH(ctx context.Context, cfg Config, secrets *Secrets, db store.Store, bs blobs.Store, spool *record.Spool, obs sshrelay.Observer, node *lease.Node) (*sshrelay.Server, error) {
+// Terminal recordings share the assists' spool (see record.Spool). With
+// nodeAuth, a helper who reaches this node for a session another node runs
+// is passed to that node (all nodes share secrets.HostKey).
+func startSSH(ctx context.Context, cfg Config, secrets *Secrets, db store.Store, bs blobs.Store, spool *record.Spool, obs sshrelay.Observer, node *lease.Node, nodeAuth *cluster.Auth) (*sshrelay.Server, error) {
 	if err := sshrelay.EndAbandoned(ctx, db, node, cmp.Or(cfg.HostGrace, cfg.Grace)); err != nil {
 		return nil, fmt.Errorf("terminal assistance: %w", err)
 	}
@@ -36,6 +39,7 @@ func startSSH(ctx context.Context, cfg Config, secrets *Secrets, db store.Store,
 		Logger:           cfg.Logger,
 		Node:             node,
 		HostGrace:        cmp.Or(cfg.HostGrace, cfg.Grace),
+		NodeAuth:         nodeAuth,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("terminal assistance: %w", err)

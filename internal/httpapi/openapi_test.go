@@ -5,6 +5,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/tandemhq/tandem/internal/sshrelay"
 )
 
 func TestOpenAPIMatchesRoutes(t *testing.T) {
@@ -24,6 +26,8 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			documented[strings.ToUpper(method)+" "+path] = true
 		}
 	}
+	// The API's routes, not nodeRoutes: those only nodes use, and they
+	// stay out of the document (TestNodeRoutesAreNotTheAPI).
 	routed := map[string]bool{}
 	for _, r := range (&Server{}).apiRoutes() {
 		routed[r.method+" "+r.path] = true
@@ -46,5 +50,30 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	if len(extra) > 0 {
 		t.Errorf("openapi.json documents paths no route serves: %v", extra)
+	}
+}
+
+// The routes nodes use to pass each other clients are no part of the API:
+// not under /api/, not in the OpenAPI document; the terminal one is the
+// path the SSH relay asks other nodes at.
+func TestNodeRoutesAreNotTheAPI(t *testing.T) {
+	var doc struct {
+		Paths map[string]json.RawMessage `json:"paths"`
+	}
+	if err := json.Unmarshal(openAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	paths := map[string]bool{}
+	for _, r := range (&Server{}).nodeRoutes() {
+		paths[r.path] = true
+		if strings.HasPrefix(r.path, "/api/") {
+			t.Errorf("node route %s is under /api/", r.path)
+		}
+		if _, ok := doc.Paths[r.path]; ok {
+			t.Errorf("node route %s is in openapi.json", r.path)
+		}
+	}
+	if !paths[sshrelay.PeerJoinPath] {
+		t.Errorf("no node route serves %s, where the SSH relay passes helpers", sshrelay.PeerJoinPath)
 	}
 }

@@ -156,6 +156,9 @@ func New(d Deps) *Server {
 		// OpenAPI paths ({id}) are ServeMux patterns as they are.
 		s.mux.Handle(r.method+" "+r.path, s.observe(r.path, h))
 	}
+	for _, r := range s.nodeRoutes() {
+		s.mux.Handle(r.method+" "+r.path, s.observe(r.path, r.handler))
+	}
 	s.staticRoutes()
 	var h http.Handler = s.mux
 	if d.NodeAuth != nil {

@@ -15,6 +15,10 @@ type Terminals interface {
 	ServeTerminal(w http.ResponseWriter, r *http.Request, u *tandem.User)
 	ServeRecording(w http.ResponseWriter, r *http.Request, u *tandem.User)
 	ServeWebTerminal(w http.ResponseWriter, r *http.Request, u *tandem.User)
+	// ServePeerJoin takes a helper that another node passes to the node
+	// that runs their session (see nodeRoutes); it checks the node's
+	// signature itself.
+	ServePeerJoin(w http.ResponseWriter, r *http.Request)
 }
 
 // terminalRoute adapts one Terminals method to a route's handler; with
@@ -27,4 +31,13 @@ func (s *Server) terminalRoute(serve func(Terminals, http.ResponseWriter, *http.
 		}
 		serve(s.deps.Terminals, w, r, userOf(r))
 	}
+}
+
+// handlePeerJoin is the node-to-node route of terminal assistance.
+func (s *Server) handlePeerJoin(w http.ResponseWriter, r *http.Request) {
+	if s.deps.Terminals == nil {
+		s.fail(w, r, tandem.Errorf(tandem.ENotFound, "terminal assistance is off on this server"))
+		return
+	}
+	s.deps.Terminals.ServePeerJoin(w, r)
 }

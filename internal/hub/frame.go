@@ -92,7 +92,10 @@ func EncodeFrame(h Header, payload []byte) []byte {
 		b = append(b, `,"ack":`...)
 		b = strconv.AppendUint(b, h.Ack, 10)
 	}
-	if h.Stored != 0 {
+	// An ack or welcome always says what is stored, 0 included: the SDK
+	// reads a missing "stored" as "stored = ack" (servers from before
+	// durable acks), and would drop frames that are only in memory.
+	if h.Stored != 0 || h.Kind == protocol.KindAck || h.Kind == protocol.KindWelcome {
 		b = append(b, `,"stored":`...)
 		b = strconv.AppendUint(b, h.Stored, 10)
 	}

@@ -137,7 +137,8 @@ func TestEncodeFrame(t *testing.T) {
 	}{
 		{Header{Kind: "sync", From: 12}, "", `{"k":"sync","from":12}`},
 		{Header{Kind: "ack", Ack: 9, Stored: 4}, "", `{"k":"ack","ack":9,"stored":4}`},
-		{Header{Kind: "ack", Ack: 5}, "", `{"k":"ack","ack":5}`},
+		{Header{Kind: "ack", Ack: 5}, "", `{"k":"ack","ack":5,"stored":0}`},
+		{Header{Kind: "welcome", Ack: 3}, `{}`, "{\"k\":\"welcome\",\"ack\":3,\"stored\":0}\n{}"},
 		{Header{Kind: "ping", T: 1700000000000}, "", `{"k":"ping","t":1700000000000}`},
 		{Header{Kind: "ev", Seq: 3, Page: "p1"}, `[{"type":3}]`, "{\"k\":\"ev\",\"s\":3,\"p\":\"p1\"}\n[{\"type\":3}]"},
 		{Header{Kind: "snap", Seq: 1, Page: "p", Hash: "h"}, "[]", "{\"k\":\"snap\",\"s\":1,\"p\":\"p\",\"h\":\"h\"}\n[]"},

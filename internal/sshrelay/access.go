@@ -50,8 +50,9 @@ func joinError(format string, args ...any) error {
 }
 
 // authenticate is the server's PublicKeyCallback: the host user registers a
-// session; any other user name is a session id to join.
-func (s *Server) authenticate(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
+// session; any other user name is a session id to join. joins holds what
+// this connection asked other nodes (see joinVia).
+func (s *Server) authenticate(meta ssh.ConnMetadata, key ssh.PublicKey, joins *peerJoins) (*ssh.Permissions, error) {
 	// Only failures are counted: an address that has failed too often is
 	// refused without anything being looked up, which makes guessing
 	// session ids or keys slow.
@@ -71,7 +72,7 @@ func (s *Server) authenticate(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Pe
 			extKey:  strings.TrimSpace(string(ssh.MarshalAuthorizedKey(key))),
 		}}, nil
 	}
-	perms, err := s.admit(s.ctx, meta.User(), key)
+	perms, err := s.admit(s.ctx, meta, key, joins)
 	if err != nil {
 		s.failures.Allow(ip) // counts the failure
 		s.log.Info("join refused", "remote", meta.RemoteAddr(), "user", logSafe(meta.User()), "client", logSafe(string(meta.ClientVersion())),
@@ -81,43 +82,54 @@ func (s *Server) authenticate(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Pe
 	return perms, nil
 }
 
-// admit decides whether key may join the session named user.
-func (s *Server) admit(ctx context.Context, user string, key ssh.PublicKey) (*ssh.Permissions, error) {
-	id, err := ParseSessionID(user)
+// admit decides whether key may join the session named by the user name:
+// here when this node runs it, else through the node that does (joinVia).
+func (s *Server) admit(ctx context.Context, meta ssh.ConnMetadata, key ssh.PublicKey, joins *peerJoins) (*ssh.Permissions, error) {
+	id, err := ParseSessionID(meta.User())
 	if err != nil {
-		return nil, joinError("%q is not a session id; join with the command the host was given (ssh -p PORT SESSIONID@HOST)", sanitize(user, 40))
+		return nil, joinError("%q is not a session id; join with the command the host was given (ssh -p PORT SESSIONID@HOST)", sanitize(meta.User(), 40))
 	}
-	se := s.session(id)
-	if se == nil {
-		t, err := s.cfg.Store.TerminalByID(ctx, id)
+	if se := s.session(id); se != nil {
+		return se.admitKey(ctx, key)
+	}
+	t, err := s.cfg.Store.TerminalByID(ctx, id)
+	switch {
+	case err == nil && !t.EndedAt.IsZero():
+		return nil, joinError("session %s has ended (%s)", id, t.EndReason)
+	case err == nil && s.cfg.Node != nil:
+		owner, elsewhere, err := s.cfg.Node.Owner(ctx, id)
 		switch {
-		case err == nil && !t.EndedAt.IsZero():
-			return nil, joinError("session %s has ended (%s)", id, t.EndReason)
-		case err == nil:
-			if err := s.servedElsewhere(ctx, id); err != nil {
-				return nil, joinError("session %s is served by another node; try again", id)
-			}
-			if s.cfg.Node != nil {
-				// Live in the store, served nowhere: its node stopped and
-				// its host has not resumed it yet.
-				return nil, joinError("session %s is waiting for its host to reconnect; try again in a moment", id)
-			}
-			return nil, joinError("no session %s; check the id, or ask the host to share again", id)
-		case tandem.ErrorCode(err) == tandem.ENotFound:
-			return nil, joinError("no session %s; check the id, or ask the host to share again", id)
-		default:
-			s.log.Error("look up terminal", "id", id, "err", err)
+		case err != nil:
+			s.log.Error("look up the node of a session", "id", id, "err", err)
 			return nil, joinError("cannot look up session %s right now; try again", id)
+		case elsewhere && s.cfg.NodeAuth != nil:
+			return s.joinVia(ctx, owner, meta, key, joins)
+		case elsewhere:
+			return nil, joinError("session %s is served by another node; try again", id)
 		}
+		// Live in the store, served nowhere: its node stopped and its host
+		// has not resumed it yet.
+		return nil, joinError("session %s is waiting for its host to reconnect; try again in a moment", id)
+	case err == nil, tandem.ErrorCode(err) == tandem.ENotFound:
+		// One server: what it does not run is not running.
+		return nil, joinError("no session %s; check the id, or ask the host to share again", id)
+	default:
+		s.log.Error("look up terminal", "id", id, "err", err)
+		return nil, joinError("cannot look up session %s right now; try again", id)
 	}
+}
+
+// admitKey decides whether key may join se, as a helper of this node or
+// of another node that passes the helper here (ServePeerJoin).
+func (se *session) admitKey(ctx context.Context, key ssh.PublicKey) (*ssh.Permissions, error) {
 	fp := ssh.FingerprintSHA256(key)
 	g, actor, ok := se.grantFor(ctx, fp)
 	if !ok {
-		return nil, joinError("your key %s may not join session %s; send it to the host to add with --authorized-keys", fp, id)
+		return nil, joinError("your key %s may not join session %s; send it to the host to add with --authorized-keys", fp, se.id)
 	}
 	return &ssh.Permissions{Extensions: map[string]string{
 		extRole:     roleHelper,
-		extSession:  id,
+		extSession:  se.id,
 		extName:     g.name,
 		extReadOnly: boolString(g.readOnly),
 		extActor:    actor,

@@ -17,5 +17,8 @@
 // session.go (a session and its hub), helper.go (a helper's SSH
 // connection), access.go (who may join), forward.go (ssh -L / -D through the
 // host), record.go and audit.go (what is kept),
-// http.go and ws.go (the console's API and web terminal).
+// http.go and ws.go (the console's API and web terminal), owner.go (leases),
+// and, when several nodes serve one installation, peerdial.go (asking the
+// node that runs a session to take a helper), peerproxy.go (relaying the
+// helper to it) and peerserve.go (taking helpers other nodes pass).
 package sshrelay

@@ -25,7 +25,8 @@ const hostNoticeTimeout = 2 * time.Second
 // (wire.EventReconnect) and its connection closed, the recording is made
 // durable, the lease handed over (any node may take it at once; a sweep
 // ends the session only if its host does not come back within the grace),
-// and helpers are told to run the same ssh command again. The host then
+// and helpers are told to run the same ssh command again (also those this
+// server passes to another node's sessions, which go on). The host then
 // resumes the session on another node, with the same id. Close after Drain
 // ends nothing that Drain handed over.
 func (s *Server) Drain(ctx context.Context) error {
@@ -44,6 +45,7 @@ func (s *Server) Drain(ctx context.Context) error {
 	for _, se := range sessions {
 		wg.Go(func() { se.handOver(ctx) })
 	}
+	wg.Go(func() { s.dropPassed(ctx) })
 	done := make(chan struct{})
 	go func() {
 		wg.Wait()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/cluster"
 	"github.com/tandemhq/tandem/internal/lease"
 	"github.com/tandemhq/tandem/internal/ratelimit"
 	"github.com/tandemhq/tandem/internal/record"
@@ -92,13 +93,18 @@ type Config struct {
 	// Node, if set, holds the leases of the sessions this server runs: a
 	// session's lease is taken before it is stored and given up when it
 	// ends, and helpers of a session another live node holds are refused
-	// here. Nil: one server, no leases.
+	// here, or passed to it (NodeAuth). Nil: one server, no leases.
 	Node *lease.Node
 	// HostGrace is how long a host whose connection dropped (without its
 	// program exiting) has to come back and resume its session, here or
 	// on another node, before the session ends. Meanwhile helpers stay
 	// attached and see the screen as it was. Default DefaultHostGrace.
 	HostGrace time.Duration
+	// NodeAuth, with Node, lets this server pass a helper of a session
+	// that another node runs to that node (which must share HostKey), and
+	// take helpers passed by other nodes (ServePeerJoin). It signs as
+	// Node's id. Nil: such helpers are told to try again.
+	NodeAuth *cluster.Auth
 }
 
 // Observer counts what the relay does, for metrics (internal/metrics).
@@ -130,6 +136,7 @@ func (nopObserver) TerminalResync()       {}
 type Server struct {
 	cfg      Config
 	ssh      *ssh.ServerConfig
+	hostKey  ssh.Signer
 	log      *slog.Logger
 	obs      Observer
 	failures *ratelimit.Limiter // failed joins, per address
@@ -141,6 +148,7 @@ type Server struct {
 	ln       net.Listener
 	sessions map[string]*session
 	conns    map[net.Conn]struct{}
+	passed   map[*upstream]chan struct{} // helpers passed to other nodes; closed when served
 	closed   bool
 	draining bool            // Drain began: no new sessions or resumes here
 	resuming map[string]bool // sessions being taken over here
@@ -193,6 +201,7 @@ func New(cfg Config) (*Server, error) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		cfg:      cfg,
+		hostKey:  signer,
 		log:      cfg.Logger.With("component", "sshrelay"),
 		obs:      cfg.Observer,
 		failures: ratelimit.New(time.Minute/time.Duration(cfg.FailureLimit), cfg.FailureLimit),
@@ -200,15 +209,16 @@ func New(cfg Config) (*Server, error) {
 		cancel:   cancel,
 		sessions: make(map[string]*session),
 		conns:    make(map[net.Conn]struct{}),
+		passed:   make(map[*upstream]chan struct{}),
 	}
 	if s.obs == nil {
 		s.obs = nopObserver{}
 	}
 	s.audit = newAuditLog(cfg.Store, s.log)
+	// PublicKeyCallback is set per connection (handleConn).
 	s.ssh = &ssh.ServerConfig{
-		PublicKeyCallback: s.authenticate,
-		ServerVersion:     "SSH-2.0-Tandem",
-		MaxAuthTries:      6,
+		ServerVersion: "SSH-2.0-Tandem",
+		MaxAuthTries:  6,
 	}
 	s.ssh.AddHostKey(signer)
 	return s, nil
@@ -319,7 +329,13 @@ func (s *Server) handleConn(c net.Conn) {
 	lc := &liveConn{Conn: c}
 	lc.touch()
 	c.SetDeadline(time.Now().Add(handshakeTimeout))
-	conn, chans, reqs, err := ssh.NewServerConn(lc, s.ssh)
+	joins := &peerJoins{}
+	defer joins.close()
+	cfg := *s.ssh
+	cfg.PublicKeyCallback = func(meta ssh.ConnMetadata, key ssh.PublicKey) (*ssh.Permissions, error) {
+		return s.authenticate(meta, key, joins)
+	}
+	conn, chans, reqs, err := ssh.NewServerConn(lc, &cfg)
 	if err != nil {
 		s.log.Debug("handshake failed", "remote", c.RemoteAddr(), "err", logSafe(err.Error()))
 		return
@@ -331,6 +347,8 @@ func (s *Server) handleConn(c net.Conn) {
 		s.serveHost(conn, lc, chans, reqs)
 	case roleHelper:
 		s.serveHelper(conn, chans, reqs)
+	case rolePassed:
+		s.servePassed(conn, chans, reqs, joins.take(conn.Permissions))
 	}
 }
 
@@ -415,4 +433,5 @@ const (
 	extKey      = "tandem-key"
 	roleHost    = "host"
 	roleHelper  = "helper"
+	rolePassed  = "passed" // a helper this node passes to the session's node
 )
