@@ -173,18 +173,9 @@ func (s *Service) End(ctx context.Context, agent *tandem.User, id string) (*tand
 
 // liveAssist returns the running state of an assist that has not ended.
 func (s *Service) liveAssist(ctx context.Context, id string) (*live, error) {
-	s.mu.Lock()
-	l := s.lives[id]
-	s.mu.Unlock()
-	if l != nil {
-		return l, nil
-	}
-	a, err := s.store.AssistByID(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if a.State == tandem.AssistEnded {
-		return nil, assistEnded(a)
+	l, err := s.runningOrEnded(ctx, id)
+	if l != nil || err != nil {
+		return l, err
 	}
 	return s.takeOver(ctx, id)
 }

@@ -112,17 +112,7 @@ func (n *Node) Acquire(ctx context.Context, id string, kind store.LeaseKind, onL
 // Release gives up the lease of a session that ended here; a lease not
 // held is not an error.
 func (n *Node) Release(ctx context.Context, id string) error {
-	n.mu.Lock()
-	h := n.held[id]
-	delete(n.held, id)
-	n.mu.Unlock()
-	if h == nil {
-		return nil
-	}
-	if err := n.st.Release(ctx, id, n.id, h.token); err != nil {
-		return fmt.Errorf("release the lease of session %s: %w", id, err)
-	}
-	return nil
+	return n.giveUp(ctx, id, "release", n.st.Release)
 }
 
 // Handover gives up the lease of a session that a draining node stops
@@ -130,6 +120,12 @@ func (n *Node) Release(ctx context.Context, id string) error {
 // clients reconnect to takes the session over, and a sweep ends it after
 // its grace if none does. A lease not held is not an error.
 func (n *Node) Handover(ctx context.Context, id string) error {
+	return n.giveUp(ctx, id, "hand over", n.st.Lapse)
+}
+
+// giveUp stops holding the lease of session id and tells the store with
+// do (Release or Lapse), naming what failed with verb.
+func (n *Node) giveUp(ctx context.Context, id, verb string, do func(ctx context.Context, sessionID, node string, token int64) error) error {
 	n.mu.Lock()
 	h := n.held[id]
 	delete(n.held, id)
@@ -137,8 +133,8 @@ func (n *Node) Handover(ctx context.Context, id string) error {
 	if h == nil {
 		return nil
 	}
-	if err := n.st.Lapse(ctx, id, n.id, h.token); err != nil {
-		return fmt.Errorf("hand over the lease of session %s: %w", id, err)
+	if err := do(ctx, id, n.id, h.token); err != nil {
+		return fmt.Errorf("%s the lease of session %s: %w", verb, id, err)
 	}
 	return nil
 }
