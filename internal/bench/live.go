@@ -287,6 +287,18 @@ func answerPing(ctx context.Context, ws *websocket.Conn, frame []byte) {
 	}
 }
 
+// Detach closes the person's channel without ending the assist and waits
+// until its reader returned: the caller drives the person from now on
+// (reconnects it, reads its frames).
+func (a *Assist) Detach() {
+	if a.Person.WS != nil {
+		_ = a.Person.WS.CloseNow()
+	}
+	if a.drained != nil {
+		<-a.drained
+	}
+}
+
 // Close ends the assist as the person would (the server ends it and makes
 // its recording durable) and closes every channel.
 func (a *Assist) Close(ctx context.Context) {

@@ -24,8 +24,11 @@ import (
 	"github.com/tandemhq/tandem/internal/store"
 )
 
-// resumeTTL is the lease TTL of the relays of these tests.
-const resumeTTL = 400 * time.Millisecond
+// resumeTTL is the lease TTL of the relays of these tests: short, since
+// tests wait for a dead node's leases to lapse, but long enough that a
+// heartbeat (every third of it) held up on a busy machine does not lose a
+// live node its leases.
+const resumeTTL = 1500 * time.Millisecond
 
 // relayNode is one of several relays on one store, as nodes of an
 // installation, each with its own lease node whose heartbeat the test can
