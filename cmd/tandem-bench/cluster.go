@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -24,7 +25,7 @@ func runCluster(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	fs := flag.NewFlagSet("cluster", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	nodes := fs.Int("nodes", 3, "nodes to start (at least 2)")
-	assists := fs.Int("assists", 1000, "concurrent live assists for the latency figures")
+	levels := fs.String("assists", "1000", "concurrent live assists for the latency figures, comma-separated, increasing")
 	interval := fs.Duration("interval", 100*time.Millisecond, "time between two frames of one person")
 	duration := fs.Duration("duration", 10*time.Second, "measured time of each latency run")
 	parallel := fs.Int("parallel", 16, "assists opened at once")
@@ -33,13 +34,23 @@ func runCluster(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	storeURL := fs.String("store", "", "the store every node shares (default: one SQLite file)")
 	blobsURL := fs.String("blobs", "", "the blob storage every node shares (default: one directory)")
 	busURL := fs.String("bus", "", "the bus between the nodes, nats://... (default: local, which does not reach other nodes)")
+	onlyCross := fs.Bool("only-cross", false, "measure only the agents on another node (for profiles)")
+	var prof profiles
+	prof.flags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *nodes < 2 {
 		return fmt.Errorf("-nodes: at least 2")
 	}
-	if err := needFiles(uint64(4**assists + 256)); err != nil {
+	counts, err := parseInts(*levels)
+	if err != nil {
+		return fmt.Errorf("-assists: %w", err)
+	}
+	if !slices.IsSorted(counts) {
+		return fmt.Errorf("-assists: levels must increase")
+	}
+	if err := needFiles(uint64(4*slices.Max(counts) + 256)); err != nil {
 		return err
 	}
 	opts := bench.ServerOptions{
@@ -56,7 +67,18 @@ func runCluster(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	}
 	defer bench.CloseCluster(cluster)
 
-	lopts := bench.LatencyOptions{Levels: []int{*assists}, Interval: *interval, Duration: *duration, Parallel: *parallel}
+	if *onlyCross {
+		stopProfiles, err := prof.start(stderr)
+		if err != nil {
+			return err
+		}
+		defer stopProfiles()
+		cross := cluster[0].Target
+		cross.AgentURL = cluster[1].Target.URL
+		_, err = bench.MeasureLatency(ctx, cross, bench.LatencyOptions{Levels: counts, Interval: *interval, Duration: *duration, Parallel: *parallel})
+		return err
+	}
+	lopts := bench.LatencyOptions{Levels: counts, Interval: *interval, Duration: *duration, Parallel: *parallel}
 	owner := cluster[0].Target
 	lopts.Log = func(format string, args ...any) { logf("agent on the owner: "+format, args...) }
 	same, err := bench.MeasureLatency(ctx, owner, lopts)
@@ -72,19 +94,24 @@ func runCluster(ctx context.Context, args []string, _ io.Reader, stdout, stderr 
 	}
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "agent\tassists\tsent\tsamples\tp50\tp99\tmax\tCPU\t")
-	for _, r := range []struct {
-		name string
-		res  bench.LatencyResult
-	}{{"on the owner node", same[0]}, {"on another node", other[0]}} {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%.2f\t\n", r.name, r.res.Assists, r.res.Sent, r.res.Samples, ms(r.res.P50), ms(r.res.P99), ms(r.res.Max), r.res.CPU)
+	for i := range same {
+		for _, r := range []struct {
+			name string
+			res  bench.LatencyResult
+		}{{"on the owner node", same[i]}, {"on another node", other[i]}} {
+			fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%s\t%s\t%s\t%.2f\t\n", r.name, r.res.Assists, r.res.Sent, r.res.Samples, ms(r.res.P50), ms(r.res.P99), ms(r.res.Max), r.res.CPU)
+		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	q := ratio(other[0].P99, same[0].P99)
-	fmt.Fprintf(stdout, "\np99 on another node / on the owner = %.2f (target ≤ %.1f: %s); frames lost %d of %d (owner: %d of %d)\n\n",
-		q, crossNodeTarget, met(q <= crossNodeTarget && other[0].Sent == other[0].Samples),
-		other[0].Sent-other[0].Samples, other[0].Sent, same[0].Sent-same[0].Samples, same[0].Sent)
+	for i := range same {
+		q := ratio(other[i].P99, same[i].P99)
+		fmt.Fprintf(stdout, "\n%d assists: p99 on another node / on the owner = %.2f (target ≤ %.1f: %s); frames lost %d of %d (owner: %d of %d)",
+			same[i].Assists, q, crossNodeTarget, met(q <= crossNodeTarget && other[i].Sent == other[i].Samples),
+			other[i].Sent-other[i].Samples, other[i].Sent, same[i].Sent-same[i].Samples, same[i].Sent)
+	}
+	fmt.Fprint(stdout, "\n\n")
 
 	ropts := bench.RelayOptions{Readers: 1, Events: *events}
 	tw = tabwriter.NewWriter(stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
