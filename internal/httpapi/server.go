@@ -191,7 +191,7 @@ func (s *Server) apiRoutes() []route {
 		{"OPTIONS", "/api/v1/public/invites/redeem", s.handlePreflight, public},
 		{"GET", "/api/v1/public/assists/{id}/ws", s.toOwner(store.LeaseAssist, s.handlePersonChannel), wsPublic},
 		{"GET", "/api/v1/terminals", s.terminalRoute(Terminals.ServeList), signedIn},
-		{"GET", "/api/v1/terminals/{id}", s.terminalRoute(Terminals.ServeTerminal), signedIn},
+		{"GET", "/api/v1/terminals/{id}", s.toOwner(store.LeaseTerminal, s.terminalRoute(Terminals.ServeTerminal)), signedIn},
 		{"GET", "/api/v1/terminals/{id}/recording", s.terminalRoute(Terminals.ServeRecording), signedIn},
 		{"GET", "/api/v1/terminals/{id}/ws", s.toOwner(store.LeaseTerminal, s.terminalRoute(Terminals.ServeWebTerminal)), wsSession},
 		{"GET", "/healthz", s.handleHealth, public},

@@ -91,8 +91,8 @@ func (s *Server) terminalsJSON(ctx context.Context, ts []*store.Terminal) []Term
 	out := make([]TerminalJSON, len(ts))
 	var past []string
 	for i, t := range ts {
-		var live bool
-		if out[i], live = s.terminalJSON(t); !live {
+		var here bool
+		if out[i], here = s.terminalJSON(t); !here {
 			past = append(past, t.ID)
 		}
 	}
@@ -121,13 +121,15 @@ func (s *Server) terminalsJSON(ctx context.Context, ts []*store.Terminal) []Term
 	return out
 }
 
-// terminalJSON describes t as the store has it and, when the session is
-// live on this node, with its size, join command and the helpers attached
-// now; live says which.
-func (s *Server) terminalJSON(t *store.Terminal) (j TerminalJSON, live bool) {
+// terminalJSON describes t as the store has it (live until its end is
+// stored, whichever node serves it, or while its host comes back) and,
+// when the session runs on this node, with its size, join command and the
+// helpers attached now; here says whether it does.
+func (s *Server) terminalJSON(t *store.Terminal) (j TerminalJSON, here bool) {
 	j = TerminalJSON{
 		ID: t.ID, HostName: t.HostName, Command: t.Command, ReadOnly: t.ReadOnly, Approve: t.Approve, RecordInput: t.RecordInput,
 		CreatedAt: t.CreatedAt, EndedAt: t.EndedAt, EndReason: t.EndReason, Helpers: []helperInfo{},
+		Live: t.EndedAt.IsZero(),
 	}
 	se := s.session(t.ID)
 	if se == nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/tandemhq/tandem/internal/browsertest"
+	"github.com/tandemhq/tandem/internal/share"
 )
 
 // waitText polls the text of sel until it contains want.
@@ -85,4 +86,53 @@ func TestWebTerminalInChromium(t *testing.T) {
 	waitText(t, ctx, `[data-testid="terminal-status"]`, "replay finished")
 	waitText(t, ctx, screen, "from-web-16")
 	waitText(t, ctx, screen, "from-ssh-9")
+}
+
+// The node serving a session drains while an agent watches it in the web
+// terminal: the page reconnects through the balancer to the node the host
+// resumed on, and the agent types on as before.
+func TestWebTerminalFollowsADrainedSession(t *testing.T) {
+	nodes := startNodes(t, 2, nil)
+	a, b := nodes[0], nodes[1]
+	sshLB := newBalancer(t, a.srv.Addr())
+	agent := a.agent("Robin")
+	h := a.shareVia(sshLB.addr(), func(c *share.Config) { c.AllowAgents = true })
+	ca, cb := newConsole(t, a.srv, a.db, agent), newConsole(t, b.srv, b.db, agent)
+	webLB := newBalancer(t, ca.Listener.Addr().String())
+	page := "http://" + webLB.addr()
+
+	ctx := browsertest.Start(t, browsertest.Options{})
+	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+	defer cancel()
+	const screen = `[data-testid="terminal"] .xterm-rows`
+	if err := chromedp.Run(ctx,
+		network.SetCookie(sessionCookie, ca.token).WithURL(page).WithHTTPOnly(true),
+		chromedp.Navigate(page+"/terminal/"+h.ID),
+	); err != nil {
+		t.Fatal(err)
+	}
+	waitText(t, ctx, `[data-testid="terminal-status"]`, "live")
+	waitText(t, ctx, screen, "$")
+
+	sshLB.route(b.srv.Addr()) // the balancers see node A is not ready
+	webLB.route(cb.Listener.Addr().String())
+	dctx, dcancel := context.WithTimeout(context.Background(), wait)
+	defer dcancel()
+	if err := a.srv.Drain(dctx); err != nil {
+		t.Fatal(err)
+	}
+	waitAudit(t, b.db, h.ID, "resume")
+	waitText(t, ctx, `[data-testid="terminal-status"]`, "live")
+	if err := chromedp.Run(ctx,
+		chromedp.Focus(`[data-testid="terminal"] .xterm-helper-textarea`, chromedp.ByQuery),
+		input.InsertText("echo moved-$((5*5))"),
+		chromedp.KeyEvent(kb.Enter),
+	); err != nil {
+		t.Fatal(err)
+	}
+	h.out.waitFor(t, "moved-25", wait)
+	waitText(t, ctx, screen, "moved-25")
+	if tm, err := b.db.TerminalByID(dctx, h.ID); err != nil || !tm.EndedAt.IsZero() {
+		t.Fatalf("after the drain: %+v, %v; want the session live", tm, err)
+	}
 }

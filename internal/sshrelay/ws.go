@@ -22,6 +22,7 @@ const (
 	closeBadFrame  = protocol.CloseBadFrame
 	closeForbidden = protocol.CloseForbidden
 	closeEnded     = protocol.CloseEnded
+	closeTryAgain  = protocol.CloseTryAgain
 	closeTooLarge  = protocol.CloseTooLarge
 )
 
@@ -112,6 +113,12 @@ func (s *Server) ServeWebTerminal(w http.ResponseWriter, r *http.Request, u *tan
 			return
 		}
 	}
+	if se == nil && t.EndedAt.IsZero() {
+		// Live, but no node serves it now: its host is on its way back
+		// (its node died or drained). The page tries again.
+		s.fail(w, r, tandem.Errorf(tandem.EUnavailable, "session %s is waiting for its host to reconnect; try again", t.ID))
+		return
+	}
 	if se == nil {
 		s.fail(w, r, tandem.Errorf(tandem.EExpired, "session %s has ended (%s)", t.ID, t.EndReason))
 		return
@@ -173,12 +180,23 @@ func (s *Server) ServeWebTerminal(w http.ResponseWriter, r *http.Request, u *tan
 		}
 	case <-h.done:
 		if se.ctx.Err() != nil {
-			c.Close(closeEnded, fmt.Sprintf("the session has ended: %s", se.endReasonNow()))
+			closeStopped(c, se)
 		}
 	case <-se.ctx.Done():
 		se.detach(h)
-		c.Close(closeEnded, fmt.Sprintf("the session has ended: %s", se.endReasonNow()))
+		closeStopped(c, se)
 	}
+}
+
+// closeStopped closes a web terminal whose session stopped here: as ended,
+// or, when the session goes on elsewhere (this server drained or lost it),
+// with "try again", which makes the page reconnect through the balancer.
+func closeStopped(c *websocket.Conn, se *session) {
+	if why := se.movedReason(); why != "" {
+		c.Close(closeTryAgain, why)
+		return
+	}
+	c.Close(closeEnded, fmt.Sprintf("the session has ended: %s", se.endReasonNow()))
 }
 
 // readWeb handles the browser's frames until it goes or sends a bad one.

@@ -11,6 +11,7 @@
 import "@xterm/xterm/css/xterm.css";
 import "./style.css";
 import { api, errorMessage, wsURL } from "../console/api";
+import { Backoff } from "../shared/backoff";
 import { CloseEnded, CloseForbidden } from "../shared/protocol";
 import { replay } from "./replay";
 import { el, newTerminal, setStatus } from "./ui";
@@ -61,45 +62,72 @@ async function fetchInfo(id: string): Promise<TerminalInfo> {
   return (await api.terminal(id)).terminal as TerminalInfo;
 }
 
+// live joins the session and keeps it joined: when the server that serves
+// it stops (a node drained or died, the session goes on elsewhere), the
+// page reconnects through the balancer with backoff, as the console's
+// channels do, until the session is served again or has ended.
 function live(info: TerminalInfo) {
   const term = newTerminal(info.cols || 80, info.rows || 24, info.readOnly);
-  const ws = new WebSocket(wsURL(`/terminals/${encodeURIComponent(info.id)}/ws`));
-  ws.binaryType = "arraybuffer";
-  setStatus(info.approve ? "waiting for the host" : "connecting");
-  ws.onopen = () => {
-    if (!info.approve) setStatus(info.readOnly ? "watching" : "live", "live");
-  };
-  let seen = false;
-  ws.onmessage = (ev) => {
-    if (typeof ev.data === "string") {
-      const m = JSON.parse(ev.data);
-      if (m.type === "size") term.resize(m.cols, m.rows);
-      return;
-    }
-    if (!seen && info.approve) {
-      // The first frame after approval is the screen; before it, the wait message.
-      const text = new TextDecoder().decode(ev.data);
-      if (!text.startsWith("tandem: waiting")) {
-        seen = true;
-        setStatus(info.readOnly ? "watching" : "live", "live");
+  const backoff = new Backoff({ jitter: "equal" });
+  let ws: WebSocket | null = null;
+  const connect = () => {
+    const sock = new WebSocket(wsURL(`/terminals/${encodeURIComponent(info.id)}/ws`));
+    ws = sock;
+    sock.binaryType = "arraybuffer";
+    setStatus(info.approve ? "waiting for the host" : "connecting");
+    sock.onopen = () => {
+      backoff.reset();
+      term.options.disableStdin = info.readOnly;
+      if (!info.approve) setStatus(info.readOnly ? "watching" : "live", "live");
+    };
+    let seen = false;
+    sock.onmessage = (ev) => {
+      if (typeof ev.data === "string") {
+        const m = JSON.parse(ev.data);
+        if (m.type === "size") term.resize(m.cols, m.rows);
+        return;
       }
-    }
-    term.write(new Uint8Array(ev.data));
+      if (!seen && info.approve) {
+        // The first frame after approval is the screen; before it, the wait message.
+        const text = new TextDecoder().decode(ev.data);
+        if (!text.startsWith("tandem: waiting")) {
+          seen = true;
+          setStatus(info.readOnly ? "watching" : "live", "live");
+        }
+      }
+      term.write(new Uint8Array(ev.data));
+    };
+    sock.onclose = (ev) => {
+      term.options.disableStdin = true;
+      if (ev.code === CloseEnded) return stop(ev.reason || "the session has ended", "ended");
+      if (ev.code === CloseForbidden) return stop(ev.reason || "not let in", "error");
+      setStatus(ev.reason ? `${ev.reason}; reconnecting` : "disconnected; reconnecting", "error");
+      setTimeout(again, backoff.next());
+    };
   };
-  ws.onclose = (ev) => {
+  // again reconnects unless the session ended meanwhile.
+  const again = () => {
+    fetchInfo(info.id).then(
+      (t) => {
+        showInfo(t);
+        if (t.live) connect();
+        else stop(`ended: ${t.endReason ?? ""}`, "ended");
+      },
+      () => setTimeout(again, backoff.next()),
+    );
+  };
+  const stop = (status: string, kind: "ended" | "error") => {
     clearInterval(refresh);
-    if (ev.code === CloseEnded) setStatus(ev.reason || "the session has ended", "ended");
-    else if (ev.code === CloseForbidden) setStatus(ev.reason || "not let in", "error");
-    else setStatus("disconnected", "error");
-    term.options.disableStdin = true;
+    setStatus(status, kind);
   };
   term.onData((data) => {
-    if (ws.readyState === WebSocket.OPEN && !info.readOnly) ws.send(JSON.stringify({ type: "input", data }));
+    if (ws && ws.readyState === WebSocket.OPEN && !info.readOnly) ws.send(JSON.stringify({ type: "input", data }));
   });
   term.focus();
   const refresh = setInterval(() => {
     fetchInfo(info.id).then(showInfo, () => {});
   }, 5000);
+  connect();
 }
 
 async function main() {
