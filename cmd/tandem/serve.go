@@ -78,7 +78,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.StringVar(&cfg.PublicURL, "public-url", env("TANDEM_PUBLIC_URL", ""), "URL people and agents use to reach the server (default http://ADDR)")
 	fs.StringVar(&cfg.TeamName, "team", env("TANDEM_TEAM", "Support"), `team name in consent prompts ("Alex from Support wants to see this page")`)
 	fs.DurationVar(&cfg.InviteTTL, "invite-ttl", envDuration("TANDEM_INVITE_TTL", 10*time.Minute), "how long an invite link or code stays valid")
-	fs.DurationVar(&cfg.Grace, "grace", envDuration("TANDEM_GRACE", 30*time.Second), "how long a dropped connection may take to resume before the assist ends")
+	fs.DurationVar(&cfg.Grace, "grace", envDuration("TANDEM_GRACE", 30*time.Second), "how long a dropped person, agent or terminal host may take to come back (to any node) before its assist or terminal session ends")
 	fs.IntVar(&cfg.MaxWaiting, "max-waiting", envInt("TANDEM_MAX_WAITING", 100, 1), "how many help requests one site may have waiting for an agent at once; more are refused (503) until some are taken")
 	fs.StringVar(&cfg.NodeURL, "node-url", env("TANDEM_NODE_URL", ""), "URL other nodes reach this node at, e.g. http://10.0.0.5:8080 (default the public URL)")
 	fs.DurationVar(&cfg.DrainDelay, "drain-delay", envDelay("TANDEM_DRAIN_DELAY", 2*time.Second), "on SIGTERM, how long /readyz says \"stopping\" before the sessions are handed over to other nodes: the time load balancers take to notice")
