@@ -203,6 +203,15 @@ func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (
 		recErr = s.closeRecording(ctx, id, l.rec)
 		l.mu.Lock()
 	}
+	if s.cfg.Node != nil {
+		// Only the owner ends an assist. Another node may have taken it
+		// over while this one's heartbeat was late (a long pause): then
+		// the end is that node's to decide, and the clients here go to it.
+		if err := s.cfg.Node.Confirm(ctx, id); tandem.ErrorCode(err) == tandem.EConflict {
+			l.moveAwayLocked()
+			return nil, fmt.Errorf("end assist: %w", err)
+		}
+	}
 	next := *l.assist
 	next.State, next.EndedAt, next.EndReason = tandem.AssistEnded, s.cfg.Now(), reason
 	if err := s.recordEnd(ctx, actor, &next, l.assist.State); err != nil {

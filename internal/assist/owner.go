@@ -89,22 +89,13 @@ func (s *Service) lost(id string) {
 	if l == nil {
 		return
 	}
-	const reason = "this server no longer serves the assist; reconnect"
 	l.mu.Lock()
 	if l.ended {
 		l.mu.Unlock()
 		return
 	}
 	s.haltLocked(l)
-	if l.person != nil {
-		l.person.close(closeLost, reason)
-		l.person = nil
-	}
-	for a := range l.agents {
-		a.close(closeLost, reason)
-	}
-	l.agents = map[*AgentConn]struct{}{}
-	l.endHeldLocked(nil, closeLost, reason)
+	l.moveAwayLocked()
 	rec, wasLive := l.rec, l.assist.State == tandem.AssistLive
 	close(l.told)
 	l.mu.Unlock()
@@ -122,6 +113,24 @@ func (s *Service) lost(id string) {
 	}
 	s.log.Warn("web assist lost: its lease is no longer this server's", "assist", id)
 	s.notifyQueue()
+}
+
+// reasonMoved is the close reason of the channels of an assist that this
+// node stops serving while it goes on elsewhere.
+const reasonMoved = "this server no longer serves the assist; reconnect"
+
+// moveAwayLocked closes the assist's channels here with "try again", so
+// that its clients reconnect to the node that serves it now. l.mu is held.
+func (l *live) moveAwayLocked() {
+	if l.person != nil {
+		l.person.close(closeLost, reasonMoved)
+		l.person = nil
+	}
+	for a := range l.agents {
+		a.close(closeLost, reasonMoved)
+	}
+	l.agents = map[*AgentConn]struct{}{}
+	l.endHeldLocked(nil, closeLost, reasonMoved)
 }
 
 // haltLocked stops an assist that this node stops serving without ending

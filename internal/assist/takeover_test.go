@@ -439,3 +439,38 @@ func TestNoTakeoverWithoutNode(t *testing.T) {
 		t.Errorf("connect: %v; want closed as ended", err)
 	}
 }
+
+// Node A's heartbeat falls behind and its lease lapses; node B takes the
+// assist over for the person who came back to it. A, which has not noticed
+// yet, is then asked to end the assist: it must not store the end of an
+// assist another node serves. Its clients are sent to reconnect instead,
+// and the assist goes on at B.
+func TestStaleOwnerDoesNotEnd(t *testing.T) {
+	c := newCluster(t)
+	a := c.node("a", 200*time.Millisecond, Config{})
+	b := c.node("b", time.Minute, Config{})
+	p, st := c.live(a)
+	id := st.Assist.ID
+	c.waitLapsed(id, 0)
+	if _, err := b.ConnectPerson(c.ctx, id, st.PersonToken, testOrigin); err != nil {
+		t.Fatalf("the person on node B: %v", err)
+	}
+
+	_, err := a.End(c.ctx, c.agent, id)
+	if tandem.ErrorCode(err) != tandem.EConflict {
+		t.Fatalf("the stale owner's end: %v; want a conflict", err)
+	}
+	got, err := c.db.AssistByID(c.ctx, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != tandem.AssistLive {
+		t.Fatalf("the assist is %s (%s) after the stale owner's end; want live at node B", got.State, got.EndReason)
+	}
+	if _, closed := frames(p); closed == nil || closed.Code != CloseTryAgain {
+		t.Errorf("the person's channel on the stale owner closed with %+v; want %d (reconnect)", closed, CloseTryAgain)
+	}
+	if l, err := c.db.LeaseOf(c.ctx, id); err != nil || l.Node != b.cfg.Node.ID() {
+		t.Errorf("lease %+v, %v; want node B's", l, err)
+	}
+}

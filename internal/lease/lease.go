@@ -169,6 +169,39 @@ func (n *Node) Owner(ctx context.Context, id string) (l store.Lease, ok bool, er
 	return l, l.Live() && l.Node != n.id, nil
 }
 
+// Confirm checks, in the store, that this node still holds the lease of
+// session id, just before it writes what only the owner may write (the
+// session's end). Its heartbeat may not have noticed yet that the lease
+// lapsed and another node took the session over (a long pause, a store
+// that answered late): then the error is tandem.EConflict and this node
+// stops serving the session as if the heartbeat had lost it. Other errors
+// are the store's.
+func (n *Node) Confirm(ctx context.Context, id string) error {
+	n.mu.Lock()
+	h := n.held[id]
+	n.mu.Unlock()
+	if h == nil {
+		return tandem.Errorf(tandem.EConflict, "this node no longer holds the lease of session %s", id)
+	}
+	l, err := n.st.LeaseOf(ctx, id)
+	if err != nil {
+		return fmt.Errorf("confirm the lease of session %s: %w", id, err)
+	}
+	if l.Node != n.id || l.Token != h.token || !l.Live() {
+		n.mu.Lock()
+		var lost func()
+		if n.held[id] == h {
+			lost = n.loseLocked(id, h)
+		}
+		n.mu.Unlock()
+		if lost != nil {
+			lost()
+		}
+		return tandem.Errorf(tandem.EConflict, "session %s is served by another node now", id)
+	}
+	return nil
+}
+
 // HasLease reports whether session id ever had a lease: a live session
 // without one was started by a Tandem from before leases.
 func (n *Node) HasLease(ctx context.Context, id string) (bool, error) {

@@ -105,3 +105,45 @@ func TestLostLeaseIsTold(t *testing.T) {
 		t.Errorf("the old owner does not refuse the session now: %v", err)
 	}
 }
+
+// Confirm asks the store, not the node's memory: it passes while the node
+// holds the lease, and once another node took the lapsed lease over it
+// fails with a conflict and tells the session's owner it lost it.
+func TestConfirmAsksTheStore(t *testing.T) {
+	ctx := t.Context()
+	a, b := twoNodes(t, 300*time.Millisecond)
+	var lost atomic.Int32
+	if _, err := a.Acquire(ctx, "s1", store.LeaseTerminal, func() { lost.Add(1) }); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Confirm(ctx, "s1"); err != nil {
+		t.Fatalf("the holder's confirm: %v", err)
+	}
+	if err := b.Confirm(ctx, "s1"); tandem.ErrorCode(err) != tandem.EConflict {
+		t.Errorf("a node that never held it: %v; want a conflict", err)
+	}
+	// a's heartbeat does not run: the lease lapses, and b takes it.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := b.Acquire(ctx, "s1", store.LeaseTerminal, nil)
+		if err == nil {
+			break
+		}
+		if tandem.ErrorCode(err) != tandem.EConflict || time.Now().After(deadline) {
+			t.Fatalf("b takes the lapsed lease: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !a.Holds("s1") {
+		t.Fatal("a should still believe it holds the lease: nothing told it")
+	}
+	if err := a.Confirm(ctx, "s1"); tandem.ErrorCode(err) != tandem.EConflict {
+		t.Fatalf("the stale holder's confirm: %v; want a conflict", err)
+	}
+	if lost.Load() != 1 || a.Holds("s1") {
+		t.Errorf("after the failed confirm: lost told %d times, holds %v; want once, false", lost.Load(), a.Holds("s1"))
+	}
+	if err := b.Confirm(ctx, "s1"); err != nil {
+		t.Errorf("the new holder's confirm: %v", err)
+	}
+}

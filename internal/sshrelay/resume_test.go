@@ -522,3 +522,35 @@ func TestSweepWaitsForTheGrace(t *testing.T) {
 	}
 	_ = tandem.ENotFound
 }
+
+// Node A's heartbeat stops while it still serves a session (a long pause,
+// not a death); its host's connection drops and the host resumes on node
+// B once A's lease lapsed. When A's wait for its host runs out, A must not
+// store the end of a session B serves: its helper is told to join again,
+// and the session goes on at B.
+func TestStaleOwnerDoesNotEndATakenSession(t *testing.T) {
+	nodes := startNodes(t, 2, func(c *sshrelay.Config) { c.HostGrace = 6 * time.Second })
+	a, b := nodes[0], nodes[1]
+	lb := newBalancer(t, a.srv.Addr())
+	alice := a.key("alice")
+	h := a.shareVia(lb.addr(), func(c *share.Config) { c.AuthorizedKeys = []string{alice.authorized} })
+	ah := a.join(h.ID, alice, 80, 24)
+	h.out.waitFor(t, "alice joined", wait)
+
+	a.stopHeartbeat() // node A pauses: its lease lapses, it does not notice
+	lb.route(b.srv.Addr())
+	lb.cut(a.srv.Addr())
+	waitAudit(t, b.db, h.ID, "resume")
+	ah.out.waitFor(t, "no longer serves the session", wait)
+
+	tm, err := b.db.TerminalByID(context.Background(), h.ID)
+	if err != nil || !tm.EndedAt.IsZero() {
+		t.Fatalf("after node A's wait for its host ran out: %+v, %v; want the session live at node B", tm, err)
+	}
+	if l, err := b.db.LeaseOf(context.Background(), h.ID); err != nil || l.Node != b.node.ID() {
+		t.Fatalf("lease %+v, %v; want node B's", l, err)
+	}
+	bh := b.join(h.ID, alice, 80, 24)
+	bh.typeText("echo STILL-$((3+4))\r")
+	h.out.waitFor(t, "STILL-7", wait)
+}

@@ -8,6 +8,7 @@ import (
 
 	"golang.org/x/crypto/ssh"
 
+	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/sshrelay/wire"
 	"github.com/tandemhq/tandem/internal/termscreen"
 )
@@ -286,6 +287,19 @@ func (se *session) stop(reason string, kind stopKind) {
 	rcancel()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	if kind == stopEnd && srv.cfg.Node != nil {
+		// Only the owner ends a session. Another node may have taken it
+		// over while this one's heartbeat was late (its host resumed
+		// there): then the end is not this node's to store, and the
+		// helpers here are told to join again.
+		if err := srv.cfg.Node.Confirm(ctx, se.id); tandem.ErrorCode(err) == tandem.EConflict {
+			srv.log.Warn("session not ended here: another node serves it now", "session", se.id)
+			kind = stopLost
+			se.mu.Lock()
+			se.moved, se.endReason = true, "this server no longer serves the session; run the same command again"
+			se.mu.Unlock()
+		}
+	}
 	switch kind {
 	case stopEnd:
 		err := srv.cfg.Store.EndTerminal(ctx, se.id, reason, se.endedAt)
