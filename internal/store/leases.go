@@ -148,6 +148,15 @@ func CheckLeaseBatch(limit int) (int, error) {
 	return limit, nil
 }
 
+// CheckLeaseGiveUp validates the arguments of Release and Lapse: the
+// session and the node that gives its lease up.
+func CheckLeaseGiveUp(sessionID, node string) error {
+	if err := CheckLeaseSession(sessionID); err != nil {
+		return err
+	}
+	return checkLeaseField("node id", node)
+}
+
 // CheckLeaseSession validates a session id given to a lease method.
 func CheckLeaseSession(sessionID string) error {
 	return checkLeaseField("session id", sessionID)

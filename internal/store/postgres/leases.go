@@ -93,11 +93,8 @@ func (db *DB) Renew(ctx context.Context, sessionID, node string, token int64, tt
 
 // Release frees the lease if node holds it with token, keeping the token.
 func (db *DB) Release(ctx context.Context, sessionID, node string, token int64) error {
-	if err := store.CheckLeaseSession(sessionID); err != nil {
+	if err := store.CheckLeaseGiveUp(sessionID, node); err != nil {
 		return err
-	}
-	if node == "" {
-		return tandem.Errorf(tandem.EInvalid, "a lease needs a node id")
 	}
 	_, err := db.pool.Exec(ctx, `UPDATE leases SET node = '', node_url = '', expires_at = `+dbNow+`
 		WHERE session_id = $1 AND node = $2 AND token = $3`, sessionID, node, token)
@@ -110,11 +107,8 @@ func (db *DB) Release(ctx context.Context, sessionID, node string, token int64) 
 // Lapse ends the lease now, keeping its holder and token, if node holds it
 // with token and it has not lapsed already.
 func (db *DB) Lapse(ctx context.Context, sessionID, node string, token int64) error {
-	if err := store.CheckLeaseSession(sessionID); err != nil {
+	if err := store.CheckLeaseGiveUp(sessionID, node); err != nil {
 		return err
-	}
-	if node == "" {
-		return tandem.Errorf(tandem.EInvalid, "a lease needs a node id")
 	}
 	_, err := db.pool.Exec(ctx, `UPDATE leases SET expires_at = `+dbNow+`
 		WHERE session_id = $1 AND node = $2 AND token = $3 AND expires_at > `+dbNow, sessionID, node, token)

@@ -12,26 +12,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/pgtest"
 	"github.com/tandemhq/tandem/internal/store"
-	"github.com/tandemhq/tandem/internal/store/storetest"
 )
-
-// TestLeaseRaces races nodes for leases through two stores on one
-// database, as two nodes are.
-func TestLeaseRaces(t *testing.T) {
-	storetest.RunLeaseRaces(t, func(t *testing.T) (store.Store, store.Store) {
-		url := pgtest.URL(t)
-		a, err := Open(context.Background(), url)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := Open(context.Background(), url)
-		if err != nil {
-			a.Close()
-			t.Fatal(err)
-		}
-		return a, b
-	})
-}
 
 // TestLeasesFollowDatabaseClock: leases hold by the database's clock, not
 // the nodes'. Here every connection sees the database's clock shifted by

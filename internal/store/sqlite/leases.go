@@ -86,11 +86,8 @@ func (db *DB) Renew(ctx context.Context, sessionID, node string, token int64, tt
 
 // Release frees the lease if node holds it with token, keeping the token.
 func (db *DB) Release(ctx context.Context, sessionID, node string, token int64) error {
-	if err := store.CheckLeaseSession(sessionID); err != nil {
+	if err := store.CheckLeaseGiveUp(sessionID, node); err != nil {
 		return err
-	}
-	if node == "" {
-		return tandem.Errorf(tandem.EInvalid, "a lease needs a node id")
 	}
 	_, err := db.w.ExecContext(ctx, `UPDATE leases SET node = '', node_url = '', expires_at = `+dbNow+`
 		WHERE session_id = ? AND node = ? AND token = ?`, sessionID, node, token)
@@ -103,11 +100,8 @@ func (db *DB) Release(ctx context.Context, sessionID, node string, token int64) 
 // Lapse ends the lease now, keeping its holder and token, if node holds it
 // with token and it has not lapsed already.
 func (db *DB) Lapse(ctx context.Context, sessionID, node string, token int64) error {
-	if err := store.CheckLeaseSession(sessionID); err != nil {
+	if err := store.CheckLeaseGiveUp(sessionID, node); err != nil {
 		return err
-	}
-	if node == "" {
-		return tandem.Errorf(tandem.EInvalid, "a lease needs a node id")
 	}
 	_, err := db.w.ExecContext(ctx, `UPDATE leases SET expires_at = `+dbNow+`
 		WHERE session_id = ? AND node = ? AND token = ? AND expires_at > `+dbNow, sessionID, node, token)

@@ -11,34 +11,6 @@ import (
 	"github.com/tandemhq/tandem/internal/store"
 )
 
-// RunLeaseRaces runs the races for leases that nodes on one store must not
-// both win. open must return two handles on one new, empty store, as two
-// nodes have; racing calls alternate between them. RunLeaseRaces closes
-// what it opens.
-func RunLeaseRaces(t *testing.T, open func(t *testing.T) (store.Store, store.Store)) {
-	races := []struct {
-		name string
-		fn   func(t *testing.T, s [2]store.Store)
-	}{
-		{"TwoAcquires", raceAcquires},
-		{"TakeoversOfLapsed", raceTakeovers},
-		{"RenewVsTakeover", raceRenewVsTakeover},
-	}
-	for _, r := range races {
-		t.Run(r.name, func(t *testing.T) {
-			a, b := open(t)
-			t.Cleanup(func() {
-				for _, s := range []store.Store{a, b} {
-					if err := s.Close(); err != nil {
-						t.Errorf("Close: %v", err)
-					}
-				}
-			})
-			r.fn(t, [2]store.Store{a, b})
-		})
-	}
-}
-
 // racingNode is the id and URL of the i-th racer.
 func racingNode(i int) (node, url string) {
 	return fmt.Sprintf("node-%d", i), fmt.Sprintf("http://10.0.1.%d:8080", i)

@@ -17,7 +17,8 @@ const racers = 16
 
 // RunRaces runs the races that the store must win for its callers: two
 // accepts of one request, two redemptions of one invite, accept against
-// end, requests at the budget, two ends of a terminal session. open must
+// end, requests at the budget, two ends of a terminal session, nodes
+// taking, taking over and renewing one lease. open must
 // return two handles on one new, empty store, as two servers have (for
 // SQLite, two *DB on one file); racing calls alternate between them.
 // RunRaces closes what it opens.
@@ -33,6 +34,9 @@ func RunRaces(t *testing.T, open func(t *testing.T) (store.Store, store.Store)) 
 		{"Budget", raceBudget},
 		{"TwoEndTerminal", raceEndTerminal},
 		{"TwoEndLiveTerminals", raceEndLiveTerminals},
+		{"TwoLeaseAcquires", raceAcquires},
+		{"LeaseTakeoversOfLapsed", raceTakeovers},
+		{"LeaseRenewVsTakeover", raceRenewVsTakeover},
 	}
 	for _, r := range races {
 		t.Run(r.name, func(t *testing.T) {
