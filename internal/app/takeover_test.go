@@ -89,6 +89,21 @@ func startAssistNodes(t *testing.T) *assistNodes {
 	return n
 }
 
+// liveOnA makes a live assist on node A, whose agent watches it there.
+func (n *assistNodes) liveOnA(t *testing.T, ctx context.Context) (*simclient.Person, *websocket.Conn) {
+	t.Helper()
+	agentA := n.login(t, n.a)
+	p := &simclient.Person{Base: n.a.URL(), Origin: takeoverOrigin, SiteKey: n.siteKey}
+	if err := p.GoLive(ctx, agentA, takeoverOrigin+"/cart"); err != nil {
+		t.Fatal(err)
+	}
+	watchA, err := agentA.WatchAttached(ctx, p.AssistID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p, watchA
+}
+
 func (n *assistNodes) login(t *testing.T, srv *Server) *simclient.Agent {
 	t.Helper()
 	ag, err := simclient.Login(t.Context(), srv.URL(), "alex@example.com", "correct horse battery")
@@ -155,16 +170,8 @@ func TestAssistSurvivesItsNode(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	n := startAssistNodes(t)
-	agentA := n.login(t, n.a)
-	p := &simclient.Person{Base: n.a.URL(), Origin: takeoverOrigin, SiteKey: n.siteKey}
-	if err := p.GoLive(ctx, agentA, takeoverOrigin+"/cart"); err != nil {
-		t.Fatal(err)
-	}
+	p, watchA := n.liveOnA(t, ctx)
 	id := p.AssistID
-	watchA, err := agentA.WatchAttached(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
 	sendFrames(t, ctx, p, 1, 10)
 	readStored(t, ctx, p, 10) // acked as stored before the kill
 	sendFrames(t, ctx, p, 11, 12)
@@ -259,16 +266,8 @@ func TestAssistDrainsToAnotherNode(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	n := startAssistNodes(t)
-	agentA := n.login(t, n.a)
-	p := &simclient.Person{Base: n.a.URL(), Origin: takeoverOrigin, SiteKey: n.siteKey}
-	if err := p.GoLive(ctx, agentA, takeoverOrigin+"/cart"); err != nil {
-		t.Fatal(err)
-	}
+	p, watchA := n.liveOnA(t, ctx)
 	id := p.AssistID
-	watchA, err := agentA.WatchAttached(ctx, id)
-	if err != nil {
-		t.Fatal(err)
-	}
 	sendFrames(t, ctx, p, 1, 8)
 	// Frame 8 is accepted once the agent sees it.
 	for {
