@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -198,7 +197,7 @@ func TestWebTerminalServedThroughAnotherNode(t *testing.T) {
 // (the refusal path), while the same request from a client is forwarded.
 // And the signed client address is believed only under a good signature.
 func TestSignedRequestsAreNotForwardedAgain(t *testing.T) {
-	var logs syncBuffer
+	var logs apptest.LogBuffer
 	logger := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	nodes := apptest.StartNodes(t, 2, app.Config{Logger: logger}, origin)
 	a, b := nodes[0], nodes[1]
@@ -272,7 +271,7 @@ func TestSignedRequestsAreNotForwardedAgain(t *testing.T) {
 // nothing listening at its URL) gets 503 with Retry-After at once, and the
 // owner is logged once however many clients ask.
 func TestOwnerDownAnswers503(t *testing.T) {
-	var logs syncBuffer
+	var logs apptest.LogBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	b := apptest.StartNodes(t, 1, app.Config{Logger: logger}, origin)[0]
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
@@ -367,22 +366,4 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
-}
-
-// syncBuffer is a log destination safe for the servers' goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

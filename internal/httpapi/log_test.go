@@ -1,39 +1,20 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/tandemhq/tandem/internal/app"
+	"github.com/tandemhq/tandem/internal/apptest"
 )
-
-// syncBuffer is a log destination safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // TestWebAssistsAreLogged: at the default level (info) the log has each web
 // assist's request, accept, consent and end with its reason, as structured
 // records, and none of the secrets or page addresses involved.
 func TestWebAssistsAreLogged(t *testing.T) {
-	var logs syncBuffer
+	var logs apptest.LogBuffer
 	cfg := app.Config{Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo}))}
 	ctx, ts, agent, p := startLive(t, cfg)
 	if err := agent.Do(ctx, "POST", "/api/v1/assists/"+p.AssistID+"/end", nil, nil); err != nil {

@@ -202,7 +202,7 @@ func TestSpoofedForwardedForIsIgnored(t *testing.T) {
 // At the default level, sign-ins and failed sign-ins are logged with the
 // normalised email, the client address and the result; never the password.
 func TestSignInsAreLogged(t *testing.T) {
-	var logs syncBuffer
+	var logs apptest.LogBuffer
 	ts := apptest.Start(t, app.Config{
 		TrustedProxies: []string{"127.0.0.1"},
 		Logger:         slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelInfo})),
