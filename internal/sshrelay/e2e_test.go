@@ -436,30 +436,10 @@ func TestProxyThroughHost(t *testing.T) {
 func TestApprove(t *testing.T) {
 	e := newEnv(t)
 	alice, bob := e.key("alice"), e.key("bob")
-	asked := make(chan share.Joiner)
-	answers := make(chan bool)
-	h := e.share(func(c *share.Config) {
-		c.Approve = true
-		c.Approver = func(ctx context.Context, j share.Joiner) bool {
-			asked <- j
-			select {
-			case ok := <-answers:
-				return ok
-			case <-ctx.Done():
-				return false
-			}
-		}
-	})
-	h.stdin.Write([]byte("echo secret-$((6*7))\r"))
-	h.out.waitFor(t, "secret-42", wait)
+	h, asked, answers := e.shareApproving()
 
 	a := e.join(h.ID, alice, 100, 30)
-	var j share.Joiner
-	select {
-	case j = <-asked:
-	case <-time.After(wait):
-		t.Fatal("the host was never asked")
-	}
+	j := askedAbout(t, asked, "alice")
 	if j.Fingerprint != alice.fp || j.Name != "key "+strings.TrimPrefix(alice.fp, "SHA256:")[:10] {
 		t.Fatalf("asked about %+v, want alice's key %s", j, alice.fp)
 	}
@@ -478,20 +458,7 @@ func TestApprove(t *testing.T) {
 	answers <- true
 	a.out.waitFor(t, "secret-42", wait)
 
-	b := e.join(h.ID, bob, 100, 30)
-	select {
-	case j = <-asked:
-	case <-time.After(wait):
-		t.Fatal("the host was never asked about bob")
-	}
-	answers <- false
-	b.out.waitFor(t, "did not let you in", wait)
-	if code := b.exited(wait); code == 0 {
-		t.Fatalf("a turned-away joiner's ssh exited 0")
-	}
-	if strings.Contains(b.out.String(), "secret") {
-		t.Fatalf("a turned-away joiner saw the terminal: %q", b.out.String())
-	}
+	turnedAway(t, asked, answers, e.join(h.ID, bob, 100, 30))
 }
 
 // A helper whose window is smaller than the host's sees the part of the

@@ -376,3 +376,53 @@ func (f *freezer) addr() string { return f.ln.Addr().String() }
 func itoa(n int) string { return strconv.Itoa(n) }
 
 var _ = fmt.Sprintf
+
+// shareApproving shares with --approve: the host's approver hands each
+// joiner to asked and answers what the test sends on answers. The host
+// has printed secret-42 before anyone joins.
+func (e *testEnv) shareApproving() (h *host, asked chan share.Joiner, answers chan bool) {
+	e.t.Helper()
+	asked, answers = make(chan share.Joiner), make(chan bool)
+	h = e.share(func(c *share.Config) {
+		c.Approve = true
+		c.Approver = func(ctx context.Context, j share.Joiner) bool {
+			asked <- j
+			select {
+			case ok := <-answers:
+				return ok
+			case <-ctx.Done():
+				return false
+			}
+		}
+	})
+	h.stdin.Write([]byte("echo secret-$((6*7))\r"))
+	h.out.waitFor(e.t, "secret-42", wait)
+	return h, asked, answers
+}
+
+// askedAbout waits until the host is asked about a joiner.
+func askedAbout(t *testing.T, asked <-chan share.Joiner, who string) share.Joiner {
+	t.Helper()
+	select {
+	case j := <-asked:
+		return j
+	case <-time.After(wait):
+		t.Fatalf("the host was never asked about %s", who)
+		return share.Joiner{}
+	}
+}
+
+// turnedAway has the host say no to joiner, who is asked about now, and
+// checks they are disconnected without seeing the terminal.
+func turnedAway(t *testing.T, asked <-chan share.Joiner, answers chan<- bool, joiner *helperTerm) {
+	t.Helper()
+	askedAbout(t, asked, "the joiner to turn away")
+	answers <- false
+	joiner.out.waitFor(t, "did not let you in", wait)
+	if code := joiner.exited(wait); code == 0 {
+		t.Fatal("a turned-away joiner's ssh exited 0")
+	}
+	if strings.Contains(joiner.out.String(), "secret") {
+		t.Fatalf("a turned-away joiner saw the terminal: %q", joiner.out.String())
+	}
+}

@@ -222,31 +222,11 @@ func TestForwardThroughAnotherNode(t *testing.T) {
 func TestApproveThroughAnotherNode(t *testing.T) {
 	a, c := newPeers(t)
 	alice, bob := c.key("alice"), c.key("bob")
-	asked := make(chan share.Joiner)
-	answers := make(chan bool)
-	h := c.share(func(cfg *share.Config) {
-		cfg.Approve = true
-		cfg.Approver = func(ctx context.Context, j share.Joiner) bool {
-			asked <- j
-			select {
-			case ok := <-answers:
-				return ok
-			case <-ctx.Done():
-				return false
-			}
-		}
-	})
-	h.stdin.Write([]byte("echo secret-$((6*7))\r"))
-	h.out.waitFor(t, "secret-42", wait)
+	h, asked, answers := c.shareApproving()
 
 	al := a.join(h.ID, alice, 100, 30)
-	select {
-	case j := <-asked:
-		if j.Fingerprint != alice.fp {
-			t.Fatalf("the host was asked about %+v, want alice's key %s", j, alice.fp)
-		}
-	case <-time.After(wait):
-		t.Fatal("the host was never asked")
+	if j := askedAbout(t, asked, "alice"); j.Fingerprint != alice.fp {
+		t.Fatalf("the host was asked about %+v, want alice's key %s", j, alice.fp)
 	}
 	al.out.waitFor(t, "waiting for the host", wait)
 	if strings.Contains(al.out.String(), "secret") {
@@ -255,20 +235,7 @@ func TestApproveThroughAnotherNode(t *testing.T) {
 	answers <- true
 	al.out.waitFor(t, "secret-42", wait)
 
-	b := a.join(h.ID, bob, 100, 30)
-	select {
-	case <-asked:
-	case <-time.After(wait):
-		t.Fatal("the host was never asked about bob")
-	}
-	answers <- false
-	b.out.waitFor(t, "did not let you in", wait)
-	if code := b.exited(wait); code == 0 {
-		t.Fatal("a turned-away joiner's ssh exited 0")
-	}
-	if strings.Contains(b.out.String(), "secret") {
-		t.Fatalf("a turned-away joiner saw the terminal: %q", b.out.String())
-	}
+	turnedAway(t, asked, answers, a.join(h.ID, bob, 100, 30))
 }
 
 // A key the session's node does not let in is refused, through another
