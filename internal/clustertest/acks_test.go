@@ -14,6 +14,8 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/tandemhq/tandem/internal/browsertest"
 )
 
 // personChannel watches, through the browser's DevTools protocol, the
@@ -59,7 +61,7 @@ func watchPersonChannel(t testing.TB, ctx context.Context) *personChannel {
 			pc.frame(ev.RequestID, ev.Response.PayloadData, false)
 		}
 	})
-	run(t, ctx, "watch the network", network.Enable())
+	browsertest.Run(t, ctx, "watch the network", network.Enable())
 	return pc
 }
 

@@ -76,36 +76,36 @@ func TestClusterSurvivesKillAndRollingRestart(t *testing.T) {
 	}{{"Alex", alex, b}, {"Sam", sam, cn}} {
 		c.HTTP.Pin(x.node)
 		signIn(t, s.agents[x.who], c, x.agent)
-		waitJS(t, s.agents[x.who], x.who+"'s empty queue", `document.body.innerText.includes('No one is waiting')`, stepTimeout)
+		browsertest.WaitJS(t, s.agents[x.who], x.who+"'s empty queue", `document.body.innerText.includes('No one is waiting')`, stepTimeout)
 	}
 
 	// The person, on A, asks for help: the request is in both queues.
 	c.HTTP.Pin(a)
-	run(t, s.person, "open the site's form", chromedp.Navigate(site.URL+"/form.html"))
-	clickSDK(t, s.person, "help")
-	waitJS(t, s.person, "the waiting message", sdkUI("cancel"), stepTimeout)
+	browsertest.Run(t, s.person, "open the site's form", chromedp.Navigate(site.URL+"/form.html"))
+	browsertest.ClickSDK(t, s.person, "help")
+	browsertest.WaitJS(t, s.person, "the waiting message", browsertest.SDKUI("cancel"), stepTimeout)
 	if err := s.channel.waitUntil(time.Now().Add(stepTimeout), func(st channelState) bool { return st.welcomes >= 1 }); err != nil {
 		t.Fatalf("the person's channel never opened: %v", err)
 	}
 	c.HTTP.Unpin()
 	waiting := `document.querySelector('[data-testid=queue-item][data-state=waiting]')`
 	for who, ctx := range s.agents {
-		waitJS(t, ctx, "the request in "+who+"'s queue (queue updates on every node)", waiting, stepTimeout)
+		browsertest.WaitJS(t, ctx, "the request in "+who+"'s queue (queue updates on every node)", waiting, stepTimeout)
 	}
-	s.assist = eval[string](t, s.agents["Alex"], waiting+`.dataset.assistId`)
-	if other := eval[string](t, s.agents["Sam"], waiting+`.dataset.assistId`); other != s.assist {
+	s.assist = browsertest.Eval[string](t, s.agents["Alex"], waiting+`.dataset.assistId`)
+	if other := browsertest.Eval[string](t, s.agents["Sam"], waiting+`.dataset.assistId`); other != s.assist {
 		t.Fatalf("Alex's queue shows %s, Sam's %s", s.assist, other)
 	}
 
 	// Alex accepts from B; the person allows; Alex sees the page.
 	c.HTTP.Pin(b)
-	run(t, s.agents["Alex"], "Alex accepts", chromedp.Click(`[data-testid=queue-item][data-state=waiting] [data-testid=accept]`))
-	clickSDK(t, s.person, "allow")
-	waitJS(t, s.agents["Alex"], "Alex's mirror", mirrorDoc+`?.querySelector('form')`, stepTimeout)
+	browsertest.Run(t, s.agents["Alex"], "Alex accepts", chromedp.Click(`[data-testid=queue-item][data-state=waiting] [data-testid=accept]`))
+	browsertest.ClickSDK(t, s.person, "allow")
+	browsertest.WaitJS(t, s.agents["Alex"], "Alex's mirror", browsertest.MirrorDoc+`?.querySelector('form')`, stepTimeout)
 	// Sam opens the assist from C.
 	c.HTTP.Pin(cn)
-	run(t, s.agents["Sam"], "Sam opens the assist", chromedp.Navigate(c.PublicURL()+"/console/assists/"+s.assist))
-	waitJS(t, s.agents["Sam"], "Sam's mirror", mirrorDoc+`?.querySelector('form')`, stepTimeout)
+	browsertest.Run(t, s.agents["Sam"], "Sam opens the assist", chromedp.Navigate(c.PublicURL()+"/console/assists/"+s.assist))
+	browsertest.WaitJS(t, s.agents["Sam"], "Sam's mirror", browsertest.MirrorDoc+`?.querySelector('form')`, stepTimeout)
 	c.HTTP.Unpin()
 	s.personTypes(time.Now().Add(stepTimeout), "before")
 
@@ -205,7 +205,7 @@ func (s *clusterScene) storeAChunk() {
 	t := s.t
 	t.Helper()
 	_, before, _, _ := s.channel.snapshot()
-	run(t, s.person, "a large change on the page", chromedp.Evaluate(`document.getElementById('result').textContent = 'a large result '.repeat(20000); true`, nil))
+	browsertest.Run(t, s.person, "a large change on the page", chromedp.Evaluate(`document.getElementById('result').textContent = 'a large result '.repeat(20000); true`, nil))
 	// The chunk is stored when the next frame starts another one.
 	s.personTypes(time.Now().Add(stepTimeout), "chunk")
 	if err := s.channel.waitUntil(time.Now().Add(stepTimeout), func(st channelState) bool { return st.stored > before }); err != nil {
@@ -243,7 +243,7 @@ func (s *clusterScene) personTypes(deadline time.Time, when string) {
 	t := s.t
 	t.Helper()
 	s.typed++
-	run(t, s.person, "the person types", chromedp.SendKeys(`#name`, " "+when+"-"+string(rune('a'+s.typed%26))))
+	browsertest.Run(t, s.person, "the person types", chromedp.SendKeys(`#name`, " "+when+"-"+string(rune('a'+s.typed%26))))
 	for who, ctx := range s.agents {
 		at := mirrorConverges(t, s.person, ctx, when+": "+who+"'s mirror", deadline)
 		t.Logf("%s: %s's mirror matches the page (%v before the bound)", when, who, deadline.Sub(at).Round(time.Millisecond))

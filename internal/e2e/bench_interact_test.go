@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/tandemhq/tandem/internal/browsertest"
 )
 
 // BenchmarkCallSetup measures the time from the agent's "Call" click to
@@ -21,8 +23,8 @@ func BenchmarkCallSetup(b *testing.B) {
 	var times []time.Duration
 	for range b.N {
 		start := time.Now()
-		run(b, agent, "call", chromedp.Click(`[data-testid=call-voice]`))
-		clickSDK(b, person, "call-accept")
+		browsertest.Run(b, agent, "call", chromedp.Click(`[data-testid=call-voice]`))
+		browsertest.ClickSDK(b, person, "call-accept")
 		for {
 			if p, a := bothCallStats(b, person, agent); p.InboundBytes > 0 && a.InboundBytes > 0 {
 				break
@@ -33,8 +35,8 @@ func BenchmarkCallSetup(b *testing.B) {
 			time.Sleep(10 * time.Millisecond)
 		}
 		times = append(times, time.Since(start))
-		run(b, agent, "hang up", chromedp.Click(`[data-testid=call-hangup]`))
-		waitJS(b, person, "the call to end", `!`+sdkUI("call"))
+		browsertest.Run(b, agent, "hang up", chromedp.Click(`[data-testid=call-hangup]`))
+		waitJS(b, person, "the call to end", `!`+browsertest.SDKUI("call"))
 		time.Sleep(300 * time.Millisecond)
 	}
 	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
@@ -51,24 +53,24 @@ func BenchmarkControlRoundTrip(b *testing.B) {
 	e := setup(b)
 	person, agent := e.tab(), e.tab()
 	liveAssist(b, e, person, agent, "app.html")
-	waitJS(b, agent, "the app in the mirror", mirrorDoc+`?.querySelector('#app-more')`)
-	run(b, agent, "ask for control", chromedp.Click(`[data-testid=control-request]`))
-	clickSDK(b, person, "control-allow")
+	waitJS(b, agent, "the app in the mirror", browsertest.MirrorDoc+`?.querySelector('#app-more')`)
+	browsertest.Run(b, agent, "ask for control", chromedp.Click(`[data-testid=control-request]`))
+	browsertest.ClickSDK(b, person, "control-allow")
 	waitJS(b, agent, "control", haveControl)
 	x, y := mirrorPoint(b, agent, "#app-more")
 	var rtts []float64
 	for i := range b.N {
 		want := fmt.Sprint(i + 2)
-		run(b, agent, "arm", chromedp.Evaluate(`(() => {
-			const el = `+mirrorDoc+`.querySelector('#app-quantity');
+		browsertest.Run(b, agent, "arm", chromedp.Evaluate(`(() => {
+			const el = `+browsertest.MirrorDoc+`.querySelector('#app-quantity');
 			window.__t1 = 0;
 			new MutationObserver((_, o) => { window.__t1 = performance.now(); o.disconnect(); })
 				.observe(el, {childList: true, characterData: true, subtree: true});
 			window.__t0 = performance.now();
 		})()`, nil))
-		run(b, agent, "click", chromedp.MouseClickXY(x, y))
-		waitJS(b, agent, "the change in the mirror", `window.__t1 > 0 && `+mirrorDoc+`.querySelector('#app-quantity').textContent === '`+want+`'`)
-		rtts = append(rtts, eval[float64](b, agent, `window.__t1 - window.__t0`))
+		browsertest.Run(b, agent, "click", chromedp.MouseClickXY(x, y))
+		waitJS(b, agent, "the change in the mirror", `window.__t1 > 0 && `+browsertest.MirrorDoc+`.querySelector('#app-quantity').textContent === '`+want+`'`)
+		rtts = append(rtts, browsertest.Eval[float64](b, agent, `window.__t1 - window.__t0`))
 	}
 	sort.Float64s(rtts)
 	b.ReportMetric(rtts[len(rtts)/2], "p50-ms")

@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/tandemhq/tandem/internal/browsertest"
 	"github.com/tandemhq/tandem/internal/simclient"
 )
 
@@ -56,22 +57,22 @@ func BenchmarkRecorderCost(b *testing.B) {
 
 	measure := func(live bool) (blocking, firstSnap, recorderAt float64) {
 		e.openDemo(person, "big.html")
-		run(b, person, "bench step", chromedp.Evaluate(longTasksJS, nil))
+		browsertest.Run(b, person, "bench step", chromedp.Evaluate(longTasksJS, nil))
 		if live {
 			requestAndAccept(b, person, agent)
-			clickSDK(b, person, "allow")
+			browsertest.ClickSDK(b, person, "allow")
 			waitJS(b, person, "the first snapshot", `window.__firstSnap`)
-			run(b, person, "bench step", chromedp.Evaluate(`window.__firstSnap`, &firstSnap))
-			run(b, person, "bench step", chromedp.Evaluate(`(performance.getEntriesByType('resource').find(r => r.name.includes('/sdk/recorder.')) || {}).responseEnd || 0`, &recorderAt))
-			run(b, person, "bench step", chromedp.Evaluate(`window.__blocking = 0`, nil))
+			browsertest.Run(b, person, "bench step", chromedp.Evaluate(`window.__firstSnap`, &firstSnap))
+			browsertest.Run(b, person, "bench step", chromedp.Evaluate(`(performance.getEntriesByType('resource').find(r => r.name.includes('/sdk/recorder.')) || {}).responseEnd || 0`, &recorderAt))
+			browsertest.Run(b, person, "bench step", chromedp.Evaluate(`window.__blocking = 0`, nil))
 		}
 		var ok bool
-		run(b, person, "bench step", chromedp.Evaluate(interactJS, &ok, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }))
+		browsertest.Run(b, person, "bench step", chromedp.Evaluate(interactJS, &ok, func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }))
 		time.Sleep(300 * time.Millisecond)
-		run(b, person, "bench step", chromedp.Evaluate(`window.__blocking`, &blocking))
+		browsertest.Run(b, person, "bench step", chromedp.Evaluate(`window.__blocking`, &blocking))
 		if live {
-			clickSDK(b, person, "badge")
-			waitJS(b, person, "the end", `!`+sdkUI("badge"))
+			browsertest.ClickSDK(b, person, "badge")
+			waitJS(b, person, "the end", `!`+browsertest.SDKUI("badge"))
 		}
 		return
 	}
@@ -84,7 +85,7 @@ func BenchmarkRecorderCost(b *testing.B) {
 			b.Fatal("recorder.js was not seen loading: the first-snapshot time would be from the page's start")
 		}
 		without, with, snap = without+w, with+l, snap+(s-r)
-		run(b, agent, "back to the queue", chromedp.Navigate(e.srv.URL()+"/console/"))
+		browsertest.Run(b, agent, "back to the queue", chromedp.Navigate(e.srv.URL()+"/console/"))
 	}
 	n := float64(b.N)
 	b.ReportMetric(without/n, "blocking-ms-without")
@@ -98,7 +99,7 @@ func BenchmarkRecorderCost(b *testing.B) {
 func BenchmarkWireVsScreenshots(b *testing.B) {
 	e := setup(b)
 	person, agent := e.tab(), e.tab()
-	run(b, person, "bench step", chromedp.EmulateViewport(1280, 800))
+	browsertest.Run(b, person, "bench step", chromedp.EmulateViewport(1280, 800))
 	id := liveAssist(b, e, person, agent, "index.html")
 
 	jpegBytes := 0
@@ -129,20 +130,20 @@ func BenchmarkWireVsScreenshots(b *testing.B) {
 	start := time.Now()
 	script := []func(){
 		func() { e.navigate(person, "index.html") },
-		func() { run(b, person, "bench step", chromedp.Click(`#fetch-data`)) },
-		func() { run(b, person, "bench step", chromedp.Click(`#log-console`)) },
+		func() { browsertest.Run(b, person, "bench step", chromedp.Click(`#fetch-data`)) },
+		func() { browsertest.Run(b, person, "bench step", chromedp.Click(`#log-console`)) },
 		func() { e.navigate(person, "form.html") },
 		func() {
-			run(b, person, "bench step", chromedp.SendKeys(`#name`, "Ada Lovelace"), chromedp.SendKeys(`#email`, "ada@example.com"))
+			browsertest.Run(b, person, "bench step", chromedp.SendKeys(`#name`, "Ada Lovelace"), chromedp.SendKeys(`#email`, "ada@example.com"))
 		},
-		func() { run(b, person, "bench step", chromedp.Evaluate(`window.scrollTo(0, 300)`, nil)) },
-		func() { run(b, person, "bench step", chromedp.Click(`#newsletter`)) },
+		func() { browsertest.Run(b, person, "bench step", chromedp.Evaluate(`window.scrollTo(0, 300)`, nil)) },
+		func() { browsertest.Run(b, person, "bench step", chromedp.Click(`#newsletter`)) },
 		func() { e.navigate(person, "spa.html") },
-		func() { run(b, person, "bench step", chromedp.Click(`#route-products`)) },
-		func() { run(b, person, "bench step", chromedp.Click(`#route-about`)) },
-		func() { run(b, person, "bench step", chromedp.Click(`#load-rows`)) },
-		func() { run(b, person, "bench step", chromedp.Evaluate(`window.scrollTo(0, 1200)`, nil)) },
-		func() { run(b, person, "bench step", chromedp.Click(`#route-home`)) },
+		func() { browsertest.Run(b, person, "bench step", chromedp.Click(`#route-products`)) },
+		func() { browsertest.Run(b, person, "bench step", chromedp.Click(`#route-about`)) },
+		func() { browsertest.Run(b, person, "bench step", chromedp.Click(`#load-rows`)) },
+		func() { browsertest.Run(b, person, "bench step", chromedp.Evaluate(`window.scrollTo(0, 1200)`, nil)) },
+		func() { browsertest.Run(b, person, "bench step", chromedp.Click(`#route-home`)) },
 	}
 	for i := 0; time.Since(start) < 60*time.Second; i++ {
 		script[i%len(script)]()
@@ -151,7 +152,7 @@ func BenchmarkWireVsScreenshots(b *testing.B) {
 	close(stop)
 	<-done
 	onWire := e.proxy.upBytes.Load() + e.proxy.downBytes.Load() - wireStart
-	clickSDK(b, person, "badge")
+	browsertest.ClickSDK(b, person, "badge")
 	waitJS(b, agent, "the end", `document.querySelector('[data-testid=ended-reason]')`)
 
 	demo := e.srv.Demo()

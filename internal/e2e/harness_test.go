@@ -5,7 +5,6 @@ package e2e
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"net/url"
 	"path/filepath"
@@ -88,76 +87,14 @@ func (e *env) tab() context.Context {
 	return browsertest.NewContext(e.t, e.browser, 3*time.Minute)
 }
 
-// run runs chromedp actions and fails the test with what was being done.
-func run(t testing.TB, ctx context.Context, what string, actions ...chromedp.Action) {
-	t.Helper()
-	if err := chromedp.Run(ctx, actions...); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-}
-
-// waitJS waits until the JavaScript expression is truthy.
+// waitJS waits until the JavaScript expression is truthy, at most 30 s.
 func waitJS(t testing.TB, ctx context.Context, what, expr string) {
 	t.Helper()
-	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := chromedp.Run(wctx, chromedp.Poll(expr, nil, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
-		var dump string
-		_ = chromedp.Run(ctx, chromedp.Evaluate(`document.body ? document.body.innerText.slice(0, 2000) : ""`, &dump))
-		t.Fatalf("waiting for %s (%s): %v\npage text:\n%s", what, expr, err, dump)
-	}
+	browsertest.WaitJS(t, ctx, what, expr, 30*time.Second)
 }
-
-func eval[T any](t testing.TB, ctx context.Context, expr string) T {
-	t.Helper()
-	var v T
-	if err := chromedp.Run(ctx, chromedp.Evaluate(expr, &v)); err != nil {
-		t.Fatalf("evaluate %s: %v", expr, err)
-	}
-	return v
-}
-
-// sdkUI is the expression for an element of the SDK's widget.
-func sdkUI(name string) string {
-	return fmt.Sprintf(`document.querySelector('[data-tandem-root]')?.shadowRoot?.querySelector('[data-tandem-ui=%q]')`, name)
-}
-
-// clickSDK clicks a control of the SDK's widget once it is there.
-func clickSDK(t testing.TB, ctx context.Context, name string) {
-	t.Helper()
-	waitJS(t, ctx, "the SDK's "+name+" control", sdkUI(name))
-	run(t, ctx, "click "+name, chromedp.Evaluate(sdkUI(name)+`.click()`, nil))
-}
-
-// mirrorDoc is the expression for the document the console redraws.
-const mirrorDoc = `document.querySelector('[data-testid=mirror] iframe')?.contentDocument`
-
-// signatureJS returns a function that describes a document's elements with
-// ids: tag, id, own text of leaf elements, and the state of form fields.
-// Masked fields are described by their length only.
-const signatureJS = `(doc) => {
-  if (!doc || !doc.body) return "";
-  const out = [];
-  for (const el of doc.querySelectorAll('[id]')) {
-    if (el.closest('[data-tandem-root], [data-tandem-block], [rr_width]')) continue;
-    const masked = el.closest('[data-tandem-mask]');
-    let v = '';
-    if (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT') {
-      const secret = masked || el.type === 'password' || (el.getAttribute('autocomplete') || '').startsWith('cc-') || /card|cc-/.test(el.getAttribute('name') || '');
-      v = (el.type === 'checkbox' || el.type === 'radio') ? String(el.checked) : secret ? 'len:' + el.value.length : el.value;
-    }
-    let text = '';
-    if (el.children.length === 0 && el.tagName !== 'SCRIPT' && el.tagName !== 'STYLE' && el.tagName !== 'TEXTAREA') {
-      text = el.textContent.trim().replace(/\s+/g, ' ');
-      text = masked ? 'len:' + text.length : text.slice(0, 60);
-    }
-    out.push(el.tagName + '#' + el.id + ' ' + text + ' | ' + v);
-  }
-  return out.join('\n');
-}`
 
 func personSignature(t testing.TB, ctx context.Context) string {
-	return eval[string](t, ctx, `(`+signatureJS+`)(document)`)
+	return browsertest.Eval[string](t, ctx, `(`+browsertest.SignatureJS+`)(document)`)
 }
 
 // waitMirrorMatches waits until the console's mirror describes the same
@@ -171,7 +108,7 @@ func waitMirrorMatches(t testing.TB, person, agent context.Context, what string)
 	deadline := time.Now().Add(30 * time.Second)
 	var got string
 	for time.Now().Before(deadline) {
-		got = eval[string](t, agent, `(`+signatureJS+`)(`+mirrorDoc+`)`)
+		got = browsertest.Eval[string](t, agent, `(`+browsertest.SignatureJS+`)(`+browsertest.MirrorDoc+`)`)
 		if got == want {
 			return
 		}
@@ -187,7 +124,7 @@ func waitMirrorShows(t testing.TB, agent context.Context, want, what string) {
 	deadline := time.Now().Add(30 * time.Second)
 	var got string
 	for time.Now().Before(deadline) {
-		if got = eval[string](t, agent, `(`+signatureJS+`)(`+mirrorDoc+`)`); got == want {
+		if got = browsertest.Eval[string](t, agent, `(`+browsertest.SignatureJS+`)(`+browsertest.MirrorDoc+`)`); got == want {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -199,8 +136,8 @@ func waitMirrorShows(t testing.TB, agent context.Context, want, what string) {
 func (e *env) loginConsole(ctx context.Context, email, password string) {
 	t := e.t
 	t.Helper()
-	run(t, ctx, "open console", chromedp.Navigate(e.srv.URL()+"/console/"))
-	run(t, ctx, "log in",
+	browsertest.Run(t, ctx, "open console", chromedp.Navigate(e.srv.URL()+"/console/"))
+	browsertest.Run(t, ctx, "log in",
 		chromedp.WaitVisible(`[data-testid=login-email]`),
 		chromedp.SendKeys(`[data-testid=login-email]`, email),
 		chromedp.SendKeys(`[data-testid=login-password]`, password),
@@ -212,20 +149,20 @@ func (e *env) loginConsole(ctx context.Context, email, password string) {
 // openDemo opens a demo page as the person.
 func (e *env) openDemo(ctx context.Context, page string) {
 	e.t.Helper()
-	run(e.t, ctx, "open demo page "+page, chromedp.Navigate(e.srv.Demo().SiteURL+"/"+page))
-	waitJS(e.t, ctx, "the SDK to load", sdkUI("help"))
+	browsertest.Run(e.t, ctx, "open demo page "+page, chromedp.Navigate(e.srv.Demo().SiteURL+"/"+page))
+	waitJS(e.t, ctx, "the SDK to load", browsertest.SDKUI("help"))
 }
 
 // requestAndAccept has the person ask for help and the agent accept, and
 // returns the assist id once the person sees the prompt.
 func requestAndAccept(t testing.TB, person, agent context.Context) string {
 	t.Helper()
-	clickSDK(t, person, "help")
-	waitJS(t, person, "the waiting message", sdkUI("cancel"))
+	browsertest.ClickSDK(t, person, "help")
+	waitJS(t, person, "the waiting message", browsertest.SDKUI("cancel"))
 	waitJS(t, agent, "the request in the queue", `document.querySelector('[data-testid=queue-item][data-state=waiting]')`)
-	id := eval[string](t, agent, `document.querySelector('[data-testid=queue-item][data-state=waiting]').dataset.assistId`)
-	run(t, agent, "accept", chromedp.Click(`[data-testid=queue-item][data-state=waiting] [data-testid=accept]`))
-	waitJS(t, person, "the consent prompt", sdkUI("allow"))
+	id := browsertest.Eval[string](t, agent, `document.querySelector('[data-testid=queue-item][data-state=waiting]').dataset.assistId`)
+	browsertest.Run(t, agent, "accept", chromedp.Click(`[data-testid=queue-item][data-state=waiting] [data-testid=accept]`))
+	waitJS(t, person, "the consent prompt", browsertest.SDKUI("allow"))
 	return id
 }
 

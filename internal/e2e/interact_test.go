@@ -30,10 +30,10 @@ func liveAssist(t testing.TB, e *env, person, agent context.Context, pageName st
 	e.loginConsole(agent, demo.Email, demo.Password)
 	e.openDemo(person, pageName)
 	id := requestAndAccept(t, person, agent)
-	clickSDK(t, person, "allow")
-	waitJS(t, person, "the assist badge", sdkUI("badge"))
+	browsertest.ClickSDK(t, person, "allow")
+	waitJS(t, person, "the assist badge", browsertest.SDKUI("badge"))
 	waitJS(t, agent, "the live view", `location.pathname.endsWith('/assists/`+id+`')`)
-	waitJS(t, agent, "the mirror", mirrorDoc+`?.body?.children.length > 0`)
+	waitJS(t, agent, "the mirror", browsertest.MirrorDoc+`?.body?.children.length > 0`)
 	return id
 }
 
@@ -97,29 +97,29 @@ func TestCallConnectsAndHangsUp(t *testing.T) {
 	person, agent := e.tab(), e.tab()
 	liveAssist(t, e, person, agent, "index.html")
 
-	run(t, agent, "start a video call", chromedp.Click(`[data-testid=call-video]`))
-	clickSDK(t, person, "call-accept")
+	browsertest.Run(t, agent, "start a video call", chromedp.Click(`[data-testid=call-video]`))
+	browsertest.ClickSDK(t, person, "call-accept")
 	waitMediaFlowing(t, person, agent, false)
-	waitJS(t, person, "the agent's video on the page", sdkUI("call-remote"))
+	waitJS(t, person, "the agent's video on the page", browsertest.SDKUI("call-remote"))
 
-	run(t, agent, "hang up", chromedp.Click(`[data-testid=call-hangup]`))
-	waitJS(t, person, "the call panel to close", `!`+sdkUI("call"))
+	browsertest.Run(t, agent, "hang up", chromedp.Click(`[data-testid=call-hangup]`))
+	waitJS(t, person, "the call panel to close", `!`+browsertest.SDKUI("call"))
 	waitJS(t, agent, "the call to end", `document.querySelector('[data-testid=call-state]')?.textContent === 'ended' && document.querySelector('[data-testid=call-voice]')`)
 }
 
 func TestCallThroughTURNOnly(t *testing.T) {
 	e := setupCalls(t)
 	person, agent := e.tab(), e.tab()
-	run(t, person, "force relay on the page", chromedp.ActionFunc(func(ctx context.Context) error {
+	browsertest.Run(t, person, "force relay on the page", chromedp.ActionFunc(func(ctx context.Context) error {
 		_, err := page.AddScriptToEvaluateOnNewDocument(`window.TandemConfig = Object.assign(window.TandemConfig || {}, {forceRelay: true})`).Do(ctx)
 		return err
 	}))
-	run(t, agent, "open the console", chromedp.Navigate(e.srv.URL()+"/console/"))
-	run(t, agent, "force relay in the console", chromedp.Evaluate(`localStorage.setItem('tandem.forceRelay', '1')`, nil))
+	browsertest.Run(t, agent, "open the console", chromedp.Navigate(e.srv.URL()+"/console/"))
+	browsertest.Run(t, agent, "force relay in the console", chromedp.Evaluate(`localStorage.setItem('tandem.forceRelay', '1')`, nil))
 	liveAssist(t, e, person, agent, "index.html")
 
-	run(t, agent, "start a voice call", chromedp.Click(`[data-testid=call-voice]`))
-	clickSDK(t, person, "call-accept")
+	browsertest.Run(t, agent, "start a voice call", chromedp.Click(`[data-testid=call-voice]`))
+	browsertest.ClickSDK(t, person, "call-accept")
 	waitMediaFlowing(t, person, agent, true)
 }
 
@@ -127,10 +127,10 @@ func TestCallDeclined(t *testing.T) {
 	e := setupCalls(t)
 	person, agent := e.tab(), e.tab()
 	liveAssist(t, e, person, agent, "index.html")
-	run(t, agent, "start a call", chromedp.Click(`[data-testid=call-voice]`))
-	clickSDK(t, person, "call-decline")
+	browsertest.Run(t, agent, "start a call", chromedp.Click(`[data-testid=call-voice]`))
+	browsertest.ClickSDK(t, person, "call-decline")
 	waitJS(t, agent, "the decline", `/declined/i.test(document.querySelector('[data-testid=call-state]')?.textContent || '')`)
-	waitJS(t, person, "the call prompt to go", `!`+sdkUI("call-accept"))
+	waitJS(t, person, "the call prompt to go", `!`+browsertest.SDKUI("call-accept"))
 }
 
 // mirrorPoint returns where, in the agent's window, the centre of the
@@ -138,7 +138,7 @@ func TestCallDeclined(t *testing.T) {
 func mirrorPoint(t testing.TB, agent context.Context, sel string) (float64, float64) {
 	t.Helper()
 	var p struct{ X, Y float64 }
-	run(t, agent, "locate "+sel+" in the mirror", chromedp.Evaluate(fmt.Sprintf(`(() => {
+	browsertest.Run(t, agent, "locate "+sel+" in the mirror", chromedp.Evaluate(fmt.Sprintf(`(() => {
 		const frame = document.querySelector('[data-testid=mirror] iframe');
 		const el = frame.contentDocument.querySelector(%q);
 		el.scrollIntoView({block: 'center'});
@@ -153,7 +153,7 @@ func mirrorPoint(t testing.TB, agent context.Context, sel string) (float64, floa
 func clickMirror(t testing.TB, agent context.Context, sel string) {
 	t.Helper()
 	x, y := mirrorPoint(t, agent, sel)
-	run(t, agent, "click "+sel+" in the mirror", chromedp.MouseClickXY(x, y))
+	browsertest.Run(t, agent, "click "+sel+" in the mirror", chromedp.MouseClickXY(x, y))
 }
 
 // haveControl is true in a console whose agent holds control.
@@ -179,8 +179,8 @@ const haveControl = `/you have control/i.test(document.querySelector('[data-test
 // without it.
 func checkClickRefused(t testing.TB, person, agent context.Context, want, what string) {
 	t.Helper()
-	waitJS(t, person, "no agent pointer on the page", `!`+sdkUI("pointer"))
-	run(t, person, "count clicks on the button", chromedp.Evaluate(`(() => {
+	waitJS(t, person, "no agent pointer on the page", `!`+browsertest.SDKUI("pointer"))
+	browsertest.Run(t, person, "count clicks on the button", chromedp.Evaluate(`(() => {
 		window.__moreClicks = 0;
 		if (window.__countMore) return;
 		window.__countMore = true;
@@ -196,40 +196,40 @@ func checkClickRefused(t testing.TB, person, agent context.Context, want, what s
 		return !!e && (e.matches('[data-testid=mirror-capture]') || !!e.closest('.mirror-host'));
 	})()`, x, y)
 	waitJS(t, agent, "nothing over the mirror's button", over)
-	run(t, agent, "click the button in the mirror", chromedp.MouseClickXY(x, y))
+	browsertest.Run(t, agent, "click the button in the mirror", chromedp.MouseClickXY(x, y))
 
-	run(t, agent, "pointer tool", chromedp.Click(`[data-testid=tool-pointer]`))
+	browsertest.Run(t, agent, "pointer tool", chromedp.Click(`[data-testid=tool-pointer]`))
 	waitJS(t, agent, "nothing over the mirror's button", over)
-	run(t, agent, "point at the button", chromedp.MouseEvent(input.MouseMoved, x, y))
-	waitJS(t, person, "the agent's pointer on the page, sent after the click", sdkUI("pointer"))
+	browsertest.Run(t, agent, "point at the button", chromedp.MouseEvent(input.MouseMoved, x, y))
+	waitJS(t, person, "the agent's pointer on the page, sent after the click", browsertest.SDKUI("pointer"))
 
-	if n := eval[int](t, person, `window.__moreClicks`); n != 0 {
+	if n := browsertest.Eval[int](t, person, `window.__moreClicks`); n != 0 {
 		t.Fatalf("%s reached the page: %d clicks on the button", what, n)
 	}
-	if q := eval[string](t, person, `document.querySelector('#app-quantity').textContent`); q != want {
+	if q := browsertest.Eval[string](t, person, `document.querySelector('#app-quantity').textContent`); q != want {
 		t.Fatalf("%s changed the quantity to %s", what, q)
 	}
 
-	run(t, agent, "put the pointer tool away", chromedp.Click(`[data-testid=tool-pointer]`))
-	waitJS(t, person, "the agent's pointer to go", `!`+sdkUI("pointer"))
+	browsertest.Run(t, agent, "put the pointer tool away", chromedp.Click(`[data-testid=tool-pointer]`))
+	waitJS(t, person, "the agent's pointer to go", `!`+browsertest.SDKUI("pointer"))
 }
 
 func TestRemoteControlOfAFrameworkApp(t *testing.T) {
 	e := setup(t)
 	person, agent := e.tab(), e.tab()
 	liveAssist(t, e, person, agent, "app.html")
-	waitJS(t, agent, "the app in the mirror", mirrorDoc+`?.querySelector('#app-more')`)
+	waitJS(t, agent, "the app in the mirror", browsertest.MirrorDoc+`?.querySelector('#app-more')`)
 
 	// Without control, a click in the mirror does nothing on the page.
 	checkClickRefused(t, person, agent, "1", "a click without control")
 
-	run(t, agent, "ask for control", chromedp.Click(`[data-testid=control-request]`))
-	waitJS(t, person, "the control prompt", sdkUI("control-allow"))
-	msg := eval[string](t, person, sdkUI("control-text")+`?.textContent || ''`)
+	browsertest.Run(t, agent, "ask for control", chromedp.Click(`[data-testid=control-request]`))
+	waitJS(t, person, "the control prompt", browsertest.SDKUI("control-allow"))
+	msg := browsertest.Eval[string](t, person, browsertest.SDKUI("control-text")+`?.textContent || ''`)
 	if msg != "Alex from Support wants to control this page" {
 		t.Fatalf("control prompt = %q", msg)
 	}
-	clickSDK(t, person, "control-allow")
+	browsertest.ClickSDK(t, person, "control-allow")
 	waitJS(t, agent, "control", haveControl)
 
 	// The page's own click handler runs: the app's state changes.
@@ -238,20 +238,20 @@ func TestRemoteControlOfAFrameworkApp(t *testing.T) {
 
 	// Typing lands in a controlled input and changes the app's state ...
 	clickMirror(t, agent, "#app-name")
-	run(t, agent, "type", chromedp.KeyEvent("Grace"))
+	browsertest.Run(t, agent, "type", chromedp.KeyEvent("Grace"))
 	waitJS(t, person, "the greeting", `document.querySelector('#app-greeting').textContent === 'Hello, Grace!'`)
 	waitMirrorMatches(t, person, agent, "the mirror after remote typing")
 
 	// ... but never in a masked field.
 	clickMirror(t, agent, "#app-password")
-	run(t, agent, "type into the password", chromedp.KeyEvent("secret"))
+	browsertest.Run(t, agent, "type into the password", chromedp.KeyEvent("secret"))
 	waitJS(t, agent, "the refusal", `document.querySelector('[data-testid=toast]')`)
-	if got := eval[string](t, person, `document.querySelector('#app-secret-length').textContent`); got != "password: 0 characters" {
+	if got := browsertest.Eval[string](t, person, `document.querySelector('#app-secret-length').textContent`); got != "password: 0 characters" {
 		t.Fatalf("typing reached a masked field: %s", got)
 	}
 
 	// The person takes control back with Esc; the next click is refused.
-	run(t, person, "press Esc", chromedp.KeyEvent(kb.Escape))
+	browsertest.Run(t, person, "press Esc", chromedp.KeyEvent(kb.Escape))
 	waitJS(t, agent, "control back with the person", `!`+haveControl)
 	checkClickRefused(t, person, agent, "2", "a click after Esc")
 }
@@ -262,18 +262,18 @@ func TestControlHandOverBetweenAgents(t *testing.T) {
 	id := liveAssist(t, e, person, alex, "app.html")
 	email, pw := addAgent(t, e, "sam@example.com", "Sam")
 	e.loginConsole(sam, email, pw)
-	run(t, sam, "open the assist", chromedp.Navigate(e.srv.URL()+"/console/assists/"+id))
-	waitJS(t, sam, "the app in Sam's mirror", mirrorDoc+`?.querySelector('#app-more')`)
+	browsertest.Run(t, sam, "open the assist", chromedp.Navigate(e.srv.URL()+"/console/assists/"+id))
+	waitJS(t, sam, "the app in Sam's mirror", browsertest.MirrorDoc+`?.querySelector('#app-more')`)
 
-	run(t, alex, "ask for control", chromedp.Click(`[data-testid=control-request]`))
-	clickSDK(t, person, "control-allow")
+	browsertest.Run(t, alex, "ask for control", chromedp.Click(`[data-testid=control-request]`))
+	browsertest.ClickSDK(t, person, "control-allow")
 	waitJS(t, sam, "Sam sees who holds control", `/alex/i.test(document.querySelector('[data-testid=control-state]')?.textContent || '')`)
 
 	// Sam's clicks are refused while Alex holds control.
 	checkClickRefused(t, person, sam, "1", "Sam's click while Alex held control")
 
 	waitJS(t, alex, "the hand-over control", `document.querySelector('[data-testid=control-handover]')`)
-	run(t, alex, "hand over to Sam", chromedp.Evaluate(`(() => {
+	browsertest.Run(t, alex, "hand over to Sam", chromedp.Evaluate(`(() => {
 		const root = document.querySelector('[data-testid=control-handover]');
 		const select = root.tagName === 'SELECT' ? root : root.querySelector('select');
 		if (select) {
@@ -292,16 +292,16 @@ func TestControlHandOverBetweenAgents(t *testing.T) {
 func TestPointerLandsOnTheSameElement(t *testing.T) {
 	e := setup(t)
 	person, agent := e.tab(), e.tab()
-	run(t, person, "a large window", chromedp.EmulateViewport(1400, 900))
-	run(t, agent, "a smaller window", chromedp.EmulateViewport(1100, 700))
+	browsertest.Run(t, person, "a large window", chromedp.EmulateViewport(1400, 900))
+	browsertest.Run(t, agent, "a smaller window", chromedp.EmulateViewport(1100, 700))
 	liveAssist(t, e, person, agent, "spa.html")
-	run(t, person, "load rows and scroll", chromedp.Click(`#load-rows`), chromedp.Evaluate(`window.scrollTo(0, 900)`, nil))
-	waitJS(t, agent, "the mirror to scroll", `Math.abs(`+mirrorDoc+`.scrollingElement.scrollTop - 900) < 5`)
+	browsertest.Run(t, person, "load rows and scroll", chromedp.Click(`#load-rows`), chromedp.Evaluate(`window.scrollTo(0, 900)`, nil))
+	waitJS(t, agent, "the mirror to scroll", `Math.abs(`+browsertest.MirrorDoc+`.scrollingElement.scrollTop - 900) < 5`)
 
 	target := `#rows-table tr:nth-child(12) td:nth-child(2)`
-	run(t, agent, "pointer tool", chromedp.Click(`[data-testid=tool-pointer]`))
+	browsertest.Run(t, agent, "pointer tool", chromedp.Click(`[data-testid=tool-pointer]`))
 	x, y := mirrorPoint(t, agent, target)
-	run(t, agent, "move over the cell", chromedp.ActionFunc(func(ctx context.Context) error {
+	browsertest.Run(t, agent, "move over the cell", chromedp.ActionFunc(func(ctx context.Context) error {
 		for i := 0; i < 5; i++ {
 			if err := input.DispatchMouseEvent(input.MouseMoved, x+float64(i), y).Do(ctx); err != nil {
 				return err
@@ -314,5 +314,5 @@ func TestPointerLandsOnTheSameElement(t *testing.T) {
 		const p = %s; if (!p) return false;
 		const r = p.getBoundingClientRect(), c = document.querySelector(%q).getBoundingClientRect();
 		return r.left >= c.left - 4 && r.left <= c.right + 4 && r.top >= c.top - 4 && r.top <= c.bottom + 4;
-	})()`, sdkUI("pointer"), target))
+	})()`, browsertest.SDKUI("pointer"), target))
 }

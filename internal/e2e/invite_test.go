@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/tandemhq/tandem/internal/browsertest"
 )
 
 // TestInvites has the agent make an invite in the console; one person opens
@@ -18,13 +20,13 @@ func TestInvites(t *testing.T) {
 
 	newInvite := func() (link, code string) {
 		t.Helper()
-		run(t, agent, "back to the queue", chromedp.Navigate(e.srv.URL()+"/console/"))
-		run(t, agent, "open the invite dialog", chromedp.Click(`[data-testid=invite-open]`))
+		browsertest.Run(t, agent, "back to the queue", chromedp.Navigate(e.srv.URL()+"/console/"))
+		browsertest.Run(t, agent, "open the invite dialog", chromedp.Click(`[data-testid=invite-open]`))
 		waitJS(t, agent, "a site to choose", `document.querySelector('[data-testid=invite-site]')?.value`)
-		run(t, agent, "create", chromedp.Click(`[data-testid=invite-create]`))
+		browsertest.Run(t, agent, "create", chromedp.Click(`[data-testid=invite-create]`))
 		waitJS(t, agent, "the invite", `document.querySelector('[data-testid=invite-code]')?.textContent.trim()`)
-		link = strings.TrimSpace(eval[string](t, agent, `document.querySelector('[data-testid=invite-link]').textContent`))
-		code = strings.TrimSpace(eval[string](t, agent, `document.querySelector('[data-testid=invite-code]').textContent`))
+		link = strings.TrimSpace(browsertest.Eval[string](t, agent, `document.querySelector('[data-testid=invite-link]').textContent`))
+		code = strings.TrimSpace(browsertest.Eval[string](t, agent, `document.querySelector('[data-testid=invite-code]').textContent`))
 		if !strings.Contains(link, "#tandem-invite=") || len(code) != 9 {
 			t.Fatalf("invite link %q, code %q", link, code)
 		}
@@ -33,28 +35,28 @@ func TestInvites(t *testing.T) {
 
 	// Opening the link is the person's consent: the assist is live at once.
 	link, _ := newInvite()
-	run(t, person, "open the invite link", chromedp.Navigate(link))
-	waitJS(t, person, "the assist badge", sdkUI("badge"))
-	if eval[bool](t, person, `location.hash.includes('tandem-invite')`) {
+	browsertest.Run(t, person, "open the invite link", chromedp.Navigate(link))
+	waitJS(t, person, "the assist badge", browsertest.SDKUI("badge"))
+	if browsertest.Eval[bool](t, person, `location.hash.includes('tandem-invite')`) {
 		t.Fatal("the invite token stayed in the address bar")
 	}
-	clickSDK(t, person, "badge")
+	browsertest.ClickSDK(t, person, "badge")
 
 	// The same link again: used, a clear message, no assist.
-	run(t, other, "open the used link", chromedp.Navigate(link))
-	waitJS(t, other, "the used-invite message", `/used/i.test(`+sdkUI("message")+`?.textContent || '')`)
-	if eval[bool](t, other, `!!`+sdkUI("badge")) {
+	browsertest.Run(t, other, "open the used link", chromedp.Navigate(link))
+	waitJS(t, other, "the used-invite message", `/used/i.test(`+browsertest.SDKUI("message")+`?.textContent || '')`)
+	if browsertest.Eval[bool](t, other, `!!`+browsertest.SDKUI("badge")) {
 		t.Fatal("a used invite started an assist")
 	}
 
 	// A code typed into the help panel, in lower case, works once.
 	_, code := newInvite()
 	e.openDemo(other, "index.html")
-	waitJS(t, other, "the code field", sdkUI("code"))
-	run(t, other, "type the code", chromedp.Evaluate(`(() => {
-		const i = `+sdkUI("code")+`; i.value = `+"`"+strings.ToLower(code)+"`"+`;
+	waitJS(t, other, "the code field", browsertest.SDKUI("code"))
+	browsertest.Run(t, other, "type the code", chromedp.Evaluate(`(() => {
+		const i = `+browsertest.SDKUI("code")+`; i.value = `+"`"+strings.ToLower(code)+"`"+`;
 		i.dispatchEvent(new Event('input', {bubbles: true}));
-		`+sdkUI("code-submit")+`.click();
+		`+browsertest.SDKUI("code-submit")+`.click();
 	})()`, nil))
-	waitJS(t, other, "the assist badge after the code", sdkUI("badge"))
+	waitJS(t, other, "the assist badge after the code", browsertest.SDKUI("badge"))
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/tandemhq/tandem/internal/browsertest"
 	"github.com/tandemhq/tandem/internal/simclient"
 )
 
@@ -133,24 +134,24 @@ func testMasking(t *testing.T, strict bool) {
 		t.Fatal("could not plant the masked content")
 	}
 	id := requestAndAccept(t, person, agent)
-	clickSDK(t, person, "allow")
-	waitJS(t, person, "the assist badge", sdkUI("badge"))
+	browsertest.ClickSDK(t, person, "allow")
+	waitJS(t, person, "the assist badge", browsertest.SDKUI("badge"))
 	frames := watchFrames(t, e, id)
 
 	// The first snapshot is there once the unmasked part is.
-	waitJS(t, agent, "the unmasked text in the mirror", mirrorDoc+`?.querySelector('#free-text')?.textContent === 'Shown to the agent'`)
-	free := mirrorDoc + `?.querySelector('#free-frame')?.contentDocument`
+	waitJS(t, agent, "the unmasked text in the mirror", browsertest.MirrorDoc+`?.querySelector('#free-text')?.textContent === 'Shown to the agent'`)
+	free := browsertest.MirrorDoc + `?.querySelector('#free-frame')?.contentDocument`
 	waitJS(t, agent, "the unmasked frame's text in the mirror", free+`?.querySelector('#free-frame-text')?.textContent === 'visible in frame'`)
 
-	run(t, person, "change the masked content", chromedp.Evaluate(changeJS, nil))
-	waitJS(t, agent, "the marker in the mirror", mirrorDoc+`?.querySelector('#after-marker')?.textContent === '`+marker+`'`)
+	browsertest.Run(t, person, "change the masked content", chromedp.Evaluate(changeJS, nil))
+	waitJS(t, agent, "the marker in the mirror", browsertest.MirrorDoc+`?.querySelector('#after-marker')?.textContent === '`+marker+`'`)
 	frames.waitFor(t, marker)
 	checkNoLeak(t, "the frames the agent received", frames.bytes())
 
 	// A canvas's pixels are sent unless it is masked.
 	drawn := func(sel string) string {
 		return `(() => {
-			const c = ` + mirrorDoc + `?.querySelector('` + sel + `');
+			const c = ` + browsertest.MirrorDoc + `?.querySelector('` + sel + `');
 			if (!c) return null;
 			const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
 			for (let i = 3; i < d.length; i += 4) if (d[i] !== 0) return true;
@@ -158,7 +159,7 @@ func testMasking(t *testing.T, strict bool) {
 		})()`
 	}
 	waitJS(t, agent, "the unmasked canvas drawn in the mirror", drawn("#free-canvas"))
-	if got := eval[any](t, agent, drawn("#mask-canvas")); got != false {
+	if got := browsertest.Eval[any](t, agent, drawn("#mask-canvas")); got != false {
 		t.Errorf("the mirror's masked canvas: drawn = %v, want a blank canvas", got)
 	}
 
@@ -174,12 +175,12 @@ func testMasking(t *testing.T, strict bool) {
 		{`.querySelector('#free-frame').contentDocument.querySelector('#frame-masked').textContent`, stars("SECRET-srcdoc-inner-1")},
 		{`.querySelector('#free-text').title`, `'Shown title'`},
 	} {
-		if !eval[bool](t, agent, `(() => { try { return `+mirrorDoc+c.expr+` === `+c.want+` } catch { return false } })()`) {
-			t.Errorf("the mirror's %s is %q, want %s", c.expr, eval[string](t, agent, `(() => { try { return String(`+mirrorDoc+c.expr+`) } catch (e) { return String(e) } })()`), c.want)
+		if !browsertest.Eval[bool](t, agent, `(() => { try { return `+browsertest.MirrorDoc+c.expr+` === `+c.want+` } catch { return false } })()`) {
+			t.Errorf("the mirror's %s is %q, want %s", c.expr, browsertest.Eval[string](t, agent, `(() => { try { return String(`+browsertest.MirrorDoc+c.expr+`) } catch (e) { return String(e) } })()`), c.want)
 		}
 	}
 
-	clickSDK(t, person, "badge")
+	browsertest.ClickSDK(t, person, "badge")
 	waitJS(t, agent, "the end reason", `document.querySelector('[data-testid=ended-reason]')`)
 	rec := recordingBytes(t, e, id)
 	if !bytes.Contains(rec, []byte(marker)) {

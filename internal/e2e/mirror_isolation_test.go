@@ -14,6 +14,8 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"github.com/tandemhq/tandem/internal/browsertest"
 )
 
 // attackPage serves testdata/attack.html as a person's page on its own
@@ -68,9 +70,9 @@ type consoleRequests struct {
 func watchConsoleRequests(t *testing.T, agent context.Context, origin string) *consoleRequests {
 	t.Helper()
 	w := &consoleRequests{origin: origin}
-	run(t, agent, "enable network events", network.Enable())
+	browsertest.Run(t, agent, "enable network events", network.Enable())
 	var tree *page.FrameTree
-	run(t, agent, "read the frame tree", chromedp.ActionFunc(func(ctx context.Context) error {
+	browsertest.Run(t, agent, "read the frame tree", chromedp.ActionFunc(func(ctx context.Context) error {
 		var err error
 		tree, err = page.GetFrameTree().Do(ctx)
 		return err
@@ -104,7 +106,7 @@ func (w *consoleRequests) check(t *testing.T, when string) {
 // and the console's own elements still shown.
 func checkConsoleUntouched(t *testing.T, agent context.Context, when string) {
 	t.Helper()
-	got := eval[string](t, agent, `JSON.stringify({
+	got := browsertest.Eval[string](t, agent, `JSON.stringify({
 		pwned: window.__pwned === undefined ? null : String(window.__pwned),
 		title: document.title,
 		mark: document.body.dataset.pwned || null,
@@ -129,14 +131,14 @@ func checkConsoleUntouched(t *testing.T, agent context.Context, when string) {
 func mirrorCanvasIs(t *testing.T, agent context.Context, rgb [3]int, what string) {
 	t.Helper()
 	expr := `(() => {
-		const c = ` + mirrorDoc + `?.querySelector('#v-canvas');
+		const c = ` + browsertest.MirrorDoc + `?.querySelector('#v-canvas');
 		if (!c) return [-1, -1, -1, -1];
 		return Array.from(c.getContext('2d').getImageData(60, 40, 1, 1).data);
 	})()`
 	deadline := time.Now().Add(30 * time.Second)
 	var px []int
 	for time.Now().Before(deadline) {
-		px = eval[[]int](t, agent, expr)
+		px = browsertest.Eval[[]int](t, agent, expr)
 		ok := len(px) == 4 && px[3] > 200
 		for i := 0; ok && i < 3; i++ {
 			d := px[i] - rgb[i]
@@ -154,8 +156,8 @@ func mirrorCanvasIs(t *testing.T, agent context.Context, rgb [3]int, what string
 // and nothing that could run or navigate is.
 func checkMirrorInert(t *testing.T, agent context.Context, when string) {
 	t.Helper()
-	got := eval[string](t, agent, `(() => {
-		const d = `+mirrorDoc+`;
+	got := browsertest.Eval[string](t, agent, `(() => {
+		const d = `+browsertest.MirrorDoc+`;
 		if (!d) return 'no mirror';
 		const bad = [];
 		for (const el of d.querySelectorAll('*')) {
@@ -177,7 +179,7 @@ func checkMirrorInert(t *testing.T, agent context.Context, when string) {
 	if got != "" {
 		t.Errorf("%s: the mirror holds %s", when, got)
 	}
-	frame := eval[string](t, agent, `document.querySelector('[data-testid=mirror] iframe')?.getAttribute('sandbox') ?? 'none'`)
+	frame := browsertest.Eval[string](t, agent, `document.querySelector('[data-testid=mirror] iframe')?.getAttribute('sandbox') ?? 'none'`)
 	if frame != "allow-same-origin" {
 		t.Errorf("%s: the mirror frame's sandbox is %q, want exactly allow-same-origin", when, frame)
 	}
@@ -193,13 +195,13 @@ func seekReplay(t *testing.T, agent context.Context, fraction float64, done stri
 	})()`, fraction)
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		run(t, agent, "seek", chromedp.Evaluate(seek, nil))
-		if eval[bool](t, agent, done) {
+		browsertest.Run(t, agent, "seek", chromedp.Evaluate(seek, nil))
+		if browsertest.Eval[bool](t, agent, done) {
 			return
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-	state := eval[string](t, agent, `document.querySelector('[data-testid=replay-time]')?.textContent + ' | ' + (`+mirrorDoc+`?.body?.innerText ?? 'no mirror').slice(0, 300)`)
+	state := browsertest.Eval[string](t, agent, `document.querySelector('[data-testid=replay-time]')?.textContent + ' | ' + (`+browsertest.MirrorDoc+`?.body?.innerText ?? 'no mirror').slice(0, 300)`)
 	t.Fatalf("%s: %s never held; time and mirror: %s", what, done, state)
 }
 
@@ -218,7 +220,7 @@ func TestMirrorIsolation(t *testing.T) {
 
 	// Violations of the console's policy would mean the console itself needs
 	// something the policy forbids, or something got past the sanitizer.
-	run(t, agent, "watch policy violations", chromedp.ActionFunc(func(ctx context.Context) error {
+	browsertest.Run(t, agent, "watch policy violations", chromedp.ActionFunc(func(ctx context.Context) error {
 		_, err := page.AddScriptToEvaluateOnNewDocument(`window.__violations = [];
 			document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective + ' ' + e.blockedURI));`).Do(ctx)
 		return err
@@ -226,22 +228,22 @@ func TestMirrorIsolation(t *testing.T) {
 	e.loginConsole(agent, demo.Email, demo.Password)
 	requests := watchConsoleRequests(t, agent, e.srv.URL())
 
-	run(t, person, "open the person's page", chromedp.Navigate(pageURL))
-	waitJS(t, person, "the SDK to load", sdkUI("help"))
+	browsertest.Run(t, person, "open the person's page", chromedp.Navigate(pageURL))
+	waitJS(t, person, "the SDK to load", browsertest.SDKUI("help"))
 	id := requestAndAccept(t, person, agent)
-	clickSDK(t, person, "allow")
-	waitJS(t, person, "the assist badge", sdkUI("badge"))
+	browsertest.ClickSDK(t, person, "allow")
+	waitJS(t, person, "the assist badge", browsertest.SDKUI("badge"))
 	waitJS(t, agent, "the live view", `location.pathname.endsWith('/assists/`+id+`')`)
 
 	// Live: the page as it was at consent.
-	waitJS(t, agent, "the page's text in the mirror", mirrorDoc+`?.querySelector('#v-text')?.textContent.includes('Two blue mugs')`)
+	waitJS(t, agent, "the page's text in the mirror", browsertest.MirrorDoc+`?.querySelector('#v-text')?.textContent.includes('Two blue mugs')`)
 	mirrorCanvasIs(t, agent, [3]int{0, 200, 0}, "live, first picture")
-	run(t, person, "change the page after consent", chromedp.Evaluate(`later()`, nil))
-	waitJS(t, agent, "the text added after consent", mirrorDoc+`?.querySelector('#v-later-text')?.textContent === 'Added after consent'`)
+	browsertest.Run(t, person, "change the page after consent", chromedp.Evaluate(`later()`, nil))
+	waitJS(t, agent, "the text added after consent", browsertest.MirrorDoc+`?.querySelector('#v-later-text')?.textContent === 'Added after consent'`)
 	mirrorCanvasIs(t, agent, [3]int{200, 0, 200}, "live, repainted")
 	// An agent clicking links and submitting the form in the mirror.
-	run(t, agent, "click and submit in the mirror", chromedp.Evaluate(`(() => {
-		const d = `+mirrorDoc+`;
+	browsertest.Run(t, agent, "click and submit in the mirror", chromedp.Evaluate(`(() => {
+		const d = `+browsertest.MirrorDoc+`;
 		d.querySelector('#v-link')?.click();
 		d.querySelector('#v-svg-link')?.dispatchEvent(new MouseEvent('click', {bubbles: true}));
 		d.querySelector('#v-data-link')?.click();
@@ -259,41 +261,41 @@ func TestMirrorIsolation(t *testing.T) {
 			}
 		}
 	})
-	run(t, person, "add a refresh", chromedp.Evaluate(`refresh()`, nil))
+	browsertest.Run(t, person, "add a refresh", chromedp.Evaluate(`refresh()`, nil))
 	select {
 	case <-left:
 	case <-time.After(30 * time.Second):
 		t.Fatal("the person's page did not follow its refresh")
 	}
-	run(t, person, "come back to the page", chromedp.Navigate(pageURL))
-	waitJS(t, person, "the badge after reloading", sdkUI("badge"))
-	waitJS(t, agent, "the reloaded page in the mirror", mirrorDoc+`?.querySelector('#v-text') && !`+mirrorDoc+`.querySelector('#v-later-text')`)
+	browsertest.Run(t, person, "come back to the page", chromedp.Navigate(pageURL))
+	waitJS(t, person, "the badge after reloading", browsertest.SDKUI("badge"))
+	waitJS(t, agent, "the reloaded page in the mirror", browsertest.MirrorDoc+`?.querySelector('#v-text') && !`+browsertest.MirrorDoc+`.querySelector('#v-later-text')`)
 	mirrorCanvasIs(t, agent, [3]int{0, 200, 0}, "live, after reloading")
-	run(t, person, "change the page again", chromedp.Evaluate(`later()`, nil))
-	waitJS(t, agent, "the text added again", mirrorDoc+`?.querySelector('#v-later-text')`)
+	browsertest.Run(t, person, "change the page again", chromedp.Evaluate(`later()`, nil))
+	waitJS(t, agent, "the text added again", browsertest.MirrorDoc+`?.querySelector('#v-later-text')`)
 	mirrorCanvasIs(t, agent, [3]int{200, 0, 200}, "live, repainted again")
 	checkMirrorInert(t, agent, "live")
 	checkConsoleUntouched(t, agent, "live")
 	requests.check(t, "live")
 
 	// The replay of the same recording.
-	clickSDK(t, person, "badge")
+	browsertest.ClickSDK(t, person, "badge")
 	waitJS(t, agent, "the end reason", `document.querySelector('[data-testid=ended-reason]')`)
-	run(t, agent, "open the replay", chromedp.Navigate(e.srv.URL()+"/console/replay/"+id))
+	browsertest.Run(t, agent, "open the replay", chromedp.Navigate(e.srv.URL()+"/console/replay/"+id))
 	waitJS(t, agent, "the replay to load", `Number(document.querySelector('[data-testid=replay-seek]')?.max) > 0`)
 	// It opens on the first snapshot, as the page was at consent.
-	waitJS(t, agent, "the first snapshot in the replay", `!!`+mirrorDoc+`?.querySelector('#v-text') && !`+mirrorDoc+`.querySelector('#v-later-text')`)
+	waitJS(t, agent, "the first snapshot in the replay", `!!`+browsertest.MirrorDoc+`?.querySelector('#v-text') && !`+browsertest.MirrorDoc+`.querySelector('#v-later-text')`)
 	mirrorCanvasIs(t, agent, [3]int{0, 200, 0}, "replay opened")
-	seekReplay(t, agent, 1, mirrorDoc+`?.querySelector('#v-later-text')?.textContent === 'Added after consent'`, "replay at the end")
+	seekReplay(t, agent, 1, browsertest.MirrorDoc+`?.querySelector('#v-later-text')?.textContent === 'Added after consent'`, "replay at the end")
 	mirrorCanvasIs(t, agent, [3]int{200, 0, 200}, "replay at the end")
 	// Played from the start: back to the first snapshot, then frame by frame.
-	run(t, agent, "play the replay fast", chromedp.Evaluate(`(() => {
+	browsertest.Run(t, agent, "play the replay fast", chromedp.Evaluate(`(() => {
 		const sp = document.querySelector('[data-testid=replay-speed]');
 		sp.value = '8'; sp.dispatchEvent(new Event('change', {bubbles: true}));
 		document.querySelector('[data-testid=replay-play]').click();
 	})()`, nil))
 	waitJS(t, agent, "the replay to play", `!!document.querySelector('[data-testid=replay-pause]')`)
-	waitJS(t, agent, "the changes after consent, played", mirrorDoc+`?.querySelector('#v-later-text')`)
+	waitJS(t, agent, "the changes after consent, played", browsertest.MirrorDoc+`?.querySelector('#v-later-text')`)
 	mirrorCanvasIs(t, agent, [3]int{200, 0, 200}, "replay played")
 	checkMirrorInert(t, agent, "replay")
 	checkConsoleUntouched(t, agent, "replay")

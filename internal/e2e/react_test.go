@@ -7,6 +7,8 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+
+	"github.com/tandemhq/tandem/internal/browsertest"
 )
 
 // TestReactControlledFieldsMirror: react.html is a React app whose text box
@@ -18,28 +20,28 @@ func TestReactControlledFieldsMirror(t *testing.T) {
 	e := setup(t)
 	person, agent := e.tab(), e.tab()
 	liveAssist(t, e, person, agent, "react.html")
-	waitJS(t, agent, "the tasks in the mirror", mirrorDoc+`?.querySelector('#react-done-3')`)
+	waitJS(t, agent, "the tasks in the mirror", browsertest.MirrorDoc+`?.querySelector('#react-done-3')`)
 	waitMirrorMatches(t, person, agent, "first snapshot")
 
-	run(t, person, "type a task and press Enter",
+	browsertest.Run(t, person, "type a task and press Enter",
 		chromedp.SendKeys(`#react-new`, "Call the customer"),
 		chromedp.KeyEvent(kb.Enter),
 	)
 	waitJS(t, person, "the new task", `document.querySelector('#react-title-4')?.textContent === 'Call the customer'`)
-	if v := eval[string](t, person, `document.querySelector('#react-new').value`); v != "" {
+	if v := browsertest.Eval[string](t, person, `document.querySelector('#react-new').value`); v != "" {
 		t.Fatalf("React did not clear the box: %q", v)
 	}
 	waitMirrorMatches(t, person, agent, "after Enter")
 	checkMirrorField(t, agent, "#react-new", "value", `""`)
 
-	run(t, person, "check All done", chromedp.Click(`#react-all`))
+	browsertest.Run(t, person, "check All done", chromedp.Click(`#react-all`))
 	waitJS(t, person, "every task checked", `[...document.querySelectorAll('#react-tasks input')].every(c => c.checked)`)
 	waitMirrorMatches(t, person, agent, "after All done")
 	for i := 1; i <= 4; i++ {
 		checkMirrorField(t, agent, fmt.Sprintf("#react-done-%d", i), "checked", "true")
 	}
 
-	run(t, person, "uncheck All done", chromedp.Click(`#react-all`))
+	browsertest.Run(t, person, "uncheck All done", chromedp.Click(`#react-all`))
 	waitJS(t, person, "no task checked", `[...document.querySelectorAll('#react-tasks input')].every(c => !c.checked)`)
 	waitMirrorMatches(t, person, agent, "after unchecking All done")
 	checkMirrorField(t, agent, "#react-done-3", "checked", "false")
@@ -49,8 +51,8 @@ func TestReactControlledFieldsMirror(t *testing.T) {
 // want (a JavaScript literal); waitMirrorMatches has waited for it already.
 func checkMirrorField(t testing.TB, agent context.Context, sel, prop, want string) {
 	t.Helper()
-	expr := fmt.Sprintf(`%s?.querySelector(%q)?.%s === %s`, mirrorDoc, sel, prop, want)
-	if !eval[bool](t, agent, expr) {
+	expr := fmt.Sprintf(`%s?.querySelector(%q)?.%s === %s`, browsertest.MirrorDoc, sel, prop, want)
+	if !browsertest.Eval[bool](t, agent, expr) {
 		t.Fatalf("the mirror's %s.%s is not %s", sel, prop, want)
 	}
 }

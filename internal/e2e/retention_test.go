@@ -10,6 +10,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/app"
 	"github.com/tandemhq/tandem/internal/backend"
+	"github.com/tandemhq/tandem/internal/browsertest"
 	"github.com/tandemhq/tandem/internal/hub"
 	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/retention"
@@ -49,14 +50,14 @@ func TestReplayOfDeletedRecording(t *testing.T) {
 	email, pw := addAgent(t, e, "sam@example.com", "Sam")
 	agent := e.tab()
 	e.loginConsole(agent, email, pw)
-	run(t, agent, "open the history", chromedp.Navigate(e.srv.URL()+"/console/history"))
+	browsertest.Run(t, agent, "open the history", chromedp.Navigate(e.srv.URL()+"/console/history"))
 	waitJS(t, agent, "the history to say the recording was deleted",
 		`[...document.querySelectorAll('[data-testid=history-item]')].some(r => r.dataset.assistId === '`+a.ID+`' && r.innerText.includes('Recording deleted on'))`)
 
-	run(t, agent, "open the replay", chromedp.Navigate(e.srv.URL()+"/console/replay/"+a.ID))
+	browsertest.Run(t, agent, "open the replay", chromedp.Navigate(e.srv.URL()+"/console/replay/"+a.ID))
 	waitJS(t, agent, "the replay to say the recording was deleted",
 		`(() => { const n = document.querySelector('[data-testid=recording-deleted]'); return n && n.innerText.includes("by the site's retention of 30 days"); })()`)
-	if n := eval[int](t, agent, `document.querySelectorAll('.error-note').length`); n != 0 {
+	if n := browsertest.Eval[int](t, agent, `document.querySelectorAll('.error-note').length`); n != 0 {
 		t.Errorf("the replay of a deleted recording shows %d error notes", n)
 	}
 }
