@@ -138,17 +138,11 @@ func (o *Opener) Open(ctx context.Context, opts OpenOptions) (*Assist, error) {
 	go a.drainPerson()
 
 	if opts.Snapshot != nil {
-		meta := fmt.Appendf(nil, `{"url":%q,"title":"Bench page","pageId":"page-1","viewport":{"width":1280,"height":800,"dpr":1}}`, t.Origin+"/cart")
-		metaSeq, err := p.SendData(ctx, "meta", "page-1", "", meta)
+		n, err := SendPage(ctx, p, t.Origin+"/cart", opts.Snapshot)
 		if err != nil {
-			return nil, fmt.Errorf("send meta: %w", err)
+			return nil, err
 		}
-		snapSeq, err := p.SendData(ctx, "snap", "page-1", "h1", opts.Snapshot)
-		if err != nil {
-			return nil, fmt.Errorf("send snapshot: %w", err)
-		}
-		a.SnapshotBytes = len(simclient.Frame(simclient.Header{Kind: "meta", Seq: metaSeq, Page: "page-1"}, meta)) +
-			len(simclient.Frame(simclient.Header{Kind: "snap", Seq: snapSeq, Page: "page-1", Hash: "h1"}, opts.Snapshot))
+		a.SnapshotBytes = n
 	}
 	for range opts.Watchers {
 		ws, err := o.agent.Watch(ctx, p.AssistID, 0)
@@ -162,6 +156,24 @@ func (o *Opener) Open(ctx context.Context, opts OpenOptions) (*Assist, error) {
 	}
 	ok = true
 	return a, nil
+}
+
+// SendPage sends the person's page at url, as the SDK does on a page's
+// load and when asked for a snapshot: a meta frame, then a full snapshot
+// with payload snapshot. It returns the bytes of the two frames: what the
+// server keeps for a late agent.
+func SendPage(ctx context.Context, p *simclient.Person, url string, snapshot []byte) (int, error) {
+	meta := fmt.Appendf(nil, `{"url":%q,"title":"Bench page","pageId":"page-1","viewport":{"width":1280,"height":800,"dpr":1}}`, url)
+	metaSeq, err := p.SendData(ctx, "meta", "page-1", "", meta)
+	if err != nil {
+		return 0, fmt.Errorf("send meta: %w", err)
+	}
+	snapSeq, err := p.SendData(ctx, "snap", "page-1", "h1", snapshot)
+	if err != nil {
+		return 0, fmt.Errorf("send snapshot: %w", err)
+	}
+	return len(simclient.Frame(simclient.Header{Kind: "meta", Seq: metaSeq, Page: "page-1"}, meta)) +
+		len(simclient.Frame(simclient.Header{Kind: "snap", Seq: snapSeq, Page: "page-1", Hash: "h1"}, snapshot)), nil
 }
 
 // connectPerson opens the person's channel as simclient.Person.Connect

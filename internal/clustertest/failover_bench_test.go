@@ -117,11 +117,7 @@ func servedAgain(ctx context.Context, c *clustertest.Cluster, agent *simclient.A
 	// Everything after the new owner's ack was lost with the old owner
 	// (the real SDK resends it); the page is sent again in full.
 	p.SetNextSeq(welcome.Ack + 1)
-	meta := fmt.Appendf(nil, `{"url":%q,"title":"Bench page","pageId":"page-1","viewport":{"width":1280,"height":800,"dpr":1}}`, "https://shop.example.com/cart")
-	if _, err := p.SendData(ctx, "meta", "page-1", "", meta); err != nil {
-		return err
-	}
-	if _, err := p.SendData(ctx, "snap", "page-1", "h1", bench.SnapshotPayload(2048)); err != nil {
+	if _, err := bench.SendPage(ctx, p, "https://shop.example.com/cart", bench.SnapshotPayload(2048)); err != nil {
 		return err
 	}
 	go func() { // acks, pings, snapshot requests: read and let go

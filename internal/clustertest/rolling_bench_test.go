@@ -154,21 +154,11 @@ func servePerson(ctx context.Context, p *simclient.Person) error {
 		case "ended":
 			return fmt.Errorf("assist %s: the person was told it ended", p.AssistID)
 		case "snapshot":
-			if err := sendPage(ctx, p); err != nil {
+			if _, err := bench.SendPage(ctx, p, "https://shop.example.com/cart", bench.SnapshotPayload(2048)); err != nil {
 				return nil // the channel closed under it: reconnect
 			}
 		}
 	}
-}
-
-// sendPage sends the page's meta and a full snapshot.
-func sendPage(ctx context.Context, p *simclient.Person) error {
-	meta := fmt.Appendf(nil, `{"url":%q,"title":"Bench page","pageId":"page-1","viewport":{"width":1280,"height":800,"dpr":1}}`, "https://shop.example.com/cart")
-	if _, err := p.SendData(ctx, "meta", "page-1", "", meta); err != nil {
-		return err
-	}
-	_, err := p.SendData(ctx, "snap", "page-1", "h1", bench.SnapshotPayload(2048))
-	return err
 }
 
 // keepAgent keeps an agent's channel of assist id open as the console
