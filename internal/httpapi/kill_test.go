@@ -43,7 +43,7 @@ type childInfo struct {
 // the next one within about twice the TTL and the grace.
 const (
 	childLeaseTTL = 500 * time.Millisecond
-	childGrace    = 500 * time.Millisecond
+	childGrace    = 2 * time.Second
 )
 
 const (
@@ -125,6 +125,19 @@ func TestStoredFramesSurviveKill(t *testing.T) {
 	if err := p.GoLive(ctx, agent, siteOrigin+"/cart"); err != nil {
 		t.Fatal(err)
 	}
+	// An agent watches while the person sends, so that the agent grace
+	// never ends the assist before the kill however slow the machine is.
+	watch, err := agent.WatchAttached(ctx, p.AssistID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		for {
+			if _, _, err := watch.Read(ctx); err != nil {
+				return
+			}
+		}
+	}()
 	// More than a chunk of frames, so that some are stored at once, and
 	// then a few more that are accepted but not stored yet.
 	pad := strings.Repeat("x", 1000)
