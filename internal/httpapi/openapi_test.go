@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/tandemhq/tandem/internal/sshrelay"
 )
@@ -75,5 +76,35 @@ func TestNodeRoutesAreNotTheAPI(t *testing.T) {
 	}
 	if !paths[sshrelay.PeerJoinPath] {
 		t.Errorf("no node route serves %s, where the SSH relay passes helpers", sshrelay.PeerJoinPath)
+	}
+}
+
+func TestOpenAPIPartsMayNotRedefine(t *testing.T) {
+	base := `{"openapi":"3.1.0","paths":{"/a":{}},"components":{"schemas":{"A":{}}}}`
+	cases := []struct {
+		name, part, wantErr string
+	}{
+		{"adds", `{"paths":{"/b":{}},"components":{"schemas":{"B":{}}}}`, ""},
+		{"path twice", `{"paths":{"/a":{}}}`, `defines paths "/a" again`},
+		{"schema twice", `{"components":{"schemas":{"A":{}}}}`, `defines schemas "A" again`},
+		{"not JSON", `{`, "openapi/part.json"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			fsys := fstest.MapFS{"openapi/base.json": {Data: []byte(base)}, "openapi/part.json": {Data: []byte(c.part)}}
+			doc, err := mergeOpenAPI(fsys)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("err = %v, want %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(string(doc), `"/b"`) || !strings.Contains(string(doc), `"B"`) {
+				t.Fatalf("merged document lacks the part: %s", doc)
+			}
+		})
 	}
 }

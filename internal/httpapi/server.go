@@ -169,7 +169,7 @@ func New(d Deps) *Server {
 }
 
 func (s *Server) apiRoutes() []route {
-	return []route{
+	routes := []route{
 		{"GET", "/api/v1/openapi.json", s.handleOpenAPI, public},
 		{"POST", "/api/v1/login", s.handleLogin, signIn},
 		{"POST", "/api/v1/logout", s.handleLogout, signedIn},
@@ -197,6 +197,10 @@ func (s *Server) apiRoutes() []route {
 		{"GET", "/healthz", s.handleHealth, public},
 		{"GET", "/readyz", s.handleReady, public},
 	}
+	routes = append(routes, s.conversationRoutes()...)
+	routes = append(routes, s.botRoutes()...)
+	routes = append(routes, s.hookRoutes()...)
+	return routes
 }
 
 // ServeHTTP implements http.Handler.

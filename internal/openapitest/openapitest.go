@@ -1,5 +1,5 @@
 // Package openapitest checks, in tests, that the responses of Tandem's HTTP
-// API are what its OpenAPI document (internal/httpapi/openapi.json, served
+// API are what its OpenAPI document (internal/httpapi/openapi/*.json, served
 // at /api/v1/openapi.json) says: the path and method are documented, the
 // status is (a success status by name; an error status may fall to the
 // operation's default response), and so are the content type and the

@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/tandemhq/tandem"
+)
+
+// Limits of listings in conversations.
+const (
+	MaxConversationLimit = 200
+	MaxMessageLimit      = 200
+)
+
+// ConversationFilter selects the conversations of ListConversations.
+type ConversationFilter struct {
+	// Member lists the conversations the account is a member of. Unless
+	// SiteIDs is set, Member must be set: nobody lists what they are not in.
+	Member tandem.Account
+	// Queued with SiteIDs lists the queued support conversations of those
+	// sites (member or not): the agents' queue.
+	Queued  bool
+	SiteIDs []string
+	// After continues a listing after the conversation this cursor names
+	// (ConversationSummary.Cursor); "" starts at the newest.
+	After string
+	Limit int // 0 for 50; at most MaxConversationLimit
+}
+
+// ConversationSummary is a conversation as a listing shows it to one
+// account: with its unread count and its newest message.
+type ConversationSummary struct {
+	Conversation *tandem.Conversation
+	// Unread counts the messages after the account's LastRead (0 when
+	// the account is not a member).
+	Unread int
+	Last   *tandem.Message // nil when it has none
+	// Cursor continues the listing after this conversation.
+	Cursor string
+}
+
+// MessageFilter selects a page of a conversation's history.
+type MessageFilter struct {
+	// Before lists the messages with Seq < Before, newest first (0: from
+	// the newest); After lists those with Seq > After, oldest first. At
+	// most one of them is set.
+	Before, After int64
+	Limit         int // 0 for 50; at most MaxMessageLimit
+}
+
+// NewMessage is what PostMessage stores in one transaction.
+type NewMessage struct {
+	Message *tandem.Message // Seq, ID and CreatedAt are set by PostMessage
+	// Deliveries are written to the outbox in the same transaction (the
+	// mentioned bots' requests); their MessageID is set to the message's.
+	Deliveries []*tandem.Delivery
+}
+
+// Conversations are chats between users, people and bots.
+type Conversations interface {
+	// CreateConversation stores c (setting ID, CreatedAt and UpdatedAt
+	// when empty) and its first members in one step.
+	CreateConversation(ctx context.Context, c *tandem.Conversation, members []*tandem.Member) error
+	ConversationByID(ctx context.Context, id string) (*tandem.Conversation, error)
+	// ConversationForAssist returns the support conversation whose
+	// AssistID is assistID.
+	ConversationForAssist(ctx context.Context, assistID string) (*tandem.Conversation, error)
+	// UpdateConversation writes c's name, avatar, description, assist,
+	// queued and summary, and sets UpdatedAt.
+	UpdateConversation(ctx context.Context, c *tandem.Conversation) error
+	// DeleteConversation deletes a conversation with its members,
+	// messages, hooks and deliveries.
+	DeleteConversation(ctx context.Context, id string) error
+	ListConversations(ctx context.Context, f ConversationFilter) ([]*ConversationSummary, error)
+
+	// AddMember adds m (EConflict if the account is a member already).
+	AddMember(ctx context.Context, m *tandem.Member) error
+	// RemoveMember removes an account from a conversation; removing a bot
+	// deletes its hook in that conversation too.
+	RemoveMember(ctx context.Context, conversationID string, a tandem.Account) error
+	Member(ctx context.Context, conversationID string, a tandem.Account) (*tandem.Member, error)
+	Members(ctx context.Context, conversationID string) ([]*tandem.Member, error) // in joining order
+	// MarkRead moves the member's LastRead forward to seq (never back,
+	// and never past the conversation's LastSeq).
+	MarkRead(ctx context.Context, conversationID string, a tandem.Account, seq int64) error
+
+	// PostMessage stores a message with the next Seq of its conversation
+	// and its deliveries, in one transaction, and moves the
+	// conversation's LastSeq and LastMessageAt. When the author already
+	// posted a message with the same non-empty ClientID there, nothing is
+	// written and m.Message is set to the stored one, with created false.
+	PostMessage(ctx context.Context, m *NewMessage) (created bool, err error)
+	MessageByID(ctx context.Context, id string) (*tandem.Message, error)
+	Messages(ctx context.Context, conversationID string, f MessageFilter) ([]*tandem.Message, error)
+	// ReplaceMessage writes m's text, blocks and attachments and sets its
+	// EditedAt, if its stored author is m.Author (else EForbidden).
+	ReplaceMessage(ctx context.Context, m *tandem.Message) error
+}
+
+// BotFilter selects bots for ListBots; zero fields match all.
+type BotFilter struct {
+	OwnerID string
+	// Member lists the bots that are members of a conversation the
+	// account is in.
+	Member      tandem.Account
+	Recommended bool
+}
+
+// Bots are bots, their commands and their incoming webhooks.
+type Bots interface {
+	// CreateBot stores b (setting ID and CreatedAt when empty); a name in
+	// use is EConflict.
+	CreateBot(ctx context.Context, b *tandem.Bot) error
+	BotByID(ctx context.Context, id string) (*tandem.Bot, error)
+	BotByName(ctx context.Context, name string) (*tandem.Bot, error)
+	// BotByTokenHash finds the bot whose current token hashes to hash.
+	BotByTokenHash(ctx context.Context, hash string) (*tandem.Bot, error)
+	ListBots(ctx context.Context, f BotFilter) ([]*tandem.Bot, error) // by name
+	// UpdateBot writes every field of b but ID, OwnerID and CreatedAt.
+	UpdateBot(ctx context.Context, b *tandem.Bot) error
+	// DeleteBot deletes a bot with its memberships, commands, hooks and
+	// pending deliveries.
+	DeleteBot(ctx context.Context, id string) error
+
+	CreateBotCommand(ctx context.Context, c *tandem.BotCommand) error // EConflict for a name the bot has
+	BotCommands(ctx context.Context, botID string) ([]*tandem.BotCommand, error)
+	DeleteBotCommand(ctx context.Context, id string) error
+
+	// CreateHook stores h (EConflict when the bot has a hook in that
+	// conversation already).
+	CreateHook(ctx context.Context, h *tandem.Hook) error
+	HookByTokenHash(ctx context.Context, hash string) (*tandem.Hook, error)
+	HooksForBot(ctx context.Context, botID string) ([]*tandem.Hook, error)
+	HookFor(ctx context.Context, botID, conversationID string) (*tandem.Hook, error)
+	// DeleteHook deletes a hook and removes its bot from its conversation.
+	DeleteHook(ctx context.Context, id string) error
+}
+
+// DeliveryFilter selects deliveries for the delivery log.
+type DeliveryFilter struct {
+	BotID  string
+	States []tandem.DeliveryState // none: all
+	Limit  int                    // 0 for 50; at most 200
+}
+
+// Outbox is the durable queue of requests owed to bots.
+type Outbox interface {
+	// ClaimDeliveries returns up to limit pending deliveries whose
+	// NextAttemptAt has come (by now), oldest first, and hides them from
+	// other claims until now+lockFor: several workers (on several nodes)
+	// never hold the same delivery at once.
+	ClaimDeliveries(ctx context.Context, now time.Time, limit int, lockFor time.Duration) ([]*tandem.Delivery, error)
+	// RecordAttempt appends a to the delivery's log and writes d's state,
+	// attempts, next attempt, last status and error, and done time, in one
+	// transaction.
+	RecordAttempt(ctx context.Context, d *tandem.Delivery, a *tandem.DeliveryAttempt) error
+	// EnqueueDeliveries writes deliveries that belong to no new message
+	// (button actions, commands).
+	EnqueueDeliveries(ctx context.Context, ds []*tandem.Delivery) error
+	DeliveryByID(ctx context.Context, id string) (*tandem.Delivery, error)
+	ListDeliveries(ctx context.Context, f DeliveryFilter) ([]*tandem.Delivery, error) // newest first
+	DeliveryAttempts(ctx context.Context, deliveryID string) ([]*tandem.DeliveryAttempt, error)
+}
