@@ -42,7 +42,11 @@ type Site struct {
 	// RecordingRetention is how long the recordings of the site's assists
 	// are kept after they end; zero keeps them forever.
 	RecordingRetention time.Duration
-	CreatedAt          time.Time
+	// TriageBotID names a bot that joins every support conversation of the
+	// site first and hands it over to agents when a human is needed; empty
+	// for none.
+	TriageBotID string
+	CreatedAt   time.Time
 }
 
 // AllowsOrigin reports whether origin (scheme://host[:port]) may embed the site.
