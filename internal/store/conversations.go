@@ -93,6 +93,15 @@ type Conversations interface {
 	PostMessage(ctx context.Context, m *NewMessage) (created bool, err error)
 	MessageByID(ctx context.Context, id string) (*tandem.Message, error)
 	Messages(ctx context.Context, conversationID string, f MessageFilter) ([]*tandem.Message, error)
+	// CreateAttachment records a file uploaded to a conversation by
+	// uploader, before a message carries it (sets ID and CreatedAt when
+	// empty). AttachmentByID returns it with who uploaded it and the
+	// message that carries it ("" while none does); PostMessage sets that
+	// message for every attachment of the message it stores, and refuses
+	// (EInvalid, nothing written) an attachment of another conversation or
+	// uploader, or one another message carries.
+	CreateAttachment(ctx context.Context, conversationID string, uploader tandem.Account, a *tandem.Attachment) error
+	AttachmentByID(ctx context.Context, id string) (a *tandem.Attachment, conversationID string, uploader tandem.Account, messageID string, err error)
 	// ReplaceMessage writes m's text, blocks and attachments and sets its
 	// EditedAt, if its stored author is m.Author (else EForbidden).
 	ReplaceMessage(ctx context.Context, m *tandem.Message) error
