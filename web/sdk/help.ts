@@ -2,10 +2,12 @@
 // button or Tandem.requestHelp) files one and waits for an agent; an invite
 // (a link's token, or a code typed into the panel or given to
 // Tandem.redeem) joins one live at once, since redeeming is consent. Both
-// send only pageInfo (person.ts) over HTTP; a failure shows a message in the
-// panel and fires "error".
+// send only pageInfo (person.ts) over HTTP, a help request also the chat's
+// conversation (chat-host.ts); a failure shows a message in the panel and
+// fires "error".
 
 import { begin, end } from "./assist";
+import { chatLink, useConversation } from "./chat-host";
 import { emit } from "./events";
 import { api, ApiError } from "./http";
 import { pageInfo } from "./person";
@@ -39,8 +41,11 @@ export async function requestHelp(): Promise<void> {
   busy = true;
   setMessage("");
   try {
-    const r = await api("POST", "/api/v1/public/help-requests", pageInfo());
+    // With a chat under way, the assist joins its conversation; without,
+    // the server makes one, and the chat panel takes it up.
+    const r = await api("POST", "/api/v1/public/help-requests", { ...pageInfo(), ...chatLink() });
     begin(r.assistId, r.personToken, r.state === "live" ? "live" : "waiting");
+    useConversation(r.conversationId, r.conversationToken);
   } catch (e) {
     // unavailable: the site's queue is full, and the server says so.
     const full = e instanceof ApiError && e.code === "unavailable";
