@@ -145,7 +145,7 @@ function host(): ChatHost {
     personId,
     api,
     fetch: nativeFetch,
-    redeem: (token) => void redeem({ token }),
+    redeem: (token) => void redeem({ token, ...chatLink() }),
     unread: (n) => {
       unread = n;
       renderLauncher();

@@ -55,15 +55,21 @@ export async function requestHelp(): Promise<void> {
   }
 }
 
-/** Redeems an invite, by the link's token or by its short code, ending any assist under way first. */
-export async function redeem(by: { token?: string; code?: string }): Promise<void> {
+/**
+ * Redeems an invite, by the link's token or by its short code, ending any
+ * assist under way first. An invite button in the chat panel sends the
+ * chat's conversation along, so that the assist joins it.
+ */
+export async function redeem(by: { token?: string; code?: string; conversationId?: string; conversationToken?: string }): Promise<void> {
   if (busy) return;
   if (session) end();
   busy = true;
   setMessage("");
   try {
     const r = await api("POST", "/api/v1/public/invites/redeem", { ...pageInfo(), ...by });
-    begin(r.assistId, r.personToken, "live");
+    // An agent's invite starts live (opening it is consent); a bot's asks
+    // for help, and waits for an agent.
+    begin(r.assistId, r.personToken, r.state === "waiting" ? "waiting" : "live");
   } catch (e) {
     fail(inviteError(e instanceof ApiError ? e.code : ""), e);
   } finally {
