@@ -95,10 +95,11 @@ export function resumeChat(): void {
 
 /** Shows the launcher while the panel is closed: with the default control, or once the person has a conversation. */
 export function renderLauncher(): void {
-  if (!ui || !ui.attach()) return;
-  place();
-  const l = launcher as HTMLElement;
   const show = !saved.open && ((button && siteLoaded) || !!saved.id);
+  if (!ui || (!show && !launcher)) return;
+  place();
+  ui.attach();
+  const l = launcher as HTMLElement;
   l.hidden = !show;
   l.setAttribute("aria-label", unread ? "Chat, " + unread + " unread" : "Chat");
   l.replaceChildren("Chat", ...(unread ? [el("span", { class: "n", "data-tandem-ui": "chat-unread", "aria-hidden": "true" }, String(unread))] : []));
@@ -119,6 +120,7 @@ function start(): Promise<ChatHandle> {
   if (!chat) {
     chat = loadBundle(chatPath, () => window.__tandemChat).then((mod) => {
       place();
+      ui.attach();
       return mod.start(host());
     });
     chat.catch(() => (chat = null));

@@ -70,7 +70,8 @@ export class UI {
   /** Where the chat launcher and panel go, below the control (chat-host.ts). */
   readonly chat: HTMLElement;
   private box: HTMLElement;
-  private view: View = { kind: "idle" };
+  // What the control shows; null until the first render (the chat launcher may attach the host before).
+  private view: View | null = null;
   private waiting = false;
 
   constructor(
@@ -97,7 +98,7 @@ export class UI {
     if (document.readyState === "loading" || !document.body) {
       if (!this.waiting) {
         this.waiting = true;
-        document.addEventListener("DOMContentLoaded", () => this.render(this.view), { once: true });
+        document.addEventListener("DOMContentLoaded", () => (this.view ? this.render(this.view) : this.attach()), { once: true });
       }
       return false;
     }
