@@ -209,21 +209,23 @@ class Chat implements ChatHandle {
     if (Array.isArray(list)) for (const v of list) {
       const m = parseMessage(v);
       if (m) {
-        this.add(m);
+        this.add(m, false);
         n++;
       }
     }
+    if (n) this.counts();
     return n;
   }
 
-  private add(m: Message): void {
+  // add shows m; count: update the unread count (or mark it read) now.
+  private add(m: Message, count = true): void {
     this.msgs = merge(this.msgs, m);
     this.panel.show(m);
     if (m.author && this.typing.names(Date.now()).length) {
       this.typing.stop(m.author.account);
       this.showTyping();
     }
-    this.counts();
+    if (count) this.counts();
   }
 
   private event(text: string): void {
