@@ -114,6 +114,14 @@ func (s *Service) RedeemInvite(ctx context.Context, req RedeemRequest) (*Started
 	if err != nil {
 		return nil, err
 	}
+	if req.ConversationID != "" {
+		if s.cfg.Conversations == nil {
+			return nil, tandem.Errorf(tandem.EInvalid, "conversations are not served here")
+		}
+		if err := s.cfg.Conversations.CheckLink(ctx, site.ID, req.ConversationID, req.ConversationToken); err != nil {
+			return nil, err
+		}
+	}
 	var tokenHash, codeHash string
 	if req.Token != "" {
 		tokenHash = hashSecret(req.Token)
@@ -162,7 +170,19 @@ func (s *Service) RedeemInvite(ctx context.Context, req RedeemRequest) (*Started
 	s.log.Info("web assist started from an invite", "assist", a.ID, "site", site.ID, "agent", agent.ID, "invite", inv.ID)
 	s.observe(Observer.AssistStarted)
 	s.notifyQueue()
-	return &Started{Assist: a, PersonToken: s.personToken(a.ID)}, nil
+	st := &Started{Assist: a, PersonToken: s.personToken(a.ID)}
+	// An invite the person redeems from their support conversation (a
+	// bot's invite button, say) links the assist to it; the invite's agent
+	// joins it. Without one, an invited assist has no conversation.
+	if req.ConversationID != "" {
+		s.linkConversation(ctx, st, req.ConversationID)
+		if st.ConversationID != "" {
+			if err := s.cfg.Conversations.AgentAccepted(ctx, a.ID, agent.ID); err != nil {
+				s.log.Error("join the assist's conversation", "assist", a.ID, "agent", agent.ID, "err", err)
+			}
+		}
+	}
+	return st, nil
 }
 
 // inviteError turns the store's answer into words for the person.

@@ -72,6 +72,19 @@ func (s *Service) post(ctx context.Context, author tandem.Account, conversationI
 			bots = append(bots, m)
 		}
 	}
+	// As in a direct message to a bot, the bots of a direct conversation
+	// and of a person's support conversation hear every message, mention
+	// or not: a triage bot answers the person first.
+	if c.Kind == tandem.ConversationDirect || (c.Kind == tandem.ConversationSupport && author.Kind == tandem.AccountPerson) {
+		for _, m := range members {
+			if m.Account.Kind != tandem.AccountBot || m.Account == author || slices.ContainsFunc(bots, func(b mentioned) bool { return b.account == m.Account }) {
+				continue
+			}
+			if b, err := s.store.BotByID(ctx, m.Account.ID); err == nil {
+				bots = append(bots, mentioned{account: m.Account, bot: b, granted: m.Granted})
+			}
+		}
+	}
 	nm := &store.NewMessage{Message: msg}
 	// A bot's message mentioning another bot is not delivered: two bots
 	// answering each other's mentions would never stop.
