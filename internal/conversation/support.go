@@ -143,3 +143,24 @@ func (s *Service) AgentAccepted(ctx context.Context, assistID, agentID string) e
 	}
 	return nil
 }
+
+// CheckOrigin refuses a browser page of an origin that the site of
+// support conversation conversationID does not allow. A request without
+// an Origin (not from a browser) passes: the token is the credential.
+func (s *Service) CheckOrigin(ctx context.Context, conversationID, origin string) error {
+	if origin == "" {
+		return nil
+	}
+	c, err := s.store.ConversationByID(ctx, conversationID)
+	if err != nil {
+		return err
+	}
+	site, err := s.store.SiteByID(ctx, c.SiteID)
+	if err != nil {
+		return err
+	}
+	if !site.AllowsOrigin(origin) {
+		return tandem.Errorf(tandem.ENotAllowed, "origin %q is not allowed for this site", origin)
+	}
+	return nil
+}
