@@ -209,7 +209,6 @@ func (s *Server) handlePersonConversationChannel(w http.ResponseWriter, r *http.
 	s.conversationEvents(r.Context(), ws, a)
 }
 
-
 func (s *Server) conversationEvents(ctx context.Context, ws *websocket.Conn, a tandem.Account) {
 	sub, stop := s.deps.Conversations.Subscribe(a)
 	defer stop()
