@@ -95,10 +95,7 @@ func (s *Service) RequestHelp(ctx context.Context, req HelpRequest) (*Started, e
 		return nil, err
 	}
 	if req.ConversationID != "" {
-		if s.cfg.Conversations == nil {
-			return nil, tandem.Errorf(tandem.EInvalid, "conversations are not served here")
-		}
-		if err := s.cfg.Conversations.CheckLink(ctx, site.ID, req.ConversationID, req.ConversationToken); err != nil {
+		if err := s.checkConversationLink(ctx, req); err != nil {
 			return nil, err
 		}
 	}
@@ -133,6 +130,19 @@ func (s *Service) RequestHelp(ctx context.Context, req HelpRequest) (*Started, e
 	st := &Started{Assist: a, PersonToken: s.personToken(a.ID)}
 	s.linkConversation(ctx, st, req.ConversationID)
 	return st, nil
+}
+
+// checkConversationLink reports whether req may link its assist to the
+// support conversation it names. It changes nothing.
+func (s *Service) checkConversationLink(ctx context.Context, req HelpRequest) error {
+	if s.cfg.Conversations == nil {
+		return tandem.Errorf(tandem.EInvalid, "conversations are not served here")
+	}
+	site, err := s.SiteForOrigin(ctx, req.SiteKey, req.Origin)
+	if err != nil {
+		return err
+	}
+	return s.cfg.Conversations.CheckLink(ctx, site.ID, req.ConversationID, req.ConversationToken)
 }
 
 // linkConversation gives a new assist its support conversation. A failure

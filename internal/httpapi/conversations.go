@@ -14,9 +14,6 @@ import (
 
 // conversationRoutes are the conversations of agents and people: /api/v1/conversations… and /api/v1/public/conversations….
 func (s *Server) conversationRoutes() []route {
-	if s.deps.Conversations == nil {
-		return nil
-	}
 	const c, p = "/api/v1/conversations", "/api/v1/public/conversations"
 	routes := []route{
 		{"GET", c, s.handleListConversations, signedIn},
@@ -49,7 +46,22 @@ func (s *Server) conversationRoutes() []route {
 	for _, path := range []string{"/{id}", "/{id}/messages", "/{id}/read", "/{id}/typing", "/{id}/attachments", "/{id}/attachments/{attachmentId}"} {
 		routes = append(routes, route{"OPTIONS", p + path, s.handleConversationPreflight, public})
 	}
+	for i := range routes {
+		routes[i].handler = s.needConversations(routes[i].handler)
+	}
 	return routes
+}
+
+// needConversations answers 503 on a server whose store keeps no
+// conversations.
+func (s *Server) needConversations(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.deps.Conversations == nil {
+			s.fail(w, r, tandem.Errorf(tandem.EUnavailable, "conversations are not served here"))
+			return
+		}
+		next(w, r)
+	}
 }
 
 // caller is who makes a request about conversation conversationID: the
