@@ -44,7 +44,19 @@ func FromWire(w *botapi.Message) (*tandem.Message, error) {
 	if len(w.Attachments) > MaxAttachments {
 		return nil, tandem.Errorf(tandem.EInvalid, "a message has at most %d attachments, not %d", MaxAttachments, len(w.Attachments))
 	}
+	// The ids a sender chose are kept; the others get ids none of them has.
 	ids := map[string]bool{}
+	for _, b := range w.Blocks {
+		for _, btn := range b.Buttons {
+			if btn.ID == "" {
+				continue
+			}
+			if ids[btn.ID] || len(btn.ID) > 64 {
+				return nil, tandem.Errorf(tandem.EInvalid, "button id %q is too long or used twice in the message", btn.ID)
+			}
+			ids[btn.ID] = true
+		}
+	}
 	n := 0
 	for i, wb := range w.Blocks {
 		b, err := blockFromWire(wb, ids, &n)
@@ -179,11 +191,8 @@ func buttonFromWire(w botapi.Button, ids map[string]bool, n *int) (tandem.Button
 			*n++
 			btn.ID = "b" + strconv.Itoa(*n)
 		}
+		ids[btn.ID] = true
 	}
-	if len(btn.ID) > 64 || ids[btn.ID] {
-		return btn, tandem.Errorf(tandem.EInvalid, "button id %q is too long or used twice in the message", btn.ID)
-	}
-	ids[btn.ID] = true
 	return btn, nil
 }
 
