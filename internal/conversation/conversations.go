@@ -231,12 +231,16 @@ func (s *Service) Take(ctx context.Context, agent tandem.Account, id string) (*t
 	if agent.Kind != tandem.AccountUser {
 		return nil, tandem.Errorf(tandem.EForbidden, "only agents take conversations")
 	}
-	c, _, err := s.visible(ctx, agent, id)
+	c, err := s.store.ConversationByID(ctx, id)
+	if tandem.ErrorCode(err) == tandem.ENotFound || (err == nil && c.Kind != tandem.ConversationSupport) {
+		return nil, notFound() // agents see support conversations only
+	}
 	if err != nil {
 		return nil, err
 	}
-	if c.Kind != tandem.ConversationSupport || !c.Queued {
-		return nil, tandem.Errorf(tandem.EConflict, "this conversation is not waiting in the queue")
+	if !c.Queued {
+		// Agents saw it in the queue: they may learn another took it.
+		return nil, tandem.Errorf(tandem.EConflict, "this conversation is not waiting in the queue (another agent took it)")
 	}
 	if err := s.join(ctx, id, agent); err != nil {
 		return nil, err
