@@ -11,57 +11,6 @@ import (
 	"github.com/tandemhq/tandem/internal/store"
 )
 
-// Chat is a store with conversations, bots and the outbox.
-type Chat interface {
-	store.Store
-	store.Conversations
-	store.Bots
-	store.Outbox
-}
-
-// RunChat runs the suite of conversations, bots and the outbox. open must
-// return a new, empty store for each call; RunChat closes what it opens.
-func RunChat(t *testing.T, open func(t *testing.T) Chat) {
-	groups := []struct {
-		name string
-		fn   func(t *testing.T, s Chat)
-	}{
-		{"Conversations", testConversations},
-		{"ConversationValidation", testConversationValidation},
-		{"Members", testMembers},
-		{"Messages", testMessages},
-		{"MessageValidation", testMessageValidation},
-		{"ClientID", testClientID},
-		{"Attachments", testAttachments},
-		{"ReplaceMessage", testReplaceMessage},
-		{"ListConversations", testListConversations},
-		{"Queue", testQueue},
-		{"MarkRead", testMarkRead},
-		{"DeleteConversation", testDeleteConversation},
-		{"Bots", testBots},
-		{"BotValidation", testBotValidation},
-		{"BotCommands", testBotCommands},
-		{"Hooks", testHooks},
-		{"DeleteBot", testDeleteBot},
-		{"TriageBot", testTriageBot},
-		{"MentionDeliveries", testMentionDeliveries},
-		{"Outbox", testOutbox},
-		{"OutboxLock", testOutboxLock},
-		{"OutboxValidation", testOutboxValidation},
-	}
-	for _, g := range groups {
-		t.Run(g.name, func(t *testing.T) {
-			s := open(t)
-			t.Cleanup(func() {
-				if err := s.Close(); err != nil {
-					t.Errorf("Close: %v", err)
-				}
-			})
-			g.fn(t, s)
-		})
-	}
-}
-
 func userAccount(u *tandem.User) tandem.Account {
 	return tandem.Account{Kind: tandem.AccountUser, ID: u.ID}
 }
@@ -69,7 +18,7 @@ func botAccount(b *tandem.Bot) tandem.Account {
 	return tandem.Account{Kind: tandem.AccountBot, ID: b.ID}
 }
 
-func newBot(t *testing.T, s Chat, owner *tandem.User, name string) *tandem.Bot {
+func newBot(t *testing.T, s store.Store, owner *tandem.User, name string) *tandem.Bot {
 	t.Helper()
 	b := &tandem.Bot{OwnerID: owner.ID, Name: name, URL: "https://" + name + ".example/hook", TokenHash: "hash-" + name, TokenID: "tok-" + name,
 		SigningSecret: "whsec_" + name, Scopes: []tandem.Scope{tandem.ScopeMessagesRead, tandem.ScopeMessagesWrite}}
@@ -78,7 +27,7 @@ func newBot(t *testing.T, s Chat, owner *tandem.User, name string) *tandem.Bot {
 }
 
 // newGroup creates a group of the given accounts, the first its creator.
-func newGroup(t *testing.T, s Chat, name string, minutes int, accounts ...tandem.Account) *tandem.Conversation {
+func newGroup(t *testing.T, s store.Store, name string, minutes int, accounts ...tandem.Account) *tandem.Conversation {
 	t.Helper()
 	c := &tandem.Conversation{Kind: tandem.ConversationGroup, Name: name, CreatedBy: accounts[0], CreatedAt: at(minutes)}
 	var ms []*tandem.Member
@@ -94,7 +43,7 @@ func newGroup(t *testing.T, s Chat, name string, minutes int, accounts ...tandem
 }
 
 // post stores a text message and returns it.
-func post(t *testing.T, s Chat, c *tandem.Conversation, author tandem.Account, text string, minutes int) *tandem.Message {
+func post(t *testing.T, s store.Store, c *tandem.Conversation, author tandem.Account, text string, minutes int) *tandem.Message {
 	t.Helper()
 	m := &tandem.Message{ConversationID: c.ID, Author: author, Text: text, CreatedAt: at(minutes)}
 	created, err := s.PostMessage(context.Background(), &store.NewMessage{Message: m})
@@ -106,7 +55,7 @@ func post(t *testing.T, s Chat, c *tandem.Conversation, author tandem.Account, t
 }
 
 // newSupport creates a support conversation of site with its person.
-func newSupport(t *testing.T, s Chat, site *tandem.Site, minutes int, queued bool) *tandem.Conversation {
+func newSupport(t *testing.T, s store.Store, site *tandem.Site, minutes int, queued bool) *tandem.Conversation {
 	t.Helper()
 	c := &tandem.Conversation{Kind: tandem.ConversationSupport, SiteID: site.ID, Queued: queued, CreatedAt: at(minutes)}
 	must(t, s.CreateConversation(context.Background(), c, []*tandem.Member{{Account: tandem.Account{Kind: tandem.AccountPerson}}}),
@@ -118,7 +67,7 @@ func person(c *tandem.Conversation) tandem.Account {
 	return tandem.Account{Kind: tandem.AccountPerson, ID: c.ID}
 }
 
-func testConversations(t *testing.T, s Chat) {
+func testConversations(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex, sam := newUser(t, s, "alex@example.com"), newUser(t, s, "sam@example.com")
 	bot := newBot(t, s, alex, "triage")
@@ -203,7 +152,7 @@ func testConversations(t *testing.T, s Chat) {
 	wantCode(t, err, tandem.ENotFound, "a support conversation after its site was deleted")
 }
 
-func testConversationValidation(t *testing.T, s Chat) {
+func testConversationValidation(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex, sam := newUser(t, s, "alex@example.com"), newUser(t, s, "sam@example.com")
 	site := newSite(t, s, "Shop")
@@ -279,7 +228,7 @@ func testConversationValidation(t *testing.T, s Chat) {
 	}
 }
 
-func testMembers(t *testing.T, s Chat) {
+func testMembers(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex, sam, kim := newUser(t, s, "alex@example.com"), newUser(t, s, "sam@example.com"), newUser(t, s, "kim@example.com")
 	bot := newBot(t, s, alex, "helper")
@@ -319,7 +268,7 @@ func testMembers(t *testing.T, s Chat) {
 	must(t, s.AddMember(ctx, &tandem.Member{ConversationID: c.ID, Account: userAccount(sam)}), "AddMember again")
 }
 
-func testMessages(t *testing.T, s Chat) {
+func testMessages(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex, sam, kim := newUser(t, s, "alex@example.com"), newUser(t, s, "sam@example.com"), newUser(t, s, "kim@example.com")
 	c := newGroup(t, s, "Team", 0, userAccount(alex), userAccount(sam))
@@ -417,7 +366,7 @@ func testMessages(t *testing.T, s Chat) {
 	}
 }
 
-func testMessageValidation(t *testing.T, s Chat) {
+func testMessageValidation(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex := newUser(t, s, "alex@example.com")
 	c := newGroup(t, s, "Team", 0, userAccount(alex))
@@ -495,7 +444,7 @@ func testMessageValidation(t *testing.T, s Chat) {
 	}
 }
 
-func testClientID(t *testing.T, s Chat) {
+func testClientID(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex, sam := newUser(t, s, "alex@example.com"), newUser(t, s, "sam@example.com")
 	c := newGroup(t, s, "Team", 0, userAccount(alex), userAccount(sam))
@@ -523,7 +472,7 @@ func testClientID(t *testing.T, s Chat) {
 	}
 }
 
-func testAttachments(t *testing.T, s Chat) {
+func testAttachments(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex, sam := newUser(t, s, "alex@example.com"), newUser(t, s, "sam@example.com")
 	c := newGroup(t, s, "Team", 0, userAccount(alex), userAccount(sam))
@@ -586,7 +535,7 @@ func testAttachments(t *testing.T, s Chat) {
 	wantCode(t, err, tandem.EInvalid, "PostMessage with an attachment another message carries")
 }
 
-func testReplaceMessage(t *testing.T, s Chat) {
+func testReplaceMessage(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex := newUser(t, s, "alex@example.com")
 	bot := newBot(t, s, alex, "ticketer")
@@ -628,7 +577,7 @@ func testReplaceMessage(t *testing.T, s Chat) {
 	}
 }
 
-func testListConversations(t *testing.T, s Chat) {
+func testListConversations(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex, sam, kim := newUser(t, s, "alex@example.com"), newUser(t, s, "sam@example.com"), newUser(t, s, "kim@example.com")
 	// Five groups made at minutes 0..4; messages make older ones newer.
@@ -689,7 +638,7 @@ func testListConversations(t *testing.T, s Chat) {
 	}
 }
 
-func testQueue(t *testing.T, s Chat) {
+func testQueue(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex := newUser(t, s, "alex@example.com")
 	shop, blog, other := newSite(t, s, "Shop"), newSite(t, s, "Blog"), newSite(t, s, "Other")
@@ -723,7 +672,7 @@ func testQueue(t *testing.T, s Chat) {
 	}
 }
 
-func testMarkRead(t *testing.T, s Chat) {
+func testMarkRead(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex, sam := newUser(t, s, "alex@example.com"), newUser(t, s, "sam@example.com")
 	c := newGroup(t, s, "Team", 0, userAccount(alex), userAccount(sam))
@@ -748,7 +697,7 @@ func testMarkRead(t *testing.T, s Chat) {
 	wantCode(t, s.MarkRead(ctx, "no-such-conversation", userAccount(alex), 1), tandem.ENotFound, "MarkRead in an unknown conversation")
 }
 
-func testDeleteConversation(t *testing.T, s Chat) {
+func testDeleteConversation(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex := newUser(t, s, "alex@example.com")
 	bot := newBot(t, s, alex, "echo")
