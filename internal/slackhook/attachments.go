@@ -50,13 +50,13 @@ func (a *attachment) blocks(i int) ([]botapi.Block, error) {
 	path := fmt.Sprintf("attachments[%d]", i)
 	var out []botapi.Block
 	section := func(text string, fields []string) {
-		out = append(out, botapi.Block{Type: "section", Text: text, Fields: fields})
+		out = append(out, sections(text, fields)...)
 	}
 	if t := strings.TrimSpace(a.Pretext); t != "" {
 		section(t, nil)
 	}
 	if t := strings.TrimSpace(a.AuthorName); t != "" {
-		out = append(out, botapi.Block{Type: "context", Fields: []string{link(t, a.AuthorLink)}})
+		out = append(out, botapi.Block{Type: "context", Fields: []string{clip(link(t, a.AuthorLink), maxBlockBytes)}})
 	}
 	var body []string
 	if t := strings.TrimSpace(a.Title); t != "" {
@@ -69,9 +69,9 @@ func (a *attachment) blocks(i int) ([]botapi.Block, error) {
 	for _, f := range a.Fields {
 		switch {
 		case f.Title != "" && f.Value != "":
-			fields = append(fields, "*"+f.Title+"*\n"+f.Value)
+			fields = append(fields, clip("*"+f.Title+"*\n"+f.Value, maxBlockBytes))
 		case f.Title != "" || f.Value != "":
-			fields = append(fields, f.Title+f.Value)
+			fields = append(fields, clip(f.Title+f.Value, maxBlockBytes))
 		}
 	}
 	if len(fields) > maxFields {
@@ -85,10 +85,11 @@ func (a *attachment) blocks(i int) ([]botapi.Block, error) {
 		section(strings.Join(body, "\n"), fields)
 	}
 	if a.ImageURL != "" {
-		if err := checkURL(a.ImageURL, path+".image_url"); err != nil {
+		img, err := image(a.ImageURL, cmp.Or(a.Title, a.Fallback), "", path+".image_url")
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, botapi.Block{Type: "image", ImageURL: a.ImageURL, AltText: cmp.Or(a.Title, a.Fallback)})
+		out = append(out, img)
 	}
 	var buttons []botapi.Button
 	for j, act := range a.Actions {
@@ -108,7 +109,7 @@ func (a *attachment) blocks(i int) ([]botapi.Block, error) {
 		out = append(out, botapi.Block{Type: "actions", Buttons: buttons})
 	}
 	if t := strings.TrimSpace(a.Footer); t != "" {
-		out = append(out, botapi.Block{Type: "context", Fields: []string{t}})
+		out = append(out, botapi.Block{Type: "context", Fields: []string{clip(t, maxBlockBytes)}})
 	}
 	own, err := parseBlocks(a.Blocks, path+".blocks")
 	if err != nil {

@@ -1,6 +1,7 @@
 package slackhook
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/url"
@@ -10,19 +11,25 @@ import (
 	"github.com/tandemhq/tandem/botapi"
 )
 
-// Slack's Block Kit bounds, checked as Slack does (in characters).
+// Slack's Block Kit bounds, checked as Slack does (in characters), and
+// Tandem's, which are in bytes where they are stricter: a text longer than
+// a block holds is split over several sections; what cannot be split is
+// refused.
 const (
 	maxSectionText  = 3000
+	maxMarkdownText = 12000
 	maxFields       = 10
 	maxFieldText    = 2000
 	maxHeaderText   = 150
 	maxContextElems = 10
 	maxActionElems  = 25
-	maxButtonText   = 75
-	maxURL          = 3000
+	maxButtonText   = 75 // bytes
+	maxURL          = 2000
 	maxActionID     = 255
 	maxValue        = 2000
 	maxAltText      = 2000
+	maxBlockBytes   = 3000 // a block's text, in Tandem
+	maxAltBytes     = 300  // an image's alt text, in Tandem; longer ones are cut
 )
 
 // block is one Block Kit block, with the fields of the kinds Tandem
@@ -66,10 +73,10 @@ func parseBlocks(raw []json.RawMessage, where string) ([]botapi.Block, error) {
 		path := fmt.Sprintf("%s[%d]", where, i)
 		var b block
 		if md, ok := markdownBlock(r); ok {
-			if md == "" || runes(md) > maxSectionText*4 {
-				return nil, fail(ErrInvalidBlocks, "%s: a markdown block's text is empty or longer than %d characters", path, maxSectionText*4)
+			if md == "" || runes(md) > maxMarkdownText {
+				return nil, fail(ErrInvalidBlocks, "%s: a markdown block's text is empty or longer than %d characters", path, maxMarkdownText)
 			}
-			out = append(out, botapi.Block{Type: "section", Text: md})
+			out = append(out, sections(md, nil)...)
 			continue
 		}
 		if err := json.Unmarshal(r, &b); err != nil {
@@ -79,9 +86,7 @@ func parseBlocks(raw []json.RawMessage, where string) ([]botapi.Block, error) {
 		if err != nil {
 			return nil, err
 		}
-		if got != nil {
-			out = append(out, *got)
-		}
+		out = append(out, got...)
 	}
 	return out, nil
 }
@@ -99,31 +104,36 @@ func markdownBlock(raw json.RawMessage) (string, bool) {
 	return md.Text, true
 }
 
-// convert turns b into Tandem's block; nil for blocks that show nothing
-// in Tandem (an input, a file, an actions block of selects only).
-func (b *block) convert(path string) (*botapi.Block, error) {
+// convert turns b into Tandem's blocks: usually one; several sections for
+// a text longer than a block holds; none for blocks that show nothing in
+// Tandem (an input, a file, an actions block of selects only).
+func (b *block) convert(path string) ([]botapi.Block, error) {
 	switch b.Type {
 	case "section":
 		if b.Text == nil && len(b.Fields) == 0 {
 			return nil, fail(ErrInvalidBlocks, "%s: a section needs text or fields", path)
 		}
-		out := &botapi.Block{Type: "section"}
+		var text string
 		if b.Text != nil {
 			if err := checkText(*b.Text, maxSectionText, path+".text"); err != nil {
 				return nil, err
 			}
-			out.Text = b.Text.Text
+			text = b.Text.Text
 		}
 		if len(b.Fields) > maxFields {
 			return nil, fail(ErrInvalidBlocks, "%s: %d fields; at most %d", path, len(b.Fields), maxFields)
 		}
+		var fields []string
 		for j, f := range b.Fields {
 			if err := checkText(f, maxFieldText, fmt.Sprintf("%s.fields[%d]", path, j)); err != nil {
 				return nil, err
 			}
-			out.Fields = append(out.Fields, f.Text)
+			if len(f.Text) > maxBlockBytes {
+				return nil, fail(ErrInvalidBlocks, "%s.fields[%d] is longer than %d bytes", path, j, maxBlockBytes)
+			}
+			fields = append(fields, f.Text)
 		}
-		return out, nil
+		return sections(text, fields), nil
 	case "header":
 		if b.Text == nil {
 			return nil, fail(ErrInvalidBlocks, "%s: a header needs text", path)
@@ -131,31 +141,28 @@ func (b *block) convert(path string) (*botapi.Block, error) {
 		if err := checkText(*b.Text, maxHeaderText, path+".text"); err != nil {
 			return nil, err
 		}
-		return &botapi.Block{Type: "header", Text: b.Text.Text}, nil
+		return []botapi.Block{{Type: "header", Text: b.Text.Text}}, nil
 	case "divider":
-		return &botapi.Block{Type: "divider"}, nil
+		return []botapi.Block{{Type: "divider"}}, nil
 	case "image":
-		if err := checkURL(b.ImageURL, path+".image_url"); err != nil {
-			return nil, err
-		}
 		if runes(b.AltText) > maxAltText {
 			return nil, fail(ErrInvalidBlocks, "%s.alt_text is longer than %d characters", path, maxAltText)
 		}
-		out := &botapi.Block{Type: "image", ImageURL: b.ImageURL, AltText: b.AltText}
+		var title string
 		if b.Title != nil {
-			out.Text = b.Title.Text
+			title = b.Title.Text
 		}
-		return out, nil
+		img, err := image(b.ImageURL, b.AltText, title, path+".image_url")
+		if err != nil {
+			return nil, err
+		}
+		return []botapi.Block{img}, nil
 	case "context":
 		return b.context(path)
 	case "actions":
 		return b.actions(path)
 	case "rich_text":
-		text := strings.TrimSpace(richText(b.Elements))
-		if text == "" {
-			return nil, nil
-		}
-		return &botapi.Block{Type: "section", Text: text}, nil
+		return sections(strings.TrimSpace(richText(b.Elements)), nil), nil
 	case "input", "file", "video", "call", "table":
 		return nil, nil // known to Slack, nothing Tandem shows
 	case "":
@@ -164,7 +171,7 @@ func (b *block) convert(path string) (*botapi.Block, error) {
 	return nil, fail(ErrInvalidBlocks, "%s: unknown block type %q", path, b.Type)
 }
 
-func (b *block) context(path string) (*botapi.Block, error) {
+func (b *block) context(path string) ([]botapi.Block, error) {
 	if len(b.Elements) == 0 {
 		return nil, fail(ErrInvalidBlocks, "%s: a context needs elements", path)
 	}
@@ -184,11 +191,14 @@ func (b *block) context(path string) (*botapi.Block, error) {
 			if err := json.Unmarshal(e.Text, &s); err != nil {
 				return nil, fail(ErrInvalidBlocks, "%s.text is not a string", epath)
 			}
+			if len(s) > maxBlockBytes {
+				return nil, fail(ErrInvalidBlocks, "%s.text is longer than %d bytes", epath, maxBlockBytes)
+			}
 			out.Fields = append(out.Fields, s)
 		case "image":
 			// A context's small icon: its alt text says what it is.
 			if e.AltText != "" {
-				out.Fields = append(out.Fields, e.AltText)
+				out.Fields = append(out.Fields, clip(e.AltText, maxBlockBytes))
 			}
 		default:
 			return nil, fail(ErrInvalidBlocks, "%s: a context holds text and images, not %q", epath, e.Type)
@@ -197,10 +207,10 @@ func (b *block) context(path string) (*botapi.Block, error) {
 	if len(out.Fields) == 0 {
 		return nil, nil
 	}
-	return out, nil
+	return []botapi.Block{*out}, nil
 }
 
-func (b *block) actions(path string) (*botapi.Block, error) {
+func (b *block) actions(path string) ([]botapi.Block, error) {
 	if len(b.Elements) == 0 {
 		return nil, fail(ErrInvalidBlocks, "%s: actions need elements", path)
 	}
@@ -233,7 +243,7 @@ func (b *block) actions(path string) (*botapi.Block, error) {
 	if len(out.Buttons) == 0 {
 		return nil, nil
 	}
-	return out, nil
+	return []botapi.Block{*out}, nil
 }
 
 // button checks and makes a button: with url a link button, otherwise a
@@ -242,8 +252,8 @@ func button(label, link, actionID, value, style, path string) (botapi.Button, er
 	if label == "" {
 		return botapi.Button{}, fail(ErrInvalidBlocks, "%s: a button needs text", path)
 	}
-	if runes(label) > maxButtonText {
-		return botapi.Button{}, fail(ErrInvalidBlocks, "%s: a button's text is longer than %d characters", path, maxButtonText)
+	if len(label) > maxButtonText {
+		return botapi.Button{}, fail(ErrInvalidBlocks, "%s: a button's text is longer than %d bytes", path, maxButtonText)
 	}
 	switch style {
 	case "", "primary", "danger":
@@ -268,6 +278,55 @@ func button(label, link, actionID, value, style, path string) (botapi.Button, er
 		btn.ActionID = label
 	}
 	return btn, nil
+}
+
+// sections is text (and fields) as section blocks of at most
+// maxBlockBytes of text each, split at line ends where it can be; fields
+// go on the first. Empty text without fields is no block.
+func sections(text string, fields []string) []botapi.Block {
+	if text == "" && len(fields) == 0 {
+		return nil
+	}
+	var out []botapi.Block
+	for {
+		chunk := text
+		if len(chunk) > maxBlockBytes {
+			chunk = clip(text, maxBlockBytes)
+			if i := strings.LastIndexByte(chunk, '\n'); i > maxBlockBytes/2 {
+				chunk = chunk[:i+1]
+			}
+		}
+		out = append(out, botapi.Block{Type: "section", Text: strings.TrimRight(chunk, "\n"), Fields: fields})
+		fields = nil
+		text = text[len(chunk):]
+		if text == "" {
+			return out
+		}
+	}
+}
+
+// clip cuts s to at most n bytes, at a character boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}
+
+// image is an image block for an https URL. An http image, which a
+// console served over HTTPS would not load, becomes a link to it instead.
+func image(rawURL, alt, title, path string) (botapi.Block, error) {
+	if err := checkURL(rawURL, path); err != nil {
+		return botapi.Block{}, err
+	}
+	alt = clip(alt, maxAltBytes)
+	if strings.HasPrefix(rawURL, "http:") {
+		return botapi.Block{Type: "section", Text: link(cmp.Or(title, alt, "image"), rawURL)}, nil
+	}
+	return botapi.Block{Type: "image", ImageURL: rawURL, AltText: alt, Text: clip(title, maxBlockBytes)}, nil
 }
 
 func checkText(t textObject, max int, path string) error {

@@ -3,6 +3,7 @@ package slackhook
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"io"
 	"mime"
 	"net/http"
@@ -43,6 +44,10 @@ type payload struct {
 // Errors are *Error with Slack's codes.
 func Parse(r *http.Request) (botapi.Message, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		return botapi.Message{}, fail(ErrTooLarge, "the body is larger than %d KiB", tooLarge.Limit>>10)
+	}
 	if err != nil {
 		return botapi.Message{}, fail(ErrInvalidPayload, "reading the body: %v", err)
 	}

@@ -113,6 +113,22 @@ func TestParseSmallPayloads(t *testing.T) {
 				{Type: "section", Text: "*T*", Fields: strings.Split(strings.Repeat("*a*\n1,", 10), ",")[:10]},
 				{Type: "section", Fields: []string{"*a*\n1", "*a*\n1"}},
 			}}},
+		{"http image as a link", `{"blocks":[{"type":"image","image_url":"http://grafana.local/render/1.png","alt_text":"CPU"}]}`,
+			botapi.Message{Blocks: []botapi.Block{{Type: "section", Text: "<http://grafana.local/render/1.png|CPU>"}}}},
+		{"long alt text cut", `{"blocks":[{"type":"image","image_url":"https://x.example/a.png","alt_text":"` + strings.Repeat("é", 200) + `"}]}`,
+			botapi.Message{Blocks: []botapi.Block{{Type: "image", ImageURL: "https://x.example/a.png", AltText: strings.Repeat("é", 150)}}}},
+		{"link button drops its action", `{"blocks":[{"type":"actions","elements":[{"type":"button","text":{"type":"plain_text","text":"Open"},"url":"https://x.example","action_id":"open","value":"v"}]}]}`,
+			botapi.Message{Blocks: []botapi.Block{{Type: "actions", Buttons: []botapi.Button{{Label: "Open", URL: "https://x.example"}}}}}},
+		{"long attachment text split at lines", `{"attachments":[{"text":"` + strings.Repeat(strings.Repeat("x", 99)+`\n`, 40) + `"}]}`,
+			botapi.Message{Blocks: []botapi.Block{
+				{Type: "section", Text: strings.TrimSuffix(strings.Repeat(strings.Repeat("x", 99)+"\n", 30), "\n")},
+				{Type: "section", Text: strings.TrimSuffix(strings.Repeat(strings.Repeat("x", 99)+"\n", 10), "\n")},
+			}}},
+		{"multi-byte section split", `{"blocks":[{"type":"section","text":{"type":"plain_text","text":"` + strings.Repeat("é", 2000) + `"}}]}`,
+			botapi.Message{Blocks: []botapi.Block{
+				{Type: "section", Text: strings.Repeat("é", 1500)},
+				{Type: "section", Text: strings.Repeat("é", 500)},
+			}}},
 		{"text at the limit", `{"text":"` + strings.Repeat("a", MaxText) + `"}`, botapi.Message{Text: strings.Repeat("a", MaxText)}},
 	}
 	for _, c := range cases {
