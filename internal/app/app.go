@@ -125,6 +125,19 @@ type Config struct {
 	// how long its sessions' leases last unrenewed (10s). See node.go.
 	NodeURL  string
 	LeaseTTL time.Duration
+	// WebhookAllow are the address ranges (CIDR prefixes or addresses,
+	// each entry possibly a comma-separated list) that requests to bots may
+	// reach although they are loopback, private or link-local; none by
+	// default. See webhook.ParseAllow.
+	WebhookAllow []string
+	// WebhookWorkers is how many requests to bots this server sends at
+	// once (4); WebhookAttempts how many attempts a request gets before it
+	// is dead (webhook.DefaultMaxAttempts).
+	WebhookWorkers  int
+	WebhookAttempts int
+	// WebhookPoll is how often the outbox is read for due requests when
+	// nothing announced one (1s); tests shorten it.
+	WebhookPoll time.Duration
 	// DrainDelay is how long Drain waits, once /readyz says "stopping",
 	// before it hands the sessions over: the time the load balancers take
 	// to stop sending new clients here (none; tandem serve's default is
