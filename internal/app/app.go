@@ -176,6 +176,9 @@ type Server struct {
 	// handlers, which Shutdown does not wait for, end too.
 	stopRequests context.CancelFunc
 
+	// webhooks send what bots are owed (webhooks.go).
+	webhooks webhooks
+
 	// metricsHTTP serves /metrics on MetricsAddr, off the public port.
 	metricsHTTP *http.Server
 	metricsLn   net.Listener
@@ -220,6 +223,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("the metrics token must be at least %d characters", minMetricsToken)
 	}
 	proxies, err := netx.ParseProxies(cfg.TrustedProxies...)
+	if err != nil {
+		return nil, err
+	}
+	webhookAllow, err := parseWebhookAllow(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -366,6 +373,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// Stopped, and waited for, with the requests: before the store closes.
 	sweeper := retention.New(s.db, blobStore, retention.Config{Interval: cfg.SweepInterval, Now: cfg.Now, Logger: cfg.Logger, Observer: m, Spool: s.spool})
 	s.wg.Go(func() { sweeper.Run(base) })
+	if err := s.startWebhooks(base, webhookAllow, m, nil); err != nil {
+		return nil, err
+	}
 	if err := s.followLeases(base); err != nil {
 		return nil, fmt.Errorf("--bus: follow lease changes: %w", err)
 	}
