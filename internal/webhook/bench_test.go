@@ -55,20 +55,19 @@ func (c *counter) WebhookAttempt(outcome string, _ time.Duration) {
 
 func BenchmarkDeliveries(b *testing.B) {
 	srv := benchBotServer(b)
-	st := newTestStore(&testing.T{})
 	ctx := context.Background()
-	secret := "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
-	if err := st.CreateBot(ctx, &tandem.Bot{ID: "bench", Name: "bench", URL: srv.URL, TokenHash: "h", SigningSecret: secret}); err != nil {
-		b.Fatal(err)
-	}
+	f := newFixture(b, "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", srv.URL)
+	st := f.db
 	now := time.Now()
-	ds := make([]*tandem.Delivery, b.N)
-	for i := range ds {
-		ds[i] = &tandem.Delivery{ID: fmt.Sprintf("bench-%d", i), BotID: "bench", Kind: tandem.DeliveryMention, URL: srv.URL,
-			Payload: benchPayload, State: tandem.DeliveryPending, NextAttemptAt: now, CreatedAt: now}
-	}
-	if err := st.EnqueueDeliveries(ctx, ds); err != nil {
-		b.Fatal(err)
+	for start := 0; start < b.N; start += 500 {
+		ds := make([]*tandem.Delivery, min(500, b.N-start))
+		for i := range ds {
+			ds[i] = &tandem.Delivery{ID: fmt.Sprintf("bench-%d", start+i), BotID: f.bot.ID, Kind: tandem.DeliveryMention,
+				ConversationID: f.conversation.ID, URL: srv.URL, Payload: benchPayload, State: tandem.DeliveryPending, NextAttemptAt: now, CreatedAt: now}
+		}
+		if err := st.EnqueueDeliveries(ctx, ds); err != nil {
+			b.Fatal(err)
+		}
 	}
 	allow, _ := ParseAllow("127.0.0.1")
 	c := &counter{want: int64(b.N), done: make(chan struct{})}

@@ -2,126 +2,74 @@ package webhook
 
 import (
 	"context"
-	"slices"
-	"sync"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
 
-// testStore is the store the worker tests use, with what they need to set
-// up and inspect deliveries.
+// testStore is the store the worker tests use (real SQLite), with what
+// they need to set up and inspect deliveries.
 type testStore interface {
 	Store
-	CreateBot(ctx context.Context, b *tandem.Bot) error
 	UpdateBot(ctx context.Context, b *tandem.Bot) error
+	DeleteBot(ctx context.Context, id string) error
 	EnqueueDeliveries(ctx context.Context, ds []*tandem.Delivery) error
 	DeliveryByID(ctx context.Context, id string) (*tandem.Delivery, error)
 	DeliveryAttempts(ctx context.Context, deliveryID string) ([]*tandem.DeliveryAttempt, error)
 }
 
-// memStore keeps bots and the outbox in memory, with the claiming rules of
-// store.Outbox.
-type memStore struct {
-	mu       sync.Mutex
-	bots     map[string]*tandem.Bot
-	ds       map[string]*tandem.Delivery
-	attempts map[string][]*tandem.DeliveryAttempt
-	// lockFor is the lock of the last claim.
-	lockFor time.Duration
+// fixture is a SQLite store with a user who owns a bot, and a group
+// conversation the bot is in (deliveries belong to a bot and a
+// conversation).
+type fixture struct {
+	db           *sqlite.DB
+	bot          *tandem.Bot
+	conversation *tandem.Conversation
 }
 
-func newTestStore(t *testing.T) testStore {
+func newFixture(t testing.TB, secret, botURL string) *fixture {
 	t.Helper()
-	return &memStore{bots: map[string]*tandem.Bot{}, ds: map[string]*tandem.Delivery{}, attempts: map[string][]*tandem.DeliveryAttempt{}}
-}
-
-func (m *memStore) CreateBot(_ context.Context, b *tandem.Bot) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	c := *b
-	m.bots[b.ID] = &c
-	return nil
-}
-
-func (m *memStore) UpdateBot(ctx context.Context, b *tandem.Bot) error { return m.CreateBot(ctx, b) }
-
-func (m *memStore) BotByID(_ context.Context, id string) (*tandem.Bot, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b, ok := m.bots[id]
-	if !ok {
-		return nil, tandem.Errorf(tandem.ENotFound, "no bot %s", id)
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tandem.db"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	c := *b
-	return &c, nil
-}
-
-func (m *memStore) EnqueueDeliveries(_ context.Context, ds []*tandem.Delivery) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	for _, d := range ds {
-		c := *d
-		m.ds[d.ID] = &c
+	t.Cleanup(func() { db.Close() })
+	u := &tandem.User{Email: "owner@example.com", Name: "Owner", PasswordHash: "x", Role: tandem.RoleAgent}
+	if err := db.CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
 	}
-	return nil
-}
-
-func (m *memStore) ClaimDeliveries(_ context.Context, now time.Time, limit int, lockFor time.Duration) ([]*tandem.Delivery, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.lockFor = lockFor
-	var due []*tandem.Delivery
-	for _, d := range m.ds {
-		if d.State == tandem.DeliveryPending && !d.NextAttemptAt.After(now) {
-			due = append(due, d)
-		}
+	f := &fixture{db: db}
+	f.bot = &tandem.Bot{OwnerID: u.ID, Name: "triage", URL: botURL, Scopes: []tandem.Scope{tandem.ScopeMessagesWrite},
+		TokenHash: "0123456789abcdef", TokenID: "t1", SigningSecret: secret}
+	if err := db.CreateBot(ctx, f.bot); err != nil {
+		t.Fatal(err)
 	}
-	slices.SortFunc(due, func(a, b *tandem.Delivery) int { return a.CreatedAt.Compare(b.CreatedAt) })
-	var out []*tandem.Delivery
-	for _, d := range due[:min(limit, len(due))] {
-		d.NextAttemptAt = now.Add(lockFor)
-		c := *d
-		out = append(out, &c)
+	owner := tandem.Account{Kind: tandem.AccountUser, ID: u.ID}
+	botA := tandem.Account{Kind: tandem.AccountBot, ID: f.bot.ID}
+	f.conversation = &tandem.Conversation{Kind: tandem.ConversationGroup, Name: "ops", CreatedBy: owner}
+	err = db.CreateConversation(ctx, f.conversation, []*tandem.Member{
+		{Account: owner}, {Account: botA, AddedBy: owner, Granted: []tandem.Scope{tandem.ScopeMessagesWrite}},
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out, nil
-}
-
-func (m *memStore) RecordAttempt(_ context.Context, d *tandem.Delivery, a *tandem.DeliveryAttempt) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	c := *d
-	m.ds[d.ID] = &c
-	ac := *a
-	m.attempts[d.ID] = append(m.attempts[d.ID], &ac)
-	return nil
-}
-
-func (m *memStore) DeliveryByID(_ context.Context, id string) (*tandem.Delivery, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	d, ok := m.ds[id]
-	if !ok {
-		return nil, tandem.Errorf(tandem.ENotFound, "no delivery %s", id)
-	}
-	c := *d
-	return &c, nil
-}
-
-func (m *memStore) DeliveryAttempts(_ context.Context, id string) ([]*tandem.DeliveryAttempt, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.attempts[id]), nil
+	return f
 }
 
 // retryDead sets a dead delivery pending again, as its owner's "retry"
-// does.
+// does: a write of its state without an attempt.
 func retryDead(t *testing.T, st testStore, id string, now time.Time) {
 	t.Helper()
-	m := st.(*memStore)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	d := m.ds[id]
+	d, err := st.DeliveryByID(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
 	d.State, d.NextAttemptAt, d.DoneAt = tandem.DeliveryPending, now, time.Time{}
+	if err := st.RecordAttempt(context.Background(), d, nil); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -9,9 +9,11 @@ import (
 	"net/http"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/botapi"
+	"github.com/tandemhq/tandem/internal/store"
 )
 
 // Store is what the worker needs of the store: the outbox, and the bots
@@ -66,6 +68,20 @@ type Config struct {
 	// Jitter draws a wait in [0, max] (uniformly at random); tests may
 	// fix it.
 	Jitter func(max time.Duration) time.Duration
+}
+
+// maxReason bounds the error kept with an attempt (the store keeps 4 KiB).
+const maxReason = 1000
+
+// clip cuts s to at most n bytes, at a character boundary.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }
 
 // lockMargin is how much longer than an attempt's timeout a claim lasts:
@@ -158,7 +174,7 @@ func (w *Worker) Run(ctx context.Context) {
 				continue
 			}
 		}
-		free := w.cfg.Workers - len(slots)
+		free := min(w.cfg.Workers-len(slots), store.MaxClaim)
 		full = false
 		if free == 0 {
 			full = true
@@ -249,6 +265,7 @@ func (w *Worker) finish(ctx context.Context, d *tandem.Delivery, a *tandem.Deliv
 	now := w.cfg.Now()
 	d.Attempts = a.N
 	d.LastStatus = a.Status
+	reason = clip(reason, maxReason)
 	d.LastError = reason
 	a.Error = reason
 	switch outcome {
@@ -262,6 +279,12 @@ func (w *Worker) finish(ctx context.Context, d *tandem.Delivery, a *tandem.Deliv
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lockMargin)
 	defer cancel()
 	if err := w.cfg.Store.RecordAttempt(rctx, d, a); err != nil {
+		if tandem.ErrorCode(err) == tandem.ENotFound {
+			// Its bot or conversation was deleted meanwhile, and the
+			// delivery with it: nothing is owed any more.
+			w.cfg.Logger.Debug("webhook: a delivery was deleted while it was tried", "delivery", d.ID)
+			return false
+		}
 		w.cfg.Logger.Error("webhook: record an attempt", "delivery", d.ID, "err", err)
 		return false
 	}

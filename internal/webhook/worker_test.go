@@ -79,8 +79,10 @@ type harness struct {
 	answers answers
 	secret  string
 	bot     *tandem.Bot
-	cfg     Config
-	seq     int // deliveries enqueued, for their order
+	// conversationID is the conversation the deliveries belong to.
+	conversationID string
+	cfg            Config
+	seq            int // deliveries enqueued, for their order
 }
 
 func newSecret(t *testing.T) string {
@@ -92,22 +94,20 @@ func newSecret(t *testing.T) string {
 	return "whsec_" + base64.StdEncoding.EncodeToString(key)
 }
 
-// newHarness makes a store with one bot, a fake clock, and a worker
-// configuration that reaches 127.0.0.1 and moves only when kicked.
+// newHarness makes a SQLite store with one bot in one conversation, a
+// fake clock, and a worker configuration that reaches 127.0.0.1 and moves
+// only when kicked.
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{
-		st:      &lockSpy{testStore: newTestStore(t)},
 		clock:   &clock{t: time.Now().Truncate(time.Second)},
 		events:  make(events, 100),
 		answers: make(answers, 100),
 		secret:  newSecret(t),
 	}
-	h.bot = &tandem.Bot{ID: "bot1", OwnerID: "u1", Name: "triage", URL: "http://127.0.0.1:1/", Scopes: []tandem.Scope{tandem.ScopeMessagesWrite},
-		TokenHash: "abc", TokenID: "t1", SigningSecret: h.secret, CreatedAt: h.clock.Now()}
-	if err := h.st.CreateBot(context.Background(), h.bot); err != nil {
-		t.Fatal(err)
-	}
+	f := newFixture(t, h.secret, "http://127.0.0.1:1/")
+	h.st = &lockSpy{testStore: f.db}
+	h.bot, h.conversationID = f.bot, f.conversation.ID
 	allow, err := ParseAllow("127.0.0.1/32")
 	if err != nil {
 		t.Fatal(err)
@@ -148,7 +148,7 @@ func (h *harness) enqueue(t *testing.T, url string) *tandem.Delivery {
 	now := h.clock.Now()
 	d := &tandem.Delivery{
 		ID: fmt.Sprintf("d%02d-%s", seq, strings.ToLower(rand.Text()[:8])), BotID: h.bot.ID, Kind: tandem.DeliveryMention,
-		ConversationID: "c1", MessageID: "m1", URL: url, State: tandem.DeliveryPending,
+		ConversationID: h.conversationID, MessageID: "m1", URL: url, State: tandem.DeliveryPending,
 		Payload:       []byte(`{"id":"x","type":"mention","text":"@triage help"}`),
 		NextAttemptAt: now, CreatedAt: now.Add(time.Duration(seq) * time.Millisecond),
 	}
@@ -429,7 +429,6 @@ func TestWorkerDeadAtOnce(t *testing.T) {
 	cases := []struct {
 		name       string
 		status     int // the bot server's answer
-		url        string
 		cfg        func(*harness) Config
 		bot        func(*harness)
 		wantStatus int
@@ -439,7 +438,6 @@ func TestWorkerDeadAtOnce(t *testing.T) {
 		{name: "bad request", status: 400, wantStatus: 400, wantErr: "400 Bad Request, which is not retried", reached: true},
 		{name: "gone", status: 410, wantStatus: 410, wantErr: "410", reached: true},
 		{name: "unauthorized", status: 401, wantStatus: 401, wantErr: "401", reached: true},
-		{name: "not http", url: "ftp://127.0.0.1/x", wantErr: "not an http or https URL"},
 		{name: "loopback refused", cfg: refusing, wantErr: "--webhook-allow"},
 		{name: "revoked", bot: func(h *harness) {
 			h.bot.TokenHash = ""
@@ -447,7 +445,6 @@ func TestWorkerDeadAtOnce(t *testing.T) {
 				panic(err)
 			}
 		}, wantErr: "revoked"},
-		{name: "deleted", bot: func(h *harness) { h.bot.ID = "gone" }, wantErr: "deleted"},
 		{name: "bad secret", bot: func(h *harness) {
 			h.bot.SigningSecret = "whsec_!!"
 			if err := h.st.UpdateBot(context.Background(), h.bot); err != nil {
@@ -460,9 +457,6 @@ func TestWorkerDeadAtOnce(t *testing.T) {
 			h := newHarness(t)
 			srv, reqs := botServer(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(c.status) })
 			url := srv.URL
-			if c.url != "" {
-				url = c.url
-			}
 			if c.bot != nil {
 				c.bot(h)
 			}
@@ -485,6 +479,53 @@ func TestWorkerDeadAtOnce(t *testing.T) {
 				t.Fatalf("bot server reached = %v, want %v", reached, c.reached)
 			}
 		})
+	}
+}
+
+// botDeleter deletes the bot when the worker reads it: the bot was deleted
+// between the claim of its delivery and its attempt.
+type botDeleter struct {
+	testStore
+	id string
+}
+
+func (b *botDeleter) BotByID(ctx context.Context, id string) (*tandem.Bot, error) {
+	if id == b.id {
+		if err := b.DeleteBot(ctx, id); err != nil {
+			return nil, err
+		}
+	}
+	return b.testStore.BotByID(ctx, id)
+}
+
+// A bot deleted while its delivery is tried gets nothing, and the
+// delivery goes with it; the worker goes on with the others.
+func TestWorkerDropsDeliveriesOfDeletedBots(t *testing.T) {
+	h := newHarness(t)
+	srv, reqs := botServer(t, func(w http.ResponseWriter, r *http.Request) {})
+	doomed := h.enqueue(t, srv.URL+"/doomed")
+	// A second bot, whose delivery comes after and shows the worker is
+	// done with the first.
+	other := *h.bot
+	other.ID, other.Name, other.TokenHash = "", "other", "fedcba9876543210"
+	if err := h.st.testStore.(interface {
+		CreateBot(context.Context, *tandem.Bot) error
+	}).CreateBot(context.Background(), &other); err != nil {
+		t.Fatal(err)
+	}
+	h.bot = &other
+	sentinel := h.enqueue(t, srv.URL+"/sentinel")
+	cfg := h.cfg
+	cfg.Workers = 1
+	cfg.Store = &botDeleter{testStore: h.st, id: doomed.BotID}
+	w, _ := h.run(t, cfg)
+	w.Kick()
+	h.expect(t, outcomeDelivered)
+	if r := <-reqs; r.header.Get("webhook-id") != sentinel.ID {
+		t.Fatalf("the bot server got %s first", r.header.Get("webhook-id"))
+	}
+	if _, err := h.st.DeliveryByID(context.Background(), doomed.ID); tandem.ErrorCode(err) != tandem.ENotFound {
+		t.Fatalf("the deleted bot's delivery: %v", err)
 	}
 }
 
@@ -638,7 +679,7 @@ func TestWorkersDeliverEachOnce(t *testing.T) {
 }
 
 func TestDefaultJitterIsFull(t *testing.T) {
-	w, err := New(Config{Store: newTestStore(t)})
+	w, err := New(Config{Store: newFixture(t, newSecret(t), "https://bots.example/x").db})
 	if err != nil {
 		t.Fatal(err)
 	}
