@@ -35,6 +35,7 @@ import (
 	"github.com/tandemhq/tandem/internal/password"
 	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/retention"
+	"github.com/tandemhq/tandem/internal/slackhook"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/store"
 	"github.com/tandemhq/tandem/web"
@@ -356,6 +357,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		// Clients of sessions other nodes own are forwarded to them.
 		NodeAuth: s.nodeAuth,
 		Node:     s.node,
+	}
+	if s.conversations != nil {
+		if hs, ok := s.db.(slackhook.Store); ok {
+			deps.Hooks = slackhook.NewReceiver(slackhook.Config{Store: hs, Poster: s.conversations, Logger: cfg.Logger})
+		}
 	}
 	if cfg.MetricsToken != "" {
 		// Without a token the public port has no /metrics at all.

@@ -2,14 +2,13 @@ package slackhook
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"log/slog"
 	"slices"
 	"time"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/botapi"
+	"github.com/tandemhq/tandem/internal/conversation"
 	"github.com/tandemhq/tandem/internal/ratelimit"
 )
 
@@ -76,7 +75,7 @@ func (r *Receiver) Receive(ctx context.Context, token string, m *botapi.Message)
 	if !validToken(token) {
 		return nil, fail(ErrNoService, "no hook has this token")
 	}
-	hook, err := r.cfg.Store.HookByTokenHash(ctx, HashToken(token))
+	hook, err := r.cfg.Store.HookByTokenHash(ctx, conversation.HashToken(token))
 	if tandem.ErrorCode(err) == tandem.ENotFound {
 		return nil, fail(ErrNoService, "no hook has this token: it was deleted, or its bot left the conversation")
 	}
@@ -107,7 +106,7 @@ func (r *Receiver) Receive(ctx context.Context, token string, m *botapi.Message)
 	if err != nil {
 		return nil, r.internal("read the bot's membership", err)
 	}
-	if !slices.Contains(bot.Scopes, tandem.ScopeMessagesWrite) || !slices.Contains(member.Granted, tandem.ScopeMessagesWrite) {
+	if !slices.Contains(conversation.Scopes(bot, member.Granted), tandem.ScopeMessagesWrite) {
 		return nil, fail(ErrActionProhibited, "the bot may not post messages in this conversation (scope %s)", tandem.ScopeMessagesWrite)
 	}
 	msg, err := r.cfg.Poster.PostAs(ctx, account, hook.ConversationID, m, "")
@@ -136,12 +135,6 @@ func (r *Receiver) postError(err error) error {
 func (r *Receiver) internal(what string, err error) error {
 	r.cfg.Logger.Error("incoming webhook: "+what, "err", err)
 	return fail(ErrInternal, "%s failed", what)
-}
-
-// HashToken is the hex SHA-256 of a hook token, what the store keeps.
-func HashToken(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
 }
 
 // validToken reports whether token could be a hook token: base64url, not
