@@ -359,9 +359,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Node:     s.node,
 	}
 	if s.conversations != nil {
-		if hs, ok := s.db.(slackhook.Store); ok {
-			deps.Hooks = slackhook.NewReceiver(slackhook.Config{Store: hs, Poster: s.conversations, Logger: cfg.Logger})
-		}
+		deps.Hooks = slackhook.NewReceiver(slackhook.Config{Store: s.db, Poster: s.conversations, Logger: cfg.Logger})
 	}
 	if cfg.MetricsToken != "" {
 		// Without a token the public port has no /metrics at all.

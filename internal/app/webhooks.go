@@ -33,12 +33,8 @@ func parseWebhookAllow(cfg Config) ([]netip.Prefix, error) {
 // applies what bots answer (nil ignores their answers).
 func (s *Server) startWebhooks(base context.Context, allow []netip.Prefix, m *metrics.Metrics, answers webhook.Answers) error {
 	s.webhooks.client = webhook.NewClient(webhook.ClientConfig{Allow: allow})
-	st, ok := s.db.(webhook.Store)
-	if !ok {
-		return nil // a store without an outbox has no requests for bots
-	}
 	w, err := webhook.New(webhook.Config{
-		Store: st, Client: s.webhooks.client, Answers: answers, Observer: m, Logger: s.log,
+		Store: s.db, Client: s.webhooks.client, Answers: answers, Observer: m, Logger: s.log,
 		Workers: s.cfg.WebhookWorkers, MaxAttempts: s.cfg.WebhookAttempts, Poll: s.cfg.WebhookPoll,
 	})
 	if err != nil {
@@ -56,3 +52,7 @@ func (s *Server) KickWebhooks() {
 		s.webhooks.worker.Kick()
 	}
 }
+
+// BotClient is the HTTP client for everything sent to, or fetched for,
+// bots (see webhook.NewClient): the bot service uses it too.
+func (s *Server) BotClient() *http.Client { return s.webhooks.client }
