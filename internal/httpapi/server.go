@@ -70,6 +70,9 @@ type Deps struct {
 	// a single server.
 	NodeAuth *cluster.Auth
 	Node     cluster.Owners
+	// Hooks receives the posts to bots' incoming webhooks (/hooks/TOKEN);
+	// nil answers every one no_service.
+	Hooks HookReceiver
 }
 
 // Observer counts requests for metrics; nil is allowed.
