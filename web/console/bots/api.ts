@@ -140,3 +140,15 @@ export function attemptMs(a: DeliveryAttempt): number | undefined {
   if (a.duration !== undefined) return Math.round(a.duration / 1e6);
   return undefined;
 }
+
+/** Lists the bots the user can add: theirs, those in their conversations, the recommended ones; each once. */
+export function addableBots(r: { mine: Bot[] | null; inMyConversations: Bot[] | null; recommended: Bot[] | null }, members: readonly { account: string }[]): Bot[] {
+  const seen = new Set(members.map((m) => m.account));
+  const out: Bot[] = [];
+  for (const b of [...(r.mine ?? []), ...(r.inMyConversations ?? []), ...(r.recommended ?? [])]) {
+    if (seen.has(`bot:${b.id}`)) continue;
+    seen.add(`bot:${b.id}`);
+    out.push(b);
+  }
+  return out;
+}

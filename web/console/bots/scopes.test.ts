@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { orderScopes, scopeInfo, scopes } from "./scopes";
-import { attemptMs, hookConversation, previewErrorText } from "./api";
+import { addableBots, attemptMs, hookConversation, previewErrorText } from "./api";
 
 test("every scope of the server is described, in its order (tandem.AllScopes)", () => {
   const server = ["messages:read", "messages:write", "conversations:write", "members:write", "conversations:create", "members:read", "assist:read", "assist:invite", "assist:handover", "assist:end"];
@@ -22,4 +22,31 @@ test("preview errors, hook conversations and attempt times read from what the se
   assert.equal(attemptMs({ n: 1, at: "", duration: 2_500_000 }), 3);
   assert.equal(attemptMs({ n: 1, at: "", durationMs: 7 }), 7);
   assert.equal(attemptMs({ n: 1, at: "" }), undefined);
+});
+
+test("addableBots: mine, then in my conversations, then recommended, each once, none already a member", () => {
+  const b = (id: string) => ({ id, name: id, scopes: [] });
+  const got = addableBots({ mine: [b("a"), b("b")], inMyConversations: [b("b"), b("c")], recommended: [b("d"), b("a")] }, [{ account: "bot:c" }, { account: "user:x" }]);
+  assert.deepEqual(got.map((x) => x.id), ["a", "b", "d"]);
+  assert.deepEqual(addableBots({ mine: null, inMyConversations: null, recommended: null }, []), []);
+});
+
+test("checkBotFields: the name as mentions use it, absolute http(s) URLs", async () => {
+  const { checkBotFields } = await import("./form");
+  const ok = { name: "triage_bot-2", url: "https://bots.example/t", scopes: [] };
+  assert.equal(checkBotFields(ok), null);
+  assert.equal(checkBotFields({ ...ok, interfaceUrl: "http://127.0.0.1:9/x", avatarUrl: "" }), null);
+  for (const bad of [
+    { ...ok, name: "" },
+    { ...ok, name: "Triage" },
+    { ...ok, name: "a b" },
+    { ...ok, name: "x".repeat(33) },
+    { ...ok, url: "" },
+    { ...ok, url: "/relative" },
+    { ...ok, url: "javascript:alert(1)" },
+    { ...ok, interfaceUrl: "ftp://x.example" },
+    { ...ok, avatarUrl: "data:image/png;base64,AA" },
+  ]) {
+    assert.notEqual(checkBotFields(bad), null, JSON.stringify(bad));
+  }
 });
