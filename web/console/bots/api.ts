@@ -17,6 +17,10 @@ export interface Bot {
   interfaceUrl?: string;
   recommended?: boolean;
   tokenId?: string;
+  /** Whether the bot has a token (false once revoked); owners only. */
+  active?: boolean;
+  /** What Tandem signs its requests to the bot with; owners only. */
+  signingSecret?: string;
   createdAt?: string;
 }
 
@@ -100,7 +104,7 @@ export const botsApi = {
   get: (id: string) => call<Bot>("GET", bot(id)),
   update: (id: string, f: Partial<BotFields> & { recommended?: boolean }) => call<Bot>("PATCH", bot(id), f),
   remove: (id: string) => call<unknown>("DELETE", bot(id)),
-  newToken: (id: string) => call<{ token: string }>("POST", `${bot(id)}/token`),
+  newToken: (id: string) => call<{ token: string; tokenId?: string }>("POST", `${bot(id)}/token`),
   revoke: (id: string) => call<unknown>("DELETE", `${bot(id)}/token`),
   commands: (id: string) => call<{ commands: BotCommand[] | null }>("GET", `${bot(id)}/commands`),
   addCommand: (id: string, c: Omit<BotCommand, "id">) => call<BotCommand>("POST", `${bot(id)}/commands`, c),

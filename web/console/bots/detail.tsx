@@ -172,7 +172,8 @@ function InfoSection({ bot, isAdmin, onChanged }: { bot: Bot; isAdmin: boolean; 
 function TokenSection({ bot }: { bot: Bot }) {
   const [ask, setAsk] = useState<"new" | "revoke" | null>(null);
   const [token, setToken] = useState<string | null>(null);
-  const [revoked, setRevoked] = useState(false);
+  const [revoked, setRevoked] = useState(bot.active === false);
+  const [tokenId, setTokenId] = useState(bot.tokenId ?? "");
   return (
     <section class="card" aria-labelledby="bot-token-h" data-testid="bot-token-section">
       <h2 id="bot-token-h">Token</h2>
@@ -180,9 +181,9 @@ function TokenSection({ bot }: { bot: Bot }) {
         The bot's key to the API, with exactly the scopes above. Revoking it stops the bot everywhere at once; a new token replaces the old one,
         which stops working.
       </p>
-      {bot.tokenId && !revoked && !token && (
-        <div class="small">
-          Current token: <code>{bot.tokenId}</code>
+      {tokenId && !revoked && (
+        <div class="small" data-testid="bot-token-id">
+          Current token: <code>{tokenId}</code> <span class="muted">(its name in audit logs, not the token)</span>
         </div>
       )}
       {revoked && !token && (
@@ -195,6 +196,13 @@ function TokenSection({ bot }: { bot: Bot }) {
           <SecretField label="New token" value={token} testid="bot-new-token" />
           <OnceWarning />
         </div>
+      )}
+      {bot.signingSecret && (
+        <details class="secret-details">
+          <summary>Signing secret</summary>
+          <p class="muted small">What Tandem signs its requests to the bot with (Standard Webhooks); the bot verifies them with it.</p>
+          <SecretField label="Signing secret" value={bot.signingSecret} testid="bot-signing-secret" />
+        </details>
       )}
       <div class="form-actions">
         <button class="btn" data-testid="bot-token-new" onClick={() => setAsk("new")}>
@@ -211,6 +219,7 @@ function TokenSection({ bot }: { bot: Bot }) {
           onConfirm={async () => {
             const r = await botsApi.newToken(bot.id);
             setToken(r.token);
+            setTokenId(r.tokenId ?? "");
             setRevoked(false);
           }}
           onClose={() => setAsk(null)}

@@ -132,7 +132,7 @@ function AddMemberDialog(props: { conversationId: string; members: readonly Memb
           <span>Agent</span>
           <input
             value={account}
-            placeholder="user:ID, bot:ID or an agent's email"
+            placeholder="user:ID or bot:ID"
             data-testid="add-member-account"
             onInput={(e) => setAccount((e.currentTarget as HTMLInputElement).value)}
           />

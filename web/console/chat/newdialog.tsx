@@ -78,7 +78,7 @@ export function NewConversationDialog({ onClose, onCreated }: { onClose(): void;
           <span>{kind === "direct" ? "With" : <>Members <em>optional</em></>}</span>
           <input
             value={members}
-            placeholder="user:ID or email, separated by commas"
+            placeholder="user:ID, separated by commas"
             data-testid="new-members"
             onInput={(e) => setMembers((e.currentTarget as HTMLInputElement).value)}
           />

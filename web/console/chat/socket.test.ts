@@ -52,12 +52,15 @@ test("ChatSocket hands out events, reconnects after a drop and asks for a resync
   socks[0].onmessage!({ data: "garbage" });
   assert.equal(events.length, 1);
   assert.equal(resyncs, 0, "the first open is no resync");
+  socks[0].onmessage!({ data: `{"type":"resync"}` });
+  assert.equal(resyncs, 1, "the server's resync");
+  assert.equal(events.length, 1, "a resync is no event");
   socks[0].onclose!({ code: 1006, reason: "" });
   assert.equal(socks.length, 1);
   c.advance(100);
   assert.equal(socks.length, 2, "dialled again after the backoff");
   socks[1].onopen!({});
-  assert.equal(resyncs, 1);
+  assert.equal(resyncs, 2);
   socks[1].onclose!({ code: 4401, reason: "session" });
   c.advance(60000);
   assert.equal(socks.length, 2, "a bad session is final");

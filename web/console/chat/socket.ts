@@ -1,7 +1,8 @@
 // The conversations WebSocket (/api/v1/conversations/ws): one JSON event
 // per text frame. It reconnects with backoff after a drop; since events sent
 // while it was away are lost, it tells the caller to fetch what it shows
-// again (resync) each time it comes back.
+// again (resync) each time it comes back, and when the server says
+// {"type":"resync"} (it may have dropped events).
 
 import { Backoff } from "../../shared/backoff";
 import { browserTimers, ChannelState, finalCloseCodes, SocketLike, Timers } from "../channel";
@@ -36,6 +37,11 @@ export function parseEvent(data: unknown): ChatEvent | null {
   if (typeof e.conversationId !== "string") return null;
   if ((e.type === "message" || e.type === "message.replaced") && (!e.message || typeof e.message.id !== "string")) return null;
   return e;
+}
+
+/** Whether a frame is the server's "resync": it may have dropped events, so what is shown must be fetched again. */
+function isResync(data: unknown): boolean {
+  return typeof data === "string" && /^\s*\{\s*"type"\s*:\s*"resync"\s*\}\s*$/.test(data);
 }
 
 /** ChatSocket is the console's one connection for conversation events. */
@@ -100,6 +106,10 @@ export class ChatSocket {
     };
     s.onmessage = (ev) => {
       if (this.sock !== s) return;
+      if (isResync(ev.data)) {
+        this.o.onResync();
+        return;
+      }
       const e = parseEvent(ev.data);
       if (e) this.o.onEvent(e);
     };

@@ -20,6 +20,8 @@ import { typingLabel, TypingTracker } from "./typing";
 
 /** How many messages a page of history holds. */
 const pageSize = 50;
+/** A sequence number after every message: "before" it is the newest page (without before or after, the API pages from the oldest). */
+const beyondNewest = Number.MAX_SAFE_INTEGER;
 
 interface Notice {
   key: number;
@@ -79,7 +81,7 @@ export function ConversationView({ id, compact }: { id: string; compact?: boolea
   useEffect(() => {
     void loadDetails();
     chatApi
-      .messages(id, { limit: pageSize })
+      .messages(id, { before: beyondNewest, limit: pageSize })
       .then((r) => {
         const ms = r.messages ?? [];
         add(ms);
