@@ -62,7 +62,6 @@ function SignedIn({ user, onSignedOut }: { user: User; onSignedOut(): void }) {
     chat.start();
     return () => chat.stop();
   }, []);
-  const unread = useChatStore(chat).index.totalUnread();
   const [env] = useState(() => ({ store: chat, me: user }));
 
   useEffect(() => {
@@ -88,15 +87,7 @@ function SignedIn({ user, onSignedOut }: { user: User; onSignedOut(): void }) {
           <span class="brand-mark">T</span> Tandem
         </div>
         <NavItem href={paths.queue} icon="queue" label="Queue" active={route.name === "queue" || route.name === "assist"} badge={waiting} badgeTitle="waiting" />
-        <NavItem
-          href={paths.conversations}
-          icon="chat"
-          label="Conversations"
-          active={route.name === "conversations"}
-          badge={unread}
-          badgeTitle="unread"
-          badgeTestid="conversations-badge"
-        />
+        <ConversationsNav chat={chat} active={route.name === "conversations"} />
         <NavItem href={paths.history} icon="history" label="History" active={route.name === "history" || route.name === "replay"} />
         <NavItem href={paths.terminals} icon="terminal" label="Terminals" active={route.name === "terminals"} />
         <NavItem href={paths.bots} icon="bot" label="Bots" active={route.name === "bots" || route.name === "bot"} />
@@ -138,6 +129,14 @@ const titles: Record<string, string> = {
   bots: "Bots",
   bot: "Bot",
 };
+
+/** The Conversations entry with the unread count; it alone follows the conversations list. */
+function ConversationsNav({ chat, active }: { chat: ChatStore; active: boolean }) {
+  const unread = useChatStore(chat).index.totalUnread();
+  return (
+    <NavItem href={paths.conversations} icon="chat" label="Conversations" active={active} badge={unread} badgeTitle="unread" badgeTestid="conversations-badge" />
+  );
+}
 
 function NavItem(props: { href: string; icon: string; label: string; active: boolean; badge?: number; badgeTitle?: string; badgeTestid?: string }) {
   return (

@@ -7,7 +7,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { errorMessage } from "../api";
 import { ErrorNote, Icon, Spinner } from "../ui";
-import { Attachment, chatApi, CommandInfo, maxAttachmentBytes, Member } from "./api";
+import { Attachment, chatApi, CommandInfo, maxAttachmentBytes, Member, Message } from "./api";
 import { commandQuery, commandText, filterCommands, outgoing } from "./commands";
 import { clientId } from "./history";
 import { applyMention, completeMentions, handleOf, mentionAt, MentionQuery } from "./mentions";
@@ -19,7 +19,7 @@ export interface ComposerProps {
   members: readonly Member[];
   me: string;
   /** Called with the stored message after a post. */
-  onPosted(m: import("./api").Message): void;
+  onPosted(m: Message): void;
   /** Called after a command was accepted (its answer arrives as messages or a notice). */
   onCommand?(name: string): void;
 }

@@ -2,7 +2,7 @@
 // blocks (built by blocks.ts as text nodes, never HTML), and its files:
 // pictures of safe types shown inline, anything else as a download.
 
-import { useEffect, useRef } from "preact/hooks";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import { when } from "../format";
 import { Avatar, Icon } from "../ui";
 import { Attachment, attachmentURL, Block, Button, Message } from "./api";
@@ -21,7 +21,8 @@ export function MessageBody(props: { text?: string; blocks?: Block[]; handles: r
   const host = useRef<HTMLDivElement>(null);
   const onButton = useRef(props.onButton);
   onButton.current = props.onButton;
-  useEffect(() => {
+  // Built before the view's own layout effect, which scrolls to the newest message by the height it then has.
+  useLayoutEffect(() => {
     const el = host.current;
     if (!el) return;
     const body = renderBody(document, props.text, props.blocks, {

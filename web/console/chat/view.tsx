@@ -158,6 +158,17 @@ export function ConversationView({ id, compact }: { id: string; compact?: boolea
     markRead();
   }, [messages, notices.length]);
 
+  // Pictures that load later grow the list: stay at the bottom if the user was there.
+  useEffect(() => {
+    const el = scroller.current;
+    if (!el || typeof ResizeObserver === "undefined") return;
+    const ro = new ResizeObserver(() => {
+      if (atBottom.current && keepFrom.current === null) el.scrollTop = el.scrollHeight;
+    });
+    for (const child of Array.from(el.children)) ro.observe(child);
+    return () => ro.disconnect();
+  }, [messages === null, messages?.length === 0]);
+
   const loadOlder = async () => {
     const list = latest.current;
     if (older || !more || !list.length) return;
