@@ -74,7 +74,10 @@ func TestConsoleConversation(t *testing.T) {
 	pic := filepath.Join(t.TempDir(), "dot.png")
 	writePNG(t, pic)
 	browsertest.Run(t, bo, "attach a picture", chromedp.SetUploadFiles(`[data-testid=composer-file]`, []string{pic}, chromedp.ByQuery))
-	waitJS(t, bo, "the upload", `document.querySelector('[data-testid=upload]') && !document.querySelector('[data-testid=upload] .spinner') && !document.querySelector('[data-testid=composer-send]').disabled`)
+	waitJS(t, bo, "the upload", `document.querySelector('[data-testid=upload]:not([data-state=uploading])')`)
+	if st := browsertest.Eval[string](t, bo, `document.querySelector('[data-testid=upload]').dataset.state + ' ' + document.querySelector('[data-testid=upload]').textContent`); st != "ready dot.png" {
+		t.Fatalf("upload: %s", st)
+	}
 	browsertest.Run(t, bo, "send", chromedp.Click(`[data-testid=composer-send]`))
 	waitJS(t, ada, "the picture, inline", `[...document.querySelectorAll('[data-testid=attachment-image] img')].some(i => i.complete && i.naturalWidth === 3)`)
 	waitJS(t, ada, "Bo no longer typing", `document.querySelector('[data-testid=typing]')?.textContent === ''`)

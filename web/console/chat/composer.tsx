@@ -246,7 +246,7 @@ export function Composer(props: ComposerProps) {
       {uploads.length > 0 && (
         <ul class="uploads" aria-label="Files to send">
           {uploads.map((u) => (
-            <li key={u.key} class={`upload${u.error ? " failed" : ""}`} data-testid="upload">
+            <li key={u.key} class={`upload${u.error ? " failed" : ""}`} data-testid="upload" data-state={u.error ? "failed" : u.attachment ? "ready" : "uploading"}>
               {!u.attachment && !u.error && <Spinner />}
               <span class="upload-name">{u.name}</span>
               {u.error && <span class="bad-text small">{u.error}</span>}

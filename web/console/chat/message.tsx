@@ -2,7 +2,7 @@
 // blocks (built by blocks.ts as text nodes, never HTML), and its files:
 // pictures of safe types shown inline, anything else as a download.
 
-import { useLayoutEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { when } from "../format";
 import { Avatar, Icon } from "../ui";
 import { Attachment, attachmentURL, Block, Button, Message } from "./api";
@@ -40,23 +40,65 @@ function size(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
+/**
+ * Returns an object URL of the attachment's bytes, fetched as the API
+ * wants it (the server refuses <img> requests aimed at the API: such
+ * requests could come from markup no one wrote for it), "" while loading,
+ * null when it failed. The URL is revoked when the component goes away.
+ */
+function useFetchedPicture(url: string): string | null {
+  const [src, setSrc] = useState<string | null>("");
+  useEffect(() => {
+    let made = "";
+    let gone = false;
+    fetch(url, { credentials: "same-origin" })
+      .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(`HTTP ${r.status}`))))
+      .then((b) => {
+        if (gone) return;
+        made = URL.createObjectURL(b);
+        setSrc(made);
+      })
+      .catch(() => !gone && setSrc(null));
+    return () => {
+      gone = true;
+      if (made) URL.revokeObjectURL(made);
+    };
+  }, [url]);
+  return src;
+}
+
+/** A picture of a message: shown inline, opening the file itself in a new tab; a download link if it cannot be shown. */
+function Picture({ a, url }: { a: Attachment; url: string }) {
+  const src = useFetchedPicture(url);
+  if (src === null) return <FileLink a={a} url={url} />;
+  return (
+    <a class="msg-image" href={url} target="_blank" rel="noopener noreferrer" data-testid="attachment-image" title={a.name}>
+      {src ? (
+        <img src={src} alt={a.name} width={a.width || undefined} height={a.height || undefined} />
+      ) : (
+        <span class="msg-image-wait" style={a.width && a.height ? { aspectRatio: `${a.width} / ${a.height}` } : undefined} aria-label={`Loading ${a.name}`} />
+      )}
+    </a>
+  );
+}
+
+function FileLink({ a, url }: { a: Attachment; url: string }) {
+  return (
+    <a class="msg-file" href={url} download={a.name} data-testid="attachment-file">
+      <Icon name="page" size={14} />
+      <span class="msg-file-name">{a.name}</span>
+      <span class="muted small">{size(a.size)}</span>
+    </a>
+  );
+}
+
 /** A message's files. */
 export function Attachments({ conversationId, list }: { conversationId: string; list: Attachment[] }) {
   return (
     <div class="msg-files">
       {list.map((a) => {
         const url = attachmentURL(conversationId, a);
-        return isInlineImage(a) ? (
-          <a key={a.id} class="msg-image" href={url} target="_blank" rel="noopener noreferrer" data-testid="attachment-image">
-            <img src={url} alt={a.name} loading="lazy" width={a.width || undefined} height={a.height || undefined} />
-          </a>
-        ) : (
-          <a key={a.id} class="msg-file" href={url} download={a.name} data-testid="attachment-file">
-            <Icon name="page" size={14} />
-            <span class="msg-file-name">{a.name}</span>
-            <span class="muted small">{size(a.size)}</span>
-          </a>
-        );
+        return isInlineImage(a) ? <Picture key={a.id} a={a} url={url} /> : <FileLink key={a.id} a={a} url={url} />;
       })}
     </div>
   );
