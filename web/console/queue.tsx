@@ -172,6 +172,7 @@ function QueueItem({ a, now, store, words }: { a: Assist; now: number; store: Qu
       data-testid="queue-item"
       data-assist-id={a.id}
       data-state={a.state}
+      data-conversation-queued={words ? "true" : undefined}
       tabIndex={0}
       onKeyDown={(e) => {
         if (e.key === "Enter" && e.target === e.currentTarget && !busy) primary();
