@@ -2,7 +2,7 @@
 // were granted here), removing one, and adding an agent or a bot (a bot goes
 // through the authorise dialog first).
 
-import { useEffect, useState } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { errorMessage } from "../api";
 import { addableBots, Bot, botsApi } from "../bots/api";
 import { orderScopes } from "../bots/scopes";
@@ -18,12 +18,15 @@ export function MembersPanel({ id, details, me, onChanged }: { id: string; detai
   const [authorizing, setAuthorizing] = useState<string | null>(null);
   const [removing, setRemoving] = useState<Member | null>(null);
   const canAdd = details.conversation.kind !== "direct";
+  // The dialogs open one after the other; focus comes back to Add, not to a control that is gone.
+  const addButton = useRef<HTMLButtonElement>(null);
+  const refocus = () => requestAnimationFrame(() => addButton.current?.focus());
   return (
     <aside class="members" id={id} aria-label="Members" data-testid="members">
       <div class="members-head">
         <h3>Members</h3>
         {canAdd && (
-          <button class="btn btn-ghost" data-testid="add-member" onClick={() => setAdding(true)}>
+          <button class="btn btn-ghost" ref={addButton} data-testid="add-member" onClick={() => setAdding(true)}>
             <Icon name="plus" /> Add
           </button>
         )}
@@ -70,7 +73,17 @@ export function MembersPanel({ id, details, me, onChanged }: { id: string; detai
           }}
         />
       )}
-      {authorizing && <AuthorizeDialog conversationId={cid} botId={authorizing} onAdded={onChanged} onClose={() => setAuthorizing(null)} />}
+      {authorizing && (
+        <AuthorizeDialog
+          conversationId={cid}
+          botId={authorizing}
+          onAdded={onChanged}
+          onClose={() => {
+            setAuthorizing(null);
+            refocus();
+          }}
+        />
+      )}
       {removing && (
         <ConfirmDialog
           title={removing.account === me ? "Leave this conversation?" : `Remove ${removing.name || removing.account}?`}

@@ -129,7 +129,11 @@ export class ChatStore {
 
   private event(ev: ChatEvent): void {
     const seen = (id: string) => this.watching.has(id) && typeof document !== "undefined" && document.visibilityState === "visible";
-    if (this.index.apply(ev, seen) && ev.type !== "typing" && ev.type !== "notice") void this.reload();
+    // An event about a conversation the list lacks means one was made or
+    // joined, except queue news of support conversations, which every
+    // agent hears (the queue screen follows those).
+    const queueNews = ev.type === "conversation" && ev.conversation.kind === "support" && !!ev.conversation.queued;
+    if (this.index.apply(ev, seen) && ev.type !== "typing" && ev.type !== "notice" && !queueNews) void this.reload();
     for (const fn of this.eventListeners) {
       try {
         fn(ev);
