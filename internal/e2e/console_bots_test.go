@@ -17,9 +17,10 @@ import (
 // TestConsoleBots drives the console's bot screens in Chromium, as an
 // agent would: a new bot's token is shown once (and is the bot's: the bot
 // API takes it); adding the bot to a conversation shows its scopes, and
-// Refuse adds nothing while "Authorize and add" adds it with them; the
-// bot's webhook posts into the conversation, and deleting the webhook
-// removes the bot from it and kills the URL.
+// Refuse adds nothing while "Authorize and add" adds it with them; its
+// command is offered under "/" with its hint and, run, is in its delivery
+// log; an answer previews; the bot's webhook posts into the conversation,
+// and deleting the webhook removes the bot from it and kills the URL.
 func TestConsoleBots(t *testing.T) {
 	e := setup(t)
 	agent := e.tab()
@@ -111,6 +112,31 @@ func TestConsoleBots(t *testing.T) {
 	if g := browsertest.Eval[string](t, agent, `document.querySelector('`+botMember+` [data-testid=member-granted]').textContent`); g != "messages:read, messages:write, assist:invite" {
 		t.Fatalf("granted %q", g)
 	}
+
+	// A command of the bot is offered in the conversation, with its hint,
+	// and running it is in the bot's delivery log; an answer previews.
+	browsertest.Run(t, agent, "open the bot's page", chromedp.Navigate(e.srv.URL()+"/console/bots/"+botID))
+	browsertest.Run(t, agent, "add a command",
+		chromedp.WaitVisible(`[data-testid=command-name]`),
+		chromedp.SendKeys(`[data-testid=command-name]`, "ticket"),
+		chromedp.SendKeys(`[data-testid=command-hint-input]`, "[title] [priority]"),
+		chromedp.SendKeys(`[data-testid=command-description]`, "Open a ticket"),
+		chromedp.Click(`[data-testid=command-add]`),
+	)
+	waitJS(t, agent, "the command", `document.querySelector('[data-testid=bot-command][data-command=ticket]')`)
+	browsertest.Run(t, agent, "preview the example answer", chromedp.Click(`[data-testid=preview-run]`))
+	waitJS(t, agent, "the previewed message", `[...document.querySelectorAll('[data-testid=preview-message]')].some(m => m.textContent.includes('Hello!') && m.querySelector('[data-testid=block-button]')?.textContent === 'Share my screen')`)
+	browsertest.Run(t, agent, "open the conversation", chromedp.Navigate(convURL))
+	browsertest.Run(t, agent, "type a slash", chromedp.WaitVisible(`[data-testid=composer-input]`), chromedp.SendKeys(`[data-testid=composer-input]`, "/ti"))
+	waitJS(t, agent, "the command offered with its hint", `document.querySelector('[data-testid=command-option][data-command=ticket] [data-testid=command-hint]')?.textContent === '[title] [priority]'`)
+	browsertest.Run(t, agent, "run it", chromedp.Evaluate(`(() => {
+		const a = document.querySelector('[data-testid=composer-input]');
+		Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(a, '/ticket Printer on fire');
+		a.dispatchEvent(new Event('input', {bubbles: true}));
+	})()`, nil), chromedp.Click(`[data-testid=composer-send]`))
+	waitJS(t, agent, "the command sent", `document.querySelector('[data-testid=composer-input]').value === '' && !document.querySelector('[data-testid=composer-error]')`)
+	browsertest.Run(t, agent, "open the bot's page", chromedp.Navigate(e.srv.URL()+"/console/bots/"+botID))
+	waitJS(t, agent, "the command in the delivery log", `[...document.querySelectorAll('[data-testid=delivery]')].some(d => d.textContent.startsWith('command'))`)
 
 	// Its webhook in this conversation posts as the bot, live.
 	browsertest.Run(t, agent, "open the bot's page", chromedp.Navigate(e.srv.URL()+"/console/bots/"+botID))
