@@ -11,7 +11,8 @@ import (
 // TestConsoleAssistChat: a person's help request is one row of the queue
 // (its support conversation, queued, is shown with it rather than as a
 // second row), and once the agent accepts, the conversation is beside the
-// live view, where the agent writes to the person.
+// live view, where the agent writes to the person, and beside the replay
+// after the assist.
 func TestConsoleAssistChat(t *testing.T) {
 	e := setup(t)
 	person, agent := e.tab(), e.tab()
@@ -37,4 +38,12 @@ func TestConsoleAssistChat(t *testing.T) {
 	waitJS(t, agent, "the message", `[...document.querySelectorAll('`+chat+`[data-testid=message]')].some(m => m.textContent.includes("Hi, I'm looking at it now"))`)
 	browsertest.Run(t, agent, "reload", chromedp.Reload())
 	waitJS(t, agent, "the message, stored", `[...document.querySelectorAll('`+chat+`[data-testid=message]')].some(m => m.textContent.includes("Hi, I'm looking at it now"))`)
+
+	// After the assist, the replay shows the conversation too.
+	browsertest.ClickSDK(t, person, "allow")
+	waitJS(t, agent, "the page in the mirror", browsertest.MirrorDoc+`?.body`)
+	browsertest.ClickSDK(t, person, "badge")
+	waitJS(t, agent, "the end reason", `document.querySelector('[data-testid=ended-reason]')`)
+	browsertest.Run(t, agent, "open the replay", chromedp.Navigate(e.srv.URL()+"/console/replay/"+id))
+	waitJS(t, agent, "the conversation beside the replay", `[...document.querySelectorAll('`+chat+`[data-testid=message]')].some(m => m.textContent.includes("Hi, I'm looking at it now"))`)
 }

@@ -32,9 +32,14 @@ export function QueueScreen({ store }: { store: QueueStore }) {
   const now = useNow(1000);
   const [inviting, setInviting] = useState(false);
   const queued = useQueuedConversations(q.assists);
+  // A queued conversation with an assist in the queue is shown in the
+  // assist's row (found by either link: a queue frame sent as the request
+  // came may predate its conversation); the others are rows of their own.
   const byConversation = new Map((queued ?? []).map((s) => [s.conversation.id, s]));
-  const shownConversations = new Set(q.assists.map((a) => a.conversationId).filter(Boolean));
-  const onlyWords = (queued ?? []).filter((s) => !shownConversations.has(s.conversation.id));
+  const byAssist = new Map((queued ?? []).filter((s) => s.conversation.assistId).map((s) => [s.conversation.assistId as string, s]));
+  const wordsOf = (a: Assist) => (a.conversationId ? byConversation.get(a.conversationId) : undefined) ?? byAssist.get(a.id);
+  const shown = new Set(q.assists.map((a) => wordsOf(a)?.conversation.id).filter(Boolean));
+  const onlyWords = (queued ?? []).filter((s) => !shown.has(s.conversation.id));
 
   useShortcuts((e) => {
     if (e.key === "i") {
@@ -117,7 +122,7 @@ export function QueueScreen({ store }: { store: QueueStore }) {
                 ) : (
                   <ul class="queue-list">
                     {items.map((a) => (
-                      <QueueItem key={a.id} a={a} now={now} store={store} words={a.conversationId ? byConversation.get(a.conversationId) : undefined} />
+                      <QueueItem key={a.id} a={a} now={now} store={store} words={wordsOf(a)} />
                     ))}
                   </ul>
                 )}
