@@ -87,7 +87,10 @@ export function ConversationView({ id, compact }: { id: string; compact?: boolea
         add(ms);
         setMore(r.more ?? ms.length >= pageSize);
       })
-      .catch((e) => setLoadErr(errorMessage(e)));
+      .catch((e) => {
+        setMessages((prev) => prev ?? []);
+        setErr(errorMessage(e));
+      });
     const unwatch = store.watch(id);
     const unfollow = store.follow(
       (ev) => {
