@@ -19,6 +19,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/assist"
 	"github.com/tandemhq/tandem/internal/auth"
+	"github.com/tandemhq/tandem/internal/bot"
 	"github.com/tandemhq/tandem/internal/cluster"
 	"github.com/tandemhq/tandem/internal/httpjson"
 	"github.com/tandemhq/tandem/internal/netx"
@@ -66,6 +67,9 @@ type Deps struct {
 	// a single server.
 	NodeAuth *cluster.Auth
 	Node     cluster.Owners
+	// Bots, when set, serves bots: their management, the bot API and the
+	// buttons and commands of conversations.
+	Bots *bot.Service
 }
 
 // Observer counts requests for metrics; nil is allowed.
