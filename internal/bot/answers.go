@@ -103,7 +103,6 @@ func (s *Service) Apply(ctx context.Context, d *tandem.Delivery, a *botapi.Answe
 	return err
 }
 
-
 // sendRefusal tells the bot which instructions of its answer to o were
 // refused.
 func (s *Service) sendRefusal(ctx context.Context, p *place, o *origin, r *RefusedError) error {
