@@ -12,11 +12,10 @@ package bot
 
 import (
 	"context"
+	"crypto/rand"
 	"log/slog"
 	"strings"
 	"time"
-
-	"crypto/rand"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/botapi"
@@ -29,6 +28,7 @@ import (
 type Store interface {
 	CreateBot(ctx context.Context, b *tandem.Bot) error
 	BotByID(ctx context.Context, id string) (*tandem.Bot, error)
+	BotByName(ctx context.Context, name string) (*tandem.Bot, error)
 	BotByTokenHash(ctx context.Context, hash string) (*tandem.Bot, error)
 	ListBots(ctx context.Context, f store.BotFilter) ([]*tandem.Bot, error)
 	UpdateBot(ctx context.Context, b *tandem.Bot) error
