@@ -98,6 +98,11 @@ func (s *Service) Apply(ctx context.Context, d *tandem.Delivery, a *botapi.Answe
 	var refused *RefusedError
 	if errors.As(err, &refused) {
 		s.log.Info("bot answer refused", "bot", b.ID, "delivery", d.ID, "refused", len(refused.Refused))
+		if o.ev.Type == botapi.EventRefused {
+			// A refused answer to a refusal is not answered again: a bot
+			// that keeps getting it wrong must not loop with Tandem.
+			return nil
+		}
 		return s.sendRefusal(ctx, p, o, refused)
 	}
 	return err
@@ -110,7 +115,7 @@ func (s *Service) sendRefusal(ctx context.Context, p *place, o *origin, r *Refus
 	if from.Account == "" {
 		from = botRef(p.bot)
 	}
-	d, err := s.delivery(o.d.Kind, p, p.bot.URL, o.d.MessageID, &botapi.Event{
+	d, err := s.delivery(ctx, o.d.Kind, p, p.bot.URL, o.d.MessageID, &botapi.Event{
 		Type: botapi.EventRefused, From: from, Refused: &botapi.Refusal{DeliveryID: o.d.ID, Refused: r.Refused},
 	})
 	if err != nil {

@@ -16,8 +16,13 @@ const maxCommandText = 4000
 
 // delivery makes the outbox row that carries ev to the bot at url; ev's id
 // is the delivery's, the webhook-id of every attempt.
-func (s *Service) delivery(kind tandem.DeliveryKind, p *place, url, messageID string, ev *botapi.Event) (*tandem.Delivery, error) {
+func (s *Service) delivery(ctx context.Context, kind tandem.DeliveryKind, p *place, url, messageID string, ev *botapi.Event) (*tandem.Delivery, error) {
 	now := s.cfg.Now()
+	if p.may(tandem.ScopeAssistRead) && p.conv.AssistID != "" && ev.Assist == nil {
+		if a, err := s.store.AssistByID(ctx, p.conv.AssistID); err == nil {
+			ev.Assist = &botapi.AssistStatus{ID: a.ID, State: string(a.State), PageURL: a.PageURL, AgentID: a.AgentID}
+		}
+	}
 	ev.ID = newID()
 	ev.Bot = botRef(p.bot)
 	ev.Conversation = ConversationView(p.conv)
@@ -70,7 +75,7 @@ func (s *Service) Press(ctx context.Context, by tandem.Account, conversationID, 
 	if err != nil {
 		return err
 	}
-	d, err := s.delivery(tandem.DeliveryAction, p, cmp.Or(p.bot.InterfaceURL, p.bot.URL), m.ID, &botapi.Event{
+	d, err := s.delivery(ctx, tandem.DeliveryAction, p, cmp.Or(p.bot.InterfaceURL, p.bot.URL), m.ID, &botapi.Event{
 		Type: botapi.EventAction, From: s.Ref(ctx, by),
 		Action: &botapi.Action{MessageID: m.ID, ButtonID: bt.ID, ActionID: bt.ActionID, Value: bt.Value},
 	})
@@ -192,7 +197,7 @@ func (s *Service) Run(ctx context.Context, by tandem.Account, conversationID, na
 			url = c.URL
 		}
 	}
-	d, err := s.delivery(tandem.DeliveryCommand, p, cmp.Or(url, p.bot.InterfaceURL, p.bot.URL), "", &botapi.Event{
+	d, err := s.delivery(ctx, tandem.DeliveryCommand, p, cmp.Or(url, p.bot.InterfaceURL, p.bot.URL), "", &botapi.Event{
 		Type: botapi.EventCommand, From: s.Ref(ctx, by), Command: &botapi.Command{Name: name, Text: text},
 	})
 	if err != nil {

@@ -99,8 +99,8 @@ func (s *Server) handleBotConversations(w http.ResponseWriter, r *http.Request) 
 	limit := 50
 	if l := q.Get("limit"); l != "" {
 		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > store.MaxConversationLimit {
-			s.fail(w, r, tandem.Errorf(tandem.EInvalid, "limit is 1 to %d", store.MaxConversationLimit))
+		if err != nil || n < 1 || n >= store.MaxConversationLimit {
+			s.fail(w, r, tandem.Errorf(tandem.EInvalid, "limit is 1 to %d", store.MaxConversationLimit-1))
 			return
 		}
 		limit = n
