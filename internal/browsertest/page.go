@@ -3,6 +3,7 @@ package browsertest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,11 +24,31 @@ func WaitJS(t testing.TB, ctx context.Context, what, expr string, timeout time.D
 	t.Helper()
 	wctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	if err := chromedp.Run(wctx, chromedp.Poll(expr, nil, chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+	for {
+		err := chromedp.Run(wctx, chromedp.Poll(expr, nil, chromedp.WithPollingInterval(50*time.Millisecond)))
+		if err == nil {
+			return
+		}
+		if wctx.Err() == nil && navigatedAway(err) {
+			continue // the page navigated while polling: poll the new document
+		}
 		var dump string
 		_ = chromedp.Run(ctx, chromedp.Evaluate(`document.body ? document.body.innerText.slice(0, 2000) : ""`, &dump))
 		t.Fatalf("waiting for %s (%s): %v\npage text:\n%s", what, expr, err, dump)
 	}
+}
+
+// navigatedAway reports whether err says that the document being polled
+// went away (a navigation or a reload replaced it), which ends a poll
+// without answering it.
+func navigatedAway(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{"Cannot find context with specified id", "Execution context was destroyed", "Inspected target navigated or closed"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // Eval evaluates a JavaScript expression into a T.
