@@ -26,6 +26,7 @@ import (
 	"github.com/tandemhq/tandem/internal/blobs"
 	"github.com/tandemhq/tandem/internal/bus"
 	"github.com/tandemhq/tandem/internal/cluster"
+	"github.com/tandemhq/tandem/internal/conversation"
 	"github.com/tandemhq/tandem/internal/demo"
 	"github.com/tandemhq/tandem/internal/httpapi"
 	"github.com/tandemhq/tandem/internal/lease"
@@ -139,7 +140,9 @@ type Server struct {
 	db      store.Store
 	bus     bus.Bus
 	assists *assist.Service
-	spool   *record.Spool
+	// conversations is nil while the store has no conversations.
+	conversations *conversation.Service
+	spool         *record.Spool
 	// draining is set when Drain or Close begins: /readyz then says
 	// "stopping".
 	draining atomic.Bool
@@ -293,12 +296,19 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if s.ice, err = startICE(cfg.ICE, secret, cfg.Logger); err != nil {
 		return nil, err
 	}
+	var links assist.Conversations
+	if cs, ok := s.db.(conversation.Store); ok {
+		s.conversations = conversation.New(conversation.Config{
+			Key: secret, Bus: s.bus, Node: s.node.ID(), Blobs: blobStore, Logger: cfg.Logger, Now: cfg.Now,
+		}, cs)
+		links = s.conversations
+	}
 	s.assists = assist.New(assist.Config{
 		Secret: secret, TeamName: cfg.TeamName, InviteTTL: cfg.InviteTTL, Grace: cfg.Grace, Logger: cfg.Logger, Now: cfg.Now,
 		AfterFunc:  cfg.AfterFunc,
 		MaxWaiting: cfg.MaxWaiting, DisableRecording: cfg.DisableRecording, ICE: s.ice,
 		RateBytes: cfg.AssistRateBytes, BurstBytes: cfg.AssistBurstBytes, MaxRecordedBytes: cfg.AssistMaxBytes,
-		Spool: s.spool, Node: s.node, Bus: s.bus,
+		Spool: s.spool, Node: s.node, Bus: s.bus, Conversations: links,
 	}, s.db, blobStore, m)
 	if err := s.assists.EndAbandoned(ctx); err != nil {
 		return nil, fmt.Errorf("close abandoned assists: %w", err)
@@ -310,14 +320,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	metricsH := metricsHandler(m.Handler(), cfg.MetricsToken)
 	deps := httpapi.Deps{
-		Assists:  s.assists,
-		Login:    auth.PasswordLogin{Users: s.db, Gate: password.NewGate(password.GateConfig{Slots: cfg.SignInSlots})},
-		Sessions: &auth.Manager{Sessions: s.db, Users: s.db},
-		Sites:    s.db,
-		Web:      web.Dist(),
-		Ready:    s.ready,
-		Logger:   cfg.Logger,
-		Observer: m,
+		Assists:       s.assists,
+		Conversations: s.conversations,
+		Login:         auth.PasswordLogin{Users: s.db, Gate: password.NewGate(password.GateConfig{Slots: cfg.SignInSlots})},
+		Sessions:      &auth.Manager{Sessions: s.db, Users: s.db},
+		Sites:         s.db,
+		Web:           web.Dist(),
+		Ready:         s.ready,
+		Logger:        cfg.Logger,
+		Observer:      m,
 		// Cookies are Secure when people reach Tandem over HTTPS, even if
 		// a proxy speaks plain HTTP to it.
 		SecureCookies: secureURL(cfg.PublicURL),
@@ -465,6 +476,9 @@ func (s *Server) Close(ctx context.Context) error {
 		_ = s.metricsLn.Close()
 	}
 	s.wg.Wait()
+	if s.conversations != nil {
+		s.conversations.Close()
+	}
 	if s.ice != nil {
 		s.ice.close()
 	}

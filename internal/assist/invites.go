@@ -107,7 +107,31 @@ type RedeemRequest struct {
 
 // RedeemInvite uses an invite and starts a live assist with the agent who
 // made it. Opening the link or typing the code is the person's consent.
+// An invite the person redeems from their support conversation (a bot's
+// invite button, say: the request carries the conversation) links the
+// assist to it, and the invite's agent joins it; without one, an invited
+// assist has no conversation.
 func (s *Service) RedeemInvite(ctx context.Context, req RedeemRequest) (*Started, error) {
+	if req.ConversationID != "" {
+		// Checked first: a bad link changes nothing, the invite stays usable.
+		if err := s.checkConversationLink(ctx, req.HelpRequest); err != nil {
+			return nil, err
+		}
+	}
+	st, err := s.redeemInvite(ctx, req)
+	if err != nil || req.ConversationID == "" {
+		return st, err
+	}
+	s.linkConversation(ctx, st, req.ConversationID)
+	if st.ConversationID != "" && st.Assist.AgentID != "" {
+		if err := s.cfg.Conversations.AgentAccepted(ctx, st.Assist.ID, st.Assist.AgentID); err != nil {
+			s.log.Error("join the assist's conversation", "assist", st.Assist.ID, "agent", st.Assist.AgentID, "err", err)
+		}
+	}
+	return st, nil
+}
+
+func (s *Service) redeemInvite(ctx context.Context, req RedeemRequest) (*Started, error) {
 	if (req.Token == "") == (req.Code == "") {
 		return nil, tandem.Errorf(tandem.EInvalid, "give either an invite token or a code")
 	}

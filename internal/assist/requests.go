@@ -21,6 +21,11 @@ type HelpRequest struct {
 	PersonID  string          `json:"personId"`
 	UserAgent string          `json:"userAgent"`
 	Viewport  tandem.Viewport `json:"viewport"`
+	// ConversationID and ConversationToken, when set, link the assist to
+	// the person's support conversation (opened by the chat panel before
+	// they asked for help); without them, one is opened for the assist.
+	ConversationID    string `json:"conversationId"`
+	ConversationToken string `json:"conversationToken"`
 	// Origin is the page's origin as the browser reported it (not from the body).
 	Origin string `json:"-"`
 }
@@ -29,6 +34,10 @@ type HelpRequest struct {
 type Started struct {
 	Assist      *tandem.Assist
 	PersonToken string
+	// ConversationID and ConversationToken are the assist's support
+	// conversation and the person's token for it ("" when there is none).
+	ConversationID    string
+	ConversationToken string
 }
 
 // Limits on what a person's page may send in a request.
@@ -85,6 +94,11 @@ func (s *Service) RequestHelp(ctx context.Context, req HelpRequest) (*Started, e
 	if err != nil {
 		return nil, err
 	}
+	if req.ConversationID != "" {
+		if err := s.checkConversationLink(ctx, req); err != nil {
+			return nil, err
+		}
+	}
 	a := &tandem.Assist{
 		ID:        newAssistID(),
 		SiteID:    site.ID,
@@ -113,7 +127,36 @@ func (s *Service) RequestHelp(ctx context.Context, req HelpRequest) (*Started, e
 	s.audit(ctx, a.ID, "person:"+a.PersonID, "request", req.URL)
 	s.log.Info("web assist requested", "assist", a.ID, "site", site.ID)
 	s.notifyQueue()
-	return &Started{Assist: a, PersonToken: s.personToken(a.ID)}, nil
+	st := &Started{Assist: a, PersonToken: s.personToken(a.ID)}
+	s.linkConversation(ctx, st, req.ConversationID)
+	return st, nil
+}
+
+// checkConversationLink reports whether req may link its assist to the
+// support conversation it names. It changes nothing.
+func (s *Service) checkConversationLink(ctx context.Context, req HelpRequest) error {
+	if s.cfg.Conversations == nil {
+		return tandem.Errorf(tandem.EInvalid, "conversations are not served here")
+	}
+	site, err := s.SiteForOrigin(ctx, req.SiteKey, req.Origin)
+	if err != nil {
+		return err
+	}
+	return s.cfg.Conversations.CheckLink(ctx, site.ID, req.ConversationID, req.ConversationToken)
+}
+
+// linkConversation gives a new assist its support conversation. A failure
+// is logged: the assist goes on without one.
+func (s *Service) linkConversation(ctx context.Context, st *Started, conversationID string) {
+	if s.cfg.Conversations == nil {
+		return
+	}
+	id, token, err := s.cfg.Conversations.LinkAssist(ctx, st.Assist, conversationID)
+	if err != nil {
+		s.log.Error("link the assist's conversation", "assist", st.Assist.ID, "err", err)
+		return
+	}
+	st.ConversationID, st.ConversationToken = id, token
 }
 
 func personID(id string) string {
@@ -156,6 +199,12 @@ func (s *Service) Accept(ctx context.Context, agent *tandem.User, id string) (*t
 	s.audit(ctx, id, "agent:"+agent.ID, "accept", "")
 	s.log.Info("web assist accepted", "assist", id, "agent", agent.ID)
 	s.notifyQueue()
+	if s.cfg.Conversations != nil {
+		// The agent sees the whole conversation beside the live view.
+		if err := s.cfg.Conversations.AgentAccepted(ctx, id, agent.ID); err != nil {
+			s.log.Error("join the assist's conversation", "assist", id, "agent", agent.ID, "err", err)
+		}
+	}
 	return &next, nil
 }
 

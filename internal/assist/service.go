@@ -100,6 +100,25 @@ type Config struct {
 	// SubscribeQueue) list again on the changes of every other node. Nil:
 	// one server, whose watchers hear only its own changes.
 	Bus bus.Bus
+	// Conversations, if set, gives every help request its support
+	// conversation (see Conversations). Nil: assists without one.
+	Conversations Conversations
+}
+
+// Conversations links assists to support conversations (the conversation
+// service).
+type Conversations interface {
+	// CheckLink reports whether a help request of site siteID may link
+	// its assist to conversationID with the person token token. It
+	// changes nothing.
+	CheckLink(ctx context.Context, siteID, conversationID, token string) error
+	// LinkAssist links a new assist to conversationID, or to a new
+	// support conversation when it is "", and returns the conversation's
+	// id and person token.
+	LinkAssist(ctx context.Context, a *tandem.Assist, conversationID string) (id, token string, err error)
+	// AgentAccepted makes the agent who accepted an assist a member of
+	// its conversation.
+	AgentAccepted(ctx context.Context, assistID, agentID string) error
 }
 
 // Timer is a grace period running; *time.Timer is one.

@@ -99,3 +99,47 @@ func mustJSON(v any) []byte {
 	}
 	return b
 }
+
+// ConversationEvent is a message on Conversations(): a live event of
+// conversation ConversationID, published by node Node after the store
+// took what it says (typing and notices excepted: those are not stored).
+// Each node sends Event, the JSON its clients receive, to its own
+// subscribers among the recipients: the conversation's members (To alone
+// when set), plus Extra, plus every agent when Agents, minus Except. When
+// Event would not fit in a message it is left out and Type with MessageID
+// say what to read from the store.
+type ConversationEvent struct {
+	Node           string          `json:"node"`
+	ConversationID string          `json:"conversationId"`
+	Event          json.RawMessage `json:"event,omitempty"`
+	Type           string          `json:"type,omitempty"`
+	MessageID      string          `json:"messageId,omitempty"`
+	To             string          `json:"to,omitempty"`
+	Extra          []string        `json:"extra,omitempty"`
+	Except         string          `json:"except,omitempty"`
+	Agents         bool            `json:"agents,omitempty"`
+	// MembersChanged: the members changed; nodes forget the list they
+	// keep.
+	MembersChanged bool `json:"membersChanged,omitempty"`
+}
+
+// Encode returns e as a message's data.
+func (e ConversationEvent) Encode() []byte { return mustJSON(e) }
+
+// DecodeConversationEvent reads a message of Conversations(), refusing
+// one without node, conversation or event.
+func DecodeConversationEvent(data []byte) (ConversationEvent, error) {
+	var e ConversationEvent
+	if err := json.Unmarshal(data, &e); err != nil {
+		return ConversationEvent{}, tandem.Errorf(tandem.EInvalid, "bus: a conversation event is not JSON: %v", err)
+	}
+	switch {
+	case e.Node == "" || len(e.Node) > maxNode:
+		return ConversationEvent{}, tandem.Errorf(tandem.EInvalid, "bus: a conversation event names no node")
+	case checkID(e.ConversationID) != "":
+		return ConversationEvent{}, tandem.Errorf(tandem.EInvalid, "bus: a conversation event needs a conversation id: %s", checkID(e.ConversationID))
+	case len(e.Event) == 0 && e.Type == "" && !e.MembersChanged:
+		return ConversationEvent{}, tandem.Errorf(tandem.EInvalid, "bus: a conversation event carries no event")
+	}
+	return e, nil
+}

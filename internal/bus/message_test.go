@@ -57,3 +57,30 @@ func TestBadMessagesRefused(t *testing.T) {
 		}
 	}
 }
+
+// A conversation event reads back as written; one that names no node,
+// no valid conversation or carries nothing is refused.
+func TestConversationEvent(t *testing.T) {
+	e := ConversationEvent{Node: "node-a", ConversationID: "c1", Event: []byte(`{"type":"typing"}`), Except: "user:u1"}
+	want := `{"node":"node-a","conversationId":"c1","event":{"type":"typing"},"except":"user:u1"}`
+	if got := string(e.Encode()); got != want {
+		t.Errorf("conversation event encodes as %s, want %s", got, want)
+	}
+	back, err := DecodeConversationEvent(e.Encode())
+	if err != nil || back.Node != e.Node || back.ConversationID != "c1" || string(back.Event) != `{"type":"typing"}` || back.Except != e.Except {
+		t.Errorf("conversation event reads back as %+v, %v", back, err)
+	}
+	if back, err := DecodeConversationEvent([]byte(`{"node":"n","conversationId":"c1","type":"message","messageId":"m1"}`)); err != nil || back.MessageID != "m1" {
+		t.Errorf("a conversation event by reference: %+v, %v", back, err)
+	}
+	for _, data := range []string{
+		``, `{}`,
+		`{"node":"","conversationId":"c1","event":{}}`,
+		`{"node":"n","conversationId":"a.b","event":{}}`,
+		`{"node":"n","conversationId":"c1"}`,
+	} {
+		if _, err := DecodeConversationEvent([]byte(data)); tandem.ErrorCode(err) != tandem.EInvalid {
+			t.Errorf("DecodeConversationEvent(%q): %v, want an invalid error", data, err)
+		}
+	}
+}

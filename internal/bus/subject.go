@@ -24,6 +24,12 @@ const (
 	// KindLease is the changes of every session's owner lease: taken or
 	// released (LeaseChange). It has no ID; messages name the session.
 	KindLease
+	// KindConversation is the live events of every conversation: a
+	// message posted or replaced, a conversation changed, a read mark,
+	// someone typing (ConversationEvent). It has no ID: a node's
+	// subscribers are members of any conversation, so every node follows
+	// every event and keeps those of its own subscribers.
+	KindConversation
 )
 
 func (k Kind) String() string {
@@ -34,12 +40,14 @@ func (k Kind) String() string {
 		return "control"
 	case KindLease:
 		return "lease"
+	case KindConversation:
+		return "conversation"
 	}
 	return "invalid"
 }
 
-// Subject is where a message is published. Make one with Queues, Control
-// or Leases; the zero Subject is invalid and refused by every Bus.
+// Subject is where a message is published. Make one with Queues, Control,
+// Leases or Conversations; the zero Subject is invalid and refused by every Bus.
 type Subject struct {
 	kind Kind
 	id   string
@@ -57,6 +65,9 @@ func Control(sessionID string) (Subject, error) { return withID(KindControl, ses
 
 // Leases is the subject of lease changes.
 func Leases() Subject { return Subject{kind: KindLease} }
+
+// Conversations is the subject of the live events of conversations.
+func Conversations() Subject { return Subject{kind: KindConversation} }
 
 func withID(k Kind, id string) (Subject, error) {
 	if why := checkID(id); why != "" {
@@ -85,26 +96,28 @@ func checkID(id string) string {
 // Kind is what the subject is about.
 func (s Subject) Kind() Kind { return s.kind }
 
-// ID is the session's id, "" for KindQueue and KindLease.
+// ID is the session's id, "" for KindQueue, KindLease and
+// KindConversation.
 func (s Subject) ID() string { return s.id }
 
-// Valid reports whether s was made by Queues, Control or Leases.
+// Valid reports whether s was made by Queues, Control, Leases or
+// Conversations.
 func (s Subject) Valid() error {
 	switch s.kind {
 	case KindControl:
 		if checkID(s.id) == "" {
 			return nil
 		}
-	case KindQueue, KindLease:
+	case KindQueue, KindLease, KindConversation:
 		if s.id == "" {
 			return nil
 		}
 	}
-	return tandem.Errorf(tandem.EInvalid, "bus: not a subject (make one with bus.Queues, bus.Control or bus.Leases)")
+	return tandem.Errorf(tandem.EInvalid, "bus: not a subject (make one with bus.Queues, bus.Control, bus.Leases or bus.Conversations)")
 }
 
 // String is the subject as it travels on a networked bus: "queue",
-// "control.ID" or "lease". It is "invalid" for an invalid subject.
+// "control.ID", "lease" or "conversation". It is "invalid" for an invalid subject.
 func (s Subject) String() string {
 	if s.Valid() != nil {
 		return "invalid"

@@ -22,6 +22,8 @@ func TestSubjectSpelling(t *testing.T) {
 		{Queues(), "queue", KindQueue, "", true},
 		{c, "control.k3j2h", KindControl, "k3j2h", true},
 		{Leases(), "lease", KindLease, "", true},
+		{Conversations(), "conversation", KindConversation, "", true},
+		{Subject{kind: KindConversation, id: "c1"}, "invalid", KindConversation, "c1", false},
 		{Subject{}, "invalid", 0, "", false},
 		{Subject{kind: KindLease, id: "x"}, "invalid", KindLease, "x", false},
 		{Subject{kind: KindQueue, id: "site_abc"}, "invalid", KindQueue, "site_abc", false},

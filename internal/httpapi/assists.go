@@ -31,6 +31,8 @@ type assistJSON struct {
 	// RecordingDeletedAt is when the site's retention deleted the
 	// recording; absent while it is kept.
 	RecordingDeletedAt *time.Time `json:"recordingDeletedAt,omitempty"`
+	// ConversationID is the assist's support conversation, if it has one.
+	ConversationID string `json:"conversationId,omitempty"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -79,8 +81,21 @@ func (n *names) assist(a *tandem.Assist) assistJSON {
 		PageID: a.PageID, PageURL: a.PageURL, UserAgent: a.UserAgent, Viewport: a.Viewport,
 		AgentID: a.AgentID, AgentName: n.user(a.AgentID), CreatedAt: a.CreatedAt,
 		StartedAt: timePtr(a.StartedAt), EndedAt: timePtr(a.EndedAt), EndReason: a.EndReason,
-		RecordingDeletedAt: timePtr(a.RecordingDeletedAt),
+		RecordingDeletedAt: timePtr(a.RecordingDeletedAt), ConversationID: n.conversation(a.ID),
 	}
+}
+
+// conversation is the id of an assist's support conversation, or "".
+func (n *names) conversation(assistID string) string {
+	cs := n.s.deps.Conversations
+	if cs == nil {
+		return ""
+	}
+	c, err := cs.ForAssist(n.ctx, assistID)
+	if err != nil {
+		return ""
+	}
+	return c.ID
 }
 
 func (n *names) assists(list []*tandem.Assist) []assistJSON {

@@ -86,7 +86,9 @@ func (s *Server) handleRedeem(w http.ResponseWriter, r *http.Request) {
 }
 
 func writeStarted(w http.ResponseWriter, st *assist.Started) {
-	httpjson.Write(w, http.StatusCreated, map[string]any{
-		"assistId": st.Assist.ID, "personToken": st.PersonToken, "state": st.Assist.State,
-	})
+	out := map[string]any{"assistId": st.Assist.ID, "personToken": st.PersonToken, "state": st.Assist.State}
+	if st.ConversationID != "" {
+		out["conversationId"], out["conversationToken"] = st.ConversationID, st.ConversationToken
+	}
+	httpjson.Write(w, http.StatusCreated, out)
 }

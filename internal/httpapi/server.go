@@ -21,6 +21,7 @@ import (
 	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/bot"
 	"github.com/tandemhq/tandem/internal/cluster"
+	"github.com/tandemhq/tandem/internal/conversation"
 	"github.com/tandemhq/tandem/internal/httpjson"
 	"github.com/tandemhq/tandem/internal/netx"
 	"github.com/tandemhq/tandem/internal/ratelimit"
@@ -34,10 +35,13 @@ type Sites interface {
 
 // Deps are the things the API talks to.
 type Deps struct {
-	Assists  *assist.Service
-	Login    auth.Authenticator
-	Sessions *auth.Manager
-	Sites    Sites
+	Assists *assist.Service
+	// Conversations serves /api/v1/conversations… and the people's
+	// /api/v1/public/conversations….
+	Conversations *conversation.Service
+	Login         auth.Authenticator
+	Sessions      *auth.Manager
+	Sites         Sites
 	// Web holds the built bundles (web.Dist()).
 	Web fs.FS
 	// Terminals, when set, serves /api/v1/terminals... (terminal assistance).
