@@ -24,6 +24,7 @@ import (
 	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/backend"
 	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/bot"
 	"github.com/tandemhq/tandem/internal/bus"
 	"github.com/tandemhq/tandem/internal/cluster"
 	"github.com/tandemhq/tandem/internal/conversation"
@@ -142,7 +143,9 @@ type Server struct {
 	assists *assist.Service
 	// conversations is nil while the store has no conversations.
 	conversations *conversation.Service
-	spool         *record.Spool
+	// bots is nil while the store has no bots.
+	bots  *bot.Service
+	spool *record.Spool
 	// draining is set when Drain or Close begins: /readyz then says
 	// "stopping".
 	draining atomic.Bool
@@ -310,6 +313,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		RateBytes: cfg.AssistRateBytes, BurstBytes: cfg.AssistBurstBytes, MaxRecordedBytes: cfg.AssistMaxBytes,
 		Spool: s.spool, Node: s.node, Bus: s.bus, Conversations: links,
 	}, s.db, blobStore, m)
+	if bs, ok := s.db.(bot.Store); ok && s.conversations != nil {
+		s.bots = bot.New(bot.Config{Secret: secret, PublicURL: cfg.PublicURL, Logger: cfg.Logger, Now: cfg.Now}, bs, s.conversations, s.assists)
+		// A bot added to a conversation gets its webhook there.
+		s.conversations.SetHooks(s.bots)
+	}
 	if err := s.assists.EndAbandoned(ctx); err != nil {
 		return nil, fmt.Errorf("close abandoned assists: %w", err)
 	}
@@ -322,6 +330,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	deps := httpapi.Deps{
 		Assists:       s.assists,
 		Conversations: s.conversations,
+		Bots:          s.bots,
 		Login:         auth.PasswordLogin{Users: s.db, Gate: password.NewGate(password.GateConfig{Slots: cfg.SignInSlots})},
 		Sessions:      &auth.Manager{Sessions: s.db, Users: s.db},
 		Sites:         s.db,

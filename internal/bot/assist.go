@@ -14,6 +14,9 @@ import (
 // defaultInviteLabel labels an invite button whose bot gave no text.
 const defaultInviteLabel = "Share my screen with support"
 
+// maxLabel bounds a button's label, as conversation messages do.
+const maxLabel = 75
+
 // InviteResult is an invite a bot made and posted.
 type InviteResult struct {
 	Link    *assist.InviteLink

@@ -2,11 +2,8 @@ package bot
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -14,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/conversation"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
@@ -148,23 +146,9 @@ func checkURL(field, raw string, optional bool) error {
 // the token, which is never stored.
 func newToken(b *tandem.Bot) string {
 	token := "tdb_" + base64.RawURLEncoding.EncodeToString(randomBytes(32))
-	b.TokenHash = HashToken(token)
+	b.TokenHash = conversation.HashToken(token)
 	b.TokenID = "tok_" + newID()[:12]
 	return token
-}
-
-// HashToken is what the store keeps of a secret token: its SHA-256, in hex.
-func HashToken(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
-}
-
-// hookToken is the token of a hook's URL, derived from its id.
-// TODO(merge): conversation.HookToken once the conversation service is in.
-func hookToken(key []byte, hookID string) string {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte("hook:" + hookID))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 func randomBytes(n int) []byte {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/botapi"
+	"github.com/tandemhq/tandem/internal/conversation"
 )
 
 // maxCommandText bounds what follows a command.
@@ -25,7 +26,7 @@ func (s *Service) delivery(ctx context.Context, kind tandem.DeliveryKind, p *pla
 	}
 	ev.ID = newID()
 	ev.Bot = botRef(p.bot)
-	ev.Conversation = ConversationView(p.conv)
+	ev.Conversation = conversation.WireConversation(p.conv)
 	ev.Time = now
 	ev.Scopes = scopeStrings(p.scopes)
 	body, err := json.Marshal(ev)

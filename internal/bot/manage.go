@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/conversation"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
@@ -85,13 +86,13 @@ type HookInfo struct {
 // HookURL is where tools post to write in the hook's conversation as its
 // bot. Its token is derived from the hook's id, so it can be shown again.
 func (s *Service) HookURL(h *tandem.Hook) string {
-	return s.cfg.PublicURL + "/hooks/" + hookToken(s.cfg.Secret, h.ID)
+	return s.cfg.PublicURL + "/hooks/" + conversation.HookToken(s.cfg.Secret, h.ID)
 }
 
 // NewHook returns the hook of a bot in a conversation, ready to store.
 func (s *Service) NewHook(botID, conversationID string) *tandem.Hook {
 	h := &tandem.Hook{ID: newID(), BotID: botID, ConversationID: conversationID, CreatedAt: s.cfg.Now()}
-	h.TokenHash = HashToken(hookToken(s.cfg.Secret, h.ID))
+	h.TokenHash = conversation.HashToken(conversation.HookToken(s.cfg.Secret, h.ID))
 	return h
 }
 
@@ -217,4 +218,10 @@ func (s *Service) Retry(ctx context.Context, by *tandem.User, botID, id string) 
 		return nil, fmt.Errorf("enqueue retry: %w", err)
 	}
 	return next, nil
+}
+
+// CreateHook makes the hook of a bot added to a conversation (the
+// conversation service calls it).
+func (s *Service) CreateHook(ctx context.Context, botID, conversationID string) (*tandem.Hook, error) {
+	return s.EnsureHook(ctx, botID, conversationID)
 }

@@ -37,12 +37,6 @@ func botRef(b *tandem.Bot) botapi.Ref {
 	return botapi.Ref{Account: botAccount(b).String(), Name: b.Name, ID: b.ID}
 }
 
-// ConversationView is a conversation as a bot sees it.
-func ConversationView(c *tandem.Conversation) botapi.Conversation {
-	return botapi.Conversation{ID: c.ID, Kind: string(c.Kind), Name: c.Name, AvatarURL: c.AvatarURL, Description: c.Description,
-		SiteID: c.SiteID, AssistID: c.AssistID, Queued: c.Queued, Summary: c.Summary}
-}
-
 func scopeStrings(scopes []tandem.Scope) []string {
 	out := make([]string, len(scopes))
 	for i, sc := range scopes {

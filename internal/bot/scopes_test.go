@@ -7,6 +7,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/botapi"
+	"github.com/tandemhq/tandem/internal/conversation"
 )
 
 // A bot's power is its token's scopes ∩ what was granted where it is.
@@ -101,7 +102,7 @@ func TestCheckMessage(t *testing.T) {
 		{"buttons", &botapi.Message{Blocks: []botapi.Block{{Type: "actions", Buttons: []botapi.Button{link, call}}}}, true},
 		{"nil", nil, false},
 		{"empty", &botapi.Message{}, false},
-		{"too long", &botapi.Message{Text: strings.Repeat("x", MaxText+1)}, false},
+		{"too long", &botapi.Message{Text: strings.Repeat("x", conversation.MaxText+1)}, false},
 		{"not UTF-8", &botapi.Message{Text: "\xff"}, false},
 		{"unknown block", &botapi.Message{Blocks: []botapi.Block{{Type: "html", Text: "<b>"}}}, false},
 		{"http image", &botapi.Message{Blocks: []botapi.Block{{Type: "image", ImageURL: "http://x.example/a.png"}}}, false},
@@ -109,7 +110,7 @@ func TestCheckMessage(t *testing.T) {
 		{"javascript link", &botapi.Message{Blocks: []botapi.Block{{Type: "actions", Buttons: []botapi.Button{{Label: "x", URL: "javascript:alert(1)"}}}}}, false},
 		{"same id twice", &botapi.Message{Blocks: []botapi.Block{{Type: "actions", Buttons: []botapi.Button{{ID: "a", Label: "x", ActionID: "1"}, {ID: "a", Label: "y", ActionID: "2"}}}}}, false},
 		{"buttons outside actions", &botapi.Message{Blocks: []botapi.Block{{Type: "section", Text: "x", Buttons: []botapi.Button{call}}}}, false},
-		{"too many blocks", &botapi.Message{Blocks: slices.Repeat([]botapi.Block{{Type: "divider"}}, MaxBlocks+1)}, false},
+		{"too many blocks", &botapi.Message{Blocks: slices.Repeat([]botapi.Block{{Type: "divider"}}, conversation.MaxBlocks+1)}, false},
 		{"attachments", &botapi.Message{Text: "x", Attachments: []botapi.Attachment{{ID: "a"}}}, false},
 	}
 	for _, tt := range tests {
@@ -118,8 +119,8 @@ func TestCheckMessage(t *testing.T) {
 			if (err == nil) != tt.ok {
 				t.Fatalf("checkMessage = %v, want ok %v", err, tt.ok)
 			}
-			if err != nil && tandem.ErrorCode(err) != tandem.EInvalid {
-				t.Fatalf("code %s, want invalid", tandem.ErrorCode(err))
+			if code := tandem.ErrorCode(err); err != nil && code != tandem.EInvalid && code != tandem.ETooLarge {
+				t.Fatalf("code %s, want invalid or too_large", code)
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/botapi"
 	"github.com/tandemhq/tandem/internal/bot"
+	"github.com/tandemhq/tandem/internal/conversation"
 	"github.com/tandemhq/tandem/internal/httpjson"
 )
 
@@ -287,14 +288,14 @@ func (s *Server) handleListBotHooks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	type hookJSON struct {
-		ID           string              `json:"id"`
-		Conversation botapi.Conversation `json:"conversation"`
-		URL          string              `json:"url"`
-		CreatedAt    time.Time           `json:"createdAt"`
+		ID           string                         `json:"id"`
+		Conversation *conversation.ConversationJSON `json:"conversation"`
+		URL          string                         `json:"url"`
+		CreatedAt    time.Time                      `json:"createdAt"`
 	}
 	out := make([]hookJSON, 0, len(hooks))
 	for _, h := range hooks {
-		out = append(out, hookJSON{ID: h.Hook.ID, Conversation: bot.ConversationView(h.Conversation), URL: h.URL, CreatedAt: h.Hook.CreatedAt})
+		out = append(out, hookJSON{ID: h.Hook.ID, Conversation: conversation.JSON(h.Conversation), URL: h.URL, CreatedAt: h.Hook.CreatedAt})
 	}
 	httpjson.Write(w, http.StatusOK, map[string]any{"hooks": out})
 }

@@ -6,12 +6,11 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/botapi"
 	"github.com/tandemhq/tandem/internal/bot"
+	"github.com/tandemhq/tandem/internal/conversation"
 	"github.com/tandemhq/tandem/internal/httpjson"
 	"github.com/tandemhq/tandem/internal/store"
 )
@@ -50,13 +49,13 @@ func botOf(r *http.Request) *tandem.Bot {
 // every request (a revoked token fails at once, on every node).
 func (s *Server) asBot(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		token, ok := bearer(r)
 		if !ok {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tandem bots"`)
 			s.fail(w, r, tandem.Errorf(tandem.EUnauthorized, "give the bot's token: Authorization: Bearer tdb_…"))
 			return
 		}
-		b, err := s.deps.Bots.Authenticate(r.Context(), strings.TrimSpace(token))
+		b, err := s.deps.Bots.Authenticate(r.Context(), token)
 		if err != nil {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tandem bots", error="invalid_token"`)
 			s.fail(w, r, err)
@@ -72,20 +71,6 @@ func rawJSON(b []byte) json.RawMessage {
 		return json.RawMessage("null")
 	}
 	return json.RawMessage(b)
-}
-
-// botConversationJSON is a conversation as the bot API shows it.
-type botConversationJSON struct {
-	botapi.Conversation
-	CreatedAt     time.Time  `json:"createdAt"`
-	UpdatedAt     time.Time  `json:"updatedAt"`
-	LastSeq       int64      `json:"lastSeq"`
-	LastMessageAt *time.Time `json:"lastMessageAt,omitempty"`
-}
-
-func botConversationView(c *tandem.Conversation) botConversationJSON {
-	return botConversationJSON{Conversation: bot.ConversationView(c), CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, LastSeq: c.LastSeq,
-		LastMessageAt: timePtr(c.LastMessageAt)}
 }
 
 func (s *Server) handleBotMe(w http.ResponseWriter, r *http.Request) {
@@ -115,9 +100,9 @@ func (s *Server) handleBotConversations(w http.ResponseWriter, r *http.Request) 
 		list = list[:limit]
 		out["next"] = list[len(list)-1].Cursor
 	}
-	convs := make([]botConversationJSON, 0, len(list))
+	convs := make([]*conversation.ConversationJSON, 0, len(list))
 	for _, sum := range list {
-		convs = append(convs, botConversationView(sum.Conversation))
+		convs = append(convs, conversation.JSON(sum.Conversation))
 	}
 	out["conversations"] = convs
 	httpjson.Write(w, http.StatusOK, out)
@@ -141,7 +126,7 @@ func (s *Server) handleBotCreateConversation(w http.ResponseWriter, r *http.Requ
 		s.fail(w, r, err)
 		return
 	}
-	httpjson.Write(w, http.StatusCreated, botConversationView(c))
+	httpjson.Write(w, http.StatusCreated, conversation.JSON(c))
 }
 
 func (s *Server) handleBotConversation(w http.ResponseWriter, r *http.Request) {
@@ -150,7 +135,7 @@ func (s *Server) handleBotConversation(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	httpjson.Write(w, http.StatusOK, map[string]any{"conversation": botConversationView(p.Conversation), "scopes": scopeList(p.Scopes)})
+	httpjson.Write(w, http.StatusOK, map[string]any{"conversation": conversation.JSON(p.Conversation), "scopes": scopeList(p.Scopes)})
 }
 
 func (s *Server) handleBotUpdateConversation(w http.ResponseWriter, r *http.Request) {
@@ -169,7 +154,7 @@ func (s *Server) handleBotUpdateConversation(w http.ResponseWriter, r *http.Requ
 		s.fail(w, r, err)
 		return
 	}
-	httpjson.Write(w, http.StatusOK, botConversationView(c))
+	httpjson.Write(w, http.StatusOK, conversation.JSON(c))
 }
 
 type botMemberJSON struct {
@@ -371,7 +356,7 @@ func (s *Server) handleBotHandover(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	httpjson.Write(w, http.StatusOK, botConversationView(c))
+	httpjson.Write(w, http.StatusOK, conversation.JSON(c))
 }
 
 func (s *Server) handleBotEndAssist(w http.ResponseWriter, r *http.Request) {
@@ -384,8 +369,69 @@ func (s *Server) handleBotEndAssist(w http.ResponseWriter, r *http.Request) {
 }
 
 // pressRoutes are the buttons and commands of conversations, for members
-// (agents with their session, people with their conversation's token).
-// They need the conversation routes' caller.
+// (agents with their session; people with their conversation's token, on
+// a page of their site).
 func (s *Server) pressRoutes() []route {
-	return nil
+	const c, p = "/api/v1/conversations", "/api/v1/public/conversations"
+	return []route{
+		{"POST", c + "/{id}/messages/{messageId}/actions", s.handlePress, signedIn},
+		{"POST", p + "/{id}/messages/{messageId}/actions", s.handlePress, public},
+		{"OPTIONS", p + "/{id}/messages/{messageId}/actions", s.handleConversationPreflight, public},
+		{"GET", c + "/{id}/commands", s.handleConversationCommands, signedIn},
+		{"POST", c + "/{id}/commands", s.handleRunCommand, signedIn},
+	}
+}
+
+// handlePress sends the press of a callback button to its bot. The client
+// names the button only; what the bot gets is read from the stored message.
+func (s *Server) handlePress(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.conversationCaller(w, r)
+	if !ok {
+		return
+	}
+	var body struct {
+		ButtonID string `json:"buttonId"`
+	}
+	if err := httpjson.Read(w, r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.deps.Bots.Press(r.Context(), a, r.PathValue("id"), r.PathValue("messageId"), body.ButtonID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
+}
+
+func (s *Server) handleConversationCommands(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.conversationCaller(w, r)
+	if !ok {
+		return
+	}
+	cmds, err := s.deps.Bots.MemberCommands(r.Context(), a, r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	httpjson.Write(w, http.StatusOK, map[string]any{"commands": cmds})
+}
+
+func (s *Server) handleRunCommand(w http.ResponseWriter, r *http.Request) {
+	a, ok := s.conversationCaller(w, r)
+	if !ok {
+		return
+	}
+	var body struct {
+		Name string `json:"name"`
+		Text string `json:"text"`
+	}
+	if err := httpjson.Read(w, r, &body); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.deps.Bots.Run(r.Context(), a, r.PathValue("id"), body.Name, body.Text); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusAccepted)
 }
