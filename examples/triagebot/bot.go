@@ -48,7 +48,7 @@ func (b *Bot) mentioned(ctx context.Context, ev *botapi.Event) *botapi.Answer {
 	}
 	switch {
 	case strings.Contains(text, "human") || strings.Contains(text, "agent") || strings.Contains(text, "person"):
-		return handover("asked for a person: "+clip(text, 200))
+		return handover("asked for a person: " + clip(text, 200))
 	case strings.Contains(text, "screen") || strings.Contains(text, "share"):
 		return answer(botapi.Instruction{Type: botapi.Invite, Message: &botapi.Message{Text: "Share my screen with support"}})
 	}
@@ -78,7 +78,7 @@ func (b *Bot) pressed(ev *botapi.Event) *botapi.Answer {
 			botapi.Instruction{Type: botapi.Invite, Message: &botapi.Message{Text: "Share my screen with support"}},
 		)
 	case actionHuman:
-		a := handover(ev.From.Name+" asked for a person")
+		a := handover(ev.From.Name + " asked for a person")
 		a.Instructions = append([]botapi.Instruction{
 			{Type: botapi.Replace, Message: &botapi.Message{Text: ev.From.Name + " asked for a person."}},
 		}, a.Instructions...)
