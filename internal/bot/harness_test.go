@@ -121,3 +121,5 @@ func (h *harness) deliveries(b *tandem.Bot) []*tandem.Delivery {
 func userAcc(u *tandem.User) tandem.Account {
 	return tandem.Account{Kind: tandem.AccountUser, ID: u.ID}
 }
+
+func storeFilter() store.MessageFilter { return store.MessageFilter{Limit: 100} }
