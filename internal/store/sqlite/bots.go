@@ -35,12 +35,12 @@ func (db *DB) CreateBot(ctx context.Context, b *tandem.Bot) error {
 
 // BotByID returns the bot with the given id.
 func (db *DB) BotByID(ctx context.Context, id string) (*tandem.Bot, error) {
-	return db.oneBot(ctx, "id", id, tandem.Errorf(tandem.ENotFound, "bot %q not found", id))
+	return db.oneBot(ctx, "id = ?", id, tandem.Errorf(tandem.ENotFound, "bot %q not found", id))
 }
 
 // BotByName returns the bot with the given name.
 func (db *DB) BotByName(ctx context.Context, name string) (*tandem.Bot, error) {
-	return db.oneBot(ctx, "name", name, tandem.Errorf(tandem.ENotFound, "no bot named %q", name))
+	return db.oneBot(ctx, "name = ?", name, tandem.Errorf(tandem.ENotFound, "no bot named %q", name))
 }
 
 // BotByTokenHash returns the bot whose current token hashes to hash; a
@@ -49,17 +49,18 @@ func (db *DB) BotByTokenHash(ctx context.Context, hash string) (*tandem.Bot, err
 	if hash == "" {
 		return nil, tandem.Errorf(tandem.ENotFound, "no bot has that token")
 	}
-	return db.oneBot(ctx, "token_hash", hash, tandem.Errorf(tandem.ENotFound, "no bot has that token"))
+	return db.oneBot(ctx, "token_hash = ? AND token_hash <> ''", hash, tandem.Errorf(tandem.ENotFound, "no bot has that token"))
 }
 
-// oneBot returns the bot whose column equals value, or notFound.
-func (db *DB) oneBot(ctx context.Context, column, value string, notFound error) (*tandem.Bot, error) {
-	b, err := store.ScanBot(db.r.QueryRowContext(ctx, `SELECT `+store.BotColumns+` FROM bots WHERE `+column+` = ?`, value))
+// oneBot returns the bot where (a condition on value) holds, or
+// notFound.
+func (db *DB) oneBot(ctx context.Context, where, value string, notFound error) (*tandem.Bot, error) {
+	b, err := store.ScanBot(db.r.QueryRowContext(ctx, `SELECT `+store.BotColumns+` FROM bots WHERE `+where, value))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound
 	}
 	if err != nil {
-		return nil, fmt.Errorf("bot by %s: %w", column, err)
+		return nil, fmt.Errorf("bot by %s: %w", where, err)
 	}
 	return b, nil
 }

@@ -190,6 +190,17 @@ func (db *DB) ListConversations(ctx context.Context, f store.ConversationFilter)
 	if err := store.CheckConversationFilter(f); err != nil {
 		return nil, err
 	}
+	q, args := conversationsQuery(f)
+	out, err := queryRows(ctx, db.r, scanSummary, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list conversations: %w", err)
+	}
+	return out, nil
+}
+
+// conversationsQuery returns the query of ListConversations for f
+// (checked) and its arguments.
+func conversationsQuery(f store.ConversationFilter) (string, []any) {
 	var from string
 	var where []string
 	args := []any{f.Member.String()}
@@ -218,11 +229,7 @@ func (db *DB) ListConversations(ctx context.Context, f store.ConversationFilter)
 		LEFT JOIN messages msg ON msg.conversation_id = c.id AND msg.seq = c.last_seq
 		WHERE ` + strings.Join(where, " AND ") + `
 		ORDER BY COALESCE(c.last_message_at, c.created_at) DESC, c.id DESC LIMIT ?`
-	out, err := queryRows(ctx, db.r, scanSummary, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list conversations: %w", err)
-	}
-	return out, nil
+	return q, args
 }
 
 func scanSummary(s scanner) (*store.ConversationSummary, error) {

@@ -75,7 +75,7 @@ func (db *DB) PostMessage(ctx context.Context, nm *store.NewMessage) (bool, erro
 		}
 		if m.ClientID != "" {
 			stored, err = store.ScanMessage(tx.QueryRowContext(ctx, `SELECT `+store.MessageColumns+` FROM messages
-				WHERE conversation_id = ? AND author = ? AND client_id = ?`, m.ConversationID, m.Author.String(), m.ClientID))
+				WHERE conversation_id = ? AND author = ? AND client_id = ? AND client_id <> ''`, m.ConversationID, m.Author.String(), m.ClientID))
 			if err == nil {
 				return errExisting
 			}

@@ -56,6 +56,13 @@ func (db *DB) EnqueueDeliveries(ctx context.Context, ds []*tandem.Delivery) erro
 	return nil
 }
 
+// claimQuery locks the due pending deliveries no claim holds: (lock until,
+// now, now, limit).
+const claimQuery = `UPDATE deliveries SET locked_until = ?
+	WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?
+		AND (locked_until IS NULL OR locked_until <= ?) ORDER BY next_attempt_at, created_at, id LIMIT ?)
+	RETURNING ` + store.DeliveryColumns
+
 // ClaimDeliveries hides up to limit due pending deliveries from other
 // claims until now+lockFor and returns them, oldest first. It is one
 // UPDATE, so two claims (in this process or another) never take one row.
@@ -64,10 +71,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now time.Time, limit int, loc
 		return nil, err
 	}
 	ms := now.UnixMilli()
-	ds, err := queryRows(ctx, db.w, store.ScanDelivery, `UPDATE deliveries SET locked_until = ?
-		WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?
-			AND (locked_until IS NULL OR locked_until <= ?) ORDER BY next_attempt_at, created_at, id LIMIT ?)
-		RETURNING `+store.DeliveryColumns, now.Add(lockFor).UnixMilli(), ms, ms, limit)
+	ds, err := queryRows(ctx, db.w, store.ScanDelivery, claimQuery, now.Add(lockFor).UnixMilli(), ms, ms, limit)
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}

@@ -67,7 +67,3 @@ func TestRaces(t *testing.T) {
 		return a, b
 	})
 }
-
-func TestChat(t *testing.T) {
-	storetest.RunChat(t, func(t *testing.T) storetest.Chat { return openTemp(t) })
-}

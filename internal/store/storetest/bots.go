@@ -18,7 +18,7 @@ func botNames(bs []*tandem.Bot) []string {
 	return out
 }
 
-func testBots(t *testing.T, s Chat) {
+func testBots(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex, sam := newUser(t, s, "alex@example.com"), newUser(t, s, "sam@example.com")
 	b := &tandem.Bot{OwnerID: alex.ID, Name: "triage", Description: "Answers first", AvatarURL: "https://img.example/t.png",
@@ -107,7 +107,7 @@ func testBots(t *testing.T, s Chat) {
 	}
 }
 
-func testBotValidation(t *testing.T, s Chat) {
+func testBotValidation(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex := newUser(t, s, "alex@example.com")
 	valid := func() tandem.Bot {
@@ -147,7 +147,7 @@ func testBotValidation(t *testing.T, s Chat) {
 	wantCode(t, err, tandem.EInvalid, "ListBots with a bad member")
 }
 
-func testBotCommands(t *testing.T, s Chat) {
+func testBotCommands(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex := newUser(t, s, "alex@example.com")
 	b, other := newBot(t, s, alex, "tickets"), newBot(t, s, alex, "other")
@@ -182,7 +182,7 @@ func testBotCommands(t *testing.T, s Chat) {
 	wantCode(t, err, tandem.ENotFound, "BotCommands of an unknown bot")
 }
 
-func testHooks(t *testing.T, s Chat) {
+func testHooks(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex := newUser(t, s, "alex@example.com")
 	b := newBot(t, s, alex, "ci")
@@ -236,7 +236,7 @@ func testHooks(t *testing.T, s Chat) {
 	}
 }
 
-func testDeleteBot(t *testing.T, s Chat) {
+func testDeleteBot(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex := newUser(t, s, "alex@example.com")
 	b, keep := newBot(t, s, alex, "doomed"), newBot(t, s, alex, "kept")
@@ -275,7 +275,7 @@ func testDeleteBot(t *testing.T, s Chat) {
 	}
 }
 
-func testTriageBot(t *testing.T, s Chat) {
+func testTriageBot(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex := newUser(t, s, "alex@example.com")
 	b := newBot(t, s, alex, "triage")

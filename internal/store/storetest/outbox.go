@@ -26,7 +26,7 @@ func deliveryIDs(ds []*tandem.Delivery) []string {
 	return out
 }
 
-func testMentionDeliveries(t *testing.T, s Chat) {
+func testMentionDeliveries(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex := newUser(t, s, "alex@example.com")
 	b, other := newBot(t, s, alex, "helper"), newBot(t, s, alex, "other")
@@ -86,7 +86,7 @@ func testMentionDeliveries(t *testing.T, s Chat) {
 	}
 }
 
-func testOutbox(t *testing.T, s Chat) {
+func testOutbox(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex := newUser(t, s, "alex@example.com")
 	b, other := newBot(t, s, alex, "helper"), newBot(t, s, alex, "other")
@@ -199,7 +199,7 @@ func testOutbox(t *testing.T, s Chat) {
 
 // testOutboxLock: a claim lapses after lockFor (a worker died), and
 // claims take at most limit, the oldest.
-func testOutboxLock(t *testing.T, s Chat) {
+func testOutboxLock(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex := newUser(t, s, "alex@example.com")
 	b := newBot(t, s, alex, "helper")
@@ -235,7 +235,7 @@ func testOutboxLock(t *testing.T, s Chat) {
 	}
 }
 
-func testOutboxValidation(t *testing.T, s Chat) {
+func testOutboxValidation(t *testing.T, s store.Store) {
 	ctx := context.Background()
 	alex := newUser(t, s, "alex@example.com")
 	b := newBot(t, s, alex, "helper")
