@@ -33,15 +33,6 @@ func runConversation(ctx context.Context, args []string, stdin io.Reader, stdout
 	}}.Run(ctx, args, stdin, stdout, stderr)
 }
 
-// botStore is the store as bots need it.
-func botStore(db store.Store) (bot.Store, error) {
-	bs, ok := any(db).(bot.Store)
-	if !ok {
-		return nil, errors.New("this store does not keep bots; run tandem migrate with a newer tandem")
-	}
-	return bs, nil
-}
-
 // botService is the bot service over an admin command's store: no
 // conversations to post in, only bots to manage.
 func botService(db bot.Store, secret []byte, publicURL string) *bot.Service {
@@ -81,10 +72,6 @@ func botAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 		return err
 	}
 	defer db.Close()
-	bs, err := botStore(db)
-	if err != nil {
-		return err
-	}
 	u, err := db.UserByEmail(ctx, *owner)
 	if err != nil {
 		return cliError("bot add", fmt.Errorf("owner %s: %w", *owner, err))
@@ -92,7 +79,7 @@ func botAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	// The admin command acts as an admin: it may recommend.
 	admin := *u
 	admin.Role = tandem.RoleAdmin
-	c, err := botService(bs, nil, "").Create(ctx, &admin, in)
+	c, err := botService(db, nil, "").Create(ctx, &admin, in)
 	if err != nil {
 		return cliError("bot add", err)
 	}
@@ -106,11 +93,7 @@ func botAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 func botList(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bot list", "tandem bot list [--data DIR | --store URL]", stderr)
 	return listTable(ctx, fs, args, stdout, "ID\tNAME\tOWNER\tURL\tSCOPES\tTOKEN\tCREATED", func(db store.Store, tw io.Writer) error {
-		bs, err := botStore(db)
-		if err != nil {
-			return err
-		}
-		bots, err := bs.ListBots(ctx, store.BotFilter{})
+		bots, err := db.ListBots(ctx, store.BotFilter{})
 		if err != nil {
 			return err
 		}
@@ -157,12 +140,9 @@ func botCommand(ctx context.Context, fs *flag.FlagSet, args []string) (store.Sto
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	bs, err := botStore(db)
+	b, err := findBot(ctx, db, ref)
 	if err == nil {
-		var b *tandem.Bot
-		if b, err = findBot(ctx, bs, ref); err == nil {
-			return db, bs, b, nil
-		}
+		return db, db, b, nil
 	}
 	db.Close()
 	return nil, nil, nil, cliError(fs.Name(), err)
@@ -197,12 +177,6 @@ func botRevoke(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	return nil
 }
 
-// conversationStore is the store as conversation add needs it.
-type conversationStore interface {
-	bot.Store
-	CreateConversation(ctx context.Context, c *tandem.Conversation, members []*tandem.Member) error
-}
-
 func conversationAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := newFlagSet("conversation add", "tandem conversation add --name NAME --member EMAIL [--member EMAIL ...] [--bot BOT_ID ...] [--public-url URL]", stderr)
 	data := storageFlags(fs)
@@ -224,10 +198,7 @@ func conversationAdd(ctx context.Context, args []string, stdin io.Reader, stdout
 		return err
 	}
 	defer db.Close()
-	cs, ok := any(db).(conversationStore)
-	if !ok {
-		return errors.New("conversation add: this store does not keep conversations; run tandem migrate with a newer tandem")
-	}
+	cs := db
 	var secrets *app.Secrets
 	if *secretsFile != "" {
 		secrets, err = app.ReadSecretsFile(*secretsFile)
@@ -286,11 +257,7 @@ func triageBot(ctx context.Context, db store.Store, ref string) (string, error) 
 	if ref == "none" || ref == "" {
 		return "", nil
 	}
-	bs, err := botStore(db)
-	if err != nil {
-		return "", err
-	}
-	b, err := findBot(ctx, bs, ref)
+	b, err := findBot(ctx, db, ref)
 	if err != nil {
 		return "", err
 	}

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/tandemhq/tandem"
-	"github.com/tandemhq/tandem/internal/bot"
 	"github.com/tandemhq/tandem/internal/conversation"
 )
 
@@ -41,7 +40,7 @@ func TestBotAndConversationCommands(t *testing.T) {
 	}
 	id, token := m[1], m[2]
 	db := openStore(t, dir)
-	bs := db.(bot.Store)
+	bs := db
 	b, err := bs.BotByID(ctx, id)
 	if err != nil || b.TokenHash != conversation.HashToken(token) || b.SigningSecret != m[3] {
 		t.Fatalf("stored bot %+v %v", b, err)
@@ -57,9 +56,7 @@ func TestBotAndConversationCommands(t *testing.T) {
 	if cm == nil {
 		t.Fatalf("conversation add printed:\n%s", out)
 	}
-	h, err := bs.(interface {
-		HookByTokenHash(ctx context.Context, hash string) (*tandem.Hook, error)
-	}).HookByTokenHash(ctx, conversation.HashToken(cm[2]))
+	h, err := bs.HookByTokenHash(ctx, conversation.HashToken(cm[2]))
 	if err != nil || h.BotID != id || h.ConversationID != cm[1] {
 		t.Fatalf("the printed webhook is not the bot's in the conversation: %+v %v", h, err)
 	}

@@ -313,8 +313,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		RateBytes: cfg.AssistRateBytes, BurstBytes: cfg.AssistBurstBytes, MaxRecordedBytes: cfg.AssistMaxBytes,
 		Spool: s.spool, Node: s.node, Bus: s.bus, Conversations: links,
 	}, s.db, blobStore, m)
-	if bs, ok := s.db.(bot.Store); ok && s.conversations != nil {
-		s.bots = bot.New(bot.Config{Secret: secret, PublicURL: cfg.PublicURL, Logger: cfg.Logger, Now: cfg.Now}, bs, s.conversations, s.assists)
+	if s.conversations != nil {
+		s.bots = bot.New(bot.Config{Secret: secret, PublicURL: cfg.PublicURL, Logger: cfg.Logger, Now: cfg.Now}, s.db, s.conversations, s.assists)
 		// A bot added to a conversation gets its webhook there.
 		s.conversations.SetHooks(s.bots)
 	}
