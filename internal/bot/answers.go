@@ -216,14 +216,16 @@ func (s *Service) prepare(ctx context.Context, p *place, o *origin, in *botapi.I
 		return s.prepareCreate(ctx, p, in)
 
 	case botapi.Notice:
-		if o == nil || (o.d.Kind != tandem.DeliveryAction && o.d.Kind != tandem.DeliveryCommand) || o.from.IsZero() {
+		// By the event, not the delivery's kind: a refusal sent about an
+		// action is no action to answer.
+		if o == nil || (o.ev.Type != botapi.EventAction && o.ev.Type != botapi.EventCommand) || o.from.IsZero() {
 			return nil, refuse(tandem.Errorf(tandem.EInvalid, "a notice answers a button or a command only"))
 		}
 		if err := checkMessage(in.Message); err != nil {
 			return nil, refuse(err)
 		}
 		m := *in.Message
-		if o.d.Kind == tandem.DeliveryAction {
+		if o.ev.Type == botapi.EventAction {
 			m.ID = o.d.MessageID
 		}
 		return func(ctx context.Context) (any, error) {
@@ -232,7 +234,7 @@ func (s *Service) prepare(ctx context.Context, p *place, o *origin, in *botapi.I
 		}, nil
 
 	case botapi.Replace:
-		if o == nil || o.d.Kind != tandem.DeliveryAction || o.d.MessageID == "" {
+		if o == nil || o.ev.Type != botapi.EventAction || o.d.MessageID == "" {
 			return nil, refuse(tandem.Errorf(tandem.EInvalid, "replace answers a button press only (use PUT …/messages/{id} otherwise)"))
 		}
 		return s.prepareReplace(ctx, p, o.d.MessageID, in.Message)

@@ -230,6 +230,22 @@ func TestAnswerToPress(t *testing.T) {
 	if r := refusals(t, ds[0]); len(r.Refused) != 2 {
 		t.Fatalf("refusal %+v", r)
 	}
+
+	// A refusal about a press is no press: replace is refused in its answer.
+	if err := f.s.Apply(f.ctx, d, &botapi.Answer{Instructions: []botapi.Instruction{{Type: botapi.Rename, Name: "x"}}}); err != nil {
+		t.Fatal(err)
+	}
+	refusal := f.deliveries(b)[0]
+	if refusal.Kind != tandem.DeliveryAction || refusal.MessageID != m.ID {
+		t.Fatalf("refusal of a press: %+v", refusal)
+	}
+	if err := f.s.Apply(f.ctx, refusal, &botapi.Answer{Instructions: []botapi.Instruction{
+		{Type: botapi.Replace, Message: &botapi.Message{Text: "sneaky"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.db.MessageByID(f.ctx, m.ID); got.Text != "You chose yes" {
+		t.Fatalf("a refusal's answer replaced the message: %q", got.Text)
+	}
 }
 
 // A revoked bot's answer is dropped: nothing applied, nothing sent back.
