@@ -71,7 +71,9 @@ func originOf(d *tandem.Delivery) *origin {
 // listing why. Answers of a bot that was deleted, revoked or removed from
 // the conversation meanwhile are dropped.
 func (s *Service) Apply(ctx context.Context, d *tandem.Delivery, a *botapi.Answer) error {
-	if a == nil || len(a.Instructions) == 0 {
+	if s == nil || a == nil || len(a.Instructions) == 0 {
+		// No bots here (a server without them hands a nil *Service to the
+		// webhook workers): nothing to apply.
 		return nil
 	}
 	b, err := s.store.BotByID(ctx, d.BotID)
