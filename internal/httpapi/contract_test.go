@@ -53,6 +53,7 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 		{"POST", "/api/v1/assists/" + id + "/end", "", nil, agent.Client, 200},
 		{"GET", "/api/v1/assists/" + id + "/recording", "", nil, agent.Client, 200},
 		{"POST", "/api/v1/logout", "", nil, agent.Client, 204},
+		{"POST", "/hooks/no-such-hook", "", body(`{"text":"disk full"}`), anon, 404}, // no_service
 	}
 	called := map[string]bool{}
 	for _, c := range calls {
@@ -104,5 +105,8 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 func templateOf(path, id, key string) string {
 	path = strings.Replace(path, "/assists/"+id, "/assists/{id}", 1)
 	path = strings.Replace(path, "/assists/nope", "/assists/{id}", 1)
+	if strings.HasPrefix(path, "/hooks/") {
+		return "/hooks/{token}"
+	}
 	return strings.Replace(path, "/sites/"+key, "/sites/{key}", 1)
 }

@@ -74,6 +74,9 @@ type Deps struct {
 	// Bots, when set, serves bots: their management, the bot API and the
 	// buttons and commands of conversations.
 	Bots *bot.Service
+	// Hooks receives the posts to bots' incoming webhooks (/hooks/TOKEN);
+	// nil answers every one no_service.
+	Hooks HookReceiver
 }
 
 // Observer counts requests for metrics; nil is allowed.
