@@ -133,7 +133,7 @@ func agentEvents(t *testing.T, ctx context.Context, ts *apptest.TestServer, agen
 
 type userID struct{ User struct{ ID string } }
 
-func me(t *testing.T, ctx context.Context, a *simclient.Agent) string {
+func me(t testing.TB, ctx context.Context, a *simclient.Agent) string {
 	t.Helper()
 	var u userID
 	if err := a.Do(ctx, "GET", "/api/v1/me", nil, &u); err != nil {
