@@ -415,6 +415,10 @@ func (s *Server) SSHAddr() string {
 	return s.ssh.Addr()
 }
 
+// Conversations is the conversation service, nil when the store keeps no
+// conversations.
+func (s *Server) Conversations() *conversation.Service { return s.conversations }
+
 // Store is the server's store, for admin tasks in tests.
 func (s *Server) Store() store.Store { return s.db }
 
