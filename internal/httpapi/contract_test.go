@@ -21,12 +21,7 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 	id := p.AssistID
 	key := ts.Site.Key
 	body := func(s string) io.Reader { return strings.NewReader(s) }
-	type call struct {
-		method, path, origin string
-		body                 io.Reader
-		client               *http.Client
-		status               int
-	}
+	type call = contractCall
 	anon := ts.Client()
 	calls := []call{
 		{"GET", "/healthz", "", nil, anon, 200},
@@ -54,6 +49,8 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 		{"GET", "/api/v1/assists/" + id + "/recording", "", nil, agent.Client, 200},
 		{"POST", "/api/v1/logout", "", nil, agent.Client, 204},
 	}
+	// Each part of the API adds the calls of its operations.
+	calls = append(calls, conversationCalls(t, ctx, ts)...)
 	called := map[string]bool{}
 	for _, c := range calls {
 		req, err := http.NewRequestWithContext(ctx, c.method, ts.URL()+c.path, c.body)
@@ -100,8 +97,18 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 	}
 }
 
+// contractCall is one call of TestEveryOperationAnswersAsDocumented: a
+// request (a JSON body when body is set) and the status it must get.
+type contractCall struct {
+	method, path, origin string
+	body                 io.Reader
+	client               *http.Client
+	status               int
+}
+
 // templateOf turns a called path back into its document form.
 func templateOf(path, id, key string) string {
+	path = conversationTemplate(path)
 	path = strings.Replace(path, "/assists/"+id, "/assists/{id}", 1)
 	path = strings.Replace(path, "/assists/nope", "/assists/{id}", 1)
 	return strings.Replace(path, "/sites/"+key, "/sites/{key}", 1)
