@@ -60,21 +60,27 @@ type NewMessage struct {
 // Conversations are chats between users, people and bots.
 type Conversations interface {
 	// CreateConversation stores c (setting ID, CreatedAt and UpdatedAt
-	// when empty) and its first members in one step.
+	// when empty) and its first members in one step. Users and bots must
+	// exist (ENotFound); a person is a member of their own support
+	// conversation only (a person member with an empty id is given the
+	// conversation's); a direct conversation has exactly two members.
 	CreateConversation(ctx context.Context, c *tandem.Conversation, members []*tandem.Member) error
 	ConversationByID(ctx context.Context, id string) (*tandem.Conversation, error)
 	// ConversationForAssist returns the support conversation whose
-	// AssistID is assistID.
+	// AssistID is assistID (the newest, should there be several).
 	ConversationForAssist(ctx context.Context, assistID string) (*tandem.Conversation, error)
 	// UpdateConversation writes c's name, avatar, description, assist,
-	// queued and summary, and sets UpdatedAt.
+	// queued and summary, and sets UpdatedAt. Its kind and site do not
+	// change.
 	UpdateConversation(ctx context.Context, c *tandem.Conversation) error
 	// DeleteConversation deletes a conversation with its members,
 	// messages, hooks and deliveries.
 	DeleteConversation(ctx context.Context, id string) error
 	ListConversations(ctx context.Context, f ConversationFilter) ([]*ConversationSummary, error)
 
-	// AddMember adds m (EConflict if the account is a member already).
+	// AddMember adds m (EConflict if the account is a member already;
+	// EInvalid for a third member of a direct conversation, or a person
+	// outside their own support conversation), setting JoinedAt when zero.
 	AddMember(ctx context.Context, m *tandem.Member) error
 	// RemoveMember removes an account from a conversation; removing a bot
 	// deletes its hook in that conversation too.
@@ -90,12 +96,15 @@ type Conversations interface {
 	// conversation's LastSeq and LastMessageAt. When the author already
 	// posted a message with the same non-empty ClientID there, nothing is
 	// written and m.Message is set to the stored one, with created false.
+	// The author must be a member (else EForbidden, nothing written); the
+	// message's attachments are named by ID and replaced by what was
+	// stored at upload.
 	PostMessage(ctx context.Context, m *NewMessage) (created bool, err error)
 	MessageByID(ctx context.Context, id string) (*tandem.Message, error)
 	Messages(ctx context.Context, conversationID string, f MessageFilter) ([]*tandem.Message, error)
 	// CreateAttachment records a file uploaded to a conversation by
-	// uploader, before a message carries it (sets ID and CreatedAt when
-	// empty). AttachmentByID returns it with who uploaded it and the
+	// uploader, a member (else EForbidden), before a message carries it
+	// (sets ID when empty). AttachmentByID returns it with who uploaded it and the
 	// message that carries it ("" while none does); PostMessage sets that
 	// message for every attachment of the message it stores, and refuses
 	// (EInvalid, nothing written) an attachment of another conversation or
@@ -103,7 +112,9 @@ type Conversations interface {
 	CreateAttachment(ctx context.Context, conversationID string, uploader tandem.Account, a *tandem.Attachment) error
 	AttachmentByID(ctx context.Context, id string) (a *tandem.Attachment, conversationID string, uploader tandem.Account, messageID string, err error)
 	// ReplaceMessage writes m's text, blocks and attachments and sets its
-	// EditedAt, if its stored author is m.Author (else EForbidden).
+	// EditedAt (now, when zero), if its stored author is m.Author (else
+	// EForbidden). Its attachments are the author's uploads to the
+	// conversation that no other message carries.
 	ReplaceMessage(ctx context.Context, m *tandem.Message) error
 }
 
@@ -129,7 +140,7 @@ type Bots interface {
 	// UpdateBot writes every field of b but ID, OwnerID and CreatedAt.
 	UpdateBot(ctx context.Context, b *tandem.Bot) error
 	// DeleteBot deletes a bot with its memberships, commands, hooks and
-	// pending deliveries.
+	// deliveries, and clears it as any site's triage bot.
 	DeleteBot(ctx context.Context, id string) error
 
 	CreateBotCommand(ctx context.Context, c *tandem.BotCommand) error // EConflict for a name the bot has
@@ -158,11 +169,15 @@ type Outbox interface {
 	// ClaimDeliveries returns up to limit pending deliveries whose
 	// NextAttemptAt has come (by now), oldest first, and hides them from
 	// other claims until now+lockFor: several workers (on several nodes)
-	// never hold the same delivery at once.
+	// never hold the same delivery at once. A claim lapses at
+	// now+lockFor: a delivery whose worker died is claimed again.
 	ClaimDeliveries(ctx context.Context, now time.Time, limit int, lockFor time.Duration) ([]*tandem.Delivery, error)
 	// RecordAttempt appends a to the delivery's log and writes d's state,
-	// attempts, next attempt, last status and error, and done time, in one
-	// transaction.
+	// attempts, next attempt (kept when zero), last status and error, and
+	// done time, and releases its claim, in one transaction. a.N is
+	// d.Attempts when 0; an attempt number recorded twice is EConflict. A
+	// nil a writes the state alone: the owner moving a dead delivery back
+	// to pending.
 	RecordAttempt(ctx context.Context, d *tandem.Delivery, a *tandem.DeliveryAttempt) error
 	// EnqueueDeliveries writes deliveries that belong to no new message
 	// (button actions, commands).

@@ -1,6 +1,6 @@
 // Package store declares the interface to Tandem's durable state: users,
-// sites, login sessions, assists, consent, invites, pages, terminal sessions
-// and the audit log. Backends live in sub-packages (store/sqlite, later
+// sites, login sessions, assists, consent, invites, pages, terminal sessions,
+// the audit log, conversations, bots and the outbox of requests owed to bots. Backends live in sub-packages (store/sqlite, later
 // store/postgres) and are checked by the shared suite in store/storetest.
 //
 // Capabilities do not import this package's Store whole: each declares the
@@ -29,6 +29,9 @@ type Store interface {
 	Leases
 	Recordings
 	Secrets
+	Conversations
+	Bots
+	Outbox
 	Copier
 	Pinger
 	Close() error

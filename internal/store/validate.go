@@ -97,7 +97,8 @@ func CheckUser(u *tandem.User) error {
 // CheckSite validates s and normalizes it in place: a trimmed name is
 // required, every allowed origin is normalized (repeats dropped), and the
 // recording retention is zero (forever) or a positive whole number of
-// milliseconds, the precision every backend stores.
+// milliseconds, the precision every backend stores, and a triage bot, if
+// any, is named by an id.
 func CheckSite(s *tandem.Site) error {
 	name := strings.TrimSpace(s.Name)
 	if name == "" {
@@ -105,6 +106,11 @@ func CheckSite(s *tandem.Site) error {
 	}
 	if r := s.RecordingRetention; r < 0 || r%time.Millisecond != 0 {
 		return tandem.Errorf(tandem.EInvalid, "recording retention %v is not zero (keep forever) or a positive number of milliseconds", r)
+	}
+	if s.TriageBotID != "" {
+		if err := checkID(s.TriageBotID, "triage bot"); err != nil {
+			return err
+		}
 	}
 	origins := make([]string, 0, len(s.AllowedOrigins))
 	seen := make(map[string]bool)

@@ -231,6 +231,11 @@ func queryRows[T any](ctx context.Context, q querier, scan func(pgx.Row) (T, err
 	return out, rows.Err()
 }
 
+// scanWith adapts a scanner of package store to queryRows.
+func scanWith[T any](scan func(store.Scanner) (T, error)) func(pgx.Row) (T, error) {
+	return func(r pgx.Row) (T, error) { return scan(r) }
+}
+
 // affected returns the error notFound makes when tag changed no row.
 func affected(tag pgconn.CommandTag, notFound func() error) error {
 	if tag.RowsAffected() == 0 {

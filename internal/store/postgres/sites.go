@@ -12,7 +12,7 @@ import (
 	"github.com/tandemhq/tandem/internal/store"
 )
 
-const siteColumns = `id, name, key, allowed_origins, strict_masking, capture_bodies, consent_each_agent, recording_retention, created_at`
+const siteColumns = `id, name, key, allowed_origins, strict_masking, capture_bodies, consent_each_agent, recording_retention, triage_bot_id, created_at`
 
 // CreateSite inserts s after store.CheckSite has normalized it, setting its
 // ID, Key and CreatedAt when empty.
@@ -30,14 +30,23 @@ func (db *DB) CreateSite(ctx context.Context, s *tandem.Site) error {
 	if err != nil {
 		return wrapErr(err, "create site")
 	}
-	_, err = db.pool.Exec(ctx, `INSERT INTO sites (`+siteColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-		c.ID, c.Name, c.Key, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent,
-		c.RecordingRetention.Milliseconds(), toMillis(c.CreatedAt))
-	if isUnique(err) {
-		return tandem.Errorf(tandem.EConflict, "a site with id %q or key %q exists", c.ID, c.Key)
-	}
+	err = db.tx(ctx, func(tx pgx.Tx) error {
+		if err := triageBotExists(ctx, tx, c.TriageBotID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO sites (`+siteColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			c.ID, c.Name, c.Key, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent,
+			c.RecordingRetention.Milliseconds(), c.TriageBotID, toMillis(c.CreatedAt))
+		if isUnique(err) {
+			return tandem.Errorf(tandem.EConflict, "a site with id %q or key %q exists", c.ID, c.Key)
+		}
+		if err != nil {
+			return wrapErr(err, "create site")
+		}
+		return nil
+	})
 	if err != nil {
-		return wrapErr(err, "create site")
+		return err
 	}
 	*s = c
 	return nil
@@ -76,8 +85,8 @@ func (db *DB) ListSites(ctx context.Context) ([]*tandem.Site, error) {
 	return ss, nil
 }
 
-// UpdateSite writes the name, origins, capture settings and recording
-// retention of s. The key and creation time do not change.
+// UpdateSite writes the name, origins, capture settings, recording
+// retention and triage bot of s. The key and creation time do not change.
 func (db *DB) UpdateSite(ctx context.Context, s *tandem.Site) error {
 	c := *s
 	c.AllowedOrigins = append([]string(nil), s.AllowedOrigins...)
@@ -88,13 +97,20 @@ func (db *DB) UpdateSite(ctx context.Context, s *tandem.Site) error {
 	if err != nil {
 		return wrapErr(err, "update site")
 	}
-	tag, err := db.pool.Exec(ctx, `UPDATE sites SET name = $1, allowed_origins = $2, strict_masking = $3, capture_bodies = $4,
-		consent_each_agent = $5, recording_retention = $6 WHERE id = $7`,
-		c.Name, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent, c.RecordingRetention.Milliseconds(), c.ID)
+	err = db.tx(ctx, func(tx pgx.Tx) error {
+		if err := triageBotExists(ctx, tx, c.TriageBotID); err != nil {
+			return err
+		}
+		tag, err := tx.Exec(ctx, `UPDATE sites SET name = $1, allowed_origins = $2, strict_masking = $3, capture_bodies = $4,
+			consent_each_agent = $5, recording_retention = $6, triage_bot_id = $7 WHERE id = $8`,
+			c.Name, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent, c.RecordingRetention.Milliseconds(),
+			c.TriageBotID, c.ID)
+		if err != nil {
+			return wrapErr(err, "update site")
+		}
+		return affected(tag, func() error { return tandem.Errorf(tandem.ENotFound, "site %q not found", c.ID) })
+	})
 	if err != nil {
-		return wrapErr(err, "update site")
-	}
-	if err := affected(tag, func() error { return tandem.Errorf(tandem.ENotFound, "site %q not found", c.ID) }); err != nil {
 		return err
 	}
 	s.Name, s.AllowedOrigins = c.Name, c.AllowedOrigins
@@ -113,13 +129,31 @@ func (db *DB) DeleteSite(ctx context.Context, id string) error {
 	return affected(tag, func() error { return tandem.Errorf(tandem.ENotFound, "site %q not found", id) })
 }
 
+// triageBotExists returns tandem.ENotFound unless id is empty (no triage
+// bot) or names a bot, which it locks against deletion until tx ends, so
+// that a site never names a bot DeleteBot removed.
+func triageBotExists(ctx context.Context, tx pgx.Tx, id string) error {
+	if id == "" {
+		return nil
+	}
+	var one int
+	err := tx.QueryRow(ctx, `SELECT 1 FROM bots WHERE id = $1 FOR SHARE`, id).Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return tandem.Errorf(tandem.ENotFound, "bot %q not found", id)
+	}
+	if err != nil {
+		return wrapErr(err, "look up triage bot")
+	}
+	return nil
+}
+
 func scanSite(r pgx.Row) (*tandem.Site, error) {
 	var site tandem.Site
 	var origins string
 	var retention int64
 	var created *int64
 	if err := r.Scan(&site.ID, &site.Name, &site.Key, &origins, &site.StrictMasking, &site.CaptureBodies, &site.ConsentEachAgent,
-		&retention, &created); err != nil {
+		&retention, &site.TriageBotID, &created); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(origins), &site.AllowedOrigins); err != nil {

@@ -180,9 +180,7 @@ func affected(res sql.Result, notFound func() error) error {
 }
 
 // scanner is a *sql.Row or *sql.Rows.
-type scanner interface {
-	Scan(dest ...any) error
-}
+type scanner = store.Scanner
 
 // querier is a *sql.DB or a *sql.Tx.
 type querier interface {

@@ -3,6 +3,9 @@ package sqlite
 import (
 	"strings"
 	"testing"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/store"
 )
 
 // LiveInvite finds an invite through the partial index on its token or code
@@ -68,5 +71,40 @@ func TestExpireRecordingsUsesIndex(t *testing.T) {
 	p := queryPlan(t, db, expireQuery, 0, 10)
 	if !strings.Contains(p, "assists_retention") {
 		t.Errorf("plan %q, want it to use assists_retention", p)
+	}
+}
+
+// The hot paths of conversations and the outbox go through indexes: an
+// account's conversations, the newest message of each, a page of
+// history, a repeated client id, the due deliveries, hooks and bots by
+// token hash.
+func TestChatUsesIndexes(t *testing.T) {
+	db := openTemp(t)
+	defer db.Close()
+	member, memberArgs := conversationsQuery(store.ConversationFilter{Member: tandem.Account{Kind: tandem.AccountUser, ID: "u"}})
+	queue, queueArgs := conversationsQuery(store.ConversationFilter{Queued: true, SiteIDs: []string{"s1", "s2"}})
+	for _, tt := range []struct {
+		name, query string
+		args        []any
+		want        []string
+	}{
+		{"an account's conversations", member, memberArgs, []string{"conversation_members_account", "messages_seq"}},
+		{"the queue", queue, queueArgs, []string{"conversations_queue", "messages_seq"}},
+		{"history", `SELECT id FROM messages WHERE conversation_id = ? AND seq < ? ORDER BY seq DESC LIMIT 50`, []any{"c", 10}, []string{"messages_seq"}},
+		{"client id", `SELECT id FROM messages WHERE conversation_id = ? AND author = ? AND client_id = ? AND client_id <> ''`, []any{"c", "user:u", "x"}, []string{"messages_client"}},
+		{"due deliveries", claimQuery, []any{2, 1, 1, 10}, []string{"deliveries_due"}},
+		{"hook by token", `SELECT id FROM hooks WHERE token_hash = ?`, []any{"h"}, []string{"(token_hash=?)"}},
+		{"bot by token", `SELECT id FROM bots WHERE token_hash = ? AND token_hash <> ''`, []any{"h"}, []string{"bots_token"}},
+		{"a bot's memberships", `DELETE FROM conversation_members WHERE account = ?`, []any{"bot:b"}, []string{"conversation_members_account"}},
+	} {
+		p := queryPlan(t, db, tt.query, tt.args...)
+		for _, index := range tt.want {
+			if !strings.Contains(p, index) {
+				t.Errorf("%s: plan %q, want it to use %s", tt.name, p, index)
+			}
+		}
+		if strings.Contains(p, "SCAN conversations") || strings.Contains(p, "SCAN messages") || strings.Contains(p, "SCAN deliveries") {
+			t.Errorf("%s: plan %q reads a whole table", tt.name, p)
+		}
 	}
 }

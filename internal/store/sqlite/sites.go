@@ -12,7 +12,7 @@ import (
 	"github.com/tandemhq/tandem/internal/store"
 )
 
-const siteColumns = `id, name, key, allowed_origins, strict_masking, capture_bodies, consent_each_agent, recording_retention, created_at`
+const siteColumns = `id, name, key, allowed_origins, strict_masking, capture_bodies, consent_each_agent, recording_retention, triage_bot_id, created_at`
 
 // CreateSite inserts s after store.CheckSite has normalized it, setting its
 // ID, Key and CreatedAt when empty.
@@ -30,14 +30,23 @@ func (db *DB) CreateSite(ctx context.Context, s *tandem.Site) error {
 	if err != nil {
 		return fmt.Errorf("create site: %w", err)
 	}
-	_, err = db.w.ExecContext(ctx, `INSERT INTO sites (`+siteColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		c.ID, c.Name, c.Key, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent,
-		c.RecordingRetention.Milliseconds(), toMillis(c.CreatedAt))
-	if isUnique(err) {
-		return tandem.Errorf(tandem.EConflict, "a site with id %q or key %q exists", c.ID, c.Key)
-	}
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		if err := triageBotExists(ctx, tx, c.TriageBotID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO sites (`+siteColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, c.Name, c.Key, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent,
+			c.RecordingRetention.Milliseconds(), c.TriageBotID, toMillis(c.CreatedAt))
+		if isUnique(err) {
+			return tandem.Errorf(tandem.EConflict, "a site with id %q or key %q exists", c.ID, c.Key)
+		}
+		if err != nil {
+			return fmt.Errorf("create site: %w", err)
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("create site: %w", err)
+		return err
 	}
 	*s = c
 	return nil
@@ -76,8 +85,8 @@ func (db *DB) ListSites(ctx context.Context) ([]*tandem.Site, error) {
 	return ss, nil
 }
 
-// UpdateSite writes the name, origins, capture settings and recording
-// retention of s. The key and creation time do not change.
+// UpdateSite writes the name, origins, capture settings, recording
+// retention and triage bot of s. The key and creation time do not change.
 func (db *DB) UpdateSite(ctx context.Context, s *tandem.Site) error {
 	c := *s
 	c.AllowedOrigins = append([]string(nil), s.AllowedOrigins...)
@@ -88,13 +97,20 @@ func (db *DB) UpdateSite(ctx context.Context, s *tandem.Site) error {
 	if err != nil {
 		return fmt.Errorf("update site: %w", err)
 	}
-	res, err := db.w.ExecContext(ctx, `UPDATE sites SET name = ?, allowed_origins = ?, strict_masking = ?, capture_bodies = ?, consent_each_agent = ?,
-		recording_retention = ? WHERE id = ?`,
-		c.Name, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent, c.RecordingRetention.Milliseconds(), c.ID)
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		if err := triageBotExists(ctx, tx, c.TriageBotID); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `UPDATE sites SET name = ?, allowed_origins = ?, strict_masking = ?, capture_bodies = ?,
+			consent_each_agent = ?, recording_retention = ?, triage_bot_id = ? WHERE id = ?`,
+			c.Name, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent, c.RecordingRetention.Milliseconds(),
+			c.TriageBotID, c.ID)
+		if err != nil {
+			return fmt.Errorf("update site: %w", err)
+		}
+		return affected(res, func() error { return tandem.Errorf(tandem.ENotFound, "site %q not found", c.ID) })
+	})
 	if err != nil {
-		return fmt.Errorf("update site: %w", err)
-	}
-	if err := affected(res, func() error { return tandem.Errorf(tandem.ENotFound, "site %q not found", c.ID) }); err != nil {
 		return err
 	}
 	s.Name, s.AllowedOrigins = c.Name, c.AllowedOrigins
@@ -113,13 +129,22 @@ func (db *DB) DeleteSite(ctx context.Context, id string) error {
 	return affected(res, func() error { return tandem.Errorf(tandem.ENotFound, "site %q not found", id) })
 }
 
+// triageBotExists returns tandem.ENotFound unless id is empty (no triage
+// bot) or names a bot.
+func triageBotExists(ctx context.Context, tx *sql.Tx, id string) error {
+	if id == "" {
+		return nil
+	}
+	return accountExists(ctx, tx, tandem.Account{Kind: tandem.AccountBot, ID: id})
+}
+
 func scanSite(s scanner) (*tandem.Site, error) {
 	var site tandem.Site
 	var origins string
 	var retention int64
 	var created sql.NullInt64
 	if err := s.Scan(&site.ID, &site.Name, &site.Key, &origins, &site.StrictMasking, &site.CaptureBodies, &site.ConsentEachAgent,
-		&retention, &created); err != nil {
+		&retention, &site.TriageBotID, &created); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(origins), &site.AllowedOrigins); err != nil {

@@ -20,7 +20,7 @@ const benchParallelism = 4
 // (b.RunParallel), and reports each as ops/s: accept (UpdateAssist from
 // waiting to consenting), consent (RecordConsent), audit (AppendAudit) and
 // redeem (LiveInvite then RedeemInvite, as a person opening an invite link
-// does). open returns a new, empty store, shared by the sub-benchmarks;
+// does), post (PostMessage) and list (ListConversations). open returns a new, empty store, shared by the sub-benchmarks;
 // Bench closes it.
 func Bench(b *testing.B, open func(tb testing.TB) store.Store) {
 	ctx := context.Background()
@@ -81,6 +81,43 @@ func Bench(b *testing.B, open func(tb testing.TB) store.Store) {
 			return s.RedeemInvite(ctx, &store.InviteRedemption{InviteID: inv.ID, Now: now,
 				Assist:  &tandem.Assist{SiteID: site.ID, State: tandem.AssistLive, PersonID: "person", StartedAt: now},
 				Consent: &tandem.Consent{Method: "invite", Allowed: true}})
+		})
+	})
+	benchChat(b, s)
+}
+
+// benchChat measures posting (PostMessage to 8 busy conversations, so
+// that posters contend for each one's numbering as a lively group does)
+// and listing (ListConversations of an agent in 100 conversations, a
+// page of 50 with unread counts and newest messages).
+func benchChat(b *testing.B, s store.Store) {
+	ctx := context.Background()
+	u := &tandem.User{Email: "bench@example.com", Name: "Bench", Role: tandem.RoleAgent}
+	benchMust(b, s.CreateUser(ctx, u), "CreateUser")
+	me := tandem.Account{Kind: tandem.AccountUser, ID: u.ID}
+	var cs []*tandem.Conversation
+	for i := range 100 {
+		c := &tandem.Conversation{Kind: tandem.ConversationGroup, Name: fmt.Sprintf("room %d", i)}
+		benchMust(b, s.CreateConversation(ctx, c, []*tandem.Member{{Account: me}}), "CreateConversation")
+		_, err := s.PostMessage(ctx, &store.NewMessage{Message: &tandem.Message{ConversationID: c.ID, Author: me, Text: "hello"}})
+		benchMust(b, err, "PostMessage")
+		cs = append(cs, c)
+	}
+	b.Run("post", func(b *testing.B) {
+		var next atomic.Int64
+		parallel(b, func() error {
+			c := cs[next.Add(1)%8]
+			_, err := s.PostMessage(ctx, &store.NewMessage{Message: &tandem.Message{ConversationID: c.ID, Author: me, Text: "a message of a usual length, say forty words"}})
+			return err
+		})
+	})
+	b.Run("list", func(b *testing.B) {
+		parallel(b, func() error {
+			list, err := s.ListConversations(ctx, store.ConversationFilter{Member: me})
+			if err == nil && len(list) != store.DefaultListLimit {
+				err = fmt.Errorf("listed %d conversations, want %d", len(list), store.DefaultListLimit)
+			}
+			return err
 		})
 	})
 }

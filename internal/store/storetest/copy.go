@@ -48,6 +48,54 @@ type filled struct {
 	auditMaxID  int64
 	auditLen    int
 	sessionHash string
+	chat        *filledChat
+}
+
+// filledChat is what fillChat wrote.
+type filledChat struct {
+	bot          *tandem.Bot
+	conversation *tandem.Conversation
+	message      *tandem.Message
+	delivery     *tandem.Delivery
+}
+
+// fillChat writes every kind of row of conversations, bots and the
+// outbox into s.
+func fillChat(t *testing.T, s store.Store, f *filled) {
+	ctx := context.Background()
+	var fc filledChat
+	fc.bot = &tandem.Bot{OwnerID: f.user.ID, Name: "triage", Description: "Answers first", URL: "https://bot.example/events",
+		InterfaceURL: "https://bot.example/ui", Scopes: []tandem.Scope{tandem.ScopeMessagesWrite, tandem.ScopeAssistHandover},
+		TokenHash: "bot-token-hash", TokenID: "tok-1", SigningSecret: "whsec_c2VjcmV0", Recommended: true}
+	must(t, s.CreateBot(ctx, fc.bot), "CreateBot")
+	must(t, s.CreateBotCommand(ctx, &tandem.BotCommand{BotID: fc.bot.ID, Name: "ticket", Hint: "[title]"}), "CreateBotCommand")
+	f.site.TriageBotID = fc.bot.ID
+	must(t, s.UpdateSite(ctx, f.site), "UpdateSite triage bot")
+	fc.conversation = &tandem.Conversation{Kind: tandem.ConversationSupport, SiteID: f.site.ID, AssistID: f.assists[2].ID, Queued: true,
+		Summary: "Wants a refund", CreatedAt: at(1)}
+	must(t, s.CreateConversation(ctx, fc.conversation, []*tandem.Member{{Account: tandem.Account{Kind: tandem.AccountPerson}},
+		{Account: botAccount(fc.bot), Granted: fc.bot.Scopes}}), "CreateConversation")
+	group := newGroup(t, s, "Team", 2, userAccount(f.user))
+	post(t, s, group, userAccount(f.user), "hello team", 3)
+	att := &tandem.Attachment{Name: "shot.png", ContentType: "image/png", Size: 3, BlobKey: "conversations/shot.png", Width: 2, Height: 1}
+	must(t, s.CreateAttachment(ctx, fc.conversation.ID, person(fc.conversation), att), "CreateAttachment")
+	fc.message = &tandem.Message{ConversationID: fc.conversation.ID, Author: person(fc.conversation), Text: "@triage help, é", ClientID: "c-1",
+		Mentions: []tandem.Account{botAccount(fc.bot)}, Attachments: []tandem.Attachment{{ID: att.ID}}, CreatedAt: at(4),
+		Blocks: []tandem.Block{{Kind: tandem.BlockActions, Buttons: []tandem.Button{{ID: "b1", Kind: tandem.ButtonCallback, ActionID: "a", Value: "v"}}}}}
+	fc.delivery = newDelivery(fc.bot, fc.conversation, tandem.DeliveryMention)
+	_, err := s.PostMessage(ctx, &store.NewMessage{Message: fc.message, Deliveries: []*tandem.Delivery{fc.delivery}})
+	must(t, err, "PostMessage")
+	must(t, s.MarkRead(ctx, fc.conversation.ID, person(fc.conversation), 1), "MarkRead")
+	must(t, s.CreateHook(ctx, &tandem.Hook{BotID: fc.bot.ID, ConversationID: fc.conversation.ID, TokenHash: "hook-hash"}), "CreateHook")
+	claimed, err := s.ClaimDeliveries(ctx, at(5), 10, time.Minute)
+	must(t, err, "ClaimDeliveries")
+	if len(claimed) != 1 {
+		t.Fatalf("ClaimDeliveries = %d deliveries, want 1", len(claimed))
+	}
+	d := *claimed[0]
+	d.Attempts, d.LastStatus, d.LastError, d.NextAttemptAt = 1, 503, "unavailable", at(6)
+	must(t, s.RecordAttempt(ctx, &d, &tandem.DeliveryAttempt{N: 1, At: at(5), Status: 503, Error: "unavailable", Duration: time.Second}), "RecordAttempt")
+	f.chat = &fc
 }
 
 // fill writes every kind of row there is into s, through the Store API.
@@ -134,6 +182,7 @@ func fill(t *testing.T, s store.Store) filled {
 	must(t, err, "Secret")
 	_, err = s.Acquire(ctx, f.assists[2].ID, store.LeaseAssist, "node-a", "http://10.0.0.1:8080", time.Minute)
 	must(t, err, "Acquire")
+	fillChat(t, s, &f)
 	return f
 }
 
@@ -168,12 +217,15 @@ func rowKey(r store.Row) string {
 func checkRowTypes(t *testing.T, table string, rows []store.Row) {
 	t.Helper()
 	want := map[string]map[string]string{
-		"sites":     {"strict_masking": "bool", "consent_each_agent": "bool", "recording_retention": "int64", "created_at": "int64"},
-		"assists":   {"created_at": "int64", "viewport_dpr": "float64", "viewport_width": "int64"},
-		"consents":  {"allowed": "bool", "at": "int64", "id": "int64"},
-		"terminals": {"read_only": "bool", "approve": "bool", "record_input": "bool", "created_at": "int64"},
-		"audit":     {"id": "int64", "at": "int64"},
-		"secrets":   {"value": "[]uint8", "created_at": "int64"},
+		"sites":         {"strict_masking": "bool", "consent_each_agent": "bool", "recording_retention": "int64", "created_at": "int64"},
+		"assists":       {"created_at": "int64", "viewport_dpr": "float64", "viewport_width": "int64"},
+		"consents":      {"allowed": "bool", "at": "int64", "id": "int64"},
+		"terminals":     {"read_only": "bool", "approve": "bool", "record_input": "bool", "created_at": "int64"},
+		"audit":         {"id": "int64", "at": "int64"},
+		"secrets":       {"value": "[]uint8", "created_at": "int64"},
+		"conversations": {"queued": "bool", "last_seq": "int64", "created_at": "int64"},
+		"bots":          {"recommended": "bool"},
+		"deliveries":    {"payload": "[]uint8", "next_attempt_at": "int64"},
 	}[table]
 	for _, r := range rows {
 		for col, v := range r {
@@ -323,6 +375,50 @@ func checkCopyWorks(t *testing.T, dst store.Store, f filled) {
 	}
 	if _, err := redeem(dst, f.site.ID, f.unused, "", at(7)); err != nil {
 		t.Errorf("redeeming the unused invite on the copy: %v", err)
+	}
+	checkChatCopy(t, dst, f)
+}
+
+// checkChatCopy reads what fillChat wrote through the copy's Store API,
+// and posts to it as a server would.
+func checkChatCopy(t *testing.T, dst store.Store, f filled) {
+	ctx := context.Background()
+	fc := f.chat
+	if site, err := dst.SiteByID(ctx, f.site.ID); err != nil || site.TriageBotID != fc.bot.ID {
+		t.Errorf("the copy's site = %+v, %v; want triage bot %s", site, err, fc.bot.ID)
+	}
+	if b, err := dst.BotByTokenHash(ctx, "bot-token-hash"); err != nil || b.ID != fc.bot.ID || !b.Recommended || !slices.Equal(b.Scopes, fc.bot.Scopes) {
+		t.Errorf("BotByTokenHash on the copy = %+v, %v", b, err)
+	}
+	c, err := dst.ConversationForAssist(ctx, f.assists[2].ID)
+	must(t, err, "ConversationForAssist on the copy")
+	if c.ID != fc.conversation.ID || !c.Queued || c.Summary != "Wants a refund" || c.LastSeq != 1 || !sameTime(c.LastMessageAt, at(4)) {
+		t.Errorf("the copied conversation = %+v", c)
+	}
+	m, err := dst.MessageByID(ctx, fc.message.ID)
+	must(t, err, "MessageByID on the copy")
+	if m.Text != fc.message.Text || fmt.Sprint(m.Blocks) != fmt.Sprint(fc.message.Blocks) || len(m.Attachments) != 1 || m.Attachments[0] != fc.message.Attachments[0] ||
+		!slices.Equal(m.Mentions, fc.message.Mentions) {
+		t.Errorf("the copied message = %+v, want %+v", m, fc.message)
+	}
+	list, err := dst.ListConversations(ctx, store.ConversationFilter{Member: person(c)})
+	must(t, err, "ListConversations on the copy")
+	if len(list) != 1 || list[0].Unread != 0 || list[0].Last == nil || list[0].Last.ID != m.ID {
+		t.Errorf("ListConversations on the copy = %+v", list)
+	}
+	if as, err := dst.DeliveryAttempts(ctx, fc.delivery.ID); err != nil || len(as) != 1 || as[0].Duration != time.Second {
+		t.Errorf("DeliveryAttempts on the copy = %+v, %v", as, err)
+	}
+	// The copy goes on numbering, and the copied client id stays taken.
+	next := &tandem.Message{ConversationID: c.ID, Author: person(c), Text: "still there?"}
+	_, err = dst.PostMessage(ctx, &store.NewMessage{Message: next})
+	must(t, err, "PostMessage on the copy")
+	if next.Seq != 2 {
+		t.Errorf("the first message posted on the copy has seq %d, want 2", next.Seq)
+	}
+	rep := &store.NewMessage{Message: &tandem.Message{ConversationID: c.ID, Author: person(c), Text: "again", ClientID: "c-1"}}
+	if created, err := dst.PostMessage(ctx, rep); err != nil || created || rep.Message.ID != fc.message.ID {
+		t.Errorf("a repeated client id on the copy: created %v, %v, message %s", created, err, rep.Message.ID)
 	}
 }
 

@@ -18,7 +18,9 @@ const racers = 16
 // RunRaces runs the races that the store must win for its callers: two
 // accepts of one request, two redemptions of one invite, accept against
 // end, requests at the budget, two ends of a terminal session, nodes
-// taking, taking over and renewing one lease. open must
+// taking, taking over and renewing one lease, posts numbered in one
+// conversation, one post retried, workers claiming deliveries, reads on
+// several devices. open must
 // return two handles on one new, empty store, as two servers have (for
 // SQLite, two *DB on one file); racing calls alternate between them.
 // RunRaces closes what it opens.
@@ -37,6 +39,10 @@ func RunRaces(t *testing.T, open func(t *testing.T) (store.Store, store.Store)) 
 		{"TwoLeaseAcquires", raceAcquires},
 		{"LeaseTakeoversOfLapsed", raceTakeovers},
 		{"LeaseRenewVsTakeover", raceRenewVsTakeover},
+		{"PostSeq", racePostSeq},
+		{"ClientID", raceClientID},
+		{"Claims", raceClaims},
+		{"MarkRead", raceMarkRead},
 	}
 	for _, r := range races {
 		t.Run(r.name, func(t *testing.T) {

@@ -1,0 +1,317 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/store"
+)
+
+// errExisting rolls back a PostMessage that found the message it was
+// asked to store already stored.
+var errExisting = errors.New("stored already")
+
+// checkNewMessage validates what PostMessage is given and returns copies
+// to write, with the defaults filled in.
+func checkNewMessage(nm *store.NewMessage) (*tandem.Message, []*tandem.Delivery, error) {
+	if nm == nil || nm.Message == nil {
+		return nil, nil, tandem.Errorf(tandem.EInvalid, "no message to post")
+	}
+	m := *nm.Message
+	m.Mentions, m.Attachments = slices.Clone(m.Mentions), slices.Clone(m.Attachments)
+	if err := store.CheckMessage(&m); err != nil {
+		return nil, nil, err
+	}
+	if m.ID == "" {
+		m.ID = newID()
+	}
+	if m.CreatedAt.IsZero() {
+		m.CreatedAt = now()
+	}
+	m.EditedAt = time.Time{}
+	ds := make([]*tandem.Delivery, len(nm.Deliveries))
+	for i, d := range nm.Deliveries {
+		if d == nil {
+			return nil, nil, tandem.Errorf(tandem.EInvalid, "a nil delivery")
+		}
+		dd := *d
+		if dd.ConversationID == "" {
+			dd.ConversationID = m.ConversationID
+		}
+		if dd.ConversationID != m.ConversationID {
+			return nil, nil, tandem.Errorf(tandem.EInvalid, "a delivery of a message is in the message's conversation")
+		}
+		dd.MessageID = m.ID
+		if err := store.CheckDelivery(&dd); err != nil {
+			return nil, nil, err
+		}
+		ds[i] = &dd
+	}
+	return &m, ds, nil
+}
+
+// PostMessage stores a message with the next Seq of its conversation, marks
+// its attachments and writes its deliveries, in one write transaction
+// (which holds the database's write lock, so posters are serialised).
+func (db *DB) PostMessage(ctx context.Context, nm *store.NewMessage) (bool, error) {
+	m, ds, err := checkNewMessage(nm)
+	if err != nil {
+		return false, err
+	}
+	var stored *tandem.Message
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `UPDATE conversations SET last_seq = last_seq + 1, last_message_at = ? WHERE id = ?
+			RETURNING last_seq`, toMillis(m.CreatedAt), m.ConversationID).Scan(&m.Seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return tandem.Errorf(tandem.ENotFound, "conversation %q not found", m.ConversationID)
+		}
+		if err != nil {
+			return fmt.Errorf("post message: %w", err)
+		}
+		if m.ClientID != "" {
+			stored, err = store.ScanMessage(tx.QueryRowContext(ctx, `SELECT `+store.MessageColumns+` FROM messages
+				WHERE conversation_id = ? AND author = ? AND client_id = ? AND client_id <> ''`, m.ConversationID, m.Author.String(), m.ClientID))
+			if err == nil {
+				return errExisting
+			}
+			if !errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("post message: %w", err)
+			}
+		}
+		if err := memberIn(ctx, tx, m.ConversationID, m.Author); err != nil {
+			return err
+		}
+		if err := carryAttachments(ctx, tx, m, false); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO messages (`+store.MessageColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			m.ID, m.ConversationID, m.Seq, m.Author.String(), m.ClientID, m.Text, store.EncodeAccounts(m.Mentions),
+			store.EncodeBlocks(m.Blocks), store.EncodeAttachments(m.Attachments), toMillis(m.CreatedAt), toMillis(m.EditedAt))
+		if isUnique(err) {
+			return tandem.Errorf(tandem.EConflict, "a message with id %q exists", m.ID)
+		}
+		if err != nil {
+			return fmt.Errorf("post message: %w", err)
+		}
+		for _, d := range ds {
+			if err := insertDelivery(ctx, tx, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if errors.Is(err, errExisting) {
+		nm.Message = stored
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	*nm.Message = *m
+	for i, d := range nm.Deliveries {
+		*d = *ds[i]
+	}
+	return true, nil
+}
+
+// memberIn returns tandem.EForbidden unless a is a member of the
+// conversation.
+func memberIn(ctx context.Context, tx *sql.Tx, conversationID string, a tandem.Account) error {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM conversation_members WHERE conversation_id = ? AND account = ?`,
+		conversationID, a.String()).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return tandem.Errorf(tandem.EForbidden, "%s is not a member of conversation %s", a, conversationID)
+	}
+	if err != nil {
+		return fmt.Errorf("membership: %w", err)
+	}
+	return nil
+}
+
+// carryAttachments marks m's attachments as carried by m, and replaces
+// them in m with what was stored when they were uploaded. Each must have
+// been uploaded to m's conversation by m's author and be carried by no
+// other message (by none at all unless replacing, when m may carry it
+// already).
+func carryAttachments(ctx context.Context, tx *sql.Tx, m *tandem.Message, replacing bool) error {
+	for i, a := range m.Attachments {
+		again := ""
+		if replacing {
+			again = m.ID
+		}
+		got, err := store.ScanAttachment(tx.QueryRowContext(ctx, `UPDATE attachments SET message_id = ?
+			WHERE id = ? AND conversation_id = ? AND uploader = ? AND message_id IN ('', ?)
+			RETURNING `+store.AttachmentColumns, m.ID, a.ID, m.ConversationID, m.Author.String(), again))
+		if errors.Is(err, sql.ErrNoRows) {
+			return tandem.Errorf(tandem.EInvalid, "attachment %s is not a file %s uploaded to this conversation, or another message carries it", a.ID, m.Author)
+		}
+		if err != nil {
+			return fmt.Errorf("attach %s: %w", a.ID, err)
+		}
+		m.Attachments[i] = *got
+	}
+	return nil
+}
+
+// MessageByID returns the message with the given id.
+func (db *DB) MessageByID(ctx context.Context, id string) (*tandem.Message, error) {
+	m, err := store.ScanMessage(db.r.QueryRowContext(ctx, `SELECT `+store.MessageColumns+` FROM messages WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, tandem.Errorf(tandem.ENotFound, "message %q not found", id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("message by id: %w", err)
+	}
+	return m, nil
+}
+
+// Messages returns a page of a conversation's history: before a seq newest
+// first (from the newest when f is empty), or after one oldest first.
+func (db *DB) Messages(ctx context.Context, conversationID string, f store.MessageFilter) ([]*tandem.Message, error) {
+	if err := store.CheckMessageFilter(f); err != nil {
+		return nil, err
+	}
+	if err := db.conversationExists(ctx, conversationID); err != nil {
+		return nil, err
+	}
+	q := `SELECT ` + store.MessageColumns + ` FROM messages WHERE conversation_id = ?`
+	args := []any{conversationID}
+	switch {
+	case f.After > 0:
+		q += ` AND seq > ? ORDER BY seq LIMIT ?`
+		args = append(args, f.After)
+	case f.Before > 0:
+		q += ` AND seq < ? ORDER BY seq DESC LIMIT ?`
+		args = append(args, f.Before)
+	default:
+		q += ` ORDER BY seq DESC LIMIT ?`
+	}
+	ms, err := queryRows(ctx, db.r, store.ScanMessage, q, append(args, store.Limit(f.Limit))...)
+	if err != nil {
+		return nil, fmt.Errorf("messages: %w", err)
+	}
+	return ms, nil
+}
+
+// CreateAttachment records a file uploaded to a conversation by one of its
+// members, before a message carries it.
+func (db *DB) CreateAttachment(ctx context.Context, conversationID string, uploader tandem.Account, a *tandem.Attachment) error {
+	if err := store.CheckAccount(uploader, "uploader"); err != nil {
+		return err
+	}
+	c := *a
+	if err := store.CheckAttachment(&c); err != nil {
+		return err
+	}
+	created := now()
+	setIDAndTime(&c.ID, &created)
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		if err := db.conversationIn(ctx, tx, conversationID); err != nil {
+			return err
+		}
+		if err := memberIn(ctx, tx, conversationID, uploader); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO attachments (id, conversation_id, uploader, message_id, name, content_type, size, blob_key,
+			width, height, created_at) VALUES (?, ?, ?, '', ?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, conversationID, uploader.String(), c.Name, c.ContentType, c.Size, c.BlobKey, c.Width, c.Height, toMillis(created))
+		if isUnique(err) {
+			return tandem.Errorf(tandem.EConflict, "an attachment with id %q exists", c.ID)
+		}
+		if err != nil {
+			return fmt.Errorf("create attachment: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	*a = c
+	return nil
+}
+
+// conversationIn returns tandem.ENotFound when tx sees no conversation id.
+func (db *DB) conversationIn(ctx context.Context, tx *sql.Tx, id string) error {
+	var one int
+	err := tx.QueryRowContext(ctx, `SELECT 1 FROM conversations WHERE id = ?`, id).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return tandem.Errorf(tandem.ENotFound, "conversation %q not found", id)
+	}
+	if err != nil {
+		return fmt.Errorf("conversation %s: %w", id, err)
+	}
+	return nil
+}
+
+// AttachmentByID returns an uploaded file, its conversation, who uploaded
+// it and the message that carries it ("" while none does).
+func (db *DB) AttachmentByID(ctx context.Context, id string) (*tandem.Attachment, string, tandem.Account, string, error) {
+	var conversationID, uploader, messageID string
+	a, err := store.ScanAttachment(scanFunc(func(dest ...any) error {
+		return db.r.QueryRowContext(ctx, `SELECT `+store.AttachmentColumns+`, conversation_id, uploader, message_id
+			FROM attachments WHERE id = ?`, id).Scan(append(dest, &conversationID, &uploader, &messageID)...)
+	}))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", tandem.Account{}, "", tandem.Errorf(tandem.ENotFound, "attachment %q not found", id)
+	}
+	if err != nil {
+		return nil, "", tandem.Account{}, "", fmt.Errorf("attachment by id: %w", err)
+	}
+	by, err := tandem.ParseAccount(uploader)
+	if err != nil {
+		return nil, "", tandem.Account{}, "", fmt.Errorf("attachment %s: uploader: %w", id, err)
+	}
+	return a, conversationID, by, messageID, nil
+}
+
+// scanFunc is a scanner made of a function.
+type scanFunc func(dest ...any) error
+
+func (f scanFunc) Scan(dest ...any) error { return f(dest...) }
+
+// ReplaceMessage writes m's text, blocks and attachments and sets its
+// EditedAt, if m's author wrote the stored message.
+func (db *DB) ReplaceMessage(ctx context.Context, m *tandem.Message) error {
+	mm := *m
+	mm.Attachments = slices.Clone(m.Attachments)
+	err := db.tx(ctx, func(tx *sql.Tx) error {
+		var author, conversationID string
+		err := tx.QueryRowContext(ctx, `SELECT author, conversation_id FROM messages WHERE id = ?`, mm.ID).Scan(&author, &conversationID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return tandem.Errorf(tandem.ENotFound, "message %q not found", mm.ID)
+		}
+		if err != nil {
+			return fmt.Errorf("replace message: %w", err)
+		}
+		if author != mm.Author.String() {
+			return tandem.Errorf(tandem.EForbidden, "only its author replaces a message")
+		}
+		mm.ConversationID = conversationID
+		if err := store.CheckMessage(&mm); err != nil {
+			return err
+		}
+		if mm.EditedAt.IsZero() {
+			mm.EditedAt = now()
+		}
+		if err := carryAttachments(ctx, tx, &mm, true); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE messages SET text = ?, blocks = ?, attachments = ?, edited_at = ? WHERE id = ?`,
+			mm.Text, store.EncodeBlocks(mm.Blocks), store.EncodeAttachments(mm.Attachments), toMillis(mm.EditedAt), mm.ID)
+		if err != nil {
+			return fmt.Errorf("replace message: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	m.ConversationID, m.EditedAt, m.Attachments = mm.ConversationID, mm.EditedAt, mm.Attachments
+	return nil
+}

@@ -1,0 +1,166 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/store"
+)
+
+// insertDelivery inserts d (checked) in tx, setting its ID, CreatedAt and
+// NextAttemptAt when empty.
+func insertDelivery(ctx context.Context, tx *sql.Tx, d *tandem.Delivery) error {
+	setIDAndTime(&d.ID, &d.CreatedAt)
+	if d.NextAttemptAt.IsZero() {
+		d.NextAttemptAt = d.CreatedAt
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO deliveries (`+store.DeliveryColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		d.ID, d.BotID, string(d.Kind), d.ConversationID, d.MessageID, d.URL, d.Payload, string(d.State), d.Attempts,
+		toMillis(d.NextAttemptAt), d.LastStatus, d.LastError, toMillis(d.CreatedAt), toMillis(d.DoneAt))
+	switch {
+	case isForeignKey(err):
+		return tandem.Errorf(tandem.ENotFound, "bot %q or conversation %q not found", d.BotID, d.ConversationID)
+	case isUnique(err):
+		return tandem.Errorf(tandem.EConflict, "a delivery with id %q exists", d.ID)
+	case err != nil:
+		return fmt.Errorf("enqueue delivery: %w", err)
+	}
+	return nil
+}
+
+// EnqueueDeliveries writes deliveries that belong to no new message, all
+// or none.
+func (db *DB) EnqueueDeliveries(ctx context.Context, ds []*tandem.Delivery) error {
+	cs, err := store.CheckDeliveries(ds)
+	if err != nil {
+		return err
+	}
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		for _, d := range cs {
+			if err := insertDelivery(ctx, tx, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, d := range ds {
+		*d = *cs[i]
+	}
+	return nil
+}
+
+// claimQuery locks the due pending deliveries no claim holds: (lock until,
+// now, now, limit).
+const claimQuery = `UPDATE deliveries SET locked_until = ?
+	WHERE id IN (SELECT id FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ?
+		AND (locked_until IS NULL OR locked_until <= ?) ORDER BY next_attempt_at, created_at, id LIMIT ?)
+	RETURNING ` + store.DeliveryColumns
+
+// ClaimDeliveries hides up to limit due pending deliveries from other
+// claims until now+lockFor and returns them, oldest first. It is one
+// UPDATE, so two claims (in this process or another) never take one row.
+func (db *DB) ClaimDeliveries(ctx context.Context, now time.Time, limit int, lockFor time.Duration) ([]*tandem.Delivery, error) {
+	if err := store.CheckClaim(limit, lockFor); err != nil {
+		return nil, err
+	}
+	ms := now.UnixMilli()
+	ds, err := queryRows(ctx, db.w, store.ScanDelivery, claimQuery, now.Add(lockFor).UnixMilli(), ms, ms, limit)
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	store.SortDue(ds)
+	return ds, nil
+}
+
+// RecordAttempt appends a (when not nil) to the delivery's log and writes
+// its state, attempts, next attempt, last status and error and done time,
+// releasing its claim, in one transaction.
+func (db *DB) RecordAttempt(ctx context.Context, d *tandem.Delivery, a *tandem.DeliveryAttempt) error {
+	dd, aa, err := store.CheckAttempt(d, a)
+	if err != nil {
+		return err
+	}
+	return db.tx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_status = ?,
+			last_error = ?, done_at = ?, locked_until = NULL WHERE id = ?`,
+			string(dd.State), dd.Attempts, toMillis(dd.NextAttemptAt), dd.LastStatus, dd.LastError, toMillis(dd.DoneAt), dd.ID)
+		if err != nil {
+			return fmt.Errorf("record attempt: %w", err)
+		}
+		if err := affected(res, func() error { return tandem.Errorf(tandem.ENotFound, "delivery %q not found", dd.ID) }); err != nil {
+			return err
+		}
+		if aa == nil {
+			return nil
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO delivery_attempts (`+store.DeliveryAttemptColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
+			aa.DeliveryID, aa.N, toMillis(aa.At), aa.Status, aa.Error, aa.Duration.Milliseconds())
+		if isUnique(err) {
+			return tandem.Errorf(tandem.EConflict, "delivery %s has an attempt %d already", aa.DeliveryID, aa.N)
+		}
+		if err != nil {
+			return fmt.Errorf("record attempt: %w", err)
+		}
+		return nil
+	})
+}
+
+// DeliveryByID returns the delivery with the given id.
+func (db *DB) DeliveryByID(ctx context.Context, id string) (*tandem.Delivery, error) {
+	ds, err := queryRows(ctx, db.r, store.ScanDelivery, `SELECT `+store.DeliveryColumns+` FROM deliveries WHERE id = ?`, id)
+	if err != nil {
+		return nil, fmt.Errorf("delivery by id: %w", err)
+	}
+	if len(ds) == 0 {
+		return nil, tandem.Errorf(tandem.ENotFound, "delivery %q not found", id)
+	}
+	return ds[0], nil
+}
+
+// ListDeliveries returns the deliveries f selects, newest first.
+func (db *DB) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]*tandem.Delivery, error) {
+	if err := store.CheckDeliveryFilter(f); err != nil {
+		return nil, err
+	}
+	var where []string
+	var args []any
+	if f.BotID != "" {
+		where = append(where, `bot_id = ?`)
+		args = append(args, f.BotID)
+	}
+	if len(f.States) > 0 {
+		where = append(where, `state IN (`+strings.Repeat(", ?", len(f.States))[2:]+`)`)
+		for _, s := range f.States {
+			args = append(args, string(s))
+		}
+	}
+	q := `SELECT ` + store.DeliveryColumns + ` FROM deliveries`
+	if len(where) > 0 {
+		q += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	ds, err := queryRows(ctx, db.r, store.ScanDelivery, q+` ORDER BY created_at DESC, id DESC LIMIT ?`, append(args, store.Limit(f.Limit))...)
+	if err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", err)
+	}
+	return ds, nil
+}
+
+// DeliveryAttempts returns a delivery's attempts in order.
+func (db *DB) DeliveryAttempts(ctx context.Context, deliveryID string) ([]*tandem.DeliveryAttempt, error) {
+	if _, err := db.DeliveryByID(ctx, deliveryID); err != nil {
+		return nil, err
+	}
+	as, err := queryRows(ctx, db.r, store.ScanDeliveryAttempt, `SELECT `+store.DeliveryAttemptColumns+` FROM delivery_attempts
+		WHERE delivery_id = ? ORDER BY n`, deliveryID)
+	if err != nil {
+		return nil, fmt.Errorf("delivery attempts: %w", err)
+	}
+	return as, nil
+}
