@@ -135,11 +135,11 @@ type Config struct {
 
 // Server is a running Tandem.
 type Server struct {
-	cfg     Config
-	log     *slog.Logger
-	db      store.Store
-	bus     bus.Bus
-	assists *assist.Service
+	cfg           Config
+	log           *slog.Logger
+	db            store.Store
+	bus           bus.Bus
+	assists       *assist.Service
 	conversations *conversation.Service
 	spool         *record.Spool
 	// draining is set when Drain or Close begins: /readyz then says
