@@ -135,13 +135,14 @@ type Config struct {
 
 // Server is a running Tandem.
 type Server struct {
-	cfg           Config
-	log           *slog.Logger
-	db            store.Store
-	bus           bus.Bus
-	assists       *assist.Service
+	cfg     Config
+	log     *slog.Logger
+	db      store.Store
+	bus     bus.Bus
+	assists *assist.Service
+	spool   *record.Spool
+
 	conversations *conversation.Service
-	spool         *record.Spool
 	// draining is set when Drain or Close begins: /readyz then says
 	// "stopping".
 	draining atomic.Bool
