@@ -486,4 +486,32 @@ func TestHelpRequestConversation(t *testing.T) {
 			t.Error("accepted, still queued")
 		}
 	}
+	// An invite redeemed from a chat links its assist, and its agent joins.
+	email, pw := ts.AddAgent(t, "sam@example.com", "Sam")
+	sam, err := ts.Login(ctx, email, pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inv struct{ Code string }
+	if err := sam.Do(ctx, "POST", "/api/v1/invites", map[string]any{"siteId": ts.Site.ID, "url": siteOrigin + "/"}, &inv); err != nil {
+		t.Fatal(err)
+	}
+	chat2 := openChat(t, ctx, ts)
+	redeem := func(token string) (map[string]any, error) {
+		in := map[string]any{"siteKey": ts.Site.Key, "pageId": "p2", "url": siteOrigin + "/", "code": inv.Code,
+			"conversationId": chat2.id, "conversationToken": token}
+		var out map[string]any
+		_, err := (&chatPerson{ts: ts, origin: siteOrigin}).call(ctx, "POST", "/api/v1/public/invites/redeem", in, &out)
+		return out, err
+	}
+	if _, err := redeem(chat.token); apiCode(err) != "unauthorized" {
+		t.Fatalf("redeem with another chat's token: %v", err)
+	}
+	out, err := redeem(chat2.token) // the invite is still usable: the refusal changed nothing
+	if err != nil || out["conversationId"] != chat2.id {
+		t.Fatalf("redeemed %v %v", out, err)
+	}
+	if err := sam.Do(ctx, "POST", "/api/v1/conversations/"+chat2.id+"/messages", map[string]any{"text": "hello from Sam"}, nil); err != nil {
+		t.Fatalf("the invite's agent posts: %v", err)
+	}
 }
