@@ -100,6 +100,9 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	maxMiB := fs.Int("assist-max-mib", envInt("TANDEM_ASSIST_MAX_MIB", 1024, 0), "MiB one assist may record; it ends when its recording reaches it")
 	fs.StringVar(&cfg.RecordingSpoolDir, "recording-spool", env("TANDEM_RECORDING_SPOOL", ""), "directory where recording chunks wait while blob storage fails (default DATA/spool)")
 	spoolMiB := fs.Int("recording-spool-mib", envInt("TANDEM_RECORDING_SPOOL_MIB", 1024, 1), "MiB of recording chunks the spool may hold; past it recordings wait in memory")
+	webhookAllow := fs.String("webhook-allow", env("TANDEM_WEBHOOK_ALLOW", ""), "address ranges requests to bots may reach although they are loopback, private or link-local, as CIDR prefixes or addresses, comma-separated (e.g. 10.1.0.0/16); none by default")
+	fs.IntVar(&cfg.WebhookWorkers, "webhook-workers", envInt("TANDEM_WEBHOOK_WORKERS", 4, 1), "requests to bots this server sends at once")
+	fs.IntVar(&cfg.WebhookAttempts, "webhook-attempts", envInt("TANDEM_WEBHOOK_ATTEMPTS", 8, 1), "attempts at a request to a bot before it is given up (dead, retried by its owner)")
 	logLevel := fs.String("log-level", env("TANDEM_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -125,6 +128,12 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	if *trustedProxies != "" {
 		cfg.TrustedProxies = []string{*trustedProxies}
+	}
+	if *webhookAllow != "" {
+		cfg.WebhookAllow = []string{*webhookAllow}
+	}
+	if cfg.WebhookWorkers < 1 || cfg.WebhookAttempts < 1 {
+		return fmt.Errorf("serve: --webhook-workers and --webhook-attempts must be at least 1")
 	}
 	if *iceURLs != "" {
 		cfg.ICE.ExternalURLs = strings.Split(*iceURLs, ",")

@@ -126,7 +126,7 @@ func TestServeNamesTheFlagOfABusyAddress(t *testing.T) {
 	}
 }
 
-// Bad trusted proxies or sign-in slots stop serve with an error that names
+// Bad trusted proxies, sign-in slots or webhook settings stop serve with an error that names
 // the value, by flag and by environment variable, before anything starts.
 func TestServeRefusesBadProxiesAndSlots(t *testing.T) {
 	tests := []struct {
@@ -141,6 +141,10 @@ func TestServeRefusesBadProxiesAndSlots(t *testing.T) {
 		{"negative slots", [2]string{}, []string{"--signin-slots", "-1"}, "signin-slots"},
 		{"no waiting", [2]string{"TANDEM_MAX_WAITING", "0"}, nil, `TANDEM_MAX_WAITING="0" is not a whole number of at least 1`},
 		{"negative rate", [2]string{"TANDEM_ASSIST_RATE_KIB", "-1"}, nil, `TANDEM_ASSIST_RATE_KIB="-1" is not a whole number`},
+		{"webhook allow", [2]string{}, []string{"--webhook-allow", "10.0.0.0/8,intranet"}, `--webhook-allow: webhook allow "intranet" is not an address`},
+		{"webhook allow environment", [2]string{"TANDEM_WEBHOOK_ALLOW", "10.0.0.0/33"}, nil, `"10.0.0.0/33"`},
+		{"no webhook workers", [2]string{}, []string{"--webhook-workers", "0"}, "--webhook-workers"},
+		{"no webhook attempts", [2]string{"TANDEM_WEBHOOK_ATTEMPTS", "0"}, nil, `TANDEM_WEBHOOK_ATTEMPTS="0" is not a whole number of at least 1`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

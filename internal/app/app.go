@@ -24,6 +24,7 @@ import (
 	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/backend"
 	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/bot"
 	"github.com/tandemhq/tandem/internal/bus"
 	"github.com/tandemhq/tandem/internal/cluster"
 	"github.com/tandemhq/tandem/internal/conversation"
@@ -35,8 +36,10 @@ import (
 	"github.com/tandemhq/tandem/internal/password"
 	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/retention"
+	"github.com/tandemhq/tandem/internal/slackhook"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/store"
+	"github.com/tandemhq/tandem/internal/webhook"
 	"github.com/tandemhq/tandem/web"
 )
 
@@ -126,6 +129,19 @@ type Config struct {
 	// how long its sessions' leases last unrenewed (10s). See node.go.
 	NodeURL  string
 	LeaseTTL time.Duration
+	// WebhookAllow are the address ranges (CIDR prefixes or addresses,
+	// each entry possibly a comma-separated list) that requests to bots may
+	// reach although they are loopback, private or link-local; none by
+	// default. See webhook.ParseAllow.
+	WebhookAllow []string
+	// WebhookWorkers is how many requests to bots this server sends at
+	// once (4); WebhookAttempts how many attempts a request gets before it
+	// is dead (webhook.DefaultMaxAttempts).
+	WebhookWorkers  int
+	WebhookAttempts int
+	// WebhookPoll is how often the outbox is read for due requests when
+	// nothing announced one (1s); tests shorten it.
+	WebhookPoll time.Duration
 	// DrainDelay is how long Drain waits, once /readyz says "stopping",
 	// before it hands the sessions over: the time the load balancers take
 	// to stop sending new clients here (none; tandem serve's default is
@@ -143,6 +159,8 @@ type Server struct {
 	spool   *record.Spool
 
 	conversations *conversation.Service
+	// bots is nil while the store has no bots.
+	bots *bot.Service
 	// draining is set when Drain or Close begins: /readyz then says
 	// "stopping".
 	draining atomic.Bool
@@ -165,6 +183,9 @@ type Server struct {
 	// stopRequests cancels the context of every request, so that WebSocket
 	// handlers, which Shutdown does not wait for, end too.
 	stopRequests context.CancelFunc
+
+	// webhooks send what bots are owed (webhooks.go).
+	webhooks webhooks
 
 	// metricsHTTP serves /metrics on MetricsAddr, off the public port.
 	metricsHTTP *http.Server
@@ -210,6 +231,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("the metrics token must be at least %d characters", minMetricsToken)
 	}
 	proxies, err := netx.ParseProxies(cfg.TrustedProxies...)
+	if err != nil {
+		return nil, err
+	}
+	webhookAllow, err := parseWebhookAllow(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -306,6 +331,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		RateBytes: cfg.AssistRateBytes, BurstBytes: cfg.AssistBurstBytes, MaxRecordedBytes: cfg.AssistMaxBytes,
 		Spool: s.spool, Node: s.node, Bus: s.bus, Conversations: s.conversations,
 	}, s.db, blobStore, m)
+	if s.conversations != nil {
+		s.bots = bot.New(bot.Config{Secret: secret, PublicURL: cfg.PublicURL, Logger: cfg.Logger, Now: cfg.Now}, s.db, s.conversations, s.assists)
+		// A bot added to a conversation gets its webhook there.
+		s.conversations.SetHooks(s.bots)
+	}
 	if err := s.assists.EndAbandoned(ctx); err != nil {
 		return nil, fmt.Errorf("close abandoned assists: %w", err)
 	}
@@ -318,6 +348,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	deps := httpapi.Deps{
 		Assists:       s.assists,
 		Conversations: s.conversations,
+		Bots:          s.bots,
 		Login:         auth.PasswordLogin{Users: s.db, Gate: password.NewGate(password.GateConfig{Slots: cfg.SignInSlots})},
 		Sessions:      &auth.Manager{Sessions: s.db, Users: s.db},
 		Sites:         s.db,
@@ -332,6 +363,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		// Clients of sessions other nodes own are forwarded to them.
 		NodeAuth: s.nodeAuth,
 		Node:     s.node,
+	}
+	if s.conversations != nil {
+		deps.Hooks = slackhook.NewReceiver(slackhook.Config{Store: s.db, Poster: s.conversations, Logger: cfg.Logger})
 	}
 	if cfg.MetricsToken != "" {
 		// Without a token the public port has no /metrics at all.
@@ -360,6 +394,14 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// Stopped, and waited for, with the requests: before the store closes.
 	sweeper := retention.New(s.db, blobStore, retention.Config{Interval: cfg.SweepInterval, Now: cfg.Now, Logger: cfg.Logger, Observer: m, Spool: s.spool})
 	s.wg.Go(func() { sweeper.Run(base) })
+	// What bots answer is applied by the bot service (none: ignored).
+	var answers webhook.Answers
+	if s.bots != nil {
+		answers = s.bots
+	}
+	if err := s.startWebhooks(base, webhookAllow, m, answers); err != nil {
+		return nil, err
+	}
 	if err := s.followLeases(base); err != nil {
 		return nil, fmt.Errorf("--bus: follow lease changes: %w", err)
 	}

@@ -21,7 +21,12 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 	id := p.AssistID
 	key := ts.Site.Key
 	body := func(s string) io.Reader { return strings.NewReader(s) }
-	type call = contractCall
+	type call struct {
+		method, path, origin string
+		body                 io.Reader
+		client               *http.Client
+		status               int
+	}
 	anon := ts.Client()
 	calls := []call{
 		{"GET", "/healthz", "", nil, anon, 200},
@@ -48,9 +53,19 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 		{"POST", "/api/v1/assists/" + id + "/end", "", nil, agent.Client, 200},
 		{"GET", "/api/v1/assists/" + id + "/recording", "", nil, agent.Client, 200},
 		{"POST", "/api/v1/logout", "", nil, agent.Client, 204},
+		{"POST", "/hooks/no-such-hook", "", body(`{"text":"disk full"}`), anon, 404}, // no_service
 	}
-	// Each part of the API adds the calls of its operations.
-	calls = append(calls, conversationCalls(t, ctx, ts)...)
+	// The bots' part of the API, with their documented paths.
+	templates := map[string]string{}
+	for _, c := range botContractCalls(t, ctx, ts) {
+		calls = append(calls, call{c.method, c.path, c.origin, c.body, c.client, c.status})
+		templates[c.method+" "+c.path] = c.template
+	}
+	// The conversations' part, likewise.
+	for _, c := range conversationCalls(t, ctx, ts) {
+		calls = append(calls, call{c.method, c.path, c.origin, c.body, c.client, c.status})
+		templates[c.method+" "+c.path] = c.template
+	}
 	called := map[string]bool{}
 	for _, c := range calls {
 		req, err := http.NewRequestWithContext(ctx, c.method, ts.URL()+c.path, c.body)
@@ -73,7 +88,11 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 		if res.StatusCode != c.status {
 			t.Errorf("%s %s: status %d, want %d: %s", c.method, c.path, res.StatusCode, c.status, b)
 		}
-		called[c.method+" "+templateOf(c.path, id, key)] = true
+		if tmpl := templates[c.method+" "+c.path]; tmpl != "" {
+			called[c.method+" "+tmpl] = true
+		} else {
+			called[c.method+" "+templateOf(c.path, id, key)] = true
+		}
 	}
 
 	var doc struct {
@@ -97,19 +116,12 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 	}
 }
 
-// contractCall is one call of TestEveryOperationAnswersAsDocumented: a
-// request (a JSON body when body is set) and the status it must get.
-type contractCall struct {
-	method, path, origin string
-	body                 io.Reader
-	client               *http.Client
-	status               int
-}
-
 // templateOf turns a called path back into its document form.
 func templateOf(path, id, key string) string {
-	path = conversationTemplate(path)
 	path = strings.Replace(path, "/assists/"+id, "/assists/{id}", 1)
 	path = strings.Replace(path, "/assists/nope", "/assists/{id}", 1)
+	if strings.HasPrefix(path, "/hooks/") {
+		return "/hooks/{token}"
+	}
 	return strings.Replace(path, "/sites/"+key, "/sites/{key}", 1)
 }

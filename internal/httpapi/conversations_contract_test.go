@@ -11,18 +11,6 @@ import (
 	"github.com/tandemhq/tandem/internal/apptest"
 )
 
-// bearerTransport adds a person's token to every request.
-type bearerTransport struct {
-	token string
-	base  http.RoundTripper
-}
-
-func (b bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
-	r = r.Clone(r.Context())
-	r.Header.Set("Authorization", "Bearer "+b.token)
-	return b.base.RoundTrip(r)
-}
-
 // conversationCalls are the contract calls of the conversations API: an
 // agent of its own (the contract test signs its first agent out) and a
 // person's chat, with what they need made first.
@@ -42,8 +30,8 @@ func conversationCalls(t *testing.T, ctx context.Context, ts *apptest.TestServer
 		t.Fatal(err)
 	}
 	p := openChat(t, ctx, ts)
-	person := &http.Client{Transport: bearerTransport{p.token, ts.API}}
-	thief := &http.Client{Transport: bearerTransport{openChat(t, ctx, ts).token, ts.API}}
+	person := &http.Client{Transport: bearerTransport{token: p.token, next: ts.API}}
+	thief := &http.Client{Transport: bearerTransport{token: openChat(t, ctx, ts).token, next: ts.API}}
 	attID, err := func() (string, error) {
 		var out struct{ ID string }
 		if _, err := p.call(ctx, "POST", "/api/v1/public/conversations/"+p.id+"/attachments?name=notes.json", map[string]string{"note": "x"}, &out); err != nil {
@@ -59,7 +47,13 @@ func conversationCalls(t *testing.T, ctx context.Context, ts *apptest.TestServer
 	c, pc := "/api/v1/conversations/"+g.ID, "/api/v1/public/conversations/"+p.id
 	k, o := kim.Client, siteOrigin
 	anon := ts.Client()
-	return []contractCall{
+	type call struct {
+		method, path, origin string
+		body                 io.Reader
+		client               *http.Client
+		status               int
+	}
+	list := []call{
 		{"GET", "/api/v1/conversations", "", nil, k, 200},
 		{"GET", "/api/v1/conversations?queue=1", "", nil, k, 200},
 		{"POST", "/api/v1/conversations", "", body(`{"kind":"direct","members":["user:` + alexID + `"]}`), k, 201},
@@ -98,6 +92,11 @@ func conversationCalls(t *testing.T, ctx context.Context, ts *apptest.TestServer
 		{"GET", pc + "/attachments/" + attID, o, nil, person, 200},
 		{"GET", pc + "/attachments/" + attID, o, nil, thief, 401},
 	}
+	calls := make([]contractCall, 0, len(list))
+	for _, c := range list {
+		calls = append(calls, contractCall{c.method, c.path, c.origin, c.body, c.client, c.status, conversationTemplate(c.path)})
+	}
+	return calls
 }
 
 var (
@@ -107,7 +106,7 @@ var (
 )
 
 // conversationTemplate turns a called conversation path back into its
-// document form (and drops the query of any path).
+// document form, without its query.
 func conversationTemplate(path string) string {
 	path, _, _ = strings.Cut(path, "?")
 	path = conversationPath.ReplaceAllString(path, "/conversations/{id}")

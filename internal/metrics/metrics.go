@@ -35,6 +35,7 @@ type Metrics struct {
 	terminalResyncs prometheus.Counter
 
 	sweep             *sweepMetrics
+	webhook           *webhookMetrics
 	recordingFailures prometheus.Counter
 	recordingSpooled  prometheus.Counter
 	recordingSpool    prometheus.Gauge
@@ -82,6 +83,7 @@ func New() *Metrics {
 	m.terminalIn = m.terminalBytes.WithLabelValues("host")
 	m.terminalOut = m.terminalBytes.WithLabelValues("relay")
 	m.sweep = newSweepMetrics(m.reg)
+	m.webhook = newWebhookMetrics(m.reg)
 	return m
 }
 

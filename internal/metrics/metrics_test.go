@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tandemhq/tandem/internal/record"
 )
@@ -71,6 +72,26 @@ func TestRecordingMetrics(t *testing.T) {
 		"tandem_recording_spooled_chunks_total 2",
 		"tandem_recording_spool_bytes 500",
 		"tandem_recording_lost_bytes_total 42",
+	} {
+		if !strings.Contains(rec.Body.String(), want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+}
+
+// The outgoing deliveries' counts show on /metrics.
+func TestWebhookMetrics(t *testing.T) {
+	m := New()
+	m.WebhookAttempt("delivered", 20*time.Millisecond)
+	m.WebhookAttempt("retry", 10*time.Second)
+	m.WebhookAttempt("delivered", time.Millisecond)
+	rec := httptest.NewRecorder()
+	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, want := range []string{
+		`tandem_webhook_attempts_total{outcome="delivered"} 2`,
+		`tandem_webhook_attempts_total{outcome="retry"} 1`,
+		`tandem_webhook_attempts_total{outcome="dead"} 0`,
+		"tandem_webhook_attempt_duration_seconds_count 3",
 	} {
 		if !strings.Contains(rec.Body.String(), want) {
 			t.Errorf("/metrics lacks %q", want)
