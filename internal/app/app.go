@@ -156,11 +156,11 @@ type Server struct {
 	db      store.Store
 	bus     bus.Bus
 	assists *assist.Service
-	// conversations is nil while the store has no conversations.
+	spool   *record.Spool
+
 	conversations *conversation.Service
 	// bots is nil while the store has no bots.
-	bots  *bot.Service
-	spool *record.Spool
+	bots *bot.Service
 	// draining is set when Drain or Close begins: /readyz then says
 	// "stopping".
 	draining atomic.Bool
@@ -321,19 +321,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if s.ice, err = startICE(cfg.ICE, secret, cfg.Logger); err != nil {
 		return nil, err
 	}
-	var links assist.Conversations
-	if cs, ok := s.db.(conversation.Store); ok {
-		s.conversations = conversation.New(conversation.Config{
-			Key: secret, Bus: s.bus, Node: s.node.ID(), Blobs: blobStore, Logger: cfg.Logger, Now: cfg.Now,
-		}, cs)
-		links = s.conversations
-	}
+	s.conversations = conversation.New(conversation.Config{
+		Key: secret, Bus: s.bus, Node: s.node.ID(), Blobs: blobStore, Logger: cfg.Logger, Now: cfg.Now,
+	}, s.db)
 	s.assists = assist.New(assist.Config{
 		Secret: secret, TeamName: cfg.TeamName, InviteTTL: cfg.InviteTTL, Grace: cfg.Grace, Logger: cfg.Logger, Now: cfg.Now,
 		AfterFunc:  cfg.AfterFunc,
 		MaxWaiting: cfg.MaxWaiting, DisableRecording: cfg.DisableRecording, ICE: s.ice,
 		RateBytes: cfg.AssistRateBytes, BurstBytes: cfg.AssistBurstBytes, MaxRecordedBytes: cfg.AssistMaxBytes,
-		Spool: s.spool, Node: s.node, Bus: s.bus, Conversations: links,
+		Spool: s.spool, Node: s.node, Bus: s.bus, Conversations: s.conversations,
 	}, s.db, blobStore, m)
 	if s.conversations != nil {
 		s.bots = bot.New(bot.Config{Secret: secret, PublicURL: cfg.PublicURL, Logger: cfg.Logger, Now: cfg.Now}, s.db, s.conversations, s.assists)
@@ -456,6 +452,9 @@ func (s *Server) SSHAddr() string {
 	}
 	return s.ssh.Addr()
 }
+
+// Conversations is the conversation service.
+func (s *Server) Conversations() *conversation.Service { return s.conversations }
 
 // Store is the server's store, for admin tasks in tests.
 func (s *Server) Store() store.Store { return s.db }
