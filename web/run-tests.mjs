@@ -1,5 +1,6 @@
 // Runs the unit tests of shared/, sdk/ and console/ (or of the directories
-// given) with node's test runner: every *.test.ts and *.test.mjs in them.
+// given) with node's test runner: every *.test.ts and *.test.mjs in them and
+// in their subdirectories.
 // Node 20 cannot run TypeScript itself, and the tests import the TypeScript
 // modules, so each test file is bundled with esbuild into a temporary
 // directory first; the directory is removed after.
@@ -16,7 +17,10 @@ const here = dirname(fileURLToPath(import.meta.url));
 const dirs = argv.length > 2 ? argv.slice(2) : ["shared", "sdk", "console"];
 const tests = [];
 for (const dir of dirs) {
-  const found = readdirSync(join(here, dir)).filter((f) => /\.test\.(ts|mjs)$/.test(f)).sort();
+  const found = readdirSync(join(here, dir), { recursive: true })
+    .map(String)
+    .filter((f) => /\.test\.(ts|mjs)$/.test(f) && !f.split(/[\\/]/).includes("node_modules"))
+    .sort();
   if (found.length === 0) {
     console.error("no tests in", join(here, dir));
     process.exit(1);

@@ -39,7 +39,8 @@ func runSite(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	return cli.Program{Name: "tandem site", Commands: []cli.Command{
 		{Name: "add", Summary: "add a site and print its key and embed snippet", Run: siteAdd},
 		{Name: "list", Summary: "list sites", Run: siteList},
-		{Name: "set", Summary: "change a site's settings (recording retention)", Run: siteSet},
+		{Name: "set", Summary: "change a site's settings (recording retention, triage bot)", Run: siteSet},
+		{Name: "update", Summary: "the same as set", Run: siteSet},
 		{Name: "remove", Summary: "remove a site by key or id, with its assists and their recordings", Run: siteRemove},
 	}}.Run(ctx, args, stdin, stdout, stderr)
 }
@@ -305,22 +306,26 @@ func drainRecordings(ctx context.Context, db store.Recordings, data *storage) (i
 }
 
 func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("site set", "tandem site set KEY|ID --retention 90d [--data DIR | --store URL]", stderr)
+	fs := newFlagSet("site set", "tandem site set KEY|ID [--retention 90d] [--triage-bot BOT_ID|none] [--data DIR | --store URL]", stderr)
 	data := storageFlags(fs)
 	keep := fs.String("retention", "", retentionUsage)
+	triage := fs.String("triage-bot", "", "the bot (id or name) that answers the site's people first, granted all its scopes; none for no bot")
 	ref, err := parseOne(fs, args, "KEY or ID")
 	if err != nil {
 		return err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if !set["retention"] {
+	if !set["retention"] && !set["triage-bot"] {
 		fs.Usage()
-		return errors.New("site set: nothing to change; give --retention")
+		return errors.New("site set: nothing to change; give --retention or --triage-bot")
 	}
-	keepFor, err := retention.Parse(*keep)
-	if err != nil {
-		return cliError("site set", err)
+	var keepFor time.Duration
+	if set["retention"] {
+		var err error
+		if keepFor, err = retention.Parse(*keep); err != nil {
+			return cliError("site set", err)
+		}
 	}
 	db, err := data.openStore(ctx)
 	if err != nil {
@@ -331,13 +336,29 @@ func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if err != nil {
 		return cliError("site set", err)
 	}
-	site.RecordingRetention = keepFor
+	if set["retention"] {
+		site.RecordingRetention = keepFor
+	}
+	if set["triage-bot"] {
+		if site.TriageBotID, err = triageBot(ctx, db, *triage); err != nil {
+			return cliError("site set", err)
+		}
+	}
 	if err := db.UpdateSite(ctx, site); err != nil {
 		return cliError("site set", err)
 	}
-	fmt.Fprintf(stdout, "site %s (%s): recordings %s\n", site.Name, site.Key, keptFor(site.RecordingRetention))
-	if keepFor > 0 {
-		fmt.Fprintln(stdout, "Recordings older than that are deleted at the server's next sweep (see --sweep-interval).")
+	if set["retention"] {
+		fmt.Fprintf(stdout, "site %s (%s): recordings %s\n", site.Name, site.Key, keptFor(site.RecordingRetention))
+		if keepFor > 0 {
+			fmt.Fprintln(stdout, "Recordings older than that are deleted at the server's next sweep (see --sweep-interval).")
+		}
+	}
+	if set["triage-bot"] {
+		if site.TriageBotID == "" {
+			fmt.Fprintf(stdout, "site %s (%s): no triage bot; people's conversations go to the agents' queue at once\n", site.Name, site.Key)
+		} else {
+			fmt.Fprintf(stdout, "site %s (%s): triage bot %s answers people first\n", site.Name, site.Key, site.TriageBotID)
+		}
 	}
 	return nil
 }

@@ -24,6 +24,7 @@ import (
 	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/backend"
 	"github.com/tandemhq/tandem/internal/blobs"
+	"github.com/tandemhq/tandem/internal/bot"
 	"github.com/tandemhq/tandem/internal/bus"
 	"github.com/tandemhq/tandem/internal/cluster"
 	"github.com/tandemhq/tandem/internal/conversation"
@@ -38,6 +39,7 @@ import (
 	"github.com/tandemhq/tandem/internal/slackhook"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/store"
+	"github.com/tandemhq/tandem/internal/webhook"
 	"github.com/tandemhq/tandem/web"
 )
 
@@ -154,9 +156,11 @@ type Server struct {
 	db      store.Store
 	bus     bus.Bus
 	assists *assist.Service
-	// conversations is nil while the store has no conversations.
+	spool   *record.Spool
+
 	conversations *conversation.Service
-	spool         *record.Spool
+	// bots is nil while the store has no bots.
+	bots *bot.Service
 	// draining is set when Drain or Close begins: /readyz then says
 	// "stopping".
 	draining atomic.Bool
@@ -317,20 +321,21 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if s.ice, err = startICE(cfg.ICE, secret, cfg.Logger); err != nil {
 		return nil, err
 	}
-	var links assist.Conversations
-	if cs, ok := s.db.(conversation.Store); ok {
-		s.conversations = conversation.New(conversation.Config{
-			Key: secret, Bus: s.bus, Node: s.node.ID(), Blobs: blobStore, Logger: cfg.Logger, Now: cfg.Now,
-		}, cs)
-		links = s.conversations
-	}
+	s.conversations = conversation.New(conversation.Config{
+		Key: secret, Bus: s.bus, Node: s.node.ID(), Blobs: blobStore, Logger: cfg.Logger, Now: cfg.Now,
+	}, s.db)
 	s.assists = assist.New(assist.Config{
 		Secret: secret, TeamName: cfg.TeamName, InviteTTL: cfg.InviteTTL, Grace: cfg.Grace, Logger: cfg.Logger, Now: cfg.Now,
 		AfterFunc:  cfg.AfterFunc,
 		MaxWaiting: cfg.MaxWaiting, DisableRecording: cfg.DisableRecording, ICE: s.ice,
 		RateBytes: cfg.AssistRateBytes, BurstBytes: cfg.AssistBurstBytes, MaxRecordedBytes: cfg.AssistMaxBytes,
-		Spool: s.spool, Node: s.node, Bus: s.bus, Conversations: links,
+		Spool: s.spool, Node: s.node, Bus: s.bus, Conversations: s.conversations,
 	}, s.db, blobStore, m)
+	if s.conversations != nil {
+		s.bots = bot.New(bot.Config{Secret: secret, PublicURL: cfg.PublicURL, Logger: cfg.Logger, Now: cfg.Now}, s.db, s.conversations, s.assists)
+		// A bot added to a conversation gets its webhook there.
+		s.conversations.SetHooks(s.bots)
+	}
 	if err := s.assists.EndAbandoned(ctx); err != nil {
 		return nil, fmt.Errorf("close abandoned assists: %w", err)
 	}
@@ -343,6 +348,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	deps := httpapi.Deps{
 		Assists:       s.assists,
 		Conversations: s.conversations,
+		Bots:          s.bots,
 		Login:         auth.PasswordLogin{Users: s.db, Gate: password.NewGate(password.GateConfig{Slots: cfg.SignInSlots})},
 		Sessions:      &auth.Manager{Sessions: s.db, Users: s.db},
 		Sites:         s.db,
@@ -388,7 +394,12 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// Stopped, and waited for, with the requests: before the store closes.
 	sweeper := retention.New(s.db, blobStore, retention.Config{Interval: cfg.SweepInterval, Now: cfg.Now, Logger: cfg.Logger, Observer: m, Spool: s.spool})
 	s.wg.Go(func() { sweeper.Run(base) })
-	if err := s.startWebhooks(base, webhookAllow, m, nil); err != nil {
+	// What bots answer is applied by the bot service (none: ignored).
+	var answers webhook.Answers
+	if s.bots != nil {
+		answers = s.bots
+	}
+	if err := s.startWebhooks(base, webhookAllow, m, answers); err != nil {
 		return nil, err
 	}
 	if err := s.followLeases(base); err != nil {
@@ -441,6 +452,9 @@ func (s *Server) SSHAddr() string {
 	}
 	return s.ssh.Addr()
 }
+
+// Conversations is the conversation service.
+func (s *Server) Conversations() *conversation.Service { return s.conversations }
 
 // Store is the server's store, for admin tasks in tests.
 func (s *Server) Store() store.Store { return s.db }

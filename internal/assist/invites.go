@@ -32,6 +32,11 @@ const codeAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 // site to an assist with agent. pageURL is where the link sends the person;
 // empty means the site's first allowed origin.
 func (s *Service) CreateInvite(ctx context.Context, agent *tandem.User, siteID, pageURL string, ttl time.Duration) (*InviteLink, error) {
+	return s.createInvite(ctx, agent.ID, siteID, pageURL, ttl)
+}
+
+// createInvite makes an invite of agentID, or of no agent (a bot's).
+func (s *Service) createInvite(ctx context.Context, agentID, siteID, pageURL string, ttl time.Duration) (*InviteLink, error) {
 	site, err := s.store.SiteByID(ctx, siteID)
 	if err != nil {
 		return nil, err
@@ -51,7 +56,7 @@ func (s *Service) CreateInvite(ctx context.Context, agent *tandem.User, siteID, 
 	now := s.cfg.Now()
 	inv := &tandem.Invite{
 		SiteID:    site.ID,
-		AgentID:   agent.ID,
+		AgentID:   agentID,
 		TokenHash: hashSecret(token),
 		CodeHash:  hashSecret(normalizeCode(code)),
 		URL:       target,
@@ -61,7 +66,9 @@ func (s *Service) CreateInvite(ctx context.Context, agent *tandem.User, siteID, 
 	if err := s.store.CreateInvite(ctx, inv); err != nil {
 		return nil, fmt.Errorf("create invite: %w", err)
 	}
-	s.audit(ctx, inv.ID, "agent:"+agent.ID, "invite.create", site.Name)
+	if agentID != "" {
+		s.audit(ctx, inv.ID, "agent:"+agentID, "invite.create", site.Name)
+	}
 	return &InviteLink{
 		ID:        inv.ID,
 		Link:      target + "#tandem-invite=" + token,
@@ -150,6 +157,9 @@ func (s *Service) redeemInvite(ctx context.Context, req RedeemRequest) (*Started
 	inv, err := s.store.LiveInvite(ctx, site.ID, tokenHash, codeHash, now)
 	if err != nil {
 		return nil, inviteError(err)
+	}
+	if inv.AgentID == "" {
+		return s.redeemBotInvite(ctx, req, site, inv, now)
 	}
 	agent, err := s.store.UserByID(ctx, inv.AgentID)
 	if err != nil {

@@ -172,6 +172,8 @@ func (s *Service) rebuild(ctx context.Context, id string, token int64) (*live, e
 		switch c.Method {
 		case "join":
 			l.joins.note(c.AgentID, c.Allowed)
+		case consentBotInvite:
+			// A request for help, not a prompt: the agent's comes later.
 		default: // the prompt, or the invite, that started the assist
 			l.prompt = c.Text
 			agentID = cmpOr(agentID, c.AgentID)

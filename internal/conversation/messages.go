@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/botapi"
@@ -57,9 +58,13 @@ func (s *Service) post(ctx context.Context, author tandem.Account, conversationI
 		}
 		msg.Attachments[i] = *full
 	}
-	members, err := s.store.Members(ctx, conversationID)
-	if err != nil {
-		return nil, false, err
+	// The members matter for mentions, and for the bots that hear every
+	// message of direct and support conversations.
+	var members []*tandem.Member
+	if strings.Contains(msg.Text, "@") || c.Kind != tandem.ConversationGroup {
+		if members, err = s.store.Members(ctx, conversationID); err != nil {
+			return nil, false, err
+		}
 	}
 	msg.ID, msg.ConversationID, msg.Author, msg.ClientID, msg.CreatedAt = newID(), conversationID, author, clientID, now
 	var bots []mentioned

@@ -29,8 +29,9 @@ func TestTokens(t *testing.T) {
 			t.Errorf("%s: CheckPersonToken = %v, want %v", tt.name, got, tt.want)
 		}
 	}
-	if HookToken(key, "h1") == HookToken(key, "h2") || HookToken(key, "h1") != HookToken(key, "h1") {
-		t.Error("hook tokens are not derived from the hook's id")
+	h1 := HookToken(key, "h1")
+	if h1 == HookToken(key, "h2") || h1 != HookToken(append([]byte(nil), key...), "h1") || h1 == PersonToken(key, "h1") {
+		t.Error("hook tokens are not derived from the hook's id alone")
 	}
 	h := HashToken(p)
 	if len(h) != 64 || strings.Contains(h, p) || HashToken(p) != h {

@@ -19,6 +19,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/assist"
 	"github.com/tandemhq/tandem/internal/auth"
+	"github.com/tandemhq/tandem/internal/bot"
 	"github.com/tandemhq/tandem/internal/cluster"
 	"github.com/tandemhq/tandem/internal/conversation"
 	"github.com/tandemhq/tandem/internal/httpjson"
@@ -70,6 +71,9 @@ type Deps struct {
 	// a single server.
 	NodeAuth *cluster.Auth
 	Node     cluster.Owners
+	// Bots, when set, serves bots: their management, the bot API and the
+	// buttons and commands of conversations.
+	Bots *bot.Service
 	// Hooks receives the posts to bots' incoming webhooks (/hooks/TOKEN);
 	// nil answers every one no_service.
 	Hooks HookReceiver

@@ -46,6 +46,8 @@ export interface Assist {
   endReason?: string;
   /** When the site's retention deleted the recording; absent while it is kept. */
   recordingDeletedAt?: string;
+  /** The assist's support conversation, shown beside the live view and the replay. */
+  conversationId?: string;
 }
 
 /** A person's recorded answer to a request to see their page. */
@@ -118,14 +120,20 @@ export function setUnauthorizedHandler(fn: (() => void) | null): void {
   onUnauthorized = fn;
 }
 
-async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+/**
+ * Calls the API at path (under /api/v1): a Blob body is sent as is with its
+ * own type (uploads), anything else as JSON.
+ */
+export async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
   let res: Response;
+  const raw = typeof Blob !== "undefined" && body instanceof Blob;
+  const type = raw ? (body as Blob).type || "application/octet-stream" : "application/json";
   try {
     res = await fetch(`/api/v1${path}`, {
       method,
       credentials: "same-origin",
-      headers: body === undefined ? { Accept: "application/json" } : { Accept: "application/json", "Content-Type": "application/json" },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: body === undefined ? { Accept: "application/json" } : { Accept: "application/json", "Content-Type": type },
+      body: body === undefined ? undefined : raw ? (body as Blob) : JSON.stringify(body),
     });
   } catch {
     throw new ApiError(0, "unavailable", "Cannot reach the server. Check your connection and try again.");

@@ -4,6 +4,11 @@
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, setUnauthorizedHandler, User } from "./api";
 import { AssistScreen } from "./assist";
+import { BotScreen } from "./bots/detail";
+import { BotsScreen } from "./bots/page";
+import { ChatContext } from "./chat/context";
+import { ConversationsScreen } from "./chat/screen";
+import { ChatStore, useChatStore } from "./chat/store";
 import { HistoryScreen } from "./history";
 import { LoginScreen } from "./login";
 import { QueueScreen, useQueue } from "./queue";
@@ -52,6 +57,12 @@ function SignedIn({ user, onSignedOut }: { user: User; onSignedOut(): void }) {
   }, []);
   const q = useQueue(store);
   const waiting = q.waiting;
+  const [chat] = useState(() => new ChatStore(`user:${user.id}`, onSignedOut));
+  useEffect(() => {
+    chat.start();
+    return () => chat.stop();
+  }, []);
+  const [env] = useState(() => ({ store: chat, me: user }));
 
   useEffect(() => {
     const name = titles[route.name] ?? "Tandem";
@@ -76,8 +87,10 @@ function SignedIn({ user, onSignedOut }: { user: User; onSignedOut(): void }) {
           <span class="brand-mark">T</span> Tandem
         </div>
         <NavItem href={paths.queue} icon="queue" label="Queue" active={route.name === "queue" || route.name === "assist"} badge={waiting} badgeTitle="waiting" />
+        <ConversationsNav chat={chat} active={route.name === "conversations"} />
         <NavItem href={paths.history} icon="history" label="History" active={route.name === "history" || route.name === "replay"} />
         <NavItem href={paths.terminals} icon="terminal" label="Terminals" active={route.name === "terminals"} />
+        <NavItem href={paths.bots} icon="bot" label="Bots" active={route.name === "bots" || route.name === "bot"} />
         {live > 0 && (
           <div class="nav-note">
             <span class="dot live" /> {live} under way
@@ -98,7 +111,9 @@ function SignedIn({ user, onSignedOut }: { user: User; onSignedOut(): void }) {
         </div>
       </nav>
       <main class="main">
-        <Screen route={route} user={user} store={store} onSignedOut={onSignedOut} />
+        <ChatContext.Provider value={env}>
+          <Screen route={route} user={user} store={store} onSignedOut={onSignedOut} />
+        </ChatContext.Provider>
       </main>
     </div>
   );
@@ -110,15 +125,26 @@ const titles: Record<string, string> = {
   replay: "Replay",
   history: "History",
   terminals: "Terminals",
+  conversations: "Conversations",
+  bots: "Bots",
+  bot: "Bot",
 };
 
-function NavItem(props: { href: string; icon: string; label: string; active: boolean; badge?: number; badgeTitle?: string }) {
+/** The Conversations entry with the unread count; it alone follows the conversations list. */
+function ConversationsNav({ chat, active }: { chat: ChatStore; active: boolean }) {
+  const unread = useChatStore(chat).index.totalUnread();
+  return (
+    <NavItem href={paths.conversations} icon="chat" label="Conversations" active={active} badge={unread} badgeTitle="unread" badgeTestid="conversations-badge" />
+  );
+}
+
+function NavItem(props: { href: string; icon: string; label: string; active: boolean; badge?: number; badgeTitle?: string; badgeTestid?: string }) {
   return (
     <Link href={props.href} class={`nav-item${props.active ? " active" : ""}`} aria-current={props.active ? "page" : undefined}>
       <Icon name={props.icon} />
       <span>{props.label}</span>
       {!!props.badge && (
-        <span class="badge" title={`${props.badge} ${props.badgeTitle ?? ""}`} data-testid="queue-badge">
+        <span class="badge" title={`${props.badge} ${props.badgeTitle ?? ""}`} aria-label={`${props.badge} ${props.badgeTitle ?? ""}`} data-testid={props.badgeTestid ?? "queue-badge"}>
           {props.badge}
         </span>
       )}
@@ -138,6 +164,12 @@ function Screen({ route, user, store, onSignedOut }: { route: Route; user: User;
       return <HistoryScreen />;
     case "terminals":
       return <TerminalsScreen />;
+    case "conversations":
+      return <ConversationsScreen id={route.id} />;
+    case "bots":
+      return <BotsScreen />;
+    case "bot":
+      return <BotScreen key={route.id} id={route.id} />;
     case "notfound":
       return (
         <div class="screen">

@@ -4,6 +4,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { api, AssistDetails, AssistState, errorMessage, User } from "./api";
 import { CallPanel } from "./callpanel";
+import { AssistChat } from "./chat/assistchat";
 import { setDebugSource } from "./debug";
 import { Devtools } from "./devtools";
 import { shortURL, viewportLabel } from "./format";
@@ -305,6 +306,7 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
           <CallPanel session={session} personName={a?.personId || "Person"} />
         </div>
         <aside class="side-panel">
+          <AssistChat conversationId={a?.conversationId} />
           <section class="pages">
             <h3>
               Pages <span class="section-count">{pages.length}</span>

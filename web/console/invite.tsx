@@ -23,7 +23,7 @@ function absolute(link: string): string {
 }
 
 /** Copies text to the clipboard, falling back to a selection where the API is missing. */
-async function copy(text: string): Promise<boolean> {
+export async function copy(text: string): Promise<boolean> {
   try {
     await navigator.clipboard.writeText(text);
     return true;

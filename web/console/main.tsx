@@ -21,6 +21,11 @@
 // model in live.ts, player in player.ts), toolbar.tsx, overlay.tsx,
 // callpanel.tsx, repair.tsx, toast.tsx, mirror.tsx, devtools.tsx, replay.tsx,
 // history.tsx, terminals.tsx, login.tsx, ui.tsx. Styles: styles.css, tools.css.
+// Conversations (chat/: the list, a conversation, the chat beside the live
+// view, the queue's waiting words) and bots (bots/: the bots page, a bot's
+// page, the authorise dialog's scopes); their pure parts are unit-tested
+// (mentions, commands, blocks, unread, typing, history, socket, scopes).
+// Styles: chat/chat.css.
 // Shared with the SDK (../shared/): the frame text, reconnect backoff, stroke
 // paths and timings, box arithmetic, tab order, and WebRTC candidate queues
 // and media statistics.
@@ -34,6 +39,7 @@ import { App } from "./app";
 import { exposeDebug } from "./debug";
 import "./styles.css";
 import "./tools.css";
+import "./chat/chat.css";
 
 exposeDebug();
 const root = document.getElementById("app");

@@ -8,6 +8,8 @@ import { InviteDialog } from "./invite";
 import { queueMax, QueueStore } from "./queuestore";
 import { navigate } from "./router";
 import { paths } from "./routes";
+import { Summary } from "./chat/api";
+import { QueuedConversation, useQueuedConversations, WaitingWords } from "./chat/queued";
 import { browserLabel } from "./ua";
 import { Avatar, Empty, ErrorNote, Icon, Loading, Pill, Spinner, useNow, useShortcuts } from "./ui";
 
@@ -29,6 +31,15 @@ export function QueueScreen({ store }: { store: QueueStore }) {
   const q = useQueue(store);
   const now = useNow(1000);
   const [inviting, setInviting] = useState(false);
+  const queued = useQueuedConversations(q.assists);
+  // A queued conversation with an assist in the queue is shown in the
+  // assist's row (found by either link: a queue frame sent as the request
+  // came may predate its conversation); the others are rows of their own.
+  const byConversation = new Map((queued ?? []).map((s) => [s.conversation.id, s]));
+  const byAssist = new Map((queued ?? []).filter((s) => s.conversation.assistId).map((s) => [s.conversation.assistId as string, s]));
+  const wordsOf = (a: Assist) => (a.conversationId ? byConversation.get(a.conversationId) : undefined) ?? byAssist.get(a.id);
+  const shown = new Set(q.assists.map((a) => wordsOf(a)?.conversation.id).filter(Boolean));
+  const onlyWords = (queued ?? []).filter((s) => !shown.has(s.conversation.id));
 
   useShortcuts((e) => {
     if (e.key === "i") {
@@ -65,7 +76,7 @@ export function QueueScreen({ store }: { store: QueueStore }) {
       <div class="screen-body">
         {!q.loaded ? (
           <Loading>Loading the queue…</Loading>
-        ) : q.assists.length === 0 ? (
+        ) : q.assists.length === 0 && onlyWords.length === 0 ? (
           <Empty title="No one is waiting" icon="queue">
             When a person asks for help on one of your sites, they appear here within a second. To help someone right
             now, send them an invite link or code.
@@ -76,7 +87,23 @@ export function QueueScreen({ store }: { store: QueueStore }) {
             </div>
           </Empty>
         ) : (
-          sections.map((s) => {
+          [
+            onlyWords.length > 0 && (
+              <section class="queue-section" key="conversations" data-section="conversations">
+                <div class="section-head">
+                  <h2>
+                    Conversations <span class="section-count">{onlyWords.length}</span>
+                  </h2>
+                  <span class="section-hint">Wrote to you and wait for an agent.</span>
+                </div>
+                <ul class="queue-list">
+                  {onlyWords.map((c) => (
+                    <QueuedConversation key={c.conversation.id} s={c} />
+                  ))}
+                </ul>
+              </section>
+            ),
+            ...sections.map((s) => {
             const items = q.assists.filter((a) => a.state === s.state);
             const total = Math.max(q.count(s.state), items.length);
             return (
@@ -95,7 +122,7 @@ export function QueueScreen({ store }: { store: QueueStore }) {
                 ) : (
                   <ul class="queue-list">
                     {items.map((a) => (
-                      <QueueItem key={a.id} a={a} now={now} store={store} />
+                      <QueueItem key={a.id} a={a} now={now} store={store} words={wordsOf(a)} />
                     ))}
                   </ul>
                 )}
@@ -114,7 +141,8 @@ export function QueueScreen({ store }: { store: QueueStore }) {
                 )}
               </section>
             );
-          })
+          }),
+          ]
         )}
       </div>
       {inviting && <InviteDialog onClose={() => setInviting(false)} />}
@@ -122,7 +150,7 @@ export function QueueScreen({ store }: { store: QueueStore }) {
   );
 }
 
-function QueueItem({ a, now, store }: { a: Assist; now: number; store: QueueStore }) {
+function QueueItem({ a, now, store, words }: { a: Assist; now: number; store: QueueStore; words?: Summary }) {
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState<string | null>(null);
   const since = a.state === "live" && a.startedAt ? a.startedAt : a.createdAt;
@@ -149,6 +177,7 @@ function QueueItem({ a, now, store }: { a: Assist; now: number; store: QueueStor
       data-testid="queue-item"
       data-assist-id={a.id}
       data-state={a.state}
+      data-conversation-queued={words ? "true" : undefined}
       tabIndex={0}
       onKeyDown={(e) => {
         if (e.key === "Enter" && e.target === e.currentTarget && !busy) primary();
@@ -168,6 +197,7 @@ function QueueItem({ a, now, store }: { a: Assist; now: number; store: QueueStor
           {viewportLabel(a.viewport) && <span>{viewportLabel(a.viewport)}</span>}
           {a.agentName && a.state !== "waiting" && <span>with {a.agentName}</span>}
         </div>
+        <WaitingWords s={words} />
         <ErrorNote message={err} />
       </div>
       <div class="qi-time" title={since ? new Date(t).toLocaleString() : ""}>

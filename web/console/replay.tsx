@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { Replayer } from "rrweb";
 import { api, AssistDetails, errorMessage } from "./api";
 import { setDebugSource } from "./debug";
+import { AssistChat } from "./chat/assistchat";
 import { Devtools } from "./devtools";
 import { EventType } from "./events";
 import { clock, shortURL, viewportLabel, when } from "./format";
@@ -306,6 +307,7 @@ function ReplayBody({ replay, details, loading }: { replay: Replay; details: Ass
         </div>
       </div>
       <aside class="side-panel">
+        <AssistChat conversationId={details?.assist.conversationId} />
         <Devtools rows={rows} base={replay.start} />
         <Details replay={replay} details={details} onSeek={(ts) => seek(ts - replay.start)} at={at} />
       </aside>

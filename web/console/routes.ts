@@ -8,6 +8,9 @@ export type Route =
   | { name: "replay"; id: string }
   | { name: "history" }
   | { name: "terminals" }
+  | { name: "conversations"; id?: string }
+  | { name: "bots" }
+  | { name: "bot"; id: string }
   | { name: "notfound"; path: string };
 
 /** Returns the screen for a path. */
@@ -19,6 +22,10 @@ export function parseRoute(pathname: string): Route {
   if (parts.length === 1) return { name: "queue" };
   if (parts.length === 2 && a === "history") return { name: "history" };
   if (parts.length === 2 && a === "terminals") return { name: "terminals" };
+  if (parts.length === 2 && a === "conversations") return { name: "conversations" };
+  if (parts.length === 3 && a === "conversations") return { name: "conversations", id };
+  if (parts.length === 2 && a === "bots") return { name: "bots" };
+  if (parts.length === 3 && a === "bots") return { name: "bot", id };
   if (parts.length === 3 && a === "assists") return { name: "assist", id };
   if (parts.length === 3 && a === "replay") return { name: "replay", id };
   return { name: "notfound", path: pathname };
@@ -29,6 +36,10 @@ export const paths = {
   queue: "/console/",
   history: "/console/history",
   terminals: "/console/terminals",
+  conversations: "/console/conversations",
+  conversation: (id: string) => `/console/conversations/${encodeURIComponent(id)}`,
+  bots: "/console/bots",
+  bot: (id: string) => `/console/bots/${encodeURIComponent(id)}`,
   assist: (id: string) => `/console/assists/${encodeURIComponent(id)}`,
   replay: (id: string) => `/console/replay/${encodeURIComponent(id)}`,
   terminal: (id: string) => `/terminal/${encodeURIComponent(id)}`,

@@ -3,7 +3,10 @@
 
 import type { ComponentChildren, TargetedMouseEvent } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
+import { nextInTabOrder, tabOrder } from "../shared/dom";
 import { initials } from "./format";
+
+const focusable = "a[href], button, input, select, textarea, [tabindex]";
 
 const iconPaths: Record<string, string> = {
   queue: "M4 6h16M4 12h16M4 18h10",
@@ -36,6 +39,13 @@ const iconPaths: Record<string, string> = {
   forward: "M5 12h14M13 6l6 6-6 6",
   wrench: "M14.7 6.3a4 4 0 0 0-5.4 5.4L3 18l3 3 6.3-6.3a4 4 0 0 0 5.4-5.4l-2.5 2.5-2.4-.6-.6-2.4z",
   handover: "M4 17l10-10M14 7H7M14 7v7M20 4v16",
+  chat: "M4 5h16v11H9l-5 4z",
+  bot: "M5 9h14v10H5zM12 5v4M9 13h.01M15 13h.01M9 16h6M12 3v2",
+  attach: "M20 11l-8.5 8.5a5 5 0 0 1-7-7L13 4a3.5 3.5 0 0 1 5 5l-8.5 8.5a2 2 0 0 1-3-3L14 7",
+  send: "M4 12l16-8-6 16-2-7z",
+  members: "M9 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM3 20a6 6 0 0 1 12 0M16 5a3 3 0 0 1 0 6M18 14a5 5 0 0 1 3 6",
+  plus: "M12 5v14M5 12h14",
+  trash: "M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13",
 };
 
 /** A stroke icon from the set above. */
@@ -135,6 +145,14 @@ export function Dialog(props: { title: string; onClose: () => void; children: Co
       if (e.key === "Escape") {
         e.preventDefault();
         props.onClose();
+      } else if (e.key === "Tab" && box.current) {
+        // Keep Tab inside the dialog: from the last control to the first and back.
+        const order = tabOrder([...box.current.querySelectorAll<HTMLElement>(focusable)]);
+        const next = nextInTabOrder(order, document.activeElement as HTMLElement, e.shiftKey);
+        if (next) {
+          e.preventDefault();
+          next.focus();
+        }
       }
     };
     document.addEventListener("keydown", key);
