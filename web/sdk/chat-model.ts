@@ -60,7 +60,8 @@ export type ChatEvent =
   | { type: "message"; message: Message }
   | { type: "typing"; account: string; name: string }
   | { type: "notice"; message: Message }
-  | { type: "conversation" };
+  | { type: "conversation" }
+  | { type: "resync" };
 
 /** The account of the person of conversation id. */
 export function selfAccount(id: string): string {
@@ -151,6 +152,9 @@ export function parseEvent(text: string, conversationId: string, seq: number, n:
     }
     case "conversation":
       return { type: "conversation" };
+    case "resync":
+      // Events may have been lost between the server's nodes.
+      return { type: "resync" };
   }
   return null;
 }

@@ -107,6 +107,7 @@ test("live events are read defensively, and only for this conversation", () => {
     ['{"type":"notice","conversationId":"c1","text":"Only for you"}', "notice"],
     ['{"type":"notice","conversationId":"c1"}', null],
     ['{"type":"conversation","conversation":{"id":"c1"}}', "conversation"],
+    ['{"type":"resync"}', "resync"],
     ['{"type":"read","conversationId":"c1","account":"user:u","seq":2}', null],
     ["not json", null],
     ["null", null],

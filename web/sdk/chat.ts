@@ -240,6 +240,9 @@ class Chat implements ChatHandle {
         this.notices++;
         this.add(e.message);
         break;
+      case "resync":
+        void this.load(this.gen);
+        break;
       case "typing":
         if (e.account === this.self()) return;
         this.typing.see(e.account, e.name, Date.now());
