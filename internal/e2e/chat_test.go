@@ -7,11 +7,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
+	"github.com/coder/websocket"
 
 	"github.com/tandemhq/tandem/internal/browsertest"
 	"github.com/tandemhq/tandem/internal/simclient"
@@ -39,7 +41,8 @@ func chatConversation(siteKey string) string {
 // during an assist: the panel makes the conversation, shows the agent's
 // messages, typing and images live, counts unread messages on the
 // launcher while closed, carries on to the next page with its history,
-// keeps markup as text, and a help request joins the chat's conversation.
+// keeps markup as text, tells the agent what the person read and that they
+// type, and a help request joins the chat's conversation.
 func TestChatPanel(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -117,6 +120,27 @@ func TestChatPanel(t *testing.T) {
 	post("I can also look at your page.")
 	waitJS(t, person, "two unread", browsertest.SDKUI("chat-unread")+`?.textContent === '2'`)
 
+	// The agent follows the conversation's events from here on.
+	ws, _, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(agent.Base, "http")+"/api/v1/conversations/ws",
+		&websocket.DialOptions{HTTPClient: agent.Client, HTTPHeader: http.Header{"Origin": {agent.Base}}})
+	if err != nil {
+		t.Fatalf("the agent's conversations socket: %v", err)
+	}
+	defer ws.CloseNow()
+	waitEvent := func(what string, match func(agentEvent) bool) {
+		t.Helper()
+		for {
+			_, b, err := ws.Read(ctx)
+			if err != nil {
+				t.Fatalf("waiting for %s: %v", what, err)
+			}
+			var ev agentEvent
+			if json.Unmarshal(b, &ev) == nil && ev.ConversationID == convID && match(ev) {
+				return
+			}
+		}
+	}
+
 	// The next page of the tab has the chat, its count and its history.
 	e.openDemo(person, "form.html")
 	waitJS(t, person, "two unread on the next page", browsertest.SDKUI("chat-unread")+`?.textContent === '2'`)
@@ -125,6 +149,13 @@ func TestChatPanel(t *testing.T) {
 		waitJS(t, person, "the history: "+text, chatUI("chat-message")+`.some((m) => m.textContent.includes(`+strconv.Quote(text)+`))`)
 	}
 	waitJS(t, person, "nothing unread once open", `!`+browsertest.SDKUI("chat-unread"))
+
+	// What the person has read, and is typing, reaches the agent live.
+	waitEvent("the person's read mark at the newest message", func(ev agentEvent) bool {
+		return ev.Type == "read" && ev.Account == "person:"+convID && ev.Seq == 5
+	})
+	browsertest.Run(t, person, "type", chromedp.KeyEvent("o"))
+	waitEvent("the person typing", func(ev agentEvent) bool { return ev.Type == "typing" && ev.Account == "person:"+convID })
 
 	// Asking for help with the chat open: the assist joins the conversation.
 	browsertest.ClickSDK(t, person, "help")
@@ -144,6 +175,12 @@ func TestChatPanel(t *testing.T) {
 	if got := browsertest.Eval[string](t, person, chatConversation(demo.SiteKey)); got != convID {
 		t.Fatalf("after the help request the tab keeps conversation %q, want %q", got, convID)
 	}
+}
+
+// agentEvent is an event of the console's conversations socket, as far as the tests read it.
+type agentEvent struct {
+	Type, ConversationID, Account string
+	Seq                           int64
 }
 
 // uploadPNG uploads a 1×1 PNG to the conversation as the agent and returns its id.
