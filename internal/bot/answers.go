@@ -147,15 +147,29 @@ func (s *Service) Instruct(ctx context.Context, b *tandem.Bot, conversationID st
 // while applying (the store, a race) stops there; the error says so.
 func (s *Service) apply(ctx context.Context, p *place, o *origin, list []botapi.Instruction) ([]any, error) {
 	if len(list) > MaxInstructions {
-		return nil, tandem.Errorf(tandem.EInvalid, "an answer has at most %d instructions", MaxInstructions)
+		// Refused whole, as any answer Tandem will not apply, so that the
+		// bot that sent it hears why rather than nothing.
+		return nil, &RefusedError{Refused: []botapi.Refused{{Index: MaxInstructions, Type: string(list[MaxInstructions].Type),
+			Reason: fmt.Sprintf("an answer has at most %d instructions, not %d", MaxInstructions, len(list))}}}
 	}
 	if s.convs == nil {
 		return nil, errUnavailable
 	}
 	var refused []botapi.Refused
 	steps := make([]step, 0, len(list))
+	// Each account is added once per answer: the second add_member of the
+	// same user passes the checks (they are not a member yet) but would
+	// fail after the first applied, leaving the answer half done.
+	adding := map[tandem.Account]bool{}
 	for i := range list {
 		st, r := s.prepare(ctx, p, o, &list[i])
+		if r == nil && list[i].Type == botapi.AddMember {
+			a, _ := s.userAccount(ctx, list[i].Account)
+			if adding[a] {
+				r = refuse(tandem.Errorf(tandem.EInvalid, "%s is added by an earlier instruction of this answer", list[i].Account))
+			}
+			adding[a] = true
+		}
 		if r != nil {
 			refused = append(refused, botapi.Refused{Index: i, Type: string(list[i].Type), Reason: tandem.ErrorMessage(r.err), Scope: string(r.scope)})
 			continue
@@ -260,6 +274,11 @@ func (s *Service) prepareInfo(p *place, in *botapi.Instruction) (step, *refusal)
 		switch {
 		case p.conv.Kind == tandem.ConversationDirect:
 			return nil, refuse(tandem.Errorf(tandem.EInvalid, "a direct conversation has no name"))
+		case p.conv.Kind == tandem.ConversationSupport:
+			// A support conversation's name is who its person is: the
+			// members see the person's messages under it. A bot renaming
+			// it would put words in someone else's name.
+			return nil, refuse(tandem.Errorf(tandem.EInvalid, "a support conversation is named after its person; a bot cannot rename it"))
 		case strings.TrimSpace(in.Name) == "" || len(in.Name) > maxName || !utf8.ValidString(in.Name):
 			return nil, refuse(tandem.Errorf(tandem.EInvalid, "name is 1 to %d bytes of UTF-8", maxName))
 		}
@@ -328,6 +347,12 @@ func (s *Service) prepareCreate(ctx context.Context, p *place, in *botapi.Instru
 		if err := checkURL("avatarUrl", in.AvatarURL, false); err != nil {
 			return nil, refuse(err)
 		}
+	}
+	// Starting a conversation with others in it is adding them: without
+	// members:write a bot could put any user in a room with it, which it
+	// may not do anywhere else.
+	if len(in.Members) > 0 && !p.may(tandem.ScopeMembersWrite) {
+		return nil, refuseScope(tandem.ScopeMembersWrite)
 	}
 	var members []tandem.Account
 	for _, ref := range in.Members {

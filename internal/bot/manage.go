@@ -203,6 +203,13 @@ func (s *Service) Retry(ctx context.Context, by *tandem.User, botID, id string) 
 	if b.TokenHash == "" {
 		return nil, tandem.Errorf(tandem.EConflict, "the bot's token is revoked: it gets no deliveries")
 	}
+	// What a delivery carries is a conversation's: a bot that has left it
+	// is sent nothing of it any more, as for new events.
+	if _, err := s.store.Member(ctx, d.ConversationID, botAccount(b)); tandem.ErrorCode(err) == tandem.ENotFound {
+		return nil, tandem.Errorf(tandem.EConflict, "the bot is no longer in the delivery's conversation: it gets nothing of it")
+	} else if err != nil {
+		return nil, fmt.Errorf("read membership: %w", err)
+	}
 	var ev map[string]any
 	if err := json.Unmarshal(d.Payload, &ev); err != nil {
 		return nil, fmt.Errorf("read delivery payload: %w", err)

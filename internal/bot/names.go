@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"strings"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/botapi"
@@ -21,16 +22,36 @@ func (s *Service) Ref(ctx context.Context, a tandem.Account) botapi.Ref {
 			r.Name = b.Name
 		}
 	case tandem.AccountPerson:
-		r.Name = "Visitor"
-		// A person's id is their support conversation's: its assist says
-		// who they are when the site identified them.
-		if c, err := s.store.ConversationByID(ctx, a.ID); err == nil && c.AssistID != "" {
-			if as, err := s.store.AssistByID(ctx, c.AssistID); err == nil && as.PersonID != "" && as.PersonID != "anonymous" {
-				r.Name = as.PersonID
-			}
-		}
+		r.Name = personName(ctx, s.store, a.ID)
 	}
 	return r
+}
+
+// personName is the display name of the person of support conversation
+// id, as the conversation service shows it to members (and in mention
+// events), so that a bot's action and command events name the person as
+// its mention events do: the id their site gave them, from the linked
+// assist or given when the conversation was opened, else "Visitor".
+func personName(ctx context.Context, st Store, id string) string {
+	c, err := st.ConversationByID(ctx, id)
+	if err != nil {
+		return "Visitor"
+	}
+	if c.AssistID != "" {
+		if as, err := st.AssistByID(ctx, c.AssistID); err == nil && identified(as.PersonID) {
+			return as.PersonID
+		}
+	}
+	if identified(c.Name) {
+		return c.Name
+	}
+	return "Visitor"
+}
+
+// identified reports whether a person id names someone: the assist
+// service calls the unidentified "anonymous".
+func identified(personID string) bool {
+	return personID != "" && !strings.HasPrefix(personID, "anonymous")
 }
 
 func botRef(b *tandem.Bot) botapi.Ref {

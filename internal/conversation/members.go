@@ -116,6 +116,9 @@ type MemberInfo struct {
 	*tandem.Member
 	Name      string
 	AvatarURL string
+	// Handle is what @-mentions the member ("" for people, who are not
+	// mentioned by name): what a client completes after "@".
+	Handle string
 }
 
 // Detail is a conversation as one account sees it.
@@ -144,6 +147,7 @@ func (s *Service) Detail(ctx context.Context, a tandem.Account, id string) (*Det
 	}
 	for _, m := range ms {
 		info := MemberInfo{Member: m}
+		info.Handle, _ = s.handle(ctx, m.Account)
 		switch m.Account.Kind {
 		case tandem.AccountBot:
 			if b, err := s.store.BotByID(ctx, m.Account.ID); err == nil {

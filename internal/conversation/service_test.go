@@ -324,3 +324,32 @@ func TestReplace(t *testing.T) {
 }
 
 func storeFilter() store.MessageFilter { return store.MessageFilter{} }
+
+// A client completes "@" with each member's handle: what the server
+// resolves mentions by, not a guess from the display name.
+func TestDetailCarriesHandles(t *testing.T) {
+	h := newHarness(t, Config{})
+	c := h.group(h.sam)
+	if err := h.s.AddMember(h.ctx, h.alex, &tandem.Member{ConversationID: c.ID, Account: h.botA, Granted: []tandem.Scope{}}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := h.s.Detail(h.ctx, h.alex, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[tandem.Account]string{h.alex: "alex", h.sam: "sam.lee", h.botA: "triage"}
+	for _, m := range d.Members {
+		if m.Handle != want[m.Account] {
+			t.Errorf("%s (%s): handle %q, want %q", m.Account, m.Name, m.Handle, want[m.Account])
+		}
+		delete(want, m.Account)
+	}
+	if len(want) != 0 {
+		t.Errorf("members missing from the detail: %v", want)
+	}
+	// The handle is what a mention resolves by: @sam.lee reaches Sam.
+	m := h.post(h.alex, c, "over to you @sam.lee")
+	if len(m.Mentions) != 1 || m.Mentions[0] != h.sam {
+		t.Fatalf("mentions %v, want Sam", m.Mentions)
+	}
+}

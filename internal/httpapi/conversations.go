@@ -233,6 +233,7 @@ type memberJSON struct {
 	Account   string         `json:"account"`
 	Kind      string         `json:"kind"`
 	Name      string         `json:"name"`
+	Handle    string         `json:"handle,omitempty"`
 	AvatarURL string         `json:"avatarUrl,omitempty"`
 	Granted   []tandem.Scope `json:"granted,omitempty"`
 	LastRead  int64          `json:"lastRead"`
@@ -240,7 +241,7 @@ type memberJSON struct {
 
 func toMemberJSON(m conversation.MemberInfo) memberJSON {
 	return memberJSON{
-		Account: m.Account.String(), Kind: string(m.Account.Kind), Name: m.Name, AvatarURL: m.AvatarURL,
+		Account: m.Account.String(), Kind: string(m.Account.Kind), Name: m.Name, Handle: m.Handle, AvatarURL: m.AvatarURL,
 		Granted: m.Granted, LastRead: m.LastRead,
 	}
 }

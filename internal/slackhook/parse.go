@@ -55,7 +55,10 @@ func Parse(r *http.Request) (botapi.Message, error) {
 		return botapi.Message{}, fail(ErrTooLarge, "the body is larger than %d KiB", MaxBody>>10)
 	}
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if mt == "application/x-www-form-urlencoded" {
+	// curl -d '{"text":…}' sends JSON labelled as a form, and Slack takes
+	// it: a "form" that is a JSON object is read as one (no form field's
+	// name starts with a brace).
+	if mt == "application/x-www-form-urlencoded" && !bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
 		form, err := url.ParseQuery(string(body))
 		if err != nil {
 			return botapi.Message{}, fail(ErrInvalidPayload, "the form is not URL-encoded: %v", err)

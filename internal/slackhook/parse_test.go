@@ -35,6 +35,27 @@ func formRequest(form url.Values) *http.Request {
 	return r
 }
 
+func rawFormRequest(body string) *http.Request {
+	r := httptest.NewRequest("POST", "/hooks/x", strings.NewReader(body))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return r
+}
+
+// JSON sent with a form's content type (curl -d '{…}' without -H), as
+// Slack takes it, is read as JSON, whatever its text holds.
+func TestParseJSONLabelledAsForm(t *testing.T) {
+	for _, body := range []string{`{"text":"a=b & 100% done"}`, "  \n" + `{"text":"a=b & 100% done"}`} {
+		m, err := Parse(rawFormRequest(body))
+		if err != nil || m.Text != "a=b & 100% done" {
+			t.Fatalf("Parse(%q) = %+v, %v", body, m, err)
+		}
+	}
+	// A real form still needs its payload field.
+	if _, err := Parse(rawFormRequest("text=hi")); !errors.Is(err, ErrInvalidPayload) {
+		t.Fatalf("form without payload: %v", err)
+	}
+}
+
 // Payloads as real tools send them become the blocks Tandem shows.
 func TestParseRealPayloads(t *testing.T) {
 	cases := []struct {
