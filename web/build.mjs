@@ -4,9 +4,9 @@
 // build must stay deterministic (no timestamps, no absolute paths).
 //
 // Two things here are for caching (docs/sdk.md, "Caching"):
-//   - the loader (sdk.js, a stable URL) names the recorder by its content
-//     hash, /sdk/recorder.HASH.js, so a loader never pairs with another
-//     build's recorder; the server computes the same hash of recorder.js
+//   - the loader (sdk.js, a stable URL) names the recorder and the chat
+//     panel by their content hashes, /sdk/recorder.HASH.js and
+//     /sdk/chat.HASH.js, so a loader never pairs with another build's; the server computes the same hash of recorder.js
 //     (contentHash below, internal/httpapi's assetHash) and serves that URL
 //     as immutable;
 //   - every bundle the server serves is also written precompressed
@@ -42,10 +42,11 @@ function contentHash(file) {
 }
 
 // Each entry: the SDK loader must stay tiny (it is on every customer page);
-// everything heavy loads only when needed. The recorder is built before the
-// loader, which names it by its hash.
+// everything heavy loads only when needed. The recorder and the chat panel
+// are built before the loader, which names them by their hashes.
 const entries = [
   { in: "sdk/recorder.ts", out: "recorder", format: "iife" },
+  { in: "sdk/chat.ts", out: "chat", format: "iife" },
   { in: "sdk/loader.ts", out: "sdk", format: "iife" },
   { in: "console/main.tsx", out: "console", format: "iife" },
   { in: "terminal/main.ts", out: "terminal", format: "iife" },
@@ -60,6 +61,7 @@ const entries = [
 for (const { in: entry, out, define = {}, ...options } of entries) {
   if (out === "sdk") {
     define.TANDEM_RECORDER_PATH = JSON.stringify(`/sdk/recorder.${contentHash(`${outdir}/recorder.js`)}.js`);
+    define.TANDEM_CHAT_PATH = JSON.stringify(`/sdk/chat.${contentHash(`${outdir}/chat.js`)}.js`);
   }
   await esbuild.build({
     ...common,

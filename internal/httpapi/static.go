@@ -57,7 +57,7 @@ func (a *asset) serve(w http.ResponseWriter, r *http.Request, cacheFor time.Dura
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 }
 
-// staticRoutes serves the SDK (to any origin), the console and the web
+// staticRoutes serves the SDK and its bundles (to any origin), the console and the web
 // terminal (same origin only), and the built assets. Every built file is
 // read and hashed once, here, not per request.
 func (s *Server) staticRoutes() {
@@ -83,10 +83,13 @@ func (s *Server) staticRoutes() {
 		b := []byte("/* missing " + name + " */")
 		return &asset{body: b, hash: assetHash(b), etag: `"` + assetHash(b) + `"`, contentType: "text/plain; charset=utf-8"}
 	}
-	sdk, recorder := get("sdk.js"), get("recorder.js")
+	sdk, recorder, chat := get("sdk.js"), get("recorder.js"), get("chat.js")
 	recorderPath := "/sdk/recorder." + recorder.hash + ".js"
-	if !bytes.Contains(sdk.body, []byte(`"`+recorderPath+`"`)) {
-		s.log.Warn("sdk.js does not name this recorder.js; run npm run build in web/", "want", recorderPath)
+	chatPath := "/sdk/chat." + chat.hash + ".js"
+	for _, p := range []string{recorderPath, chatPath} {
+		if !bytes.Contains(sdk.body, []byte(`"`+p+`"`)) {
+			s.log.Warn("sdk.js does not name this bundle; run npm run build in web/", "want", p)
+		}
 	}
 	// The console and the terminal load their bundles by hashed URL.
 	consoleHTML, terminalHTML := hashedRefs(get("console.html"), assets), hashedRefs(get("terminal.html"), assets)
@@ -99,6 +102,10 @@ func (s *Server) staticRoutes() {
 	// was built with, or a 404, never another build's.
 	s.mux.HandleFunc("GET "+recorderPath, func(w http.ResponseWriter, r *http.Request) {
 		recorder.serve(w, r, immutableFor, true)
+	})
+	// The chat panel likewise, loaded when the person chats.
+	s.mux.HandleFunc("GET "+chatPath, func(w http.ResponseWriter, r *http.Request) {
+		chat.serve(w, r, immutableFor, true)
 	})
 	s.mux.HandleFunc("GET /assets/{file}", func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("file")

@@ -158,6 +158,29 @@ func TestRecorderHashedCompressedImmutable(t *testing.T) {
 	}
 }
 
+// The chat panel is served like the recorder: under its content hash, to
+// any origin, immutable; another hash is a 404.
+func TestChatHashedImmutable(t *testing.T) {
+	ts := staticServer(t)
+	chat := distFile(t, "chat.js")
+	path := "/sdk/chat." + contentHash(chat) + ".js"
+	if _, sdk := get(t, ts, "/sdk.js", ""); !bytes.Contains(sdk, []byte(`"`+path+`"`)) {
+		t.Fatalf("sdk.js does not load the current chat panel %s", path)
+	}
+	res, body := get(t, ts, path, "br")
+	if res.StatusCode != 200 || res.Header.Get("Content-Encoding") != "br" || !bytes.Equal(decode(t, "br", body), chat) {
+		t.Fatalf("GET %s: status %d, Content-Encoding %q", path, res.StatusCode, res.Header.Get("Content-Encoding"))
+	}
+	if res.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" || res.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("GET %s: Cache-Control %q, Access-Control-Allow-Origin %q", path, res.Header.Get("Cache-Control"), res.Header.Get("Access-Control-Allow-Origin"))
+	}
+	for _, p := range []string{"/sdk/chat." + contentHash([]byte("another build")) + ".js", "/sdk/chat.js"} {
+		if res, _ := get(t, ts, p, ""); res.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s: status %d, want 404", p, res.StatusCode)
+		}
+	}
+}
+
 // sdk.js keeps its URL (sites embed it) with a short cache, compressed too.
 func TestLoaderStableURLShortCache(t *testing.T) {
 	ts := staticServer(t)

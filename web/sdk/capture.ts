@@ -5,7 +5,8 @@
 // restarts it (a new full snapshot) when the settings or the page's
 // Tandem.mask / unmask / block selectors change.
 
-import { base, recorderPath, script } from "./config";
+import { loadBundle } from "./bundle";
+import { base, recorderPath } from "./config";
 import { emit } from "./events";
 import { site, siteKnown, type SiteConfig } from "./site";
 import { channel, session, state } from "./state";
@@ -17,7 +18,6 @@ export let recorder: RecorderHandle | null = null;
 /** The selectors of Tandem.mask, unmask and block, in the order given. */
 export const selectors = { mask: [] as string[], unmask: [] as string[], block: [] as string[] };
 
-let recorderModule: Promise<RecorderModule> | null = null;
 let starting = false;
 // The site settings the running recorder was started with.
 let recording: SiteConfig | null = null;
@@ -25,27 +25,7 @@ let restartQueued = false;
 
 /** Loads recorder.js once (again after a failure) and resolves with its entry points. */
 export function loadRecorder(): Promise<RecorderModule> {
-  if (window.__tandemRecorder) return Promise.resolve(window.__tandemRecorder);
-  if (!recorderModule) {
-    recorderModule = new Promise((resolve, reject) => {
-      const s = document.createElement("script");
-      s.src = base + recorderPath;
-      s.async = true;
-      if (script && script.nonce) s.nonce = script.nonce;
-      s.onload = () => {
-        s.remove();
-        if (window.__tandemRecorder) resolve(window.__tandemRecorder);
-        else reject(new Error("recorder.js did not start"));
-      };
-      s.onerror = () => {
-        s.remove();
-        recorderModule = null;
-        reject(new Error("could not load " + s.src));
-      };
-      (document.head || document.documentElement).appendChild(s);
-    });
-  }
-  return recorderModule;
+  return loadBundle(recorderPath, () => window.__tandemRecorder);
 }
 
 function options(): RecorderOptions {

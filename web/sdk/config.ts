@@ -17,8 +17,14 @@ interface PageConfig {
 // ever and a loader never runs another build's recorder.
 declare const TANDEM_RECORDER_PATH: string;
 
+// Set by the build too: /sdk/chat.HASH.js, the chat panel built with this
+// loader (loaded only when the person chats).
+declare const TANDEM_CHAT_PATH: string;
+
 /** The recorder's path under base, with the recorder's content hash in it. */
 export const recorderPath: string = TANDEM_RECORDER_PATH;
+/** The chat panel's path under base, with its content hash in it. */
+export const chatPath: string = TANDEM_CHAT_PATH;
 
 /** The site's public key. */
 export let siteKey = "";

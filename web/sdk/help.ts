@@ -2,10 +2,12 @@
 // button or Tandem.requestHelp) files one and waits for an agent; an invite
 // (a link's token, or a code typed into the panel or given to
 // Tandem.redeem) joins one live at once, since redeeming is consent. Both
-// send only pageInfo (person.ts) over HTTP; a failure shows a message in the
-// panel and fires "error".
+// send only pageInfo (person.ts) over HTTP, a help request also the chat's
+// conversation (chat-host.ts); a failure shows a message in the panel and
+// fires "error".
 
 import { begin, end } from "./assist";
+import { chatLink, useConversation } from "./chat-host";
 import { emit } from "./events";
 import { api, ApiError } from "./http";
 import { pageInfo } from "./person";
@@ -39,8 +41,11 @@ export async function requestHelp(): Promise<void> {
   busy = true;
   setMessage("");
   try {
-    const r = await api("POST", "/api/v1/public/help-requests", pageInfo());
+    // With a chat under way, the assist joins its conversation; without,
+    // the server makes one, and the chat panel takes it up.
+    const r = await api("POST", "/api/v1/public/help-requests", { ...pageInfo(), ...chatLink() });
     begin(r.assistId, r.personToken, r.state === "live" ? "live" : "waiting");
+    useConversation(r.conversationId, r.conversationToken);
   } catch (e) {
     // unavailable: the site's queue is full, and the server says so.
     const full = e instanceof ApiError && e.code === "unavailable";
@@ -50,15 +55,21 @@ export async function requestHelp(): Promise<void> {
   }
 }
 
-/** Redeems an invite, by the link's token or by its short code, ending any assist under way first. */
-export async function redeem(by: { token?: string; code?: string }): Promise<void> {
+/**
+ * Redeems an invite, by the link's token or by its short code, ending any
+ * assist under way first. An invite button in the chat panel sends the
+ * chat's conversation along, so that the assist joins it.
+ */
+export async function redeem(by: { token?: string; code?: string; conversationId?: string; conversationToken?: string }): Promise<void> {
   if (busy) return;
   if (session) end();
   busy = true;
   setMessage("");
   try {
     const r = await api("POST", "/api/v1/public/invites/redeem", { ...pageInfo(), ...by });
-    begin(r.assistId, r.personToken, "live");
+    // An agent's invite starts live (opening it is consent); a bot's asks
+    // for help, and waits for an agent.
+    begin(r.assistId, r.personToken, r.state === "waiting" ? "waiting" : "live");
   } catch (e) {
     fail(inviteError(e instanceof ApiError ? e.code : ""), e);
   } finally {

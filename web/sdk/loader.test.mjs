@@ -47,6 +47,7 @@ class FakeEl {
   click() {
     for (const fn of this.listeners.click || []) fn({ preventDefault() {} });
   }
+  focus() {}
   get textContent() {
     return this.children.map((c) => (typeof c === "string" ? c : c.textContent)).join("");
   }
@@ -427,6 +428,69 @@ test("an invite link's token leaves the address bar before it is redeemed", asyn
   checkInvite(); // nothing left to redeem
   assert.equal(requests.length, 1);
   off();
+});
+
+// ---- chat-host.ts ----
+
+test("a help request carries the chat's conversation, or takes up the one the server made", async () => {
+  const chatHost = await import("./chat-host.ts");
+  const assist = await import("./assist.ts");
+  const key = "tandem.chat." + config.siteKey;
+  const hosts = [];
+  const handle = { opened: 0, changes: 0, open() { this.opened++; }, close() {}, changed() { this.changes++; } };
+  window.__tandemChat = { start: (h) => (hosts.push(h), handle) };
+  const answer = (a) => async () => ({ ok: true, status: 201, json: async () => a });
+  try {
+    // No chat yet: the request names none; the server's is kept and the panel starts, closed.
+    requests = [];
+    respond = answer({ assistId: "a7", personToken: "p7", state: "waiting", conversationId: "c7", conversationToken: "ct7" });
+    await help.requestHelp();
+    await flush();
+    assert.equal(JSON.parse(requests[0].body).conversationId, undefined);
+    assert.deepEqual(JSON.parse(sessionStorage.getItem(key)), { id: "c7", token: "ct7" });
+    assert.equal(hosts.length, 1);
+    assert.deepEqual(hosts[0].conversation(), { id: "c7", token: "ct7" });
+    assert.equal(handle.opened, 0);
+    assist.end();
+
+    // The next request carries it, and the answer's same conversation changes nothing.
+    requests = [];
+    await help.requestHelp();
+    await flush();
+    const sent = JSON.parse(requests[0].body);
+    assert.deepEqual([sent.conversationId, sent.conversationToken], ["c7", "ct7"]);
+    assert.equal(handle.changes, 1, "told once, when it came");
+    assist.end();
+
+    // The launcher counts unread messages while the panel is closed.
+    hosts[0].unread(3);
+    const launcher = host().find("chat");
+    assert.equal(launcher.hidden, false);
+    assert.equal(launcher.find("chat-unread").textContent, "3");
+    assert.equal(launcher.getAttribute("aria-label"), "Chat, 3 unread");
+    await chatHost.openChat();
+    assert.equal(handle.opened, 1);
+    assert.equal(launcher.hidden, true);
+    assert.equal(JSON.parse(sessionStorage.getItem(key)).open, true);
+    hosts[0].unread(0);
+    hosts[0].closed();
+    assert.equal(launcher.hidden, false);
+    assert.equal(launcher.find("chat-unread"), null);
+
+    // An invite button in the chat redeems with the conversation; a bot's invite waits for an agent.
+    requests = [];
+    respond = answer({ assistId: "a8", personToken: "p8", state: "waiting" });
+    hosts[0].redeem("T1");
+    await flush();
+    const redeemed = JSON.parse(requests[0].body);
+    assert.deepEqual([redeemed.token, redeemed.conversationId, redeemed.conversationToken], ["T1", "c7", "ct7"]);
+    assert.equal(state.state, "waiting");
+    assist.end();
+  } finally {
+    delete window.__tandemChat;
+    sessionStorage.removeItem(key);
+    state.setState("idle");
+  }
 });
 
 // ---- capture.ts ----

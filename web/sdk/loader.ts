@@ -21,6 +21,8 @@
 //   navigation.ts     handing the assist to the next page of the tab (storage.ts)
 //   person.ts         who the person is, and what a request reveals of the page
 //   events.ts         Tandem.on and the events it delivers
+//   chat-host.ts      the chat launcher, and loading the chat panel (chat.js) when the person chats
+//   bundle.ts         loading the other bundles (recorder.js, chat.js)
 //   tandem.ts         window.Tandem
 //
 // The loader runs once per page, so the modules keep their state at module
@@ -28,6 +30,7 @@
 
 import { answerJoin, consent, end } from "./assist";
 import { restartIfStale } from "./capture";
+import { renderLauncher, resumeChat } from "./chat-host";
 import { base, button, configure } from "./config";
 import { redeem, requestHelp } from "./help";
 import { checkInvite } from "./invite";
@@ -61,7 +64,11 @@ function boot(): void {
   resume();
   checkInvite();
   window.addEventListener("hashchange", checkInvite);
-  fetchSite(render);
+  resumeChat();
+  fetchSite(() => {
+    render();
+    renderLauncher();
+  });
   // Calls made before the script loaded: window.Tandem = {q: [["requestHelp", []], ...]}.
   if (prior && Array.isArray(prior.q)) {
     for (const [name, args] of prior.q) {

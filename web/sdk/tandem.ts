@@ -5,6 +5,7 @@
 
 import { end } from "./assist";
 import { restartRecorder, selectors } from "./capture";
+import { openChat } from "./chat-host";
 import { on } from "./events";
 import { redeem, requestHelp } from "./help";
 import { identify } from "./person";
@@ -28,6 +29,8 @@ export const Tandem = {
   requestHelp,
   /** Ends the assist (or cancels a waiting request); capture stops at once. */
   end,
+  /** Opens the chat panel: a conversation with support (and its bots) before, during and after an assist. */
+  openChat,
   /** Redeems an invite code the person was given. */
   redeem: (code: string) => redeem({ code: String(code) }),
   /** Listens for "state", "prompt", "live", "ended" or "error"; returns a function that stops listening. */

@@ -90,8 +90,54 @@ export interface RecorderModule {
   interact(host: InteractHost): InteractHandle;
 }
 
+/** What the chat panel (chat.js, loaded when a conversation exists or the person opens it) needs from the loader. */
+export interface ChatHost {
+  /** Tandem's base URL. */
+  base: string;
+  siteKey: string;
+  /** Where the panel goes, in the control's shadow root (never recorded). */
+  slot: HTMLElement;
+  /** The control's shadow root: the panel adds its style sheet here. */
+  root: ShadowRoot;
+  /** The person's conversation, or null before one is made. */
+  conversation(): { id: string; token: string } | null;
+  /** Keeps a new conversation for this tab (sessionStorage). */
+  setConversation(c: { id: string; token: string } | null): void;
+  /** The newest message seq the person has seen, kept for the tab. */
+  lastRead(): number;
+  setLastRead(seq: number): void;
+  /** Who the person is (Tandem.identify, or the anonymous id). */
+  personId(): string;
+  /** Calls Tandem's API (JSON), with the person token when given; throws an ApiError. */
+  api(method: string, path: string, body?: unknown, token?: string): Promise<any>;
+  /** The page's fetch as it was when the loader started (never recorded). */
+  fetch: typeof fetch;
+  /** Joins an assist with the token of an invite link (as a link #tandem-invite=TOKEN does). */
+  redeem(token: string): void;
+  /** The unread count the launcher shows while the panel is closed. */
+  unread(n: number): void;
+  /** The person closed the panel. */
+  closed(): void;
+}
+
+/** The running chat panel. */
+export interface ChatHandle {
+  /** Shows the panel (making the conversation if there is none yet). */
+  open(): void;
+  /** Hides the panel; live events still count as unread. */
+  close(): void;
+  /** Takes up the conversation the loader now has (a help request made one). */
+  changed(): void;
+}
+
+/** The chat bundle's entry point, set on window by chat.js. */
+export interface ChatModule {
+  start(host: ChatHost): ChatHandle;
+}
+
 declare global {
   interface Window {
     __tandemRecorder?: RecorderModule;
+    __tandemChat?: ChatModule;
   }
 }

@@ -50,6 +50,9 @@ input::placeholder{text-transform:none;color:#6b7280}
 .badge:hover{background:#991b1b}
 .dot{display:inline-block;width:8px;height:8px;border-radius:50%;background:#fff;margin-right:8px;vertical-align:1px;animation:b 1.6s infinite}
 @keyframes b{50%{opacity:.3}}
+.launch{background:#2563eb;border:0;color:#fff;border-radius:999px;padding:8px 16px;box-shadow:0 4px 14px rgba(0,0,0,.25)}
+.launch:hover{background:#1d4ed8}
+.n{display:inline-block;min-width:18px;margin-left:6px;padding:0 5px;border-radius:999px;background:#b91c1c;color:#fff;font-size:12px;line-height:18px;text-align:center;box-sizing:border-box}
 @media (prefers-reduced-motion:reduce){.dot{animation:none}}
 `;
 
@@ -64,8 +67,11 @@ export class UI {
   readonly root: ShadowRoot;
   /** Where the interaction module stacks its panels, above the control. */
   readonly slot: HTMLElement;
+  /** Where the chat launcher and panel go, below the control (chat-host.ts). */
+  readonly chat: HTMLElement;
   private box: HTMLElement;
-  private view: View = { kind: "idle" };
+  // What the control shows; null until the first render (the chat launcher may attach the host before).
+  private view: View | null = null;
   private waiting = false;
 
   constructor(
@@ -76,24 +82,34 @@ export class UI {
     const root = (this.root = this.host.attachShadow({ mode: "open" }));
     this.slot = el("div", { class: "s" });
     this.box = el("div", {});
-    root.append(el("style", {}, css), el("div", { class: "w" }, this.slot, this.box));
+    this.chat = el("div", { class: "s" });
+    root.append(el("style", {}, css), el("div", { class: "w" }, this.slot, this.box, this.chat));
+  }
+
+  /**
+   * Attaches the host to the page if it is not (or no longer) there, and
+   * says whether it is; before the body is complete it waits, and renders
+   * the current view then.
+   */
+  attach(): boolean {
+    if (this.host.isConnected) return true;
+    // Wait for the whole body: the host then always lands after the
+    // page's own content, so snapshots of an unchanged page stay equal.
+    if (document.readyState === "loading" || !document.body) {
+      if (!this.waiting) {
+        this.waiting = true;
+        document.addEventListener("DOMContentLoaded", () => (this.view ? this.render(this.view) : this.attach()), { once: true });
+      }
+      return false;
+    }
+    document.body.appendChild(this.host);
+    return true;
   }
 
   /** Shows view, attaching the host to the page if it is not (or no longer) there. */
   render(view: View): void {
     this.view = view;
-    if (!this.host.isConnected) {
-      // Wait for the whole body: the host then always lands after the
-      // page's own content, so snapshots of an unchanged page stay equal.
-      if (document.readyState === "loading" || !document.body) {
-        if (!this.waiting) {
-          this.waiting = true;
-          document.addEventListener("DOMContentLoaded", () => this.render(this.view), { once: true });
-        }
-        return;
-      }
-      document.body.appendChild(this.host);
-    }
+    if (!this.attach()) return;
     this.host.setAttribute("data-tandem-state", view.kind);
     const a = this.actions;
     const btn = (ui: string, label: string, on: () => void, cls = "") => {
