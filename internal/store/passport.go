@@ -1,0 +1,72 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/tandemhq/tandem"
+)
+
+// GrantFilter selects grants for the monitor's listing; zero fields match
+// all.
+type GrantFilter struct {
+	SiteID     string
+	IdentityID string
+	LiveAt     time.Time // when set, only grants live at this time
+	After      string    // continue after this grant id (newest first)
+	Limit      int       // 0 for 50; at most 200
+}
+
+// RotateGrant is what RotateGrant writes: the grant's next generation.
+type RotateGrant struct {
+	GrantID string
+	// FromGeneration must be the stored generation (compare-and-set: of
+	// two refreshes racing, one wins; the other gets EConflict and reads
+	// the grant again).
+	FromGeneration  int64
+	AccessHash      string
+	RefreshHash     string
+	AccessExpiresAt time.Time
+	ExpiresAt       time.Time
+	At              time.Time
+}
+
+// Passport is the durable state of the passport (single sign-on).
+type Passport interface {
+	// PutServiceLine creates or replaces a site's registration.
+	PutServiceLine(ctx context.Context, l *tandem.ServiceLine) error
+	ServiceLine(ctx context.Context, siteID string) (*tandem.ServiceLine, error)
+
+	CreateIdentity(ctx context.Context, id *tandem.Identity) error // EConflict for an email in use
+	IdentityByID(ctx context.Context, id string) (*tandem.Identity, error)
+	IdentityByEmail(ctx context.Context, email string) (*tandem.Identity, error)
+	UpdateIdentity(ctx context.Context, id *tandem.Identity) error
+
+	// CreateAuthCode stores a code; TakeAuthCode returns and deletes it in
+	// one step (a code works once), or ENotFound; an expired one is
+	// deleted and EExpired.
+	CreateAuthCode(ctx context.Context, c *tandem.AuthCode) error
+	TakeAuthCode(ctx context.Context, hash string, now time.Time) (*tandem.AuthCode, error)
+
+	// CreateGrant stores g; when end is set, it first ends every live
+	// grant of the same identity and site from another device with that
+	// reason, in the same transaction, and returns their ids (one device
+	// per site).
+	CreateGrant(ctx context.Context, g *tandem.Grant, end tandem.GrantEndReason) (ended []string, err error)
+	GrantByID(ctx context.Context, id string) (*tandem.Grant, error)
+	GrantByAccessHash(ctx context.Context, hash string) (*tandem.Grant, error)
+	// GrantByRefreshHash finds the grant whose current or previous
+	// refresh token hashes to hash; previous reports which.
+	GrantByRefreshHash(ctx context.Context, hash string) (g *tandem.Grant, previous bool, err error)
+	RotateGrant(ctx context.Context, r *RotateGrant) error
+	// EndGrant ends a live grant (ENotFound if none; ending an ended one
+	// changes nothing).
+	EndGrant(ctx context.Context, id string, reason tandem.GrantEndReason, at time.Time) error
+	SetRefreshAhead(ctx context.Context, id string, ahead bool) error
+	ListGrants(ctx context.Context, f GrantFilter) ([]*tandem.Grant, error)
+	DeleteExpiredGrants(ctx context.Context, before time.Time) (int, error)
+
+	CreateSigningKey(ctx context.Context, k *tandem.SigningKey) error
+	SigningKeys(ctx context.Context) ([]*tandem.SigningKey, error) // oldest first
+	DeleteSigningKey(ctx context.Context, id string) error
+}
