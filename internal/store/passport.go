@@ -17,6 +17,14 @@ type GrantFilter struct {
 	Limit      int       // 0 for 50; at most 200
 }
 
+// PassportSession is a person signed in on the passport's origin.
+type PassportSession struct {
+	TokenHash  string
+	IdentityID string
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+}
+
 // RotateGrant is what RotateGrant writes: the grant's next generation.
 type RotateGrant struct {
 	GrantID string
@@ -65,6 +73,13 @@ type Passport interface {
 	SetRefreshAhead(ctx context.Context, id string, ahead bool) error
 	ListGrants(ctx context.Context, f GrantFilter) ([]*tandem.Grant, error)
 	DeleteExpiredGrants(ctx context.Context, before time.Time) (int, error)
+
+	// Passport sessions are the passport's own browser sessions (a cookie
+	// on its origin): what lets a person signed in for one site skip the
+	// form on the next. Only the token's hash is kept.
+	CreatePassportSession(ctx context.Context, s *PassportSession) error
+	PassportSessionByHash(ctx context.Context, tokenHash string, now time.Time) (*PassportSession, error) // ENotFound when absent or expired
+	DeletePassportSession(ctx context.Context, tokenHash string) error
 
 	CreateSigningKey(ctx context.Context, k *tandem.SigningKey) error
 	SigningKeys(ctx context.Context) ([]*tandem.SigningKey, error) // oldest first
