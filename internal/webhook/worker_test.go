@@ -583,7 +583,7 @@ func TestWorkerStopsCleanly(t *testing.T) {
 	mu.Lock()
 	answer = true
 	mu.Unlock()
-	h.clock.Add(h.cfg.Timeout + lockMargin) // the claim runs out
+	h.clock.Add(w.lockFor()) // the claim runs out
 	w2, _ := h.run(t, h.cfg)
 	w2.Kick()
 	h.expect(t, outcomeDelivered)
