@@ -157,6 +157,14 @@ type Bots interface {
 	DeleteHook(ctx context.Context, id string) error
 }
 
+// AttemptRecord is one write of RecordAttempts: the delivery's new
+// state and, unless nil, the attempt to append to its log (as the
+// arguments of RecordAttempt).
+type AttemptRecord struct {
+	Delivery *tandem.Delivery
+	Attempt  *tandem.DeliveryAttempt
+}
+
 // DeliveryFilter selects deliveries for the delivery log.
 type DeliveryFilter struct {
 	BotID  string
@@ -179,6 +187,15 @@ type Outbox interface {
 	// nil a writes the state alone: the owner moving a dead delivery back
 	// to pending.
 	RecordAttempt(ctx context.Context, d *tandem.Delivery, a *tandem.DeliveryAttempt) error
+	// RecordAttempts records up to MaxAttemptBatch attempts as
+	// RecordAttempt does, in one transaction: the worker's results of a
+	// few milliseconds are one commit. errs has one entry per record:
+	// nil when it was written, else why it was refused (EInvalid,
+	// ENotFound for a deleted delivery, EConflict for an attempt number
+	// recorded already), and a refused record writes nothing of its own
+	// and stops none of the others. err is the transaction's failure:
+	// then nothing is written.
+	RecordAttempts(ctx context.Context, rs []AttemptRecord) (errs []error, err error)
 	// EnqueueDeliveries writes deliveries that belong to no new message
 	// (button actions, commands).
 	EnqueueDeliveries(ctx context.Context, ds []*tandem.Delivery) error

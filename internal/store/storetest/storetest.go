@@ -82,6 +82,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Outbox", testOutbox},
 		{"OutboxLock", testOutboxLock},
 		{"OutboxValidation", testOutboxValidation},
+		{"RecordAttempts", testRecordAttempts},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
