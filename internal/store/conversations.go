@@ -93,7 +93,8 @@ type Conversations interface {
 
 	// PostMessage stores a message with the next Seq of its conversation
 	// and its deliveries, in one transaction, and moves the
-	// conversation's LastSeq and LastMessageAt. When the author already
+	// conversation's LastSeq and LastMessageAt, and the author's LastRead
+	// (an author has read what they wrote). When the author already
 	// posted a message with the same non-empty ClientID there, nothing is
 	// written and m.Message is set to the stored one, with created false.
 	// The author must be a member (else EForbidden, nothing written); the

@@ -383,6 +383,15 @@ func testMarkRead(t *testing.T, s store.Store) {
 			t.Errorf("MarkRead(%d): LastRead %d, want %d (never back, never past LastSeq)", tt.seq, got, tt.want)
 		}
 	}
+	// An author has read what they wrote: posting moves their LastRead
+	// (and never moves anyone else's).
+	post(t, s, c, userAccount(sam), "m5", 6)
+	if m, err := s.Member(ctx, c.ID, userAccount(sam)); err != nil || m.LastRead != 6 {
+		t.Errorf("the author's LastRead after posting message 6: %+v, %v", m, err)
+	}
+	if got := lastRead(); got != 5 {
+		t.Errorf("another member's LastRead moved to %d by a post they did not write", got)
+	}
 	wantCode(t, s.MarkRead(ctx, c.ID, userAccount(alex), -1), tandem.EInvalid, "MarkRead negative")
 	wantCode(t, s.MarkRead(ctx, c.ID, tandem.Account{Kind: tandem.AccountUser, ID: "stranger"}, 1), tandem.ENotFound, "MarkRead by a non-member")
 	wantCode(t, s.MarkRead(ctx, "no-such-conversation", userAccount(alex), 1), tandem.ENotFound, "MarkRead in an unknown conversation")
