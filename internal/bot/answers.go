@@ -39,6 +39,9 @@ func refuseScope(sc tandem.Scope) *refusal { return &refusal{scope: sc, err: mis
 // it was applied.
 type RefusedError struct {
 	Refused []botapi.Refused
+	// limited is the ERateLimited error when the answer's posts were over
+	// the bot's rate: the bot API answers it as 429, not 403.
+	limited error
 }
 
 func (e *RefusedError) Error() string {
@@ -138,6 +141,10 @@ func (s *Service) Instruct(ctx context.Context, b *tandem.Bot, conversationID st
 		return 0, err
 	}
 	if _, err := s.apply(ctx, p, nil, list); err != nil {
+		var refused *RefusedError
+		if errors.As(err, &refused) && refused.limited != nil {
+			return 0, refused.limited
+		}
 		return 0, err
 	}
 	return len(list), nil
@@ -178,6 +185,12 @@ func (s *Service) apply(ctx context.Context, p *place, o *origin, list []botapi.
 	}
 	if len(refused) > 0 {
 		return nil, &RefusedError{Refused: refused}
+	}
+	// The rate limit is checked for every post at once, before any is
+	// made: checked post by post, an answer could be cut halfway.
+	ctx, err := s.reservePosts(ctx, p, list)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]any, 0, len(steps))
 	for i, st := range steps {
@@ -412,4 +425,33 @@ func (s *Service) prepareReplace(ctx context.Context, p *place, messageID string
 		}
 		return next, nil
 	}, nil
+}
+
+// reservePosts reserves the posts list makes in the conversation of p
+// (post and invite instructions; a new conversation's first message is in
+// another conversation, whose limit is untouched). Over the bot's rate,
+// the answer is refused whole: each of its posts is listed as refused with
+// a reason that starts "rate_limited".
+func (s *Service) reservePosts(ctx context.Context, p *place, list []botapi.Instruction) (context.Context, error) {
+	n := 0
+	for _, in := range list {
+		if in.Type == botapi.Post || in.Type == botapi.Invite {
+			n++
+		}
+	}
+	if n == 0 {
+		return ctx, nil
+	}
+	rctx, err := s.convs.ReservePosts(ctx, botAccount(p.bot), p.conv.ID, n)
+	if tandem.ErrorCode(err) == tandem.ERateLimited {
+		r := &RefusedError{limited: err}
+		for i, in := range list {
+			if in.Type == botapi.Post || in.Type == botapi.Invite {
+				r.Refused = append(r.Refused, botapi.Refused{Index: i, Type: string(in.Type),
+					Reason: tandem.ERateLimited + ": " + tandem.ErrorMessage(err)})
+			}
+		}
+		return nil, r
+	}
+	return rctx, err
 }
