@@ -115,6 +115,11 @@ func (s *Service) prepareAssist(ctx context.Context, p *place, in *botapi.Instru
 		if len(in.Summary) > maxSummary || !utf8.ValidString(in.Summary) {
 			return nil, refuse(tandem.Errorf(tandem.EInvalid, "summary is at most %d bytes of UTF-8", maxSummary))
 		}
+		// An agent took it already: back in the queue, it would wait for
+		// another agent while one is answering.
+		if err := s.convs.CheckNoAgent(ctx, p.conv.ID); err != nil {
+			return nil, refuse(err)
+		}
 		return func(ctx context.Context) (any, error) {
 			if err := s.convs.SetQueued(ctx, p.conv.ID, true, in.Summary); err != nil {
 				return nil, err

@@ -200,7 +200,8 @@ func (s *Service) Update(ctx context.Context, by tandem.Account, c *tandem.Conve
 }
 
 // SetQueued puts a support conversation in the agents' queue (with what
-// was said about it) or takes it out.
+// was said about it) or takes it out. A conversation an agent is in is
+// not queued again (EConflict): the agent answers it.
 func (s *Service) SetQueued(ctx context.Context, id string, queued bool, summary string) error {
 	if err := checkText("summary", summary, maxSummary); err != nil {
 		return err
@@ -212,6 +213,11 @@ func (s *Service) SetQueued(ctx context.Context, id string, queued bool, summary
 	if c.Kind != tandem.ConversationSupport {
 		return tandem.Errorf(tandem.EInvalid, "only a support conversation waits in the queue")
 	}
+	if queued {
+		if err := s.CheckNoAgent(ctx, id); err != nil {
+			return err
+		}
+	}
 	c.Queued = queued
 	if queued || summary != "" {
 		c.Summary = summary
@@ -222,6 +228,22 @@ func (s *Service) SetQueued(ctx context.Context, id string, queued bool, summary
 	}
 	// Every agent hears of it: it enters or leaves their queue.
 	s.publishConversation(ctx, c, route{agents: true})
+	return nil
+}
+
+// CheckNoAgent returns EConflict if a user (an agent) is a member of
+// conversation id: a conversation an agent took is not handed over to
+// the queue again.
+func (s *Service) CheckNoAgent(ctx context.Context, id string) error {
+	members, err := s.store.Members(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, m := range members {
+		if m.Account.Kind == tandem.AccountUser {
+			return tandem.Errorf(tandem.EConflict, "an agent is already in this conversation")
+		}
+	}
 	return nil
 }
 
