@@ -188,6 +188,13 @@ func (s *Service) Update(ctx context.Context, by tandem.Account, c *tandem.Conve
 	if cur.Kind == tandem.ConversationGroup && c.Name == "" {
 		return tandem.Errorf(tandem.EInvalid, "a group conversation needs a name")
 	}
+	// A support conversation's name is what its site said its person is
+	// (personName shows it as the person's name): a member renaming it
+	// would put words in the person's mouth under another name. Agents
+	// keep notes in its description.
+	if cur.Kind == tandem.ConversationSupport && c.Name != cur.Name {
+		return tandem.Errorf(tandem.EInvalid, "a support conversation is named after its person and cannot be renamed; change its description instead")
+	}
 	next := *cur
 	next.Name, next.AvatarURL, next.Description = c.Name, c.AvatarURL, c.Description
 	next.UpdatedAt = s.cfg.Now()

@@ -37,7 +37,10 @@ func (s *Service) nameOf(ctx context.Context, a tandem.Account) string {
 	return ""
 }
 
-// personName is the display name of the person of support conversation c.
+// personName is the display name of the person of support conversation c:
+// what the site said (the linked assist's person id, else the id given
+// when the conversation was opened, which is its name: Update refuses to
+// rename a support conversation), or "Visitor".
 func (s *Service) personName(ctx context.Context, c *tandem.Conversation) string {
 	if c.AssistID != "" {
 		if as, err := s.store.AssistByID(ctx, c.AssistID); err == nil && identified(as.PersonID) {
