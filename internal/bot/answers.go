@@ -10,6 +10,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/botapi"
+	"github.com/tandemhq/tandem/internal/conversation"
 )
 
 // Limits of an answer.
@@ -292,8 +293,8 @@ func (s *Service) prepareInfo(p *place, in *botapi.Instruction) (step, *refusal)
 			// members see the person's messages under it. A bot renaming
 			// it would put words in someone else's name.
 			return nil, refuse(tandem.Errorf(tandem.EInvalid, "a support conversation is named after its person; a bot cannot rename it"))
-		case strings.TrimSpace(in.Name) == "" || len(in.Name) > maxName || !utf8.ValidString(in.Name):
-			return nil, refuse(tandem.Errorf(tandem.EInvalid, "name is 1 to %d bytes of UTF-8", maxName))
+		case strings.TrimSpace(conversation.Clean(in.Name)) == "" || len(in.Name) > maxName || !utf8.ValidString(in.Name):
+			return nil, refuse(tandem.Errorf(tandem.EInvalid, "name is 1 to %d bytes of UTF-8, not only invisible characters", maxName))
 		}
 		set = func(c *tandem.Conversation) { c.Name = in.Name }
 	case botapi.SetAvatar:
@@ -349,8 +350,8 @@ func (s *Service) prepareCreate(ctx context.Context, p *place, in *botapi.Instru
 		return nil, refuseScope(tandem.ScopeConversationsCreate)
 	}
 	switch {
-	case strings.TrimSpace(in.Name) == "" || len(in.Name) > maxName || !utf8.ValidString(in.Name):
-		return nil, refuse(tandem.Errorf(tandem.EInvalid, "a new conversation needs a name of 1 to %d bytes", maxName))
+	case strings.TrimSpace(conversation.Clean(in.Name)) == "" || len(in.Name) > maxName || !utf8.ValidString(in.Name):
+		return nil, refuse(tandem.Errorf(tandem.EInvalid, "a new conversation needs a name of 1 to %d bytes, not only invisible characters", maxName))
 	case len(in.Description) > maxDescription || !utf8.ValidString(in.Description):
 		return nil, refuse(tandem.Errorf(tandem.EInvalid, "description is at most %d bytes of UTF-8", maxDescription))
 	case len(in.Members) > maxNewMembers:

@@ -9,6 +9,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/botapi"
 	"github.com/tandemhq/tandem/internal/assist"
+	"github.com/tandemhq/tandem/internal/conversation"
 )
 
 // defaultInviteLabel labels an invite button whose bot gave no text.
@@ -97,7 +98,7 @@ func (s *Service) prepareAssist(ctx context.Context, p *place, in *botapi.Instru
 	switch in.Type {
 	case botapi.Invite:
 		label := defaultInviteLabel
-		if in.Message != nil && in.Message.Text != "" {
+		if in.Message != nil && conversation.Clean(in.Message.Text) != "" {
 			label = in.Message.Text
 		}
 		if len(label) > maxLabel || !utf8.ValidString(label) {

@@ -16,11 +16,14 @@ const (
 	maxSummary     = 2000
 )
 
+// checkInfo checks the name, description and avatar of c, and cleans the
+// name and description of invisible characters (Clean).
 func checkInfo(c *tandem.Conversation) error {
-	if err := checkText("name", c.Name, maxName); err != nil {
+	var err error
+	if c.Name, err = cleanText("name", c.Name, maxName); err != nil {
 		return err
 	}
-	if err := checkText("description", c.Description, maxDescription); err != nil {
+	if c.Description, err = cleanText("description", c.Description, maxDescription); err != nil {
 		return err
 	}
 	if c.AvatarURL != "" {
@@ -210,7 +213,8 @@ func (s *Service) Update(ctx context.Context, by tandem.Account, c *tandem.Conve
 // was said about it) or takes it out. A conversation an agent is in is
 // not queued again (EConflict): the agent answers it.
 func (s *Service) SetQueued(ctx context.Context, id string, queued bool, summary string) error {
-	if err := checkText("summary", summary, maxSummary); err != nil {
+	summary, err := cleanText("summary", summary, maxSummary)
+	if err != nil {
 		return err
 	}
 	c, err := s.store.ConversationByID(ctx, id)

@@ -43,12 +43,12 @@ func (s *Service) nameOf(ctx context.Context, a tandem.Account) string {
 // rename a support conversation), or "Visitor".
 func (s *Service) personName(ctx context.Context, c *tandem.Conversation) string {
 	if c.AssistID != "" {
-		if as, err := s.store.AssistByID(ctx, c.AssistID); err == nil && identified(as.PersonID) {
-			return as.PersonID
+		if as, err := s.store.AssistByID(ctx, c.AssistID); err == nil && identified(Clean(as.PersonID)) {
+			return Clean(as.PersonID)
 		}
 	}
-	if identified(c.Name) {
-		return c.Name
+	if identified(Clean(c.Name)) {
+		return Clean(c.Name)
 	}
 	return visitor
 }

@@ -100,3 +100,25 @@ func TestAnswerOverRateRefusedWhole(t *testing.T) {
 		t.Fatalf("%d messages, want 7", len(ms))
 	}
 }
+
+// A name of nothing visible is refused when the answer is checked, not
+// when it is half applied: the conversation service would store it
+// without its invisible characters, as an empty name.
+func TestInvisibleNameRefusedWhole(t *testing.T) {
+	f := newFull(t)
+	b, _ := f.bot("namer", tandem.ScopeMessagesWrite, tandem.ScopeConversationsWrite, tandem.ScopeConversationsCreate)
+	c := f.conversation(b, tandem.ScopeMessagesWrite, tandem.ScopeConversationsWrite, tandem.ScopeConversationsCreate)
+	for _, in := range []botapi.Instruction{
+		{Type: botapi.Rename, Name: "\u202E\u200B"},
+		{Type: botapi.CreateConversation, Name: "\u2066 \u2069"},
+	} {
+		_, err := f.s.Instruct(f.ctx, b, c.ID, []botapi.Instruction{{Type: botapi.Post, Message: &botapi.Message{Text: "renaming"}}, in})
+		var r *RefusedError
+		if !asRefusedErr(err, &r) || len(r.Refused) != 1 || r.Refused[0].Index != 1 {
+			t.Fatalf("%s to nothing visible: %v", in.Type, err)
+		}
+	}
+	if ms := f.messages(c); len(ms) != 0 {
+		t.Fatalf("%d messages from refused answers", len(ms))
+	}
+}
