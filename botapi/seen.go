@@ -120,9 +120,3 @@ func (s *seen) remove(e *seenEntry) {
 	s.bytes -= e.kept
 	e.kept = 0
 }
-
-func (s *seen) len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.ids)
-}

@@ -19,7 +19,8 @@ func (s *Service) nameOf(ctx context.Context, a tandem.Account) string {
 	switch a.Kind {
 	case tandem.AccountUser:
 		if u, err := s.store.UserByID(ctx, a.ID); err == nil {
-			return u.Name
+			// Users are named by admins, outside this package's checks.
+			return Clean(u.Name)
 		}
 		return "user"
 	case tandem.AccountBot:
