@@ -112,10 +112,8 @@ func (s *Service) post(ctx context.Context, author tandem.Account, conversationI
 		return nil, false, fmt.Errorf("post message: %w", err)
 	}
 	if created {
-		// What one wrote is read: the author's unread count stays 0.
-		if err := s.store.MarkRead(ctx, conversationID, author, nm.Message.Seq); err != nil {
-			s.log.Warn("mark the author's message read", "conversation", conversationID, "err", err)
-		}
+		// The store marked the message read by its author in the same
+		// transaction: the author's unread count stays 0.
 		s.publishMessage(ctx, c, "message", nm.Message)
 	}
 	return nm.Message, created, nil
