@@ -52,6 +52,12 @@ func (s *Service) Members(ctx context.Context, id string) ([]*tandem.Member, err
 	return s.store.Members(ctx, id)
 }
 
+// ForAssists maps each of assistIDs that has a support conversation to
+// its id, in one store call: what a listing of assists needs.
+func (s *Service) ForAssists(ctx context.Context, assistIDs []string) (map[string]string, error) {
+	return s.store.ConversationsForAssists(ctx, assistIDs)
+}
+
 // ForAssist returns the support conversation of an assist.
 func (s *Service) ForAssist(ctx context.Context, assistID string) (*tandem.Conversation, error) {
 	return s.store.ConversationForAssist(ctx, assistID)

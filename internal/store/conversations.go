@@ -69,6 +69,10 @@ type Conversations interface {
 	// ConversationForAssist returns the support conversation whose
 	// AssistID is assistID (the newest, should there be several).
 	ConversationForAssist(ctx context.Context, assistID string) (*tandem.Conversation, error)
+	// ConversationsForAssists maps each of assistIDs that has a support
+	// conversation to its id (the one ConversationForAssist returns), in
+	// one query, for listings of assists. At most MaxAssistLimit ids.
+	ConversationsForAssists(ctx context.Context, assistIDs []string) (map[string]string, error)
 	// UpdateConversation writes c's name, avatar, description, assist,
 	// queued and summary, and sets UpdatedAt. Its kind and site do not
 	// change.
@@ -117,6 +121,14 @@ type Conversations interface {
 	// EForbidden). Its attachments are the author's uploads to the
 	// conversation that no other message carries.
 	ReplaceMessage(ctx context.Context, m *tandem.Message) error
+}
+
+// CheckAssistIDs refuses a batch of more than MaxAssistLimit assist ids.
+func CheckAssistIDs(ids []string) error {
+	if len(ids) > MaxAssistLimit {
+		return tandem.Errorf(tandem.EInvalid, "at most %d assists at once, not %d", MaxAssistLimit, len(ids))
+	}
+	return nil
 }
 
 // BotFilter selects bots for ListBots; zero fields match all.
