@@ -66,12 +66,21 @@ type Passport interface {
 	// GrantByRefreshHash finds the grant whose current or previous
 	// refresh token hashes to hash; previous reports which.
 	GrantByRefreshHash(ctx context.Context, hash string) (g *tandem.Grant, previous bool, err error)
+	// RotateGrant moves a live grant to its next generation; the current
+	// refresh hash becomes the previous one. EConflict when the grant is
+	// at another generation or has ended, EExpired when it expired
+	// before r.At.
 	RotateGrant(ctx context.Context, r *RotateGrant) error
 	// EndGrant ends a live grant (ENotFound if none; ending an ended one
 	// changes nothing).
 	EndGrant(ctx context.Context, id string, reason tandem.GrantEndReason, at time.Time) error
 	SetRefreshAhead(ctx context.Context, id string, ahead bool) error
+	// ListGrants returns the grants f selects, newest first (EInvalid for
+	// a cursor grant that does not exist).
 	ListGrants(ctx context.Context, f GrantFilter) ([]*tandem.Grant, error)
+	// DeleteExpiredGrants deletes the grants that expired before before
+	// and returns how many; codes and passport sessions expired by then
+	// go too.
 	DeleteExpiredGrants(ctx context.Context, before time.Time) (int, error)
 
 	// Passport sessions are the passport's own browser sessions (a cookie
