@@ -50,12 +50,14 @@ func testGrants(t *testing.T, s store.Store) {
 			t.Errorf("%s = %+v, want %+v", get.name, got, g)
 		}
 	}
-	wantCode(t, func() error { _, err := s.CreateGrant(ctx, &tandem.Grant{ID: g.ID, IdentityID: id.ID, SiteID: l.SiteID,
-		AccessHash: sha("x1"), RefreshHash: sha("x2"), AccessExpiresAt: at(1), ExpiresAt: at(2), CreatedAt: at(0)}, "")
+	wantCode(t, func() error {
+		_, err := s.CreateGrant(ctx, &tandem.Grant{ID: g.ID, IdentityID: id.ID, SiteID: l.SiteID,
+			AccessHash: sha("x1"), RefreshHash: sha("x2"), AccessExpiresAt: at(1), ExpiresAt: at(2), CreatedAt: at(0)}, "")
 		return err
 	}(), tandem.EConflict, "CreateGrant with an id in use")
-	wantCode(t, func() error { _, err := s.CreateGrant(ctx, &tandem.Grant{IdentityID: id.ID, SiteID: l.SiteID,
-		AccessHash: sha("ag1"), RefreshHash: sha("x2"), AccessExpiresAt: at(1), ExpiresAt: at(2), CreatedAt: at(0)}, "")
+	wantCode(t, func() error {
+		_, err := s.CreateGrant(ctx, &tandem.Grant{IdentityID: id.ID, SiteID: l.SiteID,
+			AccessHash: sha("ag1"), RefreshHash: sha("x2"), AccessExpiresAt: at(1), ExpiresAt: at(2), CreatedAt: at(0)}, "")
 		return err
 	}(), tandem.EConflict, "CreateGrant with an access hash in use")
 	for _, c := range []struct{ site, identity string }{{"no-such-site", id.ID}, {l.SiteID, "nobody"}} {
