@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"slices"
 	"strings"
 	"testing"
@@ -11,9 +13,11 @@ import (
 	"github.com/tandemhq/tandem/internal/store"
 )
 
-// sha is a stand-in for a SHA-256 in hex, distinct for each name.
+// sha is the SHA-256 in hex of name: a stored hash, distinct for each
+// name.
 func sha(name string) string {
-	return (name + strings.Repeat("0", 64))[:64]
+	sum := sha256.Sum256([]byte(name))
+	return hex.EncodeToString(sum[:])
 }
 
 func newIdentity(t *testing.T, s store.Store, email string) *tandem.Identity {
