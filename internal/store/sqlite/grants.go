@@ -84,12 +84,19 @@ func (db *DB) GrantByRefreshHash(ctx context.Context, hash string) (*tandem.Gran
 	if tandem.ErrorCode(err) != tandem.ENotFound {
 		return g, false, err
 	}
-	g, err = db.oneGrant(ctx, "prev_refresh_hash", hash, notFound)
+	// The condition that the partial index holds, so that it is used.
+	g, err = db.oneGrant(ctx, "prev_refresh_hash", hash, notFound, "prev_refresh_hash <> ''")
 	return g, err == nil, err
 }
 
-func (db *DB) oneGrant(ctx context.Context, column, value string, notFound error) (*tandem.Grant, error) {
-	g, err := store.ScanGrant(db.r.QueryRowContext(ctx, `SELECT `+store.GrantColumns+` FROM grants WHERE `+column+` = ?`, value))
+// oneGrant returns the grant whose column is value (and where the extra
+// conditions hold), or notFound.
+func (db *DB) oneGrant(ctx context.Context, column, value string, notFound error, and ...string) (*tandem.Grant, error) {
+	where := column + ` = ?`
+	for _, a := range and {
+		where += " AND " + a
+	}
+	g, err := store.ScanGrant(db.r.QueryRowContext(ctx, `SELECT `+store.GrantColumns+` FROM grants WHERE `+where, value))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, notFound
 	}

@@ -58,7 +58,7 @@ CREATE UNIQUE INDEX grants_access ON grants (access_hash);
 CREATE UNIQUE INDEX grants_refresh ON grants (refresh_hash);
 CREATE UNIQUE INDEX grants_prev_refresh ON grants (prev_refresh_hash) WHERE prev_refresh_hash <> '';
 -- One device per site, and a person's grants in the monitor.
-CREATE INDEX grants_identity_site ON grants (identity_id, site_id, created_at);
+CREATE INDEX grants_identity_site ON grants (identity_id, site_id, created_at, id);
 -- A site's grants in the monitor, newest first.
 CREATE INDEX grants_site ON grants (site_id, created_at, id);
 -- The monitor's listing of every site, and clean-up.
