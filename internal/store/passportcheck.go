@@ -387,3 +387,13 @@ func CheckEndGrant(reason tandem.GrantEndReason, at time.Time) error {
 	}
 	return CheckGrantEndReason(reason)
 }
+
+// CheckNow returns tandem.EInvalid when now, the time a lookup checks
+// expiry against, is zero: the zero time is before every expiry, and
+// would let anything expired through.
+func CheckNow(now time.Time, what string) error {
+	if now.IsZero() {
+		return tandem.Errorf(tandem.EInvalid, "%s needs the current time to check expiry against", what)
+	}
+	return nil
+}

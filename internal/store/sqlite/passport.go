@@ -168,6 +168,9 @@ func (db *DB) CreateAuthCode(ctx context.Context, c *tandem.AuthCode) error {
 // two callers, one gets it and the other ENotFound. A code that expired
 // at or before now is deleted and EExpired.
 func (db *DB) TakeAuthCode(ctx context.Context, hash string, now time.Time) (*tandem.AuthCode, error) {
+	if err := store.CheckNow(now, "taking a code"); err != nil {
+		return nil, err
+	}
 	c, err := store.ScanAuthCode(db.w.QueryRowContext(ctx, `DELETE FROM auth_codes WHERE hash = ? RETURNING `+store.AuthCodeColumns, hash))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, tandem.Errorf(tandem.ENotFound, "no such code (it may have been used)")
@@ -207,6 +210,9 @@ func (db *DB) CreatePassportSession(ctx context.Context, s *store.PassportSessio
 // PassportSessionByHash returns the session whose token hashes to
 // tokenHash if it has not expired at now.
 func (db *DB) PassportSessionByHash(ctx context.Context, tokenHash string, now time.Time) (*store.PassportSession, error) {
+	if err := store.CheckNow(now, "looking up a passport session"); err != nil {
+		return nil, err
+	}
 	s, err := store.ScanPassportSession(db.r.QueryRowContext(ctx, `SELECT `+store.PassportSessionColumns+` FROM passport_sessions
 		WHERE token_hash = ? AND expires_at > ?`, tokenHash, toMillis(now)))
 	if errors.Is(err, sql.ErrNoRows) {

@@ -252,6 +252,11 @@ func testAuthCodes(t *testing.T, s store.Store) {
 	wantCode(t, err, tandem.ENotFound, "TakeAuthCode a second time")
 	_, err = s.TakeAuthCode(ctx, "", at(0))
 	wantCode(t, err, tandem.ENotFound, "TakeAuthCode of an empty hash")
+	must(t, s.CreateAuthCode(ctx, newCode(l, id, "c0", -100)), "CreateAuthCode c0")
+	_, err = s.TakeAuthCode(ctx, sha("c0"), time.Time{})
+	wantCode(t, err, tandem.EInvalid, "TakeAuthCode at no time")
+	_, err = s.TakeAuthCode(ctx, sha("c0"), at(-100))
+	must(t, err, "TakeAuthCode after one at no time")
 
 	// An expired code is refused, and gone.
 	must(t, s.CreateAuthCode(ctx, newCode(l, id, "c2", 0)), "CreateAuthCode c2")
