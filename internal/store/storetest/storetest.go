@@ -83,6 +83,18 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"OutboxLock", testOutboxLock},
 		{"OutboxValidation", testOutboxValidation},
 		{"RecordAttempts", testRecordAttempts},
+		{"ServiceLines", testServiceLines},
+		{"ServiceLineValidation", testServiceLineValidation},
+		{"Identities", testIdentities},
+		{"AuthCodes", testAuthCodes},
+		{"AuthCodeValidation", testAuthCodeValidation},
+		{"Grants", testGrants},
+		{"GrantValidation", testGrantValidation},
+		{"OneDevice", testOneDevice},
+		{"ListGrants", testListGrants},
+		{"DeleteExpiredGrants", testDeleteExpiredGrants},
+		{"PassportSessions", testPassportSessions},
+		{"SigningKeys", testSigningKeys},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
