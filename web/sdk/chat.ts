@@ -3,7 +3,8 @@
 // conversation. It makes the conversation if there is none
 // (POST /api/v1/public/conversations), loads its history, follows it live
 // over the conversation's WebSocket (reconnecting, and filling the gap from
-// the last seq it has), posts what the person writes, says who is typing,
+// the last seq it has), posts what the person writes with the files they
+// attached (each uploaded once chosen), says who is typing,
 // counts unread messages while closed, and runs buttons: a link opens in a
 // new tab (http and https only), an invite link to this site joins the
 // assist in place, a callback goes to the bot. docs/sdk.md, "Chat".
