@@ -6,6 +6,8 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -40,7 +42,7 @@ func chatConversation(siteKey string) string {
 // TestChatPanel has a person chat with an agent in Chromium, before and
 // during an assist: the panel makes the conversation, shows the agent's
 // messages, typing and images live, counts unread messages on the
-// launcher while closed, carries on to the next page with its history,
+// launcher while closed, sends the person's attachments, carries on to the next page with its history,
 // keeps markup as text, tells the agent what the person read and that they
 // type, and a help request joins the chat's conversation.
 func TestChatPanel(t *testing.T) {
@@ -113,6 +115,51 @@ func TestChatPanel(t *testing.T) {
 	post("Like this one?", att)
 	waitJS(t, person, "the image", chatUI("chat-image")+`.some((i) => i.complete && i.naturalWidth === 1)`)
 
+	// The person attaches files: one over the server's limit is refused
+	// before any upload, with the reason; a picture becomes a chip and
+	// goes with the next message, which reaches the agent and the console.
+	dir := t.TempDir()
+	huge := filepath.Join(dir, "huge.bin")
+	if err := os.WriteFile(huge, make([]byte, 10<<20+1), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pic := filepath.Join(dir, "dot.png")
+	writePNG(t, pic)
+	attach := func(what, path string) {
+		t.Helper()
+		browsertest.Run(t, person, what, chromedp.SetUploadFiles(browsertest.SDKUI("chat-file-input"), []string{path}, chromedp.ByJSPath))
+	}
+	attach("attach a file too large", huge)
+	waitJS(t, person, "the refusal", browsertest.SDKUI("chat-error")+`?.textContent === 'huge.bin is too large: a file is at most 10.0 MB.'`)
+	if n := browsertest.Eval[int](t, person, chatUI("chat-chip")+`.length`); n != 0 {
+		t.Fatalf("%d chips after a refused file", n)
+	}
+	attach("attach a picture", pic)
+	waitJS(t, person, "the picture uploaded", chatUI("chat-chip")+`.some((c) => c.dataset.ready === 'true' && c.textContent.startsWith('dot.png'))`)
+	browsertest.Run(t, person, "send the picture", chromedp.Evaluate(browsertest.SDKUI("chat-input")+`.focus()`, nil), chromedp.KeyEvent("here it is"), chromedp.KeyEvent(kb.Enter))
+	waitJS(t, person, "the person's picture", chatUI("chat-message")+`.some((m) => m.textContent.includes('here it is') && [...m.querySelectorAll('[data-tandem-ui=chat-image]')].some((i) => i.complete && i.naturalWidth === 3))`)
+	waitJS(t, person, "no chips once sent", chatUI("chat-chip")+`.length === 0`)
+	var got struct {
+		Messages []struct {
+			Text        string `json:"text"`
+			Attachments []struct {
+				Name        string `json:"name"`
+				ContentType string `json:"contentType"`
+			} `json:"attachments"`
+		} `json:"messages"`
+	}
+	if err := agent.Do(ctx, "GET", "/api/v1/conversations/"+convID+"/messages?limit=1", nil, &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Messages) != 1 || got.Messages[0].Text != "here it is" || len(got.Messages[0].Attachments) != 1 ||
+		got.Messages[0].Attachments[0].Name != "dot.png" || got.Messages[0].Attachments[0].ContentType != "image/png" {
+		t.Fatalf("the agent's newest message is %+v, want the person's picture", got.Messages)
+	}
+	console := e.tab()
+	e.loginConsole(console, demo.Email, demo.Password)
+	browsertest.Run(t, console, "open the conversation", chromedp.Navigate(e.srv.URL()+"/console/conversations/"+convID))
+	waitJS(t, console, "the person's picture in the console", `[...document.querySelectorAll('[data-testid=attachment-image] img')].some((i) => i.complete && i.naturalWidth === 3)`)
+
 	// Closed, the panel counts what arrives on the launcher.
 	browsertest.ClickSDK(t, person, "chat-close")
 	waitJS(t, person, "the launcher", browsertest.SDKUI("chat")+`?.hidden === false`)
@@ -152,7 +199,7 @@ func TestChatPanel(t *testing.T) {
 
 	// What the person has read, and is typing, reaches the agent live.
 	waitEvent("the person's read mark at the newest message", func(ev agentEvent) bool {
-		return ev.Type == "read" && ev.Account == "person:"+convID && ev.Seq == 5
+		return ev.Type == "read" && ev.Account == "person:"+convID && ev.Seq == 6
 	})
 	browsertest.Run(t, person, "type", chromedp.KeyEvent("o"))
 	waitEvent("the person typing", func(ev agentEvent) bool { return ev.Type == "typing" && ev.Account == "person:"+convID })

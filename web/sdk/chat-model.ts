@@ -275,3 +275,99 @@ export function sizeText(n: number): string {
   if (n < 1024 * 1024) return Math.round(n / 1024) + " KB";
   return (n / 1024 / 1024).toFixed(1) + " MB";
 }
+
+/** The server's limits on what a message carries (docs/conversations.md, "Attachments"). */
+export const maxAttachments = 10;
+export const maxAttachmentBytes = 10 * 1024 * 1024;
+
+/** A file the person attached to the next message: uploading, or uploaded (id set). */
+export interface Pending {
+  key: number;
+  name: string;
+  size: number;
+  id?: string;
+}
+
+/**
+ * The files the person attached to the next message, as chips: each is
+ * uploaded at once and sent with the next message. Files over the server's
+ * limits are refused here with a clear error, before any upload.
+ */
+export class Uploads {
+  private items: Pending[] = [];
+  private next = 1;
+
+  /** The chips, in the order the files were chosen. */
+  list(): Pending[] {
+    return this.items.slice();
+  }
+
+  /** Adds the files that fit, each with its chip; refused gives an error text for the others ("" for none). */
+  add<F extends { name: string; size: number }>(files: F[]): { added: [Pending, F][]; refused: string } {
+    const added: [Pending, F][] = [];
+    const big: string[] = [];
+    const empty: string[] = [];
+    let over = 0;
+    for (const f of files) {
+      if (f.size > maxAttachmentBytes) big.push(f.name);
+      else if (!f.size) empty.push(f.name);
+      else if (this.items.length >= maxAttachments) over++;
+      else {
+        const p = { key: this.next++, name: f.name || "file", size: f.size };
+        this.items.push(p);
+        added.push([p, f]);
+      }
+    }
+    const refused: string[] = [];
+    const are = (l: string[]) => l.join(", ") + (l.length > 1 ? " are" : " is");
+    if (big.length) refused.push(are(big) + " too large: a file is at most " + sizeText(maxAttachmentBytes) + ".");
+    if (empty.length) refused.push(are(empty) + " empty.");
+    if (over) refused.push("A message carries at most " + maxAttachments + " files.");
+    return { added, refused: refused.join(" ") };
+  }
+
+  /** The upload of key finished with attachment id; false if the chip was removed meanwhile. */
+  uploaded(key: number, id: string): boolean {
+    const p = this.items.find((x) => x.key === key);
+    if (p) p.id = id;
+    return !!p;
+  }
+
+  /** Removes a chip (the person removed it, or its upload failed). */
+  remove(key: number): void {
+    this.items = this.items.filter((x) => x.key !== key);
+  }
+
+  /** Whether a file is still uploading. */
+  busy(): boolean {
+    return this.items.some((x) => !x.id);
+  }
+
+  /** The uploaded files' ids, for the next message. */
+  ids(): string[] {
+    const out: string[] = [];
+    for (const p of this.items) if (p.id) out.push(p.id);
+    return out;
+  }
+
+  /** Forgets the chips of ids (their message was sent). */
+  sent(ids: string[]): void {
+    this.items = this.items.filter((x) => !x.id || ids.indexOf(x.id) < 0);
+  }
+
+  /** Forgets every chip (another conversation). */
+  clear(): void {
+    this.items = [];
+  }
+}
+
+/** What the panel says when the server refused an upload of name: its error JSON's message, or a general line. */
+export function uploadError(name: string, status: number, body: unknown): string {
+  const e = body && typeof body === "object" ? (body as { error?: { code?: unknown; message?: unknown } }).error : undefined;
+  const code = e && typeof e.code === "string" ? e.code : "";
+  const msg = e && typeof e.message === "string" ? e.message : "";
+  if (code === "rate_limited" || status === 429) return "You are sending too fast. Please wait a moment.";
+  if (code === "too_large" || status === 413) return name + " is too large" + (msg ? ": " + msg : "") + ".";
+  if (msg && (status === 400 || status === 415 || status === 422)) return name + " was refused: " + msg + ".";
+  return name + " could not be attached. Please try again.";
+}

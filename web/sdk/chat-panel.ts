@@ -4,7 +4,7 @@
 // and replaced in place, so that a screen reader announces only what is new.
 // Every control carries data-tandem-ui (docs/sdk.md, "Chat").
 
-import { authorOf, isImage, safeURL, sizeText, type Attachment, type Block, type Button, type Message } from "./chat-model";
+import { authorOf, isImage, safeURL, sizeText, type Attachment, type Block, type Button, type Message, type Pending } from "./chat-model";
 import { el } from "./panel";
 
 /** What the person can do in the panel. */
@@ -16,6 +16,10 @@ export interface PanelActions {
   more(): void;
   close(): void;
   press(m: Message, b: Button): void;
+  /** The person chose files to attach to the next message. */
+  attach(files: File[]): void;
+  /** The person removed the chip of an attached file. */
+  unattach(key: number): void;
   /** Loads an attachment: into img for an image, else as a download. */
   attachment(a: Attachment, img: HTMLImageElement | null): void;
 }
@@ -43,6 +47,12 @@ export const css = `
 .chatp form{padding:8px 12px;border-top:1px solid #e5e7eb;align-items:flex-end}
 .chatp textarea{flex:1;min-width:0;resize:none;font:inherit;padding:6px 8px;border:1px solid #d1d5db;border-radius:8px;color:#111827;background:#fff}
 .chatp textarea:focus-visible{outline:2px solid #2563eb;outline-offset:1px}
+.chips{display:flex;flex-wrap:wrap;gap:6px;padding:0 12px}
+.chips:empty{display:none}
+.chip{display:flex;align-items:center;gap:4px;font-size:12px;background:#f3f4f6;border-radius:12px;padding:2px 4px 2px 10px;max-width:100%}
+.chip span{overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.chip button{border:0;padding:0 6px;font-size:14px;line-height:1}
+.vh{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);border:0}
 .more{align-self:center;font-size:12px;padding:2px 10px}
 `;
 
@@ -55,6 +65,9 @@ export class ChatPanel {
   private typingLine: HTMLElement;
   private errorLine: HTMLElement;
   private input: HTMLTextAreaElement;
+  private file: HTMLInputElement;
+  private chips: HTMLElement;
+  private files = 0;
   private nodes = new Map<string, HTMLElement>();
 
   constructor(
@@ -77,7 +90,18 @@ export class ChatPanel {
         this.submit();
       }
     });
-    const form = el("form", {}, this.input, el("button", { type: "submit", "data-tandem-ui": "chat-send", class: "primary" }, "Send"));
+    // The file input is hidden from sight only: the labelled button opens it,
+    // so the keyboard and screen readers reach attaching like any button.
+    this.file = el("input", { type: "file", multiple: "", class: "vh", tabindex: "-1", "aria-hidden": "true", "data-tandem-ui": "chat-file-input" });
+    this.file.addEventListener("change", () => {
+      const files = Array.from(this.file.files || []);
+      this.file.value = "";
+      if (files.length) a.attach(files);
+    });
+    const attach = el("button", { type: "button", "data-tandem-ui": "chat-attach", "aria-label": "Attach files", title: "Attach files" }, "📎");
+    attach.addEventListener("click", () => this.file.click());
+    this.chips = el("ul", { class: "chips", "data-tandem-ui": "chat-chips", "aria-label": "Files to send", role: "list" });
+    const form = el("form", {}, attach, this.file, this.input, el("button", { type: "submit", "data-tandem-ui": "chat-send", class: "primary" }, "Send"));
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       this.submit();
@@ -89,6 +113,7 @@ export class ChatPanel {
       this.log,
       this.typingLine,
       this.errorLine,
+      this.chips,
       form,
     );
     this.el.addEventListener("keydown", (e) => {
@@ -101,7 +126,8 @@ export class ChatPanel {
 
   private submit(): void {
     const text = this.input.value.trim();
-    if (!text) return;
+    // Files alone make a message too.
+    if (!text && !this.files) return;
     this.input.value = "";
     this.a.send(text);
   }
@@ -158,6 +184,22 @@ export class ChatPanel {
   /** Says who is typing ("" for nobody). */
   setTyping(text: string): void {
     if (this.typingLine.textContent !== text) this.typingLine.textContent = text;
+  }
+
+  /** Shows the chips of the files attached to the next message, each with its remove button. */
+  setChips(list: Pending[]): void {
+    this.files = list.length;
+    this.chips.replaceChildren(
+      ...list.map((p) => {
+        const rm = el("button", { type: "button", "data-tandem-ui": "chat-chip-remove", "aria-label": "Remove " + p.name }, "×");
+        rm.addEventListener("click", () => {
+          this.a.unattach(p.key);
+          this.input.focus();
+        });
+        const label = p.name + " (" + (p.id ? sizeText(p.size) : "uploading…") + ")";
+        return el("li", { class: "chip", "data-tandem-ui": "chat-chip", "data-ready": p.id ? "true" : "false" }, el("span", {}, label), rm);
+      }),
+    );
   }
 
   /** Shows an error ("" to clear it). */

@@ -38,6 +38,11 @@ class FakeEl {
     }
     return k;
   }
+  replaceChildren(...kids) {
+    for (const k of this.kids) if (typeof k !== "string") k.parent = null;
+    this.kids = [];
+    this.append(...kids);
+  }
   append(...kids) {
     for (const k of kids) this.kids.push(this.adopt(k));
   }
@@ -233,6 +238,8 @@ function panel() {
     close: () => calls.push(["close"]),
     press: (m, b) => calls.push(["press", m.id, b.id || b.url]),
     attachment: (a, img) => calls.push(["attachment", a.id, !!img]),
+    attach: (files) => calls.push(["attach", files.map((f) => f.name)]),
+    unattach: (key) => calls.push(["unattach", key]),
   };
   return { p: new ChatPanel(actions, "person:c1"), calls };
 }
@@ -325,4 +332,94 @@ test("the composer sends trimmed text on Enter, not on Shift+Enter, and gives it
   assert.equal(p.el.find("chat-more").hidden, false);
   p.el.find("chat-more").click();
   assert.deepEqual(calls.at(-1), ["more"]);
+});
+
+// ---- attaching ----
+
+test("attached files: over the limits refused with a reason, chips until sent or removed", () => {
+  const MB = 1024 * 1024;
+  const cases = [
+    { name: "one small file", files: [["a.png", 10]], chips: ["a.png"], refused: "" },
+    { name: "exactly the limit", files: [["big.bin", 10 * MB]], chips: ["big.bin"], refused: "" },
+    { name: "over the limit", files: [["huge.mov", 10 * MB + 1], ["ok.txt", 3]], chips: ["ok.txt"], refused: "huge.mov is too large: a file is at most 10.0 MB." },
+    { name: "two too large", files: [["x", 11 * MB], ["y", 12 * MB]], chips: [], refused: "x, y are too large: a file is at most 10.0 MB." },
+    { name: "empty", files: [["e.txt", 0]], chips: [], refused: "e.txt is empty." },
+    { name: "more than a message carries", files: Array.from({ length: 12 }, (_, i) => ["f" + i, 1]), chips: Array.from({ length: 10 }, (_, i) => "f" + i), refused: "A message carries at most 10 files." },
+  ];
+  for (const c of cases) {
+    const u = new model.Uploads();
+    const { added, refused } = u.add(c.files.map(([name, size]) => ({ name, size })));
+    assert.deepEqual(u.list().map((p) => p.name), c.chips, c.name);
+    assert.deepEqual(added.map(([p, f]) => p.name + "=" + f.name), c.chips.map((n) => n + "=" + n), c.name);
+    assert.equal(refused, c.refused, c.name);
+  }
+
+  const u = new model.Uploads();
+  const [[a], [b], [c]] = u.add([{ name: "a", size: 1 }, { name: "b", size: 2 }, { name: "c", size: 3 }]).added;
+  assert.equal(u.busy(), true);
+  assert.deepEqual(u.ids(), []);
+  assert.equal(u.uploaded(a.key, "att-a"), true);
+  u.remove(b.key);
+  assert.equal(u.uploaded(b.key, "att-b"), false, "a removed chip stays removed");
+  assert.equal(u.busy(), true, "c still uploads");
+  u.uploaded(c.key, "att-c");
+  assert.equal(u.busy(), false);
+  assert.deepEqual(u.ids(), ["att-a", "att-c"]);
+  const [[d]] = u.add([{ name: "d", size: 4 }]).added;
+  u.sent(["att-a", "att-c"]);
+  assert.deepEqual(u.list().map((p) => p.key), [d.key], "a file chosen while sending waits for the next message");
+  u.clear();
+  assert.deepEqual(u.list(), []);
+});
+
+test("a refused upload says why, from the server's error", () => {
+  const cases = [
+    [413, { error: { code: "too_large", message: "a file is at most 10 MiB" } }, "big.zip is too large: a file is at most 10 MiB."],
+    [400, { error: { code: "invalid", message: "the file is empty" } }, "big.zip was refused: the file is empty."],
+    [415, { error: { code: "unsupported_media_type", message: "not this type" } }, "big.zip was refused: not this type."],
+    [429, { error: { code: "rate_limited", message: "slow down" } }, "You are sending too fast. Please wait a moment."],
+    [500, { error: { code: "internal", message: "db down" } }, "big.zip could not be attached. Please try again."],
+    [502, "<html>bad gateway</html>", "big.zip could not be attached. Please try again."],
+    [400, { error: { message: 5 } }, "big.zip could not be attached. Please try again."],
+    [413, null, "big.zip is too large."],
+  ];
+  for (const [status, body, want] of cases) assert.equal(model.uploadError("big.zip", status, body), want, JSON.stringify(body));
+});
+
+test("the composer attaches files by a labelled button, shows removable chips and sends files alone", () => {
+  const { p, calls } = panel();
+  const attach = p.el.find("chat-attach");
+  const input = p.el.find("chat-file-input");
+  assert.equal(attach.tagName, "BUTTON");
+  assert.equal(attach.getAttribute("aria-label"), "Attach files");
+  assert.equal(input.getAttribute("type"), "file");
+  let opened = 0;
+  input.click = () => opened++;
+  attach.click();
+  assert.equal(opened, 1, "the button opens the file picker");
+  input.files = [{ name: "shot.png", size: 5 }];
+  input.value = "C:\\fakepath\\shot.png";
+  input.fire("change");
+  assert.deepEqual(calls, [["attach", ["shot.png"]]]);
+  assert.equal(input.value, "", "the same file can be chosen again");
+  input.files = [];
+  input.fire("change");
+  assert.equal(calls.length, 1, "choosing nothing attaches nothing");
+
+  p.setChips([{ key: 1, name: "shot.png", size: 2048, id: "att1" }, { key: 2, name: "log.txt", size: 9 }]);
+  const chips = p.el.all("chat-chip");
+  assert.deepEqual(chips.map((c) => c.textContent), ["shot.png (2 KB)×", "log.txt (uploading…)×"]);
+  assert.deepEqual(chips.map((c) => c.getAttribute("data-ready")), ["true", "false"]);
+  assert.equal(p.el.all("chat-chip-remove")[1].getAttribute("aria-label"), "Remove log.txt");
+  p.el.all("chat-chip-remove")[1].click();
+  assert.deepEqual(calls.at(-1), ["unattach", 2]);
+
+  // With files, an empty composer still sends.
+  p.el.find("chat-input").fire("keydown", { key: "Enter" });
+  assert.deepEqual(calls.at(-1), ["send", ""]);
+  p.setChips([]);
+  assert.equal(p.el.all("chat-chip").length, 0);
+  p.el.find("chat-input").fire("keydown", { key: "Enter" });
+  assert.deepEqual(calls.at(-1), ["send", ""], "without files an empty composer sends nothing");
+  assert.equal(calls.filter((c) => c[0] === "send").length, 1);
 });

@@ -3,7 +3,8 @@
 // conversation. It makes the conversation if there is none
 // (POST /api/v1/public/conversations), loads its history, follows it live
 // over the conversation's WebSocket (reconnecting, and filling the gap from
-// the last seq it has), posts what the person writes, says who is typing,
+// the last seq it has), posts what the person writes with the files they
+// attached (each uploaded once chosen), says who is typing,
 // counts unread messages while closed, and runs buttons: a link opens in a
 // new tab (http and https only), an invite link to this site joins the
 // assist in place, a callback goes to the bot. docs/sdk.md, "Chat".
@@ -22,6 +23,8 @@ import {
   typingShowMs,
   typingText,
   unreadCount,
+  uploadError,
+  Uploads,
   type Attachment,
   type Button,
   type Conv,
@@ -50,6 +53,7 @@ class Chat implements ChatHandle {
   private typingSent = 0;
   private notices = 0;
   private creating: Promise<Conv> | null = null;
+  private uploads = new Uploads();
   // Bumped when the conversation changes: answers for the old one are dropped.
   private gen = 0;
 
@@ -64,6 +68,11 @@ class Chat implements ChatHandle {
         close: () => this.close(),
         press: (m, b) => void this.press(m, b),
         attachment: (a, img) => void this.attachment(a, img),
+        attach: (files) => this.attach(files),
+        unattach: (key) => {
+          this.uploads.remove(key);
+          this.panel.setChips(this.uploads.list());
+        },
       },
       this.self(),
     );
@@ -102,6 +111,11 @@ class Chat implements ChatHandle {
     const c = this.h.conversation();
     if (c && this.conv && c.id === this.conv.id && c.token === this.conv.token) return;
     this.stop();
+    // Files chosen before the conversation was made go to the one made for them.
+    if (this.conv) {
+      this.uploads.clear();
+      this.panel.setChips([]);
+    }
     this.conv = c;
     this.msgs = [];
     this.panel.reset(this.self());
@@ -278,15 +292,66 @@ class Chat implements ChatHandle {
       this.panel.restore(text);
       return;
     }
+    if (this.uploads.busy()) {
+      this.panel.setError("Please wait until your files are uploaded.");
+      this.panel.restore(text);
+      return;
+    }
+    const attachments = this.uploads.ids();
+    if (!text && !attachments.length) return;
     try {
       if (!this.conv) await this.create();
-      const m = parseMessage(await this.call("POST", "/messages", { text, clientId: randomId() }));
+      const m = parseMessage(await this.call("POST", "/messages", { text, attachments, clientId: randomId() }));
+      this.uploads.sent(attachments);
+      this.panel.setChips(this.uploads.list());
       this.panel.setError("");
       if (m) this.add(m);
     } catch (e) {
       this.panel.setError(errorText(e, "Your message was not sent. Please try again."));
       this.panel.restore(text);
     }
+  }
+
+  // attach uploads the files the person chose, each shown as a chip until
+  // it is sent or removed; a refused file says why and leaves no chip.
+  private attach(files: File[]): void {
+    const { added, refused } = this.uploads.add(files);
+    this.panel.setError(refused);
+    this.panel.setChips(this.uploads.list());
+    for (const [p, f] of added) void this.upload(p.key, f);
+  }
+
+  private async upload(key: number, f: File): Promise<void> {
+    let gen = this.gen;
+    let error = "";
+    try {
+      // The first file may make the conversation (which starts a new generation).
+      if (!this.conv) {
+        await this.create();
+        gen = this.gen;
+      }
+      const c = this.conv as Conv | null;
+      if (!c) throw new Error("no conversation");
+      const res = await this.h.fetch(this.h.base + this.path("/attachments?name=" + encodeURIComponent(f.name || "file")), {
+        method: "POST",
+        mode: "cors",
+        credentials: "omit",
+        headers: { Authorization: "Bearer " + c.token, "Content-Type": f.type || "application/octet-stream" },
+        body: f,
+      });
+      const body = await res.json().catch(() => ({}));
+      if (gen !== this.gen) return;
+      if (res.ok && body && typeof body.id === "string" && body.id) this.uploads.uploaded(key, body.id);
+      else error = uploadError(f.name, res.status, body);
+    } catch {
+      error = f.name + " could not be attached. Please try again.";
+    }
+    if (gen !== this.gen) return;
+    if (error) {
+      this.uploads.remove(key);
+      this.panel.setError(error);
+    }
+    this.panel.setChips(this.uploads.list());
   }
 
   private sendTyping(): void {
