@@ -104,6 +104,10 @@ func TestIdleKeepAliveIsClosed(t *testing.T) {
 // WebSocket channels outlive every timeout: after well past all of them,
 // the server still reads the person's frames and writes to both sides.
 func TestWebSocketsOutliveTimeouts(t *testing.T) {
+	// Timeouts short enough to pass while a channel idles, long enough
+	// for the requests around it (a help request opens a conversation too)
+	// on a loaded machine under the race detector.
+	short := app.HTTPTimeouts{ReadHeader: time.Second, Read: time.Second, Write: time.Second, Idle: time.Second}
 	ts := apptest.Start(t, app.Config{Timeouts: short}, siteOrigin)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
