@@ -88,7 +88,7 @@ func TestVerifyCachesAndExpires(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Now()
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	ts, key, tok := signedIn(t, app.Config{})
+	ts, key, tok := signedIn(t, app.Config{Now: clock})
 	rt := &counting{}
 	pc := passportclient.New(passportclient.Config{URL: ts.URL(), ClientID: key, ClientSecret: secret,
 		HTTP: &http.Client{Transport: rt}, CacheTTL: time.Minute, Now: clock})
@@ -115,12 +115,16 @@ func TestVerifyCachesAndExpires(t *testing.T) {
 	if n := rt.n.Load(); n != 2 {
 		t.Fatalf("%d requests after an unknown token thrice, want 2", n)
 	}
-	// Past the token's expiry the cache does not answer active.
+	// Past the token's expiry (on both clocks) the cache does not answer
+	// active, nor does the passport.
 	mu.Lock()
 	now = r.ExpiresAt.Add(time.Second)
 	mu.Unlock()
 	if r, err := pc.Verify(ctx, tok.AccessToken); err != nil || r.Active {
 		t.Fatalf("verify past expiry: %+v, %v", r, err)
+	}
+	if n := rt.n.Load(); n != 3 {
+		t.Fatalf("%d requests after the token expired, want 3 (the cached answer expires with the token)", n)
 	}
 
 	// Wrong credentials are an error, not an inactive token.

@@ -88,7 +88,13 @@ func TestZitadelRPCodeFlow(t *testing.T) {
 	w := newWorld(t, app.Config{})
 	ctx := t.Context()
 	relying, err := rp.NewRelyingPartyOIDC(ctx, w.ts.URL(), w.a.Key, "", w.aRedir, []string{"openid", "email", "profile"},
-		rp.WithVerifierOpts(rp.WithNonce(func(context.Context) string { return "zitadel-nonce" })))
+		rp.WithVerifierOpts(rp.WithNonce(func(ctx context.Context) string {
+			// As zitadel's handlers do with their cookie: the nonce of the
+			// authorization request being completed, none on a refresh
+			// (the refreshed ID token carries none).
+			n, _ := ctx.Value(nonceKey{}).(string)
+			return n
+		})))
 	if err != nil {
 		t.Fatalf("relying party: %v", err)
 	}
@@ -101,7 +107,7 @@ func TestZitadelRPCodeFlow(t *testing.T) {
 	if err != nil {
 		t.Fatalf("authorize: %v", err)
 	}
-	tokens, err := rp.CodeExchange[*zoidc.IDTokenClaims](ctx, q.Get("code"), relying, rp.WithCodeVerifier(verifier))
+	tokens, err := rp.CodeExchange[*zoidc.IDTokenClaims](context.WithValue(ctx, nonceKey{}, "zitadel-nonce"), q.Get("code"), relying, rp.WithCodeVerifier(verifier))
 	if err != nil {
 		t.Fatalf("code exchange: %v", err)
 	}
@@ -126,3 +132,5 @@ func TestZitadelRPCodeFlow(t *testing.T) {
 		t.Fatal("userinfo answered for a revoked sign-in")
 	}
 }
+
+type nonceKey struct{}

@@ -72,6 +72,8 @@ type Service struct {
 	key   []byte
 	ring  keyRing
 	cache verifyCache
+	// clients caches registrations briefly (LookupClient).
+	clients clientCache
 	// rotating serialises key rotation on this node (another node doing
 	// the same at once only publishes one key more).
 	rotating sync.Mutex
@@ -106,7 +108,7 @@ func New(cfg Config, st Store) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cfg: cfg, st: st, key: DeriveKey(cfg.Secret), cache: verifyCache{ttl: cfg.VerifyTTL}}, nil
+	return &Service{cfg: cfg, st: st, key: DeriveKey(cfg.Secret), cache: verifyCache{ttl: cfg.VerifyTTL}, clients: clientCache{ttl: cfg.VerifyTTL}}, nil
 }
 
 // Issuer is the iss of the passport's ID tokens.
@@ -154,11 +156,26 @@ func (c *Client) ID() string { return c.Site.Key }
 func (c *Client) Confidential() bool { return c.Line.ClientSecretHash != "" }
 
 // LookupClient finds the registered client clientID (a site key) without
-// authenticating it: invalid_client when there is none.
+// authenticating it: invalid_client when there is none. Clients are cached
+// for VerifyTTL: site back ends authenticate on every verification, and a
+// changed registration is seen that late at most.
 func (s *Service) LookupClient(ctx context.Context, clientID string) (*Client, error) {
 	if clientID == "" || len(clientID) > 200 {
 		return nil, oauthErr("invalid_client", "unknown client")
 	}
+	now := s.cfg.Now()
+	if c := s.clients.get(clientID, now); c != nil {
+		return c, nil
+	}
+	c, err := s.lookupClient(ctx, clientID)
+	if err != nil {
+		return nil, err
+	}
+	s.clients.put(clientID, c, now)
+	return c, nil
+}
+
+func (s *Service) lookupClient(ctx context.Context, clientID string) (*Client, error) {
 	site, err := s.st.SiteByKey(ctx, clientID)
 	if tandem.ErrorCode(err) == tandem.ENotFound {
 		return nil, oauthErr("invalid_client", "unknown client")
@@ -214,3 +231,34 @@ func (s *Service) audit(ctx context.Context, grantID, actor, action, detail stri
 }
 
 func identityActor(id string) string { return "identity:" + id }
+
+// clientCache keeps clients by id for a short while.
+type clientCache struct {
+	ttl time.Duration
+	mu  sync.Mutex
+	m   map[string]cachedClient
+}
+
+type cachedClient struct {
+	c  *Client
+	at time.Time
+}
+
+func (cc *clientCache) get(id string, now time.Time) *Client {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	e, ok := cc.m[id]
+	if !ok || now.Sub(e.at) >= cc.ttl || now.Before(e.at) {
+		return nil
+	}
+	return e.c
+}
+
+func (cc *clientCache) put(id string, c *Client, now time.Time) {
+	cc.mu.Lock()
+	defer cc.mu.Unlock()
+	if cc.m == nil || len(cc.m) >= 10_000 {
+		cc.m = map[string]cachedClient{}
+	}
+	cc.m[id] = cachedClient{c: c, at: now}
+}
