@@ -38,7 +38,7 @@ func (w *world) confidential(t *testing.T, oneDevice bool) {
 }
 
 // post sends a form to the passport (as client id:secret when id is set)
-// and decodes the JSON answer.
+// and decodes the JSON answer, which must match the OpenAPI document.
 func (w *world) post(t *testing.T, path string, form url.Values, id, secret string) (int, map[string]any) {
 	t.Helper()
 	req, _ := http.NewRequestWithContext(t.Context(), "POST", w.ts.URL()+path, strings.NewReader(form.Encode()))
@@ -46,7 +46,7 @@ func (w *world) post(t *testing.T, path string, form url.Values, id, secret stri
 	if id != "" {
 		req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := w.ts.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
