@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -196,16 +197,26 @@ func BenchmarkVerify(b *testing.B) {
 	})
 	b.Run("http", func(b *testing.B) {
 		pc := passportclient.New(passportclient.Config{URL: ts.URL(), ClientID: key, ClientSecret: secret, HTTP: hc, CacheTTL: -1})
+		var mu sync.Mutex
+		var lat []time.Duration
 		b.RunParallel(func(pb *testing.PB) {
+			var mine []time.Duration
+			defer func() { mu.Lock(); lat = append(lat, mine...); mu.Unlock() }()
 			for pb.Next() {
+				start := time.Now()
 				if r, err := pc.Verify(ctx, tok.AccessToken); err != nil || !r.Active {
 					b.Errorf("verify: %+v, %v", r, err)
 					return
 				}
+				mine = append(mine, time.Since(start))
 			}
 		})
 		httpRate = float64(b.N) / b.Elapsed().Seconds()
 		b.ReportMetric(httpRate, "verify/s")
+		if len(lat) > 0 {
+			slices.Sort(lat)
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+		}
 		if bareRate > 0 {
 			b.ReportMetric(httpRate/bareRate, "ratio-to-bare")
 		}
