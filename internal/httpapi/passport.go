@@ -130,7 +130,6 @@ func (s *Server) handleJWKS(w http.ResponseWriter, r *http.Request) {
 	}
 	// Short: a new key is published an hour before it signs.
 	w.Header().Set("Cache-Control", "public, max-age=300")
-	w.Header().Set("Content-Type", "application/jwk-set+json")
 	httpjson.Write(w, http.StatusOK, set)
 }
 

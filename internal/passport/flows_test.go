@@ -1,10 +1,12 @@
 package passport_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -169,6 +171,103 @@ func TestOneDeviceSignedInElsewhere(t *testing.T) {
 	}
 	if status, out := w.refresh(t, first["refresh_token"].(string)); status != http.StatusBadRequest {
 		t.Fatalf("refresh on the first device: %d %v", status, out)
+	}
+	// The audit log of the first grant has its sign-in and the kick.
+	in := w.introspect(t, second["access_token"].(string))
+	firstGrant := w.grantOf(t, first["id_token"].(string))
+	entries, err := w.ts.Store().AuditFor(t.Context(), firstGrant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actions []string
+	for _, e := range entries {
+		actions = append(actions, e.Action)
+	}
+	if strings.Join(actions, " ") != "passport.signin passport.kick" || !strings.Contains(entries[1].Detail, in["sid"].(string)) {
+		t.Fatalf("audit of the kicked grant: %v (%+v)", actions, entries)
+	}
+}
+
+// grantOf returns the sid (grant id) of an ID token, checked by the passport.
+func (w *world) grantOf(t *testing.T, idToken string) string {
+	t.Helper()
+	cl, err := w.ts.Passport().ParseIDToken(t.Context(), idToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cl.SID
+}
+
+// Key rotation logs nobody out: a key is published before it signs, old
+// ID tokens verify while their key is published, and refresh tokens from
+// before the rotation keep working.
+func TestKeyRotation(t *testing.T) {
+	clk := &clock{now: time.Now()}
+	w := newWorld(t, app.Config{Now: clk.Now})
+	w.register(t, w.a, &tandem.ServiceLine{RedirectURIs: []string{w.aRedir}, ClientSecretHash: passport.HashToken(secretA),
+		AccessTTL: time.Hour, RefreshTTL: 60 * 24 * time.Hour})
+	svc := w.ts.Passport()
+	toks := w.signIn(t, browser(t), w.a.Key, secretA)
+	kid := func(idt string) string {
+		var h struct{ Kid string }
+		seg, _, _ := strings.Cut(idt, ".")
+		b, _ := base64.RawURLEncoding.DecodeString(seg)
+		_ = json.Unmarshal(b, &h)
+		return h.Kid
+	}
+	jwks := func() []string {
+		set, err := svc.JWKS(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, k := range set.Keys {
+			ids = append(ids, k.KeyID)
+		}
+		return ids
+	}
+	first := kid(toks["id_token"].(string))
+	if ids := jwks(); len(ids) != 1 || ids[0] != first {
+		t.Fatalf("JWKS %v, want the one key %s", ids, first)
+	}
+	// 30 days on, less the hour's lead: the next key is published, the
+	// first still signs.
+	clk.Add(30*24*time.Hour - 30*time.Minute)
+	if err := svc.RotateKeys(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	ids := jwks()
+	if len(ids) != 2 {
+		t.Fatalf("JWKS after the rotation: %v, want both keys", ids)
+	}
+	rt := toks["refresh_token"].(string)
+	status, out := w.refresh(t, rt)
+	if status != http.StatusOK {
+		t.Fatalf("refresh before the new key signs: %d %v", status, out)
+	}
+	if k := kid(out["id_token"].(string)); k != first {
+		t.Fatalf("refresh before the new key signs: signed by %s, want %s", k, first)
+	}
+	// An hour on, the new key signs; the old one is still published.
+	clk.Add(time.Hour)
+	status, out2 := w.refresh(t, out["refresh_token"].(string))
+	if status != http.StatusOK {
+		t.Fatalf("refresh after the new key signs: %d %v", status, out2)
+	}
+	second := kid(out2["id_token"].(string))
+	if second == first || !slices.Contains(jwks(), first) {
+		t.Fatalf("new ID token signed by %s (first %s), JWKS %v", second, first, jwks())
+	}
+	if _, err := svc.ParseIDToken(t.Context(), out["id_token"].(string)); err != nil {
+		t.Fatalf("an ID token of the old key no longer verifies: %v", err)
+	}
+	// Past the old key's linger, it is gone.
+	clk.Add(2 * time.Hour)
+	if err := svc.RotateKeys(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if ids := jwks(); len(ids) != 1 || ids[0] != second {
+		t.Fatalf("JWKS after the old key lingered: %v", ids)
 	}
 }
 
