@@ -74,7 +74,18 @@ type HandlerFunc func(ctx context.Context, ev *Event) (*Answer, error)
 
 // Handler is a bot server's endpoint: it refuses requests without a valid
 // signature (401), decodes the event and writes f's answer as JSON.
+//
+// Tandem sends a delivery again when its answer was lost or late (a
+// timeout), with the same webhook-id. Handler remembers the ids it
+// answered (the last RememberIDs, for RememberFor at most) and answers a
+// repeat with the answer it gave, without calling f again; a repeat that
+// arrives while f still runs waits for that answer. An id f failed for
+// (an error, 500) is forgotten, so that the retry calls f again.
 func Handler(secret string, f HandlerFunc) http.Handler {
+	return newHandler(secret, f, newSeen(RememberIDs, RememberFor, rememberBytes), time.Now)
+}
+
+func newHandler(secret string, f HandlerFunc, mem *seen, now func() time.Time) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodPost {
 			http.Error(w, "POST only", http.StatusMethodNotAllowed)
@@ -94,16 +105,48 @@ func Handler(secret string, f HandlerFunc) http.Handler {
 			http.Error(w, "the event is not JSON", http.StatusBadRequest)
 			return
 		}
+		// Only signed requests reach the memory: nobody else can make the
+		// handler skip an id.
+		e, first := mem.begin(r.Header.Get("webhook-id"), now())
+		if !first {
+			select {
+			case <-e.done:
+			case <-r.Context().Done():
+				return
+			}
+			status, answer, failed := mem.answer(e)
+			if failed {
+				http.Error(w, "the first attempt of this delivery failed; try again", http.StatusServiceUnavailable)
+				return
+			}
+			writeAnswer(w, status, answer)
+			return
+		}
 		a, err := f(r.Context(), &ev)
 		if err != nil {
+			mem.finish(e, 0, nil, true)
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		if a == nil || len(a.Instructions) == 0 {
-			w.WriteHeader(http.StatusNoContent)
-			return
+		status, answer := http.StatusNoContent, []byte(nil)
+		if a != nil && len(a.Instructions) > 0 {
+			if answer, err = json.Marshal(a); err != nil {
+				mem.finish(e, 0, nil, true)
+				http.Error(w, "cannot encode the answer: "+err.Error(), http.StatusInternalServerError)
+				return
+			}
+			status = http.StatusOK
 		}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(a)
+		mem.finish(e, status, answer, false)
+		writeAnswer(w, status, answer)
 	})
+}
+
+// writeAnswer writes an answer: JSON, or a status without a body.
+func writeAnswer(w http.ResponseWriter, status int, answer []byte) {
+	if len(answer) > 0 {
+		w.Header().Set("Content-Type", "application/json")
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(answer)
 }

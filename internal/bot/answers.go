@@ -10,6 +10,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/botapi"
+	"github.com/tandemhq/tandem/internal/conversation"
 )
 
 // Limits of an answer.
@@ -39,6 +40,9 @@ func refuseScope(sc tandem.Scope) *refusal { return &refusal{scope: sc, err: mis
 // it was applied.
 type RefusedError struct {
 	Refused []botapi.Refused
+	// limited is the ERateLimited error when the answer's posts were over
+	// the bot's rate: the bot API answers it as 429, not 403.
+	limited error
 }
 
 func (e *RefusedError) Error() string {
@@ -138,6 +142,10 @@ func (s *Service) Instruct(ctx context.Context, b *tandem.Bot, conversationID st
 		return 0, err
 	}
 	if _, err := s.apply(ctx, p, nil, list); err != nil {
+		var refused *RefusedError
+		if errors.As(err, &refused) && refused.limited != nil {
+			return 0, refused.limited
+		}
 		return 0, err
 	}
 	return len(list), nil
@@ -178,6 +186,12 @@ func (s *Service) apply(ctx context.Context, p *place, o *origin, list []botapi.
 	}
 	if len(refused) > 0 {
 		return nil, &RefusedError{Refused: refused}
+	}
+	// The rate limit is checked for every post at once, before any is
+	// made: checked post by post, an answer could be cut halfway.
+	ctx, err := s.reservePosts(ctx, p, list)
+	if err != nil {
+		return nil, err
 	}
 	out := make([]any, 0, len(steps))
 	for i, st := range steps {
@@ -279,8 +293,8 @@ func (s *Service) prepareInfo(p *place, in *botapi.Instruction) (step, *refusal)
 			// members see the person's messages under it. A bot renaming
 			// it would put words in someone else's name.
 			return nil, refuse(tandem.Errorf(tandem.EInvalid, "a support conversation is named after its person; a bot cannot rename it"))
-		case strings.TrimSpace(in.Name) == "" || len(in.Name) > maxName || !utf8.ValidString(in.Name):
-			return nil, refuse(tandem.Errorf(tandem.EInvalid, "name is 1 to %d bytes of UTF-8", maxName))
+		case strings.TrimSpace(conversation.Clean(in.Name)) == "" || len(in.Name) > maxName || !utf8.ValidString(in.Name):
+			return nil, refuse(tandem.Errorf(tandem.EInvalid, "name is 1 to %d bytes of UTF-8, not only invisible characters", maxName))
 		}
 		set = func(c *tandem.Conversation) { c.Name = in.Name }
 	case botapi.SetAvatar:
@@ -336,8 +350,8 @@ func (s *Service) prepareCreate(ctx context.Context, p *place, in *botapi.Instru
 		return nil, refuseScope(tandem.ScopeConversationsCreate)
 	}
 	switch {
-	case strings.TrimSpace(in.Name) == "" || len(in.Name) > maxName || !utf8.ValidString(in.Name):
-		return nil, refuse(tandem.Errorf(tandem.EInvalid, "a new conversation needs a name of 1 to %d bytes", maxName))
+	case strings.TrimSpace(conversation.Clean(in.Name)) == "" || len(in.Name) > maxName || !utf8.ValidString(in.Name):
+		return nil, refuse(tandem.Errorf(tandem.EInvalid, "a new conversation needs a name of 1 to %d bytes, not only invisible characters", maxName))
 	case len(in.Description) > maxDescription || !utf8.ValidString(in.Description):
 		return nil, refuse(tandem.Errorf(tandem.EInvalid, "description is at most %d bytes of UTF-8", maxDescription))
 	case len(in.Members) > maxNewMembers:
@@ -412,4 +426,33 @@ func (s *Service) prepareReplace(ctx context.Context, p *place, messageID string
 		}
 		return next, nil
 	}, nil
+}
+
+// reservePosts reserves the posts list makes in the conversation of p
+// (post and invite instructions; a new conversation's first message is in
+// another conversation, whose limit is untouched). Over the bot's rate,
+// the answer is refused whole: each of its posts is listed as refused with
+// a reason that starts "rate_limited".
+func (s *Service) reservePosts(ctx context.Context, p *place, list []botapi.Instruction) (context.Context, error) {
+	n := 0
+	for _, in := range list {
+		if in.Type == botapi.Post || in.Type == botapi.Invite {
+			n++
+		}
+	}
+	if n == 0 {
+		return ctx, nil
+	}
+	rctx, err := s.convs.ReservePosts(ctx, botAccount(p.bot), p.conv.ID, n)
+	if tandem.ErrorCode(err) == tandem.ERateLimited {
+		r := &RefusedError{limited: err}
+		for i, in := range list {
+			if in.Type == botapi.Post || in.Type == botapi.Invite {
+				r.Refused = append(r.Refused, botapi.Refused{Index: i, Type: string(in.Type),
+					Reason: tandem.ERateLimited + ": " + tandem.ErrorMessage(err)})
+			}
+		}
+		return nil, r
+	}
+	return rctx, err
 }

@@ -25,9 +25,16 @@ type full struct {
 
 func newFull(t *testing.T) *full {
 	t.Helper()
+	return newFullWith(t, conversation.Config{})
+}
+
+// newFullWith is newFull with the conversation service configured by cfg.
+func newFullWith(t *testing.T, cfg conversation.Config) *full {
+	t.Helper()
 	f := &full{}
 	f.harness = newHarness(t, func(db *sqlite.DB) Conversations {
-		f.convs = conversation.New(conversation.Config{Key: []byte("0123456789abcdef0123456789abcdef")}, db)
+		cfg.Key = []byte("0123456789abcdef0123456789abcdef")
+		f.convs = conversation.New(cfg, db)
 		t.Cleanup(f.convs.Close)
 		bs, err := dirblobs.New(filepath.Join(t.TempDir(), "blobs"))
 		if err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/botapi"
 	"github.com/tandemhq/tandem/internal/assist"
+	"github.com/tandemhq/tandem/internal/conversation"
 )
 
 // defaultInviteLabel labels an invite button whose bot gave no text.
@@ -97,7 +98,7 @@ func (s *Service) prepareAssist(ctx context.Context, p *place, in *botapi.Instru
 	switch in.Type {
 	case botapi.Invite:
 		label := defaultInviteLabel
-		if in.Message != nil && in.Message.Text != "" {
+		if in.Message != nil && conversation.Clean(in.Message.Text) != "" {
 			label = in.Message.Text
 		}
 		if len(label) > maxLabel || !utf8.ValidString(label) {
@@ -114,6 +115,11 @@ func (s *Service) prepareAssist(ctx context.Context, p *place, in *botapi.Instru
 	case botapi.Handover:
 		if len(in.Summary) > maxSummary || !utf8.ValidString(in.Summary) {
 			return nil, refuse(tandem.Errorf(tandem.EInvalid, "summary is at most %d bytes of UTF-8", maxSummary))
+		}
+		// An agent took it already: back in the queue, it would wait for
+		// another agent while one is answering.
+		if err := s.convs.CheckNoAgent(ctx, p.conv.ID); err != nil {
+			return nil, refuse(err)
 		}
 		return func(ctx context.Context) (any, error) {
 			if err := s.convs.SetQueued(ctx, p.conv.ID, true, in.Summary); err != nil {

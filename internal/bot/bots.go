@@ -91,8 +91,12 @@ func apply(b *tandem.Bot, in Input) {
 }
 
 // CheckBot checks the fields an owner sets, with a clear error for the first
-// that is wrong.
+// that is wrong, and cleans the description of invisible characters
+// (conversation.Clean).
 func CheckBot(b *tandem.Bot) error {
+	if utf8.ValidString(b.Description) {
+		b.Description = conversation.Clean(b.Description)
+	}
 	switch {
 	case !validName.MatchString(b.Name):
 		return tandem.Errorf(tandem.EInvalid, "a bot's name is 1 to 32 of a-z, 0-9, _ and -: %q is not", b.Name)

@@ -31,6 +31,9 @@ func (s *Service) AddCommand(ctx context.Context, by *tandem.User, botID string,
 	if _, err := s.owned(ctx, by, botID); err != nil {
 		return err
 	}
+	if utf8.ValidString(c.Description) && utf8.ValidString(c.Hint) {
+		c.Description, c.Hint = conversation.Clean(c.Description), conversation.Clean(c.Hint)
+	}
 	switch {
 	case !validCommand.MatchString(c.Name):
 		return tandem.Errorf(tandem.EInvalid, "a command's name is 1 to 32 of a-z, 0-9, _ and - (without the slash): %q is not", c.Name)

@@ -6,6 +6,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/botapi"
+	"github.com/tandemhq/tandem/internal/conversation"
 )
 
 // Ref names an account with its display name: a user's name, a bot's
@@ -38,12 +39,12 @@ func personName(ctx context.Context, st Store, id string) string {
 		return "Visitor"
 	}
 	if c.AssistID != "" {
-		if as, err := st.AssistByID(ctx, c.AssistID); err == nil && identified(as.PersonID) {
-			return as.PersonID
+		if as, err := st.AssistByID(ctx, c.AssistID); err == nil && identified(conversation.Clean(as.PersonID)) {
+			return conversation.Clean(as.PersonID)
 		}
 	}
-	if identified(c.Name) {
-		return c.Name
+	if identified(conversation.Clean(c.Name)) {
+		return conversation.Clean(c.Name)
 	}
 	return "Visitor"
 }

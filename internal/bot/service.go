@@ -72,6 +72,13 @@ type Conversations interface {
 	Replace(ctx context.Context, by tandem.Account, m *tandem.Message) error
 	Notice(ctx context.Context, to tandem.Account, conversationID string, m *botapi.Message)
 	SetQueued(ctx context.Context, id string, queued bool, summary string) error
+	// CheckNoAgent returns EConflict if an agent is a member of the
+	// conversation (a handover would put it back in the queue).
+	CheckNoAgent(ctx context.Context, id string) error
+	// ReservePosts takes n posts of bot in a conversation from the rate
+	// limit at once, or none (ERateLimited); the posts made with the
+	// returned context draw from them.
+	ReservePosts(ctx context.Context, bot tandem.Account, conversationID string, n int) (context.Context, error)
 }
 
 // Assists is the part of web assistance that bots drive.

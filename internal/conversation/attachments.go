@@ -83,15 +83,16 @@ func (s *Service) Upload(ctx context.Context, by tandem.Account, conversationID,
 	return a, nil
 }
 
-// cleanName keeps the last element of a file name, without control
-// characters; "file" when nothing is left.
+// cleanName keeps the last element of a file name, without control or
+// invisible characters (a right-to-left override makes "gpj.exe" read
+// "exe.jpg"); "file" when nothing is left.
 func cleanName(name string) (string, error) {
 	if err := checkText("name", name, 4*maxFileName); err != nil {
 		return "", err
 	}
 	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
 	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '"' {
+		if unicode.IsControl(r) || invisible(r) || r == '"' {
 			return -1
 		}
 		return r

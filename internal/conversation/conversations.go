@@ -16,11 +16,14 @@ const (
 	maxSummary     = 2000
 )
 
+// checkInfo checks the name, description and avatar of c, and cleans the
+// name and description of invisible characters (Clean).
 func checkInfo(c *tandem.Conversation) error {
-	if err := checkText("name", c.Name, maxName); err != nil {
+	var err error
+	if c.Name, err = cleanText("name", c.Name, maxName); err != nil {
 		return err
 	}
-	if err := checkText("description", c.Description, maxDescription); err != nil {
+	if c.Description, err = cleanText("description", c.Description, maxDescription); err != nil {
 		return err
 	}
 	if c.AvatarURL != "" {
@@ -47,6 +50,12 @@ func (s *Service) Get(ctx context.Context, id string) (*tandem.Conversation, err
 // checks no access.
 func (s *Service) Members(ctx context.Context, id string) ([]*tandem.Member, error) {
 	return s.store.Members(ctx, id)
+}
+
+// ForAssists maps each of assistIDs that has a support conversation to
+// its id, in one store call: what a listing of assists needs.
+func (s *Service) ForAssists(ctx context.Context, assistIDs []string) (map[string]string, error) {
+	return s.store.ConversationsForAssists(ctx, assistIDs)
 }
 
 // ForAssist returns the support conversation of an assist.
@@ -188,6 +197,13 @@ func (s *Service) Update(ctx context.Context, by tandem.Account, c *tandem.Conve
 	if cur.Kind == tandem.ConversationGroup && c.Name == "" {
 		return tandem.Errorf(tandem.EInvalid, "a group conversation needs a name")
 	}
+	// A support conversation's name is what its site said its person is
+	// (personName shows it as the person's name): a member renaming it
+	// would put words in the person's mouth under another name. Agents
+	// keep notes in its description.
+	if cur.Kind == tandem.ConversationSupport && c.Name != cur.Name {
+		return tandem.Errorf(tandem.EInvalid, "a support conversation is named after its person and cannot be renamed; change its description instead")
+	}
 	next := *cur
 	next.Name, next.AvatarURL, next.Description = c.Name, c.AvatarURL, c.Description
 	next.UpdatedAt = s.cfg.Now()
@@ -200,9 +216,11 @@ func (s *Service) Update(ctx context.Context, by tandem.Account, c *tandem.Conve
 }
 
 // SetQueued puts a support conversation in the agents' queue (with what
-// was said about it) or takes it out.
+// was said about it) or takes it out. A conversation an agent is in is
+// not queued again (EConflict): the agent answers it.
 func (s *Service) SetQueued(ctx context.Context, id string, queued bool, summary string) error {
-	if err := checkText("summary", summary, maxSummary); err != nil {
+	summary, err := cleanText("summary", summary, maxSummary)
+	if err != nil {
 		return err
 	}
 	c, err := s.store.ConversationByID(ctx, id)
@@ -211,6 +229,11 @@ func (s *Service) SetQueued(ctx context.Context, id string, queued bool, summary
 	}
 	if c.Kind != tandem.ConversationSupport {
 		return tandem.Errorf(tandem.EInvalid, "only a support conversation waits in the queue")
+	}
+	if queued {
+		if err := s.CheckNoAgent(ctx, id); err != nil {
+			return err
+		}
 	}
 	c.Queued = queued
 	if queued || summary != "" {
@@ -222,6 +245,22 @@ func (s *Service) SetQueued(ctx context.Context, id string, queued bool, summary
 	}
 	// Every agent hears of it: it enters or leaves their queue.
 	s.publishConversation(ctx, c, route{agents: true})
+	return nil
+}
+
+// CheckNoAgent returns EConflict if a user (an agent) is a member of
+// conversation id: a conversation an agent took is not handed over to
+// the queue again.
+func (s *Service) CheckNoAgent(ctx context.Context, id string) error {
+	members, err := s.store.Members(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, m := range members {
+		if m.Account.Kind == tandem.AccountUser {
+			return tandem.Errorf(tandem.EConflict, "an agent is already in this conversation")
+		}
+	}
 	return nil
 }
 

@@ -25,7 +25,8 @@ func (s *Service) Post(ctx context.Context, by tandem.Account, conversationID, t
 // PostAs posts m as author, who must be a member of the conversation:
 // the bot and webhook services call it, having checked the author's
 // scopes (this checks membership only). A bot is rate limited per
-// conversation. A repeated non-empty clientID returns the message stored
+// conversation, unless ctx carries a post it reserved (ReservePosts). A
+// repeated non-empty clientID returns the message stored
 // the first time.
 func (s *Service) PostAs(ctx context.Context, author tandem.Account, conversationID string, m *botapi.Message, clientID string) (*tandem.Message, error) {
 	msg, _, err := s.post(ctx, author, conversationID, m, clientID)
@@ -48,7 +49,8 @@ func (s *Service) post(ctx context.Context, author tandem.Account, conversationI
 		return nil, false, err
 	}
 	now := s.cfg.Now()
-	if author.Kind == tandem.AccountBot && !s.botRate.AllowAt(author.ID+"/"+conversationID, now) {
+	if author.Kind == tandem.AccountBot && !prepaid(ctx, botRateKey(author, conversationID)) &&
+		!s.botRate.AllowAt(botRateKey(author, conversationID), now) {
 		return nil, false, tandem.Errorf(tandem.ERateLimited, "too many messages from this bot in this conversation; slow down")
 	}
 	for i, a := range msg.Attachments {
@@ -110,10 +112,8 @@ func (s *Service) post(ctx context.Context, author tandem.Account, conversationI
 		return nil, false, fmt.Errorf("post message: %w", err)
 	}
 	if created {
-		// What one wrote is read: the author's unread count stays 0.
-		if err := s.store.MarkRead(ctx, conversationID, author, nm.Message.Seq); err != nil {
-			s.log.Warn("mark the author's message read", "conversation", conversationID, "err", err)
-		}
+		// The store marked the message read by its author in the same
+		// transaction: the author's unread count stays 0.
 		s.publishMessage(ctx, c, "message", nm.Message)
 	}
 	return nm.Message, created, nil

@@ -19,7 +19,8 @@ func (s *Service) nameOf(ctx context.Context, a tandem.Account) string {
 	switch a.Kind {
 	case tandem.AccountUser:
 		if u, err := s.store.UserByID(ctx, a.ID); err == nil {
-			return u.Name
+			// Users are named by admins, outside this package's checks.
+			return Clean(u.Name)
 		}
 		return "user"
 	case tandem.AccountBot:
@@ -37,15 +38,18 @@ func (s *Service) nameOf(ctx context.Context, a tandem.Account) string {
 	return ""
 }
 
-// personName is the display name of the person of support conversation c.
+// personName is the display name of the person of support conversation c:
+// what the site said (the linked assist's person id, else the id given
+// when the conversation was opened, which is its name: Update refuses to
+// rename a support conversation), or "Visitor".
 func (s *Service) personName(ctx context.Context, c *tandem.Conversation) string {
 	if c.AssistID != "" {
-		if as, err := s.store.AssistByID(ctx, c.AssistID); err == nil && identified(as.PersonID) {
-			return as.PersonID
+		if as, err := s.store.AssistByID(ctx, c.AssistID); err == nil && identified(Clean(as.PersonID)) {
+			return Clean(as.PersonID)
 		}
 	}
-	if identified(c.Name) {
-		return c.Name
+	if identified(Clean(c.Name)) {
+		return Clean(c.Name)
 	}
 	return visitor
 }

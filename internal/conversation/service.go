@@ -24,6 +24,7 @@ type Store interface {
 	CreateConversation(ctx context.Context, c *tandem.Conversation, members []*tandem.Member) error
 	ConversationByID(ctx context.Context, id string) (*tandem.Conversation, error)
 	ConversationForAssist(ctx context.Context, assistID string) (*tandem.Conversation, error)
+	ConversationsForAssists(ctx context.Context, assistIDs []string) (map[string]string, error)
 	UpdateConversation(ctx context.Context, c *tandem.Conversation) error
 	ListConversations(ctx context.Context, f store.ConversationFilter) ([]*store.ConversationSummary, error)
 	AddMember(ctx context.Context, m *tandem.Member) error

@@ -18,10 +18,11 @@ func (s *Service) OpenSupport(ctx context.Context, siteKey, origin, personID str
 	if siteKey == "" {
 		return nil, "", tandem.Errorf(tandem.EInvalid, "siteKey is required")
 	}
-	personID = strings.TrimSpace(personID)
-	if err := checkText("personId", personID, maxPersonID); err != nil {
+	personID, err := cleanText("personId", personID, maxPersonID)
+	if err != nil {
 		return nil, "", err
 	}
+	personID = strings.TrimSpace(personID)
 	site, err := s.store.SiteByKey(ctx, siteKey)
 	if err != nil {
 		return nil, "", err

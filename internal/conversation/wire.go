@@ -34,10 +34,11 @@ func FromWire(w *botapi.Message) (*tandem.Message, error) {
 	if w == nil {
 		return nil, tandem.Errorf(tandem.EInvalid, "a message is required")
 	}
-	m := &tandem.Message{Text: w.Text}
-	if err := checkText("text", w.Text, MaxText); err != nil {
+	text, err := cleanText("text", w.Text, MaxText)
+	if err != nil {
 		return nil, err
 	}
+	m := &tandem.Message{Text: text}
 	if len(w.Blocks) > MaxBlocks {
 		return nil, tandem.Errorf(tandem.EInvalid, "a message has at most %d blocks, not %d", MaxBlocks, len(w.Blocks))
 	}
@@ -77,6 +78,16 @@ func FromWire(w *botapi.Message) (*tandem.Message, error) {
 	return m, nil
 }
 
+// cleanText checks s as checkText does and returns it without invisible
+// characters (Clean).
+func cleanText(what, s string, max int) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", tandem.Errorf(tandem.EInvalid, "%s must be UTF-8", what)
+	}
+	s = Clean(s)
+	return s, checkText(what, s, max)
+}
+
 func checkText(what, s string, max int) error {
 	if len(s) > max {
 		return tandem.Errorf(tandem.ETooLarge, "%s is at most %d bytes, not %d", what, max, len(s))
@@ -103,29 +114,31 @@ func checkURL(what, s string, httpsOnly bool) error {
 }
 
 func blockFromWire(w botapi.Block, ids map[string]bool, n *int) (tandem.Block, error) {
-	b := tandem.Block{Kind: tandem.BlockKind(w.Type), Text: w.Text, ImageURL: w.ImageURL, AltText: w.AltText}
-	if err := checkText("text", w.Text, maxBlockText); err != nil {
+	b := tandem.Block{Kind: tandem.BlockKind(w.Type), ImageURL: w.ImageURL}
+	var err error
+	if b.Text, err = cleanText("text", w.Text, maxBlockText); err != nil {
 		return b, err
 	}
-	if err := checkText("altText", w.AltText, maxLabel*4); err != nil {
+	if b.AltText, err = cleanText("altText", w.AltText, maxLabel*4); err != nil {
 		return b, err
 	}
 	if len(w.Fields) > maxFields {
 		return b, tandem.Errorf(tandem.EInvalid, "a block has at most %d fields", maxFields)
 	}
 	for _, f := range w.Fields {
-		if err := checkText("a field", f, maxBlockText); err != nil {
+		f, err := cleanText("a field", f, maxBlockText)
+		if err != nil {
 			return b, err
 		}
+		b.Fields = append(b.Fields, f)
 	}
-	b.Fields = append([]string(nil), w.Fields...)
 	switch b.Kind {
 	case tandem.BlockSection, tandem.BlockContext:
-		if w.Text == "" && len(w.Fields) == 0 {
+		if b.Text == "" && len(b.Fields) == 0 {
 			return b, tandem.Errorf(tandem.EInvalid, "a %s block needs text or fields", b.Kind)
 		}
 	case tandem.BlockHeader:
-		if w.Text == "" {
+		if b.Text == "" {
 			return b, tandem.Errorf(tandem.EInvalid, "a header block needs text")
 		}
 	case tandem.BlockDivider:
@@ -157,13 +170,15 @@ func blockFromWire(w botapi.Block, ids map[string]bool, n *int) (tandem.Block, e
 }
 
 func buttonFromWire(w botapi.Button, ids map[string]bool, n *int) (tandem.Button, error) {
-	btn := tandem.Button{ID: w.ID, Label: w.Label, URL: w.URL, ActionID: w.ActionID, Value: w.Value, Style: w.Style}
-	if w.Label == "" {
-		return btn, tandem.Errorf(tandem.EInvalid, "a button needs a label")
-	}
-	if err := checkText("a button's label", w.Label, maxLabel); err != nil {
+	btn := tandem.Button{ID: w.ID, URL: w.URL, ActionID: w.ActionID, Value: w.Value, Style: w.Style}
+	label, err := cleanText("a button's label", w.Label, maxLabel)
+	if err != nil {
 		return btn, err
 	}
+	if label == "" {
+		return btn, tandem.Errorf(tandem.EInvalid, "a button needs a label")
+	}
+	btn.Label = label
 	switch w.Style {
 	case "", "primary", "danger":
 	default:

@@ -48,6 +48,9 @@ type names struct {
 	ctx   context.Context
 	sites map[string]string
 	users map[string]string
+	// convs holds the conversations of the assists a listing prefetched
+	// (assists maps them in one call); an assist not in it is looked up.
+	convs map[string]string
 }
 
 func (s *Server) names(ctx context.Context) *names {
@@ -91,6 +94,9 @@ func (n *names) conversation(assistID string) string {
 	if cs == nil {
 		return ""
 	}
+	if n.convs != nil {
+		return n.convs[assistID]
+	}
 	c, err := cs.ForAssist(n.ctx, assistID)
 	if err != nil {
 		return ""
@@ -99,6 +105,15 @@ func (n *names) conversation(assistID string) string {
 }
 
 func (n *names) assists(list []*tandem.Assist) []assistJSON {
+	if cs := n.s.deps.Conversations; cs != nil && len(list) > 0 {
+		ids := make([]string, len(list))
+		for i, a := range list {
+			ids[i] = a.ID
+		}
+		if convs, err := cs.ForAssists(n.ctx, ids); err == nil {
+			n.convs = convs
+		}
+	}
 	out := make([]assistJSON, 0, len(list))
 	for _, a := range list {
 		out = append(out, n.assist(a))

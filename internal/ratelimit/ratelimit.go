@@ -45,6 +45,13 @@ func (l *Limiter) Allow(key string) bool {
 
 // AllowAt is Allow at a given time, for tests.
 func (l *Limiter) AllowAt(key string, now time.Time) bool {
+	return l.AllowNAt(key, 1, now)
+}
+
+// AllowNAt reports whether key may make n attempts at now, and uses up all
+// n if so, or none: for work that must be done whole (n posts of one
+// answer) or not at all. n above the burst is never allowed.
+func (l *Limiter) AllowNAt(key string, n int, now time.Time) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if now.Sub(l.sweep) > l.idle {
@@ -61,7 +68,7 @@ func (l *Limiter) AllowAt(key string, now time.Time) bool {
 		l.buckets[key] = b
 	}
 	b.seen = now
-	return b.lim.AllowN(now, 1)
+	return b.lim.AllowN(now, n)
 }
 
 // HasLeft reports whether key may try now, without using up an attempt:
@@ -85,13 +92,19 @@ func (l *Limiter) HasLeftAt(key string, now time.Time) bool {
 // RetryAfter returns how long key must wait at now until its next attempt
 // is allowed; zero when one is left.
 func (l *Limiter) RetryAfter(key string, now time.Time) time.Duration {
+	return l.RetryAfterN(key, 1, now)
+}
+
+// RetryAfterN returns how long key must wait at now until n attempts at
+// once are allowed; zero when they are.
+func (l *Limiter) RetryAfterN(key string, n int, now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	b := l.buckets[key]
 	if b == nil {
 		return 0
 	}
-	missing := 1 - b.lim.TokensAt(now)
+	missing := float64(n) - b.lim.TokensAt(now)
 	if missing <= 0 {
 		return 0
 	}

@@ -102,3 +102,38 @@ func TestLimiterForgetsIdleKeys(t *testing.T) {
 		t.Fatalf("after idle sweep Len = %d, want 1", l.Len())
 	}
 }
+
+// AllowNAt takes n attempts at once or none: a refused take leaves the
+// bucket as it was.
+func TestAllowN(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	type take struct {
+		n    int
+		at   time.Duration
+		want bool
+	}
+	tests := []struct {
+		name  string
+		takes []take
+	}{
+		{"whole burst", []take{{3, 0, true}, {1, 0, false}}},
+		{"over the burst never", []take{{4, 0, false}, {3, 0, true}}},
+		{"refused take spends nothing", []take{{2, 0, true}, {2, 0, false}, {1, 0, true}, {1, 0, false}}},
+		{"refills for n", []take{{3, 0, true}, {2, time.Second, false}, {2, 2 * time.Second, true}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			l := New(time.Second, 3)
+			for i, tk := range tt.takes {
+				if got := l.AllowNAt("a", tk.n, start.Add(tk.at)); got != tk.want {
+					t.Fatalf("take %d (%d at +%v) = %v, want %v", i, tk.n, tk.at, got, tk.want)
+				}
+			}
+		})
+	}
+	l := New(time.Second, 3)
+	l.AllowNAt("a", 3, start)
+	if got := l.RetryAfterN("a", 2, start); got != 2*time.Second {
+		t.Fatalf("RetryAfterN(2) after an empty bucket = %v, want 2s", got)
+	}
+}

@@ -69,6 +69,10 @@ type Conversations interface {
 	// ConversationForAssist returns the support conversation whose
 	// AssistID is assistID (the newest, should there be several).
 	ConversationForAssist(ctx context.Context, assistID string) (*tandem.Conversation, error)
+	// ConversationsForAssists maps each of assistIDs that has a support
+	// conversation to its id (the one ConversationForAssist returns), in
+	// one query, for listings of assists. At most MaxAssistLimit ids.
+	ConversationsForAssists(ctx context.Context, assistIDs []string) (map[string]string, error)
 	// UpdateConversation writes c's name, avatar, description, assist,
 	// queued and summary, and sets UpdatedAt. Its kind and site do not
 	// change.
@@ -93,7 +97,8 @@ type Conversations interface {
 
 	// PostMessage stores a message with the next Seq of its conversation
 	// and its deliveries, in one transaction, and moves the
-	// conversation's LastSeq and LastMessageAt. When the author already
+	// conversation's LastSeq and LastMessageAt, and the author's LastRead
+	// (an author has read what they wrote). When the author already
 	// posted a message with the same non-empty ClientID there, nothing is
 	// written and m.Message is set to the stored one, with created false.
 	// The author must be a member (else EForbidden, nothing written); the
@@ -116,6 +121,14 @@ type Conversations interface {
 	// EForbidden). Its attachments are the author's uploads to the
 	// conversation that no other message carries.
 	ReplaceMessage(ctx context.Context, m *tandem.Message) error
+}
+
+// CheckAssistIDs refuses a batch of more than MaxAssistLimit assist ids.
+func CheckAssistIDs(ids []string) error {
+	if len(ids) > MaxAssistLimit {
+		return tandem.Errorf(tandem.EInvalid, "at most %d assists at once, not %d", MaxAssistLimit, len(ids))
+	}
+	return nil
 }
 
 // BotFilter selects bots for ListBots; zero fields match all.
@@ -157,6 +170,14 @@ type Bots interface {
 	DeleteHook(ctx context.Context, id string) error
 }
 
+// AttemptRecord is one write of RecordAttempts: the delivery's new
+// state and, unless nil, the attempt to append to its log (as the
+// arguments of RecordAttempt).
+type AttemptRecord struct {
+	Delivery *tandem.Delivery
+	Attempt  *tandem.DeliveryAttempt
+}
+
 // DeliveryFilter selects deliveries for the delivery log.
 type DeliveryFilter struct {
 	BotID  string
@@ -179,6 +200,15 @@ type Outbox interface {
 	// nil a writes the state alone: the owner moving a dead delivery back
 	// to pending.
 	RecordAttempt(ctx context.Context, d *tandem.Delivery, a *tandem.DeliveryAttempt) error
+	// RecordAttempts records up to MaxAttemptBatch attempts as
+	// RecordAttempt does, in one transaction: the worker's results of a
+	// few milliseconds are one commit. errs has one entry per record:
+	// nil when it was written, else why it was refused (EInvalid,
+	// ENotFound for a deleted delivery, EConflict for an attempt number
+	// recorded already), and a refused record writes nothing of its own
+	// and stops none of the others. err is the transaction's failure:
+	// then nothing is written.
+	RecordAttempts(ctx context.Context, rs []AttemptRecord) (errs []error, err error)
 	// EnqueueDeliveries writes deliveries that belong to no new message
 	// (button actions, commands).
 	EnqueueDeliveries(ctx context.Context, ds []*tandem.Delivery) error

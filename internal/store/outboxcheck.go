@@ -11,6 +11,38 @@ import (
 // MaxClaim is the most deliveries one ClaimDeliveries takes.
 const MaxClaim = 1000
 
+// MaxAttemptBatch is the most records one RecordAttempts writes.
+const MaxAttemptBatch = 1000
+
+// CheckedAttempt is a record of RecordAttempts that passed CheckAttempt:
+// copies of its delivery and attempt, and its index in the batch.
+type CheckedAttempt struct {
+	Index    int
+	Delivery *tandem.Delivery
+	Attempt  *tandem.DeliveryAttempt
+}
+
+// CheckAttempts validates a RecordAttempts batch: at most
+// MaxAttemptBatch records (else err, and nothing is written). It
+// returns one entry of errs per record, set for a record CheckAttempt
+// refuses, and the others checked, in order, for the backend to write
+// (setting their errs entry when it refuses one).
+func CheckAttempts(rs []AttemptRecord) (errs []error, checked []CheckedAttempt, err error) {
+	if len(rs) > MaxAttemptBatch {
+		return nil, nil, tandem.Errorf(tandem.EInvalid, "record %d attempts at once; want at most %d", len(rs), MaxAttemptBatch)
+	}
+	errs = make([]error, len(rs))
+	for i, r := range rs {
+		d, a, err := CheckAttempt(r.Delivery, r.Attempt)
+		if err != nil {
+			errs[i] = err
+			continue
+		}
+		checked = append(checked, CheckedAttempt{Index: i, Delivery: d, Attempt: a})
+	}
+	return errs, checked, nil
+}
+
 // CheckDeliveries validates deliveries to enqueue and returns copies with
 // their defaults filled in (state pending), for the backend to write.
 func CheckDeliveries(ds []*tandem.Delivery) ([]*tandem.Delivery, error) {

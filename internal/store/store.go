@@ -1,6 +1,7 @@
 // Package store declares the interface to Tandem's durable state: users,
 // sites, login sessions, assists, consent, invites, pages, terminal sessions,
-// the audit log, conversations, bots and the outbox of requests owed to bots. Backends live in sub-packages (store/sqlite, later
+// the audit log, conversations, bots, the outbox of requests owed to bots, and
+// the passport (single sign-on). Backends live in sub-packages (store/sqlite, later
 // store/postgres) and are checked by the shared suite in store/storetest.
 //
 // Capabilities do not import this package's Store whole: each declares the
@@ -32,6 +33,7 @@ type Store interface {
 	Conversations
 	Bots
 	Outbox
+	Passport
 	Copier
 	Pinger
 	Close() error

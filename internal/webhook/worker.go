@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -22,6 +21,7 @@ import (
 type Store interface {
 	ClaimDeliveries(ctx context.Context, now time.Time, limit int, lockFor time.Duration) ([]*tandem.Delivery, error)
 	RecordAttempt(ctx context.Context, d *tandem.Delivery, a *tandem.DeliveryAttempt) error
+	RecordAttempts(ctx context.Context, rs []store.AttemptRecord) ([]error, error)
 	BotByID(ctx context.Context, id string) (*tandem.Bot, error)
 }
 
@@ -50,6 +50,10 @@ type Config struct {
 	Logger   *slog.Logger
 	// Workers is how many requests are in flight at most (4).
 	Workers int
+	// Prefetch is how many claimed deliveries at most wait for a free
+	// worker (2 × Workers, at most store.MaxClaim): one claim takes
+	// several, instead of one per freed worker.
+	Prefetch int
 	// MaxAttempts is how many attempts a delivery gets before it is dead
 	// (DefaultMaxAttempts).
 	MaxAttempts int
@@ -109,6 +113,10 @@ func New(cfg Config) (*Worker, error) {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 4
 	}
+	if cfg.Prefetch <= 0 {
+		cfg.Prefetch = 2 * cfg.Workers
+	}
+	cfg.Prefetch = min(cfg.Prefetch, store.MaxClaim)
 	if cfg.MaxAttempts <= 0 {
 		cfg.MaxAttempts = DefaultMaxAttempts
 	}
@@ -147,71 +155,14 @@ func (w *Worker) Kick() {
 	}
 }
 
-// Run delivers due deliveries until ctx ends, then waits for the
-// attempts in flight: those cut short by the end are not recorded, and
-// their claim runs out, so another worker (or this one, next start) tries
-// them again with the same webhook-id.
-func (w *Worker) Run(ctx context.Context) {
-	var (
-		wg    sync.WaitGroup
-		slots = make(chan struct{}, w.cfg.Workers)
-		freed = make(chan struct{}, 1)
-	)
-	defer wg.Wait()
-	poll := time.NewTimer(0)
-	defer poll.Stop()
-	// full is set when the last claim filled every free slot: more may
-	// be due, so a slot that frees up claims again at once.
-	full := false
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-poll.C:
-		case <-w.kick:
-		case <-freed:
-			if !full {
-				continue
-			}
-		}
-		free := min(w.cfg.Workers-len(slots), store.MaxClaim)
-		full = false
-		if free == 0 {
-			full = true
-			continue
-		}
-		ds, err := w.cfg.Store.ClaimDeliveries(ctx, w.cfg.Now(), free, w.cfg.Timeout+lockMargin)
-		if err != nil {
-			if ctx.Err() == nil {
-				w.cfg.Logger.Error("webhook: claim deliveries", "err", err)
-			}
-		}
-		full = len(ds) == free
-		for _, d := range ds {
-			slots <- struct{}{}
-			wg.Go(func() {
-				defer func() {
-					<-slots
-					select {
-					case freed <- struct{}{}:
-					default:
-					}
-				}()
-				w.deliver(ctx, d)
-			})
-		}
-		poll.Reset(w.cfg.Poll)
-	}
-}
-
 // deliver makes one attempt at d and records it.
-func (w *Worker) deliver(ctx context.Context, d *tandem.Delivery) {
+func (w *Worker) deliver(ctx context.Context, rec *recorder, d *tandem.Delivery) {
 	start := w.cfg.Now()
 	a := &tandem.DeliveryAttempt{DeliveryID: d.ID, N: d.Attempts + 1, At: start}
 	bot, err := w.cfg.Store.BotByID(ctx, d.BotID)
 	switch {
 	case tandem.ErrorCode(err) == tandem.ENotFound:
-		w.finish(ctx, d, a, outcomeDead, "the bot was deleted")
+		w.finish(rec, d, a, outcomeDead, "the bot was deleted")
 		return
 	case err != nil:
 		// The store failed, not the bot: no attempt is counted, and the
@@ -221,7 +172,7 @@ func (w *Worker) deliver(ctx context.Context, d *tandem.Delivery) {
 		}
 		return
 	case bot.TokenHash == "":
-		w.finish(ctx, d, a, outcomeDead, "the bot's token is revoked: it receives nothing until it has a new one")
+		w.finish(rec, d, a, outcomeDead, "the bot's token is revoked: it receives nothing until it has a new one")
 		return
 	}
 	res := w.attempt(ctx, d, bot.SigningSecret)
@@ -239,7 +190,7 @@ func (w *Worker) deliver(ctx context.Context, d *tandem.Delivery) {
 		wait := max(w.cfg.Jitter(backoff(a.N, w.cfg.BaseDelay, w.cfg.MaxDelay)), res.retryAfter)
 		d.NextAttemptAt = w.cfg.Now().Add(wait)
 	}
-	if !w.finish(ctx, d, a, outcome, res.err) {
+	if !w.finish(rec, d, a, outcome, res.err) {
 		return
 	}
 	if res.answer != nil && w.cfg.Answers != nil {
@@ -259,9 +210,10 @@ const (
 )
 
 // finish writes the attempt a of d with its outcome and reports whether
-// it was stored. It records even when ctx has ended: the bot saw the
-// request, and recording it keeps it from being sent again.
-func (w *Worker) finish(ctx context.Context, d *tandem.Delivery, a *tandem.DeliveryAttempt, outcome, reason string) bool {
+// it was stored. The recorder writes it even when the worker's context
+// has ended: the bot saw the request, and recording it keeps it from
+// being sent again.
+func (w *Worker) finish(rec *recorder, d *tandem.Delivery, a *tandem.DeliveryAttempt, outcome, reason string) bool {
 	now := w.cfg.Now()
 	d.Attempts = a.N
 	d.LastStatus = a.Status
@@ -276,9 +228,7 @@ func (w *Worker) finish(ctx context.Context, d *tandem.Delivery, a *tandem.Deliv
 	default:
 		d.State = tandem.DeliveryPending
 	}
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), lockMargin)
-	defer cancel()
-	if err := w.cfg.Store.RecordAttempt(rctx, d, a); err != nil {
+	if err := rec.record(d, a); err != nil {
 		if tandem.ErrorCode(err) == tandem.ENotFound {
 			// Its bot or conversation was deleted meanwhile, and the
 			// delivery with it: nothing is owed any more.

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -58,18 +59,30 @@ func (a answers) Apply(_ context.Context, d *tandem.Delivery, ans *botapi.Answer
 	return nil
 }
 
-// lockSpy remembers the lock of the last claim.
+// lockSpy remembers the lock of the last claim, and how many deliveries
+// each claim that took any took.
 type lockSpy struct {
 	testStore
 	mu      sync.Mutex
 	lockFor time.Duration
+	taken   []int
 }
 
 func (l *lockSpy) ClaimDeliveries(ctx context.Context, now time.Time, limit int, lockFor time.Duration) ([]*tandem.Delivery, error) {
+	ds, err := l.testStore.ClaimDeliveries(ctx, now, limit, lockFor)
 	l.mu.Lock()
+	defer l.mu.Unlock()
 	l.lockFor = lockFor
-	l.mu.Unlock()
-	return l.testStore.ClaimDeliveries(ctx, now, limit, lockFor)
+	if len(ds) > 0 {
+		l.taken = append(l.taken, len(ds))
+	}
+	return ds, err
+}
+
+func (l *lockSpy) claims() []int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.taken)
 }
 
 type harness struct {
@@ -583,7 +596,7 @@ func TestWorkerStopsCleanly(t *testing.T) {
 	mu.Lock()
 	answer = true
 	mu.Unlock()
-	h.clock.Add(h.cfg.Timeout + lockMargin) // the claim runs out
+	h.clock.Add(w.lockFor()) // the claim runs out
 	w2, _ := h.run(t, h.cfg)
 	w2.Kick()
 	h.expect(t, outcomeDelivered)

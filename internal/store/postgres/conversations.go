@@ -131,6 +131,35 @@ func (db *DB) ConversationForAssist(ctx context.Context, assistID string) (*tand
 	return c, err
 }
 
+// ConversationsForAssists maps assists to their support conversations in
+// one query; of several conversations of one assist, the newest wins, as
+// in ConversationForAssist.
+func (db *DB) ConversationsForAssists(ctx context.Context, assistIDs []string) (map[string]string, error) {
+	if err := store.CheckAssistIDs(assistIDs); err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(assistIDs))
+	if len(assistIDs) == 0 {
+		return out, nil
+	}
+	rows, err := db.pool.Query(ctx, `SELECT assist_id, id FROM conversations WHERE assist_id = ANY($1) ORDER BY created_at, id`, assistIDs)
+	if err != nil {
+		return nil, wrapErr(err, "conversations of assists")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var assist, id string
+		if err := rows.Scan(&assist, &id); err != nil {
+			return nil, wrapErr(err, "conversations of assists")
+		}
+		out[assist] = id // later rows are newer
+	}
+	if err := rows.Err(); err != nil {
+		return nil, wrapErr(err, "conversations of assists")
+	}
+	return out, nil
+}
+
 func (db *DB) oneConversation(ctx context.Context, where string, arg string) (*tandem.Conversation, error) {
 	c, err := store.ScanConversation(db.pool.QueryRow(ctx, `SELECT `+store.ConversationColumns+` FROM conversations `+where, arg))
 	if errors.Is(err, pgx.ErrNoRows) {

@@ -83,7 +83,7 @@ func (db *DB) PostMessage(ctx context.Context, nm *store.NewMessage) (bool, erro
 				return wrapErr(err, "post message")
 			}
 		}
-		if err := memberIn(ctx, tx, m.ConversationID, m.Author); err != nil {
+		if err := authorRead(ctx, tx, m); err != nil {
 			return err
 		}
 		if err := carryAttachments(ctx, tx, m, false); err != nil {
@@ -117,6 +117,21 @@ func (db *DB) PostMessage(ctx context.Context, nm *store.NewMessage) (bool, erro
 		*d = *ds[i]
 	}
 	return true, nil
+}
+
+// authorRead moves the author's LastRead to m (an author has read what
+// they wrote), and is the membership check of a post: a statement that
+// finds no member row refuses it with tandem.EForbidden.
+func authorRead(ctx context.Context, tx pgx.Tx, m *tandem.Message) error {
+	tag, err := tx.Exec(ctx, `UPDATE conversation_members SET last_read = greatest(last_read, $1)
+		WHERE conversation_id = $2 AND account = $3`, m.Seq, m.ConversationID, m.Author.String())
+	if err != nil {
+		return wrapErr(err, "mark the author's message read")
+	}
+	if tag.RowsAffected() == 0 {
+		return tandem.Errorf(tandem.EForbidden, "%s is not a member of conversation %s", m.Author, m.ConversationID)
+	}
+	return nil
 }
 
 // memberIn returns tandem.EForbidden unless a is a member of the

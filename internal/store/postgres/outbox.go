@@ -81,33 +81,66 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now time.Time, limit int, loc
 // its state, attempts, next attempt, last status and error and done time,
 // releasing its claim, in one transaction.
 func (db *DB) RecordAttempt(ctx context.Context, d *tandem.Delivery, a *tandem.DeliveryAttempt) error {
-	dd, aa, err := store.CheckAttempt(d, a)
+	errs, err := db.RecordAttempts(ctx, []store.AttemptRecord{{Delivery: d, Attempt: a}})
 	if err != nil {
 		return err
 	}
-	return db.tx(ctx, func(tx pgx.Tx) error {
-		res, err := tx.Exec(ctx, `UPDATE deliveries SET state = $1, attempts = $2, next_attempt_at = COALESCE($3, next_attempt_at), last_status = $4,
-			last_error = $5, done_at = $6, locked_until = NULL WHERE id = $7`,
-			string(dd.State), dd.Attempts, toMillis(dd.NextAttemptAt), dd.LastStatus, dd.LastError, toMillis(dd.DoneAt), dd.ID)
-		if err != nil {
-			return wrapErr(err, "record attempt")
-		}
-		if err := affected(res, func() error { return tandem.Errorf(tandem.ENotFound, "delivery %q not found", dd.ID) }); err != nil {
-			return err
-		}
-		if aa == nil {
-			return nil
-		}
-		_, err = tx.Exec(ctx, `INSERT INTO delivery_attempts (`+store.DeliveryAttemptColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-			aa.DeliveryID, aa.N, toMillis(aa.At), aa.Status, aa.Error, aa.Duration.Milliseconds())
-		if isUnique(err) {
-			return tandem.Errorf(tandem.EConflict, "delivery %s has an attempt %d already", aa.DeliveryID, aa.N)
-		}
-		if err != nil {
-			return wrapErr(err, "record attempt")
+	return errs[0]
+}
+
+// Statements of RecordAttempts. The attempt goes in first, and only when
+// its delivery exists and has no attempt of that number: a refused
+// record then has written nothing, and no statement fails (which would
+// abort the whole transaction). The casts type the parameters, which a
+// SELECT list leaves unknown.
+const (
+	insertAttemptQuery = `INSERT INTO delivery_attempts (` + store.DeliveryAttemptColumns + `)
+		SELECT $1::text, $2::bigint, $3::bigint, $4::bigint, $5::text, $6::bigint WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = $1)
+		ON CONFLICT (delivery_id, n) DO NOTHING`
+	updateDeliveryQuery = `UPDATE deliveries SET state = $1, attempts = $2, next_attempt_at = COALESCE($3, next_attempt_at), last_status = $4,
+		last_error = $5, done_at = $6, locked_until = NULL WHERE id = $7`
+)
+
+// RecordAttempts records each of rs as RecordAttempt does, all in one
+// transaction; errs[i] says why rs[i] was refused (nil: written).
+func (db *DB) RecordAttempts(ctx context.Context, rs []store.AttemptRecord) ([]error, error) {
+	errs, checked, err := store.CheckAttempts(rs)
+	if err != nil || len(checked) == 0 {
+		return errs, err
+	}
+	err = db.tx(ctx, func(tx pgx.Tx) error {
+		for _, c := range checked {
+			d, a := c.Delivery, c.Attempt
+			if a != nil {
+				res, err := tx.Exec(ctx, insertAttemptQuery, a.DeliveryID, a.N, toMillis(a.At), a.Status, a.Error, a.Duration.Milliseconds())
+				if err != nil {
+					return err
+				}
+				if res.RowsAffected() == 0 {
+					var exists bool
+					if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM deliveries WHERE id = $1)`, a.DeliveryID).Scan(&exists); err != nil {
+						return err
+					}
+					if exists {
+						errs[c.Index] = tandem.Errorf(tandem.EConflict, "delivery %s has an attempt %d already", a.DeliveryID, a.N)
+					} else {
+						errs[c.Index] = tandem.Errorf(tandem.ENotFound, "delivery %q not found", a.DeliveryID)
+					}
+					continue
+				}
+			}
+			res, err := tx.Exec(ctx, updateDeliveryQuery, string(d.State), d.Attempts, toMillis(d.NextAttemptAt), d.LastStatus, d.LastError, toMillis(d.DoneAt), d.ID)
+			if err != nil {
+				return err
+			}
+			errs[c.Index] = affected(res, func() error { return tandem.Errorf(tandem.ENotFound, "delivery %q not found", d.ID) })
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, wrapErr(err, "record attempts")
+	}
+	return errs, nil
 }
 
 // DeliveryByID returns the delivery with the given id.

@@ -128,6 +128,40 @@ func (db *DB) ConversationForAssist(ctx context.Context, assistID string) (*tand
 	return c, err
 }
 
+// ConversationsForAssists maps assists to their support conversations in
+// one query; of several conversations of one assist, the newest wins, as
+// in ConversationForAssist.
+func (db *DB) ConversationsForAssists(ctx context.Context, assistIDs []string) (map[string]string, error) {
+	if err := store.CheckAssistIDs(assistIDs); err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(assistIDs))
+	if len(assistIDs) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(assistIDs))
+	for i, id := range assistIDs {
+		args[i] = id
+	}
+	rows, err := db.r.QueryContext(ctx, `SELECT assist_id, id FROM conversations WHERE assist_id IN (?`+
+		strings.Repeat(", ?", len(assistIDs)-1)+`) ORDER BY created_at, id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("conversations of assists: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var assist, id string
+		if err := rows.Scan(&assist, &id); err != nil {
+			return nil, fmt.Errorf("conversations of assists: %w", err)
+		}
+		out[assist] = id // later rows are newer
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("conversations of assists: %w", err)
+	}
+	return out, nil
+}
+
 func (db *DB) oneConversation(ctx context.Context, where string, arg string) (*tandem.Conversation, error) {
 	c, err := store.ScanConversation(db.r.QueryRowContext(ctx, `SELECT `+store.ConversationColumns+` FROM conversations `+where, arg))
 	if errors.Is(err, sql.ErrNoRows) {

@@ -83,7 +83,7 @@ func (db *DB) PostMessage(ctx context.Context, nm *store.NewMessage) (bool, erro
 				return fmt.Errorf("post message: %w", err)
 			}
 		}
-		if err := memberIn(ctx, tx, m.ConversationID, m.Author); err != nil {
+		if err := authorRead(ctx, tx, m); err != nil {
 			return err
 		}
 		if err := carryAttachments(ctx, tx, m, false); err != nil {
@@ -117,6 +117,21 @@ func (db *DB) PostMessage(ctx context.Context, nm *store.NewMessage) (bool, erro
 		*d = *ds[i]
 	}
 	return true, nil
+}
+
+// authorRead moves the author's LastRead to m (an author has read what
+// they wrote), and is the membership check of a post: a statement that
+// finds no member row refuses it with tandem.EForbidden.
+func authorRead(ctx context.Context, tx *sql.Tx, m *tandem.Message) error {
+	res, err := tx.ExecContext(ctx, `UPDATE conversation_members SET last_read = max(last_read, ?)
+		WHERE conversation_id = ? AND account = ?`, m.Seq, m.ConversationID, m.Author.String())
+	if err != nil {
+		return fmt.Errorf("mark the author's message read: %w", err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return tandem.Errorf(tandem.EForbidden, "%s is not a member of conversation %s", m.Author, m.ConversationID)
+	}
+	return nil
 }
 
 // memberIn returns tandem.EForbidden unless a is a member of the

@@ -83,33 +83,84 @@ func (db *DB) ClaimDeliveries(ctx context.Context, now time.Time, limit int, loc
 // its state, attempts, next attempt, last status and error and done time,
 // releasing its claim, in one transaction.
 func (db *DB) RecordAttempt(ctx context.Context, d *tandem.Delivery, a *tandem.DeliveryAttempt) error {
-	dd, aa, err := store.CheckAttempt(d, a)
+	errs, err := db.RecordAttempts(ctx, []store.AttemptRecord{{Delivery: d, Attempt: a}})
 	if err != nil {
 		return err
 	}
-	return db.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_status = ?,
-			last_error = ?, done_at = ?, locked_until = NULL WHERE id = ?`,
-			string(dd.State), dd.Attempts, toMillis(dd.NextAttemptAt), dd.LastStatus, dd.LastError, toMillis(dd.DoneAt), dd.ID)
+	return errs[0]
+}
+
+// Statements of RecordAttempts. The attempt goes in first, and only when
+// its delivery exists and has no attempt of that number: a refused
+// record then has written nothing, with no savepoint to roll back to.
+const (
+	insertAttemptQuery = `INSERT INTO delivery_attempts (` + store.DeliveryAttemptColumns + `)
+		SELECT ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM deliveries WHERE id = ?)
+		ON CONFLICT (delivery_id, n) DO NOTHING`
+	updateDeliveryQuery = `UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = COALESCE(?, next_attempt_at), last_status = ?,
+		last_error = ?, done_at = ?, locked_until = NULL WHERE id = ?`
+)
+
+// RecordAttempts records each of rs as RecordAttempt does, all in one
+// transaction; errs[i] says why rs[i] was refused (nil: written).
+func (db *DB) RecordAttempts(ctx context.Context, rs []store.AttemptRecord) ([]error, error) {
+	errs, checked, err := store.CheckAttempts(rs)
+	if err != nil || len(checked) == 0 {
+		return errs, err
+	}
+	err = db.tx(ctx, func(tx *sql.Tx) error {
+		insert, err := tx.PrepareContext(ctx, insertAttemptQuery)
 		if err != nil {
-			return fmt.Errorf("record attempt: %w", err)
-		}
-		if err := affected(res, func() error { return tandem.Errorf(tandem.ENotFound, "delivery %q not found", dd.ID) }); err != nil {
 			return err
 		}
-		if aa == nil {
-			return nil
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO delivery_attempts (`+store.DeliveryAttemptColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
-			aa.DeliveryID, aa.N, toMillis(aa.At), aa.Status, aa.Error, aa.Duration.Milliseconds())
-		if isUnique(err) {
-			return tandem.Errorf(tandem.EConflict, "delivery %s has an attempt %d already", aa.DeliveryID, aa.N)
-		}
+		defer insert.Close()
+		update, err := tx.PrepareContext(ctx, updateDeliveryQuery)
 		if err != nil {
-			return fmt.Errorf("record attempt: %w", err)
+			return err
+		}
+		defer update.Close()
+		for _, c := range checked {
+			d, a := c.Delivery, c.Attempt
+			if a != nil {
+				res, err := insert.ExecContext(ctx, a.DeliveryID, a.N, toMillis(a.At), a.Status, a.Error, a.Duration.Milliseconds(), d.ID)
+				if err != nil {
+					return err
+				}
+				if n, err := res.RowsAffected(); err != nil {
+					return err
+				} else if n == 0 {
+					errs[c.Index], err = attemptRefusal(ctx, tx, a)
+					if err != nil {
+						return err
+					}
+					continue
+				}
+			}
+			res, err := update.ExecContext(ctx, string(d.State), d.Attempts, toMillis(d.NextAttemptAt), d.LastStatus, d.LastError, toMillis(d.DoneAt), d.ID)
+			if err != nil {
+				return err
+			}
+			errs[c.Index] = affected(res, func() error { return tandem.Errorf(tandem.ENotFound, "delivery %q not found", d.ID) })
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, fmt.Errorf("record attempts: %w", err)
+	}
+	return errs, nil
+}
+
+// attemptRefusal says why a's row was not inserted: its delivery is gone,
+// or has an attempt of that number.
+func attemptRefusal(ctx context.Context, tx *sql.Tx, a *tandem.DeliveryAttempt) (error, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM deliveries WHERE id = ?`, a.DeliveryID).Scan(&n); err != nil {
+		return nil, err
+	}
+	if n == 0 {
+		return tandem.Errorf(tandem.ENotFound, "delivery %q not found", a.DeliveryID), nil
+	}
+	return tandem.Errorf(tandem.EConflict, "delivery %s has an attempt %d already", a.DeliveryID, a.N), nil
 }
 
 // DeliveryByID returns the delivery with the given id.

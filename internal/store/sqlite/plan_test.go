@@ -108,3 +108,16 @@ func TestChatUsesIndexes(t *testing.T) {
 		}
 	}
 }
+
+// A claim reads the due deliveries in the index's order and stops at its
+// limit: no sort of every due delivery (a backlog due at one millisecond
+// was read whole on every claim, which made the claim the outbox's
+// bottleneck).
+func TestClaimNeedsNoSort(t *testing.T) {
+	db := openTemp(t)
+	defer db.Close()
+	p := queryPlan(t, db, claimQuery, 2, 1, 1, 10)
+	if !strings.Contains(p, "deliveries_due") || strings.Contains(p, "TEMP B-TREE") {
+		t.Errorf("plan %q, want the due deliveries read through deliveries_due in order, without a sort", p)
+	}
+}

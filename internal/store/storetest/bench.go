@@ -20,7 +20,8 @@ const benchParallelism = 4
 // (b.RunParallel), and reports each as ops/s: accept (UpdateAssist from
 // waiting to consenting), consent (RecordConsent), audit (AppendAudit) and
 // redeem (LiveInvite then RedeemInvite, as a person opening an invite link
-// does), post (PostMessage) and list (ListConversations). open returns a new, empty store, shared by the sub-benchmarks;
+// does), post (PostMessage), list (ListConversations), and the passport's
+// verify (GrantByAccessHash) and refresh (RotateGrant). open returns a new, empty store, shared by the sub-benchmarks;
 // Bench closes it.
 func Bench(b *testing.B, open func(tb testing.TB) store.Store) {
 	ctx := context.Background()
@@ -84,6 +85,62 @@ func Bench(b *testing.B, open func(tb testing.TB) store.Store) {
 		})
 	})
 	benchChat(b, s)
+	benchPassport(b, s, site)
+}
+
+// benchPassport measures verification (GrantByAccessHash of one of 1000
+// grants, what every API call of a site costs when the passport's cache
+// misses) and refresh (RotateGrant of a grant after another, each from
+// its current generation).
+func benchPassport(b *testing.B, s store.Store, site *tandem.Site) {
+	ctx := context.Background()
+	benchMust(b, s.PutServiceLine(ctx, &tandem.ServiceLine{SiteID: site.ID, AccessTTL: time.Minute, RefreshTTL: time.Hour}), "PutServiceLine")
+	id := &tandem.Identity{Email: "robin@example.com"}
+	benchMust(b, s.CreateIdentity(ctx, id), "CreateIdentity")
+	soon := time.Now().Add(time.Hour)
+	var gs []*tandem.Grant
+	for i := range 1000 {
+		g := &tandem.Grant{IdentityID: id.ID, SiteID: site.ID, DeviceID: fmt.Sprintf("d%d", i), AccessHash: sha(fmt.Sprintf("a%d", i)),
+			RefreshHash: sha(fmt.Sprintf("r%d", i)), AccessExpiresAt: soon, ExpiresAt: soon}
+		_, err := s.CreateGrant(ctx, g, "")
+		benchMust(b, err, "CreateGrant")
+		gs = append(gs, g)
+	}
+	b.Run("verify", func(b *testing.B) {
+		var next atomic.Int64
+		parallel(b, func() error {
+			g := gs[next.Add(1)%int64(len(gs))]
+			got, err := s.GrantByAccessHash(ctx, g.AccessHash)
+			if err == nil && got.ID != g.ID {
+				err = fmt.Errorf("GrantByAccessHash found grant %s, want %s", got.ID, g.ID)
+			}
+			return err
+		})
+	})
+	// Each grant is refreshed by one goroutine at a time, from the
+	// generation last written (which outlives a run: b.Run runs its
+	// function more than once).
+	var generation [1000]atomic.Int64
+	var held [1000]atomic.Bool
+	b.Run("refresh", func(b *testing.B) {
+		var next atomic.Int64
+		parallel(b, func() error {
+			n := next.Add(1)
+			i := n % int64(len(gs))
+			for !held[i].CompareAndSwap(false, true) {
+				n = next.Add(1)
+				i = n % int64(len(gs))
+			}
+			defer held[i].Store(false)
+			from := generation[i].Load()
+			err := s.RotateGrant(ctx, &store.RotateGrant{GrantID: gs[i].ID, FromGeneration: from, AccessHash: sha(fmt.Sprintf("a%d.%d", i, from+1)),
+				RefreshHash: sha(fmt.Sprintf("r%d.%d", i, from+1)), AccessExpiresAt: soon, ExpiresAt: soon, At: time.Now()})
+			if err == nil {
+				generation[i].Store(from + 1)
+			}
+			return err
+		})
+	})
 }
 
 // benchChat measures posting (PostMessage to 8 busy conversations, so

@@ -136,6 +136,19 @@ func testConversations(t *testing.T, s store.Store) {
 	if byAssist.ID != sup.ID || byAssist.SiteID != site.ID || !byAssist.Queued || byAssist.Summary != "Wants a refund" {
 		t.Errorf("ConversationForAssist = %+v, want %+v", byAssist, sup)
 	}
+	// The batch form maps the same, in one call, and leaves out assists
+	// without a conversation.
+	other := newAssist(t, s, site.ID, at(2))
+	byAssists, err := s.ConversationsForAssists(ctx, []string{a.ID, other.ID, "no-such-assist"})
+	must(t, err, "ConversationsForAssists")
+	if len(byAssists) != 1 || byAssists[a.ID] != sup.ID {
+		t.Errorf("ConversationsForAssists = %v, want only %s → %s", byAssists, a.ID, sup.ID)
+	}
+	if none, err := s.ConversationsForAssists(ctx, nil); err != nil || len(none) != 0 {
+		t.Errorf("ConversationsForAssists(nil) = %v, %v", none, err)
+	}
+	_, err = s.ConversationsForAssists(ctx, make([]string, store.MaxAssistLimit+1))
+	wantCode(t, err, tandem.EInvalid, "ConversationsForAssists over the limit")
 	_, err = s.ConversationForAssist(ctx, "no-such-assist")
 	wantCode(t, err, tandem.ENotFound, "ConversationForAssist unknown")
 	_, err = s.ConversationForAssist(ctx, "")
@@ -279,7 +292,7 @@ func testListConversations(t *testing.T, s store.Store) {
 	newGroup(t, s, "kim's", 100, userAccount(kim))
 	post(t, s, cs[1], userAccount(sam), "one", 10)
 	post(t, s, cs[1], userAccount(sam), "two", 11)
-	last := post(t, s, cs[1], userAccount(alex), "three", 12)
+	last := post(t, s, cs[1], userAccount(sam), "three", 12)
 	post(t, s, cs[3], userAccount(sam), "hey", 20)
 	must(t, s.MarkRead(ctx, cs[1].ID, userAccount(alex), 1), "MarkRead")
 
@@ -382,6 +395,15 @@ func testMarkRead(t *testing.T, s store.Store) {
 		if got := lastRead(); got != tt.want {
 			t.Errorf("MarkRead(%d): LastRead %d, want %d (never back, never past LastSeq)", tt.seq, got, tt.want)
 		}
+	}
+	// An author has read what they wrote: posting moves their LastRead
+	// (and never moves anyone else's).
+	post(t, s, c, userAccount(sam), "m5", 6)
+	if m, err := s.Member(ctx, c.ID, userAccount(sam)); err != nil || m.LastRead != 6 {
+		t.Errorf("the author's LastRead after posting message 6: %+v, %v", m, err)
+	}
+	if got := lastRead(); got != 5 {
+		t.Errorf("another member's LastRead moved to %d by a post they did not write", got)
 	}
 	wantCode(t, s.MarkRead(ctx, c.ID, userAccount(alex), -1), tandem.EInvalid, "MarkRead negative")
 	wantCode(t, s.MarkRead(ctx, c.ID, tandem.Account{Kind: tandem.AccountUser, ID: "stranger"}, 1), tandem.ENotFound, "MarkRead by a non-member")

@@ -183,7 +183,33 @@ func fill(t *testing.T, s store.Store) filled {
 	_, err = s.Acquire(ctx, f.assists[2].ID, store.LeaseAssist, "node-a", "http://10.0.0.1:8080", time.Minute)
 	must(t, err, "Acquire")
 	fillChat(t, s, &f)
+	fillPassport(t, s, f.site)
 	return f
+}
+
+// fillPassport writes every kind of row of the passport into s: a
+// confidential site, an identity linked to a console user, grants live,
+// rotated and ended, a code, a passport session and a signing key.
+func fillPassport(t *testing.T, s store.Store, site *tandem.Site) {
+	ctx := context.Background()
+	l := &tandem.ServiceLine{SiteID: site.ID, Domains: []string{"https://shop.example"}, RedirectURIs: []string{"https://shop.example/cb", "com.example.shop:/cb"},
+		Devices: []tandem.DeviceKind{tandem.DeviceBrowser, tandem.DeviceAndroid}, AccessTTL: 15 * time.Minute, RefreshTTL: 30 * 24 * time.Hour,
+		OneDevice: true, ClientSecretHash: sha("5ec"), CreatedAt: at(0), UpdatedAt: at(1)}
+	must(t, s.PutServiceLine(ctx, l), "PutServiceLine")
+	id := &tandem.Identity{Email: "robin@example.com", Name: "Robin é", PasswordHash: "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$a2V5", UserID: "user-1", CreatedAt: at(0)}
+	must(t, s.CreateIdentity(ctx, id), "CreateIdentity")
+	phone, _ := newGrant(t, s, "phone", id, site.ID, "phone", 1, "")
+	must(t, s.RotateGrant(ctx, &store.RotateGrant{GrantID: phone.ID, FromGeneration: 0, AccessHash: sha("ap2"), RefreshHash: sha("rp2"),
+		AccessExpiresAt: at(20), ExpiresAt: at(700), At: at(2)}), "RotateGrant")
+	must(t, s.SetRefreshAhead(ctx, phone.ID, true), "SetRefreshAhead")
+	newGrant(t, s, "laptop", id, site.ID, "laptop", 3, tandem.GrantSignedInElsewhere)
+	must(t, s.CreateAuthCode(ctx, &tandem.AuthCode{Hash: sha("code"), SiteID: site.ID, IdentityID: id.ID, RedirectURI: l.RedirectURIs[1],
+		CodeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", Nonce: "n", Scope: "openid", DeviceID: "phone", DeviceKind: tandem.DeviceAndroid,
+		CreatedAt: at(4), ExpiresAt: at(5)}), "CreateAuthCode")
+	must(t, s.CreatePassportSession(ctx, &store.PassportSession{TokenHash: sha("ps"), IdentityID: id.ID, CreatedAt: at(1), ExpiresAt: at(600)}),
+		"CreatePassportSession")
+	must(t, s.CreateSigningKey(ctx, &tandem.SigningKey{ID: "kid-1", Algorithm: "RS256", PrivateDER: []byte("\x30\x82\x00\xff der"),
+		CreatedAt: at(0), SignsFrom: at(0), RetiresAt: at(1000)}), "CreateSigningKey")
 }
 
 // readAll returns every row of table in s, in the order ReadTable gives.

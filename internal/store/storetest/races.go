@@ -20,7 +20,8 @@ const racers = 16
 // end, requests at the budget, two ends of a terminal session, nodes
 // taking, taking over and renewing one lease, posts numbered in one
 // conversation, one post retried, workers claiming deliveries, reads on
-// several devices. open must
+// several devices, refreshes of one grant, exchanges of one code, sign-ins
+// from several devices to a one-device site. open must
 // return two handles on one new, empty store, as two servers have (for
 // SQLite, two *DB on one file); racing calls alternate between them.
 // RunRaces closes what it opens.
@@ -43,6 +44,9 @@ func RunRaces(t *testing.T, open func(t *testing.T) (store.Store, store.Store)) 
 		{"ClientID", raceClientID},
 		{"Claims", raceClaims},
 		{"MarkRead", raceMarkRead},
+		{"GrantRotations", raceRotate},
+		{"CodeExchanges", raceTakeCode},
+		{"OneDeviceSignIns", raceOneDevice},
 	}
 	for _, r := range races {
 		t.Run(r.name, func(t *testing.T) {

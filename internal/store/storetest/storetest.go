@@ -82,6 +82,19 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Outbox", testOutbox},
 		{"OutboxLock", testOutboxLock},
 		{"OutboxValidation", testOutboxValidation},
+		{"RecordAttempts", testRecordAttempts},
+		{"ServiceLines", testServiceLines},
+		{"ServiceLineValidation", testServiceLineValidation},
+		{"Identities", testIdentities},
+		{"AuthCodes", testAuthCodes},
+		{"AuthCodeValidation", testAuthCodeValidation},
+		{"Grants", testGrants},
+		{"GrantValidation", testGrantValidation},
+		{"OneDevice", testOneDevice},
+		{"ListGrants", testListGrants},
+		{"DeleteExpiredGrants", testDeleteExpiredGrants},
+		{"PassportSessions", testPassportSessions},
+		{"SigningKeys", testSigningKeys},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -5,19 +5,24 @@ import { errorMessage } from "../api";
 import { Dialog, ErrorNote, Spinner } from "../ui";
 import { chatApi, Conversation } from "./api";
 
-/** Edits the name, description and avatar of a group or support conversation. */
+/** Edits the name, description and avatar of a group conversation; of a support conversation, all but its name (its person's). */
 export function ConversationInfoDialog({ conversation: c, onClose, onSaved }: { conversation: Conversation; onClose(): void; onSaved(): void }) {
   const [name, setName] = useState(c.name ?? "");
   const [description, setDescription] = useState(c.description ?? "");
   const [avatarUrl, setAvatarUrl] = useState(c.avatarUrl ?? "");
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState<string | null>(null);
+  const support = c.kind === "support";
   const save = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
     setErr(null);
     try {
-      await chatApi.update(c.id, { name: name.trim(), description: description.trim(), avatarUrl: avatarUrl.trim() });
+      // A support conversation is named after its person: the server
+      // refuses to rename it, so its name is not sent.
+      const patch: { name?: string; description: string; avatarUrl: string } = { description: description.trim(), avatarUrl: avatarUrl.trim() };
+      if (!support) patch.name = name.trim();
+      await chatApi.update(c.id, patch);
       onSaved();
       onClose();
     } catch (e2) {
@@ -29,8 +34,14 @@ export function ConversationInfoDialog({ conversation: c, onClose, onSaved }: { 
     <Dialog title="Conversation info" onClose={onClose} testid="conversation-info">
       <form class="form" onSubmit={save}>
         <label class="field">
-          <span>Name</span>
-          <input value={name} required={c.kind === "group"} maxLength={100} onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)} />
+          <span>Name{support && <em> the person's, as their site gave it</em>}</span>
+          <input
+            value={name}
+            required={c.kind === "group"}
+            readOnly={support}
+            maxLength={100}
+            onInput={(e) => setName((e.currentTarget as HTMLInputElement).value)}
+          />
         </label>
         <label class="field">
           <span>
