@@ -187,7 +187,7 @@ func parseIDToken(raw, issuer string, key func(kid string) crypto.PublicKey) (*C
 	if len(raw) > 8192 {
 		return nil, errors.New("the ID token is too long")
 	}
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	jws, err := jose.ParseSignedCompact(raw, []jose.SignatureAlgorithm{jose.RS256})
 	if err != nil {
 		return nil, fmt.Errorf("parse ID token: %w", err)
 	}
