@@ -379,6 +379,47 @@ func TestBadRequests(t *testing.T) {
 		}
 	}
 
+	// The form: no script, posts only to the passport and redirects only
+	// to the client's origin; a cross-site post of it is refused (login
+	// CSRF), and a wrong password sets no cookie.
+	resp, err := b.Get(with("state", "st"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' http://127.0.0.1:7001;") || !strings.Contains(csp, "default-src 'none'") {
+		t.Errorf("sign-in form policy: %q", csp)
+	}
+	signIn := url.Values{}
+	for k, v := range good {
+		signIn[k] = v
+	}
+	signIn.Set("email", w.email)
+	signIn.Set("password", w.password)
+	req, _ := http.NewRequestWithContext(t.Context(), "POST", w.ts.URL()+"/passport/authorize", strings.NewReader(signIn.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	req.Header.Set("Origin", "https://evil.example")
+	resp, err = browser(t).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden || len(resp.Cookies()) != 0 {
+		t.Errorf("cross-site sign-in post: %s, cookies %v", resp.Status, resp.Cookies())
+	}
+	signIn.Set("password", "not the password")
+	req, _ = http.NewRequestWithContext(t.Context(), "POST", w.ts.URL()+"/passport/authorize", strings.NewReader(signIn.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err = browser(t).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized || len(resp.Cookies()) != 0 {
+		t.Errorf("wrong password: %s, cookies %v", resp.Status, resp.Cookies())
+	}
+
 	// A wrong verifier spends the code.
 	got, _, err := authorize(t.Context(), b, with("state", "st"), w.email, w.password)
 	if err != nil {
