@@ -186,7 +186,7 @@ func findUser(ctx context.Context, db store.Users, ref string) (*tandem.User, er
 }
 
 func siteAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("site add", "tandem site add --name N --origin https://a.example [--origin ...] [--strict-masking] [--capture-bodies] [--consent-each-agent] [--retention 30d]", stderr)
+	fs := newFlagSet("site add", "tandem site add --name N --origin https://a.example [--origin ...] [--strict-masking] [--capture-bodies] [--consent-each-agent] [--retention 30d] [--redirect-uri URI ... [--confidential] [--one-device]]", stderr)
 	data := storageFlags(fs)
 	name := fs.String("name", "", "the site's name (required)")
 	var origins stringsFlag
@@ -196,8 +196,12 @@ func siteAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	eachAgent := fs.Bool("consent-each-agent", false, "ask the person before each agent after the first sees their page")
 	serverURL := fs.String("server-url", "http://127.0.0.1:8080", "the `URL` people's browsers reach Tandem at, for the snippet")
 	keep := fs.String("retention", "forever", retentionUsage)
+	pp := addPassportFlags(fs)
 	if err := parseNone(fs, args); err != nil {
 		return err
+	}
+	if err := pp.check(); err != nil {
+		return cliError("site add", err)
 	}
 	keepFor, err := retention.Parse(*keep)
 	if err != nil {
@@ -232,6 +236,12 @@ func siteAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fmt.Fprintf(stdout, "recordings: %s\n\n", keptFor(site.RecordingRetention))
 	fmt.Fprintln(stdout, "Put this on every page that should offer help:")
 	fmt.Fprintf(stdout, "  %s\n", embedSnippet(base.String(), site.Key))
+	if pp.given() {
+		fmt.Fprintln(stdout)
+		if err := pp.apply(ctx, db, site, stdout); err != nil {
+			return cliError("site add", err)
+		}
+	}
 	return nil
 }
 
@@ -306,19 +316,23 @@ func drainRecordings(ctx context.Context, db store.Recordings, data *storage) (i
 }
 
 func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("site set", "tandem site set KEY|ID [--retention 90d] [--triage-bot BOT_ID|none] [--data DIR | --store URL]", stderr)
+	fs := newFlagSet("site set", "tandem site set KEY|ID [--retention 90d] [--triage-bot BOT_ID|none] [--redirect-uri URI ...] [--confidential[=false]] [--one-device[=false]] [--data DIR | --store URL]", stderr)
 	data := storageFlags(fs)
 	keep := fs.String("retention", "", retentionUsage)
 	triage := fs.String("triage-bot", "", "the bot (id or name) that answers the site's people first, granted all its scopes; none for no bot")
+	pp := addPassportFlags(fs)
 	ref, err := parseOne(fs, args, "KEY or ID")
 	if err != nil {
 		return err
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if !set["retention"] && !set["triage-bot"] {
+	if !set["retention"] && !set["triage-bot"] && !pp.given() {
 		fs.Usage()
-		return errors.New("site set: nothing to change; give --retention or --triage-bot")
+		return errors.New("site set: nothing to change; give --retention, --triage-bot or passport flags (--redirect-uri, --confidential, --one-device, --access-ttl, --refresh-ttl)")
+	}
+	if err := pp.check(); err != nil {
+		return cliError("site set", err)
 	}
 	var keepFor time.Duration
 	if set["retention"] {
@@ -351,6 +365,11 @@ func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 		fmt.Fprintf(stdout, "site %s (%s): recordings %s\n", site.Name, site.Key, keptFor(site.RecordingRetention))
 		if keepFor > 0 {
 			fmt.Fprintln(stdout, "Recordings older than that are deleted at the server's next sweep (see --sweep-interval).")
+		}
+	}
+	if pp.given() {
+		if err := pp.apply(ctx, db, site, stdout); err != nil {
+			return cliError("site set", err)
 		}
 	}
 	if set["triage-bot"] {

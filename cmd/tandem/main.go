@@ -17,6 +17,7 @@ func program() cli.Program {
 		{Name: "share", Summary: "share this machine's terminal with helpers over SSH", Run: runShare},
 		{Name: "user", Summary: "manage agents: add, list, remove, add-key", Run: runUser},
 		{Name: "site", Summary: "manage sites that embed the SDK: add, list, remove", Run: runSite},
+		{Name: "identity", Summary: "manage people's passport accounts: add", Run: runIdentity},
 		{Name: "bot", Summary: "manage bots: add, list, remove, revoke", Run: runBot},
 		{Name: "conversation", Summary: "add a conversation with users and bots", Run: runConversation},
 		{Name: "terminal", Summary: "terminal sessions: list, print a recording", Run: runTerminal},

@@ -33,6 +33,7 @@ import (
 	"github.com/tandemhq/tandem/internal/lease"
 	"github.com/tandemhq/tandem/internal/metrics"
 	"github.com/tandemhq/tandem/internal/netx"
+	"github.com/tandemhq/tandem/internal/passport"
 	"github.com/tandemhq/tandem/internal/password"
 	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/retention"
@@ -161,6 +162,8 @@ type Server struct {
 	conversations *conversation.Service
 	// bots is nil while the store has no bots.
 	bots *bot.Service
+	// passport is nil while the store keeps no passport.
+	passport *passport.Service
 	// draining is set when Drain or Close begins: /readyz then says
 	// "stopping".
 	draining atomic.Bool
@@ -336,6 +339,15 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		// A bot added to a conversation gets its webhook there.
 		s.conversations.SetHooks(s.bots)
 	}
+	if ps, ok := s.db.(passport.Store); ok {
+		s.passport, err = passport.New(passport.Config{
+			Secret: secret, Issuer: cfg.PublicURL, Now: cfg.Now, Logger: cfg.Logger,
+			Passwords: password.NewGate(password.GateConfig{Slots: cfg.SignInSlots}),
+		}, ps)
+		if err != nil {
+			return nil, err
+		}
+	}
 	if err := s.assists.EndAbandoned(ctx); err != nil {
 		return nil, fmt.Errorf("close abandoned assists: %w", err)
 	}
@@ -349,6 +361,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Assists:       s.assists,
 		Conversations: s.conversations,
 		Bots:          s.bots,
+		Passport:      s.passport,
 		Login:         auth.PasswordLogin{Users: s.db, Gate: password.NewGate(password.GateConfig{Slots: cfg.SignInSlots})},
 		Sessions:      &auth.Manager{Sessions: s.db, Users: s.db},
 		Sites:         s.db,
@@ -394,6 +407,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// Stopped, and waited for, with the requests: before the store closes.
 	sweeper := retention.New(s.db, blobStore, retention.Config{Interval: cfg.SweepInterval, Now: cfg.Now, Logger: cfg.Logger, Observer: m, Spool: s.spool})
 	s.wg.Go(func() { sweeper.Run(base) })
+	if s.passport != nil {
+		// Every 10 minutes: a new key is published an hour before it signs.
+		s.wg.Go(func() { s.passport.RunKeyRotation(base, 10*time.Minute) })
+	}
 	// What bots answer is applied by the bot service (none: ignored).
 	var answers webhook.Answers
 	if s.bots != nil {
@@ -419,6 +436,9 @@ func (s *Server) serve(srv *http.Server, ln net.Listener) {
 		}
 	}()
 }
+
+// Passport is the OpenID Connect provider (nil while the store keeps no passport).
+func (s *Server) Passport() *passport.Service { return s.passport }
 
 // RecordingSpool is where recording chunks wait while blob storage fails.
 func (s *Server) RecordingSpool() *record.Spool { return s.spool }

@@ -24,6 +24,7 @@ import (
 	"github.com/tandemhq/tandem/internal/conversation"
 	"github.com/tandemhq/tandem/internal/httpjson"
 	"github.com/tandemhq/tandem/internal/netx"
+	"github.com/tandemhq/tandem/internal/passport"
 	"github.com/tandemhq/tandem/internal/ratelimit"
 	"github.com/tandemhq/tandem/internal/store"
 )
@@ -77,6 +78,9 @@ type Deps struct {
 	// Hooks receives the posts to bots' incoming webhooks (/hooks/TOKEN);
 	// nil answers every one no_service.
 	Hooks HookReceiver
+	// Passport, when set, serves the OpenID Connect provider (/passport/…,
+	// /.well-known/openid-configuration, /api/v1/passport/verify).
+	Passport *passport.Service
 }
 
 // Observer counts requests for metrics; nil is allowed.
@@ -94,6 +98,7 @@ type Server struct {
 	signIn       *auth.Throttle
 	redeemLimit  *ratelimit.Limiter
 	requestLimit *ratelimit.Limiter
+	tokenLimit   *ratelimit.Limiter // the passport's token endpoint, per client address
 	routes       []route
 	frameBufs    sync.Pool // *bytes.Buffer for reading frames
 	channels     channels  // the running WebSocket channels
@@ -141,6 +146,7 @@ func New(d Deps) *Server {
 		signIn:       d.SignIn,
 		redeemLimit:  ratelimit.New(6*time.Second, 10),
 		requestLimit: ratelimit.New(time.Second, 30),
+		tokenLimit:   ratelimit.New(100*time.Millisecond, 60),
 		frameBufs:    sync.Pool{New: func() any { return new(bytes.Buffer) }},
 	}
 	if d.NodeAuth != nil && d.Node != nil {
@@ -211,6 +217,7 @@ func (s *Server) apiRoutes() []route {
 	routes = append(routes, s.conversationRoutes()...)
 	routes = append(routes, s.botRoutes()...)
 	routes = append(routes, s.hookRoutes()...)
+	routes = append(routes, s.passportRoutes()...)
 	return routes
 }
 
