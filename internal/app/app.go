@@ -365,6 +365,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Login:         auth.PasswordLogin{Users: s.db, Gate: password.NewGate(password.GateConfig{Slots: cfg.SignInSlots})},
 		Sessions:      &auth.Manager{Sessions: s.db, Users: s.db},
 		Sites:         s.db,
+		Users:         s.db,
 		Web:           web.Dist(),
 		Ready:         s.ready,
 		Logger:        cfg.Logger,

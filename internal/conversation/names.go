@@ -84,11 +84,17 @@ func (s *Service) handle(ctx context.Context, a tandem.Account) (string, *tandem
 		}
 	case tandem.AccountUser:
 		if u, err := s.store.UserByID(ctx, a.ID); err == nil {
-			local, _, _ := strings.Cut(u.Email, "@")
-			return strings.ToLower(local), nil
+			return UserHandle(u.Email), nil
 		}
 	}
 	return "", nil
+}
+
+// UserHandle is what @-mentions a user with email address email: the part
+// before the @, lower-cased.
+func UserHandle(email string) string {
+	local, _, _ := strings.Cut(email, "@")
+	return strings.ToLower(local)
 }
 
 // mentionRE finds @-mentions: an @ not inside a word (so that an email

@@ -75,11 +75,23 @@ func TestConsoleBots(t *testing.T) {
 		browsertest.Run(t, agent, "open the members", chromedp.Click(`[data-testid=members-toggle]`))
 		waitJS(t, agent, "the members", `document.querySelectorAll('[data-testid=member]').length >= 1`)
 	}
-	chooseBot := func() {
+	// chooseBot picks the bot from the dialog's list of bots, or, by
+	// keyboard, from what the member picker finds as its name is typed.
+	chooseBot := func(byPicker bool) {
 		t.Helper()
 		browsertest.Run(t, agent, "add a member", chromedp.Click(`[data-testid=add-member]`))
-		waitJS(t, agent, "the bot to choose", `document.querySelector('[data-testid=add-bot][data-bot-id="`+botID+`"]')`)
-		browsertest.Run(t, agent, "choose the bot", chromedp.Click(`[data-testid=add-bot][data-bot-id="`+botID+`"]`))
+		if byPicker {
+			browsertest.Run(t, agent, "search for the bot", chromedp.SendKeys(`[data-testid=add-member-account]`, "TRIA"))
+			waitJS(t, agent, "the bot, the active option", `(() => {
+				const input = document.querySelector('[data-testid=add-member-account]');
+				const active = document.getElementById(input.getAttribute('aria-activedescendant') || '');
+				return active?.getAttribute('role') === 'option' && active.dataset.account === 'bot:`+botID+`';
+			})()`)
+			browsertest.Run(t, agent, "choose the bot", chromedp.KeyEvent("\r"))
+		} else {
+			waitJS(t, agent, "the bot to choose", `document.querySelector('[data-testid=add-bot][data-bot-id="`+botID+`"]')`)
+			browsertest.Run(t, agent, "choose the bot", chromedp.Click(`[data-testid=add-bot][data-bot-id="`+botID+`"]`))
+		}
 		waitJS(t, agent, "the bot's scopes", `document.querySelectorAll('[data-testid=authorize-scopes] [data-scope]').length > 0`)
 		got := browsertest.Eval[[]string](t, agent, `[...document.querySelectorAll('[data-testid=authorize-scopes] [data-scope]')].map(e => e.dataset.scope)`)
 		if strings.Join(got, ",") != "messages:read,messages:write,assist:invite" {
@@ -97,13 +109,13 @@ func TestConsoleBots(t *testing.T) {
 
 	// Refuse adds nothing.
 	openMembers()
-	chooseBot()
+	chooseBot(false)
 	browsertest.Run(t, agent, "refuse", chromedp.Click(`[data-testid=authorize-refuse]`))
 	waitJS(t, agent, "the dialog to close", `!document.querySelector('[data-testid=authorize-dialog]')`)
 	noBot("after Refuse")
 
 	// Authorize and add adds it, with the scopes shown.
-	chooseBot()
+	chooseBot(true)
 	browsertest.Run(t, agent, "authorize", chromedp.Click(`[data-testid=authorize-add]`))
 	waitJS(t, agent, "the bot among the members", `document.querySelector('`+botMember+`')`)
 	browsertest.Run(t, agent, "reload", chromedp.Navigate(convURL))

@@ -35,9 +35,19 @@ func TestConsoleConversation(t *testing.T) {
 		chromedp.Click(`[data-testid=new-conversation-open]`),
 		chromedp.WaitVisible(`[data-testid=new-kind-direct]`),
 		chromedp.Click(`[data-testid=new-kind-direct]`),
-		chromedp.SendKeys(`[data-testid=new-members]`, "user:"+u.ID),
-		chromedp.Click(`[data-testid=new-create]`),
+		chromedp.SendKeys(`[data-testid=new-members]`, "bo@exa"),
 	)
+	// The directory offers Bo as the active option of the combobox; Enter
+	// chooses him, and he shows as a chip.
+	waitJS(t, ada, "Bo offered", `(() => {
+		const input = document.querySelector('[data-testid=new-members]');
+		const active = document.getElementById(input.getAttribute('aria-activedescendant') || '');
+		return input.getAttribute('aria-expanded') === 'true' && active?.getAttribute('role') === 'option' &&
+			active.dataset.account === 'user:`+u.ID+`' && active.textContent.includes('Bo');
+	})()`)
+	browsertest.Run(t, ada, "choose Bo", chromedp.KeyEvent("\r"))
+	waitJS(t, ada, "Bo chosen", `document.querySelector('[data-testid=new-chip]')?.dataset.account === 'user:`+u.ID+`' && document.querySelector('[data-testid=new-members]').value === ''`)
+	browsertest.Run(t, ada, "create", chromedp.Click(`[data-testid=new-create]`))
 	waitJS(t, ada, "the conversation, titled by the other side", `document.querySelector('[data-testid=conversation-title]')?.textContent === 'Bo'`)
 	convURL := browsertest.Eval[string](t, ada, `location.href`)
 

@@ -43,6 +43,8 @@ type Deps struct {
 	Login         auth.Authenticator
 	Sessions      *auth.Manager
 	Sites         Sites
+	// Users lists the console's users for /api/v1/users (nil: 503).
+	Users Users
 	// Web holds the built bundles (web.Dist()).
 	Web fs.FS
 	// Terminals, when set, serves /api/v1/terminals... (terminal assistance).
@@ -218,6 +220,7 @@ func (s *Server) apiRoutes() []route {
 	routes = append(routes, s.botRoutes()...)
 	routes = append(routes, s.hookRoutes()...)
 	routes = append(routes, s.passportRoutes()...)
+	routes = append(routes, s.userRoutes()...)
 	return routes
 }
 

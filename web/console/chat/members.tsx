@@ -10,6 +10,8 @@ import { Avatar, Dialog, ErrorNote, Icon, Loading, Spinner } from "../ui";
 import { chatApi, Details, Member } from "./api";
 import { AuthorizeDialog } from "./authorize";
 import { ConfirmDialog } from "./confirm";
+import type { AccountOption } from "./directory";
+import { AccountPicker } from "./picker";
 
 /** The members panel beside a conversation's messages. */
 export function MembersPanel({ id, details, me, onChanged }: { id: string; details: Details; me: string; onChanged(): void }) {
@@ -102,12 +104,13 @@ export function MembersPanel({ id, details, me, onChanged }: { id: string; detai
 }
 
 /**
- * The add-member dialog: an agent by account or email, or a bot from the
- * list (or by "bot:ID"), which opens the authorise dialog through onBot.
+ * The add-member dialog: an agent found in the directory (or typed as
+ * "user:ID"), or a bot, from the picker or the list below, which opens the
+ * authorise dialog through onBot.
  */
 function AddMemberDialog(props: { conversationId: string; members: readonly Member[]; onClose(): void; onAdded(): void; onBot(botId: string): void }) {
   const [bots, setBots] = useState<Bot[] | null>(null);
-  const [account, setAccount] = useState("");
+  const [chosen, setChosen] = useState<AccountOption | null>(null);
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState<string | null>(null);
 
@@ -118,18 +121,22 @@ function AddMemberDialog(props: { conversationId: string; members: readonly Memb
       .catch(() => setBots([]));
   }, []);
 
-  const add = async (e: Event) => {
-    e.preventDefault();
-    const a = account.trim();
-    if (!a) return;
-    if (a.startsWith("bot:")) {
-      props.onBot(a.slice(4));
+  const pick = (o: AccountOption) => {
+    if (o.kind === "bot") {
+      props.onBot(o.account.slice(4));
       return;
     }
+    setChosen(o);
+    setErr(null);
+  };
+
+  const add = async (e: Event) => {
+    e.preventDefault();
+    if (!chosen) return;
     setBusy(true);
     setErr(null);
     try {
-      await chatApi.addMember(props.conversationId, a);
+      await chatApi.addMember(props.conversationId, chosen.account);
       props.onAdded();
       props.onClose();
     } catch (e2) {
@@ -141,21 +148,30 @@ function AddMemberDialog(props: { conversationId: string; members: readonly Memb
   return (
     <Dialog title="Add a member" onClose={props.onClose} testid="add-member-dialog">
       <form class="form" onSubmit={add}>
-        <label class="field">
-          <span>Agent</span>
-          <input
-            value={account}
-            placeholder="user:ID or bot:ID"
-            data-testid="add-member-account"
-            onInput={(e) => setAccount((e.currentTarget as HTMLInputElement).value)}
-          />
-        </label>
+        <AccountPicker
+          label="Agent or bot"
+          placeholder="Search by name or email, or type user:ID"
+          testid="add-member-account"
+          bots={bots ?? []}
+          exclude={[...props.members.map((m) => m.account), ...(chosen ? [chosen.account] : [])]}
+          onPick={pick}
+        />
+        {chosen && (
+          <ul class="chips" aria-label="Chosen agent">
+            <li class="chip" data-testid="add-member-chip" data-account={chosen.account}>
+              <span title={chosen.detail || chosen.account}>{chosen.name}</span>
+              <button type="button" class="btn btn-ghost btn-icon" aria-label={`Remove ${chosen.name}`} onClick={() => setChosen(null)}>
+                <Icon name="close" size={12} />
+              </button>
+            </li>
+          </ul>
+        )}
         <ErrorNote message={err} />
         <div class="form-actions">
           <button type="button" class="btn btn-ghost" onClick={props.onClose}>
             Cancel
           </button>
-          <button type="submit" class="btn btn-primary" disabled={busy || !account.trim()} data-testid="add-member-submit">
+          <button type="submit" class="btn btn-primary" disabled={busy || !chosen} data-testid="add-member-submit">
             {busy && <Spinner />} Add
           </button>
         </div>

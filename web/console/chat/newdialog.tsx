@@ -1,27 +1,27 @@
 // The new-conversation dialog: a direct conversation with one other agent,
-// or a named group with any number. Bots are added afterwards from the
-// members panel, where their scopes are authorised.
+// or a named group with any number, picked from the directory (chosen ones
+// show as removable chips). Bots are added afterwards from the members
+// panel, where their scopes are authorised.
 
-import { useState } from "preact/hooks";
+import { useContext, useState } from "preact/hooks";
 import { errorMessage } from "../api";
-import { Dialog, ErrorNote, Spinner } from "../ui";
+import { Dialog, ErrorNote, Icon, Spinner } from "../ui";
 import { chatApi, Conversation } from "./api";
-
-/** Splits what was typed into accounts or emails: by commas, spaces or lines. */
-export function parseMembers(s: string): string[] {
-  return [...new Set(s.split(/[\s,;]+/).map((x) => x.trim()).filter(Boolean))];
-}
+import { ChatContext } from "./context";
+import type { AccountOption } from "./directory";
+import { AccountPicker } from "./picker";
 
 /** The new-conversation dialog; onCreated gets the conversation the server made. */
 export function NewConversationDialog({ onClose, onCreated }: { onClose(): void; onCreated(c: Conversation): void }) {
   const [kind, setKind] = useState<"direct" | "group">("group");
   const [name, setName] = useState("");
   const [description, setDescription] = useState("");
-  const [members, setMembers] = useState("");
+  const [chosen, setChosen] = useState<AccountOption[]>([]);
+  const meAccount = useContext(ChatContext)?.me.id;
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState<string | null>(null);
 
-  const list = parseMembers(members);
+  const list = chosen.map((o) => o.account);
   const problem =
     kind === "group" && !name.trim()
       ? "A group needs a name."
@@ -74,15 +74,31 @@ export function NewConversationDialog({ onClose, onCreated }: { onClose(): void;
             <input value={description} onInput={(e) => setDescription((e.currentTarget as HTMLInputElement).value)} />
           </label>
         )}
-        <label class="field">
-          <span>{kind === "direct" ? "With" : <>Members <em>optional</em></>}</span>
-          <input
-            value={members}
-            placeholder="user:ID, separated by commas"
-            data-testid="new-members"
-            onInput={(e) => setMembers((e.currentTarget as HTMLInputElement).value)}
-          />
-        </label>
+        <AccountPicker
+          label={kind === "direct" ? "With" : "Members (optional)"}
+          placeholder="Search by name or email, or type user:ID"
+          testid="new-members"
+          exclude={[...list, ...(meAccount ? [`user:${meAccount}`] : [])]}
+          onPick={(o) => setChosen((cs) => (cs.some((c) => c.account === o.account) ? cs : [...cs, o]))}
+        />
+        {chosen.length > 0 && (
+          <ul class="chips" aria-label="Chosen members" data-testid="new-chosen">
+            {chosen.map((o) => (
+              <li key={o.account} class="chip" data-testid="new-chip" data-account={o.account}>
+                <span title={o.detail || o.account}>{o.name}</span>
+                <button
+                  type="button"
+                  class="btn btn-ghost btn-icon"
+                  aria-label={`Remove ${o.name}`}
+                  data-testid="new-chip-remove"
+                  onClick={() => setChosen((cs) => cs.filter((c) => c.account !== o.account))}
+                >
+                  <Icon name="close" size={12} />
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
         <ErrorNote message={err} testid="new-error" />
         <div class="form-actions">
           <button type="button" class="btn btn-ghost" onClick={onClose}>

@@ -25,8 +25,3 @@ test("previewText: text squeezed to one line, else a block's text, else the file
   assert.equal(previewText({ attachments: [{ name: "a.png" }, { name: "b.pdf" }] }), "📎 a.png, b.pdf");
 });
 
-test("parseMembers splits by commas, spaces and lines, each once", async () => {
-  const { parseMembers } = await import("./newdialog");
-  assert.deepEqual(parseMembers(" user:a, b@x.example\nuser:a ;user:c "), ["user:a", "b@x.example", "user:c"]);
-  assert.deepEqual(parseMembers(""), []);
-});
