@@ -4,37 +4,8 @@
 // typing, and which links a button may open. Nothing here touches the DOM,
 // so it is tested in node (chat.test.mjs).
 
-/** An account as messages name it: "person:ID", "user:ID" or "bot:ID", with its display name. */
-export interface Ref {
-  account: string;
-  name?: string;
-}
-
-/** A button of an actions block: a link (url) or a callback (only its id reaches the client). */
-export interface Button {
-  id?: string;
-  label: string;
-  url?: string;
-  style?: string;
-}
-
-/** A rich block: section, header, divider, context, image or actions. */
-export interface Block {
-  type: string;
-  text?: string;
-  fields?: string[];
-  imageUrl?: string;
-  altText?: string;
-  buttons?: Button[];
-}
-
-/** A file of a message. */
-export interface Attachment {
-  id: string;
-  name: string;
-  contentType: string;
-  size: number;
-}
+import type { Attachment, Block, Button, Ref } from "../shared/chatwire";
+export type { Ref, Button, Block, Attachment };
 
 /** A message (botapi.Message on the wire), or a notice shown to this person only (notice: true). */
 export interface Message {

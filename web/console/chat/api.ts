@@ -2,42 +2,8 @@
 // "Conversations"): the JSON shapes and one function per route.
 
 import { call } from "../api";
-
-/** An account with its display name: "user:ID", "person:ID" or "bot:ID". */
-export interface Ref {
-  account: string;
-  name?: string;
-  id?: string;
-}
-
-/** A button of an actions block; callback buttons carry only their id to clients. */
-export interface Button {
-  id?: string;
-  label: string;
-  url?: string;
-  style?: string;
-}
-
-/** A rich block of a message (a subset of Slack's Block Kit, text shown as text). */
-export interface Block {
-  type: string;
-  text?: string;
-  fields?: string[];
-  imageUrl?: string;
-  altText?: string;
-  buttons?: Button[];
-}
-
-/** A file of a message. */
-export interface Attachment {
-  id: string;
-  name: string;
-  contentType: string;
-  size: number;
-  url?: string;
-  width?: number;
-  height?: number;
-}
+import type { Attachment, Block, Button, Ref } from "../../shared/chatwire";
+export type { Ref, Button, Block, Attachment };
 
 /** A message. */
 export interface Message {
