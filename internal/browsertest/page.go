@@ -100,3 +100,26 @@ const SignatureJS = `(doc) => {
   }
   return out.join('\n');
 }`
+
+// Clicked clicks the first element sel selects once it is visible, as
+// chromedp.Click does, and again when the page re-rendered it between
+// finding it and clicking it (chromedp.Click then fails with "Could not
+// find node with given id": the node it found is gone, its successor is
+// there).
+func Clicked(sel string) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		for {
+			err := chromedp.Click(sel, chromedp.NodeVisible).Do(ctx)
+			if err == nil || ctx.Err() != nil || !replaced(err) {
+				return err
+			}
+		}
+	})
+}
+
+// replaced reports whether err says that a node found a moment ago is no
+// longer in the document.
+func replaced(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "Could not find node with given id") || strings.Contains(msg, "Node is detached")
+}

@@ -26,14 +26,14 @@ func TestConsoleAssistChat(t *testing.T) {
 		t.Fatal("the request's conversation is listed a second time")
 	}
 	id := browsertest.Eval[string](t, agent, `document.querySelector('`+waiting+`').dataset.assistId`)
-	browsertest.Run(t, agent, "accept", chromedp.Click(waiting+` [data-testid=accept]`))
+	browsertest.Run(t, agent, "accept", browsertest.Clicked(waiting+` [data-testid=accept]`))
 	waitJS(t, agent, "the live view", `location.pathname.endsWith('/assists/`+id+`')`)
 
 	chat := `[data-testid=assist-chat] `
 	waitJS(t, agent, "the chat beside the live view", `document.querySelector('`+chat+`[data-testid=conversation-title]') && !document.querySelector('`+chat+`.loading')`)
 	browsertest.Run(t, agent, "write to the person",
 		chromedp.SendKeys(chat+`[data-testid=composer-input]`, "Hi, I'm looking at it now"),
-		chromedp.Click(chat+`[data-testid=composer-send]`),
+		browsertest.Clicked(chat+`[data-testid=composer-send]`),
 	)
 	waitJS(t, agent, "the message", `[...document.querySelectorAll('`+chat+`[data-testid=message]')].some(m => m.textContent.includes("Hi, I'm looking at it now"))`)
 	browsertest.Run(t, agent, "reload", chromedp.Reload())

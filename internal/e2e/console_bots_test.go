@@ -30,12 +30,12 @@ func TestConsoleBots(t *testing.T) {
 	// A bot with two default scopes and one assist scope.
 	browsertest.Run(t, agent, "open the bots page", chromedp.Navigate(e.srv.URL()+"/console/bots"))
 	browsertest.Run(t, agent, "create a bot",
-		chromedp.Click(`[data-testid=bot-create-open]`),
+		browsertest.Clicked(`[data-testid=bot-create-open]`),
 		chromedp.WaitVisible(`[data-testid=bot-name]`),
 		chromedp.SendKeys(`[data-testid=bot-name]`, "triage"),
 		chromedp.SendKeys(`[data-testid=bot-url]`, "https://bots.example/triage"),
-		chromedp.Click(`[data-testid="bot-scope-assist:invite"]`),
-		chromedp.Click(`[data-testid=bot-create-submit]`),
+		browsertest.Clicked(`[data-testid="bot-scope-assist:invite"]`),
+		browsertest.Clicked(`[data-testid=bot-create-submit]`),
 	)
 	waitJS(t, agent, "the token", `document.querySelector('[data-testid=bot-token]')?.textContent.trim()`)
 	token := strings.TrimSpace(browsertest.Eval[string](t, agent, `document.querySelector('[data-testid=bot-token]').textContent`))
@@ -46,7 +46,7 @@ func TestConsoleBots(t *testing.T) {
 	if code, body := callHTTP(t, "GET", e.srv.URL()+"/api/v1/bot/me", token, ""); code != http.StatusOK || !strings.Contains(body, `"triage"`) {
 		t.Fatalf("the token shown does not work: GET /api/v1/bot/me = %d %s", code, body)
 	}
-	browsertest.Run(t, agent, "done with the secrets", chromedp.Click(`[data-testid=bot-created-done]`))
+	browsertest.Run(t, agent, "done with the secrets", browsertest.Clicked(`[data-testid=bot-created-done]`))
 	waitJS(t, agent, "the bot's page", `location.pathname.startsWith('/console/bots/') && document.querySelector('[data-testid=bot-title]')?.textContent === 'triage'`)
 	botID := browsertest.Eval[string](t, agent, `decodeURIComponent(location.pathname.split('/').pop())`)
 	// Shown once: not on the bot's page, nor after a reload.
@@ -61,10 +61,10 @@ func TestConsoleBots(t *testing.T) {
 	// A group conversation to add it to.
 	browsertest.Run(t, agent, "open the conversations", chromedp.Navigate(e.srv.URL()+"/console/conversations"))
 	browsertest.Run(t, agent, "create a group",
-		chromedp.Click(`[data-testid=new-conversation-open]`),
+		browsertest.Clicked(`[data-testid=new-conversation-open]`),
 		chromedp.WaitVisible(`[data-testid=new-name]`),
 		chromedp.SendKeys(`[data-testid=new-name]`, "ops"),
-		chromedp.Click(`[data-testid=new-create]`),
+		browsertest.Clicked(`[data-testid=new-create]`),
 	)
 	waitJS(t, agent, "the new conversation", `location.pathname.startsWith('/console/conversations/') && document.querySelector('[data-testid=conversation-title]')?.textContent === 'ops'`)
 	convURL := browsertest.Eval[string](t, agent, `location.href`)
@@ -72,14 +72,14 @@ func TestConsoleBots(t *testing.T) {
 	openMembers := func() {
 		t.Helper()
 		waitJS(t, agent, "the conversation", `document.querySelector('[data-testid=conversation-title]')?.textContent === 'ops'`)
-		browsertest.Run(t, agent, "open the members", chromedp.Click(`[data-testid=members-toggle]`))
+		browsertest.Run(t, agent, "open the members", browsertest.Clicked(`[data-testid=members-toggle]`))
 		waitJS(t, agent, "the members", `document.querySelectorAll('[data-testid=member]').length >= 1`)
 	}
 	// chooseBot picks the bot from the dialog's list of bots, or, by
 	// keyboard, from what the member picker finds as its name is typed.
 	chooseBot := func(byPicker bool) {
 		t.Helper()
-		browsertest.Run(t, agent, "add a member", chromedp.Click(`[data-testid=add-member]`))
+		browsertest.Run(t, agent, "add a member", browsertest.Clicked(`[data-testid=add-member]`))
 		if byPicker {
 			browsertest.Run(t, agent, "search for the bot", chromedp.SendKeys(`[data-testid=add-member-account]`, "TRIA"))
 			waitJS(t, agent, "the bot, the active option", `(() => {
@@ -90,7 +90,7 @@ func TestConsoleBots(t *testing.T) {
 			browsertest.Run(t, agent, "choose the bot", chromedp.KeyEvent("\r"))
 		} else {
 			waitJS(t, agent, "the bot to choose", `document.querySelector('[data-testid=add-bot][data-bot-id="`+botID+`"]')`)
-			browsertest.Run(t, agent, "choose the bot", chromedp.Click(`[data-testid=add-bot][data-bot-id="`+botID+`"]`))
+			browsertest.Run(t, agent, "choose the bot", browsertest.Clicked(`[data-testid=add-bot][data-bot-id="`+botID+`"]`))
 		}
 		waitJS(t, agent, "the bot's scopes", `document.querySelectorAll('[data-testid=authorize-scopes] [data-scope]').length > 0`)
 		got := browsertest.Eval[[]string](t, agent, `[...document.querySelectorAll('[data-testid=authorize-scopes] [data-scope]')].map(e => e.dataset.scope)`)
@@ -110,13 +110,13 @@ func TestConsoleBots(t *testing.T) {
 	// Refuse adds nothing.
 	openMembers()
 	chooseBot(false)
-	browsertest.Run(t, agent, "refuse", chromedp.Click(`[data-testid=authorize-refuse]`))
+	browsertest.Run(t, agent, "refuse", browsertest.Clicked(`[data-testid=authorize-refuse]`))
 	waitJS(t, agent, "the dialog to close", `!document.querySelector('[data-testid=authorize-dialog]')`)
 	noBot("after Refuse")
 
 	// Authorize and add adds it, with the scopes shown.
 	chooseBot(true)
-	browsertest.Run(t, agent, "authorize", chromedp.Click(`[data-testid=authorize-add]`))
+	browsertest.Run(t, agent, "authorize", browsertest.Clicked(`[data-testid=authorize-add]`))
 	waitJS(t, agent, "the bot among the members", `document.querySelector('`+botMember+`')`)
 	browsertest.Run(t, agent, "reload", chromedp.Navigate(convURL))
 	openMembers()
@@ -133,10 +133,10 @@ func TestConsoleBots(t *testing.T) {
 		chromedp.SendKeys(`[data-testid=command-name]`, "ticket"),
 		chromedp.SendKeys(`[data-testid=command-hint-input]`, "[title] [priority]"),
 		chromedp.SendKeys(`[data-testid=command-description]`, "Open a ticket"),
-		chromedp.Click(`[data-testid=command-add]`),
+		browsertest.Clicked(`[data-testid=command-add]`),
 	)
 	waitJS(t, agent, "the command", `document.querySelector('[data-testid=bot-command][data-command=ticket]')`)
-	browsertest.Run(t, agent, "preview the example answer", chromedp.Click(`[data-testid=preview-run]`))
+	browsertest.Run(t, agent, "preview the example answer", browsertest.Clicked(`[data-testid=preview-run]`))
 	waitJS(t, agent, "the previewed message", `[...document.querySelectorAll('[data-testid=preview-message]')].some(m => m.textContent.includes('Hello!') && m.querySelector('[data-testid=block-button]')?.textContent === 'Share my screen')`)
 	browsertest.Run(t, agent, "open the conversation", chromedp.Navigate(convURL))
 	browsertest.Run(t, agent, "type a slash", chromedp.WaitVisible(`[data-testid=composer-input]`), chromedp.SendKeys(`[data-testid=composer-input]`, "/ti"))
@@ -145,7 +145,7 @@ func TestConsoleBots(t *testing.T) {
 		const a = document.querySelector('[data-testid=composer-input]');
 		Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set.call(a, '/ticket Printer on fire');
 		a.dispatchEvent(new Event('input', {bubbles: true}));
-	})()`, nil), chromedp.Click(`[data-testid=composer-send]`))
+	})()`, nil), browsertest.Clicked(`[data-testid=composer-send]`))
 	waitJS(t, agent, "the command sent", `document.querySelector('[data-testid=composer-input]').value === '' && !document.querySelector('[data-testid=composer-error]')`)
 	browsertest.Run(t, agent, "open the bot's page", chromedp.Navigate(e.srv.URL()+"/console/bots/"+botID))
 	waitJS(t, agent, "the command in the delivery log", `[...document.querySelectorAll('[data-testid=delivery]')].some(d => d.textContent.startsWith('command'))`)
@@ -170,9 +170,9 @@ func TestConsoleBots(t *testing.T) {
 	// Deleting the webhook removes the bot from the conversation.
 	browsertest.Run(t, agent, "open the bot's page", chromedp.Navigate(e.srv.URL()+"/console/bots/"+botID))
 	waitJS(t, agent, "the webhook", `document.querySelector('[data-testid=bot-hook-delete]')`)
-	browsertest.Run(t, agent, "delete the webhook", chromedp.Click(`[data-testid=bot-hook-delete]`))
+	browsertest.Run(t, agent, "delete the webhook", browsertest.Clicked(`[data-testid=bot-hook-delete]`))
 	waitJS(t, agent, "the confirmation", `document.querySelector('[data-testid=hook-delete-confirm] [data-testid=confirm-ok]')`)
-	browsertest.Run(t, agent, "confirm", chromedp.Click(`[data-testid=hook-delete-confirm] [data-testid=confirm-ok]`))
+	browsertest.Run(t, agent, "confirm", browsertest.Clicked(`[data-testid=hook-delete-confirm] [data-testid=confirm-ok]`))
 	waitJS(t, agent, "no webhooks left", `document.querySelector('[data-testid=bot-hooks-empty]')`)
 	noBot("after deleting the webhook")
 	if code, _ := callHTTP(t, "POST", hookURL, "", `{"text":"still here?"}`); code != http.StatusNotFound {

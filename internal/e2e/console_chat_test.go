@@ -32,9 +32,9 @@ func TestConsoleConversation(t *testing.T) {
 
 	browsertest.Run(t, ada, "open the conversations", chromedp.Navigate(e.srv.URL()+"/console/conversations"))
 	browsertest.Run(t, ada, "start a direct conversation with Bo",
-		chromedp.Click(`[data-testid=new-conversation-open]`),
+		browsertest.Clicked(`[data-testid=new-conversation-open]`),
 		chromedp.WaitVisible(`[data-testid=new-kind-direct]`),
-		chromedp.Click(`[data-testid=new-kind-direct]`),
+		browsertest.Clicked(`[data-testid=new-kind-direct]`),
 		chromedp.SendKeys(`[data-testid=new-members]`, "bo@exa"),
 	)
 	// The directory offers Bo as the active option of the combobox; Enter
@@ -47,7 +47,7 @@ func TestConsoleConversation(t *testing.T) {
 	})()`)
 	browsertest.Run(t, ada, "choose Bo", chromedp.KeyEvent("\r"))
 	waitJS(t, ada, "Bo chosen", `document.querySelector('[data-testid=new-chip]')?.dataset.account === 'user:`+u.ID+`' && document.querySelector('[data-testid=new-members]').value === ''`)
-	browsertest.Run(t, ada, "create", chromedp.Click(`[data-testid=new-create]`))
+	browsertest.Run(t, ada, "create", browsertest.Clicked(`[data-testid=new-create]`))
 	waitJS(t, ada, "the conversation, titled by the other side", `document.querySelector('[data-testid=conversation-title]')?.textContent === 'Bo'`)
 	convURL := browsertest.Eval[string](t, ada, `location.href`)
 
@@ -61,7 +61,7 @@ func TestConsoleConversation(t *testing.T) {
 		const set = Object.getOwnPropertyDescriptor(HTMLTextAreaElement.prototype, 'value').set;
 		set.call(a, 'hello @bo, see this');
 		a.dispatchEvent(new Event('input', {bubbles: true}));
-	})()`, nil), chromedp.Click(`[data-testid=composer-send]`))
+	})()`, nil), browsertest.Clicked(`[data-testid=composer-send]`))
 	waitJS(t, ada, "the message, sent", `[...document.querySelectorAll('[data-testid=message]')].some(m => m.textContent.includes('hello @bo, see this'))`)
 
 	// Bo, elsewhere in the console, sees one unread; opening it reads it.
@@ -88,7 +88,7 @@ func TestConsoleConversation(t *testing.T) {
 	if st := browsertest.Eval[string](t, bo, `document.querySelector('[data-testid=upload]').dataset.state + ' ' + document.querySelector('[data-testid=upload]').textContent`); st != "ready dot.png" {
 		t.Fatalf("upload: %s", st)
 	}
-	browsertest.Run(t, bo, "send", chromedp.Click(`[data-testid=composer-send]`))
+	browsertest.Run(t, bo, "send", browsertest.Clicked(`[data-testid=composer-send]`))
 	waitJS(t, ada, "the picture, inline", `[...document.querySelectorAll('[data-testid=attachment-image] img')].some(i => i.complete && i.naturalWidth === 3)`)
 	waitJS(t, ada, "Bo no longer typing", `document.querySelector('[data-testid=typing]')?.textContent === ''`)
 }

@@ -73,12 +73,11 @@ export function AccountPicker(p: PickerProps) {
     }
     if (e.key === "Enter") {
       // Enter chooses; it never submits the dialog's form from here.
+      e.preventDefault();
       const typed = typedAccounts(text);
       if (typed) {
-        e.preventDefault();
         for (const a of typed) choose({ account: a, kind: a.startsWith("bot:") ? "bot" : "user", name: a, detail: "" });
       } else if (shown) {
-        e.preventDefault();
         choose(options[sel]);
       }
       return;
@@ -111,6 +110,9 @@ export function AccountPicker(p: PickerProps) {
             setOpen(true);
           }}
           onKeyDown={onKeyDown}
+          // A keypress of Enter (which some input methods and automation
+          // send apart from the keydown) would submit the dialog's form.
+          onKeyPress={(e: KeyboardEvent) => e.key === "Enter" && e.preventDefault()}
           onFocus={() => setOpen(true)}
           onBlur={() => setOpen(false)}
         />
