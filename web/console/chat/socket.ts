@@ -12,7 +12,7 @@ import type { ChatEvent } from "./api";
 export interface ChatSocketOptions {
   url(): string;
   onEvent(ev: ChatEvent): void;
-  /** Called when the socket opened again after a drop. */
+  /** Called each time the socket opens (what was fetched before may be stale) and when the server says it dropped events. */
   onResync(): void;
   onState?(state: ChannelState, code?: number): void;
   socket?: (url: string) => SocketLike;
@@ -50,7 +50,6 @@ export class ChatSocket {
   private sock: SocketLike | null = null;
   private timer: unknown = null;
   private stopped = true;
-  private opened = false;
   private readonly timers: Timers;
   private readonly backoff: Backoff;
 
@@ -101,8 +100,10 @@ export class ChatSocket {
       if (this.sock !== s) return;
       this.backoff.reset();
       this.set("open");
-      if (this.opened) this.o.onResync();
-      this.opened = true;
+      // Whatever was fetched before the socket opened (the first time
+      // too: a page loads its messages while the socket dials) may have
+      // missed events: fetch again.
+      this.o.onResync();
     };
     s.onmessage = (ev) => {
       if (this.sock !== s) return;

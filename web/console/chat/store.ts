@@ -97,7 +97,7 @@ export class ChatStore {
     return () => this.listeners.delete(fn);
   }
 
-  /** Calls fn with every live event, and onResync after the socket came back from a drop. */
+  /** Calls fn with every live event, and onResync each time the socket opens or the server says it dropped events. */
   follow(fn: (ev: ChatEvent) => void, onResync?: () => void): () => void {
     this.eventListeners.add(fn);
     if (onResync) this.resyncListeners.add(onResync);
