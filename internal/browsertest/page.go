@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 )
 
@@ -122,4 +123,20 @@ func Clicked(sel string) chromedp.Action {
 func replaced(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "Could not find node with given id") || strings.Contains(msg, "Node is detached")
+}
+
+// PressEnter presses Enter in the focused element as a key down and up,
+// without the separate character event chromedp.KeyEvent("\r") also sends.
+// A page that handles Enter on keydown (and prevents its default) is done
+// with it then, as with a real keyboard; the character event, which a
+// browser would have suppressed, would instead reach whatever took the
+// focus meanwhile, such as a dialog's first button.
+func PressEnter() chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		down := input.DispatchKeyEvent(input.KeyRawDown).WithKey("Enter").WithCode("Enter").WithWindowsVirtualKeyCode(13).WithNativeVirtualKeyCode(13)
+		if err := down.Do(ctx); err != nil {
+			return err
+		}
+		return input.DispatchKeyEvent(input.KeyUp).WithKey("Enter").WithCode("Enter").WithWindowsVirtualKeyCode(13).WithNativeVirtualKeyCode(13).Do(ctx)
+	})
 }

@@ -87,7 +87,7 @@ func TestConsoleBots(t *testing.T) {
 				const active = document.getElementById(input.getAttribute('aria-activedescendant') || '');
 				return active?.getAttribute('role') === 'option' && active.dataset.account === 'bot:`+botID+`';
 			})()`)
-			browsertest.Run(t, agent, "choose the bot", chromedp.KeyEvent("\r"))
+			browsertest.Run(t, agent, "choose the bot", browsertest.PressEnter())
 		} else {
 			waitJS(t, agent, "the bot to choose", `document.querySelector('[data-testid=add-bot][data-bot-id="`+botID+`"]')`)
 			browsertest.Run(t, agent, "choose the bot", browsertest.Clicked(`[data-testid=add-bot][data-bot-id="`+botID+`"]`))

@@ -45,7 +45,7 @@ func TestConsoleConversation(t *testing.T) {
 		return input.getAttribute('aria-expanded') === 'true' && active?.getAttribute('role') === 'option' &&
 			active.dataset.account === 'user:`+u.ID+`' && active.textContent.includes('Bo');
 	})()`)
-	browsertest.Run(t, ada, "choose Bo", chromedp.KeyEvent("\r"))
+	browsertest.Run(t, ada, "choose Bo", browsertest.PressEnter())
 	waitJS(t, ada, "Bo chosen", `document.querySelector('[data-testid=new-chip]')?.dataset.account === 'user:`+u.ID+`' && document.querySelector('[data-testid=new-members]').value === ''`)
 	browsertest.Run(t, ada, "create", browsertest.Clicked(`[data-testid=new-create]`))
 	waitJS(t, ada, "the conversation, titled by the other side", `document.querySelector('[data-testid=conversation-title]')?.textContent === 'Bo'`)
