@@ -18,6 +18,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/app"
 	"github.com/tandemhq/tandem/internal/apptest"
+	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/passport"
 	"github.com/tandemhq/tandem/internal/password"
 	"github.com/tandemhq/tandem/internal/store"
@@ -48,7 +49,7 @@ func signedIn(t testing.TB, cfg app.Config) (*apptest.TestServer, string, *oauth
 	redirect := "http://127.0.0.1:7001/cb"
 	now := time.Now()
 	if err := st.PutServiceLine(ctx, &tandem.ServiceLine{SiteID: site.ID, Domains: site.AllowedOrigins, RedirectURIs: []string{redirect},
-		AccessTTL: time.Hour, RefreshTTL: 24 * time.Hour, ClientSecretHash: passport.HashToken(secret), CreatedAt: now, UpdatedAt: now}); err != nil {
+		AccessTTL: time.Hour, RefreshTTL: 24 * time.Hour, ClientSecretHash: auth.HashToken(secret), CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	hash, _ := password.HashWith(password.TestParams(), "a good password")

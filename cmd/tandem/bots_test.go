@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/tandemhq/tandem"
-	"github.com/tandemhq/tandem/internal/conversation"
+	"github.com/tandemhq/tandem/internal/auth"
 )
 
 func TestBotAndConversationCommands(t *testing.T) {
@@ -42,7 +42,7 @@ func TestBotAndConversationCommands(t *testing.T) {
 	db := openStore(t, dir)
 	bs := db
 	b, err := bs.BotByID(ctx, id)
-	if err != nil || b.TokenHash != conversation.HashToken(token) || b.SigningSecret != m[3] {
+	if err != nil || b.TokenHash != auth.HashToken(token) || b.SigningSecret != m[3] {
 		t.Fatalf("stored bot %+v %v", b, err)
 	}
 	if rows := dataLines(mustRun(t, dir, "", "bot", "list")); len(rows) != 1 || !strings.Contains(rows[0], "triage") ||
@@ -56,7 +56,7 @@ func TestBotAndConversationCommands(t *testing.T) {
 	if cm == nil {
 		t.Fatalf("conversation add printed:\n%s", out)
 	}
-	h, err := bs.HookByTokenHash(ctx, conversation.HashToken(cm[2]))
+	h, err := bs.HookByTokenHash(ctx, auth.HashToken(cm[2]))
 	if err != nil || h.BotID != id || h.ConversationID != cm[1] {
 		t.Fatalf("the printed webhook is not the bot's in the conversation: %+v %v", h, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/passport"
 	"github.com/tandemhq/tandem/internal/password"
 	"github.com/tandemhq/tandem/internal/store"
@@ -36,7 +37,7 @@ func TestSitePassportRegistration(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if line.ClientSecretHash != passport.HashToken(sm[1]) || !line.OneDevice || len(line.RedirectURIs) != 2 || line.AccessTTL != passport.DefaultAccessTTL {
+	if line.ClientSecretHash != auth.HashToken(sm[1]) || !line.OneDevice || len(line.RedirectURIs) != 2 || line.AccessTTL != passport.DefaultAccessTTL {
 		t.Fatalf("service line %+v", line)
 	}
 	if strings.Contains(line.ClientSecretHash, sm[1]) {

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/tandemhq/tandem"
-	"github.com/tandemhq/tandem/internal/conversation"
+	"github.com/tandemhq/tandem/internal/auth"
 )
 
 // Authenticate returns the bot whose current token is token. It reads the
@@ -17,7 +17,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*tandem.Bot, 
 	if !strings.HasPrefix(token, "tdb_") || len(token) > 256 {
 		return nil, tandem.Errorf(tandem.EUnauthorized, "give a bot token: Authorization: Bearer tdb_…")
 	}
-	b, err := s.store.BotByTokenHash(ctx, conversation.HashToken(token))
+	b, err := s.store.BotByTokenHash(ctx, auth.HashToken(token))
 	if tandem.ErrorCode(err) == tandem.ENotFound {
 		return nil, tandem.Errorf(tandem.EUnauthorized, "this bot token is not valid (revoked or replaced?)")
 	}

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/conversation"
 	"github.com/tandemhq/tandem/internal/store"
 )
@@ -150,7 +151,7 @@ func checkURL(field, raw string, optional bool) error {
 // the token, which is never stored.
 func newToken(b *tandem.Bot) string {
 	token := "tdb_" + base64.RawURLEncoding.EncodeToString(randomBytes(32))
-	b.TokenHash = conversation.HashToken(token)
+	b.TokenHash = auth.HashToken(token)
 	b.TokenID = "tok_" + newID()[:12]
 	return token
 }

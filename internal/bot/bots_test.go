@@ -8,13 +8,13 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/botapi"
-	"github.com/tandemhq/tandem/internal/conversation"
+	"github.com/tandemhq/tandem/internal/auth"
 )
 
 func TestCreateShowsSecretsOnce(t *testing.T) {
 	h := newHarness(t, nil, nil)
 	b, token := h.bot("triage", tandem.ScopeMessagesWrite)
-	if !strings.HasPrefix(token, "tdb_") || b.TokenHash != conversation.HashToken(token) || strings.Contains(b.TokenHash, token) {
+	if !strings.HasPrefix(token, "tdb_") || b.TokenHash != auth.HashToken(token) || strings.Contains(b.TokenHash, token) {
 		t.Fatalf("token %q, hash %q", token, b.TokenHash)
 	}
 	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(b.SigningSecret, "whsec_"))
@@ -25,7 +25,7 @@ func TestCreateShowsSecretsOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stored.TokenHash != conversation.HashToken(token) || stored.TokenID == "" {
+	if stored.TokenHash != auth.HashToken(token) || stored.TokenID == "" {
 		t.Fatalf("stored %+v", stored)
 	}
 	name := "triage"
@@ -153,7 +153,7 @@ func TestCommandsAndHooks(t *testing.T) {
 	}
 	url := hooks[0].URL
 	token := strings.TrimPrefix(url, "https://tandem.example.com/hooks/")
-	if token == url || conversation.HashToken(token) != hk.TokenHash {
+	if token == url || auth.HashToken(token) != hk.TokenHash {
 		t.Fatalf("hook url %q does not carry the token whose hash is stored", url)
 	}
 	if err := h.s.DeleteHook(h.ctx, h.other, b.ID, hk.ID); tandem.ErrorCode(err) != tandem.EForbidden {

@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/conversation"
 	"github.com/tandemhq/tandem/internal/store"
 )
@@ -95,7 +96,7 @@ func (s *Service) HookURL(h *tandem.Hook) string {
 // NewHook returns the hook of a bot in a conversation, ready to store.
 func (s *Service) NewHook(botID, conversationID string) *tandem.Hook {
 	h := &tandem.Hook{ID: newID(), BotID: botID, ConversationID: conversationID, CreatedAt: s.cfg.Now()}
-	h.TokenHash = conversation.HashToken(conversation.HookToken(s.cfg.Secret, h.ID))
+	h.TokenHash = auth.HashToken(conversation.HookToken(s.cfg.Secret, h.ID))
 	return h
 }
 

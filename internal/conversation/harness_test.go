@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/blobs/dirblobs"
 	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
@@ -104,7 +105,7 @@ func (h *harness) newBot(name string, scopes ...tandem.Scope) *tandem.Bot {
 	h.t.Helper()
 	b := &tandem.Bot{
 		OwnerID: h.alex.ID, Name: name, URL: "https://bots.example/" + name, Scopes: scopes,
-		TokenHash: HashToken("token-" + name), TokenID: "tok-" + name, SigningSecret: "whsec_x",
+		TokenHash: auth.HashToken("token-" + name), TokenID: "tok-" + name, SigningSecret: "whsec_x",
 	}
 	if err := h.db.CreateBot(h.ctx, b); err != nil {
 		h.t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/blobs"
 	"github.com/tandemhq/tandem/internal/bus"
 	"github.com/tandemhq/tandem/internal/ratelimit"
@@ -186,7 +187,7 @@ func (h StoreHooks) CreateHook(ctx context.Context, botID, conversationID string
 		now = h.Now
 	}
 	hook := &tandem.Hook{ID: newID(), BotID: botID, ConversationID: conversationID, CreatedAt: now()}
-	hook.TokenHash = HashToken(HookToken(h.Key, hook.ID))
+	hook.TokenHash = auth.HashToken(HookToken(h.Key, hook.ID))
 	if err := h.Store.CreateHook(ctx, hook); err != nil {
 		return nil, err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/botapi"
+	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
@@ -250,7 +251,7 @@ func TestAddBotMember(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, err := h.db.HookByTokenHash(h.ctx, HashToken(HookToken(testKey, hook.ID))); err != nil || got.ID != hook.ID {
+	if got, err := h.db.HookByTokenHash(h.ctx, auth.HashToken(HookToken(testKey, hook.ID))); err != nil || got.ID != hook.ID {
 		t.Fatalf("the hook's URL token does not find it: %v", err)
 	}
 	// Removing: anyone removes a bot; sam, not the creator, cannot remove alex.

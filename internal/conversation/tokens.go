@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"strings"
 )
 
@@ -33,12 +32,6 @@ func CheckPersonToken(key []byte, conversationID, token string) bool {
 // owner can be shown the URL again: it is derived from the hook's id.
 func HookToken(key []byte, hookID string) string {
 	return derive(key, "hook:"+hookID)
-}
-
-// HashToken is what the store keeps of a token: its SHA-256, in hex.
-func HashToken(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
 }
 
 func derive(key []byte, label string) string {

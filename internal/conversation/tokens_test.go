@@ -3,6 +3,8 @@ package conversation
 import (
 	"strings"
 	"testing"
+
+	"github.com/tandemhq/tandem/internal/auth"
 )
 
 // Tokens are derived per use: a person token is not valid for another
@@ -33,8 +35,8 @@ func TestTokens(t *testing.T) {
 	if h1 == HookToken(key, "h2") || h1 != HookToken(append([]byte(nil), key...), "h1") || h1 == PersonToken(key, "h1") {
 		t.Error("hook tokens are not derived from the hook's id alone")
 	}
-	h := HashToken(p)
-	if len(h) != 64 || strings.Contains(h, p) || HashToken(p) != h {
+	h := auth.HashToken(p)
+	if len(h) != 64 || strings.Contains(h, p) || auth.HashToken(p) != h {
 		t.Errorf("HashToken = %q", h)
 	}
 }

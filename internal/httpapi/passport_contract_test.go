@@ -13,6 +13,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/apptest"
+	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/passport"
 	"github.com/tandemhq/tandem/internal/password"
 	"github.com/tandemhq/tandem/internal/store"
@@ -44,7 +45,7 @@ func passportCalls(t *testing.T, ctx context.Context, ts *apptest.TestServer) []
 	st := ts.Store().(store.Passport)
 	now := time.Now()
 	if err := st.PutServiceLine(ctx, &tandem.ServiceLine{SiteID: ts.Site.ID, Domains: ts.Site.AllowedOrigins, RedirectURIs: []string{redirect},
-		ClientSecretHash: passport.HashToken(secret), AccessTTL: time.Hour, RefreshTTL: 24 * time.Hour, CreatedAt: now, UpdatedAt: now}); err != nil {
+		ClientSecretHash: auth.HashToken(secret), AccessTTL: time.Hour, RefreshTTL: 24 * time.Hour, CreatedAt: now, UpdatedAt: now}); err != nil {
 		t.Fatal(err)
 	}
 	hash, _ := password.HashWith(password.TestParams(), "a good password")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
@@ -105,7 +106,7 @@ func (s *Service) IssueCode(ctx context.Context, c *Client, r *AuthRequest, iden
 	code := randomToken(CodePrefix)
 	now := s.cfg.Now()
 	err := s.st.CreateAuthCode(ctx, &tandem.AuthCode{
-		Hash: HashToken(code), SiteID: c.Site.ID, IdentityID: identityID, RedirectURI: r.RedirectURI,
+		Hash: auth.HashToken(code), SiteID: c.Site.ID, IdentityID: identityID, RedirectURI: r.RedirectURI,
 		CodeChallenge: r.CodeChallenge, Nonce: r.Nonce, Scope: grantedScope(r.Scope),
 		DeviceID: deviceID, DeviceKind: tandem.DeviceBrowser, CreatedAt: now, ExpiresAt: now.Add(s.cfg.CodeTTL),
 	})
@@ -142,7 +143,7 @@ func (s *Service) Exchange(ctx context.Context, c *Client, code, redirectURI, ve
 		return nil, oauthErr("invalid_grant", "the code is malformed")
 	}
 	now := s.cfg.Now()
-	ac, err := s.st.TakeAuthCode(ctx, HashToken(code), now)
+	ac, err := s.st.TakeAuthCode(ctx, auth.HashToken(code), now)
 	switch tandem.ErrorCode(err) {
 	case "":
 	case tandem.ENotFound:
@@ -174,7 +175,7 @@ func (s *Service) Exchange(ctx context.Context, c *Client, code, redirectURI, ve
 		CreatedAt: now,
 	}
 	access, refresh := grantTokens(s.key, g.ID, g.Generation)
-	g.AccessHash, g.RefreshHash = HashToken(access), HashToken(refresh)
+	g.AccessHash, g.RefreshHash = auth.HashToken(access), auth.HashToken(refresh)
 	var end tandem.GrantEndReason
 	if c.Line.OneDevice {
 		end = tandem.GrantSignedInElsewhere
@@ -206,7 +207,7 @@ func (s *Service) Refresh(ctx context.Context, c *Client, refreshToken string) (
 	if CheckToken(RefreshPrefix, refreshToken) != nil {
 		return nil, oauthErr("invalid_grant", "the refresh token is malformed")
 	}
-	h := HashToken(refreshToken)
+	h := auth.HashToken(refreshToken)
 	g, previous, err := s.st.GrantByRefreshHash(ctx, h)
 	if tandem.ErrorCode(err) == tandem.ENotFound {
 		return nil, oauthErr("invalid_grant", "the refresh token is unknown")
@@ -245,7 +246,7 @@ func (s *Service) Refresh(ctx context.Context, c *Client, refreshToken string) (
 		next := g.Generation + 1
 		access, refresh := grantTokens(s.key, g.ID, next)
 		err := s.st.RotateGrant(ctx, &store.RotateGrant{
-			GrantID: g.ID, FromGeneration: g.Generation, AccessHash: HashToken(access), RefreshHash: HashToken(refresh),
+			GrantID: g.ID, FromGeneration: g.Generation, AccessHash: auth.HashToken(access), RefreshHash: auth.HashToken(refresh),
 			AccessExpiresAt: now.Add(accessTTL), ExpiresAt: now.Add(refreshTTL), At: now,
 		})
 		if tandem.ErrorCode(err) == tandem.EConflict {

@@ -16,7 +16,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/app"
-	"github.com/tandemhq/tandem/internal/passport"
+	"github.com/tandemhq/tandem/internal/auth"
 )
 
 // clock is a fake clock the whole server reads (app.Config.Now).
@@ -36,7 +36,7 @@ const secretA = "site A's client secret, long enough"
 
 // confidential makes site A a confidential client with secretA.
 func (w *world) confidential(t *testing.T, oneDevice bool) {
-	w.register(t, w.a, &tandem.ServiceLine{RedirectURIs: []string{w.aRedir}, ClientSecretHash: passport.HashToken(secretA), OneDevice: oneDevice})
+	w.register(t, w.a, &tandem.ServiceLine{RedirectURIs: []string{w.aRedir}, ClientSecretHash: auth.HashToken(secretA), OneDevice: oneDevice})
 }
 
 // post sends a form to the passport (as client id:secret when id is set)
@@ -204,7 +204,7 @@ func (w *world) grantOf(t *testing.T, idToken string) string {
 func TestKeyRotation(t *testing.T) {
 	clk := &clock{now: time.Now()}
 	w := newWorld(t, app.Config{Now: clk.Now})
-	w.register(t, w.a, &tandem.ServiceLine{RedirectURIs: []string{w.aRedir}, ClientSecretHash: passport.HashToken(secretA),
+	w.register(t, w.a, &tandem.ServiceLine{RedirectURIs: []string{w.aRedir}, ClientSecretHash: auth.HashToken(secretA),
 		AccessTTL: time.Hour, RefreshTTL: 60 * 24 * time.Hour})
 	svc := w.ts.Passport()
 	toks := w.signIn(t, browser(t), w.a.Key, secretA)

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/password"
 	"github.com/tandemhq/tandem/internal/store"
 )
@@ -204,7 +205,7 @@ func (s *Service) AuthenticateClient(ctx context.Context, clientID, secret strin
 	}
 	switch {
 	case c.Confidential():
-		if secret == "" || !equalHash(HashToken(secret), c.Line.ClientSecretHash) {
+		if secret == "" || !equalHash(auth.HashToken(secret), c.Line.ClientSecretHash) {
 			return nil, oauthErr("invalid_client", "client authentication failed")
 		}
 	case secret != "":
@@ -218,7 +219,7 @@ func (s *Service) AuthenticateClient(ctx context.Context, clientID, secret strin
 // NewClientSecret returns a client secret and the hash the service line keeps.
 func NewClientSecret() (secret, hash string) {
 	secret = randomToken("tps_secret_")
-	return secret, HashToken(secret)
+	return secret, auth.HashToken(secret)
 }
 
 // audit records a passport event; a failure is logged, not returned: the

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/password"
 	"github.com/tandemhq/tandem/internal/store"
 )
@@ -64,7 +65,7 @@ func (s *Service) StartSession(ctx context.Context, identityID string) (string, 
 	tok := randomToken(SessionPrefix)
 	now := s.cfg.Now()
 	err := s.st.CreatePassportSession(ctx, &store.PassportSession{
-		TokenHash: HashToken(tok), IdentityID: identityID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL),
+		TokenHash: auth.HashToken(tok), IdentityID: identityID, CreatedAt: now, ExpiresAt: now.Add(s.cfg.SessionTTL),
 	})
 	if err != nil {
 		return "", fmt.Errorf("start passport session: %w", err)
@@ -80,7 +81,7 @@ func (s *Service) LookupSession(ctx context.Context, tok string) (*Session, erro
 	if CheckToken(SessionPrefix, tok) != nil {
 		return nil, nil
 	}
-	h := HashToken(tok)
+	h := auth.HashToken(tok)
 	ps, err := s.st.PassportSessionByHash(ctx, h, s.cfg.Now())
 	if tandem.ErrorCode(err) == tandem.ENotFound {
 		return nil, nil
@@ -96,7 +97,7 @@ func (s *Service) EndSession(ctx context.Context, tok string) error {
 	if CheckToken(SessionPrefix, tok) != nil {
 		return nil
 	}
-	if err := s.st.DeletePassportSession(ctx, HashToken(tok)); err != nil && tandem.ErrorCode(err) != tandem.ENotFound {
+	if err := s.st.DeletePassportSession(ctx, auth.HashToken(tok)); err != nil && tandem.ErrorCode(err) != tandem.ENotFound {
 		return fmt.Errorf("end passport session: %w", err)
 	}
 	return nil

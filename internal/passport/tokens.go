@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"net/url"
 	"strconv"
@@ -58,12 +57,6 @@ func randomToken(prefix string) string {
 	var b [32]byte
 	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
 	return prefix + base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-// HashToken is what the store keeps of a token: its SHA-256, in hex.
-func HashToken(token string) string {
-	h := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(h[:])
 }
 
 // CheckToken reports whether s has the shape of a token with prefix:

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/auth"
 )
 
 // Verification is what the passport says of an access token.
@@ -36,7 +37,7 @@ func (s *Service) Verify(ctx context.Context, token string) (*Verification, erro
 		return &Verification{Reason: "malformed"}, nil
 	}
 	now := s.cfg.Now()
-	h := HashToken(token)
+	h := auth.HashToken(token)
 	g, ok := s.cache.get(h, now)
 	if !ok {
 		var err error
@@ -104,9 +105,9 @@ func (s *Service) Revoke(ctx context.Context, c *Client, token string) error {
 	var err error
 	switch {
 	case CheckToken(AccessPrefix, token) == nil:
-		g, err = s.st.GrantByAccessHash(ctx, HashToken(token))
+		g, err = s.st.GrantByAccessHash(ctx, auth.HashToken(token))
 	case CheckToken(RefreshPrefix, token) == nil:
-		g, _, err = s.st.GrantByRefreshHash(ctx, HashToken(token))
+		g, _, err = s.st.GrantByRefreshHash(ctx, auth.HashToken(token))
 	default:
 		return nil
 	}

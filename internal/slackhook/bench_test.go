@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/conversation"
 	"github.com/tandemhq/tandem/internal/httpapi"
 	"github.com/tandemhq/tandem/internal/slackhook"
@@ -74,7 +75,7 @@ func BenchmarkIncomingHook(b *testing.B) {
 		b.Fatal(err)
 	}
 	bot := &tandem.Bot{OwnerID: u.ID, Name: "grafana", URL: "https://bots.example/grafana", Scopes: []tandem.Scope{tandem.ScopeMessagesWrite},
-		TokenHash: conversation.HashToken("bot"), TokenID: "t", SigningSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
+		TokenHash: auth.HashToken("bot"), TokenID: "t", SigningSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
 	if err := db.CreateBot(ctx, bot); err != nil {
 		b.Fatal(err)
 	}
@@ -84,7 +85,7 @@ func BenchmarkIncomingHook(b *testing.B) {
 		{Account: tandem.Account{Kind: tandem.AccountBot, ID: bot.ID}, AddedBy: user, Granted: bot.Scopes}}); err != nil {
 		b.Fatal(err)
 	}
-	if err := db.CreateHook(ctx, &tandem.Hook{BotID: bot.ID, ConversationID: c.ID, TokenHash: conversation.HashToken("hooktoken")}); err != nil {
+	if err := db.CreateHook(ctx, &tandem.Hook{BotID: bot.ID, ConversationID: c.ID, TokenHash: auth.HashToken("hooktoken")}); err != nil {
 		b.Fatal(err)
 	}
 	// The limits are lifted: this measures the work of a post, not the

@@ -19,7 +19,7 @@ import (
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/app"
 	"github.com/tandemhq/tandem/internal/apptest"
-	"github.com/tandemhq/tandem/internal/conversation"
+	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
@@ -60,7 +60,7 @@ func startHookServer(t *testing.T, granted ...tandem.Scope) *hookServer {
 	h := &hookServer{ts: ts, st: st}
 	h.bot = &tandem.Bot{OwnerID: agent.ID, Name: "alerts", URL: "https://bots.example/alerts",
 		Scopes:    []tandem.Scope{tandem.ScopeMessagesRead, tandem.ScopeMessagesWrite},
-		TokenHash: conversation.HashToken("bot-token"), TokenID: "tok1", SigningSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
+		TokenHash: auth.HashToken("bot-token"), TokenID: "tok1", SigningSecret: "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}
 	if err := st.CreateBot(ctx, h.bot); err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func startHookServer(t *testing.T, granted ...tandem.Scope) *hookServer {
 		t.Fatal(err)
 	}
 	token := strings.TrimRight(strings.ToLower(rand.Text()), "=")
-	h.hook = &tandem.Hook{BotID: h.bot.ID, ConversationID: h.conversation.ID, TokenHash: conversation.HashToken(token)}
+	h.hook = &tandem.Hook{BotID: h.bot.ID, ConversationID: h.conversation.ID, TokenHash: auth.HashToken(token)}
 	if err := st.CreateHook(ctx, h.hook); err != nil {
 		t.Fatal(err)
 	}

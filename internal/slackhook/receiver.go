@@ -8,6 +8,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/botapi"
+	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/conversation"
 	"github.com/tandemhq/tandem/internal/ratelimit"
 )
@@ -75,7 +76,7 @@ func (r *Receiver) Receive(ctx context.Context, token string, m *botapi.Message)
 	if !validToken(token) {
 		return nil, fail(ErrNoService, "no hook has this token")
 	}
-	hook, err := r.cfg.Store.HookByTokenHash(ctx, conversation.HashToken(token))
+	hook, err := r.cfg.Store.HookByTokenHash(ctx, auth.HashToken(token))
 	if tandem.ErrorCode(err) == tandem.ENotFound {
 		return nil, fail(ErrNoService, "no hook has this token: it was deleted, or its bot left the conversation")
 	}
