@@ -70,3 +70,15 @@ test("conversation events update the row; events of unknown conversations ask fo
   ix.apply({ type: "message.replaced", conversationId: "a", message: replaced });
   assert.equal(ix.get("a")!.last!.text, "edited");
 });
+
+test("a list fetched before a read mark and answering after it does not bring the count back", () => {
+  const ix = new ConversationIndex("user:me");
+  const before = [{ conversation: conv("a", 4, "2026-01-01T00:00:04Z"), unread: 1, last: msg("a", 4, "user:x") }];
+  ix.load(before);
+  ix.markRead("a", 4);
+  assert.equal(ix.get("a")!.unread, 0);
+  ix.load(before);
+  assert.equal(ix.get("a")!.unread, 0, "the stale list's count is capped by the read mark");
+  ix.load([{ conversation: conv("a", 6, "2026-01-01T00:00:06Z"), unread: 2, last: msg("a", 6, "user:x") }]);
+  assert.equal(ix.get("a")!.unread, 2, "messages after the read mark still count");
+});

@@ -12,13 +12,25 @@ export type Seen = (conversationId: string) => boolean;
 /** ConversationIndex holds the rows of the conversations list for one account. */
 export class ConversationIndex {
   private rows = new Map<string, Summary>();
+  /**
+   * The highest seq each conversation is known read up to, from read marks
+   * of this account. A list fetched before a read mark can answer after it;
+   * its count must not bring back what was read.
+   */
+  private readUpTo = new Map<string, number>();
 
   /** me is the account of the console's user, "user:ID". */
   constructor(readonly me: string) {}
 
   /** Replaces every row with what the server listed. */
   load(list: readonly Summary[]): void {
-    this.rows = new Map(list.map((s) => [s.conversation.id, { ...s, unread: Math.max(0, s.unread || 0) }]));
+    this.rows = new Map(
+      list.map((s) => {
+        const read = this.readUpTo.get(s.conversation.id) ?? 0;
+        const unread = Math.max(0, Math.min(s.unread || 0, (s.conversation.lastSeq ?? 0) - read));
+        return [s.conversation.id, { ...s, unread }];
+      }),
+    );
   }
 
   /** Returns the row of a conversation. */
@@ -67,9 +79,11 @@ export class ConversationIndex {
         return false;
       }
       case "read": {
+        if (ev.account === this.me) this.readUpTo.set(ev.conversationId, Math.max(this.readUpTo.get(ev.conversationId) ?? 0, ev.seq));
         const row = this.rows.get(ev.conversationId);
         if (!row) return true;
-        if (ev.account === this.me) row.unread = Math.max(0, Math.min(row.unread, (row.conversation.lastSeq ?? 0) - ev.seq));
+        if (ev.account !== this.me) return false;
+        row.unread = Math.max(0, Math.min(row.unread, (row.conversation.lastSeq ?? 0) - ev.seq));
         return false;
       }
       case "conversation": {
