@@ -31,7 +31,7 @@ func CopyTables() []Table {
 		{"login_sessions", []string{"token_hash", "user_id", "csrf_token", "created_at", "expires_at"}, []string{"token_hash"}, nil},
 		{"assists", []string{"id", "site_id", "state", "person_id", "page_id", "page_url", "user_agent",
 			"viewport_width", "viewport_height", "viewport_dpr", "agent_id", "created_at", "started_at", "ended_at", "end_reason",
-			"recording_deleted_at"}, []string{"id"}, nil},
+			"recording_deleted_at", "verified_identity_id", "verified_email", "verified_name"}, []string{"id"}, nil},
 		{"consents", []string{"id", "assist_id", "agent_id", "person_id", "page_url", "method", "allowed", "text", "at"},
 			[]string{"id"}, []string{"allowed"}},
 		{"pages", []string{"assist_id", "page_id", "hash", "url", "title", "at"}, []string{"assist_id", "page_id", "hash"}, nil},

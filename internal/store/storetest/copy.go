@@ -126,6 +126,9 @@ func fill(t *testing.T, s store.Store) filled {
 		if st != tandem.AssistWaiting {
 			a.AgentID = f.user.ID
 		}
+		if st == tandem.AssistLive {
+			a.Verified = tandem.VerifiedPerson{IdentityID: "identity-copied", Email: "sam@example.com", Name: "Sam"}
+		}
 		if st == tandem.AssistLive || st == tandem.AssistEnded {
 			a.StartedAt = at(i + 1)
 		}

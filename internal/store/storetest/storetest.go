@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SiteValidation", testSiteValidation},
 		{"LoginSessions", testLoginSessions},
 		{"Assists", testAssists},
+		{"AssistIdentity", testAssistIdentity},
 		{"ListAssists", testListAssists},
 		{"Consents", testConsents},
 		{"Pages", testPages},
