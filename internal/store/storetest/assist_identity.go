@@ -13,7 +13,7 @@ import (
 // by updates, and that an unverified assist reads back unverified.
 func testAssistIdentity(t *testing.T, s store.Store) {
 	ctx := context.Background()
-	site := newSite(t, s, "Verified shop")
+	site := newSite(t, s, "Verified")
 	who := tandem.VerifiedPerson{IdentityID: "identity-1", Email: "sam@example.com", Name: "Sam Example"}
 
 	verified := &tandem.Assist{SiteID: site.ID, PersonID: "person-1", Verified: who}
