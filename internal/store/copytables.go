@@ -66,6 +66,8 @@ func CopyTables() []Table {
 			"end_reason", "refresh_ahead"}, []string{"id"}, []string{"refresh_ahead"}},
 		{"auth_codes", []string{"hash", "site_id", "identity_id", "redirect_uri", "code_challenge", "nonce", "scope", "device_id",
 			"device_kind", "created_at", "expires_at"}, []string{"hash"}, nil},
+		{"console_codes", []string{"hash", "identity_id", "redirect_uri", "code_challenge", "nonce", "created_at", "expires_at"},
+			[]string{"hash"}, nil},
 		{"passport_sessions", []string{"token_hash", "identity_id", "created_at", "expires_at"}, []string{"token_hash"}, nil},
 		{"signing_keys", []string{"id", "algorithm", "private_der", "created_at", "signs_from", "retires_at"}, []string{"id"}, nil},
 	}

@@ -209,6 +209,7 @@ func fillPassport(t *testing.T, s store.Store, site *tandem.Site) {
 	must(t, s.CreateAuthCode(ctx, &tandem.AuthCode{Hash: sha("code"), SiteID: site.ID, IdentityID: id.ID, RedirectURI: l.RedirectURIs[1],
 		CodeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", Nonce: "n", Scope: "openid", DeviceID: "phone", DeviceKind: tandem.DeviceAndroid,
 		CreatedAt: at(4), ExpiresAt: at(5)}), "CreateAuthCode")
+	must(t, s.CreateConsoleCode(ctx, newConsoleCode(id, "console-code", 4)), "CreateConsoleCode")
 	must(t, s.CreatePassportSession(ctx, &store.PassportSession{TokenHash: sha("ps"), IdentityID: id.ID, CreatedAt: at(1), ExpiresAt: at(600)}),
 		"CreatePassportSession")
 	must(t, s.CreateSigningKey(ctx, &tandem.SigningKey{ID: "kid-1", Algorithm: "RS256", PrivateDER: []byte("\x30\x82\x00\xff der"),

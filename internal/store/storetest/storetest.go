@@ -89,6 +89,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Identities", testIdentities},
 		{"AuthCodes", testAuthCodes},
 		{"AuthCodeValidation", testAuthCodeValidation},
+		{"ConsoleCodes", testConsoleCodes},
 		{"Grants", testGrants},
 		{"GrantValidation", testGrantValidation},
 		{"OneDevice", testOneDevice},
