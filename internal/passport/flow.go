@@ -103,6 +103,9 @@ func (s *Service) CheckAuthRequest(ctx context.Context, r *AuthRequest) (*Client
 // IssueCode makes the one-time code that sends the person back to the
 // client signed in as identityID on deviceID.
 func (s *Service) IssueCode(ctx context.Context, c *Client, r *AuthRequest, identityID, deviceID string) (string, error) {
+	if c.IsConsole() {
+		return s.issueConsoleCode(ctx, r, identityID)
+	}
 	code := randomToken(CodePrefix)
 	now := s.cfg.Now()
 	err := s.st.CreateAuthCode(ctx, &tandem.AuthCode{
