@@ -106,9 +106,10 @@ func (s *Service) ExchangeConsole(ctx context.Context, code, verifier string) (*
 }
 
 // AuditConsole records an agent's sign-in to the console through the
-// passport (or its refusal).
+// passport (or its refusal), in the trail of the identity
+// ("identity:ID"), as no grant is made.
 func (s *Service) AuditConsole(ctx context.Context, identityID, action, detail string) {
-	s.audit(ctx, "", identityActor(identityID), action, detail)
+	s.audit(ctx, identityActor(identityID), identityActor(identityID), action, detail)
 }
 
 // Identity returns the identity with id.
