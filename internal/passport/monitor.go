@@ -74,3 +74,13 @@ func (s *Service) RevokeGrant(ctx context.Context, id, actor string) error {
 	}
 	return s.EndGrant(ctx, id, tandem.GrantRevoked, actor)
 }
+
+// IdentityIDByEmail returns the id of the identity with email, for the
+// monitor's filter by person: ENotFound when nobody has it.
+func (s *Service) IdentityIDByEmail(ctx context.Context, email string) (string, error) {
+	id, err := s.st.IdentityByEmail(ctx, email)
+	if err != nil {
+		return "", fmt.Errorf("look up identity by email: %w", err)
+	}
+	return id.ID, nil
+}
