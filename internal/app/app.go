@@ -406,7 +406,11 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		s.serve(s.metricsHTTP, s.metricsLn)
 	}
 	// Stopped, and waited for, with the requests: before the store closes.
-	sweeper := retention.New(s.db, blobStore, retention.Config{Interval: cfg.SweepInterval, Now: cfg.Now, Logger: cfg.Logger, Observer: m, Spool: s.spool})
+	sweep := retention.Config{Interval: cfg.SweepInterval, Now: cfg.Now, Logger: cfg.Logger, Observer: m, Spool: s.spool}
+	if ps, ok := s.db.(store.Passport); ok {
+		sweep.Passport = ps // expired grants, codes and passport sessions go too
+	}
+	sweeper := retention.New(s.db, blobStore, sweep)
 	s.wg.Go(func() { sweeper.Run(base) })
 	if s.passport != nil {
 		// Every 10 minutes: a new key is published an hour before it signs.
