@@ -97,8 +97,15 @@ func OpenAuthkey(key []byte, s string) (*Authkey, error) {
 	if !ok {
 		return nil, ErrBadAuthkey
 	}
+	for _, c := range body {
+		// Only the alphabet: the decoder would skip line breaks, and
+		// one authkey has one spelling.
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return nil, ErrBadAuthkey
+		}
+	}
 	sealed := make([]byte, base64.RawURLEncoding.DecodedLen(len(body)))
-	n, err := base64.RawURLEncoding.Decode(sealed, body)
+	n, err := base64.RawURLEncoding.Strict().Decode(sealed, body)
 	if err != nil || n < authkeyNonce+16 {
 		return nil, ErrBadAuthkey
 	}
