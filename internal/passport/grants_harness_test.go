@@ -10,6 +10,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/auth"
+	"github.com/tandemhq/tandem/internal/store"
 	"github.com/tandemhq/tandem/internal/store/sqlite"
 )
 
@@ -154,3 +155,8 @@ func wantOAuth(t *testing.T, err error, code, desc, what string) {
 		t.Errorf("%s: error %v, want %s containing %q", what, err, code, desc)
 	}
 }
+
+// storeFilter selects an identity's grants.
+func storeFilter(identityID string) store.GrantFilter { return store.GrantFilter{IdentityID: identityID} }
+
+func authHash(tok string) string { return auth.HashToken(tok) }

@@ -128,6 +128,7 @@ func (s *Service) Vouch(ctx context.Context, c *Client, assertion, scope string)
 	if err != nil {
 		return nil, err
 	}
+	scope = cmp.Or(scope, "openid email")
 	t, g, err := s.startGrant(ctx, c, id, signIn{
 		DeviceID: device, DeviceKind: kind, Scope: grantedScope(scope), SessionHash: sessionHash, Action: "passport.signin",
 	}, now)
