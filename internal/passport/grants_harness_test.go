@@ -157,6 +157,8 @@ func wantOAuth(t *testing.T, err error, code, desc, what string) {
 }
 
 // storeFilter selects an identity's grants.
-func storeFilter(identityID string) store.GrantFilter { return store.GrantFilter{IdentityID: identityID} }
+func storeFilter(identityID string) store.GrantFilter {
+	return store.GrantFilter{IdentityID: identityID}
+}
 
 func authHash(tok string) string { return auth.HashToken(tok) }
