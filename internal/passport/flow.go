@@ -10,6 +10,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/auth"
+	"github.com/tandemhq/tandem/internal/bus"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
@@ -243,7 +244,7 @@ func (s *Service) Refresh(ctx context.Context, c *Client, refreshToken string) (
 			if err := s.st.EndGrant(ctx, g.ID, tandem.GrantReused, now); err != nil && tandem.ErrorCode(err) != tandem.ENotFound {
 				return nil, fmt.Errorf("end reused grant: %w", err)
 			}
-			s.cache.forget(g.ID)
+			s.changed(ctx, bus.GrantChange{GrantID: g.ID, Type: "ended", Reason: string(tandem.GrantReused)})
 			s.audit(ctx, g.ID, "system", "passport.reuse", "a rotated refresh token was replayed; the sign-in ended")
 			return nil, oauthErr("invalid_grant", "the refresh token was already used")
 		}
@@ -271,7 +272,7 @@ func (s *Service) Refresh(ctx context.Context, c *Client, refreshToken string) (
 		if err != nil {
 			return nil, fmt.Errorf("rotate grant: %w", err)
 		}
-		s.cache.forget(g.ID)
+		s.changed(ctx, bus.GrantChange{GrantID: g.ID, Type: "rotated"})
 		g.Generation, g.RotatedAt, g.AccessExpiresAt, g.ExpiresAt = next, now, now.Add(accessTTL), now.Add(refreshTTL)
 		s.audit(ctx, g.ID, identityActor(g.IdentityID), "passport.refresh", fmt.Sprintf("generation %d", next))
 		return s.tokensOf(ctx, c, g, access, refresh, now)

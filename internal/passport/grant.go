@@ -9,6 +9,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/auth"
+	"github.com/tandemhq/tandem/internal/bus"
 )
 
 // signIn is a completed sign-in of a person on a site: by a code, an
@@ -48,7 +49,7 @@ func (s *Service) startGrant(ctx context.Context, c *Client, id *tandem.Identity
 	}
 	s.audit(ctx, g.ID, identityActor(g.IdentityID), in.Action, "site "+c.Site.ID+" device "+g.DeviceID+" ("+string(g.DeviceKind)+")")
 	for _, e := range ended {
-		s.cache.forget(e)
+		s.changed(ctx, bus.GrantChange{GrantID: e, Type: "ended", Reason: string(tandem.GrantSignedInElsewhere)})
 		s.audit(ctx, e, "system", "passport.kick", "signed in elsewhere: grant "+g.ID)
 	}
 	t := &Tokens{AccessToken: access, TokenType: "Bearer", ExpiresIn: int64(accessTTL.Seconds()), RefreshToken: refresh, Scope: g.Scope}
