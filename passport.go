@@ -40,7 +40,7 @@ type ServiceLine struct {
 	// vouch can make identities: only an operator sets it.
 	VouchKey  string
 	CreatedAt time.Time
-	UpdatedAt        time.Time
+	UpdatedAt time.Time
 }
 
 // Identity is a person's passport account: one per person across sites.

@@ -63,7 +63,7 @@ type unit struct {
 	id   *tandem.Identity
 }
 
-func newUnit(t *testing.T, secret string) *unit {
+func newUnit(t testing.TB, secret string) *unit {
 	t.Helper()
 	ctx := t.Context()
 	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "tandem.db"))
@@ -85,7 +85,7 @@ func newUnit(t *testing.T, secret string) *unit {
 }
 
 // addSite registers a confidential site with l's settings.
-func (u *unit) addSite(t *testing.T, name string, l *tandem.ServiceLine) *Client {
+func (u *unit) addSite(t testing.TB, name string, l *tandem.ServiceLine) *Client {
 	t.Helper()
 	site := &tandem.Site{Name: name, AllowedOrigins: []string{"https://" + name[len(name)-1:] + ".example"}}
 	if err := u.db.CreateSite(t.Context(), site); err != nil {

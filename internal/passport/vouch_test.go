@@ -1,6 +1,7 @@
 package passport
 
 import (
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -21,7 +22,7 @@ import (
 )
 
 // publicPEM is the PEM of k's public half, as a site registers it.
-func publicPEM(t *testing.T, k crypto.Signer) string {
+func publicPEM(t testing.TB, k crypto.Signer) string {
 	t.Helper()
 	der, err := x509.MarshalPKIXPublicKey(k.Public())
 	if err != nil {
@@ -224,4 +225,24 @@ func TestDeviceKinds(t *testing.T) {
 	if err != nil || a.DeviceKind != tandem.DeviceAndroid || a.DeviceID != g.DeviceID || a.SiteID != mobile.Site.ID || a.IdentityID != u.id.ID {
 		t.Fatalf("the authkey of an Android sign-in: %+v %v", a, err)
 	}
+}
+
+// Any string as an assertion gets an OAuth error, never tokens or a
+// panic.
+func FuzzVouchAssertion(f *testing.F) {
+	f.Add("")
+	f.Add("a.b.c")
+	f.Add(unsigned(map[string]any{"iss": "x", "sub": "a@b.c"}))
+	f.Add("eyJhbGciOiJFUzI1NiJ9.eyJpc3MiOiJ4In0.AAAA")
+	f.Add(strings.Repeat(".", 100))
+	u := newUnit(f, "the installation's signing key")
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	u.a.Line.VouchKey = publicPEM(f, ecKey)
+	f.Fuzz(func(t *testing.T, s string) {
+		toks, err := u.svc.Vouch(context.Background(), u.a, s, "")
+		oe, ok := err.(*Error)
+		if toks != nil || !ok || (oe.Code != "invalid_grant" && oe.Code != "invalid_request") {
+			t.Fatalf("Vouch(%q) = %v, %v", s, toks, err)
+		}
+	})
 }
