@@ -75,6 +75,7 @@ type Service struct {
 	cfg   Config
 	st    Store
 	key   []byte
+	akey  []byte // seals authkeys (deriveAuthkeyKey)
 	ring  keyRing
 	cache verifyCache
 	// followers are the event streams of grants on this node (Follow).
@@ -115,7 +116,7 @@ func New(cfg Config, st Store) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cfg: cfg, st: st, key: DeriveKey(cfg.Secret), cache: verifyCache{ttl: cfg.VerifyTTL}, clients: clientCache{ttl: cfg.VerifyTTL}}, nil
+	return &Service{cfg: cfg, st: st, key: DeriveKey(cfg.Secret), akey: deriveAuthkeyKey(cfg.Secret), cache: verifyCache{ttl: cfg.VerifyTTL}, clients: clientCache{ttl: cfg.VerifyTTL}}, nil
 }
 
 // Issuer is the iss of the passport's ID tokens.

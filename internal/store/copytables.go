@@ -59,14 +59,15 @@ func CopyTables() []Table {
 			"next_attempt_at", "locked_until", "last_status", "last_error", "created_at", "done_at"}, []string{"id"}, nil},
 		{"delivery_attempts", []string{"delivery_id", "n", "at", "status", "error", "duration_ms"}, []string{"delivery_id", "n"}, nil},
 		{"service_lines", []string{"site_id", "domains", "redirect_uris", "devices", "access_ttl", "refresh_ttl", "one_device",
-			"client_secret_hash", "created_at", "updated_at"}, []string{"site_id"}, []string{"one_device"}},
+			"client_secret_hash", "vouch_key", "created_at", "updated_at"}, []string{"site_id"}, []string{"one_device"}},
 		{"identities", []string{"id", "email", "name", "password_hash", "user_id", "created_at"}, []string{"id"}, nil},
 		{"grants", []string{"id", "identity_id", "site_id", "device_id", "device_kind", "scope", "generation", "rotated_at",
 			"access_hash", "refresh_hash", "prev_refresh_hash", "access_expires_at", "expires_at", "created_at", "ended_at",
 			"end_reason", "refresh_ahead"}, []string{"id"}, []string{"refresh_ahead"}},
 		{"auth_codes", []string{"hash", "site_id", "identity_id", "redirect_uri", "code_challenge", "nonce", "scope", "device_id",
-			"device_kind", "created_at", "expires_at"}, []string{"hash"}, nil},
+			"device_kind", "session_hash", "created_at", "expires_at"}, []string{"hash"}, nil},
 		{"passport_sessions", []string{"token_hash", "identity_id", "created_at", "expires_at"}, []string{"token_hash"}, nil},
+		{"passport_vouch_jtis", []string{"jti_hash", "site_id", "expires_at"}, []string{"jti_hash"}, nil},
 		{"signing_keys", []string{"id", "algorithm", "private_der", "created_at", "signs_from", "retires_at"}, []string{"id"}, nil},
 	}
 }

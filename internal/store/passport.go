@@ -92,6 +92,12 @@ type Passport interface {
 	PassportSessionByHash(ctx context.Context, tokenHash string, now time.Time) (*PassportSession, error) // ENotFound when absent or expired; EInvalid for a zero now
 	DeletePassportSession(ctx context.Context, tokenHash string) error
 
+	// UseVouchJTI records that site siteID vouched with the assertion
+	// whose id hashes to jtiHash, kept until expiresAt: EConflict when it
+	// is already recorded and not expired at now (a replay). Ids expired
+	// at now are deleted first.
+	UseVouchJTI(ctx context.Context, siteID, jtiHash string, expiresAt, now time.Time) error
+
 	CreateSigningKey(ctx context.Context, k *tandem.SigningKey) error
 	SigningKeys(ctx context.Context) ([]*tandem.SigningKey, error) // oldest first
 	DeleteSigningKey(ctx context.Context, id string) error
