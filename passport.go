@@ -34,8 +34,13 @@ type ServiceLine struct {
 	// secret; empty for a public client (which must use PKCE, as every
 	// client must).
 	ClientSecretHash string
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// VouchKey is the PEM public key (ES256 or RS256) the site's back end
+	// signs assertions with to vouch for people it has authenticated
+	// (RFC 7523); empty for a site that cannot vouch. A site that can
+	// vouch can make identities: only an operator sets it.
+	VouchKey  string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Identity is a person's passport account: one per person across sites.
@@ -110,8 +115,11 @@ type AuthCode struct {
 	Scope         string
 	DeviceID      string
 	DeviceKind    DeviceKind
-	CreatedAt     time.Time
-	ExpiresAt     time.Time
+	// SessionHash is the passport session the code came from: the
+	// sign-in's authkey refers to it and dies with it.
+	SessionHash string
+	CreatedAt   time.Time
+	ExpiresAt   time.Time
 }
 
 // SigningKey is a key the passport signs ID tokens (and authkeys) with.

@@ -186,7 +186,7 @@ func findUser(ctx context.Context, db store.Users, ref string) (*tandem.User, er
 }
 
 func siteAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("site add", "tandem site add --name N --origin https://a.example [--origin ...] [--strict-masking] [--capture-bodies] [--consent-each-agent] [--retention 30d] [--redirect-uri URI ... [--confidential] [--one-device]]", stderr)
+	fs := newFlagSet("site add", "tandem site add --name N --origin https://a.example [--origin ...] [--strict-masking] [--capture-bodies] [--consent-each-agent] [--retention 30d] [--redirect-uri URI ... [--confidential] [--one-device] [--device KIND ...] [--vouch-key FILE.pem]]", stderr)
 	data := storageFlags(fs)
 	name := fs.String("name", "", "the site's name (required)")
 	var origins stringsFlag
@@ -316,7 +316,7 @@ func drainRecordings(ctx context.Context, db store.Recordings, data *storage) (i
 }
 
 func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("site set", "tandem site set KEY|ID [--retention 90d] [--triage-bot BOT_ID|none] [--redirect-uri URI ...] [--confidential[=false]] [--one-device[=false]] [--data DIR | --store URL]", stderr)
+	fs := newFlagSet("site set", "tandem site set KEY|ID [--retention 90d] [--triage-bot BOT_ID|none] [--redirect-uri URI ...] [--confidential[=false]] [--one-device[=false]] [--device KIND ...] [--vouch-key FILE.pem|none] [--data DIR | --store URL]", stderr)
 	data := storageFlags(fs)
 	keep := fs.String("retention", "", retentionUsage)
 	triage := fs.String("triage-bot", "", "the bot (id or name) that answers the site's people first, granted all its scopes; none for no bot")
@@ -329,7 +329,7 @@ func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	if !set["retention"] && !set["triage-bot"] && !pp.given() {
 		fs.Usage()
-		return errors.New("site set: nothing to change; give --retention, --triage-bot or passport flags (--redirect-uri, --confidential, --one-device, --access-ttl, --refresh-ttl)")
+		return errors.New("site set: nothing to change; give --retention, --triage-bot or passport flags (--redirect-uri, --confidential, --one-device, --access-ttl, --refresh-ttl, --device, --vouch-key)")
 	}
 	if err := pp.check(); err != nil {
 		return cliError("site set", err)

@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -26,6 +27,9 @@ type passportFlags struct {
 	oneDevice    *bool
 	accessTTL    *time.Duration
 	refreshTTL   *time.Duration
+	devices      stringsFlag
+	vouchKeyFile *string
+	vouchKey     string // read from vouchKeyFile by check; "" with "none"
 }
 
 func addPassportFlags(fs *flag.FlagSet) *passportFlags {
@@ -35,6 +39,8 @@ func addPassportFlags(fs *flag.FlagSet) *passportFlags {
 	p.oneDevice = fs.Bool("one-device", false, "a new sign-in of a person on the site signs out their other devices")
 	p.accessTTL = fs.Duration("access-ttl", passport.DefaultAccessTTL, "how long the site's access tokens live")
 	p.refreshTTL = fs.Duration("refresh-ttl", passport.DefaultRefreshTTL, "how long a sign-in lasts without use (refresh token lifetime)")
+	fs.Var(&p.devices, "device", "a `KIND` of device the site serves people on: browser, ios, android or desktop; repeat for more (browser when never given)")
+	p.vouchKeyFile = fs.String("vouch-key", "", "a PEM public key `FILE` (ES256 or RS256) the site's back end signs assertions with to vouch for people it signed in (it can then make identities); none to remove. Needs --confidential")
 	return p
 }
 
@@ -43,7 +49,7 @@ func (p *passportFlags) given() bool {
 	set := false
 	p.fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
-		case "redirect-uri", "confidential", "one-device", "access-ttl", "refresh-ttl":
+		case "redirect-uri", "confidential", "one-device", "access-ttl", "refresh-ttl", "device", "vouch-key":
 			set = true
 		}
 	})
@@ -59,6 +65,21 @@ func (p *passportFlags) check() error {
 	}
 	if *p.accessTTL < time.Minute || *p.refreshTTL < *p.accessTTL {
 		return tandem.Errorf(tandem.EInvalid, "--access-ttl must be at least 1m and --refresh-ttl at least --access-ttl")
+	}
+	for _, d := range p.devices {
+		if err := store.CheckDeviceKind(tandem.DeviceKind(d), false); err != nil {
+			return tandem.Errorf(tandem.EInvalid, "--device %q: the kinds are browser, ios, android and desktop", d)
+		}
+	}
+	if f := *p.vouchKeyFile; f != "" && f != "none" {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return tandem.Errorf(tandem.EInvalid, "--vouch-key: %v", err)
+		}
+		if _, err := store.ParseVouchKey(string(b)); err != nil {
+			return tandem.Errorf(tandem.EInvalid, "--vouch-key %s: %s", f, tandem.ErrorMessage(err))
+		}
+		p.vouchKey = string(b)
 	}
 	return nil
 }
@@ -95,6 +116,15 @@ func (p *passportFlags) apply(ctx context.Context, db store.Store, site *tandem.
 	if set["refresh-ttl"] {
 		line.RefreshTTL = *p.refreshTTL
 	}
+	if set["device"] {
+		line.Devices = nil
+		for _, d := range p.devices {
+			line.Devices = append(line.Devices, tandem.DeviceKind(d))
+		}
+	}
+	if set["vouch-key"] {
+		line.VouchKey = p.vouchKey
+	}
 	secret := ""
 	if set["confidential"] {
 		if *p.confidential {
@@ -106,6 +136,9 @@ func (p *passportFlags) apply(ctx context.Context, db store.Store, site *tandem.
 	if len(line.RedirectURIs) == 0 {
 		return tandem.Errorf(tandem.EInvalid, "a site registered with the passport needs at least one --redirect-uri")
 	}
+	if line.VouchKey != "" && line.ClientSecretHash == "" {
+		return tandem.Errorf(tandem.EInvalid, "a site that vouches must be a confidential client (--confidential)")
+	}
 	line.UpdatedAt = now
 	if err := ps.PutServiceLine(ctx, line); err != nil {
 		return err
@@ -116,6 +149,14 @@ func (p *passportFlags) apply(ctx context.Context, db store.Store, site *tandem.
 	}
 	fmt.Fprintf(stdout, "passport client id: %s (%s)\n", site.Key, kind)
 	fmt.Fprintf(stdout, "redirect URIs: %s\n", strings.Join(line.RedirectURIs, " "))
+	devices := make([]string, len(line.Devices))
+	for i, d := range line.Devices {
+		devices[i] = string(d)
+	}
+	fmt.Fprintf(stdout, "devices: %s\n", strings.Join(devices, " "))
+	if line.VouchKey != "" {
+		fmt.Fprintln(stdout, "vouches: yes (its back end may sign people in, and make identities, with its vouch key)")
+	}
 	if secret != "" {
 		fmt.Fprintf(stdout, "client secret: %s\n", secret)
 		fmt.Fprintln(stdout, "This secret is shown only now; keep it on the site's back end.")

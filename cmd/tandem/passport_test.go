@@ -2,11 +2,20 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"encoding/pem"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/passport"
 	"github.com/tandemhq/tandem/internal/password"
@@ -107,5 +116,64 @@ func TestIdentityAdd(t *testing.T) {
 	}
 	if _, _, err := tandemCmd(t, dir, "short\n", "identity", "add", "--email", "y@example.com", "--name", "Y", "--password-stdin"); err == nil {
 		t.Error("a 5-character password passed")
+	}
+}
+
+// A site names the devices it serves and a vouch key; bad ones change
+// nothing, and a public site cannot vouch.
+func TestSiteDevicesAndVouchKey(t *testing.T) {
+	dir := newDataDir(t)
+	keyFile := filepath.Join(t.TempDir(), "vouch.pem")
+	ecKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	der, _ := x509.MarshalPKIXPublicKey(&ecKey.PublicKey)
+	pemKey := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
+	if err := os.WriteFile(keyFile, pemKey, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := mustRun(t, dir, "", "site", "add", "--name", "Shop", "--origin", "https://shop.example", "--redirect-uri", "https://shop.example/cb",
+		"--device", "browser", "--device", "ios", "--confidential", "--vouch-key", keyFile)
+	if !strings.Contains(out, "devices: browser ios") || !strings.Contains(out, "vouches: yes") {
+		t.Fatalf("site add output:\n%s", out)
+	}
+	key := siteKeyRE.FindStringSubmatch(out)[1]
+	line := func() *tandem.ServiceLine {
+		db := openStore(t, dir)
+		defer db.Close()
+		site, err := db.SiteByKey(context.Background(), key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := db.(store.Passport).ServiceLine(context.Background(), site.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	if l := line(); l.VouchKey != string(pemKey) || !slices.Equal(l.Devices, []tandem.DeviceKind{tandem.DeviceBrowser, tandem.DeviceIOS}) {
+		t.Fatalf("service line %+v", l)
+	}
+	badKey := filepath.Join(t.TempDir(), "bad.pem")
+	if err := os.WriteFile(badKey, []byte("not a key"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"--device", "fridge"},
+		{"--vouch-key", badKey},
+		{"--vouch-key", filepath.Join(t.TempDir(), "missing.pem")},
+		{"--confidential=false"}, // a public site cannot keep its vouch key
+	} {
+		if _, stderr, err := tandemCmd(t, dir, "", append([]string{"site", "set", key}, args...)...); err == nil {
+			t.Errorf("site set %v passed (%s)", args, stderr)
+		}
+	}
+	if l := line(); l.VouchKey != string(pemKey) || len(l.Devices) != 2 || l.ClientSecretHash == "" {
+		t.Fatalf("refused changes changed the line: %+v", l)
+	}
+	out = mustRun(t, dir, "", "site", "set", key, "--vouch-key", "none", "--device", "android")
+	if strings.Contains(out, "vouches") || !strings.Contains(out, "devices: android") {
+		t.Fatalf("site set output:\n%s", out)
+	}
+	if l := line(); l.VouchKey != "" || !slices.Equal(l.Devices, []tandem.DeviceKind{tandem.DeviceAndroid}) {
+		t.Fatalf("after removing the vouch key: %+v", l)
 	}
 }

@@ -83,7 +83,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.StringVar(&cfg.NodeURL, "node-url", env("TANDEM_NODE_URL", ""), "URL other nodes reach this node at, e.g. http://10.0.0.5:8080 (default the public URL)")
 	fs.DurationVar(&cfg.DrainDelay, "drain-delay", envDelay("TANDEM_DRAIN_DELAY", 2*time.Second), "on SIGTERM, how long /readyz says \"stopping\" before the sessions are handed over to other nodes: the time load balancers take to notice")
 	fs.DurationVar(&cfg.LeaseTTL, "lease-ttl", envDuration("TANDEM_LEASE_TTL", 10*time.Second), "how long a node's leases on its live sessions last unrenewed: the bound on how long a dead node's sessions wait to be ended on another node")
-	fs.DurationVar(&cfg.SweepInterval, "sweep-interval", envDuration("TANDEM_SWEEP_INTERVAL", time.Hour), "how often recordings past their site's retention (tandem site set --retention), and those of removed sites, are deleted")
+	fs.DurationVar(&cfg.SweepInterval, "sweep-interval", envDuration("TANDEM_SWEEP_INTERVAL", time.Hour), "how often recordings past their site's retention (tandem site set --retention), and those of removed sites, are deleted, and the passport's expired sign-ins, codes and sessions")
 	fs.DurationVar(&cfg.LivenessInterval, "liveness", envDuration("TANDEM_LIVENESS", 10*time.Second), "how often terminal hosts are probed")
 	fs.StringVar(&cfg.ICE.TURNAddr, "turn-addr", env("TANDEM_TURN_ADDR", "127.0.0.1:3478"), `embedded TURN server's UDP address for calls ("off" for none)`)
 	fs.StringVar(&cfg.ICE.TURNPublicHost, "turn-public-host", env("TANDEM_TURN_PUBLIC_HOST", ""), "host browsers use to reach the embedded TURN server (default: its listen address)")

@@ -344,7 +344,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if ps, ok := s.db.(passport.Store); ok {
 		s.passport, err = passport.New(passport.Config{
-			Secret: secret, Issuer: cfg.PublicURL, Now: cfg.Now, Logger: cfg.Logger,
+			Secret: secret, Issuer: cfg.PublicURL, Now: cfg.Now, Logger: cfg.Logger, Bus: s.bus,
 			Passwords: password.NewGate(password.GateConfig{Slots: cfg.SignInSlots}),
 		}, ps)
 		if err != nil {
@@ -417,11 +417,17 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		s.serve(s.metricsHTTP, s.metricsLn)
 	}
 	// Stopped, and waited for, with the requests: before the store closes.
-	sweeper := retention.New(s.db, blobStore, retention.Config{Interval: cfg.SweepInterval, Now: cfg.Now, Logger: cfg.Logger, Observer: m, Spool: s.spool})
+	sweep := retention.Config{Interval: cfg.SweepInterval, Now: cfg.Now, Logger: cfg.Logger, Observer: m, Spool: s.spool}
+	if ps, ok := s.db.(store.Passport); ok {
+		sweep.Passport = ps // expired grants, codes and passport sessions go too
+	}
+	sweeper := retention.New(s.db, blobStore, sweep)
 	s.wg.Go(func() { sweeper.Run(base) })
 	if s.passport != nil {
 		// Every 10 minutes: a new key is published an hour before it signs.
 		s.wg.Go(func() { s.passport.RunKeyRotation(base, 10*time.Minute) })
+		// Grant changes from every node: caches forget, followers hear.
+		s.wg.Go(func() { s.passport.RunEvents(base) })
 	}
 	// What bots answer is applied by the bot service (none: ignored).
 	var answers webhook.Answers

@@ -57,7 +57,7 @@ func livePerson(t *testing.T, ctx context.Context, ts *apptest.TestServer, agent
 func startLive(t *testing.T, cfg app.Config) (context.Context, *apptest.TestServer, *simclient.Agent, *simclient.Person) {
 	t.Helper()
 	ts, agent := start(t, cfg)
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	t.Cleanup(cancel)
 	return ctx, ts, agent, livePerson(t, ctx, ts, agent)
 }

@@ -42,7 +42,7 @@ type childInfo struct {
 // grace: the killed server's assists, if nobody comes back to them, end on
 // the next one within about twice the TTL and the grace.
 const (
-	childLeaseTTL = 500 * time.Millisecond
+	childLeaseTTL = 2 * time.Second
 	childGrace    = 2 * time.Second
 )
 
@@ -189,7 +189,7 @@ func TestStoredFramesSurviveKill(t *testing.T) {
 	for {
 		err := agent.Do(ctx, "GET", "/api/v1/assists/"+p.AssistID+"/recording", nil, &rec)
 		var apiErr *simclient.APIError
-		if errors.As(err, &apiErr) && apiErr.Status == 409 && time.Since(restarted) < 3*childLeaseTTL+childGrace {
+		if errors.As(err, &apiErr) && apiErr.Status == 409 && time.Since(restarted) < 5*childLeaseTTL+2*childGrace {
 			time.Sleep(childLeaseTTL / 10)
 			continue
 		}

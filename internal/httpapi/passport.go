@@ -108,7 +108,7 @@ func (s *Server) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 		"revocation_endpoint":                            iss + "/passport/revoke",
 		"response_types_supported":                       []string{"code"},
 		"response_modes_supported":                       []string{"query"},
-		"grant_types_supported":                          []string{"authorization_code", "refresh_token"},
+		"grant_types_supported":                          []string{"authorization_code", "refresh_token", passport.AuthkeyGrant, passport.VouchGrant},
 		"subject_types_supported":                        []string{"public"},
 		"id_token_signing_alg_values_supported":          []string{"RS256"},
 		"scopes_supported":                               []string{"openid", "email", "profile", "offline_access"},
@@ -232,7 +232,7 @@ func (s *Server) checkAuthRequest(w http.ResponseWriter, r *http.Request, ar *pa
 }
 
 func (s *Server) issueCode(w http.ResponseWriter, r *http.Request, c *passport.Client, ar *passport.AuthRequest, sess *passport.Session) {
-	code, err := s.deps.Passport.IssueCode(r.Context(), c, ar, sess.IdentityID, sess.DeviceID)
+	code, err := s.deps.Passport.IssueSessionCode(r.Context(), c, ar, sess)
 	if err != nil {
 		s.log.Error("passport issue code", "err", err)
 		redirectError(w, r, ar, &passport.Error{Code: "server_error", Description: "internal error"}, s.deps.Passport.Issuer())
@@ -349,10 +349,14 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		toks, err = s.deps.Passport.Exchange(r.Context(), c, f.Get("code"), f.Get("redirect_uri"), f.Get("code_verifier"))
 	case "refresh_token":
 		toks, err = s.deps.Passport.Refresh(r.Context(), c, f.Get("refresh_token"))
+	case passport.AuthkeyGrant:
+		toks, err = s.tokenFromAuthkey(r, c)
+	case passport.VouchGrant:
+		toks, err = s.tokenFromVouch(r, c)
 	case "":
 		err = &passport.Error{Code: "invalid_request", Description: "grant_type is missing"}
 	default:
-		err = &passport.Error{Code: "unsupported_grant_type", Description: "grant_type must be authorization_code or refresh_token"}
+		err = &passport.Error{Code: "unsupported_grant_type", Description: "grant_type must be authorization_code, refresh_token, " + passport.AuthkeyGrant + " or " + passport.VouchGrant}
 	}
 	if err != nil {
 		s.oauthError(w, r, err)

@@ -223,6 +223,7 @@ func (s *Server) apiRoutes() []route {
 	routes = append(routes, s.botRoutes()...)
 	routes = append(routes, s.hookRoutes()...)
 	routes = append(routes, s.passportRoutes()...)
+	routes = append(routes, s.passportMonitorRoutes()...)
 	routes = append(routes, s.consolePassportRoutes()...)
 	routes = append(routes, s.userRoutes()...)
 	return routes

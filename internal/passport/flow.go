@@ -10,6 +10,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/auth"
+	"github.com/tandemhq/tandem/internal/bus"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
@@ -24,6 +25,18 @@ type AuthRequest struct {
 	CodeChallenge       string
 	CodeChallengeMethod string
 	Prompt              string
+	// DeviceKind is the kind of device the person signs in on (parameter
+	// device_kind, a Tandem extension): browser when absent. A site
+	// serves the kinds its registration names.
+	DeviceKind string
+}
+
+// deviceKind is the request's kind of device, browser by default.
+func (r *AuthRequest) deviceKind() tandem.DeviceKind {
+	if r.DeviceKind == "" {
+		return tandem.DeviceBrowser
+	}
+	return tandem.DeviceKind(r.DeviceKind)
 }
 
 // AuthRequestFrom reads an authorization request's parameters.
@@ -32,6 +45,7 @@ func AuthRequestFrom(v url.Values) *AuthRequest {
 		ClientID: v.Get("client_id"), RedirectURI: v.Get("redirect_uri"), ResponseType: v.Get("response_type"),
 		Scope: v.Get("scope"), State: v.Get("state"), Nonce: v.Get("nonce"),
 		CodeChallenge: v.Get("code_challenge"), CodeChallengeMethod: v.Get("code_challenge_method"), Prompt: v.Get("prompt"),
+		DeviceKind: v.Get("device_kind"),
 	}
 }
 
@@ -52,6 +66,7 @@ func (r *AuthRequest) Values() url.Values {
 	set("code_challenge", r.CodeChallenge)
 	set("code_challenge_method", r.CodeChallengeMethod)
 	set("prompt", r.Prompt)
+	set("device_kind", r.DeviceKind)
 	return v
 }
 
@@ -94,6 +109,12 @@ func (s *Service) CheckAuthRequest(ctx context.Context, r *AuthRequest) (*Client
 	if len(r.State) > 2048 || len(r.Nonce) > 512 || len(r.Scope) > 1024 {
 		return bad("invalid_request", "state, nonce or scope is too long")
 	}
+	if err := store.CheckDeviceKind(tandem.DeviceKind(r.DeviceKind), true); err != nil {
+		return bad("invalid_request", "device_kind must be browser, ios, android or desktop")
+	}
+	if !serves(c.Line, r.deviceKind()) {
+		return bad("invalid_request", "this site does not serve %s devices", r.deviceKind())
+	}
 	if slices.Contains(strings.Fields(r.Prompt), "none") && len(strings.Fields(r.Prompt)) > 1 {
 		return bad("invalid_request", "prompt=none cannot be combined with other values")
 	}
@@ -103,7 +124,18 @@ func (s *Service) CheckAuthRequest(ctx context.Context, r *AuthRequest) (*Client
 // IssueCode makes the one-time code that sends the person back to the
 // client signed in as identityID on deviceID.
 func (s *Service) IssueCode(ctx context.Context, c *Client, r *AuthRequest, identityID, deviceID string) (string, error) {
+	return s.issueCode(ctx, c, r, identityID, deviceID, "")
+}
+
+// IssueSessionCode is IssueCode for a person signed in to the passport in
+// sess: the code's sign-in carries an authkey bound to that session.
+func (s *Service) IssueSessionCode(ctx context.Context, c *Client, r *AuthRequest, sess *Session) (string, error) {
+	return s.issueCode(ctx, c, r, sess.IdentityID, sess.DeviceID, sess.Hash)
+}
+
+func (s *Service) issueCode(ctx context.Context, c *Client, r *AuthRequest, identityID, deviceID, sessionHash string) (string, error) {
 	if c.IsConsole() {
+		// The console gets no grant, so no authkey either.
 		return s.issueConsoleCode(ctx, r, identityID)
 	}
 	code := randomToken(CodePrefix)
@@ -111,7 +143,7 @@ func (s *Service) IssueCode(ctx context.Context, c *Client, r *AuthRequest, iden
 	err := s.st.CreateAuthCode(ctx, &tandem.AuthCode{
 		Hash: auth.HashToken(code), SiteID: c.Site.ID, IdentityID: identityID, RedirectURI: r.RedirectURI,
 		CodeChallenge: r.CodeChallenge, Nonce: r.Nonce, Scope: grantedScope(r.Scope),
-		DeviceID: deviceID, DeviceKind: tandem.DeviceBrowser, CreatedAt: now, ExpiresAt: now.Add(s.cfg.CodeTTL),
+		DeviceID: deviceID, DeviceKind: r.deviceKind(), SessionHash: sessionHash, CreatedAt: now, ExpiresAt: now.Add(s.cfg.CodeTTL),
 	})
 	if err != nil {
 		return "", fmt.Errorf("store the authorization code: %w", err)
@@ -127,6 +159,9 @@ type Tokens struct {
 	RefreshToken string `json:"refresh_token,omitempty"`
 	IDToken      string `json:"id_token,omitempty"`
 	Scope        string `json:"scope,omitempty"`
+	// Authkey is the sign-in's authkey (authkey.go): the site keeps it and
+	// may trade it for new tokens without the redirect.
+	Authkey string `json:"authkey,omitempty"`
 }
 
 func ttls(l *tandem.ServiceLine) (access, refresh time.Duration) {
@@ -171,34 +206,11 @@ func (s *Service) Exchange(ctx context.Context, c *Client, code, redirectURI, ve
 	if err != nil {
 		return nil, fmt.Errorf("look up identity: %w", err)
 	}
-	accessTTL, refreshTTL := ttls(c.Line)
-	g := &tandem.Grant{
-		ID: newID(), IdentityID: ac.IdentityID, SiteID: c.Site.ID, DeviceID: ac.DeviceID, DeviceKind: ac.DeviceKind,
-		Scope: ac.Scope, Generation: 1, RotatedAt: now, AccessExpiresAt: now.Add(accessTTL), ExpiresAt: now.Add(refreshTTL),
-		CreatedAt: now,
-	}
-	access, refresh := grantTokens(s.key, g.ID, g.Generation)
-	g.AccessHash, g.RefreshHash = auth.HashToken(access), auth.HashToken(refresh)
-	var end tandem.GrantEndReason
-	if c.Line.OneDevice {
-		end = tandem.GrantSignedInElsewhere
-	}
-	ended, err := s.st.CreateGrant(ctx, g, end)
-	if err != nil {
-		return nil, fmt.Errorf("create grant: %w", err)
-	}
-	s.audit(ctx, g.ID, identityActor(g.IdentityID), "passport.signin", "site "+c.Site.ID+" device "+g.DeviceID)
-	for _, e := range ended {
-		s.cache.forget(e)
-		s.audit(ctx, e, "system", "passport.kick", "signed in elsewhere: grant "+g.ID)
-	}
-	t := &Tokens{AccessToken: access, TokenType: "Bearer", ExpiresIn: int64(accessTTL.Seconds()), RefreshToken: refresh, Scope: g.Scope}
-	if slices.Contains(strings.Fields(g.Scope), "openid") {
-		if t.IDToken, err = s.idToken(ctx, c, id, g, ac.Nonce, now); err != nil {
-			return nil, err
-		}
-	}
-	return t, nil
+	t, _, err := s.startGrant(ctx, c, id, signIn{
+		DeviceID: ac.DeviceID, DeviceKind: ac.DeviceKind, Scope: ac.Scope, Nonce: ac.Nonce, SessionHash: ac.SessionHash,
+		Action: "passport.signin",
+	}, now)
+	return t, err
 }
 
 // Refresh trades a refresh token for the grant's next generation. A
@@ -236,7 +248,7 @@ func (s *Service) Refresh(ctx context.Context, c *Client, refreshToken string) (
 			if err := s.st.EndGrant(ctx, g.ID, tandem.GrantReused, now); err != nil && tandem.ErrorCode(err) != tandem.ENotFound {
 				return nil, fmt.Errorf("end reused grant: %w", err)
 			}
-			s.cache.forget(g.ID)
+			s.changed(ctx, bus.GrantChange{GrantID: g.ID, Type: "ended", Reason: string(tandem.GrantReused)})
 			s.audit(ctx, g.ID, "system", "passport.reuse", "a rotated refresh token was replayed; the sign-in ended")
 			return nil, oauthErr("invalid_grant", "the refresh token was already used")
 		}
@@ -264,7 +276,7 @@ func (s *Service) Refresh(ctx context.Context, c *Client, refreshToken string) (
 		if err != nil {
 			return nil, fmt.Errorf("rotate grant: %w", err)
 		}
-		s.cache.forget(g.ID)
+		s.changed(ctx, bus.GrantChange{GrantID: g.ID, Type: "rotated"})
 		g.Generation, g.RotatedAt, g.AccessExpiresAt, g.ExpiresAt = next, now, now.Add(accessTTL), now.Add(refreshTTL)
 		s.audit(ctx, g.ID, identityActor(g.IdentityID), "passport.refresh", fmt.Sprintf("generation %d", next))
 		return s.tokensOf(ctx, c, g, access, refresh, now)

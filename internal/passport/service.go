@@ -21,6 +21,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/auth"
+	"github.com/tandemhq/tandem/internal/bus"
 	"github.com/tandemhq/tandem/internal/password"
 	"github.com/tandemhq/tandem/internal/store"
 )
@@ -58,7 +59,10 @@ type Config struct {
 	VerifyTTL time.Duration
 	// Passwords bounds concurrent password checks (a default Gate when nil).
 	Passwords *password.Gate
-	Logger    *slog.Logger
+	// Bus carries grant changes between nodes (RunEvents); nil for one
+	// process alone.
+	Bus    bus.Bus
+	Logger *slog.Logger
 }
 
 // The defaults of a site's token lifetimes.
@@ -72,8 +76,11 @@ type Service struct {
 	cfg   Config
 	st    Store
 	key   []byte
+	akey  []byte // seals authkeys (deriveAuthkeyKey)
 	ring  keyRing
 	cache verifyCache
+	// followers are the event streams of grants on this node (Follow).
+	followers followers
 	// clients caches registrations briefly (LookupClient).
 	clients clientCache
 	// rotating serialises key rotation on this node (another node doing
@@ -110,7 +117,7 @@ func New(cfg Config, st Store) (*Service, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Service{cfg: cfg, st: st, key: DeriveKey(cfg.Secret), cache: verifyCache{ttl: cfg.VerifyTTL}, clients: clientCache{ttl: cfg.VerifyTTL}}, nil
+	return &Service{cfg: cfg, st: st, key: DeriveKey(cfg.Secret), akey: deriveAuthkeyKey(cfg.Secret), cache: verifyCache{ttl: cfg.VerifyTTL}, clients: clientCache{ttl: cfg.VerifyTTL}}, nil
 }
 
 // Issuer is the iss of the passport's ID tokens.

@@ -57,6 +57,9 @@ type Session struct {
 	// DeviceID names the browser: grants made through one passport
 	// session are one device's (for "one device per site").
 	DeviceID string
+	// Hash is the session's key in the store (the SHA-256 of its
+	// cookie): authkeys of sign-ins through it refer to it.
+	Hash string
 }
 
 // StartSession signs identityID in on the passport's origin and returns
@@ -89,7 +92,7 @@ func (s *Service) LookupSession(ctx context.Context, tok string) (*Session, erro
 	if err != nil {
 		return nil, fmt.Errorf("look up passport session: %w", err)
 	}
-	return &Session{IdentityID: ps.IdentityID, DeviceID: "web-" + derive(s.key, "device:"+h)[:22]}, nil
+	return &Session{IdentityID: ps.IdentityID, DeviceID: "web-" + derive(s.key, "device:"+h)[:22], Hash: h}, nil
 }
 
 // EndSession signs the browser out of the passport.

@@ -57,6 +57,17 @@ type Config struct {
 	// chunks waiting there are dropped before its blobs are deleted, so
 	// that storing them later cannot leave an orphan.
 	Spool Discarder
+	// Passport, if set, has its grants, authorization codes and passport
+	// sessions that expired deleted every round, so that they do not pile
+	// up. An ended grant stays until it would have expired: verification
+	// answers why it ended until then.
+	Passport ExpiredGrants
+}
+
+// ExpiredGrants deletes what of the passport expired before a time
+// (store.Passport).
+type ExpiredGrants interface {
+	DeleteExpiredGrants(ctx context.Context, before time.Time) (int, error)
 }
 
 // Discarder drops what waits to be stored of a recording (record.Spool).
@@ -110,6 +121,7 @@ func (s *Sweeper) Run(ctx context.Context) {
 	t := time.NewTicker(s.cfg.Interval)
 	defer t.Stop()
 	for {
+		s.sweepPassport(ctx)
 		res, err := s.Sweep(ctx)
 		switch {
 		case ctx.Err() != nil && errors.Is(err, ctx.Err()):
@@ -128,6 +140,22 @@ func (s *Sweeper) Run(ctx context.Context) {
 				return
 			}
 		}
+	}
+}
+
+// sweepPassport deletes the passport's expired grants, codes and
+// sessions, logging what it did.
+func (s *Sweeper) sweepPassport(ctx context.Context) {
+	if s.cfg.Passport == nil {
+		return
+	}
+	n, err := s.cfg.Passport.DeleteExpiredGrants(ctx, s.cfg.Now())
+	switch {
+	case ctx.Err() != nil:
+	case err != nil:
+		s.cfg.Logger.Error("passport sweep failed; retried next round", "next", s.cfg.Interval, "err", err)
+	case n > 0:
+		s.cfg.Logger.Info("passport sweep", "grants", n)
 	}
 }
 

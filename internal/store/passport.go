@@ -68,7 +68,8 @@ type Passport interface {
 	// refresh token hashes to hash; previous reports which.
 	GrantByRefreshHash(ctx context.Context, hash string) (g *tandem.Grant, previous bool, err error)
 	// RotateGrant moves a live grant to its next generation; the current
-	// refresh hash becomes the previous one. EConflict when the grant is
+	// refresh hash becomes the previous one, and RefreshAhead is cleared
+	// (the client has refreshed). EConflict when the grant is
 	// at another generation or has ended, EExpired when it expired
 	// before r.At.
 	RotateGrant(ctx context.Context, r *RotateGrant) error
@@ -90,6 +91,12 @@ type Passport interface {
 	CreatePassportSession(ctx context.Context, s *PassportSession) error
 	PassportSessionByHash(ctx context.Context, tokenHash string, now time.Time) (*PassportSession, error) // ENotFound when absent or expired; EInvalid for a zero now
 	DeletePassportSession(ctx context.Context, tokenHash string) error
+
+	// UseVouchJTI records that site siteID vouched with the assertion
+	// whose id hashes to jtiHash, kept until expiresAt: EConflict when it
+	// is already recorded and not expired at now (a replay). Ids expired
+	// at now are deleted first.
+	UseVouchJTI(ctx context.Context, siteID, jtiHash string, expiresAt, now time.Time) error
 
 	CreateSigningKey(ctx context.Context, k *tandem.SigningKey) error
 	SigningKeys(ctx context.Context) ([]*tandem.SigningKey, error) // oldest first

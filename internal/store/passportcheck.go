@@ -166,6 +166,11 @@ func CheckServiceLine(l *tandem.ServiceLine) error {
 	if l.ClientSecretHash != "" && !sha256HexRE.MatchString(l.ClientSecretHash) {
 		return tandem.Errorf(tandem.EInvalid, "the client secret hash is not a SHA-256 in lowercase hex")
 	}
+	if l.VouchKey != "" {
+		if _, err := ParseVouchKey(l.VouchKey); err != nil {
+			return err
+		}
+	}
 	l.Domains, l.RedirectURIs, l.Devices = domains, uris, devices
 	return nil
 }
@@ -234,6 +239,11 @@ func CheckAuthCode(c *tandem.AuthCode) error {
 	}
 	if err := checkDevice(c.DeviceID, c.DeviceKind); err != nil {
 		return err
+	}
+	if c.SessionHash != "" {
+		if err := checkHash(c.SessionHash, "the code's passport session"); err != nil {
+			return err
+		}
 	}
 	return checkExpiry(c.CreatedAt, c.ExpiresAt, "a code")
 }

@@ -18,12 +18,12 @@ import (
 // ServiceLineColumns are the columns ServiceLineArgs writes and
 // ScanServiceLine reads, in order.
 const ServiceLineColumns = `site_id, domains, redirect_uris, devices, access_ttl, refresh_ttl, one_device, client_secret_hash,
-	created_at, updated_at`
+	vouch_key, created_at, updated_at`
 
 // ServiceLineArgs returns l's values in ServiceLineColumns order.
 func ServiceLineArgs(l *tandem.ServiceLine) []any {
 	return []any{l.SiteID, mustJSON(nonNil(l.Domains)), mustJSON(nonNil(l.RedirectURIs)), mustJSON(nonNil(l.Devices)),
-		l.AccessTTL.Milliseconds(), l.RefreshTTL.Milliseconds(), l.OneDevice, l.ClientSecretHash, Millis(l.CreatedAt), Millis(l.UpdatedAt)}
+		l.AccessTTL.Milliseconds(), l.RefreshTTL.Milliseconds(), l.OneDevice, l.ClientSecretHash, l.VouchKey, Millis(l.CreatedAt), Millis(l.UpdatedAt)}
 }
 
 // nonNil returns s, or an empty slice for nil, so that a list is stored
@@ -41,7 +41,7 @@ func ScanServiceLine(s Scanner) (*tandem.ServiceLine, error) {
 	var domains, uris, devices string
 	var access, refresh int64
 	var created, updated sql.NullInt64
-	if err := s.Scan(&l.SiteID, &domains, &uris, &devices, &access, &refresh, &l.OneDevice, &l.ClientSecretHash, &created, &updated); err != nil {
+	if err := s.Scan(&l.SiteID, &domains, &uris, &devices, &access, &refresh, &l.OneDevice, &l.ClientSecretHash, &l.VouchKey, &created, &updated); err != nil {
 		return nil, err
 	}
 	for _, f := range []struct {
@@ -82,12 +82,12 @@ func ScanIdentity(s Scanner) (*tandem.Identity, error) {
 // AuthCodeColumns are the columns AuthCodeArgs writes and ScanAuthCode
 // reads, in order.
 const AuthCodeColumns = `hash, site_id, identity_id, redirect_uri, code_challenge, nonce, scope, device_id, device_kind,
-	created_at, expires_at`
+	session_hash, created_at, expires_at`
 
 // AuthCodeArgs returns c's values in AuthCodeColumns order.
 func AuthCodeArgs(c *tandem.AuthCode) []any {
 	return []any{c.Hash, c.SiteID, c.IdentityID, c.RedirectURI, c.CodeChallenge, c.Nonce, c.Scope, c.DeviceID, string(c.DeviceKind),
-		Millis(c.CreatedAt), Millis(c.ExpiresAt)}
+		c.SessionHash, Millis(c.CreatedAt), Millis(c.ExpiresAt)}
 }
 
 // ScanAuthCode scans one row of AuthCodeColumns.
@@ -96,7 +96,7 @@ func ScanAuthCode(s Scanner) (*tandem.AuthCode, error) {
 	var kind string
 	var created, expires sql.NullInt64
 	if err := s.Scan(&c.Hash, &c.SiteID, &c.IdentityID, &c.RedirectURI, &c.CodeChallenge, &c.Nonce, &c.Scope, &c.DeviceID, &kind,
-		&created, &expires); err != nil {
+		&c.SessionHash, &created, &expires); err != nil {
 		return nil, err
 	}
 	c.DeviceKind = tandem.DeviceKind(kind)

@@ -11,6 +11,7 @@ import { ConversationsScreen } from "./chat/screen";
 import { ChatStore, useChatStore } from "./chat/store";
 import { HistoryScreen } from "./history";
 import { LoginScreen } from "./login";
+import { SignInsScreen } from "./passport/screen";
 import { QueueScreen, useQueue } from "./queue";
 import { QueueStore } from "./queuestore";
 import { ReplayScreen } from "./replay";
@@ -91,6 +92,7 @@ function SignedIn({ user, onSignedOut }: { user: User; onSignedOut(): void }) {
         <NavItem href={paths.history} icon="history" label="History" active={route.name === "history" || route.name === "replay"} />
         <NavItem href={paths.terminals} icon="terminal" label="Terminals" active={route.name === "terminals"} />
         <NavItem href={paths.bots} icon="bot" label="Bots" active={route.name === "bots" || route.name === "bot"} />
+        {user.role === "admin" && <NavItem href={paths.signins} icon="user" label="Sign-ins" active={route.name === "signins"} />}
         {live > 0 && (
           <div class="nav-note">
             <span class="dot live" /> {live} under way
@@ -128,6 +130,7 @@ const titles: Record<string, string> = {
   conversations: "Conversations",
   bots: "Bots",
   bot: "Bot",
+  signins: "Sign-ins",
 };
 
 /** The Conversations entry with the unread count; it alone follows the conversations list. */
@@ -170,6 +173,18 @@ function Screen({ route, user, store, onSignedOut }: { route: Route; user: User;
       return <BotsScreen />;
     case "bot":
       return <BotScreen key={route.id} id={route.id} />;
+    case "signins":
+      return user.role === "admin" ? (
+        <SignInsScreen />
+      ) : (
+        <div class="screen">
+          <div class="screen-body">
+            <Empty title="For admins" icon="user">
+              Only admins see the passport's sign-ins.
+            </Empty>
+          </div>
+        </div>
+      );
     case "notfound":
       return (
         <div class="screen">

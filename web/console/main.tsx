@@ -25,7 +25,8 @@
 // view, the queue's waiting words) and bots (bots/: the bots page, a bot's
 // page, the authorise dialog's scopes); their pure parts are unit-tested
 // (mentions, commands, blocks, unread, typing, history, socket, scopes).
-// Styles: chat/chat.css.
+// Styles: chat/chat.css. Sign-ins (passport/: the passport's live sign-ins,
+// for admins); styles: passport/passport.css.
 // Shared with the SDK (../shared/): the frame text, reconnect backoff, stroke
 // paths and timings, box arithmetic, tab order, and WebRTC candidate queues
 // and media statistics.
@@ -40,6 +41,7 @@ import { exposeDebug } from "./debug";
 import "./styles.css";
 import "./tools.css";
 import "./chat/chat.css";
+import "./passport/passport.css";
 
 exposeDebug();
 const root = document.getElementById("app");

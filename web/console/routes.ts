@@ -11,6 +11,7 @@ export type Route =
   | { name: "conversations"; id?: string }
   | { name: "bots" }
   | { name: "bot"; id: string }
+  | { name: "signins" }
   | { name: "notfound"; path: string };
 
 /** Returns the screen for a path. */
@@ -26,6 +27,7 @@ export function parseRoute(pathname: string): Route {
   if (parts.length === 3 && a === "conversations") return { name: "conversations", id };
   if (parts.length === 2 && a === "bots") return { name: "bots" };
   if (parts.length === 3 && a === "bots") return { name: "bot", id };
+  if (parts.length === 2 && a === "sign-ins") return { name: "signins" };
   if (parts.length === 3 && a === "assists") return { name: "assist", id };
   if (parts.length === 3 && a === "replay") return { name: "replay", id };
   return { name: "notfound", path: pathname };
@@ -40,6 +42,7 @@ export const paths = {
   conversation: (id: string) => `/console/conversations/${encodeURIComponent(id)}`,
   bots: "/console/bots",
   bot: (id: string) => `/console/bots/${encodeURIComponent(id)}`,
+  signins: "/console/sign-ins",
   assist: (id: string) => `/console/assists/${encodeURIComponent(id)}`,
   replay: (id: string) => `/console/replay/${encodeURIComponent(id)}`,
   terminal: (id: string) => `/terminal/${encodeURIComponent(id)}`,

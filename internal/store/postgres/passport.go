@@ -40,10 +40,10 @@ func (db *DB) PutServiceLine(ctx context.Context, l *tandem.ServiceLine) error {
 		c.CreatedAt = c.UpdatedAt
 	}
 	var created *int64
-	err := db.pool.QueryRow(ctx, `INSERT INTO service_lines (`+store.ServiceLineColumns+`) VALUES (`+dollars(10)+`)
+	err := db.pool.QueryRow(ctx, `INSERT INTO service_lines (`+store.ServiceLineColumns+`) VALUES (`+dollars(11)+`)
 		ON CONFLICT (site_id) DO UPDATE SET domains = excluded.domains, redirect_uris = excluded.redirect_uris,
 			devices = excluded.devices, access_ttl = excluded.access_ttl, refresh_ttl = excluded.refresh_ttl,
-			one_device = excluded.one_device, client_secret_hash = excluded.client_secret_hash, updated_at = excluded.updated_at
+			one_device = excluded.one_device, client_secret_hash = excluded.client_secret_hash, vouch_key = excluded.vouch_key, updated_at = excluded.updated_at
 		RETURNING created_at`, store.ServiceLineArgs(&c)...).Scan(&created)
 	if isForeignKey(err) {
 		return tandem.Errorf(tandem.ENotFound, "site %q not found", c.SiteID)
@@ -151,7 +151,7 @@ func (db *DB) CreateAuthCode(ctx context.Context, c *tandem.AuthCode) error {
 		if _, err := tx.Exec(ctx, `DELETE FROM auth_codes WHERE expires_at <= $1`, toMillis(cc.CreatedAt)); err != nil {
 			return wrapErr(err, "delete expired codes")
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO auth_codes (`+store.AuthCodeColumns+`) VALUES (`+dollars(11)+`)`, store.AuthCodeArgs(&cc)...)
+		_, err := tx.Exec(ctx, `INSERT INTO auth_codes (`+store.AuthCodeColumns+`) VALUES (`+dollars(12)+`)`, store.AuthCodeArgs(&cc)...)
 		switch {
 		case isForeignKey(err):
 			return tandem.Errorf(tandem.ENotFound, "site %q or identity %q not found", cc.SiteID, cc.IdentityID)

@@ -35,10 +35,10 @@ func (db *DB) PutServiceLine(ctx context.Context, l *tandem.ServiceLine) error {
 		c.CreatedAt = c.UpdatedAt
 	}
 	var created sql.NullInt64
-	err := db.w.QueryRowContext(ctx, `INSERT INTO service_lines (`+store.ServiceLineColumns+`) VALUES (`+marks(10)+`)
+	err := db.w.QueryRowContext(ctx, `INSERT INTO service_lines (`+store.ServiceLineColumns+`) VALUES (`+marks(11)+`)
 		ON CONFLICT (site_id) DO UPDATE SET domains = excluded.domains, redirect_uris = excluded.redirect_uris,
 			devices = excluded.devices, access_ttl = excluded.access_ttl, refresh_ttl = excluded.refresh_ttl,
-			one_device = excluded.one_device, client_secret_hash = excluded.client_secret_hash, updated_at = excluded.updated_at
+			one_device = excluded.one_device, client_secret_hash = excluded.client_secret_hash, vouch_key = excluded.vouch_key, updated_at = excluded.updated_at
 		RETURNING created_at`, store.ServiceLineArgs(&c)...).Scan(&created)
 	if isForeignKey(err) {
 		return tandem.Errorf(tandem.ENotFound, "site %q not found", c.SiteID)
@@ -146,7 +146,7 @@ func (db *DB) CreateAuthCode(ctx context.Context, c *tandem.AuthCode) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM auth_codes WHERE expires_at <= ?`, toMillis(cc.CreatedAt)); err != nil {
 			return fmt.Errorf("delete expired codes: %w", err)
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO auth_codes (`+store.AuthCodeColumns+`) VALUES (`+marks(11)+`)`, store.AuthCodeArgs(&cc)...)
+		_, err := tx.ExecContext(ctx, `INSERT INTO auth_codes (`+store.AuthCodeColumns+`) VALUES (`+marks(12)+`)`, store.AuthCodeArgs(&cc)...)
 		switch {
 		case isForeignKey(err):
 			return tandem.Errorf(tandem.ENotFound, "site %q or identity %q not found", cc.SiteID, cc.IdentityID)

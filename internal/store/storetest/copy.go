@@ -197,7 +197,7 @@ func fillPassport(t *testing.T, s store.Store, site *tandem.Site) {
 	ctx := context.Background()
 	l := &tandem.ServiceLine{SiteID: site.ID, Domains: []string{"https://shop.example"}, RedirectURIs: []string{"https://shop.example/cb", "com.example.shop:/cb"},
 		Devices: []tandem.DeviceKind{tandem.DeviceBrowser, tandem.DeviceAndroid}, AccessTTL: 15 * time.Minute, RefreshTTL: 30 * 24 * time.Hour,
-		OneDevice: true, ClientSecretHash: sha("5ec"), CreatedAt: at(0), UpdatedAt: at(1)}
+		OneDevice: true, ClientSecretHash: sha("5ec"), VouchKey: vouchKeyPEM, CreatedAt: at(0), UpdatedAt: at(1)}
 	must(t, s.PutServiceLine(ctx, l), "PutServiceLine")
 	id := &tandem.Identity{Email: "robin@example.com", Name: "Robin é", PasswordHash: "$argon2id$v=19$m=64,t=1,p=1$c2FsdA$a2V5", UserID: "user-1", CreatedAt: at(0)}
 	must(t, s.CreateIdentity(ctx, id), "CreateIdentity")
@@ -208,7 +208,8 @@ func fillPassport(t *testing.T, s store.Store, site *tandem.Site) {
 	newGrant(t, s, "laptop", id, site.ID, "laptop", 3, tandem.GrantSignedInElsewhere)
 	must(t, s.CreateAuthCode(ctx, &tandem.AuthCode{Hash: sha("code"), SiteID: site.ID, IdentityID: id.ID, RedirectURI: l.RedirectURIs[1],
 		CodeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", Nonce: "n", Scope: "openid", DeviceID: "phone", DeviceKind: tandem.DeviceAndroid,
-		CreatedAt: at(4), ExpiresAt: at(5)}), "CreateAuthCode")
+		SessionHash: sha("ps"), CreatedAt: at(4), ExpiresAt: at(5)}), "CreateAuthCode")
+	must(t, s.UseVouchJTI(ctx, site.ID, sha("jti"), at(9), at(4)), "UseVouchJTI")
 	must(t, s.CreateConsoleCode(ctx, newConsoleCode(id, "console-code", 4)), "CreateConsoleCode")
 	must(t, s.CreatePassportSession(ctx, &store.PassportSession{TokenHash: sha("ps"), IdentityID: id.ID, CreatedAt: at(1), ExpiresAt: at(600)}),
 		"CreatePassportSession")

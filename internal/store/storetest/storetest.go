@@ -97,6 +97,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeleteExpiredGrants", testDeleteExpiredGrants},
 		{"PassportSessions", testPassportSessions},
 		{"SigningKeys", testSigningKeys},
+		{"VouchKeys", testVouchKeys},
+		{"VouchJTIs", testVouchJTIs},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
