@@ -35,7 +35,7 @@ func TestConsolePassportSignIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	const agentPW = "alex's passport password"
-	newIdentity(t, ps, "alex.passport@example.com", "Alex", agentPW, agentUser.ID)
+	consoleTestIdentity(t, ps, "alex.passport@example.com", "Alex", agentPW, agentUser.ID)
 
 	// The agent, through the passport.
 	agent := e.tab()
@@ -62,8 +62,8 @@ func TestConsolePassportSignIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	const samPW = "sam's passport password"
-	newIdentity(t, ps, "sam@example.com", "Sam Doe", samPW, "")
-	token := codeFlow(t, e.srv.URL(), site.Key, redirect, "sam@example.com", samPW)
+	consoleTestIdentity(t, ps, "sam@example.com", "Sam Doe", samPW, "")
+	token := consoleTestCodeFlow(t, e.srv.URL(), site.Key, redirect, "sam@example.com", samPW)
 	origin := site.AllowedOrigins[0]
 	body, _ := json.Marshal(map[string]any{"siteKey": site.Key, "pageId": "page-1", "url": origin + "/form.html", "personId": "sam", "passportToken": token})
 	req, _ := http.NewRequestWithContext(ctx, "POST", e.srv.URL()+"/api/v1/public/help-requests", strings.NewReader(string(body)))
@@ -94,7 +94,7 @@ func TestConsolePassportSignIn(t *testing.T) {
 		q.querySelector('.qi-person')?.textContent === 'kim' && !q.querySelector('[data-testid=verified]'))`)
 }
 
-func newIdentity(t *testing.T, ps store.Passport, email, name, pw, userID string) *tandem.Identity {
+func consoleTestIdentity(t *testing.T, ps store.Passport, email, name, pw, userID string) *tandem.Identity {
 	t.Helper()
 	hash, err := password.HashWith(password.TestParams(), pw)
 	if err != nil {
@@ -107,12 +107,12 @@ func newIdentity(t *testing.T, ps store.Passport, email, name, pw, userID string
 	return id
 }
 
-var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+var consoleHiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
 
 // codeFlow signs a person in to the site (a public client) on the
 // passport's form and exchanges the code at the token endpoint, as a
 // site's page does, and returns the access token.
-func codeFlow(t *testing.T, base, clientID, redirect, email, pw string) string {
+func consoleTestCodeFlow(t *testing.T, base, clientID, redirect, email, pw string) string {
 	t.Helper()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -126,7 +126,7 @@ func codeFlow(t *testing.T, base, clientID, redirect, email, pw string) string {
 	page, _ := io.ReadAll(res.Body)
 	res.Body.Close()
 	form := url.Values{"email": {email}, "password": {pw}}
-	for _, m := range hiddenInput.FindAllStringSubmatch(string(page), -1) {
+	for _, m := range consoleHiddenInput.FindAllStringSubmatch(string(page), -1) {
 		form.Set(m[1], m[2])
 	}
 	res, err = c.PostForm(base+"/passport/authorize", form)
