@@ -88,7 +88,21 @@ type Assist struct {
 	// RecordingDeletedAt is when the site's retention ended the assist's
 	// recording (deleted or queued for deletion); zero while it is kept.
 	RecordingDeletedAt time.Time
+	// Verified is the person's passport identity when their help request
+	// carried an active passport token of the assist's site; zero when
+	// it did not (an unverified person).
+	Verified VerifiedPerson
 }
+
+// VerifiedPerson is who the passport says the person of an assist is.
+type VerifiedPerson struct {
+	IdentityID string
+	Email      string
+	Name       string
+}
+
+// IsZero reports whether the person was not verified.
+func (v VerifiedPerson) IsZero() bool { return v.IdentityID == "" }
 
 // Viewport is the size of the person's window in CSS pixels.
 type Viewport struct {

@@ -168,15 +168,17 @@ func (p *passportFlags) apply(ctx context.Context, db store.Store, site *tandem.
 func runIdentity(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	return cli.Program{Name: "tandem identity", Commands: []cli.Command{
 		{Name: "add", Summary: "add a person's passport account and print its id", Run: identityAdd},
+		{Name: "link", Summary: "link a passport account to an agent, who then signs in to the console with it", Run: identityLink},
 	}}.Run(ctx, args, stdin, stdout, stderr)
 }
 
 func identityAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("identity add", `tandem identity add --email E --name "Sam Doe" [--password-stdin]`, stderr)
+	fs := newFlagSet("identity add", `tandem identity add --email E --name "Sam Doe" [--password-stdin] [--agent AGENT_EMAIL]`, stderr)
 	data := storageFlags(fs)
 	email := fs.String("email", "", "the person's email, used to sign in (required)")
 	name := fs.String("name", "", "the person's name (required)")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input; without it a random one is made and printed once")
+	agent := fs.String("agent", "", "the email of the agent (tandem user) who signs in to the console with this account")
 	if err := parseNone(fs, args); err != nil {
 		return err
 	}
@@ -214,10 +216,20 @@ func identityAdd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return errors.New("identity add: this store keeps no passport")
 	}
 	id := &tandem.Identity{Email: *email, Name: *name, PasswordHash: hash, CreatedAt: time.Now()}
+	if *agent != "" {
+		u, err := db.UserByEmail(ctx, *agent)
+		if err != nil {
+			return cliError("identity add --agent", err)
+		}
+		id.UserID = u.ID
+	}
 	if err := ps.CreateIdentity(ctx, id); err != nil {
 		return cliError("identity add", err)
 	}
 	fmt.Fprintf(stdout, "added identity %s (%s), id %s\n", id.Email, id.Name, id.ID)
+	if *agent != "" {
+		fmt.Fprintf(stdout, "linked to agent %s: signs in to the console through the passport\n", *agent)
+	}
 	if generated {
 		fmt.Fprintf(stdout, "password: %s\n", pw)
 		fmt.Fprintln(stdout, "This password is shown only now; pass it on safely.")

@@ -103,6 +103,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	webhookAllow := fs.String("webhook-allow", env("TANDEM_WEBHOOK_ALLOW", ""), "address ranges requests to bots may reach although they are loopback, private or link-local, as CIDR prefixes or addresses, comma-separated (e.g. 10.1.0.0/16); none by default")
 	fs.IntVar(&cfg.WebhookWorkers, "webhook-workers", envInt("TANDEM_WEBHOOK_WORKERS", 4, 1), "requests to bots this server sends at once")
 	fs.IntVar(&cfg.WebhookAttempts, "webhook-attempts", envInt("TANDEM_WEBHOOK_ATTEMPTS", 8, 1), "attempts at a request to a bot before it is given up (dead, retried by its owner)")
+	fs.StringVar(&cfg.ConsoleSignIn, "console-signin", env("TANDEM_CONSOLE_SIGNIN", "both"), "how agents sign in to the console: password, passport (the password form refuses) or both")
 	logLevel := fs.String("log-level", env("TANDEM_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err

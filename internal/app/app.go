@@ -67,6 +67,9 @@ type Config struct {
 	SecretsFile string
 	PublicURL   string // how people and agents reach Addr (http://ADDR)
 	TeamName    string // in consent prompts ("Support")
+	// ConsoleSignIn is how agents sign in to the console: "password",
+	// "passport" or "both" ("" is both).
+	ConsoleSignIn string
 	// DemoSDKURL is the Tandem URL the demo pages load the SDK from
 	// (PublicURL); tests point it through a proxy to cut the network.
 	DemoSDKURL string
@@ -357,11 +360,19 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	metricsH := metricsHandler(m.Handler(), cfg.MetricsToken)
+	consoleSignIn, err := httpapi.ParseConsoleSignIn(cfg.ConsoleSignIn)
+	if err != nil {
+		return nil, err
+	}
+	if !consoleSignIn.Password() && s.passport == nil {
+		return nil, tandem.Errorf(tandem.EInvalid, "--console-signin passport needs a store that keeps the passport")
+	}
 	deps := httpapi.Deps{
 		Assists:       s.assists,
 		Conversations: s.conversations,
 		Bots:          s.bots,
 		Passport:      s.passport,
+		ConsoleSignIn: consoleSignIn,
 		Login:         auth.PasswordLogin{Users: s.db, Gate: password.NewGate(password.GateConfig{Slots: cfg.SignInSlots})},
 		Sessions:      &auth.Manager{Sessions: s.db, Users: s.db},
 		Sites:         s.db,

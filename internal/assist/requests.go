@@ -28,6 +28,10 @@ type HelpRequest struct {
 	ConversationToken string `json:"conversationToken"`
 	// Origin is the page's origin as the browser reported it (not from the body).
 	Origin string `json:"-"`
+	// Verified is who the passport says the person is, when the request
+	// carried their active passport token for the site (checked by the
+	// HTTP layer, never taken from the body).
+	Verified tandem.VerifiedPerson `json:"-"`
 }
 
 // Started is a new assist as the person's SDK sees it.
@@ -109,6 +113,7 @@ func (s *Service) RequestHelp(ctx context.Context, req HelpRequest) (*Started, e
 		UserAgent: req.UserAgent,
 		Viewport:  req.Viewport,
 		CreatedAt: s.cfg.Now(),
+		Verified:  req.Verified,
 	}
 	// The lease first: an assist in the store always has an owner, or had
 	// one (see newAssistID).

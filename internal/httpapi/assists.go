@@ -33,6 +33,23 @@ type assistJSON struct {
 	RecordingDeletedAt *time.Time `json:"recordingDeletedAt,omitempty"`
 	// ConversationID is the assist's support conversation, if it has one.
 	ConversationID string `json:"conversationId,omitempty"`
+	// Verified is the person's passport identity when their help request
+	// carried an active passport token of the site; absent otherwise.
+	Verified *verifiedJSON `json:"verified,omitempty"`
+}
+
+// verifiedJSON is who the passport says an assist's person is.
+type verifiedJSON struct {
+	IdentityID string `json:"identityId"`
+	Email      string `json:"email"`
+	Name       string `json:"name,omitempty"`
+}
+
+func verifiedOf(v tandem.VerifiedPerson) *verifiedJSON {
+	if v.IsZero() {
+		return nil
+	}
+	return &verifiedJSON{IdentityID: v.IdentityID, Email: v.Email, Name: v.Name}
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -85,6 +102,7 @@ func (n *names) assist(a *tandem.Assist) assistJSON {
 		AgentID: a.AgentID, AgentName: n.user(a.AgentID), CreatedAt: a.CreatedAt,
 		StartedAt: timePtr(a.StartedAt), EndedAt: timePtr(a.EndedAt), EndReason: a.EndReason,
 		RecordingDeletedAt: timePtr(a.RecordingDeletedAt), ConversationID: n.conversation(a.ID),
+		Verified: verifiedOf(a.Verified),
 	}
 }
 

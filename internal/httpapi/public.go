@@ -47,12 +47,20 @@ func (s *Server) handleHelpRequest(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, tandem.Errorf(tandem.ERateLimited, "too many requests; wait a moment"))
 		return
 	}
-	var req assist.HelpRequest
-	if err := httpjson.Read(w, r, &req); err != nil {
+	var body struct {
+		assist.HelpRequest
+		// PassportToken, when the person is signed in to the site through
+		// the passport, is their access token: verified here, never
+		// stored.
+		PassportToken string `json:"passportToken"`
+	}
+	if err := httpjson.Read(w, r, &body); err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	req := body.HelpRequest
 	req.Origin = r.Header.Get("Origin")
+	req.Verified = s.verifiedPerson(r, req.SiteKey, body.PassportToken)
 	started, err := s.deps.Assists.RequestHelp(r.Context(), req)
 	if err != nil {
 		if tandem.ErrorCode(err) == tandem.EUnavailable {
@@ -91,4 +99,42 @@ func writeStarted(w http.ResponseWriter, st *assist.Started) {
 		out["conversationId"], out["conversationToken"] = st.ConversationID, st.ConversationToken
 	}
 	httpjson.Write(w, http.StatusCreated, out)
+}
+
+// verifiedPerson is who the passport says the person asking for help is:
+// their identity when token is an active access token of the site whose
+// key is siteKey, else nobody. A token that does not verify never refuses
+// the request (the person still gets help, unverified); why is logged.
+func (s *Server) verifiedPerson(r *http.Request, siteKey, token string) tandem.VerifiedPerson {
+	if token == "" {
+		return tandem.VerifiedPerson{}
+	}
+	log := s.log.With("site", siteKey, "client", clientIP(r))
+	if s.deps.Passport == nil {
+		log.Info("help request: passport token ignored", "reason", "no passport")
+		return tandem.VerifiedPerson{}
+	}
+	c, err := s.deps.Passport.LookupClient(r.Context(), siteKey)
+	if err != nil {
+		log.Info("help request unverified", "reason", "site not registered with the passport", "err", err)
+		return tandem.VerifiedPerson{}
+	}
+	if c.IsConsole() {
+		return tandem.VerifiedPerson{}
+	}
+	v, err := s.deps.Passport.VerifyFor(r.Context(), c, token)
+	if err != nil {
+		log.Warn("help request unverified", "reason", "verify failed", "err", err)
+		return tandem.VerifiedPerson{}
+	}
+	if !v.Active {
+		log.Info("help request unverified", "reason", v.Reason)
+		return tandem.VerifiedPerson{}
+	}
+	id, err := s.deps.Passport.Identity(r.Context(), v.IdentityID)
+	if err != nil {
+		log.Warn("help request unverified", "reason", "identity lookup failed", "err", err)
+		return tandem.VerifiedPerson{}
+	}
+	return tandem.VerifiedPerson{IdentityID: id.ID, Email: id.Email, Name: id.Name}
 }

@@ -83,6 +83,9 @@ type Deps struct {
 	// Passport, when set, serves the OpenID Connect provider (/passport/…,
 	// /.well-known/openid-configuration, /api/v1/passport/verify).
 	Passport *passport.Service
+	// ConsoleSignIn is how agents sign in to the console: with a
+	// password, through the passport, or both (the default).
+	ConsoleSignIn ConsoleSignIn
 }
 
 // Observer counts requests for metrics; nil is allowed.
@@ -221,6 +224,7 @@ func (s *Server) apiRoutes() []route {
 	routes = append(routes, s.hookRoutes()...)
 	routes = append(routes, s.passportRoutes()...)
 	routes = append(routes, s.passportMonitorRoutes()...)
+	routes = append(routes, s.consolePassportRoutes()...)
 	routes = append(routes, s.userRoutes()...)
 	return routes
 }

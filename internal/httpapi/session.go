@@ -80,6 +80,10 @@ func clientIP(r *http.Request) string {
 // every outcome with the normalised email and the client address, never
 // the password.
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
+	if !s.deps.ConsoleSignIn.Password() {
+		s.fail(w, r, tandem.Errorf(tandem.EForbidden, "agents sign in through the passport here; passwords are not accepted"))
+		return
+	}
 	var body struct {
 		Email    string `json:"email"`
 		Password string `json:"password"`
@@ -118,17 +122,26 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	token, sess, err := s.deps.Sessions.Start(r.Context(), u)
-	if err != nil {
+	if err := s.startSession(w, r, u); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	log.Info("signed in", "result", "ok", "user", u.ID)
+	httpjson.Write(w, http.StatusOK, map[string]any{"user": userJSON(u)})
+}
+
+// startSession starts u's console session and sets its cookie: the one
+// way in, whether the agent signed in with a password or the passport.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, u *tandem.User) error {
+	token, sess, err := s.deps.Sessions.Start(r.Context(), u)
+	if err != nil {
+		return err
+	}
 	http.SetCookie(w, &http.Cookie{
 		Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, Secure: s.deps.SecureCookies,
 		SameSite: http.SameSiteLaxMode, Expires: sess.ExpiresAt,
 	})
-	httpjson.Write(w, http.StatusOK, map[string]any{"user": userJSON(u)})
+	return nil
 }
 
 // retryAfter sets Retry-After to d in whole seconds (at least 1) and

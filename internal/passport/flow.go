@@ -134,6 +134,10 @@ func (s *Service) IssueSessionCode(ctx context.Context, c *Client, r *AuthReques
 }
 
 func (s *Service) issueCode(ctx context.Context, c *Client, r *AuthRequest, identityID, deviceID, sessionHash string) (string, error) {
+	if c.IsConsole() {
+		// The console gets no grant, so no authkey either.
+		return s.issueConsoleCode(ctx, r, identityID)
+	}
 	code := randomToken(CodePrefix)
 	now := s.cfg.Now()
 	err := s.st.CreateAuthCode(ctx, &tandem.AuthCode{

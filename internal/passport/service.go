@@ -29,6 +29,7 @@ import (
 // Store is what the passport keeps its state in.
 type Store interface {
 	store.Passport
+	store.ConsoleCodes
 	SiteByKey(ctx context.Context, key string) (*tandem.Site, error)
 	SiteByID(ctx context.Context, id string) (*tandem.Site, error)
 	AppendAudit(ctx context.Context, e *tandem.AuditEntry) error
@@ -171,6 +172,9 @@ func (s *Service) LookupClient(ctx context.Context, clientID string) (*Client, e
 	if clientID == "" || len(clientID) > 200 {
 		return nil, oauthErr("invalid_client", "unknown client")
 	}
+	if clientID == ConsoleClientID {
+		return s.consoleClient(), nil
+	}
 	now := s.cfg.Now()
 	if c := s.clients.get(clientID, now); c != nil {
 		return c, nil
@@ -211,6 +215,11 @@ func (s *Service) AuthenticateClient(ctx context.Context, clientID, secret strin
 		return nil, err
 	}
 	switch {
+	case c.IsConsole():
+		// The console exchanges its codes in process (ExchangeConsole):
+		// its client has no business at the token, introspection or
+		// revocation endpoints.
+		return nil, oauthErr("invalid_client", "the console's client is not used over HTTP")
 	case c.Confidential():
 		if secret == "" || !equalHash(auth.HashToken(secret), c.Line.ClientSecretHash) {
 			return nil, oauthErr("invalid_client", "client authentication failed")

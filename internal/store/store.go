@@ -34,6 +34,7 @@ type Store interface {
 	Bots
 	Outbox
 	Passport
+	ConsoleCodes
 	Copier
 	Pinger
 	Close() error

@@ -48,6 +48,15 @@ export interface Assist {
   recordingDeletedAt?: string;
   /** The assist's support conversation, shown beside the live view and the replay. */
   conversationId?: string;
+  /** Who the passport says the person is, when they were signed in to the site; absent otherwise. */
+  verified?: VerifiedPerson;
+}
+
+/** A person's identity as the passport vouched for it. */
+export interface VerifiedPerson {
+  identityId: string;
+  email: string;
+  name?: string;
 }
 
 /** A person's recorded answer to a request to see their page. */
@@ -162,6 +171,7 @@ const enc = encodeURIComponent;
 export const api = {
   me: () => call<{ user: User }>("GET", "/me"),
   login: (email: string, password: string) => call<{ user: User }>("POST", "/login", { email, password }),
+  signInMethods: () => call<{ password: boolean; passport: boolean }>("GET", "/console/signin"),
   logout: () => call<unknown>("POST", "/logout"),
   assists: (...states: AssistState[]) =>
     call<{ assists: Assist[] }>("GET", `/assists${states.length ? "?" + states.map((s) => `state=${enc(s)}`).join("&") : ""}`),

@@ -2,7 +2,7 @@
 // pages visited, who is watching, and the controls to end the assist.
 
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, AssistDetails, AssistState, errorMessage, User } from "./api";
+import { api, AssistDetails, AssistState, errorMessage, User, VerifiedPerson } from "./api";
 import { CallPanel } from "./callpanel";
 import { AssistChat } from "./chat/assistchat";
 import { setDebugSource } from "./debug";
@@ -20,6 +20,7 @@ import { Toasts } from "./toast";
 import { LiveToolbar } from "./toolbar";
 import { browserLabel } from "./ua";
 import { Avatar, Empty, ErrorNote, Icon, Pill, Spinner, StatePill, useShortcuts } from "./ui";
+import { VerifiedBadge } from "./verified";
 
 /** Returns the saved zoom mode and a setter that saves it. */
 export function useViewMode(): [ViewMode, (m: ViewMode) => void] {
@@ -240,6 +241,7 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
             <span class="ah-person" data-testid="assist-person">
               {a?.personId || "…"}
             </span>
+            <VerifiedBadge v={a?.verified} />
             {a?.siteName && <span class="qi-site">{a.siteName}</span>}
             {state && <StatePill state={state} testid="assist-state" />}
             <Pill tone={health.tone} testid="health" class="health-pill" title={healthTitle(session)}>
@@ -286,7 +288,7 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
         </div>
       )}
       <ErrorNote message={actionErr} />
-      <Participants session={session} me={me} />
+      <Participants session={session} me={me} verified={a?.verified} />
       <div class="assist-body">
         <div class="live-main">
           {!ended && !denied && (
@@ -362,7 +364,7 @@ function mergePages(details: AssistDetails | null, live: PageVisit[]): PageVisit
   return out;
 }
 
-function Participants({ session, me }: { session: LiveSession; me: User }) {
+function Participants({ session, me, verified }: { session: LiveSession; me: User; verified?: VerifiedPerson }) {
   const pr = session.presence;
   const agents = pr?.agents ?? [];
   const others = agents.filter((a) => a.id !== me.id);
@@ -373,6 +375,7 @@ function Participants({ session, me }: { session: LiveSession; me: User }) {
         <span class="dot" />
         {person === "connected" ? "Person connected" : person === "away" ? "Person away" : "Person"}
       </span>
+      <VerifiedBadge v={verified} />
       <span class="sep" />
       <span class="muted small">Watching:</span>
       <span class="watcher" data-testid="watcher" data-agent-id={me.id}>

@@ -8,6 +8,7 @@ import { Link } from "./router";
 import { paths } from "./routes";
 import { browserLabel } from "./ua";
 import { Avatar, Empty, ErrorNote, Loading } from "./ui";
+import { VerifiedBadge } from "./verified";
 
 /** The history screen. */
 export function HistoryScreen() {
@@ -79,8 +80,10 @@ export function HistoryScreen() {
                   <span class="cell-person">
                     <Avatar name={a.personId || "?"} size={22} />
                     <span>
-                      <span class="qi-person">{a.personId || "Anonymous"}</span>
-                      <span class="muted small block">{[a.siteName, a.agentName && `with ${a.agentName}`].filter(Boolean).join(" · ")}</span>
+                      <span class="qi-person">{a.personId || "Anonymous"}</span> <VerifiedBadge v={a.verified} />
+                      <span class="muted small block">
+                        {[a.verified?.email, a.siteName, a.agentName && `with ${a.agentName}`].filter(Boolean).join(" · ")}
+                      </span>
                     </span>
                   </span>
                   <span class="cell-url" title={a.pageUrl}>

@@ -1,6 +1,6 @@
 // The sign-in screen.
 
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { api, errorMessage, User } from "./api";
 import { Spinner } from "./ui";
 
@@ -10,6 +10,11 @@ export function LoginScreen({ onLogin }: { onLogin(u: User): void }) {
   const [password, setPassword] = useState("");
   const [err, setErr] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // Which ways in the server allows (--console-signin); the password form until it says.
+  const [methods, setMethods] = useState({ password: true, passport: false });
+  useEffect(() => {
+    api.signInMethods().then(setMethods, () => setMethods({ password: true, passport: false }));
+  }, []);
 
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -31,37 +36,50 @@ export function LoginScreen({ onLogin }: { onLogin(u: User): void }) {
           <span class="brand-mark">T</span> Tandem
         </div>
         <h1>Sign in to the console</h1>
-        <label class="field">
-          <span>Email</span>
-          <input
-            type="email"
-            autoComplete="username"
-            required
-            autoFocus
-            value={email}
-            data-testid="login-email"
-            onInput={(e) => setEmail((e.currentTarget as HTMLInputElement).value)}
-          />
-        </label>
-        <label class="field">
-          <span>Password</span>
-          <input
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            data-testid="login-password"
-            onInput={(e) => setPassword((e.currentTarget as HTMLInputElement).value)}
-          />
-        </label>
-        {err && (
-          <div class="error-note" role="alert" data-testid="login-error">
-            {err}
-          </div>
+        {methods.passport && (
+          <>
+            {/* A top-level navigation: the passport's form is on its own page, and back with a code. */}
+            <a class="btn btn-block passport-signin" href="/console/passport/start" data-testid="login-passport">
+              Sign in with the passport
+            </a>
+            {methods.password && <div class="login-or muted small">or with your password</div>}
+          </>
         )}
-        <button type="submit" class="btn btn-primary btn-block" data-testid="login-submit" disabled={busy}>
-          {busy && <Spinner />} Sign in
-        </button>
+        {methods.password && (
+          <>
+            <label class="field">
+              <span>Email</span>
+              <input
+                type="email"
+                autoComplete="username"
+                required
+                autoFocus
+                value={email}
+                data-testid="login-email"
+                onInput={(e) => setEmail((e.currentTarget as HTMLInputElement).value)}
+              />
+            </label>
+            <label class="field">
+              <span>Password</span>
+              <input
+                type="password"
+                autoComplete="current-password"
+                required
+                value={password}
+                data-testid="login-password"
+                onInput={(e) => setPassword((e.currentTarget as HTMLInputElement).value)}
+              />
+            </label>
+            {err && (
+              <div class="error-note" role="alert" data-testid="login-error">
+                {err}
+              </div>
+            )}
+            <button type="submit" class="btn btn-primary btn-block" data-testid="login-submit" disabled={busy}>
+              {busy && <Spinner />} Sign in
+            </button>
+          </>
+        )}
       </form>
     </div>
   );

@@ -12,6 +12,7 @@ import { Summary } from "./chat/api";
 import { QueuedConversation, useQueuedConversations, WaitingWords } from "./chat/queued";
 import { browserLabel } from "./ua";
 import { Avatar, Empty, ErrorNote, Icon, Loading, Pill, Spinner, useNow, useShortcuts } from "./ui";
+import { VerifiedBadge } from "./verified";
 
 const sections: { state: AssistState; title: string; hint: string }[] = [
   { state: "waiting", title: "Waiting", hint: "Asked for help; no one has accepted yet." },
@@ -187,6 +188,7 @@ function QueueItem({ a, now, store, words }: { a: Assist; now: number; store: Qu
       <div class="qi-main">
         <div class="qi-line">
           <span class="qi-person">{a.personId || "Anonymous"}</span>
+          <VerifiedBadge v={a.verified} />
           {a.siteName && <span class="qi-site">{a.siteName}</span>}
         </div>
         <div class="qi-url" title={a.pageUrl}>

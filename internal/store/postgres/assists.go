@@ -13,7 +13,8 @@ import (
 )
 
 const assistColumns = `id, site_id, state, person_id, page_id, page_url, user_agent,
-	viewport_width, viewport_height, viewport_dpr, agent_id, created_at, started_at, ended_at, end_reason, recording_deleted_at`
+	viewport_width, viewport_height, viewport_dpr, agent_id, created_at, started_at, ended_at, end_reason, recording_deleted_at,
+	verified_identity_id, verified_email, verified_name`
 
 // CreateAssist inserts a, setting its ID and CreatedAt when empty, and its
 // State to waiting when empty. An unknown site is tandem.ENotFound.
@@ -65,10 +66,11 @@ func insertAssist(ctx context.Context, q querier, a *tandem.Assist) error {
 		return err
 	}
 	setIDAndTime(&c.ID, &c.CreatedAt)
-	_, err := q.Exec(ctx, `INSERT INTO assists (`+assistColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+	_, err := q.Exec(ctx, `INSERT INTO assists (`+assistColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
 		c.ID, c.SiteID, string(c.State), c.PersonID, c.PageID, c.PageURL, c.UserAgent,
 		c.Viewport.Width, c.Viewport.Height, c.Viewport.DPR, c.AgentID,
-		toMillis(c.CreatedAt), toMillis(c.StartedAt), toMillis(c.EndedAt), c.EndReason, toMillis(c.RecordingDeletedAt))
+		toMillis(c.CreatedAt), toMillis(c.StartedAt), toMillis(c.EndedAt), c.EndReason, toMillis(c.RecordingDeletedAt),
+		c.Verified.IdentityID, c.Verified.Email, c.Verified.Name)
 	switch {
 	case isForeignKey(err):
 		return tandem.Errorf(tandem.ENotFound, "site %q not found", c.SiteID)
@@ -204,7 +206,8 @@ func scanAssist(r pgx.Row) (*tandem.Assist, error) {
 	var created, started, ended, deleted *int64
 	err := r.Scan(&a.ID, &a.SiteID, &state, &a.PersonID, &a.PageID, &a.PageURL, &a.UserAgent,
 		&a.Viewport.Width, &a.Viewport.Height, &a.Viewport.DPR, &a.AgentID,
-		&created, &started, &ended, &a.EndReason, &deleted)
+		&created, &started, &ended, &a.EndReason, &deleted,
+		&a.Verified.IdentityID, &a.Verified.Email, &a.Verified.Name)
 	if err != nil {
 		return nil, err
 	}

@@ -126,6 +126,9 @@ func fill(t *testing.T, s store.Store) filled {
 		if st != tandem.AssistWaiting {
 			a.AgentID = f.user.ID
 		}
+		if st == tandem.AssistLive {
+			a.Verified = tandem.VerifiedPerson{IdentityID: "identity-copied", Email: "sam@example.com", Name: "Sam"}
+		}
 		if st == tandem.AssistLive || st == tandem.AssistEnded {
 			a.StartedAt = at(i + 1)
 		}
@@ -207,6 +210,7 @@ func fillPassport(t *testing.T, s store.Store, site *tandem.Site) {
 		CodeChallenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", Nonce: "n", Scope: "openid", DeviceID: "phone", DeviceKind: tandem.DeviceAndroid,
 		SessionHash: sha("ps"), CreatedAt: at(4), ExpiresAt: at(5)}), "CreateAuthCode")
 	must(t, s.UseVouchJTI(ctx, site.ID, sha("jti"), at(9), at(4)), "UseVouchJTI")
+	must(t, s.CreateConsoleCode(ctx, newConsoleCode(id, "console-code", 4)), "CreateConsoleCode")
 	must(t, s.CreatePassportSession(ctx, &store.PassportSession{TokenHash: sha("ps"), IdentityID: id.ID, CreatedAt: at(1), ExpiresAt: at(600)}),
 		"CreatePassportSession")
 	must(t, s.CreateSigningKey(ctx, &tandem.SigningKey{ID: "kid-1", Algorithm: "RS256", PrivateDER: []byte("\x30\x82\x00\xff der"),
