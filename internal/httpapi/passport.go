@@ -68,6 +68,8 @@ func passportCORS(w http.ResponseWriter, r *http.Request) {
 		h.Set("Access-Control-Allow-Methods", "GET, POST")
 		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, DPoP")
 		h.Set("Access-Control-Max-Age", "600")
+		// A page reads why its token stopped working (RFC 6750's header).
+		h.Set("Access-Control-Expose-Headers", "WWW-Authenticate")
 	}
 }
 
@@ -363,10 +365,24 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusOK, toks)
 }
 
-// bearerError answers a userinfo request without a good token (RFC 6750 §3).
-func bearerError(w http.ResponseWriter, desc string) {
-	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+strings.ReplaceAll(desc, `"`, "'")+`"`)
-	httpjson.Write(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "error_description": desc})
+// bearerError answers a request whose access token is not active (RFC
+// 6750 §3). The error description is the reason alone (a word such as
+// "signed_in_elsewhere", never quoted text), in the header and in the body,
+// so that a browser client learns why it was signed out: the header is
+// exposed to CORS requests.
+func bearerError(w http.ResponseWriter, reason string) {
+	if reason == "" {
+		reason = "unknown"
+	}
+	reason = strings.Map(func(r rune) rune {
+		if r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, reason)
+	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+reason+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	httpjson.Write(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "error_description": reason, "reason": reason})
 }
 
 func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
@@ -383,7 +399,7 @@ func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if id == nil {
-		bearerError(w, "the access token is not active: "+v.Reason)
+		bearerError(w, v.Reason)
 		return
 	}
 	out := map[string]any{"sub": id.ID}
