@@ -510,8 +510,11 @@ type verifyJSON struct {
 	Reason       string     `json:"reason,omitempty"`
 }
 
-// handleVerify answers a site back end (a confidential client, by HTTP
-// Basic) whether an access token is active and whose it is.
+// handleVerify answers a site back end (by HTTP Basic: the site key and,
+// for a confidential client, its secret) whether an access token is active
+// and whose it is. A public client's back end (a site whose pages sign in
+// through the SDK) sends its key alone: the token is the credential, as at
+// userinfo, and a token of another site is unknown to it.
 func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Token string `json:"token"`
@@ -523,10 +526,10 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	id, secret, ok := r.BasicAuth()
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Basic realm="passport"`)
-		s.fail(w, r, tandem.Errorf(tandem.EUnauthorized, "authenticate as the site: HTTP Basic with its key and client secret"))
+		s.fail(w, r, tandem.Errorf(tandem.EUnauthorized, "authenticate as the site: HTTP Basic with its key (and client secret, for a confidential client)"))
 		return
 	}
-	c, err := s.deps.Passport.AuthenticateClient(r.Context(), id, secret, true)
+	c, err := s.deps.Passport.AuthenticateClient(r.Context(), id, secret, false)
 	if err != nil {
 		var oe *passport.Error
 		if errors.As(err, &oe) {

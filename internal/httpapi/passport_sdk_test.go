@@ -115,3 +115,60 @@ func TestUserinfoSaysWhyATokenEnded(t *testing.T) {
 		})
 	}
 }
+
+// TestPublicSiteBackEndVerifies: the back end of a public site (its pages
+// sign in through the SDK, so it has no secret) verifies its own tokens by
+// its key alone; another site's key, a secret it does not have, and no
+// key at all get nothing.
+func TestPublicSiteBackEndVerifies(t *testing.T) {
+	w := newSDKWorld(t)
+	toks := w.signIn(t, "web-one")
+	other := &tandem.Site{Name: "Other", AllowedOrigins: []string{"https://other.example"}}
+	if err := w.ts.Store().CreateSite(t.Context(), other); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	if err := w.ts.Store().(store.Passport).PutServiceLine(t.Context(), &tandem.ServiceLine{SiteID: other.ID, Domains: other.AllowedOrigins,
+		RedirectURIs: []string{"https://other.example/cb"}, AccessTTL: time.Hour, RefreshTTL: time.Hour, CreatedAt: now, UpdatedAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name, id, secret string
+		basic            bool
+		status           int
+		active           bool
+		reason           string
+	}{
+		{"its own key", w.ts.Site.Key, "", true, 200, true, ""},
+		{"another site's key", other.Key, "", true, 200, false, "unknown"},
+		{"a secret it has not", w.ts.Site.Key, "guess", true, 401, false, ""},
+		{"no key", "", "", false, 401, false, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			req, _ := http.NewRequestWithContext(t.Context(), "POST", w.ts.URL()+"/api/v1/passport/verify", strings.NewReader(`{"token":"`+toks.AccessToken+`"}`))
+			req.Header.Set("Content-Type", "application/json")
+			if c.basic {
+				req.SetBasicAuth(c.id, c.secret)
+			}
+			resp, err := w.ts.Client().Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var out struct {
+				Active     bool   `json:"active"`
+				IdentityID string `json:"identityId"`
+				SiteID     string `json:"siteId"`
+				Reason     string `json:"reason"`
+			}
+			_ = json.NewDecoder(resp.Body).Decode(&out)
+			if resp.StatusCode != c.status || out.Active != c.active || out.Reason != c.reason {
+				t.Fatalf("got %d %+v, want %d active=%v reason=%q", resp.StatusCode, out, c.status, c.active, c.reason)
+			}
+			if c.active && (out.IdentityID != w.identity.ID || out.SiteID != w.ts.Site.ID) {
+				t.Fatalf("verified %+v, want identity %s site %s", out, w.identity.ID, w.ts.Site.ID)
+			}
+		})
+	}
+}
