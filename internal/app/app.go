@@ -341,7 +341,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if ps, ok := s.db.(passport.Store); ok {
 		s.passport, err = passport.New(passport.Config{
-			Secret: secret, Issuer: cfg.PublicURL, Now: cfg.Now, Logger: cfg.Logger,
+			Secret: secret, Issuer: cfg.PublicURL, Now: cfg.Now, Logger: cfg.Logger, Bus: s.bus,
 			Passwords: password.NewGate(password.GateConfig{Slots: cfg.SignInSlots}),
 		}, ps)
 		if err != nil {
@@ -411,6 +411,8 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if s.passport != nil {
 		// Every 10 minutes: a new key is published an hour before it signs.
 		s.wg.Go(func() { s.passport.RunKeyRotation(base, 10*time.Minute) })
+		// Grant changes from every node: caches forget, followers hear.
+		s.wg.Go(func() { s.passport.RunEvents(base) })
 	}
 	// What bots answer is applied by the bot service (none: ignored).
 	var answers webhook.Answers

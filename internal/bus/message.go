@@ -143,3 +143,34 @@ func DecodeConversationEvent(data []byte) (ConversationEvent, error) {
 	}
 	return e, nil
 }
+
+// GrantChange is a message on Passport(): a grant of the passport changed.
+// Type is "ended" (Reason says why: signed_in_elsewhere, revoked, …),
+// "refresh" (a monitor asked its client to refresh ahead of expiry) or
+// "rotated" (refreshed: caches of its old access token are stale).
+type GrantChange struct {
+	GrantID string `json:"grantId"`
+	Type    string `json:"type"`
+	Reason  string `json:"reason,omitempty"`
+}
+
+// Encode returns c as a message's data.
+func (c GrantChange) Encode() []byte { return mustJSON(c) }
+
+// DecodeGrantChange reads a message of Passport(), refusing one without a
+// grant id or with an unknown type.
+func DecodeGrantChange(data []byte) (GrantChange, error) {
+	var c GrantChange
+	if err := json.Unmarshal(data, &c); err != nil {
+		return GrantChange{}, tandem.Errorf(tandem.EInvalid, "bus: a grant change is not JSON: %v", err)
+	}
+	if why := checkID(c.GrantID); why != "" {
+		return GrantChange{}, tandem.Errorf(tandem.EInvalid, "bus: a grant change needs a grant id: %s", why)
+	}
+	switch c.Type {
+	case "ended", "refresh", "rotated":
+	default:
+		return GrantChange{}, tandem.Errorf(tandem.EInvalid, "bus: a grant change of unknown type %q", c.Type)
+	}
+	return c, nil
+}

@@ -84,3 +84,27 @@ func TestConversationEvent(t *testing.T) {
 		}
 	}
 }
+
+// A grant change reads back as written; one without a grant id or with an
+// unknown type is refused.
+func TestGrantChange(t *testing.T) {
+	c := GrantChange{GrantID: "g1", Type: "ended", Reason: "revoked"}
+	want := `{"grantId":"g1","type":"ended","reason":"revoked"}`
+	if got := string(c.Encode()); got != want {
+		t.Errorf("grant change encodes as %s, want %s", got, want)
+	}
+	if back, err := DecodeGrantChange(c.Encode()); err != nil || back != c {
+		t.Errorf("grant change reads back as %+v, %v", back, err)
+	}
+	for _, data := range []string{
+		``, `{}`, `[1]`,
+		`{"grantId":"","type":"ended"}`,
+		`{"grantId":"a.b","type":"ended"}`,
+		`{"grantId":"g1","type":"gone"}`,
+		`{"grantId":"g1"}`,
+	} {
+		if _, err := DecodeGrantChange([]byte(data)); tandem.ErrorCode(err) != tandem.EInvalid {
+			t.Errorf("DecodeGrantChange(%q): %v, want an invalid error", data, err)
+		}
+	}
+}

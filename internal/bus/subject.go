@@ -30,6 +30,11 @@ const (
 	// subscribers are members of any conversation, so every node follows
 	// every event and keeps those of its own subscribers.
 	KindConversation
+	// KindPassport is the changes of the passport's grants (sign-ins on
+	// sites): one ended, or asked to refresh ahead of expiry
+	// (GrantChange). It has no ID: every node forgets what it cached of
+	// the grant and tells the clients it serves that follow it.
+	KindPassport
 )
 
 func (k Kind) String() string {
@@ -42,12 +47,14 @@ func (k Kind) String() string {
 		return "lease"
 	case KindConversation:
 		return "conversation"
+	case KindPassport:
+		return "passport"
 	}
 	return "invalid"
 }
 
 // Subject is where a message is published. Make one with Queues, Control,
-// Leases or Conversations; the zero Subject is invalid and refused by every Bus.
+// Leases, Conversations or Passport; the zero Subject is invalid and refused by every Bus.
 type Subject struct {
 	kind Kind
 	id   string
@@ -68,6 +75,9 @@ func Leases() Subject { return Subject{kind: KindLease} }
 
 // Conversations is the subject of the live events of conversations.
 func Conversations() Subject { return Subject{kind: KindConversation} }
+
+// Passport is the subject of the changes of the passport's grants.
+func Passport() Subject { return Subject{kind: KindPassport} }
 
 func withID(k Kind, id string) (Subject, error) {
 	if why := checkID(id); why != "" {
@@ -96,28 +106,28 @@ func checkID(id string) string {
 // Kind is what the subject is about.
 func (s Subject) Kind() Kind { return s.kind }
 
-// ID is the session's id, "" for KindQueue, KindLease and
-// KindConversation.
+// ID is the session's id, "" for KindQueue, KindLease, KindConversation
+// and KindPassport.
 func (s Subject) ID() string { return s.id }
 
-// Valid reports whether s was made by Queues, Control, Leases or
-// Conversations.
+// Valid reports whether s was made by Queues, Control, Leases,
+// Conversations or Passport.
 func (s Subject) Valid() error {
 	switch s.kind {
 	case KindControl:
 		if checkID(s.id) == "" {
 			return nil
 		}
-	case KindQueue, KindLease, KindConversation:
+	case KindQueue, KindLease, KindConversation, KindPassport:
 		if s.id == "" {
 			return nil
 		}
 	}
-	return tandem.Errorf(tandem.EInvalid, "bus: not a subject (make one with bus.Queues, bus.Control, bus.Leases or bus.Conversations)")
+	return tandem.Errorf(tandem.EInvalid, "bus: not a subject (make one with bus.Queues, bus.Control, bus.Leases, bus.Conversations or bus.Passport)")
 }
 
 // String is the subject as it travels on a networked bus: "queue",
-// "control.ID", "lease" or "conversation". It is "invalid" for an invalid subject.
+// "control.ID", "lease", "conversation" or "passport". It is "invalid" for an invalid subject.
 func (s Subject) String() string {
 	if s.Valid() != nil {
 		return "invalid"

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/auth"
+	"github.com/tandemhq/tandem/internal/bus"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
@@ -186,7 +187,7 @@ func (s *Service) Exchange(ctx context.Context, c *Client, code, redirectURI, ve
 	}
 	s.audit(ctx, g.ID, identityActor(g.IdentityID), "passport.signin", "site "+c.Site.ID+" device "+g.DeviceID)
 	for _, e := range ended {
-		s.cache.forget(e)
+		s.changed(ctx, bus.GrantChange{GrantID: e, Type: "ended", Reason: string(tandem.GrantSignedInElsewhere)})
 		s.audit(ctx, e, "system", "passport.kick", "signed in elsewhere: grant "+g.ID)
 	}
 	t := &Tokens{AccessToken: access, TokenType: "Bearer", ExpiresIn: int64(accessTTL.Seconds()), RefreshToken: refresh, Scope: g.Scope}
@@ -233,7 +234,7 @@ func (s *Service) Refresh(ctx context.Context, c *Client, refreshToken string) (
 			if err := s.st.EndGrant(ctx, g.ID, tandem.GrantReused, now); err != nil && tandem.ErrorCode(err) != tandem.ENotFound {
 				return nil, fmt.Errorf("end reused grant: %w", err)
 			}
-			s.cache.forget(g.ID)
+			s.changed(ctx, bus.GrantChange{GrantID: g.ID, Type: "ended", Reason: string(tandem.GrantReused)})
 			s.audit(ctx, g.ID, "system", "passport.reuse", "a rotated refresh token was replayed; the sign-in ended")
 			return nil, oauthErr("invalid_grant", "the refresh token was already used")
 		}
@@ -261,7 +262,7 @@ func (s *Service) Refresh(ctx context.Context, c *Client, refreshToken string) (
 		if err != nil {
 			return nil, fmt.Errorf("rotate grant: %w", err)
 		}
-		s.cache.forget(g.ID)
+		s.changed(ctx, bus.GrantChange{GrantID: g.ID, Type: "rotated"})
 		g.Generation, g.RotatedAt, g.AccessExpiresAt, g.ExpiresAt = next, now, now.Add(accessTTL), now.Add(refreshTTL)
 		s.audit(ctx, g.ID, identityActor(g.IdentityID), "passport.refresh", fmt.Sprintf("generation %d", next))
 		return s.tokensOf(ctx, c, g, access, refresh, now)

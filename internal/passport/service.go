@@ -21,6 +21,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/auth"
+	"github.com/tandemhq/tandem/internal/bus"
 	"github.com/tandemhq/tandem/internal/password"
 	"github.com/tandemhq/tandem/internal/store"
 )
@@ -57,7 +58,10 @@ type Config struct {
 	VerifyTTL time.Duration
 	// Passwords bounds concurrent password checks (a default Gate when nil).
 	Passwords *password.Gate
-	Logger    *slog.Logger
+	// Bus carries grant changes between nodes (RunEvents); nil for one
+	// process alone.
+	Bus    bus.Bus
+	Logger *slog.Logger
 }
 
 // The defaults of a site's token lifetimes.
@@ -73,6 +77,8 @@ type Service struct {
 	key   []byte
 	ring  keyRing
 	cache verifyCache
+	// followers are the event streams of grants on this node (Follow).
+	followers followers
 	// clients caches registrations briefly (LookupClient).
 	clients clientCache
 	// rotating serialises key rotation on this node (another node doing

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/auth"
+	"github.com/tandemhq/tandem/internal/bus"
 )
 
 // Verification is what the passport says of an access token.
@@ -129,8 +130,8 @@ func (s *Service) EndGrant(ctx context.Context, grantID string, reason tandem.Gr
 	if err != nil && tandem.ErrorCode(err) != tandem.ENotFound {
 		return fmt.Errorf("end grant: %w", err)
 	}
-	s.cache.forget(grantID)
 	if err == nil {
+		s.changed(ctx, bus.GrantChange{GrantID: grantID, Type: "ended", Reason: string(reason)})
 		action := "passport.revoke"
 		if reason == tandem.GrantLoggedOut {
 			action = "passport.logout"
@@ -233,4 +234,11 @@ func (c *verifyCache) forget(grantID string) {
 		delete(c.byHash, h)
 		delete(c.byGrant, grantID)
 	}
+}
+
+// clear forgets everything (the bus lost grant changes).
+func (c *verifyCache) clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.byHash, c.byGrant = nil, nil
 }

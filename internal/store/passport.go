@@ -68,7 +68,8 @@ type Passport interface {
 	// refresh token hashes to hash; previous reports which.
 	GrantByRefreshHash(ctx context.Context, hash string) (g *tandem.Grant, previous bool, err error)
 	// RotateGrant moves a live grant to its next generation; the current
-	// refresh hash becomes the previous one. EConflict when the grant is
+	// refresh hash becomes the previous one, and RefreshAhead is cleared
+	// (the client has refreshed). EConflict when the grant is
 	// at another generation or has ended, EExpired when it expired
 	// before r.At.
 	RotateGrant(ctx context.Context, r *RotateGrant) error

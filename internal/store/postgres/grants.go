@@ -130,7 +130,7 @@ func (db *DB) RotateGrant(ctx context.Context, r *store.RotateGrant) error {
 	}
 	return db.tx(ctx, func(tx pgx.Tx) error {
 		tag, err := tx.Exec(ctx, `UPDATE grants SET generation = generation + 1, prev_refresh_hash = refresh_hash,
-			access_hash = $1, refresh_hash = $2, access_expires_at = $3, expires_at = $4, rotated_at = $5
+			access_hash = $1, refresh_hash = $2, access_expires_at = $3, expires_at = $4, rotated_at = $5, refresh_ahead = false
 			WHERE id = $6 AND generation = $7 AND ended_at IS NULL AND expires_at > $5`,
 			r.AccessHash, r.RefreshHash, toMillis(r.AccessExpiresAt), toMillis(r.ExpiresAt), toMillis(r.At), r.GrantID, r.FromGeneration)
 		if isUnique(err) {

@@ -116,7 +116,7 @@ func (db *DB) RotateGrant(ctx context.Context, r *store.RotateGrant) error {
 	}
 	return db.tx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE grants SET generation = generation + 1, prev_refresh_hash = refresh_hash,
-			access_hash = ?, refresh_hash = ?, access_expires_at = ?, expires_at = ?, rotated_at = ?
+			access_hash = ?, refresh_hash = ?, access_expires_at = ?, expires_at = ?, rotated_at = ?, refresh_ahead = 0
 			WHERE id = ? AND generation = ? AND ended_at IS NULL AND expires_at > ?`,
 			r.AccessHash, r.RefreshHash, toMillis(r.AccessExpiresAt), toMillis(r.ExpiresAt), toMillis(r.At),
 			r.GrantID, r.FromGeneration, toMillis(r.At))

@@ -113,19 +113,31 @@ func testGrants(t *testing.T, s store.Store) {
 	must(t, s.SetRefreshAhead(ctx, g.ID, true), "SetRefreshAhead")
 	wantCode(t, s.SetRefreshAhead(ctx, "nope", true), tandem.ENotFound, "SetRefreshAhead of no grant")
 	want.RefreshAhead = true
+	if got, err := s.GrantByID(ctx, g.ID); err != nil || !sameGrant(got, &want) {
+		t.Errorf("after SetRefreshAhead: %+v, %v; want %+v", got, err, &want)
+	}
+	// A refresh is what the monitor asked for: rotating clears the request.
+	ahead := &store.RotateGrant{GrantID: g.ID, FromGeneration: 1, AccessHash: sha("ag1.2"), RefreshHash: sha("rg1.2"),
+		AccessExpiresAt: at(16), ExpiresAt: at(606), At: at(6)}
+	must(t, s.RotateGrant(ctx, ahead), "RotateGrant after SetRefreshAhead")
+	want.Generation, want.RotatedAt, want.AccessHash, want.RefreshHash, want.PrevRefreshHash = 2, at(6), sha("ag1.2"), sha("rg1.2"), sha("rg1.1")
+	want.AccessExpiresAt, want.ExpiresAt, want.RefreshAhead = at(16), at(606), false
+	if got, err := s.GrantByID(ctx, g.ID); err != nil || !sameGrant(got, &want) {
+		t.Errorf("RotateGrant did not clear RefreshAhead: %+v, %v; want %+v", got, err, &want)
+	}
 
 	// Ending: once, with its reason; ending again changes nothing.
 	must(t, s.EndGrant(ctx, g.ID, tandem.GrantRevoked, at(7)), "EndGrant")
 	must(t, s.EndGrant(ctx, g.ID, tandem.GrantReused, at(8)), "EndGrant again")
 	want.EndedAt, want.EndReason = at(7), tandem.GrantRevoked
-	if got, err := s.GrantByAccessHash(ctx, sha("ag1.1")); err != nil || !sameGrant(got, &want) || got.Live(at(7)) {
+	if got, err := s.GrantByAccessHash(ctx, sha("ag1.2")); err != nil || !sameGrant(got, &want) || got.Live(at(7)) {
 		t.Errorf("after EndGrant: %+v, %v; want %+v", got, err, &want)
 	}
 	wantCode(t, s.EndGrant(ctx, "nope", tandem.GrantRevoked, at(7)), tandem.ENotFound, "EndGrant of no grant")
 	wantCode(t, s.EndGrant(ctx, g.ID, "bored", at(7)), tandem.EInvalid, "EndGrant for no reason")
 	wantCode(t, s.EndGrant(ctx, g.ID, tandem.GrantRevoked, time.Time{}), tandem.EInvalid, "EndGrant at no time")
 	next := *rot
-	next.FromGeneration, next.AccessHash, next.RefreshHash = 1, sha("n-a"), sha("n-r")
+	next.FromGeneration, next.AccessHash, next.RefreshHash = 2, sha("n-a"), sha("n-r")
 	wantCode(t, s.RotateGrant(ctx, &next), tandem.EConflict, "RotateGrant of an ended grant")
 
 	// Grants go with their site.
