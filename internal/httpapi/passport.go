@@ -34,6 +34,8 @@ func (s *Server) passportRoutes() []route {
 		{"GET", "/passport/userinfo", s.handleUserinfo, public},
 		{"POST", "/passport/userinfo", s.handleUserinfo, public},
 		{"OPTIONS", "/passport/userinfo", s.handlePassportPreflight, public},
+		{"GET", "/passport/events", s.handlePassportEvents, public},
+		{"OPTIONS", "/passport/events", s.handlePassportPreflight, public},
 		{"GET", "/passport/logout", s.handlePassportLogout, public},
 		{"POST", "/passport/introspect", s.handleIntrospect, public},
 		{"POST", "/passport/revoke", s.handleRevoke, public},
@@ -59,7 +61,7 @@ func (s *Server) needPassport(next http.HandlerFunc) http.HandlerFunc {
 }
 
 // passportCORS lets pages of any origin call the endpoints that take no
-// cookies (token, userinfo, revoke): browser-based clients exchange codes
+// cookies (token, userinfo, events, revoke): browser-based clients exchange codes
 // and refresh from their own origin. Credentials are never allowed.
 func passportCORS(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Origin") != "" {
