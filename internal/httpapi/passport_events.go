@@ -77,7 +77,15 @@ func (p *passportEvents) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	if _, err := fmt.Fprint(w, ": following the sign-in\n\n"); err != nil || rc.Flush() != nil {
+	if _, err := fmt.Fprint(w, ": following the sign-in\n\n"); err != nil {
+		return
+	}
+	// A refresh the monitor asked for before this stream began: the grant
+	// still says so until the client refreshes.
+	if v.RefreshAhead && !writeGrantEvent(w, passport.GrantEvent{Type: "refresh", GrantID: v.GrantID}) {
+		return
+	}
+	if rc.Flush() != nil {
 		return
 	}
 	tick := time.NewTicker(p.keepAlive)
@@ -90,8 +98,7 @@ func (p *passportEvents) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return
 			}
-			data, _ := json.Marshal(e)
-			if _, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Type, data); err != nil || rc.Flush() != nil {
+			if !writeGrantEvent(w, e) || rc.Flush() != nil {
 				return
 			}
 			if e.Type == "ended" {
@@ -106,4 +113,14 @@ func (p *passportEvents) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
+}
+
+// writeGrantEvent writes one event of the stream; false when the client is gone.
+func writeGrantEvent(w http.ResponseWriter, e passport.GrantEvent) bool {
+	data, err := json.Marshal(e)
+	if err != nil {
+		return false
+	}
+	_, err = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e.Type, data)
+	return err == nil
 }

@@ -19,7 +19,9 @@ type fakeFollower struct {
 	mu      sync.Mutex
 	active  bool
 	expires time.Time
-	events  chan passport.GrantEvent
+	// refreshAhead: the monitor asked for a refresh before the stream began.
+	refreshAhead bool
+	events       chan passport.GrantEvent
 }
 
 func (f *fakeFollower) Verify(ctx context.Context, token string) (*passport.Verification, error) {
@@ -31,7 +33,7 @@ func (f *fakeFollower) Verify(ctx context.Context, token string) (*passport.Veri
 	if !f.active {
 		return &passport.Verification{Reason: "expired"}, nil
 	}
-	return &passport.Verification{Active: true, GrantID: "g1", ExpiresAt: f.expires}, nil
+	return &passport.Verification{Active: true, GrantID: "g1", ExpiresAt: f.expires, RefreshAhead: f.refreshAhead}, nil
 }
 
 func (f *fakeFollower) Follow(ctx context.Context, grantID string) (<-chan passport.GrantEvent, error) {
@@ -89,10 +91,10 @@ func TestPassportEventsStream(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			f := &fakeFollower{active: true, expires: time.Now().Add(time.Hour), events: make(chan passport.GrantEvent, 4)}
-			p := &passportEvents{svc: f, stopping: context.Background(), keepAlive: 20 * time.Millisecond,
+			p := &passportEvents{svc: f, stopping: t.Context(), keepAlive: 20 * time.Millisecond,
 				fail: func(w http.ResponseWriter, r *http.Request, err error) { t.Errorf("failed: %v", err) }}
 			srv := httptest.NewServer(p)
-			defer srv.Close()
+			t.Cleanup(srv.Close)
 			resp, sc := stream(t, srv.URL, "tpa_good")
 			if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
 				t.Fatalf("stream: %d %v", resp.StatusCode, resp.Header)
@@ -115,9 +117,9 @@ func TestPassportEventsStream(t *testing.T) {
 // TestPassportEventsEndsAtExpiry: a stream lasts no longer than its token.
 func TestPassportEventsEndsAtExpiry(t *testing.T) {
 	f := &fakeFollower{active: true, expires: time.Now().Add(200 * time.Millisecond), events: make(chan passport.GrantEvent)}
-	p := &passportEvents{svc: f, stopping: context.Background(), keepAlive: time.Hour}
+	p := &passportEvents{svc: f, stopping: t.Context(), keepAlive: time.Hour}
 	srv := httptest.NewServer(p)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	_, sc := stream(t, srv.URL, "tpa_good")
 	readUntil(t, sc, ": following the sign-in")
 	for sc.Scan() {
@@ -131,9 +133,9 @@ func TestPassportEventsEndsAtExpiry(t *testing.T) {
 // reason is in RFC 6750's header.
 func TestPassportEventsRefusesBadTokens(t *testing.T) {
 	f := &fakeFollower{active: true, expires: time.Now().Add(time.Hour), events: make(chan passport.GrantEvent)}
-	p := &passportEvents{svc: f, stopping: context.Background(), keepAlive: time.Hour}
+	p := &passportEvents{svc: f, stopping: t.Context(), keepAlive: time.Hour}
 	srv := httptest.NewServer(p)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
 	for _, c := range []struct{ auth, header string }{
 		{"", `Bearer realm="passport"`},
 		{"Basic eDp5", `Bearer realm="passport"`},
@@ -151,5 +153,22 @@ func TestPassportEventsRefusesBadTokens(t *testing.T) {
 		if resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") != c.header || strings.HasPrefix(resp.Header.Get("Content-Type"), "text/event-stream") {
 			t.Fatalf("%q: %d %v", c.auth, resp.StatusCode, resp.Header)
 		}
+	}
+}
+
+// TestPassportEventsRefreshAsked: a refresh the monitor asked for before
+// the stream began is the stream's first event.
+func TestPassportEventsRefreshAsked(t *testing.T) {
+	f := &fakeFollower{active: true, refreshAhead: true, expires: time.Now().Add(time.Hour), events: make(chan passport.GrantEvent)}
+	p := &passportEvents{svc: f, stopping: t.Context(), keepAlive: time.Hour}
+	srv := httptest.NewServer(p)
+	t.Cleanup(srv.Close)
+	_, sc := stream(t, srv.URL, "tpa_good")
+	var lines []string
+	for len(lines) < 4 && sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	if got := strings.Join(lines, "\n"); got != ": following the sign-in\n\nevent: refresh\ndata: {\"type\":\"refresh\",\"grantId\":\"g1\"}" {
+		t.Fatalf("the stream began with %q", got)
 	}
 }

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -170,5 +171,56 @@ func TestPublicSiteBackEndVerifies(t *testing.T) {
 				t.Fatalf("verified %+v, want identity %s site %s", out, w.identity.ID, w.ts.Site.ID)
 			}
 		})
+	}
+}
+
+// TestPassportEventsThroughTheServer: the events stream of a real server
+// carries a monitor's refresh-ahead and the end of the sign-in.
+func TestPassportEventsThroughTheServer(t *testing.T) {
+	w := newSDKWorld(t)
+	toks := w.signIn(t, "web-one")
+	req, _ := http.NewRequestWithContext(t.Context(), "GET", w.ts.URL()+"/passport/events", nil)
+	req.Header.Set("Authorization", "Bearer "+toks.AccessToken)
+	req.Header.Set("Origin", "https://other.example")
+	// Not ts.Client: its contract check reads whole bodies, and a stream has no end.
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("events: %d %v", resp.StatusCode, resp.Header)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	next := func() string {
+		t.Helper()
+		for sc.Scan() {
+			if l := sc.Text(); l != "" && !strings.HasPrefix(l, ":") {
+				return l
+			}
+		}
+		t.Fatalf("the stream ended: %v", sc.Err())
+		return ""
+	}
+	v, err := w.ts.Passport().Verify(t.Context(), toks.AccessToken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The stream is registered once its first comment arrived.
+	if !sc.Scan() || !strings.HasPrefix(sc.Text(), ":") {
+		t.Fatalf("the stream's first line: %q", sc.Text())
+	}
+	if err := w.ts.Passport().RequestRefresh(t.Context(), v.GrantID, "test"); err != nil {
+		t.Fatal(err)
+	}
+	if got := next() + "\n" + next(); got != "event: refresh\ndata: {\"type\":\"refresh\",\"grantId\":\""+v.GrantID+"\"}" {
+		t.Fatalf("refresh event: %q", got)
+	}
+	w.signIn(t, "web-two")
+	if got := next() + "\n" + next(); got != "event: ended\ndata: {\"type\":\"ended\",\"grantId\":\""+v.GrantID+"\",\"reason\":\"signed_in_elsewhere\"}" {
+		t.Fatalf("ended event: %q", got)
+	}
+	if sc.Scan() && sc.Text() != "" || sc.Scan() {
+		t.Fatalf("the stream went on after the end: %q", sc.Text())
 	}
 }
