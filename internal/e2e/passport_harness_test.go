@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 
 	"github.com/tandemhq/tandem"
@@ -171,10 +173,7 @@ func (e *passportEnv) waitSignedIn(t *testing.T, ctx context.Context, ps *passpo
 // pageToken is the access token the page holds.
 func pageToken(t *testing.T, ctx context.Context) string {
 	t.Helper()
-	var tok string
-	browsertest.Run(t, ctx, "the page's token", chromedp.Evaluate(`Tandem.passport.token()`, &tok, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
-		return p.WithAwaitPromise(true)
-	}))
+	tok := awaitJS[string](t, ctx, `Tandem.passport.token()`)
 	if !strings.HasPrefix(tok, "tpa_") {
 		t.Fatalf("the page's token is %q", tok)
 	}
@@ -183,4 +182,63 @@ func pageToken(t *testing.T, ctx context.Context) string {
 
 func jsString(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// sameBrowserTab opens another tab in ctx's browser context (the same
+// cookies and storage, as a person's second tab).
+func sameBrowserTab(t *testing.T, ctx context.Context) context.Context {
+	t.Helper()
+	c := chromedp.FromContext(ctx)
+	if c == nil || c.Target == nil {
+		t.Fatal("sameBrowserTab: ctx has no tab")
+	}
+	exec := cdp.WithExecutor(ctx, c.Browser)
+	info, err := target.GetTargetInfo().WithTargetID(c.Target.TargetID).Do(exec)
+	if err != nil {
+		t.Fatalf("the tab's browser context: %v", err)
+	}
+	tid, err := target.CreateTarget("about:blank").WithBrowserContextID(info.BrowserContextID).Do(exec)
+	if err != nil {
+		t.Fatalf("second tab: %v", err)
+	}
+	tab, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(tid))
+	if err := chromedp.Run(tab); err != nil {
+		cancel()
+		t.Fatalf("attach to the second tab: %v", err)
+	}
+	t.Cleanup(cancel)
+	return tab
+}
+
+// grantOf is the grant (the sign-in) an access token belongs to.
+func (e *passportEnv) grantOf(t *testing.T, token string) string {
+	t.Helper()
+	v, err := e.srv.Passport().Verify(context.Background(), token)
+	if err != nil || !v.Active {
+		t.Fatalf("verify %s: %+v %v", token, v, err)
+	}
+	return v.GrantID
+}
+
+// awaitJS evaluates a JavaScript expression that returns a promise and
+// returns what it resolves to.
+func awaitJS[T any](t *testing.T, ctx context.Context, expr string) T {
+	t.Helper()
+	var v T
+	browsertest.Run(t, ctx, "evaluate "+expr, chromedp.Evaluate(expr, &v, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
+		return p.WithAwaitPromise(true)
+	}))
+	return v
+}
+
+// signedOutWith waits until the page shows the passport's sign-out
+// message, says nobody is signed in, and announced reason.
+func signedOutWith(t *testing.T, ctx context.Context, ps *passportSite, reason, message string) {
+	t.Helper()
+	waitJS(t, ctx, "the sign-out message on "+ps.site.Name,
+		`document.querySelector('[data-tandem-passport=message][role=status]')?.textContent === `+jsString(message))
+	waitJS(t, ctx, "signed out on "+ps.site.Name, `document.getElementById("who").textContent === "" && changes.includes(`+jsString(reason)+`)`)
+	if browsertest.Eval[bool](t, ctx, `localStorage.getItem("tandem.passport.`+ps.site.Key+`") !== null`) {
+		t.Fatal("the signed-out page still caches the sign-in")
+	}
 }

@@ -36,6 +36,8 @@ interface Cached {
   access: string;
   refresh?: string;
   expiresAt: number;
+  /** When to refresh: a little before expiry, so that a request does not carry a token that dies on the way. */
+  refreshAt: number;
   checkedAt: number;
   user: PassportUser;
 }
@@ -50,11 +52,13 @@ interface Pending {
 
 // A minute: a cached token checked longer ago than this is checked again on load.
 const checkAfterMs = 60_000;
-// Refresh a little before expiry, so that a request does not carry a token that dies on the way.
+// Refresh this long before expiry (at most a quarter of the token's life).
 const skewMs = 10_000;
 
 const cacheKey = () => "tandem.passport." + siteKey;
 const pendingKey = () => "tandem.passport.pending." + siteKey;
+// Why the last sign-in ended, for the other tabs of the site: {reason, at}.
+const endedKey = () => "tandem.passport.ended." + siteKey;
 
 const listeners = new Set<(c: PassportChange) => void>();
 let refreshing: Promise<string | null> | null = null;
@@ -87,6 +91,11 @@ const ls = {
 };
 // The cache as this page last saw it (also when storage is disabled).
 let memory: Cached | null = null;
+
+/** Whether the cached access token needs no refresh yet. */
+function fresh(c: Cached, now: number): boolean {
+  return (c.refreshAt ?? c.expiresAt - skewMs) > now;
+}
 
 function cached(): Cached | null {
   const c = ls.get();
@@ -191,10 +200,12 @@ async function finish(): Promise<boolean> {
 }
 
 function store(t: { access_token: string; refresh_token?: string; expires_in?: number }, user: PassportUser, now: number): Cached {
+  const life = Math.max(0, Number(t.expires_in) || 0) * 1000;
   const c: Cached = {
     access: t.access_token,
     refresh: t.refresh_token,
-    expiresAt: now + Math.max(0, Number(t.expires_in) || 0) * 1000,
+    expiresAt: now + life,
+    refreshAt: now + life - Math.min(skewMs, life / 4),
     checkedAt: now,
     user,
   };
@@ -205,6 +216,12 @@ function store(t: { access_token: string; refresh_token?: string; expires_in?: n
 /** Ends the sign-in on this page because the passport said so: cache cleared, message shown, listeners told. */
 export function ended(reason: string): void {
   const c = cached();
+  try {
+    // Before the cache goes: the other tabs read it when they see it go.
+    localStorage.setItem(endedKey(), JSON.stringify({ reason, at: Date.now() }));
+  } catch {
+    // storage disabled: the other tabs learn it from the passport
+  }
   ls.del();
   unfollow();
   if (c) {
@@ -236,7 +253,7 @@ async function doRefresh(force: boolean): Promise<string | null> {
     return null;
   }
   const now = Date.now();
-  if (!force && c.expiresAt - skewMs > now) return c.access;
+  if (!force && fresh(c, now)) return c.access;
   let r;
   try {
     r = await tokenRequest({ grant_type: "refresh_token", refresh_token: c.refresh });
@@ -253,7 +270,7 @@ async function doRefresh(force: boolean): Promise<string | null> {
   if (r.json.error === "invalid_grant") {
     // Another tab may have rotated the token and saved the new one.
     const latest = cached();
-    if (latest && latest.refresh !== c.refresh && latest.expiresAt - skewMs > Date.now()) return latest.access;
+    if (latest && latest.refresh !== c.refresh && fresh(latest, Date.now())) return latest.access;
     ended(grantReason(String(r.json.error_description || "")));
   }
   return null;
@@ -308,7 +325,7 @@ export function user(): PassportUser | null {
 export async function token(): Promise<string | null> {
   const c = cached();
   if (!c) return null;
-  if (c.expiresAt - skewMs > Date.now()) return c.access;
+  if (fresh(c, Date.now())) return c.access;
   return refresh();
 }
 
@@ -321,6 +338,11 @@ export function currentToken(): string | null {
 /** Signs the person out on this site: the passport revokes the sign-in (RFC 7009), the cache is cleared. */
 export async function signOut(): Promise<void> {
   const c = cached();
+  try {
+    localStorage.removeItem(endedKey()); // the other tabs: signed out, not ended by the passport
+  } catch {
+    // storage disabled
+  }
   ls.del();
   unfollow();
   if (!c) return;
@@ -389,7 +411,17 @@ export async function startPassport(): Promise<void> {
     memory = now;
     if (before && !now) {
       unfollow();
-      emit(null, "signed_out");
+      // Another tab learnt that the sign-in ended: this one says so too.
+      let end: { reason?: string; at?: number } | null = null;
+      try {
+        end = JSON.parse(localStorage.getItem(endedKey()) || "null");
+      } catch {
+        end = null;
+      }
+      if (end && typeof end.reason === "string" && Date.now() - Number(end.at) < 10_000) {
+        showMessage(signedOutMessage(end.reason));
+        emit(null, end.reason);
+      } else emit(null, "signed_out");
     } else if (now && (!before || before.user.id !== now.user.id)) emit(now.user, "signed_in");
     watch();
   });
