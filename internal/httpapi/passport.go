@@ -34,6 +34,8 @@ func (s *Server) passportRoutes() []route {
 		{"GET", "/passport/userinfo", s.handleUserinfo, public},
 		{"POST", "/passport/userinfo", s.handleUserinfo, public},
 		{"OPTIONS", "/passport/userinfo", s.handlePassportPreflight, public},
+		{"GET", "/passport/events", s.handlePassportEvents, public},
+		{"OPTIONS", "/passport/events", s.handlePassportPreflight, public},
 		{"GET", "/passport/logout", s.handlePassportLogout, public},
 		{"POST", "/passport/introspect", s.handleIntrospect, public},
 		{"POST", "/passport/revoke", s.handleRevoke, public},
@@ -59,7 +61,7 @@ func (s *Server) needPassport(next http.HandlerFunc) http.HandlerFunc {
 }
 
 // passportCORS lets pages of any origin call the endpoints that take no
-// cookies (token, userinfo, revoke): browser-based clients exchange codes
+// cookies (token, userinfo, events, revoke): browser-based clients exchange codes
 // and refresh from their own origin. Credentials are never allowed.
 func passportCORS(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get("Origin") != "" {
@@ -68,6 +70,8 @@ func passportCORS(w http.ResponseWriter, r *http.Request) {
 		h.Set("Access-Control-Allow-Methods", "GET, POST")
 		h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, DPoP")
 		h.Set("Access-Control-Max-Age", "600")
+		// A page reads why its token stopped working (RFC 6750's header).
+		h.Set("Access-Control-Expose-Headers", "WWW-Authenticate")
 	}
 }
 
@@ -367,10 +371,24 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusOK, toks)
 }
 
-// bearerError answers a userinfo request without a good token (RFC 6750 §3).
-func bearerError(w http.ResponseWriter, desc string) {
-	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+strings.ReplaceAll(desc, `"`, "'")+`"`)
-	httpjson.Write(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "error_description": desc})
+// bearerError answers a request whose access token is not active (RFC
+// 6750 §3). The error description is the reason alone (a word such as
+// "signed_in_elsewhere", never quoted text), in the header and in the body,
+// so that a browser client learns why it was signed out: the header is
+// exposed to CORS requests.
+func bearerError(w http.ResponseWriter, reason string) {
+	if reason == "" {
+		reason = "unknown"
+	}
+	reason = strings.Map(func(r rune) rune {
+		if r == '_' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, reason)
+	w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="`+reason+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	httpjson.Write(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "error_description": reason, "reason": reason})
 }
 
 func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
@@ -387,7 +405,7 @@ func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if id == nil {
-		bearerError(w, "the access token is not active: "+v.Reason)
+		bearerError(w, v.Reason)
 		return
 	}
 	out := map[string]any{"sub": id.ID}
@@ -498,8 +516,11 @@ type verifyJSON struct {
 	Reason       string     `json:"reason,omitempty"`
 }
 
-// handleVerify answers a site back end (a confidential client, by HTTP
-// Basic) whether an access token is active and whose it is.
+// handleVerify answers a site back end (by HTTP Basic: the site key and,
+// for a confidential client, its secret) whether an access token is active
+// and whose it is. A public client's back end (a site whose pages sign in
+// through the SDK) sends its key alone: the token is the credential, as at
+// userinfo, and a token of another site is unknown to it.
 func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	var body struct {
 		Token string `json:"token"`
@@ -511,10 +532,10 @@ func (s *Server) handleVerify(w http.ResponseWriter, r *http.Request) {
 	id, secret, ok := r.BasicAuth()
 	if !ok {
 		w.Header().Set("WWW-Authenticate", `Basic realm="passport"`)
-		s.fail(w, r, tandem.Errorf(tandem.EUnauthorized, "authenticate as the site: HTTP Basic with its key and client secret"))
+		s.fail(w, r, tandem.Errorf(tandem.EUnauthorized, "authenticate as the site: HTTP Basic with its key (and client secret, for a confidential client)"))
 		return
 	}
-	c, err := s.deps.Passport.AuthenticateClient(r.Context(), id, secret, true)
+	c, err := s.deps.Passport.AuthenticateClient(r.Context(), id, secret, false)
 	if err != nil {
 		var oe *passport.Error
 		if errors.As(err, &oe) {

@@ -10,6 +10,7 @@ import { begin, end } from "./assist";
 import { chatLink, useConversation } from "./chat-host";
 import { emit } from "./events";
 import { api, ApiError } from "./http";
+import { currentToken } from "./passport";
 import { pageInfo } from "./person";
 import { render, session, setMessage } from "./state";
 
@@ -43,7 +44,10 @@ export async function requestHelp(): Promise<void> {
   try {
     // With a chat under way, the assist joins its conversation; without,
     // the server makes one, and the chat panel takes it up.
-    const r = await api("POST", "/api/v1/public/help-requests", { ...pageInfo(), ...chatLink() });
+    // A person signed in through the passport is named by their token; the
+    // server verifies it (and shows the agent "verified").
+    const passportToken = currentToken();
+    const r = await api("POST", "/api/v1/public/help-requests", { ...pageInfo(), ...chatLink(), ...(passportToken ? { passportToken } : {}) });
     begin(r.assistId, r.personToken, r.state === "live" ? "live" : "waiting");
     useConversation(r.conversationId, r.conversationToken);
   } catch (e) {

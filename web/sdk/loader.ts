@@ -23,6 +23,7 @@
 //   events.ts         Tandem.on and the events it delivers
 //   chat-host.ts      the chat launcher, and loading the chat panel (chat.js) when the person chats
 //   bundle.ts         loading the other bundles (recorder.js, chat.js)
+//   passport.ts       Tandem.passport: sign-in through Tandem's passport (passport-events.ts: its live news)
 //   tandem.ts         window.Tandem
 //
 // The loader runs once per page, so the modules keep their state at module
@@ -35,6 +36,7 @@ import { base, button, configure } from "./config";
 import { redeem, requestHelp } from "./help";
 import { checkInvite } from "./invite";
 import { onPageHide, onPageShow, resume } from "./navigation";
+import { startPassport } from "./passport";
 import { fetchSite, onSiteChange } from "./site";
 import { createUI, render } from "./state";
 import { Tandem, type Prior } from "./tandem";
@@ -65,6 +67,8 @@ function boot(): void {
   checkInvite();
   window.addEventListener("hashchange", checkInvite);
   resumeChat();
+  // Finishes a sign-in coming back from the passport, or checks a cached one.
+  const passportReady = startPassport();
   fetchSite(() => {
     render();
     renderLauncher();
@@ -77,6 +81,7 @@ function boot(): void {
     }
   }
   window.dispatchEvent(new Event("tandem:ready"));
+  void passportReady.then(() => window.dispatchEvent(new Event("tandem:passport")));
 }
 
 boot();

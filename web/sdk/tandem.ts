@@ -8,6 +8,7 @@ import { restartRecorder, selectors } from "./capture";
 import { openChat } from "./chat-host";
 import { on } from "./events";
 import { redeem, requestHelp } from "./help";
+import { onChange, signIn, signOut, token, user } from "./passport";
 import { identify } from "./person";
 import { session, state, type State } from "./state";
 
@@ -52,6 +53,19 @@ export const Tandem = {
     selectors.block.push(validSelector(selector));
     restartRecorder();
   },
+  /** The person's sign-in through Tandem's passport, across sites (docs/sdk.md, "Tandem.passport"). */
+  passport: Object.freeze({
+    /** Redirects to the passport to sign in (no form when the person is signed in there already). */
+    signIn: (opts?: { redirectUri?: string }) => signIn(opts || {}),
+    /** Revokes the sign-in and forgets it. */
+    signOut,
+    /** The signed-in person ({id, email, name}) or null; no request. */
+    user,
+    /** A valid access token, refreshed when it expired; null when signed out. */
+    token,
+    /** Calls cb({user, reason}) on sign-in, refresh and sign-out; returns a function that stops it. */
+    onChange,
+  }),
   /** idle, waiting, consenting, live or ended. */
   get state(): State {
     return state;
