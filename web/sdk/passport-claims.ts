@@ -80,7 +80,9 @@ export function bearerReason(header: string | null, body: { reason?: string; err
 export function grantReason(desc: string): string {
   const m = /ended: ([a-z_]+)/.exec(desc);
   if (m) return m[1];
-  return /expired/.test(desc) ? "expired" : /already used/.test(desc) ? "reused" : "revoked";
+  // An unknown refresh token is one whose sign-in expired and was swept
+  // (ended ones are kept until they would have expired, to say why).
+  return /expired|unknown/.test(desc) ? "expired" : /already used/.test(desc) ? "reused" : "revoked";
 }
 
 /** One server-sent event. */

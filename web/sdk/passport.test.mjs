@@ -37,7 +37,8 @@ test("a refused refresh says why the sign-in ended", () => {
   assert.equal(grantReason("the sign-in ended: logged_out"), "logged_out");
   assert.equal(grantReason("the refresh token expired"), "expired");
   assert.equal(grantReason("the refresh token was already used"), "reused");
-  assert.equal(grantReason("the refresh token is unknown"), "revoked");
+  assert.equal(grantReason("the refresh token is unknown"), "expired", "swept after it expired");
+  assert.equal(grantReason("the refresh token was issued to another client"), "revoked");
 });
 
 test("every reason has a message, and signed in elsewhere says so", () => {

@@ -27,7 +27,7 @@ export type { PassportUser };
 /** What onChange callbacks receive: signed in or out, and why. */
 export interface PassportChange {
   user: PassportUser | null;
-  /** signed_in, refreshed, signed_out, or the passport's reason: signed_in_elsewhere, revoked, reused, logged_out, expired… */
+  /** signed_in, refreshed, renewed (a new sign-in from the authkey after the old one expired), signed_out, or the passport's reason: signed_in_elsewhere, revoked, reused, logged_out, expired… */
   reason: string;
 }
 
@@ -40,6 +40,13 @@ interface Cached {
   refreshAt: number;
   checkedAt: number;
   user: PassportUser;
+  /**
+   * The passport's authkey for this site: the person's service
+   * information, sealed by the passport. When the refresh token has
+   * expired (and only then), it gets a new sign-in without the redirect,
+   * while the person's passport session lives.
+   */
+  authkey?: string;
 }
 
 /** The sign-in under way in this tab (sessionStorage). */
@@ -199,7 +206,10 @@ async function finish(): Promise<boolean> {
   return true;
 }
 
-function store(t: { access_token: string; refresh_token?: string; expires_in?: number }, user: PassportUser, now: number): Cached {
+/** The token endpoint's grant type that trades an authkey for a new sign-in. */
+const authkeyGrant = "urn:tandem:params:oauth:grant-type:authkey";
+
+function store(t: { access_token: string; refresh_token?: string; expires_in?: number; authkey?: string }, user: PassportUser, now: number): Cached {
   const life = Math.max(0, Number(t.expires_in) || 0) * 1000;
   const c: Cached = {
     access: t.access_token,
@@ -208,6 +218,7 @@ function store(t: { access_token: string; refresh_token?: string; expires_in?: n
     refreshAt: now + life - Math.min(skewMs, life / 4),
     checkedAt: now,
     user,
+    authkey: typeof t.authkey === "string" ? t.authkey : undefined,
   };
   ls.set(c);
   return c;
@@ -248,10 +259,7 @@ export function refresh(force = false): Promise<string | null> {
 async function doRefresh(force: boolean): Promise<string | null> {
   const c = cached();
   if (!c) return null;
-  if (!c.refresh) {
-    ended("expired");
-    return null;
-  }
+  if (!c.refresh) return renew(c);
   const now = Date.now();
   if (!force && fresh(c, now)) return c.access;
   let r;
@@ -263,7 +271,7 @@ async function doRefresh(force: boolean): Promise<string | null> {
   if (r.ok && typeof r.json.access_token === "string") {
     const latest = cached();
     if (!latest || latest.user.id !== c.user.id) return null; // signed out meanwhile
-    const n = store({ ...r.json, refresh_token: r.json.refresh_token || c.refresh }, c.user, Date.now());
+    const n = store({ ...r.json, refresh_token: r.json.refresh_token || c.refresh, authkey: c.authkey }, c.user, Date.now());
     emit(n.user, "refreshed");
     return n.access;
   }
@@ -271,8 +279,39 @@ async function doRefresh(force: boolean): Promise<string | null> {
     // Another tab may have rotated the token and saved the new one.
     const latest = cached();
     if (latest && latest.refresh !== c.refresh && fresh(latest, Date.now())) return latest.access;
-    ended(grantReason(String(r.json.error_description || "")));
+    const reason = grantReason(String(r.json.error_description || ""));
+    // Only a sign-in that ran out is renewed: one that was ended
+    // (elsewhere, revoked, reused, logged out) stays ended.
+    if (reason === "expired") return renew(c);
+    ended(reason);
   }
+  return null;
+}
+
+/**
+ * Trades the authkey for a new sign-in when the old one expired (the
+ * passport applies the site's rules, one device among them); without an
+ * authkey, or when the passport refuses it, the person is signed out.
+ */
+async function renew(c: Cached): Promise<string | null> {
+  if (!c.authkey) {
+    ended("expired");
+    return null;
+  }
+  let r;
+  try {
+    r = await tokenRequest({ grant_type: authkeyGrant, authkey: c.authkey });
+  } catch {
+    return null; // the network: try again later, keeping the sign-in
+  }
+  if (r.ok && typeof r.json.access_token === "string") {
+    const latest = cached();
+    if (!latest || latest.user.id !== c.user.id) return null; // signed out meanwhile
+    const n = store({ ...r.json, authkey: r.json.authkey || c.authkey }, c.user, Date.now());
+    emit(n.user, "renewed");
+    return n.access;
+  }
+  ended("expired");
   return null;
 }
 
