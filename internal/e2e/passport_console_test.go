@@ -3,17 +3,12 @@ package e2e
 import (
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
-	"net/url"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"golang.org/x/oauth2"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/browsertest"
@@ -63,7 +58,7 @@ func TestConsolePassportSignIn(t *testing.T) {
 	}
 	const samPW = "sam's passport password"
 	consoleTestIdentity(t, ps, "sam@example.com", "Sam Doe", samPW, "")
-	token := consoleTestCodeFlow(t, e.srv.URL(), site.Key, redirect, "sam@example.com", samPW)
+	token := codeFlow(t, ctx, e.srv.URL(), site.Key, redirect, "sam@example.com", samPW).AccessToken
 	origin := site.AllowedOrigins[0]
 	body, _ := json.Marshal(map[string]any{"siteKey": site.Key, "pageId": "page-1", "url": origin + "/form.html", "personId": "sam", "passportToken": token})
 	req, _ := http.NewRequestWithContext(ctx, "POST", e.srv.URL()+"/api/v1/public/help-requests", strings.NewReader(string(body)))
@@ -105,51 +100,4 @@ func consoleTestIdentity(t *testing.T, ps store.Passport, email, name, pw, userI
 		t.Fatal(err)
 	}
 	return id
-}
-
-var consoleHiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
-
-// codeFlow signs a person in to the site (a public client) on the
-// passport's form and exchanges the code at the token endpoint, as a
-// site's page does, and returns the access token.
-func consoleTestCodeFlow(t *testing.T, base, clientID, redirect, email, pw string) string {
-	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	verifier := oauth2.GenerateVerifier()
-	q := url.Values{"client_id": {clientID}, "redirect_uri": {redirect}, "response_type": {"code"}, "scope": {"openid email"},
-		"state": {"st"}, "code_challenge": {oauth2.S256ChallengeFromVerifier(verifier)}, "code_challenge_method": {"S256"}}
-	res, err := c.Get(base + "/passport/authorize?" + q.Encode())
-	if err != nil {
-		t.Fatal(err)
-	}
-	page, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	form := url.Values{"email": {email}, "password": {pw}}
-	for _, m := range consoleHiddenInput.FindAllStringSubmatch(string(page), -1) {
-		form.Set(m[1], m[2])
-	}
-	res, err = c.PostForm(base+"/passport/authorize", form)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res.Body.Close()
-	loc, err := url.Parse(res.Header.Get("Location"))
-	if err != nil || loc.Query().Get("code") == "" {
-		t.Fatalf("sign-in on the passport: %d to %q", res.StatusCode, res.Header.Get("Location"))
-	}
-	res, err = c.PostForm(base+"/passport/token", url.Values{"grant_type": {"authorization_code"}, "code": {loc.Query().Get("code")},
-		"redirect_uri": {redirect}, "client_id": {clientID}, "code_verifier": {verifier}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var toks struct {
-		AccessToken string `json:"access_token"`
-	}
-	err = json.NewDecoder(res.Body).Decode(&toks)
-	res.Body.Close()
-	if err != nil || toks.AccessToken == "" {
-		t.Fatalf("token endpoint: %d, %v", res.StatusCode, err)
-	}
-	return toks.AccessToken
 }

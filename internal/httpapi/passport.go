@@ -391,12 +391,22 @@ func bearerError(w http.ResponseWriter, reason string) {
 	httpjson.Write(w, http.StatusUnauthorized, map[string]string{"error": "invalid_token", "error_description": reason, "reason": reason})
 }
 
-func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
-	passportCORS(w, r)
+// bearerToken returns the request's Bearer access token, or answers 401
+// as RFC 6750 says for a request without one.
+func bearerToken(w http.ResponseWriter, r *http.Request) (string, bool) {
 	tok, err := passport.BearerToken(r.Header.Get("Authorization"))
 	if err != nil {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="passport"`)
 		httpjson.Write(w, http.StatusUnauthorized, map[string]string{"error": "invalid_request", "error_description": err.Error()})
+		return "", false
+	}
+	return tok, true
+}
+
+func (s *Server) handleUserinfo(w http.ResponseWriter, r *http.Request) {
+	passportCORS(w, r)
+	tok, ok := bearerToken(w, r)
+	if !ok {
 		return
 	}
 	id, v, err := s.deps.Passport.Userinfo(r.Context(), tok)

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/tandemhq/tandem/internal/httpjson"
 	"github.com/tandemhq/tandem/internal/passport"
 )
 
@@ -46,10 +45,8 @@ func (s *Server) handlePassportEvents(w http.ResponseWriter, r *http.Request) {
 
 func (p *passportEvents) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	passportCORS(w, r)
-	tok, err := passport.BearerToken(r.Header.Get("Authorization"))
-	if err != nil {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="passport"`)
-		httpjson.Write(w, http.StatusUnauthorized, map[string]string{"error": "invalid_request", "error_description": err.Error()})
+	tok, ok := bearerToken(w, r)
+	if !ok {
 		return
 	}
 	v, err := p.svc.Verify(r.Context(), tok)

@@ -50,19 +50,7 @@ func CheckConsoleCode(c *tandem.AuthCode) error {
 	if c.SiteID != "" {
 		return tandem.Errorf(tandem.EInvalid, "a console code belongs to no site")
 	}
-	if err := checkHash(c.Hash, "the code's hash"); err != nil {
-		return err
-	}
-	if err := checkID(c.IdentityID, "identity"); err != nil {
-		return err
-	}
-	if err := CheckRedirectURI(c.RedirectURI); err != nil {
-		return err
-	}
-	if err := checkHash(c.CodeChallenge, "the PKCE code challenge"); err != nil {
-		return err
-	}
-	if err := checkPrintable(c.Nonce, MaxNonce, "the nonce"); err != nil {
+	if err := checkCode(c); err != nil {
 		return err
 	}
 	return checkExpiry(c.CreatedAt, c.ExpiresAt, "a code")

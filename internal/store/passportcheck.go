@@ -216,22 +216,10 @@ func checkDevice(deviceID string, kind tandem.DeviceKind) error {
 // CheckAuthCode validates c: a hash, the site and identity, an exact
 // redirect URI, a PKCE challenge, and an expiry after its creation.
 func CheckAuthCode(c *tandem.AuthCode) error {
-	if err := checkHash(c.Hash, "the code's hash"); err != nil {
-		return err
-	}
 	if err := checkID(c.SiteID, "site"); err != nil {
 		return err
 	}
-	if err := checkID(c.IdentityID, "identity"); err != nil {
-		return err
-	}
-	if err := CheckRedirectURI(c.RedirectURI); err != nil {
-		return err
-	}
-	if err := checkHash(c.CodeChallenge, "the PKCE code challenge"); err != nil {
-		return err
-	}
-	if err := checkPrintable(c.Nonce, MaxNonce, "the nonce"); err != nil {
+	if err := checkCode(c); err != nil {
 		return err
 	}
 	if err := checkPrintable(c.Scope, MaxScope, "the scope"); err != nil {
@@ -406,4 +394,23 @@ func CheckNow(now time.Time, what string) error {
 		return tandem.Errorf(tandem.EInvalid, "%s needs the current time to check expiry against", what)
 	}
 	return nil
+}
+
+// checkCode validates what every authorization code has, a site's or the
+// console's: its hash, identity, exact redirect URI, PKCE challenge and
+// nonce.
+func checkCode(c *tandem.AuthCode) error {
+	if err := checkHash(c.Hash, "the code's hash"); err != nil {
+		return err
+	}
+	if err := checkID(c.IdentityID, "identity"); err != nil {
+		return err
+	}
+	if err := CheckRedirectURI(c.RedirectURI); err != nil {
+		return err
+	}
+	if err := checkHash(c.CodeChallenge, "the PKCE code challenge"); err != nil {
+		return err
+	}
+	return checkPrintable(c.Nonce, MaxNonce, "the nonce")
 }
