@@ -73,6 +73,16 @@ func (s *storage) openStore(ctx context.Context) (store.Store, error) {
 	return st, nil
 }
 
+// passportOf returns the passport's part of the store, or an error saying
+// that this store keeps none (for command, e.g. "identity add").
+func passportOf(db store.Store, command string) (store.Passport, error) {
+	ps, ok := db.(store.Passport)
+	if !ok {
+		return nil, fmt.Errorf("%s: this store keeps no passport", command)
+	}
+	return ps, nil
+}
+
 // openBlobs opens the installation's blob storage.
 func (s *storage) openBlobs(ctx context.Context) (blobs.Store, error) {
 	bs, err := backend.OpenBlobs(ctx, s.blobsURL())

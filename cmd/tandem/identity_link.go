@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-
-	"github.com/tandemhq/tandem/internal/store"
 )
 
 // identityLink links a passport identity to an agent's console account (or
@@ -31,9 +29,9 @@ func identityLink(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		return err
 	}
 	defer db.Close()
-	ps, ok := db.(store.Passport)
-	if !ok {
-		return errors.New("identity link: this store keeps no passport")
+	ps, err := passportOf(db, "identity link")
+	if err != nil {
+		return err
 	}
 	id, err := ps.IdentityByEmail(ctx, *email)
 	if err != nil {

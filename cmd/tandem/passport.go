@@ -87,9 +87,9 @@ func (p *passportFlags) check() error {
 // apply registers site with the passport, or changes its registration
 // (only what was given), and prints the client's details.
 func (p *passportFlags) apply(ctx context.Context, db store.Store, site *tandem.Site, stdout io.Writer) error {
-	ps, ok := db.(store.Passport)
-	if !ok {
-		return errors.New("this store keeps no passport")
+	ps, err := passportOf(db, "site")
+	if err != nil {
+		return err
 	}
 	set := map[string]bool{}
 	p.fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
@@ -211,9 +211,9 @@ func identityAdd(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return err
 	}
 	defer db.Close()
-	ps, ok := db.(store.Passport)
-	if !ok {
-		return errors.New("identity add: this store keeps no passport")
+	ps, err := passportOf(db, "identity add")
+	if err != nil {
+		return err
 	}
 	id := &tandem.Identity{Email: *email, Name: *name, PasswordHash: hash, CreatedAt: time.Now()}
 	if *agent != "" {
