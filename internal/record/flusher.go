@@ -334,15 +334,17 @@ func (w *Writer) done1(st *runState) {
 }
 
 // stored accounts for n more durable bytes and wakes the Flushes waiting
-// for them.
+// for them, after OnStored has heard of it: a Flush that returns finds its
+// bytes reported (the assist acknowledges them as stored).
 func (w *Writer) stored(n int) {
 	w.mu.Lock()
 	w.durable += int64(n)
 	durable := w.durable
+	var wake []chan struct{}
 	kept := w.waiters[:0]
 	for _, wt := range w.waiters {
 		if wt.target <= w.durable {
-			close(wt.ch)
+			wake = append(wake, wt.ch)
 		} else {
 			kept = append(kept, wt)
 		}
@@ -351,5 +353,8 @@ func (w *Writer) stored(n int) {
 	w.mu.Unlock()
 	if w.opts.OnStored != nil {
 		w.opts.OnStored(durable)
+	}
+	for _, ch := range wake {
+		close(ch)
 	}
 }

@@ -419,3 +419,32 @@ func TestFirstBufferGrowsByDoubling(t *testing.T) {
 		t.Errorf("the buffer grew %d times on its way to a chunk, want at most 13", growths)
 	}
 }
+
+// A Flush that returns finds its bytes already reported to OnStored: what
+// the assist acknowledges as stored after a Flush (a takeover, a drain) is
+// never behind what was flushed.
+func TestFlushReturnsAfterOnStored(t *testing.T) {
+	for i := range 50 {
+		var reported atomic.Int64
+		w := NewWriter(newMemStore(), fmt.Sprint("s", i), WriterOptions{
+			New: true, FlushInterval: time.Hour,
+			OnStored: func(durable int64) {
+				runtime.Gosched() // give a woken Flush the chance to return first
+				reported.Store(durable)
+			},
+		})
+		if err := w.WriteFrame(time.Unix(1, 0), []byte(`{"frame":1}`)); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Flush(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		_, written := progress(w)
+		if got := reported.Load(); got < written {
+			t.Fatalf("round %d: Flush returned with %d of %d bytes reported to OnStored", i, got, written)
+		}
+		if err := w.Close(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
