@@ -47,6 +47,7 @@ function contentHash(file) {
 const entries = [
   { in: "sdk/recorder.ts", out: "recorder", format: "iife" },
   { in: "sdk/chat.ts", out: "chat", format: "iife" },
+  { in: "sdk/passport-bundle.ts", out: "passport", format: "iife" },
   { in: "sdk/loader.ts", out: "sdk", format: "iife" },
   { in: "console/main.tsx", out: "console", format: "iife" },
   { in: "terminal/main.ts", out: "terminal", format: "iife" },
@@ -62,6 +63,7 @@ for (const { in: entry, out, define = {}, ...options } of entries) {
   if (out === "sdk") {
     define.TANDEM_RECORDER_PATH = JSON.stringify(`/sdk/recorder.${contentHash(`${outdir}/recorder.js`)}.js`);
     define.TANDEM_CHAT_PATH = JSON.stringify(`/sdk/chat.${contentHash(`${outdir}/chat.js`)}.js`);
+    define.TANDEM_PASSPORT_PATH = JSON.stringify(`/sdk/passport.${contentHash(`${outdir}/passport.js`)}.js`);
   }
   await esbuild.build({
     ...common,

@@ -125,25 +125,31 @@ func TestLoaderNamesItsRecorder(t *testing.T) {
 	}
 }
 
-// TestLoaderNamesItsChat: the loader loads the chat panel by its content
-// hash too, and the chat panel is not in the loader.
-func TestLoaderNamesItsChat(t *testing.T) {
+// TestLoaderNamesItsLazyBundles: the loader loads the chat panel and the
+// passport's sign-in by their content hash too, and neither is in the
+// loader.
+func TestLoaderNamesItsLazyBundles(t *testing.T) {
 	sdk := readDist(t, "sdk.js")
-	chat := readDist(t, "chat.js")
-	sum := sha256.Sum256(chat)
-	want := `"/sdk/chat.` + hex.EncodeToString(sum[:8]) + `.js"`
-	if !bytes.Contains(sdk, []byte(want)) {
-		t.Fatalf("sdk.js does not load %s", want)
-	}
-	if !bytes.Contains(chat, []byte("__tandemChat")) || bytes.Contains(sdk, []byte("Earlier messages")) {
-		t.Fatal("the chat panel must be in chat.js only")
+	for _, b := range []struct{ name, entry, inside string }{
+		{"chat", "__tandemChat", "Earlier messages"},
+		{"passport", "__tandemPassport", "/passport/events"},
+	} {
+		bundle := readDist(t, b.name+".js")
+		sum := sha256.Sum256(bundle)
+		want := `"/sdk/` + b.name + `.` + hex.EncodeToString(sum[:8]) + `.js"`
+		if !bytes.Contains(sdk, []byte(want)) {
+			t.Fatalf("sdk.js does not load %s", want)
+		}
+		if !bytes.Contains(bundle, []byte(b.entry)) || !bytes.Contains(bundle, []byte(b.inside)) || bytes.Contains(sdk, []byte(b.inside)) {
+			t.Fatalf("%s must be in %s.js only", b.inside, b.name)
+		}
 	}
 }
 
 // TestBundlesPrecompressed: every bundle the server serves has a gzip and a
 // brotli form that decompress to it, and they are worth sending.
 func TestBundlesPrecompressed(t *testing.T) {
-	for _, name := range []string{"sdk.js", "recorder.js", "chat.js", "console.js", "console.css", "terminal.js", "terminal.css"} {
+	for _, name := range []string{"sdk.js", "recorder.js", "chat.js", "passport.js", "console.js", "console.css", "terminal.js", "terminal.css"} {
 		plain := readDist(t, name)
 		for _, suffix := range []string{".gz", ".br"} {
 			b, err := fs.ReadFile(Dist(), name+suffix)

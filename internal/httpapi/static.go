@@ -83,10 +83,11 @@ func (s *Server) staticRoutes() {
 		b := []byte("/* missing " + name + " */")
 		return &asset{body: b, hash: assetHash(b), etag: `"` + assetHash(b) + `"`, contentType: "text/plain; charset=utf-8"}
 	}
-	sdk, recorder, chat := get("sdk.js"), get("recorder.js"), get("chat.js")
+	sdk, recorder, chat, passport := get("sdk.js"), get("recorder.js"), get("chat.js"), get("passport.js")
 	recorderPath := "/sdk/recorder." + recorder.hash + ".js"
 	chatPath := "/sdk/chat." + chat.hash + ".js"
-	for _, p := range []string{recorderPath, chatPath} {
+	passportPath := "/sdk/passport." + passport.hash + ".js"
+	for _, p := range []string{recorderPath, chatPath, passportPath} {
 		if !bytes.Contains(sdk.body, []byte(`"`+p+`"`)) {
 			s.log.Warn("sdk.js does not name this bundle; run npm run build in web/", "want", p)
 		}
@@ -106,6 +107,11 @@ func (s *Server) staticRoutes() {
 	// The chat panel likewise, loaded when the person chats.
 	s.mux.HandleFunc("GET "+chatPath, func(w http.ResponseWriter, r *http.Request) {
 		chat.serve(w, r, immutableFor, true)
+	})
+	// And the passport's sign-in, loaded by pages with a sign-in to finish
+	// or to follow.
+	s.mux.HandleFunc("GET "+passportPath, func(w http.ResponseWriter, r *http.Request) {
+		passport.serve(w, r, immutableFor, true)
 	})
 	s.mux.HandleFunc("GET /assets/{file}", func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("file")

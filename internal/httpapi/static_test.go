@@ -158,25 +158,28 @@ func TestRecorderHashedCompressedImmutable(t *testing.T) {
 	}
 }
 
-// The chat panel is served like the recorder: under its content hash, to
-// any origin, immutable; another hash is a 404.
-func TestChatHashedImmutable(t *testing.T) {
+// The chat panel and the passport's sign-in are served like the
+// recorder: under their content hash, to any origin, immutable; another
+// hash, or the bare name, is a 404.
+func TestLazyBundlesHashedImmutable(t *testing.T) {
 	ts := staticServer(t)
-	chat := distFile(t, "chat.js")
-	path := "/sdk/chat." + contentHash(chat) + ".js"
-	if _, sdk := get(t, ts, "/sdk.js", ""); !bytes.Contains(sdk, []byte(`"`+path+`"`)) {
-		t.Fatalf("sdk.js does not load the current chat panel %s", path)
-	}
-	res, body := get(t, ts, path, "br")
-	if res.StatusCode != 200 || res.Header.Get("Content-Encoding") != "br" || !bytes.Equal(decode(t, "br", body), chat) {
-		t.Fatalf("GET %s: status %d, Content-Encoding %q", path, res.StatusCode, res.Header.Get("Content-Encoding"))
-	}
-	if res.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" || res.Header.Get("Access-Control-Allow-Origin") != "*" {
-		t.Errorf("GET %s: Cache-Control %q, Access-Control-Allow-Origin %q", path, res.Header.Get("Cache-Control"), res.Header.Get("Access-Control-Allow-Origin"))
-	}
-	for _, p := range []string{"/sdk/chat." + contentHash([]byte("another build")) + ".js", "/sdk/chat.js"} {
-		if res, _ := get(t, ts, p, ""); res.StatusCode != http.StatusNotFound {
-			t.Errorf("GET %s: status %d, want 404", p, res.StatusCode)
+	for _, name := range []string{"chat", "passport"} {
+		bundle := distFile(t, name+".js")
+		path := "/sdk/" + name + "." + contentHash(bundle) + ".js"
+		if _, sdk := get(t, ts, "/sdk.js", ""); !bytes.Contains(sdk, []byte(`"`+path+`"`)) {
+			t.Fatalf("sdk.js does not load the current %s bundle %s", name, path)
+		}
+		res, body := get(t, ts, path, "br")
+		if res.StatusCode != 200 || res.Header.Get("Content-Encoding") != "br" || !bytes.Equal(decode(t, "br", body), bundle) {
+			t.Fatalf("GET %s: status %d, Content-Encoding %q", path, res.StatusCode, res.Header.Get("Content-Encoding"))
+		}
+		if res.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" || res.Header.Get("Access-Control-Allow-Origin") != "*" {
+			t.Errorf("GET %s: Cache-Control %q, Access-Control-Allow-Origin %q", path, res.Header.Get("Cache-Control"), res.Header.Get("Access-Control-Allow-Origin"))
+		}
+		for _, p := range []string{"/sdk/" + name + "." + contentHash([]byte("another build")) + ".js", "/sdk/" + name + ".js"} {
+			if res, _ := get(t, ts, p, ""); res.StatusCode != http.StatusNotFound {
+				t.Errorf("GET %s: status %d, want 404", p, res.StatusCode)
+			}
 		}
 	}
 }

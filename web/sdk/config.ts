@@ -21,10 +21,15 @@ declare const TANDEM_RECORDER_PATH: string;
 // loader (loaded only when the person chats).
 declare const TANDEM_CHAT_PATH: string;
 
+// And /sdk/passport.HASH.js, the passport's sign-in (passport-host.ts).
+declare const TANDEM_PASSPORT_PATH: string;
+
 /** The recorder's path under base, with the recorder's content hash in it. */
 export const recorderPath: string = TANDEM_RECORDER_PATH;
 /** The chat panel's path under base, with its content hash in it. */
 export const chatPath: string = TANDEM_CHAT_PATH;
+/** The passport bundle's path under base (Tandem.passport's sign-in; loaded when the page needs it). */
+export const passportPath: string = TANDEM_PASSPORT_PATH;
 
 /** The site's public key. */
 export let siteKey = "";

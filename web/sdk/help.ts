@@ -10,7 +10,7 @@ import { begin, end } from "./assist";
 import { chatLink, useConversation } from "./chat-host";
 import { emit } from "./events";
 import { api, ApiError } from "./http";
-import { currentToken } from "./passport";
+import { currentToken } from "./passport-host";
 import { pageInfo } from "./person";
 import { render, session, setMessage } from "./state";
 

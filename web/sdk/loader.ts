@@ -36,7 +36,7 @@ import { base, button, configure } from "./config";
 import { redeem, requestHelp } from "./help";
 import { checkInvite } from "./invite";
 import { onPageHide, onPageShow, resume } from "./navigation";
-import { startPassport } from "./passport";
+import { startPassport } from "./passport-host";
 import { fetchSite, onSiteChange } from "./site";
 import { createUI, render } from "./state";
 import { Tandem, type Prior } from "./tandem";

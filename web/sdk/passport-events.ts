@@ -7,9 +7,7 @@
 // SDK then reconnects with backoff, with a fresh token.
 
 import { Backoff } from "../shared/backoff";
-import { base } from "./config";
-import { nativeFetch } from "./http";
-import { check, ended, refresh, token } from "./passport";
+import { check, ended, host, refresh, token } from "./passport";
 import { parseSSE } from "./passport-claims";
 
 let ctl: AbortController | null = null;
@@ -47,7 +45,7 @@ async function run(c: AbortController): Promise<void> {
   }
   let res: Response;
   try {
-    res = await nativeFetch(base + "/passport/events", {
+    res = await host.fetch(host.base + "/passport/events", {
       mode: "cors",
       credentials: "omit",
       cache: "no-store",

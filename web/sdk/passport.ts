@@ -16,38 +16,11 @@
 // when it becomes visible again, and live over GET /passport/events while
 // signed in and visible (passport-events.ts).
 
-import { base, siteKey } from "./config";
-import { nativeFetch } from "./http";
 import { follow, unfollow } from "./passport-events";
 import { b64url, bearerReason, checkIDToken, grantReason, jwtClaims, type PassportUser, signedOutMessage } from "./passport-claims";
-import { ss } from "./storage";
+import { type Cached, cacheKey as keyOfCache, endedKey as keyOfEnded, pendingKey as keyOfPending, readCached } from "./passport-keys";
+import type { PassportChange, PassportHost } from "./types";
 
-export type { PassportUser };
-
-/** What onChange callbacks receive: signed in or out, and why. */
-export interface PassportChange {
-  user: PassportUser | null;
-  /** signed_in, refreshed, renewed (a new sign-in from the authkey after the old one expired), signed_out, or the passport's reason: signed_in_elsewhere, revoked, reused, logged_out, expired… */
-  reason: string;
-}
-
-/** The cached sign-in (localStorage). Times are epoch milliseconds. */
-interface Cached {
-  access: string;
-  refresh?: string;
-  expiresAt: number;
-  /** When to refresh: a little before expiry, so that a request does not carry a token that dies on the way. */
-  refreshAt: number;
-  checkedAt: number;
-  user: PassportUser;
-  /**
-   * The passport's authkey for this site: the person's service
-   * information, sealed by the passport. When the refresh token has
-   * expired (and only then), it gets a new sign-in without the redirect,
-   * while the person's passport session lives.
-   */
-  authkey?: string;
-}
 
 /** The sign-in under way in this tab (sessionStorage). */
 interface Pending {
@@ -62,22 +35,23 @@ const checkAfterMs = 60_000;
 // Refresh this long before expiry (at most a quarter of the token's life).
 const skewMs = 10_000;
 
-const cacheKey = () => "tandem.passport." + siteKey;
-const pendingKey = () => "tandem.passport.pending." + siteKey;
-// Why the last sign-in ended, for the other tabs of the site: {reason, at}.
-const endedKey = () => "tandem.passport.ended." + siteKey;
+/**
+ * What the loader gives this bundle when it starts it (start): where
+ * Tandem is, the site, the page's fetch as it was when the loader ran, and
+ * where to announce changes (Tandem.passport.onChange lives in the loader).
+ */
+export const host: PassportHost = { base: "", siteKey: "", fetch: (...a) => fetch(...a), emit: () => {} };
 
-const listeners = new Set<(c: PassportChange) => void>();
+const cacheKey = () => keyOfCache(host.siteKey);
+const pendingKey = () => keyOfPending(host.siteKey);
+// Why the last sign-in ended, for the other tabs of the site: {reason, at}.
+const endedKey = () => keyOfEnded(host.siteKey);
+
 let refreshing: Promise<string | null> | null = null;
 
 const ls = {
   get(): Cached | null {
-    try {
-      const c = JSON.parse(localStorage.getItem(cacheKey()) || "null");
-      return c && typeof c.access === "string" && c.user && typeof c.user.id === "string" ? c : null;
-    } catch {
-      return null;
-    }
+    return readCached(host.siteKey);
   },
   set(c: Cached): void {
     try {
@@ -111,13 +85,7 @@ function cached(): Cached | null {
 }
 
 function emit(user: PassportUser | null, reason: string): void {
-  for (const cb of [...listeners]) {
-    try {
-      cb({ user, reason });
-    } catch (e) {
-      console.error("Tandem.passport.onChange callback failed", e);
-    }
-  }
+  host.emit({ user, reason });
 }
 
 function random(): string {
@@ -130,12 +98,12 @@ export async function challenge(verifier: string): Promise<string> {
 }
 
 async function tokenRequest(form: Record<string, string>): Promise<{ ok: boolean; status: number; json: any }> {
-  const res = await nativeFetch(base + "/passport/token", {
+  const res = await host.fetch(host.base + "/passport/token", {
     method: "POST",
     mode: "cors",
     credentials: "omit",
     headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ client_id: siteKey, ...form }).toString(),
+    body: new URLSearchParams({ client_id: host.siteKey, ...form }).toString(),
   });
   return { ok: res.ok, status: res.status, json: await res.json().catch(() => ({})) };
 }
@@ -152,9 +120,9 @@ export async function signIn(opts: { redirectUri?: string } = {}): Promise<void>
     nonce: random(),
     redirectUri: opts.redirectUri || location.origin + location.pathname,
   };
-  if (!ss.set(pendingKey(), JSON.stringify(p))) throw new Error("Tandem.passport.signIn needs sessionStorage");
+  if (!session.set(pendingKey(), JSON.stringify(p))) throw new Error("Tandem.passport.signIn needs sessionStorage");
   const q = new URLSearchParams({
-    client_id: siteKey,
+    client_id: host.siteKey,
     response_type: "code",
     scope: "openid email profile offline_access",
     redirect_uri: p.redirectUri,
@@ -163,7 +131,7 @@ export async function signIn(opts: { redirectUri?: string } = {}): Promise<void>
     code_challenge: await challenge(p.verifier),
     code_challenge_method: "S256",
   });
-  location.assign(base + "/passport/authorize?" + q.toString());
+  location.assign(host.base + "/passport/authorize?" + q.toString());
 }
 
 /** Finishes a sign-in when this page is the redirect back from the passport (its state matches this tab's). */
@@ -175,13 +143,13 @@ async function finish(): Promise<boolean> {
   if (!state || (!code && !error)) return false;
   let p: Pending | null = null;
   try {
-    p = JSON.parse(ss.get(pendingKey()) || "null");
+    p = JSON.parse(session.get(pendingKey()) || "null");
   } catch {
     p = null;
   }
   // Not ours (the site's own OAuth, or a link replayed in another tab): leave it alone.
   if (!p || p.state !== state) return false;
-  ss.del(pendingKey());
+  session.del(pendingKey());
   for (const k of ["code", "state", "iss", "error", "error_description", "session_state"]) url.searchParams.delete(k);
   history.replaceState(history.state, "", url.toString());
   if (error || !code) {
@@ -195,7 +163,7 @@ async function finish(): Promise<boolean> {
     return true;
   }
   const now = Date.now();
-  const who = checkIDToken(jwtClaims(String(r.json.id_token || "")), p.nonce, siteKey, now);
+  const who = checkIDToken(jwtClaims(String(r.json.id_token || "")), p.nonce, host.siteKey, now);
   if (typeof who === "string") {
     console.warn("Tandem: the passport's ID token was refused:", who);
     emit(null, "error:id_token");
@@ -325,7 +293,7 @@ export async function check(): Promise<boolean> {
   if (!c) return false;
   let res: Response;
   try {
-    res = await nativeFetch(base + "/passport/userinfo", {
+    res = await host.fetch(host.base + "/passport/userinfo", {
       mode: "cors",
       credentials: "omit",
       headers: { Authorization: "Bearer " + c.access },
@@ -387,24 +355,43 @@ export async function signOut(): Promise<void> {
   if (!c) return;
   emit(null, "signed_out");
   try {
-    await nativeFetch(base + "/passport/revoke", {
+    await host.fetch(host.base + "/passport/revoke", {
       method: "POST",
       mode: "cors",
       credentials: "omit",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ client_id: siteKey, token: c.refresh || c.access }).toString(),
+      body: new URLSearchParams({ client_id: host.siteKey, token: c.refresh || c.access }).toString(),
     });
   } catch {
     // The network: the tokens die at their expiry; this page forgot them already.
   }
 }
 
-/** Calls cb on every sign-in, refresh and sign-out; returns a function that stops it. */
-export function onChange(cb: (c: PassportChange) => void): () => void {
-  if (typeof cb !== "function") throw new TypeError("Tandem.passport.onChange needs a function");
-  listeners.add(cb);
-  return () => listeners.delete(cb);
-}
+/** sessionStorage that never throws (storage can be disabled or full). */
+const session = {
+  get(k: string): string | null {
+    try {
+      return sessionStorage.getItem(k);
+    } catch {
+      return null;
+    }
+  },
+  set(k: string, v: string): boolean {
+    try {
+      sessionStorage.setItem(k, v);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  del(k: string): void {
+    try {
+      sessionStorage.removeItem(k);
+    } catch {
+      // storage disabled
+    }
+  },
+};
 
 let messageEl: HTMLElement | null = null;
 

@@ -8,7 +8,7 @@ import { restartRecorder, selectors } from "./capture";
 import { openChat } from "./chat-host";
 import { on } from "./events";
 import { redeem, requestHelp } from "./help";
-import { onChange, signIn, signOut, token, user } from "./passport";
+import { onChange, signIn, signOut, token, user } from "./passport-host";
 import { identify } from "./person";
 import { session, state, type State } from "./state";
 

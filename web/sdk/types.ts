@@ -3,6 +3,7 @@
 // has allowed, and they meet through window.__tandemRecorder.
 
 import type { KindEv, KindLeave, KindMeta, KindRef, KindSnap } from "../shared/protocol";
+import type { PassportUser } from "./passport-claims";
 
 /** Kinds of data frame the recorder produces (docs/protocol.md). */
 export type DataKind = typeof KindMeta | typeof KindSnap | typeof KindRef | typeof KindEv | typeof KindLeave;
@@ -135,9 +136,39 @@ export interface ChatModule {
   start(host: ChatHost): ChatHandle;
 }
 
+/** What Tandem.passport's onChange callbacks receive: signed in or out, and why. */
+export interface PassportChange {
+  user: PassportUser | null;
+  /** signed_in, refreshed, renewed (a new sign-in from the authkey after the old one expired), signed_out, or the passport's reason: signed_in_elsewhere, revoked, reused, logged_out, expired… */
+  reason: string;
+}
+
+/** What the loader gives the passport bundle (passport.js) when it starts it. */
+export interface PassportHost {
+  /** Tandem's base URL and the site's key (config.ts). */
+  base: string;
+  siteKey: string;
+  /** The page's fetch as it was when the loader ran (http.ts): never the recorder's. */
+  fetch: typeof fetch;
+  /** Tells the page's onChange callbacks, which the loader keeps. */
+  emit(c: PassportChange): void;
+}
+
+/** The passport bundle's entry points, set on window by passport.js. */
+export interface PassportModule {
+  /** Finishes a sign-in coming back from the passport, or checks the cached one, and follows it. */
+  start(host: PassportHost): Promise<void>;
+  signIn(opts: { redirectUri?: string }): Promise<void>;
+  signOut(): Promise<void>;
+  token(): Promise<string | null>;
+  user(): PassportUser | null;
+  currentToken(): string | null;
+}
+
 declare global {
   interface Window {
     __tandemRecorder?: RecorderModule;
     __tandemChat?: ChatModule;
+    __tandemPassport?: PassportModule;
   }
 }
