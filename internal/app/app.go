@@ -378,7 +378,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Sessions:      &auth.Manager{Sessions: s.db, Users: s.db},
 		Sites:         s.db,
 		Users:         s.db,
-		ShareLinks:    sharelink.New(sharelink.Config{Store: s.db, Logger: cfg.Logger}),
+		ShareLinks:    sharelink.New(sharelink.Config{Store: s.db, Now: cfg.Now, Logger: cfg.Logger}),
 		Web:           web.Dist(),
 		Ready:         s.ready,
 		Logger:        cfg.Logger,

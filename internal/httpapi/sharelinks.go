@@ -112,7 +112,7 @@ func (s *Server) shareCreate(kind string) http.HandlerFunc {
 		// The token is shown this once: the store keeps only its hash.
 		w.Header().Set("Cache-Control", "no-store")
 		httpjson.Write(w, http.StatusCreated, map[string]any{
-			"link": shareLinkOut(l, time.Now()), "token": token, "path": "/s/" + token,
+			"link": shareLinkOut(l, svc.Now()), "token": token, "path": "/s/" + token,
 		})
 	}
 }
@@ -127,7 +127,7 @@ func (s *Server) handleListShareLinks(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	now := time.Now()
+	now := svc.Now()
 	out := make([]shareLinkJSON, 0, len(ls))
 	for _, l := range ls {
 		out = append(out, shareLinkOut(l, now))
@@ -145,7 +145,7 @@ func (s *Server) handleRevokeShareLink(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	httpjson.Write(w, http.StatusOK, map[string]any{"link": shareLinkOut(l, time.Now())})
+	httpjson.Write(w, http.StatusOK, map[string]any{"link": shareLinkOut(l, svc.Now())})
 }
 
 // visitor is who opens a link: the console user if the request carries a

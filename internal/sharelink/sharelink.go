@@ -265,3 +265,6 @@ func WellFormed(token string) bool {
 	}
 	return true
 }
+
+// Now is the service's clock, by which a link is expired or not.
+func (s *Service) Now() time.Time { return s.now() }
