@@ -200,26 +200,33 @@ func (s *Server) handleSharedRecording(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// shareStaticRoutes serve the links: GET /s/{token} is the console's page
-// in its read-only replay mode (the bundle sees the /s/ address), and
+// shareStaticRoutes serve the links: GET /s/{token} is a replay page in
+// its read-only mode (each bundle sees the /s/ address): the console's for
+// an assist, the web terminal's for a terminal session; and
 // GET /s/{token}/recording is the recording the token authorizes. Opening
-// the page is a view, audited; a link that is not valid or needs a
-// sign-in still gets the page, with 404 or 401, so that it can say so (and
-// offer the sign-in, after which it opens the link again).
-func (s *Server) shareStaticRoutes(page *asset) {
+// the page is a view, audited. A link that is not valid or needs a sign-in
+// still gets the console's page, with 404 or 401, so that it can say so
+// (and offer the sign-in, after which it opens the link again).
+func (s *Server) shareStaticRoutes(consolePage, terminalPage *asset) {
 	s.mux.Handle("GET /s/{token}", s.observe("/s/{token}", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		setPageSecurity(h)
 		setSharePage(h)
-		status := http.StatusOK
-		if svc, ok := s.shareLinks(w, r); !ok {
+		svc, ok := s.shareLinks(w, r)
+		if !ok {
 			return
-		} else if _, err := svc.Resolve(r.Context(), r.PathValue("token"), s.visitor(r), true); err != nil {
+		}
+		page, status := consolePage, http.StatusOK
+		l, err := svc.Resolve(r.Context(), r.PathValue("token"), s.visitor(r), true)
+		switch {
+		case err != nil:
 			status = httpjson.Status(tandem.ErrorCode(err))
 			if status >= 500 {
 				s.fail(w, r, err)
 				return
 			}
+		case l.Kind == store.ShareTerminal:
+			page = terminalPage
 		}
 		h.Set("Content-Type", page.contentType)
 		w.WriteHeader(status)
