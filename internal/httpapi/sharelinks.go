@@ -160,6 +160,15 @@ func (s *Server) visitor(r *http.Request) sharelink.Visitor {
 	return v
 }
 
+// failShared answers an error under /s/ as fail does, but logs no path:
+// the path holds the link's token.
+func (s *Server) failShared(w http.ResponseWriter, err error) {
+	if tandem.ErrorCode(err) == tandem.EInternal {
+		s.log.Error("share link request failed", "err", err)
+	}
+	httpjson.WriteError(w, err)
+}
+
 // setSharePage sets what every answer under /s/ carries: the token is in
 // the address, so no referrer may carry it away, and nothing is kept in a
 // cache that could outlive a revoke.
@@ -181,11 +190,13 @@ func (s *Server) handleSharedRecording(w http.ResponseWriter, r *http.Request) {
 	}
 	l, err := svc.Resolve(r.Context(), r.PathValue("token"), s.visitor(r), false)
 	if err != nil {
-		s.fail(w, r, err)
+		s.failShared(w, err)
 		return
 	}
 	r2 := r.Clone(r.Context())
 	r2.SetPathValue("id", l.SubjectID)
+	// What the recording's handlers log names the link, not its token.
+	r2.URL.Path, r2.URL.RawPath = "/s/link:"+l.ID+"/recording", ""
 	switch l.Kind {
 	case store.ShareAssist:
 		s.handleRecording(w, r2)
@@ -222,7 +233,7 @@ func (s *Server) shareStaticRoutes(consolePage, terminalPage *asset) {
 		case err != nil:
 			status = httpjson.Status(tandem.ErrorCode(err))
 			if status >= 500 {
-				s.fail(w, r, err)
+				s.failShared(w, err)
 				return
 			}
 		case l.Kind == store.ShareTerminal:

@@ -198,7 +198,7 @@ func (v Visitor) actor(l *store.ShareLink) string {
 // opened by a visitor who is not signed in is EUnauthorized, so that they
 // can be sent to sign in and back. Every use is counted (view says it is a
 // view, audited; the recording fetched by a page already shown is not
-// another one).
+// another one, and its refusal is not audited again).
 func (s *Service) Resolve(ctx context.Context, token string, v Visitor, view bool) (*store.ShareLink, error) {
 	if !WellFormed(token) {
 		return nil, notValid()
@@ -214,10 +214,10 @@ func (s *Service) Resolve(ctx context.Context, token string, v Visitor, view boo
 	now := s.now()
 	switch {
 	case !l.RevokedAt.IsZero():
-		s.refuse(ctx, l, v, "revoked")
+		s.refuse(ctx, l, v, view, "revoked")
 		return nil, notValid()
 	case !now.Before(l.ExpiresAt):
-		s.refuse(ctx, l, v, "expired")
+		s.refuse(ctx, l, v, view, "expired")
 		return nil, notValid()
 	case l.NeedsAccount && v.User == nil:
 		return nil, tandem.Errorf(tandem.EUnauthorized, "this link is for console users: sign in to open it")
@@ -234,9 +234,12 @@ func (s *Service) Resolve(ctx context.Context, token string, v Visitor, view boo
 	return l, nil
 }
 
-// refuse audits a known link that could not be opened, and why.
-func (s *Service) refuse(ctx context.Context, l *store.ShareLink, v Visitor, why string) {
-	s.audit(ctx, l, v.actor(l), ActionRefused, "link "+l.ID+" "+why+", from "+v.Addr)
+// refuse audits a known link that could not be opened, and why: once per
+// page opened (view), not again for the recording the page then asks for.
+func (s *Service) refuse(ctx context.Context, l *store.ShareLink, v Visitor, view bool, why string) {
+	if view {
+		s.audit(ctx, l, v.actor(l), ActionRefused, "link "+l.ID+" "+why+", from "+v.Addr)
+	}
 }
 
 // audit appends to the shared subject's log, the record of who saw what.
