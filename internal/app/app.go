@@ -37,6 +37,7 @@ import (
 	"github.com/tandemhq/tandem/internal/password"
 	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/retention"
+	"github.com/tandemhq/tandem/internal/sharelink"
 	"github.com/tandemhq/tandem/internal/slackhook"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/store"
@@ -377,6 +378,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Sessions:      &auth.Manager{Sessions: s.db, Users: s.db},
 		Sites:         s.db,
 		Users:         s.db,
+		ShareLinks:    sharelink.New(sharelink.Config{Store: s.db, Now: cfg.Now, Logger: cfg.Logger}),
 		Web:           web.Dist(),
 		Ready:         s.ready,
 		Logger:        cfg.Logger,

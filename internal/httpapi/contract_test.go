@@ -52,6 +52,10 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 		{"POST", "/api/v1/assists/" + id + "/accept", "", nil, agent.Client, 409},
 		{"POST", "/api/v1/assists/" + id + "/end", "", nil, agent.Client, 200},
 		{"GET", "/api/v1/assists/" + id + "/recording", "", nil, agent.Client, 200},
+		{"POST", "/api/v1/assists/" + id + "/share-links", "", body(`{"audience":"anyone","ttlSeconds":3600}`), agent.Client, 201},
+		{"POST", "/api/v1/assists/" + id + "/share-links", "", body(`{"audience":"everyone"}`), agent.Client, 400},
+		{"GET", "/api/v1/share-links", "", nil, agent.Client, 200},
+		{"DELETE", "/api/v1/share-links/nope", "", nil, agent.Client, 404},
 		{"GET", "/api/v1/users?q=al&limit=5", "", nil, agent.Client, 200},
 		{"GET", "/api/v1/users?limit=0", "", nil, agent.Client, 400},
 		{"GET", "/api/v1/users", "", nil, anon, 401},
@@ -59,7 +63,7 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 		{"POST", "/hooks/no-such-hook", "", body(`{"text":"disk full"}`), anon, 404}, // no_service
 	}
 	// The bots' part of the API, with their documented paths.
-	templates := map[string]string{}
+	templates := map[string]string{"DELETE /api/v1/share-links/nope": "/api/v1/share-links/{id}"}
 	for _, c := range botContractCalls(t, ctx, ts) {
 		calls = append(calls, call{c.method, c.path, c.origin, c.body, c.client, c.status})
 		templates[c.method+" "+c.path] = c.template

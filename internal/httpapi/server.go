@@ -26,6 +26,7 @@ import (
 	"github.com/tandemhq/tandem/internal/netx"
 	"github.com/tandemhq/tandem/internal/passport"
 	"github.com/tandemhq/tandem/internal/ratelimit"
+	"github.com/tandemhq/tandem/internal/sharelink"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
@@ -86,6 +87,9 @@ type Deps struct {
 	// ConsoleSignIn is how agents sign in to the console: with a
 	// password, through the passport, or both (the default).
 	ConsoleSignIn ConsoleSignIn
+	// ShareLinks, when set, serves the share links of replays
+	// (/api/v1/…/share-links and the links, /s/{token}); nil answers 503.
+	ShareLinks *sharelink.Service
 }
 
 // Observer counts requests for metrics; nil is allowed.
@@ -226,6 +230,7 @@ func (s *Server) apiRoutes() []route {
 	routes = append(routes, s.passportMonitorRoutes()...)
 	routes = append(routes, s.consolePassportRoutes()...)
 	routes = append(routes, s.userRoutes()...)
+	routes = append(routes, s.shareLinkRoutes()...)
 	return routes
 }
 

@@ -130,6 +130,7 @@ func (s *Server) staticRoutes() {
 		setPageSecurity(w.Header())
 		consoleHTML.serve(w, r, 0, false)
 	})
+	s.shareStaticRoutes(consoleHTML, terminalHTML)
 	s.mux.HandleFunc("GET /terminal/{id}", func(w http.ResponseWriter, r *http.Request) {
 		setPageSecurity(w.Header())
 		terminalHTML.serve(w, r, 0, false)

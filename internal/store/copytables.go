@@ -71,6 +71,8 @@ func CopyTables() []Table {
 		{"passport_sessions", []string{"token_hash", "identity_id", "created_at", "expires_at"}, []string{"token_hash"}, nil},
 		{"passport_vouch_jtis", []string{"jti_hash", "site_id", "expires_at"}, []string{"jti_hash"}, nil},
 		{"signing_keys", []string{"id", "algorithm", "private_der", "created_at", "signs_from", "retires_at"}, []string{"id"}, nil},
+		{"share_links", []string{"id", "kind", "subject_id", "created_by", "created_at", "expires_at", "revoked_at", "needs_account",
+			"token_hash", "last_used_at", "uses"}, []string{"id"}, []string{"needs_account"}},
 	}
 }
 

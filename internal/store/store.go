@@ -35,6 +35,7 @@ type Store interface {
 	Outbox
 	Passport
 	ConsoleCodes
+	ShareLinks
 	Copier
 	Pinger
 	Close() error

@@ -202,13 +202,21 @@ export interface RecordingSink {
  * ended, and rejects on an error, or when the answer stops short.
  */
 async function streamRecording(path: string, sink: RecordingSink, signal?: AbortSignal): Promise<void> {
-  let res: Response;
+  return readRecording(await fetchRecording(`/api/v1${path}`, signal), sink, signal);
+}
+
+/** Starts fetching a recording a line at a time (NDJSON) from url. */
+export async function fetchRecording(url: string, signal?: AbortSignal): Promise<Response> {
   try {
-    res = await fetch(`/api/v1${path}`, { credentials: "same-origin", headers: { Accept: "application/x-ndjson" }, signal });
+    return await fetch(url, { credentials: "same-origin", headers: { Accept: "application/x-ndjson" }, signal });
   } catch (e) {
     if (signal?.aborted) throw e;
     throw new ApiError(0, "unavailable", "Cannot reach the server. Check your connection and try again.");
   }
+}
+
+/** Reads a fetchRecording answer into sink, as streamRecording does. */
+export async function readRecording(res: Response, sink: RecordingSink, signal?: AbortSignal): Promise<void> {
   if (!res.ok || !res.body) {
     let data: { error?: { code?: string; message?: string } } | null = null;
     try {

@@ -20,7 +20,8 @@
 // Views (Preact): app.tsx (shell), queue.tsx, invite.tsx, assist.tsx (live view,
 // model in live.ts, player in player.ts), toolbar.tsx, overlay.tsx,
 // callpanel.tsx, repair.tsx, toast.tsx, mirror.tsx, devtools.tsx, replay.tsx,
-// history.tsx, terminals.tsx, login.tsx, ui.tsx. Styles: styles.css, tools.css.
+// history.tsx, terminals.tsx, login.tsx, ui.tsx. Share links (share/: the
+// Share dialog of the replay screens, and the read-only page of a link). Styles: styles.css, tools.css.
 // Conversations (chat/: the list, a conversation, the chat beside the live
 // view, the queue's waiting words) and bots (bots/: the bots page, a bot's
 // page, the authorise dialog's scopes); their pure parts are unit-tested
@@ -38,6 +39,7 @@
 import { render } from "preact";
 import { App } from "./app";
 import { exposeDebug } from "./debug";
+import { SharedPage } from "./share/page";
 import "./styles.css";
 import "./tools.css";
 import "./chat/chat.css";
@@ -45,4 +47,5 @@ import "./passport/passport.css";
 
 exposeDebug();
 const root = document.getElementById("app");
-if (root) render(<App />, root);
+// A share link's page (/s/TOKEN) is the read-only replay, without the console.
+if (root) render(location.pathname.startsWith("/s/") ? <SharedPage pathname={location.pathname} /> : <App />, root);

@@ -14,6 +14,7 @@ import { marksAt } from "./marks";
 import { Mirror, MirrorMark } from "./mirror";
 import { createMirror, Mirror as MirrorPlayer, Size } from "./player";
 import { Replay, ReplayBuilder } from "./recording";
+import { ShareButton } from "./share/dialog";
 import { recordingGone } from "./retention";
 import { Link } from "./router";
 import { paths } from "./routes";
@@ -90,6 +91,7 @@ export function ReplayScreen({ id }: { id: string }) {
             {a?.siteName && <span class="qi-site">{a.siteName}</span>}
             {a && <StatePill state={a.state} />}
             <span class="muted small">Replay</span>
+            {a?.state === "ended" && <ShareButton kind="assist" id={id} />}
           </div>
           <div class="ah-sub">
             {a?.pageUrl && (
@@ -120,7 +122,12 @@ export function ReplayScreen({ id }: { id: string }) {
   );
 }
 
-function ReplayBody({ replay, details, loading }: { replay: Replay; details: AssistDetails | null; loading: boolean }) {
+/**
+ * The player, its controls and side panel. shared is the read-only page of
+ * a share link (share/page.tsx): no conversation there.
+ */
+export function ReplayBody(props: { replay: Replay; details: AssistDetails | null; loading: boolean; shared?: boolean }) {
+  const { replay, details, loading, shared } = props;
   const host = useRef<HTMLElement | null>(null);
   const player = useRef<Replayer | null>(null);
   const mirror = useRef<MirrorPlayer | null>(null);
@@ -307,7 +314,7 @@ function ReplayBody({ replay, details, loading }: { replay: Replay; details: Ass
         </div>
       </div>
       <aside class="side-panel">
-        <AssistChat conversationId={details?.assist.conversationId} />
+        {!shared && <AssistChat conversationId={details?.assist.conversationId} />}
         <Devtools rows={rows} base={replay.start} />
         <Details replay={replay} details={details} onSeek={(ts) => seek(ts - replay.start)} at={at} />
       </aside>

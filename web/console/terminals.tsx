@@ -5,6 +5,7 @@ import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, errorMessage, Terminal } from "./api";
 import { ago, parseTime, when } from "./format";
 import { paths } from "./routes";
+import { ShareButton } from "./share/dialog";
 import { Empty, ErrorNote, Icon, Loading, Pill, useNow } from "./ui";
 
 function helperCount(h: Terminal["helpers"]): number {
@@ -87,6 +88,7 @@ export function TerminalsScreen() {
                         <Icon name="terminal" /> Open
                       </a>
                     )}
+                    {!live && <ShareButton kind="terminal" id={t.id} />}
                     <a class="btn btn-ghost" href={paths.terminalReplay(t.id)} data-testid="terminal-replay">
                       <Icon name="replay" /> Replay
                     </a>

@@ -130,7 +130,19 @@ function live(info: TerminalInfo) {
   connect();
 }
 
+/**
+ * The page of a share link to a terminal session (/s/TOKEN): the replay,
+ * read-only, from the recording the token authorizes, without the way
+ * back to the console.
+ */
+async function shared() {
+  el("tt-host").textContent = "Shared terminal replay";
+  document.querySelector(".tt-back")?.remove();
+  await replay(`${location.pathname.replace(/\/+$/, "")}/recording`, "this link is not valid");
+}
+
 async function main() {
+  if (location.pathname.startsWith("/s/")) return shared();
   const parts = location.pathname.split("/").filter(Boolean);
   const id = parts[parts.length - 1] ?? "";
   const wantReplay = new URLSearchParams(location.search).get("replay") === "1";
@@ -143,7 +155,7 @@ async function main() {
   }
   showInfo(info);
   if (wantReplay) {
-    await replay(info.id);
+    await replay(`/api/v1/terminals/${encodeURIComponent(info.id)}/recording`);
   } else if (info.live) {
     live(info);
   } else {

@@ -184,18 +184,21 @@ class Player {
   }
 }
 
-/** Plays the recording of session id as it streams in. */
-export async function replay(id: string) {
+/**
+ * Plays the recording at url (a session's, or a share link's) as it
+ * streams in; notFound is what a 404 says.
+ */
+export async function replay(url: string, notFound = "no recording") {
   setStatus("loading recording");
   let res: Response;
   try {
-    res = await fetch(`/api/v1/terminals/${encodeURIComponent(id)}/recording`, { credentials: "same-origin" });
+    res = await fetch(url, { credentials: "same-origin" });
   } catch {
     setStatus("cannot reach the server", "error");
     return;
   }
   if (!res.ok || !res.body) {
-    setStatus(res.status === 404 ? "no recording" : `the recording could not be loaded (${res.status})`, "error");
+    setStatus(res.status === 404 ? notFound : `the recording could not be loaded (${res.status})`, "error");
     return;
   }
   const parser = new CastParser();

@@ -187,6 +187,13 @@ func fill(t *testing.T, s store.Store) filled {
 	must(t, err, "Acquire")
 	fillChat(t, s, &f)
 	fillPassport(t, s, f.site)
+	// One link used and revoked (every nullable column set), one not.
+	used := newShareLink(f.user, store.ShareAssist, "assist1", "copy-used", 0)
+	used.NeedsAccount = true
+	must(t, s.CreateShareLink(ctx, used), "CreateShareLink")
+	must(t, s.UseShareLink(ctx, used.ID, at(1)), "UseShareLink")
+	must(t, s.RevokeShareLink(ctx, used.ID, at(2)), "RevokeShareLink")
+	must(t, s.CreateShareLink(ctx, newShareLink(admin, store.ShareTerminal, "term1", "copy-fresh", 3)), "CreateShareLink")
 	return f
 }
 

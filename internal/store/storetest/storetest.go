@@ -99,6 +99,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SigningKeys", testSigningKeys},
 		{"VouchKeys", testVouchKeys},
 		{"VouchJTIs", testVouchJTIs},
+		{"ShareLinks", testShareLinks},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {

@@ -1,0 +1,106 @@
+// The page of a share link (/s/TOKEN): the console's replay player,
+// read-only, without the console around it — no sidebar, no actions, no
+// conversation. The recording comes from /s/TOKEN/recording, which the
+// token authorizes. A link for console users asks a visitor who is not
+// signed in to sign in, then opens again.
+
+import { useEffect, useState } from "preact/hooks";
+import { ApiError, Assist, errorMessage, fetchRecording, readRecording } from "../api";
+import { LoginScreen } from "../login";
+import { Replay, ReplayBuilder } from "../recording";
+import { ReplayBody } from "../replay";
+import { shortURL, when } from "../format";
+import { Empty, ErrorNote, Loading } from "../ui";
+import { tokenOf } from "./api";
+import "./share.css";
+
+type Status = "loading" | "ready" | "invalid" | "signin" | "terminal";
+
+/** The shared replay page. */
+export function SharedPage({ pathname }: { pathname: string }) {
+  const token = tokenOf(pathname);
+  const [status, setStatus] = useState<Status>(token ? "loading" : "invalid");
+  const [assist, setAssist] = useState<Assist | null>(null);
+  const [replay, setReplay] = useState<Replay | null>(null);
+  const [loading, setLoading] = useState(true);
+  const [err, setErr] = useState<string | null>(null);
+  const url = `/s/${token}/recording`;
+
+  useEffect(() => {
+    document.title = "Shared replay · Tandem";
+    if (!token) return;
+    const abort = new AbortController();
+    const builder = new ReplayBuilder();
+    let shown = false;
+    (async () => {
+      const res = await fetchRecording(url, abort.signal);
+      if (res.status === 401) return setStatus("signin");
+      if (res.status === 404) return setStatus("invalid");
+      if (res.ok && (res.headers.get("Content-Type") ?? "").startsWith("application/x-asciicast")) {
+        res.body?.cancel();
+        return setStatus("terminal");
+      }
+      setStatus("ready");
+      await readRecording(
+        res,
+        {
+          assist: setAssist,
+          frames: (fs) => {
+            builder.add(fs);
+            const r = builder.replay();
+            if (r.events.length >= 2 || shown) {
+              shown = true;
+              setReplay(r);
+            }
+          },
+        },
+        abort.signal,
+      );
+      setReplay(builder.replay());
+    })()
+      .catch((e) => {
+        if (abort.signal.aborted) return;
+        if (e instanceof ApiError && e.status === 404) setStatus("invalid");
+        else setErr(errorMessage(e));
+      })
+      .finally(() => {
+        if (!abort.signal.aborted) setLoading(false);
+      });
+    return () => abort.abort();
+  }, [token]);
+
+  if (status === "signin") return <LoginScreen onLogin={() => location.reload()} />;
+  if (status === "invalid") {
+    return (
+      <div class="shared-invalid" data-testid="share-invalid">
+        <Empty title="This link is not valid" icon="history">
+          It may have expired or been revoked. Ask whoever shared it for a new one.
+        </Empty>
+      </div>
+    );
+  }
+  return (
+    <div class="shared-page" data-testid="shared-replay">
+      <header class="shared-head">
+        <strong>Shared replay</strong>
+        {assist?.siteName && <span class="qi-site">{assist.siteName}</span>}
+        {assist?.pageUrl && <span class="muted">{shortURL(assist.pageUrl)}</span>}
+        {assist?.startedAt && <span class="muted">{when(assist.startedAt)}</span>}
+        <span class="muted small">Read-only</span>
+      </header>
+      <ErrorNote message={err} />
+      {status === "terminal" ? (
+        <Empty title="A terminal session's recording" icon="terminal">
+          <a href={url} download="session.cast" data-testid="share-cast">
+            Download the recording (asciicast)
+          </a>{" "}
+          and play it with asciinema.
+        </Empty>
+      ) : !replay ? (
+        !err && <Loading>Loading the recording…</Loading>
+      ) : (
+        <ReplayBody replay={replay} details={assist ? { assist } : null} loading={loading} shared />
+      )}
+    </div>
+  );
+}
