@@ -143,3 +143,27 @@ func TestRenderAssistProbe(t *testing.T) {
 		t.Errorf("duration %.3f s, want 2 s within a frame", p.Duration)
 	}
 }
+
+// Without the headless shell, the regular chromium renders the same video
+// size and length with screenshots.
+func TestRenderWithRegularChromium(t *testing.T) {
+	r, err := New(Config{Browser: "/usr/bin/chromium"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Capture() != CaptureScreenshot {
+		t.Fatalf("capture %q", r.Capture())
+	}
+	f := newFixture(640, 360)
+	f.snapshot(boxPage("#2255ee", "Fallback")...)
+	f.style(1000, 5, boxStyle("#ee3322"))
+	path, res := renderAssist(t, r, f.ndjson(t), Options{FPS: 10})
+	p := ffprobe(t, path)
+	if res.Capture != CaptureScreenshot || p.Codec != "h264" || p.Width != 640 || p.Height != 360 || p.Frames != 11 {
+		t.Errorf("result %+v, probe %+v; want screenshots, 640×360, 11 frames", res, p)
+	}
+	h := frameHashes(t, path)
+	if h[0] == h[len(h)-1] {
+		t.Error("the change at 1 s is not in the video")
+	}
+}
