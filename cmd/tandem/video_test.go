@@ -49,7 +49,7 @@ func TestTerminalVideo(t *testing.T) {
 	}
 
 	bad := [][]string{
-		{"terminal", "video", s.ID, "--data", data},                                      // no --out
+		{"terminal", "video", s.ID, "--data", data},                                       // no --out
 		{"terminal", "video", s.ID, "--out", out + "2", "--width", "640", "--data", data}, // width without height
 		{"terminal", "video", "not-an-id", "--out", out + "3", "--data", data},
 		{"assist", "video", "no-such-assist", "--out", out + "4", "--data", data},
