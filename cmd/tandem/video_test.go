@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +23,7 @@ func TestTerminalVideo(t *testing.T) {
 	srv, db := startRelay(t, ctx, data)
 	s, err := share.Start(ctx, share.Config{
 		Server: srv.Addr(), KeyPath: filepath.Join(data, "host"), KnownHostsPath: filepath.Join(data, "kh"),
-		Command: []string{"/bin/sh", "-c", "echo video-$((6*7))"}, AllowAgents: true, Stdout: io.Discard,
+		Command: []string{"/bin/sh", "-c", "echo start; sleep 0.6; echo video-$((6*7))"}, AllowAgents: true, Stdout: io.Discard,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -43,9 +44,14 @@ func TestTerminalVideo(t *testing.T) {
 	if !strings.Contains(said.String(), "frames") {
 		t.Errorf("said %q", said.String())
 	}
-	probe, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name", "-of", "csv=p=0", out).Output()
-	if err != nil || strings.TrimSpace(string(probe)) != "h264" {
-		t.Fatalf("ffprobe: %q %v", probe, err)
+	// The session lasted at least 0.6 s: at 10 frames/s, 7 frames or more.
+	probe, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=codec_name,nb_read_frames", "-of", "csv=p=0", out).Output()
+	if err != nil {
+		t.Fatalf("ffprobe: %v", err)
+	}
+	codec, frames, _ := strings.Cut(strings.TrimSpace(string(probe)), ",")
+	if n, _ := strconv.Atoi(frames); codec != "h264" || n < 7 {
+		t.Fatalf("ffprobe: %q", probe)
 	}
 
 	bad := [][]string{
