@@ -45,6 +45,9 @@ test("a screen becomes a snapshot with mapped elements, positions, texts and mas
     ["style hints", (r) => byTag(r, "Text").attributes.style, "left:10px;top:10px;width:300px;height:30px;font-size:20;"],
     ["field value", (r) => byTag(r, "Field").attributes.value, "ada"],
     ["masked attr", (r) => byTag(r, "Field").attributes["data-hint"], "**** ****"],
+    ["field type", (r) => byTag(r, "Field").attributes.type, "text"],
+    ["password field", (r) => (find(r, (n) => n.type === 2 && n.attributes["data-type"] === "password") as Extract<SNode, { type: 2 }>).attributes.value, "****** **"],
+    ["password type", (r) => (find(r, (n) => n.type === 2 && n.attributes["data-type"] === "password") as Extract<SNode, { type: 2 }>).attributes.type, "password"],
     ["masked tag text", (r) => (byTag(r, "Pin").childNodes[0] as { textContent: string }).textContent, "****"],
     ["masked tag attr", (r) => byTag(r, "Pin").attributes["data-note"], "* *"],
   ];
@@ -65,7 +68,13 @@ test("changes become one mutation", () => {
     { name: "masked update", changes: [{ op: "update", id: "pin", attrs: { text: "98765" } }],
       check: (m) => assert.equal(m.texts[0].value, "*****") },
     { name: "add before", changes: [{ op: "add", parent: "root", before: "go", node: { id: "err", tag: "Text", attrs: { text: "Wrong" }, bounds: { x: 0, y: 0, w: 1, h: 1 } } }],
-      check: (m) => { assert.equal(m.adds.length, 1); assert.equal(m.adds[0].nextId, byTag(node, "Button").id); assert.equal(m.adds[0].parentId, byTag(node, "Screen").id); } },
+      check: (m) => {
+        assert.equal(m.adds.length, 2, "the element, then its text node");
+        assert.equal(m.adds[0].nextId, byTag(node, "Button").id);
+        assert.equal(m.adds[0].parentId, byTag(node, "Screen").id);
+        assert.deepEqual((m.adds[0].node as { childNodes: unknown[] }).childNodes, [], "children come as adds of their own");
+        assert.deepEqual(m.adds[1], { parentId: m.adds[0].node.id, nextId: null, node: { type: 3, id: m.adds[0].node.id + 1, textContent: "Wrong" } });
+      } },
     { name: "remove", changes: [{ op: "remove", id: "err" }],
       check: (m) => assert.equal(m.removes.length, 1) },
   ];

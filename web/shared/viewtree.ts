@@ -195,13 +195,15 @@ export class ScreenConverter {
     for (const [k, v] of Object.entries(n.attrs)) {
       if (k === textKey) continue;
       const s = String(v);
-      out["data-" + k.toLowerCase()] = whole || this.mapping.maskAttrs.includes(k) ? mask(s) : s;
+      // type is what decides masking (maskTypes): it is never masked itself.
+      out["data-" + k.toLowerCase()] = k !== "type" && (whole || this.mapping.maskAttrs.includes(k)) ? mask(s) : s;
     }
     const el = this.element(n);
     if (el === "input" || el === "textarea") {
       const t = this.textOf(n);
       if (t !== null) out.value = t;
       out.readonly = "";
+      if (el === "input") out.type = n.attrs.type === "password" ? "password" : "text";
     }
     return out;
   }
@@ -289,7 +291,14 @@ export class ScreenConverter {
       const kids = parent.node.children;
       const idx = before ? kids.findIndex((k) => k.id === before.node.id) : kids.length;
       kids.splice(idx, 0, t);
-      m.adds.push({ parentId: parent.rid, nextId: before ? before.rid : null, node });
+      // rrweb's replayer builds each added node without its children: every
+      // descendant is an add of its own, after its parent, appended in order.
+      const flat = (n: SNode, parentId: number, nextId: number | null) => {
+        const kids = "childNodes" in n ? n.childNodes : [];
+        m.adds.push({ parentId, nextId, node: "childNodes" in n ? { ...n, childNodes: [] } : n });
+        for (const k of kids) flat(k, n.id, null);
+      };
+      flat(node, parent.rid, before ? before.rid : null);
       return;
     }
     if (o.op === "remove") {
