@@ -5,10 +5,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/tandemhq/tandem/internal/app"
 	"github.com/tandemhq/tandem/internal/browsertest"
 	"github.com/tandemhq/tandem/internal/simclient"
 )
@@ -111,4 +114,75 @@ func TestNativeScreen(t *testing.T) {
 	if !browsertest.Eval[bool](t, agent, doc+`.querySelector('button[data-tag=Button]')?.textContent === 'Add'`) {
 		t.Error("the replay's first screen lacks the Add button")
 	}
+}
+
+// latencyJS watches the agent's mirror for the app's message text
+// "t=<ms>" and records how long after that time it arrived.
+const latencyJS = `(() => {
+	window.__lat = [];
+	const doc = ` + browsertest.MirrorDoc + `;
+	new MutationObserver(() => {
+		const m = doc.querySelector('[data-tag=Text]:last-of-type')?.textContent || '';
+		const at = /^t=(\d+)$/.exec(m);
+		if (at && window.__seen !== at[1]) { window.__seen = at[1]; window.__lat.push(Date.now() - Number(at[1])); }
+	}).observe(doc, {subtree: true, childList: true, characterData: true, attributes: true});
+	return true;
+})()`
+
+// BenchmarkNativeScreenWire plays a scripted 60-second session on the
+// canvas app (taps, typing, new rows, a second screen) and compares the
+// bytes on the wire with JPEG screenshots at 2 frames per second; it also
+// measures the time from a view-tree change on the person's page to the
+// agent's mirror (both tabs share one clock), every 500 ms.
+//
+//	go test -run x -bench NativeScreenWire -benchtime 1x ./internal/e2e/
+func BenchmarkNativeScreenWire(b *testing.B) {
+	// Both tabs are measured at once: neither may have its timers slowed
+	// for being in the background.
+	e := setupWith(b, app.Config{}, browsertest.Options{Flags: map[string]any{
+		"disable-background-timer-throttling": true, "disable-renderer-backgrounding": true, "disable-backgrounding-occluded-windows": true}})
+	setNativeMapping(b, e)
+	person, agent := e.tab(), e.tab()
+	browsertest.Run(b, person, "bench step", chromedp.EmulateViewport(1280, 800))
+	liveAssist(b, e, person, agent, "native.html")
+	waitJS(b, agent, "the title in the mirror", browsertest.MirrorDoc+`?.querySelector('h1[data-tag=Title]')?.textContent === 'Shopping list'`)
+	if !browsertest.Eval[bool](b, agent, latencyJS) {
+		b.Fatal("could not watch the mirror")
+	}
+
+	wireStart := e.proxy.upBytes.Load() + e.proxy.downBytes.Load()
+	stopShots := screenshotStream(person)
+	start := time.Now()
+	step := func(js string) { browsertest.Run(b, person, "bench step", chromedp.Evaluate(js, nil)) }
+	script := []func(){
+		func() { tapCanvas(b, person, 100, 80) },
+		func() { browsertest.Run(b, person, "bench step", chromedp.KeyEvent("Oranges")) },
+		func() { tapCanvas(b, person, 300, 80) },
+		func() { tapCanvas(b, person, 100, 360) },
+		func() { browsertest.Run(b, person, "bench step", chromedp.KeyEvent("1234")) },
+		func() { tapCanvas(b, person, 280, 360) }, // the order screen
+		func() { tapCanvas(b, person, 60, 120) },  // back to the list
+		func() { step(`demoApp.state.items.splice(2); demoApp.render()`) },
+	}
+	for i := 0; time.Since(start) < 60*time.Second; i++ {
+		if i%4 == 0 {
+			script[(i/4)%len(script)]()
+		}
+		// A change whose arrival the agent's tab times.
+		step(`demoApp.state.screen === 'list' && (demoApp.state.message = 't=' + Date.now(), demoApp.render())`)
+		time.Sleep(500 * time.Millisecond)
+	}
+	jpegBytes := stopShots()
+	onWire := e.proxy.upBytes.Load() + e.proxy.downBytes.Load() - wireStart
+	lat := browsertest.Eval[[]float64](b, agent, `window.__lat`)
+	if len(lat) < 20 {
+		b.Fatalf("only %d latency samples", len(lat))
+	}
+	slices.Sort(lat)
+	b.ReportMetric(float64(onWire)/1024, "wire-KiB")
+	b.ReportMetric(float64(jpegBytes)/1024, "jpeg-2fps-KiB")
+	b.ReportMetric(float64(jpegBytes)/float64(onWire), "ratio")
+	b.ReportMetric(lat[len(lat)/2], "p50-ms")
+	b.ReportMetric(lat[len(lat)*99/100], "p99-ms")
+	b.ReportMetric(float64(len(lat)), "samples")
 }
