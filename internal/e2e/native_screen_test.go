@@ -116,16 +116,20 @@ func TestNativeScreen(t *testing.T) {
 	}
 }
 
-// latencyJS watches the agent's mirror for the app's message text
-// "t=<ms>" and records how long after that time it arrived.
+// latencyJS watches the agent's mirror, every animation frame, for the
+// app's message text "t=<ms>" and records how long after that time it
+// showed. (It reads the mirror's document each time: a new screen is a new
+// document.)
 const latencyJS = `(() => {
 	window.__lat = [];
-	const doc = ` + browsertest.MirrorDoc + `;
-	new MutationObserver(() => {
-		const m = doc.querySelector('[data-tag=Text]:last-of-type')?.textContent || '';
+	const tick = () => {
+		const doc = ` + browsertest.MirrorDoc + `;
+		const m = doc?.querySelector('[data-tag=Text]:last-of-type')?.textContent || '';
 		const at = /^t=(\d+)$/.exec(m);
 		if (at && window.__seen !== at[1]) { window.__seen = at[1]; window.__lat.push(Date.now() - Number(at[1])); }
-	}).observe(doc, {subtree: true, childList: true, characterData: true, attributes: true});
+		requestAnimationFrame(tick);
+	};
+	tick();
 	return true;
 })()`
 
