@@ -36,6 +36,10 @@ type Site struct {
 	AllowedOrigins []string // e.g. "https://shop.example.com"
 	StrictMasking  bool     // mask every input and text unless data-tandem-unmask
 	CaptureBodies  bool     // record request/response bodies of fetch and XHR
+	// ScreenMapping is how the SDK draws and masks a screen an app
+	// describes as a view tree (docs/native-screens.md): compact JSON, ""
+	// for the default.
+	ScreenMapping string
 	// ConsentEachAgent makes every agent after the first wait until the
 	// person allows them in, as they allowed the first.
 	ConsentEachAgent bool

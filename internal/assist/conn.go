@@ -2,6 +2,7 @@ package assist
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -73,12 +74,18 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 	type siteInfo struct {
 		StrictMasking bool `json:"strictMasking"`
 		CaptureBodies bool `json:"captureBodies"`
+		// ScreenMapping: how the SDK draws and masks a described screen
+		// (docs/native-screens.md); absent for the default.
+		ScreenMapping json.RawMessage `json:"screenMapping,omitempty"`
 	}
 	welcome := struct {
 		State tandem.AssistState `json:"state"`
 		Site  siteInfo           `json:"site"`
 		Agent *agentRef          `json:"agent,omitempty"`
-	}{State: l.assist.State, Site: siteInfo{l.site.StrictMasking, l.site.CaptureBodies}}
+	}{State: l.assist.State, Site: siteInfo{l.site.StrictMasking, l.site.CaptureBodies, nil}}
+	if l.site.ScreenMapping != "" {
+		welcome.Site.ScreenMapping = json.RawMessage(l.site.ScreenMapping)
+	}
 	if l.agentName != "" {
 		welcome.Agent = &agentRef{Name: l.agentName}
 	}

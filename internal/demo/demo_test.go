@@ -110,7 +110,7 @@ func TestEveryPageEmbedsTheSDK(t *testing.T) {
 func TestSharedHeader(t *testing.T) {
 	srv := httptest.NewServer(Handler("http://tandem.test:9000", "demo-key"))
 	defer srv.Close()
-	for _, path := range []string{"/", "/form.html", "/spa/", "/iframe.html", "/shadow.html", "/canvas.html", "/fonts.html", "/big.html"} {
+	for _, path := range []string{"/", "/form.html", "/spa/", "/iframe.html", "/shadow.html", "/canvas.html", "/native.html", "/fonts.html", "/big.html"} {
 		_, body := get(t, srv, path)
 		for _, want := range []string{`<header class="top">`, `<a href="/big.html">Big page</a>`, `<span id="tandem-state">`} {
 			if strings.Count(body, want) != 1 {

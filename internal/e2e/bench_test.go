@@ -93,17 +93,11 @@ func BenchmarkRecorderCost(b *testing.B) {
 	b.ReportMetric(snap/n, "first-snapshot-ms")
 }
 
-// BenchmarkWireVsScreenshots plays a scripted 60-second session on the
-// demo site and compares the bytes the SDK sent with a stream of JPEG
-// screenshots of the same tab at 2 frames per second.
-func BenchmarkWireVsScreenshots(b *testing.B) {
-	e := setup(b)
-	person, agent := e.tab(), e.tab()
-	browsertest.Run(b, person, "bench step", chromedp.EmulateViewport(1280, 800))
-	id := liveAssist(b, e, person, agent, "index.html")
-
+// screenshotStream takes a JPEG screenshot (quality 70) of the tab every
+// 500 ms, the stream a screen-sharing tool would send at 2 frames per
+// second; the function it returns stops it and returns the bytes taken.
+func screenshotStream(tab context.Context) func() int {
 	jpegBytes := 0
-	wireStart := e.proxy.upBytes.Load() + e.proxy.downBytes.Load()
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
@@ -117,7 +111,7 @@ func BenchmarkWireVsScreenshots(b *testing.B) {
 			case <-tick.C:
 			}
 			var buf []byte
-			err := chromedp.Run(person, chromedp.ActionFunc(func(ctx context.Context) error {
+			err := chromedp.Run(tab, chromedp.ActionFunc(func(ctx context.Context) error {
 				data, err := page.CaptureScreenshot().WithFormat(page.CaptureScreenshotFormatJpeg).WithQuality(70).Do(ctx)
 				buf = data
 				return err
@@ -127,6 +121,24 @@ func BenchmarkWireVsScreenshots(b *testing.B) {
 			}
 		}
 	}()
+	return func() int {
+		close(stop)
+		<-done
+		return jpegBytes
+	}
+}
+
+// BenchmarkWireVsScreenshots plays a scripted 60-second session on the
+// demo site and compares the bytes the SDK sent with a stream of JPEG
+// screenshots of the same tab at 2 frames per second.
+func BenchmarkWireVsScreenshots(b *testing.B) {
+	e := setup(b)
+	person, agent := e.tab(), e.tab()
+	browsertest.Run(b, person, "bench step", chromedp.EmulateViewport(1280, 800))
+	id := liveAssist(b, e, person, agent, "index.html")
+
+	wireStart := e.proxy.upBytes.Load() + e.proxy.downBytes.Load()
+	stopShots := screenshotStream(person)
 	start := time.Now()
 	script := []func(){
 		func() { e.navigate(person, "index.html") },
@@ -149,8 +161,7 @@ func BenchmarkWireVsScreenshots(b *testing.B) {
 		script[i%len(script)]()
 		time.Sleep(2 * time.Second)
 	}
-	close(stop)
-	<-done
+	jpegBytes := stopShots()
 	onWire := e.proxy.upBytes.Load() + e.proxy.downBytes.Load() - wireStart
 	browsertest.ClickSDK(b, person, "badge")
 	waitJS(b, agent, "the end", `document.querySelector('[data-testid=ended-reason]')`)

@@ -83,6 +83,11 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 		calls = append(calls, call{c.method, c.path, c.origin, c.body, c.client, c.status})
 		templates[c.method+" "+c.path] = c.template
 	}
+	// The screen mapping's, likewise.
+	for _, c := range screenMappingCalls(t, ctx, ts) {
+		calls = append(calls, call{c.method, c.path, c.origin, c.body, c.client, c.status})
+		templates[c.method+" "+c.path] = c.template
+	}
 	// The console's sign-in through the passport, likewise.
 	for _, c := range consolePassportCalls(ts) {
 		calls = append(calls, call{c.method, c.path, c.origin, c.body, c.client, c.status})

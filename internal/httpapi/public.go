@@ -38,6 +38,7 @@ func (s *Server) handleSiteConfig(w http.ResponseWriter, r *http.Request) {
 	}
 	httpjson.Write(w, http.StatusOK, map[string]any{
 		"name": site.Name, "strictMasking": site.StrictMasking, "captureBodies": site.CaptureBodies,
+		"screenMapping": mappingJSON(site.ScreenMapping),
 	})
 }
 

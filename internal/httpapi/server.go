@@ -30,9 +30,12 @@ import (
 	"github.com/tandemhq/tandem/internal/store"
 )
 
-// Sites is what the API needs to list sites for invites.
+// Sites is what the API needs of sites: listing them for invites, and
+// reading and writing one's screen mapping.
 type Sites interface {
 	ListSites(ctx context.Context) ([]*tandem.Site, error)
+	SiteByID(ctx context.Context, id string) (*tandem.Site, error)
+	UpdateSite(ctx context.Context, s *tandem.Site) error
 }
 
 // Deps are the things the API talks to.
@@ -231,6 +234,7 @@ func (s *Server) apiRoutes() []route {
 	routes = append(routes, s.consolePassportRoutes()...)
 	routes = append(routes, s.userRoutes()...)
 	routes = append(routes, s.shareLinkRoutes()...)
+	routes = append(routes, s.screenMappingRoutes()...)
 	return routes
 }
 

@@ -27,7 +27,7 @@ func CopyTables() []Table {
 		{"users", []string{"id", "email", "name", "password_hash", "role", "created_at"}, []string{"id"}, nil},
 		{"user_keys", []string{"fingerprint", "user_id", "authorized_key", "created_at"}, []string{"fingerprint"}, nil},
 		{"sites", []string{"id", "name", "key", "allowed_origins", "strict_masking", "capture_bodies", "consent_each_agent",
-			"recording_retention", "triage_bot_id", "created_at"}, []string{"id"}, []string{"strict_masking", "capture_bodies", "consent_each_agent"}},
+			"recording_retention", "triage_bot_id", "created_at", "screen_mapping"}, []string{"id"}, []string{"strict_masking", "capture_bodies", "consent_each_agent"}},
 		{"login_sessions", []string{"token_hash", "user_id", "csrf_token", "created_at", "expires_at"}, []string{"token_hash"}, nil},
 		{"assists", []string{"id", "site_id", "state", "person_id", "page_id", "page_url", "user_agent",
 			"viewport_width", "viewport_height", "viewport_dpr", "agent_id", "created_at", "started_at", "ended_at", "end_reason",

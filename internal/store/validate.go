@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/screenmap"
 )
 
 // Every backend runs these checks before writing, so that bad input gets the
@@ -112,6 +113,11 @@ func CheckSite(s *tandem.Site) error {
 			return err
 		}
 	}
+	mapping, err := screenmap.Check([]byte(s.ScreenMapping))
+	if err != nil {
+		return err
+	}
+	s.ScreenMapping = mapping
 	origins := make([]string, 0, len(s.AllowedOrigins))
 	seen := make(map[string]bool)
 	for _, o := range s.AllowedOrigins {

@@ -15,6 +15,7 @@ import { SignInsScreen } from "./passport/screen";
 import { QueueScreen, useQueue } from "./queue";
 import { QueueStore } from "./queuestore";
 import { ReplayScreen } from "./replay";
+import { ScreenMappingScreen } from "./screens/screen";
 import { Link, navigate, useRoute } from "./router";
 import { paths, Route } from "./routes";
 import { TerminalsScreen } from "./terminals";
@@ -93,6 +94,7 @@ function SignedIn({ user, onSignedOut }: { user: User; onSignedOut(): void }) {
         <NavItem href={paths.terminals} icon="terminal" label="Terminals" active={route.name === "terminals"} />
         <NavItem href={paths.bots} icon="bot" label="Bots" active={route.name === "bots" || route.name === "bot"} />
         {user.role === "admin" && <NavItem href={paths.signins} icon="user" label="Sign-ins" active={route.name === "signins"} />}
+        {user.role === "admin" && <NavItem href={paths.screens} icon="bot" label="Screen mapping" active={route.name === "screens"} />}
         {live > 0 && (
           <div class="nav-note">
             <span class="dot live" /> {live} under way
@@ -181,6 +183,18 @@ function Screen({ route, user, store, onSignedOut }: { route: Route; user: User;
           <div class="screen-body">
             <Empty title="For admins" icon="user">
               Only admins see the passport's sign-ins.
+            </Empty>
+          </div>
+        </div>
+      );
+    case "screens":
+      return user.role === "admin" ? (
+        <ScreenMappingScreen />
+      ) : (
+        <div class="screen">
+          <div class="screen-body">
+            <Empty title="For admins" icon="user">
+              Only admins edit screen mappings.
             </Empty>
           </div>
         </div>

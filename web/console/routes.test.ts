@@ -17,6 +17,7 @@ test("parseRoute maps console paths to screens", () => {
     ["/console/bots/", { name: "bots" }],
     ["/console/bots/b1", { name: "bot", id: "b1" }],
     ["/console/bots/b1/x", { name: "notfound", path: "/console/bots/b1/x" }],
+    ["/console/screen-mapping", { name: "screens" }],
     ["/elsewhere", { name: "notfound", path: "/elsewhere" }],
   ];
   for (const [path, want] of cases) assert.deepEqual(parseRoute(path), want, path);

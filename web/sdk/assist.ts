@@ -84,7 +84,7 @@ export function connect(saved?: ChannelState): void {
 // welcome: the server's view of the assist on (re)connecting: its state,
 // the site's settings and the prompt's text.
 function welcome(payload: string, lost: boolean): void {
-  let w: { state?: State; site?: { strictMasking?: boolean; captureBodies?: boolean }; prompt?: string } = {};
+  let w: { state?: State; site?: Partial<SiteConfig>; prompt?: string } = {};
   try {
     w = JSON.parse(payload || "{}");
   } catch {

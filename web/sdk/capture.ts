@@ -9,6 +9,7 @@ import { loadBundle } from "./bundle";
 import { base, recorderPath } from "./config";
 import { emit } from "./events";
 import { site, siteKnown, type SiteConfig } from "./site";
+import { screenSource } from "./screen";
 import { channel, session, state } from "./state";
 import type { RecorderFrame, RecorderHandle, RecorderModule, RecorderOptions } from "./types";
 import { uiClass } from "./ui";
@@ -38,6 +39,8 @@ function options(): RecorderOptions {
     unmask: selectors.unmask.slice(),
     block: selectors.block.slice(),
     uiClass,
+    screen: screenSource(),
+    screenMapping: site.screenMapping,
   };
 }
 
@@ -59,7 +62,9 @@ export function startRecorder(): void {
       starting = false;
       if (recorder || state !== "live" || !session) return;
       recording = { ...site };
-      recorder = mod.start(options(), push);
+      recorder = mod.start(options(), push, (e) =>
+        emit("error", { message: "Part of the screen could not be shared.", code: "screen", cause: String(e) }),
+      );
     },
     (e) => {
       starting = false;
@@ -89,7 +94,12 @@ export function restartRecorder(): void {
 
 /** Restarts the recorder if it runs with other site settings than those in force. */
 export function restartIfStale(): void {
-  if (recording && (recording.strictMasking !== site.strictMasking || recording.captureBodies !== site.captureBodies)) {
+  if (
+    recording &&
+    (recording.strictMasking !== site.strictMasking ||
+      recording.captureBodies !== site.captureBodies ||
+      JSON.stringify(recording.screenMapping) !== JSON.stringify(site.screenMapping))
+  ) {
     restartRecorder();
   }
 }

@@ -242,15 +242,15 @@ test("the recorder waits for the assist's own site settings; the config endpoint
   site.learnSite({ strictMasking: true }, "config");
   await flush();
   assert.equal(known, false, "config alone does not release the recorder");
-  assert.deepEqual(site.site, { strictMasking: true, captureBodies: false });
+  assert.deepEqual(site.site, { strictMasking: true, captureBodies: false, screenMapping: null });
 
   site.learnSite({ captureBodies: true }, "welcome");
   await flush();
   assert.equal(known, true);
-  assert.deepEqual(site.site, { strictMasking: false, captureBodies: true });
+  assert.deepEqual(site.site, { strictMasking: false, captureBodies: true, screenMapping: null });
 
   site.learnSite({ strictMasking: true }, "config");
-  assert.deepEqual(site.site, { strictMasking: false, captureBodies: true }, "older config ignored");
+  assert.deepEqual(site.site, { strictMasking: false, captureBodies: true, screenMapping: null }, "older config ignored");
   assert.equal(site.siteFrom, "welcome");
   assert.equal(changes, 2, "no change, no restart");
 
@@ -356,7 +356,7 @@ test("a change of state is saved and shown before it is announced", () => {
     token: "t1",
     state: "live",
     prompt: "Alex wants to see this page",
-    site: { strictMasking: true, captureBodies: false },
+    site: { strictMasking: true, captureBodies: false, screenMapping: null },
   });
   assert.equal(host().find("badge").textContent, "Support is viewing this page · End");
 
@@ -521,6 +521,8 @@ test("the recorder starts once live with the assist's settings, and restarts onc
       unmask: [],
       block: [],
       uiClass: "tandem-ui-host",
+      screen: null,
+      screenMapping: null,
     });
 
     capture.selectors.mask.push("#card");

@@ -24,19 +24,21 @@
 //   chat-host.ts      the chat launcher, and loading the chat panel (chat.js) when the person chats
 //   bundle.ts         loading the other bundles (recorder.js, chat.js)
 //   passport.ts       Tandem.passport: sign-in through Tandem's passport (passport-events.ts: its live news)
+//   screen.ts         Tandem.screen: a screen the page draws itself, as a view tree (recorded by screenrec.ts)
 //   tandem.ts         window.Tandem
 //
 // The loader runs once per page, so the modules keep their state at module
 // level; esbuild bundles them into one small script.
 
 import { answerJoin, consent, end } from "./assist";
-import { restartIfStale } from "./capture";
+import { restartIfStale, restartRecorder } from "./capture";
 import { renderLauncher, resumeChat } from "./chat-host";
 import { base, button, configure } from "./config";
 import { redeem, requestHelp } from "./help";
 import { checkInvite } from "./invite";
 import { onPageHide, onPageShow, resume } from "./navigation";
 import { startPassport } from "./passport-host";
+import { onScreenStart } from "./screen";
 import { fetchSite, onSiteChange } from "./site";
 import { createUI, render } from "./state";
 import { Tandem, type Prior } from "./tandem";
@@ -47,6 +49,8 @@ function boot(): void {
   configure();
   if (!base) return;
   onSiteChange(restartIfStale);
+  // A DOM recorder already running becomes a screen recorder.
+  onScreenStart(restartRecorder);
   createUI(
     {
       help: () => void requestHelp(),

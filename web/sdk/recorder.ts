@@ -9,6 +9,7 @@ import { hashString, pageIdFor, pagesKey } from "./hash";
 import { ownSetters } from "./controlled";
 import { Masker, maskAttributes, maskText, maskValue, scrub } from "./masking";
 import { interact } from "./interact";
+import { startScreen } from "./screenrec";
 import type { RecorderFrame, RecorderHandle, RecorderOptions } from "./types";
 import { KindEv, KindLeave, KindMeta, KindRef, KindSnap } from "../shared/protocol";
 
@@ -44,7 +45,9 @@ function viewport() {
   return { width: window.innerWidth, height: window.innerHeight, dpr: window.devicePixelRatio || 1 };
 }
 
-function start(o: RecorderOptions, emit: (f: RecorderFrame) => void): RecorderHandle {
+function start(o: RecorderOptions, emit: (f: RecorderFrame) => void, report?: (e: unknown) => void): RecorderHandle {
+  // A page that describes its screen (Tandem.screen) is recorded from that, not from its DOM.
+  if (o.screen) return startScreen({ ...o, screen: o.screen }, emit, report || (() => {}));
   const masker = new Masker({ strict: o.strictMasking, mask: o.mask, unmask: o.unmask });
   const key = pagesKey(o.assistId);
   const lookup = (id: number) => record.mirror.getNode(id);

@@ -14,13 +14,15 @@ import { api, ApiError } from "./http";
 export interface SiteConfig {
   strictMasking: boolean;
   captureBodies: boolean;
+  /** How a screen described through Tandem.screen is drawn and masked (docs/native-screens.md); null for the default. */
+  screenMapping: unknown;
 }
 
 /** Where settings came from: the previous page, the config endpoint, or the welcome frame. */
 export type SiteSource = "stored" | "config" | "welcome";
 
 /** The settings in force; changed in place. */
-export const site: SiteConfig = { strictMasking: false, captureBodies: false };
+export const site: SiteConfig = { strictMasking: false, captureBodies: false, screenMapping: null };
 
 /** Where the settings in force came from ("" while waiting for a new assist's). */
 export let siteFrom: SiteSource | "" = "";
@@ -47,6 +49,7 @@ export function learnSite(s: Partial<SiteConfig>, from: SiteSource): void {
   if (from === "config" && siteFrom === "welcome") return;
   site.strictMasking = !!s.strictMasking;
   site.captureBodies = !!s.captureBodies;
+  site.screenMapping = s.screenMapping && typeof s.screenMapping === "object" ? s.screenMapping : null;
   siteFrom = from;
   if (from !== "config") siteReady();
   changed();

@@ -10,6 +10,7 @@ import { on } from "./events";
 import { redeem, requestHelp } from "./help";
 import { onChange, signIn, signOut, token, user } from "./passport-host";
 import { identify } from "./person";
+import { screen } from "./screen";
 import { session, state, type State } from "./state";
 
 /** What a page may have put in window.Tandem before the loader ran. */
@@ -66,6 +67,8 @@ export const Tandem = {
     /** Calls cb({user, reason}) on sign-in, refresh and sign-out; returns a function that stops it. */
     onChange,
   }),
+  /** A screen the page draws itself (a canvas), described as a view tree (docs/native-screens.md). */
+  screen,
   /** idle, waiting, consenting, live or ended. */
   get state(): State {
     return state;

@@ -38,6 +38,23 @@ export interface RecorderOptions {
   block: string[];
   /** CSS class and attribute of the Tandem UI's host element, which is never recorded. */
   uiClass: string;
+  /** The screen the page describes through Tandem.screen: recorded instead of the DOM. */
+  screen?: ScreenSource | null;
+  /** The site's screen mapping (docs/native-screens.md); null for the default. */
+  screenMapping?: unknown;
+}
+
+/** What the page told Tandem.screen since the recorder listened. */
+export type ScreenCall = { kind: "screen" } | { kind: "update"; changes: unknown[] } | { kind: "touch"; x: number; y: number };
+
+/** The screen a page describes (kept by the loader, read by the recorder). */
+export interface ScreenSource {
+  /** The current view tree (plain data). */
+  readonly tree: unknown;
+  /** The page's name for the screen ("" when none). */
+  readonly page: string;
+  /** Told of every call; the recorder sets it while it runs. */
+  listener: ((c: ScreenCall) => void) | null;
 }
 
 /** A running recorder. */
@@ -86,7 +103,8 @@ export interface InteractHandle {
 
 /** The recorder bundle's entry points, set on window by recorder.js. */
 export interface RecorderModule {
-  start(options: RecorderOptions, emit: (f: RecorderFrame) => void): RecorderHandle;
+  /** Starts recording; report gets problems of a described screen (Tandem.screen), which are the page's. */
+  start(options: RecorderOptions, emit: (f: RecorderFrame) => void, report?: (e: unknown) => void): RecorderHandle;
   /** Starts the interaction module (it lives in the recorder's bundle, loaded after consent). */
   interact(host: InteractHost): InteractHandle;
 }

@@ -114,7 +114,8 @@ func fill(t *testing.T, s store.Store) filled {
 	must(t, s.CreateLoginSession(ctx, &store.LoginSession{TokenHash: "other-hash", UserID: admin.ID, CSRFToken: "csrf2", ExpiresAt: at(600)}), "CreateLoginSession")
 
 	f.site = &tandem.Site{Name: "Shop", AllowedOrigins: []string{"https://shop.example", "http://localhost:3000"},
-		StrictMasking: true, CaptureBodies: true, ConsentEachAgent: true, RecordingRetention: time.Hour}
+		StrictMasking: true, CaptureBodies: true, ConsentEachAgent: true, RecordingRetention: time.Hour,
+		ScreenMapping: `{"maskTypes":["password"]}`}
 	must(t, s.CreateSite(ctx, f.site), "CreateSite")
 	plain := newSite(t, s, "Blog")
 	doomedSite := newSite(t, s, "Old")
@@ -362,6 +363,7 @@ func checkCopyWorks(t *testing.T, dst store.Store, f filled) {
 	site, err := dst.SiteByKey(ctx, f.site.Key)
 	must(t, err, "SiteByKey on the copy")
 	if site.ID != f.site.ID || !slices.Equal(site.AllowedOrigins, f.site.AllowedOrigins) || !site.StrictMasking || !site.CaptureBodies ||
+		site.ScreenMapping != f.site.ScreenMapping ||
 		!site.ConsentEachAgent || site.RecordingRetention != time.Hour {
 		t.Errorf("copied site %+v, want %+v", site, f.site)
 	}

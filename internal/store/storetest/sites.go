@@ -88,6 +88,29 @@ func testSites(t *testing.T, s store.Store) {
 	}
 	wantCode(t, s.UpdateSite(ctx, &tandem.Site{ID: "no-such-site", Name: "X"}), tandem.ENotFound, "UpdateSite unknown")
 
+	// The screen mapping is stored compact, and a bad one changes nothing.
+	got.ScreenMapping = `{ "tags": {"Button": {"element": "button"}}, "maskTypes": ["password"] }`
+	must(t, s.UpdateSite(ctx, got), "UpdateSite screen mapping")
+	const compact = `{"tags":{"Button":{"element":"button"}},"maskTypes":["password"]}`
+	if got.ScreenMapping != compact {
+		t.Errorf("UpdateSite left the mapping as %q, want %q", got.ScreenMapping, compact)
+	}
+	for _, bad := range []string{`{"tags": {"B": {"element": "script"}}}`, `[1]`, `{"x": 1}`} {
+		c := *got
+		c.ScreenMapping = bad
+		wantCode(t, s.UpdateSite(ctx, &c), tandem.EInvalid, "UpdateSite with screen mapping "+bad)
+	}
+	got, err = s.SiteByID(ctx, site.ID)
+	must(t, err, "SiteByID after screen mapping")
+	if got.ScreenMapping != compact {
+		t.Errorf("stored screen mapping %q, want %q", got.ScreenMapping, compact)
+	}
+	got.ScreenMapping = ""
+	must(t, s.UpdateSite(ctx, got), "UpdateSite clearing the screen mapping")
+	if got, err = s.SiteByID(ctx, site.ID); err != nil || got.ScreenMapping != "" {
+		t.Errorf("after clearing, screen mapping %q (%v)", got.ScreenMapping, err)
+	}
+
 	_, err = s.SiteByID(ctx, "no-such-site")
 	wantCode(t, err, tandem.ENotFound, "SiteByID unknown")
 	_, err = s.SiteByKey(ctx, "site_nosuchkey")
