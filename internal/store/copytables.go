@@ -71,6 +71,9 @@ func CopyTables() []Table {
 		{"passport_sessions", []string{"token_hash", "identity_id", "created_at", "expires_at"}, []string{"token_hash"}, nil},
 		{"passport_vouch_jtis", []string{"jti_hash", "site_id", "expires_at"}, []string{"jti_hash"}, nil},
 		{"signing_keys", []string{"id", "algorithm", "private_der", "created_at", "signs_from", "retires_at"}, []string{"id"}, nil},
+		{"video_exports", []string{"id", "kind", "subject_id", "recording_id", "site_id", "options", "state", "done_frames",
+			"total_frames", "error", "blob_key", "bytes", "duration_ms", "width", "height", "requested_by", "created_at", "started_at",
+			"finished_at", "attempts", "not_before", "claim_node", "claim_until"}, []string{"id"}, nil},
 	}
 }
 

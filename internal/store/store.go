@@ -35,6 +35,7 @@ type Store interface {
 	Outbox
 	Passport
 	ConsoleCodes
+	VideoExports
 	Copier
 	Pinger
 	Close() error

@@ -187,6 +187,7 @@ func fill(t *testing.T, s store.Store) filled {
 	must(t, err, "Acquire")
 	fillChat(t, s, &f)
 	fillPassport(t, s, f.site)
+	fillVideos(t, s, f.assists[3])
 	return f
 }
 
@@ -528,4 +529,19 @@ func testWriteRows(t *testing.T, s store.Store) {
 	if err := s.ReadTable(ctx, "audit", func(store.Row) error { calls++; return stop }); !errors.Is(err, stop) || calls != 1 {
 		t.Errorf("ReadTable with fn failing = %v after %d calls, want fn's error after 1", err, calls)
 	}
+}
+
+// fillVideos writes export jobs into s: one done with its video, one
+// running under a node's claim, one queued.
+func fillVideos(t *testing.T, s store.Store, ended *tandem.Assist) {
+	ctx := context.Background()
+	for i := range 3 {
+		newVideo(t, s, ended.ID, i)
+	}
+	v, err := s.ClaimVideoExport(ctx, "node-a", time.Minute, at(4))
+	must(t, err, "ClaimVideoExport")
+	must(t, s.FinishVideoExport(ctx, v.ID, "node-a", store.VideoFinish{State: store.VideoDone, BlobKey: "videos/" + ended.ID + "/" + v.ID + ".mp4",
+		Bytes: 1000, Duration: time.Second, Width: 390, Height: 844, FinishedAt: at(5)}), "FinishVideoExport")
+	_, err = s.ClaimVideoExport(ctx, "node-a", time.Minute, at(5))
+	must(t, err, "ClaimVideoExport")
 }

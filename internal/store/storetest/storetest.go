@@ -99,6 +99,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SigningKeys", testSigningKeys},
 		{"VouchKeys", testVouchKeys},
 		{"VouchJTIs", testVouchJTIs},
+		{"VideoExports", testVideoExports},
+		{"VideoClaimLapse", testVideoClaimLapse},
+		{"VideoRaces", testVideoRaces},
+		{"VideoValidation", testVideoValidation},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
