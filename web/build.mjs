@@ -50,6 +50,8 @@ const entries = [
   { in: "sdk/loader.ts", out: "sdk", format: "iife" },
   { in: "console/main.tsx", out: "console", format: "iife" },
   { in: "terminal/main.ts", out: "terminal", format: "iife" },
+  // The page the video renderer draws recordings with (internal/video).
+  { in: "render/main.ts", out: "render", format: "iife" },
   // The demo site's Preact app (served by the demo site as /app.js).
   { in: "demo/app.tsx", out: "demo-app", format: "iife" },
   // The demo site's React app (served as /react.js): fields React sets
@@ -76,6 +78,7 @@ for (const { in: entry, out, define = {}, ...options } of entries) {
 // their /assets/NAME references at the hashed URLs when it starts.
 copyFileSync("console/index.html", `${outdir}/console.html`);
 copyFileSync("terminal/index.html", `${outdir}/terminal.html`);
+copyFileSync("render/index.html", `${outdir}/render.html`);
 
 // Precompressed copies of what the Tandem server serves (the demo apps are
 // served by the demo site, uncompressed).
