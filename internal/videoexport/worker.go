@@ -93,9 +93,10 @@ func (s *Service) run(stop context.Context, v *store.VideoExport) {
 	if ferr := s.cfg.Store.FinishVideoExport(context.WithoutCancel(stop), v.ID, s.cfg.Node, f); ferr != nil {
 		if tandem.ErrorCode(ferr) == tandem.EConflict {
 			// Cancelled (or taken over) after the render's last heartbeat:
-			// the video stored, if any, is nobody's.
+			// the video stored of a cancelled job is nobody's (a job taken
+			// over keeps the key, which its new node writes).
 			log.Info("video export stopped: it was cancelled or taken over", "why", ferr)
-			if f.State == store.VideoDone {
+			if now, err := s.cfg.Store.VideoExportByID(context.WithoutCancel(stop), v.ID); f.State == store.VideoDone && err == nil && now.State == store.VideoCancelled {
 				if err := s.cfg.Blobs.Delete(context.WithoutCancel(stop), f.BlobKey); err != nil {
 					log.Error("deleting the video of a cancelled export failed", "key", f.BlobKey, "err", err)
 				}
