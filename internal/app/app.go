@@ -138,6 +138,12 @@ type Config struct {
 	// reach although they are loopback, private or link-local; none by
 	// default. See webhook.ParseAllow.
 	WebhookAllow []string
+	// VideoWorkers is how many video exports this node renders at once
+	// (1); negative: none (it still takes requests, which other nodes
+	// render). VideoBrowser is the browser that draws them (empty:
+	// chromium-headless-shell, else chromium). See internal/videoexport.
+	VideoWorkers int
+	VideoBrowser string
 	// WebhookWorkers is how many requests to bots this server sends at
 	// once (4); WebhookAttempts how many attempts a request gets before it
 	// is dead (webhook.DefaultMaxAttempts).
@@ -157,6 +163,9 @@ type Config struct {
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
+	// videoRenderer says whether this node can render videos (a browser
+	// and ffmpeg were found).
+	videoRenderer bool
 	db      store.Store
 	bus     bus.Bus
 	assists *assist.Service
@@ -402,6 +411,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if s.ssh != nil {
 		deps.Terminals = s.ssh
 	}
+	if deps.Videos, err = s.newVideos(blobStore); err != nil {
+		return nil, err
+	}
 	base, stop := context.WithCancel(context.Background())
 	s.stopRequests = stop
 	deps.Stopping = base
@@ -421,6 +433,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if ps, ok := s.db.(store.Passport); ok {
 		sweep.Passport = ps // expired grants, codes and passport sessions go too
 	}
+	sweep.Videos = s.db // export jobs go with their recording
 	sweeper := retention.New(s.db, blobStore, sweep)
 	s.wg.Go(func() { sweeper.Run(base) })
 	if s.passport != nil {
@@ -441,6 +454,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("--bus: follow lease changes: %w", err)
 	}
 	s.runNode(base)
+	if s.cfg.VideoWorkers >= 0 && s.videoRenderer {
+		// Stopped with the requests: each worker puts its job back.
+		s.wg.Go(func() { deps.Videos.Run(base) })
+	}
 	ok = true
 	return s, nil
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/tandemhq/tandem/internal/passport"
 	"github.com/tandemhq/tandem/internal/ratelimit"
 	"github.com/tandemhq/tandem/internal/store"
+	"github.com/tandemhq/tandem/internal/videoexport"
 )
 
 // Sites is what the API needs to list sites for invites.
@@ -86,6 +87,9 @@ type Deps struct {
 	// ConsoleSignIn is how agents sign in to the console: with a
 	// password, through the passport, or both (the default).
 	ConsoleSignIn ConsoleSignIn
+	// Videos, when set, serves the video exports (/api/v1/videos…);
+	// nil answers them unavailable.
+	Videos *videoexport.Service
 }
 
 // Observer counts requests for metrics; nil is allowed.
@@ -226,6 +230,7 @@ func (s *Server) apiRoutes() []route {
 	routes = append(routes, s.passportMonitorRoutes()...)
 	routes = append(routes, s.consolePassportRoutes()...)
 	routes = append(routes, s.userRoutes()...)
+	routes = append(routes, s.videoRoutes()...)
 	return routes
 }
 

@@ -264,3 +264,11 @@ func VideoClaimLost(v *VideoExport, node string) error {
 		return tandem.Errorf(tandem.EConflict, "video export %s is %s and claimed by no node", v.ID, v.State)
 	}
 }
+
+// VideoBlobKey is where the video of job id, of recording rec, is kept in
+// the blob store: under the recording's prefix of videos, so that
+// deleting the recording (internal/retention) deletes its videos.
+func VideoBlobKey(rec, id string) string { return VideoBlobPrefix(rec) + id + ".mp4" }
+
+// VideoBlobPrefix is the prefix of the blob keys of recording rec's videos.
+func VideoBlobPrefix(rec string) string { return "videos/" + rec + "/" }

@@ -127,7 +127,7 @@ type Options struct {
 	Clicks   bool `json:"clicks"`
 	Pointer  bool `json:"pointer"`
 	Devtools bool `json:"devtools"`
-	SkipIdle bool `json:"skip_idle"`
+	SkipIdle bool `json:"skipIdle"`
 }
 
 func (o Options) video() video.Options {
@@ -236,36 +236,38 @@ func (s *Service) Open(ctx context.Context, id, actor string) (*store.VideoExpor
 }
 
 // Remove cancels an unfinished export (its worker stops at its next
-// progress report) or deletes a finished one with its video, and returns
-// what it was.
-func (s *Service) Remove(ctx context.Context, id, actor string) (*store.VideoExport, error) {
+// progress report) or deletes a finished one with its video. It returns
+// the job as it was left (cancelled) or before it was deleted, and
+// whether it was deleted.
+func (s *Service) Remove(ctx context.Context, id, actor string) (*store.VideoExport, bool, error) {
 	v, err := s.cfg.Store.VideoExportByID(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if !v.State.Final() {
 		c, err := s.cfg.Store.CancelVideoExport(ctx, id, s.cfg.Now())
 		if tandem.ErrorCode(err) != tandem.EConflict {
-			if err == nil {
-				s.audit(ctx, v.SubjectID, actor, "video.cancelled", map[string]any{"video": v.ID})
+			if err != nil {
+				return nil, false, err
 			}
-			return c, err
+			s.audit(ctx, v.SubjectID, actor, "video.cancelled", map[string]any{"video": v.ID})
+			return c, false, nil
 		}
 		// It finished meanwhile: delete it.
 		if v, err = s.cfg.Store.VideoExportByID(ctx, id); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	if v.BlobKey != "" {
 		if err := s.cfg.Blobs.Delete(ctx, v.BlobKey); err != nil {
-			return nil, fmt.Errorf("deleting the video of export %s: %w", id, err)
+			return nil, false, fmt.Errorf("deleting the video of export %s: %w", id, err)
 		}
 	}
 	if err := s.cfg.Store.DeleteVideoExport(ctx, id); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	s.audit(ctx, v.SubjectID, actor, "video.deleted", map[string]any{"video": v.ID})
-	return v, nil
+	return v, true, nil
 }
 
 // audit records an export's event in its subject's log; a failure is
@@ -278,9 +280,8 @@ func (s *Service) audit(ctx context.Context, subject, actor, action string, deta
 	}
 }
 
-// BlobKey is where the video of job id, of recording rec, is kept: under
-// the recording's prefix, so that deleting the recording deletes it.
-func BlobKey(rec, id string) string { return "videos/" + rec + "/" + id + ".mp4" }
+// BlobKey is where the video of job id, of recording rec, is kept.
+func BlobKey(rec, id string) string { return store.VideoBlobKey(rec, id) }
 
 // BlobPrefix is the prefix of every video of recording rec.
-func BlobPrefix(rec string) string { return "videos/" + rec + "/" }
+func BlobPrefix(rec string) string { return store.VideoBlobPrefix(rec) }

@@ -34,7 +34,9 @@ func recording(t testing.TB) []byte {
 		}
 		return map[string]any{"type": 2, "id": id, "tagName": tag, "attributes": attrs, "childNodes": children}
 	}
-	box := func(c string) string { return "position:absolute;left:20px;top:20px;width:200px;height:100px;background:" + c }
+	box := func(c string) string {
+		return "position:absolute;left:20px;top:20px;width:200px;height:100px;background:" + c
+	}
 	doc := map[string]any{"type": 0, "id": 1, "childNodes": []any{el(2, "html", map[string]any{},
 		el(3, "head", map[string]any{}), el(4, "body", map[string]any{"style": "margin:0;background:#fff"},
 			el(5, "div", map[string]any{"style": box("#c00")})))}}
@@ -218,7 +220,7 @@ func TestExportCompletes(t *testing.T) {
 	wantAudit(t, e.db, e.ended.ID, "video.requested", "video.done", "video.downloaded")
 
 	// Deleting a done export deletes its video.
-	if _, err := s.Remove(ctx, v.ID, "agent:agent1"); err != nil {
+	if _, deleted, err := s.Remove(ctx, v.ID, "agent:agent1"); err != nil || !deleted {
 		t.Fatal(err)
 	}
 	if _, err := e.blobs.Get(ctx, got.BlobKey); tandem.ErrorCode(err) != tandem.ENotFound {
@@ -401,9 +403,9 @@ func TestCancelStopsRender(t *testing.T) {
 	}
 	start(t, s)
 	<-r.first
-	c, err := s.Remove(ctx, v.ID, "agent:agent1")
-	if err != nil || c.State != store.VideoCancelled {
-		t.Fatalf("Remove of a running export = %+v, %v; want cancelled", c, err)
+	c, deleted, err := s.Remove(ctx, v.ID, "agent:agent1")
+	if err != nil || deleted || c.State != store.VideoCancelled {
+		t.Fatalf("Remove of a running export = %+v, %v, %v; want cancelled", c, deleted, err)
 	}
 	f := e.wait(t)
 	if f.state != store.VideoCancelled {
