@@ -114,7 +114,7 @@ func fill(t *testing.T, s store.Store) filled {
 	must(t, s.CreateLoginSession(ctx, &store.LoginSession{TokenHash: "other-hash", UserID: admin.ID, CSRFToken: "csrf2", ExpiresAt: at(600)}), "CreateLoginSession")
 
 	f.site = &tandem.Site{Name: "Shop", AllowedOrigins: []string{"https://shop.example", "http://localhost:3000"},
-		StrictMasking: true, CaptureBodies: true, ConsentEachAgent: true, RecordingRetention: time.Hour}
+		StrictMasking: true, CaptureBodies: true, ConsentEachAgent: true, RecordingRetention: time.Hour, AutoVideo: true}
 	must(t, s.CreateSite(ctx, f.site), "CreateSite")
 	plain := newSite(t, s, "Blog")
 	doomedSite := newSite(t, s, "Old")

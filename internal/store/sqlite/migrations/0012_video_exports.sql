@@ -36,3 +36,6 @@ CREATE INDEX video_exports_subject ON video_exports (subject_id, created_at);
 CREATE INDEX video_exports_recording ON video_exports (recording_id);
 -- Workers look for queued jobs and running ones whose claim lapsed.
 CREATE INDEX video_exports_unfinished ON video_exports (created_at, id) WHERE state IN ('queued', 'running');
+
+-- auto_video: the end of each assist of the site queues an export.
+ALTER TABLE sites ADD COLUMN auto_video INTEGER NOT NULL DEFAULT 0;
