@@ -40,6 +40,7 @@ import (
 	"github.com/tandemhq/tandem/internal/slackhook"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/store"
+	"github.com/tandemhq/tandem/internal/videoexport"
 	"github.com/tandemhq/tandem/internal/webhook"
 	"github.com/tandemhq/tandem/web"
 )
@@ -163,9 +164,6 @@ type Config struct {
 type Server struct {
 	cfg     Config
 	log     *slog.Logger
-	// videoRenderer says whether this node can render videos (a browser
-	// and ffmpeg were found).
-	videoRenderer bool
 	db      store.Store
 	bus     bus.Bus
 	assists *assist.Service
@@ -205,6 +203,13 @@ type Server struct {
 	// metricsHTTP serves /metrics on MetricsAddr, off the public port.
 	metricsHTTP *http.Server
 	metricsLn   net.Listener
+
+	// videoRenderer says whether this node can render videos (a browser
+	// and ffmpeg were found).
+	videoRenderer bool
+	// videos is the video export service, set once it exists: assists
+	// that end before (abandoned ones, at start) are not exported.
+	videos atomic.Pointer[videoexport.Service]
 }
 
 // DemoInfo is what `tandem serve` prints so a user can try Tandem at once.
@@ -345,6 +350,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		MaxWaiting: cfg.MaxWaiting, DisableRecording: cfg.DisableRecording, ICE: s.ice,
 		RateBytes: cfg.AssistRateBytes, BurstBytes: cfg.AssistBurstBytes, MaxRecordedBytes: cfg.AssistMaxBytes,
 		Spool: s.spool, Node: s.node, Bus: s.bus, Conversations: s.conversations,
+		Ended: s.assistEnded,
 	}, s.db, blobStore, m)
 	if s.conversations != nil {
 		s.bots = bot.New(bot.Config{Secret: secret, PublicURL: cfg.PublicURL, Logger: cfg.Logger, Now: cfg.Now}, s.db, s.conversations, s.assists)
@@ -414,6 +420,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if deps.Videos, err = s.newVideos(blobStore); err != nil {
 		return nil, err
 	}
+	s.videos.Store(deps.Videos)
 	base, stop := context.WithCancel(context.Background())
 	s.stopRequests = stop
 	deps.Stopping = base

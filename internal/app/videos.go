@@ -1,6 +1,9 @@
 package app
 
 import (
+	"context"
+
+	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/blobs"
 	"github.com/tandemhq/tandem/internal/video"
 	"github.com/tandemhq/tandem/internal/videoexport"
@@ -23,4 +26,12 @@ func (s *Server) newVideos(bs blobs.Store) (*videoexport.Service, error) {
 		}
 	}
 	return videoexport.New(cfg)
+}
+
+// assistEnded queues the video export of an assist that ended, when its
+// site exports automatically.
+func (s *Server) assistEnded(ctx context.Context, a *tandem.Assist) {
+	if v := s.videos.Load(); v != nil {
+		v.AssistEnded(ctx, a)
+	}
 }

@@ -19,7 +19,9 @@ import (
 func sendPage(t *testing.T, ctx context.Context, p *simclient.Person) {
 	t.Helper()
 	now := time.Now().UnixMilli()
-	box := func(c string) string { return "position:absolute;left:20px;top:20px;width:200px;height:100px;background:" + c }
+	box := func(c string) string {
+		return "position:absolute;left:20px;top:20px;width:200px;height:100px;background:" + c
+	}
 	doc := fmt.Sprintf(`{"type":0,"id":1,"childNodes":[{"type":2,"id":2,"tagName":"html","attributes":{},"childNodes":[
 		{"type":2,"id":3,"tagName":"head","attributes":{},"childNodes":[]},
 		{"type":2,"id":4,"tagName":"body","attributes":{"style":"margin:0"},"childNodes":[
@@ -90,8 +92,8 @@ func TestVideoExportAPI(t *testing.T) {
 	// Refusals change nothing.
 	for _, c := range []struct {
 		name, path string
-		body any
-		code string
+		body       any
+		code       string
 	}{
 		{"a live assist", "/api/v1/assists/" + p.AssistID + "/videos", opts, "conflict"},
 		{"a missing assist", "/api/v1/assists/nope/videos", opts, "not_found"},
@@ -184,5 +186,50 @@ func TestVideoExportAPI(t *testing.T) {
 	}
 	if err := agent.Do(ctx, "GET", "/api/v1/videos/"+second.Video.ID+"/file", nil, nil); apiCode(err) != "conflict" {
 		t.Errorf("file of a cancelled export: %v, want conflict", err)
+	}
+}
+
+// A site that exports automatically has each assist exported when it
+// ends, by the system; the export is listed for the agents.
+func TestAutoVideoOnEnd(t *testing.T) {
+	ts, agent := start(t, app.Config{})
+	ts.Site.AutoVideo = true
+	if err := ts.Store().UpdateSite(t.Context(), ts.Site); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	p := livePerson(t, ctx, ts, agent)
+	sendPage(t, ctx, p)
+	if err := agent.Do(ctx, "POST", "/api/v1/assists/"+p.AssistID+"/end", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Videos []struct {
+			RequestedBy string `json:"requestedBy"`
+			Options     struct {
+				Clicks  bool `json:"clicks"`
+				Pointer bool `json:"pointer"`
+			} `json:"options"`
+		} `json:"videos"`
+	}
+	if err := agent.Do(ctx, "GET", "/api/v1/videos?assist="+p.AssistID, nil, &list); err != nil {
+		t.Fatal(err)
+	}
+	if len(list.Videos) != 1 || list.Videos[0].RequestedBy != "system" || !list.Videos[0].Options.Clicks || !list.Videos[0].Options.Pointer {
+		t.Fatalf("videos of an assist of an auto-video site = %+v, want one by the system", list.Videos)
+	}
+
+	// Once the site turns it off, its assists are not exported.
+	ts.Site.AutoVideo = false
+	if err := ts.Store().UpdateSite(t.Context(), ts.Site); err != nil {
+		t.Fatal(err)
+	}
+	q := livePerson(t, ctx, ts, agent)
+	if err := agent.Do(ctx, "POST", "/api/v1/assists/"+q.AssistID+"/end", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := agent.Do(ctx, "GET", "/api/v1/videos?assist="+q.AssistID, nil, &list); err != nil || len(list.Videos) != 0 {
+		t.Errorf("videos of an assist of a site without auto-video = %d, %v; want none", len(list.Videos), err)
 	}
 }

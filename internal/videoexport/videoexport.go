@@ -207,6 +207,31 @@ func (s *Service) Request(ctx context.Context, r Request) (*store.VideoExport, e
 	return v, nil
 }
 
+// AutoOptions are the options of automatic exports: the person's
+// resolution, with their clicks and pointer.
+var AutoOptions = Options{Clicks: true, Pointer: true}
+
+// AssistEnded queues the export of an assist that just ended when its
+// site exports automatically (tandem site set KEY --auto-video on). An
+// assist that never went live recorded nothing and is not exported.
+// Failures are logged: the assist's end does not wait on them.
+func (s *Service) AssistEnded(ctx context.Context, a *tandem.Assist) {
+	if a.StartedAt.IsZero() {
+		return
+	}
+	site, err := s.cfg.Store.SiteByID(ctx, a.SiteID)
+	if err != nil {
+		s.cfg.Logger.Error("automatic video export: reading the site failed", "assist", a.ID, "err", err)
+		return
+	}
+	if !site.AutoVideo {
+		return
+	}
+	if _, err := s.Request(ctx, Request{Kind: store.VideoAssist, SubjectID: a.ID, Options: AutoOptions, Actor: "system"}); err != nil {
+		s.cfg.Logger.Error("automatic video export failed", "assist", a.ID, "err", err)
+	}
+}
+
 // Job returns an export job.
 func (s *Service) Job(ctx context.Context, id string) (*store.VideoExport, error) {
 	return s.cfg.Store.VideoExportByID(ctx, id)
