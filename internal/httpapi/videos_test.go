@@ -199,6 +199,15 @@ func TestAutoVideoOnEnd(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
+	var sites struct {
+		Sites []struct {
+			ID        string `json:"id"`
+			AutoVideo bool   `json:"autoVideo"`
+		} `json:"sites"`
+	}
+	if err := agent.Do(ctx, "GET", "/api/v1/sites", nil, &sites); err != nil || len(sites.Sites) != 1 || !sites.Sites[0].AutoVideo {
+		t.Errorf("sites = %+v, %v; want the site with autoVideo", sites.Sites, err)
+	}
 	p := livePerson(t, ctx, ts, agent)
 	sendPage(t, ctx, p)
 	if err := agent.Do(ctx, "POST", "/api/v1/assists/"+p.AssistID+"/end", nil, nil); err != nil {
