@@ -118,11 +118,13 @@ func readKeyFile(path string) ([]string, error) {
 	return lines, nil
 }
 
-// runTerminal lists terminal sessions and prints their recordings.
+// runTerminal lists terminal sessions, prints their recordings and renders
+// them to video.
 func runTerminal(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	return cli.Program{Name: "tandem terminal", Commands: []cli.Command{
 		{Name: "list", Summary: "list terminal sessions, newest first", Run: terminalList},
 		{Name: "print", Summary: "print a session's recording (asciicast v2) or audit log", Run: terminalPrint},
+		{Name: "video", Summary: "render an ended session's recording to an MP4 video", Run: terminalVideo},
 	}}.Run(ctx, args, stdin, stdout, stderr)
 }
 

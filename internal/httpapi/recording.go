@@ -3,7 +3,6 @@ package httpapi
 import (
 	"bufio"
 	"encoding/json"
-	"fmt"
 	"io"
 	"mime"
 	"net/http"
@@ -57,7 +56,7 @@ func (s *Server) handleRecording(w http.ResponseWriter, r *http.Request) {
 	enc.SetEscapeHTML(false)
 	head := map[string]any{"assist": s.names(r.Context()).assist(a)}
 	n := 0
-	err = s.writeRecording(bw, enc, head, rec, lines, &n)
+	err = assist.WriteRecording(bw, enc, head, rec, lines, &n)
 	if err == nil {
 		err = bw.Flush()
 	}
@@ -90,38 +89,6 @@ func (s *sticky) Write(p []byte) (int, error) {
 		s.err = err
 	}
 	return n, err
-}
-
-// writeRecording writes the answer after its headers, counting frames in n.
-func (s *Server) writeRecording(bw *bufio.Writer, enc *json.Encoder, head map[string]any, rec *assist.RecordingReader, lines bool, n *int) error {
-	if lines {
-		if err := enc.Encode(head); err != nil {
-			return fmt.Errorf("writing the assist: %w", err)
-		}
-	} else {
-		// {"assist":…,"frames":[ — the head's encoding without its "}".
-		b, err := json.Marshal(head)
-		if err != nil {
-			return fmt.Errorf("encoding the assist: %w", err)
-		}
-		bw.Write(b[:len(b)-1])
-		bw.WriteString(`,"frames":[`)
-	}
-	err := rec.Each(func(f *assist.RecordedFrame) error {
-		if !lines && *n > 0 {
-			bw.WriteByte(',')
-		}
-		*n++
-		return enc.Encode(f)
-	})
-	if err != nil {
-		return err
-	}
-	if lines {
-		return enc.Encode(map[string]any{"end": map[string]int{"frames": *n}})
-	}
-	_, err = bw.WriteString("]}\n")
-	return err
 }
 
 // wantsNDJSON reports whether the client asked for the replay a line at a

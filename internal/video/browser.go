@@ -38,6 +38,7 @@ type session struct {
 	shell    bool
 	ticks    float64 // the next beginFrame's time, ms
 	interval float64 // ms between frames
+	blank    int     // beginFrames that returned no picture
 	cancel   func()
 }
 
@@ -125,7 +126,7 @@ func (s *session) capture() ([]byte, error) {
 		var img []byte
 		err := chromedp.Run(s.tab, chromedp.ActionFunc(func(ctx context.Context) error {
 			var err error
-			img, err = page.CaptureScreenshot().WithFormat(page.CaptureScreenshotFormatJpeg).WithQuality(jpegQuality).Do(ctx)
+			img, err = page.CaptureScreenshot().WithFormat(page.CaptureScreenshotFormatJpeg).WithQuality(jpegQuality).WithOptimizeForSpeed(true).Do(ctx)
 			return err
 		}))
 		return img, err
@@ -137,15 +138,17 @@ func (s *session) capture() ([]byte, error) {
 			_, img, err = headlessexperimental.BeginFrame().
 				WithFrameTimeTicks(s.ticks).
 				WithInterval(s.interval).
-				WithScreenshot(&headlessexperimental.ScreenshotParams{Format: headlessexperimental.ScreenshotParamsFormatJpeg, Quality: jpegQuality}).
+				WithScreenshot(&headlessexperimental.ScreenshotParams{Format: headlessexperimental.ScreenshotParamsFormatJpeg, Quality: jpegQuality, OptimizeForSpeed: true}).
 				Do(ctx)
 			return err
 		}))
 		s.ticks += s.interval
+		s.blank++
 		if err != nil {
 			return nil, fmt.Errorf("video: beginFrame: %w", err)
 		}
 		if len(img) > 0 {
+			s.blank--
 			return img, nil
 		}
 	}

@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-// encoder is one ffmpeg process turning images (PNG or JPEG, one after
+// encoder is one ffmpeg process turning images (JPEG, one after
 // another on its standard input) into an H.264 MP4 in a temporary file.
 // The file, not a pipe, is ffmpeg's output so that the MP4 can be
 // "faststart" (its index first: a browser plays it before it is all
@@ -32,7 +32,7 @@ const encoderThreads = 2
 func ffmpegArgs(fps int, out string) []string {
 	return []string{
 		"-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-		"-f", "image2pipe", "-framerate", strconv.Itoa(fps), "-i", "-",
+		"-f", "image2pipe", "-c:v", "mjpeg", "-framerate", strconv.Itoa(fps), "-i", "-",
 		"-c:v", "libx264", "-preset", "veryfast", "-tune", "stillimage",
 		"-pix_fmt", "yuv420p", "-threads", strconv.Itoa(encoderThreads),
 		"-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1",
@@ -59,10 +59,13 @@ func (r *Renderer) startEncoder(ctx context.Context, fps int) (*encoder, error) 
 	return e, nil
 }
 
-// frame hands ffmpeg one image.
+// frame hands ffmpeg one image. When ffmpeg stopped taking them, it waits
+// for it to exit, to say why.
 func (e *encoder) frame(img []byte) error {
 	if _, err := e.stdin.Write(img); err != nil {
-		return fmt.Errorf("video: writing a frame to ffmpeg: %w", err)
+		e.stdin.Close()
+		e.cmd.Wait()
+		return fmt.Errorf("video: writing a frame to ffmpeg: %w (%s)", err, e.says())
 	}
 	return nil
 }
@@ -87,7 +90,7 @@ func (e *encoder) finish(w io.Writer) (int64, error) {
 // abort stops ffmpeg and removes its file.
 func (e *encoder) abort() {
 	e.stdin.Close()
-	if e.cmd.Process != nil {
+	if e.cmd.ProcessState == nil {
 		e.cmd.Process.Kill()
 		e.cmd.Wait()
 	}

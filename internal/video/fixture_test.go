@@ -35,7 +35,6 @@ type fixture struct {
 	width  int
 	height int
 	events []fixtureEvent
-	body   []any // the body's children
 }
 
 func newFixture(width, height int) *fixture {

@@ -91,16 +91,26 @@ func (r *Renderer) render(ctx context.Context, kind string, rec Recording, o Opt
 		return nil, err
 	}
 	started := time.Now()
+	var img []byte
+	var lastKey string
+	captured := 0 // frames captured; the others repeat the frame before
 	for i := range total {
 		if err := ctx.Err(); err != nil {
 			enc.abort()
 			return nil, fmt.Errorf("video: rendering stopped at frame %d of %d: %w", i, total, err)
 		}
-		if err := s.call(fmt.Sprintf("window.tandemRender.seek(%d)", tl.at(i)), nil); err != nil {
+		var key string
+		err := s.call(fmt.Sprintf("window.tandemRender.seek(%d)", tl.at(i)), &key)
+		if err != nil {
 			enc.abort()
 			return nil, fmt.Errorf("video: seeking to frame %d: %w", i, err)
 		}
-		img, err := s.capture()
+		// The page says when the picture is the one of the frame before.
+		if img == nil || key != lastKey {
+			img, err = s.capture()
+			captured++
+		}
+		lastKey = key
 		if err == nil {
 			err = enc.frame(img)
 		}
@@ -124,6 +134,6 @@ func (r *Renderer) render(ctx context.Context, kind string, rec Recording, o Opt
 		Bytes:    n,
 		Capture:  r.Capture(),
 	}
-	r.log.Info("video rendered", "kind", kind, "frames", total, "width", width, "height", height, "bytes", n, "capture", res.Capture, "took", time.Since(started))
+	r.log.Info("video rendered", "kind", kind, "frames", total, "width", width, "height", height, "bytes", n, "capture", res.Capture, "captured", captured, "blank", s.blank, "took", time.Since(started))
 	return res, nil
 }

@@ -44,11 +44,25 @@ func renderAssist(t testing.TB, r *Renderer, rec []byte, o Options) (string, *Re
 	if res.Bytes != int64(out.Len()) {
 		t.Errorf("Result.Bytes %d, wrote %d", res.Bytes, out.Len())
 	}
+	return writeTemp(t, out.Bytes()), res
+}
+
+func writeTemp(t testing.TB, b []byte) string {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "out.mp4")
-	if err := os.WriteFile(path, out.Bytes(), 0o600); err != nil {
+	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return path, res
+	return path
+}
+
+func readFile(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // probe is what ffprobe says of a video's stream.

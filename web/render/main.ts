@@ -42,8 +42,13 @@ interface Loaded {
 
 const stage = document.getElementById("stage") as HTMLElement;
 const token = location.hash.slice(1);
-/** Drawn once per seek, before the renderer captures. */
-let seekTo: (ms: number) => Promise<void> = async () => {};
+/**
+ * Draws the moment ms of the recording, before the renderer captures it. It
+ * answers a key of what is drawn: the same key as the frame before means the
+ * same picture, and the renderer reuses that frame's image instead of
+ * capturing again (most of a session is still).
+ */
+let seekTo: (ms: number) => Promise<string> = async () => "";
 let size = { width: 0, height: 0 };
 
 function div(cls: string, parent: HTMLElement): HTMLElement {
@@ -152,21 +157,27 @@ async function loadAssist(o: Options): Promise<Loaded> {
   });
   place();
 
+  let lastKey = "";
   seekTo = async (ms: number) => {
-    r.pause(pauseOffset(ms));
     const at = replay.start + ms;
+    let applied = 0;
+    while (applied < replay.events.length && replay.events[applied].timestamp <= at) applied++;
+    const marks = o.clicks ? marksAt(replay.marks, at) : [];
+    const rows = strip ? rowsUntil(replay.rows, at).filter(problem) : [];
+    // Marks fade in steps of half a second, so that a still page stays still between steps.
+    const fades = marks.map((mk) => Math.floor((at - mk.ts) / 500));
+    const key = `${applied}|${marks.map((mk) => mk.ts).join(",")}|${fades.join(",")}|${rows.length}`;
+    if (key === lastKey) return key;
+    lastKey = key;
+    r.pause(pauseOffset(ms));
     overlay.replaceChildren();
-    if (o.clicks) {
-      for (const mk of marksAt(replay.marks, at)) {
-        const d = div(`mark ${mk.kind}`, overlay);
-        d.style.left = `${mk.x}px`;
-        d.style.top = `${mk.y}px`;
-        // Fades over its life, the same at the same time every run.
-        d.style.opacity = String(Math.max(0.2, 1 - (at - mk.ts) / 3000));
-      }
-    }
+    marks.forEach((mk, i) => {
+      const d = div(`mark ${mk.kind}`, overlay);
+      d.style.left = `${mk.x}px`;
+      d.style.top = `${mk.y}px`;
+      d.style.opacity = String(1 - fades[i] * 0.15);
+    });
     if (strip) {
-      const rows = rowsUntil(replay.rows, at).filter(problem);
       strip.replaceChildren();
       const head = div("row muted", strip);
       head.textContent = rows.length ? `${rows.length} problem${rows.length === 1 ? "" : "s"}` : "No errors";
@@ -177,6 +188,7 @@ async function loadAssist(o: Options): Promise<Loaded> {
       }
     }
     pinAnimations(ms);
+    return key;
   };
   const times = replay.events.map((e) => Math.max(0, e.timestamp - replay.start));
   return { width, height, duration: Math.max(0, replay.end - replay.start), times };
@@ -228,6 +240,7 @@ async function loadTerminal(o: Options): Promise<Loaded> {
     }
     if (text) await new Promise<void>((done) => term.write(text, done));
     pinAnimations(ms);
+    return String(next);
   };
   const times = events.map((e) => Math.max(0, Math.round(e[0] * 1000)));
   return { width, height, duration: times.length ? times[times.length - 1] : 0, times };
