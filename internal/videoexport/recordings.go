@@ -50,14 +50,9 @@ func writeNDJSON(w io.Writer, a *tandem.Assist, rr *assist.RecordingReader) erro
 	bw := bufio.NewWriter(w)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(map[string]any{"assist": map[string]any{"id": a.ID, "site_id": a.SiteID}}); err != nil {
-		return err
-	}
 	n := 0
-	if err := rr.Each(func(f *assist.RecordedFrame) error { n++; return enc.Encode(f) }); err != nil {
-		return err
-	}
-	if err := enc.Encode(map[string]any{"end": map[string]int{"frames": n}}); err != nil {
+	head := map[string]any{"assist": map[string]any{"id": a.ID, "siteId": a.SiteID, "state": a.State}}
+	if err := assist.WriteRecording(bw, enc, head, rr, true, &n); err != nil {
 		return err
 	}
 	return bw.Flush()
