@@ -27,7 +27,9 @@ func recordPage(t *testing.T, dir, id string, start time.Time, secs int) {
 		t.Fatal(err)
 	}
 	ms := start.UnixMilli()
-	box := func(c string) string { return "position:absolute;left:20px;top:20px;width:200px;height:100px;background:" + c }
+	box := func(c string) string {
+		return "position:absolute;left:20px;top:20px;width:200px;height:100px;background:" + c
+	}
 	doc := fmt.Sprintf(`{"type":0,"id":1,"childNodes":[{"type":2,"id":2,"tagName":"html","attributes":{},"childNodes":[
 		{"type":2,"id":3,"tagName":"head","attributes":{},"childNodes":[]},
 		{"type":2,"id":4,"tagName":"body","attributes":{"style":"margin:0"},"childNodes":[
