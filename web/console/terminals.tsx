@@ -6,6 +6,7 @@ import { api, ApiError, errorMessage, Terminal } from "./api";
 import { ago, parseTime, when } from "./format";
 import { paths } from "./routes";
 import { Empty, ErrorNote, Icon, Loading, Pill, useNow } from "./ui";
+import { VideoPanel } from "./video/panel";
 
 function helperCount(h: Terminal["helpers"]): number {
   if (typeof h === "number") return h;
@@ -18,6 +19,8 @@ export function TerminalsScreen() {
   const [err, setErr] = useState<string | null>(null);
   const [unavailable, setUnavailable] = useState(false);
   const now = useNow(5000);
+  // The ended session whose video exports are shown, if any.
+  const [videos, setVideos] = useState<string | null>(null);
 
   const load = () =>
     api
@@ -90,7 +93,13 @@ export function TerminalsScreen() {
                     <a class="btn btn-ghost" href={paths.terminalReplay(t.id)} data-testid="terminal-replay">
                       <Icon name="replay" /> Replay
                     </a>
+                    {!live && (
+                      <button class="btn btn-ghost" onClick={() => setVideos(videos === t.id ? null : t.id)} data-testid="terminal-video">
+                        <Icon name="video" /> Video
+                      </button>
+                    )}
                   </span>
+                  {videos === t.id && <VideoPanel kind="terminal" id={t.id} />}
                 </div>
               );
             })}
