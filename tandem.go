@@ -50,7 +50,10 @@ type Site struct {
 	// site first and hands it over to agents when a human is needed; empty
 	// for none.
 	TriageBotID string
-	CreatedAt   time.Time
+	// AutoVideo makes the end of each assist of the site queue a video
+	// export of it (internal/videoexport).
+	AutoVideo bool
+	CreatedAt time.Time
 }
 
 // AllowsOrigin reports whether origin (scheme://host[:port]) may embed the site.

@@ -39,7 +39,7 @@ func runSite(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	return cli.Program{Name: "tandem site", Commands: []cli.Command{
 		{Name: "add", Summary: "add a site and print its key and embed snippet", Run: siteAdd},
 		{Name: "list", Summary: "list sites", Run: siteList},
-		{Name: "set", Summary: "change a site's settings (recording retention, triage bot)", Run: siteSet},
+		{Name: "set", Summary: "change a site's settings (recording retention, triage bot, automatic video export)", Run: siteSet},
 		{Name: "update", Summary: "the same as set", Run: siteSet},
 		{Name: "remove", Summary: "remove a site by key or id, with its assists and their recordings", Run: siteRemove},
 	}}.Run(ctx, args, stdin, stdout, stderr)
@@ -262,6 +262,7 @@ func siteList(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 				"strict-masking":     s.StrictMasking,
 				"capture-bodies":     s.CaptureBodies,
 				"consent-each-agent": s.ConsentEachAgent,
+				"auto-video":         s.AutoVideo,
 			})
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Key, s.Name, strings.Join(s.AllowedOrigins, ","),
 				opts, retention.Format(s.RecordingRetention), s.CreatedAt.UTC().Format("2006-01-02 15:04"))
@@ -316,10 +317,11 @@ func drainRecordings(ctx context.Context, db store.Recordings, data *storage) (i
 }
 
 func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("site set", "tandem site set KEY|ID [--retention 90d] [--triage-bot BOT_ID|none] [--redirect-uri URI ...] [--confidential[=false]] [--one-device[=false]] [--device KIND ...] [--vouch-key FILE.pem|none] [--data DIR | --store URL]", stderr)
+	fs := newFlagSet("site set", "tandem site set KEY|ID [--retention 90d] [--triage-bot BOT_ID|none] [--auto-video on|off] [--redirect-uri URI ...] [--confidential[=false]] [--one-device[=false]] [--device KIND ...] [--vouch-key FILE.pem|none] [--data DIR | --store URL]", stderr)
 	data := storageFlags(fs)
 	keep := fs.String("retention", "", retentionUsage)
 	triage := fs.String("triage-bot", "", "the bot (id or name) that answers the site's people first, granted all its scopes; none for no bot")
+	autoVideo := fs.String("auto-video", "", "on: the end of each assist of the site queues a video export of it; off: exports only on request")
 	pp := addPassportFlags(fs)
 	ref, err := parseOne(fs, args, "KEY or ID")
 	if err != nil {
@@ -327,12 +329,15 @@ func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if !set["retention"] && !set["triage-bot"] && !pp.given() {
+	if !set["retention"] && !set["triage-bot"] && !set["auto-video"] && !pp.given() {
 		fs.Usage()
-		return errors.New("site set: nothing to change; give --retention, --triage-bot or passport flags (--redirect-uri, --confidential, --one-device, --access-ttl, --refresh-ttl, --device, --vouch-key)")
+		return errors.New("site set: nothing to change; give --retention, --triage-bot, --auto-video or passport flags (--redirect-uri, --confidential, --one-device, --access-ttl, --refresh-ttl, --device, --vouch-key)")
 	}
 	if err := pp.check(); err != nil {
 		return cliError("site set", err)
+	}
+	if set["auto-video"] && *autoVideo != "on" && *autoVideo != "off" {
+		return fmt.Errorf("site set: --auto-video %q: want on or off", *autoVideo)
 	}
 	var keepFor time.Duration
 	if set["retention"] {
@@ -358,8 +363,18 @@ func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			return cliError("site set", err)
 		}
 	}
+	if set["auto-video"] {
+		site.AutoVideo = *autoVideo == "on"
+	}
 	if err := db.UpdateSite(ctx, site); err != nil {
 		return cliError("site set", err)
+	}
+	if set["auto-video"] {
+		if site.AutoVideo {
+			fmt.Fprintf(stdout, "site %s (%s): each assist is exported to video when it ends\n", site.Name, site.Key)
+		} else {
+			fmt.Fprintf(stdout, "site %s (%s): videos are exported on request only\n", site.Name, site.Key)
+		}
 	}
 	if set["retention"] {
 		fmt.Fprintf(stdout, "site %s (%s): recordings %s\n", site.Name, site.Key, keptFor(site.RecordingRetention))

@@ -104,6 +104,8 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.IntVar(&cfg.WebhookWorkers, "webhook-workers", envInt("TANDEM_WEBHOOK_WORKERS", 4, 1), "requests to bots this server sends at once")
 	fs.IntVar(&cfg.WebhookAttempts, "webhook-attempts", envInt("TANDEM_WEBHOOK_ATTEMPTS", 8, 1), "attempts at a request to a bot before it is given up (dead, retried by its owner)")
 	fs.StringVar(&cfg.ConsoleSignIn, "console-signin", env("TANDEM_CONSOLE_SIGNIN", "both"), "how agents sign in to the console: password, passport (the password form refuses) or both")
+	videoWorkers := fs.Int("video-workers", envInt("TANDEM_VIDEO_WORKERS", 1, 0), "video exports this node renders at once, each a headless browser and ffmpeg (0: none here; other nodes render them)")
+	fs.StringVar(&cfg.VideoBrowser, "video-browser", env("TANDEM_VIDEO_BROWSER", ""), "browser that renders video exports (default chromium-headless-shell, else chromium)")
 	logLevel := fs.String("log-level", env("TANDEM_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -119,6 +121,13 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	cfg.AssistRateBytes, cfg.AssistBurstBytes, cfg.AssistMaxBytes = *rateKiB<<10, *burstMiB<<20, int64(*maxMiB)<<20
 	cfg.RecordingSpoolBytes = int64(*spoolMiB) << 20
+	if *videoWorkers < 0 {
+		return fmt.Errorf("serve: --video-workers %d: want 0 or more", *videoWorkers)
+	}
+	cfg.VideoWorkers = *videoWorkers
+	if *videoWorkers == 0 {
+		cfg.VideoWorkers = -1 // none here
+	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("-log-level: %w", err)

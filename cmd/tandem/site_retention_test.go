@@ -276,3 +276,25 @@ func sorted(ids []string) []string {
 	slices.Sort(ids)
 	return ids
 }
+
+func TestSiteAutoVideo(t *testing.T) {
+	dir := newDataDir(t)
+	shop := addSite(t, dir, "Shop")
+	out := mustRun(t, dir, "", "site", "set", shop, "--auto-video", "on")
+	if !strings.Contains(out, "each assist is exported to video when it ends") {
+		t.Errorf("site set --auto-video on printed:\n%s", out)
+	}
+	if out := mustRun(t, dir, "", "site", "list"); !strings.Contains(out, "auto-video") {
+		t.Errorf("site list does not show auto-video:\n%s", out)
+	}
+	out = mustRun(t, dir, "", "site", "set", shop, "--auto-video", "off")
+	if !strings.Contains(out, "on request only") {
+		t.Errorf("site set --auto-video off printed:\n%s", out)
+	}
+	if out := mustRun(t, dir, "", "site", "list"); strings.Contains(out, "auto-video") {
+		t.Errorf("site list shows auto-video after off:\n%s", out)
+	}
+	if _, _, err := tandemCmd(t, dir, "", "site", "set", shop, "--auto-video", "maybe"); err == nil || !strings.Contains(err.Error(), "want on or off") {
+		t.Errorf("site set --auto-video maybe: %v, want refused", err)
+	}
+}

@@ -41,6 +41,7 @@ import (
 	"github.com/tandemhq/tandem/internal/slackhook"
 	"github.com/tandemhq/tandem/internal/sshrelay"
 	"github.com/tandemhq/tandem/internal/store"
+	"github.com/tandemhq/tandem/internal/videoexport"
 	"github.com/tandemhq/tandem/internal/webhook"
 	"github.com/tandemhq/tandem/web"
 )
@@ -139,6 +140,12 @@ type Config struct {
 	// reach although they are loopback, private or link-local; none by
 	// default. See webhook.ParseAllow.
 	WebhookAllow []string
+	// VideoWorkers is how many video exports this node renders at once
+	// (1); negative: none (it still takes requests, which other nodes
+	// render). VideoBrowser is the browser that draws them (empty:
+	// chromium-headless-shell, else chromium). See internal/videoexport.
+	VideoWorkers int
+	VideoBrowser string
 	// WebhookWorkers is how many requests to bots this server sends at
 	// once (4); WebhookAttempts how many attempts a request gets before it
 	// is dead (webhook.DefaultMaxAttempts).
@@ -197,6 +204,13 @@ type Server struct {
 	// metricsHTTP serves /metrics on MetricsAddr, off the public port.
 	metricsHTTP *http.Server
 	metricsLn   net.Listener
+
+	// videoRenderer says whether this node can render videos (a browser
+	// and ffmpeg were found).
+	videoRenderer bool
+	// videos is the video export service, set once it exists: assists
+	// that end before (abandoned ones, at start) are not exported.
+	videos atomic.Pointer[videoexport.Service]
 }
 
 // DemoInfo is what `tandem serve` prints so a user can try Tandem at once.
@@ -337,6 +351,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		MaxWaiting: cfg.MaxWaiting, DisableRecording: cfg.DisableRecording, ICE: s.ice,
 		RateBytes: cfg.AssistRateBytes, BurstBytes: cfg.AssistBurstBytes, MaxRecordedBytes: cfg.AssistMaxBytes,
 		Spool: s.spool, Node: s.node, Bus: s.bus, Conversations: s.conversations,
+		Ended: s.assistEnded,
 	}, s.db, blobStore, m)
 	if s.conversations != nil {
 		s.bots = bot.New(bot.Config{Secret: secret, PublicURL: cfg.PublicURL, Logger: cfg.Logger, Now: cfg.Now}, s.db, s.conversations, s.assists)
@@ -404,6 +419,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if s.ssh != nil {
 		deps.Terminals = s.ssh
 	}
+	if deps.Videos, err = s.newVideos(blobStore); err != nil {
+		return nil, err
+	}
+	s.videos.Store(deps.Videos)
 	base, stop := context.WithCancel(context.Background())
 	s.stopRequests = stop
 	deps.Stopping = base
@@ -423,6 +442,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	if ps, ok := s.db.(store.Passport); ok {
 		sweep.Passport = ps // expired grants, codes and passport sessions go too
 	}
+	sweep.Videos = s.db // export jobs go with their recording
 	sweeper := retention.New(s.db, blobStore, sweep)
 	s.wg.Go(func() { sweeper.Run(base) })
 	if s.passport != nil {
@@ -443,6 +463,10 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("--bus: follow lease changes: %w", err)
 	}
 	s.runNode(base)
+	if s.cfg.VideoWorkers >= 0 && s.videoRenderer {
+		// Stopped with the requests: each worker puts its job back.
+		s.wg.Go(func() { deps.Videos.Run(base) })
+	}
 	ok = true
 	return s, nil
 }

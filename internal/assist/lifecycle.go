@@ -17,6 +17,9 @@ func (s *Service) recordEnd(ctx context.Context, actor string, next *tandem.Assi
 		err := s.store.UpdateAssist(ctx, next, from)
 		if err == nil {
 			s.log.Info("web assist ended", "assist", next.ID, "reason", next.EndReason, "by", logActor(actor), "was", string(from))
+			if s.cfg.Ended != nil {
+				s.cfg.Ended(ctx, next)
+			}
 			return nil
 		}
 		if tandem.ErrorCode(err) != tandem.EConflict || tries == 3 {

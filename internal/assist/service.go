@@ -103,6 +103,11 @@ type Config struct {
 	// Conversations, if set, gives every help request its support
 	// conversation (see Conversations). Nil: assists without one.
 	Conversations Conversations
+	// Ended, if set, is told of each assist this node ended, once, right
+	// after the end is stored (the site's automatic video export). It
+	// runs while the assist is locked: it must be quick and must not call
+	// back into the Service.
+	Ended func(ctx context.Context, a *tandem.Assist)
 }
 
 // Conversations links assists to support conversations (the conversation

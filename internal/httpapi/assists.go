@@ -342,11 +342,13 @@ func (s *Server) handleListSites(w http.ResponseWriter, r *http.Request) {
 		// RecordingRetentionSeconds: how long recordings are kept after
 		// their assist ends; 0 keeps them forever.
 		RecordingRetentionSeconds int64 `json:"recordingRetentionSeconds"`
+		// AutoVideo: each assist is exported to video when it ends.
+		AutoVideo bool `json:"autoVideo"`
 	}
 	out := []siteJSON{}
 	for _, st := range sites {
 		out = append(out, siteJSON{st.ID, st.Name, st.Key, st.AllowedOrigins, st.StrictMasking, st.CaptureBodies, st.ConsentEachAgent,
-			int64(st.RecordingRetention / time.Second)})
+			int64(st.RecordingRetention / time.Second), st.AutoVideo})
 	}
 	httpjson.Write(w, http.StatusOK, map[string]any{"sites": out})
 }

@@ -59,6 +59,13 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 		{"GET", "/api/v1/users?q=al&limit=5", "", nil, agent.Client, 200},
 		{"GET", "/api/v1/users?limit=0", "", nil, agent.Client, 400},
 		{"GET", "/api/v1/users", "", nil, anon, 401},
+		{"POST", "/api/v1/assists/" + id + "/videos", "", body(`{"width":320,"height":240,"fps":5}`), agent.Client, 202},
+		{"POST", "/api/v1/assists/" + id + "/videos", "", body(`{"width":1}`), agent.Client, 400},
+		{"GET", "/api/v1/videos?assist=" + id, "", nil, agent.Client, 200},
+		{"GET", "/api/v1/videos", "", nil, agent.Client, 400},
+		{"GET", "/api/v1/videos/nope", "", nil, agent.Client, 404},
+		{"GET", "/api/v1/videos/nope/file", "", nil, agent.Client, 404},
+		{"DELETE", "/api/v1/videos/nope", "", nil, agent.Client, 404},
 		{"POST", "/api/v1/logout", "", nil, agent.Client, 204},
 		{"POST", "/hooks/no-such-hook", "", body(`{"text":"disk full"}`), anon, 404}, // no_service
 	}
@@ -93,6 +100,10 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 		calls = append(calls, call{c.method, c.path, c.origin, c.body, c.client, c.status})
 		templates[c.method+" "+c.path] = c.template
 	}
+	// Video exports: a job's id is not known in advance; "nope" stands for it.
+	templates["GET /api/v1/videos/nope"] = "/api/v1/videos/{id}"
+	templates["GET /api/v1/videos/nope/file"] = "/api/v1/videos/{id}/file"
+	templates["DELETE /api/v1/videos/nope"] = "/api/v1/videos/{id}"
 	called := map[string]bool{}
 	for _, c := range calls {
 		req, err := http.NewRequestWithContext(ctx, c.method, ts.URL()+c.path, c.body)

@@ -28,6 +28,7 @@ import (
 	"github.com/tandemhq/tandem/internal/ratelimit"
 	"github.com/tandemhq/tandem/internal/sharelink"
 	"github.com/tandemhq/tandem/internal/store"
+	"github.com/tandemhq/tandem/internal/videoexport"
 )
 
 // Sites is what the API needs of sites: listing them for invites, and
@@ -93,6 +94,9 @@ type Deps struct {
 	// ShareLinks, when set, serves the share links of replays
 	// (/api/v1/…/share-links and the links, /s/{token}); nil answers 503.
 	ShareLinks *sharelink.Service
+	// Videos, when set, serves the video exports (/api/v1/videos…);
+	// nil answers them unavailable.
+	Videos *videoexport.Service
 }
 
 // Observer counts requests for metrics; nil is allowed.
@@ -235,6 +239,7 @@ func (s *Server) apiRoutes() []route {
 	routes = append(routes, s.userRoutes()...)
 	routes = append(routes, s.shareLinkRoutes()...)
 	routes = append(routes, s.screenMappingRoutes()...)
+	routes = append(routes, s.videoRoutes()...)
 	return routes
 }
 

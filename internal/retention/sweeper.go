@@ -62,6 +62,15 @@ type Config struct {
 	// up. An ended grant stays until it would have expired: verification
 	// answers why it ended until then.
 	Passport ExpiredGrants
+	// Videos, if set, has the export jobs of each deleted recording
+	// removed with it; their videos, kept under the recording's prefix
+	// of videos (store.VideoBlobPrefix), are deleted either way.
+	Videos VideoJobs
+}
+
+// VideoJobs removes the export jobs of a recording (store.VideoExports).
+type VideoJobs interface {
+	DeleteVideoExportsOf(ctx context.Context, recordingID string) ([]string, error)
 }
 
 // ExpiredGrants deletes what of the passport expired before a time
@@ -221,6 +230,9 @@ func (s *Sweeper) Drain(ctx context.Context) (Result, error) {
 			if err == nil {
 				_, err = record.Delete(ctx, s.blobs, id)
 			}
+			if err == nil {
+				err = s.deleteVideos(ctx, id)
+			}
 			if err != nil && tandem.ErrorCode(err) != tandem.EInvalid {
 				failed[id] = true
 				res.Failed++
@@ -251,4 +263,29 @@ func (s *Sweeper) failures(res Result, first error) error {
 		return nil
 	}
 	return fmt.Errorf("%d recordings could not be deleted (they stay queued): %w", res.Failed, first)
+}
+
+// deleteVideos deletes the videos exported from recording id, then their
+// jobs: a failure leaves the recording queued, and the next drain finds
+// what is left under the prefix.
+func (s *Sweeper) deleteVideos(ctx context.Context, id string) error {
+	if blobs.ValidPrefix(store.VideoBlobPrefix(id)) != nil {
+		return nil // an id that names no recording has no videos
+	}
+	keys, err := s.blobs.List(ctx, store.VideoBlobPrefix(id))
+	if err != nil {
+		return fmt.Errorf("listing the videos of recording %s: %w", id, err)
+	}
+	for _, k := range keys {
+		if err := s.blobs.Delete(ctx, k); err != nil {
+			return fmt.Errorf("deleting video %s: %w", k, err)
+		}
+	}
+	if s.cfg.Videos == nil {
+		return nil
+	}
+	if _, err := s.cfg.Videos.DeleteVideoExportsOf(ctx, id); err != nil {
+		return fmt.Errorf("forgetting the videos of recording %s: %w", id, err)
+	}
+	return nil
 }

@@ -27,7 +27,8 @@ func CopyTables() []Table {
 		{"users", []string{"id", "email", "name", "password_hash", "role", "created_at"}, []string{"id"}, nil},
 		{"user_keys", []string{"fingerprint", "user_id", "authorized_key", "created_at"}, []string{"fingerprint"}, nil},
 		{"sites", []string{"id", "name", "key", "allowed_origins", "strict_masking", "capture_bodies", "consent_each_agent",
-			"recording_retention", "triage_bot_id", "created_at", "screen_mapping"}, []string{"id"}, []string{"strict_masking", "capture_bodies", "consent_each_agent"}},
+			"recording_retention", "triage_bot_id", "created_at", "screen_mapping", "auto_video"}, []string{"id"},
+			[]string{"strict_masking", "capture_bodies", "consent_each_agent", "auto_video"}},
 		{"login_sessions", []string{"token_hash", "user_id", "csrf_token", "created_at", "expires_at"}, []string{"token_hash"}, nil},
 		{"assists", []string{"id", "site_id", "state", "person_id", "page_id", "page_url", "user_agent",
 			"viewport_width", "viewport_height", "viewport_dpr", "agent_id", "created_at", "started_at", "ended_at", "end_reason",
@@ -73,6 +74,9 @@ func CopyTables() []Table {
 		{"signing_keys", []string{"id", "algorithm", "private_der", "created_at", "signs_from", "retires_at"}, []string{"id"}, nil},
 		{"share_links", []string{"id", "kind", "subject_id", "created_by", "created_at", "expires_at", "revoked_at", "needs_account",
 			"token_hash", "last_used_at", "uses"}, []string{"id"}, []string{"needs_account"}},
+		{"video_exports", []string{"id", "kind", "subject_id", "recording_id", "site_id", "options", "state", "done_frames",
+			"total_frames", "error", "blob_key", "bytes", "duration_ms", "width", "height", "requested_by", "created_at", "started_at",
+			"finished_at", "attempts", "not_before", "claim_node", "claim_until"}, []string{"id"}, nil},
 	}
 }
 

@@ -47,13 +47,13 @@ func TestTableArgs(t *testing.T) {
 	good := func() Row {
 		return Row{"id": "s1", "name": "Shop", "key": "k", "allowed_origins": `["https://shop.example"]`,
 			"strict_masking": true, "capture_bodies": false, "consent_each_agent": true,
-			"recording_retention": int64(3600), "triage_bot_id": "", "created_at": int64(1700000000000), "screen_mapping": ""}
+			"recording_retention": int64(3600), "triage_bot_id": "", "created_at": int64(1700000000000), "screen_mapping": "", "auto_video": true}
 	}
 	args, err := sites.Args(good())
 	if err != nil {
 		t.Fatalf("Args(good row): %v", err)
 	}
-	want := []any{"s1", "Shop", "k", `["https://shop.example"]`, true, false, true, int64(3600), "", int64(1700000000000), ""}
+	want := []any{"s1", "Shop", "k", `["https://shop.example"]`, true, false, true, int64(3600), "", int64(1700000000000), "", true}
 	if len(args) != len(want) {
 		t.Fatalf("Args = %v, want %v", args, want)
 	}

@@ -36,6 +36,7 @@ type Store interface {
 	Passport
 	ConsoleCodes
 	ShareLinks
+	VideoExports
 	Copier
 	Pinger
 	Close() error

@@ -27,7 +27,8 @@
 // page, the authorise dialog's scopes); their pure parts are unit-tested
 // (mentions, commands, blocks, unread, typing, history, socket, scopes).
 // Styles: chat/chat.css. Sign-ins (passport/: the passport's live sign-ins,
-// for admins); styles: passport/passport.css.
+// for admins); styles: passport/passport.css. Video exports (video/: the
+// "Export video" panel of the replay screen); styles: video/video.css.
 // Shared with the SDK (../shared/): the frame text, reconnect backoff, stroke
 // paths and timings, box arithmetic, tab order, and WebRTC candidate queues
 // and media statistics.
@@ -44,6 +45,7 @@ import "./styles.css";
 import "./tools.css";
 import "./chat/chat.css";
 import "./passport/passport.css";
+import "./video/video.css";
 
 exposeDebug();
 const root = document.getElementById("app");

@@ -24,6 +24,7 @@ import { useViewMode } from "./assist";
 import { ViewToggle } from "./mirror";
 import { browserLabel } from "./ua";
 import { Avatar, Empty, ErrorNote, Icon, Loading, StatePill, useShortcuts } from "./ui";
+import { VideoPanel } from "./video/panel";
 
 const speeds = [1, 2, 4, 8];
 
@@ -105,6 +106,7 @@ export function ReplayScreen({ id }: { id: string }) {
         </div>
       </header>
       <ErrorNote message={err} />
+      {a?.state === "ended" && !gone && <VideoPanel kind="assist" id={id} />}
       {gone ? (
         <div data-testid="recording-deleted">
           <Empty title="Recording deleted" icon="history">

@@ -7,6 +7,7 @@ import { ago, parseTime, when } from "./format";
 import { paths } from "./routes";
 import { ShareButton } from "./share/dialog";
 import { Empty, ErrorNote, Icon, Loading, Pill, useNow } from "./ui";
+import { VideoPanel } from "./video/panel";
 
 function helperCount(h: Terminal["helpers"]): number {
   if (typeof h === "number") return h;
@@ -19,6 +20,8 @@ export function TerminalsScreen() {
   const [err, setErr] = useState<string | null>(null);
   const [unavailable, setUnavailable] = useState(false);
   const now = useNow(5000);
+  // The ended session whose video exports are shown, if any.
+  const [videos, setVideos] = useState<string | null>(null);
 
   const load = () =>
     api
@@ -92,7 +95,13 @@ export function TerminalsScreen() {
                     <a class="btn btn-ghost" href={paths.terminalReplay(t.id)} data-testid="terminal-replay">
                       <Icon name="replay" /> Replay
                     </a>
+                    {!live && (
+                      <button class="btn btn-ghost" onClick={() => setVideos(videos === t.id ? null : t.id)} data-testid="terminal-video">
+                        <Icon name="video" /> Video
+                      </button>
+                    )}
                   </span>
+                  {videos === t.id && <VideoPanel kind="terminal" id={t.id} />}
                 </div>
               );
             })}

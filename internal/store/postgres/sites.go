@@ -12,7 +12,7 @@ import (
 	"github.com/tandemhq/tandem/internal/store"
 )
 
-const siteColumns = `id, name, key, allowed_origins, strict_masking, capture_bodies, consent_each_agent, recording_retention, triage_bot_id, created_at, screen_mapping`
+const siteColumns = `id, name, key, allowed_origins, strict_masking, capture_bodies, consent_each_agent, recording_retention, triage_bot_id, created_at, screen_mapping, auto_video`
 
 // CreateSite inserts s after store.CheckSite has normalized it, setting its
 // ID, Key and CreatedAt when empty.
@@ -34,9 +34,9 @@ func (db *DB) CreateSite(ctx context.Context, s *tandem.Site) error {
 		if err := triageBotExists(ctx, tx, c.TriageBotID); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `INSERT INTO sites (`+siteColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+		_, err := tx.Exec(ctx, `INSERT INTO sites (`+siteColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
 			c.ID, c.Name, c.Key, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent,
-			c.RecordingRetention.Milliseconds(), c.TriageBotID, toMillis(c.CreatedAt), c.ScreenMapping)
+			c.RecordingRetention.Milliseconds(), c.TriageBotID, toMillis(c.CreatedAt), c.ScreenMapping, c.AutoVideo)
 		if isUnique(err) {
 			return tandem.Errorf(tandem.EConflict, "a site with id %q or key %q exists", c.ID, c.Key)
 		}
@@ -102,9 +102,9 @@ func (db *DB) UpdateSite(ctx context.Context, s *tandem.Site) error {
 			return err
 		}
 		tag, err := tx.Exec(ctx, `UPDATE sites SET name = $1, allowed_origins = $2, strict_masking = $3, capture_bodies = $4,
-			consent_each_agent = $5, recording_retention = $6, triage_bot_id = $7, screen_mapping = $8 WHERE id = $9`,
+			consent_each_agent = $5, recording_retention = $6, triage_bot_id = $7, screen_mapping = $8, auto_video = $9 WHERE id = $10`,
 			c.Name, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent, c.RecordingRetention.Milliseconds(),
-			c.TriageBotID, c.ScreenMapping, c.ID)
+			c.TriageBotID, c.ScreenMapping, c.AutoVideo, c.ID)
 		if err != nil {
 			return wrapErr(err, "update site")
 		}
@@ -153,7 +153,7 @@ func scanSite(r pgx.Row) (*tandem.Site, error) {
 	var retention int64
 	var created *int64
 	if err := r.Scan(&site.ID, &site.Name, &site.Key, &origins, &site.StrictMasking, &site.CaptureBodies, &site.ConsentEachAgent,
-		&retention, &site.TriageBotID, &created, &site.ScreenMapping); err != nil {
+		&retention, &site.TriageBotID, &created, &site.ScreenMapping, &site.AutoVideo); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(origins), &site.AllowedOrigins); err != nil {

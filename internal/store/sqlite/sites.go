@@ -12,7 +12,7 @@ import (
 	"github.com/tandemhq/tandem/internal/store"
 )
 
-const siteColumns = `id, name, key, allowed_origins, strict_masking, capture_bodies, consent_each_agent, recording_retention, triage_bot_id, created_at, screen_mapping`
+const siteColumns = `id, name, key, allowed_origins, strict_masking, capture_bodies, consent_each_agent, recording_retention, triage_bot_id, created_at, screen_mapping, auto_video`
 
 // CreateSite inserts s after store.CheckSite has normalized it, setting its
 // ID, Key and CreatedAt when empty.
@@ -34,9 +34,9 @@ func (db *DB) CreateSite(ctx context.Context, s *tandem.Site) error {
 		if err := triageBotExists(ctx, tx, c.TriageBotID); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO sites (`+siteColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		_, err := tx.ExecContext(ctx, `INSERT INTO sites (`+siteColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			c.ID, c.Name, c.Key, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent,
-			c.RecordingRetention.Milliseconds(), c.TriageBotID, toMillis(c.CreatedAt), c.ScreenMapping)
+			c.RecordingRetention.Milliseconds(), c.TriageBotID, toMillis(c.CreatedAt), c.ScreenMapping, c.AutoVideo)
 		if isUnique(err) {
 			return tandem.Errorf(tandem.EConflict, "a site with id %q or key %q exists", c.ID, c.Key)
 		}
@@ -102,9 +102,9 @@ func (db *DB) UpdateSite(ctx context.Context, s *tandem.Site) error {
 			return err
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE sites SET name = ?, allowed_origins = ?, strict_masking = ?, capture_bodies = ?,
-			consent_each_agent = ?, recording_retention = ?, triage_bot_id = ?, screen_mapping = ? WHERE id = ?`,
+			consent_each_agent = ?, recording_retention = ?, triage_bot_id = ?, screen_mapping = ?, auto_video = ? WHERE id = ?`,
 			c.Name, string(origins), c.StrictMasking, c.CaptureBodies, c.ConsentEachAgent, c.RecordingRetention.Milliseconds(),
-			c.TriageBotID, c.ScreenMapping, c.ID)
+			c.TriageBotID, c.ScreenMapping, c.AutoVideo, c.ID)
 		if err != nil {
 			return fmt.Errorf("update site: %w", err)
 		}
@@ -144,7 +144,7 @@ func scanSite(s scanner) (*tandem.Site, error) {
 	var retention int64
 	var created sql.NullInt64
 	if err := s.Scan(&site.ID, &site.Name, &site.Key, &origins, &site.StrictMasking, &site.CaptureBodies, &site.ConsentEachAgent,
-		&retention, &site.TriageBotID, &created, &site.ScreenMapping); err != nil {
+		&retention, &site.TriageBotID, &created, &site.ScreenMapping, &site.AutoVideo); err != nil {
 		return nil, err
 	}
 	if err := json.Unmarshal([]byte(origins), &site.AllowedOrigins); err != nil {

@@ -114,7 +114,7 @@ func fill(t *testing.T, s store.Store) filled {
 	must(t, s.CreateLoginSession(ctx, &store.LoginSession{TokenHash: "other-hash", UserID: admin.ID, CSRFToken: "csrf2", ExpiresAt: at(600)}), "CreateLoginSession")
 
 	f.site = &tandem.Site{Name: "Shop", AllowedOrigins: []string{"https://shop.example", "http://localhost:3000"},
-		StrictMasking: true, CaptureBodies: true, ConsentEachAgent: true, RecordingRetention: time.Hour,
+		StrictMasking: true, CaptureBodies: true, ConsentEachAgent: true, RecordingRetention: time.Hour, AutoVideo: true,
 		ScreenMapping: `{"maskTypes":["password"]}`}
 	must(t, s.CreateSite(ctx, f.site), "CreateSite")
 	plain := newSite(t, s, "Blog")
@@ -195,6 +195,7 @@ func fill(t *testing.T, s store.Store) filled {
 	must(t, s.UseShareLink(ctx, used.ID, at(1)), "UseShareLink")
 	must(t, s.RevokeShareLink(ctx, used.ID, at(2)), "RevokeShareLink")
 	must(t, s.CreateShareLink(ctx, newShareLink(admin, store.ShareTerminal, "term1", "copy-fresh", 3)), "CreateShareLink")
+	fillVideos(t, s, f.assists[3])
 	return f
 }
 
@@ -537,4 +538,19 @@ func testWriteRows(t *testing.T, s store.Store) {
 	if err := s.ReadTable(ctx, "audit", func(store.Row) error { calls++; return stop }); !errors.Is(err, stop) || calls != 1 {
 		t.Errorf("ReadTable with fn failing = %v after %d calls, want fn's error after 1", err, calls)
 	}
+}
+
+// fillVideos writes export jobs into s: one done with its video, one
+// running under a node's claim, one queued.
+func fillVideos(t *testing.T, s store.Store, ended *tandem.Assist) {
+	ctx := context.Background()
+	for i := range 3 {
+		newVideo(t, s, ended.ID, i)
+	}
+	v, err := s.ClaimVideoExport(ctx, "node-a", time.Minute, at(4))
+	must(t, err, "ClaimVideoExport")
+	must(t, s.FinishVideoExport(ctx, v.ID, "node-a", store.VideoFinish{State: store.VideoDone, BlobKey: "videos/" + ended.ID + "/" + v.ID + ".mp4",
+		Bytes: 1000, Duration: time.Second, Width: 390, Height: 844, FinishedAt: at(5)}), "FinishVideoExport")
+	_, err = s.ClaimVideoExport(ctx, "node-a", time.Minute, at(5))
+	must(t, err, "ClaimVideoExport")
 }

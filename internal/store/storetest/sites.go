@@ -65,11 +65,11 @@ func testSites(t *testing.T, s store.Store) {
 
 	site.Name = "Shop EU"
 	site.AllowedOrigins = []string{"https://shop.example.eu"}
-	site.StrictMasking, site.CaptureBodies, site.ConsentEachAgent = false, true, true
+	site.StrictMasking, site.CaptureBodies, site.ConsentEachAgent, site.AutoVideo = false, true, true, true
 	must(t, s.UpdateSite(ctx, site), "UpdateSite")
 	got, err := s.SiteByID(ctx, site.ID)
 	must(t, err, "SiteByID after UpdateSite")
-	if got.Name != "Shop EU" || !slices.Equal(got.AllowedOrigins, []string{"https://shop.example.eu"}) || got.StrictMasking || !got.CaptureBodies || !got.ConsentEachAgent {
+	if got.Name != "Shop EU" || !slices.Equal(got.AllowedOrigins, []string{"https://shop.example.eu"}) || got.StrictMasking || !got.CaptureBodies || !got.ConsentEachAgent || !got.AutoVideo {
 		t.Errorf("after UpdateSite: %+v", got)
 	}
 	if got.Key != site.Key {

@@ -100,6 +100,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"VouchKeys", testVouchKeys},
 		{"VouchJTIs", testVouchJTIs},
 		{"ShareLinks", testShareLinks},
+		{"VideoExports", testVideoExports},
+		{"VideoClaimLapse", testVideoClaimLapse},
+		{"VideoRaces", testVideoRaces},
+		{"VideoValidation", testVideoValidation},
 	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
