@@ -10,6 +10,7 @@ import (
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/password"
+	"github.com/tandemhq/tandem/internal/screenmap"
 	"github.com/tandemhq/tandem/internal/store"
 )
 
@@ -19,6 +20,13 @@ const (
 	demoName      = "Alex"
 	demoLoginFile = "demo-login.txt"
 )
+
+// demoScreenMapping is how the demo's canvas app (/native.html) is drawn
+// for agents (docs/native-screens.md): its tags as form elements, its
+// password fields masked on the device.
+const demoScreenMapping = `{"tags":{"Title":{"element":"h1"},"Field":{"element":"input","text":"value"},
+	"Button":{"element":"button","text":"label","classes":["primary"]},"List":{"element":"ul"},"Row":{"element":"li"}},
+	"maskTypes":["password"]}`
 
 // seedDemo makes sure the demo site (on siteURL) and a demo agent exist.
 // The agent is created only in an empty store, with a random password that
@@ -37,7 +45,11 @@ func seedDemo(ctx context.Context, db store.Store, dataDir, siteURL string) (Dem
 		}
 	}
 	if site == nil {
-		site = &tandem.Site{Name: demoSiteName, AllowedOrigins: origins}
+		mapping, err := screenmap.Check([]byte(demoScreenMapping))
+		if err != nil {
+			return info, fmt.Errorf("demo screen mapping: %w", err)
+		}
+		site = &tandem.Site{Name: demoSiteName, AllowedOrigins: origins, ScreenMapping: mapping}
 		if err := db.CreateSite(ctx, site); err != nil {
 			return info, fmt.Errorf("create demo site: %w", err)
 		}
