@@ -54,7 +54,11 @@ func (s *Server) handleRecording(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	enc := json.NewEncoder(bw)
 	enc.SetEscapeHTML(false)
-	head := map[string]any{"assist": s.names(r.Context()).assist(a)}
+	aj := s.names(r.Context()).assist(a)
+	if sharedView(r.Context()) {
+		aj = aj.shared()
+	}
+	head := map[string]any{"assist": aj}
 	n := 0
 	err = assist.WriteRecording(bw, enc, head, rec, lines, &n)
 	if err == nil {

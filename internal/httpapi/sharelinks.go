@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -199,7 +200,7 @@ func (s *Server) handleSharedRecording(w http.ResponseWriter, r *http.Request) {
 	r2.URL.Path, r2.URL.RawPath = "/s/link:"+l.ID+"/recording", ""
 	switch l.Kind {
 	case store.ShareAssist:
-		s.handleRecording(w, r2)
+		s.handleRecording(w, r2.WithContext(context.WithValue(r2.Context(), sharedViewKey{}, true)))
 	case store.ShareTerminal:
 		if s.deps.Terminals == nil {
 			s.fail(w, r, tandem.Errorf(tandem.ENotFound, "terminal assistance is off on this server"))
@@ -244,4 +245,22 @@ func (s *Server) shareStaticRoutes(consolePage, terminalPage *asset) {
 		w.Write(page.body)
 	})))
 	s.mux.Handle("GET /s/{token}/recording", s.observe("/s/{token}/recording", http.HandlerFunc(s.handleSharedRecording)))
+}
+
+// sharedViewKey marks a request for a recording through a share link: its
+// visitor gets the replay, not who the person is (sharedView).
+type sharedViewKey struct{}
+
+func sharedView(ctx context.Context) bool {
+	v, _ := ctx.Value(sharedViewKey{}).(bool)
+	return v
+}
+
+// shared is the assist as a share link's visitor sees it: what the replay
+// needs (the page, the viewport, the times, the site, the agent), without
+// the person's id, passport identity, browser or conversation, which the
+// link was not made to hand out.
+func (a assistJSON) shared() assistJSON {
+	a.PersonID, a.UserAgent, a.ConversationID, a.Verified = "", "", "", nil
+	return a
 }

@@ -121,11 +121,17 @@ func TestShareLinks(t *testing.T) {
 	}
 	status, h, body = visit(t, ctx, ts.URL(), nil, l.Path+"/recording")
 	var rec struct {
-		Assist struct{ ID string }
+		Assist map[string]any
 		Frames []json.RawMessage
 	}
-	if status != 200 || json.Unmarshal([]byte(body), &rec) != nil || rec.Assist.ID != id || len(rec.Frames) == 0 {
+	if status != 200 || json.Unmarshal([]byte(body), &rec) != nil || rec.Assist["id"] != id || len(rec.Frames) == 0 {
 		t.Fatalf("GET recording = %d %.200s", status, body)
+	}
+	// The visitor gets the replay, not who the person is.
+	for _, k := range []string{"personId", "userAgent", "conversationId", "verified"} {
+		if v, ok := rec.Assist[k]; ok && v != "" {
+			t.Errorf("the shared recording tells the visitor %s = %v", k, v)
+		}
 	}
 	if h.Get("Referrer-Policy") != "no-referrer" || h.Get("Cache-Control") != "no-store" {
 		t.Errorf("recording headers %v", h)
