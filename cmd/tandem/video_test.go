@@ -6,9 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +15,7 @@ import (
 	"github.com/tandemhq/tandem/internal/hub"
 	"github.com/tandemhq/tandem/internal/record"
 	"github.com/tandemhq/tandem/internal/share"
+	"github.com/tandemhq/tandem/internal/video/videotest"
 )
 
 // `tandem terminal video` renders a session a relay recorded in the data
@@ -49,13 +48,8 @@ func TestTerminalVideo(t *testing.T) {
 		t.Errorf("said %q", said.String())
 	}
 	// The session lasted at least 0.6 s: at 10 frames/s, 7 frames or more.
-	probe, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=codec_name,nb_read_frames", "-of", "csv=p=0", out).Output()
-	if err != nil {
-		t.Fatalf("ffprobe: %v", err)
-	}
-	codec, frames, _ := strings.Cut(strings.TrimSpace(string(probe)), ",")
-	if n, _ := strconv.Atoi(frames); codec != "h264" || n < 7 {
-		t.Fatalf("ffprobe: %q", probe)
+	if p := videotest.Probe(t, out); p.Codec != "h264" || p.Frames < 7 {
+		t.Fatalf("ffprobe: %+v, want h264 with 7 frames or more", p)
 	}
 
 	bad := [][]string{
@@ -125,13 +119,9 @@ func TestAssistVideo(t *testing.T) {
 	if !strings.Contains(said, "640×360") {
 		t.Errorf("said %q, want the person's 640×360", said)
 	}
-	probe, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=codec_name,width,height,nb_read_frames", "-of", "csv=p=0", out).Output()
-	if err != nil {
-		t.Fatalf("ffprobe: %v", err)
-	}
 	// 1,000 ms at 10 frames/s: 11 frames.
-	if got := strings.TrimSpace(string(probe)); got != "h264,640,360,11" {
-		t.Errorf("ffprobe: %q, want h264,640,360,11", got)
+	if p := videotest.Probe(t, out); p.Codec != "h264" || p.Width != 640 || p.Height != 360 || p.Frames != 11 {
+		t.Errorf("ffprobe: %+v, want h264, 640×360, 11 frames", p)
 	}
 	_, _, err = tandemCmd(t, dir, "", "assist", "video", live.ID, "--out", out+"2")
 	if err == nil || !strings.Contains(err.Error(), "live") {

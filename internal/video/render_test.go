@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tandemhq/tandem/internal/video/videotest"
 )
 
 // Two renders of the same recording with the same options give the same
@@ -27,7 +29,7 @@ func TestRenderDeterministic(t *testing.T) {
 	o := Options{Clicks: true, Pointer: true, Devtools: true}
 	a, _ := renderAssist(t, r, rec, o)
 	b, _ := renderAssist(t, r, rec, o)
-	ha, hb := frameHashes(t, a), frameHashes(t, b)
+	ha, hb := videotest.FrameHashes(t, a), videotest.FrameHashes(t, b)
 	if len(ha) == 0 || !slices.Equal(ha, hb) {
 		t.Fatalf("frame hashes differ:\n%v\n%v", ha, hb)
 	}
@@ -102,12 +104,12 @@ func TestRenderTerminal(t *testing.T) {
 		t.Fatal(err)
 	}
 	path := writeTemp(t, out.Bytes())
-	p := ffprobe(t, path)
+	p := videotest.Probe(t, path)
 	if p.Codec != "h264" || p.Width != res.Width || p.Height != res.Height || p.Frames != 21 {
 		t.Errorf("probe %+v, result %+v; want h264, 21 frames", p, res)
 	}
 	// Output appeared: the last frame differs from the first.
-	h := frameHashes(t, path)
+	h := videotest.FrameHashes(t, path)
 	if h[0] == h[len(h)-1] {
 		t.Error("the terminal's output was never drawn")
 	}

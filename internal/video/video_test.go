@@ -3,14 +3,12 @@ package video
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
+
+	"github.com/tandemhq/tandem/internal/video/videotest"
 )
 
 func newRenderer(t testing.TB) *Renderer {
@@ -65,58 +63,6 @@ func readFile(t testing.TB, path string) []byte {
 	return b
 }
 
-// probe is what ffprobe says of a video's stream.
-type probe struct {
-	Codec    string
-	Width    int
-	Height   int
-	Frames   int
-	Duration float64
-}
-
-func ffprobe(t testing.TB, path string) probe {
-	t.Helper()
-	out, err := exec.Command("ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
-		"-show_entries", "stream=codec_name,width,height,nb_read_frames,duration", "-of", "json", path).Output()
-	if err != nil {
-		t.Fatalf("ffprobe: %v", err)
-	}
-	var v struct {
-		Streams []struct {
-			Codec    string `json:"codec_name"`
-			Width    int    `json:"width"`
-			Height   int    `json:"height"`
-			Frames   string `json:"nb_read_frames"`
-			Duration string `json:"duration"`
-		} `json:"streams"`
-	}
-	if err := json.Unmarshal(out, &v); err != nil || len(v.Streams) != 1 {
-		t.Fatalf("ffprobe said %s (%v)", out, err)
-	}
-	s := v.Streams[0]
-	n, _ := strconv.Atoi(s.Frames)
-	d, _ := strconv.ParseFloat(s.Duration, 64)
-	return probe{Codec: s.Codec, Width: s.Width, Height: s.Height, Frames: n, Duration: d}
-}
-
-// frameHashes are the MD5s of the decoded frames (ffmpeg's framemd5).
-func frameHashes(t testing.TB, path string) []string {
-	t.Helper()
-	out, err := exec.Command("ffmpeg", "-v", "error", "-i", path, "-map", "0:v", "-f", "framemd5", "-").Output()
-	if err != nil {
-		t.Fatalf("framemd5: %v", err)
-	}
-	var hashes []string
-	for _, line := range strings.Split(string(out), "\n") {
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		f := strings.Split(line, ",")
-		hashes = append(hashes, strings.TrimSpace(f[len(f)-1]))
-	}
-	return hashes
-}
-
 func TestRenderAssistProbe(t *testing.T) {
 	f := newFixture(800, 600)
 	f.snapshot(boxPage("#2255ee", "Hello")...)
@@ -126,7 +72,7 @@ func TestRenderAssistProbe(t *testing.T) {
 	f.style(2000, 5, boxStyle("#22aa44"))
 	r := newRenderer(t)
 	path, res := renderAssist(t, r, f.ndjson(t), Options{Clicks: true, Pointer: true, Devtools: true})
-	p := ffprobe(t, path)
+	p := videotest.Probe(t, path)
 	if k := os.Getenv("VIDEO_KEEP"); k != "" {
 		b, _ := os.ReadFile(path)
 		os.WriteFile(k, b, 0o600)
@@ -158,11 +104,11 @@ func TestRenderWithRegularChromium(t *testing.T) {
 	f.snapshot(boxPage("#2255ee", "Fallback")...)
 	f.style(1000, 5, boxStyle("#ee3322"))
 	path, res := renderAssist(t, r, f.ndjson(t), Options{FPS: 10})
-	p := ffprobe(t, path)
+	p := videotest.Probe(t, path)
 	if res.Capture != CaptureScreenshot || p.Codec != "h264" || p.Width != 640 || p.Height != 360 || p.Frames != 11 {
 		t.Errorf("result %+v, probe %+v; want screenshots, 640×360, 11 frames", res, p)
 	}
-	h := frameHashes(t, path)
+	h := videotest.FrameHashes(t, path)
 	if h[0] == h[len(h)-1] {
 		t.Error("the change at 1 s is not in the video")
 	}

@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -20,6 +18,7 @@ import (
 	"github.com/tandemhq/tandem/internal/store"
 	"github.com/tandemhq/tandem/internal/store/sqlite"
 	"github.com/tandemhq/tandem/internal/video"
+	"github.com/tandemhq/tandem/internal/video/videotest"
 	"github.com/tandemhq/tandem/internal/videoexport"
 )
 
@@ -180,13 +179,8 @@ func (e *env) probe(t *testing.T, key string, w, h int) {
 	if err := os.WriteFile(path, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command("ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=codec_name,width,height",
-		"-of", "csv=p=0", path).Output()
-	if err != nil {
-		t.Fatalf("ffprobe: %v", err)
-	}
-	if got, want := strings.TrimSpace(string(out)), fmt.Sprintf("h264,%d,%d", w, h); got != want {
-		t.Errorf("ffprobe says %q, want %q", got, want)
+	if p := videotest.Probe(t, path); p.Codec != "h264" || p.Width != w || p.Height != h {
+		t.Errorf("ffprobe says %+v, want h264 %d×%d", p, w, h)
 	}
 }
 
