@@ -17,23 +17,6 @@ const (
 	kindTerminal = "terminal"
 )
 
-// pagePolicy is the console's Content-Security-Policy (internal/httpapi,
-// csp.go): the mirror of the person's page is an about:blank frame that
-// inherits it, so nothing of the recorded page can run script here either.
-const pagePolicy = "default-src 'self'; " +
-	"script-src 'self'; " +
-	"object-src 'none'; " +
-	"base-uri 'none'; " +
-	"form-action 'none'; " +
-	"frame-ancestors 'none'; " +
-	"frame-src 'self'; " +
-	"worker-src 'none'; " +
-	"connect-src 'self'; " +
-	"img-src * data: blob:; " +
-	"media-src * data: blob:; " +
-	"font-src * data:; " +
-	"style-src 'self' 'unsafe-inline' *"
-
 // pageServer serves the render page and one recording on a listener of
 // 127.0.0.1. The recording is at a path with a random token, the page's
 // #fragment, so that another local process cannot guess it.
@@ -66,7 +49,7 @@ func servePage(kind string, recording []byte) (*pageServer, error) {
 			h.Set("Content-Type", ctype)
 			h.Set("Cache-Control", "no-store")
 			h.Set("X-Content-Type-Options", "nosniff")
-			h.Set("Content-Security-Policy", pagePolicy)
+			h.Set("Content-Security-Policy", web.PagePolicy) // the mirror inherits it: nothing of the recorded page runs script here either
 			w.Write(body)
 		}
 	}

@@ -19,6 +19,7 @@
 import { follow, unfollow } from "./passport-events";
 import { b64url, bearerReason, checkIDToken, grantReason, jwtClaims, type PassportUser, signedOutMessage } from "./passport-claims";
 import { type Cached, cacheKey as keyOfCache, endedKey as keyOfEnded, pendingKey as keyOfPending, readCached } from "./passport-keys";
+import { ss } from "./session";
 import type { PassportChange, PassportHost } from "./types";
 
 
@@ -120,7 +121,7 @@ export async function signIn(opts: { redirectUri?: string } = {}): Promise<void>
     nonce: random(),
     redirectUri: opts.redirectUri || location.origin + location.pathname,
   };
-  if (!session.set(pendingKey(), JSON.stringify(p))) throw new Error("Tandem.passport.signIn needs sessionStorage");
+  if (!ss.set(pendingKey(), JSON.stringify(p))) throw new Error("Tandem.passport.signIn needs sessionStorage");
   const q = new URLSearchParams({
     client_id: host.siteKey,
     response_type: "code",
@@ -143,13 +144,13 @@ async function finish(): Promise<boolean> {
   if (!state || (!code && !error)) return false;
   let p: Pending | null = null;
   try {
-    p = JSON.parse(session.get(pendingKey()) || "null");
+    p = JSON.parse(ss.get(pendingKey()) || "null");
   } catch {
     p = null;
   }
   // Not ours (the site's own OAuth, or a link replayed in another tab): leave it alone.
   if (!p || p.state !== state) return false;
-  session.del(pendingKey());
+  ss.del(pendingKey());
   for (const k of ["code", "state", "iss", "error", "error_description", "session_state"]) url.searchParams.delete(k);
   history.replaceState(history.state, "", url.toString());
   if (error || !code) {
@@ -366,32 +367,6 @@ export async function signOut(): Promise<void> {
     // The network: the tokens die at their expiry; this page forgot them already.
   }
 }
-
-/** sessionStorage that never throws (storage can be disabled or full). */
-const session = {
-  get(k: string): string | null {
-    try {
-      return sessionStorage.getItem(k);
-    } catch {
-      return null;
-    }
-  },
-  set(k: string, v: string): boolean {
-    try {
-      sessionStorage.setItem(k, v);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  del(k: string): void {
-    try {
-      sessionStorage.removeItem(k);
-    } catch {
-      // storage disabled
-    }
-  },
-};
 
 let messageEl: HTMLElement | null = null;
 

@@ -7,33 +7,10 @@
 import type { ChannelState } from "./channel";
 import { storeKey } from "./config";
 import type { SiteConfig } from "./site";
+import { ss } from "./session";
 import type { State } from "./state";
 
-/** sessionStorage that never throws: null, false or nothing when storage is disabled or full. */
-export const ss = {
-  get(k: string): string | null {
-    try {
-      return sessionStorage.getItem(k);
-    } catch {
-      return null;
-    }
-  },
-  set(k: string, v: string): boolean {
-    try {
-      sessionStorage.setItem(k, v);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  del(k: string): void {
-    try {
-      sessionStorage.removeItem(k);
-    } catch {
-      // storage disabled: nothing to remove
-    }
-  },
-};
+export { ss };
 
 /** What a page hands to the next one in the same tab. */
 export interface Stored {
