@@ -180,38 +180,49 @@ func (s *Server) handleAttachment(w http.ResponseWriter, r *http.Request) {
 // conversations and of the queue (conversation.Event, one JSON text frame
 // each).
 func (s *Server) handleConversationsChannel(w http.ResponseWriter, r *http.Request) {
+	// Subscribed before the handshake completes: whatever is posted once
+	// the client's dial has returned reaches it.
+	sub, stop := s.deps.Conversations.Subscribe(userAccount(r))
+	defer stop()
 	ws, err := accept(w, r, false)
 	if err != nil {
 		return
 	}
-	s.conversationEvents(r.Context(), ws, userAccount(r))
+	s.conversationEvents(r.Context(), ws, sub)
 }
 
 // handlePersonConversationChannel sends a person the live events of their
 // support conversation; the token is in the query (browsers send no
 // headers with WebSockets) and the page's origin must be the site's.
 func (s *Server) handlePersonConversationChannel(w http.ResponseWriter, r *http.Request) {
+	// Subscribed before the handshake completes (as the agents' channel),
+	// once the person is known.
+	a, authErr := s.person(r, r.PathValue("id"), r.URL.Query().Get("token"))
+	var sub *conversation.Subscriber
+	if authErr == nil {
+		var stop func()
+		sub, stop = s.deps.Conversations.Subscribe(a)
+		defer stop()
+	}
 	ws, err := accept(w, r, true)
 	if err != nil {
 		return // Accept wrote the HTTP error
 	}
 	// Browsers do not show a failed handshake's status: refusals go out
 	// as close codes, as on the assist channels.
-	a, err := s.person(r, r.PathValue("id"), r.URL.Query().Get("token"))
-	if err != nil {
+	if authErr != nil {
 		code := protocol.CloseBadToken
-		if tandem.ErrorCode(err) == tandem.ENotAllowed {
+		if tandem.ErrorCode(authErr) == tandem.ENotAllowed {
 			code = protocol.CloseForbidden
 		}
-		_ = closeWS(ws, code, tandem.ErrorMessage(err))
+		_ = closeWS(ws, code, tandem.ErrorMessage(authErr))
 		return
 	}
-	s.conversationEvents(r.Context(), ws, a)
+	s.conversationEvents(r.Context(), ws, sub)
 }
 
-func (s *Server) conversationEvents(ctx context.Context, ws *websocket.Conn, a tandem.Account) {
-	sub, stop := s.deps.Conversations.Subscribe(a)
-	defer stop()
+// conversationEvents sends sub's events on ws until either ends.
+func (s *Server) conversationEvents(ctx context.Context, ws *websocket.Conn, sub *conversation.Subscriber) {
 	ctx = ws.CloseRead(ctx)
 	for {
 		select {
