@@ -42,3 +42,42 @@ export function urlWithoutFragment(href: string): string {
 export function pagesKey(assistId: string): string {
   return "tandem.pages." + assistId;
 }
+
+/**
+ * sentPages reads and writes what pagesKey keeps for an assist: the hash
+ * of the snapshot sent for each page id (the DOM recorder and the screen
+ * recorder alike). Without storage every page is sent in full; nothing
+ * breaks.
+ */
+export function sentPages(assistId: string) {
+  const key = pagesKey(assistId);
+  const all = (): Record<string, string> => {
+    try {
+      return JSON.parse(sessionStorage.getItem(key) || "{}") || {};
+    } catch {
+      return {};
+    }
+  };
+  return {
+    /** The hash of the snapshot sent for page id p, if any. */
+    get: (p: string): string | undefined => all()[p],
+    /** Notes that page id p's snapshot with hash h was sent. */
+    remember(p: string, h: string): void {
+      const m = all();
+      m[p] = h;
+      try {
+        sessionStorage.setItem(key, JSON.stringify(m));
+      } catch {
+        // storage disabled or full: the next snapshot goes in full
+      }
+    },
+    /** Forgets every page: the next snapshots go in full. */
+    forget(): void {
+      try {
+        sessionStorage.removeItem(key);
+      } catch {
+        // nothing stored
+      }
+    },
+  };
+}

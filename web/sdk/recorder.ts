@@ -5,7 +5,7 @@
 import type { eventWithTime, fullSnapshotEvent, serializedNodeWithId } from "@rrweb/types";
 import { record, type recordOptions } from "rrweb";
 import { install } from "./devtools";
-import { hashString, pageIdFor, pagesKey } from "./hash";
+import { hashString, pageIdFor, sentPages } from "./hash";
 import { ownSetters } from "./controlled";
 import { Masker, maskAttributes, maskText, maskValue, scrub } from "./masking";
 import { interact } from "./interact";
@@ -49,7 +49,7 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void, report?: (e
   // A page that describes its screen (Tandem.screen) is recorded from that, not from its DOM.
   if (o.screen) return startScreen({ ...o, screen: o.screen }, emit, report || (() => {}));
   const masker = new Masker({ strict: o.strictMasking, mask: o.mask, unmask: o.unmask });
-  const key = pagesKey(o.assistId);
+  const sent = sentPages(o.assistId);
   const lookup = (id: number) => record.mirror.getNode(id);
   let pid = pageIdFor(location.href);
   let href = location.href;
@@ -66,22 +66,6 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void, report?: (e
   // Fields whose framework sets values past rrweb's hooks (controlled.ts).
   const fields = ownSetters();
 
-  const pages = (): Record<string, string> => {
-    try {
-      return JSON.parse(sessionStorage.getItem(key) || "{}") || {};
-    } catch {
-      return {};
-    }
-  };
-  const remember = (p: string, h: string) => {
-    const m = pages();
-    m[p] = h;
-    try {
-      sessionStorage.setItem(key, JSON.stringify(m));
-    } catch {
-      // without the cache every page is sent in full; nothing breaks
-    }
-  };
 
   function flush(): void {
     clearTimeout(timer);
@@ -188,12 +172,12 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void, report?: (e
     const h = hashString(data);
     meta();
     const snap = "[" + JSON.stringify(metaEvent) + ',{"type":2,"data":' + data + ',"timestamp":' + e.timestamp + "}]";
-    if (!force && pages()[pid] === h) {
+    if (!force && sent.get(pid) === h) {
       // full: in case the server no longer has it (close code 4412).
       emit({ k: KindRef, p: pid, h, d: JSON.stringify([metaEvent]), full: snap });
     } else {
       emit({ k: KindSnap, p: pid, h, d: snap });
-      remember(pid, h);
+      sent.remember(pid, h);
     }
     force = false;
   }
@@ -328,11 +312,7 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void, report?: (e
       takeSnapshot();
     },
     forget() {
-      try {
-        sessionStorage.removeItem(key);
-      } catch {
-        // nothing stored
-      }
+      sent.forget();
     },
     flush,
     leave() {

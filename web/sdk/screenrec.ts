@@ -5,7 +5,7 @@
 // nothing new: the view tree is checked, masked by the site's mapping and
 // converted here, on the device, before anything is sent.
 
-import { hashString, pageIdFor, pagesKey } from "./hash";
+import { hashString, pageIdFor, sentPages } from "./hash";
 import { ScreenConverter } from "../shared/viewtree";
 import type { RecorderFrame, RecorderHandle, RecorderOptions, ScreenCall, ScreenSource } from "./types";
 import { KindEv, KindLeave, KindMeta, KindRef, KindSnap } from "../shared/protocol";
@@ -26,7 +26,7 @@ export function screenURL(href: string, page: string): string {
 /** Starts recording o.screen; emit gets the frames. */
 export function startScreen(o: RecorderOptions & { screen: ScreenSource }, emit: (f: RecorderFrame) => void, report: (e: unknown) => void): RecorderHandle {
   const src = o.screen;
-  const key = pagesKey(o.assistId);
+  const sent = sentPages(o.assistId);
   let conv: ScreenConverter;
   try {
     conv = new ScreenConverter(o.screenMapping || {});
@@ -42,22 +42,6 @@ export function startScreen(o: RecorderOptions & { screen: ScreenSource }, emit:
   let force = false;
   let done = false;
 
-  const pages = (): Record<string, string> => {
-    try {
-      return JSON.parse(sessionStorage.getItem(key) || "{}") || {};
-    } catch {
-      return {};
-    }
-  };
-  const remember = (p: string, h: string) => {
-    const m = pages();
-    m[p] = h;
-    try {
-      sessionStorage.setItem(key, JSON.stringify(m));
-    } catch {
-      // without the cache every screen is sent in full
-    }
-  };
 
   function flush(): void {
     clearTimeout(timer);
@@ -98,11 +82,11 @@ export function startScreen(o: RecorderOptions & { screen: ScreenSource }, emit:
     const body = JSON.stringify(data);
     const h = hashString(body);
     const snap = "[" + JSON.stringify(metaEvent) + ',{"type":2,"data":' + body + ',"timestamp":' + now + "}]";
-    if (!force && pages()[pid] === h) {
+    if (!force && sent.get(pid) === h) {
       emit({ k: KindRef, p: pid, h, d: JSON.stringify([metaEvent]), full: snap });
     } else {
       emit({ k: KindSnap, p: pid, h, d: snap });
-      remember(pid, h);
+      sent.remember(pid, h);
     }
     force = false;
   }
@@ -152,11 +136,7 @@ export function startScreen(o: RecorderOptions & { screen: ScreenSource }, emit:
       full();
     },
     forget() {
-      try {
-        sessionStorage.removeItem(key);
-      } catch {
-        // nothing stored
-      }
+      sent.forget();
     },
     flush,
     leave() {
