@@ -28,7 +28,7 @@ func (e *env) exported(a *tandem.Assist) *store.VideoExport {
 		e.t.Fatal(err)
 	}
 	if err := e.db.FinishVideoExport(ctx, v.ID, "n", store.VideoFinish{State: store.VideoDone, BlobKey: key, Bytes: 3,
-		Width: 2, Height: 2, FinishedAt: t0}); err != nil {
+		Width: 2, Height: 2, Frames: 1, FinishedAt: t0}); err != nil {
 		e.t.Fatal(err)
 	}
 	return v

@@ -88,7 +88,10 @@ type VideoFinish struct {
 	Bytes         int64
 	Duration      time.Duration
 	Width, Height int
-	FinishedAt    time.Time
+	// Frames is how many frames a done video has; the job's progress
+	// becomes Frames of Frames, however few heartbeats the render had.
+	Frames     int
+	FinishedAt time.Time
 }
 
 // VideoExports are the durable export jobs. Claims are decided by the
@@ -219,8 +222,8 @@ func CheckVideoFinish(f *VideoFinish) error {
 		if err := ValidBlobKey(f.BlobKey); err != nil {
 			return err
 		}
-		if f.Bytes <= 0 || f.Width <= 0 || f.Height <= 0 || f.Duration < 0 {
-			return tandem.Errorf(tandem.EInvalid, "a done video needs its bytes, width and height")
+		if f.Bytes <= 0 || f.Width <= 0 || f.Height <= 0 || f.Frames <= 0 || f.Duration < 0 {
+			return tandem.Errorf(tandem.EInvalid, "a done video needs its bytes, width, height and frames")
 		}
 	case VideoFailed, VideoQueued:
 		if f.Error == "" {

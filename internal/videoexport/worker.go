@@ -78,7 +78,7 @@ func (s *Service) run(stop context.Context, v *store.VideoExport) {
 	f := store.VideoFinish{FinishedAt: s.cfg.Now()}
 	switch {
 	case err == nil:
-		f.State, f.BlobKey, f.Bytes, f.Duration, f.Width, f.Height = store.VideoDone, BlobKey(v.RecordingID, v.ID), res.Bytes, res.Duration, res.Width, res.Height
+		f.State, f.BlobKey, f.Bytes, f.Duration, f.Width, f.Height, f.Frames = store.VideoDone, BlobKey(v.RecordingID, v.ID), res.Bytes, res.Duration, res.Width, res.Height, res.Frames
 	case errors.Is(context.Cause(ctx), errStopping):
 		f.State, f.Error = store.VideoQueued, "interrupted: the server stopped; it starts again"
 	case tandem.ErrorCode(context.Cause(ctx)) == tandem.EConflict:

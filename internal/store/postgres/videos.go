@@ -116,10 +116,11 @@ func (db *DB) FinishVideoExport(ctx context.Context, id, node string, f store.Vi
 	}
 	tag, err := db.pool.Exec(ctx, `UPDATE video_exports SET state = $1, error = $2, blob_key = $3, bytes = $4, duration_ms = $5,
 			width = $6, height = $7, finished_at = $8, not_before = `+dbNow+` + $9, claim_node = '', claim_until = 0,
-			done_frames = CASE WHEN $1 = 'done' THEN total_frames ELSE done_frames END
+			done_frames = CASE WHEN $1 = 'done' THEN $12 ELSE done_frames END,
+			total_frames = CASE WHEN $1 = 'done' THEN $12 ELSE total_frames END
 		WHERE id = $10 AND claim_node = $11 AND state = 'running'`,
 		string(f.State), f.Error, f.BlobKey, f.Bytes, f.Duration.Milliseconds(), f.Width, f.Height, finished, f.RetryIn.Milliseconds(),
-		id, node)
+		id, node, f.Frames)
 	if err != nil {
 		return wrapErr(err, "finish video export %s", id)
 	}

@@ -114,10 +114,11 @@ func (db *DB) FinishVideoExport(ctx context.Context, id, node string, f store.Vi
 	}
 	res, err := db.w.ExecContext(ctx, `UPDATE video_exports SET state = ?, error = ?, blob_key = ?, bytes = ?, duration_ms = ?,
 			width = ?, height = ?, finished_at = ?, not_before = `+dbNow+` + ?, claim_node = '', claim_until = 0,
-			done_frames = CASE WHEN ? = 'done' THEN total_frames ELSE done_frames END
+			done_frames = CASE WHEN ? = 'done' THEN ? ELSE done_frames END,
+			total_frames = CASE WHEN ? = 'done' THEN ? ELSE total_frames END
 		WHERE id = ? AND claim_node = ? AND state = 'running'`,
 		string(f.State), f.Error, f.BlobKey, f.Bytes, f.Duration.Milliseconds(), f.Width, f.Height, finished, f.RetryIn.Milliseconds(),
-		string(f.State), id, node)
+		string(f.State), f.Frames, string(f.State), f.Frames, id, node)
 	if err != nil {
 		return fmt.Errorf("finish video export %s: %w", id, err)
 	}

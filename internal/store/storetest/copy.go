@@ -550,7 +550,7 @@ func fillVideos(t *testing.T, s store.Store, ended *tandem.Assist) {
 	v, err := s.ClaimVideoExport(ctx, "node-a", time.Minute, at(4))
 	must(t, err, "ClaimVideoExport")
 	must(t, s.FinishVideoExport(ctx, v.ID, "node-a", store.VideoFinish{State: store.VideoDone, BlobKey: "videos/" + ended.ID + "/" + v.ID + ".mp4",
-		Bytes: 1000, Duration: time.Second, Width: 390, Height: 844, FinishedAt: at(5)}), "FinishVideoExport")
+		Bytes: 1000, Duration: time.Second, Width: 390, Height: 844, Frames: 10, FinishedAt: at(5)}), "FinishVideoExport")
 	_, err = s.ClaimVideoExport(ctx, "node-a", time.Minute, at(5))
 	must(t, err, "ClaimVideoExport")
 }

@@ -78,12 +78,12 @@ func testVideoExports(t *testing.T, s store.Store) {
 	wantCode(t, s.RenewVideoClaim(ctx, "nope", "node-a", time.Minute, 1, 2), tandem.ENotFound, "RenewVideoClaim of a missing job")
 
 	done := store.VideoFinish{State: store.VideoDone, BlobKey: "videos/assist1/" + first.ID + ".mp4", Bytes: 12345,
-		Duration: 61500 * time.Millisecond, Width: 1280, Height: 720, FinishedAt: at(4)}
+		Duration: 61500 * time.Millisecond, Width: 1280, Height: 720, Frames: 1845, FinishedAt: at(4)}
 	wantCode(t, s.FinishVideoExport(ctx, first.ID, "node-b", done), tandem.EConflict, "FinishVideoExport by another node")
 	must(t, s.FinishVideoExport(ctx, first.ID, "node-a", done), "FinishVideoExport")
 	v := videoOf(t, s, first.ID)
 	if v.State != store.VideoDone || v.BlobKey != done.BlobKey || v.Bytes != 12345 || v.Duration != done.Duration || v.Width != 1280 ||
-		v.Height != 720 || !sameTime(v.FinishedAt, at(4)) || v.ClaimNode != "" || v.Done != 100 {
+		v.Height != 720 || !sameTime(v.FinishedAt, at(4)) || v.ClaimNode != "" || v.Done != 1845 || v.Total != 1845 {
 		t.Errorf("finished job = %+v, want done with its video", v)
 	}
 	wantCode(t, s.FinishVideoExport(ctx, first.ID, "node-a", done), tandem.EConflict, "FinishVideoExport twice")
@@ -211,8 +211,9 @@ func testVideoValidation(t *testing.T, s store.Store) {
 	_, err = s.ClaimVideoExport(ctx, "n", time.Minute, at(0))
 	must(t, err, "ClaimVideoExport")
 	for _, f := range []store.VideoFinish{
-		{State: store.VideoDone, Bytes: 1, Width: 1, Height: 1, FinishedAt: at(1)},
-		{State: store.VideoDone, BlobKey: "k", Width: 1, Height: 1, FinishedAt: at(1)},
+		{State: store.VideoDone, Bytes: 1, Width: 1, Height: 1, Frames: 1, FinishedAt: at(1)},
+		{State: store.VideoDone, BlobKey: "k", Width: 1, Height: 1, Frames: 1, FinishedAt: at(1)},
+		{State: store.VideoDone, BlobKey: "videos/a2/x.mp4", Bytes: 1, Width: 1, Height: 1, FinishedAt: at(1)},
 		{State: store.VideoFailed, FinishedAt: at(1)},
 		{State: store.VideoRunning, FinishedAt: at(1)},
 		{State: store.VideoFailed, Error: "x"},
