@@ -12,7 +12,7 @@ import (
 // box, click, and log a console error. Node ids: 1 document, 2 html,
 // 3 head, 4 body, 5 the box, 6 its text.
 
-// rrweb's event types and sources (web/console/events.ts).
+// rrweb's event types and sources (web/shared/replay/events.ts).
 const (
 	evFullSnapshot = 2
 	evIncremental  = 3

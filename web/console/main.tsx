@@ -38,8 +38,8 @@
 // use TURN relays only.
 
 import { render } from "preact";
-import { App } from "./app";
-import { exposeDebug } from "./debug";
+import { App } from "./app/app";
+import { exposeDebug } from "./app/debug";
 import { SharedPage } from "./share/page";
 import "./styles.css";
 import "./tools.css";

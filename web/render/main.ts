@@ -13,13 +13,13 @@
 import "@xterm/xterm/css/xterm.css";
 import "./style.css";
 import type { Replayer } from "rrweb";
-import { api } from "../console/api";
-import { EventType, RREvent } from "../console/events";
-import { marksAt } from "../console/marks";
-import { createMirror } from "../console/player";
-import { Replay, ReplayBuilder } from "../console/recording";
-import { Row, rowsUntil } from "../console/rows";
-import { pauseOffset } from "../console/seek";
+import { api } from "../shared/api";
+import { EventType, RREvent } from "../shared/replay/events";
+import { marksAt } from "../shared/replay/marks";
+import { createMirror } from "../shared/replay/player";
+import { Replay, ReplayBuilder } from "../shared/replay/recording";
+import { Row, rowsUntil } from "../shared/replay/rows";
+import { pauseOffset } from "../shared/replay/seek";
 import { CastEvent, CastParser } from "../terminal/replay";
 import { Terminal } from "@xterm/xterm";
 

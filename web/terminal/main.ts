@@ -10,7 +10,7 @@
 
 import "@xterm/xterm/css/xterm.css";
 import "./style.css";
-import { api, errorMessage, wsURL } from "../console/api";
+import { api, errorMessage, wsURL } from "../shared/api";
 import { Backoff } from "../shared/backoff";
 import { CloseEnded, CloseForbidden } from "../shared/protocol";
 import { replay } from "./replay";

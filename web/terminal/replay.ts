@@ -5,8 +5,8 @@
 // the whole file: a long session's recording is many megabytes.
 
 import type { Terminal } from "@xterm/xterm";
-import { LineSplitter } from "../console/api";
-import { clock } from "../console/format";
+import { LineSplitter } from "../shared/api";
+import { clock } from "../shared/format";
 import { el, newTerminal, setStatus } from "./ui";
 
 /** One asciicast v2 event: [seconds, kind, data]. */

@@ -1,7 +1,7 @@
 // The bots management API as the console calls it (docs/bots.md): the JSON
 // shapes and one function per route.
 
-import { call } from "../api";
+import { call } from "../../shared/api";
 import type { Conversation, Message } from "../chat/api";
 import { query } from "../chat/api";
 

@@ -2,9 +2,9 @@
 // parameter hint, URL) and deleting one.
 
 import { useEffect, useState } from "preact/hooks";
-import { errorMessage } from "../api";
+import { errorMessage } from "../../shared/api";
 import { ConfirmDialog } from "../chat/confirm";
-import { ErrorNote, Icon, Loading, Spinner } from "../ui";
+import { ErrorNote, Icon, Loading, Spinner } from "../common/ui";
 import { BotCommand, botsApi } from "./api";
 
 /** The name rule of commands: what follows the slash. */

@@ -2,9 +2,9 @@
 // commands), each with its state and attempts; dead ones can be retried.
 
 import { useEffect, useState } from "preact/hooks";
-import { errorMessage } from "../api";
-import { when } from "../format";
-import { ErrorNote, Icon, Loading, Pill, Spinner } from "../ui";
+import { errorMessage } from "../../shared/api";
+import { when } from "../../shared/format";
+import { ErrorNote, Icon, Loading, Pill, Spinner } from "../common/ui";
 import { attemptMs, botsApi, Delivery, DeliveryAttempt, DeliveryState } from "./api";
 
 const tones: Record<DeliveryState, "ok" | "warn" | "bad"> = { delivered: "ok", pending: "warn", dead: "bad" };

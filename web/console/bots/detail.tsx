@@ -5,12 +5,12 @@
 // the bot is and what it may do.
 
 import { useEffect, useState } from "preact/hooks";
-import { errorMessage } from "../api";
+import { errorMessage } from "../../shared/api";
 import { ConfirmDialog } from "../chat/confirm";
 import { useChat } from "../chat/context";
-import { Link, navigate } from "../router";
-import { paths } from "../routes";
-import { Avatar, Empty, ErrorNote, Icon, Loading, Spinner } from "../ui";
+import { Link, navigate } from "../app/router";
+import { paths } from "../app/routes";
+import { Avatar, Empty, ErrorNote, Icon, Loading, Spinner } from "../common/ui";
 import { Bot, BotFields, botsApi, unwrapBot } from "./api";
 import { CommandsSection } from "./commands";
 import { DeliveriesSection } from "./deliveries";

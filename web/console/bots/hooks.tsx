@@ -2,11 +2,11 @@
 // Deleting a webhook removes the bot from that conversation.
 
 import { useEffect, useState } from "preact/hooks";
-import { errorMessage } from "../api";
+import { errorMessage } from "../../shared/api";
 import { ConfirmDialog } from "../chat/confirm";
-import { Link } from "../router";
-import { paths } from "../routes";
-import { ErrorNote, Icon, Loading } from "../ui";
+import { Link } from "../app/router";
+import { paths } from "../app/routes";
+import { ErrorNote, Icon, Loading } from "../common/ui";
 import { BotHook, botsApi, hookConversation } from "./api";
 import { SecretField } from "./secret";
 

@@ -3,10 +3,10 @@
 // signing secret are shown once.
 
 import { useEffect, useState } from "preact/hooks";
-import { errorMessage } from "../api";
-import { Link, navigate } from "../router";
-import { paths } from "../routes";
-import { Avatar, Dialog, Empty, ErrorNote, Icon, Loading, Spinner } from "../ui";
+import { errorMessage } from "../../shared/api";
+import { Link, navigate } from "../app/router";
+import { paths } from "../app/routes";
+import { Avatar, Dialog, Empty, ErrorNote, Icon, Loading, Spinner } from "../common/ui";
 import { Bot, BotFields, botsApi, CreatedBot } from "./api";
 import { BotFieldsEditor, checkBotFields } from "./form";
 import { OnceWarning, SecretField } from "./secret";

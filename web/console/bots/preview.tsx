@@ -2,10 +2,10 @@
 // messages it would post and the instructions that would be refused.
 
 import { useState } from "preact/hooks";
-import { errorMessage } from "../api";
+import { errorMessage } from "../../shared/api";
 import type { Message } from "../chat/api";
 import { MessageBody } from "../chat/message";
-import { Avatar, ErrorNote, Spinner } from "../ui";
+import { Avatar, ErrorNote, Spinner } from "../common/ui";
 import { botsApi, previewErrorText } from "./api";
 
 const example = JSON.stringify(

@@ -1,8 +1,8 @@
 // A secret shown once (a bot's token, its signing secret), with a copy button.
 
 import { useState } from "preact/hooks";
-import { copy } from "../invite";
-import { Icon } from "../ui";
+import { copy } from "../queue/invite";
+import { Icon } from "../common/ui";
 
 /** One secret with its label and a copy button. */
 export function SecretField({ label, value, testid }: { label: string; value: string; testid: string }) {

@@ -1,7 +1,7 @@
 // The conversations API as the console calls it (docs/api.md,
 // "Conversations"): the JSON shapes and one function per route.
 
-import { call } from "../api";
+import { call } from "../../shared/api";
 import type { Attachment, Block, Button, Ref } from "../../shared/chatwire";
 export type { Ref, Button, Block, Attachment };
 

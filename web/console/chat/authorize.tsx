@@ -3,10 +3,10 @@
 // granted) or refuses (nothing is added).
 
 import { useEffect, useState } from "preact/hooks";
-import { errorMessage } from "../api";
+import { errorMessage } from "../../shared/api";
 import { Bot, botsApi, unwrapBot } from "../bots/api";
 import { orderScopes, scopeInfo } from "../bots/scopes";
-import { Avatar, Dialog, ErrorNote, Loading, Spinner } from "../ui";
+import { Avatar, Dialog, ErrorNote, Loading, Spinner } from "../common/ui";
 import { chatApi } from "./api";
 
 /** The authorise dialog for one bot and one conversation. */

@@ -5,8 +5,8 @@
 // message.
 
 import { useEffect, useRef, useState } from "preact/hooks";
-import { errorMessage } from "../api";
-import { ErrorNote, Icon, Spinner } from "../ui";
+import { errorMessage } from "../../shared/api";
+import { ErrorNote, Icon, Spinner } from "../common/ui";
 import { Attachment, chatApi, CommandInfo, maxAttachmentBytes, Member, Message } from "./api";
 import { commandQuery, commandText, filterCommands, outgoing } from "./commands";
 import { clientId } from "./history";

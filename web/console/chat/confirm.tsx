@@ -2,8 +2,8 @@
 
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
-import { errorMessage } from "../api";
-import { Dialog, ErrorNote, Spinner } from "../ui";
+import { errorMessage } from "../../shared/api";
+import { Dialog, ErrorNote, Spinner } from "../common/ui";
 
 /** Asks to confirm; onConfirm runs with a spinner, and its error is shown in the dialog. */
 export function ConfirmDialog(props: {

@@ -3,7 +3,7 @@
 
 import { createContext } from "preact";
 import { useContext } from "preact/hooks";
-import type { User } from "../api";
+import type { User } from "../../shared/api";
 import type { ChatStore } from "./store";
 
 /** What the chat views need from the signed-in console. */

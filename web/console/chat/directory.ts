@@ -2,7 +2,7 @@
 // bots one can add, merged into the options of the member pickers of the
 // new-conversation and add-member dialogs. Pure but for usersApi.
 
-import { call } from "../api";
+import { call } from "../../shared/api";
 import type { Bot } from "../bots/api";
 import { query } from "./api";
 

@@ -1,8 +1,8 @@
 // The dialog that changes a conversation's name, description and avatar.
 
 import { useState } from "preact/hooks";
-import { errorMessage } from "../api";
-import { Dialog, ErrorNote, Spinner } from "../ui";
+import { errorMessage } from "../../shared/api";
+import { Dialog, ErrorNote, Spinner } from "../common/ui";
 import { chatApi, Conversation } from "./api";
 
 /** Edits the name, description and avatar of a group conversation; of a support conversation, all but its name (its person's). */

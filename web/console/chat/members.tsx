@@ -3,10 +3,10 @@
 // through the authorise dialog first).
 
 import { useEffect, useRef, useState } from "preact/hooks";
-import { errorMessage } from "../api";
+import { errorMessage } from "../../shared/api";
 import { addableBots, Bot, botsApi } from "../bots/api";
 import { orderScopes } from "../bots/scopes";
-import { Avatar, Dialog, ErrorNote, Icon, Loading, Spinner } from "../ui";
+import { Avatar, Dialog, ErrorNote, Icon, Loading, Spinner } from "../common/ui";
 import { chatApi, Details, Member } from "./api";
 import { AuthorizeDialog } from "./authorize";
 import { ConfirmDialog } from "./confirm";

@@ -3,8 +3,8 @@
 // pictures of safe types shown inline, anything else as a download.
 
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { when } from "../format";
-import { Avatar, Icon } from "../ui";
+import { when } from "../../shared/format";
+import { Avatar, Icon } from "../common/ui";
 import { Attachment, attachmentURL, Block, Button, Message } from "./api";
 import { renderBody } from "./blocks";
 

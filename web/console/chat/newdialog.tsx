@@ -4,8 +4,8 @@
 // panel, where their scopes are authorised.
 
 import { useContext, useState } from "preact/hooks";
-import { errorMessage } from "../api";
-import { Dialog, ErrorNote, Icon, Spinner } from "../ui";
+import { errorMessage } from "../../shared/api";
+import { Dialog, ErrorNote, Icon, Spinner } from "../common/ui";
 import { chatApi, Conversation } from "./api";
 import { ChatContext } from "./context";
 import type { AccountOption } from "./directory";

@@ -5,7 +5,7 @@
 
 import { useEffect, useId, useRef, useState } from "preact/hooks";
 import type { Bot } from "../bots/api";
-import { Avatar } from "../ui";
+import { Avatar } from "../common/ui";
 import { AccountOption, accountOptions, DirectoryUser, searchDelayMs, typedAccounts, usersApi } from "./directory";
 
 /** Props of AccountPicker. */

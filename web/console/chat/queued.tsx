@@ -3,11 +3,11 @@
 // handed them over; "Take" makes the agent a member.
 
 import { useEffect, useRef, useState } from "preact/hooks";
-import { errorMessage } from "../api";
-import { parseTime } from "../format";
-import { navigate } from "../router";
-import { paths } from "../routes";
-import { Avatar, ErrorNote, Spinner } from "../ui";
+import { errorMessage } from "../../shared/api";
+import { parseTime } from "../../shared/format";
+import { navigate } from "../app/router";
+import { paths } from "../app/routes";
+import { Avatar, ErrorNote, Spinner } from "../common/ui";
 import { chatApi, Summary } from "./api";
 import { useChat } from "./context";
 import { previewText } from "./title";

@@ -2,10 +2,10 @@
 // beside the open conversation.
 
 import { useState } from "preact/hooks";
-import { parseTime } from "../format";
-import { Link, navigate } from "../router";
-import { paths } from "../routes";
-import { Avatar, Empty, ErrorNote, Icon, Loading, Pill } from "../ui";
+import { parseTime } from "../../shared/format";
+import { Link, navigate } from "../app/router";
+import { paths } from "../app/routes";
+import { Avatar, Empty, ErrorNote, Icon, Loading, Pill } from "../common/ui";
 import { Summary } from "./api";
 import { useChat } from "./context";
 import { NewConversationDialog } from "./newdialog";

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Backoff } from "../../shared/backoff";
-import type { SocketLike } from "../channel";
-import { fakeClock } from "../fakeclock";
+import type { SocketLike } from "../live/channel";
+import { fakeClock } from "../common/fakeclock";
 import type { ChatEvent } from "./api";
 import { ChatSocket, parseEvent } from "./socket";
 

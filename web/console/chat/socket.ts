@@ -5,7 +5,7 @@
 // {"type":"resync"} (it may have dropped events).
 
 import { Backoff } from "../../shared/backoff";
-import { browserTimers, ChannelState, finalCloseCodes, SocketLike, Timers } from "../channel";
+import { browserTimers, ChannelState, finalCloseCodes, SocketLike, Timers } from "../live/channel";
 import type { ChatEvent } from "./api";
 
 /** Options of a ChatSocket. */

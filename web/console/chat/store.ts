@@ -3,8 +3,8 @@
 // conversations screen) and the events that open conversation views follow.
 
 import { useEffect, useState } from "preact/hooks";
-import { wsURL } from "../api";
-import type { ChannelState, SocketLike } from "../channel";
+import { wsURL } from "../../shared/api";
+import type { ChannelState, SocketLike } from "../live/channel";
 import { CloseBadToken } from "../../shared/protocol";
 import { ChatEvent, chatApi, Summary } from "./api";
 import { ChatSocket } from "./socket";

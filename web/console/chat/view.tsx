@@ -4,9 +4,9 @@
 // beside the live view and the replay.
 
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { errorMessage } from "../api";
-import { browserTimers } from "../channel";
-import { Empty, ErrorNote, Icon, Loading, Pill, Spinner } from "../ui";
+import { errorMessage } from "../../shared/api";
+import { browserTimers } from "../live/channel";
+import { Empty, ErrorNote, Icon, Loading, Pill, Spinner } from "../common/ui";
 import { Block, Button, chatApi, Conversation, Details, Message } from "./api";
 import { Composer } from "./composer";
 import { useChat } from "./context";

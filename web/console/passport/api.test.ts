@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { parseRoute, paths } from "../routes";
+import { parseRoute, paths } from "../app/routes";
 import { grantsPath, Pages, personLabel, until, type Grant } from "./api";
 
 test("grantsPath leaves out empty filters and escapes the rest", () => {

@@ -2,7 +2,7 @@
 // "Monitor"): live sign-ins (grants), asking a client to refresh ahead of
 // expiry, and revoking a sign-in. Admins only.
 
-import { call } from "../api";
+import { call } from "../../shared/api";
 
 /** A live sign-in of a person on a site from one device. */
 export interface Grant {

@@ -3,10 +3,10 @@
 // sign-in (after a confirmation); the row follows what was done.
 
 import { useEffect, useRef, useState } from "preact/hooks";
-import { api, errorMessage, Site } from "../api";
+import { api, errorMessage, Site } from "../../shared/api";
 import { ConfirmDialog } from "../chat/confirm";
-import { ago, parseTime, when } from "../format";
-import { Avatar, Empty, ErrorNote, Icon, Loading, Pill, Spinner, useNow } from "../ui";
+import { ago, parseTime, when } from "../../shared/format";
+import { Avatar, Empty, ErrorNote, Icon, Loading, Pill, Spinner, useNow } from "../common/ui";
 import { Grant, Pages, passportApi, personLabel, until } from "./api";
 
 const pageSize = 25;

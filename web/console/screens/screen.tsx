@@ -3,7 +3,7 @@
 // the text is checked as it is typed, and the server checks it again.
 
 import { useEffect, useState } from "preact/hooks";
-import { api, call, type Site } from "../api";
+import { api, call, type Site } from "../../shared/api";
 import { checkText, textOf } from "./mapping";
 
 const example = `{

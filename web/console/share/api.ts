@@ -1,7 +1,7 @@
 // Share links of replays: the console's calls (docs/sharing-replays.md) and
 // the pure parts of the share dialog, unit-tested.
 
-import { call } from "../api";
+import { call } from "../../shared/api";
 
 /** Who may open a link. */
 export type Audience = "anyone" | "console";

@@ -3,10 +3,10 @@
 // and lists my links with "Revoke".
 
 import { useEffect, useState } from "preact/hooks";
-import { errorMessage } from "../api";
-import { copy } from "../invite";
-import { when } from "../format";
-import { Dialog, ErrorNote, Icon, Loading, Spinner } from "../ui";
+import { errorMessage } from "../../shared/api";
+import { copy } from "../queue/invite";
+import { when } from "../../shared/format";
+import { Dialog, ErrorNote, Icon, Loading, Spinner } from "../common/ui";
 import { Audience, CreatedLink, defaultExpiry, expiries, linkStatus, shareApi, ShareKind, ShareLink } from "./api";
 import "./share.css";
 

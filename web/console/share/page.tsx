@@ -5,12 +5,12 @@
 // signed in to sign in, then opens again.
 
 import { useEffect, useState } from "preact/hooks";
-import { ApiError, Assist, errorMessage, fetchRecording, readRecording } from "../api";
-import { LoginScreen } from "../login";
-import { Replay, ReplayBuilder } from "../recording";
-import { ReplayBody } from "../replay";
-import { shortURL, when } from "../format";
-import { Empty, ErrorNote, Loading } from "../ui";
+import { ApiError, Assist, errorMessage, fetchRecording, readRecording } from "../../shared/api";
+import { LoginScreen } from "../app/login";
+import { Replay, ReplayBuilder } from "../../shared/replay/recording";
+import { ReplayBody } from "../replay/replay";
+import { shortURL, when } from "../../shared/format";
+import { Empty, ErrorNote, Loading } from "../common/ui";
 import { tokenOf } from "./api";
 import "./share.css";
 

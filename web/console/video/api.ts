@@ -2,7 +2,7 @@
 // for an MP4 of an ended assist or terminal session, follow the job's
 // progress, download, cancel or delete it.
 
-import { call } from "../api";
+import { call } from "../../shared/api";
 
 /** The options of an export; width and height 0 keep the person's size. */
 export interface VideoOptions {

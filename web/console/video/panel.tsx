@@ -4,9 +4,9 @@
 // one runs, their errors, and a download link once done.
 
 import { useEffect, useState } from "preact/hooks";
-import { errorMessage } from "../api";
-import { when } from "../format";
-import { ErrorNote, Icon } from "../ui";
+import { errorMessage } from "../../shared/api";
+import { when } from "../../shared/format";
+import { ErrorNote, Icon } from "../common/ui";
 import { percent, progressLabel, resolutions, sizeLabel, unfinished, Video, videoApi } from "./api";
 
 /** The export panel of one assist or terminal session. */
