@@ -44,25 +44,27 @@ export function Devtools({ rows, base }: DevtoolsProps) {
 
   return (
     <section class="devtools" aria-label="Devtools">
-      <div class="tabs" role="tablist">
-        {rowKinds.map((k) => (
-          <button
-            key={k}
-            role="tab"
-            aria-selected={tab === k}
-            class={`tab${tab === k ? " on" : ""}`}
-            data-testid={tabIds[k]}
-            onClick={() => {
-              setTab(k);
-              stick.current = true;
-            }}
-          >
-            {tabLabels[k]}
-            <span class={`count${counts.problems[k] ? " bad" : ""}`} data-testid={`${tabIds[k]}-count`}>
-              {counts[k]}
-            </span>
-          </button>
-        ))}
+      <div class="tabs">
+        <div class="tabs-list" role="tablist" aria-label="Devtools">
+          {rowKinds.map((k) => (
+            <button
+              key={k}
+              role="tab"
+              aria-selected={tab === k}
+              class={`tab${tab === k ? " on" : ""}`}
+              data-testid={tabIds[k]}
+              onClick={() => {
+                setTab(k);
+                stick.current = true;
+              }}
+            >
+              {tabLabels[k]}
+              <span class={`count${counts.problems[k] ? " bad" : ""}`} data-testid={`${tabIds[k]}-count`}>
+                {counts[k]}
+              </span>
+            </button>
+          ))}
+        </div>
         <div class="tabs-fill" />
         <input
           ref={filterBox}
@@ -78,6 +80,10 @@ export function Devtools({ rows, base }: DevtoolsProps) {
       <div
         class="rows"
         ref={list}
+        // Scrolled with the keyboard too: focusable, and named for it.
+        tabIndex={0}
+        role="log"
+        aria-label={`${tabLabels[tab]} rows`}
         onScroll={(e) => {
           const el = e.currentTarget as HTMLDivElement;
           stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;

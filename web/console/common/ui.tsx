@@ -244,7 +244,8 @@ export function TipButton(props: {
     <button
       class={cls}
       data-tip={props.tip}
-      aria-label={props.children ? undefined : props.tip}
+      // The text may be hidden where the toolbar is narrow: the name stays.
+      aria-label={typeof props.children === "string" ? props.children : props.tip}
       aria-pressed={props.pressed === undefined ? undefined : props.pressed}
       data-testid={props.testid}
       disabled={props.disabled}

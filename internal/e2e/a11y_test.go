@@ -1,0 +1,140 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/tandemhq/tandem/internal/browsertest"
+)
+
+// axeViolation is what axe-core reports of one rule that failed.
+type axeViolation struct {
+	ID     string `json:"id"`
+	Impact string `json:"impact"`
+	Help   string `json:"help"`
+	Nodes  []struct {
+		Target  json.RawMessage `json:"target"`
+		Summary string          `json:"failureSummary"`
+	} `json:"nodes"`
+}
+
+// axeSource is axe-core's browser build, installed with the front end's
+// other packages (web/package.json).
+func axeSource(t testing.TB) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "web", "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		t.Fatalf("axe-core (run npm ci in web/): %v", err)
+	}
+	return string(b)
+}
+
+// checkAccessible runs axe-core's WCAG 2.1 A and AA rules on the page in
+// ctx, within the elements include selects (the whole document when
+// empty; a shadow host's shadow tree is checked with it), and fails on
+// every serious or critical violation.
+func checkAccessible(t testing.TB, ctx context.Context, what, include string) {
+	t.Helper()
+	var loaded bool
+	browsertest.Run(t, ctx, "load axe-core for "+what, chromedp.Evaluate(`typeof axe === 'object' || (()=>{`+axeSource(t)+`
+		return typeof axe === 'object'; })()`, &loaded))
+	if !loaded {
+		t.Fatalf("%s: axe-core did not load", what)
+	}
+	// The mirror's frame is the person's page, not the console's to fix.
+	context := `{ exclude: [['[data-testid=mirror] iframe']] }`
+	if include != "" {
+		context = fmt.Sprintf(`{ include: [[%q]], exclude: [['[data-testid=mirror] iframe']] }`, include)
+	}
+	var raw string
+	browsertest.Run(t, ctx, "check "+what, chromedp.Evaluate(`axe.run(`+context+`, {
+			runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+			resultTypes: ['violations'],
+		}).then(r => JSON.stringify({ violations: r.violations, checked: r.passes.reduce((n, p) => n + p.nodes.length, 0) }))`, &raw,
+		func(p *runtime.EvaluateParams) *runtime.EvaluateParams { return p.WithAwaitPromise(true) }))
+	var res struct {
+		Violations []axeViolation `json:"violations"`
+		Checked    int            `json:"checked"`
+	}
+	if err := json.Unmarshal([]byte(raw), &res); err != nil {
+		t.Fatalf("%s: axe's answer: %v", what, err)
+	}
+	// A check that found nothing to check proves nothing.
+	if res.Checked == 0 {
+		t.Fatalf("%s: axe checked no element", what)
+	}
+	var bad []string
+	for _, v := range res.Violations {
+		if v.Impact != "serious" && v.Impact != "critical" {
+			continue
+		}
+		for _, n := range v.Nodes {
+			bad = append(bad, fmt.Sprintf("%s (%s) %s at %s: %s", v.ID, v.Impact, v.Help, n.Target, strings.ReplaceAll(n.Summary, "\n", " ")))
+		}
+	}
+	if len(bad) > 0 {
+		t.Errorf("%s: %d serious or critical accessibility violations:\n%s", what, len(bad), strings.Join(bad, "\n"))
+	}
+}
+
+// TestAccessibility checks the console's screens and the SDK's
+// person-facing UI with axe-core along one assist: sign-in, the queue with
+// a waiting person, the consent prompt, the live view, the history, the
+// replay and the terminals.
+func TestAccessibility(t *testing.T) {
+	e := setup(t)
+	person, agent := e.tab(), e.tab()
+	demo := e.srv.Demo()
+	const sdk = "[data-tandem-root]"
+
+	browsertest.Run(t, agent, "open the console", chromedp.Navigate(e.srv.URL()+"/console/"))
+	waitJS(t, agent, "the sign-in form", `document.querySelector('[data-testid=login-email]')`)
+	checkAccessible(t, agent, "the sign-in page", "")
+	e.loginConsole(agent, demo.Email, demo.Password)
+
+	e.openDemo(person, "form.html")
+	checkAccessible(t, person, "the SDK's help button", sdk)
+	browsertest.ClickSDK(t, person, "help")
+	waitJS(t, person, "the waiting message", browsertest.SDKUI("cancel"))
+	checkAccessible(t, person, "the SDK while the person waits", sdk)
+
+	waitJS(t, agent, "the request in the queue", `document.querySelector('[data-testid=queue-item][data-state=waiting]')`)
+	checkAccessible(t, agent, "the queue", "")
+	id := browsertest.Eval[string](t, agent, `document.querySelector('[data-testid=queue-item][data-state=waiting]').dataset.assistId`)
+	browsertest.Run(t, agent, "accept", chromedp.Click(`[data-testid=queue-item][data-state=waiting] [data-testid=accept]`))
+	waitJS(t, person, "the consent prompt", browsertest.SDKUI("allow"))
+	checkAccessible(t, person, "the SDK's consent prompt", sdk)
+	if role := browsertest.Eval[string](t, person, browsertest.SDKUI("allow")+`.closest('[role]')?.getAttribute('role') || ''`); role != "dialog" && role != "alertdialog" {
+		t.Errorf("the consent prompt is in a %q, want a dialog screen readers announce", role)
+	}
+
+	browsertest.ClickSDK(t, person, "allow")
+	waitJS(t, person, "the assist badge", browsertest.SDKUI("badge"))
+	waitJS(t, agent, "the form in the mirror", browsertest.MirrorDoc+`?.querySelector('form')`)
+	checkAccessible(t, person, "the SDK during the assist", sdk)
+	checkAccessible(t, agent, "the live view", "")
+
+	browsertest.ClickSDK(t, person, "badge")
+	waitJS(t, agent, "the end reason", `document.querySelector('[data-testid=ended-reason]')`)
+	checkAccessible(t, agent, "the ended assist", "")
+
+	browsertest.Run(t, agent, "open the history", chromedp.Navigate(e.srv.URL()+"/console/history"))
+	waitJS(t, agent, "the history", `document.querySelector('main') && !document.querySelector('[aria-busy=true]')`)
+	checkAccessible(t, agent, "the history", "")
+
+	browsertest.Run(t, agent, "open the replay", chromedp.Navigate(e.srv.URL()+"/console/replay/"+id))
+	waitJS(t, agent, "the replay to load", `(() => { const s = document.querySelector('[data-testid=replay-seek]'); return s && Number(s.max) > 0; })()`)
+	checkAccessible(t, agent, "the replay", "")
+
+	browsertest.Run(t, agent, "open the terminals", chromedp.Navigate(e.srv.URL()+"/console/terminals"))
+	waitJS(t, agent, "the terminals", `document.querySelector('main') && !document.querySelector('[aria-busy=true]')`)
+	checkAccessible(t, agent, "the terminals", "")
+}
