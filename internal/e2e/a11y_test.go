@@ -11,6 +11,7 @@ import (
 
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/tandemhq/tandem/internal/browsertest"
 )
@@ -137,4 +138,57 @@ func TestAccessibility(t *testing.T) {
 	browsertest.Run(t, agent, "open the terminals", chromedp.Navigate(e.srv.URL()+"/console/terminals"))
 	waitJS(t, agent, "the terminals", `document.querySelector('main') && !document.querySelector('[aria-busy=true]')`)
 	checkAccessible(t, agent, "the terminals", "")
+}
+
+// tabTo presses Tab until the focused element (inside shadow roots too)
+// satisfies match, a JavaScript function of the element, as a person
+// without a mouse does: at most 80 presses.
+func tabTo(t testing.TB, ctx context.Context, what, match string) {
+	t.Helper()
+	focused := `(() => { let a = document.activeElement;
+		while (a && a.shadowRoot && a.shadowRoot.activeElement) a = a.shadowRoot.activeElement;
+		return !!a && !!(` + match + `)(a); })()`
+	for range 80 {
+		if browsertest.Eval[bool](t, ctx, focused) {
+			return
+		}
+		browsertest.Run(t, ctx, "press Tab toward "+what, chromedp.KeyEvent(kb.Tab))
+	}
+	t.Fatalf("%s: not reached with the Tab key", what)
+}
+
+// TestKeyboardOnlyAssist goes through an assist without a mouse: the agent
+// signs in and accepts, the person asks for help, allows and ends it, each
+// reaching every control with Tab and pressing Enter.
+func TestKeyboardOnlyAssist(t *testing.T) {
+	e := setup(t)
+	person, agent := e.tab(), e.tab()
+	demo := e.srv.Demo()
+
+	browsertest.Run(t, agent, "open the console", chromedp.Navigate(e.srv.URL()+"/console/"))
+	waitJS(t, agent, "the sign-in form", `document.querySelector('[data-testid=login-email]')`)
+	tabTo(t, agent, "the email field", `a => a.dataset.testid === 'login-email'`)
+	browsertest.Run(t, agent, "type the email", chromedp.KeyEvent(demo.Email))
+	tabTo(t, agent, "the password field", `a => a.dataset.testid === 'login-password'`)
+	browsertest.Run(t, agent, "type the password and sign in", chromedp.KeyEvent(demo.Password), chromedp.KeyEvent(kb.Enter))
+	waitJS(t, agent, "the console after signing in", `!document.querySelector('[data-testid=login-email]')`)
+
+	e.openDemo(person, "form.html")
+	tabTo(t, person, "the SDK's help button", `a => a.dataset.tandemUi === 'help'`)
+	browsertest.Run(t, person, "ask for help", chromedp.KeyEvent(kb.Enter))
+	waitJS(t, person, "the waiting message", browsertest.SDKUI("cancel"))
+
+	waitJS(t, agent, "the request in the queue", `document.querySelector('[data-testid=queue-item][data-state=waiting] [data-testid=accept]')`)
+	tabTo(t, agent, "the accept button", `a => a.dataset.testid === 'accept'`)
+	browsertest.Run(t, agent, "accept", chromedp.KeyEvent(kb.Enter))
+
+	waitJS(t, person, "the consent prompt", browsertest.SDKUI("allow"))
+	tabTo(t, person, "the allow button", `a => a.dataset.tandemUi === 'allow'`)
+	browsertest.Run(t, person, "allow", chromedp.KeyEvent(kb.Enter))
+	waitJS(t, person, "the assist badge", browsertest.SDKUI("badge"))
+	waitJS(t, agent, "the form in the mirror", browsertest.MirrorDoc+`?.querySelector('form')`)
+
+	tabTo(t, person, "the badge that ends the assist", `a => a.dataset.tandemUi === 'badge'`)
+	browsertest.Run(t, person, "end the assist", chromedp.KeyEvent(kb.Enter))
+	waitJS(t, agent, "the end reason", `document.querySelector('[data-testid=ended-reason]')`)
 }
