@@ -135,9 +135,22 @@ func TestAccessibility(t *testing.T) {
 	waitJS(t, agent, "the replay to load", `(() => { const s = document.querySelector('[data-testid=replay-seek]'); return s && Number(s.max) > 0; })()`)
 	checkAccessible(t, agent, "the replay", "")
 
-	browsertest.Run(t, agent, "open the terminals", chromedp.Navigate(e.srv.URL()+"/console/terminals"))
-	waitJS(t, agent, "the terminals", `document.querySelector('main') && !document.querySelector('[aria-busy=true]')`)
-	checkAccessible(t, agent, "the terminals", "")
+	for _, screen := range []struct{ name, path string }{
+		{"the terminals", "/console/terminals"},
+		{"the conversations", "/console/conversations"},
+		{"the bots", "/console/bots"},
+		{"the passport's sign-ins", "/console/sign-ins"},
+		{"the screen mapping", "/console/screen-mapping"},
+	} {
+		browsertest.Run(t, agent, "open "+screen.name, chromedp.Navigate(e.srv.URL()+screen.path))
+		waitJS(t, agent, screen.name, `document.querySelector('main h1, main h2') && !document.querySelector('[aria-busy=true], .loading')`)
+		checkAccessible(t, agent, screen.name, "")
+	}
+
+	// The person's chat panel.
+	browsertest.ClickSDK(t, person, "chat")
+	waitJS(t, person, "the chat panel", browsertest.SDKUI("chat-input"))
+	checkAccessible(t, person, "the SDK's chat panel", sdk)
 }
 
 // tabTo presses Tab until the focused element (inside shadow roots too)
