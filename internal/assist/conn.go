@@ -100,6 +100,10 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 		// Taken over: the agents' views are rebuilt from a new snapshot.
 		c.send(encodeControl(protocol.KindSnapshot, nil))
 	}
+	if l.call != nil && l.call.personAway {
+		// The call goes on: this page rejoins it (call.answer).
+		c.send(encodeControl(protocol.KindCallState, s.withICE(l.callStatePayload(), l, "person")))
+	}
 	l.presenceLocked()
 	return c, nil
 }
@@ -156,8 +160,7 @@ func (c *PersonConn) Close() {
 	l.person = nil
 	l.presenceLocked()
 	if l.call != nil {
-		// The page's peer connections died with the channel.
-		s.leaveCallLocked(context.Background(), l, "person", "person:"+l.assist.PersonID)
+		s.personLeftCallLocked(l)
 	}
 	id := l.assist.ID
 	l.grace = s.cfg.AfterFunc(s.cfg.Grace, func() {
