@@ -58,6 +58,11 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 	}
 	if l.person != nil {
 		l.person.close(CloseReplaced, "replaced by a newer connection")
+		if l.call != nil {
+			// The next page connected before the last one's channel
+			// closed: that page's peer connections are going too.
+			s.personLeftCallLocked(l)
+		}
 	}
 	l.person = c
 	if l.grace != nil {

@@ -93,6 +93,24 @@ func TestCallSurvivesThePersonsNavigation(t *testing.T) {
 	if offer.From != aID {
 		t.Fatalf("offer at the new page from %q", offer.From)
 	}
+	// A page that connects before the last one's channel closed (the old
+	// one is replaced) rejoins too.
+	if _, _, err := p.Connect(ctx); err != nil {
+		t.Fatal(err)
+	}
+	awaitCallState(t, ctx, a, "the person away again", func(st callStateFrame) bool {
+		away, ok := st.personAway()
+		return ok && away
+	})
+	st = awaitCallState(t, ctx, p.WS, "the call on the newest page", func(st callStateFrame) bool { return st.State == "active" })
+	if away, _ := st.personAway(); !away || st.You != "person" {
+		t.Fatalf("call state on the newest page = %+v", st)
+	}
+	sendCtl(t, ctx, p.WS, "call.answer", `{"callId":"`+ring.CallID+`","accept":true}`)
+	awaitCallState(t, ctx, a, "the person back again", func(st callStateFrame) bool {
+		away, ok := st.personAway()
+		return ok && !away
+	})
 	// Hanging up from the new page ends the call.
 	sendCtl(t, ctx, p.WS, "call.leave", "")
 	awaitCallState(t, ctx, a, "the call to end", func(st callStateFrame) bool { return st.State == "ended" })
