@@ -50,6 +50,9 @@ func (l *live) callStatePayload() map[string]any {
 	type member struct {
 		ID   string `json:"id"`
 		Name string `json:"name"`
+		// Away: the person's page is gone and their next one has not
+		// rejoined yet; the agents show them as reconnecting.
+		Away bool `json:"away,omitempty"`
 	}
 	c := l.call
 	if c == nil {
@@ -57,7 +60,7 @@ func (l *live) callStatePayload() map[string]any {
 	}
 	members := []member{}
 	for id, name := range c.members {
-		members = append(members, member{id, name})
+		members = append(members, member{id, name, id == "person" && c.personAway})
 	}
 	sort.Slice(members, func(i, j int) bool { return members[i].ID < members[j].ID })
 	return map[string]any{"callId": c.id, "state": c.state, "video": c.video, "members": members}
@@ -136,6 +139,25 @@ func (s *Service) leaveCallLocked(ctx context.Context, l *live, member, actor st
 		s.callStateLocked(l)
 	}
 	s.audit(ctx, l.assist.ID, actor, "call.leave", "")
+}
+
+// personLeftCallLocked handles the person's channel going away during a
+// call. A ringing call ends (a new page rings again only if it is still
+// on); in an active call the person stays a member, marked away: their
+// page's peer connections died with it, so their relays close now, and
+// their next page rejoins without asking them again (they accepted this
+// call). If they never come back, the assist's grace ends it and the call.
+func (s *Service) personLeftCallLocked(l *live) {
+	c := l.call
+	if _, ok := c.members["person"]; !ok || c.state != "active" {
+		s.leaveCallLocked(context.Background(), l, "person", "person:"+l.assist.PersonID)
+		return
+	}
+	c.personAway = true
+	if s.cfg.ICE != nil {
+		s.cfg.ICE.LeaveCall(c.id, "person")
+	}
+	s.callStateLocked(l)
 }
 
 func (s *Service) endCallLocked(l *live) {

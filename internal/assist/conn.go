@@ -58,6 +58,11 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 	}
 	if l.person != nil {
 		l.person.close(CloseReplaced, "replaced by a newer connection")
+		if l.call != nil {
+			// The next page connected before the last one's channel
+			// closed: that page's peer connections are going too.
+			s.personLeftCallLocked(l)
+		}
 	}
 	l.person = c
 	if l.grace != nil {
@@ -99,6 +104,10 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 	if l.wantSnapshot && l.assist.State == tandem.AssistLive {
 		// Taken over: the agents' views are rebuilt from a new snapshot.
 		c.send(encodeControl(protocol.KindSnapshot, nil))
+	}
+	if l.call != nil && l.call.personAway {
+		// The call goes on: this page rejoins it (call.answer).
+		c.send(encodeControl(protocol.KindCallState, s.withICE(l.callStatePayload(), l, "person")))
 	}
 	l.presenceLocked()
 	return c, nil
@@ -156,8 +165,7 @@ func (c *PersonConn) Close() {
 	l.person = nil
 	l.presenceLocked()
 	if l.call != nil {
-		// The page's peer connections died with the channel.
-		s.leaveCallLocked(context.Background(), l, "person", "person:"+l.assist.PersonID)
+		s.personLeftCallLocked(l)
 	}
 	id := l.assist.ID
 	l.grace = s.cfg.AfterFunc(s.cfg.Grace, func() {

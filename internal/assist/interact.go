@@ -45,6 +45,11 @@ type call struct {
 	state     string // ringing, active
 	startedBy string
 	members   map[string]string // participant id → display name
+	// personAway: the person's channel dropped during the call (a
+	// navigation, a reload, a network change). They stay a member until
+	// the assist's grace runs out; their next page rejoins with call.answer
+	// and the agents offer again.
+	personAway bool
 }
 
 // control is who may act on the person's page.
@@ -250,6 +255,13 @@ func (c *PersonConn) interact(ctx context.Context, kind string, body []byte) err
 	}
 	switch kind {
 	case protocol.KindCallAnswer:
+		if l.call != nil && l.call.id == in.CallID && l.call.state == "active" && l.call.personAway && in.Accept != nil && *in.Accept {
+			// A new page of the person rejoins the call they accepted.
+			l.call.personAway = false
+			s.callStateLocked(l)
+			s.audit(ctx, l.assist.ID, who, "call.rejoin", "")
+			return nil
+		}
 		if l.call == nil || l.call.id != in.CallID || l.call.state != "ringing" || in.Accept == nil {
 			c.send(refusal(kind, tandem.EConflict, "no call is ringing"))
 			return nil

@@ -47,6 +47,9 @@ export class Calls {
   private local: MediaStream | null = null;
   private muted = false;
   private cameraOff = false;
+  // reconnecting: the call goes on from an earlier page; set until media
+  // is connected again.
+  private reconnecting = false;
   private peers = new Map<string, Peer>();
   private ask: HTMLElement | null = null;
   private panel: HTMLElement | null = null;
@@ -80,6 +83,14 @@ export class Calls {
         const caller = members.find((m) => m && m.id !== "person");
         this.ring(id, !!p.video, String((caller && caller.name) || "Support"));
       }
+      return;
+    }
+    const me = members.find((m) => m && m.id === "person");
+    if (st === "active" && p.you === "person" && me && me.away === true) {
+      // This page is new (or its channel came back) while the person is in
+      // the call: rejoin it without asking again.
+      if (Array.isArray(p.iceServers)) this.ice = p.iceServers as RTCIceServer[];
+      void this.rejoin(id, !!p.video);
       return;
     }
     if (st !== "active" || id !== this.callId || !this.phase || this.phase === "ringing") return;
@@ -170,6 +181,47 @@ export class Calls {
     this.slot.prepend(this.ask);
   }
 
+  // rejoin takes this page back into call id, which the person accepted on
+  // an earlier page (or before the channel dropped): the old peer
+  // connections are gone with that page, so the agents offer again once the
+  // server hears call.answer. The panel says "Reconnecting" until media is
+  // connected again.
+  private async rejoin(id: string, video: boolean): Promise<void> {
+    if (!id || this.phase === "ringing" || (this.phase && this.callId !== id)) return;
+    if (this.phase === "joining") return; // already on its way back
+    for (const [from, peer] of this.peers) this.drop(from, peer);
+    if (this.ask) this.ask.remove();
+    this.ask = null;
+    this.callId = id;
+    this.video = video;
+    this.phase = "joining";
+    this.reconnecting = true;
+    this.renderPanel();
+    if (!this.local) {
+      const stream = await this.devices();
+      if (this.callId !== id || this.phase !== "joining") {
+        if (stream) for (const t of stream.getTracks()) t.stop();
+        return;
+      }
+      this.local = stream;
+      this.renderPanel();
+    }
+    this.send(KindCallAnswer, { callId: id, accept: true });
+    this.sendMedia();
+  }
+
+  // devices asks for the microphone (and camera for a video call); a
+  // video call without a camera goes on with sound only.
+  private async devices(): Promise<MediaStream | null> {
+    const md = navigator.mediaDevices;
+    if (!md || !md.getUserMedia) return null;
+    try {
+      return await md.getUserMedia({ audio: true, video: this.video });
+    } catch {
+      return this.video ? md.getUserMedia({ audio: true, video: false }).catch(() => null) : null;
+    }
+  }
+
   private decline(): void {
     if (this.phase !== "ringing") return;
     this.send(KindCallAnswer, { callId: this.callId, accept: false });
@@ -183,15 +235,7 @@ export class Calls {
     if (this.ask) this.ask.remove();
     this.ask = null;
     this.renderPanel();
-    let stream: MediaStream | null = null;
-    const md = navigator.mediaDevices;
-    if (md && md.getUserMedia) {
-      try {
-        stream = await md.getUserMedia({ audio: true, video: this.video });
-      } catch {
-        if (this.video) stream = await md.getUserMedia({ audio: true, video: false }).catch(() => null);
-      }
-    }
+    const stream = await this.devices();
     if (this.callId !== id || this.phase !== "joining") {
       // The call ended while the browser asked for the devices.
       if (stream) for (const t of stream.getTracks()) t.stop();
@@ -313,8 +357,15 @@ export class Calls {
     if (!this.status) return;
     const names = Array.from(this.names.values());
     const connected = Array.from(this.peers.values()).some((p) => p.pc.connectionState === "connected");
-    this.status.textContent =
-      this.phase === "joining" ? "Joining the call…" : connected ? "In a call with " + (names.join(", ") || "support") : "Connecting…";
+    if (connected) this.reconnecting = false;
+    this.status.setAttribute("data-state", this.reconnecting ? "reconnecting" : connected ? "connected" : this.phase);
+    this.status.textContent = this.reconnecting
+      ? "Reconnecting the call…"
+      : this.phase === "joining"
+        ? "Joining the call…"
+        : connected
+          ? "In a call with " + (names.join(", ") || "support")
+          : "Connecting…";
   }
 
   private renderPanel(): void {
@@ -360,7 +411,7 @@ export class Calls {
     this.self = null;
     this.callId = "";
     this.phase = "";
-    this.muted = this.cameraOff = false;
+    this.muted = this.cameraOff = this.reconnecting = false;
     this.names.clear();
   }
 }

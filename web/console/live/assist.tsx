@@ -18,6 +18,8 @@ import { paths } from "../app/routes";
 import { PageVisit } from "../../shared/replay/stream";
 import { Toasts } from "../common/toast";
 import { LiveToolbar } from "./toolbar";
+import { EndConfirm } from "./endconfirm";
+import { personLinkText } from "./presence";
 import { browserLabel } from "../common/ua";
 import { Avatar, Empty, ErrorNote, Icon, Pill, Spinner, StatePill, useShortcuts } from "../common/ui";
 import { VerifiedBadge } from "../common/verified";
@@ -62,6 +64,7 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
   const [loadErr, setLoadErr] = useState<string | null>(null);
   const [actionErr, setActionErr] = useState<string | null>(null);
   const [ending, setEnding] = useState(false);
+  const [confirmEnd, setConfirmEnd] = useState(false);
   const [mode, setMode] = useViewMode();
   const [gestures] = useState(() => new Gestures(session, bump));
   const [tool, setToolState] = useState<Tool>(null);
@@ -126,6 +129,7 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
   }, [ended]);
 
   const end = async () => {
+    setConfirmEnd(false);
     setEnding(true);
     setActionErr(null);
     try {
@@ -274,7 +278,7 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
               <Icon name="replay" /> Replay
             </Link>
           ) : (
-            <button class="btn btn-danger" data-testid="end-assist" onClick={end} disabled={ending}>
+            <button class="btn btn-danger" data-testid="end-assist" onClick={() => setConfirmEnd(true)} disabled={ending} aria-haspopup="dialog">
               {ending ? <Spinner /> : <Icon name="stop" />} End
             </button>
           )}
@@ -287,6 +291,7 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
           <Link href={paths.replay(id)}>Watch the replay →</Link>
         </div>
       )}
+      {confirmEnd && !ended && <EndConfirm inCall={session.calls.view?.state === "active" || session.calls.view?.state === "ringing"} onConfirm={() => void end()} onCancel={() => setConfirmEnd(false)} />}
       <ErrorNote message={actionErr} />
       <Participants session={session} me={me} verified={a?.verified} />
       <div class="assist-body">
@@ -368,12 +373,19 @@ function Participants({ session, me, verified }: { session: LiveSession; me: Use
   const pr = session.presence;
   const agents = pr?.agents ?? [];
   const others = agents.filter((a) => a.id !== me.id);
-  const person = pr?.person;
+  const link = session.personLink;
+  const text = personLinkText[link];
   return (
     <div class="participants" data-testid="participants">
-      <span class={`presence-person ${person === "connected" ? "on" : person ? "away" : ""}`} data-testid="person-presence">
+      <span
+        class={`presence-person ${link === "connected" || link === "back" ? "on" : link === "disconnected" ? "away" : ""}`}
+        data-testid="person-presence"
+        data-state={link}
+        title={text.title}
+        role="status"
+      >
         <span class="dot" />
-        {person === "connected" ? "Person connected" : person === "away" ? "Person away" : "Person"}
+        {text.label}
       </span>
       <VerifiedBadge v={verified} />
       <span class="sep" />

@@ -6,7 +6,7 @@
 
 import { addOrQueueCandidate, addQueuedCandidates, MediaStats, StatsReport, statsOf, sumStats } from "../../shared/rtc";
 import { CallSink } from "./interact";
-import { CallView, goneMembers, isMember, offerTargets } from "./mesh";
+import { CallView, goneMembers, isMember, offerTargets, personAway } from "./mesh";
 import { KindCall, KindCallJoin, KindCallLeave, KindCallMedia, KindRTC } from "../../shared/protocol";
 
 interface Peer {
@@ -27,6 +27,8 @@ export interface CallTile {
   audio: boolean;
   video: boolean;
   connection: string;
+  /** The person's page went away; their next page rejoins the call. */
+  away: boolean;
 }
 
 /** Options of a CallSession. */
@@ -60,6 +62,9 @@ export class CallSession implements CallSink {
   private peers = new Map<string, Peer>();
   private mediaOf = new Map<string, { audio: boolean; video: boolean }>();
   private ready: Promise<void> | null = null;
+  // rejoining: the person was away in this call and is back; cleared once
+  // their new connection is up.
+  private rejoining = false;
   private readonly o: CallOptions;
 
   constructor(o: CallOptions) {
@@ -89,8 +94,20 @@ export class CallSession implements CallSink {
           audio: media?.audio ?? true,
           video: media?.video ?? v.video,
           connection: p?.pc.connectionState ?? "new",
+          away: m.away,
         };
       });
+  }
+
+  /**
+   * Whether the call is re-established after the person's page changed:
+   * from the moment their page went until media flows from their next one.
+   */
+  get reconnecting(): boolean {
+    const v = this.view;
+    if (!v || v.state !== "active") return false;
+    if (personAway(v)) return true;
+    return this.rejoining && this.peers.get("person")?.pc.connectionState !== "connected";
   }
 
   get hasAudio(): boolean {
@@ -135,6 +152,8 @@ export class CallSession implements CallSink {
     if (v.state === "ended" || v.state === "declined" || (v.state === "active" && v.members && !isMember(v, me))) {
       this.teardown();
     } else if (v.state === "active" && isMember(v, me)) {
+      if (personAway(v)) this.rejoining = true;
+      else if (this.peers.get("person")?.pc.connectionState === "connected") this.rejoining = false;
       for (const id of goneMembers(this.peers.keys(), v)) this.close(id);
       if (!this.ready) this.ready = this.acquire(v.video);
       for (const id of offerTargets(prev, v, me)) if (!this.peers.has(id)) this.offer(id);
@@ -182,6 +201,7 @@ export class CallSession implements CallSink {
     this.ready = null;
     this.mediaOf.clear();
     this.mediaNote = null;
+    this.rejoining = false;
   }
 
   private async acquire(video: boolean): Promise<void> {
@@ -232,7 +252,10 @@ export class CallSession implements CallSink {
       p.stream = s;
       this.o.onChange();
     };
-    pc.onconnectionstatechange = () => this.o.onChange();
+    pc.onconnectionstatechange = () => {
+      if (id === "person" && pc.connectionState === "connected") this.rejoining = false;
+      this.o.onChange();
+    };
     this.peers.set(id, p);
     return p;
   }

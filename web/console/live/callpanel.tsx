@@ -17,7 +17,7 @@ export function CallButtons({ session }: { session: LiveSession }) {
       {v && (
         <span class={`call-state cs-${v.state}`} title="The call">
           <Icon name="phone" size={14} />
-          <span data-testid="call-state">{v.state}</span>
+          <span data-testid="call-state">{c.reconnecting ? "reconnecting" : v.state}</span>
         </span>
       )}
       {!on && (
@@ -48,6 +48,11 @@ export function CallPanel({ session, personName }: { session: LiveSession; perso
         <span class={`call-dot cs-${v.state}`} />
         <span class="call-title">{ringing ? `Calling ${personName}…` : v.video ? "Video call" : "Voice call"}</span>
       </div>
+      {c.reconnecting && (
+        <div class="call-note" role="status" data-testid="call-reconnecting">
+          {personName}'s page changed: reconnecting the call…
+        </div>
+      )}
       {ringing ? (
         <div class="call-ringing muted small">They are asked to accept. Your microphone{v.video ? " and camera" : ""} turn on when they do.</div>
       ) : (
@@ -96,7 +101,7 @@ function RemoteTile({ tile, name, video }: { tile: CallTile; name: string; video
           </span>
         )}
         <span>{name}</span>
-        {connecting && <span class="tile-wait">{tile.connection === "failed" ? "no connection" : "connecting…"}</span>}
+        {connecting && <span class="tile-wait">{tile.away ? "reconnecting…" : tile.connection === "failed" ? "no connection" : "connecting…"}</span>}
       </div>
     </div>
   );

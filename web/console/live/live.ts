@@ -9,6 +9,7 @@ import { LivePlayer } from "../../shared/replay/player";
 import { Health } from "./health";
 import { AgentPresence, Interact } from "./interact";
 import { PageStream } from "../../shared/replay/stream";
+import { nextPersonLink, PersonLink } from "./presence";
 import { CloseBadToken, CloseEnded, KindEnded, KindHealth, KindJoinWait, KindPresence, KindSnapshot, KindState, KindSync } from "../../shared/protocol";
 
 /** The `presence` frame's payload. */
@@ -30,6 +31,8 @@ export class LiveSession {
   endReason: string | null = null;
   health: Health | null = null;
   presence: Presence | null = null;
+  /** The person's connection, as the participants strip shows it. */
+  personLink: PersonLink = "unknown";
   link: ChannelState = "connecting";
   closeCode: number | null = null;
   /** Set while a ref named a snapshot this view does not hold and a fresh one was asked for. */
@@ -160,6 +163,7 @@ export class LiveSession {
           break;
         case KindPresence:
           this.presence = payloadOf<Presence>(f, {});
+          this.personLink = nextPersonLink(this.personLink, this.presence?.person);
           break;
         default:
           if (!this.interact.frame(h.k, payloadOf<Record<string, unknown>>(f, {}) ?? {})) return;

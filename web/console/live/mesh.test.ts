@@ -1,12 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { CallView, goneMembers, isMember, offerTargets, parseCallState } from "./mesh";
+import { CallView, goneMembers, isMember, offerTargets, parseCallState, personAway } from "./mesh";
 
+// A member written "person~" is away (their page went; the next rejoins).
 const view = (state: CallView["state"], members: string[] | null, you = ""): CallView => ({
   callId: "c1",
   state,
   video: false,
-  members: members ? members.map((id) => ({ id, name: id })) : null,
+  members: members ? members.map((m) => ({ id: m.replace(/~$/, ""), name: m.replace(/~$/, ""), away: m.endsWith("~") })) : null,
   you,
   iceServers: [],
 });
@@ -16,7 +17,7 @@ test("parseCallState reads the frame and tolerates missing parts", () => {
     callId: "c9",
     state: "active",
     video: true,
-    members: [{ id: "b2", name: "Sam" }, { id: "person", name: "person" }, { id: "a1", name: "Alex" }, { nope: 1 }],
+    members: [{ id: "b2", name: "Sam" }, { id: "person", name: "person", away: true }, { id: "a1", name: "Alex", away: "yes" }, { nope: 1 }],
     you: "a1",
     iceServers: [{ urls: ["turn:127.0.0.1:3478?transport=udp"], username: "u", credential: "p" }, { bad: true }],
   });
@@ -24,6 +25,7 @@ test("parseCallState reads the frame and tolerates missing parts", () => {
   assert.equal(v.state, "active");
   assert.equal(v.video, true);
   assert.deepEqual(v.members?.map((m) => m.id), ["person", "a1", "b2"], "the person first, then by id");
+  assert.deepEqual(v.members?.map((m) => m.away), [true, false, false], "away only when true");
   assert.equal(v.you, "a1");
   assert.equal(v.iceServers.length, 1);
   const declined = parseCallState({ state: "declined" });
@@ -65,6 +67,10 @@ test("offerTargets: the newer member offers to each existing member", () => {
       me: "a1",
       want: ["person"],
     },
+    { name: "the person's page goes: no offers", prev: view("active", ["a1", "person"]), next: view("active", ["a1", "person~"]), me: "a1", want: [] },
+    { name: "the person is back: every agent offers again", prev: view("active", ["a1", "person~", "b2"]), next: view("active", ["a1", "person", "b2"]), me: "b2", want: ["person"] },
+    { name: "still away: nothing", prev: view("active", ["a1", "person~"]), next: view("active", ["a1", "person~"]), me: "a1", want: [] },
+    { name: "an agent joins while the person is away: not to the person", prev: view("active", ["a1", "person~"]), next: view("active", ["a1", "person~", "b2"]), me: "b2", want: ["a1"] },
   ];
   for (const c of cases) assert.deepEqual(offerTargets(c.prev, c.next, c.me), c.want, c.name);
 });
@@ -73,4 +79,12 @@ test("goneMembers closes the peers that left, and all when the call is over", ()
   assert.deepEqual(goneMembers(["person", "b2"], view("active", ["a1", "person"])), ["b2"]);
   assert.deepEqual(goneMembers(["person"], view("ended", null)), ["person"]);
   assert.deepEqual(goneMembers(["person"], view("active", null)), [], "no list: keep them");
+  assert.deepEqual(goneMembers(["person", "b2"], view("active", ["a1", "person~", "b2"])), ["person"], "the away person's connection died with their page");
+});
+
+test("personAway tells the call panel to show reconnecting", () => {
+  assert.equal(personAway(view("active", ["a1", "person~"])), true);
+  assert.equal(personAway(view("active", ["a1", "person"])), false);
+  assert.equal(personAway(view("ended", null)), false);
+  assert.equal(personAway(null), false);
 });

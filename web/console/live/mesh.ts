@@ -10,6 +10,8 @@ export type CallPhase = "ringing" | "active" | "ended" | "declined";
 export interface CallMember {
   id: string;
   name: string;
+  /** The person's page went away during the call; their next page rejoins. */
+  away: boolean;
 }
 
 /** An ICE server entry, as RTCPeerConnection takes it. */
@@ -38,7 +40,7 @@ export function parseCallState(p: unknown): CallView {
   const members = Array.isArray(o.members)
     ? o.members
         .filter((m): m is Record<string, unknown> => !!m && typeof m === "object" && typeof (m as Record<string, unknown>).id === "string")
-        .map((m) => ({ id: m.id as string, name: typeof m.name === "string" ? m.name : "" }))
+        .map((m) => ({ id: m.id as string, name: typeof m.name === "string" ? m.name : "", away: m.away === true }))
         .sort((a, b) => (a.id === "person" ? -1 : b.id === "person" ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     : null;
   const ice = Array.isArray(o.iceServers)
@@ -70,17 +72,25 @@ export function isMember(v: CallView | null, me: string): boolean {
  */
 export function offerTargets(prev: CallView | null, next: CallView, me: string): string[] {
   if (next.state !== "active" || !next.members || !isMember(next, me)) return [];
-  const others = next.members.map((m) => m.id).filter((id) => id !== me);
+  const others = next.members.filter((m) => m.id !== me && !m.away).map((m) => m.id);
   const wasIn = !!prev && prev.callId === next.callId && prev.state === "active" && !!prev.members && isMember(prev, me);
   if (!wasIn) return others;
-  const before = new Set(prev!.members!.map((m) => m.id));
+  // The person, once they are in the call again (accepted, or back from
+  // another page), is offered to by every agent in it.
+  const before = new Set(prev!.members!.filter((m) => !m.away).map((m) => m.id));
   return others.filter((id) => id === "person" && !before.has(id));
+}
+
+/** Reports whether the person is in the call but their page is gone (they are reconnecting). */
+export function personAway(v: CallView | null): boolean {
+  return !!v && v.state === "active" && !!v.members?.some((m) => m.id === "person" && m.away);
 }
 
 /** Returns the peers to close: those no longer members of the call. */
 export function goneMembers(peers: Iterable<string>, next: CallView): string[] {
   if (next.state !== "active") return [...peers];
   if (!next.members) return [];
-  const ids = new Set(next.members.map((m) => m.id));
+  // An away member's connection died with its page: a new one is offered when it is back.
+  const ids = new Set(next.members.filter((m) => !m.away).map((m) => m.id));
   return [...peers].filter((id) => !ids.has(id));
 }
