@@ -27,6 +27,7 @@ import { ViewToggle } from "../live/mirror";
 import { browserLabel } from "../common/ua";
 import { Avatar, Empty, ErrorNote, Icon, Loading, StatePill, useShortcuts } from "../common/ui";
 import { VideoPanel } from "../video/panel";
+import { noReplayReason } from "./availability";
 
 const speeds = [1, 2, 4, 8];
 
@@ -81,6 +82,7 @@ export function ReplayScreen({ id }: { id: string }) {
   }, [id]);
 
   const a = details?.assist;
+  const noReplay = a ? noReplayReason(a) : null;
   return (
     <div class="screen replay-screen">
       <header class="assist-head">
@@ -94,7 +96,7 @@ export function ReplayScreen({ id }: { id: string }) {
             {a?.siteName && <span class="qi-site">{a.siteName}</span>}
             {a && <StatePill state={a.state} />}
             <span class="muted small">Replay</span>
-            {a?.state === "ended" && <ShareButton kind="assist" id={id} />}
+            {a?.state === "ended" && !noReplay && <ShareButton kind="assist" id={id} />}
           </div>
           <div class="ah-sub">
             {a?.pageUrl && (
@@ -108,8 +110,21 @@ export function ReplayScreen({ id }: { id: string }) {
         </div>
       </header>
       <ErrorNote message={err} />
-      {a?.state === "ended" && !gone && <VideoPanel kind="assist" id={id} />}
-      {gone ? (
+      {a?.state === "ended" && !gone && !noReplay && <VideoPanel kind="assist" id={id} />}
+      {noReplay ? (
+        <div class="replay-layout">
+          <div class="replay-main" data-testid="no-replay">
+            <Empty title="No replay" icon="replay">
+              {noReplay}
+            </Empty>
+          </div>
+          <aside class="side-panel">
+            <section class="details">
+              <Consents consents={details?.consents ?? []} />
+            </section>
+          </aside>
+        </div>
+      ) : gone ? (
         <div data-testid="recording-deleted">
           <Empty title="Recording deleted" icon="history">
             {gone}
@@ -368,20 +383,7 @@ function Details(props: { replay: Replay; details: AssistDetails | null; onSeek(
         </ul>
       )}
       <MarkerList markers={markers} start={replay.start} current={currentMarker} onSeek={(ms) => onSeek(replay.start + ms)} />
-      <h3>Consent</h3>
-      {consents.length === 0 ? (
-        <div class="muted small">No consent recorded.</div>
-      ) : (
-        <ul class="kv-list" data-testid="consents">
-          {consents.map((c, i) => (
-            <li key={i}>
-              <span class={c.allowed ? "ok-text" : "bad-text"}>{c.allowed ? "Allowed" : "Denied"}</span> via {c.method}
-              {c.pageUrl && <> on {shortURL(c.pageUrl)}</>} · {when(c.at)}
-              {c.text && <div class="quote">“{c.text}”</div>}
-            </li>
-          ))}
-        </ul>
-      )}
+      <Consents consents={consents} />
       <h3>Audit log</h3>
       {audit.length === 0 ? (
         <div class="muted small">No entries.</div>
@@ -414,5 +416,27 @@ function Details(props: { replay: Replay; details: AssistDetails | null; onSeek(
         </>
       )}
     </section>
+  );
+}
+
+/** The person's recorded answers to the request to see their page. */
+function Consents({ consents }: { consents: NonNullable<AssistDetails["consents"]> }) {
+  return (
+    <>
+      <h3>Consent</h3>
+      {consents.length === 0 ? (
+        <div class="muted small">No consent recorded.</div>
+      ) : (
+        <ul class="kv-list" data-testid="consents">
+          {consents.map((c, i) => (
+            <li key={i}>
+              <span class={c.allowed ? "ok-text" : "bad-text"}>{c.allowed ? "Allowed" : "Denied"}</span> via {c.method}
+              {c.pageUrl && <> on {shortURL(c.pageUrl)}</>} · {when(c.at)}
+              {c.text && <div class="quote">“{c.text}”</div>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
   );
 }
