@@ -77,19 +77,7 @@ func (s *Session) event(e wire.Event) {
 		s.cfg.OnEvent(e)
 		return
 	}
-	var msg string
-	switch e.Type {
-	case wire.EventJoin:
-		role := "joined"
-		if e.ReadOnly {
-			role = "is watching"
-		}
-		msg = fmt.Sprintf("%s %s (%s, via %s)", e.Name, role, e.Fingerprint, e.Via)
-	case wire.EventLeave:
-		msg = fmt.Sprintf("%s left", e.Name)
-	default:
-		msg = e.Text
-	}
+	msg := statusLine(e)
 	if msg == "" {
 		return
 	}

@@ -74,6 +74,12 @@ var castChunks = []string{
 // chunk each, and returns its id and the keys of its chunks.
 func (e *testEnv) endedSession(held *heldBlobs) (id string, keys []string) {
 	e.t.Helper()
+	return e.endedSessionOf(held, castChunks)
+}
+
+// endedSessionOf is endedSession with the recording chunks given.
+func (e *testEnv) endedSessionOf(held *heldBlobs, chunks []string) (id string, keys []string) {
+	e.t.Helper()
 	ctx := context.Background()
 	id = sshrelay.NewSessionID()
 	now := time.Now()
@@ -84,7 +90,7 @@ func (e *testEnv) endedSession(held *heldBlobs) (id string, keys []string) {
 		e.t.Fatal(err)
 	}
 	w := record.NewWriter(held.Store, id, record.WriterOptions{})
-	for _, c := range castChunks {
+	for _, c := range chunks {
 		if _, err := w.Write([]byte(c)); err != nil {
 			e.t.Fatal(err)
 		}
@@ -99,8 +105,8 @@ func (e *testEnv) endedSession(held *heldBlobs) (id string, keys []string) {
 		e.t.Fatal(err)
 	}
 	keys, err := held.List(ctx, "recordings/"+id+"/")
-	if err != nil || len(keys) != len(castChunks) {
-		e.t.Fatalf("recording chunks %v, %v: want %d", keys, err, len(castChunks))
+	if err != nil || len(keys) != len(chunks) {
+		e.t.Fatalf("recording chunks %v, %v: want %d", keys, err, len(chunks))
 	}
 	return id, keys
 }

@@ -7,10 +7,16 @@
 import type { Terminal } from "@xterm/xterm";
 import { LineSplitter } from "../shared/api";
 import { clock } from "../shared/format";
+import { seekPosition } from "../shared/replay/seek";
+import { CastEvent, idleCapSeconds, indexAt, resizeOf, SeekStep, seekSteps, skipIdle } from "./seek";
 import { el, newTerminal, setStatus } from "./ui";
 
-/** One asciicast v2 event: [seconds, kind, data]. */
-export type CastEvent = [number, string, string];
+export type { CastEvent };
+
+const skipKey = "tandem.terminal.skipIdle";
+
+/** ESC c: the terminal's own full reset (screen, scrollback, modes). */
+const fullReset = "\x1bc";
 
 /** What the player uses of an asciicast v2 header. */
 export interface CastHeader {
@@ -70,7 +76,9 @@ function positive(v: unknown, dflt: number): number {
 /**
  * Player plays events on a terminal in recorded time, at the chosen speed,
  * as they arrive. When it has played all that arrived before the
- * recording is complete, its clock stops until more comes.
+ * recording is complete, its clock stops until more comes. The slider
+ * seeks (see seek.ts); with "skip idle" on, pauses longer than
+ * idleCapSeconds are cut short.
  */
 class Player {
   private events: CastEvent[] = [];
@@ -88,11 +96,19 @@ class Player {
   private progress = el("tt-progress") as HTMLInputElement;
   private time = el("tt-time");
   private loading = el("tt-loading");
+  private skip = el("tt-skip") as HTMLInputElement;
 
-  constructor(private term: Terminal) {
+  constructor(
+    private term: Terminal,
+    private size: [number, number],
+  ) {
     el("tt-controls").hidden = false;
     this.loading.hidden = false;
     this.play.onclick = () => this.toggle();
+    this.progress.disabled = false;
+    this.progress.oninput = () => this.seek(seekPosition(Number(this.progress.value), Math.ceil(this.total() * 1000)) / 1000);
+    this.skip.checked = localStorage.getItem(skipKey) !== "0";
+    this.skip.onchange = () => localStorage.setItem(skipKey, this.skip.checked ? "1" : "0");
     setStatus("replay", "live");
     this.show();
   }
@@ -125,7 +141,9 @@ class Player {
 
   private show() {
     const total = this.total();
-    this.progress.value = String(total ? Math.round((Math.min(this.at, total) / total) * 1000) : this.complete ? 1000 : 0);
+    // The slider counts milliseconds of the recording, so a seek is exact.
+    this.progress.max = String(Math.ceil(total * 1000));
+    this.progress.value = String(Math.round(Math.min(this.at, total) * 1000));
     this.time.textContent = `${clock(this.at * 1000)} / ${clock(total * 1000)}${this.complete ? "" : "+"}`;
   }
 
@@ -136,14 +154,15 @@ class Player {
     const ev = this.events;
     if (this.i < ev.length) {
       this.at += ((now - this.last) / 1000) * speed;
+      if (this.skip.checked) this.at = skipIdle(this.at, ev[this.i][0], idleCapSeconds);
     }
     this.last = now;
     while (this.i < ev.length && ev[this.i][0] <= this.at) {
       const [, kind, data] = ev[this.i++];
       if (kind === "o") this.term.write(data);
       else if (kind === "r") {
-        const [c, r] = data.split("x").map(Number);
-        if (c > 0 && r > 0) this.term.resize(c, r);
+        const size = resizeOf(data);
+        if (size) this.term.resize(...size);
       }
     }
     this.show();
@@ -159,9 +178,41 @@ class Player {
       return;
     }
     // Sleep until the next event (capped, so the clock keeps moving).
-    const wait = Math.min(((ev[this.i][0] - this.at) * 1000) / speed, 250);
+    let next = ev[this.i][0];
+    if (this.skip.checked) next = Math.min(next, skipIdle(this.at, next, idleCapSeconds) + idleCapSeconds);
+    const wait = Math.min(((next - this.at) * 1000) / speed, 250);
     this.timer = window.setTimeout(this.step, Math.max(wait, 0));
   };
+
+  /**
+   * Shows the screen at t seconds: the terminal gets the output up to t at
+   * once (from the last full reset when going back), and playing goes on
+   * from there if it was playing.
+   */
+  seek(t: number) {
+    const target = indexAt(this.events, Math.max(0, t));
+    this.apply(seekSteps(this.events, this.i, target, this.size));
+    this.i = target;
+    this.at = Math.max(0, Math.min(t, this.total()));
+    this.last = performance.now();
+    if (this.playing) {
+      clearTimeout(this.timer);
+      this.starved = false;
+      this.step();
+    } else this.show();
+  }
+
+  // Writes are parsed later, in order; a reset and a resize go through the
+  // same queue so that output written before them is not parsed after.
+  private apply(steps: SeekStep[]) {
+    for (const s of steps) {
+      if ("reset" in s) this.term.write(fullReset);
+      else if ("resize" in s) {
+        const [c, r] = s.resize;
+        this.term.write("", () => this.term.resize(c, r));
+      } else this.term.write(s.write);
+    }
+  }
 
   private toggle() {
     if (this.playing) {
@@ -173,7 +224,7 @@ class Player {
       return;
     }
     if (this.complete && this.i >= this.events.length) {
-      this.term.reset();
+      this.apply(seekSteps(this.events, this.i, 0, this.size));
       this.i = 0;
       this.at = 0;
     }
@@ -204,7 +255,7 @@ export async function replay(url: string, notFound = "no recording") {
   const parser = new CastParser();
   let player: Player | null = null;
   const take = (events: CastEvent[]) => {
-    if (!player && parser.header) player = new Player(newTerminal(parser.header.width, parser.header.height, true));
+    if (!player && parser.header) player = new Player(newTerminal(parser.header.width, parser.header.height, true), [parser.header.width, parser.header.height]);
     if (player && events.length) player.add(events);
   };
   const reader = res.body.getReader();

@@ -14,6 +14,7 @@ import { LoginScreen } from "./login";
 import { SignInsScreen } from "../passport/screen";
 import { QueueScreen, useQueue } from "../queue/queue";
 import { QueueStore } from "../queue/queuestore";
+import { InviteRedirect } from "../queue/inviteredirect";
 import { ReplayScreen } from "../replay/replay";
 import { ScreenMappingScreen } from "../screens/screen";
 import { Link, navigate, useRoute } from "./router";
@@ -59,6 +60,11 @@ function SignedIn({ user, onSignedOut }: { user: User; onSignedOut(): void }) {
   }, []);
   const q = useQueue(store);
   const waiting = q.waiting;
+  // The agent is taken to the assist an invite of theirs started.
+  const [invites] = useState(
+    () => new InviteRedirect({ queue: store, me: user.id, details: (id) => api.assist(id), go: (id) => navigate(paths.assist(id)), now: Date.now }),
+  );
+  useEffect(() => () => invites.stop(), []);
   const [chat] = useState(() => new ChatStore(`user:${user.id}`, onSignedOut));
   useEffect(() => {
     chat.start();
@@ -116,7 +122,7 @@ function SignedIn({ user, onSignedOut }: { user: User; onSignedOut(): void }) {
       </nav>
       <main class="main">
         <ChatContext.Provider value={env}>
-          <Screen route={route} user={user} store={store} onSignedOut={onSignedOut} />
+          <Screen route={route} user={user} store={store} invites={invites} onSignedOut={onSignedOut} />
         </ChatContext.Provider>
       </main>
     </div>
@@ -157,10 +163,11 @@ function NavItem(props: { href: string; icon: string; label: string; active: boo
   );
 }
 
-function Screen({ route, user, store, onSignedOut }: { route: Route; user: User; store: QueueStore; onSignedOut(): void }) {
+function Screen(props: { route: Route; user: User; store: QueueStore; invites: InviteRedirect; onSignedOut(): void }) {
+  const { route, user, store, invites, onSignedOut } = props;
   switch (route.name) {
     case "queue":
-      return <QueueScreen store={store} />;
+      return <QueueScreen store={store} onInvite={(inv) => invites.expect(inv)} />;
     case "assist":
       return <AssistScreen key={route.id} id={route.id} me={user} onUnauthorized={onSignedOut} />;
     case "replay":

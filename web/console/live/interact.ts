@@ -11,6 +11,7 @@ import { CallView, parseCallState } from "./mesh";
 import type { Op } from "./ops";
 import type { Place, Point } from "./place";
 import { KindCallMedia, KindCallState, KindControlDenied, KindControlHandover, KindControlRelease, KindControlRequest, KindControlState, KindDraw, KindError, KindOp, KindOpResult, KindPointer, KindRTC, KindRepairAnswer, KindRepairRequest, KindYou } from "../../shared/protocol";
+import { mergeToast } from "../common/toasts";
 
 /** This console's channel, as the `you` frame names it. */
 export interface Me {
@@ -30,6 +31,8 @@ export interface Toast {
   id: number;
   text: string;
   tone: "bad" | "info";
+  /** How many times it was said (merged, see common/toasts.ts); absent means once. */
+  count?: number;
 }
 
 /** Another agent's pointer. */
@@ -239,7 +242,7 @@ export class Interact {
   /** Shows a toast for toastMs. */
   toast(text: string, tone: Toast["tone"] = "bad"): void {
     const id = ++this.toastSeq;
-    this.toasts = [...this.toasts.slice(-3), { id, text, tone }];
+    this.toasts = mergeToast(this.toasts, { id, text, tone });
     this.o.timers.set(() => this.dropToast(id), toastMs);
     this.o.onChange();
   }

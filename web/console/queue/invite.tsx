@@ -41,7 +41,7 @@ export async function copy(text: string): Promise<boolean> {
 }
 
 /** The invite dialog. */
-export function InviteDialog({ onClose }: { onClose: () => void }) {
+export function InviteDialog({ onClose, onCreated }: { onClose: () => void; onCreated?(inv: Invite): void }) {
   const [sites, setSites] = useState<Site[] | null>(null);
   const [siteId, setSiteId] = useState("");
   const [url, setUrl] = useState("");
@@ -70,7 +70,9 @@ export function InviteDialog({ onClose }: { onClose: () => void }) {
     setBusy(true);
     setErr(null);
     try {
-      setInvite(await api.invite(siteId, url.trim() || undefined, ttl || undefined));
+      const inv = await api.invite(siteId, url.trim() || undefined, ttl || undefined);
+      setInvite(inv);
+      onCreated?.(inv);
     } catch (e2) {
       setErr(errorMessage(e2));
     } finally {

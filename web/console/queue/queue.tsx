@@ -2,7 +2,7 @@
 // Accept for waiting requests and Open for the ones under way.
 
 import { useEffect, useState } from "preact/hooks";
-import { api, Assist, AssistState, errorMessage } from "../../shared/api";
+import { api, Assist, AssistState, errorMessage, Invite } from "../../shared/api";
 import { ago, parseTime, shortURL, viewportLabel } from "../../shared/format";
 import { InviteDialog } from "./invite";
 import { queueMax, QueueStore } from "./queuestore";
@@ -28,7 +28,7 @@ export function useQueue(store: QueueStore): QueueStore {
 }
 
 /** The queue screen. */
-export function QueueScreen({ store }: { store: QueueStore }) {
+export function QueueScreen({ store, onInvite }: { store: QueueStore; onInvite?(inv: Invite): void }) {
   const q = useQueue(store);
   const now = useNow(1000);
   const [inviting, setInviting] = useState(false);
@@ -146,7 +146,7 @@ export function QueueScreen({ store }: { store: QueueStore }) {
           ]
         )}
       </div>
-      {inviting && <InviteDialog onClose={() => setInviting(false)} />}
+      {inviting && <InviteDialog onClose={() => setInviting(false)} onCreated={onInvite} />}
     </div>
   );
 }

@@ -9,6 +9,7 @@ import { paths } from "../app/routes";
 import { browserLabel } from "../common/ua";
 import { Avatar, Empty, ErrorNote, Loading } from "../common/ui";
 import { VerifiedBadge } from "../common/verified";
+import { noReplayReason } from "./availability";
 
 /** The history screen. */
 export function HistoryScreen() {
@@ -75,6 +76,7 @@ export function HistoryScreen() {
             {shown.map((a) => {
               const start = parseTime(a.startedAt || a.createdAt);
               const end = parseTime(a.endedAt);
+              const noReplay = noReplayReason(a);
               return (
                 <Link key={a.id} href={paths.replay(a.id)} class="table-row history-grid" data-testid="history-item" data-assist-id={a.id}>
                   <span class="cell-person">
@@ -91,10 +93,15 @@ export function HistoryScreen() {
                     <span class="muted small block">{browserLabel(a.userAgent)}</span>
                   </span>
                   <span>{when(a.endedAt) || "—"}</span>
-                  <span>{!isNaN(start) && !isNaN(end) ? clock(end - start) : "—"}</span>
+                  <span>{!noReplay && !isNaN(start) && !isNaN(end) ? clock(end - start) : "—"}</span>
                   <span class="muted">
                     {a.endReason || "—"}
                     {a.recordingDeletedAt && <span class="small block">{deletedNote(a)}</span>}
+                    {noReplay && (
+                      <span class="small block" data-testid="no-replay" title={noReplay}>
+                        No replay: {noReplay}
+                      </span>
+                    )}
                   </span>
                 </Link>
               );

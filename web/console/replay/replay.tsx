@@ -2,7 +2,7 @@
 // recording, with play/pause, seek, speed, and the devtools panel and click
 // marks following the player's clock.
 
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { Replayer } from "rrweb";
 import { api, AssistDetails, errorMessage } from "../../shared/api";
 import { setDebugSource } from "../app/debug";
@@ -19,12 +19,15 @@ import { recordingGone } from "../common/retention";
 import { Link } from "../app/router";
 import { paths } from "../app/routes";
 import { rowsUntil } from "../../shared/replay/rows";
-import { pauseOffset, seekPosition, seekStep } from "../../shared/replay/seek";
+import { pauseOffset, seekPosition } from "../../shared/replay/seek";
+import { idleGaps, idleSaved, Marker, nextMarker, skipTarget, timelineMarkers } from "../../shared/replay/timeline";
+import { MarkerList, MarkerNav, SkipToggle, Timeline, useSkipIdle } from "./timeline";
 import { useViewMode } from "../live/assist";
 import { ViewToggle } from "../live/mirror";
 import { browserLabel } from "../common/ua";
 import { Avatar, Empty, ErrorNote, Icon, Loading, StatePill, useShortcuts } from "../common/ui";
 import { VideoPanel } from "../video/panel";
+import { noReplayReason } from "./availability";
 
 const speeds = [1, 2, 4, 8];
 
@@ -79,6 +82,7 @@ export function ReplayScreen({ id }: { id: string }) {
   }, [id]);
 
   const a = details?.assist;
+  const noReplay = a ? noReplayReason(a) : null;
   return (
     <div class="screen replay-screen">
       <header class="assist-head">
@@ -92,7 +96,7 @@ export function ReplayScreen({ id }: { id: string }) {
             {a?.siteName && <span class="qi-site">{a.siteName}</span>}
             {a && <StatePill state={a.state} />}
             <span class="muted small">Replay</span>
-            {a?.state === "ended" && <ShareButton kind="assist" id={id} />}
+            {a?.state === "ended" && !noReplay && <ShareButton kind="assist" id={id} />}
           </div>
           <div class="ah-sub">
             {a?.pageUrl && (
@@ -106,8 +110,21 @@ export function ReplayScreen({ id }: { id: string }) {
         </div>
       </header>
       <ErrorNote message={err} />
-      {a?.state === "ended" && !gone && <VideoPanel kind="assist" id={id} />}
-      {gone ? (
+      {a?.state === "ended" && !gone && !noReplay && <VideoPanel kind="assist" id={id} />}
+      {noReplay ? (
+        <div class="replay-layout">
+          <div class="replay-main" data-testid="no-replay">
+            <Empty title="No replay" icon="replay">
+              {noReplay}
+            </Empty>
+          </div>
+          <aside class="side-panel">
+            <section class="details">
+              <Consents consents={details?.consents ?? []} />
+            </section>
+          </aside>
+        </div>
+      ) : gone ? (
         <div data-testid="recording-deleted">
           <Empty title="Recording deleted" icon="history">
             {gone}
@@ -139,6 +156,9 @@ export function ReplayBody(props: { replay: Replay; details: AssistDetails | nul
   const [cur, setCur] = useState(0);
   const [speed, setSpeed] = useState(1);
   const [mode, setMode] = useViewMode();
+  const [skipIdle, setSkipIdle] = useSkipIdle();
+  const markers = useMemo(() => timelineMarkers(replay.marks, replay.pages, replay.rows), [replay]);
+  const gaps = useMemo(() => idleGaps(replay.events, markers), [replay.events, markers]);
   const total = Math.max(0, replay.end - replay.start);
   // The player's handlers outlive renders; the length grows while loading.
   const totalRef = useRef(total);
@@ -188,15 +208,24 @@ export function ReplayBody(props: { replay: Replay; details: AssistDetails | nul
     for (; fed.current < replay.events.length; fed.current++) m.add(replay.events[fed.current]);
   }, [replay]);
 
-  // Follow the player's clock while it plays.
+  // Follow the player's clock while it plays, and pass over idle
+  // stretches when skipping is on (a jump is a seek: rrweb applies every
+  // event before the target at once).
   useEffect(() => {
     if (!playing) return;
     const t = setInterval(() => {
       const r = player.current;
-      if (r) setCur(Math.min(totalRef.current, Math.max(0, r.getCurrentTime())));
+      if (!r) return;
+      let now = r.getCurrentTime();
+      const to = skipIdle ? skipTarget(gaps, replay.start + now) : null;
+      if (to !== null) {
+        now = to - replay.start;
+        r.play(now);
+      }
+      setCur(Math.min(totalRef.current, Math.max(0, now)));
     }, 100);
     return () => clearInterval(t);
-  }, [playing]);
+  }, [playing, skipIdle, gaps, replay.start]);
 
   const play = () => {
     const r = player.current;
@@ -221,6 +250,10 @@ export function ReplayBody(props: { replay: Replay; details: AssistDetails | nul
     if (playing) r.play(t);
     else r.pause(pauseOffset(t));
   };
+  const step = (dir: 1 | -1) => {
+    const m = nextMarker(markers, replay.start + cur, dir);
+    if (m) seek(m.ts - replay.start);
+  };
   const changeSpeed = (s: number) => {
     setSpeed(s);
     player.current?.setConfig({ speed: s });
@@ -238,6 +271,9 @@ export function ReplayBody(props: { replay: Replay; details: AssistDetails | nul
     } else if (e.key === "ArrowRight") {
       e.preventDefault();
       seek(cur + 5000);
+    } else if (e.key === "," || e.key === ".") {
+      e.preventDefault();
+      step(e.key === "," ? -1 : 1);
     }
   });
 
@@ -285,18 +321,8 @@ export function ReplayBody(props: { replay: Replay; details: AssistDetails | nul
               <Icon name="play" />
             </button>
           )}
-          <input
-            class="seek"
-            type="range"
-            min={0}
-            max={total}
-            step={seekStep}
-            value={cur}
-            data-testid="replay-seek"
-            aria-label="Position"
-            disabled={!playable}
-            onInput={(e) => seek(Number((e.currentTarget as HTMLInputElement).value))}
-          />
+          <MarkerNav disabled={!playable || markers.length === 0} onStep={step} />
+          <Timeline start={replay.start} end={replay.end} cur={cur} disabled={!playable} markers={markers} onSeek={seek} />
           <span class="time" data-testid="replay-time">
             {clock(cur)} / {clock(total)}
           </span>
@@ -313,18 +339,21 @@ export function ReplayBody(props: { replay: Replay; details: AssistDetails | nul
               </option>
             ))}
           </select>
+          <SkipToggle on={skipIdle} saved={idleSaved(gaps)} onChange={setSkipIdle} />
         </div>
       </div>
       <aside class="side-panel">
         {!shared && <AssistChat conversationId={details?.assist.conversationId} />}
         <Devtools rows={rows} base={replay.start} />
-        <Details replay={replay} details={details} onSeek={(ts) => seek(ts - replay.start)} at={at} />
+        <Details replay={replay} details={details} onSeek={(ts) => seek(ts - replay.start)} at={at} markers={markers} />
       </aside>
     </div>
   );
 }
 
-function Details({ replay, details, onSeek, at }: { replay: Replay; details: AssistDetails | null; onSeek(ts: number): void; at: number }) {
+function Details(props: { replay: Replay; details: AssistDetails | null; onSeek(ts: number): void; at: number; markers: readonly Marker[] }) {
+  const { replay, details, onSeek, at, markers } = props;
+  const currentMarker = [...markers].reverse().find((m) => m.ts <= at) ?? null;
   const a = details?.assist;
   const consents = details?.consents ?? [];
   const audit = details?.audit ?? [];
@@ -353,20 +382,8 @@ function Details({ replay, details, onSeek, at }: { replay: Replay; details: Ass
           ))}
         </ul>
       )}
-      <h3>Consent</h3>
-      {consents.length === 0 ? (
-        <div class="muted small">No consent recorded.</div>
-      ) : (
-        <ul class="kv-list" data-testid="consents">
-          {consents.map((c, i) => (
-            <li key={i}>
-              <span class={c.allowed ? "ok-text" : "bad-text"}>{c.allowed ? "Allowed" : "Denied"}</span> via {c.method}
-              {c.pageUrl && <> on {shortURL(c.pageUrl)}</>} · {when(c.at)}
-              {c.text && <div class="quote">“{c.text}”</div>}
-            </li>
-          ))}
-        </ul>
-      )}
+      <MarkerList markers={markers} start={replay.start} current={currentMarker} onSeek={(ms) => onSeek(replay.start + ms)} />
+      <Consents consents={consents} />
       <h3>Audit log</h3>
       {audit.length === 0 ? (
         <div class="muted small">No entries.</div>
@@ -399,5 +416,27 @@ function Details({ replay, details, onSeek, at }: { replay: Replay; details: Ass
         </>
       )}
     </section>
+  );
+}
+
+/** The person's recorded answers to the request to see their page. */
+function Consents({ consents }: { consents: NonNullable<AssistDetails["consents"]> }) {
+  return (
+    <>
+      <h3>Consent</h3>
+      {consents.length === 0 ? (
+        <div class="muted small">No consent recorded.</div>
+      ) : (
+        <ul class="kv-list" data-testid="consents">
+          {consents.map((c, i) => (
+            <li key={i}>
+              <span class={c.allowed ? "ok-text" : "bad-text"}>{c.allowed ? "Allowed" : "Denied"}</span> via {c.method}
+              {c.pageUrl && <> on {shortURL(c.pageUrl)}</>} · {when(c.at)}
+              {c.text && <div class="quote">“{c.text}”</div>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
   );
 }

@@ -1,6 +1,7 @@
 // Terminals: shared machine terminals, with links to join or replay them in
 // the web terminal.
 
+import { Fragment } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, errorMessage, Terminal } from "../../shared/api";
 import { ago, parseTime, when } from "../../shared/format";
@@ -64,48 +65,65 @@ export function TerminalsScreen() {
             session shows up here and helpers join with <code>ssh</code> or in the browser.
           </Empty>
         ) : (
-          <div class="table">
-            <div class="table-head terminal-grid">
-              <span>Host</span>
-              <span>Command</span>
-              <span>Started</span>
-              <span>Helpers</span>
-              <span />
-            </div>
-            {list.map((t) => {
-              const live = !t.endedAt;
-              const started = parseTime(t.createdAt);
-              return (
-                <div class="table-row terminal-grid" key={t.id} data-testid="terminal-item" data-terminal-id={t.id}>
-                  <span>
-                    <span class="qi-person">{t.hostName || t.id}</span>
-                    <span class="muted small block mono">{t.id}</span>
-                  </span>
-                  <span class="mono">{t.command || "—"}</span>
-                  <span title={when(t.createdAt)}>{isNaN(started) ? "—" : ago(now - started)}</span>
-                  <span>{helperCount(t.helpers)}</span>
-                  <span class="row-actions">
-                    {live ? <Pill tone="ok">live</Pill> : <Pill tone="neutral">ended</Pill>}
-                    {live && (
-                      <a class="btn" href={paths.terminal(t.id)} data-testid="terminal-open">
-                        <Icon name="terminal" /> Open
-                      </a>
+          // One table: the headers share the rows' columns, whatever the widths.
+          <table class="terminal-table" data-testid="terminal-table">
+            <thead>
+              <tr>
+                <th scope="col">Host</th>
+                <th scope="col">Command</th>
+                <th scope="col">Started</th>
+                <th scope="col">Helpers</th>
+                <th scope="col">
+                  <span class="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.map((t) => {
+                const live = !t.endedAt;
+                const started = parseTime(t.createdAt);
+                return (
+                  <Fragment key={t.id}>
+                    <tr data-testid="terminal-item" data-terminal-id={t.id}>
+                      <td>
+                        <span class="qi-person">{t.hostName || t.id}</span>
+                        <span class="muted small block mono">{t.id}</span>
+                      </td>
+                      <td class="mono">{t.command || "—"}</td>
+                      <td title={when(t.createdAt)}>{isNaN(started) ? "—" : ago(now - started)}</td>
+                      <td>{helperCount(t.helpers)}</td>
+                      <td>
+                        <span class="row-actions">
+                          {live ? <Pill tone="ok">live</Pill> : <Pill tone="neutral">ended</Pill>}
+                          {live && (
+                            <a class="btn" href={paths.terminal(t.id)} data-testid="terminal-open">
+                              <Icon name="terminal" /> Open
+                            </a>
+                          )}
+                          {!live && <ShareButton kind="terminal" id={t.id} />}
+                          <a class="btn btn-ghost" href={paths.terminalReplay(t.id)} data-testid="terminal-replay">
+                            <Icon name="replay" /> Replay
+                          </a>
+                          {!live && (
+                            <button class="btn btn-ghost" onClick={() => setVideos(videos === t.id ? null : t.id)} data-testid="terminal-video">
+                              <Icon name="video" /> Video
+                            </button>
+                          )}
+                        </span>
+                      </td>
+                    </tr>
+                    {videos === t.id && (
+                      <tr class="terminal-videos">
+                        <td colSpan={5}>
+                          <VideoPanel kind="terminal" id={t.id} />
+                        </td>
+                      </tr>
                     )}
-                    {!live && <ShareButton kind="terminal" id={t.id} />}
-                    <a class="btn btn-ghost" href={paths.terminalReplay(t.id)} data-testid="terminal-replay">
-                      <Icon name="replay" /> Replay
-                    </a>
-                    {!live && (
-                      <button class="btn btn-ghost" onClick={() => setVideos(videos === t.id ? null : t.id)} data-testid="terminal-video">
-                        <Icon name="video" /> Video
-                      </button>
-                    )}
-                  </span>
-                  {videos === t.id && <VideoPanel kind="terminal" id={t.id} />}
-                </div>
-              );
-            })}
-          </div>
+                  </Fragment>
+                );
+              })}
+            </tbody>
+          </table>
         )}
       </div>
     </div>
