@@ -385,7 +385,7 @@ func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	if set["network-bodies"] {
 		if site.CaptureBodies {
-			fmt.Fprintf(stdout, "site %s (%s): request and response bodies are recorded (text only, capped; pages loaded from now on)\n", site.Name, site.Key)
+			fmt.Fprintf(stdout, "site %s (%s): request and response bodies are recorded (text only, capped; assists started from now on)\n", site.Name, site.Key)
 		} else {
 			fmt.Fprintf(stdout, "site %s (%s): request and response bodies are not recorded\n", site.Name, site.Key)
 		}
