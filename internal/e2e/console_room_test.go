@@ -87,6 +87,8 @@ func TestConsoleNetworkDetail(t *testing.T) {
 	e := setup(t)
 	person, agent := e.tab(), e.tab()
 	demo := e.srv.Demo()
+	// A laptop's window: the default headless one is too short for the panel.
+	browsertest.Run(t, agent, "window size", chromedp.EmulateViewport(1280, 900))
 	id := askForHelp(t, e, person, agent, "index.html")
 	browsertest.ClickSDK(t, person, "allow")
 	waitJS(t, agent, "the page in the mirror", browsertest.MirrorDoc+`?.body`)
@@ -137,7 +139,7 @@ func TestConsoleNetworkDetail(t *testing.T) {
 		}
 		return emulation.SetFocusEmulationEnabled(true).Do(ctx)
 	}))
-	browsertest.Run(t, agent, "copy as curl", chromedp.Evaluate(`document.querySelector('[data-testid=devtools-net][data-open=true] [data-testid=net-copy-curl]').click()`, nil))
+	browsertest.Run(t, agent, "copy as curl", browsertest.Clicked(`[data-testid=devtools-net][data-open=true] [data-testid=net-copy-curl]`))
 	waitJS(t, agent, "copied", `document.querySelector('[data-testid=net-copied]')?.textContent === 'Copied'`)
 	var clip string
 	browsertest.Run(t, agent, "read the clipboard", chromedp.Evaluate(`navigator.clipboard.readText()`, &clip, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
