@@ -317,11 +317,12 @@ func drainRecordings(ctx context.Context, db store.Recordings, data *storage) (i
 }
 
 func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("site set", "tandem site set KEY|ID [--retention 90d] [--triage-bot BOT_ID|none] [--auto-video on|off] [--redirect-uri URI ...] [--confidential[=false]] [--one-device[=false]] [--device KIND ...] [--vouch-key FILE.pem|none] [--data DIR | --store URL]", stderr)
+	fs := newFlagSet("site set", "tandem site set KEY|ID [--retention 90d] [--triage-bot BOT_ID|none] [--auto-video on|off] [--network-bodies on|off] [--redirect-uri URI ...] [--confidential[=false]] [--one-device[=false]] [--device KIND ...] [--vouch-key FILE.pem|none] [--data DIR | --store URL]", stderr)
 	data := storageFlags(fs)
 	keep := fs.String("retention", "", retentionUsage)
 	triage := fs.String("triage-bot", "", "the bot (id or name) that answers the site's people first, granted all its scopes; none for no bot")
 	autoVideo := fs.String("auto-video", "", "on: the end of each assist of the site queues a video export of it; off: exports only on request")
+	netBodies := fs.String("network-bodies", "", "on: the SDK records text bodies of the page's fetch and XHR requests (capped, secrets by name masked); off: methods, URLs, status, timing and headers only")
 	pp := addPassportFlags(fs)
 	ref, err := parseOne(fs, args, "KEY or ID")
 	if err != nil {
@@ -329,15 +330,18 @@ func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if !set["retention"] && !set["triage-bot"] && !set["auto-video"] && !pp.given() {
+	if !set["retention"] && !set["triage-bot"] && !set["auto-video"] && !set["network-bodies"] && !pp.given() {
 		fs.Usage()
-		return errors.New("site set: nothing to change; give --retention, --triage-bot, --auto-video or passport flags (--redirect-uri, --confidential, --one-device, --access-ttl, --refresh-ttl, --device, --vouch-key)")
+		return errors.New("site set: nothing to change; give --retention, --triage-bot, --auto-video, --network-bodies or passport flags (--redirect-uri, --confidential, --one-device, --access-ttl, --refresh-ttl, --device, --vouch-key)")
 	}
 	if err := pp.check(); err != nil {
 		return cliError("site set", err)
 	}
 	if set["auto-video"] && *autoVideo != "on" && *autoVideo != "off" {
 		return fmt.Errorf("site set: --auto-video %q: want on or off", *autoVideo)
+	}
+	if set["network-bodies"] && *netBodies != "on" && *netBodies != "off" {
+		return fmt.Errorf("site set: --network-bodies %q: want on or off", *netBodies)
 	}
 	var keepFor time.Duration
 	if set["retention"] {
@@ -366,6 +370,9 @@ func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	if set["auto-video"] {
 		site.AutoVideo = *autoVideo == "on"
 	}
+	if set["network-bodies"] {
+		site.CaptureBodies = *netBodies == "on"
+	}
 	if err := db.UpdateSite(ctx, site); err != nil {
 		return cliError("site set", err)
 	}
@@ -374,6 +381,13 @@ func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 			fmt.Fprintf(stdout, "site %s (%s): each assist is exported to video when it ends\n", site.Name, site.Key)
 		} else {
 			fmt.Fprintf(stdout, "site %s (%s): videos are exported on request only\n", site.Name, site.Key)
+		}
+	}
+	if set["network-bodies"] {
+		if site.CaptureBodies {
+			fmt.Fprintf(stdout, "site %s (%s): request and response bodies are recorded (text only, capped; assists started from now on)\n", site.Name, site.Key)
+		} else {
+			fmt.Fprintf(stdout, "site %s (%s): request and response bodies are not recorded\n", site.Name, site.Key)
 		}
 	}
 	if set["retention"] {

@@ -298,3 +298,34 @@ func TestSiteAutoVideo(t *testing.T) {
 		t.Errorf("site set --auto-video maybe: %v, want refused", err)
 	}
 }
+
+func TestSiteNetworkBodies(t *testing.T) {
+	dir := newDataDir(t)
+	shop := addSite(t, dir, "Shop")
+	if out := mustRun(t, dir, "", "site", "list"); strings.Contains(out, "capture-bodies") {
+		t.Fatalf("a new site records bodies:\n%s", out)
+	}
+	tests := []struct {
+		value, printed string
+		listed         bool
+	}{
+		{"on", "bodies are recorded", true},
+		{"off", "bodies are not recorded", false},
+	}
+	for _, tc := range tests {
+		out := mustRun(t, dir, "", "site", "set", shop, "--network-bodies", tc.value)
+		if !strings.Contains(out, tc.printed) {
+			t.Errorf("site set --network-bodies %s printed:\n%s", tc.value, out)
+		}
+		if out := mustRun(t, dir, "", "site", "list"); strings.Contains(out, "capture-bodies") != tc.listed {
+			t.Errorf("after --network-bodies %s, site list:\n%s", tc.value, out)
+		}
+	}
+	mustRun(t, dir, "", "site", "set", shop, "--network-bodies", "on")
+	if _, _, err := tandemCmd(t, dir, "", "site", "set", shop, "--network-bodies", "yes"); err == nil || !strings.Contains(err.Error(), "want on or off") {
+		t.Errorf("site set --network-bodies yes: %v, want refused", err)
+	}
+	if out := mustRun(t, dir, "", "site", "list"); !strings.Contains(out, "capture-bodies") {
+		t.Errorf("a refused value changed the setting:\n%s", out)
+	}
+}

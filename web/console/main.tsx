@@ -46,6 +46,8 @@ import "./tools.css";
 import "./chat/chat.css";
 import "./passport/passport.css";
 import "./video/video.css";
+import "./common/netrow.css";
+import "./live/room.css";
 
 exposeDebug();
 const root = document.getElementById("app");

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cyrb53, hashString, pageIdFor, urlWithoutFragment } from "./hash.ts";
-import { redact, stringify } from "./devtools.ts";
+import { headerList, hiddenValue, redact, redactStrict, stringify } from "./devtools.ts";
 import { parseWatchers, watchersText } from "./watchers.ts";
 
 test("page ids ignore the fragment and nothing else", () => {
@@ -74,4 +74,33 @@ test("a watchers frame is read defensively", () => {
   });
   assert.deepEqual(parseWatchers(null), { agents: [], asking: [] });
   assert.deepEqual(parseWatchers({ agents: "Alex" }), { agents: [], asking: [] });
+});
+
+test("credential headers keep their name and lose their value", () => {
+  const cases = [
+    [{ Authorization: "Bearer s3cret" }, [["authorization", hiddenValue]]],
+    [[["Cookie", "sid=s3cret"], ["Accept", "text/html"]], [["cookie", hiddenValue], ["accept", "text/html"]]],
+    [[["set-cookie", "sid=s3cret"]], [["set-cookie", hiddenValue]]],
+    [[["Proxy-Authorization", "Basic s3cret"]], [["proxy-authorization", hiddenValue]]],
+    [[["X-Api-Key", "s3cret"], ["X-CSRF-Token", "s3cret"]], [["x-api-key", hiddenValue], ["x-csrf-token", hiddenValue]]],
+    [[["Content-Type", "application/json"]], [["content-type", "application/json"]]],
+    [null, []],
+  ];
+  for (const [h, want] of cases) {
+    const got = headerList(h);
+    assert.deepEqual(got, want);
+    assert.ok(!JSON.stringify(got).includes("s3cret"));
+  }
+  const many = Array.from({ length: 80 }, (_, i) => ["x-h" + i, "v"]);
+  assert.equal(headerList(many).length, 50);
+});
+
+test("strict masking masks every value of a body", () => {
+  const cases = [
+    ['{"name":"Ann","age":41,"ok":true}', '{"name":"***","age":"***","ok":true}'],
+    ['[{"q":"shoes \\"red\\""}]', '[{"q":"***"}]'],
+    ["name=Ann&city=Paris", "name=***&city=***"],
+    ["<p>Ann</p>", "[hidden by the site's strict masking]"],
+  ];
+  for (const [body, want] of cases) assert.equal(redactStrict(body), want);
 });

@@ -209,7 +209,7 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void, report?: (e
   };
 
   // The devtools hooks go in before rrweb so that nothing is missed.
-  undo.push(install({ base: o.base, captureBodies: o.captureBodies, emit: custom }));
+  undo.push(install({ base: o.base, captureBodies: o.captureBodies, strictMasking: o.strictMasking, emit: custom }));
 
   const stopRecording = record({
     emit: onEvent,

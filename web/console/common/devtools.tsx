@@ -2,8 +2,9 @@
 // requests and errors, in time order, with counters and a filter.
 
 import { useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
-import { duration, offset } from "../../shared/format";
+import { offset } from "../../shared/format";
 import { countRows, filterRows, Row, RowKind, rowKinds } from "../../shared/replay/rows";
+import { NetRow } from "./netrow";
 import { useShortcuts } from "./ui";
 
 const tabLabels: Record<RowKind, string> = { console: "Console", network: "Network", error: "Errors" };
@@ -123,22 +124,7 @@ function DevRow({ row, t0 }: { row: Row; t0: number }) {
         </div>
       );
     case "network":
-      return (
-        <div
-          class={`row row-network${row.failed ? " failed" : ""}`}
-          data-testid="devtools-row"
-          data-kind="network"
-          data-status={row.status ?? ""}
-          data-failed={row.failed ? "true" : "false"}
-          title={row.url}
-        >
-          {time}
-          <span class="row-method">{row.method}</span>
-          <span class="row-url">{row.url}</span>
-          <span class="row-status">{row.error ? row.error : row.status === undefined ? "…" : row.status || "failed"}</span>
-          <span class="row-dur">{duration(row.durationMs)}</span>
-        </div>
-      );
+      return <NetRow row={row} t0={t0} />;
     case "error":
       return (
         <div class="row row-error" data-testid="devtools-row" data-kind="error">

@@ -20,6 +20,7 @@ import { Toasts } from "../common/toast";
 import { LiveToolbar } from "./toolbar";
 import { EndConfirm } from "./endconfirm";
 import { personLinkText } from "./presence";
+import { Room, ShortcutHelp, useRoom } from "./room";
 import { browserLabel } from "../common/ua";
 import { Avatar, Empty, ErrorNote, Icon, Pill, Spinner, StatePill, useShortcuts } from "../common/ui";
 import { VerifiedBadge } from "../common/verified";
@@ -66,6 +67,8 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
   const [ending, setEnding] = useState(false);
   const [confirmEnd, setConfirmEnd] = useState(false);
   const [mode, setMode] = useViewMode();
+  const stage = useRef<HTMLDivElement>(null);
+  const room = useRoom(me.id, stage, () => session.interact.hasControl);
   const [gestures] = useState(() => new Gestures(session, bump));
   const [tool, setToolState] = useState<Tool>(null);
   const [color, setColorState] = useState<string>(strokeColors[0]);
@@ -234,7 +237,7 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
   }
 
   return (
-    <div class="screen assist-screen">
+    <div class={`screen assist-screen${room.fill ? " room-fill" : ""}${room.sideHidden ? " side-hidden" : ""}`} data-testid="assist-screen">
       <header class="assist-head">
         <Link class="back" href={paths.queue} title="Back to the queue">
           ←
@@ -268,6 +271,7 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
             {viewportLabel(viewport) || "—"}
           </span>
           <ViewToggle mode={mode} onChange={setMode} />
+          <RoomButtons room={room} />
           {!ended && (
             <button class="btn btn-ghost btn-icon" title="Ask the page for a fresh snapshot" onClick={() => session.requestSnapshot()} disabled={session.link !== "open"}>
               <Icon name="refresh" />
@@ -295,7 +299,12 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
       <ErrorNote message={actionErr} />
       <Participants session={session} me={me} verified={a?.verified} />
       <div class="assist-body">
-        <div class="live-main">
+        <div class="live-main" ref={stage} data-testid="live-main">
+          {(room.fill || room.fullscreen) && (
+            <div class="room-float">
+              <RoomButtons room={room} />
+            </div>
+          )}
           {!ended && !denied && (
             <LiveToolbar session={session} gestures={gestures} tool={tool} onTool={setTool} color={color} onColor={setColor} pageUrl={pageUrl} live={interactive} />
           )}
@@ -312,7 +321,7 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
           </Mirror>
           <CallPanel session={session} personName={a?.personId || "Person"} />
         </div>
-        <aside class="side-panel">
+        <aside class="side-panel" hidden={room.sideHidden || room.fill} data-testid="side-panel">
           <AssistChat conversationId={a?.conversationId} />
           <section class="pages">
             <h3>
@@ -339,9 +348,23 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
               </ul>
             )}
           </section>
-          <Devtools rows={session.stream.rows} base={player.firstTs} />
+          <div class="devtools-bar">
+            <button
+              class="btn btn-ghost devtools-toggle"
+              data-testid="devtools-toggle"
+              aria-expanded={!room.devtoolsHidden}
+              title={room.devtoolsHidden ? "Show the devtools (D)" : "Hide the devtools (D)"}
+              onClick={room.toggleDevtools}
+            >
+              {room.devtoolsHidden ? "▸" : "▾"} Devtools
+            </button>
+          </div>
+          <div class="devtools-wrap" hidden={room.devtoolsHidden} data-testid="devtools-wrap">
+            <Devtools rows={session.stream.rows} base={player.firstTs} />
+          </div>
         </aside>
       </div>
+      {room.helpOpen && <ShortcutHelp onClose={() => room.setHelp(false)} />}
     </div>
   );
 }
@@ -406,8 +429,28 @@ function Participants({ session, me, verified }: { session: LiveSession; me: Use
 function navigateHint() {
   return (
     <span class="hint">
-      <kbd>F</kbd> fit · <kbd>1</kbd> actual size · <kbd>/</kbd> filter
+      <kbd>F</kbd> fit · <kbd>1</kbd> actual size · <kbd>/</kbd> filter · <kbd>?</kbd> all shortcuts
     </span>
   );
 }
 
+
+/** The buttons that make room: side panel, fill the window, full screen, the shortcut help. */
+function RoomButtons({ room }: { room: Room }) {
+  return (
+    <div class="segmented room-buttons" role="group" aria-label="Layout">
+      <button aria-pressed={!room.sideHidden && !room.fill} data-testid="toggle-side" title="Side panel (S)" onClick={room.toggleSide} disabled={room.fill}>
+        Panel
+      </button>
+      <button aria-pressed={room.fill} data-testid="toggle-fill" title="Fill the window (M)" onClick={room.toggleFill}>
+        Fill
+      </button>
+      <button aria-pressed={room.fullscreen} data-testid="toggle-fullscreen" title="Full screen (Shift+F)" onClick={room.toggleFullscreen}>
+        Full screen
+      </button>
+      <button data-testid="shortcut-help-open" title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts" onClick={() => room.setHelp(true)}>
+        ?
+      </button>
+    </div>
+  );
+}

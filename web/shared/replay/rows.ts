@@ -24,6 +24,12 @@ export interface Row {
   failed?: boolean; // network: status >= 400, no response, or an error
   netId?: string; // network: the SDK's request id, to merge updates
   error?: string; // network: why it failed
+  startedAt?: number; // network: when the request started, person's clock (ms since epoch)
+  ttfbMs?: number; // network: start to the response's first byte (Resource Timing)
+  requestHeaders?: [string, string][]; // network: credential values hidden by the SDK
+  responseHeaders?: [string, string][]; // network
+  requestBody?: string; // network: only where the site records bodies
+  responseBody?: string; // network
   stack?: string; // error
   source?: string; // error: file:line:column
 }
@@ -31,6 +37,20 @@ export interface Row {
 function str(v: unknown): string {
   if (v === undefined || v === null) return "";
   return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+// headers reads a header list the SDK sent: [name, value] pairs of strings.
+function headers(v: unknown): [string, string][] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  const out: [string, string][] = [];
+  for (const h of v) {
+    if (Array.isArray(h) && h.length === 2 && typeof h[0] === "string" && typeof h[1] === "string") out.push([h[0], h[1]]);
+  }
+  return out;
+}
+
+function optStr(v: unknown): string | undefined {
+  return typeof v === "string" ? v : undefined;
 }
 
 function num(v: unknown): number | undefined {
@@ -66,6 +86,12 @@ export function rowFromEvent(e: RREvent, key: string, seq: number): Row | null {
         failed,
         error,
         netId: typeof p.id === "string" || typeof p.id === "number" ? String(p.id) : undefined,
+        startedAt: num(p.startedAt),
+        ttfbMs: num(p.ttfbMs),
+        requestHeaders: headers(p.requestHeaders),
+        responseHeaders: headers(p.responseHeaders),
+        requestBody: optStr(p.requestBody),
+        responseBody: optStr(p.responseBody),
       };
     }
     case "error": {

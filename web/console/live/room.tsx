@@ -1,0 +1,167 @@
+// Room for the page: the live view's side panel and devtools collapse (each
+// agent's choice remembered in this browser), the mirror fills the window
+// or the screen, and single keys do all of it; "?" lists them.
+
+import type { RefObject } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { Dialog, useShortcuts } from "../common/ui";
+
+/** What the agent has folded away or enlarged. */
+export interface RoomLayout {
+  sideHidden: boolean;
+  devtoolsHidden: boolean;
+  /** The mirror fills the browser window (no header, no side panel). */
+  fill: boolean;
+}
+
+const defaultLayout: RoomLayout = { sideHidden: false, devtoolsHidden: false, fill: false };
+
+/** The localStorage key of an agent's layout: agents sharing a browser keep their own. */
+export function layoutKey(agentId: string): string {
+  return "tandem.room." + agentId;
+}
+
+/** parseLayout reads a saved layout; anything unreadable is the default. */
+export function parseLayout(saved: string | null): RoomLayout {
+  if (!saved) return { ...defaultLayout };
+  try {
+    const v = JSON.parse(saved) as Partial<RoomLayout> | null;
+    if (!v || typeof v !== "object") return { ...defaultLayout };
+    return { sideHidden: v.sideHidden === true, devtoolsHidden: v.devtoolsHidden === true, fill: v.fill === true };
+  } catch {
+    return { ...defaultLayout };
+  }
+}
+
+function load(agentId: string): RoomLayout {
+  try {
+    return parseLayout(localStorage.getItem(layoutKey(agentId)));
+  } catch {
+    return { ...defaultLayout };
+  }
+}
+
+/** One shortcut of the live view, as the help lists it. */
+export interface Shortcut {
+  keys: string;
+  what: string;
+}
+
+/** The live view's shortcuts, in the order the help lists them. */
+export const shortcuts: readonly Shortcut[] = [
+  { keys: "?", what: "Show these shortcuts" },
+  { keys: "S", what: "Show or hide the side panel" },
+  { keys: "D", what: "Show or hide the devtools" },
+  { keys: "M", what: "Mirror fills the window (again to leave)" },
+  { keys: "Shift+F", what: "Full screen (Esc leaves)" },
+  { keys: "F", what: "Fit the page to the mirror" },
+  { keys: "1", what: "Page at actual size" },
+  { keys: "/", what: "Filter the devtools rows" },
+  { keys: "Esc", what: "Leave fill mode, close this help" },
+];
+
+/** The state and actions of the room, with its shortcuts installed. */
+export interface Room extends RoomLayout {
+  fullscreen: boolean;
+  helpOpen: boolean;
+  toggleSide(): void;
+  toggleDevtools(): void;
+  toggleFill(): void;
+  toggleFullscreen(): void;
+  setHelp(open: boolean): void;
+}
+
+/**
+ * useRoom keeps the agent's layout, and installs the room's shortcuts. They
+ * stay quiet while the agent types in a field (useShortcuts) and while the
+ * agent holds control with focus in the mirror: those keys are the person's.
+ */
+export function useRoom(agentId: string, stage: RefObject<HTMLElement | null>, inControl: () => boolean): Room {
+  const [layout, setLayout] = useState<RoomLayout>(() => load(agentId));
+  const [fullscreen, setFullscreen] = useState(false);
+  const [helpOpen, setHelp] = useState(false);
+
+  const save = (next: RoomLayout) => {
+    setLayout(next);
+    try {
+      localStorage.setItem(layoutKey(agentId), JSON.stringify(next));
+    } catch {
+      // private mode: the layout lasts for this page only
+    }
+  };
+
+  useEffect(() => {
+    const on = () => setFullscreen(!!document.fullscreenElement && document.fullscreenElement === stage.current);
+    document.addEventListener("fullscreenchange", on);
+    return () => document.removeEventListener("fullscreenchange", on);
+  }, []);
+
+  const toggleFullscreen = () => {
+    const el = stage.current;
+    if (!el) return;
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => undefined);
+    else if (el.requestFullscreen) el.requestFullscreen().catch(() => undefined);
+  };
+
+  const room: Room = {
+    ...layout,
+    fullscreen,
+    helpOpen,
+    toggleSide: () => save({ ...layout, sideHidden: !layout.sideHidden }),
+    toggleDevtools: () => save({ ...layout, devtoolsHidden: !layout.devtoolsHidden }),
+    toggleFill: () => save({ ...layout, fill: !layout.fill }),
+    toggleFullscreen,
+    setHelp,
+  };
+
+  useShortcuts((e) => {
+    if (helpOpen) return; // the dialog has the keyboard
+    const el = stage.current;
+    if (inControl() && el && el.contains(document.activeElement)) return;
+    const act: Record<string, () => void> = {
+      "?": () => setHelp(true),
+      s: room.toggleSide,
+      d: room.toggleDevtools,
+      m: room.toggleFill,
+      F: toggleFullscreen,
+      Escape: () => layout.fill && room.toggleFill(),
+    };
+    const f = act[e.key];
+    if (f) {
+      e.preventDefault();
+      f();
+    }
+  });
+  return room;
+}
+
+/** The "?" help: the live view's shortcuts, in a modal dialog. */
+export function ShortcutHelp({ onClose }: { onClose(): void }) {
+  return (
+    <Dialog title="Keyboard shortcuts" onClose={onClose} testid="shortcut-help">
+      <table class="shortcut-table">
+        <tbody>
+          {shortcuts.map((s) => (
+            <tr key={s.keys} data-testid="shortcut">
+              <th scope="row">
+                {s.keys.split("+").map((k, i) => (
+                  <>
+                    {i > 0 && "+"}
+                    <kbd>{k}</kbd>
+                  </>
+                ))}
+              </th>
+              <td>{s.what}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p class="muted small">Shortcuts do nothing while you type in a field, or while you control the person's page with the mirror focused.</p>
+      <div class="dialog-actions">
+        <button class="btn" data-testid="shortcut-help-close" onClick={onClose}>
+          Close
+        </button>
+      </div>
+    </Dialog>
+  );
+}
