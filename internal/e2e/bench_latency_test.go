@@ -26,8 +26,9 @@ import (
 //     it).
 const (
 	personStampsJS = `(() => {
-	window.__keys = []; window.__sent = [];
+	window.__keys = []; window.__inputs = []; window.__sent = [];
 	window.addEventListener('keydown', () => window.__keys.push(performance.timeOrigin + performance.now()), true);
+	window.addEventListener('input', () => window.__inputs.push(performance.timeOrigin + performance.now()), true);
 	const send = WebSocket.prototype.send;
 	WebSocket.prototype.send = function (d) {
 		if (typeof d === 'string' && d.startsWith('{"k":"ev"')) window.__sent.push(performance.timeOrigin + performance.now());
@@ -67,14 +68,14 @@ const (
 
 // keystrokeTimes is where the time of one keystroke went, in ms.
 type keystrokeTimes struct {
-	total, recorder, relay, console float64
+	total, page, recorder, relay, console float64
 }
 
 // BenchmarkKeystrokeToMirror measures, for b.N keystrokes typed by the
 // person in a field of the demo form (CDP Input.dispatchKeyEvent), the time
 // from the keydown on the person's page to the new value in the agent's
-// mirror, and where it went: the recorder (keydown → the frame leaves the
-// page's WebSocket), the relay (→ the frame arrives in the console's
+// mirror, and where it went: the page (keydown → the field's input event),
+// the recorder (→ the frame leaves the page's WebSocket), the relay (→ the frame arrives in the console's
 // WebSocket) and the console (→ the mirror's field has the value). It
 // reports p50 and p99 of each. Both tabs are in one browser, so their
 // clocks agree.
@@ -103,6 +104,7 @@ func BenchmarkKeystrokeToMirror(b *testing.B) {
 		)
 		waitJS(b, agent, "the keystroke in the mirror", fmt.Sprintf(`(window.__shown || []).some(s => s[1] === %d)`, i+1))
 		keyAt := browsertest.Eval[float64](b, person, fmt.Sprintf(`window.__keys[%d]`, i))
+		inputAt := browsertest.Eval[float64](b, person, fmt.Sprintf(`window.__inputs[%d]`, i))
 		sent := browsertest.Eval[[]float64](b, person, `window.__sent`)
 		recv := browsertest.Eval[[]float64](b, agent, `window.__recv`)
 		shownAt := browsertest.Eval[float64](b, agent, fmt.Sprintf(`window.__shown.find(s => s[1] === %d)[0]`, i+1))
@@ -111,7 +113,7 @@ func BenchmarkKeystrokeToMirror(b *testing.B) {
 		if sentAt == 0 || recvAt == 0 || recvAt > shownAt {
 			b.Fatalf("keystroke %d: no frame between the key (%.1f) and the mirror (%.1f): sent %.1f, received %.1f", i, keyAt, shownAt, sentAt, recvAt)
 		}
-		got = append(got, keystrokeTimes{shownAt - keyAt, sentAt - keyAt, recvAt - sentAt, shownAt - recvAt})
+		got = append(got, keystrokeTimes{shownAt - keyAt, inputAt - keyAt, sentAt - inputAt, recvAt - sentAt, shownAt - recvAt})
 		// A typist's pace, so that every key is a keystroke of its own.
 		time.Sleep(40 * time.Millisecond)
 	}
@@ -121,6 +123,7 @@ func BenchmarkKeystrokeToMirror(b *testing.B) {
 		of   func(keystrokeTimes) float64
 	}{
 		{"", func(k keystrokeTimes) float64 { return k.total }},
+		{"page-", func(k keystrokeTimes) float64 { return k.page }},
 		{"recorder-", func(k keystrokeTimes) float64 { return k.recorder }},
 		{"relay-", func(k keystrokeTimes) float64 { return k.relay }},
 		{"console-", func(k keystrokeTimes) float64 { return k.console }},
