@@ -8,7 +8,7 @@
 //   pagecache.ts  per-page snapshot cache and `ref` substitution
 //   recording.ts  a stored recording → a replay (sequence order, monotonic time)
 //   seek.ts       the replay's seek bar → rrweb's pause offset
-//   liveclock.ts  person-clock timestamps → this browser's clock for live playback
+//   liveclock.ts  person-clock timestamps → the live player's clock (played on arrival)
 //   interact.ts   control, pointers, strokes, repairs, toasts: the interaction frames
 //   mesh.ts       calls: call.state, who offers to whom
 //   place.ts      mirror ↔ person's page coordinates (scale, scroll, node offsets)

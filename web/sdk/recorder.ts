@@ -10,11 +10,14 @@ import { ownSetters } from "./controlled";
 import { Masker, maskAttributes, maskText, maskValue, scrub } from "./masking";
 import { interact } from "./interact";
 import { startScreen } from "./screenrec";
+import { Batcher, browserBatchClock } from "./batcher";
 import type { RecorderFrame, RecorderHandle, RecorderOptions } from "./types";
 import { KindEv, KindLeave, KindMeta, KindRef, KindSnap } from "../shared/protocol";
 
-// Live means live: events leave at most this long after they happen.
-const batchMs = 20;
+// Live means live: an event leaves at the end of the task that made it; only
+// while the page is busy are events gathered, one frame per batchGapMs
+// (batcher.ts).
+const batchGapMs = 20;
 const batchMax = 500;
 // A route change is snapshotted once the new route has had time to render.
 const routeSettleMs = 30;
@@ -45,6 +48,14 @@ function viewport() {
   return { width: window.innerWidth, height: window.innerHeight, dpr: window.devicePixelRatio || 1 };
 }
 
+// urgent reports whether an event is the person's own input or click (rrweb's
+// Input and MouseInteraction sources): it leaves at once even while busy.
+function urgent(e: eventWithTime): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const src = e.type === 3 ? (e.data as any).source : -1;
+  return src === 5 || src === 2;
+}
+
 function start(o: RecorderOptions, emit: (f: RecorderFrame) => void, report?: (e: unknown) => void): RecorderHandle {
   // A page that describes its screen (Tandem.screen) is recorded from that, not from its DOM.
   if (o.screen) return startScreen({ ...o, screen: o.screen }, emit, report || (() => {}));
@@ -53,8 +64,6 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void, report?: (e
   const lookup = (id: number) => record.mirror.getNode(id);
   let pid = pageIdFor(location.href);
   let href = location.href;
-  let batch: eventWithTime[] = [];
-  let timer = 0;
   let routeTimer = 0;
   let resizeTimer = 0;
   let pendingMeta: eventWithTime | null = null;
@@ -67,14 +76,11 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void, report?: (e
   const fields = ownSetters();
 
 
-  function flush(): void {
-    clearTimeout(timer);
-    timer = 0;
-    if (!batch.length) return;
-    const d = JSON.stringify(batch);
-    batch = [];
-    emit({ k: KindEv, p: pid, d });
-  }
+  const batch = new Batcher<eventWithTime>((evs) => emit({ k: KindEv, p: pid, d: JSON.stringify(evs) }), browserBatchClock, {
+    gapMs: batchGapMs,
+    max: batchMax,
+  });
+  const flush = () => batch.flush();
 
   function meta(): void {
     emit({ k: KindMeta, p: pid, d: JSON.stringify({ url: location.href, title: document.title, pageId: pid, viewport: viewport() }) });
@@ -194,9 +200,7 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void, report?: (e
       return;
     }
     if (!clean(e)) return;
-    batch.push(e);
-    if (batch.length >= batchMax) flush();
-    else if (!timer) timer = window.setTimeout(flush, batchMs);
+    batch.add(e, urgent(e));
   }
 
   const custom = (tag: string, payload: unknown) => {
@@ -229,7 +233,7 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void, report?: (e
     slimDOMOptions: { script: true, comment: true, headFavicon: true, headWhitespace: true, headMetaSocial: true, headMetaRobots: true, headMetaVerification: true },
     // input "all": rrweb's "last" records only change events (on blur), so
     // the agent would not see typing; repeated values are deduplicated and
-    // the 20 ms batching bounds the rate anyway.
+    // the batching bounds the rate of frames anyway.
     sampling: { mousemove: 20, mousemoveCallback: 20, mouseInteraction: true, scroll: 20, media: 100, input: "all", canvas: 2 },
     dataURLOptions: { type: "image/webp", quality: 0.6 },
     errorHandler: () => true, // a recording problem must never break the page
@@ -326,10 +330,9 @@ function start(o: RecorderOptions, emit: (f: RecorderFrame) => void, report?: (e
     stop() {
       if (stopped) return;
       stopped = true;
-      clearTimeout(timer);
       clearTimeout(routeTimer);
       clearTimeout(resizeTimer);
-      batch = [];
+      batch.clear();
       for (const u of undo.reverse()) {
         try {
           u();

@@ -1,38 +1,39 @@
-// LiveClock maps the person's event timestamps onto the console's clock for
-// rrweb's live mode. rrweb plays an event at baseline + (timestamp - baseline),
-// so person-clock timestamps would replay history in real time after a resync
-// and drift with clock skew. The clock keeps each event's relative timing
-// within a short window ahead of now, and re-anchors when it falls outside:
-// a burst of old frames collapses to "now", and the view never lags more than
-// the window behind what arrives.
+// LiveClock maps the person's event timestamps onto the live player's clock
+// for rrweb's live mode. rrweb plays an event at baseline + (timestamp -
+// baseline), so person-clock timestamps would replay history in real time
+// after a resync and drift with clock skew.
+//
+// Live means as soon as it arrives: the first event of every frame is played
+// now, whatever its timestamp, so no delay carries over from one frame to the
+// next (an earlier clock kept the lead of the first event it saw, and a
+// snapshot that took 100 ms to arrive delayed every later keystroke by as
+// much). Only events that arrive bunched in one frame are spread out again, at
+// the pace they happened, up to spreadMs: a small jitter buffer that exists
+// only while events arrive out of step with their timing.
 
 /** Options of a LiveClock. */
 export interface LiveClockOptions {
-  /** How far ahead of now an event is scheduled when the clock (re)anchors. */
-  bufferMs?: number;
-  /** The largest lead over now that is kept as is; beyond it the clock re-anchors. */
-  windowMs?: number;
+  /** The longest delay given to an event after the first of its frame, to keep the pace of a bunched frame. */
+  spreadMs?: number;
 }
 
 /** LiveClock retimes one player's events; make a new one for each new player. */
 export class LiveClock {
-  private offset: number | null = null;
+  private offset = 0;
   private last = -Infinity;
-  private readonly buffer: number;
-  private readonly window: number;
+  private readonly spread: number;
 
   constructor(o: LiveClockOptions = {}) {
-    this.buffer = o.bufferMs ?? 20;
-    this.window = o.windowMs ?? 1000;
+    this.spread = o.spreadMs ?? 50;
   }
 
-  /** Returns the console-clock time at which an event stamped ts should play, given now. */
-  map(ts: number, now: number): number {
-    let t = this.offset === null ? NaN : ts + this.offset;
-    if (!(t >= now && t <= now + this.window)) {
-      this.offset = now + this.buffer - ts;
-      t = now + this.buffer;
-    }
+  /**
+   * Returns the player-clock time at which an event stamped ts should play,
+   * given now; first says that it is the first event of a frame.
+   */
+  map(ts: number, now: number, first: boolean): number {
+    if (first) this.offset = now - ts;
+    let t = Math.min(Math.max(ts + this.offset, now), now + this.spread);
     // Never go back in time: the player must see events in arrival order.
     if (t < this.last) t = this.last;
     this.last = t;

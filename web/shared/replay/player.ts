@@ -1,7 +1,8 @@
 // LivePlayer draws the live mirror with rrweb's Replayer in live mode. Each
 // snapshot gets a fresh player (the old page's state is dropped with it);
-// events are retimed onto this browser's clock (see liveclock.ts) and click
-// and touch marks are timed to appear with the events that made them.
+// events are retimed onto the player's clock (see liveclock.ts) and click
+// and touch marks are timed to appear with the events that made them. An
+// event due now is applied at once, not at rrweb's next animation frame.
 
 import { Replayer } from "rrweb";
 import { CanvasPainter, CanvasTarget } from "./canvas";
@@ -77,6 +78,10 @@ export class LivePlayer {
 
   private host: HTMLElement | null = null;
   private clock = new LiveClock();
+  /** The player's clock: the Date.now() of its start and the performance.now() just after. */
+  private baseline = 0;
+  private perfStart = 0;
+  private kickQueued = false;
   private pending: RREvent[] = [];
   private timers = new Set<ReturnType<typeof setTimeout>>();
   private pump: ReturnType<typeof setInterval> | null = null;
@@ -130,13 +135,40 @@ export class LivePlayer {
       this.pending.push(...evs);
       return;
     }
+    let first = true;
     for (const e of evs) {
-      const now = Date.now();
-      const at = this.clock.map(e.timestamp, now);
+      const now = this.now();
+      const at = this.clock.map(e.timestamp, now, first);
+      first = false;
       mirror.add({ ...e, timestamp: at });
       const m = markFromEvent(e);
       if (m) this.scheduleMark(m, at - now);
     }
+    if (evs.length) this.kick();
+  }
+
+  // now is the current time on the player's clock. It runs on
+  // performance.now(), as rrweb's timer does, from just after the timer
+  // started: never ahead of the timer, so an event mapped to now is due when
+  // the timer next looks.
+  private now(): number {
+    return this.baseline + (performance.now() - this.perfStart);
+  }
+
+  // kick applies the events that are due without waiting for the next
+  // animation frame (up to 16 ms, more in a busy tab). rrweb queues each
+  // added event in a microtask; this one runs after them.
+  private kick(): void {
+    if (this.kickQueued) return;
+    this.kickQueued = true;
+    queueMicrotask(() => {
+      this.kickQueued = false;
+      const timer = this.replayer?.timer as unknown as { raf?: number | true | null; isActive?: () => boolean; rafCheck?: () => void } | undefined;
+      if (!timer?.isActive?.() || !timer.rafCheck) return;
+      // One loop of frames at a time: rafCheck asks for the next frame itself if events wait.
+      if (typeof timer.raf === "number") cancelAnimationFrame(timer.raf);
+      timer.rafCheck();
+    });
   }
 
   private scheduleMark(m: Mark, inMs: number): void {
@@ -175,7 +207,9 @@ export class LivePlayer {
       this.drawn = true;
       this.onChange();
     });
-    r.startLive();
+    this.baseline = Date.now();
+    r.startLive(this.baseline);
+    this.perfStart = performance.now();
     this.clock = new LiveClock();
     this.mirror = m;
     this.replayer = r;
