@@ -69,8 +69,9 @@ func endedBoxAssist(t *testing.T, e *env) string {
 }
 
 // playsJS starts the <video> sel muted (no gesture needed), then seeks it
-// to 2 s, which a server without ranges cannot serve; it sets
-// window.__played to what was seen, or to the player's error.
+// to 1.2 s; it sets window.__played to what was seen, or to the player's
+// error. (The video is small enough to be buffered whole: the ranges a
+// seek asks for are checked by the API tests.)
 func playsJS(sel string) string {
 	return `(() => {
 		const v = document.querySelector('` + sel + `');
@@ -86,7 +87,7 @@ func playsJS(sel string) string {
 			v.addEventListener('seeked', () => {
 				window.__played = { from, to: v.currentTime, width: v.videoWidth, height: v.videoHeight, duration: v.duration };
 			}, { once: true });
-			v.currentTime = 2;
+			v.currentTime = 1.2;
 		};
 		v.addEventListener('timeupdate', advanced);
 		v.play().catch(fail);
@@ -102,8 +103,8 @@ func checkPlayed(t *testing.T, tab context.Context, what string) {
 		t.Fatalf("%s: the player failed: %v", what, got["error"])
 	}
 	if got["from"].(float64) <= 0.2 || got["width"] != float64(320) || got["height"] != float64(240) ||
-		got["to"].(float64) < 1.9 || got["duration"].(float64) < 2.5 {
-		t.Errorf("%s played %v; want time advancing, a 320×240 video of about 3 s, seeked to 2 s", what, got)
+		got["to"].(float64) < 1.1 || got["duration"].(float64) < 1.4 {
+		t.Errorf("%s played %v; want time advancing, a 320×240 video of 1.5 s (the last change ends it), seeked to 1.2 s", what, got)
 	}
 }
 
