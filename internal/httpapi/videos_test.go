@@ -52,6 +52,7 @@ func sendPage(t *testing.T, ctx context.Context, p *simclient.Person) {
 type videoAnswer struct {
 	Video struct {
 		ID          string `json:"id"`
+		Kind        string `json:"kind"`
 		State       string `json:"state"`
 		Error       string `json:"error"`
 		Bytes       int64  `json:"bytes"`
