@@ -251,7 +251,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !strings.HasPrefix(r.URL.Path, "/sdk") {
 		h.Set("X-Frame-Options", "DENY")
 	}
-	if strings.HasPrefix(r.URL.Path, "/api/") && !apiDestination(r.Header.Get("Sec-Fetch-Dest")) {
+	if strings.HasPrefix(r.URL.Path, "/api/") && !apiDestination(r.Method, r.URL.Path, r.Header.Get("Sec-Fetch-Dest")) {
 		httpjson.WriteError(w, tandem.Errorf(tandem.EForbidden, "the API answers fetch, WebSocket and navigation requests only"))
 		return
 	}
@@ -265,12 +265,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // like aimed at the API comes from markup no one wrote for it (a mirrored
 // page's CSS url(), say) and, carrying the agent's cookie, is refused before
 // any handler runs. Clients that send no such header are not browsers.
-func apiDestination(dest string) bool {
+//
+// One exception: the console's <video> player loads a done export from
+// GET /api/v1/videos/{id}/file, a "video" destination. Markup aimed there
+// (a mirrored page's <video>) would need the export's random id, could
+// only read (GET and HEAD), and would get a video the agent may download
+// anyway, shown where no script runs; no other route takes "video", so
+// everything that changes state still answers fetches only.
+func apiDestination(method, path, dest string) bool {
 	switch dest {
 	case "", "empty", "websocket", "document":
 		return true
+	case "video":
+		return (method == http.MethodGet || method == http.MethodHead) && videoFilePath(path)
 	}
 	return false
+}
+
+// videoFilePath reports whether path is /api/v1/videos/{id}/file.
+func videoFilePath(path string) bool {
+	id, ok := strings.CutPrefix(path, "/api/v1/videos/")
+	if !ok {
+		return false
+	}
+	id, ok = strings.CutSuffix(id, "/file")
+	return ok && id != "" && !strings.Contains(id, "/")
 }
 
 // statusWriter remembers the status code for metrics and logs.

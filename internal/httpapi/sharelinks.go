@@ -18,6 +18,7 @@ func (s *Server) shareLinkRoutes() []route {
 	return []route{
 		{"POST", "/api/v1/assists/{id}/share-links", s.shareCreate(store.ShareAssist), signedIn},
 		{"POST", "/api/v1/terminals/{id}/share-links", s.shareCreate(store.ShareTerminal), signedIn},
+		{"POST", "/api/v1/videos/{id}/share-links", s.shareCreate(store.ShareVideo), signedIn},
 		{"GET", "/api/v1/share-links", s.handleListShareLinks, signedIn},
 		{"DELETE", "/api/v1/share-links/{id}", s.handleRevokeShareLink, signedIn},
 	}
@@ -207,6 +208,8 @@ func (s *Server) handleSharedRecording(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		s.deps.Terminals.ServeRecording(w, r2, nil)
+	case store.ShareVideo:
+		s.sharedVideoInfo(w, r2, l)
 	default:
 		s.fail(w, r, tandem.Errorf(tandem.ENotFound, "this link's %s is not served here", l.Kind))
 	}
@@ -245,6 +248,7 @@ func (s *Server) shareStaticRoutes(consolePage, terminalPage *asset) {
 		w.Write(page.body)
 	})))
 	s.mux.Handle("GET /s/{token}/recording", s.observe("/s/{token}/recording", http.HandlerFunc(s.handleSharedRecording)))
+	s.mux.Handle("GET /s/{token}/video", s.observe("/s/{token}/video", http.HandlerFunc(s.handleSharedVideo)))
 }
 
 // sharedViewKey marks a request for a recording through a share link: its

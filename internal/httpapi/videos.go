@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tandemhq/tandem"
@@ -145,28 +146,47 @@ func (s *Server) handleGetVideo(w http.ResponseWriter, r *http.Request) {
 	httpjson.Write(w, http.StatusOK, map[string]any{"video": toVideoJSON(v)})
 }
 
-// handleVideoFile serves a done export's MP4. A blob store that opens
-// blobs as files serves ranges (seeking in a player); another streams
-// the whole video.
+// handleVideoFile serves a done export's MP4 to a download or to the
+// console's <video> player (server.go lets exactly this route answer a
+// "video" destination).
 func (s *Server) handleVideoFile(w http.ResponseWriter, r *http.Request) {
 	vs, err := s.videos()
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v, rc, err := vs.Open(r.Context(), r.PathValue("id"), "agent:"+userOf(r).ID)
+	actor := ""
+	if firstRange(r) {
+		actor = "agent:" + userOf(r).ID
+	}
+	v, rc, err := vs.Open(r.Context(), r.PathValue("id"), actor)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	defer rc.Close()
-	name := v.SubjectID + "-" + v.ID + ".mp4"
+	w.Header().Set("Content-Disposition", `attachment; filename="`+v.SubjectID+"-"+v.ID+`.mp4"`)
+	s.serveVideo(w, r, v, rc)
+}
+
+// firstRange reports whether r starts reading a video: no Range, or one
+// from byte 0. A player seeking asks again from elsewhere; only the first
+// request of a play or a download is audited, not each of its ranges.
+func firstRange(r *http.Request) bool {
+	rg := r.Header.Get("Range")
+	return rg == "" || strings.HasPrefix(rg, "bytes=0-")
+}
+
+// serveVideo answers rc, the MP4 of v. A blob store that opens blobs as
+// files serves ranges (http.ServeContent: seeking in a player, 206 and
+// 416 answers); another streams the whole video, which a player plays
+// without seeking.
+func (s *Server) serveVideo(w http.ResponseWriter, r *http.Request, v *store.VideoExport, rc io.Reader) {
 	h := w.Header()
 	h.Set("Content-Type", "video/mp4")
-	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	h.Set("Cache-Control", "private, no-store")
 	if rs, ok := rc.(io.ReadSeeker); ok {
-		http.ServeContent(w, r, name, v.FinishedAt, rs)
+		http.ServeContent(w, r, "", v.FinishedAt, rs)
 		return
 	}
 	h.Set("Content-Length", strconv.FormatInt(v.Bytes, 10))

@@ -52,6 +52,7 @@ func sendPage(t *testing.T, ctx context.Context, p *simclient.Person) {
 type videoAnswer struct {
 	Video struct {
 		ID          string `json:"id"`
+		Kind        string `json:"kind"`
 		State       string `json:"state"`
 		Error       string `json:"error"`
 		Bytes       int64  `json:"bytes"`
@@ -85,7 +86,7 @@ func getFile(t *testing.T, ctx context.Context, agent *simclient.Agent, path, rn
 }
 
 func TestVideoExportAPI(t *testing.T) {
-	ctx, _, agent, p := startLive(t, app.Config{})
+	ctx, ts, agent, p := startLive(t, app.Config{})
 	sendPage(t, ctx, p)
 	opts := map[string]any{"width": 320, "height": 240, "fps": 5, "clicks": true, "pointer": true, "devtools": false, "skipIdle": true}
 
@@ -165,9 +166,14 @@ func TestVideoExportAPI(t *testing.T) {
 		t.Errorf("range: %d, %d bytes; want 206 with bytes 100 to 199", res.StatusCode, len(part))
 	}
 
+	link := shareVideo(t, ctx, agent, ts.URL(), done.Video.ID, p.AssistID, body)
+
 	// Deleting it deletes the file.
 	if err := agent.Do(ctx, "DELETE", "/api/v1/videos/"+done.Video.ID, nil, nil); err != nil {
 		t.Fatal(err)
+	}
+	if status, _, _ := visit(t, ctx, ts.URL(), nil, link+"/video"); status != http.StatusNotFound {
+		t.Errorf("the link of a deleted video answers %d, want 404", status)
 	}
 	if err := agent.Do(ctx, "GET", "/api/v1/videos/"+done.Video.ID, nil, nil); apiCode(err) != "not_found" {
 		t.Errorf("GET of a deleted video: %v, want not_found", err)

@@ -1,5 +1,5 @@
 // Package sharelink lets an agent share the replay of an ended assist or
-// terminal session through a link that expires: read-only, revocable, and
+// terminal session, or a done video export, through a link that expires: read-only, revocable, and
 // audited on every view. The link carries a random token (TokenPrefix…);
 // only its SHA-256 is stored, so the store cannot hand a link out again.
 package sharelink
@@ -52,6 +52,7 @@ type Store interface {
 	store.ShareLinks
 	AssistByID(ctx context.Context, id string) (*tandem.Assist, error)
 	TerminalByID(ctx context.Context, id string) (*store.Terminal, error)
+	VideoExportByID(ctx context.Context, id string) (*store.VideoExport, error)
 	AppendAudit(ctx context.Context, e *tandem.AuditEntry) error
 }
 
@@ -82,7 +83,7 @@ func New(c Config) *Service {
 
 // CreateRequest is what an agent asks for when sharing.
 type CreateRequest struct {
-	Kind      string // store.ShareAssist or store.ShareTerminal
+	Kind      string // store.ShareAssist, store.ShareTerminal or store.ShareVideo
 	SubjectID string
 	// TTL is how long the link works, MinTTL to MaxTTL; 0 is DefaultTTL.
 	TTL time.Duration
@@ -92,7 +93,7 @@ type CreateRequest struct {
 
 // Create makes a link for by and returns it with its token, which is not
 // kept and cannot be had again. Only ended assists and sessions are
-// shared: a live one's recording is not complete.
+// shared, a live one's recording not being complete, and only done videos.
 func (s *Service) Create(ctx context.Context, by *tandem.User, req CreateRequest) (*store.ShareLink, string, error) {
 	ttl := req.TTL
 	if ttl == 0 {
@@ -102,6 +103,9 @@ func (s *Service) Create(ctx context.Context, by *tandem.User, req CreateRequest
 		return nil, "", tandem.Errorf(tandem.EInvalid, "a link expires after 1 hour to 30 days, not %s", ttl)
 	}
 	if err := s.checkEnded(ctx, req.Kind, req.SubjectID); err != nil {
+		return nil, "", err
+	}
+	if err := s.checkVideo(ctx, req.Kind, req.SubjectID); err != nil {
 		return nil, "", err
 	}
 	token := TokenPrefix + strings.ToLower(rand.Text())
@@ -141,8 +145,27 @@ func (s *Service) checkEnded(ctx context.Context, kind, id string) error {
 		if t.RecordingID == "" {
 			return tandem.Errorf(tandem.EConflict, "the terminal session has no recording to share")
 		}
+	case store.ShareVideo:
+		// checkVideo decides.
 	default:
-		return tandem.Errorf(tandem.EInvalid, "only the replays of assists and terminal sessions are shared here, not %q", kind)
+		return tandem.Errorf(tandem.EInvalid, "only the replays of assists and terminal sessions and videos are shared here, not %q", kind)
+	}
+	return nil
+}
+
+// checkVideo returns nil unless kind is a video whose export is missing
+// or not done: a link shares a video that exists, and opens only while
+// it does (a deleted export's link is not valid any more).
+func (s *Service) checkVideo(ctx context.Context, kind, id string) error {
+	if kind != store.ShareVideo {
+		return nil
+	}
+	v, err := s.store.VideoExportByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if v.State != store.VideoDone {
+		return tandem.Errorf(tandem.EConflict, "video export %s is %s: a video can be shared once it is done", id, v.State)
 	}
 	return nil
 }
@@ -222,6 +245,12 @@ func (s *Service) Resolve(ctx context.Context, token string, v Visitor, view boo
 	case l.NeedsAccount && v.User == nil:
 		return nil, tandem.Errorf(tandem.EUnauthorized, "this link is for console users: sign in to open it")
 	}
+	if err := s.checkVideo(ctx, l.Kind, l.SubjectID); tandem.ErrorCode(err) == tandem.ENotFound || tandem.ErrorCode(err) == tandem.EConflict {
+		s.refuse(ctx, l, v, view, "video gone")
+		return nil, notValid()
+	} else if err != nil {
+		return nil, err
+	}
 	if view {
 		if err := s.store.UseShareLink(ctx, l.ID, now.UTC().Truncate(time.Millisecond)); err != nil {
 			return nil, fmt.Errorf("count a use of share link: %w", err)
@@ -242,11 +271,19 @@ func (s *Service) refuse(ctx context.Context, l *store.ShareLink, v Visitor, vie
 	}
 }
 
-// audit appends to the shared subject's log, the record of who saw what.
-// A failure is logged and returned: a view refuses then, while a link made
-// or revoked stays so.
+// audit appends to the shared subject's log, the record of who saw what
+// (a video's: the log of the assist or session it shows). A failure is
+// logged and returned: a view refuses then, while a link made or revoked
+// stays so.
 func (s *Service) audit(ctx context.Context, l *store.ShareLink, actor, action, detail string) error {
-	e := &tandem.AuditEntry{SessionID: l.SubjectID, Actor: actor, Action: action, Detail: detail, At: s.now().UTC()}
+	subject := l.SubjectID
+	if l.Kind == store.ShareVideo {
+		detail = "video " + l.SubjectID + ": " + detail
+		if v, err := s.store.VideoExportByID(ctx, l.SubjectID); err == nil {
+			subject = v.SubjectID
+		}
+	}
+	e := &tandem.AuditEntry{SessionID: subject, Actor: actor, Action: action, Detail: detail, At: s.now().UTC()}
 	if err := s.store.AppendAudit(ctx, e); err != nil {
 		s.log.Error("share link audit failed", "link", l.ID, "action", action, "err", err)
 		return fmt.Errorf("audit %s: %w", action, err)

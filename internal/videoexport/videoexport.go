@@ -242,8 +242,9 @@ func (s *Service) Jobs(ctx context.Context, subjectID string) ([]*store.VideoExp
 	return s.cfg.Store.ListVideoExports(ctx, subjectID)
 }
 
-// Open opens a done export's video, auditing the download by actor. The
-// caller closes the reader.
+// Open opens a done export's video, auditing the download by actor; an
+// empty actor is not audited (a player's further range requests of a
+// video already opened). The caller closes the reader.
 func (s *Service) Open(ctx context.Context, id, actor string) (*store.VideoExport, io.ReadCloser, error) {
 	v, err := s.cfg.Store.VideoExportByID(ctx, id)
 	if err != nil {
@@ -256,7 +257,9 @@ func (s *Service) Open(ctx context.Context, id, actor string) (*store.VideoExpor
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening the video of export %s: %w", id, err)
 	}
-	s.audit(ctx, v.SubjectID, actor, "video.downloaded", map[string]any{"video": v.ID})
+	if actor != "" {
+		s.audit(ctx, v.SubjectID, actor, "video.downloaded", map[string]any{"video": v.ID})
+	}
 	return v, rc, nil
 }
 

@@ -28,10 +28,10 @@ export interface CreatedLink {
   path: string;
 }
 
-/** What can be shared: the replay of an assist or a terminal session. */
-export type ShareKind = "assist" | "terminal";
+/** What can be shared: the replay of an assist or a terminal session, or a done video export. */
+export type ShareKind = "assist" | "terminal" | "video";
 
-const base: Record<ShareKind, string> = { assist: "/assists/", terminal: "/terminals/" };
+const base: Record<ShareKind, string> = { assist: "/assists/", terminal: "/terminals/", video: "/videos/" };
 
 export const shareApi = {
   create: (kind: ShareKind, id: string, ttlSeconds: number, audience: Audience) =>

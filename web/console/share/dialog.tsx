@@ -1,5 +1,6 @@
-// The "Share" button of the replay screens: a dialog that makes a link to
-// the replay (expiry, who may open it), shows it once with a copy button,
+// The "Share" button of the replay screens and of a done video: a dialog
+// that makes a link to the replay or the video (expiry, who may open it),
+// shows it once with a copy button,
 // and lists my links with "Revoke".
 
 import { useEffect, useState } from "preact/hooks";
@@ -11,11 +12,11 @@ import { Audience, CreatedLink, defaultExpiry, expiries, linkStatus, shareApi, S
 import "./share.css";
 
 /** The Share button; the dialog opens on click. */
-export function ShareButton({ kind, id }: { kind: ShareKind; id: string }) {
+export function ShareButton({ kind, id, testid = "share-open" }: { kind: ShareKind; id: string; testid?: string }) {
   const [open, setOpen] = useState(false);
   return (
     <>
-      <button class="btn" data-testid="share-open" onClick={() => setOpen(true)}>
+      <button class="btn" data-testid={testid} onClick={() => setOpen(true)}>
         <Icon name="copy" /> Share
       </button>
       {open && <ShareDialog kind={kind} id={id} onClose={() => setOpen(false)} />}
@@ -64,12 +65,14 @@ function ShareDialog({ kind, id, onClose }: { kind: ShareKind; id: string; onClo
   };
 
   return (
-    <Dialog title="Share this replay" onClose={onClose} testid="share-dialog">
+    <Dialog title={kind === "video" ? "Share this video" : "Share this replay"} onClose={onClose} testid="share-dialog">
       {made ? (
         <MadeLink made={made} onAnother={() => setMade(null)} />
       ) : (
         <form class="form" onSubmit={create}>
-          <p class="muted">A read-only link to this replay. Every view is in the audit log; you can revoke it at any time.</p>
+          <p class="muted">
+            A read-only link to this {kind === "video" ? "video" : "replay"}. Every view is in the audit log; you can revoke it at any time.
+          </p>
           <label class="field">
             <span>Expires after</span>
             <select value={String(ttl)} data-testid="share-ttl" onChange={(e) => setTtl(Number((e.currentTarget as HTMLSelectElement).value))}>
@@ -99,7 +102,7 @@ function ShareDialog({ kind, id, onClose }: { kind: ShareKind; id: string; onClo
         </form>
       )}
       <ErrorNote message={err} testid="share-error" />
-      <h3 class="share-list-title">Links to this replay</h3>
+      <h3 class="share-list-title">Links to this {kind === "video" ? "video" : "replay"}</h3>
       {links === null ? (
         <Loading inline>Loading links…</Loading>
       ) : links.length === 0 ? (

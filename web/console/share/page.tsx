@@ -1,7 +1,8 @@
 // The page of a share link (/s/TOKEN): the console's replay player,
 // read-only, without the console around it — no sidebar, no actions, no
 // conversation. The recording comes from /s/TOKEN/recording, which the
-// token authorizes. A link for console users asks a visitor who is not
+// token authorizes; for a video link that answers the video's shape (JSON)
+// and the page plays /s/TOKEN/video. A link for console users asks a visitor who is not
 // signed in to sign in, then opens again.
 
 import { useEffect, useState } from "preact/hooks";
@@ -14,7 +15,16 @@ import { Empty, ErrorNote, Loading } from "../common/ui";
 import { tokenOf } from "./api";
 import "./share.css";
 
-type Status = "loading" | "ready" | "invalid" | "signin" | "terminal";
+type Status = "loading" | "ready" | "invalid" | "signin" | "terminal" | "video";
+
+/** What a video link's /recording says of its video. */
+interface SharedVideo {
+  kind: "assist" | "terminal";
+  durationMs: number;
+  width: number;
+  height: number;
+  bytes: number;
+}
 
 /** The shared replay page. */
 export function SharedPage({ pathname }: { pathname: string }) {
@@ -24,6 +34,7 @@ export function SharedPage({ pathname }: { pathname: string }) {
   const [replay, setReplay] = useState<Replay | null>(null);
   const [loading, setLoading] = useState(true);
   const [err, setErr] = useState<string | null>(null);
+  const [video, setVideo] = useState<SharedVideo | null>(null);
   const url = `/s/${token}/recording`;
 
   useEffect(() => {
@@ -39,6 +50,13 @@ export function SharedPage({ pathname }: { pathname: string }) {
       if (res.ok && (res.headers.get("Content-Type") ?? "").startsWith("application/x-asciicast")) {
         res.body?.cancel();
         return setStatus("terminal");
+      }
+      if (res.ok && (res.headers.get("Content-Type") ?? "").startsWith("application/json")) {
+        const body = (await res.json()) as { video?: SharedVideo };
+        if (body.video) {
+          setVideo(body.video);
+          return setStatus("video");
+        }
       }
       setStatus("ready");
       await readRecording(
@@ -76,6 +94,18 @@ export function SharedPage({ pathname }: { pathname: string }) {
         <Empty title="This link is not valid" icon="history">
           It may have expired or been revoked. Ask whoever shared it for a new one.
         </Empty>
+      </div>
+    );
+  }
+  if (status === "video" && video) {
+    return (
+      <div class="shared-page" data-testid="shared-video">
+        <header class="shared-head">
+          <strong>Shared video</strong>
+          <span class="muted">{video.kind === "terminal" ? "Terminal session" : "Assist"}</span>
+          <span class="muted small">Read-only</span>
+        </header>
+        <video class="shared-video" src={`/s/${token}/video`} width={video.width} height={video.height} controls preload="metadata" data-testid="shared-video-player" />
       </div>
     );
   }

@@ -1,11 +1,13 @@
 // "Export video" on the replay screen of an ended assist: the options
 // (resolution, clicks, pointer, devtools strip, shortened idle), and the
 // exports of this assist with their progress, polled every second while
-// one runs, their errors, and a download link once done.
+// one runs, their errors, and once done: a player, a download link and a
+// share link.
 
 import { useEffect, useState } from "preact/hooks";
 import { errorMessage } from "../../shared/api";
 import { when } from "../../shared/format";
+import { ShareButton } from "../share/dialog";
 import { ErrorNote, Icon } from "../common/ui";
 import { percent, progressLabel, resolutions, sizeLabel, unfinished, Video, videoApi } from "./api";
 
@@ -20,6 +22,7 @@ export function VideoPanel({ kind, id }: { kind: "assist" | "terminal"; id: stri
   const [devtools, setDevtools] = useState(false);
   const [skipIdle, setSkipIdle] = useState(false);
   const [tick, setTick] = useState(0);
+  const [playing, setPlaying] = useState<string | null>(null);
 
   const load = () =>
     videoApi
@@ -101,13 +104,23 @@ export function VideoPanel({ kind, id }: { kind: "assist" | "terminal"; id: stri
               </span>
               {v.state === "failed" && v.error && <span class="bad-text small" data-testid="video-failure">{v.error}</span>}
               {v.state === "done" && v.fileUrl && (
-                <a class="btn btn-ghost" href={v.fileUrl} download data-testid="video-download">
-                  <Icon name="replay" /> Download {sizeLabel(v.bytes)}
-                </a>
+                <>
+                  <button class="btn btn-ghost" onClick={() => setPlaying(playing === v.id ? null : v.id)} data-testid="video-play">
+                    <Icon name="video" /> {playing === v.id ? "Close player" : "Play"}
+                  </button>
+                  <a class="btn btn-ghost" href={v.fileUrl} download data-testid="video-download">
+                    <Icon name="replay" /> Download {sizeLabel(v.bytes)}
+                  </a>
+                  <ShareButton kind="video" id={v.id} testid="video-share" />
+                </>
               )}
               <button class="btn btn-ghost" onClick={() => remove(v)} data-testid="video-remove">
                 {unfinished(v) ? "Cancel" : "Delete"}
               </button>
+              {playing === v.id && v.fileUrl && (
+                // The file route answers a <video> (server.go) with ranges, so seeking works.
+                <video class="video-player" src={v.fileUrl} controls preload="metadata" data-testid="video-player" />
+              )}
             </li>
           ))}
         </ul>
