@@ -18,6 +18,7 @@ type Availability interface {
 	Available(ctx context.Context, userID string) (bool, error)
 	CountAvailable(ctx context.Context) (int, error)
 	PickupTimeout(ctx context.Context, siteID string) (time.Duration, error)
+	SetPickupTimeout(ctx context.Context, siteID string, d time.Duration, at time.Time) error
 	MarkLeftMessage(ctx context.Context, assistID string, at time.Time) error
 	LeftMessages(ctx context.Context, assistIDs []string) (map[string]time.Time, error)
 }
@@ -138,3 +139,20 @@ func (s *Service) LeaveMessage(ctx context.Context, m LeftMessage, post func(ctx
 	s.notifyQueue()
 	return nil
 }
+
+// PickupTimeout is site siteID's pick-up time; ENotFound when there is no
+// such site.
+func (s *Service) PickupTimeout(ctx context.Context, siteID string) (time.Duration, error) {
+	if _, err := s.store.SiteByID(ctx, siteID); err != nil {
+		return 0, err
+	}
+	return s.store.PickupTimeout(ctx, siteID)
+}
+
+// SetPickupTimeout sets how long the people of site siteID wait for an
+// agent before they are told so (0: never told).
+func (s *Service) SetPickupTimeout(ctx context.Context, siteID string, d time.Duration) error {
+	return s.store.SetPickupTimeout(ctx, siteID, d, s.cfg.Now())
+}
+
+func ptrTo[T any](v T) *T { return &v }

@@ -25,8 +25,8 @@ func TestPickupAndAvailability(t *testing.T) {
 		want      Pickup
 	}{
 		{"no agent ever said, default time", nil, nil, Pickup{0, store.DefaultPickupTimeout}},
-		{"available, site time", ptr(true), ptr(45 * time.Second), Pickup{1, 45 * time.Second}},
-		{"away again, never told", ptr(false), ptr(time.Duration(0)), Pickup{0, 0}},
+		{"available, site time", ptrTo(true), ptrTo(45 * time.Second), Pickup{1, 45 * time.Second}},
+		{"away again, never told", ptrTo(false), ptrTo(time.Duration(0)), Pickup{0, 0}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if c.available != nil {
@@ -47,15 +47,13 @@ func TestPickupAndAvailability(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if got := h.request().Pickup; got != c.want {
+			if got := h.request().Pickup; got == nil || *got != c.want {
 				t.Errorf("Pickup = %+v, want %+v", got, c.want)
 			}
 			<-changed // the request itself
 		})
 	}
 }
-
-func ptr[T any](v T) *T { return &v }
 
 // A person leaves a message while waiting: it is posted and the request is
 // marked; whatever is refused posts and marks nothing.
