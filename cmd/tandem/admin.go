@@ -317,12 +317,13 @@ func drainRecordings(ctx context.Context, db store.Recordings, data *storage) (i
 }
 
 func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("site set", "tandem site set KEY|ID [--retention 90d] [--triage-bot BOT_ID|none] [--auto-video on|off] [--network-bodies on|off] [--redirect-uri URI ...] [--confidential[=false]] [--one-device[=false]] [--device KIND ...] [--vouch-key FILE.pem|none] [--data DIR | --store URL]", stderr)
+	fs := newFlagSet("site set", "tandem site set KEY|ID [--retention 90d] [--pickup-timeout 2m] [--triage-bot BOT_ID|none] [--auto-video on|off] [--network-bodies on|off] [--redirect-uri URI ...] [--confidential[=false]] [--one-device[=false]] [--device KIND ...] [--vouch-key FILE.pem|none] [--data DIR | --store URL]", stderr)
 	data := storageFlags(fs)
 	keep := fs.String("retention", "", retentionUsage)
 	triage := fs.String("triage-bot", "", "the bot (id or name) that answers the site's people first, granted all its scopes; none for no bot")
 	autoVideo := fs.String("auto-video", "", "on: the end of each assist of the site queues a video export of it; off: exports only on request")
 	netBodies := fs.String("network-bodies", "", "on: the SDK records text bodies of the page's fetch and XHR requests (capped, secrets by name masked); off: methods, URLs, status, timing and headers only")
+	pickup := fs.Duration("pickup-timeout", 0, "how long a person waits for an agent before they are told no one picked up and offered to leave a message (default 2m; 0: never; at most 24h)")
 	pp := addPassportFlags(fs)
 	ref, err := parseOne(fs, args, "KEY or ID")
 	if err != nil {
@@ -330,9 +331,9 @@ func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	if !set["retention"] && !set["triage-bot"] && !set["auto-video"] && !set["network-bodies"] && !pp.given() {
+	if !set["retention"] && !set["triage-bot"] && !set["auto-video"] && !set["network-bodies"] && !set["pickup-timeout"] && !pp.given() {
 		fs.Usage()
-		return errors.New("site set: nothing to change; give --retention, --triage-bot, --auto-video, --network-bodies or passport flags (--redirect-uri, --confidential, --one-device, --access-ttl, --refresh-ttl, --device, --vouch-key)")
+		return errors.New("site set: nothing to change; give --retention, --pickup-timeout, --triage-bot, --auto-video, --network-bodies or passport flags (--redirect-uri, --confidential, --one-device, --access-ttl, --refresh-ttl, --device, --vouch-key)")
 	}
 	if err := pp.check(); err != nil {
 		return cliError("site set", err)
@@ -342,6 +343,11 @@ func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	if set["network-bodies"] && *netBodies != "on" && *netBodies != "off" {
 		return fmt.Errorf("site set: --network-bodies %q: want on or off", *netBodies)
+	}
+	if set["pickup-timeout"] {
+		if err := store.CheckPickupTimeout(*pickup); err != nil {
+			return cliError("site set", err)
+		}
 	}
 	var keepFor time.Duration
 	if set["retention"] {
@@ -375,6 +381,16 @@ func siteSet(ctx context.Context, args []string, stdin io.Reader, stdout, stderr
 	}
 	if err := db.UpdateSite(ctx, site); err != nil {
 		return cliError("site set", err)
+	}
+	if set["pickup-timeout"] {
+		if err := db.SetPickupTimeout(ctx, site.ID, *pickup, time.Now()); err != nil {
+			return cliError("site set", err)
+		}
+		if *pickup == 0 {
+			fmt.Fprintf(stdout, "site %s (%s): people wait for an agent without being told no one picked up\n", site.Name, site.Key)
+		} else {
+			fmt.Fprintf(stdout, "site %s (%s): after %v without an agent, people are offered to leave a message\n", site.Name, site.Key, *pickup)
+		}
 	}
 	if set["auto-video"] {
 		if site.AutoVideo {

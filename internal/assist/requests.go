@@ -42,6 +42,9 @@ type Started struct {
 	// conversation and the person's token for it ("" when there is none).
 	ConversationID    string
 	ConversationToken string
+	// Pickup is what the person is told about the wait; nil for an
+	// invite's assist.
+	Pickup *Pickup
 }
 
 // Limits on what a person's page may send in a request.
@@ -132,7 +135,7 @@ func (s *Service) RequestHelp(ctx context.Context, req HelpRequest) (*Started, e
 	s.audit(ctx, a.ID, "person:"+a.PersonID, "request", req.URL)
 	s.log.Info("web assist requested", "assist", a.ID, "site", site.ID)
 	s.notifyQueue()
-	st := &Started{Assist: a, PersonToken: s.personToken(a.ID)}
+	st := &Started{Assist: a, PersonToken: s.personToken(a.ID), Pickup: ptrTo(s.pickup(ctx, site.ID))}
 	s.linkConversation(ctx, st, req.ConversationID)
 	return st, nil
 }

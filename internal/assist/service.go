@@ -41,6 +41,8 @@ type Store interface {
 
 	AppendAudit(ctx context.Context, e *tandem.AuditEntry) error
 	AuditFor(ctx context.Context, sessionID string) ([]*tandem.AuditEntry, error)
+
+	Availability
 }
 
 // Config tunes the service. Zero values get the defaults in parentheses.

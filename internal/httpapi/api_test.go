@@ -203,7 +203,7 @@ func TestQueueShowsRequestsLive(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ws.CloseNow()
-	if _, body, err := simclient.ReadUntil(ctx, ws, "queue"); err != nil || string(body) != `{"assists":[],"counts":{"consenting":0,"live":0,"waiting":0},"limit":100}` {
+	if _, body, err := simclient.ReadUntil(ctx, ws, "queue"); err != nil || string(body) != `{"assists":[],"counts":{"consenting":0,"live":0,"waiting":0},"limit":100,"agentsAvailable":0,"leftMessages":{}}` {
 		t.Fatalf("first queue = %s, %v", body, err)
 	}
 	p := newPerson(ts)

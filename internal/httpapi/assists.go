@@ -197,6 +197,11 @@ type queueView struct {
 	Assists []assistJSON               `json:"assists"`
 	Counts  map[tandem.AssistState]int `json:"counts"`
 	Limit   int                        `json:"limit"`
+	// AgentsAvailable counts the agents who take requests now;
+	// LeftMessages says when the person of each listed waiting request
+	// that left a message did so.
+	AgentsAvailable int                  `json:"agentsAvailable"`
+	LeftMessages    map[string]time.Time `json:"leftMessages"`
 }
 
 // queueLimit reads the queue channel's limit parameter (100 by default).
@@ -231,7 +236,7 @@ func (s *Server) queue(ctx context.Context, limit int) (*queueView, error) {
 		}
 		v.Assists = append(v.Assists, n.assists(list)...)
 	}
-	return v, nil
+	return v, s.queueAvailability(ctx, v)
 }
 
 func (s *Server) handleGetAssist(w http.ResponseWriter, r *http.Request) {

@@ -96,6 +96,11 @@ func (s *Server) handleRedeem(w http.ResponseWriter, r *http.Request) {
 
 func writeStarted(w http.ResponseWriter, st *assist.Started) {
 	out := map[string]any{"assistId": st.Assist.ID, "personToken": st.PersonToken, "state": st.Assist.State}
+	if st.Pickup != nil {
+		// What the person is told about the wait: "no agent available" at
+		// once with none, "no one picked up" after the site's time.
+		out["agentsAvailable"], out["pickupTimeoutMs"] = st.Pickup.AgentsAvailable, st.Pickup.Timeout.Milliseconds()
+	}
 	if st.ConversationID != "" {
 		out["conversationId"], out["conversationToken"] = st.ConversationID, st.ConversationToken
 	}

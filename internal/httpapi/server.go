@@ -239,6 +239,7 @@ func (s *Server) apiRoutes() []route {
 	routes = append(routes, s.userRoutes()...)
 	routes = append(routes, s.shareLinkRoutes()...)
 	routes = append(routes, s.screenMappingRoutes()...)
+	routes = append(routes, s.availabilityRoutes()...)
 	routes = append(routes, s.videoRoutes()...)
 	return routes
 }

@@ -77,6 +77,9 @@ func CopyTables() []Table {
 		{"video_exports", []string{"id", "kind", "subject_id", "recording_id", "site_id", "options", "state", "done_frames",
 			"total_frames", "error", "blob_key", "bytes", "duration_ms", "width", "height", "requested_by", "created_at", "started_at",
 			"finished_at", "attempts", "not_before", "claim_node", "claim_until"}, []string{"id"}, nil},
+		{"agent_presence", []string{"user_id", "available", "updated_at"}, []string{"user_id"}, []string{"available"}},
+		{"site_pickup", []string{"site_id", "timeout_ms", "updated_at"}, []string{"site_id"}, nil},
+		{"assist_left_messages", []string{"assist_id", "at"}, []string{"assist_id"}, nil},
 	}
 }
 

@@ -37,6 +37,7 @@ type Store interface {
 	ConsoleCodes
 	ShareLinks
 	VideoExports
+	Availability
 	Copier
 	Pinger
 	Close() error

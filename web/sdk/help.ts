@@ -12,7 +12,8 @@ import { emit } from "./events";
 import { api, ApiError } from "./http";
 import { currentToken } from "./passport-host";
 import { pageInfo } from "./person";
-import { render, session, setMessage } from "./state";
+import { render, session, setMessage, state } from "./state";
+import { setWaitNotice, startWait, waitNotice } from "./waiting";
 
 // A request is under way: further asks do nothing until it is answered.
 let busy = false;
@@ -50,6 +51,10 @@ export async function requestHelp(): Promise<void> {
     const r = await api("POST", "/api/v1/public/help-requests", { ...pageInfo(), ...chatLink(), ...(passportToken ? { passportToken } : {}) });
     begin(r.assistId, r.personToken, r.state === "live" ? "live" : "waiting");
     useConversation(r.conversationId, r.conversationToken);
+    if (r.state === "waiting") {
+      startWait(r.agentsAvailable, r.pickupTimeoutMs, render);
+      render();
+    }
   } catch (e) {
     // unavailable: the site's queue is full, and the server says so.
     const full = e instanceof ApiError && e.code === "unavailable";
@@ -78,5 +83,22 @@ export async function redeem(by: { token?: string; code?: string; conversationId
     fail(inviteError(e instanceof ApiError ? e.code : ""), e);
   } finally {
     busy = false;
+  }
+}
+
+/** Leaves a message while this page's request waits for an agent: it goes into the assist's conversation. */
+export async function leaveMessage(text: string): Promise<void> {
+  if (busy || !session || state !== "waiting") return;
+  busy = true;
+  const was = waitNotice();
+  try {
+    await api("POST", `/api/v1/public/assists/${encodeURIComponent(session.assistId)}/message`, { text }, session.token);
+    setWaitNotice("left");
+  } catch (e) {
+    setWaitNotice(was, "Could not send your message. Please try again.");
+    emit("error", { message: "leave a message", code: e instanceof ApiError ? e.code : "network", cause: e instanceof Error ? e.message : String(e) });
+  } finally {
+    busy = false;
+    render();
   }
 }

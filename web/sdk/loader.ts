@@ -34,7 +34,7 @@ import { answerJoin, consent, end } from "./assist";
 import { restartIfStale, restartRecorder } from "./capture";
 import { renderLauncher, resumeChat } from "./chat-host";
 import { base, button, configure } from "./config";
-import { redeem, requestHelp } from "./help";
+import { leaveMessage, redeem, requestHelp } from "./help";
 import { checkInvite } from "./invite";
 import { onPageHide, onPageShow, resume } from "./navigation";
 import { startPassport } from "./passport-host";
@@ -55,6 +55,7 @@ function boot(): void {
     {
       help: () => void requestHelp(),
       cancel: () => end(),
+      leave: (text) => void leaveMessage(text),
       allow: () => consent(true),
       deny: () => consent(false),
       end: () => end(),

@@ -7,6 +7,7 @@
 // read it through their imports and change it only through the functions
 // here; what changes it when is in assist.ts, help.ts and navigation.ts.
 
+import { stopWait, waitError, waitNotice, type WaitNotice } from "./waiting";
 import type { Channel } from "./channel";
 import { storeKey } from "./config";
 import { emit } from "./events";
@@ -81,12 +82,21 @@ export function createUI(actions: Actions, button: boolean): void {
  * idle before the site's configuration has loaded (loaded), unless there
  * is an error to show.
  */
-export function viewFor(s: State, loaded: boolean, idle: string, ended: string, prompt: string, who: Watchers = { agents: [], asking: [] }): View | null {
+export function viewFor(
+  s: State,
+  loaded: boolean,
+  idle: string,
+  ended: string,
+  prompt: string,
+  who: Watchers = { agents: [], asking: [] },
+  notice: WaitNotice = "",
+  noticeError = "",
+): View | null {
   switch (s) {
     case "idle":
       return loaded || idle ? { kind: "idle", message: idle } : null;
     case "waiting":
-      return { kind: "waiting" };
+      return notice ? { kind: "waiting", notice, error: noticeError } : { kind: "waiting" };
     case "consenting":
       return { kind: "prompt", text: prompt || "Support wants to see this page" };
     case "live":
@@ -98,7 +108,7 @@ export function viewFor(s: State, loaded: boolean, idle: string, ended: string, 
 
 /** Shows the current state in the control. */
 export function render(): void {
-  const view = viewFor(state, siteLoaded, idleMessage, endedMessage, promptText, watchers);
+  const view = viewFor(state, siteLoaded, idleMessage, endedMessage, promptText, watchers, waitNotice(), waitError());
   if (view) ui.render(view);
 }
 
@@ -106,6 +116,7 @@ export function render(): void {
 export function setState(s: State): void {
   const was = state;
   state = s;
+  if (s !== "waiting") stopWait();
   if (s !== "ended") endedMessage = "";
   saveCore();
   render();

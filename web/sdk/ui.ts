@@ -4,12 +4,13 @@
 // and every control carries data-tandem-ui so tests can find it.
 
 import { el } from "./panel";
+import type { WaitNotice } from "./waiting";
 import { watchersText, type JoinAsk } from "./watchers";
 
 /** What the control shows. */
 export type View =
   | { kind: "idle"; message?: string }
-  | { kind: "waiting" }
+  | { kind: "waiting"; notice?: WaitNotice; error?: string }
   | { kind: "prompt"; text: string }
   | { kind: "live"; watchers: string[]; asking: JoinAsk[] }
   | { kind: "ended"; message: string };
@@ -24,6 +25,8 @@ export interface Actions {
   code(code: string): void;
   /** The person's answer to an agent asking to join (JoinAsk.id). */
   join(id: string, allow: boolean): void;
+  /** Leaves a message while waiting for an agent. */
+  leave(text: string): void;
 }
 
 /** Class of the host element; the recorder blocks and drops it. */
@@ -44,6 +47,8 @@ button:focus-visible,input:focus-visible{outline:2px solid #2563eb;outline-offse
 .row{display:flex;gap:8px;justify-content:flex-end}
 form{display:flex;gap:6px;margin:0}
 input{box-sizing:border-box;font:inherit;flex:1;min-width:0;padding:6px 8px;border:1px solid #d1d5db;border-radius:8px;text-transform:uppercase;color:#111827;background:#fff}
+textarea{box-sizing:border-box;font:inherit;width:100%;padding:6px 8px;border:1px solid #d1d5db;border-radius:8px;color:#111827;background:#fff;resize:vertical}
+form.col{flex-direction:column;align-items:stretch}
 input::placeholder{text-transform:none;color:#6b7280}
 .err{color:#b91c1c}
 .badge{background:#b91c1c;border:0;color:#fff;border-radius:999px;padding:8px 14px;box-shadow:0 4px 14px rgba(0,0,0,.25)}
@@ -149,7 +154,7 @@ export class UI {
         break;
       }
       case "waiting":
-        content = el("div", { class: "card" }, msg("Waiting for an agent…"), el("div", { class: "row" }, btn("cancel", "Cancel", a.cancel)));
+        content = this.waitingCard(view.notice ?? "", view.error ?? "", msg, btn("cancel", "Cancel", a.cancel));
         break;
       case "prompt":
         content = el(
@@ -188,5 +193,31 @@ export class UI {
         break;
     }
     this.box.replaceChildren(...(content ? [content] : []));
+  }
+
+  /** The waiting panel: what the wait is like, and a message to leave when no one is there. */
+  private waitingCard(notice: WaitNotice, error: string, msg: (text: string, cls?: string) => HTMLElement, cancel: HTMLElement): HTMLElement {
+    const text =
+      notice === "none"
+        ? "No agent is available right now. You can leave a message, and we will get back to you."
+        : notice === "timeout"
+          ? "No one has picked up yet. You can keep waiting, or leave a message."
+          : notice === "left"
+            ? "Thanks, your message was sent. You are still in the queue."
+            : "Waiting for an agent…";
+    const card = el("div", { class: "card", "data-tandem-wait": notice || "waiting" }, msg(text));
+    if (notice === "none" || notice === "timeout") {
+      const area = el("textarea", { "data-tandem-ui": "leave-text", class: "rr-ignore", "aria-label": "Your message", rows: "3", maxlength: "4000" });
+      const form = el("form", { class: "col" }, area, el("button", { type: "submit", "data-tandem-ui": "leave", class: "primary" }, "Leave a message"));
+      form.addEventListener("submit", (e) => {
+        e.preventDefault();
+        const v = (area as HTMLTextAreaElement).value.trim();
+        if (v) this.actions.leave(v);
+      });
+      card.append(form);
+      if (error) card.append(el("p", { class: "err", role: "alert" }, error));
+    }
+    card.append(el("div", { class: "row" }, cancel));
+    return card;
   }
 }

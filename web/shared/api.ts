@@ -168,8 +168,16 @@ export async function call<T>(method: string, path: string, body?: unknown): Pro
 const enc = encodeURIComponent;
 
 /** The API calls the console makes. */
+/** Whether I take requests now, and how many agents do. */
+export interface Availability {
+  available: boolean;
+  agentsAvailable: number;
+}
+
 export const api = {
   me: () => call<{ user: User }>("GET", "/me"),
+  availability: () => call<Availability>("GET", "/me/availability"),
+  setAvailability: (available: boolean) => call<Availability>("PUT", "/me/availability", { available }),
   login: (email: string, password: string) => call<{ user: User }>("POST", "/login", { email, password }),
   signInMethods: () => call<{ password: boolean; passport: boolean }>("GET", "/console/signin"),
   logout: () => call<unknown>("POST", "/logout"),

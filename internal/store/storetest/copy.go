@@ -196,6 +196,9 @@ func fill(t *testing.T, s store.Store) filled {
 	must(t, s.RevokeShareLink(ctx, used.ID, at(2)), "RevokeShareLink")
 	must(t, s.CreateShareLink(ctx, newShareLink(admin, store.ShareTerminal, "term1", "copy-fresh", 3)), "CreateShareLink")
 	fillVideos(t, s, f.assists[3])
+	must(t, s.SetAvailable(ctx, f.user.ID, true, at(1)), "SetAvailable")
+	must(t, s.SetPickupTimeout(ctx, f.site.ID, 90*time.Second, at(1)), "SetPickupTimeout")
+	must(t, s.MarkLeftMessage(ctx, f.assists[0].ID, at(2)), "MarkLeftMessage")
 	return f
 }
 

@@ -15,6 +15,7 @@ import { SignInsScreen } from "../passport/screen";
 import { QueueScreen, useQueue } from "../queue/queue";
 import { QueueStore } from "../queue/queuestore";
 import { InviteRedirect } from "../queue/inviteredirect";
+import { AvailabilityBar } from "../alerts/availability";
 import { ReplayScreen } from "../replay/replay";
 import { ScreenMappingScreen } from "../screens/screen";
 import { Link, navigate, useRoute } from "./router";
@@ -94,6 +95,7 @@ function SignedIn({ user, onSignedOut }: { user: User; onSignedOut(): void }) {
         <div class="brand">
           <span class="brand-mark">T</span> Tandem
         </div>
+        <AvailabilityBar store={store} />
         <NavItem href={paths.queue} icon="queue" label="Queue" active={route.name === "queue" || route.name === "assist"} badge={waiting} badgeTitle="waiting" />
         <ConversationsNav chat={chat} active={route.name === "conversations"} />
         <NavItem href={paths.history} icon="history" label="History" active={route.name === "history" || route.name === "replay"} />

@@ -200,6 +200,11 @@ function QueueItem({ a, now, store, words }: { a: Assist; now: number; store: Qu
           {a.agentName && a.state !== "waiting" && <span>with {a.agentName}</span>}
         </div>
         <WaitingWords s={words} />
+        {a.state === "waiting" && store.leftMessages[a.id] && (
+          <div class="qi-left" data-testid="left-message">
+            Left a message
+          </div>
+        )}
         <ErrorNote message={err} />
       </div>
       <div class="qi-time" title={since ? new Date(t).toLocaleString() : ""}>

@@ -19,6 +19,10 @@ export interface QueueView {
   assists: Assist[] | null;
   counts?: Partial<Record<AssistState, number>>;
   limit?: number;
+  /** How many agents are available now. */
+  agentsAvailable?: number;
+  /** By assist id: when the person of a waiting request left a message. */
+  leftMessages?: Record<string, string> | null;
 }
 
 export class QueueStore {
@@ -29,6 +33,10 @@ export class QueueStore {
   limit = queuePage;
   link: ChannelState = "connecting";
   loaded = false;
+  /** How many agents are available now (from the last queue frame). */
+  agentsAvailable = 0;
+  /** By assist id: when the person of a waiting request left a message. */
+  leftMessages: Record<string, string> = {};
   private readonly channel: Channel;
   private readonly listeners = new Set<() => void>();
   private gotFrame = false;
@@ -42,6 +50,8 @@ export class QueueStore {
         if (f.header.k !== KindQueue) return;
         this.gotFrame = true;
         const v = payloadOf<QueueView | null>(f, null);
+        this.agentsAvailable = v?.agentsAvailable ?? 0;
+        this.leftMessages = v?.leftMessages ?? {};
         this.set(v?.assists ?? [], v?.counts);
       },
       onState: (s, code) => {
