@@ -111,7 +111,7 @@ func (s *Server) handleAdminInvite(w http.ResponseWriter, r *http.Request) {
 	// The token is shown once, in a console address the admin passes on;
 	// it is in the fragment, so that no server log or referrer carries it.
 	httpjson.Write(w, http.StatusCreated, map[string]any{
-		"agent": agentOut(inv.Agent), "token": inv.Token, "path": "/console/#/invite/" + inv.Token,
+		"agent": agentOut(inv.Agent), "token": inv.Token, "path": "/console/#invite=" + inv.Token,
 	})
 }
 
