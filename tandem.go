@@ -17,6 +17,9 @@ type User struct {
 	PasswordHash string // argon2id PHC string; never leaves the server
 	Role         Role
 	CreatedAt    time.Time
+	// DisabledAt is when an admin disabled the user (zero: active). A
+	// disabled user cannot sign in and has no console sessions.
+	DisabledAt time.Time
 }
 
 // Role says what a user may do.

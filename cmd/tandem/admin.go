@@ -15,9 +15,8 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"golang.org/x/crypto/ssh"
-
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/admin"
 	"github.com/tandemhq/tandem/internal/cli"
 	"github.com/tandemhq/tandem/internal/password"
 	"github.com/tandemhq/tandem/internal/retention"
@@ -155,10 +154,9 @@ func userAddKey(ctx context.Context, args []string, stdin io.Reader, stdout, std
 		}
 		line = string(b)
 	}
-	line = strings.TrimSpace(line)
-	pk, _, _, rest, err := ssh.ParseAuthorizedKey([]byte(line))
-	if err != nil || strings.TrimSpace(string(rest)) != "" {
-		return errors.New(`user add-key: not a single SSH public key; want one authorized_keys line such as "ssh-ed25519 AAAA... alex@laptop"`)
+	k, err := admin.ParseKey(line)
+	if err != nil {
+		return cliError("user add-key", err)
 	}
 
 	db, err := data.openStore(ctx)
@@ -170,10 +168,10 @@ func userAddKey(ctx context.Context, args []string, stdin io.Reader, stdout, std
 	if err != nil {
 		return cliError("user add-key", err)
 	}
-	if err := db.AddUserKey(ctx, u.ID, line); err != nil {
+	if err := db.AddUserKey(ctx, u.ID, k.Line); err != nil {
 		return cliError("user add-key", err)
 	}
-	fmt.Fprintf(stdout, "added key %s %s to %s\n", pk.Type(), ssh.FingerprintSHA256(pk), u.Email)
+	fmt.Fprintf(stdout, "added key %s %s to %s\n", k.Type, k.Fingerprint, u.Email)
 	return nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/admin"
 	"github.com/tandemhq/tandem/internal/assist"
 	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/backend"
@@ -394,6 +395,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		Sites:         s.db,
 		Users:         s.db,
 		ShareLinks:    sharelink.New(sharelink.Config{Store: s.db, Now: cfg.Now, Logger: cfg.Logger}),
+		Admin:         admin.New(admin.Config{Store: s.db, Now: cfg.Now, Logger: cfg.Logger}),
 		Web:           web.Dist(),
 		Ready:         s.ready,
 		Logger:        cfg.Logger,

@@ -72,6 +72,14 @@ func (p PasswordLogin) Authenticate(ctx context.Context, email, secret string) (
 	} else if err != nil {
 		return nil, fmt.Errorf("find user: %w", err)
 	}
+	if u.PasswordHash == "" {
+		// Invited and not yet redeemed: no password can match, and the
+		// answer costs what any wrong one does.
+		if _, err := p.verify(ctx, dummyHash(), secret); notVerified(err) {
+			return nil, err
+		}
+		return nil, wrong
+	}
 	ok, err := p.verify(ctx, u.PasswordHash, secret)
 	if notVerified(err) {
 		return nil, err
@@ -80,6 +88,10 @@ func (p PasswordLogin) Authenticate(ctx context.Context, email, secret string) (
 	}
 	if !ok {
 		return nil, wrong
+	}
+	if !u.DisabledAt.IsZero() {
+		// Said only to whoever knows the password.
+		return nil, tandem.Errorf(tandem.EUnauthorized, "this account is disabled; ask an admin")
 	}
 	return u, nil
 }
@@ -114,7 +126,11 @@ func (m *Manager) now() time.Time {
 }
 
 // Start opens a session for u and returns its token, to be set as a cookie.
+// A disabled user gets none (EUnauthorized), however they signed in.
 func (m *Manager) Start(ctx context.Context, u *tandem.User) (string, *store.LoginSession, error) {
+	if !u.DisabledAt.IsZero() {
+		return "", nil, tandem.Errorf(tandem.EUnauthorized, "this account is disabled; ask an admin")
+	}
 	ttl := m.TTL
 	if ttl == 0 {
 		ttl = 12 * time.Hour
@@ -157,6 +173,10 @@ func (m *Manager) Lookup(ctx context.Context, token string) (*tandem.User, error
 	u, err := m.Users.UserByID(ctx, s.UserID)
 	if tandem.ErrorCode(err) == tandem.ENotFound {
 		return nil, unauthorized // the user was removed
+	}
+	if err == nil && !u.DisabledAt.IsZero() {
+		// Disabling deletes the sessions; this covers one that raced it.
+		return nil, tandem.Errorf(tandem.EUnauthorized, "this account is disabled")
 	}
 	return u, err
 }

@@ -167,3 +167,46 @@ func (v *holdingVerifier) Verify(string, string) (bool, error) {
 	<-v.release
 	return false, nil
 }
+
+// An invited user (no password yet) matches no password, not even the
+// empty one; a disabled user is refused with the right password, gets no
+// new session, and their existing session stops working.
+func TestInvitedAndDisabled(t *testing.T) {
+	ctx := context.Background()
+	db := openStore(t)
+	hash, err := password.HashWith(password.TestParams(), "correct horse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kim := &tandem.User{Email: "kim@example.com", Name: "Kim", Role: tandem.RoleAgent}
+	sam := &tandem.User{Email: "sam@example.com", Name: "Sam", PasswordHash: hash, Role: tandem.RoleAgent}
+	for _, u := range []*tandem.User{kim, sam} {
+		if err := db.CreateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	login := auth.PasswordLogin{Users: db}
+	m := &auth.Manager{Sessions: db, Users: db}
+	token, _, err := m.Start(ctx, sam)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pw := range []string{"", "correct horse"} {
+		if _, err := login.Authenticate(ctx, kim.Email, pw); tandem.ErrorCode(err) != tandem.EUnauthorized {
+			t.Errorf("invited user with %q: %v, want unauthorized", pw, err)
+		}
+	}
+	sam.DisabledAt = time.Now()
+	if err := db.UpdateUser(ctx, sam); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := login.Authenticate(ctx, sam.Email, "correct horse"); tandem.ErrorCode(err) != tandem.EUnauthorized || !strings.Contains(err.Error(), "disabled") {
+		t.Errorf("disabled user: %v, want unauthorized (disabled)", err)
+	}
+	if _, _, err := m.Start(ctx, sam); tandem.ErrorCode(err) != tandem.EUnauthorized {
+		t.Errorf("a session for a disabled user: %v, want unauthorized", err)
+	}
+	if _, err := m.Lookup(ctx, token); tandem.ErrorCode(err) != tandem.EUnauthorized {
+		t.Errorf("a disabled user's session: %v, want unauthorized", err)
+	}
+}

@@ -100,6 +100,11 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 		calls = append(calls, call{c.method, c.path, c.origin, c.body, c.client, c.status})
 		templates[c.method+" "+c.path] = c.template
 	}
+	// Administration's, likewise.
+	for _, c := range adminContractCalls(t, ctx, ts) {
+		calls = append(calls, call{c.method, c.path, c.origin, c.body, c.client, c.status})
+		templates[c.method+" "+c.path] = c.template
+	}
 	// Video exports: a job's id is not known in advance; "nope" stands for it.
 	templates["GET /api/v1/videos/nope"] = "/api/v1/videos/{id}"
 	templates["GET /api/v1/videos/nope/file"] = "/api/v1/videos/{id}/file"

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/tandemhq/tandem"
+	"github.com/tandemhq/tandem/internal/admin"
 	"github.com/tandemhq/tandem/internal/assist"
 	"github.com/tandemhq/tandem/internal/auth"
 	"github.com/tandemhq/tandem/internal/bot"
@@ -97,6 +98,9 @@ type Deps struct {
 	// Videos, when set, serves the video exports (/api/v1/videos…);
 	// nil answers them unavailable.
 	Videos *videoexport.Service
+	// Admin, when set, serves the administration of agents, sites and the
+	// audit log (/api/v1/admin/…); nil answers them unavailable.
+	Admin *admin.Service
 }
 
 // Observer counts requests for metrics; nil is allowed.
@@ -241,6 +245,7 @@ func (s *Server) apiRoutes() []route {
 	routes = append(routes, s.screenMappingRoutes()...)
 	routes = append(routes, s.availabilityRoutes()...)
 	routes = append(routes, s.videoRoutes()...)
+	routes = append(routes, s.adminRoutes()...)
 	return routes
 }
 

@@ -24,7 +24,8 @@ type Table struct {
 // added by a later migration cannot be left behind by a copy.
 func CopyTables() []Table {
 	return []Table{
-		{"users", []string{"id", "email", "name", "password_hash", "role", "created_at"}, []string{"id"}, nil},
+		{"users", []string{"id", "email", "name", "password_hash", "role", "created_at", "disabled_at"}, []string{"id"}, nil},
+		{"user_invites", []string{"token_hash", "user_id", "created_at", "expires_at"}, []string{"token_hash"}, nil},
 		{"user_keys", []string{"fingerprint", "user_id", "authorized_key", "created_at"}, []string{"fingerprint"}, nil},
 		{"sites", []string{"id", "name", "key", "allowed_origins", "strict_masking", "capture_bodies", "consent_each_agent",
 			"recording_retention", "triage_bot_id", "created_at", "screen_mapping", "auto_video"}, []string{"id"},

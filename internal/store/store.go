@@ -56,6 +56,29 @@ type Users interface {
 	UserKeys(ctx context.Context, userID string) ([]string, error)
 	// UserByKeyFingerprint finds the user owning a key by its SHA256 fingerprint.
 	UserByKeyFingerprint(ctx context.Context, fingerprint string) (*tandem.User, error)
+	// UpdateUser writes u's name, role and DisabledAt (after CheckUser).
+	// Disabling a user deletes their login sessions in the same step, so
+	// that they are signed out at once.
+	UpdateUser(ctx context.Context, u *tandem.User) error
+	// RemoveUserKey removes the key with the given SHA256 fingerprint from
+	// a user; ENotFound when the user has no such key.
+	RemoveUserKey(ctx context.Context, userID, fingerprint string) error
+	// CreateUserInvite stores an invite to set the password of a user.
+	CreateUserInvite(ctx context.Context, inv *UserInvite) error
+	// RedeemUserInvite is one atomic step: the invite with tokenHash, if
+	// unexpired at now, is deleted and its user's password hash set to
+	// passwordHash. ENotFound for no such invite (or one used before),
+	// EExpired when now is past its ExpiresAt.
+	RedeemUserInvite(ctx context.Context, tokenHash, passwordHash string, now time.Time) (*tandem.User, error)
+}
+
+// UserInvite lets a new user set their password once. Only the token's
+// hash is kept.
+type UserInvite struct {
+	TokenHash string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
 }
 
 // Sites are the web properties that embed the SDK.
@@ -171,6 +194,33 @@ type Audit interface {
 	// for listings that would otherwise read each session's whole log. At
 	// most MaxAuditSessions ids (see CheckAuditForSessions).
 	AuditForSessions(ctx context.Context, sessionIDs []string, action string) (map[string][]*tandem.AuditEntry, error)
+	// ListAudit returns the entries f selects, newest first (by ID).
+	ListAudit(ctx context.Context, f AuditFilter) ([]*tandem.AuditEntry, error)
+}
+
+// AuditFilter selects entries for ListAudit. Zero fields match all.
+type AuditFilter struct {
+	Actor     string
+	Action    string
+	SessionID string
+	// Before continues a listing after the entry with this ID (the last of
+	// the previous page); 0 starts with the newest.
+	Before int64
+	Limit  int // 1 to MaxAuditLimit; 0 means MaxAuditLimit
+}
+
+// MaxAuditLimit is the most entries one ListAudit returns.
+const MaxAuditLimit = 200
+
+// AuditLimit is f's limit as backends apply it, or EInvalid.
+func (f AuditFilter) AuditLimit() (int, error) {
+	switch {
+	case f.Limit == 0:
+		return MaxAuditLimit, nil
+	case f.Limit < 0 || f.Limit > MaxAuditLimit:
+		return 0, tandem.Errorf(tandem.EInvalid, "limit must be 1 to %d", MaxAuditLimit)
+	}
+	return f.Limit, nil
 }
 
 // Terminal is one terminal-assistance session (a host sharing its terminal).

@@ -45,6 +45,7 @@ import "./styles.css";
 import "./tools.css";
 import "./chat/chat.css";
 import "./passport/passport.css";
+import "./admin/admin.css";
 import "./video/video.css";
 import "./common/netrow.css";
 import "./live/room.css";

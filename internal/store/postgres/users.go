@@ -12,7 +12,7 @@ import (
 	"github.com/tandemhq/tandem/internal/store"
 )
 
-const userColumns = `id, email, name, password_hash, role, created_at`
+const userColumns = `id, email, name, password_hash, role, created_at, disabled_at`
 
 // CreateUser inserts u after store.CheckUser has normalized it, setting its
 // ID and CreatedAt when empty. An email in use is tandem.EConflict.
@@ -22,8 +22,8 @@ func (db *DB) CreateUser(ctx context.Context, u *tandem.User) error {
 		return err
 	}
 	setIDAndTime(&c.ID, &c.CreatedAt)
-	_, err := db.pool.Exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6)`,
-		c.ID, c.Email, c.Name, c.PasswordHash, string(c.Role), toMillis(c.CreatedAt))
+	_, err := db.pool.Exec(ctx, `INSERT INTO users (`+userColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		c.ID, c.Email, c.Name, c.PasswordHash, string(c.Role), toMillis(c.CreatedAt), toMillis(c.DisabledAt))
 	switch {
 	case isUnique(err) && constraint(err) == "users_email_key":
 		return tandem.Errorf(tandem.EConflict, "a user with email %q exists", c.Email)
@@ -120,7 +120,7 @@ func (db *DB) UserKeys(ctx context.Context, userID string) ([]string, error) {
 // UserByKeyFingerprint returns the owner of the key with the given SHA256
 // fingerprint ("SHA256:...").
 func (db *DB) UserByKeyFingerprint(ctx context.Context, fingerprint string) (*tandem.User, error) {
-	u, err := scanUser(db.pool.QueryRow(ctx, `SELECT u.id, u.email, u.name, u.password_hash, u.role, u.created_at
+	u, err := scanUser(db.pool.QueryRow(ctx, `SELECT u.id, u.email, u.name, u.password_hash, u.role, u.created_at, u.disabled_at
 		FROM user_keys k JOIN users u ON u.id = k.user_id WHERE k.fingerprint = $1`, fingerprint))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, tandem.Errorf(tandem.ENotFound, "no user has the key %s", fingerprint)
@@ -134,11 +134,12 @@ func (db *DB) UserByKeyFingerprint(ctx context.Context, fingerprint string) (*ta
 func scanUser(r pgx.Row) (*tandem.User, error) {
 	var u tandem.User
 	var role string
-	var created *int64
-	if err := r.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &role, &created); err != nil {
+	var created, disabled *int64
+	if err := r.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &role, &created, &disabled); err != nil {
 		return nil, err
 	}
 	u.Role = tandem.Role(role)
 	u.CreatedAt = fromMillis(created)
+	u.DisabledAt = fromMillis(disabled)
 	return &u, nil
 }

@@ -13,7 +13,7 @@ import (
 	"github.com/tandemhq/tandem/internal/store"
 )
 
-const userColumns = `id, email, name, password_hash, role, created_at`
+const userColumns = `id, email, name, password_hash, role, created_at, disabled_at`
 
 // CreateUser inserts u after store.CheckUser has normalized it, setting its
 // ID and CreatedAt when empty. An email in use is tandem.EConflict.
@@ -23,8 +23,8 @@ func (db *DB) CreateUser(ctx context.Context, u *tandem.User) error {
 		return err
 	}
 	setIDAndTime(&c.ID, &c.CreatedAt)
-	_, err := db.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?)`,
-		c.ID, c.Email, c.Name, c.PasswordHash, string(c.Role), toMillis(c.CreatedAt))
+	_, err := db.w.ExecContext(ctx, `INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		c.ID, c.Email, c.Name, c.PasswordHash, string(c.Role), toMillis(c.CreatedAt), toMillis(c.DisabledAt))
 	if isUnique(err) {
 		if _, byEmail := db.UserByEmail(ctx, c.Email); byEmail == nil {
 			return tandem.Errorf(tandem.EConflict, "a user with email %q exists", c.Email)
@@ -122,7 +122,7 @@ func (db *DB) UserKeys(ctx context.Context, userID string) ([]string, error) {
 // UserByKeyFingerprint returns the owner of the key with the given SHA256
 // fingerprint ("SHA256:...").
 func (db *DB) UserByKeyFingerprint(ctx context.Context, fingerprint string) (*tandem.User, error) {
-	u, err := scanUser(db.r.QueryRowContext(ctx, `SELECT u.id, u.email, u.name, u.password_hash, u.role, u.created_at
+	u, err := scanUser(db.r.QueryRowContext(ctx, `SELECT u.id, u.email, u.name, u.password_hash, u.role, u.created_at, u.disabled_at
 		FROM user_keys k JOIN users u ON u.id = k.user_id WHERE k.fingerprint = ?`, fingerprint))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, tandem.Errorf(tandem.ENotFound, "no user has the key %s", fingerprint)
@@ -136,11 +136,12 @@ func (db *DB) UserByKeyFingerprint(ctx context.Context, fingerprint string) (*ta
 func scanUser(s scanner) (*tandem.User, error) {
 	var u tandem.User
 	var role string
-	var created sql.NullInt64
-	if err := s.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &role, &created); err != nil {
+	var created, disabled sql.NullInt64
+	if err := s.Scan(&u.ID, &u.Email, &u.Name, &u.PasswordHash, &role, &created, &disabled); err != nil {
 		return nil, err
 	}
 	u.Role = tandem.Role(role)
 	u.CreatedAt = fromMillis(created)
+	u.DisabledAt = fromMillis(disabled)
 	return &u, nil
 }

@@ -109,6 +109,11 @@ func fill(t *testing.T, s store.Store) filled {
 		must(t, s.AddUserKey(ctx, u.ID, line), "AddUserKey")
 		f.fingerprint = fp
 	}
+	// A disabled user with an open invite: disabled_at and user_invites.
+	kim := newUser(t, s, "kim@example.com")
+	kim.DisabledAt = at(2)
+	must(t, s.UpdateUser(ctx, kim), "UpdateUser disable")
+	must(t, s.CreateUserInvite(ctx, &store.UserInvite{TokenHash: "invite-hash", UserID: kim.ID, CreatedAt: at(1), ExpiresAt: at(900)}), "CreateUserInvite")
 	f.sessionHash = "session-hash"
 	must(t, s.CreateLoginSession(ctx, &store.LoginSession{TokenHash: f.sessionHash, UserID: f.user.ID, CSRFToken: "csrf", CreatedAt: at(0), ExpiresAt: at(600)}), "CreateLoginSession")
 	must(t, s.CreateLoginSession(ctx, &store.LoginSession{TokenHash: "other-hash", UserID: admin.ID, CSRFToken: "csrf2", ExpiresAt: at(600)}), "CreateLoginSession")

@@ -3,6 +3,9 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { api, ApiError, setUnauthorizedHandler, User } from "../../shared/api";
+import { AdminScreen } from "../admin/screen";
+import { inviteToken } from "../admin/api";
+import { RedeemScreen } from "../admin/redeem";
 import { AssistScreen } from "../live/assist";
 import { BotScreen } from "../bots/detail";
 import { BotsScreen } from "../bots/page";
@@ -48,6 +51,9 @@ export function App() {
       </div>
     );
   }
+  // An invited agent's link (#invite=TOKEN) asks for their new password first.
+  const invite = auth.status === "out" ? inviteToken(location.hash) : "";
+  if (invite) return <RedeemScreen token={invite} onRedeemed={(user) => setAuth({ status: "in", user })} />;
   if (auth.status === "out") return <LoginScreen onLogin={(user) => setAuth({ status: "in", user })} />;
   return <SignedIn user={auth.user} onSignedOut={() => setAuth({ status: "out" })} />;
 }
@@ -103,6 +109,7 @@ function SignedIn({ user, onSignedOut }: { user: User; onSignedOut(): void }) {
         <NavItem href={paths.bots} icon="bot" label="Bots" active={route.name === "bots" || route.name === "bot"} />
         {user.role === "admin" && <NavItem href={paths.signins} icon="user" label="Sign-ins" active={route.name === "signins"} />}
         {user.role === "admin" && <NavItem href={paths.screens} icon="bot" label="Screen mapping" active={route.name === "screens"} />}
+        {user.role === "admin" && <NavItem href={paths.admin} icon="user" label="Administration" active={route.name === "admin"} />}
         {live > 0 && (
           <div class="nav-note">
             <span class="dot live" /> {live} under way
@@ -141,6 +148,7 @@ const titles: Record<string, string> = {
   bots: "Bots",
   bot: "Bot",
   signins: "Sign-ins",
+  admin: "Administration",
 };
 
 /** The Conversations entry with the unread count; it alone follows the conversations list. */
@@ -204,6 +212,18 @@ function Screen(props: { route: Route; user: User; store: QueueStore; invites: I
           <div class="screen-body">
             <Empty title="For admins" icon="user">
               Only admins edit screen mappings.
+            </Empty>
+          </div>
+        </div>
+      );
+    case "admin":
+      return user.role === "admin" ? (
+        <AdminScreen me={user} />
+      ) : (
+        <div class="screen">
+          <div class="screen-body">
+            <Empty title="For admins" icon="user">
+              Only admins manage agents and sites.
             </Empty>
           </div>
         </div>

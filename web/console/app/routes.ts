@@ -13,6 +13,7 @@ export type Route =
   | { name: "bot"; id: string }
   | { name: "signins" }
   | { name: "screens" }
+  | { name: "admin" }
   | { name: "notfound"; path: string };
 
 /** Returns the screen for a path. */
@@ -30,6 +31,7 @@ export function parseRoute(pathname: string): Route {
   if (parts.length === 3 && a === "bots") return { name: "bot", id };
   if (parts.length === 2 && a === "sign-ins") return { name: "signins" };
   if (parts.length === 2 && a === "screen-mapping") return { name: "screens" };
+  if (parts.length === 2 && a === "admin") return { name: "admin" };
   if (parts.length === 3 && a === "assists") return { name: "assist", id };
   if (parts.length === 3 && a === "replay") return { name: "replay", id };
   return { name: "notfound", path: pathname };
@@ -46,6 +48,7 @@ export const paths = {
   bot: (id: string) => `/console/bots/${encodeURIComponent(id)}`,
   signins: "/console/sign-ins",
   screens: "/console/screen-mapping",
+  admin: "/console/admin",
   assist: (id: string) => `/console/assists/${encodeURIComponent(id)}`,
   replay: (id: string) => `/console/replay/${encodeURIComponent(id)}`,
   terminal: (id: string) => `/terminal/${encodeURIComponent(id)}`,
