@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"os/exec"
+	"runtime"
 	"time"
 )
 
@@ -78,6 +79,21 @@ type Config struct {
 	FFmpeg string
 	// Logger; nil: slog.Default().
 	Logger *slog.Logger
+	// Tabs is how many tabs of the browser draw frames at once, each its
+	// own stretches of the video (the frames are put back in order before
+	// the encoder). 0: DefaultTabs(). The video is the same whatever the
+	// count; more tabs only change how long it takes.
+	Tabs int
+}
+
+// MaxTabs bounds Config.Tabs: each tab holds the whole recording.
+const MaxTabs = 16
+
+// DefaultTabs is the tab count when Config.Tabs is 0: one per core, at
+// least 2 (a tab spends most of its time waiting for its frame, so two
+// overlap even on one core) and at most 4 (each holds the recording).
+func DefaultTabs() int {
+	return max(2, min(4, runtime.NumCPU()))
 }
 
 // Renderer renders recordings. It holds no state between renders: each
@@ -87,6 +103,7 @@ type Renderer struct {
 	browser string
 	shell   bool // browser is the headless shell: beginFrame capture
 	ffmpeg  string
+	tabs    int
 	log     *slog.Logger
 }
 
@@ -95,7 +112,13 @@ var browserCandidates = []string{"chromium-headless-shell", "chromium", "chromiu
 
 // New returns a Renderer, or an error if the browser or ffmpeg is missing.
 func New(cfg Config) (*Renderer, error) {
-	r := &Renderer{log: cfg.Logger}
+	r := &Renderer{log: cfg.Logger, tabs: cfg.Tabs}
+	if cfg.Tabs < 0 || cfg.Tabs > MaxTabs {
+		return nil, fmt.Errorf("video: %d tabs: must be between 1 and %d (0: %d)", cfg.Tabs, MaxTabs, DefaultTabs())
+	}
+	if r.tabs == 0 {
+		r.tabs = DefaultTabs()
+	}
 	if r.log == nil {
 		r.log = slog.Default()
 	}
