@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // stretchFrames is how many consecutive frames a tab draws at a time. The
@@ -30,7 +31,13 @@ func stretches(total int) int {
 type drawn struct {
 	imgs     [][]byte // one per frame; a frame like the one before shares its slice
 	captured int
+	spent    spent
 	err      error
+}
+
+// spent is where a render's time went, summed over its tabs.
+type spent struct {
+	seeking, capturing time.Duration
 }
 
 // drawFrames draws the total frames of tl in the tabs, each tab taking the
@@ -38,7 +45,7 @@ type drawn struct {
 // and hands the images to emit in frame order. It returns how many frames
 // the browser drew (the others repeat the frame before). The first error,
 // of a tab or of emit, stops every tab and is returned.
-func drawFrames(ctx context.Context, tabs []*tab, tl *timeline, total int, emit func(i int, img []byte) error) (int, error) {
+func drawFrames(ctx context.Context, tabs []*tab, tl *timeline, total int, emit func(i int, img []byte) error) (int, spent, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	n := stretches(total)
@@ -80,6 +87,7 @@ func drawFrames(ctx context.Context, tabs []*tab, tl *timeline, total int, emit 
 	}
 	defer wg.Wait()
 	captured := 0
+	var sp spent
 	for k := range n {
 		var d drawn
 		select {
@@ -87,23 +95,25 @@ func drawFrames(ctx context.Context, tabs []*tab, tl *timeline, total int, emit 
 		case <-ctx.Done():
 			// A tab failed (its error is in before it cancels) or the
 			// render was stopped.
-			return 0, firstError(done[k:], ctx.Err())
+			return 0, spent{}, firstError(done[k:], ctx.Err())
 		}
 		if d.err != nil {
 			if errors.Is(d.err, context.Canceled) {
-				return 0, firstError(done[k+1:], d.err)
+				return 0, spent{}, firstError(done[k+1:], d.err)
 			}
-			return 0, d.err
+			return 0, spent{}, d.err
 		}
 		captured += d.captured
+		sp.seeking += d.spent.seeking
+		sp.capturing += d.spent.capturing
 		for j, img := range d.imgs {
 			if err := emit(k*stretchFrames+j, img); err != nil {
-				return 0, err
+				return 0, spent{}, err
 			}
 		}
 		<-ahead
 	}
-	return captured, nil
+	return captured, sp, nil
 }
 
 // firstError is the first error of a stretch drawn that is not the
@@ -133,10 +143,13 @@ func (t *tab) drawStretch(ctx context.Context, tl *timeline, from, to, total int
 			return d
 		}
 		var key string
+		t0 := time.Now()
 		if err := t.call(fmt.Sprintf("window.tandemRender.seek(%d)", tl.at(i)), &key); err != nil {
 			d.err = fmt.Errorf("seeking to frame %d: %w", i, err)
 			return d
 		}
+		t1 := time.Now()
+		d.spent.seeking += t1.Sub(t0)
 		// The page says when the picture is the one of the frame before.
 		if img == nil || key != lastKey {
 			var err error
@@ -145,6 +158,7 @@ func (t *tab) drawStretch(ctx context.Context, tl *timeline, from, to, total int
 				return d
 			}
 			d.captured++
+			d.spent.capturing += time.Since(t1)
 		}
 		lastKey = key
 		d.imgs = append(d.imgs, img)

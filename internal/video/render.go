@@ -100,7 +100,7 @@ func (r *Renderer) render(ctx context.Context, kind string, rec Recording, o Opt
 		return nil, err
 	}
 	started := time.Now()
-	captured, err := drawFrames(ctx, tabs, tl, total, func(i int, img []byte) error {
+	captured, sp, err := drawFrames(ctx, tabs, tl, total, func(i int, img []byte) error {
 		if err := enc.frame(img); err != nil {
 			return fmt.Errorf("frame %d of %d: %w", i, total, err)
 		}
@@ -125,7 +125,7 @@ func (r *Renderer) render(ctx context.Context, kind string, rec Recording, o Opt
 		Bytes:    n,
 		Capture:  r.Capture(),
 	}
-	r.log.Info("video rendered", "kind", kind, "frames", total, "width", width, "height", height, "bytes", n, "capture", res.Capture, "tabs", len(tabs), "captured", captured, "blank", blankFrames(tabs), "took", time.Since(started))
+	r.log.Info("video rendered", "kind", kind, "frames", total, "width", width, "height", height, "bytes", n, "capture", res.Capture, "tabs", len(tabs), "captured", captured, "blank", blankFrames(tabs), "seeking", sp.seeking, "capturing", sp.capturing, "took", time.Since(started))
 	return res, nil
 }
 
