@@ -3,9 +3,10 @@
 package video
 
 import (
-	"bytes"
-	"context"
-	"io"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -65,29 +66,37 @@ func scriptedSession(t testing.TB) []byte {
 }
 
 // BenchmarkRenderAssist renders the scripted 60-second session at 1280×720,
-// 25 frames/s, with clicks, pointer and devtools, and reports how many times
-// faster than real time it ran and the video's bytes per minute.
+// 25 frames/s, with clicks, pointer and devtools, with one tab drawing
+// frames (the baseline) and with two, and reports how many times
+// faster than real time each ran and the video's bytes per minute.
+// VIDEO_TABS=n,m,… measures those tab counts instead.
 func BenchmarkRenderAssist(b *testing.B) {
 	rec := scriptedSession(b)
-	r := newRenderer(b)
-	var total time.Duration
-	var res *Result
-	cpu0 := cpuTime(b)
-	for b.Loop() {
-		start := time.Now()
-		var err error
-		res, err = r.RenderAssist(context.Background(), bytes.NewReader(rec), Options{Width: 1280, Height: 720, Clicks: true, Pointer: true, Devtools: true}, io.Discard, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		total += time.Since(start)
+	for _, tabs := range benchTabs(b) {
+		b.Run(fmt.Sprintf("tabs=%d", tabs), func(b *testing.B) {
+			r, err := New(Config{Tabs: tabs})
+			if err != nil {
+				b.Fatal(err)
+			}
+			benchRender(b, r, rec, Options{Width: 1280, Height: 720, Clicks: true, Pointer: true, Devtools: true})
+		})
 	}
-	per := total / time.Duration(b.N)
-	// CPU time of this process, the browser and ffmpeg: what the render
-	// costs whatever else the machine runs.
-	cpu := (cpuTime(b) - cpu0) / time.Duration(b.N)
-	b.ReportMetric(cpu.Seconds()/res.Duration.Seconds(), "cpu-s/video-s")
-	b.ReportMetric(res.Duration.Seconds()/per.Seconds(), "x-realtime")
-	b.ReportMetric(float64(res.Bytes)/res.Duration.Minutes(), "bytes/min")
-	b.ReportMetric(float64(res.Frames)/per.Seconds(), "frames/s")
+}
+
+// benchTabs are the tab counts a benchmark measures: 1 and 2,
+// or those of VIDEO_TABS.
+func benchTabs(b *testing.B) []int {
+	env := os.Getenv("VIDEO_TABS")
+	if env == "" {
+		return []int{1, 2}
+	}
+	var tabs []int
+	for _, f := range strings.Split(env, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 || n > MaxTabs {
+			b.Fatalf("VIDEO_TABS=%q: want tab counts between 1 and %d", env, MaxTabs)
+		}
+		tabs = append(tabs, n)
+	}
+	return tabs
 }

@@ -32,9 +32,12 @@ const jpegQuality = 92
 // screenshot (the first ones do, while the renderer initialises).
 const maxBlankFrames = 100
 
-// session is one browser with one tab on the render page.
-type session struct {
-	tab      context.Context
+// tab is one browser with one tab on the render page, with its own
+// replayer. Several tabs draw the frames of one video at the same time,
+// each in its own browser: the headless shell's beginFrame draws no
+// picture for a second tab of the same browser.
+type tab struct {
+	ctx      context.Context
 	shell    bool
 	ticks    float64 // the next beginFrame's time, ms
 	interval float64 // ms between frames
@@ -42,9 +45,9 @@ type session struct {
 	cancel   func()
 }
 
-// openBrowser launches the browser and opens a tab on url, with beginFrame
+// openTab launches the browser and opens a tab on url, with beginFrame
 // control when the browser is the headless shell.
-func (r *Renderer) openBrowser(ctx context.Context, url string, fps int) (*session, error) {
+func (r *Renderer) openTab(ctx context.Context, url string, fps int) (*tab, error) {
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(r.browser),
 		chromedp.Flag("headless", true),
@@ -81,7 +84,6 @@ func (r *Renderer) openBrowser(ctx context.Context, url string, fps int) (*sessi
 		cancel()
 		return nil, fmt.Errorf("video: starting %s: %w", r.browser, err)
 	}
-	s := &session{shell: r.shell, ticks: 1000, interval: 1000 / float64(fps)}
 	var id target.ID
 	err := chromedp.Run(bctx, chromedp.ActionFunc(func(ctx context.Context) error {
 		var err error
@@ -94,37 +96,36 @@ func (r *Renderer) openBrowser(ctx context.Context, url string, fps int) (*sessi
 		cancel()
 		return nil, fmt.Errorf("video: opening a tab: %w", err)
 	}
-	tab, cancelTab := chromedp.NewContext(bctx, chromedp.WithTargetID(id))
-	s.tab = tab
-	s.cancel = func() {
+	tctx, cancelTab := chromedp.NewContext(bctx, chromedp.WithTargetID(id))
+	t := &tab{ctx: tctx, shell: r.shell, ticks: 1000, interval: 1000 / float64(fps), cancel: func() {
 		cancelTab()
 		cancel()
-	}
-	if err := chromedp.Run(tab, chromedp.Navigate(url)); err != nil {
-		s.cancel()
+	}}
+	if err := chromedp.Run(tctx, chromedp.Navigate(url)); err != nil {
+		t.cancel()
 		return nil, fmt.Errorf("video: loading the render page: %w", err)
 	}
-	return s, nil
+	return t, nil
 }
 
 // call evaluates a call of the render page's API and waits for its
 // promise, decoding the result into res (nil: ignored).
-func (s *session) call(expr string, res any) error {
-	return chromedp.Run(s.tab, chromedp.Evaluate(expr, res, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
+func (s *tab) call(expr string, res any) error {
+	return chromedp.Run(s.ctx, chromedp.Evaluate(expr, res, func(p *runtime.EvaluateParams) *runtime.EvaluateParams {
 		return p.WithAwaitPromise(true)
 	}))
 }
 
 // resize sets the tab's viewport to the video's size.
-func (s *session) resize(w, h int) error {
-	return chromedp.Run(s.tab, emulation.SetDeviceMetricsOverride(int64(w), int64(h), 1, false))
+func (s *tab) resize(w, h int) error {
+	return chromedp.Run(s.ctx, emulation.SetDeviceMetricsOverride(int64(w), int64(h), 1, false))
 }
 
 // capture draws a frame and returns its image.
-func (s *session) capture() ([]byte, error) {
+func (s *tab) capture() ([]byte, error) {
 	if !s.shell {
 		var img []byte
-		err := chromedp.Run(s.tab, chromedp.ActionFunc(func(ctx context.Context) error {
+		err := chromedp.Run(s.ctx, chromedp.ActionFunc(func(ctx context.Context) error {
 			var err error
 			img, err = page.CaptureScreenshot().WithFormat(page.CaptureScreenshotFormatJpeg).WithQuality(jpegQuality).WithOptimizeForSpeed(true).Do(ctx)
 			return err
@@ -133,7 +134,7 @@ func (s *session) capture() ([]byte, error) {
 	}
 	for range maxBlankFrames {
 		var img []byte
-		err := chromedp.Run(s.tab, chromedp.ActionFunc(func(ctx context.Context) error {
+		err := chromedp.Run(s.ctx, chromedp.ActionFunc(func(ctx context.Context) error {
 			var err error
 			_, img, err = headlessexperimental.BeginFrame().
 				WithFrameTimeTicks(s.ticks).
@@ -155,6 +156,6 @@ func (s *session) capture() ([]byte, error) {
 	return nil, errors.New("video: the browser drew no frame")
 }
 
-func (s *session) close() {
+func (s *tab) close() {
 	s.cancel()
 }
