@@ -78,6 +78,9 @@ type Config struct {
 	DemoSDKURL string
 	InviteTTL  time.Duration
 	Grace      time.Duration
+	// SessionRecheck is how often an open console channel's session is
+	// checked again (httpapi.Deps.SessionRecheck; 5 s by default).
+	SessionRecheck time.Duration
 	// HostGrace is how long a terminal host whose connection dropped has
 	// to resume its session, on any node; default Grace.
 	HostGrace time.Duration
@@ -405,8 +408,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 		SecureCookies: secureURL(cfg.PublicURL),
 		Proxies:       proxies,
 		// Clients of sessions other nodes own are forwarded to them.
-		NodeAuth: s.nodeAuth,
-		Node:     s.node,
+		NodeAuth:       s.nodeAuth,
+		Node:           s.node,
+		SessionRecheck: cfg.SessionRecheck,
 	}
 	if s.conversations != nil {
 		deps.Hooks = slackhook.NewReceiver(slackhook.Config{Store: s.db, Poster: s.conversations, Logger: cfg.Logger})

@@ -101,6 +101,10 @@ type Deps struct {
 	// Admin, when set, serves the administration of agents, sites and the
 	// audit log (/api/v1/admin/…); nil answers them unavailable.
 	Admin *admin.Service
+	// SessionRecheck is how often the session of an open console
+	// WebSocket is checked again: one signed out, expired or disabled
+	// closes it (5 s when zero).
+	SessionRecheck time.Duration
 }
 
 // Observer counts requests for metrics; nil is allowed.
@@ -188,7 +192,7 @@ func New(d Deps) *Server {
 		case signedIn:
 			h = csrf.Handler(s.requireSession(h))
 		case wsSession:
-			h = s.requireSameOrigin(s.requireSession(h))
+			h = s.requireSameOrigin(s.requireSession(s.watchSession(h)))
 		}
 		// OpenAPI paths ({id}) are ServeMux patterns as they are.
 		s.mux.Handle(r.method+" "+r.path, s.observe(r.path, h))

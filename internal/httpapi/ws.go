@@ -28,10 +28,14 @@ func accept(w http.ResponseWriter, r *http.Request, compress bool) (*websocket.C
 		mode = websocket.CompressionNoContextTakeover
 	}
 	ws, err := websocket.Accept(smallBuffers{w}, r, &websocket.AcceptOptions{InsecureSkipVerify: true, CompressionMode: mode})
-	if err == nil {
-		_ = netx.ClearDeadlines(w) // a channel outlives the server's request timeouts
+	if err != nil {
+		return nil, err
 	}
-	return ws, err
+	_ = netx.ClearDeadlines(w) // a channel outlives the server's request timeouts
+	if !adoptSocket(r.Context(), ws) {
+		return nil, errSignedOut
+	}
+	return ws, nil
 }
 
 // refuse closes a fresh WebSocket with the code the assist gave. Browsers do
