@@ -141,6 +141,7 @@ func TestAccessibility(t *testing.T) {
 		{"the bots", "/console/bots"},
 		{"the passport's sign-ins", "/console/sign-ins"},
 		{"the screen mapping", "/console/screen-mapping"},
+		{"the administration", "/console/admin"},
 	} {
 		browsertest.Run(t, agent, "open "+screen.name, chromedp.Navigate(e.srv.URL()+screen.path))
 		waitJS(t, agent, screen.name, `document.querySelector('main h1, main h2') && !document.querySelector('[aria-busy=true], .loading')`)
