@@ -20,6 +20,7 @@ import { Toasts } from "../common/toast";
 import { LiveToolbar } from "./toolbar";
 import { EndConfirm } from "./endconfirm";
 import { personLinkText } from "./presence";
+import { TabsSection } from "./tabs";
 import { browserLabel } from "../common/ua";
 import { Avatar, Empty, ErrorNote, Icon, Pill, Spinner, StatePill, useShortcuts } from "../common/ui";
 import { VerifiedBadge } from "../common/verified";
@@ -314,6 +315,7 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
         </div>
         <aside class="side-panel">
           <AssistChat conversationId={a?.conversationId} />
+          <TabsSection tabs={session.tabs} />
           <section class="pages">
             <h3>
               Pages <span class="section-count">{pages.length}</span>
