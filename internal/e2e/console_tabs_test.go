@@ -1,0 +1,49 @@
+package e2e
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+
+	"github.com/tandemhq/tandem/internal/browsertest"
+)
+
+// frontTabIs is a console expression: the live view lists the person's tabs
+// (n of them) with the tab on page in front.
+func frontTabIs(n int, page string) string {
+	return `(() => {
+		const tabs = [...document.querySelectorAll('[data-testid=person-tab]')];
+		const front = tabs.filter((t) => t.dataset.front === 'true');
+		return tabs.length === ` + strconv.Itoa(n) + ` && front.length === 1 && front[0].title.endsWith('/` + page + `');
+	})()`
+}
+
+// The person opens a second tab of the site during an assist: the assist
+// follows the tab in front (the agent's tab list and mirror), follows back,
+// and outlives the tab that closes.
+func TestAssistFollowsTheTabInFront(t *testing.T) {
+	e := setup(t)
+	person, agent := e.tab(), e.tab()
+	liveAssist(t, e, person, agent, "index.html")
+
+	second := sameBrowserTab(t, person)
+	browsertest.Run(t, second, "open a second tab of the site", chromedp.Navigate(e.srv.Demo().SiteURL+"/form.html"), page.BringToFront())
+	waitJS(t, second, "the assist badge in the second tab", browsertest.SDKUI("badge"))
+	waitJS(t, agent, "two tabs, the second in front", frontTabIs(2, "form.html"))
+	waitMirrorMatches(t, second, agent, "the mirror follows the second tab")
+
+	browsertest.Run(t, person, "switch back to the first tab", page.BringToFront())
+	waitJS(t, agent, "two tabs, the first in front", frontTabIs(2, "index.html"))
+	waitMirrorMatches(t, person, agent, "the mirror follows back to the first tab")
+
+	browsertest.Run(t, second, "close the second tab", page.Close())
+	waitJS(t, agent, "one tab left: no tab list", `!document.querySelector('[data-testid=person-tabs]')`)
+	waitJS(t, agent, "the person still connected", `['connected', 'back'].includes(document.querySelector('[data-testid=person-presence]')?.dataset.state)`)
+	browsertest.Run(t, person, "change the page", chromedp.Evaluate(`document.body.appendChild(Object.assign(document.createElement('p'), {id: 'after-close', textContent: 'still here'})) && true`, nil))
+	waitJS(t, agent, "the change in the mirror", browsertest.MirrorDoc+`?.getElementById('after-close')`)
+	if ended := browsertest.Eval[bool](t, agent, `!!document.querySelector('[data-testid=ended-reason]')`); ended {
+		t.Fatal("closing a tab ended the assist")
+	}
+}
