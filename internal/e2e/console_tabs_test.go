@@ -20,23 +20,31 @@ func frontTabIs(n int, page string) string {
 	})()`
 }
 
-// The person opens a second tab of the site during an assist: the assist
-// follows the tab in front (the agent's tab list and mirror), follows back,
-// and outlives the tab that closes.
+// The person opens a second tab of the site during an assist with a call:
+// the assist follows the tab in front (the agent's tab list and mirror, and
+// the call without a click), follows back, and outlives the tab that closes.
 func TestAssistFollowsTheTabInFront(t *testing.T) {
-	e := setup(t)
+	e := setupCalls(t)
 	person, agent := e.tab(), e.tab()
 	liveAssist(t, e, person, agent, "index.html")
+	browsertest.Run(t, agent, "start a voice call", browsertest.Clicked(`[data-testid=call-voice]`))
+	browsertest.ClickSDK(t, person, "call-accept")
+	waitMediaFlowing(t, person, agent, false)
 
 	second := sameBrowserTab(t, person)
 	browsertest.Run(t, second, "open a second tab of the site", chromedp.Navigate(e.srv.Demo().SiteURL+"/form.html"), page.BringToFront())
 	waitJS(t, second, "the assist badge in the second tab", browsertest.SDKUI("badge"))
 	waitJS(t, agent, "two tabs, the second in front", frontTabIs(2, "form.html"))
 	waitMirrorMatches(t, second, agent, "the mirror follows the second tab")
+	waitMediaFlowing(t, second, agent, false)
+	if browsertest.Eval[bool](t, second, browsertest.SDKUI("call-accept")+` !== null`) {
+		t.Fatal("the second tab asked the person to accept the call again")
+	}
 
 	browsertest.Run(t, person, "switch back to the first tab", page.BringToFront())
 	waitJS(t, agent, "two tabs, the first in front", frontTabIs(2, "index.html"))
 	waitMirrorMatches(t, person, agent, "the mirror follows back to the first tab")
+	waitMediaFlowing(t, person, agent, false)
 
 	browsertest.Run(t, second, "close the second tab", page.Close())
 	waitJS(t, agent, "one tab left: no tab list", `!document.querySelector('[data-testid=person-tabs]')`)
