@@ -51,6 +51,15 @@ func TestAssistFollowsTheTabInFront(t *testing.T) {
 	waitJS(t, agent, "the person still connected", `['connected', 'back'].includes(document.querySelector('[data-testid=person-presence]')?.dataset.state)`)
 	browsertest.Run(t, person, "change the page", chromedp.Evaluate(`document.body.appendChild(Object.assign(document.createElement('p'), {id: 'after-close', textContent: 'still here'})) && true`, nil))
 	waitJS(t, agent, "the change in the mirror", browsertest.MirrorDoc+`?.getElementById('after-close')`)
+
+	// The tab in front, which holds the assist, closes: the tab left takes it up.
+	third := sameBrowserTab(t, person)
+	browsertest.Run(t, third, "open another tab of the site", chromedp.Navigate(e.srv.Demo().SiteURL+"/form.html"), page.BringToFront())
+	waitJS(t, agent, "two tabs, the new one in front", frontTabIs(2, "form.html"))
+	waitMirrorMatches(t, third, agent, "the mirror follows the new tab")
+	browsertest.Run(t, third, "close the tab in front", page.Close())
+	waitMirrorMatches(t, person, agent, "the tab left takes the assist up")
+	waitJS(t, agent, "one tab left: no tab list", `!document.querySelector('[data-testid=person-tabs]')`)
 	if ended := browsertest.Eval[bool](t, agent, `!!document.querySelector('[data-testid=ended-reason]')`); ended {
 		t.Fatal("closing a tab ended the assist")
 	}

@@ -33,7 +33,7 @@ import {
   type State,
 } from "./state";
 import { ss } from "./storage";
-import { askHolderToEnd, replaced, sendTabs, tellEnded } from "./tabs";
+import { askHolderToEnd, replaced, tabsLive, tellEnded } from "./tabs";
 import { parseWatchers } from "./watchers";
 
 /** Takes part in an assist in state s: connects its channel (with the previous page's, if saved) and, if live, starts capture. */
@@ -105,15 +105,17 @@ function welcome(payload: string, lost: boolean): void {
     if (recorder) recorder.snapshot(true);
   }
   moveTo(w.state);
-  sendTabs(true);
+  tabsLive();
 }
 
 // moveTo takes the state the server says the assist is in (welcome and
 // state frames); capture starts when it is live.
 function moveTo(s: unknown, reason?: string): void {
   if (s === "live") {
+    const was = state;
     setState("live");
     startRecorder();
+    if (was !== "live") tabsLive();
   } else if (s === "waiting" || s === "consenting") {
     setState(s);
   } else if (s === "ended") {

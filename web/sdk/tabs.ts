@@ -26,6 +26,13 @@ import { electFront, electHeir, tabList, type TabInfo } from "./tabs-elect";
 export const heirDelayMs = 1500;
 // Unacknowledged frames handed to the front tab, as on navigation (navigation.ts).
 const handLimit = 2_000_000;
+/**
+ * While an assist is under way, every tab repeats what it is this often; a
+ * tab not heard from for expireMs is gone (a tab closed without a word: a
+ * page that is closing may not get its last message out).
+ */
+export const heartbeatMs = 2000;
+export const expireMs = 5000;
 const tabKey = "tandem.tab";
 
 /** A message between the site's tabs. */
@@ -39,8 +46,9 @@ type Msg =
 let bc: BroadcastChannel | null = null;
 let me = "";
 let focusedAt = 0;
-// The other tabs of the site, as they last told.
+// The other tabs of the site, as they last told, and when.
 const others = new Map<string, TabInfo>();
+const seen = new Map<string, number>();
 // The tab holding the assist's connection, as far as this tab knows.
 let holder: string | null = null;
 let heirTimer = 0;
@@ -70,6 +78,32 @@ export function startTabs(): void {
   const title = document.querySelector("title");
   if (title) new MutationObserver(moved).observe(title, { childList: true, characterData: true, subtree: true });
   hello();
+  window.setInterval(beat, heartbeatMs);
+}
+
+// beat: while there is an assist, tell the tabs this one is still here, and
+// forget the tabs that went quiet; if the holder went quiet, wait for an heir.
+function beat(): void {
+  if (!session) return;
+  post({ t: "info", from: me, info: self() });
+  const now = Date.now();
+  let gone = false;
+  for (const [id, at] of seen) {
+    if (now - at < expireMs) continue;
+    others.delete(id);
+    seen.delete(id);
+    gone = true;
+    if (id === holder && !channel) {
+      holder = null;
+      armHeir();
+    }
+  }
+  if (gone) changed();
+}
+
+function heard(id: string, info?: TabInfo): void {
+  seen.set(id, Date.now());
+  if (info) others.set(id, info);
 }
 
 /** Tells the other tabs this page is here: the holder answers with the assist, the others with what they are. */
@@ -101,15 +135,16 @@ function post(m: Msg): void {
 // ignored where it matters (ended), and only a live assist is shared.
 function receive(m: Msg): void {
   if (!m || typeof m !== "object" || typeof m.from !== "string" || m.from === me) return;
+  if (m.t !== "bye") heard(m.from);
   switch (m.t) {
     case "hello":
-      others.set(m.from, m.info);
+      heard(m.from, m.info);
       post({ t: "info", from: me, info: self() });
       announce();
       changed();
       break;
     case "info":
-      others.set(m.from, m.info);
+      heard(m.from, m.info);
       changed();
       break;
     case "assist":
@@ -129,6 +164,7 @@ function receive(m: Msg): void {
       break;
     case "bye":
       others.delete(m.from);
+      seen.delete(m.from);
       if (m.from === holder) {
         holder = null;
         armHeir();
@@ -191,8 +227,14 @@ function changed(): void {
   });
 }
 
-/** Sends the agents the list of tabs, if it changed; after a welcome, again. */
-export function sendTabs(resend = false): void {
+/** The assist went live, or this tab's channel (re)connected: the tabs learn who holds it, the agents get the list again. */
+export function tabsLive(): void {
+  announce();
+  sendTabs(true);
+}
+
+/** Sends the agents the list of tabs, if it changed (resend: even if not). */
+function sendTabs(resend = false): void {
   if (!bc || !channel || state !== "live") return;
   const tabs = tabList(all(), me);
   const text = JSON.stringify(tabs);
