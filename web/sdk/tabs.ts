@@ -37,7 +37,9 @@ const tabKey = "tandem.tab";
 
 /** A message between the site's tabs. */
 type Msg =
-  | { t: "hello" | "info"; from: string; info: TabInfo }
+  | { t: "hello"; from: string; info: TabInfo; page: string }
+  | { t: "info"; from: string; info: TabInfo }
+  | { t: "dup"; from: string; page: string }
   | { t: "assist"; from: string; stored: Stored }
   | { t: "handover"; from: string; to: string; stored: Stored }
   | { t: "bye" | "end"; from: string }
@@ -45,6 +47,9 @@ type Msg =
 
 let bc: BroadcastChannel | null = null;
 let me = "";
+// This page's random id: tells apart two tabs with the same tab id (a tab
+// opened by window.open starts with a copy of its opener's sessionStorage).
+const page = newId();
 let focusedAt = 0;
 // The other tabs of the site, as they last told, and when.
 const others = new Map<string, TabInfo>();
@@ -63,7 +68,7 @@ export function tabsOn(): boolean {
 /** Starts talking to the site's other tabs; after the assist of a previous page was taken up (navigation.ts, resume). */
 export function startTabs(): void {
   if (typeof BroadcastChannel !== "function" || !siteKey) return;
-  me = ss.get(tabKey) || "t" + Math.random().toString(36).slice(2, 12);
+  me = ss.get(tabKey) || newId();
   ss.set(tabKey, me);
   if (document.visibilityState === "visible") focusedAt = Date.now();
   bc = new BroadcastChannel("tandem.tabs." + siteKey);
@@ -111,8 +116,12 @@ export function hello(): void {
   if (!bc) return;
   if (channel) holder = me;
   else if (passive && session) armHeir();
-  post({ t: "hello", from: me, info: self() });
+  post({ t: "hello", from: me, info: self(), page });
   announce();
+}
+
+function newId(): string {
+  return "t" + Math.random().toString(36).slice(2, 12);
 }
 
 function self(): TabInfo {
@@ -134,7 +143,18 @@ function post(m: Msg): void {
 // Messages from the other tabs. A message from a tab of another assist is
 // ignored where it matters (ended), and only a live assist is shared.
 function receive(m: Msg): void {
-  if (!m || typeof m !== "object" || typeof m.from !== "string" || m.from === me) return;
+  if (!m || typeof m !== "object" || typeof m.from !== "string") return;
+  if (m.from === me) {
+    // Another page claims this tab's id: the newer one (the one saying
+    // hello) takes a new id and says hello again.
+    if (m.t === "hello" && m.page !== page) post({ t: "dup", from: me, page: m.page });
+    else if (m.t === "dup" && m.page === page) {
+      me = newId();
+      ss.set(tabKey, me);
+      hello();
+    }
+    return;
+  }
   if (m.t !== "bye") heard(m.from);
   switch (m.t) {
     case "hello":
