@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/cdproto/page"
@@ -40,6 +41,28 @@ func TestAssistFollowsTheTabInFront(t *testing.T) {
 	if browsertest.Eval[bool](t, second, browsertest.SDKUI("call-accept")+` !== null`) {
 		t.Fatal("the second tab asked the person to accept the call again")
 	}
+
+	// A page of the site on another origin hears nothing of the tabs, even
+	// in the same browser: listen on both while a same-origin tab hears the
+	// tabs repeat what they are.
+	foreign := sameBrowserTab(t, person)
+	other := strings.Replace(e.srv.Demo().SiteURL, "127.0.0.1", "localhost", 1)
+	if other == e.srv.Demo().SiteURL {
+		t.Fatalf("the demo site is not on 127.0.0.1: %s", other)
+	}
+	browsertest.Run(t, foreign, "open the site on another origin", chromedp.Navigate(other+"/form.html"))
+	waitJS(t, foreign, "the SDK to load", browsertest.SDKUI("help"))
+	listen := `(() => { window.__heard = 0; new BroadcastChannel('tandem.tabs.` + e.srv.Demo().SiteKey + `').onmessage = () => window.__heard++; return true; })()`
+	browsertest.Run(t, foreign, "listen to the tabs", chromedp.Evaluate(listen, nil))
+	browsertest.Run(t, second, "listen to the tabs", chromedp.Evaluate(listen, nil))
+	waitJS(t, second, "the same-origin tab to hear the tabs", `window.__heard >= 2`)
+	if heard := browsertest.Eval[int](t, foreign, `window.__heard`); heard != 0 {
+		t.Fatalf("a page of another origin heard %d messages of the tabs", heard)
+	}
+	if st := browsertest.Eval[string](t, foreign, `Tandem.state`); st != "idle" {
+		t.Fatalf("a page of another origin is %s in the assist", st)
+	}
+	browsertest.Run(t, foreign, "close the page of another origin", page.Close())
 
 	browsertest.Run(t, person, "switch back to the first tab", page.BringToFront())
 	waitJS(t, agent, "two tabs, the first in front", frontTabIs(2, "index.html"))
