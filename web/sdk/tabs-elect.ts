@@ -14,6 +14,8 @@ export interface TabInfo {
   visible: boolean;
   /** When the tab last came into view or got focus (ms since the epoch); 0 if never since it loaded. */
   focusedAt: number;
+  /** The assist the tab takes part in, if any. */
+  assist?: string;
 }
 
 /** One entry of a tabs frame (docs/protocol.md, "Tabs"). */

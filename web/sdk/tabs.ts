@@ -125,11 +125,14 @@ function newId(): string {
 }
 
 function self(): TabInfo {
-  return { id: me, title: document.title, url: location.href, visible: document.visibilityState === "visible", focusedAt };
+  return { id: me, title: document.title, url: location.href, visible: document.visibilityState === "visible", focusedAt, assist: session ? session.assistId : undefined };
 }
 
+// all: this tab and the others that take part in its assist (a tab learns
+// the assist from the holder first, then says so).
 function all(): TabInfo[] {
-  return [self(), ...others.values()];
+  const id = session ? session.assistId : "";
+  return [self(), ...[...others.values()].filter((t) => !!id && t.assist === id)];
 }
 
 function post(m: Msg): void {
@@ -169,7 +172,7 @@ function receive(m: Msg): void {
       break;
     case "assist":
       if (!m.stored || !m.stored.assistId) return;
-      if (!session || state !== "live") adopt(m.stored);
+      if (!session && !channel) adopt(m.stored);
       if (session && session.assistId === m.stored.assistId) {
         holder = m.from;
         clearTimeout(heirTimer);
@@ -242,7 +245,7 @@ function changed(): void {
     changeQueued = false;
     if (!channel || !session || state !== "live") return;
     const front = electFront(all(), me);
-    if (front !== null && front !== me && others.has(front)) handOver(front);
+    if (front !== null && front !== me) handOver(front);
     else sendTabs();
   });
 }
