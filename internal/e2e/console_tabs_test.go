@@ -69,6 +69,16 @@ func TestAssistFollowsTheTabInFront(t *testing.T) {
 	waitMirrorMatches(t, person, agent, "the mirror follows back to the first tab")
 	waitMediaFlowing(t, person, agent, false)
 
+	// The tab behind navigates: its new page stays passive (it does not take
+	// the assist up from what its previous page saved).
+	browsertest.Run(t, second, "the tab behind goes to another page", chromedp.Navigate(e.srv.Demo().SiteURL+"/spa.html"))
+	waitJS(t, agent, "the tab behind on its new page", `[...document.querySelectorAll('[data-testid=person-tab][data-front=false]')].some((t) => t.title.endsWith('/spa.html'))`)
+	waitJS(t, agent, "the first tab still in front", frontTabIs(2, "index.html"))
+	waitMirrorMatches(t, person, agent, "the mirror stays on the tab in front")
+	if recorded := browsertest.Eval[bool](t, agent, `[...document.querySelectorAll('[data-testid=page-item]')].some((p) => p.title.endsWith('/spa.html'))`); recorded {
+		t.Fatal("the page of the tab behind was recorded")
+	}
+
 	browsertest.Run(t, second, "close the second tab", page.Close())
 	waitJS(t, agent, "one tab left: no tab list", `!document.querySelector('[data-testid=person-tabs]')`)
 	waitJS(t, agent, "the person still connected", `['connected', 'back'].includes(document.querySelector('[data-testid=person-presence]')?.dataset.state)`)
