@@ -261,6 +261,9 @@ func (s *Service) admitLocked(l *live, c *AgentConn) error {
 		c.send(encodeControl(protocol.KindCallState, s.withICE(l.callStatePayload(), l, c.id)))
 	}
 	s.controlStateLocked(l)
+	if l.tabs != nil {
+		c.send(l.tabs)
+	}
 	return nil
 }
 

@@ -92,6 +92,8 @@ func (c *PersonConn) Handle(ctx context.Context, frame []byte) error {
 		return err
 	case protocol.KindJoinAnswer:
 		return c.s.answerJoin(ctx, c.l, payload(frame))
+	case protocol.KindTabs:
+		return c.tabs(payload(frame))
 	case protocol.KindMeta, protocol.KindSnap, protocol.KindRef, protocol.KindEv, protocol.KindLeave:
 		return c.publish(ctx, h, frame)
 	case protocol.KindCallAnswer, protocol.KindCallLeave, protocol.KindRTC, protocol.KindCallMedia, protocol.KindControlAnswer, protocol.KindControlRevoke, protocol.KindOpResult, protocol.KindRepairAnswer:

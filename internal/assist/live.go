@@ -42,7 +42,10 @@ type live struct {
 	pingSent  time.Time
 	personRTT time.Duration
 	lastPage  pageInfo // the latest meta frame, for the store's page list
-	ended     bool
+	// tabs is the person's latest tabs frame, re-encoded (tabs.go), for
+	// agents who join later; nil until the page sends one.
+	tabs  []byte
+	ended bool
 	// wantSnapshot is set on a live assist taken over (its hub has no
 	// snapshot): the person's channel asks for one when it connects,
 	// until a snapshot arrives.

@@ -65,4 +65,5 @@ const (
 	KindOpResult        = "op.result"        // the outcome of an op
 	KindRepairRequest   = "repair.request"   // an agent asks for repairs
 	KindRepairAnswer    = "repair.answer"    // from the person: the repairs allowed and done
+	KindTabs            = "tabs"             // from the person: the site's tabs open in the browser and which is in front; relayed to agents
 )

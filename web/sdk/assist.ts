@@ -22,6 +22,7 @@ import {
   session,
   setChannel,
   setMessage,
+  setPassive,
   render,
   setPrompt,
   setSession,
@@ -32,6 +33,7 @@ import {
   type State,
 } from "./state";
 import { ss } from "./storage";
+import { askHolderToEnd, replaced, tabsLive, tellEnded } from "./tabs";
 import { parseWatchers } from "./watchers";
 
 /** Takes part in an assist in state s: connects its channel (with the previous page's, if saved) and, if live, starts capture. */
@@ -67,8 +69,10 @@ export function connect(saved?: ChannelState): void {
       },
       closed: (code, reason) => {
         if (channel !== ch) return;
-        if (code === CloseReplaced) finish("continued in another tab");
-        else if (code === CloseEnded) finish(reason || "the assist has ended");
+        if (code === CloseReplaced) {
+          // Another tab of the site took the assist up: this one goes passive.
+          if (!replaced()) finish("continued in another tab");
+        } else if (code === CloseEnded) finish(reason || "the assist has ended");
         else finish(reason || "the assist is no longer available");
       },
       forget: () => {
@@ -101,14 +105,17 @@ function welcome(payload: string, lost: boolean): void {
     if (recorder) recorder.snapshot(true);
   }
   moveTo(w.state);
+  tabsLive();
 }
 
 // moveTo takes the state the server says the assist is in (welcome and
 // state frames); capture starts when it is live.
 function moveTo(s: unknown, reason?: string): void {
   if (s === "live") {
+    const was = state;
     setState("live");
     startRecorder();
+    if (was !== "live") tabsLive();
   } else if (s === "waiting" || s === "consenting") {
     setState(s);
   } else if (s === "ended") {
@@ -184,6 +191,9 @@ export function answerJoin(id: string, allow: boolean): void {
 /** Ends the assist from the person's side: stops capture at once. */
 export function end(): void {
   if (!session) return;
+  // A passive tab: the tab holding the connection ends it, and tells every tab.
+  if (!channel && askHolderToEnd()) return;
+  if (!channel) connect();
   const wasLive = state === "live";
   stopRecorder();
   if (channel) channel.finish("end");
@@ -191,9 +201,11 @@ export function end(): void {
   finish(wasLive ? "ended by the person" : "cancelled by the person");
 }
 
-/** Tears down everything of the assist on this page and in storage, then shows that it ended. */
-export function finish(reason: string): void {
+/** Tears down everything of the assist on this page and in storage, then shows that it ended; told: the other tabs know already. */
+export function finish(reason: string, told = false): void {
   if (!session && state !== "live" && state !== "waiting" && state !== "consenting") return;
+  if (session && !told) tellEnded(session.assistId, reason);
+  setPassive(false);
   stopInteraction(true);
   stopRecorder();
   if (channel) channel.stop();

@@ -19,6 +19,7 @@
 //   capture.ts        loading recorder.js after consent, starting and restarting it
 //   interact-host.ts  frames for calls, pointer and remote control (in the recorder's bundle)
 //   navigation.ts     handing the assist to the next page of the tab (storage.ts)
+//   tabs.ts           following the person across the site's tabs (tabs-elect.ts: which tab)
 //   person.ts         who the person is, and what a request reveals of the page
 //   events.ts         Tandem.on and the events it delivers
 //   chat-host.ts      the chat launcher, and loading the chat panel (chat.js) when the person chats
@@ -41,6 +42,7 @@ import { startPassport } from "./passport-host";
 import { onScreenStart } from "./screen";
 import { fetchSite, onSiteChange } from "./site";
 import { createUI, render } from "./state";
+import { startTabs } from "./tabs";
 import { Tandem, type Prior } from "./tandem";
 
 function boot(): void {
@@ -67,8 +69,10 @@ function boot(): void {
   (window as unknown as { Tandem: typeof Tandem }).Tandem = Tandem;
   window.addEventListener("pagehide", onPageHide);
   window.addEventListener("pageshow", onPageShow);
-  // Take up an assist a previous page of this tab started.
+  // Take up an assist a previous page of this tab started, then meet the
+  // site's other tabs: the assist follows the one in front.
   resume();
+  startTabs();
   checkInvite();
   window.addEventListener("hashchange", checkInvite);
   resumeChat();

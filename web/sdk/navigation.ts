@@ -10,8 +10,9 @@ import { recorder, startRecorder, stopRecorder } from "./capture";
 import { storeKey } from "./config";
 import { stopInteraction } from "./interact-host";
 import { learnSite, resetSite } from "./site";
-import { channel, session, setChannel, setPrompt, setSession, setState, stored } from "./state";
-import { readStored, ss } from "./storage";
+import { channel, session, setChannel, setPassive, setPrompt, setSession, setState, stored } from "./state";
+import { readStored, ss, type Stored } from "./storage";
+import { bye, hello } from "./tabs";
 
 // Unacknowledged frames handed to the next page are capped so that
 // sessionStorage (shared with the site) never fills up.
@@ -20,7 +21,11 @@ const persistLimit = 2_000_000;
 /** Takes up an assist a previous page of this tab started, if it is still under way; forgets one that is over. */
 export function resume(): void {
   const prev = readStored();
-  if (prev && (prev.state === "waiting" || prev.state === "consenting" || prev.state === "live")) {
+  if (prev && prev.passive && prev.state === "live") {
+    // Another tab holds the assist: its frames saved here are out of date.
+    // This page stays passive and asks the tabs (tabs.ts, hello).
+    adoptPassive(prev);
+  } else if (prev && (prev.state === "waiting" || prev.state === "consenting" || prev.state === "live")) {
     setPrompt(prev.prompt || "");
     begin(prev.assistId, prev.token, prev.state, prev.channel, prev.site);
   } else if (prev) {
@@ -35,6 +40,7 @@ export function resume(): void {
  * all (up to the cap), an eighth of that, or none.
  */
 export function onPageHide(): void {
+  bye();
   if (!session || !channel) return;
   stopInteraction(false);
   if (recorder) {
@@ -67,14 +73,32 @@ export function onPageShow(e: PageTransitionEvent): void {
     stopRecorder(); // it recorded for another assist
     resetSite();
   }
+  if (st.passive && st.state === "live") {
+    adoptPassive(st);
+    hello();
+    return;
+  }
   setSession({ assistId: st.assistId, token: st.token });
   setPrompt(st.prompt || "");
   if (st.site) learnSite(st.site, "stored");
+  setPassive(false);
   setState(st.state);
   connect(st.channel);
+  hello();
   if (st.state === "live") {
     if (recorder) recorder.snapshot(false);
     else startRecorder();
   }
 }
 
+
+// adoptPassive takes part in the assist st without connecting: another tab
+// of the site holds it (tabs.ts).
+function adoptPassive(st: Stored): void {
+  stopRecorder();
+  setSession({ assistId: st.assistId, token: st.token });
+  setPrompt(st.prompt || "");
+  if (st.site) learnSite(st.site, "stored");
+  setPassive(true);
+  setState(st.state);
+}

@@ -39,6 +39,8 @@ export let channel: Channel | null = null;
 export let promptText = "";
 /** The help control, consent prompt and assist badge. */
 export let ui: UI;
+/** Another tab of the site holds the assist's connection and records (tabs.ts); this one only shows the badge. */
+export let passive = false;
 /** Who is watching the page and who asks to join, from the server. */
 export let watchers: Watchers = { agents: [], asking: [] };
 
@@ -56,6 +58,12 @@ export function setSession(s: Session | null): void {
 
 export function setChannel(c: Channel | null): void {
   channel = c;
+}
+
+/** Marks this tab passive (or not) and saves it for the next page. */
+export function setPassive(p: boolean): void {
+  passive = p;
+  saveCore();
 }
 
 export function setPrompt(text: string): void {
@@ -142,7 +150,7 @@ export function showEnded(reason: string): void {
 export function stored(): Stored {
   const a = session as Session;
   const known = siteFrom === "welcome" || siteFrom === "stored";
-  return { assistId: a.assistId, token: a.token, state, prompt: promptText || undefined, site: known ? { ...site } : undefined };
+  return { assistId: a.assistId, token: a.token, state, prompt: promptText || undefined, site: known ? { ...site } : undefined, passive: passive || undefined };
 }
 
 /**

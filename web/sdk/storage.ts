@@ -20,6 +20,8 @@ export interface Stored {
   prompt?: string;
   site?: SiteConfig;
   channel?: ChannelState;
+  /** Another tab of the site holds the assist's connection (tabs.ts): this tab must not connect on its next page. */
+  passive?: boolean;
 }
 
 /** Returns the stored assist, or null if there is none (or it is unreadable). */

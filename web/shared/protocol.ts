@@ -116,3 +116,5 @@ export const KindOpResult = "op.result";
 export const KindRepairRequest = "repair.request";
 /** from the person: the repairs allowed and done. */
 export const KindRepairAnswer = "repair.answer";
+/** from the person: the site's tabs open in the browser and which is in front; relayed to agents. */
+export const KindTabs = "tabs";

@@ -21,6 +21,7 @@ import { LiveToolbar } from "./toolbar";
 import { EndConfirm } from "./endconfirm";
 import { personLinkText } from "./presence";
 import { Room, ShortcutHelp, useRoom } from "./room";
+import { TabsSection } from "./tabs";
 import { browserLabel } from "../common/ua";
 import { Avatar, Empty, ErrorNote, Icon, Pill, Spinner, StatePill, useShortcuts } from "../common/ui";
 import { VerifiedBadge } from "../common/verified";
@@ -323,6 +324,7 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
         </div>
         <aside class="side-panel" hidden={room.sideHidden || room.fill} data-testid="side-panel">
           <AssistChat conversationId={a?.conversationId} />
+          <TabsSection tabs={session.tabs} />
           <section class="pages">
             <h3>
               Pages <span class="section-count">{pages.length}</span>

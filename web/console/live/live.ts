@@ -10,7 +10,8 @@ import { Health } from "./health";
 import { AgentPresence, Interact } from "./interact";
 import { PageStream } from "../../shared/replay/stream";
 import { nextPersonLink, PersonLink } from "./presence";
-import { CloseBadToken, CloseEnded, KindEnded, KindHealth, KindJoinWait, KindPresence, KindSnapshot, KindState, KindSync } from "../../shared/protocol";
+import { parseTabs, PersonTab } from "./tabs";
+import { CloseBadToken, CloseEnded, KindEnded, KindHealth, KindJoinWait, KindPresence, KindSnapshot, KindState, KindSync, KindTabs } from "../../shared/protocol";
 
 /** The `presence` frame's payload. */
 export interface Presence {
@@ -31,6 +32,8 @@ export class LiveSession {
   endReason: string | null = null;
   health: Health | null = null;
   presence: Presence | null = null;
+  /** The person's tabs of the site, the one the mirror follows in front (tabs.tsx); null until the page says. */
+  tabs: PersonTab[] | null = null;
   /** The person's connection, as the participants strip shows it. */
   personLink: PersonLink = "unknown";
   link: ChannelState = "connecting";
@@ -160,6 +163,9 @@ export class LiveSession {
         }
         case KindHealth:
           this.health = payloadOf<Health>(f, {});
+          break;
+        case KindTabs:
+          this.tabs = parseTabs(payloadOf<unknown>(f, null));
           break;
         case KindPresence:
           this.presence = payloadOf<Presence>(f, {});
