@@ -91,17 +91,17 @@ func readDist(t *testing.T, name string) []byte {
 }
 
 // TestLoaderIsSmall keeps the SDK loader, which every customer page loads,
-// under 12 KB gzipped (as served: dist/sdk.js.gz); the recorder, the chat
+// under 13 KB gzipped (as served: dist/sdk.js.gz); the recorder, the chat
 // panel and the passport's sign-in load only when needed. (The budget was
 // 10 KB until the loader took Tandem.screen's tree keeping and
 // Tandem.passport's host: about 10.2 KB; 11 KB until it took following the
 // person across tabs, which must answer the other tabs from the first
-// moment: about 11.7 KB.)
+// moment, and the person's waiting notices: about 12.3 KB.)
 func TestLoaderIsSmall(t *testing.T) {
 	b := readDist(t, "sdk.js")
 	z := readDist(t, "sdk.js.gz")
-	if len(z) > 12*1024 {
-		t.Fatalf("sdk.js is %d bytes gzipped, over 12 KB", len(z))
+	if len(z) > 13*1024 {
+		t.Fatalf("sdk.js is %d bytes gzipped, over 13 KB", len(z))
 	}
 	rec := readDist(t, "recorder.js")
 	if !bytes.Contains(rec, []byte("rrweb")) && len(rec) < 50_000 {
