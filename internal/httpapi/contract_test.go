@@ -66,7 +66,6 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 		{"GET", "/api/v1/videos/nope", "", nil, agent.Client, 404},
 		{"GET", "/api/v1/videos/nope/file", "", nil, agent.Client, 404},
 		{"DELETE", "/api/v1/videos/nope", "", nil, agent.Client, 404},
-		{"POST", "/api/v1/logout", "", nil, agent.Client, 204},
 		{"POST", "/hooks/no-such-hook", "", body(`{"text":"disk full"}`), anon, 404}, // no_service
 	}
 	// The bots' part of the API, with their documented paths.
@@ -105,6 +104,13 @@ func TestEveryOperationAnswersAsDocumented(t *testing.T) {
 		calls = append(calls, call{c.method, c.path, c.origin, c.body, c.client, c.status})
 		templates[c.method+" "+c.path] = c.template
 	}
+	// Availability, pick-up times, left messages and video share links.
+	for _, c := range alertsContractCalls(ts, agent.Client) {
+		calls = append(calls, call{c.method, c.path, c.origin, c.body, c.client, c.status})
+		templates[c.method+" "+c.path] = c.template
+	}
+	// Last: the agent signs out.
+	calls = append(calls, call{"POST", "/api/v1/logout", "", nil, agent.Client, 204})
 	// Video exports: a job's id is not known in advance; "nope" stands for it.
 	templates["GET /api/v1/videos/nope"] = "/api/v1/videos/{id}"
 	templates["GET /api/v1/videos/nope/file"] = "/api/v1/videos/{id}/file"

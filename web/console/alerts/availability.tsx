@@ -33,8 +33,13 @@ export function AvailabilityBar({ store }: { store: QueueStore }) {
         setAvailable(a.available);
       })
       .catch(() => setAvailable(false));
-    alerter.onQueue(store.assists);
-    return store.subscribe(() => alerter.onQueue(store.assists));
+    // Only listings from the server count: the empty list before the
+    // first one would make every request already waiting look new.
+    const feed = () => {
+      if (store.loaded) alerter.onQueue(store.assists);
+    };
+    feed();
+    return store.subscribe(feed);
   }, []);
 
   const toggle = async () => {
