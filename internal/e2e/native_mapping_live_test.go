@@ -27,7 +27,8 @@ func TestNativeMappingLive(t *testing.T) {
 	doc := browsertest.MirrorDoc
 	field := doc + `?.querySelector('input[data-tag=Field]')?.value`
 
-	const before = "Before-mk" // with what follows, within the field's 24 characters
+	// Short: with what is typed after it, within the field's 24 characters.
+	const before = "Before-mk"
 	tapCanvas(t, person, 100, 80) // the item field
 	browsertest.Run(t, person, "type before the change", chromedp.KeyEvent(before))
 	waitJS(t, agent, "the typed value, unmasked", field+` === '`+before+`'`)
