@@ -2,7 +2,6 @@ package assist
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -46,13 +45,14 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 	if !s.validPersonToken(id, token) {
 		return nil, &CloseError{Code: CloseBadToken, Reason: "bad person token"}
 	}
-	if !l.site.AllowsOrigin(origin) {
-		return nil, &CloseError{Code: CloseForbidden, Reason: "origin not allowed"}
-	}
 	c := &PersonConn{s: s, l: l}
 	c.done = make(chan struct{}) // ends a wait for the rate limit
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	// Under the lock: an edit of the site replaces l.site (sitelive.go).
+	if !l.site.AllowsOrigin(origin) {
+		return nil, &CloseError{Code: CloseForbidden, Reason: "origin not allowed"}
+	}
 	if l.ended {
 		return nil, endedClose(l.assist)
 	}
@@ -76,21 +76,11 @@ func (s *Service) ConnectPerson(ctx context.Context, id, token, origin string) (
 	if l.durable != nil {
 		l.durable.setWake(c.scheduleAck)
 	}
-	type siteInfo struct {
-		StrictMasking bool `json:"strictMasking"`
-		CaptureBodies bool `json:"captureBodies"`
-		// ScreenMapping: how the SDK draws and masks a described screen
-		// (docs/native-screens.md); absent for the default.
-		ScreenMapping json.RawMessage `json:"screenMapping,omitempty"`
-	}
 	welcome := struct {
 		State tandem.AssistState `json:"state"`
 		Site  siteInfo           `json:"site"`
 		Agent *agentRef          `json:"agent,omitempty"`
-	}{State: l.assist.State, Site: siteInfo{l.site.StrictMasking, l.site.CaptureBodies, nil}}
-	if l.site.ScreenMapping != "" {
-		welcome.Site.ScreenMapping = json.RawMessage(l.site.ScreenMapping)
-	}
+	}{State: l.assist.State, Site: siteInfoOf(l.site)}
 	if l.agentName != "" {
 		welcome.Agent = &agentRef{Name: l.agentName}
 	}

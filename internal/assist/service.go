@@ -201,6 +201,8 @@ type Service struct {
 	// busNode names this node in its announcements; set before the
 	// queue's goroutines start.
 	busNode string
+	// sites orders the applications of site edits (sitelive.go).
+	sites siteFollow
 	// fullLogged is when each site's full queue was last logged.
 	fullLogged map[string]time.Time
 
@@ -250,6 +252,7 @@ func New(cfg Config, st Store, bs blobs.Store, obs Observer) *Service {
 	s.wg.Go(func() { s.pingLoop(ctx) })
 	if cfg.Bus != nil {
 		s.startQueueBus(ctx)
+		s.startSiteBus(ctx)
 	}
 	return s
 }

@@ -174,3 +174,31 @@ func DecodeGrantChange(data []byte) (GrantChange, error) {
 	}
 	return c, nil
 }
+
+// SiteChange is a message on Sites(): the settings of site Site (its
+// screen mapping, masking, capture) were edited through node Node. It says
+// no more: receivers read the site again from the store, which is the
+// authority, and update the live assists of that site they serve.
+type SiteChange struct {
+	Node string `json:"node"`
+	Site string `json:"site"`
+}
+
+// Encode returns c as a message's data.
+func (c SiteChange) Encode() []byte { return mustJSON(c) }
+
+// DecodeSiteChange reads a message of Sites(), refusing one that does not
+// name a node and a valid site id.
+func DecodeSiteChange(data []byte) (SiteChange, error) {
+	var c SiteChange
+	if err := json.Unmarshal(data, &c); err != nil {
+		return SiteChange{}, tandem.Errorf(tandem.EInvalid, "bus: a site change is not JSON: %v", err)
+	}
+	switch {
+	case c.Node == "" || len(c.Node) > maxNode:
+		return SiteChange{}, tandem.Errorf(tandem.EInvalid, "bus: a site change names no node")
+	case checkID(c.Site) != "":
+		return SiteChange{}, tandem.Errorf(tandem.EInvalid, "bus: a site change needs a site id: %s", checkID(c.Site))
+	}
+	return c, nil
+}

@@ -1,6 +1,7 @@
 package bus
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/tandemhq/tandem"
@@ -105,6 +106,35 @@ func TestGrantChange(t *testing.T) {
 	} {
 		if _, err := DecodeGrantChange([]byte(data)); tandem.ErrorCode(err) != tandem.EInvalid {
 			t.Errorf("DecodeGrantChange(%q): %v, want an invalid error", data, err)
+		}
+	}
+}
+
+// A site change reads back as written; one without a node or a valid site
+// id is refused.
+func TestSiteChange(t *testing.T) {
+	c := SiteChange{Node: "node-a", Site: "site_1"}
+	if got := string(c.Encode()); got != `{"node":"node-a","site":"site_1"}` {
+		t.Errorf("site change encodes as %s", got)
+	}
+	if back, err := DecodeSiteChange(c.Encode()); err != nil || back != c {
+		t.Errorf("site change reads back as %+v, %v", back, err)
+	}
+	if back, err := DecodeSiteChange([]byte(`{"node":"n","site":"s1","what":"mapping"}`)); err != nil || back.Site != "s1" {
+		t.Errorf("a site change with an unknown field: %+v, %v", back, err)
+	}
+	for _, data := range []string{
+		``, `{}`, `[1]`, `"site"`,
+		`{"node":"","site":"s1"}`,
+		`{"node":"n"}`,
+		`{"node":"n","site":""}`,
+		`{"node":"n","site":"a.b"}`,
+		`{"node":"n","site":"*"}`,
+		`{"node":"` + strings.Repeat("n", 200) + `","site":"s1"}`,
+		`{"node":"n","site":"` + strings.Repeat("s", 65) + `"}`,
+	} {
+		if _, err := DecodeSiteChange([]byte(data)); tandem.ErrorCode(err) != tandem.EInvalid {
+			t.Errorf("DecodeSiteChange(%q): %v, want an invalid error", data, err)
 		}
 	}
 }

@@ -35,6 +35,11 @@ const (
 	// (GrantChange). It has no ID: every node forgets what it cached of
 	// the grant and tells the clients it serves that follow it.
 	KindPassport
+	// KindSite is the changes of every site's settings: its screen
+	// mapping, masking or capture edited (SiteChange). It has no ID:
+	// messages name the site, and every node updates the live assists of
+	// that site it serves.
+	KindSite
 )
 
 func (k Kind) String() string {
@@ -49,12 +54,14 @@ func (k Kind) String() string {
 		return "conversation"
 	case KindPassport:
 		return "passport"
+	case KindSite:
+		return "site"
 	}
 	return "invalid"
 }
 
 // Subject is where a message is published. Make one with Queues, Control,
-// Leases, Conversations or Passport; the zero Subject is invalid and refused by every Bus.
+// Leases, Conversations, Passport or Sites; the zero Subject is invalid and refused by every Bus.
 type Subject struct {
 	kind Kind
 	id   string
@@ -78,6 +85,9 @@ func Conversations() Subject { return Subject{kind: KindConversation} }
 
 // Passport is the subject of the changes of the passport's grants.
 func Passport() Subject { return Subject{kind: KindPassport} }
+
+// Sites is the subject of the changes of sites' settings.
+func Sites() Subject { return Subject{kind: KindSite} }
 
 func withID(k Kind, id string) (Subject, error) {
 	if why := checkID(id); why != "" {
@@ -106,28 +116,28 @@ func checkID(id string) string {
 // Kind is what the subject is about.
 func (s Subject) Kind() Kind { return s.kind }
 
-// ID is the session's id, "" for KindQueue, KindLease, KindConversation
-// and KindPassport.
+// ID is the session's id, "" for KindQueue, KindLease, KindConversation,
+// KindPassport and KindSite.
 func (s Subject) ID() string { return s.id }
 
 // Valid reports whether s was made by Queues, Control, Leases,
-// Conversations or Passport.
+// Conversations, Passport or Sites.
 func (s Subject) Valid() error {
 	switch s.kind {
 	case KindControl:
 		if checkID(s.id) == "" {
 			return nil
 		}
-	case KindQueue, KindLease, KindConversation, KindPassport:
+	case KindQueue, KindLease, KindConversation, KindPassport, KindSite:
 		if s.id == "" {
 			return nil
 		}
 	}
-	return tandem.Errorf(tandem.EInvalid, "bus: not a subject (make one with bus.Queues, bus.Control, bus.Leases, bus.Conversations or bus.Passport)")
+	return tandem.Errorf(tandem.EInvalid, "bus: not a subject (make one with bus.Queues, bus.Control, bus.Leases, bus.Conversations, bus.Passport or bus.Sites)")
 }
 
 // String is the subject as it travels on a networked bus: "queue",
-// "control.ID", "lease", "conversation" or "passport". It is "invalid" for an invalid subject.
+// "control.ID", "lease", "conversation", "passport" or "site". It is "invalid" for an invalid subject.
 func (s Subject) String() string {
 	if s.Valid() != nil {
 		return "invalid"

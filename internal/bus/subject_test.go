@@ -26,6 +26,8 @@ func TestSubjectSpelling(t *testing.T) {
 		{Subject{kind: KindConversation, id: "c1"}, "invalid", KindConversation, "c1", false},
 		{Passport(), "passport", KindPassport, "", true},
 		{Subject{kind: KindPassport, id: "g1"}, "invalid", KindPassport, "g1", false},
+		{Sites(), "site", KindSite, "", true},
+		{Subject{kind: KindSite, id: "s1"}, "invalid", KindSite, "s1", false},
 		{Subject{}, "invalid", 0, "", false},
 		{Subject{kind: KindLease, id: "x"}, "invalid", KindLease, "x", false},
 		{Subject{kind: KindQueue, id: "site_abc"}, "invalid", KindQueue, "site_abc", false},

@@ -86,6 +86,7 @@ func (s *Server) handleAdminUpdateSite(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	s.siteChanged(r, site.ID)
 	httpjson.Write(w, http.StatusOK, map[string]any{"site": adminSiteOut(site)})
 }
 

@@ -68,5 +68,6 @@ func (s *Server) handlePutScreenMapping(w http.ResponseWriter, r *http.Request) 
 		s.fail(w, r, err)
 		return
 	}
+	s.siteChanged(r, site.ID)
 	httpjson.Write(w, http.StatusOK, screenMappingBody{mappingJSON(site.ScreenMapping)})
 }

@@ -32,6 +32,7 @@ const (
 	KindState           = "state"            // to the person: the assist's state
 	KindAck             = "ack"              // to the person: frames up to ack are safe
 	KindSnapshot        = "snapshot"         // to the person: take a new full snapshot
+	KindSite            = "site"             // to the person: the site's settings changed (the welcome's site, again)
 	KindPing            = "ping"             // keep-alive; answered with pong carrying the same t
 	KindPong            = "pong"             // the answer to ping
 	KindEnded           = "ended"            // to the person: the assist is over

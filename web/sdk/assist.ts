@@ -10,7 +10,7 @@ import { loadRecorder, recorder, startRecorder, stopRecorder } from "./capture";
 import { Channel, type ChannelState, type Frame } from "./channel";
 import { base, storeKey } from "./config";
 import { emit } from "./events";
-import { CloseEnded, CloseReplaced, KindConsent, KindEnded, KindError, KindJoinAnswer, KindPrompt, KindSnapshot, KindState, KindWatchers } from "../shared/protocol";
+import { CloseEnded, CloseReplaced, KindConsent, KindEnded, KindError, KindJoinAnswer, KindPrompt, KindSite, KindSnapshot, KindState, KindWatchers } from "../shared/protocol";
 import { pagesKey } from "./hash";
 import { interact, interactKinds, stopInteraction } from "./interact-host";
 import { learnSite, resetSite, type SiteConfig } from "./site";
@@ -157,6 +157,13 @@ function control(f: Frame): void {
     }
     case KindSnapshot:
       if (recorder) recorder.snapshot(true);
+      break;
+    case KindSite:
+      // The site's settings were edited during the assist: in force at
+      // once (the recorder restarts with them if they differ), and kept
+      // for the next page as the welcome's are.
+      learnSite(p, "welcome");
+      saveCore();
       break;
     case KindEnded:
       finish(p.reason || "the assist has ended");

@@ -50,6 +50,8 @@ export const KindState = "state";
 export const KindAck = "ack";
 /** to the person: take a new full snapshot. */
 export const KindSnapshot = "snapshot";
+/** to the person: the site's settings changed (the welcome's site, again). */
+export const KindSite = "site";
 /** keep-alive; answered with pong carrying the same t. */
 export const KindPing = "ping";
 /** the answer to ping. */

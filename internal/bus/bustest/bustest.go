@@ -130,13 +130,17 @@ func testDelivery(t *testing.T, nodes Nodes) {
 	if n := sub.Dropped(); n != 0 {
 		t.Errorf("Dropped() = %d, want 0", n)
 	}
-	// Queue and lease changes have subjects of their own, without an id.
+	// Queue, lease and site changes have subjects of their own, without
+	// an id.
 	leases := subscribe(t, t.Context(), b[0], bus.Leases(), 0)
 	queues := subscribe(t, t.Context(), b[0], bus.Queues(), 0)
+	sites := subscribe(t, t.Context(), b[0], bus.Sites(), 0)
 	publish(t, b[1], bus.Leases(), "session x owned by node 2")
 	publish(t, b[1], bus.Queues(), "request 2 waiting")
+	publish(t, b[1], bus.Sites(), "site s1 edited")
 	expect(t, leases, bus.Leases(), "session x owned by node 2")
 	expect(t, queues, bus.Queues(), "request 2 waiting")
+	expect(t, sites, bus.Sites(), "site s1 edited")
 }
 
 // A subscription receives its subject alone: not another session's, nor
@@ -149,6 +153,7 @@ func testSubjectsApart(t *testing.T, nodes Nodes) {
 	publish(t, b[0], control(t, "sess_a2"), "other session, same start")
 	publish(t, b[0], bus.Queues(), "queue")
 	publish(t, b[0], bus.Leases(), "lease")
+	publish(t, b[0], bus.Sites(), "site")
 	// Messages of one publisher keep their order: had any of those been
 	// delivered, it would come before this one.
 	publish(t, b[0], mine, "mine")
