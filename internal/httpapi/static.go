@@ -84,11 +84,10 @@ func (s *Server) staticRoutes() {
 		return &asset{body: b, hash: assetHash(b), etag: `"` + assetHash(b) + `"`, contentType: "text/plain; charset=utf-8"}
 	}
 	sdk := get("sdk.js")
-	// The bundles the loader loads when needed (recorder after consent,
-	// chat panel, passport's sign-in, following tabs, Tandem.screen's tree,
-	// waiting notices),
-	// each only under its hashed URL: a loader gets the bundle it was built
-	// with, or a 404, never another build's.
+	// The bundles the loader loads when needed (the recorder after consent,
+	// the chat panel, the passport's sign-in, following tabs, Tandem.screen's
+	// tree, the waiting notices), each only under its hashed URL: a loader
+	// gets the bundle it was built with, or a 404, never another build's.
 	lazy := map[string]*asset{}
 	for _, name := range []string{"recorder", "chat", "passport", "tabs", "screen", "waiting"} {
 		a := get(name + ".js")

@@ -47,15 +47,15 @@ export function startTabs(): void {
   bc.onmessage = (e: MessageEvent) => {
     if (tabs) return tabs.receive(e.data);
     // Another tab spoke: the bundle takes it from here (it checks what it
-    // is given).
-    heard.push(e.data);
+    // is given). Kept for it within reason: it may never come.
+    if (heard.length < 500) heard.push(e.data);
     loadTabs();
   };
   if (session) loadTabs();
   else hello();
 }
 
-/** Loads and starts the tabs bundle, once (again after a failure): this tab takes part in an assist, or another tab spoke of one. */
+/** Loads and starts the tabs bundle, once: this tab takes part in an assist, or another tab spoke. */
 export function loadTabs(): void {
   if (!bc || loading) return;
   const host: TabsHost = {
@@ -94,29 +94,23 @@ export function loadTabs(): void {
   };
   (loading = loadBundle(tabsPath, () => window.__tandemTabs)).then(
     (m) => {
-      if (tabs) return;
       host.focusedAt = focusedAt;
       tabs = m;
       m.start(host);
     },
-    (e) => {
-      loading = null; // the next occasion tries again
-      console.warn("Tandem:", e);
-    },
+    // Not again: a bundle this loader cannot load (a newer build's server)
+    // stays so; the tab then takes no part in the other tabs' assist.
+    (e) => console.warn("Tandem:", e),
   );
 }
 
 /** Tells the other tabs this page is here: the holder of an assist answers with it. */
 export function hello(): void {
   if (tabs) return tabs.hello();
-  if (!bc) return;
-  try {
-    // Without what this tab is: until it takes part in an assist, no tab
-    // counts it (tabs.ts tells it all once it does).
-    bc.postMessage({ t: "hello", from: me, page });
-  } catch {
-    // closed (the page is going away)
-  }
+  // Without what this tab is: until it takes part in an assist, no tab
+  // counts it (tabs.ts tells it all once it does). The channel is never
+  // closed, and the message is plain data: this does not throw.
+  bc?.postMessage({ t: "hello", from: me, page });
 }
 
 /** The assist went live, or this tab's channel (re)connected. */
