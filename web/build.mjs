@@ -42,12 +42,17 @@ function contentHash(file) {
 }
 
 // Each entry: the SDK loader must stay tiny (it is on every customer page);
-// everything heavy loads only when needed. The recorder and the chat panel
-// are built before the loader, which names them by their hashes.
+// everything heavy loads only when needed. The bundles it loads (recorder,
+// chat panel, passport, tabs, screen,
+// waiting notices) are built before the loader, which names them
+// by their hashes.
 const entries = [
   { in: "sdk/recorder.ts", out: "recorder", format: "iife" },
   { in: "sdk/chat.ts", out: "chat", format: "iife" },
   { in: "sdk/passport-bundle.ts", out: "passport", format: "iife" },
+  { in: "sdk/tabs-bundle.ts", out: "tabs", format: "iife" },
+  { in: "sdk/screen-bundle.ts", out: "screen", format: "iife" },
+  { in: "sdk/waiting-bundle.ts", out: "waiting", format: "iife" },
   { in: "sdk/loader.ts", out: "sdk", format: "iife" },
   { in: "console/main.tsx", out: "console", format: "iife" },
   { in: "terminal/main.ts", out: "terminal", format: "iife" },
@@ -66,6 +71,9 @@ for (const { in: entry, out, define = {}, ...options } of entries) {
     define.TANDEM_RECORDER_PATH = JSON.stringify(`/sdk/recorder.${contentHash(`${outdir}/recorder.js`)}.js`);
     define.TANDEM_CHAT_PATH = JSON.stringify(`/sdk/chat.${contentHash(`${outdir}/chat.js`)}.js`);
     define.TANDEM_PASSPORT_PATH = JSON.stringify(`/sdk/passport.${contentHash(`${outdir}/passport.js`)}.js`);
+    define.TANDEM_TABS_PATH = JSON.stringify(`/sdk/tabs.${contentHash(`${outdir}/tabs.js`)}.js`);
+    define.TANDEM_SCREEN_PATH = JSON.stringify(`/sdk/screen.${contentHash(`${outdir}/screen.js`)}.js`);
+    define.TANDEM_WAITING_PATH = JSON.stringify(`/sdk/waiting.${contentHash(`${outdir}/waiting.js`)}.js`);
   }
   await esbuild.build({
     ...common,

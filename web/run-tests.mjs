@@ -42,7 +42,7 @@ try {
     outExtension: { ".js": ".mjs" },
     logLevel: "warning",
     // What build.mjs sets to the recorder's and the chat panel's hashed paths (sdk/config.ts).
-    define: { TANDEM_RECORDER_PATH: JSON.stringify("/sdk/recorder.test.js"), TANDEM_CHAT_PATH: JSON.stringify("/sdk/chat.test.js"), TANDEM_PASSPORT_PATH: JSON.stringify("/sdk/passport.test.js") },
+    define: { TANDEM_RECORDER_PATH: JSON.stringify("/sdk/recorder.test.js"), TANDEM_CHAT_PATH: JSON.stringify("/sdk/chat.test.js"), TANDEM_PASSPORT_PATH: JSON.stringify("/sdk/passport.test.js"), TANDEM_TABS_PATH: JSON.stringify("/sdk/tabs.test.js"), TANDEM_SCREEN_PATH: JSON.stringify("/sdk/screen.test.js"), TANDEM_WAITING_PATH: JSON.stringify("/sdk/waiting.test.js") },
   });
   const files = tests.map((t) => join(out, t.replace(/\.(ts|mjs)$/, ".mjs")));
   const r = spawnSync(process.execPath, ["--test", ...files], { stdio: "inherit" });

@@ -83,14 +83,19 @@ func (s *Server) staticRoutes() {
 		b := []byte("/* missing " + name + " */")
 		return &asset{body: b, hash: assetHash(b), etag: `"` + assetHash(b) + `"`, contentType: "text/plain; charset=utf-8"}
 	}
-	sdk, recorder, chat, passport := get("sdk.js"), get("recorder.js"), get("chat.js"), get("passport.js")
-	recorderPath := "/sdk/recorder." + recorder.hash + ".js"
-	chatPath := "/sdk/chat." + chat.hash + ".js"
-	passportPath := "/sdk/passport." + passport.hash + ".js"
-	for _, p := range []string{recorderPath, chatPath, passportPath} {
+	sdk := get("sdk.js")
+	// The bundles the loader loads when needed (the recorder after consent,
+	// the chat panel, the passport's sign-in, following tabs, Tandem.screen's
+	// tree, the waiting notices), each only under its hashed URL: a loader
+	// gets the bundle it was built with, or a 404, never another build's.
+	lazy := map[string]*asset{}
+	for _, name := range []string{"recorder", "chat", "passport", "tabs", "screen", "waiting"} {
+		a := get(name + ".js")
+		p := "/sdk/" + name + "." + a.hash + ".js"
 		if !bytes.Contains(sdk.body, []byte(`"`+p+`"`)) {
 			s.log.Warn("sdk.js does not name this bundle; run npm run build in web/", "want", p)
 		}
+		lazy[p] = a
 	}
 	// The console and the terminal load their bundles by hashed URL.
 	consoleHTML, terminalHTML := hashedRefs(get("console.html"), assets), hashedRefs(get("terminal.html"), assets)
@@ -99,20 +104,11 @@ func (s *Server) staticRoutes() {
 	s.mux.HandleFunc("GET /sdk.js", func(w http.ResponseWriter, r *http.Request) {
 		sdk.serve(w, r, 5*time.Minute, true)
 	})
-	// The recorder only under its hashed URL: a loader gets the recorder it
-	// was built with, or a 404, never another build's.
-	s.mux.HandleFunc("GET "+recorderPath, func(w http.ResponseWriter, r *http.Request) {
-		recorder.serve(w, r, immutableFor, true)
-	})
-	// The chat panel likewise, loaded when the person chats.
-	s.mux.HandleFunc("GET "+chatPath, func(w http.ResponseWriter, r *http.Request) {
-		chat.serve(w, r, immutableFor, true)
-	})
-	// And the passport's sign-in, loaded by pages with a sign-in to finish
-	// or to follow.
-	s.mux.HandleFunc("GET "+passportPath, func(w http.ResponseWriter, r *http.Request) {
-		passport.serve(w, r, immutableFor, true)
-	})
+	for p, a := range lazy {
+		s.mux.HandleFunc("GET "+p, func(w http.ResponseWriter, r *http.Request) {
+			a.serve(w, r, immutableFor, true)
+		})
+	}
 	s.mux.HandleFunc("GET /assets/{file}", func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("file")
 		if a, ok := hashed[name]; ok {

@@ -158,12 +158,12 @@ func TestRecorderHashedCompressedImmutable(t *testing.T) {
 	}
 }
 
-// The chat panel and the passport's sign-in are served like the
-// recorder: under their content hash, to any origin, immutable; another
-// hash, or the bare name, is a 404.
+// The chat panel, the passport's sign-in, following tabs, Tandem.screen's
+// tree and the waiting notices are served like the recorder: under their content
+// hash, to any origin, immutable; another hash, or the bare name, is a 404.
 func TestLazyBundlesHashedImmutable(t *testing.T) {
 	ts := staticServer(t)
-	for _, name := range []string{"chat", "passport"} {
+	for _, name := range []string{"chat", "passport", "tabs", "screen", "waiting"} {
 		bundle := distFile(t, name+".js")
 		path := "/sdk/" + name + "." + contentHash(bundle) + ".js"
 		if _, sdk := get(t, ts, "/sdk.js", ""); !bytes.Contains(sdk, []byte(`"`+path+`"`)) {

@@ -33,7 +33,7 @@ import {
   type State,
 } from "./state";
 import { ss } from "./storage";
-import { askHolderToEnd, replaced, tabsLive, tellEnded } from "./tabs";
+import { loadTabs, tabs, tabsLive } from "./tabs-host";
 import { parseWatchers } from "./watchers";
 
 /** Takes part in an assist in state s: connects its channel (with the previous page's, if saved) and, if live, starts capture. */
@@ -46,6 +46,8 @@ export function begin(assistId: string, token: string, s: State, saved?: Channel
   setState(s);
   connect(saved);
   if (s === "live") startRecorder();
+  // Following the tabs loads now, while the person waits, not once live.
+  loadTabs();
 }
 
 /** Opens the person's channel of the current assist. A channel that has been replaced or dropped is ignored. */
@@ -70,8 +72,9 @@ export function connect(saved?: ChannelState): void {
       closed: (code, reason) => {
         if (channel !== ch) return;
         if (code === CloseReplaced) {
-          // Another tab of the site took the assist up: this one goes passive.
-          if (!replaced()) finish("continued in another tab");
+          // Another tab of the site took the assist up: this one goes
+          // passive (with tabs.js running; without it, it ends here).
+          if (!tabs?.replaced()) finish("continued in another tab");
         } else if (code === CloseEnded) finish(reason || "the assist has ended");
         else finish(reason || "the assist is no longer available");
       },
@@ -199,7 +202,7 @@ export function answerJoin(id: string, allow: boolean): void {
 export function end(): void {
   if (!session) return;
   // A passive tab: the tab holding the connection ends it, and tells every tab.
-  if (!channel && askHolderToEnd()) return;
+  if (!channel && tabs?.askHolderToEnd()) return;
   if (!channel) connect();
   const wasLive = state === "live";
   stopRecorder();
@@ -211,7 +214,7 @@ export function end(): void {
 /** Tears down everything of the assist on this page and in storage, then shows that it ended; told: the other tabs know already. */
 export function finish(reason: string, told = false): void {
   if (!session && state !== "live" && state !== "waiting" && state !== "consenting") return;
-  if (session && !told) tellEnded(session.assistId, reason);
+  if (session && !told) tabs?.tellEnded(session.assistId, reason);
   setPassive(false);
   stopInteraction(true);
   stopRecorder();

@@ -9,7 +9,7 @@ import { loadBundle } from "./bundle";
 import { base, recorderPath } from "./config";
 import { emit } from "./events";
 import { site, siteKnown, type SiteConfig } from "./site";
-import { screenSource } from "./screen";
+import { screenSource } from "./screen-host";
 import { channel, session, state } from "./state";
 import type { RecorderFrame, RecorderHandle, RecorderModule, RecorderOptions } from "./types";
 import { uiClass } from "./ui";

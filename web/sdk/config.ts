@@ -24,12 +24,27 @@ declare const TANDEM_CHAT_PATH: string;
 // And /sdk/passport.HASH.js, the passport's sign-in (passport-host.ts).
 declare const TANDEM_PASSPORT_PATH: string;
 
+// And /sdk/tabs.HASH.js, following the person across tabs (tabs-host.ts).
+declare const TANDEM_TABS_PATH: string;
+
+// And /sdk/screen.HASH.js, Tandem.screen's tree keeping (screen-host.ts).
+declare const TANDEM_SCREEN_PATH: string;
+
+// And /sdk/waiting.HASH.js, the waiting notices (waiting-host.ts).
+declare const TANDEM_WAITING_PATH: string;
+
 /** The recorder's path under base, with the recorder's content hash in it. */
 export const recorderPath: string = TANDEM_RECORDER_PATH;
 /** The chat panel's path under base, with its content hash in it. */
 export const chatPath: string = TANDEM_CHAT_PATH;
 /** The passport bundle's path under base (Tandem.passport's sign-in; loaded when the page needs it). */
 export const passportPath: string = TANDEM_PASSPORT_PATH;
+/** The tabs bundle's path under base (following the person across tabs; loaded when there is an assist to follow). */
+export const tabsPath: string = TANDEM_TABS_PATH;
+/** The screen bundle's path under base (Tandem.screen's tree; loaded on the page's first call). */
+export const screenPath: string = TANDEM_SCREEN_PATH;
+/** The waiting notices' path under base (no agent available, no pick-up; loaded when a wait has one). */
+export const waitingPath: string = TANDEM_WAITING_PATH;
 
 /** The site's public key. */
 export let siteKey = "";

@@ -19,30 +19,31 @@
 //   capture.ts        loading recorder.js after consent, starting and restarting it
 //   interact-host.ts  frames for calls, pointer and remote control (in the recorder's bundle)
 //   navigation.ts     handing the assist to the next page of the tab (storage.ts)
-//   tabs.ts           following the person across the site's tabs (tabs-elect.ts: which tab)
+//   tabs-host.ts      listening to the site's other tabs, and loading tabs.js (tabs.ts: following
+//                     the person across them, tabs-elect.ts: which tab) when there is an assist
 //   person.ts         who the person is, and what a request reveals of the page
 //   events.ts         Tandem.on and the events it delivers
 //   chat-host.ts      the chat launcher, and loading the chat panel (chat.js) when the person chats
-//   bundle.ts         loading the other bundles (recorder.js, chat.js)
+//   bundle.ts         loading the other bundles (recorder.js, chat.js, passport.js, tabs.js, screen.js)
 //   passport.ts       Tandem.passport: sign-in through Tandem's passport (passport-events.ts: its live news)
-//   screen.ts         Tandem.screen: a screen the page draws itself, as a view tree (recorded by screenrec.ts)
+//   screen-host.ts    Tandem.screen: a screen the page draws itself, as a view tree; loading screen.js
+//                     (screen.ts: keeping the tree) on the first call (recorded by screenrec.ts)
 //   tandem.ts         window.Tandem
 //
 // The loader runs once per page, so the modules keep their state at module
 // level; esbuild bundles them into one small script.
 
 import { answerJoin, consent, end } from "./assist";
-import { restartIfStale, restartRecorder } from "./capture";
+import { restartIfStale } from "./capture";
 import { renderLauncher, resumeChat } from "./chat-host";
 import { base, button, configure } from "./config";
 import { leaveMessage, redeem, requestHelp } from "./help";
 import { checkInvite } from "./invite";
 import { onPageHide, onPageShow, resume } from "./navigation";
 import { startPassport } from "./passport-host";
-import { onScreenStart } from "./screen";
 import { fetchSite, onSiteChange } from "./site";
 import { createUI, render } from "./state";
-import { startTabs } from "./tabs";
+import { startTabs } from "./tabs-host";
 import { Tandem, type Prior } from "./tandem";
 
 function boot(): void {
@@ -51,8 +52,6 @@ function boot(): void {
   configure();
   if (!base) return;
   onSiteChange(restartIfStale);
-  // A DOM recorder already running becomes a screen recorder.
-  onScreenStart(restartRecorder);
   createUI(
     {
       help: () => void requestHelp(),

@@ -12,7 +12,7 @@ import { stopInteraction } from "./interact-host";
 import { learnSite, resetSite } from "./site";
 import { channel, session, setChannel, setPassive, setPrompt, setSession, setState, stored } from "./state";
 import { readStored, ss, type Stored } from "./storage";
-import { bye, hello } from "./tabs";
+import { hello, tabs } from "./tabs-host";
 
 // Unacknowledged frames handed to the next page are capped so that
 // sessionStorage (shared with the site) never fills up.
@@ -40,7 +40,7 @@ export function resume(): void {
  * all (up to the cap), an eighth of that, or none.
  */
 export function onPageHide(): void {
-  bye();
+  tabs?.bye();
   if (!session || !channel) return;
   stopInteraction(false);
   if (recorder) {

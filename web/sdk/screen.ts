@@ -1,9 +1,11 @@
 // Tandem.screen (docs/native-screens.md): a page that draws its own UI (on
-// a canvas) describes it as a view tree. The loader only keeps the current
-// tree, applying changes to it by id, so that the recorder can start from
-// the screen as it is once the person allows; checking, masking and
-// converting happen in the recorder (recorder.js, screenrec.ts), which is
-// not on the page before that.
+// a canvas) describes it as a view tree. This keeps the current tree,
+// applying changes to it by id, so that the recorder can start from the
+// screen as it is once the person allows; checking, masking and converting
+// happen in the recorder (recorder.js, screenrec.ts), which is not on the
+// page before that. It is screen.js, a bundle of its own (screen-bundle.ts),
+// loaded by the loader (screen-host.ts) on the page's first call: pages that
+// do not describe a screen never load it.
 
 import type { ScreenCall, ScreenSource } from "./types";
 
@@ -18,7 +20,7 @@ const source: ScreenSource & { tree: Node | null; page: string } = {
 
 let onFirst: () => void = () => {};
 
-/** Sets what runs when the page first describes a screen: a running DOM recorder restarts as a screen recorder (wired in tandem.ts). */
+/** Sets what runs when the page first describes a screen: a running DOM recorder restarts as a screen recorder (screen-host.ts: restarting the recorder). */
 export function onScreenStart(fn: () => void): void {
   onFirst = fn;
 }

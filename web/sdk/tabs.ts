@@ -11,16 +11,17 @@
 //
 // The server authorises each connection by the token alone and keeps the
 // newest: a tab whose connection another replaced (4409) goes passive.
+//
+// This is tabs.js, a bundle of its own: the loader (tabs-host.ts) listens to
+// the tabs from the first moment and starts this when there is an assist to
+// follow, handing it the channel to the tabs and the assist (TabsHost).
 
-import { begin, end, finish } from "./assist";
-import { recorder, stopRecorder } from "./capture";
-import { siteKey } from "./config";
-import { stopInteraction } from "./interact-host";
 import { KindTabs } from "../shared/protocol";
-import { learnSite } from "./site";
-import { channel, passive, session, setChannel, setPassive, setPrompt, setSession, setState, state, stored } from "./state";
-import { ss, type Stored } from "./storage";
+import { ss } from "./session";
+import type { Stored } from "./storage";
 import { electFront, electHeir, tabList, type TabInfo } from "./tabs-elect";
+import { newId, tabKey } from "./tabs-id";
+import type { TabsHost } from "./types";
 
 /** How long passive tabs wait for a holder that went away to come back (its tab navigating) before one of them takes the assist up. */
 export const heirDelayMs = 1500;
@@ -33,11 +34,10 @@ const handLimit = 2_000_000;
  */
 export const heartbeatMs = 2000;
 export const expireMs = 5000;
-const tabKey = "tandem.tab";
 
 /** A message between the site's tabs. */
 type Msg =
-  | { t: "hello"; from: string; info: TabInfo; page: string }
+  | { t: "hello"; from: string; info?: TabInfo; page: string }
   | { t: "info"; from: string; info: TabInfo }
   | { t: "dup"; from: string; page: string }
   | { t: "assist"; from: string; stored: Stored }
@@ -45,12 +45,9 @@ type Msg =
   | { t: "bye" | "end"; from: string }
   | { t: "ended"; from: string; assistId: string; reason: string };
 
-let bc: BroadcastChannel | null = null;
+// The loader's side: the tabs' channel, this tab's identity, the assist.
+let h: TabsHost;
 let me = "";
-// This page's random id: tells apart two tabs with the same tab id (a tab
-// opened by window.open starts with a copy of its opener's sessionStorage).
-const page = newId();
-let focusedAt = 0;
 // The other tabs of the site, as they last told, and when.
 const others = new Map<string, TabInfo>();
 const seen = new Map<string, number>();
@@ -60,21 +57,12 @@ let heirTimer = 0;
 let changeQueued = false;
 let lastSent = "";
 
-/** Whether this page takes part in following tabs (BroadcastChannel exists and the tabs module started). */
-export function tabsOn(): boolean {
-  return bc !== null;
-}
-
-/** Starts talking to the site's other tabs; after the assist of a previous page was taken up (navigation.ts, resume). */
-export function startTabs(): void {
-  if (typeof BroadcastChannel !== "function" || !siteKey) return;
-  me = ss.get(tabKey) || newId();
-  ss.set(tabKey, me);
-  if (document.visibilityState === "visible") focusedAt = Date.now();
-  bc = new BroadcastChannel("tandem.tabs." + siteKey);
-  bc.onmessage = (e: MessageEvent) => receive(e.data as Msg);
+/** Starts following the tabs: what the tabs said before this ran first, then hello. */
+export function start(host: TabsHost): void {
+  h = host;
+  me = h.me;
   const moved = () => {
-    if (document.visibilityState === "visible") focusedAt = Date.now();
+    if (document.visibilityState === "visible") h.focusedAt = Date.now();
     post({ t: "info", from: me, info: self() });
     changed();
   };
@@ -82,14 +70,16 @@ export function startTabs(): void {
   document.addEventListener("visibilitychange", moved);
   const title = document.querySelector("title");
   if (title) new MutationObserver(moved).observe(title, { childList: true, characterData: true, subtree: true });
+  for (const m of h.heard.splice(0)) receive(m);
   hello();
+  sendTabs(true);
   window.setInterval(beat, heartbeatMs);
 }
 
 // beat: while there is an assist, tell the tabs this one is still here, and
 // forget the tabs that went quiet; if the holder went quiet, wait for an heir.
 function beat(): void {
-  if (!session) return;
+  if (!h.session) return;
   post({ t: "info", from: me, info: self() });
   const now = Date.now();
   let gone = false;
@@ -98,7 +88,7 @@ function beat(): void {
     others.delete(id);
     seen.delete(id);
     gone = true;
-    if (id === holder && !channel) {
+    if (id === holder && !h.channel) {
       holder = null;
       armHeir();
     }
@@ -113,31 +103,26 @@ function heard(id: string, info?: TabInfo): void {
 
 /** Tells the other tabs this page is here: the holder answers with the assist, the others with what they are. */
 export function hello(): void {
-  if (!bc) return;
-  if (channel) holder = me;
-  else if (passive && session) armHeir();
-  post({ t: "hello", from: me, info: self(), page });
+  if (h.channel) holder = me;
+  else if (h.passive && h.session) armHeir();
+  post({ t: "hello", from: me, info: self(), page: h.page });
   announce();
 }
 
-function newId(): string {
-  return "t" + Math.random().toString(36).slice(2, 12);
-}
-
 function self(): TabInfo {
-  return { id: me, title: document.title, url: location.href, visible: document.visibilityState === "visible", focusedAt, assist: session ? session.assistId : undefined };
+  return { id: me, title: document.title, url: location.href, visible: document.visibilityState === "visible", focusedAt: h.focusedAt, assist: h.session ? h.session.assistId : undefined };
 }
 
 // all: this tab and the others that take part in its assist (a tab learns
 // the assist from the holder first, then says so).
 function all(): TabInfo[] {
-  const id = session ? session.assistId : "";
+  const id = h.session ? h.session.assistId : "";
   return [self(), ...[...others.values()].filter((t) => !!id && t.assist === id)];
 }
 
 function post(m: Msg): void {
   try {
-    bc?.postMessage(m);
+    h.bc.postMessage(m);
   } catch {
     // closed (the page is going away)
   }
@@ -145,13 +130,14 @@ function post(m: Msg): void {
 
 // Messages from the other tabs. A message from a tab of another assist is
 // ignored where it matters (ended), and only a live assist is shared.
-function receive(m: Msg): void {
+export function receive(raw: unknown): void {
+  const m = raw as Msg;
   if (!m || typeof m !== "object" || typeof m.from !== "string") return;
   if (m.from === me) {
     // Another page claims this tab's id: the newer one (the one saying
     // hello) takes a new id and says hello again.
-    if (m.t === "hello" && m.page !== page) post({ t: "dup", from: me, page: m.page });
-    else if (m.t === "dup" && m.page === page) {
+    if (m.t === "hello" && m.page !== h.page) post({ t: "dup", from: me, page: m.page });
+    else if (m.t === "dup" && m.page === h.page) {
       me = newId();
       ss.set(tabKey, me);
       hello();
@@ -172,8 +158,8 @@ function receive(m: Msg): void {
       break;
     case "assist":
       if (!m.stored || !m.stored.assistId) return;
-      if (!session && !channel) adopt(m.stored);
-      if (session && session.assistId === m.stored.assistId) {
+      if (!h.session && !h.channel) adopt(m.stored);
+      if (h.session && h.session.assistId === m.stored.assistId) {
         holder = m.from;
         clearTimeout(heirTimer);
       }
@@ -195,10 +181,10 @@ function receive(m: Msg): void {
       changed();
       break;
     case "end":
-      if (channel && session) end();
+      if (h.channel && h.session) h.end();
       break;
     case "ended":
-      if (session && session.assistId === m.assistId && !channel) finish(m.reason, true);
+      if (h.session && h.session.assistId === m.assistId && !h.channel) h.finish(m.reason, true);
       break;
   }
 }
@@ -207,19 +193,19 @@ function receive(m: Msg): void {
 // and that it holds it (never the channel's frames: those go only with a
 // handover).
 function announce(): void {
-  if (!channel || !session || state !== "live") return;
-  const { channel: _, ...s } = stored();
+  if (!h.channel || !h.session || h.state !== "live") return;
+  const { channel: _, ...s } = h.stored();
   post({ t: "assist", from: me, stored: s });
 }
 
 // adopt: this tab learns a live assist from its holder and takes part in it
 // passively: the badge shows, nothing is captured or sent.
 function adopt(st: Stored): void {
-  setSession({ assistId: st.assistId, token: st.token });
-  setPrompt(st.prompt || "");
-  if (st.site) learnSite(st.site, "stored");
-  setPassive(true);
-  setState(st.state);
+  h.setSession({ assistId: st.assistId, token: st.token });
+  h.setPrompt(st.prompt || "");
+  if (st.site) h.learnSite(st.site, "stored");
+  h.setPassive(true);
+  h.setState(st.state);
   post({ t: "info", from: me, info: self() });
 }
 
@@ -230,9 +216,9 @@ function takeUp(st: Stored): void {
   clearTimeout(heirTimer);
   holder = me;
   lastSent = "";
-  setPassive(false);
-  setPrompt(st.prompt || "");
-  begin(st.assistId, st.token, st.state, st.channel, st.site);
+  h.setPassive(false);
+  h.setPrompt(st.prompt || "");
+  h.begin(st.assistId, st.token, st.state, st.channel, st.site);
   announce();
 }
 
@@ -243,7 +229,7 @@ function changed(): void {
   changeQueued = true;
   queueMicrotask(() => {
     changeQueued = false;
-    if (!channel || !session || state !== "live") return;
+    if (!h.channel || !h.session || h.state !== "live") return;
     const front = electFront(all(), me);
     if (front !== null && front !== me) handOver(front);
     else sendTabs();
@@ -258,30 +244,30 @@ export function tabsLive(): void {
 
 /** Sends the agents the list of tabs, if it changed (resend: even if not). */
 function sendTabs(resend = false): void {
-  if (!bc || !channel || state !== "live") return;
+  if (!h.channel || h.state !== "live") return;
   const tabs = tabList(all(), me);
   const text = JSON.stringify(tabs);
   if (text === lastSent && !resend) return;
   lastSent = text;
-  channel.send(KindTabs, { tabs });
+  h.channel.send(KindTabs, { tabs });
 }
 
 // handOver: as on pagehide, this tab stops capturing and closes its
 // connection, handing the channel's unacknowledged frames to the front tab.
 function handOver(to: string): void {
-  if (!channel || !session) return;
-  stopInteraction(false);
-  if (recorder) {
-    recorder.flush();
-    recorder.leave();
+  if (!h.channel || !h.session) return;
+  h.stopInteraction(false);
+  if (h.recorder) {
+    h.recorder.flush();
+    h.recorder.leave();
   }
-  const s = stored();
-  s.channel = channel.save(handLimit);
-  channel.stop(1000, "continued in another tab");
-  setChannel(null);
-  stopRecorder();
+  const s = h.stored();
+  s.channel = h.channel.save(handLimit);
+  h.channel.stop(1000, "continued in another tab");
+  h.setChannel(null);
+  h.stopRecorder();
   holder = to;
-  setPassive(true);
+  h.setPassive(true);
   post({ t: "handover", from: me, to, stored: s });
 }
 
@@ -291,12 +277,12 @@ function handOver(to: string): void {
  * tabs are not followed (the assist then ends here, as before).
  */
 export function replaced(): boolean {
-  if (!bc || !session) return false;
-  stopInteraction(false);
-  stopRecorder();
-  setChannel(null);
+  if (!h.session) return false;
+  h.stopInteraction(false);
+  h.stopRecorder();
+  h.setChannel(null);
   if (holder === me) holder = null;
-  setPassive(true);
+  h.setPassive(true);
   armHeir();
   return true;
 }
@@ -307,16 +293,16 @@ export function replaced(): boolean {
 function armHeir(): void {
   clearTimeout(heirTimer);
   heirTimer = window.setTimeout(() => {
-    if (holder !== null || channel || !session || !passive) return;
+    if (holder !== null || h.channel || !h.session || !h.passive) return;
     if (electHeir(all()) !== me) return;
-    const { channel: _, ...s } = stored();
+    const { channel: _, ...s } = h.stored();
     takeUp(s);
   }, heirDelayMs);
 }
 
 /** A passive tab's End: asks the holder to end the assist. It returns false when no holder is known. */
 export function askHolderToEnd(): boolean {
-  if (!bc || channel || !holder) return false;
+  if (h.channel || !holder) return false;
   post({ t: "end", from: me });
   return true;
 }

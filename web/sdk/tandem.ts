@@ -10,7 +10,7 @@ import { on } from "./events";
 import { redeem, requestHelp } from "./help";
 import { onChange, signIn, signOut, token, user } from "./passport-host";
 import { identify } from "./person";
-import { screen } from "./screen";
+import { screen } from "./screen-host";
 import { session, state, type State } from "./state";
 
 /** What a page may have put in window.Tandem before the loader ran. */

@@ -3,7 +3,12 @@
 // has allowed, and they meet through window.__tandemRecorder.
 
 import type { KindEv, KindLeave, KindMeta, KindRef, KindSnap } from "../shared/protocol";
+import type { Channel, ChannelState } from "./channel";
 import type { PassportUser } from "./passport-claims";
+import type { SiteConfig, SiteSource } from "./site";
+import type { Session, State } from "./state";
+import type { Stored } from "./storage";
+import type { WaitNotice } from "./waiting";
 
 /** Kinds of data frame the recorder produces (docs/protocol.md). */
 export type DataKind = typeof KindMeta | typeof KindSnap | typeof KindRef | typeof KindEv | typeof KindLeave;
@@ -183,10 +188,75 @@ export interface PassportModule {
   currentToken(): string | null;
 }
 
+/**
+ * What the loader gives the tabs bundle (tabs.js) when it starts it: the
+ * site's BroadcastChannel and this tab's identity as the loader's listener
+ * (tabs-host.ts) set them up, the messages it heard meanwhile, and the
+ * loader's assist, read through getters (they change) and changed through
+ * its own functions (the loader keeps the one copy of the assist).
+ */
+export interface TabsHost {
+  bc: BroadcastChannel;
+  /** This tab's id (kept in sessionStorage) and this page's random id. */
+  me: string;
+  page: string;
+  /** When this tab last came into view or got focus (0: not since it loaded). */
+  focusedAt: number;
+  /** What the other tabs said before the bundle ran, oldest first. */
+  heard: unknown[];
+  readonly channel: Channel | null;
+  readonly session: Session | null;
+  readonly state: State;
+  readonly passive: boolean;
+  readonly recorder: RecorderHandle | null;
+  begin(assistId: string, token: string, s: State, saved?: ChannelState, savedSite?: SiteConfig): void;
+  end(): void;
+  finish(reason: string, told?: boolean): void;
+  stopRecorder(): void;
+  stopInteraction(final: boolean): void;
+  learnSite(s: Partial<SiteConfig>, from: SiteSource): void;
+  setChannel(c: Channel | null): void;
+  setPassive(p: boolean): void;
+  setPrompt(text: string): void;
+  setSession(s: Session | null): void;
+  setState(s: State): void;
+  stored(): Stored;
+}
+
+/** The tabs bundle's entry points, set on window by tabs.js (tabs.ts says what each does). */
+export interface TabsModule {
+  start(host: TabsHost): void;
+  receive(m: unknown): void;
+  hello(): void;
+  replaced(): boolean;
+  tabsLive(): void;
+  askHolderToEnd(): boolean;
+  tellEnded(assistId: string, reason: string): void;
+  bye(): void;
+}
+
+/** The screen bundle's entry points, set on window by screen.js: Tandem.screen's calls (checked and copied by the loader), and the tree the recorder reads. */
+export interface ScreenModule {
+  /** onFirst runs when the page first describes a screen. */
+  start(onFirst: () => void): void;
+  source(): ScreenSource | null;
+  setScreen(tree: unknown, opts?: { page?: string }): void;
+  update(changes: unknown[]): void;
+  touch(x: number, y: number): void;
+}
+
+/** The waiting notices' bundle, set on window by waiting.js (waiting-notice.ts). */
+export interface WaitingModule {
+  noticeParts(notice: WaitNotice, error: string, leave: (text: string) => void, msg: (text: string) => HTMLElement): HTMLElement[];
+}
+
 declare global {
   interface Window {
     __tandemRecorder?: RecorderModule;
     __tandemChat?: ChatModule;
     __tandemPassport?: PassportModule;
+    __tandemTabs?: TabsModule;
+    __tandemScreen?: ScreenModule;
+    __tandemWaiting?: WaitingModule;
   }
 }

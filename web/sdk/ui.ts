@@ -5,6 +5,7 @@
 
 import { el } from "./panel";
 import type { WaitNotice } from "./waiting";
+import { waitingNotices } from "./waiting-host";
 import { watchersText, type JoinAsk } from "./watchers";
 
 /** What the control shows. */
@@ -195,29 +196,10 @@ export class UI {
     this.box.replaceChildren(...(content ? [content] : []));
   }
 
-  /** The waiting panel: what the wait is like, and a message to leave when no one is there. */
-  private waitingCard(notice: WaitNotice, error: string, msg: (text: string, cls?: string) => HTMLElement, cancel: HTMLElement): HTMLElement {
-    const text =
-      notice === "none"
-        ? "No agent is available right now. You can leave a message, and we will get back to you."
-        : notice === "timeout"
-          ? "No one has picked up yet. You can keep waiting, or leave a message."
-          : notice === "left"
-            ? "Thanks, your message was sent. You are still in the queue."
-            : "Waiting for an agent…";
-    const card = el("div", { class: "card", "data-tandem-wait": notice || "waiting" }, msg(text));
-    if (notice === "none" || notice === "timeout") {
-      const area = el("textarea", { "data-tandem-ui": "leave-text", class: "rr-ignore", "aria-label": "Your message", rows: "3", maxlength: "4000" });
-      const form = el("form", { class: "col" }, area, el("button", { type: "submit", "data-tandem-ui": "leave", class: "primary" }, "Leave a message"));
-      form.addEventListener("submit", (e) => {
-        e.preventDefault();
-        const v = (area as HTMLTextAreaElement).value.trim();
-        if (v) this.actions.leave(v);
-      });
-      card.append(form);
-      if (error) card.append(el("p", { class: "err", role: "alert" }, error));
-    }
-    card.append(el("div", { class: "row" }, cancel));
-    return card;
+  /** The waiting panel: what the wait is like, and a message to leave when no one is there (waiting-notice.ts, loaded when needed). */
+  private waitingCard(notice: WaitNotice, error: string, msg: (text: string) => HTMLElement, cancel: HTMLElement): HTMLElement {
+    const m = notice ? waitingNotices(() => this.view && this.render(this.view)) : null;
+    const parts = m ? m.noticeParts(notice, error, this.actions.leave, msg) : [msg("Waiting for an agent…")];
+    return el("div", { class: "card", "data-tandem-wait": m ? notice : "waiting" }, ...parts, el("div", { class: "row" }, cancel));
   }
 }
