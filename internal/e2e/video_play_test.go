@@ -17,9 +17,10 @@ import (
 	"github.com/tandemhq/tandem/internal/record"
 )
 
-// endedBoxAssist stores an ended 320×240 assist of three seconds whose
-// page is a red box that turns blue, with its recording, and returns its id.
-func endedBoxAssist(t *testing.T, e *env) string {
+// endedBoxAssist stores an ended 320×240 assist of length d (over 1.5 s)
+// whose page is a red box that turns blue 1.5 s in, with its recording,
+// and returns its id.
+func endedBoxAssist(t *testing.T, e *env, d time.Duration) string {
 	t.Helper()
 	ctx := t.Context()
 	st := e.srv.Store()
@@ -32,7 +33,7 @@ func endedBoxAssist(t *testing.T, e *env) string {
 		t.Fatal(err)
 	}
 	end := time.Now().Add(-time.Minute).Truncate(time.Millisecond)
-	start := end.Add(-3 * time.Second)
+	start := end.Add(-d)
 	a := &tandem.Assist{SiteID: site.ID, State: tandem.AssistEnded, PersonID: "dana@example.com", PageURL: "https://shop.example/",
 		Viewport: tandem.Viewport{Width: 320, Height: 240, DPR: 1}, StartedAt: start, EndedAt: end, EndReason: "ended by agent"}
 	if err := st.CreateAssist(ctx, a); err != nil {
@@ -113,7 +114,7 @@ func checkPlayed(t *testing.T, tab context.Context, what string) {
 // link is revoked.
 func TestPlayAndShareVideo(t *testing.T) {
 	e := setupOnDisk(t)
-	id := endedBoxAssist(t, e)
+	id := endedBoxAssist(t, e, 3*time.Second)
 	email, pw := addAgent(t, e, "sam@example.com", "Sam")
 	agent := e.tab()
 	e.loginConsole(agent, email, pw)
