@@ -19,7 +19,10 @@ import (
 )
 
 // recordPage writes the recording of a page whose box changes colour every
-// second for secs seconds.
+// 40 ms (each frame of a 25 fps video) for secs seconds: no frame can be
+// reused, so the render takes long enough to be stopped halfway (a page
+// that changed once a second rendered in under a second, before its first
+// progress report).
 func recordPage(t *testing.T, dir, id string, start time.Time, secs int) {
 	t.Helper()
 	b, err := backend.OpenBlobs(t.Context(), backend.FileURL(filepath.Join(dir, app.BlobsDir)))
@@ -43,10 +46,11 @@ func recordPage(t *testing.T, dir, id string, start time.Time, secs int) {
 	write(1, "meta", "", `{"url":"https://shop.example/","title":"Shop","pageId":"p1","viewport":{"width":320,"height":240,"dpr":1}}`, start)
 	write(2, "snap", "h1", fmt.Sprintf(`[{"type":4,"data":{"href":"https://shop.example/","width":320,"height":240},"timestamp":%d},
 		{"type":2,"data":{"node":%s,"initialOffset":{"top":0,"left":0}},"timestamp":%d}]`, ms, doc, ms+1), start)
-	for i := 1; i <= secs; i++ {
+	for i := 1; i <= secs*25; i++ {
 		colour := []string{"#0a0", "#00c", "#c00"}[i%3]
+		at := time.Duration(i) * 40 * time.Millisecond
 		write(2+i, "ev", "", fmt.Sprintf(`[{"type":3,"data":{"source":0,"texts":[],"removes":[],"adds":[],"attributes":[{"id":5,"attributes":{"style":%q}}]},"timestamp":%d}]`,
-			box(colour), ms+int64(i)*1000), start.Add(time.Duration(i)*time.Second))
+			box(colour), ms+at.Milliseconds()), start.Add(at))
 	}
 	if err := w.Close(t.Context()); err != nil {
 		t.Fatal(err)
