@@ -8,7 +8,7 @@ const rows: Row[] = [
   { key: "1.0", seq: 1, kind: "console", ts: 1500, level: "log", text: "hello" },
   { key: "1.1", seq: 1, kind: "console", ts: 1600, level: "error", text: "boom" },
   { key: "2.0", seq: 2, kind: "network", ts: 2000, method: "GET", url: "/ok", status: 200, failed: false, text: "GET /ok 200" },
-  { key: "2.1", seq: 2, kind: "network", ts: 2100, method: "POST", url: "/api/pay", status: 502, failed: true, text: "POST /api/pay 502" },
+  { key: "2.1", seq: 2, kind: "network", ts: 2100, startedAt: 1700, method: "POST", url: "/api/pay", status: 502, failed: true, text: "POST /api/pay 502" },
   { key: "2.2", seq: 2, kind: "network", ts: 2200, method: "GET", url: "/x", failed: true, error: "network error", text: "GET /x" },
   { key: "3.0", seq: 3, kind: "error", ts: 3000, text: "TypeError: x is undefined" },
 ];
@@ -30,8 +30,9 @@ test("timelineMarkers takes clicks, pages with a time, errors, failed requests a
       ["navigation", 1000, "Page: Home"],
       ["click", 1200, "Click at 10, 20"],
       ["console", 1600, "Console error: boom"],
+      // A failed request is marked when it started, not when it ended.
+      ["network", 1700, "Failed request: POST /api/pay (502)"],
       ["navigation", 2000, "Page: https://a.test/c"],
-      ["network", 2100, "Failed request: POST /api/pay (502)"],
       ["network", 2200, "Failed request: GET /x (network error)"],
       ["error", 3000, "Error: TypeError: x is undefined"],
     ],
@@ -39,7 +40,7 @@ test("timelineMarkers takes clicks, pages with a time, errors, failed requests a
   assert.equal(new Set(m.map((x) => x.key)).size, m.length, "keys are unique");
   assert.deepEqual(
     filterMarkers(m, new Set(["error", "network"])).map((x) => x.ts),
-    [2100, 2200, 3000],
+    [1700, 2200, 3000],
   );
 });
 
@@ -47,9 +48,9 @@ test("nextMarker moves to the next and previous marker, not the one it stands on
   const m = timelineMarkers([], [], rows);
   const cases: [number, 1 | -1, number | null][] = [
     [0, 1, 1600],
-    [1600, 1, 2100],
-    [1620, 1, 2100],
-    [2100, -1, 1600],
+    [1600, 1, 1700],
+    [1620, 1, 1700],
+    [1700, -1, 1600],
     [3000, 1, null],
     [1600, -1, null],
     [9999, -1, 3000],

@@ -46,7 +46,10 @@ export function timelineMarkers(marks: readonly Mark[], pages: readonly PageVisi
     if (r.kind === "error") out.push({ key: `r${r.key}`, kind: "error", ts: r.ts, label: `Error: ${r.text}` });
     else if (r.kind === "network" && r.failed) {
       const why = r.error ?? (r.status ? String(r.status) : "failed");
-      out.push({ key: `r${r.key}`, kind: "network", ts: r.ts, label: `Failed request: ${r.method ?? "GET"} ${r.url ?? ""} (${why})` });
+      // At the request's start: its event is recorded when it ended (and
+      // its timing was read), which may be after later changes.
+      const ts = r.startedAt !== undefined && r.startedAt <= r.ts ? r.startedAt : r.ts;
+      out.push({ key: `r${r.key}`, kind: "network", ts, label: `Failed request: ${r.method ?? "GET"} ${r.url ?? ""} (${why})` });
     } else if (r.kind === "console" && r.level === "error") {
       out.push({ key: `r${r.key}`, kind: "console", ts: r.ts, label: `Console error: ${r.text}` });
     }
