@@ -14,6 +14,7 @@ import (
 
 	"github.com/tandemhq/tandem/internal/app"
 	"github.com/tandemhq/tandem/internal/backend"
+	"github.com/tandemhq/tandem/internal/video"
 )
 
 // drainTimeout bounds the hand-over of this node's sessions on SIGTERM;
@@ -105,6 +106,7 @@ func runServe(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	fs.IntVar(&cfg.WebhookAttempts, "webhook-attempts", envInt("TANDEM_WEBHOOK_ATTEMPTS", 8, 1), "attempts at a request to a bot before it is given up (dead, retried by its owner)")
 	fs.StringVar(&cfg.ConsoleSignIn, "console-signin", env("TANDEM_CONSOLE_SIGNIN", "both"), "how agents sign in to the console: password, passport (the password form refuses) or both")
 	videoWorkers := fs.Int("video-workers", envInt("TANDEM_VIDEO_WORKERS", 1, 0), "video exports this node renders at once, each a headless browser and ffmpeg (0: none here; other nodes render them)")
+	fs.IntVar(&cfg.VideoTabs, "video-tabs", envInt("TANDEM_VIDEO_TABS", video.DefaultTabs(), 1), fmt.Sprintf("browser tabs that draw the frames of one video export at once (1 to %d; the video is the same with any)", video.MaxTabs))
 	fs.StringVar(&cfg.VideoBrowser, "video-browser", env("TANDEM_VIDEO_BROWSER", ""), "browser that renders video exports (default chromium-headless-shell, else chromium)")
 	logLevel := fs.String("log-level", env("TANDEM_LOG_LEVEL", "info"), "debug, info, warn or error")
 	if err := fs.Parse(args); err != nil {

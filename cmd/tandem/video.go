@@ -30,6 +30,7 @@ type videoFlags struct {
 	width, height, fps                  *int
 	clicks, pointer, devtools, skipIdle *bool
 	browser, ffmpeg                     *string
+	tabs                                *int
 }
 
 func addVideoFlags(fs *flag.FlagSet) *videoFlags {
@@ -44,6 +45,7 @@ func addVideoFlags(fs *flag.FlagSet) *videoFlags {
 		skipIdle: fs.Bool("skip-idle", false, "shorten stretches of more than 3 s without activity to 1 s"),
 		browser:  fs.String("browser", "", "the browser binary (default: chromium-headless-shell, else chromium)"),
 		ffmpeg:   fs.String("ffmpeg", "", "the ffmpeg binary (default: ffmpeg on the PATH)"),
+		tabs:     fs.Int("tabs", video.DefaultTabs(), fmt.Sprintf("browser tabs that draw frames at once (1 to %d; the video is the same with any)", video.MaxTabs)),
 	}
 }
 
@@ -63,7 +65,7 @@ func (v *videoFlags) render(ctx context.Context, stdout io.Writer, do func(r *vi
 	if err != nil {
 		return err
 	}
-	r, err := video.New(video.Config{Browser: *v.browser, FFmpeg: *v.ffmpeg})
+	r, err := video.New(video.Config{Browser: *v.browser, FFmpeg: *v.ffmpeg, Tabs: *v.tabs})
 	if err != nil {
 		return err
 	}

@@ -130,4 +130,11 @@ func TestAssistVideo(t *testing.T) {
 	if _, err := os.Stat(out + "2"); err == nil {
 		t.Error("the refused render left a file")
 	}
+	_, _, err = tandemCmd(t, dir, "", "assist", "video", ended.ID, "--out", out+"3", "--tabs", "17")
+	if err == nil || !strings.Contains(err.Error(), "tabs") {
+		t.Errorf("--tabs 17: %v, want a refusal naming the tabs", err)
+	}
+	if _, err := os.Stat(out + "3"); err == nil {
+		t.Error("the refused render left a file")
+	}
 }

@@ -147,9 +147,12 @@ type Config struct {
 	// VideoWorkers is how many video exports this node renders at once
 	// (1); negative: none (it still takes requests, which other nodes
 	// render). VideoBrowser is the browser that draws them (empty:
-	// chromium-headless-shell, else chromium). See internal/videoexport.
+	// chromium-headless-shell, else chromium), VideoTabs how many tabs draw
+	// the frames of one export at once (0: video.DefaultTabs). See
+	// internal/videoexport.
 	VideoWorkers int
 	VideoBrowser string
+	VideoTabs    int
 	// WebhookWorkers is how many requests to bots this server sends at
 	// once (4); WebhookAttempts how many attempts a request gets before it
 	// is dead (webhook.DefaultMaxAttempts).

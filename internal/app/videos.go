@@ -18,7 +18,7 @@ func (s *Server) newVideos(bs blobs.Store) (*videoexport.Service, error) {
 		Node: s.node.ID(), Workers: s.cfg.VideoWorkers, Logger: s.log, Now: s.cfg.Now,
 	}
 	if s.cfg.VideoWorkers >= 0 {
-		r, err := video.New(video.Config{Browser: s.cfg.VideoBrowser, Logger: s.log})
+		r, err := video.New(video.Config{Browser: s.cfg.VideoBrowser, Tabs: s.cfg.VideoTabs, Logger: s.log})
 		if err != nil {
 			s.log.Warn("this node renders no videos; exports wait for a node that can", "err", err)
 		} else {

@@ -65,6 +65,10 @@ func (r *Renderer) openTab(ctx context.Context, url string, fps int) (*tab, erro
 		chromedp.Flag("font-render-hinting", "none"),
 		chromedp.Flag("window-size", "1280,720"),
 		chromedp.Flag("disable-gpu", true),
+		// Partial raster redraws only what changed over the tile drawn before,
+		// and its edges can differ by a shade from a tile drawn whole: a
+		// frame would depend on the frames its browser drew before it.
+		chromedp.Flag("disable-partial-raster", true),
 	}
 	if r.shell {
 		opts = append(opts, chromedp.Flag("deterministic-mode", true))

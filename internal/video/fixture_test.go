@@ -2,8 +2,10 @@ package video
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"testing"
 )
 
@@ -82,6 +84,17 @@ func (f *fixture) click(ms int64, id, x, y int) {
 	)
 }
 
+// moveBatch adds pointer moves over node id sent together at ms, each
+// position an x, y and a time offset (≤ 0) from ms, as the recorder batches
+// them.
+func (f *fixture) moveBatch(ms int64, id int, positions ...[3]int) {
+	ps := make([]any, len(positions))
+	for i, p := range positions {
+		ps[i] = map[string]any{"x": p[0], "y": p[1], "id": id, "timeOffset": p[2]}
+	}
+	f.events = append(f.events, fixtureEvent{ms: ms, typ: evIncremental, data: map[string]any{"source": srcMouseMove, "positions": ps}})
+}
+
 func (f *fixture) consoleError(ms int64, msg string) {
 	f.events = append(f.events, fixtureEvent{ms: ms, typ: evCustom, data: map[string]any{
 		"tag": "console", "payload": map[string]any{"level": "error", "args": []any{msg}},
@@ -102,6 +115,8 @@ func (f *fixture) ndjson(t testing.TB) []byte {
 	ev := func(e fixtureEvent) map[string]any {
 		return map[string]any{"type": e.typ, "data": e.data, "timestamp": f.start + e.ms}
 	}
+	// The recorder sends events in time order; a fixture may add them in any.
+	slices.SortStableFunc(f.events, func(a, b fixtureEvent) int { return cmp.Compare(a.ms, b.ms) })
 	line(map[string]any{"assist": map[string]any{"id": "a1", "state": "ended"}})
 	line(map[string]any{"s": 1, "k": "meta", "p": "pg", "at": f.start, "d": map[string]any{
 		"url": "https://shop.test/", "pageId": "pg", "viewport": map[string]any{"width": f.width, "height": f.height},

@@ -10,14 +10,25 @@ import (
 // tabsSession is a 6-second recording that changes all along it: a
 // click and a colour every 300 ms, so that every stretch of frames has
 // pictures of its own and stretch boundaries fall between changes.
+//
+// Before the stretch that starts at 4 s, a batch of pointer moves is sent
+// after a click (at 3.95 s) with positions from before it (3.55 and
+// 3.57 s), as the recorder sends them: a replayer that played through
+// it then re-applies the click (the pointer on it) at the next change, at
+// 3.98 s, while one that jumps to 4 s leaves the pointer where the batch
+// ends. The pointer belongs on the click.
 func tabsSession(t testing.TB) []byte {
 	f := newFixture(640, 360)
 	f.snapshot(boxPage("#2255ee", "Tabs")...)
 	colours := []string{"#2255ee", "#ee3322", "#22aa44", "#aa22cc"}
 	for ms := int64(300); ms <= 6000; ms += 300 {
-		f.click(ms, 5, 120+int(ms/30)%300, 150)
+		if ms != 3900 {
+			f.click(ms, 5, 120+int(ms/30)%300, 150)
+		}
 		f.style(ms+20, 5, boxStyle(colours[ms/300%4]))
 	}
+	f.moveBatch(3950, 5, [3]int{560, 300, -400}, [3]int{580, 310, -380})
+	f.style(3980, 5, boxStyle("#444444"))
 	f.consoleError(3000, "Uncaught TypeError: total is undefined")
 	return f.ndjson(t)
 }

@@ -87,11 +87,11 @@ type Config struct {
 // MaxTabs bounds Config.Tabs: each tab holds the whole recording.
 const MaxTabs = 16
 
-// DefaultTabs is the tab count when Config.Tabs is 0: one. On a recording
-// of the demo site, 1 and 2 tabs gave different frames (a tab's picture
-// there depends on the stretches it drew before), and which tab draws which
-// stretch depends on timing, so more tabs are only for callers that accept
-// that until it is found and fixed.
+// DefaultTabs is the tab count when Config.Tabs is 0: one. Any count gives
+// the same video; a second tab made exports 5–12% faster on 2 idle cores
+// and slower on busy ones (docs/performance.md, "Video"), and a node that
+// renders several exports at once (its video workers) already keeps its
+// cores busy. More tabs pay on more cores.
 func DefaultTabs() int {
 	return 1
 }

@@ -17,6 +17,7 @@ import { api } from "../shared/api";
 import { EventType, RREvent } from "../shared/replay/events";
 import { marksAt } from "../shared/replay/marks";
 import { createMirror } from "../shared/replay/player";
+import { PointerSample, pointerAt, pointerSamples } from "../shared/replay/pointer";
 import { Replay, ReplayBuilder } from "../shared/replay/recording";
 import { Row, rowsUntil } from "../shared/replay/rows";
 import { pauseOffset } from "../shared/replay/seek";
@@ -157,19 +158,38 @@ async function loadAssist(o: Options): Promise<Loaded> {
   });
   place();
 
+  // rrweb's pointer depends on the events its replayer applied before (see
+  // shared/replay/pointer.ts), so each frame places it from the recording.
+  const pointers = pointerSamples(replay.events);
+  const movable = r as unknown as {
+    moveAndHover(x: number, y: number, id: number, isSync: boolean, debugData: unknown): void;
+  };
+  const placePointer = (p: PointerSample | null) => {
+    if (!p) return;
+    // A node gone from the page since the position was taken: the page's
+    // own document, whose coordinates are the viewport's.
+    const mirror = r.getMirror();
+    const doc = r.iframe.contentDocument;
+    const id = mirror.getNode(p.id) ? p.id : doc ? mirror.getId(doc) : -1;
+    if (id >= 0) movable.moveAndHover(p.x, p.y, id, true, null);
+  };
+
   let lastKey = "";
   seekTo = async (ms: number) => {
     const at = replay.start + ms;
+    const pointer = pointerAt(pointers, at);
     let applied = 0;
     while (applied < replay.events.length && replay.events[applied].timestamp <= at) applied++;
     const marks = o.clicks ? marksAt(replay.marks, at) : [];
     const rows = strip ? rowsUntil(replay.rows, at).filter(problem) : [];
     // Marks fade in steps of half a second, so that a still page stays still between steps.
     const fades = marks.map((mk) => Math.floor((at - mk.ts) / 500));
-    const key = `${applied}|${marks.map((mk) => mk.ts).join(",")}|${fades.join(",")}|${rows.length}`;
+    const where = pointer ? `${pointer.x},${pointer.y},${pointer.id}` : "";
+    const key = `${applied}|${where}|${marks.map((mk) => mk.ts).join(",")}|${fades.join(",")}|${rows.length}`;
     if (key === lastKey) return key;
     lastKey = key;
     r.pause(pauseOffset(ms));
+    placePointer(pointer);
     overlay.replaceChildren();
     marks.forEach((mk, i) => {
       const d = div(`mark ${mk.kind}`, overlay);

@@ -23,6 +23,8 @@ export const Source = {
   MouseMove: 1,
   MouseInteraction: 2,
   ViewportResize: 4,
+  TouchMove: 6,
+  Drag: 12,
 } as const;
 
 /** rrweb MouseInteractions values the console marks. */
