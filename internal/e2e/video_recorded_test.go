@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/tandemhq/tandem/internal/browsertest"
 	"github.com/tandemhq/tandem/internal/simclient"
+	"github.com/tandemhq/tandem/internal/video"
 	"github.com/tandemhq/tandem/internal/video/videotest"
 )
 
@@ -34,6 +36,10 @@ func TestExportARecordedSession(t *testing.T) {
 		chromedp.SendKeys(`#notes`, secretNotes),
 	)
 	waitJS(t, agent, "the name in the mirror", browsertest.MirrorDoc+`?.querySelector('#name')?.value === 'Dana Video'`)
+	// The recording must outlast one stretch of frames (50) at 25 frames/s,
+	// so that two tabs drawing it share it out below.
+	time.Sleep(2500 * time.Millisecond)
+	browsertest.Run(t, person, "a last click", chromedp.Click(`#newsletter`))
 
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -53,7 +59,7 @@ func TestExportARecordedSession(t *testing.T) {
 	var job struct {
 		Video struct{ ID, State, Error, FileURL string }
 	}
-	if err := api.Do(ctx, "POST", "/api/v1/assists/"+id+"/videos", map[string]any{"fps": 10, "clicks": true, "pointer": true}, &job); err != nil {
+	if err := api.Do(ctx, "POST", "/api/v1/assists/"+id+"/videos", map[string]any{"fps": 25, "clicks": true, "pointer": true}, &job); err != nil {
 		t.Fatalf("request the export: %v", err)
 	}
 	for job.Video.State != "done" {
@@ -85,8 +91,32 @@ func TestExportARecordedSession(t *testing.T) {
 	}
 	p := videotest.Probe(t, path)
 	even := func(n int) int { return n + n%2 }
-	if p.Codec != "h264" || p.Width != even(a.Viewport.Width) || p.Height != even(a.Viewport.Height) || p.Frames < 2 {
-		t.Errorf("the video is %+v; want h264 at the person's %d×%d", p, a.Viewport.Width, a.Viewport.Height)
+	if p.Codec != "h264" || p.Width != even(a.Viewport.Width) || p.Height != even(a.Viewport.Height) || p.Frames <= 50 {
+		t.Errorf("the video is %+v; want h264 at the person's %d×%d, more than 50 frames", p, a.Viewport.Width, a.Viewport.Height)
+	}
+
+	// The same recording drawn again, by two tabs sharing its frames out,
+	// gives the same bytes as the export.
+	req, _ = http.NewRequestWithContext(ctx, "GET", e.srv.URL()+"/api/v1/assists/"+id+"/recording", nil)
+	req.Header.Set("Accept", "application/x-ndjson")
+	if res, err = api.Client.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	ndjson, err := io.ReadAll(res.Body)
+	res.Body.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := video.New(video.Config{Tabs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var again bytes.Buffer
+	if _, err := r.RenderAssist(ctx, bytes.NewReader(ndjson), video.Options{FPS: 25, Clicks: true, Pointer: true}, &again, nil); err != nil {
+		t.Fatalf("rendering again with two tabs: %v", err)
+	}
+	if exported, err := os.ReadFile(path); err != nil || !bytes.Equal(exported, again.Bytes()) {
+		t.Errorf("the export (%d bytes) and the render with two tabs (%d bytes) differ (%v)", len(exported), again.Len(), err)
 	}
 
 	var rec strings.Builder
