@@ -3,7 +3,7 @@
 //
 // Pure logic, unit-tested with node (../run-tests.mjs):
 //   frames.ts     frame headers and payloads, checked (docs/protocol.md)
-//   channel.ts    WebSocket with reconnect, resume from the last applied seq, dedup, ping/pong
+//   channel.ts    framed channel on shared/socket.ts: resume from the last applied seq, dedup, ping/pong
 //   stream.ts     data frames → player events, pages visited, devtools rows
 //   pagecache.ts  per-page snapshot cache and `ref` substitution
 //   recording.ts  a stored recording → a replay (sequence order, monotonic time)

@@ -11,8 +11,8 @@
 import "@xterm/xterm/css/xterm.css";
 import "./style.css";
 import { api, errorMessage, wsURL } from "../shared/api";
-import { Backoff } from "../shared/backoff";
 import { CloseEnded, CloseForbidden } from "../shared/protocol";
+import { ReconnectingSocket, SocketLike } from "../shared/socket";
 import { replay } from "./replay";
 import { el, newTerminal, setStatus } from "./ui";
 
@@ -65,69 +65,78 @@ async function fetchInfo(id: string): Promise<TerminalInfo> {
 // live joins the session and keeps it joined: when the server that serves
 // it stops (a node drained or died, the session goes on elsewhere), the
 // page reconnects through the balancer with backoff, as the console's
-// channels do, until the session is served again or has ended.
+// channels do (shared/socket.ts), until the session is served again or has
+// ended.
 function live(info: TerminalInfo) {
   const term = newTerminal(info.cols || 80, info.rows || 24, info.readOnly);
-  const backoff = new Backoff({ jitter: "equal" });
-  let ws: WebSocket | null = null;
-  const connect = () => {
-    const sock = new WebSocket(wsURL(`/terminals/${encodeURIComponent(info.id)}/ws`));
-    ws = sock;
-    sock.binaryType = "arraybuffer";
-    setStatus(info.approve ? "waiting for the host" : "connecting");
-    sock.onopen = () => {
-      backoff.reset();
+  let seen = false; // whether this socket has shown the screen (after the host's approval)
+  const link = new ReconnectingSocket({
+    url: () => wsURL(`/terminals/${encodeURIComponent(info.id)}/ws`),
+    // Only an ended session and a refusal stop the page: after anything else
+    // (a bad token included) the check before redialling says whether the
+    // session is still there.
+    finalCodes: new Set([CloseEnded, CloseForbidden]),
+    socket: (url) => {
+      seen = false;
+      setStatus(info.approve ? "waiting for the host" : "connecting");
+      const sock = new WebSocket(url);
+      sock.binaryType = "arraybuffer";
+      return sock as unknown as SocketLike;
+    },
+    onOpen: () => {
       term.options.disableStdin = info.readOnly;
       if (!info.approve) setStatus(info.readOnly ? "watching" : "live", "live");
-    };
-    let seen = false;
-    sock.onmessage = (ev) => {
-      if (typeof ev.data === "string") {
-        const m = JSON.parse(ev.data);
-        if (m.type === "size") term.resize(m.cols, m.rows);
+    },
+    onMessage: (data) => {
+      if (typeof data === "string") {
+        let m: { type?: unknown; cols?: unknown; rows?: unknown };
+        try {
+          m = JSON.parse(data);
+        } catch {
+          return;
+        }
+        if (m.type === "size" && typeof m.cols === "number" && typeof m.rows === "number") term.resize(m.cols, m.rows);
         return;
       }
+      if (!(data instanceof ArrayBuffer)) return;
       if (!seen && info.approve) {
         // The first frame after approval is the screen; before it, the wait message.
-        const text = new TextDecoder().decode(ev.data);
+        const text = new TextDecoder().decode(data);
         if (!text.startsWith("tandem: waiting")) {
           seen = true;
           setStatus(info.readOnly ? "watching" : "live", "live");
         }
       }
-      term.write(new Uint8Array(ev.data));
-    };
-    sock.onclose = (ev) => {
+      term.write(new Uint8Array(data));
+    },
+    onState: (state, code, reason) => {
+      if (state === "open" || state === "connecting") return;
       term.options.disableStdin = true;
-      if (ev.code === CloseEnded) return stop(ev.reason || "the session has ended", "ended");
-      if (ev.code === CloseForbidden) return stop(ev.reason || "not let in", "error");
-      setStatus(ev.reason ? `${ev.reason}; reconnecting` : "disconnected; reconnecting", "error");
-      setTimeout(again, backoff.next());
-    };
-  };
-  // again reconnects unless the session ended meanwhile.
-  const again = () => {
-    fetchInfo(info.id).then(
-      (t) => {
-        showInfo(t);
-        if (t.live) connect();
-        else stop(`ended: ${t.endReason ?? ""}`, "ended");
-      },
-      () => setTimeout(again, backoff.next()),
-    );
-  };
+      if (state === "resuming") setStatus(reason ? `${reason}; reconnecting` : "disconnected; reconnecting", "error");
+      else if (code === CloseEnded) stop(reason || "the session has ended", "ended");
+      else if (code === CloseForbidden) stop(reason || "not let in", "error");
+    },
+    // Reconnect unless the session ended meanwhile; if the server cannot
+    // say, try again after the next delay.
+    beforeRedial: async () => {
+      const t = await fetchInfo(info.id);
+      showInfo(t);
+      if (!t.live) stop(`ended: ${t.endReason ?? ""}`, "ended");
+      return t.live;
+    },
+  });
   const stop = (status: string, kind: "ended" | "error") => {
     clearInterval(refresh);
     setStatus(status, kind);
   };
   term.onData((data) => {
-    if (ws && ws.readyState === WebSocket.OPEN && !info.readOnly) ws.send(JSON.stringify({ type: "input", data }));
+    if (!info.readOnly) link.send(JSON.stringify({ type: "input", data }));
   });
   term.focus();
   const refresh = setInterval(() => {
     fetchInfo(info.id).then(showInfo, () => {});
   }, 5000);
-  connect();
+  link.start();
 }
 
 /**

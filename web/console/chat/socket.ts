@@ -1,11 +1,11 @@
 // The conversations WebSocket (/api/v1/conversations/ws): one JSON event
-// per text frame. It reconnects with backoff after a drop; since events sent
-// while it was away are lost, it tells the caller to fetch what it shows
-// again (resync) each time it comes back, and when the server says
-// {"type":"resync"} (it may have dropped events).
+// per text frame. It reconnects with backoff after a drop (shared/socket.ts);
+// since events sent while it was away are lost, it tells the caller to fetch
+// what it shows again (resync) each time it comes back, and when the server
+// says {"type":"resync"} (it may have dropped events).
 
 import { Backoff } from "../../shared/backoff";
-import { browserTimers, ChannelState, finalCloseCodes, SocketLike, Timers } from "../live/channel";
+import { ReconnectingSocket, SocketLike, SocketState, Timers } from "../../shared/socket";
 import type { ChatEvent } from "./api";
 
 /** Options of a ChatSocket. */
@@ -14,7 +14,7 @@ export interface ChatSocketOptions {
   onEvent(ev: ChatEvent): void;
   /** Called each time the socket opens (what was fetched before may be stale) and when the server says it dropped events. */
   onResync(): void;
-  onState?(state: ChannelState, code?: number): void;
+  onState?(state: SocketState, code?: number): void;
   socket?: (url: string) => SocketLike;
   timers?: Timers;
   backoff?: Backoff;
@@ -46,90 +46,42 @@ function isResync(data: unknown): boolean {
 
 /** ChatSocket is the console's one connection for conversation events. */
 export class ChatSocket {
-  state: ChannelState = "connecting";
-  private sock: SocketLike | null = null;
-  private timer: unknown = null;
-  private stopped = true;
-  private readonly timers: Timers;
-  private readonly backoff: Backoff;
+  private readonly sock: ReconnectingSocket;
 
-  constructor(private readonly o: ChatSocketOptions) {
-    this.timers = o.timers ?? browserTimers;
-    this.backoff = o.backoff ?? new Backoff({ jitter: "equal" });
+  constructor(o: ChatSocketOptions) {
+    this.sock = new ReconnectingSocket({
+      url: o.url,
+      // Whatever was fetched before the socket opened (the first time too:
+      // a page loads its messages while the socket dials) may have missed
+      // events: fetch again.
+      onOpen: () => o.onResync(),
+      onMessage: (data) => {
+        if (isResync(data)) {
+          o.onResync();
+          return;
+        }
+        const e = parseEvent(data);
+        if (e) o.onEvent(e);
+      },
+      onState: (s, code) => o.onState?.(s, code),
+      socket: o.socket,
+      timers: o.timers,
+      backoff: o.backoff,
+    });
+  }
+
+  /** The current state. */
+  get state(): SocketState {
+    return this.sock.state;
   }
 
   /** Dials the first socket. */
   start(): void {
-    this.stopped = false;
-    this.dial();
+    this.sock.start();
   }
 
   /** Closes the socket and stops reconnecting. */
   stop(): void {
-    this.stopped = true;
-    if (this.timer !== null) this.timers.clear(this.timer);
-    this.timer = null;
-    const s = this.sock;
-    this.sock = null;
-    if (s) {
-      s.onclose = s.onmessage = s.onopen = s.onerror = null;
-      s.close(1000, "done");
-    }
-    this.set("closed");
-  }
-
-  private set(s: ChannelState, code?: number): void {
-    if (s === this.state && code === undefined) return;
-    this.state = s;
-    this.o.onState?.(s, code);
-  }
-
-  private dial(): void {
-    if (this.stopped) return;
-    this.timer = null;
-    const make = this.o.socket ?? ((url: string) => new WebSocket(url) as unknown as SocketLike);
-    let s: SocketLike;
-    try {
-      s = make(this.o.url());
-    } catch {
-      this.retry(1006);
-      return;
-    }
-    this.sock = s;
-    s.onopen = () => {
-      if (this.sock !== s) return;
-      this.backoff.reset();
-      this.set("open");
-      // Whatever was fetched before the socket opened (the first time
-      // too: a page loads its messages while the socket dials) may have
-      // missed events: fetch again.
-      this.o.onResync();
-    };
-    s.onmessage = (ev) => {
-      if (this.sock !== s) return;
-      if (isResync(ev.data)) {
-        this.o.onResync();
-        return;
-      }
-      const e = parseEvent(ev.data);
-      if (e) this.o.onEvent(e);
-    };
-    s.onerror = () => {};
-    s.onclose = (ev) => {
-      if (this.sock !== s) return;
-      this.sock = null;
-      if (finalCloseCodes.has(ev.code)) {
-        this.stopped = true;
-        this.set("closed", ev.code);
-        return;
-      }
-      this.retry(ev.code);
-    };
-  }
-
-  private retry(code: number): void {
-    if (this.stopped) return;
-    this.set("resuming", code);
-    this.timer = this.timers.set(() => this.dial(), this.backoff.next());
+    this.sock.stop();
   }
 }

@@ -4,7 +4,7 @@
 
 import { useEffect, useState } from "preact/hooks";
 import { wsURL } from "../../shared/api";
-import type { ChannelState, SocketLike } from "../live/channel";
+import type { SocketLike, SocketState } from "../../shared/socket";
 import { CloseBadToken } from "../../shared/protocol";
 import { ChatEvent, chatApi, Summary } from "./api";
 import { ChatSocket } from "./socket";
@@ -15,7 +15,7 @@ export class ChatStore {
   readonly index: ConversationIndex;
   loaded = false;
   error: string | null = null;
-  link: ChannelState = "connecting";
+  link: SocketState = "connecting";
   private readonly socket: ChatSocket;
   private readonly listeners = new Set<() => void>();
   private readonly eventListeners = new Set<(ev: ChatEvent) => void>();

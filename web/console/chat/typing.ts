@@ -2,7 +2,7 @@
 // seconds while the user types, and the view shows who else is typing until
 // they send or stop for a while.
 
-import type { Timers } from "../live/channel";
+import type { Timers } from "../../shared/socket";
 
 /** How often at most the composer posts …/typing while the user types. */
 export const typingEveryMs = 3000;

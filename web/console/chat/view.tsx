@@ -5,7 +5,7 @@
 
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { errorMessage } from "../../shared/api";
-import { browserTimers } from "../live/channel";
+import { browserTimers } from "../../shared/socket";
 import { Empty, ErrorNote, Icon, Loading, Pill, Spinner } from "../common/ui";
 import { Block, Button, chatApi, Conversation, Details, Message } from "./api";
 import { Composer } from "./composer";

@@ -1,6 +1,6 @@
 // A fake clock for the console's unit tests: Timers whose callbacks run,
 // in order of their due time, when the test advances the clock.
-import type { Timers } from "../live/channel";
+import type { Timers } from "../../shared/socket";
 
 /** Returns injectable timers, advance(ms) to move the clock on (running what falls due, at its due time), now() and pending() (timers not yet run). */
 export function fakeClock() {

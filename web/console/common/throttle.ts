@@ -2,7 +2,7 @@
 // positions (at most one frame per interval, the latest one last) and the
 // points of a stroke being drawn (sent in batches).
 
-import type { Timers } from "../live/channel";
+import type { Timers } from "../../shared/socket";
 
 /** The pointer's frame interval: about 30 frames a second. */
 export const pointerIntervalMs = 33;

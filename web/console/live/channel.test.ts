@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 
 const last = <T,>(xs: readonly T[]): T | undefined => xs[xs.length - 1];
 import { Backoff } from "../../shared/backoff";
-import { Channel, ChannelState, SocketLike, Timers } from "./channel";
+import { Channel } from "./channel";
+import type { SocketLike, SocketState, Timers } from "../../shared/socket";
 import { Frame } from "./frames";
 
 // A socket driven by the test, standing in for the browser's WebSocket.
@@ -54,7 +55,7 @@ class ManualTimers implements Timers {
 function setup() {
   const sockets: ScriptedSocket[] = [];
   const frames: Frame[] = [];
-  const states: [ChannelState, number | undefined][] = [];
+  const states: [SocketState, number | undefined][] = [];
   const timers = new ManualTimers();
   const ch = new Channel({
     url: (from) => `ws://test/api/v1/assists/a1/ws?from=${from}`,

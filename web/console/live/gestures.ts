@@ -4,7 +4,7 @@
 // mapping from the agent's screen to the person's page is place.ts; the
 // mirror's DOM is read through mirrordom.ts.
 
-import { browserTimers } from "./channel";
+import { browserTimers } from "../../shared/socket";
 import type { LiveSession } from "./live";
 import { boxOfNode, hitAt, mirrorScroll, tabFrom } from "./mirrordom";
 import { keyAction, KeyLike, opAt, OpIds, Typist, Wheel, wheelPixels } from "./ops";

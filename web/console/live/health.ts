@@ -1,6 +1,6 @@
 // The channel health pill of the live view.
 
-import type { ChannelState } from "./channel";
+import type { SocketState } from "../../shared/socket";
 
 /** The `health` frame's payload. */
 export interface Health {
@@ -9,7 +9,7 @@ export interface Health {
 }
 
 /** The health pill's text and tone for a channel state and the last health frame. */
-export function healthLabel(link: ChannelState, health: Health | null): { text: string; tone: "ok" | "warn" | "bad" } {
+export function healthLabel(link: SocketState, health: Health | null): { text: string; tone: "ok" | "warn" | "bad" } {
   switch (link) {
     case "open": {
       const rtt = health?.personRttMs ?? health?.agentRttMs;

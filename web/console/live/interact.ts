@@ -6,7 +6,7 @@
 // touches no DOM, so its rules are tested in node.
 
 import { maxStrokePoints, pointerIdleMs, strokeFadeMs, strokeIdleMs, strokeStayMs } from "../../shared/drawing";
-import type { Timers } from "./channel";
+import type { Timers } from "../../shared/socket";
 import { CallView, parseCallState } from "./mesh";
 import type { Op } from "./ops";
 import type { Place, Point } from "./place";

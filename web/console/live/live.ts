@@ -3,7 +3,8 @@
 
 import { AssistState, wsURL } from "../../shared/api";
 import { CallSession } from "./call";
-import { browserTimers, Channel, ChannelState } from "./channel";
+import { Channel } from "./channel";
+import { browserTimers, SocketState } from "../../shared/socket";
 import { Frame, isData, payloadOf } from "./frames";
 import { LivePlayer } from "../../shared/replay/player";
 import { Health } from "./health";
@@ -36,7 +37,7 @@ export class LiveSession {
   tabs: PersonTab[] | null = null;
   /** The person's connection, as the participants strip shows it. */
   personLink: PersonLink = "unknown";
-  link: ChannelState = "connecting";
+  link: SocketState = "connecting";
   closeCode: number | null = null;
   /** Set while a ref named a snapshot this view does not hold and a fresh one was asked for. */
   awaitingSnapshot = false;

@@ -3,7 +3,7 @@
 // batched so that a word goes as one `type` operation, keys that are not text
 // go as `key`, and wheel turns are summed into one `scroll` per batch.
 
-import type { Timers } from "./channel";
+import type { Timers } from "../../shared/socket";
 import type { Place } from "./place";
 
 /** An operation as sent in an `op` frame. */

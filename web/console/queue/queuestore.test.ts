@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import type { SocketLike } from "../live/channel";
+import type { SocketLike } from "../../shared/socket";
 
 // The store dials wsURL (location) and fetches the first list (fetch): a
 // page that never answers the fetch, so the queue frames decide.

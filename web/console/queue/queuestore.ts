@@ -4,7 +4,8 @@
 // first, with how many there are of each: "load more" raises the limit.
 
 import { api, Assist, AssistState, wsURL } from "../../shared/api";
-import { Channel, ChannelState, SocketLike } from "../live/channel";
+import { Channel } from "../live/channel";
+import type { SocketLike, SocketState } from "../../shared/socket";
 import { payloadOf } from "../live/frames";
 import { CloseBadToken, KindQueue } from "../../shared/protocol";
 
@@ -31,7 +32,7 @@ export class QueueStore {
   counts: Partial<Record<AssistState, number>> = {};
   /** How many of each state the server sends. */
   limit = queuePage;
-  link: ChannelState = "connecting";
+  link: SocketState = "connecting";
   loaded = false;
   /** How many agents are available now (from the last queue frame). */
   agentsAvailable = 0;
