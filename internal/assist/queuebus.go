@@ -16,10 +16,6 @@ import (
 // announcement (its subscription dropped one, or the bus was cut off)
 // signals its watchers too: listing again is always right.
 
-// queueResubscribe is the pause before following the bus again when
-// subscribing failed.
-const queueResubscribe = time.Second
-
 // startQueueBus follows and announces queue changes on Config.Bus until
 // ctx ends. The subscription is active when it returns, so that a change
 // another node announces after that is heard.
@@ -28,22 +24,20 @@ func (s *Service) startQueueBus(ctx context.Context) {
 	if s.cfg.Node != nil {
 		s.busNode = s.cfg.Node.ID()
 	}
-	sub := s.subscribeQueue(ctx)
-	s.wg.Go(func() { s.followQueue(ctx, s.busNode, sub) })
-	s.wg.Go(func() { s.announceLoop(ctx, s.busNode) })
-}
-
-// subscribeQueue subscribes to the queue changes of every node; nil when
-// the bus refuses (logged).
-func (s *Service) subscribeQueue(ctx context.Context) bus.Subscription {
-	sub, err := s.cfg.Bus.Subscribe(ctx, bus.Queues(), 0)
-	if err != nil {
-		if ctx.Err() == nil {
-			s.log.Error("follow the queue on the bus", "err", err)
-		}
-		return nil
-	}
-	return sub
+	node := s.busNode
+	s.wg.Go(bus.Follow(ctx, s.cfg.Bus, bus.Follower{
+		Subject: bus.Queues(),
+		Apply: func(_ context.Context, m bus.Message) {
+			if otherNode(m, node) {
+				s.signalQueue()
+			}
+		},
+		// An announcement may have been missed: listing again is
+		// always right.
+		Reload:  func(context.Context) { s.signalQueue() },
+		Refused: func(err error) { s.log.Error("follow the queue on the bus", "err", err) },
+	}))
+	s.wg.Go(func() { s.announceLoop(ctx, node) })
 }
 
 // announceQueue asks for the bus to carry a queue change to the other
@@ -80,64 +74,6 @@ func (s *Service) announceLoop(ctx context.Context, node string) {
 			default:
 			}
 			return
-		}
-	}
-}
-
-// followQueue signals the queue watchers here on every other node's queue
-// change, and whenever one may have been missed, until ctx ends or the bus
-// closes.
-func (s *Service) followQueue(ctx context.Context, node string, sub bus.Subscription) {
-	reconnected := make(chan struct{}, 1)
-	if o, ok := s.cfg.Bus.(bus.Outages); ok {
-		stop := o.OnReconnect(func() {
-			select {
-			case reconnected <- struct{}{}:
-			default:
-			}
-		})
-		defer stop()
-	}
-	var seen uint64 // sub.Dropped() when last looked at
-	for {
-		for sub == nil {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(queueResubscribe):
-			}
-			if sub = s.subscribeQueue(ctx); sub != nil {
-				seen = 0
-				s.signalQueue() // changes were not heard until now
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-reconnected:
-			s.signalQueue()
-		case m, ok := <-sub.C():
-			if !ok {
-				return // the bus closed: nothing more will come
-			}
-			// What else is waiting is the same burst: one signal for it.
-			other := otherNode(m, node)
-			for more := true; more; {
-				select {
-				case m, ok := <-sub.C():
-					if !ok {
-						more = false
-						break
-					}
-					other = other || otherNode(m, node)
-				default:
-					more = false
-				}
-			}
-			if d := sub.Dropped(); other || d != seen {
-				seen = d
-				s.signalQueue()
-			}
 		}
 	}
 }

@@ -22,10 +22,6 @@ import (
 // authority: every node reads the site again, and one that may have missed
 // an announcement reads again the sites of all its live assists.
 
-// siteResubscribe is the pause before following the bus again when
-// subscribing failed.
-const siteResubscribe = time.Second
-
 // siteReadTimeout bounds reading a site again for an announcement.
 const siteReadTimeout = 10 * time.Second
 
@@ -152,77 +148,30 @@ func (s *Service) setSiteLocked(l *live, site *tandem.Site) {
 // subscription is active when it returns. It runs after startQueueBus,
 // which names this node.
 func (s *Service) startSiteBus(ctx context.Context) {
-	sub := s.subscribeSites(ctx)
-	s.wg.Go(func() { s.followSites(ctx, s.busNode, sub) })
+	node := s.busNode
+	s.wg.Go(bus.Follow(ctx, s.cfg.Bus, bus.Follower{
+		Subject: bus.Sites(),
+		Apply:   func(ctx context.Context, m bus.Message) { s.applySiteChange(ctx, node, m) },
+		// An announcement may have been missed: every live assist's
+		// site is read again.
+		Reload:  s.applyAllSites,
+		Refused: func(err error) { s.log.Error("follow site changes on the bus", "err", err) },
+	}))
 }
 
-// subscribeSites subscribes to the site changes of every node; nil when the
-// bus refuses (logged).
-func (s *Service) subscribeSites(ctx context.Context) bus.Subscription {
-	sub, err := s.cfg.Bus.Subscribe(ctx, bus.Sites(), 0)
+// applySiteChange applies a site change another node announced.
+func (s *Service) applySiteChange(ctx context.Context, node string, m bus.Message) {
+	c, err := bus.DecodeSiteChange(m.Data)
 	if err != nil {
-		if ctx.Err() == nil {
-			s.log.Error("follow site changes on the bus", "err", err)
-		}
-		return nil
+		s.log.Warn("a site change on the bus", "err", err)
+		return
 	}
-	return sub
-}
-
-// followSites applies the site changes other nodes announce, and reads
-// every live assist's site again whenever one may have been missed, until
-// ctx ends or the bus closes.
-func (s *Service) followSites(ctx context.Context, node string, sub bus.Subscription) {
-	reconnected := make(chan struct{}, 1)
-	if o, ok := s.cfg.Bus.(bus.Outages); ok {
-		stop := o.OnReconnect(func() {
-			select {
-			case reconnected <- struct{}{}:
-			default:
-			}
-		})
-		defer stop()
+	if c.Node == node {
+		return // applied already, before it was announced
 	}
-	var seen uint64 // sub.Dropped() when last looked at
-	for {
-		for sub == nil {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(siteResubscribe):
-			}
-			if sub = s.subscribeSites(ctx); sub != nil {
-				seen = 0
-				s.applyAllSites(ctx) // changes were not heard until now
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-reconnected:
-			s.applyAllSites(ctx)
-		case m, ok := <-sub.C():
-			if !ok {
-				return // the bus closed: nothing more will come
-			}
-			if d := sub.Dropped(); d != seen {
-				seen = d
-				s.applyAllSites(ctx)
-				continue
-			}
-			c, err := bus.DecodeSiteChange(m.Data)
-			if err != nil {
-				s.log.Warn("a site change on the bus", "err", err)
-				continue
-			}
-			if c.Node == node {
-				continue // applied already, before it was announced
-			}
-			rctx, cancel := context.WithTimeout(ctx, siteReadTimeout)
-			if err := s.applySite(rctx, c.Site); err != nil && tandem.ErrorCode(err) != tandem.ENotFound && ctx.Err() == nil {
-				s.log.Warn("apply a site change from the bus", "site", c.Site, "node", c.Node, "err", err)
-			}
-			cancel()
-		}
+	rctx, cancel := context.WithTimeout(ctx, siteReadTimeout)
+	defer cancel()
+	if err := s.applySite(rctx, c.Site); err != nil && tandem.ErrorCode(err) != tandem.ENotFound && ctx.Err() == nil {
+		s.log.Warn("apply a site change from the bus", "site", c.Site, "node", c.Node, "err", err)
 	}
 }

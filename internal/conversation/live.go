@@ -294,74 +294,28 @@ func (s *Service) resyncAll() {
 	}
 }
 
-// busResubscribe is the pause before following the bus again when
-// subscribing failed.
-const busResubscribe = time.Second
-
 // startBus follows the other nodes' events until ctx ends. The
 // subscription is active when it returns.
 func (s *Service) startBus(ctx context.Context) {
-	sub := s.subscribeBus(ctx)
-	s.wg.Go(func() { s.followBus(ctx, sub) })
+	s.wg.Go(bus.Follow(ctx, s.cfg.Bus, bus.Follower{
+		Subject: bus.Conversations(),
+		Buffer:  bus.MaxBuffer / 4,
+		Apply:   s.deliverFromBus,
+		// Events may have been missed: the clients fetch again.
+		Reload:  func(context.Context) { s.resyncAll() },
+		Refused: func(err error) { s.log.Error("follow conversations on the bus", "err", err) },
+	}))
 }
 
-func (s *Service) subscribeBus(ctx context.Context) bus.Subscription {
-	sub, err := s.cfg.Bus.Subscribe(ctx, bus.Conversations(), bus.MaxBuffer/4)
+// deliverFromBus delivers here an event another node published.
+func (s *Service) deliverFromBus(ctx context.Context, m bus.Message) {
+	e, err := bus.DecodeConversationEvent(m.Data)
 	if err != nil {
-		if ctx.Err() == nil {
-			s.log.Error("follow conversations on the bus", "err", err)
-		}
-		return nil
+		s.log.Warn("a conversation event from the bus", "err", err)
+		return
 	}
-	return sub
-}
-
-func (s *Service) followBus(ctx context.Context, sub bus.Subscription) {
-	reconnected := make(chan struct{}, 1)
-	if o, ok := s.cfg.Bus.(bus.Outages); ok {
-		stop := o.OnReconnect(func() {
-			select {
-			case reconnected <- struct{}{}:
-			default:
-			}
-		})
-		defer stop()
+	if e.Node == s.cfg.Node {
+		return // delivered here when published
 	}
-	var seen uint64
-	for {
-		for sub == nil {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(busResubscribe):
-			}
-			if sub = s.subscribeBus(ctx); sub != nil {
-				seen = 0
-				s.resyncAll()
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-reconnected:
-			s.resyncAll()
-		case m, ok := <-sub.C():
-			if !ok {
-				return
-			}
-			if d := sub.Dropped(); d != seen {
-				seen = d
-				s.resyncAll()
-			}
-			e, err := bus.DecodeConversationEvent(m.Data)
-			if err != nil {
-				s.log.Warn("a conversation event from the bus", "err", err)
-				continue
-			}
-			if e.Node == s.cfg.Node {
-				continue // delivered here when published
-			}
-			s.deliver(ctx, e)
-		}
-	}
+	s.deliver(ctx, e)
 }

@@ -141,32 +141,24 @@ func (s *Service) deliver(c bus.GrantChange) {
 // RunEvents follows the grant changes of every node until ctx ends: this
 // node's verify cache forgets the grants that changed, and their followers
 // here hear of it. While the bus loses messages (a slow subscriber, an
-// outage) the whole cache is dropped instead. Without a bus it returns at
-// once.
+// outage, a subscription it refused) the whole cache is dropped instead.
+// Without a bus it returns at once.
 func (s *Service) RunEvents(ctx context.Context) {
 	if s.cfg.Bus == nil {
 		return
 	}
-	sub, err := s.cfg.Bus.Subscribe(ctx, bus.Passport(), bus.MaxBuffer/4)
-	if err != nil {
-		s.cfg.Logger.Error("passport: follow grant changes", "err", err)
-		return
-	}
-	if o, ok := s.cfg.Bus.(bus.Outages); ok {
-		stop := o.OnReconnect(s.cache.clear)
-		defer stop()
-	}
-	var dropped uint64
-	for m := range sub.C() {
-		if d := sub.Dropped(); d != dropped {
-			dropped = d
-			s.cache.clear()
-		}
-		c, err := bus.DecodeGrantChange(m.Data)
-		if err != nil {
-			s.cfg.Logger.Warn("passport: a grant change", "err", err)
-			continue
-		}
-		s.deliver(c)
-	}
+	bus.Follow(ctx, s.cfg.Bus, bus.Follower{
+		Subject: bus.Passport(),
+		Buffer:  bus.MaxBuffer / 4,
+		Apply: func(_ context.Context, m bus.Message) {
+			c, err := bus.DecodeGrantChange(m.Data)
+			if err != nil {
+				s.cfg.Logger.Warn("passport: a grant change", "err", err)
+				return
+			}
+			s.deliver(c)
+		},
+		Reload:  func(context.Context) { s.cache.clear() },
+		Refused: func(err error) { s.cfg.Logger.Error("passport: follow grant changes", "err", err) },
+	})()
 }
