@@ -3,9 +3,13 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/fetch"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
@@ -75,4 +79,60 @@ func TestSDKFastNavigationKeepsAssist(t *testing.T) {
 			browsertest.MirrorDoc, mark, browsertest.MirrorDoc, only[s.page]))
 		waitJS(t, person, "the badge on "+what, browsertest.SDKUI("badge"))
 	}
+}
+
+// TestSDKStaleConnectionBeforeTabsLoads: the connection of the page the
+// person just left can be attached by the server after the new page's own
+// (its handshake had completed, its attach had not: a loaded machine), and
+// the server then replaces the new page's connection (4409) while tabs.js
+// is still loading there. The new page must not end the assist: it waits,
+// passive with its badge, then takes the assist up again, and the agent's
+// mirror shows it.
+func TestSDKStaleConnectionBeforeTabsLoads(t *testing.T) {
+	e := setup(t)
+	person, agent := e.tab(), e.tab()
+	liveAssist(t, e, person, agent, "index.html")
+
+	// Hold tabs.js on its way to the next page, to open the earlier page's
+	// late connection while it loads.
+	paused := make(chan fetch.RequestID, 4)
+	chromedp.ListenTarget(person, func(ev any) {
+		if p, ok := ev.(*fetch.EventRequestPaused); ok {
+			paused <- p.RequestID
+		}
+	})
+	browsertest.Run(t, person, "hold tabs.js", network.SetCacheDisabled(true),
+		fetch.Enable().WithPatterns([]*fetch.RequestPattern{{URLPattern: "*/sdk/tabs.*"}}))
+	// A navigation that does not wait for the load event: tabs.js, held, holds it.
+	browsertest.Run(t, person, "go to form.html", chromedp.ActionFunc(func(ctx context.Context) error {
+		_, _, _, _, err := page.Navigate(e.srv.Demo().SiteURL + "/form.html").Do(ctx)
+		return err
+	}))
+	var held fetch.RequestID
+	select {
+	case held = <-paused:
+	case <-time.After(30 * time.Second):
+		t.Fatal("tabs.js was not requested by the next page")
+	}
+	waitJS(t, person, "the badge on form.html", browsertest.SDKUI("badge"))
+	waitJS(t, agent, "the mirror of form.html", browsertest.MirrorDoc+`?.querySelector('#name')`)
+
+	// The earlier page's connection, attached late: the server replaces
+	// the new page's connection by it; then it closes, as that page is gone.
+	ok := await[bool](t, person, `new Promise((resolve, reject) => {
+		const key = Object.keys(sessionStorage).find((k) => k.startsWith('tandem.assist.'));
+		const st = JSON.parse(sessionStorage.getItem(key));
+		const ws = new WebSocket(`+fmt.Sprintf("%q", "ws"+strings.TrimPrefix(e.proxy.URL(), "http"))+` + '/api/v1/public/assists/' + st.assistId + '/ws?token=' + encodeURIComponent(st.token));
+		ws.onmessage = () => { ws.close(); resolve(true); };
+		ws.onerror = () => reject(new Error('the late connection failed'));
+	})`)
+	if !ok {
+		t.Fatal("the late connection was not attached")
+	}
+	browsertest.Run(t, person, "let tabs.js load", fetch.ContinueRequest(held), fetch.Disable())
+
+	waitJS(t, person, "the assist live again", `window.Tandem.state === 'live' && !!`+browsertest.SDKUI("badge"))
+	browsertest.Run(t, person, "mark the page", chromedp.Evaluate(`document.body.dataset.nav = 'resumed'`, nil))
+	waitJS(t, agent, "the mirror after the late connection", browsertest.MirrorDoc+`?.body?.dataset.nav === 'resumed'`)
+	waitJS(t, person, "the badge at the end", browsertest.SDKUI("badge"))
 }
