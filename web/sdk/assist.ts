@@ -33,7 +33,7 @@ import {
   type State,
 } from "./state";
 import { ss } from "./storage";
-import { loadTabs, replacedHere, tabs, tabsLive } from "./tabs-host";
+import { loadTabs, replaced, tabs, tabsLive } from "./tabs-host";
 import { parseWatchers } from "./watchers";
 
 /** Takes part in an assist in state s: connects its channel (with the previous page's, if saved) and, if live, starts capture. */
@@ -74,8 +74,8 @@ export function connect(saved?: ChannelState): void {
         if (code === CloseReplaced) {
           // Another tab of the site took the assist up, or the previous
           // page's connection was attached late: this one goes passive
-          // (with tabs.js running or loading; without it, it ends here).
-          if (!replacedHere()) finish("continued in another tab");
+          // (with tabs.js; without it, it ends here).
+          replaced();
         } else if (code === CloseEnded) finish(reason || "the assist has ended");
         else finish(reason || "the assist is no longer available");
       },

@@ -28,8 +28,6 @@ let focusedAt = 0;
 // What the other tabs said before the bundle ran.
 const heard: unknown[] = [];
 let loading: Promise<TabsModule> | null = null;
-// tabs.js could not be loaded: this tab takes no part in the other tabs' assist.
-let failed = false;
 /** tabs.js once it runs (the other tabs' part in this tab's assist); null until then. */
 export let tabs: TabsModule | null = null;
 
@@ -102,13 +100,7 @@ export function loadTabs(): void {
     },
     // Not again: a bundle this loader cannot load (a newer build's server)
     // stays so; the tab then takes no part in the other tabs' assist.
-    (e) => {
-      failed = true;
-      console.warn("Tandem:", e);
-      // A tab that went passive waiting for tabs.js (replaced) has nobody
-      // to take the assist up for it: it ends here, as without tabs.js.
-      if (passive && session && !channel) finish("continued in another tab");
-    },
+    (e) => console.warn("Tandem:", e),
   );
 }
 
@@ -116,21 +108,16 @@ export function loadTabs(): void {
  * The server replaced this tab's connection by a newer one (4409): another
  * tab took the assist up, or the connection of the page this tab just left
  * was attached after this page's own (its handshake had completed, its
- * attach had not). The tab goes passive, and tabs.js takes the assist up
- * again if no holder speaks up (tabs.ts, replaced). While tabs.js is still
- * loading, as on a page that just took the assist up, the tab goes passive
- * now, and tabs.js, when it starts, waits for a holder the same way (its
- * hello). It returns false when the tabs are not followed: the assist then
- * ends here.
+ * attach had not: a loaded machine). tabs.js puts the tab passive and takes
+ * the assist up again if no holder speaks up (tabs.ts, replaced); on a page
+ * that just took the assist up it may still be loading, and does so once it
+ * runs. Where the tabs are not followed (no tabs.js), the assist ends here.
  */
-export function replacedHere(): boolean {
-  if (tabs) return tabs.replaced();
-  if (!loading || failed || !session) return false;
-  stopInteraction(false);
-  stopRecorder();
-  setChannel(null);
-  setPassive(true);
-  return true;
+export function replaced(): void {
+  (loading || Promise.reject()).then(
+    (m) => m.replaced(),
+    () => finish("continued in another tab"),
+  );
 }
 
 /** Tells the other tabs this page is here: the holder of an assist answers with it. */
