@@ -23,19 +23,30 @@ type navStep struct {
 	page string
 }
 
-// TestSDKFastNavigationKeepsAssist moves the person's tab quickly through
-// the demo site during a live assist, on a slowed-down CPU: navigations
-// that leave a page before it finished loading, navigations the moment a
-// page took the assist up (its channel still connecting, tabs.js still
-// loading), and history.back. After each, the page shows the assist's
-// badge and the agent's mirror shows that page (the assist really carried
-// on there, its recorder running).
-func TestSDKFastNavigationKeepsAssist(t *testing.T) {
+// TestSDKNavigationKeepsAssist: during one live assist, fast navigations
+// of the person's tab, then a late connection of a page the tab left; after
+// each, the page shows the assist's badge and the agent's mirror shows it.
+func TestSDKNavigationKeepsAssist(t *testing.T) {
 	e := setup(t)
 	person, agent := e.tab(), e.tab()
 	liveAssist(t, e, person, agent, "index.html")
+	t.Run("fast navigations", func(t *testing.T) { fastNavigations(t, e, person, agent) })
+	t.Run("a late connection of the previous page", func(t *testing.T) { lateConnection(t, e, person, agent) })
+}
+
+// fastNavigations moves the person's tab quickly through the demo site on
+// a slowed-down CPU: navigations that leave a page before it finished
+// loading, navigations the moment a page took the assist up (its channel
+// still connecting, tabs.js still loading), and history.back. After each,
+// the page shows the assist's badge and, unless the next step leaves it at
+// once, the agent's mirror shows that page (the assist really carried on
+// there, its recorder running).
+func fastNavigations(t *testing.T, e *env, person, agent context.Context) {
 	browsertest.Run(t, person, "slow the person's CPU down", chromedp.ActionFunc(func(ctx context.Context) error {
 		return emulation.SetCPUThrottlingRate(4).Do(ctx)
+	}))
+	defer browsertest.Run(t, person, "CPU at full speed", chromedp.ActionFunc(func(ctx context.Context) error {
+		return emulation.SetCPUThrottlingRate(1).Do(ctx)
 	}))
 
 	only := map[string]string{"index.html": "#fetch-data", "form.html": "#name", "spa.html": "#route-products"}
@@ -81,24 +92,25 @@ func TestSDKFastNavigationKeepsAssist(t *testing.T) {
 	}
 }
 
-// TestSDKStaleConnectionBeforeTabsLoads: the connection of the page the
-// person just left can be attached by the server after the new page's own
-// (its handshake had completed, its attach had not: a loaded machine), and
-// the server then replaces the new page's connection (4409) while tabs.js
-// is still loading there. The new page must not end the assist: it waits,
-// passive with its badge, then takes the assist up again, and the agent's
-// mirror shows it.
-func TestSDKStaleConnectionBeforeTabsLoads(t *testing.T) {
-	e := setup(t)
-	person, agent := e.tab(), e.tab()
-	liveAssist(t, e, person, agent, "index.html")
+// lateConnection: the connection of the page the person just left can be
+// attached by the server after the new page's own (its handshake had
+// completed, its attach had not: a loaded machine), and the server then
+// replaces the new page's connection (4409) while tabs.js is still loading
+// there. The new page must not end the assist: it goes passive with its
+// badge, then takes the assist up again, and the agent's mirror shows it.
+func lateConnection(t *testing.T, e *env, person, agent context.Context) {
+	browsertest.Run(t, person, "start on index.html", chromedp.Navigate(e.srv.Demo().SiteURL+"/index.html"))
+	waitJS(t, agent, "the mirror of index.html", browsertest.MirrorDoc+`?.querySelector('#fetch-data')`)
 
 	// Hold tabs.js on its way to the next page, to open the earlier page's
 	// late connection while it loads.
 	paused := make(chan fetch.RequestID, 4)
 	chromedp.ListenTarget(person, func(ev any) {
 		if p, ok := ev.(*fetch.EventRequestPaused); ok {
-			paused <- p.RequestID
+			select {
+			case paused <- p.RequestID:
+			default: // never block the browser's events
+			}
 		}
 	})
 	browsertest.Run(t, person, "hold tabs.js", network.SetCacheDisabled(true),
