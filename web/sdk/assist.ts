@@ -33,7 +33,7 @@ import {
   type State,
 } from "./state";
 import { ss } from "./storage";
-import { loadTabs, tabs, tabsLive } from "./tabs-host";
+import { loadTabs, replaced, tabs, tabsLive } from "./tabs-host";
 import { parseWatchers } from "./watchers";
 
 /** Takes part in an assist in state s: connects its channel (with the previous page's, if saved) and, if live, starts capture. */
@@ -72,9 +72,10 @@ export function connect(saved?: ChannelState): void {
       closed: (code, reason) => {
         if (channel !== ch) return;
         if (code === CloseReplaced) {
-          // Another tab of the site took the assist up: this one goes
-          // passive (with tabs.js running; without it, it ends here).
-          if (!tabs?.replaced()) finish("continued in another tab");
+          // Another tab of the site took the assist up, or the previous
+          // page's connection was attached late: this one goes passive
+          // (with tabs.js; without it, it ends here).
+          replaced();
         } else if (code === CloseEnded) finish(reason || "the assist has ended");
         else finish(reason || "the assist is no longer available");
       },

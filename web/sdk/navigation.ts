@@ -24,7 +24,8 @@ export function resume(): void {
   if (prev && prev.passive && prev.state === "live") {
     // Another tab holds the assist: its frames saved here are out of date.
     // This page stays passive and asks the tabs (tabs.ts, hello).
-    adoptPassive(prev);
+    stopRecorder();
+    adopt(prev, true);
   } else if (prev && (prev.state === "waiting" || prev.state === "consenting" || prev.state === "live")) {
     setPrompt(prev.prompt || "");
     begin(prev.assistId, prev.token, prev.state, prev.channel, prev.site);
@@ -73,32 +74,24 @@ export function onPageShow(e: PageTransitionEvent): void {
     stopRecorder(); // it recorded for another assist
     resetSite();
   }
-  if (st.passive && st.state === "live") {
-    adoptPassive(st);
-    hello();
-    return;
-  }
-  setSession({ assistId: st.assistId, token: st.token });
-  setPrompt(st.prompt || "");
-  if (st.site) learnSite(st.site, "stored");
-  setPassive(false);
-  setState(st.state);
-  connect(st.channel);
+  const passive = !!st.passive && st.state === "live";
+  if (passive) stopRecorder();
+  adopt(st, passive);
+  if (!passive) connect(st.channel);
   hello();
-  if (st.state === "live") {
+  if (!passive && st.state === "live") {
     if (recorder) recorder.snapshot(false);
     else startRecorder();
   }
 }
 
 
-// adoptPassive takes part in the assist st without connecting: another tab
-// of the site holds it (tabs.ts).
-function adoptPassive(st: Stored): void {
-  stopRecorder();
+// adopt takes the assist st up as this page's: passive, without connecting
+// (another tab of the site holds it, tabs.ts), or not (the caller connects).
+function adopt(st: Stored, passive: boolean): void {
   setSession({ assistId: st.assistId, token: st.token });
   setPrompt(st.prompt || "");
   if (st.site) learnSite(st.site, "stored");
-  setPassive(true);
+  setPassive(passive);
   setState(st.state);
 }

@@ -104,6 +104,22 @@ export function loadTabs(): void {
   );
 }
 
+/**
+ * The server replaced this tab's connection by a newer one (4409): another
+ * tab took the assist up, or the connection of the page this tab just left
+ * was attached after this page's own (its handshake had completed, its
+ * attach had not: a loaded machine). tabs.js puts the tab passive and takes
+ * the assist up again if no holder speaks up (tabs.ts, replaced); on a page
+ * that just took the assist up it may still be loading, and does so once it
+ * runs. Where the tabs are not followed (no tabs.js), the assist ends here.
+ */
+export function replaced(): void {
+  (loading || Promise.reject()).then(
+    (m) => m.replaced(),
+    () => finish("continued in another tab"),
+  );
+}
+
 /** Tells the other tabs this page is here: the holder of an assist answers with it. */
 export function hello(): void {
   if (tabs) return tabs.hello();
