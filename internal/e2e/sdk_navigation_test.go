@@ -53,9 +53,6 @@ func fastNavigations(t *testing.T, e *env, person, agent context.Context) {
 	steps := []navStep{
 		{"go", "form.html"}, {"quick", "spa.html"}, {"back", "form.html"}, {"early", "index.html"},
 		{"quick", "form.html"}, {"quick", "spa.html"}, {"back", "form.html"}, {"early", "spa.html"},
-		{"go", "index.html"}, {"quick", "form.html"}, {"quick", "index.html"}, {"back", "form.html"},
-		{"quick", "spa.html"}, {"quick", "index.html"}, {"quick", "form.html"}, {"back", "index.html"},
-		{"early", "form.html"}, {"quick", "spa.html"}, {"early", "index.html"}, {"quick", "form.html"},
 	}
 	site := e.srv.Demo().SiteURL + "/"
 	for i, s := range steps {
