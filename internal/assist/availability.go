@@ -106,9 +106,12 @@ func CheckLeftMessageText(text string) error {
 // LeaveMessage takes the message a person leaves while their request
 // waits: post puts it into the assist's conversation, then the request is
 // marked in the queue as one whose person left a message (it stays
-// waiting). Nothing changes when the token, origin or text is refused, the
-// request no longer waits, or post fails.
-func (s *Service) LeaveMessage(ctx context.Context, m LeftMessage, post func(ctx context.Context, a *tandem.Assist) error) error {
+// waiting). post reports whether it stored a new message: a request has
+// one left message, and the same one posted again (a retry) must return
+// false and change nothing, so that it is marked and audited once.
+// Nothing changes when the token, origin or text is refused, the request
+// no longer waits, or post fails.
+func (s *Service) LeaveMessage(ctx context.Context, m LeftMessage, post func(ctx context.Context, a *tandem.Assist) (created bool, err error)) error {
 	if err := CheckLeftMessageText(m.Text); err != nil {
 		return err
 	}
@@ -126,18 +129,37 @@ func (s *Service) LeaveMessage(ctx context.Context, m LeftMessage, post func(ctx
 	if !site.AllowsOrigin(m.Origin) {
 		return tandem.Errorf(tandem.ENotAllowed, "origin %q is not allowed for this site", m.Origin)
 	}
-	if a.State != tandem.AssistWaiting {
-		return tandem.Errorf(tandem.EConflict, "this request is %s, not waiting", a.State)
-	}
-	if err := post(ctx, a); err != nil {
+	if err := waitingForMessage(a); err != nil {
 		return err
 	}
+	created, err := post(ctx, a)
+	if err != nil {
+		return err
+	}
+	// Marked even for a repeat: a retry after the mark failed completes it
+	// (marking twice is marking once).
 	if err := s.store.MarkLeftMessage(ctx, a.ID, s.cfg.Now()); err != nil {
 		return fmt.Errorf("mark the request: %w", err)
 	}
-	s.audit(ctx, a.ID, "person:"+a.PersonID, "left-message", "")
-	s.notifyQueue()
+	if created {
+		s.audit(ctx, a.ID, "person:"+a.PersonID, "left-message", "")
+		s.notifyQueue()
+	}
 	return nil
+}
+
+// waitingForMessage says why a message cannot be left for a, in words the
+// person's page can show: it was picked up (the chat with the agent is
+// where to write now), or it is over.
+func waitingForMessage(a *tandem.Assist) error {
+	switch a.State {
+	case tandem.AssistWaiting:
+		return nil
+	case tandem.AssistEnded:
+		return tandem.Errorf(tandem.EConflict, "this request has ended; ask for help again")
+	default:
+		return tandem.Errorf(tandem.EConflict, "an agent picked up this request; write to them in the chat")
+	}
 }
 
 // PickupTimeout is site siteID's pick-up time; ENotFound when there is no

@@ -85,9 +85,9 @@ func TestLeaveMessage(t *testing.T) {
 			m := ok
 			c.edit(&m)
 			posted := false
-			err := h.s.LeaveMessage(h.ctx, m, func(context.Context, *tandem.Assist) error {
+			err := h.s.LeaveMessage(h.ctx, m, func(context.Context, *tandem.Assist) (bool, error) {
 				posted = true
-				return c.postErr
+				return c.postErr == nil, c.postErr
 			})
 			if c.postErr != nil {
 				if !errors.Is(err, c.postErr) {
@@ -105,8 +105,26 @@ func TestLeaveMessage(t *testing.T) {
 		})
 	}
 	var got *tandem.Assist
-	if err := h.s.LeaveMessage(h.ctx, ok, func(_ context.Context, a *tandem.Assist) error { got = a; return nil }); err != nil {
+	if err := h.s.LeaveMessage(h.ctx, ok, func(_ context.Context, a *tandem.Assist) (bool, error) { got = a; return true, nil }); err != nil {
 		t.Fatal(err)
+	}
+	// The same message again (post stores nothing new): marked and
+	// audited once.
+	if err := h.s.LeaveMessage(h.ctx, ok, func(context.Context, *tandem.Assist) (bool, error) { return false, nil }); err != nil {
+		t.Fatal(err)
+	}
+	audit, err := h.db.AuditFor(h.ctx, st.Assist.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range audit {
+		if e.Action == "left-message" {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d left-message audit entries, want 1", n)
 	}
 	if got == nil || got.ID != st.Assist.ID {
 		t.Fatalf("posted for %v, want %s", got, st.Assist.ID)

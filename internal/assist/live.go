@@ -44,8 +44,12 @@ type live struct {
 	lastPage  pageInfo // the latest meta frame, for the store's page list
 	// tabs is the person's latest tabs frame, re-encoded (tabs.go), for
 	// agents who join later; nil until the page sends one.
-	tabs  []byte
-	ended bool
+	tabs []byte
+	// tabsSent is when a tabs frame last went to the agents; tabsTimer,
+	// if set, relays the list held since (tabs.go).
+	tabsSent  time.Time
+	tabsTimer Timer
+	ended     bool
 	// wantSnapshot is set on a live assist taken over (its hub has no
 	// snapshot): the person's channel asks for one when it connects,
 	// until a snapshot arrives.
@@ -184,6 +188,9 @@ func (s *Service) end(ctx context.Context, actor, id, reason string, code int) (
 	}
 	if l.agentGrace != nil {
 		l.agentGrace.Stop()
+	}
+	if l.tabsTimer != nil {
+		l.tabsTimer.Stop()
 	}
 	if l.hub != nil {
 		l.hub.Close(tandem.Errorf(tandem.EConflict, "the assist has ended"))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/tandemhq/tandem"
 	"github.com/tandemhq/tandem/internal/protocol"
@@ -18,6 +19,13 @@ const (
 	maxTabTitleLen = 300
 	maxTabURLLen   = 2048
 )
+
+// tabsInterval is the least time between two tabs frames relayed to the
+// agents. A page may send lists as fast as its byte rate allows (thousands
+// a second); a list that comes sooner is held, and only the latest one
+// held goes out when the interval ends, so that each agent gets at most a
+// few a second and its queue never fills with them.
+const tabsInterval = 250 * time.Millisecond
 
 // tab is one tab of the site open in the person's browser.
 type tab struct {
@@ -90,7 +98,32 @@ func (c *PersonConn) tabs(p []byte) error {
 	if l.assist.State != tandem.AssistLive {
 		return &CloseError{Code: CloseForbidden, Reason: "tabs before consent"}
 	}
+	if bytes.Equal(frame, l.tabs) {
+		return nil // nothing changed: nothing to tell
+	}
 	l.tabs = frame
+	if l.tabsTimer != nil {
+		return nil // held: the timer relays the latest list
+	}
+	now := c.s.cfg.Now()
+	if wait := l.tabsSent.Add(tabsInterval).Sub(now); wait > 0 {
+		l.tabsTimer = c.s.cfg.AfterFunc(wait, func() { c.s.relayHeldTabs(l) })
+		return nil
+	}
+	l.tabsSent = now
 	l.toAgentsLocked(frame)
 	return nil
+}
+
+// relayHeldTabs sends the agents the latest list held back by
+// tabsInterval.
+func (s *Service) relayHeldTabs(l *live) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.tabsTimer = nil
+	if l.ended {
+		return
+	}
+	l.tabsSent = s.cfg.Now()
+	l.toAgentsLocked(l.tabs)
 }

@@ -110,6 +110,10 @@ func (s *Server) handlePutPickupTimeout(w http.ResponseWriter, r *http.Request) 
 	s.handleGetPickupTimeout(w, r)
 }
 
+// leftMessageClientID is the client id of the message a person leaves
+// while their request waits (one per request's conversation).
+const leftMessageClientID = "left-message"
+
 // handleLeaveMessage takes the message of a person whose request waits
 // (Authorization: Bearer <the assist's person token>): it goes into the
 // assist's conversation, and the queue marks the request.
@@ -137,13 +141,22 @@ func (s *Server) handleLeaveMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	m := assist.LeftMessage{AssistID: r.PathValue("id"), Token: token, Origin: r.Header.Get("Origin"), Text: body.Text}
-	err := s.deps.Assists.LeaveMessage(r.Context(), m, func(ctx context.Context, a *tandem.Assist) error {
+	err := s.deps.Assists.LeaveMessage(r.Context(), m, func(ctx context.Context, a *tandem.Assist) (bool, error) {
 		c, err := cs.ForAssist(ctx, a.ID)
 		if err != nil {
-			return err
+			return false, err
 		}
-		_, _, err = cs.Post(ctx, tandem.Account{Kind: tandem.AccountPerson, ID: c.ID}, c.ID, body.Text, "", nil)
-		return err
+		// One client id for the request's left message: the store keeps
+		// one message under it, so a replay (a retry, or the same post
+		// twice at once) gets the first one back instead of a second.
+		msg, created, err := cs.Post(ctx, tandem.Account{Kind: tandem.AccountPerson, ID: c.ID}, c.ID, body.Text, leftMessageClientID, nil)
+		if err != nil {
+			return false, err
+		}
+		if !created && msg.Text != body.Text {
+			return false, tandem.Errorf(tandem.EConflict, "a message was left for this request already; an agent will answer it")
+		}
+		return created, nil
 	})
 	if err != nil {
 		s.fail(w, r, err)
