@@ -128,25 +128,25 @@ func keyboardReplay(t *testing.T, e *env, id string) {
 	waitJS(t, agent, "the whole recording", `!document.querySelector('[data-testid=replay-loading]') && document.querySelector('[data-testid=replay-seek]') && !document.querySelector('[data-testid=replay-seek]').disabled`)
 	waitJS(t, agent, "the console error's marker", `document.querySelector('[data-testid=replay-marker][data-kind=console]')`)
 
-	// The marker a step goes to, from the seek bar's position (as nextMarker).
-	target := func(dir int) string {
-		return `(() => {
-			const cur = Number(document.querySelector('[data-testid=replay-seek]').value);
-			const ts = [...document.querySelectorAll('[data-testid=replay-marker]')].map(m => Number(m.dataset.ts)).sort((a, b) => a - b);
-			return ` + map[int]string{1: `ts.find(t => t > cur + 50)`, -1: `ts.reverse().find(t => t < cur - 50)`}[dir] + ` ?? -1;
-		})()`
+	// The marker a step goes to from cur (as the console's nextMarker, with
+	// its 50 ms of slack). cur is tracked here: the seek bar shows the
+	// position rounded to its 100 ms step.
+	if v := browsertest.Eval[float64](t, agent, `Number(document.querySelector('[data-testid=replay-seek]').value)`); v != 0 {
+		t.Fatalf("the replay opens at %v ms, want its start", v)
 	}
-	at := func(ms float64) string {
-		return `Math.abs(Number(document.querySelector('[data-testid=replay-seek]').value) - ` + jsNum(ms) + `) <= 100`
-	}
+	cur := 0.0
 	step := func(what string, dir int, keys chromedp.Action) {
 		t.Helper()
-		want := browsertest.Eval[float64](t, agent, target(dir))
+		find := map[int]string{1: `ts.find(t => t > cur + 50)`, -1: `ts.reverse().find(t => t < cur - 50)`}[dir]
+		want := browsertest.Eval[float64](t, agent, `(() => { const cur = `+jsNum(cur)+`;
+			const ts = [...document.querySelectorAll('[data-testid=replay-marker]')].map(m => Number(m.dataset.ts)).sort((a, b) => a - b);
+			return `+find+` ?? -1; })()`)
 		if want < 0 {
-			t.Fatalf("%s: no marker that way", what)
+			t.Fatalf("%s: no marker that way from %v ms", what, cur)
 		}
 		browsertest.Run(t, agent, what, keys)
-		waitJS(t, agent, "the replay at the marker after "+what, at(want))
+		waitJS(t, agent, "the replay at the marker after "+what, `Math.abs(Number(document.querySelector('[data-testid=replay-seek]').value) - `+jsNum(want)+`) <= 100`)
+		cur = want
 	}
 	browsertest.Run(t, agent, "leave any field", chromedp.Evaluate(`document.activeElement?.blur()`, nil))
 	step(`"."`, 1, chromedp.KeyEvent("."))
@@ -161,16 +161,9 @@ func keyboardReplay(t *testing.T, e *env, id string) {
 	was := browsertest.Eval[bool](t, agent, skip+`.checked`)
 	tabTo(t, agent, "the skip switch", `a => a.dataset.testid === 'replay-skip'`)
 	browsertest.Run(t, agent, "Space", chromedp.KeyEvent(" "))
-	waitJS(t, agent, "the switch turned", skip+`.checked === `+jsBool(!was)+` && localStorage.getItem('tandem.replay.skipIdle') === '`+map[bool]string{true: "1", false: "0"}[!was]+`'`)
+	waitJS(t, agent, "the switch turned", skip+`.checked === `+strconv.FormatBool(!was)+` && localStorage.getItem('tandem.replay.skipIdle') === '`+map[bool]string{true: "1", false: "0"}[!was]+`'`)
 	browsertest.Run(t, agent, "Space again", chromedp.KeyEvent(" "))
-	waitJS(t, agent, "the switch back", skip+`.checked === `+jsBool(was))
-}
-
-func jsBool(b bool) string {
-	if b {
-		return "true"
-	}
-	return "false"
+	waitJS(t, agent, "the switch back", skip+`.checked === `+strconv.FormatBool(was))
 }
 
 func jsNum(f float64) string {
