@@ -89,6 +89,17 @@ func keyboardLive(t *testing.T, e *env) string {
 	stage := `document.fullscreenElement === document.querySelector('[data-testid=live-main]')`
 	browsertest.Run(t, agent, "Shift+F", chromedp.KeyEvent("F"))
 	waitJS(t, agent, "the stage in full screen", stage+` && document.querySelector('[data-testid=toggle-fullscreen]').getAttribute('aria-pressed') === 'true'`)
+	// Only the stage is drawn in full screen: the help opens inside it.
+	browsertest.Run(t, agent, "? in full screen", chromedp.KeyEvent("?"))
+	waitJS(t, agent, "the help drawn in full screen, with the focus", `(() => {
+		const h = `+help+`, fs = document.fullscreenElement;
+		if (!h || !fs || !fs.contains(h) || !h.contains(document.activeElement)) return false;
+		const r = h.getBoundingClientRect();
+		return r.width > 0 && h.contains(document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2));
+	})()`)
+	tabTo(t, agent, "the help's Close button", `a => a.dataset.testid === 'shortcut-help-close'`)
+	browsertest.Run(t, agent, "Enter on Close", chromedp.KeyEvent(kb.Enter))
+	waitJS(t, agent, "the help closed, still in full screen", `!`+help+` && `+stage)
 	browsertest.Run(t, agent, "Escape", chromedp.KeyEvent(kb.Escape))
 	waitJS(t, agent, "full screen left with Escape", `!document.fullscreenElement && document.querySelector('[data-testid=toggle-fullscreen]').getAttribute('aria-pressed') === 'false'`)
 	browsertest.Run(t, agent, "Shift+F", chromedp.KeyEvent("F"))

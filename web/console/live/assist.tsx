@@ -321,6 +321,8 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
             <Toasts toasts={ix.toasts} onClose={(id) => ix.dropToast(id)} />
           </Mirror>
           <CallPanel session={session} personName={a?.personId || "Person"} />
+          {/* In full screen only the stage is drawn: the help opens inside it. */}
+          {room.helpOpen && room.fullscreen && <ShortcutHelp onClose={() => room.setHelp(false)} />}
         </div>
         <aside class="side-panel" hidden={room.sideHidden || room.fill} data-testid="side-panel">
           <AssistChat conversationId={a?.conversationId} />
@@ -366,7 +368,7 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
           </div>
         </aside>
       </div>
-      {room.helpOpen && <ShortcutHelp onClose={() => room.setHelp(false)} />}
+      {room.helpOpen && !room.fullscreen && <ShortcutHelp onClose={() => room.setHelp(false)} />}
     </div>
   );
 }
