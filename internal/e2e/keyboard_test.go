@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -106,6 +107,24 @@ func keyboardLive(t *testing.T, e *env) string {
 	waitJS(t, agent, "the stage in full screen again", stage)
 	browsertest.Run(t, agent, "Shift+F again", chromedp.KeyEvent("F"))
 	waitJS(t, agent, "full screen left with the shortcut", `!document.fullscreenElement`)
+
+	// In control, every key in the mirror is the person's, Tab too;
+	// Shift+Esc leaves it, and the console's shortcuts work again.
+	tabTo(t, agent, "the control button", `a => a.dataset.testid === 'control-request'`)
+	browsertest.Run(t, agent, "Enter on it", chromedp.KeyEvent(kb.Enter))
+	browsertest.ClickSDK(t, person, "control-allow")
+	waitJS(t, agent, "control", haveControl)
+	tabTo(t, agent, "the mirror", `a => a.dataset.testid === 'mirror-capture'`)
+	browsertest.Run(t, agent, "Tab in the mirror", chromedp.KeyEvent(kb.Tab))
+	if !browsertest.Eval[bool](t, agent, focusedIs("mirror-capture")) {
+		t.Fatal("Tab in the controlled mirror was not the person's")
+	}
+	browsertest.Run(t, agent, "Shift+Esc", chromedp.KeyEvent(kb.Escape, chromedp.KeyModifiers(input.ModifierShift)))
+	waitJS(t, agent, "the focus out of the mirror", `document.activeElement !== document.body && !(`+focusedIs("mirror-capture")+`)`)
+	browsertest.Run(t, agent, "?", chromedp.KeyEvent("?"))
+	waitJS(t, agent, "the help", help+`?.contains(document.activeElement)`)
+	browsertest.Run(t, agent, "Escape", chromedp.KeyEvent(kb.Escape))
+	waitJS(t, agent, "the help closed", `!`+help)
 
 	// End: Escape in the question keeps the assist.
 	tabTo(t, agent, "the End button", `a => a.dataset.testid === 'end-assist'`)
