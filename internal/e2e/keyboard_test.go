@@ -154,7 +154,9 @@ func keyboardReplay(t *testing.T, e *env, id string) {
 	agent := e.tab()
 	demo := e.srv.Demo()
 	e.loginConsole(agent, demo.Email, demo.Password)
-	browsertest.Run(t, agent, "open the replay", chromedp.Navigate(e.srv.URL()+"/console/replay/"+id))
+	browsertest.Run(t, agent, "open the history", chromedp.Navigate(e.srv.URL()+"/console/history"))
+	tabTo(t, agent, "the assist in the history", `a => a.dataset.testid === 'history-item' && a.dataset.assistId === '`+id+`'`)
+	browsertest.Run(t, agent, "Enter on it", chromedp.KeyEvent(kb.Enter))
 	waitJS(t, agent, "the whole recording", `!document.querySelector('[data-testid=replay-loading]') && document.querySelector('[data-testid=replay-seek]') && !document.querySelector('[data-testid=replay-seek]').disabled`)
 	waitJS(t, agent, "the console error's marker", `document.querySelector('[data-testid=replay-marker][data-kind=console]')`)
 
@@ -277,7 +279,7 @@ func keyboardAdmin(t *testing.T, e *env) {
 	waitJS(t, admin, "the question again", dialog+`?.contains(document.activeElement)`)
 	tabTo(t, admin, "Disable in the question", `a => a.dataset.testid === 'confirm-ok'`)
 	browsertest.Run(t, admin, "Space on Disable", chromedp.KeyEvent(" "))
-	waitJS(t, admin, "the agent disabled", `document.querySelector('`+row+` [data-testid=admin-agent-state]')?.textContent === 'disabled'`)
+	waitJS(t, admin, "the agent disabled, the focus on Enable", `document.querySelector('`+row+` [data-testid=admin-agent-state]')?.textContent === 'disabled' && `+focusedIs("admin-agent-enable"))
 	if u := user(); u.DisabledAt.IsZero() {
 		t.Fatal("the confirmed disable did not disable the agent")
 	}
