@@ -141,7 +141,7 @@ func keyboardLive(t *testing.T, e *env) string {
 	waitJS(t, agent, "the question again", confirm+`?.contains(document.activeElement)`)
 	tabTo(t, agent, "End assist in the question", `a => a.dataset.testid === 'end-confirm-yes'`)
 	browsertest.Run(t, agent, "Enter on End assist", chromedp.KeyEvent(kb.Enter))
-	waitJS(t, agent, "the end reason", `document.querySelector('[data-testid=ended-reason]')`)
+	waitJS(t, agent, "the end reason, the focus on the Replay link in End's place", `document.querySelector('[data-testid=ended-reason]') && `+focusedIs("replay-link"))
 	if s := assistState(t, e, id); s == tandem.AssistLive {
 		t.Fatal("the confirmed end left the assist live")
 	}
