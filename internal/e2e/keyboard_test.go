@@ -17,9 +17,11 @@ import (
 
 // TestKeyboardConsole goes through the console's flows with the keyboard
 // only (Tab, Enter, Space, Escape and the shortcuts), on one server: the
-// live view's "?" help and full screen, ending an assist with its
-// confirmation, the replay's markers and skip switch, and the
-// administration's dialogs.
+// live view's "?" help, full screen and leaving the controlled mirror,
+// ending an assist with its confirmation, the replay's markers and skip
+// switch, and the administration's dialogs. Buttons get Enter as a key
+// down, character and up (chromedp.KeyEvent): Chromium activates a button
+// on the character, as with a real keyboard.
 func TestKeyboardConsole(t *testing.T) {
 	e := setup(t)
 	var id string
@@ -33,14 +35,14 @@ func TestKeyboardConsole(t *testing.T) {
 	t.Run("administration", func(t *testing.T) { keyboardAdmin(t, e) })
 }
 
-// focusedIs is the expression that the focused element has the test id.
-func focusedIs(testid string) string {
+// focusedHasTestID is the expression that the focused element has the test id.
+func focusedHasTestID(testid string) string {
 	return `document.activeElement?.dataset.testid === '` + testid + `'`
 }
 
-// pressTabsInside presses Tab n times and fails when the focus leaves the
+// tabsStayIn presses Tab n times and fails when the focus leaves the
 // element sel selects.
-func pressTabsInside(t *testing.T, ctx context.Context, sel string, n int) {
+func tabsStayIn(t *testing.T, ctx context.Context, sel string, n int) {
 	t.Helper()
 	for i := range n {
 		browsertest.Run(t, ctx, "Tab", chromedp.KeyEvent(kb.Tab))
@@ -50,7 +52,8 @@ func pressTabsInside(t *testing.T, ctx context.Context, sel string, n int) {
 	}
 }
 
-func assistState(t *testing.T, e *env, id string) tandem.AssistState {
+// storedAssistState is the assist's state as the server stored it.
+func storedAssistState(t *testing.T, e *env, id string) tandem.AssistState {
 	t.Helper()
 	a, err := e.srv.Store().AssistByID(context.Background(), id)
 	if err != nil {
@@ -59,8 +62,8 @@ func assistState(t *testing.T, e *env, id string) tandem.AssistState {
 	return a.State
 }
 
-// keyboardLive: the "?" help, full screen and ending with its confirmation;
-// returns the ended assist, whose recording has markers at distinct times.
+// keyboardLive: the "?" help, full screen, leaving the mirror while in
+// control, and ending with its confirmation; returns the ended assist, whose recording has markers at distinct times.
 func keyboardLive(t *testing.T, e *env) string {
 	person, agent := e.tab(), e.tab()
 	id := askForHelp(t, e, person, agent, "form.html")
@@ -75,9 +78,9 @@ func keyboardLive(t *testing.T, e *env) string {
 	if n := browsertest.Eval[int](t, agent, `document.querySelectorAll('[data-testid=shortcut] kbd').length`); n < 9 {
 		t.Errorf("the help lists %d keys", n)
 	}
-	pressTabsInside(t, agent, "[data-testid=shortcut-help]", 3)
+	tabsStayIn(t, agent, "[data-testid=shortcut-help]", 3)
 	browsertest.Run(t, agent, "Escape", chromedp.KeyEvent(kb.Escape))
-	waitJS(t, agent, "the help closed, the focus back on its button", `!`+help+` && `+focusedIs("toggle-side"))
+	waitJS(t, agent, "the help closed, the focus back on its button", `!`+help+` && `+focusedHasTestID("toggle-side"))
 
 	// A person's click and a console error: markers for the replay, at
 	// times the agent saw one after the other.
@@ -116,11 +119,11 @@ func keyboardLive(t *testing.T, e *env) string {
 	waitJS(t, agent, "control", haveControl)
 	tabTo(t, agent, "the mirror", `a => a.dataset.testid === 'mirror-capture'`)
 	browsertest.Run(t, agent, "Tab in the mirror", chromedp.KeyEvent(kb.Tab))
-	if !browsertest.Eval[bool](t, agent, focusedIs("mirror-capture")) {
+	if !browsertest.Eval[bool](t, agent, focusedHasTestID("mirror-capture")) {
 		t.Fatal("Tab in the controlled mirror was not the person's")
 	}
 	browsertest.Run(t, agent, "Shift+Esc", chromedp.KeyEvent(kb.Escape, chromedp.KeyModifiers(input.ModifierShift)))
-	waitJS(t, agent, "the focus out of the mirror", `document.activeElement !== document.body && !(`+focusedIs("mirror-capture")+`)`)
+	waitJS(t, agent, "the focus out of the mirror", `document.activeElement !== document.body && !(`+focusedHasTestID("mirror-capture")+`)`)
 	browsertest.Run(t, agent, "?", chromedp.KeyEvent("?"))
 	waitJS(t, agent, "the help", help+`?.contains(document.activeElement)`)
 	browsertest.Run(t, agent, "Escape", chromedp.KeyEvent(kb.Escape))
@@ -131,18 +134,18 @@ func keyboardLive(t *testing.T, e *env) string {
 	browsertest.Run(t, agent, "Enter on End", chromedp.KeyEvent(kb.Enter))
 	confirm := `document.querySelector('[data-testid=end-confirm]')`
 	waitJS(t, agent, "the question with the focus", confirm+`?.contains(document.activeElement)`)
-	pressTabsInside(t, agent, "[data-testid=end-confirm]", 4)
+	tabsStayIn(t, agent, "[data-testid=end-confirm]", 4)
 	browsertest.Run(t, agent, "Escape", chromedp.KeyEvent(kb.Escape))
-	waitJS(t, agent, "the question gone, the focus back on End", `!`+confirm+` && `+focusedIs("end-assist"))
-	if s := assistState(t, e, id); s != tandem.AssistLive {
+	waitJS(t, agent, "the question gone, the focus back on End", `!`+confirm+` && `+focusedHasTestID("end-assist"))
+	if s := storedAssistState(t, e, id); s != tandem.AssistLive {
 		t.Fatalf("after Escape the assist is %q, want live", s)
 	}
 	browsertest.Run(t, agent, "Enter on End again", chromedp.KeyEvent(kb.Enter))
 	waitJS(t, agent, "the question again", confirm+`?.contains(document.activeElement)`)
 	tabTo(t, agent, "End assist in the question", `a => a.dataset.testid === 'end-confirm-yes'`)
 	browsertest.Run(t, agent, "Enter on End assist", chromedp.KeyEvent(kb.Enter))
-	waitJS(t, agent, "the end reason, the focus on the Replay link in End's place", `document.querySelector('[data-testid=ended-reason]') && `+focusedIs("replay-link"))
-	if s := assistState(t, e, id); s == tandem.AssistLive {
+	waitJS(t, agent, "the end reason, the focus on the Replay link in End's place", `document.querySelector('[data-testid=ended-reason]') && `+focusedHasTestID("replay-link"))
+	if s := storedAssistState(t, e, id); s == tandem.AssistLive {
 		t.Fatal("the confirmed end left the assist live")
 	}
 	return id
@@ -170,14 +173,14 @@ func keyboardReplay(t *testing.T, e *env, id string) {
 	step := func(what string, dir int, keys chromedp.Action) {
 		t.Helper()
 		find := map[int]string{1: `ts.find(t => t > cur + 50)`, -1: `ts.reverse().find(t => t < cur - 50)`}[dir]
-		want := browsertest.Eval[float64](t, agent, `(() => { const cur = `+jsNum(cur)+`;
+		want := browsertest.Eval[float64](t, agent, `(() => { const cur = `+jsNumber(cur)+`;
 			const ts = [...document.querySelectorAll('[data-testid=replay-marker]')].map(m => Number(m.dataset.ts)).sort((a, b) => a - b);
 			return `+find+` ?? -1; })()`)
 		if want < 0 {
 			t.Fatalf("%s: no marker that way from %v ms", what, cur)
 		}
 		browsertest.Run(t, agent, what, keys)
-		waitJS(t, agent, "the replay at the marker after "+what, `Math.abs(Number(document.querySelector('[data-testid=replay-seek]').value) - `+jsNum(want)+`) <= 100`)
+		waitJS(t, agent, "the replay at the marker after "+what, `Math.abs(Number(document.querySelector('[data-testid=replay-seek]').value) - `+jsNumber(want)+`) <= 100`)
 		cur = want
 	}
 	browsertest.Run(t, agent, "leave any field", chromedp.Evaluate(`document.activeElement?.blur()`, nil))
@@ -198,7 +201,7 @@ func keyboardReplay(t *testing.T, e *env, id string) {
 	waitJS(t, agent, "the switch back", skip+`.checked === `+strconv.FormatBool(was))
 }
 
-func jsNum(f float64) string {
+func jsNumber(f float64) string {
 	return strconv.FormatFloat(f, 'f', -1, 64)
 }
 
@@ -242,7 +245,7 @@ func keyboardAdmin(t *testing.T, e *env) {
 	}
 	openInvite()
 	browsertest.Run(t, admin, "Escape", chromedp.KeyEvent(kb.Escape))
-	waitJS(t, admin, "the dialog closed, the focus back", `!`+invite+` && `+focusedIs("admin-invite"))
+	waitJS(t, admin, "the dialog closed, the focus back", `!`+invite+` && `+focusedHasTestID("admin-invite"))
 	if _, err := e.srv.Store().UserByEmail(ctx, email); err == nil {
 		t.Fatal("Escape in the invite dialog invited the agent")
 	}
@@ -271,7 +274,7 @@ func keyboardAdmin(t *testing.T, e *env) {
 	browsertest.Run(t, admin, "Enter on disable", chromedp.KeyEvent(kb.Enter))
 	waitJS(t, admin, "the question with the focus", dialog+`?.contains(document.activeElement)`)
 	browsertest.Run(t, admin, "Escape", chromedp.KeyEvent(kb.Escape))
-	waitJS(t, admin, "the question gone, the focus back", `!`+dialog+` && `+focusedIs("admin-agent-disable"))
+	waitJS(t, admin, "the question gone, the focus back", `!`+dialog+` && `+focusedHasTestID("admin-agent-disable"))
 	if u := user(); !u.DisabledAt.IsZero() {
 		t.Fatal("Escape in the question disabled the agent")
 	}
@@ -279,7 +282,7 @@ func keyboardAdmin(t *testing.T, e *env) {
 	waitJS(t, admin, "the question again", dialog+`?.contains(document.activeElement)`)
 	tabTo(t, admin, "Disable in the question", `a => a.dataset.testid === 'confirm-ok'`)
 	browsertest.Run(t, admin, "Space on Disable", chromedp.KeyEvent(" "))
-	waitJS(t, admin, "the agent disabled, the focus on Enable", `document.querySelector('`+row+` [data-testid=admin-agent-state]')?.textContent === 'disabled' && `+focusedIs("admin-agent-enable"))
+	waitJS(t, admin, "the agent disabled, the focus on Enable", `document.querySelector('`+row+` [data-testid=admin-agent-state]')?.textContent === 'disabled' && `+focusedHasTestID("admin-agent-enable"))
 	if u := user(); u.DisabledAt.IsZero() {
 		t.Fatal("the confirmed disable did not disable the agent")
 	}
