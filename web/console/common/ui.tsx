@@ -6,7 +6,8 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { nextInTabOrder, tabOrder } from "../../shared/dom";
 import { initials } from "../../shared/format";
 
-const focusable = "a[href], button, input, select, textarea, [tabindex]";
+/** The elements that may take the focus (tabOrder keeps those Tab reaches). */
+export const focusable = "a[href], button, input, select, textarea, [tabindex]";
 
 const iconPaths: Record<string, string> = {
   queue: "M4 6h16M4 12h16M4 18h10",

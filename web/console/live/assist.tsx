@@ -132,6 +132,13 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
     if (ended && tool) setTool(null);
   }, [ended]);
 
+  // The End button the keyboard was on is gone once the assist ends: the
+  // focus goes to the Replay link in its place rather than to the page's top.
+  const actions = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (ended && (!document.activeElement || document.activeElement === document.body)) actions.current?.querySelector<HTMLElement>("a[href]")?.focus();
+  }, [ended]);
+
   const end = async () => {
     setConfirmEnd(false);
     setEnding(true);
@@ -267,7 +274,7 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
             <span class="muted">{browserLabel(a?.userAgent)}</span>
           </div>
         </div>
-        <div class="head-actions">
+        <div class="head-actions" ref={actions}>
           <span class="viewport" data-testid="viewport" title="The person's window (CSS pixels) and device pixel ratio">
             {viewportLabel(viewport) || "—"}
           </span>
@@ -321,6 +328,8 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
             <Toasts toasts={ix.toasts} onClose={(id) => ix.dropToast(id)} />
           </Mirror>
           <CallPanel session={session} personName={a?.personId || "Person"} />
+          {/* In full screen only the stage is drawn: the help opens inside it. */}
+          {room.helpOpen && room.fullscreen && <ShortcutHelp onClose={() => room.setHelp(false)} />}
         </div>
         <aside class="side-panel" hidden={room.sideHidden || room.fill} data-testid="side-panel">
           <AssistChat conversationId={a?.conversationId} />
@@ -366,7 +375,7 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
           </div>
         </aside>
       </div>
-      {room.helpOpen && <ShortcutHelp onClose={() => room.setHelp(false)} />}
+      {room.helpOpen && !room.fullscreen && <ShortcutHelp onClose={() => room.setHelp(false)} />}
     </div>
   );
 }

@@ -5,7 +5,9 @@
 // layer is what makes the mirror answer.
 
 import { useEffect, useRef, useState } from "preact/hooks";
+import { nextInTabOrder, tabOrder } from "../../shared/dom";
 import { pathData } from "../../shared/drawing";
+import { focusable } from "../common/ui";
 import type { Gestures } from "./gestures";
 import type { LiveSession } from "./live";
 import { boxOfNode, mirrorScroll } from "./mirrordom";
@@ -107,6 +109,14 @@ export function MirrorOverlay({ session, gestures }: OverlayProps) {
         onClick={(e) => gestures.click(e, e.currentTarget)}
         onDblClick={(e) => gestures.dblclick(e, e.currentTarget)}
         onKeyDown={(e) => {
+          if (control && e.key === "Escape" && e.shiftKey && !e.ctrlKey && !e.altKey && !e.metaKey) {
+            // Every other key is the person's, Tab too: without this one a
+            // keyboard user could not leave the mirror.
+            e.preventDefault();
+            e.stopPropagation();
+            leaveMirror(e.currentTarget);
+            return;
+          }
           if (gestures.key(e)) {
             e.preventDefault();
             e.stopPropagation();
@@ -125,4 +135,12 @@ export function MirrorOverlay({ session, gestures }: OverlayProps) {
       />
     </div>
   );
+}
+
+/** Moves the focus from the mirror to the console's next control, as Tab would. */
+function leaveMirror(layer: HTMLElement): void {
+  const order = tabOrder([...document.querySelectorAll<HTMLElement>(focusable)]);
+  const next = nextInTabOrder(order, layer, false);
+  if (next && next !== layer) next.focus();
+  else layer.blur();
 }

@@ -21,5 +21,5 @@ test("each agent's layout has its own key, and every shortcut is listed once", (
   assert.notEqual(layoutKey("u1"), layoutKey("u2"));
   const keys = shortcuts.map((s) => s.keys);
   assert.equal(new Set(keys).size, keys.length);
-  for (const k of ["?", "S", "D", "M", "Shift+F", "Esc"]) assert.ok(keys.includes(k), k);
+  for (const k of ["?", "S", "D", "M", "Shift+F", "Esc", "Shift+Esc"]) assert.ok(keys.includes(k), k);
 });

@@ -58,6 +58,7 @@ export const shortcuts: readonly Shortcut[] = [
   { keys: "1", what: "Page at actual size" },
   { keys: "/", what: "Filter the devtools rows" },
   { keys: "Esc", what: "Leave fill mode, close this help" },
+  { keys: "Shift+Esc", what: "Leave the mirror while you control the page" },
 ];
 
 /** The state and actions of the room, with its shortcuts installed. */
@@ -156,7 +157,10 @@ export function ShortcutHelp({ onClose }: { onClose(): void }) {
           ))}
         </tbody>
       </table>
-      <p class="muted small">Shortcuts do nothing while you type in a field, or while you control the person's page with the mirror focused.</p>
+      <p class="muted small">
+        Shortcuts do nothing while you type in a field, or while you control the person's page with the mirror focused: then every key but Shift+Esc is
+        the person's.
+      </p>
       <div class="dialog-actions">
         <button class="btn" data-testid="shortcut-help-close" onClick={onClose}>
           Close
