@@ -82,3 +82,23 @@ func TestConsoleChannelsCloseWithTheSession(t *testing.T) {
 		t.Fatalf("a queue channel without a session: %v, %v; want 401", err, resp)
 	}
 }
+
+// waitClosed reads ws until it ends, and fails unless it ended with
+// CloseBadToken within a few seconds (the sessions are rechecked every
+// 50 ms).
+func waitClosed(t *testing.T, ctx context.Context, what string, ws *websocket.Conn) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for {
+		_, _, err := ws.Read(ctx)
+		if err == nil {
+			continue // a frame sent before the session ended
+		}
+		var ce websocket.CloseError
+		if !errors.As(err, &ce) || int(ce.Code) != protocol.CloseBadToken {
+			t.Fatalf("%s ended with %v, want close %d", what, err, protocol.CloseBadToken)
+		}
+		return
+	}
+}

@@ -1,8 +1,11 @@
-package httpapi_test
+package cluster_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,13 +21,13 @@ import (
 )
 
 // TestConsoleChannelsCloseWithTheSessionAcrossNodes: two nodes on one
-// store and one bus. An agent's console channels on one node, the live
+// store (TANDEM_TEST_BACKENDS) and one NATS bus. An agent's console channels on one node, the live
 // channel of an assist the other node owns (forwarded to it) and the
 // conversations channel, close with CloseBadToken when the session ends
 // on the other node: by signing out there, or by an admin there disabling
 // the agent. The channels of another agent stay open.
 func TestConsoleChannelsCloseWithTheSessionAcrossNodes(t *testing.T) {
-	nodes := apptest.StartNodes(t, 2, app.Config{SessionRecheck: 50 * time.Millisecond, BusURL: natstest.URL(t)}, siteOrigin)
+	nodes := apptest.StartNodes(t, 2, app.Config{SessionRecheck: 50 * time.Millisecond, BusURL: natstest.URL(t)}, origin)
 	a, b := nodes[0], nodes[1]
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
@@ -90,9 +93,7 @@ func TestConsoleChannelsCloseWithTheSessionAcrossNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, ws := range map[string]*websocket.Conn{"node A": keptA, "node B": keptB} {
-		for ev := readEvent(t, ctx, ws, "conversation"); ev.Conversation == nil || ev.Conversation.ID != c.ID; ev = readEvent(t, ctx, ws, "conversation") {
-			t.Logf("another agent's conversations channel on %s: %+v", name, ev) // the persons' requests
-		}
+		waitConversation(t, ctx, name, ws, c.ID)
 	}
 }
 
@@ -102,8 +103,8 @@ func TestConsoleChannelsCloseWithTheSessionAcrossNodes(t *testing.T) {
 // here.
 func openAcross(t *testing.T, ctx context.Context, agent *simclient.Agent, here, owner *apptest.TestServer) (live, conv *websocket.Conn) {
 	t.Helper()
-	p := owner.Person(siteOrigin)
-	if err := p.RequestHelp(ctx, siteOrigin+"/cart"); err != nil {
+	p := owner.Person(origin)
+	if err := p.RequestHelp(ctx, origin+"/cart"); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := p.Connect(ctx); err != nil {
@@ -148,4 +149,50 @@ func waitClosed(t *testing.T, ctx context.Context, what string, ws *websocket.Co
 		}
 		return
 	}
+}
+
+// agentEvents opens agent's conversations channel on node ts.
+func agentEvents(t *testing.T, ctx context.Context, ts *apptest.TestServer, agent *simclient.Agent) *websocket.Conn {
+	t.Helper()
+	ws, _, err := websocket.Dial(ctx, strings.Replace(ts.URL(), "http", "ws", 1)+"/api/v1/conversations/ws",
+		&websocket.DialOptions{HTTPClient: agent.Client, HTTPHeader: http.Header{"Origin": {ts.URL()}}})
+	if err != nil {
+		t.Fatalf("conversations channel: %v", err)
+	}
+	t.Cleanup(func() { ws.CloseNow() })
+	return ws
+}
+
+// waitConversation reads a conversations channel until it tells of
+// conversation id.
+func waitConversation(t *testing.T, ctx context.Context, name string, ws *websocket.Conn, id string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	for {
+		_, data, err := ws.Read(ctx)
+		if err != nil {
+			t.Fatalf("another agent's conversations channel on %s, waiting for conversation %s: %v", name, id, err)
+		}
+		var ev struct {
+			Type         string
+			Conversation *struct{ ID string }
+		}
+		if err := json.Unmarshal(data, &ev); err != nil {
+			t.Fatal(err)
+		}
+		if ev.Type == "conversation" && ev.Conversation != nil && ev.Conversation.ID == id {
+			return
+		}
+	}
+}
+
+// me returns the id of the agent's user.
+func me(t *testing.T, ctx context.Context, a *simclient.Agent) string {
+	t.Helper()
+	var u struct{ User struct{ ID string } }
+	if err := a.Do(ctx, "GET", "/api/v1/me", nil, &u); err != nil {
+		t.Fatal(err)
+	}
+	return u.User.ID
 }
