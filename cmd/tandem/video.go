@@ -54,6 +54,9 @@ func (v *videoFlags) options() (video.Options, error) {
 	if *v.out == "" {
 		return o, errors.New("--out FILE.mp4 is required")
 	}
+	if *v.tabs < 1 || *v.tabs > video.MaxTabs {
+		return o, fmt.Errorf("--tabs %d: must be between 1 and %d", *v.tabs, video.MaxTabs)
+	}
 	return o, o.Check()
 }
 
@@ -94,7 +97,7 @@ func (v *videoFlags) render(ctx context.Context, stdout io.Writer, do func(r *vi
 }
 
 func assistVideo(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := newFlagSet("assist video", "tandem assist video ID --out FILE.mp4 [--width W --height H] [--fps N] [--clicks] [--pointer] [--devtools] [--skip-idle] [--data DIR | --store URL]", stderr)
+	fs := newFlagSet("assist video", "tandem assist video ID --out FILE.mp4 [--width W --height H] [--fps N] [--clicks] [--pointer] [--devtools] [--skip-idle] [--tabs N] [--data DIR | --store URL]", stderr)
 	data := storageFlags(fs)
 	vf := addVideoFlags(fs)
 	id, err := parseOne(fs, args, "assist ID")
@@ -122,7 +125,9 @@ func assistVideo(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	}
 	defer rec.Close()
 	pr, pw := io.Pipe()
+	written := make(chan struct{})
 	go func() {
+		defer close(written)
 		bw := bufio.NewWriter(pw)
 		enc := json.NewEncoder(bw)
 		enc.SetEscapeHTML(false)
@@ -133,7 +138,13 @@ func assistVideo(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		}
 		pw.CloseWithError(err)
 	}()
-	defer pr.Close()
+	// The writer reads rec until the pipe closes: it must be done before
+	// rec is closed (deferred above, so run after this), whether the render
+	// read it all or stopped early.
+	defer func() {
+		pr.Close()
+		<-written
+	}()
 	return vf.render(ctx, stdout, func(r *video.Renderer, o video.Options, w io.Writer) (*video.Result, error) {
 		return r.RenderAssist(ctx, pr, o, w, nil)
 	})

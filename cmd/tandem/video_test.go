@@ -137,4 +137,13 @@ func TestAssistVideo(t *testing.T) {
 	if _, err := os.Stat(out + "3"); err == nil {
 		t.Error("the refused render left a file")
 	}
+	// A render that fails before reading the recording stops the reading
+	// of it cleanly (under -race: no read after the recording closed).
+	_, _, err = tandemCmd(t, dir, "", "assist", "video", ended.ID, "--out", out+"4", "--browser", filepath.Join(t.TempDir(), "no-browser"))
+	if err == nil || !strings.Contains(err.Error(), "no-browser") {
+		t.Errorf("a missing browser: %v, want an error naming it", err)
+	}
+	if _, err := os.Stat(out + "4"); err == nil {
+		t.Error("the failed render left a file")
+	}
 }
