@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Backoff } from "./backoff";
-import { ReconnectingSocket, ReconnectingSocketOptions, SocketLike, SocketState, Timers } from "./socket";
+import { ManualTimers } from "./fakeclock";
+import { ReconnectingSocket, ReconnectingSocketOptions, SocketLike, SocketState } from "./socket";
 
 // A socket driven by the test, standing in for the browser's WebSocket.
 class FakeSocket implements SocketLike {
@@ -33,24 +34,6 @@ class FakeSocket implements SocketLike {
   }
 }
 
-// A fake clock: timers run when the test says, each reporting its delay.
-class ManualTimers implements Timers {
-  pending: { fn: () => void; ms: number; id: number }[] = [];
-  private id = 0;
-  set(fn: () => void, ms: number) {
-    this.pending.push({ fn, ms, id: ++this.id });
-    return this.id;
-  }
-  clear(h: unknown) {
-    this.pending = this.pending.filter((p) => p.id !== h);
-  }
-  fire(): number {
-    const p = this.pending.shift();
-    assert.ok(p, "a timer is pending");
-    p.fn();
-    return p.ms;
-  }
-}
 
 type StateChange = [SocketState, number | undefined, string | undefined];
 

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Backoff } from "../../shared/backoff";
 import type { SocketLike } from "../../shared/socket";
-import { fakeClock } from "../common/fakeclock";
+import { fakeClock } from "../../shared/fakeclock";
 import type { ChatEvent } from "./api";
 import { ChatSocket, parseEvent } from "./socket";
 

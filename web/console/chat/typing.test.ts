@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fakeClock } from "../common/fakeclock";
+import { fakeClock } from "../../shared/fakeclock";
 import { TypingSender, typingEveryMs, typingLabel, typingShowMs, TypingTracker } from "./typing";
 
 test("TypingSender tells the server at most every few seconds, and at once after a send", () => {

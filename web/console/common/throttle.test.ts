@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fakeClock } from "./fakeclock";
+import { fakeClock } from "../../shared/fakeclock";
 import { StrokeBatch, strokeBatchMs, Throttle } from "./throttle";
 
 const last = <T>(xs: readonly T[]): T | undefined => xs[xs.length - 1];

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 const last = <T,>(xs: readonly T[]): T | undefined => xs[xs.length - 1];
 import { Backoff } from "../../shared/backoff";
 import { Channel } from "./channel";
-import type { SocketLike, SocketState, Timers } from "../../shared/socket";
+import { ManualTimers } from "../../shared/fakeclock";
+import type { SocketLike, SocketState } from "../../shared/socket";
 import { Frame } from "./frames";
 
 // A socket driven by the test, standing in for the browser's WebSocket.
@@ -34,23 +35,6 @@ class ScriptedSocket implements SocketLike {
   }
 }
 
-class ManualTimers implements Timers {
-  pending: { fn: () => void; ms: number; id: number }[] = [];
-  private id = 0;
-  set(fn: () => void, ms: number) {
-    this.pending.push({ fn, ms, id: ++this.id });
-    return this.id;
-  }
-  clear(h: unknown) {
-    this.pending = this.pending.filter((p) => p.id !== h);
-  }
-  fire(): number {
-    const p = this.pending.shift();
-    assert.ok(p, "a timer is pending");
-    p.fn();
-    return p.ms;
-  }
-}
 
 function setup() {
   const sockets: ScriptedSocket[] = [];

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fakeClock } from "../common/fakeclock";
+import { fakeClock } from "../../shared/fakeclock";
 import { pointerIdleMs, strokeFadeMs, strokeStayMs } from "../../shared/drawing";
 import { handoverChoices, Interact, repairShownMs, repairWords, toastMs } from "./interact";
 import type { CallView } from "./mesh";

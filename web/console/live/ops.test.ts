@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fakeClock } from "../common/fakeclock";
+import { fakeClock } from "../../shared/fakeclock";
 import { batchMs, keyAction, opAt, OpIds, resolveURL, Typist, Wheel, wheelPixels } from "./ops";
 
 test("opAt puts the node, offsets and document coordinates on the operation", () => {
