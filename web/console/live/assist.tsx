@@ -20,7 +20,7 @@ import { Toasts } from "../common/toast";
 import { LiveToolbar } from "./toolbar";
 import { EndConfirm } from "./endconfirm";
 import { personLinkText } from "./presence";
-import { Room, ShortcutHelp, useRoom } from "./room";
+import { Room, RoomHelp, useRoom } from "./room";
 import { TabsSection } from "./tabs";
 import { browserLabel } from "../common/ua";
 import { Avatar, Empty, ErrorNote, Icon, Pill, Spinner, StatePill, useShortcuts } from "../common/ui";
@@ -329,7 +329,7 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
           </Mirror>
           <CallPanel session={session} personName={a?.personId || "Person"} />
           {/* In full screen only the stage is drawn: the help opens inside it. */}
-          {room.helpOpen && room.fullscreen && <ShortcutHelp onClose={() => room.setHelp(false)} />}
+          {room.helpOpen && room.fullscreen && <RoomHelp onClose={() => room.setHelp(false)} />}
         </div>
         <aside class="side-panel" hidden={room.sideHidden || room.fill} data-testid="side-panel">
           <AssistChat conversationId={a?.conversationId} />
@@ -375,7 +375,7 @@ export function AssistScreen({ id, me, onUnauthorized }: { id: string; me: User;
           </div>
         </aside>
       </div>
-      {room.helpOpen && !room.fullscreen && <ShortcutHelp onClose={() => room.setHelp(false)} />}
+      {room.helpOpen && !room.fullscreen && <RoomHelp onClose={() => room.setHelp(false)} />}
     </div>
   );
 }

@@ -4,7 +4,7 @@
 
 import type { RefObject } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { Dialog, useShortcuts } from "../common/ui";
+import { helpShortcut, Shortcut, ShortcutHelp, useScreenShortcuts } from "../common/shortcuts";
 
 /** What the agent has folded away or enlarged. */
 export interface RoomLayout {
@@ -41,23 +41,21 @@ function load(agentId: string): RoomLayout {
   }
 }
 
-/** One shortcut of the live view, as the help lists it. */
-export interface Shortcut {
-  keys: string;
-  what: string;
-}
+/** What the room's keys do. */
+export const roomActions = ["side", "devtools", "fill", "fullscreen", "leaveFill"] as const;
+type RoomAction = (typeof roomActions)[number];
 
-/** The live view's shortcuts, in the order the help lists them. */
-export const shortcuts: readonly Shortcut[] = [
-  { keys: "?", what: "Show these shortcuts" },
-  { keys: "S", what: "Show or hide the side panel" },
-  { keys: "D", what: "Show or hide the devtools" },
-  { keys: "M", what: "Mirror fills the window (again to leave)" },
-  { keys: "Shift+F", what: "Full screen (Esc leaves)" },
+/** The live view's shortcuts, in the order the help lists them; the room's key handler reads it. */
+export const shortcuts: readonly Shortcut<RoomAction | "help">[] = [
+  helpShortcut,
+  { keys: "S", what: "Show or hide the side panel", act: "side", on: ["s"] },
+  { keys: "D", what: "Show or hide the devtools", act: "devtools", on: ["d"] },
+  { keys: "M", what: "Mirror fills the window (again to leave)", act: "fill", on: ["m"] },
+  { keys: "Shift+F", what: "Full screen (Esc leaves)", act: "fullscreen", on: ["F"] },
   { keys: "F", what: "Fit the page to the mirror" },
   { keys: "1", what: "Page at actual size" },
   { keys: "/", what: "Filter the devtools rows" },
-  { keys: "Esc", what: "Leave fill mode, close this help" },
+  { keys: "Esc", what: "Leave fill mode, close this help", act: "leaveFill", on: ["Escape"] },
   { keys: "Shift+Esc", what: "Leave the mirror while you control the page" },
 ];
 
@@ -80,7 +78,6 @@ export interface Room extends RoomLayout {
 export function useRoom(agentId: string, stage: RefObject<HTMLElement | null>, inControl: () => boolean): Room {
   const [layout, setLayout] = useState<RoomLayout>(() => load(agentId));
   const [fullscreen, setFullscreen] = useState(false);
-  const [helpOpen, setHelp] = useState(false);
 
   const save = (next: RoomLayout) => {
     setLayout(next);
@@ -104,68 +101,35 @@ export function useRoom(agentId: string, stage: RefObject<HTMLElement | null>, i
     else if (el.requestFullscreen) el.requestFullscreen().catch(() => undefined);
   };
 
-  const room: Room = {
-    ...layout,
-    fullscreen,
-    helpOpen,
-    toggleSide: () => save({ ...layout, sideHidden: !layout.sideHidden }),
-    toggleDevtools: () => save({ ...layout, devtoolsHidden: !layout.devtoolsHidden }),
-    toggleFill: () => save({ ...layout, fill: !layout.fill }),
-    toggleFullscreen,
-    setHelp,
-  };
+  const toggleSide = () => save({ ...layout, sideHidden: !layout.sideHidden });
+  const toggleDevtools = () => save({ ...layout, devtoolsHidden: !layout.devtoolsHidden });
+  const toggleFill = () => save({ ...layout, fill: !layout.fill });
 
-  useShortcuts((e) => {
-    if (helpOpen) return; // the dialog has the keyboard
-    const el = stage.current;
-    if (inControl() && el && el.contains(document.activeElement)) return;
-    const act: Record<string, () => void> = {
-      "?": () => setHelp(true),
-      s: room.toggleSide,
-      d: room.toggleDevtools,
-      m: room.toggleFill,
-      F: toggleFullscreen,
-      Escape: () => layout.fill && room.toggleFill(),
-    };
-    const f = act[e.key];
-    if (f) {
-      e.preventDefault();
-      f();
-    }
-  });
-  return room;
+  // The help opens with "?" (from the stage too, where it shows in full screen).
+  const [helpOpen, setHelp] = useScreenShortcuts<RoomAction>(
+    shortcuts,
+    {
+      side: toggleSide,
+      devtools: toggleDevtools,
+      fill: toggleFill,
+      fullscreen: toggleFullscreen,
+      leaveFill: () => layout.fill && toggleFill(),
+    },
+    () => {
+      const el = stage.current;
+      return inControl() && !!el && el.contains(document.activeElement);
+    },
+  );
+
+  return { ...layout, fullscreen, helpOpen, toggleSide, toggleDevtools, toggleFill, toggleFullscreen, setHelp };
 }
 
-/** The "?" help: the live view's shortcuts, in a modal dialog. */
-export function ShortcutHelp({ onClose }: { onClose(): void }) {
+/** The "?" help with the live view's shortcuts. */
+export function RoomHelp({ onClose }: { onClose(): void }) {
   return (
-    <Dialog title="Keyboard shortcuts" onClose={onClose} testid="shortcut-help">
-      <table class="shortcut-table">
-        <tbody>
-          {shortcuts.map((s) => (
-            <tr key={s.keys} data-testid="shortcut">
-              <th scope="row">
-                {s.keys.split("+").map((k, i) => (
-                  <>
-                    {i > 0 && "+"}
-                    <kbd>{k}</kbd>
-                  </>
-                ))}
-              </th>
-              <td>{s.what}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <p class="muted small">
-        Shortcuts do nothing while you type in a field, or while you control the person's page with the mirror focused: then every key but Shift+Esc is
-        the person's.
-      </p>
-      <div class="dialog-actions">
-        <button class="btn" data-testid="shortcut-help-close" onClick={onClose}>
-          Close
-        </button>
-      </div>
-    </Dialog>
+    <ShortcutHelp shortcuts={shortcuts} onClose={onClose}>
+      Shortcuts do nothing while you type in a field, or while you control the person's page with the mirror focused: then every key but Shift+Esc is
+      the person's.
+    </ShortcutHelp>
   );
 }

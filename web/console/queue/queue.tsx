@@ -11,7 +11,9 @@ import { paths } from "../app/routes";
 import { Summary } from "../chat/api";
 import { QueuedConversation, useQueuedConversations, WaitingWords } from "../chat/queued";
 import { browserLabel } from "../common/ua";
-import { Avatar, Empty, ErrorNote, Icon, Loading, Pill, Spinner, useNow, useShortcuts } from "../common/ui";
+import { Avatar, Empty, ErrorNote, Icon, Loading, Pill, Spinner, useNow } from "../common/ui";
+import { ShortcutHelp, useScreenShortcuts } from "../common/shortcuts";
+import { QueueAction, queueShortcuts, rowAfter } from "./shortcuts";
 import { VerifiedBadge } from "../common/verified";
 
 const sections: { state: AssistState; title: string; hint: string }[] = [
@@ -25,6 +27,13 @@ export function useQueue(store: QueueStore): QueueStore {
   const [, setTick] = useState(0);
   useEffect(() => store.subscribe(() => setTick((t) => t + 1)), [store]);
   return store;
+}
+
+/** focusRow moves the keyboard focus to the next or previous request of the queue. */
+function focusRow(dir: 1 | -1) {
+  const rows = [...document.querySelectorAll<HTMLElement>('[data-testid="queue-item"]')];
+  const at = document.activeElement ? rows.findIndex((r) => r.contains(document.activeElement)) : -1;
+  rows[rowAfter(at, rows.length, dir)]?.focus();
 }
 
 /** The queue screen. */
@@ -42,12 +51,15 @@ export function QueueScreen({ store, onInvite }: { store: QueueStore; onInvite?(
   const shown = new Set(q.assists.map((a) => wordsOf(a)?.conversation.id).filter(Boolean));
   const onlyWords = (queued ?? []).filter((s) => !shown.has(s.conversation.id));
 
-  useShortcuts((e) => {
-    if (e.key === "i") {
-      e.preventDefault();
-      setInviting(true);
-    }
-  });
+  const [helpOpen, setHelp] = useScreenShortcuts<QueueAction>(
+    queueShortcuts,
+    {
+      invite: () => setInviting(true),
+      nextRow: () => focusRow(1),
+      prevRow: () => focusRow(-1),
+    },
+    () => inviting, // the invite dialog has the keyboard
+  );
 
   const link =
     q.link === "open" ? (
@@ -147,6 +159,11 @@ export function QueueScreen({ store, onInvite }: { store: QueueStore; onInvite?(
         )}
       </div>
       {inviting && <InviteDialog onClose={() => setInviting(false)} onCreated={onInvite} />}
+      {helpOpen && (
+        <ShortcutHelp shortcuts={queueShortcuts} onClose={() => setHelp(false)}>
+          Shortcuts do nothing while you type in a field.
+        </ShortcutHelp>
+      )}
     </div>
   );
 }

@@ -25,7 +25,9 @@ import { MarkerList, MarkerNav, SkipToggle, Timeline, useSkipIdle } from "./time
 import { useViewMode } from "../live/assist";
 import { ViewToggle } from "../live/mirror";
 import { browserLabel } from "../common/ua";
-import { Avatar, Empty, ErrorNote, Icon, Loading, StatePill, useShortcuts } from "../common/ui";
+import { Avatar, Empty, ErrorNote, Icon, Loading, StatePill } from "../common/ui";
+import { ShortcutHelp, useScreenShortcuts } from "../common/shortcuts";
+import { arrowStepMs, ReplayAction, replayShortcuts } from "./shortcuts";
 import { VideoPanel } from "../video/panel";
 import { noReplayReason } from "./availability";
 
@@ -259,23 +261,18 @@ export function ReplayBody(props: { replay: Replay; details: AssistDetails | nul
     player.current?.setConfig({ speed: s });
   };
 
-  useShortcuts((e) => {
-    if (e.key === " " && (e.target as HTMLElement | null)?.tagName === "BUTTON") return; // the button handles it
-    if (e.key === " " || e.key === "k") {
-      e.preventDefault();
-      if (playing) pause();
-      else play();
-    } else if (e.key === "ArrowLeft") {
-      e.preventDefault();
-      seek(cur - 5000);
-    } else if (e.key === "ArrowRight") {
-      e.preventDefault();
-      seek(cur + 5000);
-    } else if (e.key === "," || e.key === ".") {
-      e.preventDefault();
-      step(e.key === "," ? -1 : 1);
-    }
-  });
+  const [helpOpen, setHelp] = useScreenShortcuts<ReplayAction>(
+    replayShortcuts,
+    {
+      playPause: () => (playing ? pause() : play()),
+      back: () => seek(cur - arrowStepMs),
+      forward: () => seek(cur + arrowStepMs),
+      prevMarker: () => step(-1),
+      nextMarker: () => step(1),
+    },
+    // Space on a focused button presses it: the button handles it.
+    (e) => e.key === " " && (e.target as HTMLElement | null)?.tagName === "BUTTON",
+  );
 
   const at = replay.start + cur;
   const rows = rowsUntil(replay.rows, at);
@@ -347,6 +344,11 @@ export function ReplayBody(props: { replay: Replay; details: AssistDetails | nul
         <Devtools rows={rows} base={replay.start} />
         <Details replay={replay} details={details} onSeek={(ts) => seek(ts - replay.start)} at={at} markers={markers} />
       </aside>
+      {helpOpen && (
+        <ShortcutHelp shortcuts={replayShortcuts} onClose={() => setHelp(false)}>
+          Shortcuts do nothing while you type in a field.
+        </ShortcutHelp>
+      )}
     </div>
   );
 }
