@@ -15,6 +15,9 @@ type grant struct{ call, member string }
 // registry knows which members may use the server and which relays each
 // member's allocations hold, so that revoking a member closes its relays.
 type registry struct {
+	// gate is the listening socket relays are closed through (closeRelay);
+	// nil closes them at once.
+	gate   *gatedConn
 	mu     sync.Mutex
 	live   map[string]map[string]bool // call → members whose credentials are valid
 	relays map[string]*guardedConn    // relay address "ip:port" → its socket
@@ -63,7 +66,7 @@ func (r *registry) revoke(call, member string, all bool) {
 	}
 	r.mu.Unlock()
 	for _, c := range doomed {
-		_ = c.Close()
+		closeRelay(r.gate, c)
 	}
 }
 
@@ -80,7 +83,10 @@ func (r *registry) adopt(addr net.Addr, g grant) {
 	}
 	r.mu.Unlock()
 	if c != nil && !live {
-		_ = c.Close()
+		// adopt runs while pion handles the allocation's request, and
+		// pion starts the relay's goroutine after it returns: the close
+		// waits for that request to end, on a goroutine of its own.
+		go closeRelay(r.gate, c)
 	}
 }
 
@@ -135,7 +141,7 @@ func (g *guardedRelays) AllocatePacketConn(network string, port int) (net.Packet
 	if err != nil {
 		return nil, nil, err
 	}
-	c := &guardedConn{PacketConn: conn, self: addr.(*net.UDPAddr), g: g}
+	c := &guardedConn{PacketConn: conn, self: addr.(*net.UDPAddr), g: g, torn: make(chan struct{})}
 	g.reg.add(c)
 	return c, addr, nil
 }
@@ -161,6 +167,11 @@ type guardedConn struct {
 	once  sync.Once
 	owner grant
 	owned bool
+	// closes counts Close calls; torn is closed at the second: the relay
+	// was closed here, then pion's teardown of its allocation ended by
+	// closing it again (see gatedConn).
+	closes atomic.Int32
+	torn   chan struct{}
 }
 
 // WriteTo drops packets to addresses the relay must not reach, as if lost.
@@ -175,6 +186,9 @@ func (c *guardedConn) WriteTo(p []byte, addr net.Addr) (int, error) {
 // Close closes the relay once; revocation and pion's own cleanup of the
 // allocation it ends both close it.
 func (c *guardedConn) Close() error {
+	if c.closes.Add(1) == 2 {
+		close(c.torn)
+	}
 	var err error
 	c.once.Do(func() {
 		c.g.reg.remove(c)

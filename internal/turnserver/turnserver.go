@@ -98,7 +98,9 @@ func Start(cfg Config) (*Server, error) {
 	} else if _, _, err := net.SplitHostPort(cfg.PublicHost); err != nil {
 		cfg.PublicHost = net.JoinHostPort(cfg.PublicHost, strconv.Itoa(laddr.Port))
 	}
+	gate := &gatedConn{PacketConn: conn}
 	s := &Server{cfg: cfg, conn: conn, reg: newRegistry(), now: time.Now}
+	s.reg.gate = gate
 	s.gen = &guardedRelays{
 		inner: &turn.RelayAddressGeneratorStatic{RelayAddress: relayIP, Address: laddr.IP.String()},
 		reg:   s.reg,
@@ -109,7 +111,7 @@ func Start(cfg Config) (*Server, error) {
 		AuthHandler:  s.authenticate,
 		EventHandler: turn.EventHandler{OnAllocationCreated: s.allocated},
 		PacketConnConfigs: []turn.PacketConnConfig{{
-			PacketConn:            conn,
+			PacketConn:            gate,
 			RelayAddressGenerator: s.gen,
 			PermissionHandler:     s.permit,
 		}},

@@ -1,8 +1,10 @@
 package turnserver
 
 import (
+	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -185,10 +187,52 @@ func TestRevokedBeforeAdoptionIsClosed(t *testing.T) {
 	defer conn.Close()
 	reg.revoke("call", "person", false)
 	reg.adopt(addr, grant{"call", "person"})
-	if !turntest.RelayClosed(t, addr, 5*time.Second) {
+	// adopt closes it on a goroutine of its own (it runs inside pion's
+	// handling of the allocation): probe until it is closed.
+	closed := false
+	for deadline := time.Now().Add(5 * time.Second); !closed && time.Now().Before(deadline); {
+		closed = turntest.RelayClosed(t, addr, 100*time.Millisecond)
+	}
+	if !closed {
 		t.Fatal("a relay adopted after its member was revoked still listens")
 	}
 	if reg.isRelay(addr.(*net.UDPAddr)) {
 		t.Fatal("the closed relay is still registered")
+	}
+}
+
+// pion tears an allocation down on its relay's goroutine once the relay
+// closes, and its teardown read each permission's timer while a permission
+// being made could be starting it: a data race inside pion, seen under
+// -race when a call hung up. A revocation now closes relays while no
+// request is being handled and waits for the teardown, so permissions made
+// during it race with nothing (the race detector is the check).
+func TestRevokeWhilePermissionsAreMade(t *testing.T) {
+	s := startServer(t)
+	// Waited for after the clients close (cleanups run last first): a
+	// permission asked of a deleted allocation gets no answer, and only
+	// the client's close ends its wait.
+	var asking sync.WaitGroup
+	t.Cleanup(asking.Wait)
+	for i := range 15 {
+		member := fmt.Sprint("m", i)
+		relay, c := mustAllocate(t, s, s.Credentials("call", member, time.Minute))
+		first := make(chan struct{})
+		asking.Go(func() {
+			for j := range 30 {
+				err := c.CreatePermission(&net.UDPAddr{IP: net.IPv4(8, 8, 8, byte(j)), Port: 9})
+				if j == 0 {
+					close(first)
+				}
+				if err != nil {
+					return
+				}
+			}
+		})
+		<-first // the allocation has permissions being made
+		s.LeaveCall("call", member)
+		if !turntest.RelayClosed(t, relay.LocalAddr(), 5*time.Second) {
+			t.Fatalf("member %s's relay still listens after it left the call", member)
+		}
 	}
 }
