@@ -7,19 +7,17 @@ import (
 	"github.com/coder/websocket"
 )
 
-// channels tracks the WebSocket channels being served: the HTTP server's
-// shutdown does not wait for hijacked connections, so a stopping server
-// waits here for each to write its last frames and close.
+// channels tracks the goroutines that run WebSocket channels, which
+// outlive the requests that opened them, so that a stopping server waits
+// for each to write its last frames and close.
 type channels struct {
 	mu      sync.Mutex
 	stopped bool
 	wg      sync.WaitGroup
 }
 
-// run runs a channel's pump until the channel ends, or, once the server is
-// stopping, closes the new channel at once. It runs in the request that
-// opened the channel, so that what watches the request (the console
-// session's watch, the request's count) lasts as long as the channel.
+// run runs a channel's pump in a goroutine of its own, or, once the server
+// is stopping, closes the new channel at once.
 func (s *Server) run(ws *websocket.Conn, ch channel, pump func()) {
 	s.channels.mu.Lock()
 	if s.channels.stopped {
@@ -30,8 +28,10 @@ func (s *Server) run(ws *websocket.Conn, ch channel, pump func()) {
 	}
 	s.channels.wg.Add(1)
 	s.channels.mu.Unlock()
-	defer s.channels.wg.Done()
-	pump()
+	go func() {
+		defer s.channels.wg.Done()
+		pump()
+	}()
 }
 
 // Wait stops taking channels and waits until every running one has ended

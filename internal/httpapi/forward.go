@@ -24,7 +24,6 @@ func (s *Server) toOwner(kind store.LeaseKind, next http.HandlerFunc) http.Handl
 			next(w, r)
 			return
 		}
-		handOffWatch(r.Context()) // the owner watches a console channel's session
 		status := s.forwarder.Forward(w, r, owner)
 		if sw := findStatusWriter(w); sw != nil {
 			sw.forwarded = true

@@ -172,10 +172,8 @@ func TestWaitForChannels(t *testing.T) {
 		if err != nil {
 			return
 		}
-		s.run(ws, ch, func() {
-			once.Do(func() { close(opened) }) // the channel is counted: Wait waits for it
-			s.pump(r.URL.Path, ws, ch, "test", 1<<20)
-		})
+		s.run(ws, ch, func() { s.pump(r.URL.Path, ws, ch, "test", 1<<20) })
+		once.Do(func() { close(opened) })
 	}))
 	defer ts.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)

@@ -21,14 +21,6 @@ import (
 // socket opened through accept closes with CloseBadToken (the console then
 // shows its sign-in form), and the request's context is cancelled for the
 // rest (the web terminal).
-//
-// The session is in the store every node shares, so a node sees a session
-// ended on another one at its next look; no bus message is needed. A
-// channel this node forwards to the node that owns its assist or terminal
-// (toOwner) is watched there instead: the owner serves the forwarded
-// request through this same watch and closes the socket with
-// CloseBadToken through the forwarding node, whereas cancelling the
-// forwarding request here would cut the connection with no close frame.
 
 // defaultSessionRecheck is how often an open console channel's session is
 // checked when Deps.SessionRecheck is zero: a store read per channel.
@@ -42,11 +34,9 @@ type sessionWatchKey struct{}
 
 // sessionWatch is the console session of one WebSocket request.
 type sessionWatch struct {
-	mu        sync.Mutex
-	ws        *websocket.Conn // the accepted socket, once there is one
-	off       bool            // the session is gone: a socket accepted now closes at once
-	forwarded bool            // the request went to another node, which watches it
-	handed    chan struct{}   // closed when forwarded is set
+	mu  sync.Mutex
+	ws  *websocket.Conn // the accepted socket, once there is one
+	off bool            // the session is gone: a socket accepted now closes at once
 }
 
 // adopt records the socket accepted for the request of ctx, closing it at
@@ -66,37 +56,15 @@ func adoptSocket(ctx context.Context, ws *websocket.Conn) bool {
 	return !off
 }
 
-// handOffWatch records that the request of ctx is forwarded to the node
-// that owns its session (see above): this node stops watching it.
-func handOffWatch(ctx context.Context) {
-	w, _ := ctx.Value(sessionWatchKey{}).(*sessionWatch)
-	if w == nil {
-		return
-	}
+// end closes the socket, if there is one, with CloseBadToken.
+func (w *sessionWatch) end() {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	if !w.forwarded {
-		w.forwarded = true
-		close(w.handed)
-	}
-}
-
-// end closes the socket, if there is one, with CloseBadToken. It reports
-// false, and does nothing, when the request was forwarded: the owner ends
-// it.
-func (w *sessionWatch) end() bool {
-	w.mu.Lock()
-	if w.forwarded {
-		w.mu.Unlock()
-		return false
-	}
 	w.off = true
 	ws := w.ws
 	w.mu.Unlock()
 	if ws != nil {
 		_ = closeWS(ws, protocol.CloseBadToken, "signed out")
 	}
-	return true
 }
 
 // watchSession ends the WebSocket of a signed-in request (see above) when
@@ -109,7 +77,7 @@ func (s *Server) watchSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithCancelCause(r.Context())
 		defer cancel(nil)
-		watch := &sessionWatch{handed: make(chan struct{})}
+		watch := &sessionWatch{}
 		ctx = context.WithValue(ctx, sessionWatchKey{}, watch)
 		r = r.WithContext(ctx)
 		go func() {
@@ -119,17 +87,14 @@ func (s *Server) watchSession(next http.Handler) http.Handler {
 				select {
 				case <-ctx.Done():
 					return
-				case <-watch.handed:
-					return
 				case <-t.C:
 				}
 				// Only a definite "no" ends the channel: a store that
 				// cannot answer now is no reason to drop an agent.
 				if _, err := s.authenticate(r); tandem.ErrorCode(err) == tandem.EUnauthorized {
-					if watch.end() {
-						s.log.Info("console channel closed: its session ended", "path", r.URL.Path, "why", err)
-						cancel(errSignedOut)
-					}
+					s.log.Info("console channel closed: its session ended", "path", r.URL.Path, "why", err)
+					watch.end()
+					cancel(errSignedOut)
 					return
 				}
 			}
